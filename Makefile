@@ -1,0 +1,67 @@
+# dq_lineage: data quality and column lineage inside PostgreSQL (PGXS build)
+#
+#   make && sudo make install     build and install the extension
+#   make demo                     set up, build, start a demo cluster, profile demo data
+#   make test-all                 run pg_regress, isolation and TAP suites; prints "N passed, N failed"
+
+EXTENSION	= dq_lineage
+EXTVERSION	= 0.1.0
+MODULE_big	= dq_lineage
+OBJS		= $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+PG_CPPFLAGS	= -I$(srcdir)/src
+PG_CFLAGS	= -Wall -Wextra -Werror -Wno-unused-parameter \
+			  -Wno-missing-field-initializers -Wno-sign-compare
+
+# Install and upgrade scripts live in sql/ next to the pg_regress inputs;
+# the scripts are recognised by their "dq_lineage--" prefix.
+DATA		= $(sort $(wildcard sql/$(EXTENSION)--*.sql))
+
+# pg_regress: inputs sql/NN_*.sql, outputs expected/NN_*.out, own temporary
+# instance configured like the demo cluster (preloaded, wal_level=logical).
+REGRESS		= $(patsubst sql/%.sql,%,$(sort $(wildcard sql/[0-9]*.sql)))
+REGRESS_OPTS = --temp-instance=./tmp_check_regress \
+			   --temp-config=build/dq_test.conf
+
+# Isolation specs and their expected outputs live under test/isolation.
+ISOLATION	= $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test/isolation --outputdir=output_iso \
+				 --temp-instance=./tmp_check_iso \
+				 --temp-config=build/dq_test.conf --load-extension=$(EXTENSION)
+
+# TAP tests (PostgreSQL::Test::Cluster) with the shared helper in test/perl.
+TAP_TESTS	= 1
+
+EXTRA_CLEAN	= build output_iso tmp_check_iso tmp_check_regress results regression.diffs regression.out
+
+PG_CONFIG	?= pg_config
+PGXS		:= $(shell $(PG_CONFIG) --pgxs)
+
+# Debian's PGXS is configured with LLVM; JIT bitcode would need clang-14.
+# The extension does not need JIT-inlinable bitcode, so do not build it.
+override with_llvm = no
+
+include $(PGXS)
+
+# Must come after the PGXS include, which resets it.
+PROVE_FLAGS	+= -I ./test/perl
+PROVE_TESTS	= $(sort $(wildcard test/t/*.pl))
+
+# The temporary instances' settings: test/dq_test.conf, plus the
+# output_plugin_libraries entry on servers that have that setting
+# (Debian's 15.20 has it, 15.18 does not and would refuse to start).
+PG_SHAREDIR := $(shell $(PG_CONFIG) --sharedir)
+build/dq_test.conf: test/dq_test.conf
+	@mkdir -p build
+	cp $< $@
+	@if grep -q output_plugin_libraries '$(PG_SHAREDIR)/postgresql.conf.sample'; then \
+		echo "output_plugin_libraries = 'pgoutput, test_decoding, dq_lineage'" >> $@; \
+	fi
+
+installcheck: build/dq_test.conf
+
+.PHONY: demo test-all
+demo:
+	./scripts/demo.sh
+
+test-all:
+	./scripts/test-all.sh

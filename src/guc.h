@@ -1,0 +1,16 @@
+/*-------------------------------------------------------------------------
+ *
+ * guc.h
+ *	  Configuration parameters of dq_lineage (prefix "dq_lineage.").
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DQ_GUC_H
+#define DQ_GUC_H
+
+extern int	dq_profile_top_k;
+extern int	dq_profile_histogram_buckets;
+
+extern void DqDefineGucs(void);
+
+#endif							/* DQ_GUC_H */
