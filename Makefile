@@ -59,9 +59,12 @@ build/dq_test.conf: test/dq_test.conf
 
 installcheck: build/dq_test.conf
 
-.PHONY: demo test-all
+.PHONY: demo demo-stop test-all
 demo:
 	./scripts/demo.sh
+
+demo-stop:
+	./scripts/demo.sh stop
 
 test-all:
 	./scripts/test-all.sh

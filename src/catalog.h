@@ -1,0 +1,24 @@
+/*-------------------------------------------------------------------------
+ *
+ * catalog.h
+ *	  Access to dq_lineage's own catalog tables.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DQ_CATALOG_H
+#define DQ_CATALOG_H
+
+#include "postgres.h"
+
+typedef struct DqOwnerContext
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+} DqOwnerContext;
+
+extern Oid	DqExtensionOwner(void);
+extern void DqBecomeExtensionOwner(DqOwnerContext *ctx);
+extern void DqRestoreUser(DqOwnerContext *ctx);
+
+#endif							/* DQ_CATALOG_H */

@@ -1,0 +1,1004 @@
+/*-------------------------------------------------------------------------
+ *
+ * profile_agg.c
+ *	  dq.column_profile(anyelement): every metric of one column in one
+ *	  aggregate, so that one scan of a table profiles all its columns.
+ *
+ * The state holds bounded sketches (HyperLogLog for distinct values,
+ * Space-Saving for the most frequent values, KLL for quantiles) plus
+ * running counts and moments; its size does not depend on the number of
+ * rows.  The aggregate is parallel safe: partial states are serialized to
+ * bytea in the workers and combined in the leader.  The final function
+ * returns a jsonb object whose keys are the columns of dq.column_profiles.
+ *
+ * Metric families:
+ *	every type      row_count, null_count, distinct (sketch), top values,
+ *	                min/max when the type has a default btree opclass
+ *	int, float      sum, mean, stddev over finite values, zero/negative/
+ *	numeric         NaN/infinity counts, quantiles, equi-height histogram;
+ *	                numeric sums and moments are exact (PostgreSQL's own
+ *	                numeric accumulator), int sums exact in 128 bits
+ *	date/time       quantiles and histogram as date/timestamp values
+ *	text-like       lengths in characters, empty strings, value patterns
+ *	boolean         true and false counts
+ *
+ * All state lives in the aggregate's memory context; per-row detoasted
+ * copies live in the per-tuple context the executor resets.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "datatype/timestamp.h"
+#include "fmgr.h"
+#include "mb/pg_wchar.h"
+#include "port/pg_bitutils.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/date.h"
+#include "utils/float.h"
+#include "utils/fmgrprotos.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+
+#include "compat.h"
+#include "guc.h"
+#include "json_build.h"
+#include "profile_agg.h"
+#include "sketch_buf.h"
+#include "sketch_hll.h"
+#include "sketch_quantile.h"
+#include "sketch_topk.h"
+#include "text_patterns.h"
+#include "typeinfo.h"
+
+PG_FUNCTION_INFO_V1(dq_column_profile_trans);
+PG_FUNCTION_INFO_V1(dq_column_profile_combine);
+PG_FUNCTION_INFO_V1(dq_column_profile_serialize);
+PG_FUNCTION_INFO_V1(dq_column_profile_deserialize);
+PG_FUNCTION_INFO_V1(dq_column_profile_final);
+
+const double DqProfileQuantiles[DQ_NUM_PROFILE_QUANTILES] = {
+	0.01, 0.05, 0.25, 0.50, 0.75, 0.95, 0.99
+};
+const char *const DqProfileQuantileNames[DQ_NUM_PROFILE_QUANTILES] = {
+	"p01", "p05", "p25", "p50", "p75", "p95", "p99"
+};
+
+/* counters kept by the top-values sketch for a requested top-k */
+#define DQ_TOPK_CAPACITY(k)	Max(64, 4 * (k))
+
+typedef struct DqColState
+{
+	DqTypeInfo	ti;
+	int64		row_count;
+	int64		null_count;
+	DqHll		hll;
+	DqTopK		topk;
+
+	/* min and max by the default btree order */
+	bool		has_minmax;
+	Datum		min;
+	Datum		max;
+	char	   *minbuf;
+	char	   *maxbuf;
+	int32		mincap;
+	int32		maxcap;
+
+	/* numeric and date/time families */
+	int64		zero_count;
+	int64		negative_count;
+	int64		nan_count;
+	int64		infinity_count;
+	int64		finite_count;
+	double		mean;			/* Welford running mean (int, float) */
+	double		m2;				/* Welford sum of squared deviations */
+	int128		isum;			/* exact sum of an integer column */
+	double		fsum;			/* sum of a float column */
+	Datum		numstate;		/* PostgreSQL's numeric accumulator */
+	Datum		numzero;		/* numeric 0 for sign tests */
+	DqKll		kll;
+
+	/* text-like family */
+	int64		len_sum;
+	int32		len_min;
+	int32		len_max;
+	int64		empty_count;
+	int64		patterns[DQ_NUM_PATTERNS];
+
+	/* boolean family */
+	int64		true_count;
+	int64		false_count;
+} DqColState;
+
+static bool
+DqFamilyIsNumber(DqTypeFamily f)
+{
+	return f == DQ_FAM_INT || f == DQ_FAM_FLOAT || f == DQ_FAM_NUMERIC;
+}
+
+static bool
+DqFamilyHasQuantiles(DqTypeFamily f)
+{
+	return DqFamilyIsNumber(f) || f == DQ_FAM_DATETIME;
+}
+
+/*
+ * Create an empty state in the current (aggregate) memory context.
+ */
+static DqColState *
+DqColStateCreate(Oid typid, Oid collation)
+{
+	DqColState *st = palloc0(sizeof(DqColState));
+
+	DqTypeInfoInit(&st->ti, typid, collation);
+	DqHllInit(&st->hll);
+	DqTopKInit(&st->topk, DQ_TOPK_CAPACITY(dq_profile_top_k),
+			   st->ti.typlen, st->ti.typbyval);
+	if (DqFamilyHasQuantiles(st->ti.family))
+		DqKllInit(&st->kll, DQ_KLL_K);
+	if (st->ti.family == DQ_FAM_NUMERIC)
+		st->numzero = NumericGetDatum(int64_to_numeric(0));
+	st->len_min = PG_INT32_MAX;
+	st->len_max = -1;
+	return st;
+}
+
+/* Integer view of the by-value integer-like types (ints, date, timestamps) */
+static inline int64
+DqDatumInt64(Oid basetypid, Datum d)
+{
+	switch (basetypid)
+	{
+		case INT2OID:
+			return DatumGetInt16(d);
+		case INT4OID:
+		case DATEOID:
+			return DatumGetInt32(d);
+		default:
+			return DatumGetInt64(d);
+	}
+}
+
+/* Compare by the btree order, inline for the common by-value types. */
+static inline int
+DqColCompare(const DqColState *st, Datum a, Datum b)
+{
+	switch (st->ti.basetypid)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case DATEOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			{
+				int64		x = DqDatumInt64(st->ti.basetypid, a);
+				int64		y = DqDatumInt64(st->ti.basetypid, b);
+
+				return (x > y) - (x < y);
+			}
+		case FLOAT4OID:
+			return float4_cmp_internal(DatumGetFloat4(a), DatumGetFloat4(b));
+		case FLOAT8OID:
+			return float8_cmp_internal(DatumGetFloat8(a), DatumGetFloat8(b));
+		default:
+			return DqDatumCompare(&st->ti, a, b);
+	}
+}
+
+static void
+DqColUpdateMinMax(DqColState *st, Datum value)
+{
+	int16		typlen = st->ti.typlen;
+	bool		byval = st->ti.typbyval;
+
+	if (!st->has_minmax)
+	{
+		DqDatumStore(value, typlen, byval, &st->min, &st->minbuf, &st->mincap);
+		DqDatumStore(value, typlen, byval, &st->max, &st->maxbuf, &st->maxcap);
+		st->has_minmax = true;
+	}
+	else if (DqColCompare(st, value, st->min) < 0)
+		DqDatumStore(value, typlen, byval, &st->min, &st->minbuf, &st->mincap);
+	else if (DqColCompare(st, value, st->max) > 0)
+		DqDatumStore(value, typlen, byval, &st->max, &st->maxbuf, &st->maxcap);
+}
+
+/* Welford's update of the running mean and squared deviations. */
+static inline void
+DqColAddMoment(DqColState *st, double x)
+{
+	double		delta;
+
+	st->finite_count++;
+	delta = x - st->mean;
+	st->mean += delta / st->finite_count;
+	st->m2 += delta * (x - st->mean);
+}
+
+/* Call one of PostgreSQL's numeric aggregate support functions. */
+static Datum
+DqNumericCall(PGFunction fn, FunctionCallInfo outer, int nargs,
+			  Datum a0, bool a0null, Datum a1, bool *isnull)
+{
+	LOCAL_FCINFO(fc, 2);
+	Datum		result;
+
+	InitFunctionCallInfoData(*fc, NULL, nargs, InvalidOid, outer->context, NULL);
+	fc->args[0].value = a0;
+	fc->args[0].isnull = a0null;
+	fc->args[1].value = a1;
+	fc->args[1].isnull = false;
+	result = fn(fc);
+	*isnull = fc->isnull;
+	return result;
+}
+
+static void
+DqColAddNumber(DqColState *st, FunctionCallInfo fcinfo, Datum value)
+{
+	switch (st->ti.basetypid)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			{
+				int64		x = DqDatumInt64(st->ti.basetypid, value);
+
+				st->isum += x;
+				if (x == 0)
+					st->zero_count++;
+				else if (x < 0)
+					st->negative_count++;
+				DqColAddMoment(st, (double) x);
+				DqKllAdd(&st->kll, (double) x);
+				break;
+			}
+		case FLOAT4OID:
+		case FLOAT8OID:
+			{
+				double		x = (st->ti.basetypid == FLOAT4OID) ?
+				(double) DatumGetFloat4(value) : DatumGetFloat8(value);
+
+				if (isnan(x))
+				{
+					st->nan_count++;
+					break;
+				}
+				if (x == 0)
+					st->zero_count++;
+				else if (x < 0)
+					st->negative_count++;
+				if (isinf(x))
+					st->infinity_count++;
+				else
+				{
+					st->fsum += x;
+					DqColAddMoment(st, x);
+				}
+				DqKllAdd(&st->kll, x);
+				break;
+			}
+		default:
+			{
+				Numeric		num = DatumGetNumeric(value);
+				int			sign;
+				bool		isnull;
+
+				if (numeric_is_nan(num))
+				{
+					st->nan_count++;
+					break;
+				}
+				sign = DatumGetInt32(DirectFunctionCall2(numeric_cmp, value,
+														 st->numzero));
+				if (sign == 0)
+					st->zero_count++;
+				else if (sign < 0)
+					st->negative_count++;
+				if (numeric_is_inf(num))
+					st->infinity_count++;
+				else
+				{
+					st->finite_count++;
+					st->numstate = DqNumericCall(numeric_accum, fcinfo, 2,
+												 st->numstate,
+												 st->numstate == (Datum) 0,
+												 value, &isnull);
+				}
+				DqKllAdd(&st->kll,
+						 DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+															value)));
+				break;
+			}
+	}
+}
+
+static void
+DqColAddDateTime(DqColState *st, Datum value)
+{
+	double		x;
+
+	if (st->ti.basetypid == DATEOID)
+	{
+		DateADT		d = DatumGetDateADT(value);
+
+		if (DATE_IS_NOBEGIN(d))
+			x = -INFINITY;
+		else if (DATE_IS_NOEND(d))
+			x = INFINITY;
+		else
+			x = (double) d * USECS_PER_DAY;
+	}
+	else
+	{
+		Timestamp	t = DatumGetTimestamp(value);
+
+		if (TIMESTAMP_IS_NOBEGIN(t))
+			x = -INFINITY;
+		else if (TIMESTAMP_IS_NOEND(t))
+			x = INFINITY;
+		else
+			x = (double) t;
+	}
+	if (isinf(x))
+		st->infinity_count++;
+	DqKllAdd(&st->kll, x);
+}
+
+/* Number of characters in a string of the database encoding. */
+static inline int32
+DqCharLength(const char *s, int len)
+{
+	int			maxlen = pg_database_encoding_max_length();
+
+	if (maxlen == 1)
+		return len;
+	if (GetDatabaseEncoding() == PG_UTF8)
+	{
+		int32		n = 0;
+		int			i;
+
+		for (i = 0; i < len; i++)
+			n += ((unsigned char) s[i] & 0xC0) != 0x80;
+		return n;
+	}
+	return pg_mbstrlen_with_len(s, len);
+}
+
+static void
+DqColAddText(DqColState *st, Datum value)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(value);
+	const char *s = VARDATA_ANY(v);
+	int			len = VARSIZE_ANY_EXHDR(v);
+	int32		chars;
+	uint32		mask;
+
+	if (st->ti.is_bpchar)
+	{
+		/* trailing blanks of char(n) are not part of the value */
+		while (len > 0 && s[len - 1] == ' ')
+			len--;
+	}
+	chars = DqCharLength(s, len);
+	st->len_sum += chars;
+	if (chars < st->len_min)
+		st->len_min = chars;
+	if (chars > st->len_max)
+		st->len_max = chars;
+	if (len == 0)
+	{
+		st->empty_count++;
+		return;
+	}
+	mask = DqClassifyText(s, len);
+	while (mask != 0)
+	{
+		int			bit = pg_rightmost_one_pos32(mask);
+
+		st->patterns[bit]++;
+		mask &= mask - 1;
+	}
+}
+
+/*
+ * Transition function: account for one value (NULL included).
+ */
+Datum
+dq_column_profile_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggctx;
+	MemoryContext oldctx;
+	DqColState *st;
+	Datum		value;
+	uint64		hash;
+
+	if (!AggCheckCallContext(fcinfo, &aggctx))
+		elog(ERROR, "dq_column_profile_trans called in non-aggregate context");
+
+	if (PG_ARGISNULL(0))
+	{
+		oldctx = MemoryContextSwitchTo(aggctx);
+		st = DqColStateCreate(get_fn_expr_argtype(fcinfo->flinfo, 1),
+							  PG_GET_COLLATION());
+		MemoryContextSwitchTo(oldctx);
+	}
+	else
+		st = (DqColState *) PG_GETARG_POINTER(0);
+
+	st->row_count++;
+	if (PG_ARGISNULL(1))
+	{
+		st->null_count++;
+		PG_RETURN_POINTER(st);
+	}
+
+	value = PG_GETARG_DATUM(1);
+	if (st->ti.typlen == -1)
+		value = PointerGetDatum(PG_DETOAST_DATUM_PACKED(value));
+	hash = DqDatumHash(&st->ti, value);
+
+	oldctx = MemoryContextSwitchTo(aggctx);
+	DqHllAdd(&st->hll, hash);
+	DqTopKAdd(&st->topk, hash, value);
+	if (st->ti.cmp != NULL)
+		DqColUpdateMinMax(st, value);
+	switch (st->ti.family)
+	{
+		case DQ_FAM_INT:
+		case DQ_FAM_FLOAT:
+		case DQ_FAM_NUMERIC:
+			DqColAddNumber(st, fcinfo, value);
+			break;
+		case DQ_FAM_DATETIME:
+			DqColAddDateTime(st, value);
+			break;
+		case DQ_FAM_TEXT:
+			DqColAddText(st, value);
+			break;
+		case DQ_FAM_BOOL:
+			if (DatumGetBool(value))
+				st->true_count++;
+			else
+				st->false_count++;
+			break;
+		case DQ_FAM_OTHER:
+			break;
+	}
+	MemoryContextSwitchTo(oldctx);
+
+	PG_RETURN_POINTER(st);
+}
+
+/*
+ * Merge src into dst; runs in the aggregate memory context.
+ */
+static void
+DqColMerge(DqColState *dst, DqColState *src, FunctionCallInfo fcinfo)
+{
+	int			i;
+
+	dst->row_count += src->row_count;
+	dst->null_count += src->null_count;
+	DqHllMerge(&dst->hll, &src->hll);
+	DqTopKMerge(&dst->topk, &src->topk);
+	if (src->has_minmax)
+	{
+		if (!dst->has_minmax)
+		{
+			dst->has_minmax = true;
+			DqDatumStore(src->min, dst->ti.typlen, dst->ti.typbyval,
+						 &dst->min, &dst->minbuf, &dst->mincap);
+			DqDatumStore(src->max, dst->ti.typlen, dst->ti.typbyval,
+						 &dst->max, &dst->maxbuf, &dst->maxcap);
+		}
+		else
+		{
+			if (DqColCompare(dst, src->min, dst->min) < 0)
+				DqDatumStore(src->min, dst->ti.typlen, dst->ti.typbyval,
+							 &dst->min, &dst->minbuf, &dst->mincap);
+			if (DqColCompare(dst, src->max, dst->max) > 0)
+				DqDatumStore(src->max, dst->ti.typlen, dst->ti.typbyval,
+							 &dst->max, &dst->maxbuf, &dst->maxcap);
+		}
+	}
+
+	dst->zero_count += src->zero_count;
+	dst->negative_count += src->negative_count;
+	dst->nan_count += src->nan_count;
+	dst->infinity_count += src->infinity_count;
+	/* Chan et al.'s pairwise combination of mean and M2 */
+	if (src->finite_count > 0)
+	{
+		double		n1 = dst->finite_count;
+		double		n2 = src->finite_count;
+		double		delta = src->mean - dst->mean;
+		double		n = n1 + n2;
+
+		dst->mean += delta * n2 / n;
+		dst->m2 += src->m2 + delta * delta * n1 * n2 / n;
+		dst->finite_count += src->finite_count;
+	}
+	dst->isum += src->isum;
+	dst->fsum += src->fsum;
+	if (src->numstate != (Datum) 0)
+	{
+		bool		isnull;
+
+		dst->numstate = DqNumericCall(numeric_combine, fcinfo, 2,
+									  dst->numstate,
+									  dst->numstate == (Datum) 0,
+									  src->numstate, &isnull);
+	}
+	if (DqFamilyHasQuantiles(dst->ti.family))
+		DqKllMerge(&dst->kll, &src->kll);
+
+	dst->len_sum += src->len_sum;
+	dst->len_min = Min(dst->len_min, src->len_min);
+	dst->len_max = Max(dst->len_max, src->len_max);
+	dst->empty_count += src->empty_count;
+	for (i = 0; i < DQ_NUM_PATTERNS; i++)
+		dst->patterns[i] += src->patterns[i];
+	dst->true_count += src->true_count;
+	dst->false_count += src->false_count;
+}
+
+/*
+ * Combine function for parallel aggregation.
+ */
+Datum
+dq_column_profile_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggctx;
+	MemoryContext oldctx;
+	DqColState *st1;
+	DqColState *st2;
+
+	if (!AggCheckCallContext(fcinfo, &aggctx))
+		elog(ERROR, "dq_column_profile_combine called in non-aggregate context");
+	st1 = PG_ARGISNULL(0) ? NULL : (DqColState *) PG_GETARG_POINTER(0);
+	st2 = PG_ARGISNULL(1) ? NULL : (DqColState *) PG_GETARG_POINTER(1);
+	if (st2 == NULL)
+	{
+		if (st1 == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(st1);
+	}
+	oldctx = MemoryContextSwitchTo(aggctx);
+	if (st1 == NULL)
+		st1 = DqColStateCreate(st2->ti.typid, st2->ti.collation);
+	DqColMerge(st1, st2, fcinfo);
+	MemoryContextSwitchTo(oldctx);
+	PG_RETURN_POINTER(st1);
+}
+
+static void
+DqPutDatum(StringInfo buf, const DqColState *st, Datum d)
+{
+	if (st->ti.typbyval)
+		DqBufPut(buf, &d, sizeof(Datum));
+	else
+	{
+		int32		len = (int32) datumGetSize(d, false, st->ti.typlen);
+
+		DqBufPutInt32(buf, len);
+		DqBufPut(buf, DatumGetPointer(d), len);
+	}
+}
+
+static Datum
+DqGetDatum(DqReadBuf *rb, const DqColState *st)
+{
+	Datum		d;
+	int32		len;
+	char	   *p;
+
+	if (st->ti.typbyval)
+	{
+		DqBufGet(rb, &d, sizeof(Datum));
+		return d;
+	}
+	len = DqBufGetInt32(rb);
+	p = palloc(len);
+	DqBufGet(rb, p, len);
+	return PointerGetDatum(p);
+}
+
+/* Fixed-size scalar part of the state, serialized as one block. */
+#define DQ_SCALARS(X) \
+	X(row_count) X(null_count) X(zero_count) X(negative_count) \
+	X(nan_count) X(infinity_count) X(finite_count) X(len_sum) \
+	X(empty_count) X(true_count) X(false_count)
+
+/*
+ * Serialize a state to bytea (parallel workers).
+ */
+Datum
+dq_column_profile_serialize(PG_FUNCTION_ARGS)
+{
+	DqColState *st = (DqColState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "dq_column_profile_serialize called in non-aggregate context");
+	initStringInfo(&buf);
+	DqBufPut(&buf, &st->ti.typid, sizeof(Oid));
+	DqBufPut(&buf, &st->ti.collation, sizeof(Oid));
+#define X(f) DqBufPutInt64(&buf, st->f);
+	DQ_SCALARS(X)
+#undef X
+	DqBufPutDouble(&buf, st->mean);
+	DqBufPutDouble(&buf, st->m2);
+	DqBufPut(&buf, &st->isum, sizeof(int128));
+	DqBufPutDouble(&buf, st->fsum);
+	DqBufPutInt32(&buf, st->len_min);
+	DqBufPutInt32(&buf, st->len_max);
+	DqBufPut(&buf, st->patterns, sizeof(st->patterns));
+	DqHllSerialize(&st->hll, &buf);
+	DqTopKSerialize(&st->topk, &buf);
+	DqBufPutInt32(&buf, st->has_minmax ? 1 : 0);
+	if (st->has_minmax)
+	{
+		DqPutDatum(&buf, st, st->min);
+		DqPutDatum(&buf, st, st->max);
+	}
+	if (DqFamilyHasQuantiles(st->ti.family))
+		DqKllSerialize(&st->kll, &buf);
+	if (st->numstate != (Datum) 0)
+	{
+		bool		isnull;
+		bytea	   *nb = DatumGetByteaPP(DqNumericCall(numeric_serialize, fcinfo, 1,
+													   st->numstate, false,
+													   (Datum) 0, &isnull));
+
+		DqBufPutInt32(&buf, VARSIZE_ANY_EXHDR(nb));
+		DqBufPut(&buf, VARDATA_ANY(nb), VARSIZE_ANY_EXHDR(nb));
+	}
+	else
+		DqBufPutInt32(&buf, -1);
+
+	PG_RETURN_BYTEA_P(DqBufToBytea(&buf));
+}
+
+/*
+ * Rebuild a state from bytea (leader, before combining).
+ */
+Datum
+dq_column_profile_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	DqReadBuf	rb;
+	DqColState *st;
+	Oid			typid;
+	Oid			collation;
+	int32		nlen;
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "dq_column_profile_deserialize called in non-aggregate context");
+	DqReadBufInit(&rb, b);
+	DqBufGet(&rb, &typid, sizeof(Oid));
+	DqBufGet(&rb, &collation, sizeof(Oid));
+	st = DqColStateCreate(typid, collation);
+#define X(f) st->f = DqBufGetInt64(&rb);
+	DQ_SCALARS(X)
+#undef X
+	st->mean = DqBufGetDouble(&rb);
+	st->m2 = DqBufGetDouble(&rb);
+	DqBufGet(&rb, &st->isum, sizeof(int128));
+	st->fsum = DqBufGetDouble(&rb);
+	st->len_min = DqBufGetInt32(&rb);
+	st->len_max = DqBufGetInt32(&rb);
+	DqBufGet(&rb, st->patterns, sizeof(st->patterns));
+	DqHllDeserialize(&st->hll, &rb);
+	DqTopKDeserialize(&st->topk, &rb);
+	st->has_minmax = DqBufGetInt32(&rb) != 0;
+	if (st->has_minmax)
+	{
+		st->min = DqGetDatum(&rb, st);
+		st->max = DqGetDatum(&rb, st);
+	}
+	if (DqFamilyHasQuantiles(st->ti.family))
+		DqKllDeserialize(&st->kll, &rb);
+	nlen = DqBufGetInt32(&rb);
+	if (nlen >= 0)
+	{
+		bytea	   *nb = palloc(VARHDRSZ + nlen);
+		bool		isnull;
+
+		SET_VARSIZE(nb, VARHDRSZ + nlen);
+		DqBufGet(&rb, VARDATA(nb), nlen);
+		st->numstate = DqNumericCall(numeric_deserialize, fcinfo, 2,
+									 PointerGetDatum(nb), false,
+									 (Datum) 0, &isnull);
+	}
+	PG_RETURN_POINTER(st);
+}
+
+/* Decimal text of a 128-bit integer. */
+static char *
+DqInt128ToText(int128 v)
+{
+	char		digits[48];
+	int			pos = sizeof(digits) - 1;
+	bool		neg = v < 0;
+	uint128		u = neg ? -(uint128) v : (uint128) v;
+
+	digits[pos] = '\0';
+	do
+	{
+		digits[--pos] = '0' + (int) (u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (neg)
+		digits[--pos] = '-';
+	return pstrdup(&digits[pos]);
+}
+
+/* A quantile sketch value as the column's type, for date/time columns. */
+static char *
+DqDateTimeText(DqColState *st, double x)
+{
+	if (st->ti.basetypid == DATEOID)
+	{
+		DateADT		d;
+
+		if (isinf(x))
+		{
+			if (x < 0)
+				DATE_NOBEGIN(d);
+			else
+				DATE_NOEND(d);
+		}
+		else
+			d = (DateADT) floor(x / USECS_PER_DAY);
+		return DqDatumOutput(&st->ti, DateADTGetDatum(d));
+	}
+	else
+	{
+		Timestamp	t;
+
+		if (isinf(x))
+		{
+			if (x < 0)
+				TIMESTAMP_NOBEGIN(t);
+			else
+				TIMESTAMP_NOEND(t);
+		}
+		else
+			t = (Timestamp) x;
+		return DqDatumOutput(&st->ti, TimestampGetDatum(t));
+	}
+}
+
+/* Write one quantile/histogram value: a number or a date/time string. */
+static void
+DqJsonSketchValue(DqJson *js, DqColState *st, const char *key, double x)
+{
+	if (st->ti.family == DQ_FAM_DATETIME)
+		DqJsonText(js, key, DqDateTimeText(st, x));
+	else
+		DqJsonFloat(js, key, x);
+}
+
+/* Most frequent values and whether their counts are exact. */
+static void
+DqJsonTopValues(DqJson *js, DqColState *st)
+{
+	DqJsonKey(js, "top_values");
+	DqTopKJson(js, &st->topk, &st->ti, dq_profile_top_k);
+	DqJsonBool(js, "top_values_exact", !st->topk.evicted);
+}
+
+/* Quantiles and the equi-height histogram from the KLL sketch. */
+static void
+DqJsonQuantiles(DqJson *js, DqColState *st)
+{
+	DqKllSorted s;
+	int			nb = dq_profile_histogram_buckets;
+	double		prev;
+	double		prevrank = 0.0;
+	int			i;
+
+	if (st->kll.n == 0)
+	{
+		DqJsonNull(js, "quantiles");
+		DqJsonNull(js, "histogram");
+		return;
+	}
+	DqKllSort(&st->kll, &s);
+
+	DqJsonKey(js, "quantiles");
+	DqJsonBegin(js, '{');
+	for (i = 0; i < DQ_NUM_PROFILE_QUANTILES; i++)
+		DqJsonSketchValue(js, st, DqProfileQuantileNames[i],
+						  DqKllSortedQuantile(&s, DqProfileQuantiles[i]));
+	DqJsonEnd(js, '}');
+
+	/*
+	 * Bucket i spans (bound[i-1], bound[i]] with bound[0] = min (the first
+	 * bucket includes it) and bound[nb] = max; a bucket whose bounds
+	 * coincide with the previous one is folded into it.
+	 */
+	DqJsonKey(js, "histogram");
+	DqJsonBegin(js, '[');
+	prev = st->kll.min;
+	for (i = 1; i <= nb; i++)
+	{
+		double		hi = (i == nb) ? st->kll.max :
+			DqKllSortedQuantile(&s, (double) i / nb);
+		double		rank;
+		int64		count;
+
+		if (i > 1 && hi <= prev)
+			continue;
+		rank = (i == nb) ? 1.0 : DqKllSortedRank(&s, hi);
+		count = (int64) llround((rank - prevrank) * (double) st->kll.n);
+		DqJsonKey(js, NULL);
+		DqJsonBegin(js, '{');
+		DqJsonSketchValue(js, st, "lo", prev);
+		DqJsonSketchValue(js, st, "hi", hi);
+		DqJsonInt(js, "count", count);
+		DqJsonEnd(js, '}');
+		prev = hi;
+		prevrank = rank;
+	}
+	DqJsonEnd(js, ']');
+}
+
+static void
+DqJsonNumbers(DqJson *js, DqColState *st, FunctionCallInfo fcinfo)
+{
+	DqJsonInt(js, "zero_count", st->zero_count);
+	DqJsonInt(js, "negative_count", st->negative_count);
+	DqJsonInt(js, "nan_count", st->nan_count);
+	DqJsonInt(js, "infinity_count", st->infinity_count);
+
+	if (st->finite_count == 0)
+	{
+		DqJsonNull(js, "sum");
+		DqJsonNull(js, "mean");
+		DqJsonNull(js, "stddev");
+	}
+	else if (st->ti.family == DQ_FAM_NUMERIC)
+	{
+		bool		isnull;
+		Datum		d;
+
+		d = DqNumericCall(numeric_sum, fcinfo, 1, st->numstate, false, 0, &isnull);
+		DqJsonRaw(js, "sum", isnull ? "null" :
+				  DatumGetCString(DirectFunctionCall1(numeric_out, d)));
+		d = DqNumericCall(numeric_avg, fcinfo, 1, st->numstate, false, 0, &isnull);
+		if (isnull)
+			DqJsonNull(js, "mean");
+		else
+			DqJsonFloat(js, "mean",
+						DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d)));
+		d = DqNumericCall(numeric_stddev_samp, fcinfo, 1, st->numstate, false, 0, &isnull);
+		if (isnull)
+			DqJsonNull(js, "stddev");
+		else
+			DqJsonFloat(js, "stddev",
+						DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d)));
+	}
+	else
+	{
+		if (st->ti.family == DQ_FAM_INT)
+		{
+			DqJsonRaw(js, "sum", DqInt128ToText(st->isum));
+			/* exact mean from the exact sum */
+			DqJsonFloat(js, "mean", (double) st->isum / (double) st->finite_count);
+		}
+		else
+		{
+			DqJsonFloat(js, "sum", st->fsum);
+			DqJsonFloat(js, "mean", st->mean);
+		}
+		if (st->finite_count > 1)
+			DqJsonFloat(js, "stddev", sqrt(st->m2 / (st->finite_count - 1)));
+		else
+			DqJsonNull(js, "stddev");
+	}
+	DqJsonQuantiles(js, st);
+}
+
+static void
+DqJsonTextStats(DqJson *js, DqColState *st)
+{
+	int64		nonnull = st->row_count - st->null_count;
+	int			i;
+
+	if (nonnull == 0)
+	{
+		DqJsonNull(js, "min_length");
+		DqJsonNull(js, "mean_length");
+		DqJsonNull(js, "max_length");
+	}
+	else
+	{
+		DqJsonInt(js, "min_length", st->len_min);
+		DqJsonFloat(js, "mean_length", (double) st->len_sum / nonnull);
+		DqJsonInt(js, "max_length", st->len_max);
+	}
+	DqJsonInt(js, "empty_count", st->empty_count);
+	DqJsonKey(js, "patterns");
+	DqJsonBegin(js, '{');
+	for (i = 0; i < DQ_NUM_PATTERNS; i++)
+		DqJsonInt(js, DqPatternNames[i], st->patterns[i]);
+	DqJsonEnd(js, '}');
+}
+
+/*
+ * Final function: the profile of the column as jsonb.  Does not modify the
+ * state.  An empty input (no rows) gives only zero counts.
+ */
+Datum
+dq_column_profile_final(PG_FUNCTION_ARGS)
+{
+	DqColState *st = PG_ARGISNULL(0) ? NULL : (DqColState *) PG_GETARG_POINTER(0);
+	DqJson		js = {0};
+	int64		nonnull;
+	double		ndistinct;
+
+	DqJsonBegin(&js, '{');
+	if (st == NULL)
+	{
+		DqJsonInt(&js, "row_count", 0);
+		DqJsonInt(&js, "null_count", 0);
+		DqJsonInt(&js, "distinct_count", 0);
+		DqJsonText(&js, "distinct_method", "sketch");
+		DqJsonRaw(&js, "top_values", "[]");
+		DqJsonBool(&js, "top_values_exact", true);
+		DqJsonEnd(&js, '}');
+		PG_RETURN_DATUM(DqJsonToJsonb(&js));
+	}
+
+	nonnull = st->row_count - st->null_count;
+	DqJsonText(&js, "type_family", DqTypeFamilyName(st->ti.family));
+	DqJsonInt(&js, "row_count", st->row_count);
+	DqJsonInt(&js, "null_count", st->null_count);
+	if (st->row_count > 0)
+		DqJsonFloat(&js, "null_fraction", (double) st->null_count / st->row_count);
+	ndistinct = DqHllEstimate(&st->hll);
+	/* an estimate can never exceed the number of values seen */
+	if (ndistinct > nonnull)
+		ndistinct = nonnull;
+	DqJsonInt(&js, "distinct_count", (int64) llround(ndistinct));
+	DqJsonText(&js, "distinct_method", "sketch");
+	if (nonnull > 0)
+		DqJsonFloat(&js, "distinct_fraction", llround(ndistinct) / (double) nonnull);
+	DqJsonTopValues(&js, st);
+	if (st->has_minmax)
+	{
+		DqJsonText(&js, "min_value", DqDatumOutput(&st->ti, st->min));
+		DqJsonText(&js, "max_value", DqDatumOutput(&st->ti, st->max));
+	}
+
+	switch (st->ti.family)
+	{
+		case DQ_FAM_INT:
+		case DQ_FAM_FLOAT:
+		case DQ_FAM_NUMERIC:
+			DqJsonNumbers(&js, st, fcinfo);
+			break;
+		case DQ_FAM_DATETIME:
+			DqJsonInt(&js, "infinity_count", st->infinity_count);
+			DqJsonQuantiles(&js, st);
+			break;
+		case DQ_FAM_TEXT:
+			DqJsonTextStats(&js, st);
+			break;
+		case DQ_FAM_BOOL:
+			DqJsonInt(&js, "true_count", st->true_count);
+			DqJsonInt(&js, "false_count", st->false_count);
+			break;
+		case DQ_FAM_OTHER:
+			break;
+	}
+	DqJsonEnd(&js, '}');
+	PG_RETURN_DATUM(DqJsonToJsonb(&js));
+}

@@ -1,0 +1,385 @@
+/*-------------------------------------------------------------------------
+ *
+ * sketch_quantile.c
+ *	  KLL quantile sketch (Karnin, Lang, Liberty: "Optimal Quantile
+ *	  Approximation in Streams", 2016).
+ *
+ * Level h holds items of weight 2^h.  Level capacities shrink geometrically
+ * (factor 2/3) from the top level down, with a floor of 8 items.  When the
+ * sketch holds more items than the sum of the capacities, the lowest level
+ * over its capacity is sorted and compacted: every other item, starting at
+ * a pseudo-random offset, moves one level up with doubled weight.  The
+ * coin is a deterministic xorshift generator so that the same input gives
+ * the same sketch.  Until the first compaction the sketch is exact.
+ *
+ * Quantile semantics: the q-quantile is the smallest retained value whose
+ * cumulative weight reaches q * n, i.e. percentile_disc(q) when exact.
+ * Memory is O(k log(n/k)) doubles, about 10 kB for k = 400.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "sketch_quantile.h"
+
+#define ST_SORT DqSortDouble
+#define ST_ELEMENT_TYPE double
+#define ST_COMPARE(a, b) ((*(a) > *(b)) - (*(a) < *(b)))
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+#define DQ_KLL_MIN_CAP	8
+
+/* pair of (value, weight) used when answering queries */
+typedef struct DqKllPair
+{
+	double		v;
+	double		w;
+} DqKllPair;
+
+#define ST_SORT DqSortPair
+#define ST_ELEMENT_TYPE DqKllPair
+#define ST_COMPARE(a, b) (((a)->v > (b)->v) - ((a)->v < (b)->v))
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+/* Capacity of level h when the sketch has nlevels levels. */
+static int32
+DqKllLevelCapacity(int k, int nlevels, int h)
+{
+	int			depth = nlevels - 1 - h;
+	double		cap = ceil(k * pow(2.0 / 3.0, depth));
+
+	return Max((int32) cap, DQ_KLL_MIN_CAP);
+}
+
+/* Set the number of levels and recompute the total capacity. */
+static void
+DqKllSetLevels(DqKll *kll, int nlevels)
+{
+	int64		total = 0;
+	int			h;
+
+	if (nlevels > DQ_KLL_MAX_LEVELS)
+		elog(ERROR, "dq_lineage: quantile sketch has too many levels");
+	kll->nlevels = nlevels;
+	for (h = 0; h < nlevels; h++)
+		total += DqKllLevelCapacity(kll->k, nlevels, h);
+	kll->capacity = total;
+}
+
+static void
+DqKllReserve(DqKllLevel *lvl, int32 need)
+{
+	if (lvl->cap >= need)
+		return;
+	if (lvl->items == NULL)
+	{
+		lvl->cap = Max(need, 16);
+		lvl->items = palloc(sizeof(double) * lvl->cap);
+	}
+	else
+	{
+		while (lvl->cap < need)
+			lvl->cap *= 2;
+		lvl->items = repalloc(lvl->items, sizeof(double) * lvl->cap);
+	}
+}
+
+/*
+ * Create an empty sketch.
+ */
+void
+DqKllInit(DqKll *kll, int k)
+{
+	memset(kll, 0, sizeof(DqKll));
+	kll->k = k;
+	DqKllSetLevels(kll, 1);
+	kll->min = INFINITY;
+	kll->max = -INFINITY;
+	kll->rng = UINT64CONST(0x9E3779B97F4A7C15);
+	DqKllReserve(&kll->levels[0], 64);
+}
+
+static inline bool
+DqKllCoin(DqKll *kll)
+{
+	uint64		x = kll->rng;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	kll->rng = x;
+	return (x >> 32) & 1;
+}
+
+/* Compact the lowest level that is over capacity. */
+static void
+DqKllCompactOnce(DqKll *kll)
+{
+	int			h;
+
+	for (h = 0; h < kll->nlevels; h++)
+	{
+		DqKllLevel *lvl = &kll->levels[h];
+		DqKllLevel *up;
+		int32		npairs;
+		int32		offset;
+		int32		i;
+		double		leftover = 0;
+		bool		hasleftover;
+
+		if (lvl->n < DqKllLevelCapacity(kll->k, kll->nlevels, h))
+			continue;
+		if (h + 1 >= kll->nlevels)
+			DqKllSetLevels(kll, kll->nlevels + 1);
+		up = &kll->levels[h + 1];
+		DqSortDouble(lvl->items, lvl->n);
+		hasleftover = (lvl->n % 2) != 0;
+		if (hasleftover)
+			leftover = lvl->items[lvl->n - 1];
+		npairs = lvl->n / 2;
+		offset = DqKllCoin(kll) ? 1 : 0;
+		DqKllReserve(up, up->n + npairs);
+		for (i = 0; i < npairs; i++)
+			up->items[up->n++] = lvl->items[2 * i + offset];
+		kll->retained -= npairs;
+		lvl->n = 0;
+		if (hasleftover)
+			lvl->items[lvl->n++] = leftover;
+		return;
+	}
+}
+
+static void
+DqKllCompress(DqKll *kll)
+{
+	while (kll->retained > kll->capacity)
+		DqKllCompactOnce(kll);
+}
+
+/*
+ * Add one value.  NaN must be filtered out by the caller.
+ */
+void
+DqKllAdd(DqKll *kll, double v)
+{
+	DqKllLevel *l0 = &kll->levels[0];
+
+	if (v < kll->min)
+		kll->min = v;
+	if (v > kll->max)
+		kll->max = v;
+	kll->n++;
+	if (l0->n >= l0->cap)
+		DqKllReserve(l0, l0->n + 1);
+	l0->items[l0->n++] = v;
+	kll->retained++;
+	if (kll->retained > kll->capacity)
+		DqKllCompress(kll);
+}
+
+/*
+ * Merge src into dst (the parallel combine step).
+ */
+void
+DqKllMerge(DqKll *dst, const DqKll *src)
+{
+	int			h;
+
+	if (src->n == 0)
+		return;
+	if (dst->nlevels < src->nlevels)
+		DqKllSetLevels(dst, src->nlevels);
+	for (h = 0; h < src->nlevels; h++)
+	{
+		const DqKllLevel *sl = &src->levels[h];
+		DqKllLevel *dl = &dst->levels[h];
+
+		if (sl->n == 0)
+			continue;
+		DqKllReserve(dl, dl->n + sl->n);
+		memcpy(dl->items + dl->n, sl->items, sizeof(double) * sl->n);
+		dl->n += sl->n;
+		dst->retained += sl->n;
+	}
+	dst->n += src->n;
+	if (src->min < dst->min)
+		dst->min = src->min;
+	if (src->max > dst->max)
+		dst->max = src->max;
+	DqKllCompress(dst);
+}
+
+/*
+ * Sort the retained items with their weights for querying.
+ */
+void
+DqKllSort(const DqKll *kll, DqKllSorted *out)
+{
+	DqKllPair  *pairs = palloc(sizeof(DqKllPair) * Max(kll->retained, 1));
+	int32		n = 0;
+	int			h;
+	int32		i;
+	double		cum = 0;
+
+	for (h = 0; h < kll->nlevels; h++)
+	{
+		double		w = ldexp(1.0, h);
+
+		for (i = 0; i < kll->levels[h].n; i++)
+		{
+			pairs[n].v = kll->levels[h].items[i];
+			pairs[n].w = w;
+			n++;
+		}
+	}
+	DqSortPair(pairs, n);
+	out->n = n;
+	out->values = palloc(sizeof(double) * Max(n, 1));
+	out->cumweight = palloc(sizeof(double) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		cum += pairs[i].w;
+		out->values[i] = pairs[i].v;
+		out->cumweight[i] = cum;
+	}
+	out->total = cum;
+	pfree(pairs);
+}
+
+/*
+ * Smallest retained value whose cumulative weight reaches q * total.
+ * q = 0 gives the minimum, q = 1 the maximum (both tracked exactly).
+ */
+double
+DqKllSortedQuantile(const DqKllSorted *s, double q)
+{
+	double		target;
+	int32		lo = 0;
+	int32		hi;
+
+	if (s->n == 0)
+		return NAN;
+	target = q * s->total;
+	hi = s->n - 1;
+	/* binary search for the first cumweight >= target */
+	while (lo < hi)
+	{
+		int32		mid = lo + (hi - lo) / 2;
+
+		if (s->cumweight[mid] >= target)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return s->values[lo];
+}
+
+/*
+ * Fraction of the weight at values <= v.
+ */
+double
+DqKllSortedRank(const DqKllSorted *s, double v)
+{
+	int32		lo = 0;
+	int32		hi = s->n;
+
+	if (s->n == 0)
+		return 0.0;
+	/* first index with value > v */
+	while (lo < hi)
+	{
+		int32		mid = lo + (hi - lo) / 2;
+
+		if (s->values[mid] > v)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return (lo == 0) ? 0.0 : s->cumweight[lo - 1] / s->total;
+}
+
+double
+DqKllQuantile(const DqKll *kll, double q)
+{
+	DqKllSorted s;
+	double		r;
+
+	if (kll->n == 0)
+		return NAN;
+	if (q <= 0.0)
+		return kll->min;
+	if (q >= 1.0)
+		return kll->max;
+	DqKllSort(kll, &s);
+	r = DqKllSortedQuantile(&s, q);
+	pfree(s.values);
+	pfree(s.cumweight);
+	return r;
+}
+
+double
+DqKllRank(const DqKll *kll, double v)
+{
+	DqKllSorted s;
+	double		r;
+
+	DqKllSort(kll, &s);
+	r = DqKllSortedRank(&s, v);
+	pfree(s.values);
+	pfree(s.cumweight);
+	return r;
+}
+
+void
+DqKllSerialize(const DqKll *kll, StringInfo buf)
+{
+	int			h;
+
+	DqBufPutInt32(buf, kll->k);
+	DqBufPutInt32(buf, kll->nlevels);
+	DqBufPutInt64(buf, kll->n);
+	DqBufPutDouble(buf, kll->min);
+	DqBufPutDouble(buf, kll->max);
+	DqBufPut(buf, &kll->rng, sizeof(uint64));
+	for (h = 0; h < kll->nlevels; h++)
+	{
+		DqBufPutInt32(buf, kll->levels[h].n);
+		DqBufPut(buf, kll->levels[h].items, sizeof(double) * kll->levels[h].n);
+	}
+}
+
+void
+DqKllDeserialize(DqKll *kll, DqReadBuf *rb)
+{
+	int			h;
+	int32		nlevels;
+
+	DqKllInit(kll, DqBufGetInt32(rb));
+	nlevels = DqBufGetInt32(rb);
+	if (nlevels < 1 || nlevels > DQ_KLL_MAX_LEVELS)
+		elog(ERROR, "dq_lineage: invalid quantile sketch state");
+	DqKllSetLevels(kll, nlevels);
+	kll->n = DqBufGetInt64(rb);
+	kll->min = DqBufGetDouble(rb);
+	kll->max = DqBufGetDouble(rb);
+	DqBufGet(rb, &kll->rng, sizeof(uint64));
+	for (h = 0; h < nlevels; h++)
+	{
+		int32		n = DqBufGetInt32(rb);
+
+		if (n < 0)
+			elog(ERROR, "dq_lineage: invalid quantile sketch state");
+		DqKllReserve(&kll->levels[h], Max(n, 1));
+		DqBufGet(rb, kll->levels[h].items, sizeof(double) * n);
+		kll->levels[h].n = n;
+		kll->retained += n;
+	}
+}

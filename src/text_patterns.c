@@ -1,0 +1,345 @@
+/*-------------------------------------------------------------------------
+ *
+ * text_patterns.c
+ *	  Recognise common value shapes in strings, without regular expressions.
+ *
+ * Each recognizer is a hand-written scanner over the bytes: the profiler
+ * runs all of them on every non-NULL string, so they must cost a few
+ * nanoseconds for the short values that make up most columns.  A value
+ * may match several patterns (for instance "42" is integer-like only, but
+ * "ABC" is all-upper).  Definitions (documented in docs/profiling.md):
+ *
+ *	integer        [+-]?[0-9]+
+ *	decimal        [+-]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)([eE][+-]?[0-9]+)?
+ *	               with a decimal point or an exponent (integers excluded)
+ *	iso_date       YYYY-MM-DD, month 01-12, day 01-31
+ *	iso_timestamp  YYYY-MM-DD[T ]HH:MM[:SS[.fraction]][Z|(+|-)HH[[:]MM]]
+ *	uuid           8-4-4-4-12 hexadecimal digits
+ *	email          local@domain.tld, local of [A-Za-z0-9._%+-], domain
+ *	               labels of [A-Za-z0-9-], a top-level domain of 2+ letters
+ *	url            (http|https|ftp)://host[...], no blanks
+ *	ipv4           four dot-separated decimal octets 0-255
+ *	upper / lower  at least one ASCII letter and no letter of the other case
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "text_patterns.h"
+
+const char *const DqPatternNames[DQ_NUM_PATTERNS] = {
+	"integer", "decimal", "iso_date", "iso_timestamp", "uuid",
+	"email", "url", "ipv4", "upper", "lower"
+};
+
+#define IS_DIGIT(c)	((c) >= '0' && (c) <= '9')
+#define IS_HEX(c)	(IS_DIGIT(c) || ((c) >= 'a' && (c) <= 'f') || ((c) >= 'A' && (c) <= 'F'))
+#define IS_ALPHA(c)	(((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+
+/* Count consecutive digits from position i. */
+static inline int
+DqDigits(const char *s, int len, int i)
+{
+	int			n = 0;
+
+	while (i + n < len && IS_DIGIT(s[i + n]))
+		n++;
+	return n;
+}
+
+/* Two-digit number at s[i], or -1. */
+static inline int
+DqTwoDigits(const char *s, int len, int i)
+{
+	if (i + 2 > len || !IS_DIGIT(s[i]) || !IS_DIGIT(s[i + 1]))
+		return -1;
+	return (s[i] - '0') * 10 + (s[i + 1] - '0');
+}
+
+/* Numbers: sets integer or decimal bits. */
+static uint32
+DqMatchNumber(const char *s, int len)
+{
+	int			i = 0;
+	int			intdigits;
+	int			fracdigits = 0;
+	bool		point = false;
+	bool		exponent = false;
+
+	if (i < len && (s[i] == '+' || s[i] == '-'))
+		i++;
+	intdigits = DqDigits(s, len, i);
+	i += intdigits;
+	if (i < len && s[i] == '.')
+	{
+		point = true;
+		i++;
+		fracdigits = DqDigits(s, len, i);
+		i += fracdigits;
+	}
+	if (intdigits + fracdigits == 0)
+		return 0;
+	if (i < len && (s[i] == 'e' || s[i] == 'E'))
+	{
+		int			expdigits;
+
+		i++;
+		if (i < len && (s[i] == '+' || s[i] == '-'))
+			i++;
+		expdigits = DqDigits(s, len, i);
+		if (expdigits == 0)
+			return 0;
+		i += expdigits;
+		exponent = true;
+	}
+	if (i != len)
+		return 0;
+	if (!point && !exponent)
+		return 1 << DQ_PAT_INTEGER;
+	return 1 << DQ_PAT_DECIMAL;
+}
+
+/* YYYY-MM-DD at the start; returns its length (10) or 0. */
+static int
+DqMatchDatePart(const char *s, int len)
+{
+	int			month;
+	int			day;
+
+	if (len < 10 || DqDigits(s, len, 0) != 4 || s[4] != '-' || s[7] != '-')
+		return 0;
+	month = DqTwoDigits(s, len, 5);
+	day = DqTwoDigits(s, len, 8);
+	if (month < 1 || month > 12 || day < 1 || day > 31)
+		return 0;
+	return 10;
+}
+
+static uint32
+DqMatchDateTime(const char *s, int len)
+{
+	int			i;
+	int			hh;
+	int			mi;
+
+	if (DqMatchDatePart(s, len) == 0)
+		return 0;
+	if (len == 10)
+		return 1 << DQ_PAT_ISO_DATE;
+	i = 10;
+	if (s[i] != 'T' && s[i] != ' ')
+		return 0;
+	i++;
+	hh = DqTwoDigits(s, len, i);
+	if (hh < 0 || hh > 24 || i + 2 >= len || s[i + 2] != ':')
+		return 0;
+	mi = DqTwoDigits(s, len, i + 3);
+	if (mi < 0 || mi > 59)
+		return 0;
+	i += 5;
+	if (i < len && s[i] == ':')
+	{
+		int			ss = DqTwoDigits(s, len, i + 1);
+
+		if (ss < 0 || ss > 60)
+			return 0;
+		i += 3;
+		if (i < len && s[i] == '.')
+		{
+			int			nfrac = DqDigits(s, len, i + 1);
+
+			if (nfrac == 0)
+				return 0;
+			i += 1 + nfrac;
+		}
+	}
+	if (i < len && s[i] == 'Z')
+		i++;
+	else if (i < len && (s[i] == '+' || s[i] == '-'))
+	{
+		if (DqTwoDigits(s, len, i + 1) < 0)
+			return 0;
+		i += 3;
+		if (i < len && s[i] == ':')
+			i++;
+		if (i < len)
+		{
+			if (DqTwoDigits(s, len, i) < 0)
+				return 0;
+			i += 2;
+		}
+	}
+	return (i == len) ? (1 << DQ_PAT_ISO_TIMESTAMP) : 0;
+}
+
+static uint32
+DqMatchUuid(const char *s, int len)
+{
+	int			i;
+
+	if (len != 36)
+		return 0;
+	for (i = 0; i < 36; i++)
+	{
+		if (i == 8 || i == 13 || i == 18 || i == 23)
+		{
+			if (s[i] != '-')
+				return 0;
+		}
+		else if (!IS_HEX(s[i]))
+			return 0;
+	}
+	return 1 << DQ_PAT_UUID;
+}
+
+static uint32
+DqMatchEmail(const char *s, int len, int at)
+{
+	int			i;
+	int			lastdot = -1;
+	int			labellen = 0;
+
+	if (at <= 0 || at >= len - 1)
+		return 0;
+	for (i = 0; i < at; i++)
+	{
+		char		c = s[i];
+
+		if (!(IS_ALPHA(c) || IS_DIGIT(c) || c == '.' || c == '_' ||
+			  c == '%' || c == '+' || c == '-'))
+			return 0;
+	}
+	for (i = at + 1; i < len; i++)
+	{
+		char		c = s[i];
+
+		if (c == '.')
+		{
+			if (labellen == 0)
+				return 0;
+			lastdot = i;
+			labellen = 0;
+		}
+		else if (IS_ALPHA(c) || IS_DIGIT(c) || c == '-')
+			labellen++;
+		else
+			return 0;
+	}
+	if (lastdot < 0 || len - lastdot - 1 < 2)
+		return 0;
+	for (i = lastdot + 1; i < len; i++)
+		if (!IS_ALPHA(s[i]))
+			return 0;
+	return 1 << DQ_PAT_EMAIL;
+}
+
+static uint32
+DqMatchUrl(const char *s, int len)
+{
+	int			i;
+
+	if (len > 7 && memcmp(s, "http://", 7) == 0)
+		i = 7;
+	else if (len > 8 && memcmp(s, "https://", 8) == 0)
+		i = 8;
+	else if (len > 6 && memcmp(s, "ftp://", 6) == 0)
+		i = 6;
+	else
+		return 0;
+	if (!(IS_ALPHA(s[i]) || IS_DIGIT(s[i]) || s[i] == '['))
+		return 0;
+	for (; i < len; i++)
+		if ((unsigned char) s[i] <= ' ')
+			return 0;
+	return 1 << DQ_PAT_URL;
+}
+
+static uint32
+DqMatchIpv4(const char *s, int len)
+{
+	int			i = 0;
+	int			octet;
+
+	for (octet = 0; octet < 4; octet++)
+	{
+		int			n = DqDigits(s, len, i);
+		int			v = 0;
+		int			j;
+
+		if (n < 1 || n > 3)
+			return 0;
+		for (j = 0; j < n; j++)
+			v = v * 10 + (s[i + j] - '0');
+		if (v > 255)
+			return 0;
+		i += n;
+		if (octet < 3)
+		{
+			if (i >= len || s[i] != '.')
+				return 0;
+			i++;
+		}
+	}
+	return (i == len) ? (1 << DQ_PAT_IPV4) : 0;
+}
+
+/*
+ * Classify one string; returns a bit mask of DqPattern values.
+ */
+uint32
+DqClassifyText(const char *s, int len)
+{
+	uint32		mask = 0;
+	bool		upper = false;
+	bool		lower = false;
+	bool		digit = false;
+	bool		dash = false;
+	bool		colon = false;
+	int			at = -1;
+	int			dots = 0;
+	int			i;
+
+	if (len == 0)
+		return 0;
+
+	/* one pass for the character classes that gate the recognizers */
+	for (i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+
+		if (c >= 'a' && c <= 'z')
+			lower = true;
+		else if (c >= 'A' && c <= 'Z')
+			upper = true;
+		else if (IS_DIGIT(c))
+			digit = true;
+		else if (c == '-')
+			dash = true;
+		else if (c == ':')
+			colon = true;
+		else if (c == '.')
+			dots++;
+		else if (c == '@' && at < 0)
+			at = i;
+	}
+
+	if (upper && !lower)
+		mask |= 1 << DQ_PAT_UPPER;
+	if (lower && !upper)
+		mask |= 1 << DQ_PAT_LOWER;
+	if (digit)
+	{
+		mask |= DqMatchNumber(s, len);
+		if (dash && len >= 10)
+			mask |= DqMatchDateTime(s, len);
+		if (dots == 3 && !lower && !upper)
+			mask |= DqMatchIpv4(s, len);
+	}
+	if (dash && len == 36)
+		mask |= DqMatchUuid(s, len);
+	if (at > 0 && dots > 0)
+		mask |= DqMatchEmail(s, len, at);
+	if (colon && len > 7)
+		mask |= DqMatchUrl(s, len);
+	return mask;
+}

@@ -1,0 +1,231 @@
+/*-------------------------------------------------------------------------
+ *
+ * typeinfo.c
+ *	  Type lookups and per-value helpers of the profiler and the sketches.
+ *
+ * Hashing follows the type's equality: values that compare equal hash
+ * equally (for instance numeric 1.0 and 1.00, float -0 and 0, every NaN).
+ * The type's extended hash function is used when it has one; strings under
+ * a deterministic collation hash their bytes directly (what hashtext does,
+ * without the call overhead); types without a hash opclass (json, point,
+ * ...) hash their binary representation.  Every hash goes through a
+ * 64-bit finalizer so that the HyperLogLog sees well mixed bits.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "utils/datum.h"
+#include "utils/float.h"
+#include "utils/lsyscache.h"
+#include "utils/typcache.h"
+
+#include "compat.h"
+#include "sketch_hll.h"
+#include "typeinfo.h"
+
+/*
+ * Fill ti for values of typid compared under collation.
+ */
+void
+DqTypeInfoInit(DqTypeInfo *ti, Oid typid, Oid collation)
+{
+	TypeCacheEntry *tce;
+	Oid			outfunc;
+	bool		isvarlena;
+	char		category;
+	bool		preferred;
+
+	memset(ti, 0, sizeof(DqTypeInfo));
+	ti->typid = typid;
+	ti->basetypid = getBaseType(typid);
+	ti->collation = collation;
+	get_typlenbyval(ti->basetypid, &ti->typlen, &ti->typbyval);
+
+	switch (ti->basetypid)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			ti->family = DQ_FAM_INT;
+			break;
+		case FLOAT4OID:
+		case FLOAT8OID:
+			ti->family = DQ_FAM_FLOAT;
+			break;
+		case NUMERICOID:
+			ti->family = DQ_FAM_NUMERIC;
+			break;
+		case BOOLOID:
+			ti->family = DQ_FAM_BOOL;
+			break;
+		case DATEOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			ti->family = DQ_FAM_DATETIME;
+			break;
+		default:
+			get_type_category_preferred(ti->basetypid, &category, &preferred);
+			ti->family = (category == TYPCATEGORY_STRING &&
+						  ti->typlen == -1) ? DQ_FAM_TEXT : DQ_FAM_OTHER;
+			break;
+	}
+	ti->is_bpchar = (ti->basetypid == BPCHAROID);
+
+	tce = lookup_type_cache(ti->basetypid,
+							TYPECACHE_CMP_PROC_FINFO |
+							TYPECACHE_HASH_EXTENDED_PROC_FINFO);
+	if (OidIsValid(tce->cmp_proc_finfo.fn_oid))
+		ti->cmp = &tce->cmp_proc_finfo;
+	if (OidIsValid(tce->hash_extended_proc_finfo.fn_oid))
+		ti->hash = &tce->hash_extended_proc_finfo;
+
+	/*
+	 * text and varchar under a deterministic collation: equal means
+	 * byte-equal, so hashing the bytes is exact.  bpchar ignores trailing
+	 * blanks and keeps its own hash function.
+	 */
+	if (ti->family == DQ_FAM_TEXT && !ti->is_bpchar && ti->hash != NULL &&
+		(!OidIsValid(collation) || collation == C_COLLATION_OID ||
+		 get_collation_isdeterministic(collation)))
+		ti->hash_text_bytes = true;
+
+	getTypeOutputInfo(ti->basetypid, &outfunc, &isvarlena);
+	fmgr_info(outfunc, &ti->out);
+}
+
+const char *
+DqTypeFamilyName(DqTypeFamily family)
+{
+	switch (family)
+	{
+		case DQ_FAM_INT:
+		case DQ_FAM_FLOAT:
+		case DQ_FAM_NUMERIC:
+			return "numeric";
+		case DQ_FAM_TEXT:
+			return "text";
+		case DQ_FAM_BOOL:
+			return "boolean";
+		case DQ_FAM_DATETIME:
+			return "datetime";
+		case DQ_FAM_OTHER:
+			break;
+	}
+	return "other";
+}
+
+/* float8 hash consistent with float8 equality (-0 = 0, NaN = NaN) */
+static inline uint64
+DqHashFloat8(double f)
+{
+	uint64		bits;
+
+	if (f == 0.0)
+		f = 0.0;
+	else if (isnan(f))
+		f = get_float8_nan();
+	memcpy(&bits, &f, sizeof(bits));
+	return DqMix64(bits);
+}
+
+/*
+ * 64-bit hash of a non-NULL value.  Varlena values must be detoasted
+ * (short headers are fine).
+ */
+uint64
+DqDatumHash(const DqTypeInfo *ti, Datum value)
+{
+	switch (ti->basetypid)
+	{
+		case INT2OID:
+			return DqMix64((uint64) (int64) DatumGetInt16(value));
+		case INT4OID:
+		case DATEOID:
+			return DqMix64((uint64) (int64) DatumGetInt32(value));
+		case INT8OID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			return DqMix64((uint64) DatumGetInt64(value));
+		case BOOLOID:
+			return DqMix64(DatumGetBool(value) ? 1 : 2);
+		case FLOAT4OID:
+			return DqHashFloat8((double) DatumGetFloat4(value));
+		case FLOAT8OID:
+			return DqHashFloat8(DatumGetFloat8(value));
+		default:
+			break;
+	}
+	if (ti->hash_text_bytes)
+	{
+		struct varlena *v = (struct varlena *) DatumGetPointer(value);
+
+		return DqMix64(hash_bytes_extended((const unsigned char *) VARDATA_ANY(v),
+										   VARSIZE_ANY_EXHDR(v), 0));
+	}
+	if (ti->hash != NULL)
+		return DqMix64(DatumGetUInt64(FunctionCall2Coll(ti->hash, ti->collation,
+														value,
+														Int64GetDatum(0))));
+	/* no hash opclass: hash the binary representation */
+	if (ti->typbyval)
+		return DqMix64((uint64) value);
+	if (ti->typlen == -1)
+	{
+		struct varlena *v = (struct varlena *) DatumGetPointer(value);
+
+		return DqMix64(hash_bytes_extended((const unsigned char *) VARDATA_ANY(v),
+										   VARSIZE_ANY_EXHDR(v), 0));
+	}
+	return DqMix64(hash_bytes_extended((const unsigned char *) DatumGetPointer(value),
+									   datumGetSize(value, false, ti->typlen), 0));
+}
+
+/*
+ * Compare two values by the type's default btree order (ti->cmp set).
+ */
+int
+DqDatumCompare(const DqTypeInfo *ti, Datum a, Datum b)
+{
+	return DatumGetInt32(FunctionCall2Coll(ti->cmp, ti->collation, a, b));
+}
+
+char *
+DqDatumOutput(DqTypeInfo *ti, Datum value)
+{
+	return OutputFunctionCall(&ti->out, value);
+}
+
+/*
+ * Copy a value into a reusable buffer (*buf, *cap), growing it when needed,
+ * and point *dst at the copy.  By-value datums are stored directly.
+ */
+void
+DqDatumStore(Datum value, int16 typlen, bool typbyval,
+			 Datum *dst, char **buf, int32 *cap)
+{
+	Size		len;
+
+	if (typbyval)
+	{
+		*dst = value;
+		return;
+	}
+	len = datumGetSize(value, false, typlen);
+	if (*cap < (int32) len)
+	{
+		int32		newcap = Max((int32) len, 32);
+
+		if (*buf)
+			pfree(*buf);
+		*buf = palloc(newcap);
+		*cap = newcap;
+	}
+	memcpy(*buf, DatumGetPointer(value), len);
+	*dst = PointerGetDatum(*buf);
+}
