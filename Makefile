@@ -68,3 +68,6 @@ demo-stop:
 
 test-all:
 	./scripts/test-all.sh
+
+# Rebuild objects when a header changes (PGXS tracks no header dependencies).
+$(OBJS): $(wildcard src/*.h)

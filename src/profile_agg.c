@@ -94,12 +94,12 @@ typedef struct DqColState
 	int64		nan_count;
 	int64		infinity_count;
 	int64		finite_count;
-	double		mean;			/* Welford running mean (int, float) */
-	double		m2;				/* Welford sum of squared deviations */
+	double		shift;			/* first finite value: moments are shifted */
+	double		s1;				/* sum of (x - shift) */
+	double		s2;				/* sum of (x - shift)^2 */
 	int128		isum;			/* exact sum of an integer column */
 	double		fsum;			/* sum of a float column */
 	Datum		numstate;		/* PostgreSQL's numeric accumulator */
-	Datum		numzero;		/* numeric 0 for sign tests */
 	DqKll		kll;
 
 	/* text-like family */
@@ -140,8 +140,6 @@ DqColStateCreate(Oid typid, Oid collation)
 			   st->ti.typlen, st->ti.typbyval);
 	if (DqFamilyHasQuantiles(st->ti.family))
 		DqKllInit(&st->kll, DQ_KLL_K);
-	if (st->ti.family == DQ_FAM_NUMERIC)
-		st->numzero = NumericGetDatum(int64_to_numeric(0));
 	st->len_min = PG_INT32_MAX;
 	st->len_max = -1;
 	return st;
@@ -208,16 +206,34 @@ DqColUpdateMinMax(DqColState *st, Datum value)
 		DqDatumStore(value, typlen, byval, &st->max, &st->maxbuf, &st->maxcap);
 }
 
-/* Welford's update of the running mean and squared deviations. */
+/*
+ * Moments with the shifted-data algorithm: sums of x - K and (x - K)^2
+ * with K the first value.  As accurate as Welford's method when K is near
+ * the mean, and free of a division per value.
+ */
 static inline void
 DqColAddMoment(DqColState *st, double x)
 {
-	double		delta;
+	double		d;
 
+	if (st->finite_count == 0)
+		st->shift = x;
 	st->finite_count++;
-	delta = x - st->mean;
-	st->mean += delta / st->finite_count;
-	st->m2 += delta * (x - st->mean);
+	d = x - st->shift;
+	st->s1 += d;
+	st->s2 += d * d;
+}
+
+/* Mean and sum of squared deviations from the shifted sums. */
+static inline void
+DqColMoments(const DqColState *st, double *mean, double *m2)
+{
+	double		n = (double) st->finite_count;
+
+	*mean = st->shift + st->s1 / n;
+	*m2 = st->s2 - st->s1 * st->s1 / n;
+	if (*m2 < 0)
+		*m2 = 0;
 }
 
 /* Call one of PostgreSQL's numeric aggregate support functions. */
@@ -236,6 +252,139 @@ DqNumericCall(PGFunction fn, FunctionCallInfo outer, int nargs,
 	result = fn(fc);
 	*isnull = fc->isnull;
 	return result;
+}
+
+/*
+ * Reading numeric values without a text round trip.
+ *
+ * numeric_float8 goes through numeric_out and strtod, which costs more
+ * than everything else the profiler does with a value.  The quantile
+ * sketch only needs an approximation, so we decode the stored form
+ * directly.  That form is the on-disk format of numeric (numeric.c:
+ * a 2-byte header, optionally a 2-byte weight, then base-10000 digits);
+ * it cannot change without breaking pg_upgrade, so reading it is safe.
+ * The value must be fully detoasted (4-byte varlena header).
+ */
+#define DQ_NUMERIC_SIGN_MASK	0xC000
+#define DQ_NUMERIC_NEG			0x4000
+#define DQ_NUMERIC_SHORT		0x8000
+#define DQ_NUMERIC_SPECIAL		0xC000
+#define DQ_NUMERIC_NINF			0xF000
+#define DQ_NUMERIC_SHORT_SIGN	0x2000
+#define DQ_NUMERIC_SHORT_WSIGN	0x0040
+#define DQ_NUMERIC_SHORT_WMASK	0x003F
+#define DQ_NBASE				10000.0
+#define DQ_POW10K_RANGE			80
+
+static double DqPow10k[2 * DQ_POW10K_RANGE + 1];
+static bool DqPow10kReady = false;
+
+static inline uint16
+DqNumericHeader(Numeric num)
+{
+	uint16		h;
+
+	memcpy(&h, VARDATA(num), sizeof(uint16));
+	return h;
+}
+
+static bool
+DqNumericIsNegative(Numeric num)
+{
+	uint16		h = DqNumericHeader(num);
+
+	switch (h & DQ_NUMERIC_SIGN_MASK)
+	{
+		case DQ_NUMERIC_SHORT:
+			return (h & DQ_NUMERIC_SHORT_SIGN) != 0;
+		case DQ_NUMERIC_SPECIAL:
+			return (h & 0xF000) == DQ_NUMERIC_NINF;
+		default:
+			return (h & DQ_NUMERIC_SIGN_MASK) == DQ_NUMERIC_NEG;
+	}
+}
+
+/* Header size and digit count of a finite numeric. */
+static inline void
+DqNumericLayout(Numeric num, int *hdr, int *ndigits, int *weight)
+{
+	uint16		h = DqNumericHeader(num);
+
+	if ((h & DQ_NUMERIC_SIGN_MASK) == DQ_NUMERIC_SHORT)
+	{
+		*hdr = VARHDRSZ + sizeof(uint16);
+		*weight = ((h & DQ_NUMERIC_SHORT_WSIGN) ? ~DQ_NUMERIC_SHORT_WMASK : 0) |
+			(h & DQ_NUMERIC_SHORT_WMASK);
+	}
+	else
+	{
+		int16		w;
+
+		*hdr = VARHDRSZ + sizeof(uint16) + sizeof(int16);
+		memcpy(&w, VARDATA(num) + sizeof(uint16), sizeof(int16));
+		*weight = w;
+	}
+	*ndigits = (int) ((VARSIZE(num) - *hdr) / sizeof(int16));
+}
+
+static bool
+DqNumericIsZero(Numeric num)
+{
+	int			hdr,
+				ndigits,
+				weight;
+
+	if ((DqNumericHeader(num) & DQ_NUMERIC_SIGN_MASK) == DQ_NUMERIC_SPECIAL)
+		return false;
+	DqNumericLayout(num, &hdr, &ndigits, &weight);
+	return ndigits == 0;
+}
+
+/*
+ * Approximate a numeric as a double (about 16 significant digits);
+ * +/-Infinity beyond the range of double, like numeric_float8_no_overflow.
+ */
+static double
+DqNumericToDouble(Numeric num)
+{
+	uint16		h = DqNumericHeader(num);
+	int			hdr,
+				ndigits,
+				weight,
+				used,
+				i,
+				e;
+	const char *digits;
+	double		r = 0;
+
+	if ((h & DQ_NUMERIC_SIGN_MASK) == DQ_NUMERIC_SPECIAL)
+		return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+												  NumericGetDatum(num)));
+	if (!DqPow10kReady)
+	{
+		for (i = -DQ_POW10K_RANGE; i <= DQ_POW10K_RANGE; i++)
+			DqPow10k[i + DQ_POW10K_RANGE] = pow(DQ_NBASE, i);
+		DqPow10kReady = true;
+	}
+	DqNumericLayout(num, &hdr, &ndigits, &weight);
+	if (ndigits == 0)
+		return 0.0;
+	digits = (const char *) num + hdr;
+	/* five base-10000 digits exceed the precision of a double */
+	used = Min(ndigits, 5);
+	for (i = 0; i < used; i++)
+	{
+		int16		d;
+
+		memcpy(&d, digits + i * sizeof(int16), sizeof(int16));
+		r = r * DQ_NBASE + d;
+	}
+	e = weight - (used - 1);
+	if (e >= -DQ_POW10K_RANGE && e <= DQ_POW10K_RANGE)
+		r *= DqPow10k[e + DQ_POW10K_RANGE];
+	else
+		r *= pow(DQ_NBASE, e);
+	return DqNumericIsNegative(num) ? -r : r;
 }
 
 static void
@@ -286,19 +435,18 @@ DqColAddNumber(DqColState *st, FunctionCallInfo fcinfo, Datum value)
 		default:
 			{
 				Numeric		num = DatumGetNumeric(value);
-				int			sign;
 				bool		isnull;
+				double		x;
 
 				if (numeric_is_nan(num))
 				{
 					st->nan_count++;
 					break;
 				}
-				sign = DatumGetInt32(DirectFunctionCall2(numeric_cmp, value,
-														 st->numzero));
-				if (sign == 0)
+				x = DqNumericToDouble(num);
+				if (x == 0 && !isinf(x) && DqNumericIsZero(num))
 					st->zero_count++;
-				else if (sign < 0)
+				else if (DqNumericIsNegative(num))
 					st->negative_count++;
 				if (numeric_is_inf(num))
 					st->infinity_count++;
@@ -310,9 +458,7 @@ DqColAddNumber(DqColState *st, FunctionCallInfo fcinfo, Datum value)
 												 st->numstate == (Datum) 0,
 												 value, &isnull);
 				}
-				DqKllAdd(&st->kll,
-						 DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-															value)));
+				DqKllAdd(&st->kll, x);
 				break;
 			}
 	}
@@ -439,7 +585,9 @@ dq_column_profile_trans(PG_FUNCTION_ARGS)
 	}
 
 	value = PG_GETARG_DATUM(1);
-	if (st->ti.typlen == -1)
+	if (st->ti.family == DQ_FAM_NUMERIC)
+		value = PointerGetDatum(PG_DETOAST_DATUM(value));	/* 4-byte header */
+	else if (st->ti.typlen == -1)
 		value = PointerGetDatum(PG_DETOAST_DATUM_PACKED(value));
 	hash = DqDatumHash(&st->ti, value);
 
@@ -512,16 +660,23 @@ DqColMerge(DqColState *dst, DqColState *src, FunctionCallInfo fcinfo)
 	dst->negative_count += src->negative_count;
 	dst->nan_count += src->nan_count;
 	dst->infinity_count += src->infinity_count;
-	/* Chan et al.'s pairwise combination of mean and M2 */
+	/* re-express src's shifted sums around dst's shift, then add */
 	if (src->finite_count > 0)
 	{
-		double		n1 = dst->finite_count;
-		double		n2 = src->finite_count;
-		double		delta = src->mean - dst->mean;
-		double		n = n1 + n2;
+		if (dst->finite_count == 0)
+		{
+			dst->shift = src->shift;
+			dst->s1 = src->s1;
+			dst->s2 = src->s2;
+		}
+		else
+		{
+			double		delta = src->shift - dst->shift;
+			double		n2 = (double) src->finite_count;
 
-		dst->mean += delta * n2 / n;
-		dst->m2 += src->m2 + delta * delta * n1 * n2 / n;
+			dst->s1 += src->s1 + n2 * delta;
+			dst->s2 += src->s2 + 2.0 * delta * src->s1 + n2 * delta * delta;
+		}
 		dst->finite_count += src->finite_count;
 	}
 	dst->isum += src->isum;
@@ -632,8 +787,9 @@ dq_column_profile_serialize(PG_FUNCTION_ARGS)
 #define X(f) DqBufPutInt64(&buf, st->f);
 	DQ_SCALARS(X)
 #undef X
-	DqBufPutDouble(&buf, st->mean);
-	DqBufPutDouble(&buf, st->m2);
+	DqBufPutDouble(&buf, st->shift);
+	DqBufPutDouble(&buf, st->s1);
+	DqBufPutDouble(&buf, st->s2);
 	DqBufPut(&buf, &st->isum, sizeof(int128));
 	DqBufPutDouble(&buf, st->fsum);
 	DqBufPutInt32(&buf, st->len_min);
@@ -687,8 +843,9 @@ dq_column_profile_deserialize(PG_FUNCTION_ARGS)
 #define X(f) st->f = DqBufGetInt64(&rb);
 	DQ_SCALARS(X)
 #undef X
-	st->mean = DqBufGetDouble(&rb);
-	st->m2 = DqBufGetDouble(&rb);
+	st->shift = DqBufGetDouble(&rb);
+	st->s1 = DqBufGetDouble(&rb);
+	st->s2 = DqBufGetDouble(&rb);
 	DqBufGet(&rb, &st->isum, sizeof(int128));
 	st->fsum = DqBufGetDouble(&rb);
 	st->len_min = DqBufGetInt32(&rb);
@@ -887,6 +1044,10 @@ DqJsonNumbers(DqJson *js, DqColState *st, FunctionCallInfo fcinfo)
 	}
 	else
 	{
+		double		mean;
+		double		m2;
+
+		DqColMoments(st, &mean, &m2);
 		if (st->ti.family == DQ_FAM_INT)
 		{
 			DqJsonRaw(js, "sum", DqInt128ToText(st->isum));
@@ -896,10 +1057,10 @@ DqJsonNumbers(DqJson *js, DqColState *st, FunctionCallInfo fcinfo)
 		else
 		{
 			DqJsonFloat(js, "sum", st->fsum);
-			DqJsonFloat(js, "mean", st->mean);
+			DqJsonFloat(js, "mean", mean);
 		}
 		if (st->finite_count > 1)
-			DqJsonFloat(js, "stddev", sqrt(st->m2 / (st->finite_count - 1)));
+			DqJsonFloat(js, "stddev", sqrt(m2 / (st->finite_count - 1)));
 		else
 			DqJsonNull(js, "stddev");
 	}

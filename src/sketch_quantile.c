@@ -12,6 +12,13 @@
  * coin is a deterministic xorshift generator so that the same input gives
  * the same sketch.  Until the first compaction the sketch is exact.
  *
+ * Bottom sampler (the KLL paper's construction for optimal space): on
+ * large inputs the lowest levels are replaced by sampling.  With samplevel s, each block of 2^s consecutive
+ * input values contributes one value chosen uniformly at random, entering
+ * level s with weight 2^s.  Large inputs then touch the sketch for only a
+ * fraction of their values, which keeps the per-value cost a few
+ * nanoseconds, and the error stays within that of the compactions above.
+ *
  * Quantile semantics: the q-quantile is the smallest retained value whose
  * cumulative weight reaches q * n, i.e. percentile_disc(q) when exact.
  * Memory is O(k log(n/k)) doubles, about 10 kB for k = 400.
@@ -33,6 +40,14 @@
 #include "lib/sort_template.h"
 
 #define DQ_KLL_MIN_CAP	8
+
+/*
+ * The sampler's block size W is kept at or below n / 32768.  Sampling adds
+ * a rank error of standard deviation at most sqrt(W / 4n) <= 0.28% of n,
+ * whatever the input order; with the compactions' 0.26% (k = 400) the
+ * total stays within 1% at 99% confidence.
+ */
+#define DQ_KLL_SAMPLE_RATIO	INT64CONST(32768)
 
 /* pair of (value, weight) used when answering queries */
 typedef struct DqKllPair
@@ -70,7 +85,10 @@ DqKllSetLevels(DqKll *kll, int nlevels)
 		elog(ERROR, "dq_lineage: quantile sketch has too many levels");
 	kll->nlevels = nlevels;
 	for (h = 0; h < nlevels; h++)
-		total += DqKllLevelCapacity(kll->k, nlevels, h);
+	{
+		kll->levelcap[h] = DqKllLevelCapacity(kll->k, nlevels, h);
+		total += kll->levelcap[h];
+	}
 	kll->capacity = total;
 }
 
@@ -107,8 +125,8 @@ DqKllInit(DqKll *kll, int k)
 	DqKllReserve(&kll->levels[0], 64);
 }
 
-static inline bool
-DqKllCoin(DqKll *kll)
+static inline uint64
+DqKllRandom(DqKll *kll)
 {
 	uint64		x = kll->rng;
 
@@ -116,7 +134,70 @@ DqKllCoin(DqKll *kll)
 	x ^= x >> 7;
 	x ^= x << 17;
 	kll->rng = x;
-	return (x >> 32) & 1;
+	return x;
+}
+
+static inline bool
+DqKllCoin(DqKll *kll)
+{
+	return (DqKllRandom(kll) >> 32) & 1;
+}
+
+/* Start a new sampling block of 2^samplevel values. */
+static inline void
+DqKllNewBlock(DqKll *kll)
+{
+	kll->blockpos = 0;
+	kll->blocktarget = (int64) ((DqKllRandom(kll) >> 11) &
+								((UINT64CONST(1) << kll->samplevel) - 1));
+}
+
+/* Sort level h and move every other item one level up. */
+static void
+DqKllCompactLevel(DqKll *kll, int h)
+{
+	DqKllLevel *lvl = &kll->levels[h];
+	DqKllLevel *up;
+	int32		npairs;
+	int32		offset;
+	int32		i;
+	double		leftover = 0;
+	bool		hasleftover;
+
+	if (h + 1 >= kll->nlevels)
+		DqKllSetLevels(kll, kll->nlevels + 1);
+	up = &kll->levels[h + 1];
+	DqSortDouble(lvl->items, lvl->n);
+	hasleftover = (lvl->n % 2) != 0;
+	if (hasleftover)
+		leftover = lvl->items[lvl->n - 1];
+	npairs = lvl->n / 2;
+	offset = DqKllCoin(kll) ? 1 : 0;
+	DqKllReserve(up, up->n + npairs);
+	for (i = 0; i < npairs; i++)
+		up->items[up->n++] = lvl->items[2 * i + offset];
+	kll->retained -= npairs;
+	lvl->n = 0;
+	if (hasleftover)
+		lvl->items[lvl->n++] = leftover;
+}
+
+/*
+ * Raise the sampling level when the input has grown enough: block size
+ * 2^s at most n / DQ_KLL_SAMPLE_RATIO (see the header comment), and only
+ * below the top two levels.  Level s is compacted upwards first.
+ */
+static void
+DqKllRaiseSampler(DqKll *kll)
+{
+	while (kll->samplevel + 2 < kll->nlevels &&
+		   (INT64CONST(1) << (kll->samplevel + 1)) * DQ_KLL_SAMPLE_RATIO <= kll->n)
+	{
+		if (kll->levels[kll->samplevel].n > 1)
+			DqKllCompactLevel(kll, kll->samplevel);
+		kll->samplevel++;
+		DqKllNewBlock(kll);
+	}
 }
 
 /* Compact the lowest level that is over capacity. */
@@ -127,33 +208,11 @@ DqKllCompactOnce(DqKll *kll)
 
 	for (h = 0; h < kll->nlevels; h++)
 	{
-		DqKllLevel *lvl = &kll->levels[h];
-		DqKllLevel *up;
-		int32		npairs;
-		int32		offset;
-		int32		i;
-		double		leftover = 0;
-		bool		hasleftover;
-
-		if (lvl->n < DqKllLevelCapacity(kll->k, kll->nlevels, h))
-			continue;
-		if (h + 1 >= kll->nlevels)
-			DqKllSetLevels(kll, kll->nlevels + 1);
-		up = &kll->levels[h + 1];
-		DqSortDouble(lvl->items, lvl->n);
-		hasleftover = (lvl->n % 2) != 0;
-		if (hasleftover)
-			leftover = lvl->items[lvl->n - 1];
-		npairs = lvl->n / 2;
-		offset = DqKllCoin(kll) ? 1 : 0;
-		DqKllReserve(up, up->n + npairs);
-		for (i = 0; i < npairs; i++)
-			up->items[up->n++] = lvl->items[2 * i + offset];
-		kll->retained -= npairs;
-		lvl->n = 0;
-		if (hasleftover)
-			lvl->items[lvl->n++] = leftover;
-		return;
+		if (kll->levels[h].n >= kll->levelcap[h])
+		{
+			DqKllCompactLevel(kll, h);
+			return;
+		}
 	}
 }
 
@@ -162,6 +221,7 @@ DqKllCompress(DqKll *kll)
 {
 	while (kll->retained > kll->capacity)
 		DqKllCompactOnce(kll);
+	DqKllRaiseSampler(kll);
 }
 
 /*
@@ -170,16 +230,26 @@ DqKllCompress(DqKll *kll)
 void
 DqKllAdd(DqKll *kll, double v)
 {
-	DqKllLevel *l0 = &kll->levels[0];
+	DqKllLevel *lvl;
 
 	if (v < kll->min)
 		kll->min = v;
 	if (v > kll->max)
 		kll->max = v;
 	kll->n++;
-	if (l0->n >= l0->cap)
-		DqKllReserve(l0, l0->n + 1);
-	l0->items[l0->n++] = v;
+	if (kll->samplevel > 0)
+	{
+		bool		keep = (kll->blockpos == kll->blocktarget);
+
+		if (++kll->blockpos == (INT64CONST(1) << kll->samplevel))
+			DqKllNewBlock(kll);
+		if (!keep)
+			return;
+	}
+	lvl = &kll->levels[kll->samplevel];
+	if (lvl->n >= lvl->cap)
+		DqKllReserve(lvl, lvl->n + 1);
+	lvl->items[lvl->n++] = v;
 	kll->retained++;
 	if (kll->retained > kll->capacity)
 		DqKllCompress(kll);
@@ -210,6 +280,11 @@ DqKllMerge(DqKll *dst, const DqKll *src)
 		dst->retained += sl->n;
 	}
 	dst->n += src->n;
+	if (src->samplevel > dst->samplevel)
+	{
+		dst->samplevel = src->samplevel;
+		DqKllNewBlock(dst);
+	}
 	if (src->min < dst->min)
 		dst->min = src->min;
 	if (src->max > dst->max)
@@ -349,6 +424,9 @@ DqKllSerialize(const DqKll *kll, StringInfo buf)
 	DqBufPutDouble(buf, kll->min);
 	DqBufPutDouble(buf, kll->max);
 	DqBufPut(buf, &kll->rng, sizeof(uint64));
+	DqBufPutInt32(buf, kll->samplevel);
+	DqBufPutInt64(buf, kll->blockpos);
+	DqBufPutInt64(buf, kll->blocktarget);
 	for (h = 0; h < kll->nlevels; h++)
 	{
 		DqBufPutInt32(buf, kll->levels[h].n);
@@ -371,6 +449,11 @@ DqKllDeserialize(DqKll *kll, DqReadBuf *rb)
 	kll->min = DqBufGetDouble(rb);
 	kll->max = DqBufGetDouble(rb);
 	DqBufGet(rb, &kll->rng, sizeof(uint64));
+	kll->samplevel = DqBufGetInt32(rb);
+	kll->blockpos = DqBufGetInt64(rb);
+	kll->blocktarget = DqBufGetInt64(rb);
+	if (kll->samplevel < 0 || kll->samplevel >= nlevels)
+		elog(ERROR, "dq_lineage: invalid quantile sketch state");
 	for (h = 0; h < nlevels; h++)
 	{
 		int32		n = DqBufGetInt32(rb);

@@ -14,9 +14,10 @@
 #include "sketch_buf.h"
 
 /*
- * Accuracy parameter k.  Normalized rank error at 99% confidence is about
- * 2.296 / k^0.9723 (Karnin, Lang, Liberty 2016; constants as published for
- * KLL by Apache DataSketches): 0.68% for k = 400.
+ * Accuracy parameter k.  The compactions' normalized rank error at 99%
+ * confidence is about 2.296 / k^0.9723 (constants as published for KLL by
+ * Apache DataSketches): 0.68% for k = 400.  With the bottom sampler (see
+ * sketch_quantile.c) the stated bound is 1% of n at 99% confidence.
  */
 #define DQ_KLL_K			400
 #define DQ_KLL_MAX_LEVELS	40
@@ -38,6 +39,10 @@ typedef struct DqKll
 	uint64		rng;			/* deterministic coin for compactions */
 	int32		retained;		/* items held over all levels */
 	int64		capacity;		/* sum of the level capacities */
+	int32		levelcap[DQ_KLL_MAX_LEVELS];	/* capacity of each level */
+	int32		samplevel;		/* new items enter at this level */
+	int64		blockpos;		/* position in the current sampling block */
+	int64		blocktarget;	/* position of the item the block keeps */
 	DqKllLevel	levels[DQ_KLL_MAX_LEVELS];
 } DqKll;
 

@@ -38,6 +38,7 @@ typedef struct DqTopK
 	bool		evicted;		/* true once a counter was ever replaced */
 	int64		mincount;		/* lower bound of the smallest count */
 	int32		scanpos;		/* where the next eviction search starts */
+	uint64		rng;			/* admission coin (deterministic xorshift) */
 	int32		tabmask;		/* hash table size - 1 */
 	int16	   *table;			/* item index + 1, 0 = empty */
 	DqTopKItem *items;

@@ -172,24 +172,36 @@ DqMatchDateTime(const char *s, int len)
 	return (i == len) ? (1 << DQ_PAT_ISO_TIMESTAMP) : 0;
 }
 
+static uint8 DqHexTable[256];
+static bool DqHexTableReady = false;
+
 static uint32
 DqMatchUuid(const char *s, int len)
 {
+	const unsigned char *p = (const unsigned char *) s;
+	uint8		ok = 1;
 	int			i;
 
-	if (len != 36)
+	if (len != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
 		return 0;
-	for (i = 0; i < 36; i++)
+	if (unlikely(!DqHexTableReady))
 	{
-		if (i == 8 || i == 13 || i == 18 || i == 23)
-		{
-			if (s[i] != '-')
-				return 0;
-		}
-		else if (!IS_HEX(s[i]))
-			return 0;
+		for (i = 0; i < 256; i++)
+			DqHexTable[i] = IS_HEX(i) ? 1 : 0;
+		DqHexTableReady = true;
 	}
-	return 1 << DQ_PAT_UUID;
+	/* branch-free: AND the hex flags of the 32 digit positions */
+	for (i = 0; i < 8; i++)
+		ok &= DqHexTable[p[i]];
+	for (i = 9; i < 13; i++)
+		ok &= DqHexTable[p[i]];
+	for (i = 14; i < 18; i++)
+		ok &= DqHexTable[p[i]];
+	for (i = 19; i < 23; i++)
+		ok &= DqHexTable[p[i]];
+	for (i = 24; i < 36; i++)
+		ok &= DqHexTable[p[i]];
+	return ok ? (1 << DQ_PAT_UUID) : 0;
 }
 
 static uint32
@@ -284,62 +296,88 @@ DqMatchIpv4(const char *s, int len)
 }
 
 /*
- * Classify one string; returns a bit mask of DqPattern values.
+ * Any byte of w strictly between m and n (m, n <= 128)?  Bytes with the
+ * high bit set never match.  ("Determine if a word has a byte between m
+ * and n", Bit Twiddling Hacks.)
+ */
+#define DQ_ONES		UINT64CONST(0x0101010101010101)
+#define DQ_HAS_BETWEEN(x, m, n) \
+	(((DQ_ONES * (127 + (n)) - ((x) & DQ_ONES * 127)) & ~(x) & \
+	  (((x) & DQ_ONES * 127) + DQ_ONES * (127 - (m)))) & DQ_ONES * 128)
+
+/*
+ * Which ASCII letter cases occur in s: bit 0 lower, bit 1 upper.  Eight
+ * bytes at a time; stops as soon as both were seen.
+ */
+static int
+DqLetterCases(const char *s, int len)
+{
+	int			cases = 0;
+	int			i = 0;
+
+	for (; i + 8 <= len; i += 8)
+	{
+		uint64		w;
+
+		memcpy(&w, s + i, sizeof(w));
+		if (DQ_HAS_BETWEEN(w, 0x60, 0x7B))
+			cases |= 1;
+		if (DQ_HAS_BETWEEN(w, 0x40, 0x5B))
+			cases |= 2;
+		if (cases == 3)
+			return 3;
+	}
+	for (; i < len; i++)
+	{
+		char		c = s[i];
+
+		if (c >= 'a' && c <= 'z')
+			cases |= 1;
+		else if (c >= 'A' && c <= 'Z')
+			cases |= 2;
+	}
+	return cases;
+}
+
+/*
+ * Classify one string; returns a bit mask of DqPattern values.  Every
+ * recognizer is gated by a test on the length or the first bytes, so
+ * that a long free-text value costs one letter-case pass and a memchr.
  */
 uint32
 DqClassifyText(const char *s, int len)
 {
 	uint32		mask = 0;
-	bool		upper = false;
-	bool		lower = false;
-	bool		digit = false;
-	bool		dash = false;
-	bool		colon = false;
-	int			at = -1;
-	int			dots = 0;
-	int			i;
+	int			cases;
+	char		c0;
 
 	if (len == 0)
 		return 0;
-
-	/* one pass for the character classes that gate the recognizers */
-	for (i = 0; i < len; i++)
-	{
-		unsigned char c = (unsigned char) s[i];
-
-		if (c >= 'a' && c <= 'z')
-			lower = true;
-		else if (c >= 'A' && c <= 'Z')
-			upper = true;
-		else if (IS_DIGIT(c))
-			digit = true;
-		else if (c == '-')
-			dash = true;
-		else if (c == ':')
-			colon = true;
-		else if (c == '.')
-			dots++;
-		else if (c == '@' && at < 0)
-			at = i;
-	}
-
-	if (upper && !lower)
-		mask |= 1 << DQ_PAT_UPPER;
-	if (lower && !upper)
+	cases = DqLetterCases(s, len);
+	if (cases == 1)
 		mask |= 1 << DQ_PAT_LOWER;
-	if (digit)
+	else if (cases == 2)
+		mask |= 1 << DQ_PAT_UPPER;
+
+	c0 = s[0];
+	if (IS_DIGIT(c0) || c0 == '+' || c0 == '-' || c0 == '.')
 	{
 		mask |= DqMatchNumber(s, len);
-		if (dash && len >= 10)
+		if (len >= 10 && s[4] == '-' && IS_DIGIT(c0))
 			mask |= DqMatchDateTime(s, len);
-		if (dots == 3 && !lower && !upper)
+		if (len >= 7 && len <= 15 && IS_DIGIT(c0))
 			mask |= DqMatchIpv4(s, len);
 	}
-	if (dash && len == 36)
+	if (len == 36 && s[8] == '-')
 		mask |= DqMatchUuid(s, len);
-	if (at > 0 && dots > 0)
-		mask |= DqMatchEmail(s, len, at);
-	if (colon && len > 7)
+	if (len > 7 && (c0 == 'h' || c0 == 'f'))
 		mask |= DqMatchUrl(s, len);
+	if (len >= 5)
+	{
+		const char *at = memchr(s, '@', len);
+
+		if (at != NULL)
+			mask |= DqMatchEmail(s, len, (int) (at - s));
+	}
 	return mask;
 }
