@@ -28,6 +28,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
@@ -45,6 +46,14 @@ typedef struct DqProfileColumn
 	Oid			typid;
 	int32		typmod;
 } DqProfileColumn;
+
+/* Set a GUC until the enclosing GUC nest level is closed. */
+static void
+DqSetLocalGuc(const char *name, const char *value)
+{
+	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+}
 
 /* ERROR when a required argument is NULL. */
 static void
@@ -303,6 +312,7 @@ dq_profile(PG_FUNCTION_ARGS)
 	char	   *relname;
 	char		relkind;
 	SPIPlanPtr	colplan;
+	int			guc_nestlevel;
 
 	DqRequireArg(fcinfo, 0, "rel");
 	DqRequireArg(fcinfo, 1, "sample_percent");
@@ -329,6 +339,15 @@ dq_profile(PG_FUNCTION_ARGS)
 
 	query = DqProfileQuery(rel, cols, sample_percent, exact);
 	started = GetCurrentTimestamp();
+
+	/*
+	 * Values are stored as text: print them the same way whatever the
+	 * session's settings (ISO dates, shortest exact floats).
+	 */
+	guc_nestlevel = NewGUCNestLevel();
+	DqSetLocalGuc("DateStyle", "ISO, YMD");
+	DqSetLocalGuc("IntervalStyle", "postgres");
+	DqSetLocalGuc("extra_float_digits", "1");
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -431,6 +450,7 @@ dq_profile(PG_FUNCTION_ARGS)
 			elog(ERROR, "could not record the profile of column \"%s\"", c->name);
 	}
 	DqRestoreUser(&owner);
+	AtEOXact_GUC(true, guc_nestlevel);
 
 	SPI_finish();
 	relation_close(rel, NoLock);

@@ -4,7 +4,9 @@
  *	  Type lookups and per-value helpers of the profiler and the sketches.
  *
  * Hashing follows the type's equality: values that compare equal hash
- * equally (for instance numeric 1.0 and 1.00, float -0 and 0, every NaN).
+ * equally (for instance numeric 1.0 and 1.00, float -0 and 0, every NaN),
+ * and unequal values should not collide: numeric has its own hash here
+ * because the core one ignores the sign.
  * The type's extended hash function is used when it has one; strings under
  * a deterministic collation hash their bytes directly (what hashtext does,
  * without the call overhead); types without a hash opclass (json, point,
@@ -26,6 +28,7 @@
 #include "utils/typcache.h"
 
 #include "compat.h"
+#include "numeric_util.h"
 #include "sketch_hll.h"
 #include "typeinfo.h"
 
@@ -158,6 +161,21 @@ DqDatumHash(const DqTypeInfo *ti, Datum value)
 			return DqHashFloat8((double) DatumGetFloat4(value));
 		case FLOAT8OID:
 			return DqHashFloat8(DatumGetFloat8(value));
+		case NUMERICOID:
+			{
+				Numeric		num = DatumGetNumeric(value);
+				uint64		h;
+
+				/* the stored form needs a 4-byte header */
+				if (VARATT_IS_SHORT(num))
+				{
+					num = (Numeric) PG_DETOAST_DATUM(value);
+					h = DqNumericHash(num);
+					pfree(num);
+					return DqMix64(h);
+				}
+				return DqMix64(DqNumericHash(num));
+			}
 		default:
 			break;
 	}

@@ -1,0 +1,129 @@
+-- dq.profile: every metric on small tables with known answers
+\set VERBOSITY terse
+SET extra_float_digits = 0;
+
+-- numbers: NULLs, duplicates, zero, negatives, NaN, infinities
+CREATE TABLE nums (
+    i2 int2, i4 int4, i8 int8, f4 float4, f8 float8, n numeric
+);
+INSERT INTO nums VALUES
+    (1, 10, 100, 1.5, 1.5, 1.5),
+    (1, 10, -100, -2.5, -2.5, -2.5),
+    (2, 0, 0, 0, 0, 0),
+    (NULL, NULL, NULL, NULL, NULL, NULL),
+    (-3, 20, 9223372036854775807, 'NaN', 'NaN', 'NaN'),
+    (5, 30, 9223372036854775807, 'Infinity', 'Infinity', 'Infinity'),
+    (5, -5, -9223372036854775808, '-Infinity', '-Infinity', '-Infinity');
+SELECT dq.profile('nums') AS run \gset
+SELECT column_name, data_type, type_family, row_count, null_count, null_fraction,
+       distinct_count, distinct_method, min_value, max_value
+  FROM dq.column_profiles WHERE run_id = :run ORDER BY attnum;
+SELECT column_name, sum, round(mean::numeric, 6) AS mean, round(stddev::numeric, 6) AS stddev,
+       zero_count, negative_count, nan_count, infinity_count
+  FROM dq.column_profiles WHERE run_id = :run ORDER BY attnum;
+SELECT column_name, quantiles, histogram
+  FROM dq.column_profiles WHERE run_id = :run ORDER BY attnum;
+SELECT column_name, top_values, top_values_exact
+  FROM dq.column_profiles WHERE run_id = :run ORDER BY attnum;
+-- cross-check against SQL: min/max as text, exact sums of the finite values
+SELECT p.column_name,
+       p.min_value = (SELECT min(i8)::text FROM nums) AS min_ok,
+       p.max_value = (SELECT max(i8)::text FROM nums) AS max_ok,
+       p.sum = (SELECT sum(i8::numeric) FROM nums) AS sum_ok
+  FROM dq.column_profiles p WHERE run_id = :run AND column_name = 'i8';
+SELECT p.sum = (SELECT sum(n) FROM nums WHERE n NOT IN ('NaN', 'Infinity', '-Infinity')) AS numeric_sum_ok,
+       p.mean::numeric = round((SELECT avg(n) FROM nums WHERE n NOT IN ('NaN', 'Infinity', '-Infinity')), 15) AS numeric_mean_ok
+  FROM dq.column_profiles p WHERE run_id = :run AND column_name = 'n';
+
+-- numeric with huge precision and magnitudes beyond float8
+CREATE TABLE bignum (n numeric);
+INSERT INTO bignum VALUES
+    (123456789012345678901234567890.123456789012345678901234567890),
+    (-0.000000000000000000000000000001),
+    (1e300), (1e-300), (1e400), (-1e400), (0.0);
+SELECT dq.profile('bignum') AS run \gset
+SELECT row_count, distinct_count, min_value, max_value, sum, zero_count, negative_count,
+       quantiles->'p01' AS p01, quantiles->'p99' AS p99
+  FROM dq.column_profiles WHERE run_id = :run;
+SELECT (SELECT sum FROM dq.column_profiles WHERE run_id = :run) = (SELECT sum(n) FROM bignum) AS exact_sum;
+
+-- text: empty, multibyte, very long (TOASTed), patterns, char(n), varchar
+CREATE TABLE texts (t text COLLATE "C", c char(5) COLLATE "C", v varchar(40) COLLATE "C");
+INSERT INTO texts VALUES
+    ('', 'ab', '42'),
+    ('héllo', 'ab   ', '-17'),
+    ('日本語', 'XYZ', '3.25'),
+    (repeat('x', 100000), 'a', '1e5'),
+    (NULL, NULL, '2024-02-29'),
+    ('ABC', 'ab', '2024-02-29T10:20:30Z'),
+    ('abc', 'ab', '2024-02-29 10:20:30.5+02:00'),
+    ('user@example.com', 'q', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'),
+    ('https://example.com/a?b=c', 'q', '192.168.0.255'),
+    ('ftp://files.example.org', NULL, '300.1.1.1'),
+    ('not an email@', 'q', 'Mixed Case'),
+    ('2024-13-01', 'q', NULL);
+SELECT dq.profile('texts') AS run \gset
+SELECT column_name, data_type, row_count, null_count, distinct_count,
+       left(min_value, 20) AS min_value, left(max_value, 20) AS max_value,
+       min_length, round(mean_length::numeric, 3) AS mean_length, max_length, empty_count
+  FROM dq.column_profiles WHERE run_id = :run ORDER BY attnum;
+SELECT column_name, patterns FROM dq.column_profiles WHERE run_id = :run ORDER BY attnum;
+SELECT column_name, jsonb_array_length(top_values) AS n_top, top_values -> 0 AS first_top
+  FROM dq.column_profiles WHERE run_id = :run ORDER BY attnum;
+-- lengths agree with char_length()
+SELECT (SELECT max_length FROM dq.column_profiles WHERE run_id = :run AND column_name = 't')
+       = (SELECT max(char_length(t)) FROM texts) AS max_len_ok,
+       (SELECT max_length FROM dq.column_profiles WHERE run_id = :run AND column_name = 'c')
+       = (SELECT max(char_length(c)) FROM texts) AS bpchar_len_ok;
+
+-- boolean, date/time with infinities
+CREATE TABLE times (b boolean, d date, ts timestamp, tz timestamptz, tm time, iv interval);
+INSERT INTO times VALUES
+    (true, '2024-01-01', '2024-01-01 00:00', '2024-01-01 00:00+00', '10:00', '1 day'),
+    (true, '2024-01-02', '2024-01-02 12:00', '2024-01-02 12:00+00', '11:00', '2 days'),
+    (false, '2024-01-02', '2024-01-03 00:00', '2024-01-03 00:00+00', '12:00', '1 hour'),
+    (NULL, 'infinity', 'infinity', '-infinity', NULL, NULL),
+    (true, '-infinity', '2024-01-04 06:30', '2024-01-04 06:30+00', '13:00', '1 day');
+SET timezone = 'UTC';
+SELECT dq.profile('times') AS run \gset
+SELECT column_name, type_family, row_count, null_count, distinct_count, min_value, max_value,
+       true_count, false_count, infinity_count
+  FROM dq.column_profiles WHERE run_id = :run ORDER BY attnum;
+SELECT column_name, quantiles FROM dq.column_profiles WHERE run_id = :run ORDER BY attnum;
+SELECT column_name, histogram FROM dq.column_profiles WHERE run_id = :run AND column_name = 'd';
+
+-- types without a btree order or with unusual shapes: counts, nulls, distinct only
+CREATE DOMAIN posint AS int CHECK (VALUE > 0);
+CREATE TABLE others (j json, p point, a int[], jb jsonb, by bytea, u uuid, dm posint);
+INSERT INTO others VALUES
+    ('{"a": 1}', '(1,2)', '{1,2}', '{"a": 1}', '\x01', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 3),
+    ('{"a": 1}', '(1,2)', '{1,2}', '{"a": 1}', '\x01', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 3),
+    ('[1, 2]', '(0,0)', '{}', '[1, 2]', '\x', '00000000-0000-0000-0000-000000000000', 1),
+    (NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+SELECT dq.profile('others') AS run \gset
+SELECT column_name, data_type, type_family, row_count, null_count, distinct_count,
+       min_value, max_value, top_values -> 0 AS first_top, mean
+  FROM dq.column_profiles WHERE run_id = :run ORDER BY attnum;
+
+-- empty table, one row, all-NULL column
+CREATE TABLE empty_t (a int, b text);
+SELECT dq.profile('empty_t') AS run \gset
+SELECT column_name, row_count, null_count, null_fraction, distinct_count, min_value, mean,
+       quantiles, top_values, min_length
+  FROM dq.column_profiles WHERE run_id = :run ORDER BY attnum;
+SELECT rows_scanned, columns_profiled FROM dq.profile_runs WHERE run_id = :run;
+CREATE TABLE one_row (a int, b text, c float8);
+INSERT INTO one_row VALUES (7, 'seven', NULL);
+SELECT dq.profile('one_row') AS run \gset
+SELECT column_name, row_count, null_count, distinct_count, min_value, max_value, mean, stddev,
+       quantiles->'p50' AS p50, null_fraction
+  FROM dq.column_profiles WHERE run_id = :run ORDER BY attnum;
+
+-- the GUCs bound the top values and the histogram
+CREATE TABLE skew AS SELECT (g % 10) * (g % 10) AS v FROM generate_series(1, 1000) g;
+SET dq_lineage.profile_top_k = 3;
+SET dq_lineage.profile_histogram_buckets = 4;
+SELECT dq.profile('skew') AS run \gset
+SELECT top_values, histogram FROM dq.column_profiles WHERE run_id = :run;
+RESET dq_lineage.profile_top_k;
+RESET dq_lineage.profile_histogram_buckets;
