@@ -57,13 +57,14 @@ DqSetLocalGuc(const char *name, const char *value)
 
 /* ERROR when a required argument is NULL. */
 static void
-DqRequireArg(FunctionCallInfo fcinfo, int argno, const char *argname)
+DqRequireArg(FunctionCallInfo fcinfo, int argno, const char *argname,
+			 const char *hint)
 {
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be NULL", argname),
-				 errhint("Omit the argument to use its default.")));
+				 errhint("%s", hint)));
 }
 
 /*
@@ -154,7 +155,8 @@ DqProfileColumns(Relation rel, ArrayType *names)
 			if (nulls[i])
 				ereport(ERROR,
 						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("columns must not contain NULL elements")));
+						 errmsg("columns must not contain NULL elements"),
+						 errhint("Name each column to profile, or pass NULL to profile every column.")));
 			name = NameStr(*DatumGetName(elems[i]));
 			foreach(lc, cols)
 			{
@@ -314,9 +316,12 @@ dq_profile(PG_FUNCTION_ARGS)
 	SPIPlanPtr	colplan;
 	int			guc_nestlevel;
 
-	DqRequireArg(fcinfo, 0, "rel");
-	DqRequireArg(fcinfo, 1, "sample_percent");
-	DqRequireArg(fcinfo, 3, "exact");
+	DqRequireArg(fcinfo, 0, "rel",
+				 "Name the relation to profile, for example 'public.orders'.");
+	DqRequireArg(fcinfo, 1, "sample_percent",
+				 "Omit sample_percent to profile every row.");
+	DqRequireArg(fcinfo, 3, "exact",
+				 "Omit exact to count distinct values with the HyperLogLog sketch.");
 	relid = PG_GETARG_OID(0);
 	sample_percent = PG_GETARG_FLOAT8(1);
 	names = PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2);

@@ -194,7 +194,8 @@ DqKllAggSetFractions(DqKllAggState *st, ArrayType *arr)
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("fractions must be a one-dimensional array")));
+				 errmsg("fractions must be a one-dimensional array"),
+				 errhint("Pass fractions such as ARRAY[0.5, 0.95].")));
 	deconstruct_array(arr, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
 					  TYPALIGN_DOUBLE, &elems, &nulls, &n);
 	st->fracs = palloc(sizeof(double) * Max(n, 1));
@@ -361,13 +362,15 @@ dq_topk_trans(PG_FUNCTION_ARGS)
 		if (PG_ARGISNULL(2))
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("k must not be NULL")));
+					 errmsg("k must not be NULL"),
+					 errhint("Pass the number of values to report, for example 10.")));
 		k = PG_GETARG_INT32(2);
 		if (k < 1 || k > DQ_MAX_TOP_K)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("k must be between 1 and %d", DQ_MAX_TOP_K),
-					 errdetail("The value given was %d.", k)));
+					 errdetail("The value given was %d.", k),
+					 errhint("Pass the number of values to report, for example 10.")));
 		old = MemoryContextSwitchTo(aggctx);
 		st = DqTopKAggCreate(get_fn_expr_argtype(fcinfo->flinfo, 1),
 							 PG_GET_COLLATION(), k);
