@@ -79,7 +79,8 @@ DqProfileOpen(Oid relid, double sample_percent)
 	if (rel == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid),
+				 errmsg("relation to profile does not exist"),
+				 errdetail("No relation has OID %u; it may have been dropped concurrently.", relid),
 				 errhint("Name the relation, for example 'public.orders'.")));
 
 	relkind = rel->rd_rel->relkind;
