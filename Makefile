@@ -71,3 +71,11 @@ test-all:
 
 # Rebuild objects when a header changes (PGXS tracks no header dependencies).
 $(OBJS): $(wildcard src/*.h)
+
+# Static analysis of our own sources (PostgreSQL's headers are not checked).
+.PHONY: lint
+lint:
+	cppcheck --enable=warning,style,performance,portability --std=c99 \
+		--quiet --inline-suppr --error-exitcode=1 \
+		--suppress=missingIncludeSystem --suppress=missingInclude \
+		--suppress=unusedFunction -I src src/*.c

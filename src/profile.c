@@ -209,36 +209,27 @@ DqProfileCheckPrivileges(Relation rel, List *cols, bool all_columns)
 
 	if (pg_class_aclcheck(relid, userid, ACL_SELECT) == ACLCHECK_OK)
 		return;
-	if (all_columns)
-	{
-		/* without table privilege, every column must be granted */
-		foreach(lc, cols)
-		{
-			DqProfileColumn *c = lfirst(lc);
-
-			if (pg_attribute_aclcheck(relid, c->attnum, userid, ACL_SELECT) != ACLCHECK_OK)
-				ereport(ERROR,
-						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						 errmsg("permission denied for table %s",
-								RelationGetRelationName(rel)),
-						 errdetail("Profiling needs SELECT on the table or on every profiled column; column \"%s\" is not granted.",
-								   c->name),
-						 errhint("Ask the owner to GRANT SELECT, or name only the columns you may read with columns =>.")));
-		}
-		return;
-	}
 	foreach(lc, cols)
 	{
 		DqProfileColumn *c = lfirst(lc);
 
-		if (pg_attribute_aclcheck(relid, c->attnum, userid, ACL_SELECT) != ACLCHECK_OK)
+		if (pg_attribute_aclcheck(relid, c->attnum, userid, ACL_SELECT) == ACLCHECK_OK)
+			continue;
+		if (all_columns)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied for column \"%s\" of relation \"%s\"",
-							c->name, RelationGetRelationName(rel)),
-					 errhint("Ask the owner to GRANT SELECT (%s) ON %s, or leave the column out.",
-							 quote_identifier(c->name),
-							 RelationGetRelationName(rel))));
+					 errmsg("permission denied for table %s",
+							RelationGetRelationName(rel)),
+					 errdetail("Profiling needs SELECT on the table or on every profiled column; column \"%s\" is not granted.",
+							   c->name),
+					 errhint("Ask the owner to GRANT SELECT, or name only the columns you may read with columns =>.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for column \"%s\" of relation \"%s\"",
+						c->name, RelationGetRelationName(rel)),
+				 errhint("Ask the owner to GRANT SELECT (%s) ON %s, or leave the column out.",
+						 quote_identifier(c->name),
+						 RelationGetRelationName(rel))));
 	}
 }
 

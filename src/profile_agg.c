@@ -242,6 +242,7 @@ static Datum
 DqNumericCall(PGFunction fn, FunctionCallInfo outer, int nargs,
 			  Datum a0, bool a0null, Datum a1, bool *isnull)
 {
+	/* cppcheck-suppress unusedStructMember */
 	LOCAL_FCINFO(fc, 2);
 	Datum		result;
 
@@ -413,9 +414,9 @@ DqColAddText(DqColState *st, Datum value)
 	mask = DqClassifyText(s, len);
 	while (mask != 0)
 	{
-		int			bit = pg_rightmost_one_pos32(mask);
+		int			patbit = pg_rightmost_one_pos32(mask);
 
-		st->patterns[bit]++;
+		st->patterns[patbit]++;
 		mask &= mask - 1;
 	}
 }

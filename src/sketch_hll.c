@@ -227,11 +227,11 @@ DqHllEstimate(const DqHll *hll)
 void
 DqHllSerialize(const DqHll *hll, StringInfo buf)
 {
-	int32		i;
-
 	DqBufPutInt32(buf, hll->nsparse);
 	if (hll->nsparse >= 0)
 	{
+		int32		i;
+
 		for (i = 0; i < hll->sparse_cap; i++)
 			if (hll->sparse[i] != 0)
 				DqBufPut(buf, &hll->sparse[i], sizeof(uint64));
@@ -244,11 +244,12 @@ void
 DqHllDeserialize(DqHll *hll, DqReadBuf *rb)
 {
 	int32		n = DqBufGetInt32(rb);
-	int32		i;
 
 	DqHllInit(hll);
 	if (n >= 0)
 	{
+		int32		i;
+
 		for (i = 0; i < n; i++)
 		{
 			uint64		h;

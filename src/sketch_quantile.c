@@ -381,38 +381,6 @@ DqKllSortedRank(const DqKllSorted *s, double v)
 	return (lo == 0) ? 0.0 : s->cumweight[lo - 1] / s->total;
 }
 
-double
-DqKllQuantile(const DqKll *kll, double q)
-{
-	DqKllSorted s;
-	double		r;
-
-	if (kll->n == 0)
-		return NAN;
-	if (q <= 0.0)
-		return kll->min;
-	if (q >= 1.0)
-		return kll->max;
-	DqKllSort(kll, &s);
-	r = DqKllSortedQuantile(&s, q);
-	pfree(s.values);
-	pfree(s.cumweight);
-	return r;
-}
-
-double
-DqKllRank(const DqKll *kll, double v)
-{
-	DqKllSorted s;
-	double		r;
-
-	DqKllSort(kll, &s);
-	r = DqKllSortedRank(&s, v);
-	pfree(s.values);
-	pfree(s.cumweight);
-	return r;
-}
-
 void
 DqKllSerialize(const DqKll *kll, StringInfo buf)
 {

@@ -49,8 +49,6 @@ typedef struct DqKll
 extern void DqKllInit(DqKll *kll, int k);
 extern void DqKllAdd(DqKll *kll, double v);
 extern void DqKllMerge(DqKll *dst, const DqKll *src);
-extern double DqKllQuantile(const DqKll *kll, double q);
-extern double DqKllRank(const DqKll *kll, double v);
 extern void DqKllSerialize(const DqKll *kll, StringInfo buf);
 extern void DqKllDeserialize(DqKll *kll, DqReadBuf *rb);
 

@@ -56,6 +56,37 @@ DqAggContext(FunctionCallInfo fcinfo, const char *fname)
 	return aggctx;
 }
 
+/*
+ * The combine step shared by the three aggregates: adopt the second state
+ * when the first is missing (copying it into the aggregate context through
+ * create + merge), otherwise merge the second into the first.
+ */
+typedef void *(*DqStateCreateFn) (const void *like);
+typedef void (*DqStateMergeFn) (void *dst, const void *src);
+
+static Datum
+DqCombineStates(FunctionCallInfo fcinfo, const char *fname,
+				DqStateCreateFn create, DqStateMergeFn merge)
+{
+	MemoryContext aggctx = DqAggContext(fcinfo, fname);
+	void	   *a = PG_ARGISNULL(0) ? NULL : PG_GETARG_POINTER(0);
+	void	   *b = PG_ARGISNULL(1) ? NULL : PG_GETARG_POINTER(1);
+	MemoryContext old;
+
+	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(a);
+	}
+	old = MemoryContextSwitchTo(aggctx);
+	if (a == NULL)
+		a = create(b);
+	merge(a, b);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(a);
+}
+
 /* ---------------------------------------------------------------------
  * approx_distinct
  * ---------------------------------------------------------------------
@@ -107,26 +138,22 @@ dq_hll_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
+static void *
+DqHllAggCreateLike(const void *like)
+{
+	return DqHllAggCreate();
+}
+
+static void
+DqHllAggMerge(void *dst, const void *src)
+{
+	DqHllMerge(&((DqHllAggState *) dst)->hll, &((const DqHllAggState *) src)->hll);
+}
+
 Datum
 dq_hll_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = DqAggContext(fcinfo, "dq_hll_combine");
-	DqHllAggState *a = PG_ARGISNULL(0) ? NULL : (DqHllAggState *) PG_GETARG_POINTER(0);
-	DqHllAggState *b = PG_ARGISNULL(1) ? NULL : (DqHllAggState *) PG_GETARG_POINTER(1);
-	MemoryContext old;
-
-	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
-	old = MemoryContextSwitchTo(aggctx);
-	if (a == NULL)
-		a = DqHllAggCreate();
-	DqHllMerge(&a->hll, &b->hll);
-	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(a);
+	return DqCombineStates(fcinfo, "dq_hll_combine", DqHllAggCreateLike, DqHllAggMerge);
 }
 
 Datum
@@ -242,23 +269,18 @@ dq_kll_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
-Datum
-dq_kll_combine(PG_FUNCTION_ARGS)
+static void *
+DqKllAggCreateLike(const void *like)
 {
-	MemoryContext aggctx = DqAggContext(fcinfo, "dq_kll_combine");
-	DqKllAggState *a = PG_ARGISNULL(0) ? NULL : (DqKllAggState *) PG_GETARG_POINTER(0);
-	DqKllAggState *b = PG_ARGISNULL(1) ? NULL : (DqKllAggState *) PG_GETARG_POINTER(1);
-	MemoryContext old;
+	return DqKllAggCreate();
+}
 
-	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
-	old = MemoryContextSwitchTo(aggctx);
-	if (a == NULL)
-		a = DqKllAggCreate();
+static void
+DqKllAggMerge(void *dst, const void *src)
+{
+	DqKllAggState *a = (DqKllAggState *) dst;
+	const DqKllAggState *b = (const DqKllAggState *) src;
+
 	if (a->nfracs < 0 && b->nfracs >= 0)
 	{
 		a->nfracs = b->nfracs;
@@ -266,8 +288,12 @@ dq_kll_combine(PG_FUNCTION_ARGS)
 		memcpy(a->fracs, b->fracs, sizeof(double) * b->nfracs);
 	}
 	DqKllMerge(&a->kll, &b->kll);
-	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(a);
+}
+
+Datum
+dq_kll_combine(PG_FUNCTION_ARGS)
+{
+	return DqCombineStates(fcinfo, "dq_kll_combine", DqKllAggCreateLike, DqKllAggMerge);
 }
 
 Datum
@@ -391,26 +417,24 @@ dq_topk_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
+static void *
+DqTopKAggCreateLike(const void *like)
+{
+	const DqTopKAggState *b = (const DqTopKAggState *) like;
+
+	return DqTopKAggCreate(b->ti.typid, b->ti.collation, b->k);
+}
+
+static void
+DqTopKAggMerge(void *dst, const void *src)
+{
+	DqTopKMerge(&((DqTopKAggState *) dst)->topk, &((const DqTopKAggState *) src)->topk);
+}
+
 Datum
 dq_topk_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = DqAggContext(fcinfo, "dq_topk_combine");
-	DqTopKAggState *a = PG_ARGISNULL(0) ? NULL : (DqTopKAggState *) PG_GETARG_POINTER(0);
-	DqTopKAggState *b = PG_ARGISNULL(1) ? NULL : (DqTopKAggState *) PG_GETARG_POINTER(1);
-	MemoryContext old;
-
-	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
-	old = MemoryContextSwitchTo(aggctx);
-	if (a == NULL)
-		a = DqTopKAggCreate(b->ti.typid, b->ti.collation, b->k);
-	DqTopKMerge(&a->topk, &b->topk);
-	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(a);
+	return DqCombineStates(fcinfo, "dq_topk_combine", DqTopKAggCreateLike, DqTopKAggMerge);
 }
 
 Datum

@@ -129,10 +129,10 @@ DqHashFloat8(double f)
 {
 	uint64		bits;
 
-	if (f == 0.0)
-		f = 0.0;
-	else if (isnan(f))
+	if (isnan(f))
 		f = get_float8_nan();
+	else
+		f = f + 0.0;			/* turns -0 into +0 */
 	memcpy(&bits, &f, sizeof(bits));
 	return DqMix64(bits);
 }
