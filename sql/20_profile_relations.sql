@@ -88,3 +88,17 @@ BEGIN;
 SELECT dq.profile('events') > 0 AS profiled;
 ROLLBACK;
 SELECT count(*) = :runs_before AS nothing_left FROM dq.profile_runs;
+
+-- wide table: more columns than one dq.row_profile() call takes (90)
+SELECT format('CREATE TABLE wide (%s)',
+              string_agg(format('c%s int', i), ', ' ORDER BY i))
+  FROM generate_series(1, 200) i \gexec
+INSERT INTO wide SELECT g, g + 1, g + 2 FROM generate_series(1, 10) g;
+UPDATE wide SET c200 = c1 * 100, c91 = 7;
+SELECT dq.profile('wide') AS run \gset
+SELECT count(*) AS columns, sum(row_count) AS rows_total FROM dq.column_profiles WHERE run_id = :run;
+SELECT column_name, null_count, min_value, max_value FROM dq.column_profiles
+ WHERE run_id = :run AND column_name IN ('c1', 'c3', 'c4', 'c90', 'c91', 'c200') ORDER BY attnum;
+SELECT dq.profile('wide', columns => ARRAY['c200', 'c1']::name[], exact => true) AS run \gset
+SELECT column_name, distinct_count, distinct_method FROM dq.column_profiles WHERE run_id = :run ORDER BY attnum;
+DROP TABLE wide;

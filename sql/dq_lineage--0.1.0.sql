@@ -106,6 +106,31 @@ CREATE AGGREGATE dq.column_profile(anyelement) (
 COMMENT ON AGGREGATE dq.column_profile(anyelement) IS
 	'Profile of one column as jsonb (counts, distinct, top values, min/max, moments, quantiles, histogram, lengths, patterns); the keys are the columns of dq.column_profiles';
 
+-- every column of a row in one call: what dq.profile() runs
+CREATE FUNCTION dq.row_profile_trans(internal, oid[], VARIADIC "any") RETURNS internal
+	AS 'MODULE_PATHNAME', 'dq_row_profile_trans' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dq.row_profile_combine(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'dq_row_profile_combine' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dq.row_profile_serialize(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'dq_row_profile_serialize' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dq.row_profile_deserialize(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'dq_row_profile_deserialize' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dq.row_profile_final(internal, oid[], VARIADIC "any") RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'dq_row_profile_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+
+CREATE AGGREGATE dq.row_profile(oid[], VARIADIC "any") (
+	SFUNC = dq.row_profile_trans,
+	STYPE = internal,
+	FINALFUNC = dq.row_profile_final,
+	FINALFUNC_EXTRA,
+	COMBINEFUNC = dq.row_profile_combine,
+	SERIALFUNC = dq.row_profile_serialize,
+	DESERIALFUNC = dq.row_profile_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dq.row_profile(oid[], VARIADIC "any") IS
+	'Profiles of several columns in one call per row, as a jsonb array of dq.column_profile objects; the first argument gives each column''s collation (0 for none)';
+
 ------------------------------------------------------------------------
 -- Profile history
 ------------------------------------------------------------------------

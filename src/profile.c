@@ -28,6 +28,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -45,7 +46,11 @@ typedef struct DqProfileColumn
 	char	   *name;
 	Oid			typid;
 	int32		typmod;
+	Oid			collation;
 } DqProfileColumn;
+
+/* columns per dq.row_profile() call (functions take at most 100 arguments) */
+#define DQ_COLUMNS_PER_CALL 90
 
 /* Set a GUC until the enclosing GUC nest level is closed. */
 static void
@@ -129,6 +134,7 @@ DqProfileColumns(Relation rel, ArrayType *names)
 			c->name = pstrdup(NameStr(att->attname));
 			c->typid = att->atttypid;
 			c->typmod = att->atttypmod;
+			c->collation = att->attcollation;
 			cols = lappend(cols, c);
 		}
 		return cols;
@@ -179,6 +185,7 @@ DqProfileColumns(Relation rel, ArrayType *names)
 					c->name = pstrdup(name);
 					c->typid = att->atttypid;
 					c->typmod = att->atttypmod;
+					c->collation = att->attcollation;
 					cols = lappend(cols, c);
 					found = true;
 					break;
@@ -244,25 +251,42 @@ DqTypeHasSortEquality(Oid typid)
 }
 
 /*
- * The single scan: count(*), then per column dq.column_profile(col) and,
- * when exact, count(DISTINCT col).
+ * The single scan: count(*), then dq.row_profile() over the columns (one
+ * call per DQ_COLUMNS_PER_CALL columns, each given the columns'
+ * collations) and, when exact, count(DISTINCT col) per column.
  */
 static char *
 DqProfileQuery(Relation rel, List *cols, double sample_percent, bool exact)
 {
 	StringInfoData q;
 	ListCell   *lc;
+	int			ncols = list_length(cols);
+	int			start;
 
 	initStringInfo(&q);
 	appendStringInfoString(&q, "SELECT pg_catalog.count(*)");
-	foreach(lc, cols)
+	for (start = 0; start < ncols; start += DQ_COLUMNS_PER_CALL)
 	{
-		DqProfileColumn *c = lfirst(lc);
-		const char *qname = quote_identifier(c->name);
+		int			end = Min(start + DQ_COLUMNS_PER_CALL, ncols);
+		int			i;
 
-		appendStringInfo(&q, ", dq.column_profile(%s)", qname);
-		if (exact)
+		appendStringInfoString(&q, ", dq.row_profile('{");
+		for (i = start; i < end; i++)
+			appendStringInfo(&q, "%s%u", i > start ? "," : "",
+							 ((DqProfileColumn *) list_nth(cols, i))->collation);
+		appendStringInfoString(&q, "}'::pg_catalog.oid[]");
+		for (i = start; i < end; i++)
+			appendStringInfo(&q, ", %s",
+							 quote_identifier(((DqProfileColumn *) list_nth(cols, i))->name));
+		appendStringInfoChar(&q, ')');
+	}
+	if (exact)
+	{
+		foreach(lc, cols)
 		{
+			DqProfileColumn *c = lfirst(lc);
+			const char *qname = quote_identifier(c->name);
+
 			if (DqTypeHasSortEquality(c->typid))
 				appendStringInfo(&q, ", pg_catalog.count(DISTINCT %s)", qname);
 			else
@@ -419,7 +443,7 @@ dq_profile(PG_FUNCTION_ARGS)
 			elog(ERROR, "could not prepare the column profile insert");
 	}
 
-	colno = 2;
+	colno = 0;
 	foreach(lc, cols)
 	{
 		DqProfileColumn *c = lfirst(lc);
@@ -429,9 +453,13 @@ dq_profile(PG_FUNCTION_ARGS)
 		Datum		profile;
 
 		memset(nulls, ' ', sizeof(nulls));
-		profile = SPI_getbinval(row, scandesc, colno++, &isnull);
-		if (isnull)
-			elog(ERROR, "column profile of \"%s\" is NULL", c->name);
+		/* element colno % N of the (colno / N)-th dq.row_profile() array */
+		profile = SPI_getbinval(row, scandesc, 2 + colno / DQ_COLUMNS_PER_CALL, &isnull);
+		if (!isnull)
+			profile = DirectFunctionCall2(jsonb_array_element, profile,
+										  Int32GetDatum(colno % DQ_COLUMNS_PER_CALL));
+		if (isnull || profile == (Datum) 0)
+			elog(ERROR, "column profile of \"%s\" is missing", c->name);
 		values[0] = profile;
 		values[1] = Int64GetDatum(run_id);
 		values[2] = ObjectIdGetDatum(relid);
@@ -440,9 +468,12 @@ dq_profile(PG_FUNCTION_ARGS)
 		values[4] = NameGetDatum(&colname);
 		values[5] = CStringGetTextDatum(format_type_with_typemod(c->typid, c->typmod));
 		if (exact)
-			values[6] = SPI_getbinval(row, scandesc, colno++, &isnull);
+			values[6] = SPI_getbinval(row, scandesc,
+									  2 + (ncols + DQ_COLUMNS_PER_CALL - 1) / DQ_COLUMNS_PER_CALL + colno,
+									  &isnull);
 		else
 			nulls[6] = 'n';
+		colno++;
 		if (SPI_execute_plan(colplan, values, nulls, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "could not record the profile of column \"%s\"", c->name);
 	}

@@ -94,10 +94,11 @@ DqHllSparseInsert(DqHll *hll, uint64 hash)
 }
 
 /*
- * Add one (well mixed) 64-bit hash.
+ * Add one hash: the exact phase, or the dense phase when called by others
+ * than DqHllAdd.
  */
 void
-DqHllAdd(DqHll *hll, uint64 hash)
+DqHllAddSlow(DqHll *hll, uint64 hash)
 {
 	if (hll->nsparse < 0)
 	{

@@ -11,6 +11,7 @@
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
+#include "port/pg_bitutils.h"
 #include "sketch_buf.h"
 
 /* 2^14 registers: relative standard error 1.04 / sqrt(16384) = 0.81% */
@@ -28,7 +29,7 @@ typedef struct DqHll
 } DqHll;
 
 extern void DqHllInit(DqHll *hll);
-extern void DqHllAdd(DqHll *hll, uint64 hash);
+extern void DqHllAddSlow(DqHll *hll, uint64 hash);
 extern void DqHllMerge(DqHll *dst, const DqHll *src);
 extern double DqHllEstimate(const DqHll *hll);
 extern bool DqHllIsExact(const DqHll *hll);
@@ -45,6 +46,27 @@ DqMix64(uint64 h)
 	h *= UINT64CONST(0xc4ceb9fe1a85ec53);
 	h ^= h >> 33;
 	return h;
+}
+
+/*
+ * Add one (well mixed) 64-bit hash.  The dense case, by far the most
+ * frequent, is inline: one register update.
+ */
+static inline void
+DqHllAdd(DqHll *hll, uint64 hash)
+{
+	if (likely(hll->nsparse < 0))
+	{
+		uint32		idx = (uint32) (hash >> (64 - DQ_HLL_P));
+		uint64		w = hash << DQ_HLL_P;
+		uint8		rank = (w == 0) ? (64 - DQ_HLL_P + 1) :
+			(uint8) (pg_leftmost_one_pos64(w) ^ 63) + 1;
+
+		if (hll->regs[idx] < rank)
+			hll->regs[idx] = rank;
+		return;
+	}
+	DqHllAddSlow(hll, hash);
 }
 
 #endif							/* DQ_SKETCH_HLL_H */

@@ -217,7 +217,8 @@ DqTopKAddWeighted(DqTopK *tk, uint64 hash, Datum value, bool keep,
 void
 DqTopKAdd(DqTopK *tk, uint64 hash, Datum value)
 {
-	if (tk->nitems == tk->capacity && tk->mincount > 0)
+	if (tk->nitems == tk->capacity && tk->mincount > 0 &&
+		tk->mincount < PG_INT32_MAX)
 	{
 		bool		found;
 
@@ -230,8 +231,12 @@ DqTopKAdd(DqTopK *tk, uint64 hash, Datum value)
 			x ^= x >> 7;
 			x ^= x << 17;
 			tk->rng = x;
-			/* admit with probability 1 / (mincount + 1) */
-			if ((x >> 11) % (uint64) (tk->mincount + 1) != 0)
+			/*
+			 * Admit with probability 1 / (mincount + 1): a uniform 32-bit
+			 * number times (mincount + 1) overflows 32 bits unless it falls
+			 * in the first 1 / (mincount + 1) of the range (no division).
+			 */
+			if (((x >> 32) * (uint64) (tk->mincount + 1)) >> 32 != 0)
 			{
 				tk->evicted = true;
 				return;
