@@ -16,8 +16,9 @@
  *	                min/max when the type has a default btree opclass
  *	int, float      sum, mean, stddev over finite values, zero/negative/
  *	numeric         NaN/infinity counts, quantiles, equi-height histogram;
- *	                numeric sums and moments are exact (PostgreSQL's own
- *	                numeric accumulator), int sums exact in 128 bits
+ *	                numeric sums and means are exact (PostgreSQL's own
+ *	                numeric accumulator), int sums exact in 128 bits,
+ *	                standard deviations in float8
  *	date/time       quantiles and histogram as date/timestamp values
  *	text-like       lengths in characters, empty strings, value patterns
  *	boolean         true and false counts
@@ -347,8 +348,9 @@ DqColAddNumber(DqColState *st, FunctionCallInfo fcinfo, Datum value)
 					st->infinity_count++;
 				else
 				{
-					st->finite_count++;
-					st->numstate = DqNumericCall(numeric_accum, fcinfo, 2,
+					/* exact sum and mean; stddev from float8 moments */
+					DqColAddMoment(st, x);
+					st->numstate = DqNumericCall(numeric_avg_accum, fcinfo, 2,
 												 st->numstate,
 												 st->numstate == (Datum) 0,
 												 value, &isnull);
@@ -602,7 +604,7 @@ DqColMerge(DqColState *dst, DqColState *src, FunctionCallInfo fcinfo)
 	{
 		bool		isnull;
 
-		dst->numstate = DqNumericCall(numeric_combine, fcinfo, 2,
+		dst->numstate = DqNumericCall(numeric_avg_combine, fcinfo, 2,
 									  dst->numstate,
 									  dst->numstate == (Datum) 0,
 									  src->numstate, &isnull);
@@ -720,7 +722,7 @@ DqColSerialize(DqColState *st, StringInfo buf, FunctionCallInfo fcinfo)
 	if (st->numstate != (Datum) 0)
 	{
 		bool		isnull;
-		bytea	   *nb = DatumGetByteaPP(DqNumericCall(numeric_serialize, fcinfo, 1,
+		bytea	   *nb = DatumGetByteaPP(DqNumericCall(numeric_avg_serialize, fcinfo, 1,
 													   st->numstate, false,
 													   (Datum) 0, &isnull));
 
@@ -787,7 +789,7 @@ DqColDeserialize(DqReadBuf *rb, FunctionCallInfo fcinfo)
 
 		SET_VARSIZE(nb, VARHDRSZ + nlen);
 		DqBufGet(rb, VARDATA(nb), nlen);
-		st->numstate = DqNumericCall(numeric_deserialize, fcinfo, 2,
+		st->numstate = DqNumericCall(numeric_avg_deserialize, fcinfo, 2,
 									 PointerGetDatum(nb), false,
 									 (Datum) 0, &isnull);
 	}
@@ -964,12 +966,6 @@ DqJsonNumbers(DqJson *js, DqColState *st, FunctionCallInfo fcinfo)
 		else
 			DqJsonFloat(js, "mean",
 						DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d)));
-		d = DqNumericCall(numeric_stddev_samp, fcinfo, 1, st->numstate, false, 0, &isnull);
-		if (isnull)
-			DqJsonNull(js, "stddev");
-		else
-			DqJsonFloat(js, "stddev",
-						DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d)));
 	}
 	else
 	{
@@ -988,6 +984,13 @@ DqJsonNumbers(DqJson *js, DqColState *st, FunctionCallInfo fcinfo)
 			DqJsonFloat(js, "sum", st->fsum);
 			DqJsonFloat(js, "mean", mean);
 		}
+	}
+	if (st->finite_count > 0)
+	{
+		double		mean;
+		double		m2;
+
+		DqColMoments(st, &mean, &m2);
 		if (st->finite_count > 1)
 			DqJsonFloat(js, "stddev", sqrt(m2 / (st->finite_count - 1)));
 		else

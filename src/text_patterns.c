@@ -179,7 +179,8 @@ static uint32
 DqMatchUuid(const char *s, int len)
 {
 	const unsigned char *p = (const unsigned char *) s;
-	uint8		ok = 1;
+	const uint8 *hx = DqHexTable;
+	uint8		ok;
 	int			i;
 
 	if (len != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
@@ -190,17 +191,10 @@ DqMatchUuid(const char *s, int len)
 			DqHexTable[i] = IS_HEX(i) ? 1 : 0;
 		DqHexTableReady = true;
 	}
-	/* branch-free: AND the hex flags of the 32 digit positions */
-	for (i = 0; i < 8; i++)
-		ok &= DqHexTable[p[i]];
-	for (i = 9; i < 13; i++)
-		ok &= DqHexTable[p[i]];
-	for (i = 14; i < 18; i++)
-		ok &= DqHexTable[p[i]];
-	for (i = 19; i < 23; i++)
-		ok &= DqHexTable[p[i]];
-	for (i = 24; i < 36; i++)
-		ok &= DqHexTable[p[i]];
+	/* branch-free, unrolled: AND the hex flags of the 32 digit positions */
+#define H4(k) (hx[p[(k)]] & hx[p[(k) + 1]] & hx[p[(k) + 2]] & hx[p[(k) + 3]])
+	ok = H4(0) & H4(4) & H4(9) & H4(14) & H4(19) & H4(24) & H4(28) & H4(32);
+#undef H4
 	return ok ? (1 << DQ_PAT_UUID) : 0;
 }
 
@@ -314,29 +308,30 @@ DqLetterCases(const char *s, int len)
 {
 	int			cases = 0;
 	int			i = 0;
+	uint64		w;
 
-	for (; i + 8 <= len; i += 8)
+	if (len < 8)
 	{
-		uint64		w;
-
+		/* one zero-padded word */
+		w = 0;
+		memcpy(&w, s, len);
+		return (DQ_HAS_BETWEEN(w, 0x60, 0x7B) ? 1 : 0) |
+			(DQ_HAS_BETWEEN(w, 0x40, 0x5B) ? 2 : 0);
+	}
+	for (;;)
+	{
+		/* the last word overlaps the previous one instead of a byte loop */
+		if (i + 8 > len)
+			i = len - 8;
 		memcpy(&w, s + i, sizeof(w));
 		if (DQ_HAS_BETWEEN(w, 0x60, 0x7B))
 			cases |= 1;
 		if (DQ_HAS_BETWEEN(w, 0x40, 0x5B))
 			cases |= 2;
-		if (cases == 3)
-			return 3;
+		if (cases == 3 || i + 8 >= len)
+			return cases;
+		i += 8;
 	}
-	for (; i < len; i++)
-	{
-		char		c = s[i];
-
-		if (c >= 'a' && c <= 'z')
-			cases |= 1;
-		else if (c >= 'A' && c <= 'Z')
-			cases |= 2;
-	}
-	return cases;
 }
 
 /*
