@@ -359,3 +359,32 @@ CREATE FUNCTION dq.profile(rel regclass,
 	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
 COMMENT ON FUNCTION dq.profile(regclass, float8, name[], boolean) IS
 	'Profile every column (or the named ones) of a relation in one scan; returns the run id (see dq.profile_runs, dq.column_profiles, dq.latest_profile)';
+
+------------------------------------------------------------------------
+-- Row-level expectations (Great Expectations' names and semantics)
+------------------------------------------------------------------------
+
+CREATE FUNCTION dq.expectation_kinds_list(
+	OUT kind text, OUT scope text, OUT required_params text[],
+	OUT params text[], OUT description text)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'dq_expectation_kinds'
+	LANGUAGE C STRICT STABLE PARALLEL SAFE;
+
+CREATE VIEW dq.expectation_kinds AS
+	SELECT kind, scope, required_params, params, description FROM dq.expectation_kinds_list();
+GRANT SELECT ON dq.expectation_kinds TO PUBLIC;
+COMMENT ON VIEW dq.expectation_kinds IS 'The expectation kinds dq.check() evaluates, with their parameters';
+COMMENT ON COLUMN dq.expectation_kinds.kind IS 'Great Expectations'' name of the kind';
+COMMENT ON COLUMN dq.expectation_kinds.scope IS 'column (one column), column_pair (column_A, column_B) or multicolumn (column_list)';
+COMMENT ON COLUMN dq.expectation_kinds.required_params IS 'Parameters that must be given';
+COMMENT ON COLUMN dq.expectation_kinds.params IS 'Every parameter the kind takes (result_format and meta are accepted by all)';
+COMMENT ON COLUMN dq.expectation_kinds.description IS 'What the expectation asserts';
+
+CREATE FUNCTION dq.check(rel regclass, kind text, column_name name DEFAULT NULL,
+						 params jsonb DEFAULT '{}', mostly float8 DEFAULT NULL)
+	RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'dq_check'
+	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION dq.check(regclass, text, name, jsonb, float8) IS
+	'Evaluate one row-level expectation on a relation and return the Great Expectations validation result; stores nothing';

@@ -89,3 +89,33 @@ DqRestoreUser(DqOwnerContext *ctx)
 	AtEOXact_GUC(false, ctx->save_nestlevel);
 	SetUserIdAndSecContext(ctx->save_userid, ctx->save_sec_context);
 }
+
+/* Set a GUC until the enclosing GUC nest level is closed. */
+static void
+DqSetLocalGuc(const char *name, const char *value)
+{
+	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+}
+
+/*
+ * Values that dq_lineage stores or returns as text print the same way
+ * whatever the session's settings: ISO dates, postgres intervals, shortest
+ * exact floats.  Returns the GUC nest level to pass to DqEndStableOutput.
+ */
+int
+DqBeginStableOutput(void)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	DqSetLocalGuc("DateStyle", "ISO, YMD");
+	DqSetLocalGuc("IntervalStyle", "postgres");
+	DqSetLocalGuc("extra_float_digits", "1");
+	return nestlevel;
+}
+
+void
+DqEndStableOutput(int nestlevel)
+{
+	AtEOXact_GUC(true, nestlevel);
+}

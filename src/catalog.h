@@ -20,5 +20,7 @@ typedef struct DqOwnerContext
 extern Oid	DqExtensionOwner(void);
 extern void DqBecomeExtensionOwner(DqOwnerContext *ctx);
 extern void DqRestoreUser(DqOwnerContext *ctx);
+extern int	DqBeginStableOutput(void);
+extern void DqEndStableOutput(int nestlevel);
 
 #endif							/* DQ_CATALOG_H */

@@ -52,14 +52,6 @@ typedef struct DqProfileColumn
 /* columns per dq.row_profile() call (functions take at most 100 arguments) */
 #define DQ_COLUMNS_PER_CALL 90
 
-/* Set a GUC until the enclosing GUC nest level is closed. */
-static void
-DqSetLocalGuc(const char *name, const char *value)
-{
-	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-}
-
 /* ERROR when a required argument is NULL. */
 static void
 DqRequireArg(FunctionCallInfo fcinfo, int argno, const char *argname,
@@ -365,10 +357,7 @@ dq_profile(PG_FUNCTION_ARGS)
 	 * Values are stored as text: print them the same way whatever the
 	 * session's settings (ISO dates, shortest exact floats).
 	 */
-	guc_nestlevel = NewGUCNestLevel();
-	DqSetLocalGuc("DateStyle", "ISO, YMD");
-	DqSetLocalGuc("IntervalStyle", "postgres");
-	DqSetLocalGuc("extra_float_digits", "1");
+	guc_nestlevel = DqBeginStableOutput();
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -478,7 +467,7 @@ dq_profile(PG_FUNCTION_ARGS)
 			elog(ERROR, "could not record the profile of column \"%s\"", c->name);
 	}
 	DqRestoreUser(&owner);
-	AtEOXact_GUC(true, guc_nestlevel);
+	DqEndStableOutput(guc_nestlevel);
 
 	SPI_finish();
 	relation_close(rel, NoLock);

@@ -1,0 +1,155 @@
+-- dq.check: row-level expectations with Great Expectations' semantics
+\set VERBOSITY default
+CREATE TABLE ge (
+    id int, amount numeric, qty int, code text COLLATE "C", email text COLLATE "C",
+    day date, flag char(3), a int, b int, c int, total numeric
+);
+INSERT INTO ge VALUES
+    (1, 10.5, 1, 'AB1', 'a@x.com',     '2024-01-01', 'yes', 1, 1, 1, 3),
+    (2, -5,   2, 'AB2', 'bad',         '2024-02-29', 'no',  2, 1, 2, 5),
+    (3, NULL, 3, NULL,  NULL,          NULL,         NULL,  NULL, NULL, NULL, NULL),
+    (4, 200,  4, 'XY9', 'c@y.org',     '2024-12-31', 'yes', 3, 5, 3, 11),
+    (5, 50,   5, 'AB2', 'bad',         '2023-06-15', 'n',   NULL, 2, 4, 6);
+
+-- a compact view of the result
+CREATE FUNCTION r(j jsonb) RETURNS text LANGUAGE sql AS $$
+  SELECT format('success=%s n=%s missing=%s unexpected=%s pct=%s pct_total=%s list=%s',
+                j->>'success', j->'result'->>'element_count', j->'result'->>'missing_count',
+                j->'result'->>'unexpected_count', j->'result'->>'unexpected_percent',
+                j->'result'->>'unexpected_percent_total', j->'result'->>'partial_unexpected_list')
+$$;
+
+-- the whole result document (BASIC)
+SELECT jsonb_pretty(dq.check('ge', 'expect_column_values_to_be_between', 'amount',
+                             '{"min_value": 0, "max_value": 100}'));
+
+-- NULLs: not_be_null and be_null count NULLs over every row, report no missing
+SELECT r(dq.check('ge', 'expect_column_values_to_not_be_null', 'amount'));
+SELECT dq.check('ge', 'expect_column_values_to_not_be_null', 'amount')->'result' ? 'missing_count' AS has_missing;
+SELECT r(dq.check('ge', 'expect_column_values_to_be_null', 'amount'));
+SELECT r(dq.check('ge', 'expect_column_values_to_not_be_null', 'id'));
+
+-- between: either bound, strictness, dates and text
+SELECT r(dq.check('ge', 'expect_column_values_to_be_between', 'amount', '{"min_value": 0}'));
+SELECT r(dq.check('ge', 'expect_column_values_to_be_between', 'amount', '{"max_value": 50}'));
+SELECT r(dq.check('ge', 'expect_column_values_to_be_between', 'amount', '{"max_value": 50, "strict_max": true}'));
+SELECT r(dq.check('ge', 'expect_column_values_to_be_between', 'qty', '{"min_value": 1, "max_value": 5, "strict_min": true, "strict_max": true}'));
+SELECT r(dq.check('ge', 'expect_column_values_to_be_between', 'day', '{"min_value": "2024-01-01", "max_value": "2024-12-31"}'));
+SELECT r(dq.check('ge', 'expect_column_values_to_be_between', 'code', '{"min_value": "AB", "max_value": "AC"}'));
+
+-- mostly: (n - u) / n >= mostly, n = non-NULL rows; exact boundary succeeds
+SELECT r(dq.check('ge', 'expect_column_values_to_be_between', 'amount', '{"min_value": 0, "max_value": 100}', mostly => 0.5));
+SELECT r(dq.check('ge', 'expect_column_values_to_be_between', 'amount', '{"min_value": 0, "max_value": 100}', mostly => 0.51));
+SELECT r(dq.check('ge', 'expect_column_values_to_be_between', 'amount', '{"min_value": 0, "max_value": 100, "mostly": 0.5}'));
+SELECT dq.check('ge', 'expect_column_values_to_be_between', 'amount', '{"min_value": 0}', mostly => 0.25)->'expectation_config'->'kwargs';
+
+-- sets: a NULL inside the set hides nothing; numbers and strings parse as the column type
+SELECT r(dq.check('ge', 'expect_column_values_to_be_in_set', 'code', '{"value_set": ["AB1", "AB2", null]}'));
+SELECT r(dq.check('ge', 'expect_column_values_to_not_be_in_set', 'code', '{"value_set": ["AB2"]}'));
+SELECT r(dq.check('ge', 'expect_column_values_to_be_in_set', 'qty', '{"value_set": [1, "2", 3]}'));
+
+-- regexes and LIKE: NULLs are missing, never unexpected
+SELECT r(dq.check('ge', 'expect_column_values_to_match_regex', 'email', '{"regex": "^[^@]+@[^@]+\\.[a-z]+$"}'));
+SELECT r(dq.check('ge', 'expect_column_values_to_not_match_regex', 'email', '{"regex": "^bad$"}'));
+SELECT r(dq.check('ge', 'expect_column_values_to_match_regex_list', 'code', '{"regex_list": ["^AB", "1$"]}'));
+SELECT r(dq.check('ge', 'expect_column_values_to_match_regex_list', 'code', '{"regex_list": ["^AB", "1$"], "match_on": "all"}'));
+SELECT r(dq.check('ge', 'expect_column_values_to_not_match_regex_list', 'code', '{"regex_list": ["^X", "^Y"]}'));
+SELECT r(dq.check('ge', 'expect_column_values_to_match_like_pattern', 'email', '{"like_pattern": "%@%.%"}'));
+SELECT r(dq.check('ge', 'expect_column_values_to_not_match_like_pattern', 'code', '{"like_pattern": "AB%"}'));
+SELECT r(dq.check('ge', 'expect_column_values_to_match_regex', 'qty', '{"regex": "^[1-3]$"}'));
+
+-- lengths in characters; char(n) ignores trailing blanks
+SELECT r(dq.check('ge', 'expect_column_value_lengths_to_be_between', 'email', '{"min_value": 4, "max_value": 7}'));
+SELECT r(dq.check('ge', 'expect_column_value_lengths_to_equal', 'flag', '{"value": 3}'));
+SELECT r(dq.check('ge', 'expect_column_value_lengths_to_be_between', 'flag', '{"min_value": 2, "strict_min": true}'));
+
+-- parse-ability as a PostgreSQL type
+SELECT r(dq.check('ge', 'expect_column_values_to_be_parseable_as', 'email', '{"type": "integer"}'));
+SELECT r(dq.check('ge', 'expect_column_values_to_be_parseable_as', 'qty', '{"type": "smallint"}'));
+SELECT r(dq.check('ge', 'expect_column_values_to_be_parseable_as', 'code', '{"type": "date"}'));
+
+-- column pairs: both NULL is missing, one NULL is unexpected
+SELECT r(dq.check('ge', 'expect_column_pair_values_to_be_equal', params => '{"column_A": "a", "column_B": "c"}'));
+SELECT r(dq.check('ge', 'expect_column_pair_values_a_to_be_greater_than_b', params => '{"column_A": "a", "column_B": "b"}'));
+SELECT r(dq.check('ge', 'expect_column_pair_values_a_to_be_greater_than_b', params => '{"column_A": "a", "column_B": "b", "or_equal": true}'));
+
+-- multicolumn: NULL counts as 0, all-NULL rows are missing
+SELECT r(dq.check('ge', 'expect_multicolumn_sum_to_equal', params => '{"column_list": ["a", "b", "c"], "sum_total": 3}'));
+SELECT r(dq.check('ge', 'expect_select_column_values_to_be_unique_within_record', params => '{"column_list": ["a", "b", "c"]}'));
+
+-- empty table and all-NULL column succeed vacuously (null kinds: empty table only)
+CREATE TABLE ge_empty (v int);
+SELECT r(dq.check('ge_empty', 'expect_column_values_to_be_between', 'v', '{"min_value": 1}'));
+SELECT r(dq.check('ge_empty', 'expect_column_values_to_not_be_null', 'v'));
+INSERT INTO ge_empty VALUES (NULL), (NULL);
+SELECT r(dq.check('ge_empty', 'expect_column_values_to_be_between', 'v', '{"min_value": 1}'));
+SELECT r(dq.check('ge_empty', 'expect_column_values_to_not_be_null', 'v'));
+
+-- result formats
+SELECT dq.check('ge', 'expect_column_values_to_be_in_set', 'email', '{"value_set": ["a@x.com"], "result_format": "BOOLEAN_ONLY"}')->'result';
+SELECT dq.check('ge', 'expect_column_values_to_be_in_set', 'email', '{"value_set": ["a@x.com"], "result_format": "SUMMARY"}')->'result'->'partial_unexpected_counts';
+SELECT dq.check('ge', 'expect_column_values_to_be_in_set', 'email', '{"value_set": ["a@x.com"], "result_format": "COMPLETE"}')->'result'->'unexpected_list';
+SELECT dq.check('ge', 'expect_column_values_to_be_in_set', 'email', '{"value_set": ["a@x.com"], "result_format": {"result_format": "BASIC", "partial_unexpected_count": 1}}')->'result'->'partial_unexpected_list';
+
+-- bad input: clear errors with SQLSTATEs, nothing stored
+SELECT dq.check(NULL, 'expect_column_values_to_not_be_null', 'id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('ge', NULL, 'id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('ge', 'expect_column_values_to_be_betwen', 'id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('ge', 'expect_column_values_to_be_between', 'nope', '{"min_value": 1}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('ge', 'expect_column_values_to_be_between', 'id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('ge', 'expect_column_values_to_be_between', 'id', '{"min_value": 5, "max_value": 1}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('ge', 'expect_column_values_to_be_between', 'id', '{"min_value": "five"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('ge', 'expect_column_values_to_be_between', 'id', '{"min": 1}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('ge', 'expect_column_values_to_be_between', 'id', '{"min_value": 1}', mostly => 1.5);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('ge', 'expect_column_values_to_be_between', 'id', '{"min_value": 1, "strict_min": "yes"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('ge', 'expect_column_values_to_match_regex', 'email', '{"regex": "(("}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('ge', 'expect_column_values_to_match_regex', 'email');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('ge', 'expect_column_values_to_be_in_set', 'email', '{"value_set": "a@x.com"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('ge', 'expect_column_value_lengths_to_be_between', 'qty', '{"min_value": 1}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('ge', 'expect_column_value_lengths_to_be_between', 'email', '{"min_value": 1.5}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('ge', 'expect_column_values_to_be_parseable_as', 'email', '{"type": "no_such_type"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('ge', 'expect_column_pair_values_to_be_equal', params => '{"column_A": "a", "column_B": "email"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('ge', 'expect_column_pair_values_to_be_equal', 'a', '{"column_A": "a", "column_B": "b"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('ge', 'expect_multicolumn_sum_to_equal', params => '{"column_list": ["a", "email"], "sum_total": 1}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('ge', 'expect_column_values_to_match_regex_list', 'code', '{"regex_list": ["a"], "match_on": "most"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('ge', 'expect_column_values_to_be_between', 'id', '{"min_value": 1, "result_format": "FULL"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('ge', 'expect_column_values_to_be_in_set', 'qty', '{"value_set": [1, 2.5]}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+CREATE TABLE ge_json (j json);
+SELECT dq.check('ge_json', 'expect_column_values_to_be_in_set', 'j', '{"value_set": ["{}"]}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+
+-- privileges: the scan runs with the caller's rights
+CREATE ROLE regress_checker;
+SET ROLE regress_checker;
+SELECT dq.check('ge', 'expect_column_values_to_not_be_null', 'id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+DROP ROLE regress_checker;
+
+-- the catalogue
+SELECT count(*) AS kinds, count(*) FILTER (WHERE scope = 'column') AS column_kinds FROM dq.expectation_kinds;
+SELECT kind, required_params FROM dq.expectation_kinds WHERE scope <> 'column' ORDER BY kind;
+DROP TABLE ge, ge_empty, ge_json;
+DROP FUNCTION r(jsonb);

@@ -1,0 +1,965 @@
+/*-------------------------------------------------------------------------
+ *
+ * expectations.c
+ *	  Row-level ("column map") expectations with Great Expectations'
+ *	  names, parameters and result semantics, and dq.check(), which
+ *	  evaluates one of them ad hoc.
+ *
+ * An expectation is compiled once into a DqRule: its parameters are
+ * checked and converted to the column's type (a bound that does not parse
+ * raises the type's own 22P02), comparison functions are looked up, and
+ * regular expressions are compiled (an invalid one raises 2201B) before
+ * any row is read.  Evaluation is then plain C on Datums, the same code
+ * whether rows come from a scan or, later, from logical decoding.
+ *
+ * Counting follows GE: NULL rows are "missing", never tested and never
+ * unexpected, except for not_be_null / be_null, which count the NULLs (or
+ * non-NULLs) themselves over every row.  success is
+ * (n - unexpected) / n >= mostly with n the non-missing rows, computed in
+ * float8, and true when n = 0.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/relation.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "parser/parse_coerce.h"
+#include "parser/parse_type.h"
+#include "miscadmin.h"
+#include "regex/regex.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/regproc.h"
+#include "utils/rel.h"
+#include "utils/typcache.h"
+#include "utils/varlena.h"
+
+#include "compat.h"
+#include "expectations.h"
+#include "json_build.h"
+
+PG_FUNCTION_INFO_V1(dq_expectation_kinds);
+
+/* parameters every kind accepts */
+static const char *const DqCommonParams[] = {
+	"result_format", "catch_exceptions", "meta", "include_config", NULL
+};
+
+#define P(...) ((const char *const[]) {__VA_ARGS__, NULL})
+
+/*
+ * The catalogue of row-level kinds: name, number of columns it reads
+ * (1: column; 2: column_A/column_B; -1: column_list), its parameters
+ * (required ones first, nreq of them) and a one-line description.
+ */
+static const DqKindDef DqKinds[] = {
+	{"expect_column_values_to_not_be_null", DQ_K_NOT_NULL, 1, 0, P("mostly"),
+	"the column has no NULLs"},
+	{"expect_column_values_to_be_null", DQ_K_NULL, 1, 0, P("mostly"),
+	"the column is NULL everywhere"},
+	{"expect_column_values_to_be_between", DQ_K_BETWEEN, 1, 0,
+		P("min_value", "max_value", "strict_min", "strict_max", "mostly"),
+	"values lie between min_value and max_value (either may be absent)"},
+	{"expect_column_values_to_be_in_set", DQ_K_IN_SET, 1, 1, P("value_set", "mostly"),
+	"values belong to value_set"},
+	{"expect_column_values_to_not_be_in_set", DQ_K_NOT_IN_SET, 1, 1, P("value_set", "mostly"),
+	"values do not belong to value_set"},
+	{"expect_column_values_to_match_regex", DQ_K_REGEX, 1, 1, P("regex", "mostly"),
+	"values (as text) match the regular expression"},
+	{"expect_column_values_to_not_match_regex", DQ_K_NOT_REGEX, 1, 1, P("regex", "mostly"),
+	"values (as text) do not match the regular expression"},
+	{"expect_column_values_to_match_regex_list", DQ_K_REGEX_LIST, 1, 1,
+		P("regex_list", "match_on", "mostly"),
+	"values match any (match_on = any, the default) or all of the regular expressions"},
+	{"expect_column_values_to_not_match_regex_list", DQ_K_NOT_REGEX_LIST, 1, 1,
+		P("regex_list", "mostly"),
+	"values match none of the regular expressions"},
+	{"expect_column_values_to_match_like_pattern", DQ_K_LIKE, 1, 1, P("like_pattern", "mostly"),
+	"values (as text) match the LIKE pattern"},
+	{"expect_column_values_to_not_match_like_pattern", DQ_K_NOT_LIKE, 1, 1, P("like_pattern", "mostly"),
+	"values (as text) do not match the LIKE pattern"},
+	{"expect_column_value_lengths_to_be_between", DQ_K_LEN_BETWEEN, 1, 0,
+		P("min_value", "max_value", "strict_min", "strict_max", "mostly"),
+	"value lengths in characters lie between min_value and max_value"},
+	{"expect_column_value_lengths_to_equal", DQ_K_LEN_EQUAL, 1, 1, P("value", "mostly"),
+	"value lengths in characters equal value"},
+	{"expect_column_values_to_be_parseable_as", DQ_K_PARSEABLE, 1, 1, P("type", "mostly"),
+	"values (as text) parse as the named PostgreSQL type (GE's dateutil_parseable, renamed)"},
+	{"expect_column_pair_values_to_be_equal", DQ_K_PAIR_EQUAL, 2, 2,
+		P("column_A", "column_B", "mostly"),
+	"column_A equals column_B in every row"},
+	{"expect_column_pair_values_a_to_be_greater_than_b", DQ_K_PAIR_GT, 2, 2,
+		P("column_A", "column_B", "or_equal", "mostly"),
+	"column_A is greater than (or_equal: at least) column_B in every row"},
+	{"expect_multicolumn_sum_to_equal", DQ_K_MULTI_SUM, -1, 2,
+		P("column_list", "sum_total", "mostly"),
+	"the columns of column_list add up to sum_total in every row"},
+	{"expect_select_column_values_to_be_unique_within_record", DQ_K_UNIQUE_WITHIN, -1, 1,
+		P("column_list", "mostly"),
+	"the columns of column_list hold different values in every row"},
+	{NULL}
+};
+
+#undef P
+
+/* ---------------------------------------------------------------------
+ * Reading parameters out of jsonb
+ * ---------------------------------------------------------------------
+ */
+
+static JsonbValue *
+DqParam(Jsonb *params, const char *key)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	return findJsonbValueFromContainer(&params->root, JB_FOBJECT, &k);
+}
+
+static bool
+DqParamIsNull(JsonbValue *v)
+{
+	return v == NULL || v->type == jbvNull;
+}
+
+/* A scalar parameter as text (string, number or boolean). */
+static char *
+DqParamText(const DqKindDef *def, const char *key, JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvString:
+			return pnstrdup(v->val.string.val, v->val.string.len);
+		case jbvNumeric:
+			return DatumGetCString(DirectFunctionCall1(numeric_out,
+													   NumericGetDatum(v->val.numeric)));
+		case jbvBool:
+			return pstrdup(v->val.boolean ? "true" : "false");
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("parameter \"%s\" of %s must be a string, number or boolean",
+							key, def->name),
+					 errhint("Pass a JSON scalar, for example {\"%s\": 10}.", key)));
+	}
+	return NULL;				/* keep compiler quiet */
+}
+
+static bool
+DqParamBool(const DqKindDef *def, Jsonb *params, const char *key, bool dflt)
+{
+	JsonbValue *v = DqParam(params, key);
+
+	if (DqParamIsNull(v))
+		return dflt;
+	if (v->type != jbvBool)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameter \"%s\" of %s must be a boolean", key, def->name),
+				 errhint("Pass true or false.")));
+	return v->val.boolean;
+}
+
+/* A non-negative integer parameter; absent gives -1. */
+static int32
+DqParamLength(const DqKindDef *def, Jsonb *params, const char *key)
+{
+	JsonbValue *v = DqParam(params, key);
+	Numeric		n;
+
+	if (DqParamIsNull(v))
+		return -1;
+	if (v->type != jbvNumeric)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameter \"%s\" of %s must be a number", key, def->name),
+				 errhint("Pass a non-negative integer.")));
+	n = v->val.numeric;
+	if (numeric_is_nan(n) || numeric_is_inf(n) ||
+		!DatumGetBool(DirectFunctionCall2(numeric_eq, NumericGetDatum(n),
+										  DirectFunctionCall2(numeric_trunc, NumericGetDatum(n),
+															  Int32GetDatum(0)))) ||
+		DatumGetBool(DirectFunctionCall2(numeric_lt, NumericGetDatum(n),
+										 NumericGetDatum(int64_to_numeric(0)))) ||
+		DatumGetBool(DirectFunctionCall2(numeric_gt, NumericGetDatum(n),
+										 NumericGetDatum(int64_to_numeric(PG_INT32_MAX)))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameter \"%s\" of %s must be a non-negative integer", key, def->name),
+				 errdetail("The value given was %s.",
+						   DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(n)))),
+				 errhint("Lengths are counted in characters.")));
+	return DatumGetInt32(DirectFunctionCall1(numeric_int4, NumericGetDatum(n)));
+}
+
+/* The elements of an array parameter (NULL elements as NULL pointers). */
+static List *
+DqParamArray(const DqKindDef *def, Jsonb *params, const char *key, bool required)
+{
+	JsonbValue *v = DqParam(params, key);
+	List	   *out = NIL;
+	JsonbIterator *it;
+	JsonbValue	elem;
+	JsonbIteratorToken tok;
+
+	if (DqParamIsNull(v))
+	{
+		if (required)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s needs parameter \"%s\"", def->name, key),
+					 errhint("Pass it in params, for example {\"%s\": [\"a\", \"b\"]}.", key)));
+		return NIL;
+	}
+	if (v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameter \"%s\" of %s must be a JSON array", key, def->name),
+				 errhint("Pass for example {\"%s\": [\"a\", \"b\"]}.", key)));
+	it = JsonbIteratorInit(v->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+	{
+		if (tok != WJB_ELEM)
+			continue;
+		if (elem.type == jbvNull)
+			out = lappend(out, NULL);
+		else
+			out = lappend(out, DqParamText(def, key, &elem));
+	}
+	return out;
+}
+
+/* ERROR on parameters the kind does not know. */
+static void
+DqCheckParamNames(const DqKindDef *def, Jsonb *params)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	if (!JB_ROOT_IS_OBJECT(params))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("params must be a JSON object"),
+				 errhint("Pass for example '{\"min_value\": 0}'.")));
+	it = JsonbIteratorInit(&params->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		char	   *key;
+		int			i;
+		bool		known = false;
+
+		if (tok != WJB_KEY)
+			continue;
+		key = pnstrdup(v.val.string.val, v.val.string.len);
+		for (i = 0; def->params[i] != NULL; i++)
+			if (strcmp(def->params[i], key) == 0)
+				known = true;
+		for (i = 0; DqCommonParams[i] != NULL; i++)
+			if (strcmp(DqCommonParams[i], key) == 0)
+				known = true;
+		if (!known)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unrecognized parameter \"%s\" for %s", key, def->name),
+					 errhint("%s takes: %s.", def->name, DqKindParamList(def))));
+	}
+}
+
+/* "a, b, c" list of a kind's parameters, for hints. */
+char *
+DqKindParamList(const DqKindDef *def)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; def->params[i] != NULL; i++)
+		appendStringInfo(&buf, "%s%s", i ? ", " : "", def->params[i]);
+	return buf.data;
+}
+
+/* ---------------------------------------------------------------------
+ * The catalogue
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Look a kind up by name; ERROR with the closest name when unknown.
+ */
+const DqKindDef *
+DqLookupKind(const char *name)
+{
+	int			i;
+	int			best = -1;
+	int			bestdist = INT_MAX;
+
+	for (i = 0; DqKinds[i].name != NULL; i++)
+	{
+		int			d;
+
+		if (strcmp(DqKinds[i].name, name) == 0)
+			return &DqKinds[i];
+		d = varstr_levenshtein(name, strlen(name), DqKinds[i].name,
+							   strlen(DqKinds[i].name), 1, 1, 1, true);
+		if (d < bestdist)
+		{
+			bestdist = d;
+			best = i;
+		}
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unrecognized expectation kind \"%s\"", name),
+			 best >= 0 ? errhint("Did you mean \"%s\"?  SELECT * FROM dq.expectation_kinds lists them all.",
+								 DqKinds[best].name) : 0));
+	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * dq.expectation_kinds(): the catalogue as rows.
+ */
+Datum
+dq_expectation_kinds(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (i = 0; DqKinds[i].name != NULL; i++)
+	{
+		const DqKindDef *def = &DqKinds[i];
+		Datum		values[5];
+		bool		nulls[5] = {0};
+		Datum	   *req = palloc(sizeof(Datum) * Max(def->nreq, 1));
+		int			nparams = 0;
+		Datum	   *all;
+		int			j;
+
+		for (j = 0; def->params[j] != NULL; j++)
+			nparams++;
+		all = palloc(sizeof(Datum) * Max(nparams, 1));
+		for (j = 0; j < nparams; j++)
+		{
+			all[j] = CStringGetTextDatum(def->params[j]);
+			if (j < def->nreq)
+				req[j] = all[j];
+		}
+		values[0] = CStringGetTextDatum(def->name);
+		values[1] = CStringGetTextDatum(def->ncols == 1 ? "column" :
+										def->ncols == 2 ? "column_pair" : "multicolumn");
+		values[2] = PointerGetDatum(construct_array(req, def->nreq, TEXTOID, -1, false, TYPALIGN_INT));
+		values[3] = PointerGetDatum(construct_array(all, nparams, TEXTOID, -1, false, TYPALIGN_INT));
+		values[4] = CStringGetTextDatum(def->description);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Compiling a rule
+ * ---------------------------------------------------------------------
+ */
+
+static void
+DqResolveColumn(Relation rel, const char *name, DqRuleColumn *col)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	int			i;
+	Oid			outfunc;
+	bool		isvarlena;
+
+	for (i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+		{
+			col->name = pstrdup(name);
+			col->attnum = att->attnum;
+			col->typid = att->atttypid;
+			col->collation = att->attcollation;
+			getTypeOutputInfo(att->atttypid, &outfunc, &isvarlena);
+			fmgr_info(outfunc, &col->out);
+			return;
+		}
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 errmsg("column \"%s\" of relation \"%s\" does not exist",
+					name, RelationGetRelationName(rel)),
+			 errhint("List the columns with \\d %s.",
+					 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+												RelationGetRelationName(rel)))));
+}
+
+/* Parse a parameter's text as a value of the column's type (22P02 if not). */
+static Datum
+DqParamToType(const char *str, Oid typid)
+{
+	Oid			typinput;
+	Oid			typioparam;
+
+	getTypeInputInfo(typid, &typinput, &typioparam);
+	return OidInputFunctionCall(typinput, (char *) str, typioparam, -1);
+}
+
+static void
+DqRequireCmp(DqRule *r)
+{
+	TypeCacheEntry *tce = lookup_type_cache(getBaseType(r->cols[0].typid),
+											TYPECACHE_CMP_PROC_FINFO);
+
+	if (!OidIsValid(tce->cmp_proc_finfo.fn_oid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("could not identify a comparison function for type %s",
+						format_type_be(r->cols[0].typid)),
+				 errdetail("%s compares values of column \"%s\".",
+						   r->def->name, r->cols[0].name),
+				 errhint("Use a kind that does not compare values, or cast the column in a view.")));
+	r->cmp = &tce->cmp_proc_finfo;
+}
+
+static int
+DqRuleCmp(DqRule *r, Datum a, Datum b)
+{
+	return DatumGetInt32(FunctionCall2Coll(r->cmp, r->cols[0].collation, a, b));
+}
+
+static DqRule *DqSortRule;		/* comparator context for qsort */
+
+static int
+DqSetCmp(const void *a, const void *b)
+{
+	return DqRuleCmp(DqSortRule, *(const Datum *) a, *(const Datum *) b);
+}
+
+static bool
+DqIsStringType(Oid typid)
+{
+	char		category;
+	bool		preferred;
+
+	get_type_category_preferred(getBaseType(typid), &category, &preferred);
+	return category == TYPCATEGORY_STRING;
+}
+
+static void
+DqKindNotApplicable(DqRule *r, int colno, const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("%s does not apply to column \"%s\" of type %s",
+					r->def->name, r->cols[colno].name,
+					format_type_be(r->cols[colno].typid)),
+			 errhint("%s", why)));
+}
+
+/* min_value/max_value (typed, or lengths) with strictness; min <= max. */
+static void
+DqCompileBounds(DqRule *r, bool lengths)
+{
+	JsonbValue *lo = DqParam(r->params, "min_value");
+	JsonbValue *hi = DqParam(r->params, "max_value");
+
+	r->strict_lo = DqParamBool(r->def, r->params, "strict_min", false);
+	r->strict_hi = DqParamBool(r->def, r->params, "strict_max", false);
+	r->has_lo = !DqParamIsNull(lo);
+	r->has_hi = !DqParamIsNull(hi);
+	if (!r->has_lo && !r->has_hi)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs min_value, max_value or both", r->def->name),
+				 errhint("Pass for example {\"min_value\": 0, \"max_value\": 100}.")));
+	if (lengths)
+	{
+		r->len_lo = DqParamLength(r->def, r->params, "min_value");
+		r->len_hi = DqParamLength(r->def, r->params, "max_value");
+		if (r->has_lo && r->has_hi && r->len_lo > r->len_hi)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("min_value must not be greater than max_value"),
+					 errdetail("min_value is %d and max_value is %d.", r->len_lo, r->len_hi),
+					 errhint("Swap the bounds.")));
+		return;
+	}
+	DqRequireCmp(r);
+	if (r->has_lo)
+		r->lo = DqParamToType(DqParamText(r->def, "min_value", lo), r->cols[0].typid);
+	if (r->has_hi)
+		r->hi = DqParamToType(DqParamText(r->def, "max_value", hi), r->cols[0].typid);
+	if (r->has_lo && r->has_hi && DqRuleCmp(r, r->lo, r->hi) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("min_value must not be greater than max_value"),
+				 errdetail("min_value is %s and max_value is %s.",
+						   OutputFunctionCall(&r->cols[0].out, r->lo),
+						   OutputFunctionCall(&r->cols[0].out, r->hi)),
+				 errhint("Swap the bounds.")));
+}
+
+/* value_set: typed, NULLs dropped, sorted for binary search. */
+static void
+DqCompileSet(DqRule *r)
+{
+	List	   *items = DqParamArray(r->def, r->params, "value_set", true);
+	ListCell   *lc;
+
+	DqRequireCmp(r);
+	r->set = palloc(sizeof(Datum) * Max(list_length(items), 1));
+	r->nset = 0;
+	foreach(lc, items)
+	{
+		if (lfirst(lc) == NULL)
+			continue;			/* a NULL in the set matches nothing */
+		r->set[r->nset++] = DqParamToType(lfirst(lc), r->cols[0].typid);
+	}
+	DqSortRule = r;
+	qsort(r->set, r->nset, sizeof(Datum), DqSetCmp);
+}
+
+/* Regexes are compiled now, so an invalid one fails at definition. */
+static void
+DqCompileRegexes(DqRule *r, List *texts)
+{
+	ListCell   *lc;
+
+	foreach(lc, texts)
+	{
+		text	   *re;
+
+		if (lfirst(lc) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("regular expressions of %s must not be NULL", r->def->name),
+					 errhint("Remove the NULL from the list.")));
+		re = cstring_to_text(lfirst(lc));
+		(void) RE_compile_and_cache(re, REG_ADVANCED, r->cols[0].collation ?
+									r->cols[0].collation : DEFAULT_COLLATION_OID);
+		r->patterns = lappend(r->patterns, re);
+	}
+}
+
+static char *
+DqRequiredText(DqRule *r, const char *key)
+{
+	JsonbValue *v = DqParam(r->params, key);
+
+	if (DqParamIsNull(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs parameter \"%s\"", r->def->name, key),
+				 errhint("%s takes: %s.", r->def->name, DqKindParamList(r->def))));
+	return DqParamText(r->def, key, v);
+}
+
+/*
+ * Compile an expectation on rel into a rule, checking everything that can
+ * be checked before reading a row.  Allocates in the current context.
+ */
+DqRule *
+DqCompileRule(Relation rel, const char *kind, const char *column,
+			  Jsonb *params, double mostly)
+{
+	const DqKindDef *def = DqLookupKind(kind);
+	DqRule	   *r = palloc0(sizeof(DqRule));
+	List	   *names = NIL;
+	ListCell   *lc;
+	int			i;
+
+	DqCheckParamNames(def, params);
+	r->def = def;
+	r->params = params;
+	r->mostly = mostly;
+	r->cxt = CurrentMemoryContext;
+	r->len_lo = r->len_hi = -1;
+
+	if (def->ncols == 1)
+	{
+		if (column == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s needs a column", def->name),
+					 errhint("Pass column_name => 'the_column'.")));
+		names = list_make1((char *) column);
+	}
+	else
+	{
+		if (column != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s takes its columns from params, not from column_name", def->name),
+					 errhint("%s takes: %s.", def->name, DqKindParamList(def))));
+		if (def->ncols == 2)
+			names = list_make2(DqRequiredText(r, "column_A"), DqRequiredText(r, "column_B"));
+		else
+		{
+			names = DqParamArray(def, params, "column_list", true);
+			if (list_length(names) < 2)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("column_list of %s needs at least two columns", def->name),
+						 errhint("Pass for example {\"column_list\": [\"a\", \"b\"]}.")));
+		}
+	}
+	r->ncols = list_length(names);
+	r->cols = palloc0(sizeof(DqRuleColumn) * r->ncols);
+	i = 0;
+	foreach(lc, names)
+	{
+		if (lfirst(lc) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("column names of %s must not be NULL", def->name),
+					 errhint("Name every column.")));
+		DqResolveColumn(rel, lfirst(lc), &r->cols[i++]);
+	}
+
+	switch (def->kind)
+	{
+		case DQ_K_NOT_NULL:
+		case DQ_K_NULL:
+			break;
+		case DQ_K_BETWEEN:
+			DqCompileBounds(r, false);
+			break;
+		case DQ_K_IN_SET:
+		case DQ_K_NOT_IN_SET:
+			DqCompileSet(r);
+			break;
+		case DQ_K_REGEX:
+		case DQ_K_NOT_REGEX:
+			DqCompileRegexes(r, list_make1(DqRequiredText(r, "regex")));
+			break;
+		case DQ_K_REGEX_LIST:
+		case DQ_K_NOT_REGEX_LIST:
+			{
+				JsonbValue *m = DqParam(params, "match_on");
+
+				DqCompileRegexes(r, DqParamArray(def, params, "regex_list", true));
+				if (r->patterns == NIL)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("regex_list of %s must not be empty", def->name),
+							 errhint("Pass at least one regular expression.")));
+				if (!DqParamIsNull(m))
+				{
+					char	   *s = DqParamText(def, "match_on", m);
+
+					if (strcmp(s, "all") == 0)
+						r->match_all = true;
+					else if (strcmp(s, "any") != 0)
+						ereport(ERROR,
+								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+								 errmsg("match_on must be \"any\" or \"all\""),
+								 errdetail("The value given was \"%s\".", s),
+								 errhint("Use \"any\" (the default) or \"all\".")));
+				}
+				break;
+			}
+		case DQ_K_LIKE:
+		case DQ_K_NOT_LIKE:
+			r->patterns = list_make1(cstring_to_text(DqRequiredText(r, "like_pattern")));
+			break;
+		case DQ_K_LEN_BETWEEN:
+			if (!DqIsStringType(r->cols[0].typid))
+				DqKindNotApplicable(r, 0, "Lengths apply to text, varchar and char columns.");
+			DqCompileBounds(r, true);
+			break;
+		case DQ_K_LEN_EQUAL:
+			if (!DqIsStringType(r->cols[0].typid))
+				DqKindNotApplicable(r, 0, "Lengths apply to text, varchar and char columns.");
+			r->len_lo = r->len_hi = DqParamLength(def, params, "value");
+			if (r->len_lo < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s needs parameter \"value\"", def->name),
+						 errhint("Pass for example {\"value\": 3}.")));
+			r->has_lo = r->has_hi = true;
+			break;
+		case DQ_K_PARSEABLE:
+			{
+				Oid			typid;
+				int32		typmod;
+
+				parseTypeString(DqRequiredText(r, "type"), &typid, &typmod, false);
+				getTypeInputInfo(typid, &r->parse_typinput, &r->parse_typioparam);
+				break;
+			}
+		case DQ_K_PAIR_EQUAL:
+		case DQ_K_PAIR_GT:
+			if (getBaseType(r->cols[0].typid) != getBaseType(r->cols[1].typid))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("columns \"%s\" and \"%s\" of %s have different types",
+								r->cols[0].name, r->cols[1].name, def->name),
+						 errdetail("\"%s\" is %s and \"%s\" is %s.",
+								   r->cols[0].name, format_type_be(r->cols[0].typid),
+								   r->cols[1].name, format_type_be(r->cols[1].typid)),
+						 errhint("Compare columns of the same type, or cast one in a view.")));
+			DqRequireCmp(r);
+			r->or_equal = DqParamBool(def, params, "or_equal", false);
+			break;
+		case DQ_K_MULTI_SUM:
+			for (i = 0; i < r->ncols; i++)
+			{
+				TYPCATEGORY cat = TypeCategory(getBaseType(r->cols[i].typid));
+
+				if (cat != TYPCATEGORY_NUMERIC)
+					DqKindNotApplicable(r, i, "Sums apply to numeric columns.");
+			}
+			r->sum_total = DqParamToType(DqRequiredText(r, "sum_total"), NUMERICOID);
+			break;
+		case DQ_K_UNIQUE_WITHIN:
+			break;
+	}
+	return r;
+}
+
+/* ---------------------------------------------------------------------
+ * Evaluating a rule on one row
+ * ---------------------------------------------------------------------
+ */
+
+/* A value as text: strings directly, other types by their output function. */
+static text *
+DqValueText(DqRuleColumn *col, Datum value)
+{
+	if (DqIsStringType(col->typid) && get_typlen(getBaseType(col->typid)) == -1)
+		return DatumGetTextPP(value);
+	return cstring_to_text(OutputFunctionCall(&col->out, value));
+}
+
+static bool
+DqInSet(DqRule *r, Datum value)
+{
+	int			lo = 0;
+	int			hi = r->nset - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+		int			c = DqRuleCmp(r, value, r->set[mid]);
+
+		if (c == 0)
+			return true;
+		if (c < 0)
+			hi = mid - 1;
+		else
+			lo = mid + 1;
+	}
+	return false;
+}
+
+static bool
+DqRegexMatch(DqRule *r, text *re, text *val)
+{
+	Oid			coll = r->cols[0].collation ? r->cols[0].collation : DEFAULT_COLLATION_OID;
+
+	return RE_compile_and_execute(re, VARDATA_ANY(val), VARSIZE_ANY_EXHDR(val),
+								  REG_ADVANCED, coll, 0, NULL);
+}
+
+/* Does str parse as the rule's type?  Data errors (class 22) mean no. */
+static bool
+DqParses(DqRule *r, char *str)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	volatile bool ok = true;
+
+	PG_TRY();
+	{
+		(void) OidInputFunctionCall(r->parse_typinput, str, r->parse_typioparam, -1);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
+			PG_RE_THROW();
+		FlushErrorState();
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/*
+ * Outcome of one row; values/isnull hold the rule's columns in order.
+ * Allocates in the current (per-row) context.
+ */
+DqOutcome
+DqEvalRule(DqRule *r, Datum *values, bool *isnull)
+{
+	int			i;
+	int			j;
+
+	switch (r->def->kind)
+	{
+		case DQ_K_NOT_NULL:
+			return isnull[0] ? DQ_UNEXPECTED : DQ_EXPECTED;
+		case DQ_K_NULL:
+			return isnull[0] ? DQ_EXPECTED : DQ_UNEXPECTED;
+		case DQ_K_PAIR_EQUAL:
+		case DQ_K_PAIR_GT:
+			/* GE's ignore_row_if = both_values_are_missing */
+			if (isnull[0] && isnull[1])
+				return DQ_MISSING;
+			if (isnull[0] || isnull[1])
+				return DQ_UNEXPECTED;
+			{
+				int			c = DqRuleCmp(r, values[0], values[1]);
+
+				if (r->def->kind == DQ_K_PAIR_EQUAL)
+					return c == 0 ? DQ_EXPECTED : DQ_UNEXPECTED;
+				return (c > 0 || (r->or_equal && c == 0)) ? DQ_EXPECTED : DQ_UNEXPECTED;
+			}
+		case DQ_K_MULTI_SUM:
+			{
+				/* NULLs count as 0; a row of NULLs only is missing */
+				Datum		sum = NumericGetDatum(int64_to_numeric(0));
+				bool		any = false;
+
+				for (i = 0; i < r->ncols; i++)
+				{
+					if (isnull[i])
+						continue;
+					any = true;
+					sum = DirectFunctionCall2(numeric_add, sum,
+											  DqParamToType(OutputFunctionCall(&r->cols[i].out, values[i]),
+															NUMERICOID));
+				}
+				if (!any)
+					return DQ_MISSING;
+				return DatumGetBool(DirectFunctionCall2(numeric_eq, sum, r->sum_total)) ?
+					DQ_EXPECTED : DQ_UNEXPECTED;
+			}
+		case DQ_K_UNIQUE_WITHIN:
+			{
+				/* NULLs are ignored; a row of NULLs only is missing */
+				char	  **txt = palloc(sizeof(char *) * r->ncols);
+				bool		any = false;
+
+				for (i = 0; i < r->ncols; i++)
+				{
+					txt[i] = isnull[i] ? NULL : OutputFunctionCall(&r->cols[i].out, values[i]);
+					any |= !isnull[i];
+				}
+				if (!any)
+					return DQ_MISSING;
+				for (i = 0; i < r->ncols; i++)
+					for (j = i + 1; j < r->ncols; j++)
+						if (txt[i] && txt[j] && strcmp(txt[i], txt[j]) == 0)
+							return DQ_UNEXPECTED;
+				return DQ_EXPECTED;
+			}
+		default:
+			break;
+	}
+
+	/* single-column kinds: NULLs are missing */
+	if (isnull[0])
+		return DQ_MISSING;
+
+	switch (r->def->kind)
+	{
+		case DQ_K_BETWEEN:
+			if (r->has_lo)
+			{
+				int			c = DqRuleCmp(r, values[0], r->lo);
+
+				if (c < 0 || (c == 0 && r->strict_lo))
+					return DQ_UNEXPECTED;
+			}
+			if (r->has_hi)
+			{
+				int			c = DqRuleCmp(r, values[0], r->hi);
+
+				if (c > 0 || (c == 0 && r->strict_hi))
+					return DQ_UNEXPECTED;
+			}
+			return DQ_EXPECTED;
+		case DQ_K_IN_SET:
+			return DqInSet(r, values[0]) ? DQ_EXPECTED : DQ_UNEXPECTED;
+		case DQ_K_NOT_IN_SET:
+			return DqInSet(r, values[0]) ? DQ_UNEXPECTED : DQ_EXPECTED;
+		case DQ_K_REGEX:
+		case DQ_K_NOT_REGEX:
+		case DQ_K_REGEX_LIST:
+		case DQ_K_NOT_REGEX_LIST:
+			{
+				text	   *val = DqValueText(&r->cols[0], values[0]);
+				int			nmatch = 0;
+				ListCell   *lc;
+
+				foreach(lc, r->patterns)
+					if (DqRegexMatch(r, lfirst(lc), val))
+						nmatch++;
+				switch (r->def->kind)
+				{
+					case DQ_K_REGEX:
+						return nmatch > 0 ? DQ_EXPECTED : DQ_UNEXPECTED;
+					case DQ_K_NOT_REGEX:
+					case DQ_K_NOT_REGEX_LIST:
+						return nmatch == 0 ? DQ_EXPECTED : DQ_UNEXPECTED;
+					default:
+						if (r->match_all)
+							return nmatch == list_length(r->patterns) ? DQ_EXPECTED : DQ_UNEXPECTED;
+						return nmatch > 0 ? DQ_EXPECTED : DQ_UNEXPECTED;
+				}
+			}
+		case DQ_K_LIKE:
+		case DQ_K_NOT_LIKE:
+			{
+				text	   *val = DqValueText(&r->cols[0], values[0]);
+				bool		m = DatumGetBool(DirectFunctionCall2Coll(textlike,
+																	 r->cols[0].collation ? r->cols[0].collation : DEFAULT_COLLATION_OID,
+																	 PointerGetDatum(val),
+																	 PointerGetDatum(linitial(r->patterns))));
+
+				return (m == (r->def->kind == DQ_K_LIKE)) ? DQ_EXPECTED : DQ_UNEXPECTED;
+			}
+		case DQ_K_LEN_BETWEEN:
+		case DQ_K_LEN_EQUAL:
+			{
+				text	   *val = DqValueText(&r->cols[0], values[0]);
+				int			len;
+
+				if (getBaseType(r->cols[0].typid) == BPCHAROID)
+					len = DatumGetInt32(DirectFunctionCall1(bpcharlen, PointerGetDatum(val)));
+				else
+					len = pg_mbstrlen_with_len(VARDATA_ANY(val), VARSIZE_ANY_EXHDR(val));
+				if (r->len_lo >= 0 && (len < r->len_lo || (len == r->len_lo && r->strict_lo)))
+					return DQ_UNEXPECTED;
+				if (r->len_hi >= 0 && (len > r->len_hi || (len == r->len_hi && r->strict_hi)))
+					return DQ_UNEXPECTED;
+				return DQ_EXPECTED;
+			}
+		case DQ_K_PARSEABLE:
+			return DqParses(r, OutputFunctionCall(&r->cols[0].out, values[0])) ?
+				DQ_EXPECTED : DQ_UNEXPECTED;
+		default:
+			break;
+	}
+	elog(ERROR, "unexpected expectation kind %d", (int) r->def->kind);
+	return DQ_MISSING;			/* keep compiler quiet */
+}

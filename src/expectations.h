@@ -1,0 +1,103 @@
+/*-------------------------------------------------------------------------
+ *
+ * expectations.h
+ *	  Row-level expectations: the catalogue of kinds, compiled rules and
+ *	  their evaluation on Datums.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DQ_EXPECTATIONS_H
+#define DQ_EXPECTATIONS_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "nodes/pg_list.h"
+#include "utils/jsonb.h"
+
+typedef enum DqKind
+{
+	DQ_K_NOT_NULL,
+	DQ_K_NULL,
+	DQ_K_BETWEEN,
+	DQ_K_IN_SET,
+	DQ_K_NOT_IN_SET,
+	DQ_K_REGEX,
+	DQ_K_NOT_REGEX,
+	DQ_K_REGEX_LIST,
+	DQ_K_NOT_REGEX_LIST,
+	DQ_K_LIKE,
+	DQ_K_NOT_LIKE,
+	DQ_K_LEN_BETWEEN,
+	DQ_K_LEN_EQUAL,
+	DQ_K_PARSEABLE,
+	DQ_K_PAIR_EQUAL,
+	DQ_K_PAIR_GT,
+	DQ_K_MULTI_SUM,
+	DQ_K_UNIQUE_WITHIN
+} DqKind;
+
+typedef struct DqKindDef
+{
+	const char *name;			/* Great Expectations' name */
+	DqKind		kind;
+	int			ncols;			/* 1, 2 (column_A/B) or -1 (column_list) */
+	int			nreq;			/* the first nreq params are required */
+	const char *const *params;	/* NULL-terminated */
+	const char *description;
+} DqKindDef;
+
+/* one input column of a rule */
+typedef struct DqRuleColumn
+{
+	char	   *name;
+	AttrNumber	attnum;
+	Oid			typid;
+	Oid			collation;
+	FmgrInfo	out;			/* output function (text form of values) */
+} DqRuleColumn;
+
+/* outcome of one row */
+typedef enum DqOutcome
+{
+	DQ_MISSING,					/* not tested (NULL input) */
+	DQ_EXPECTED,
+	DQ_UNEXPECTED
+} DqOutcome;
+
+typedef struct DqRule
+{
+	const DqKindDef *def;
+	int			ncols;
+	DqRuleColumn *cols;
+	double		mostly;
+	Jsonb	   *params;
+
+	/* comparisons (between, sets, pair): the first column's type */
+	FmgrInfo   *cmp;
+	bool		has_lo;
+	bool		has_hi;
+	bool		strict_lo;
+	bool		strict_hi;
+	Datum		lo;
+	Datum		hi;
+	int32		len_lo;			/* lengths: -1 when absent */
+	int32		len_hi;
+	Datum	   *set;			/* sorted, NULLs removed */
+	int			nset;
+	List	   *patterns;		/* text * of regexes or LIKE patterns */
+	bool		match_all;		/* regex_list: match_on = all */
+	bool		or_equal;
+	Oid			parse_typinput; /* parseable_as */
+	Oid			parse_typioparam;
+	Datum		sum_total;		/* numeric */
+	MemoryContext cxt;			/* where the rule lives */
+} DqRule;
+
+extern const DqKindDef *DqLookupKind(const char *name);
+extern char *DqKindParamList(const DqKindDef *def);
+extern DqRule *DqCompileRule(Relation rel, const char *kind, const char *column,
+							 Jsonb *params, double mostly);
+extern DqOutcome DqEvalRule(DqRule *rule, Datum *values, bool *isnull);
+
+#endif							/* DQ_EXPECTATIONS_H */
