@@ -388,3 +388,218 @@ CREATE FUNCTION dq.check(rel regclass, kind text, column_name name DEFAULT NULL,
 	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
 COMMENT ON FUNCTION dq.check(regclass, text, name, jsonb, float8) IS
 	'Evaluate one row-level expectation on a relation and return the Great Expectations validation result; stores nothing';
+
+CREATE FUNCTION dq.expect_rows_trans(internal, jsonb, name[], oid[], VARIADIC "any") RETURNS internal
+	AS 'MODULE_PATHNAME', 'dq_expect_rows_trans' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dq.expect_rows_combine(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'dq_expect_rows_combine' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dq.expect_rows_serialize(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'dq_expect_rows_serialize' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dq.expect_rows_deserialize(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'dq_expect_rows_deserialize' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dq.expect_rows_final(internal) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'dq_expect_rows_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+
+CREATE AGGREGATE dq.expect_rows(jsonb, name[], oid[], VARIADIC "any") (
+	SFUNC = dq.expect_rows_trans,
+	STYPE = internal,
+	FINALFUNC = dq.expect_rows_final,
+	COMBINEFUNC = dq.expect_rows_combine,
+	SERIALFUNC = dq.expect_rows_serialize,
+	DESERIALFUNC = dq.expect_rows_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dq.expect_rows(jsonb, name[], oid[], VARIADIC "any") IS
+	'Evaluate row-level expectations on every row of a scan (used by dq.validate): rules, column names, column collations, then the columns';
+
+------------------------------------------------------------------------
+-- Stored expectations and validation history
+------------------------------------------------------------------------
+
+CREATE SEQUENCE dq.expectation_id_seq;
+CREATE TABLE dq.expectations (
+	expectation_id	bigint PRIMARY KEY DEFAULT nextval('dq.expectation_id_seq'),
+	relid			oid NOT NULL,
+	schema_name		name NOT NULL,
+	table_name		name NOT NULL,
+	kind			text NOT NULL,
+	column_name		name,
+	attnum			smallint,
+	params			jsonb NOT NULL DEFAULT '{}',
+	mostly			float8,
+	severity		text NOT NULL DEFAULT 'error' CHECK (severity IN ('error', 'warn')),
+	name			text,
+	tags			text[] NOT NULL DEFAULT '{}',
+	description		text,
+	enabled			boolean NOT NULL DEFAULT true,
+	status			text NOT NULL DEFAULT 'active',
+	owner			name NOT NULL,
+	created_at		timestamptz NOT NULL DEFAULT now()
+);
+ALTER SEQUENCE dq.expectation_id_seq OWNED BY dq.expectations.expectation_id;
+CREATE INDEX expectations_relid_idx ON dq.expectations (relid);
+COMMENT ON TABLE dq.expectations IS 'Expectations defined with dq.expect(); dq.validate() evaluates the enabled ones';
+COMMENT ON COLUMN dq.expectations.expectation_id IS 'Identifier returned by dq.expect()';
+COMMENT ON COLUMN dq.expectations.relid IS 'OID of the relation';
+COMMENT ON COLUMN dq.expectations.schema_name IS 'Schema of the relation when the expectation was defined';
+COMMENT ON COLUMN dq.expectations.table_name IS 'Name of the relation when the expectation was defined';
+COMMENT ON COLUMN dq.expectations.kind IS 'Expectation kind (dq.expectation_kinds)';
+COMMENT ON COLUMN dq.expectations.column_name IS 'Column at definition time (single-column kinds)';
+COMMENT ON COLUMN dq.expectations.attnum IS 'Column number: the expectation follows renames of its column';
+COMMENT ON COLUMN dq.expectations.params IS 'Parameters, with Great Expectations'' names';
+COMMENT ON COLUMN dq.expectations.mostly IS 'Fraction of non-NULL rows that must pass; NULL means 1';
+COMMENT ON COLUMN dq.expectations.severity IS 'error (dq.validate(raise_on_failure => true) raises) or warn';
+COMMENT ON COLUMN dq.expectations.name IS 'Optional name';
+COMMENT ON COLUMN dq.expectations.tags IS 'Tags; dq.validate(tags => ...) evaluates the expectations with any of them';
+COMMENT ON COLUMN dq.expectations.description IS 'Free text';
+COMMENT ON COLUMN dq.expectations.enabled IS 'Disabled expectations are kept but not evaluated';
+COMMENT ON COLUMN dq.expectations.status IS 'active, or why the expectation cannot be evaluated';
+COMMENT ON COLUMN dq.expectations.owner IS 'Role that defined the expectation';
+COMMENT ON COLUMN dq.expectations.created_at IS 'When it was defined';
+
+CREATE SEQUENCE dq.validation_run_id_seq;
+CREATE TABLE dq.validation_runs (
+	run_id			bigint PRIMARY KEY DEFAULT nextval('dq.validation_run_id_seq'),
+	relid			oid NOT NULL,
+	schema_name		name NOT NULL,
+	table_name		name NOT NULL,
+	started_at		timestamptz NOT NULL,
+	finished_at		timestamptz NOT NULL,
+	rows_scanned	bigint NOT NULL,
+	evaluated		integer NOT NULL,
+	succeeded		integer NOT NULL,
+	failed			integer NOT NULL,
+	run_by			name NOT NULL
+);
+ALTER SEQUENCE dq.validation_run_id_seq OWNED BY dq.validation_runs.run_id;
+CREATE INDEX validation_runs_relid_idx ON dq.validation_runs (relid, run_id);
+COMMENT ON TABLE dq.validation_runs IS 'One row per dq.validate() call';
+COMMENT ON COLUMN dq.validation_runs.run_id IS 'Identifier returned by dq.validate()';
+COMMENT ON COLUMN dq.validation_runs.relid IS 'OID of the validated relation';
+COMMENT ON COLUMN dq.validation_runs.schema_name IS 'Schema at the time of the run';
+COMMENT ON COLUMN dq.validation_runs.table_name IS 'Name at the time of the run';
+COMMENT ON COLUMN dq.validation_runs.started_at IS 'Start of the run';
+COMMENT ON COLUMN dq.validation_runs.finished_at IS 'End of the run';
+COMMENT ON COLUMN dq.validation_runs.rows_scanned IS 'Rows read by the scan';
+COMMENT ON COLUMN dq.validation_runs.evaluated IS 'Expectations evaluated';
+COMMENT ON COLUMN dq.validation_runs.succeeded IS 'Expectations that succeeded';
+COMMENT ON COLUMN dq.validation_runs.failed IS 'Expectations that failed';
+COMMENT ON COLUMN dq.validation_runs.run_by IS 'Role that ran the validation';
+
+CREATE TABLE dq.validation_results (
+	run_id			bigint NOT NULL REFERENCES dq.validation_runs ON DELETE CASCADE,
+	expectation_id	bigint NOT NULL,
+	relid			oid NOT NULL,
+	kind			text NOT NULL,
+	column_name		name,
+	severity		text NOT NULL,
+	success			boolean NOT NULL,
+	element_count	bigint,
+	unexpected_count bigint,
+	unexpected_percent float8,
+	result			jsonb NOT NULL,
+	PRIMARY KEY (run_id, expectation_id)
+);
+COMMENT ON TABLE dq.validation_results IS 'One row per expectation per validation run, with the Great Expectations validation result';
+COMMENT ON COLUMN dq.validation_results.run_id IS 'The run (dq.validation_runs)';
+COMMENT ON COLUMN dq.validation_results.expectation_id IS 'The expectation (dq.expectations)';
+COMMENT ON COLUMN dq.validation_results.relid IS 'OID of the validated relation';
+COMMENT ON COLUMN dq.validation_results.kind IS 'Expectation kind';
+COMMENT ON COLUMN dq.validation_results.column_name IS 'Column name at the time of the run';
+COMMENT ON COLUMN dq.validation_results.severity IS 'error or warn';
+COMMENT ON COLUMN dq.validation_results.success IS 'Whether the expectation succeeded';
+COMMENT ON COLUMN dq.validation_results.element_count IS 'Rows considered';
+COMMENT ON COLUMN dq.validation_results.unexpected_count IS 'Rows that failed';
+COMMENT ON COLUMN dq.validation_results.unexpected_percent IS 'unexpected / non-missing rows * 100';
+COMMENT ON COLUMN dq.validation_results.result IS 'The Great Expectations validation result (success, expectation_config, result, exception_info, meta)';
+
+REVOKE ALL ON dq.expectations, dq.validation_runs, dq.validation_results FROM PUBLIC;
+GRANT SELECT ON dq.expectations, dq.validation_runs, dq.validation_results TO PUBLIC;
+ALTER TABLE dq.expectations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dq.validation_runs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dq.validation_results ENABLE ROW LEVEL SECURITY;
+CREATE POLICY expectations_readable ON dq.expectations FOR SELECT
+	USING (pg_catalog.has_any_column_privilege(relid, 'SELECT'));
+CREATE POLICY validation_runs_readable ON dq.validation_runs FOR SELECT
+	USING (pg_catalog.has_any_column_privilege(relid, 'SELECT'));
+-- results carry failing values: readable by roles that may read the table
+CREATE POLICY validation_results_readable ON dq.validation_results FOR SELECT
+	USING (pg_catalog.has_table_privilege(relid, 'SELECT'));
+
+SELECT pg_catalog.pg_extension_config_dump('dq.expectations', '');
+SELECT pg_catalog.pg_extension_config_dump('dq.expectation_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dq.validation_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('dq.validation_results', '');
+SELECT pg_catalog.pg_extension_config_dump('dq.validation_run_id_seq', '');
+
+CREATE FUNCTION dq.expect(rel regclass, kind text, column_name name DEFAULT NULL,
+						  params jsonb DEFAULT '{}', mostly float8 DEFAULT NULL,
+						  severity text DEFAULT 'error', name text DEFAULT NULL)
+	RETURNS bigint
+	AS 'MODULE_PATHNAME', 'dq_expect'
+	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION dq.expect(regclass, text, name, jsonb, float8, text, text) IS
+	'Define an expectation on a relation (checked now: kind, column, parameters, regexes); returns its id';
+
+CREATE FUNCTION dq.set_expectation_enabled(expectation_id bigint, enabled boolean)
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'dq_set_expectation_enabled'
+	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION dq.set_expectation_enabled(bigint, boolean) IS 'Enable or disable an expectation';
+
+CREATE FUNCTION dq.drop_expectation(expectation_id bigint)
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'dq_drop_expectation'
+	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION dq.drop_expectation(bigint) IS 'Delete an expectation (its past results stay)';
+
+CREATE FUNCTION dq.validate(rel regclass, tags text[] DEFAULT NULL,
+							raise_on_failure boolean DEFAULT false)
+	RETURNS bigint
+	AS 'MODULE_PATHNAME', 'dq_validate'
+	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION dq.validate(regclass, text[], boolean) IS
+	'Evaluate the enabled expectations of a relation in one scan, store the results, return the run id';
+
+CREATE VIEW dq.validation_summary WITH (security_invoker = true) AS
+SELECT r.run_id, r.schema_name, r.table_name, r.finished_at, r.rows_scanned,
+	   r.evaluated, r.succeeded, r.failed,
+	   round(100.0 * r.succeeded / nullif(r.evaluated, 0), 2) AS success_percent
+  FROM dq.validation_runs r;
+GRANT SELECT ON dq.validation_summary TO PUBLIC;
+COMMENT ON VIEW dq.validation_summary IS 'Per validation run: expectations evaluated, succeeded, failed and the success percentage';
+COMMENT ON COLUMN dq.validation_summary.run_id IS 'The run';
+COMMENT ON COLUMN dq.validation_summary.schema_name IS 'Schema of the relation';
+COMMENT ON COLUMN dq.validation_summary.table_name IS 'Relation';
+COMMENT ON COLUMN dq.validation_summary.finished_at IS 'When the run finished';
+COMMENT ON COLUMN dq.validation_summary.rows_scanned IS 'Rows read';
+COMMENT ON COLUMN dq.validation_summary.evaluated IS 'Expectations evaluated';
+COMMENT ON COLUMN dq.validation_summary.succeeded IS 'Expectations that succeeded';
+COMMENT ON COLUMN dq.validation_summary.failed IS 'Expectations that failed';
+COMMENT ON COLUMN dq.validation_summary.success_percent IS 'succeeded / evaluated * 100';
+
+CREATE VIEW dq.latest_validation WITH (security_invoker = true) AS
+SELECT DISTINCT ON (v.expectation_id)
+	   v.expectation_id, e.name, r.schema_name, r.table_name, v.kind, v.column_name,
+	   v.severity, v.success, v.element_count, v.unexpected_count, v.unexpected_percent,
+	   v.run_id, r.finished_at AS validated_at, v.result
+  FROM dq.validation_results v
+  JOIN dq.validation_runs r ON r.run_id = v.run_id
+  LEFT JOIN dq.expectations e ON e.expectation_id = v.expectation_id
+ ORDER BY v.expectation_id, v.run_id DESC;
+GRANT SELECT ON dq.latest_validation TO PUBLIC;
+COMMENT ON VIEW dq.latest_validation IS 'The latest result of every expectation';
+COMMENT ON COLUMN dq.latest_validation.expectation_id IS 'The expectation';
+COMMENT ON COLUMN dq.latest_validation.name IS 'Its name';
+COMMENT ON COLUMN dq.latest_validation.schema_name IS 'Schema of the relation';
+COMMENT ON COLUMN dq.latest_validation.table_name IS 'Relation';
+COMMENT ON COLUMN dq.latest_validation.kind IS 'Expectation kind';
+COMMENT ON COLUMN dq.latest_validation.column_name IS 'Column';
+COMMENT ON COLUMN dq.latest_validation.severity IS 'error or warn';
+COMMENT ON COLUMN dq.latest_validation.success IS 'Whether it succeeded';
+COMMENT ON COLUMN dq.latest_validation.element_count IS 'Rows considered';
+COMMENT ON COLUMN dq.latest_validation.unexpected_count IS 'Rows that failed';
+COMMENT ON COLUMN dq.latest_validation.unexpected_percent IS 'unexpected / non-missing rows * 100';
+COMMENT ON COLUMN dq.latest_validation.run_id IS 'The run that produced this result';
+COMMENT ON COLUMN dq.latest_validation.validated_at IS 'When that run finished';
+COMMENT ON COLUMN dq.latest_validation.result IS 'The Great Expectations validation result';

@@ -39,31 +39,11 @@
 
 PG_FUNCTION_INFO_V1(dq_check);
 
-/* COMPLETE lists at most this many unexpected values */
-#define DQ_COMPLETE_MAX 10000
 #define DQ_FETCH_ROWS 1000
 
-typedef enum DqResultFormat
-{
-	DQ_RF_BOOLEAN_ONLY,
-	DQ_RF_BASIC,
-	DQ_RF_SUMMARY,
-	DQ_RF_COMPLETE
-} DqResultFormat;
-
-typedef struct DqCheckState
-{
-	int64		element_count;
-	int64		missing_count;
-	int64		unexpected_count;
-	List	   *partial;		/* JSON texts of the first unexpected values */
-	List	   *complete;		/* COMPLETE: up to DQ_COMPLETE_MAX of them */
-	int			partial_max;
-	DqResultFormat format;
-} DqCheckState;
 
 /* GE's result_format: a name, or an object with the name and a count. */
-static void
+void
 DqParseResultFormat(Jsonb *params, DqCheckState *cs)
 {
 	JsonbValue	k;
@@ -127,80 +107,6 @@ DqParseResultFormat(Jsonb *params, DqCheckState *cs)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unrecognized result_format \"%s\"", name),
 				 errhint("Use \"BOOLEAN_ONLY\", \"BASIC\", \"SUMMARY\" or \"COMPLETE\".")));
-}
-
-/* A value as JSON: numbers and booleans natively, anything else as text. */
-static void
-DqAppendJsonValue(StringInfo buf, DqRuleColumn *col, Datum value, bool isnull)
-{
-	char	   *txt;
-	Oid			base;
-
-	if (isnull)
-	{
-		appendStringInfoString(buf, "null");
-		return;
-	}
-	txt = OutputFunctionCall(&col->out, value);
-	base = getBaseType(col->typid);
-	switch (base)
-	{
-		case INT2OID:
-		case INT4OID:
-		case INT8OID:
-			appendStringInfoString(buf, txt);
-			return;
-		case FLOAT4OID:
-		case FLOAT8OID:
-		case NUMERICOID:
-			if (strcmp(txt, "NaN") != 0 && strcmp(txt, "Infinity") != 0 &&
-				strcmp(txt, "-Infinity") != 0)
-			{
-				appendStringInfoString(buf, txt);
-				return;
-			}
-			break;
-		case BOOLOID:
-			appendStringInfoString(buf, DatumGetBool(value) ? "true" : "false");
-			return;
-		default:
-			break;
-	}
-	escape_json(buf, txt);
-}
-
-/* The unexpected "value" of a row, shaped as GE shapes it. */
-static char *
-DqUnexpectedJson(DqRule *r, Datum *values, bool *isnull)
-{
-	StringInfoData buf;
-	int			i;
-
-	initStringInfo(&buf);
-	if (r->def->ncols == 1)
-		DqAppendJsonValue(&buf, &r->cols[0], values[0], isnull[0]);
-	else if (r->def->ncols == 2)
-	{
-		appendStringInfoChar(&buf, '[');
-		DqAppendJsonValue(&buf, &r->cols[0], values[0], isnull[0]);
-		appendStringInfoString(&buf, ", ");
-		DqAppendJsonValue(&buf, &r->cols[1], values[1], isnull[1]);
-		appendStringInfoChar(&buf, ']');
-	}
-	else
-	{
-		appendStringInfoChar(&buf, '{');
-		for (i = 0; i < r->ncols; i++)
-		{
-			if (i > 0)
-				appendStringInfoString(&buf, ", ");
-			escape_json(&buf, r->cols[i].name);
-			appendStringInfoString(&buf, ": ");
-			DqAppendJsonValue(&buf, &r->cols[i], values[i], isnull[i]);
-		}
-		appendStringInfoChar(&buf, '}');
-	}
-	return buf.data;
 }
 
 /* Read every row of the expectation's columns and count outcomes. */
@@ -306,7 +212,7 @@ DqJsonPercent(DqJson *js, const char *key, int64 num, int64 den)
 /*
  * Build the GE validation result for a finished scan.
  */
-static Datum
+Datum
 DqCheckResult(DqRule *r, DqCheckState *cs, const char *column, Jsonb *params,
 			  bool has_mostly)
 {
@@ -427,6 +333,46 @@ DqCheckResult(DqRule *r, DqCheckState *cs, const char *column, Jsonb *params,
 }
 
 /*
+ * The effective mostly: the argument when given, else params' "mostly",
+ * else 1.  *has_mostly tells whether one was given (GE then shows it).
+ */
+double
+DqResolveMostly(Jsonb *params, bool has_arg, double arg, bool *has_mostly)
+{
+	double		mostly = has_arg ? arg : 1.0;
+
+	*has_mostly = has_arg;
+	if (!has_arg)
+	{
+		JsonbValue	k;
+		JsonbValue *v;
+
+		k.type = jbvString;
+		k.val.string.val = "mostly";
+		k.val.string.len = strlen("mostly");
+		v = findJsonbValueFromContainer(&params->root, JB_FOBJECT, &k);
+		if (v != NULL && v->type != jbvNull)
+		{
+			if (v->type != jbvNumeric)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("mostly must be a number between 0 and 1"),
+						 errhint("Pass for example {\"mostly\": 0.95}.")));
+			mostly = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+														NumericGetDatum(v->val.numeric)));
+			*has_mostly = true;
+		}
+	}
+	if (*has_mostly && !(mostly >= 0.0 && mostly <= 1.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("mostly must be between 0 and 1"),
+				 errdetail("The value given was %g.", mostly),
+				 errhint("mostly is the fraction of non-NULL rows that must pass, for example 0.95.")));
+	return mostly;
+}
+
+/*
  * dq.check(rel regclass, kind text, column_name name, params jsonb,
  *			mostly float8) RETURNS jsonb
  */
@@ -444,6 +390,7 @@ dq_check(PG_FUNCTION_ARGS)
 	DqCheckState cs = {0};
 	Datum		result;
 	int			nestlevel;
+	DqColumnSource src;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -473,37 +420,11 @@ dq_check(PG_FUNCTION_ARGS)
 				 errdetail("No relation has OID %u; it may have been dropped concurrently.", relid),
 				 errhint("Name the relation, for example 'public.orders'.")));
 
-	/* GE also takes mostly among the kwargs */
-	if (!has_mostly)
-	{
-		JsonbValue	k;
-		JsonbValue *v;
-
-		k.type = jbvString;
-		k.val.string.val = "mostly";
-		k.val.string.len = strlen("mostly");
-		v = findJsonbValueFromContainer(&params->root, JB_FOBJECT, &k);
-		if (v != NULL && v->type != jbvNull)
-		{
-			if (v->type != jbvNumeric)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("mostly must be a number between 0 and 1"),
-						 errhint("Pass for example {\"mostly\": 0.95}.")));
-			mostly = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-														NumericGetDatum(v->val.numeric)));
-			has_mostly = true;
-		}
-	}
-	if (has_mostly && !(mostly >= 0.0 && mostly <= 1.0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("mostly must be between 0 and 1"),
-				 errdetail("The value given was %g.", mostly),
-				 errhint("mostly is the fraction of non-NULL rows that must pass, for example 0.95.")));
+	mostly = DqResolveMostly(params, has_mostly, mostly, &has_mostly);
 
 	nestlevel = DqBeginStableOutput();
-	rule = DqCompileRule(rel, kind, column, params, mostly);
+	DqColumnSourceFromRelation(rel, &src);
+	rule = DqCompileRule(&src, kind, column, params, mostly);
 	DqParseResultFormat(params, &cs);
 	DqCheckScan(rel, rule, &cs);
 	result = DqCheckResult(rule, &cs, column, params, has_mostly);

@@ -38,6 +38,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -376,25 +377,52 @@ dq_expectation_kinds(PG_FUNCTION_ARGS)
  * ---------------------------------------------------------------------
  */
 
-static void
-DqResolveColumn(Relation rel, const char *name, DqRuleColumn *col)
+/*
+ * The live columns of a relation as a column source (index = position
+ * among the live columns).
+ */
+void
+DqColumnSourceFromRelation(Relation rel, DqColumnSource *src)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	int			i;
-	Oid			outfunc;
-	bool		isvarlena;
 
+	src->ncols = 0;
+	src->names = palloc(sizeof(char *) * Max(tupdesc->natts, 1));
+	src->typids = palloc(sizeof(Oid) * Max(tupdesc->natts, 1));
+	src->collations = palloc(sizeof(Oid) * Max(tupdesc->natts, 1));
 	for (i = 0; i < tupdesc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
 
-		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+		if (att->attisdropped)
+			continue;
+		src->names[src->ncols] = pstrdup(NameStr(att->attname));
+		src->typids[src->ncols] = att->atttypid;
+		src->collations[src->ncols] = att->attcollation;
+		src->ncols++;
+	}
+	src->relname = pstrdup(RelationGetRelationName(rel));
+	src->qualname = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+											   RelationGetRelationName(rel));
+}
+
+static void
+DqResolveColumn(const DqColumnSource *src, const char *name, DqRuleColumn *col)
+{
+	int			i;
+	Oid			outfunc;
+	bool		isvarlena;
+
+	for (i = 0; i < src->ncols; i++)
+	{
+		if (strcmp(src->names[i], name) == 0)
 		{
 			col->name = pstrdup(name);
-			col->attnum = att->attnum;
-			col->typid = att->atttypid;
-			col->collation = att->attcollation;
-			getTypeOutputInfo(att->atttypid, &outfunc, &isvarlena);
+			col->srcindex = i;
+			col->typid = src->typids[i];
+			col->collation = src->collations[i];
+			getTypeOutputInfo(col->typid, &outfunc, &isvarlena);
 			fmgr_info(outfunc, &col->out);
 			return;
 		}
@@ -402,10 +430,8 @@ DqResolveColumn(Relation rel, const char *name, DqRuleColumn *col)
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_COLUMN),
 			 errmsg("column \"%s\" of relation \"%s\" does not exist",
-					name, RelationGetRelationName(rel)),
-			 errhint("List the columns with \\d %s.",
-					 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
-												RelationGetRelationName(rel)))));
+					name, src->relname),
+			 errhint("List the columns with \\d %s.", src->qualname)));
 }
 
 /* Parse a parameter's text as a value of the column's type (22P02 if not). */
@@ -570,11 +596,12 @@ DqRequiredText(DqRule *r, const char *key)
 }
 
 /*
- * Compile an expectation on rel into a rule, checking everything that can
- * be checked before reading a row.  Allocates in the current context.
+ * Compile an expectation on the columns of src into a rule, checking
+ * everything that can be checked before reading a row.  Allocates in the
+ * current context.
  */
 DqRule *
-DqCompileRule(Relation rel, const char *kind, const char *column,
+DqCompileRule(const DqColumnSource *src, const char *kind, const char *column,
 			  Jsonb *params, double mostly)
 {
 	const DqKindDef *def = DqLookupKind(kind);
@@ -628,7 +655,7 @@ DqCompileRule(Relation rel, const char *kind, const char *column,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("column names of %s must not be NULL", def->name),
 					 errhint("Name every column.")));
-		DqResolveColumn(rel, lfirst(lc), &r->cols[i++]);
+		DqResolveColumn(src, lfirst(lc), &r->cols[i++]);
 	}
 
 	switch (def->kind)
@@ -730,6 +757,80 @@ DqCompileRule(Relation rel, const char *kind, const char *column,
 			break;
 	}
 	return r;
+}
+
+/* A value as JSON: numbers and booleans natively, anything else as text. */
+static void
+DqAppendJsonValue(StringInfo buf, DqRuleColumn *col, Datum value, bool isnull)
+{
+	char	   *txt;
+	Oid			base;
+
+	if (isnull)
+	{
+		appendStringInfoString(buf, "null");
+		return;
+	}
+	txt = OutputFunctionCall(&col->out, value);
+	base = getBaseType(col->typid);
+	switch (base)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			appendStringInfoString(buf, txt);
+			return;
+		case FLOAT4OID:
+		case FLOAT8OID:
+		case NUMERICOID:
+			if (strcmp(txt, "NaN") != 0 && strcmp(txt, "Infinity") != 0 &&
+				strcmp(txt, "-Infinity") != 0)
+			{
+				appendStringInfoString(buf, txt);
+				return;
+			}
+			break;
+		case BOOLOID:
+			appendStringInfoString(buf, DatumGetBool(value) ? "true" : "false");
+			return;
+		default:
+			break;
+	}
+	escape_json(buf, txt);
+}
+
+/* The unexpected "value" of a row, shaped as GE shapes it. */
+char *
+DqUnexpectedJson(DqRule *r, Datum *values, bool *isnull)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	if (r->def->ncols == 1)
+		DqAppendJsonValue(&buf, &r->cols[0], values[0], isnull[0]);
+	else if (r->def->ncols == 2)
+	{
+		appendStringInfoChar(&buf, '[');
+		DqAppendJsonValue(&buf, &r->cols[0], values[0], isnull[0]);
+		appendStringInfoString(&buf, ", ");
+		DqAppendJsonValue(&buf, &r->cols[1], values[1], isnull[1]);
+		appendStringInfoChar(&buf, ']');
+	}
+	else
+	{
+		appendStringInfoChar(&buf, '{');
+		for (i = 0; i < r->ncols; i++)
+		{
+			if (i > 0)
+				appendStringInfoString(&buf, ", ");
+			escape_json(&buf, r->cols[i].name);
+			appendStringInfoString(&buf, ": ");
+			DqAppendJsonValue(&buf, &r->cols[i], values[i], isnull[i]);
+		}
+		appendStringInfoChar(&buf, '}');
+	}
+	return buf.data;
 }
 
 /* ---------------------------------------------------------------------

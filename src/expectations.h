@@ -14,6 +14,7 @@
 #include "fmgr.h"
 #include "nodes/pg_list.h"
 #include "utils/jsonb.h"
+#include "utils/relcache.h"
 
 typedef enum DqKind
 {
@@ -47,11 +48,22 @@ typedef struct DqKindDef
 	const char *description;
 } DqKindDef;
 
+/* the columns rules may read: a relation's, or an aggregate's arguments */
+typedef struct DqColumnSource
+{
+	int			ncols;
+	char	  **names;
+	Oid		   *typids;
+	Oid		   *collations;
+	const char *relname;		/* for messages */
+	const char *qualname;		/* for hints */
+} DqColumnSource;
+
 /* one input column of a rule */
 typedef struct DqRuleColumn
 {
 	char	   *name;
-	AttrNumber	attnum;
+	int			srcindex;		/* position in the DqColumnSource */
 	Oid			typid;
 	Oid			collation;
 	FmgrInfo	out;			/* output function (text form of values) */
@@ -96,8 +108,37 @@ typedef struct DqRule
 
 extern const DqKindDef *DqLookupKind(const char *name);
 extern char *DqKindParamList(const DqKindDef *def);
-extern DqRule *DqCompileRule(Relation rel, const char *kind, const char *column,
-							 Jsonb *params, double mostly);
+/* COMPLETE lists at most this many unexpected values */
+#define DQ_COMPLETE_MAX 10000
+
+typedef enum DqResultFormat
+{
+	DQ_RF_BOOLEAN_ONLY,
+	DQ_RF_BASIC,
+	DQ_RF_SUMMARY,
+	DQ_RF_COMPLETE
+} DqResultFormat;
+
+/* what a scan found for one expectation */
+typedef struct DqCheckState
+{
+	int64		element_count;
+	int64		missing_count;
+	int64		unexpected_count;
+	List	   *partial;		/* JSON texts of the first unexpected values */
+	List	   *complete;		/* COMPLETE: up to DQ_COMPLETE_MAX of them */
+	int			partial_max;
+	DqResultFormat format;
+} DqCheckState;
+
+extern void DqParseResultFormat(Jsonb *params, DqCheckState *cs);
+extern double DqResolveMostly(Jsonb *params, bool has_arg, double arg, bool *has_mostly);
+extern Datum DqCheckResult(DqRule *r, DqCheckState *cs, const char *column,
+						   Jsonb *params, bool has_mostly);
+extern void DqColumnSourceFromRelation(Relation rel, DqColumnSource *src);
+extern DqRule *DqCompileRule(const DqColumnSource *src, const char *kind,
+							 const char *column, Jsonb *params, double mostly);
+extern char *DqUnexpectedJson(DqRule *r, Datum *values, bool *isnull);
 extern DqOutcome DqEvalRule(DqRule *rule, Datum *values, bool *isnull);
 
 #endif							/* DQ_EXPECTATIONS_H */

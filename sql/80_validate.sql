@@ -1,0 +1,90 @@
+-- Stored expectations and dq.validate: one scan, results history, views
+\set VERBOSITY default
+CREATE TABLE orders_v (id int, amount numeric, status text COLLATE "C", email text COLLATE "C", a int, b int);
+INSERT INTO orders_v VALUES
+    (1, 10, 'paid', 'a@x.com', 1, 1), (2, -5, 'paid', 'bad', 2, 1), (3, NULL, NULL, NULL, NULL, NULL),
+    (4, 200, 'lost', 'c@y.org', 3, 5), (5, 50, 'new', 'bad', NULL, 2);
+
+SELECT dq.expect('orders_v', 'expect_column_values_to_be_between', 'amount',
+                 '{"min_value": 0, "max_value": 100}', name => 'amount range') AS e1 \gset
+SELECT dq.expect('orders_v', 'expect_column_values_to_not_be_null', 'id') AS e2 \gset
+SELECT dq.expect('orders_v', 'expect_column_values_to_match_regex', 'email', '{"regex": "@"}',
+                 mostly => 0.5, severity => 'warn') AS e3 \gset
+SELECT dq.expect('orders_v', 'expect_column_values_to_be_in_set', 'status',
+                 '{"value_set": ["new", "paid"], "result_format": "SUMMARY"}') AS e4 \gset
+SELECT dq.expect('orders_v', 'expect_column_pair_values_a_to_be_greater_than_b',
+                 params => '{"column_A": "a", "column_B": "b", "or_equal": true}') AS e5 \gset
+SELECT kind, column_name, attnum, params, mostly, severity, name, enabled, status, owner = current_user AS mine
+  FROM dq.expectations ORDER BY expectation_id;
+
+SELECT dq.validate('orders_v') AS run \gset
+SELECT rows_scanned, evaluated, succeeded, failed, success_percent
+  FROM dq.validation_summary WHERE run_id = :run;
+SELECT expectation_id - :e1 AS e, kind, column_name, severity, success, element_count,
+       unexpected_count, unexpected_percent, result->'result'->'partial_unexpected_list' AS partial
+  FROM dq.latest_validation ORDER BY expectation_id;
+SELECT result->'result'->'partial_unexpected_counts' FROM dq.validation_results
+ WHERE run_id = :run AND expectation_id = :e4;
+-- the stored result is the same document dq.check returns
+SELECT (SELECT result FROM dq.validation_results WHERE run_id = :run AND expectation_id = :e1)
+     = dq.check('orders_v', 'expect_column_values_to_be_between', 'amount',
+                '{"min_value": 0, "max_value": 100}') AS same_as_check;
+
+-- expectations follow a renamed column; a dropped column gives an exception result
+ALTER TABLE orders_v RENAME COLUMN amount TO total;
+ALTER TABLE orders_v DROP COLUMN email;
+SELECT dq.validate('orders_v') AS run \gset
+SELECT expectation_id - :e1 AS e, column_name, success, result->'exception_info'->>'exception_message' AS exception
+  FROM dq.validation_results WHERE run_id = :run ORDER BY expectation_id;
+
+-- tags and enabling
+SELECT dq.set_expectation_enabled(:e5, false);
+SELECT dq.validate('orders_v') AS run \gset
+SELECT evaluated FROM dq.validation_runs WHERE run_id = :run;
+SELECT dq.drop_expectation(:e3);
+SELECT count(*) FROM dq.expectations;
+SELECT dq.validate('orders_v', tags => ARRAY['nightly']) AS run \gset
+SELECT evaluated FROM dq.validation_runs WHERE run_id = :run;
+
+-- raise_on_failure stops a pipeline when an error-severity expectation fails
+SELECT dq.validate('orders_v', raise_on_failure => true);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+DELETE FROM orders_v WHERE total NOT BETWEEN 0 AND 100 OR status NOT IN ('new', 'paid');
+SELECT dq.validate('orders_v', raise_on_failure => true) > 0 AS passed;
+
+-- bad input: nothing stored
+SELECT count(*) AS expectations_before FROM dq.expectations \gset
+SELECT dq.expect('orders_v', 'expect_column_values_to_be_between', 'total', '{"min_value": 10, "max_value": 1}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.expect('orders_v', 'expect_column_values_to_match_regex', 'status', '{"regex": "[z-a]"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.expect('orders_v', 'expect_column_values_to_be_null', 'id', severity => 'fatal');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.expect('orders_v', 'expect_column_values_to_be_null', 'id', mostly => -0.1);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.expect(NULL, 'expect_column_values_to_be_null', 'id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.drop_expectation(-1);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) = :expectations_before AS nothing_stored FROM dq.expectations;
+
+-- only the table's owner (or dq_admin) defines expectations; results need SELECT
+CREATE ROLE regress_viewer;
+GRANT SELECT ON orders_v TO regress_viewer;
+SET ROLE regress_viewer;
+SELECT dq.expect('orders_v', 'expect_column_values_to_not_be_null', 'id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.set_expectation_enabled(:e5, true);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) > 0 AS sees_results FROM dq.latest_validation;
+INSERT INTO dq.expectations (relid, schema_name, table_name, kind, owner) VALUES (1, 'x', 'y', 'z', 'w');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+CREATE ROLE regress_stranger;
+SET ROLE regress_stranger;
+SELECT count(*) AS sees_nothing FROM dq.latest_validation;
+SELECT dq.validate('orders_v');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+DROP TABLE orders_v;
+DROP ROLE regress_viewer, regress_stranger;
