@@ -153,3 +153,46 @@ SELECT count(*) AS kinds, count(*) FILTER (WHERE scope = 'column') AS column_kin
 SELECT kind, required_params FROM dq.expectation_kinds WHERE scope <> 'column' ORDER BY kind;
 DROP TABLE ge, ge_empty, ge_json;
 DROP FUNCTION r(jsonb);
+
+-- aggregate kinds: observed_value, bounds inclusive unless strict, NULL statistic fails
+CREATE TABLE agg (n numeric, i int, d date, t text COLLATE "C");
+INSERT INTO agg VALUES (10, 1, '2024-01-01', 'b'), (-5, 1, '2024-03-01', 'a'), (NULL, NULL, NULL, NULL),
+                       (200, 2, '2024-02-01', 'c'), (50, 3, NULL, 'c');
+SELECT k, dq.check('agg', k, 'n', '{"min_value": 0, "max_value": 100}')->'result'->>'observed_value' AS observed,
+       dq.check('agg', k, 'n', '{"min_value": 0, "max_value": 100}')->>'success' AS success
+  FROM unnest(ARRAY['expect_column_min_to_be_between', 'expect_column_max_to_be_between',
+                    'expect_column_mean_to_be_between', 'expect_column_median_to_be_between',
+                    'expect_column_sum_to_be_between', 'expect_column_stdev_to_be_between']) k;
+SELECT dq.check('agg', 'expect_column_min_to_be_between', 'd', '{"min_value": "2024-01-01"}')->>'success' AS inclusive,
+       dq.check('agg', 'expect_column_min_to_be_between', 'd', '{"min_value": "2024-01-01", "strict_min": true}')->>'success' AS strict,
+       dq.check('agg', 'expect_column_max_to_be_between', 't', '{"max_value": "c"}')->'result' AS text_max;
+SELECT dq.check('agg', 'expect_column_unique_value_count_to_be_between', 'i', '{"min_value": 3, "max_value": 3}')->'result' AS unique_count,
+       dq.check('agg', 'expect_column_proportion_of_unique_values_to_be_between', 'i', '{"min_value": 0.8}')->>'success' AS proportion;
+SELECT dq.check('agg', 'expect_column_max_to_be_recent', 'd', '{"max_age": "1 day"}')->>'success' AS stale,
+       dq.check('agg', 'expect_column_max_to_be_recent', 'd', '{"max_age": "100 years"}')->>'success' AS fresh;
+SELECT dq.check('agg', 'expect_table_row_count_to_be_between', params => '{"min_value": 5, "max_value": 5}')->'result' AS rows,
+       dq.check('agg', 'expect_table_row_count_to_equal', params => '{"value": 4}')->>'success' AS equal4,
+       dq.check('agg', 'expect_table_column_count_to_equal', params => '{"value": 4}')->'result' AS columns;
+SELECT dq.check('agg', 'expect_column_to_exist', 'd')->>'success' AS exists,
+       dq.check('agg', 'expect_column_to_exist', 'd', '{"column_index": 2}')->>'success' AS at_index,
+       dq.check('agg', 'expect_column_to_exist', 'zz')->>'success' AS missing;
+SELECT dq.check('agg', 'expect_table_columns_to_match_ordered_list', params => '{"column_list": ["n", "i", "d", "t"]}')->>'success' AS ordered,
+       dq.check('agg', 'expect_table_columns_to_match_ordered_list', params => '{"column_list": ["i", "n", "d", "t"]}')->>'success' AS reordered,
+       dq.check('agg', 'expect_table_columns_to_match_set', params => '{"column_set": ["t", "n"], "exact_match": false}')->>'success' AS subset,
+       dq.check('agg', 'expect_table_columns_to_match_set', params => '{"column_set": ["t", "n", "x"]}')->'result'->'details' AS details;
+-- statistics over no values are NULL and fail
+DELETE FROM agg;
+SELECT dq.check('agg', 'expect_column_mean_to_be_between', 'n', '{"min_value": 0}')->'result' AS empty_mean,
+       dq.check('agg', 'expect_column_mean_to_be_between', 'n', '{"min_value": 0}')->>'success' AS success;
+-- errors
+SELECT dq.check('agg', 'expect_column_mean_to_be_between', 't', '{"min_value": 0}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('agg', 'expect_column_max_to_be_recent', 'n', '{"max_age": "1 day"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('agg', 'expect_column_max_to_be_recent', 'd', '{"max_age": "soon"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('agg', 'expect_table_row_count_to_equal', 'n', '{"value": 1}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('agg', 'expect_column_sum_to_be_between', 'n', '{"min_value": 10, "max_value": 1}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+DROP TABLE agg;

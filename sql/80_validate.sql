@@ -88,3 +88,18 @@ SELECT dq.validate('orders_v');
 RESET ROLE;
 DROP TABLE orders_v;
 DROP ROLE regress_viewer, regress_stranger;
+
+-- row-level, aggregate and metadata expectations together, one scan
+CREATE TABLE mix (id int, amount numeric, placed date);
+INSERT INTO mix SELECT g, g * 2, '2024-01-01'::date + g FROM generate_series(1, 100) g;
+SELECT dq.expect('mix', 'expect_column_values_to_be_between', 'amount', '{"min_value": 0, "max_value": 150}');
+SELECT dq.expect('mix', 'expect_column_mean_to_be_between', 'amount', '{"min_value": 100, "max_value": 102}');
+SELECT dq.expect('mix', 'expect_table_row_count_to_be_between', params => '{"min_value": 100}');
+SELECT dq.expect('mix', 'expect_column_to_exist', 'placed');
+SELECT dq.expect('mix', 'expect_table_columns_to_match_ordered_list', params => '{"column_list": ["id", "amount", "placed"]}');
+SELECT dq.validate('mix') AS run \gset
+SELECT kind, success, element_count, unexpected_count,
+       result->'result'->'observed_value' AS observed
+  FROM dq.validation_results WHERE run_id = :run ORDER BY expectation_id;
+SELECT evaluated, succeeded, failed FROM dq.validation_runs WHERE run_id = :run;
+DROP TABLE mix;

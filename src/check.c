@@ -209,26 +209,15 @@ DqJsonPercent(DqJson *js, const char *key, int64 num, int64 den)
 		DqJsonFloat(js, key, (double) num / (double) den * 100.0);
 }
 
-/*
- * Build the GE validation result for a finished scan.
- */
-Datum
-DqCheckResult(DqRule *r, DqCheckState *cs, const char *column, Jsonb *params,
-			  bool has_mostly)
+/* success and expectation_config, opening the result document */
+static void
+DqResultHead(DqJson *js, DqRule *r, const char *column, Jsonb *params,
+			 bool has_mostly, bool success)
 {
-	DqJson		js = {0};
-	bool		nullkind = (r->def->kind == DQ_K_NOT_NULL || r->def->kind == DQ_K_NULL);
-	int64		n = nullkind ? cs->element_count : cs->element_count - cs->missing_count;
-	bool		success;
 	Jsonb	   *kwargs;
 	StringInfoData kw;
-	ListCell   *lc;
 
-	/* success: (n - u) / n >= mostly in float8, vacuous when n = 0 */
-	success = (n == 0) ||
-		((double) (n - cs->unexpected_count) / (double) n >= r->mostly);
-
-	/* kwargs: the column, the parameters, mostly when given */
+	/* kwargs: the parameters, the column, mostly when given */
 	initStringInfo(&kw);
 	appendStringInfoChar(&kw, '{');
 	if (column != NULL)
@@ -247,15 +236,48 @@ DqCheckResult(DqRule *r, DqCheckState *cs, const char *column, Jsonb *params,
 												JsonbPGetDatum(params),
 												DirectFunctionCall1(jsonb_in, CStringGetDatum(kw.data))));
 
-	DqJsonBegin(&js, '{');
-	DqJsonBool(&js, "success", success);
-	DqJsonKey(&js, "expectation_config");
-	DqJsonBegin(&js, '{');
-	DqJsonText(&js, "expectation_type", r->def->name);
-	DqJsonRaw(&js, "kwargs", JsonbToCString(NULL, &kwargs->root, VARSIZE(kwargs)));
-	DqJsonRaw(&js, "meta", "{}");
-	DqJsonEnd(&js, '}');
+	DqJsonBegin(js, '{');
+	DqJsonBool(js, "success", success);
+	DqJsonKey(js, "expectation_config");
+	DqJsonBegin(js, '{');
+	DqJsonText(js, "expectation_type", r->def->name);
+	DqJsonRaw(js, "kwargs", JsonbToCString(NULL, &kwargs->root, VARSIZE(kwargs)));
+	DqJsonRaw(js, "meta", "{}");
+	DqJsonEnd(js, '}');
+}
 
+/* exception_info and meta, closing the result document */
+static void
+DqResultTail(DqJson *js)
+{
+	DqJsonKey(js, "exception_info");
+	DqJsonBegin(js, '{');
+	DqJsonBool(js, "raised_exception", false);
+	DqJsonNull(js, "exception_traceback");
+	DqJsonNull(js, "exception_message");
+	DqJsonEnd(js, '}');
+	DqJsonRaw(js, "meta", "{}");
+	DqJsonEnd(js, '}');
+}
+
+/*
+ * Build the GE validation result for a finished scan.
+ */
+Datum
+DqCheckResult(DqRule *r, DqCheckState *cs, const char *column, Jsonb *params,
+			  bool has_mostly)
+{
+	DqJson		js = {0};
+	bool		nullkind = (r->def->kind == DQ_K_NOT_NULL || r->def->kind == DQ_K_NULL);
+	int64		n = nullkind ? cs->element_count : cs->element_count - cs->missing_count;
+	bool		success;
+	ListCell   *lc;
+
+	/* success: (n - u) / n >= mostly in float8, vacuous when n = 0 */
+	success = (n == 0) ||
+		((double) (n - cs->unexpected_count) / (double) n >= r->mostly);
+
+	DqResultHead(&js, r, column, params, has_mostly, success);
 	DqJsonKey(&js, "result");
 	DqJsonBegin(&js, '{');
 	if (cs->format != DQ_RF_BOOLEAN_ONLY)
@@ -321,15 +343,96 @@ DqCheckResult(DqRule *r, DqCheckState *cs, const char *column, Jsonb *params,
 	}
 	DqJsonEnd(&js, '}');
 
-	DqJsonKey(&js, "exception_info");
-	DqJsonBegin(&js, '{');
-	DqJsonBool(&js, "raised_exception", false);
-	DqJsonNull(&js, "exception_traceback");
-	DqJsonNull(&js, "exception_message");
-	DqJsonEnd(&js, '}');
-	DqJsonRaw(&js, "meta", "{}");
-	DqJsonEnd(&js, '}');
+	DqResultTail(&js);
 	return DqJsonToJsonb(&js);
+}
+
+/*
+ * The result of an aggregate or metadata kind: result_members is the JSON
+ * text of the members of "result" (observed_value, ...), left out with
+ * BOOLEAN_ONLY.
+ */
+Datum
+DqAggregateResult(DqRule *r, const char *column, Jsonb *params,
+				  bool has_mostly, bool success, const char *result_members)
+{
+	DqJson		js = {0};
+	DqCheckState cs = {0};
+
+	DqParseResultFormat(params, &cs);
+	DqResultHead(&js, r, column, params, has_mostly, success);
+	DqJsonKey(&js, "result");
+	if (cs.format == DQ_RF_BOOLEAN_ONLY || result_members == NULL)
+		appendStringInfoString(&js.buf, "{}");
+	else
+		appendStringInfo(&js.buf, "{%s}", result_members);
+	js.first = false;
+	DqResultTail(&js);
+	return DqJsonToJsonb(&js);
+}
+
+/*
+ * Result of an aggregate kind from its parts: the jsonb
+ * {"observed_value", "success"} the scan computed.
+ */
+Datum
+DqAggregateFromJsonb(DqRule *r, const char *column, Jsonb *params,
+					 bool has_mostly, Jsonb *agg)
+{
+	JsonbValue	k;
+	JsonbValue *ok;
+	JsonbValue *obs;
+	StringInfoData members;
+	Jsonb	   *obsj;
+
+	k.type = jbvString;
+	k.val.string.val = "success";
+	k.val.string.len = strlen("success");
+	ok = findJsonbValueFromContainer(&agg->root, JB_FOBJECT, &k);
+	k.val.string.val = "observed_value";
+	k.val.string.len = strlen("observed_value");
+	obs = findJsonbValueFromContainer(&agg->root, JB_FOBJECT, &k);
+	initStringInfo(&members);
+	appendStringInfoString(&members, "\"observed_value\": ");
+	if (obs == NULL)
+		appendStringInfoString(&members, "null");
+	else
+	{
+		obsj = JsonbValueToJsonb(obs);
+		appendStringInfoString(&members, JsonbToCString(NULL, &obsj->root, VARSIZE(obsj)));
+	}
+	return DqAggregateResult(r, column, params, has_mostly,
+							 ok != NULL && ok->type == jbvBool && ok->val.boolean,
+							 members.data);
+}
+
+/* dq.check of an aggregate kind: SELECT <its expression> FROM rel. */
+static Datum
+DqCheckAggregate(Relation rel, DqRule *r, const char *column, Jsonb *params,
+				 bool has_mostly)
+{
+	char	   *q = psprintf("SELECT %s FROM %s", r->agg_sql,
+							 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+														RelationGetRelationName(rel)));
+	Jsonb	   *agg;
+	bool		isnull;
+	Datum		result;
+	MemoryContext callercxt = CurrentMemoryContext;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute(q, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "expectation query failed: %s", q);
+	agg = DatumGetJsonbP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	{
+		MemoryContext old = MemoryContextSwitchTo(callercxt);
+
+		result = DqAggregateFromJsonb(r, column, params, has_mostly, agg);
+		result = PointerGetDatum(DatumGetJsonbPCopy(result));
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	return result;
 }
 
 /*
@@ -425,9 +528,17 @@ dq_check(PG_FUNCTION_ARGS)
 	nestlevel = DqBeginStableOutput();
 	DqColumnSourceFromRelation(rel, &src);
 	rule = DqCompileRule(&src, kind, column, params, mostly);
-	DqParseResultFormat(params, &cs);
-	DqCheckScan(rel, rule, &cs);
-	result = DqCheckResult(rule, &cs, column, params, has_mostly);
+	if (rule->def->scope == DQ_SCOPE_METADATA)
+		result = DqAggregateResult(rule, column, params, has_mostly,
+								   rule->meta_success, rule->meta_result);
+	else if (rule->def->scope == DQ_SCOPE_AGGREGATE)
+		result = DqCheckAggregate(rel, rule, column, params, has_mostly);
+	else
+	{
+		DqParseResultFormat(params, &cs);
+		DqCheckScan(rel, rule, &cs);
+		result = DqCheckResult(rule, &cs, column, params, has_mostly);
+	}
 	DqEndStableOutput(nestlevel);
 	relation_close(rel, NoLock);
 	PG_RETURN_DATUM(result);

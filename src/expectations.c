@@ -111,6 +111,46 @@ static const DqKindDef DqKinds[] = {
 	{"expect_select_column_values_to_be_unique_within_record", DQ_K_UNIQUE_WITHIN, -1, 1,
 		P("column_list", "mostly"),
 	"the columns of column_list hold different values in every row"},
+
+	{"expect_column_min_to_be_between", DQ_K_MIN_BETWEEN, 1, 0,
+		P("min_value", "max_value", "strict_min", "strict_max"),
+	"the column's smallest value lies between the bounds", DQ_SCOPE_AGGREGATE},
+	{"expect_column_max_to_be_between", DQ_K_MAX_BETWEEN, 1, 0,
+		P("min_value", "max_value", "strict_min", "strict_max"),
+	"the column's largest value lies between the bounds", DQ_SCOPE_AGGREGATE},
+	{"expect_column_mean_to_be_between", DQ_K_MEAN_BETWEEN, 1, 0,
+		P("min_value", "max_value", "strict_min", "strict_max"),
+	"the mean of the numeric column lies between the bounds", DQ_SCOPE_AGGREGATE},
+	{"expect_column_median_to_be_between", DQ_K_MEDIAN_BETWEEN, 1, 0,
+		P("min_value", "max_value", "strict_min", "strict_max"),
+	"the median (percentile_cont(0.5)) of the numeric column lies between the bounds", DQ_SCOPE_AGGREGATE},
+	{"expect_column_sum_to_be_between", DQ_K_SUM_BETWEEN, 1, 0,
+		P("min_value", "max_value", "strict_min", "strict_max"),
+	"the sum of the numeric column lies between the bounds", DQ_SCOPE_AGGREGATE},
+	{"expect_column_stdev_to_be_between", DQ_K_STDEV_BETWEEN, 1, 0,
+		P("min_value", "max_value", "strict_min", "strict_max"),
+	"the sample standard deviation of the numeric column lies between the bounds", DQ_SCOPE_AGGREGATE},
+	{"expect_column_unique_value_count_to_be_between", DQ_K_UNIQUE_COUNT_BETWEEN, 1, 0,
+		P("min_value", "max_value", "strict_min", "strict_max"),
+	"the number of distinct non-NULL values lies between the bounds", DQ_SCOPE_AGGREGATE},
+	{"expect_column_proportion_of_unique_values_to_be_between", DQ_K_UNIQUE_PROPORTION_BETWEEN, 1, 0,
+		P("min_value", "max_value", "strict_min", "strict_max"),
+	"distinct non-NULL values / non-NULL values lies between the bounds", DQ_SCOPE_AGGREGATE},
+	{"expect_column_max_to_be_recent", DQ_K_MAX_RECENT, 1, 1, P("max_age"),
+	"the latest date or timestamp is within max_age (an interval) of now", DQ_SCOPE_AGGREGATE},
+	{"expect_table_row_count_to_be_between", DQ_K_ROW_COUNT_BETWEEN, 0, 0,
+		P("min_value", "max_value", "strict_min", "strict_max"),
+	"the number of rows lies between the bounds", DQ_SCOPE_AGGREGATE},
+	{"expect_table_row_count_to_equal", DQ_K_ROW_COUNT_EQUAL, 0, 1, P("value"),
+	"the table has exactly value rows", DQ_SCOPE_AGGREGATE},
+	{"expect_table_column_count_to_equal", DQ_K_COLUMN_COUNT_EQUAL, 0, 1, P("value"),
+	"the table has exactly value columns", DQ_SCOPE_METADATA},
+	{"expect_column_to_exist", DQ_K_COLUMN_EXISTS, 0, 0, P("column_index"),
+	"the column named by column_name exists (at column_index, 0-based, when given)", DQ_SCOPE_METADATA},
+	{"expect_table_columns_to_match_ordered_list", DQ_K_COLUMNS_ORDERED, 0, 1, P("column_list"),
+	"the table's columns are exactly column_list, in order", DQ_SCOPE_METADATA},
+	{"expect_table_columns_to_match_set", DQ_K_COLUMNS_SET, 0, 1, P("column_set", "exact_match"),
+	"the table's columns are column_set (exact_match, the default) or include it", DQ_SCOPE_METADATA},
 	{NULL}
 };
 
@@ -362,7 +402,9 @@ dq_expectation_kinds(PG_FUNCTION_ARGS)
 				req[j] = all[j];
 		}
 		values[0] = CStringGetTextDatum(def->name);
-		values[1] = CStringGetTextDatum(def->ncols == 1 ? "column" :
+		values[1] = CStringGetTextDatum(def->scope != DQ_SCOPE_MAP ?
+										(def->ncols == 1 ? "column_aggregate" : "table") :
+										def->ncols == 1 ? "column" :
 										def->ncols == 2 ? "column_pair" : "multicolumn");
 		values[2] = PointerGetDatum(construct_array(req, def->nreq, TEXTOID, -1, false, TYPALIGN_INT));
 		values[3] = PointerGetDatum(construct_array(all, nparams, TEXTOID, -1, false, TYPALIGN_INT));
@@ -595,6 +637,251 @@ DqRequiredText(DqRule *r, const char *key)
 	return DqParamText(r->def, key, v);
 }
 
+/* A parameter as a typed SQL literal, checked by parsing it now. */
+static char *
+DqSqlLiteral(const char *txt, Oid typid)
+{
+	(void) DqParamToType(txt, typid);
+	return psprintf("%s::%s", quote_literal_cstr(txt), format_type_be_qualified(typid));
+}
+
+/*
+ * The success test of a "between" statistic: bounds from min_value and
+ * max_value parsed as boundtype, inclusive unless strict; a NULL statistic
+ * (no values) fails.
+ */
+static char *
+DqBetweenSql(DqRule *r, const char *observed, Oid boundtype)
+{
+	JsonbValue *lo = DqParam(r->params, "min_value");
+	JsonbValue *hi = DqParam(r->params, "max_value");
+	bool		strict_lo = DqParamBool(r->def, r->params, "strict_min", false);
+	bool		strict_hi = DqParamBool(r->def, r->params, "strict_max", false);
+	StringInfoData buf;
+	char	   *lotxt = NULL;
+	char	   *hitxt = NULL;
+
+	if (DqParamIsNull(lo) && DqParamIsNull(hi))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs min_value, max_value or both", r->def->name),
+				 errhint("Pass for example {\"min_value\": 0, \"max_value\": 100}.")));
+	if (!DqParamIsNull(lo))
+		lotxt = DqParamText(r->def, "min_value", lo);
+	if (!DqParamIsNull(hi))
+		hitxt = DqParamText(r->def, "max_value", hi);
+	if (lotxt && hitxt)
+	{
+		Datum		a = DqParamToType(lotxt, boundtype);
+		Datum		b = DqParamToType(hitxt, boundtype);
+		TypeCacheEntry *tce = lookup_type_cache(boundtype, TYPECACHE_CMP_PROC_FINFO);
+
+		if (OidIsValid(tce->cmp_proc_finfo.fn_oid) &&
+			DatumGetInt32(FunctionCall2Coll(&tce->cmp_proc_finfo, DEFAULT_COLLATION_OID, a, b)) > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("min_value must not be greater than max_value"),
+					 errdetail("min_value is %s and max_value is %s.", lotxt, hitxt),
+					 errhint("Swap the bounds.")));
+	}
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "COALESCE((%s) IS NOT NULL", observed);
+	if (lotxt)
+		appendStringInfo(&buf, " AND (%s) %s %s", observed, strict_lo ? ">" : ">=",
+						 DqSqlLiteral(lotxt, boundtype));
+	if (hitxt)
+		appendStringInfo(&buf, " AND (%s) %s %s", observed, strict_hi ? "<" : "<=",
+						 DqSqlLiteral(hitxt, boundtype));
+	appendStringInfoString(&buf, ", false)");
+	return buf.data;
+}
+
+static void
+DqRequireNumeric(DqRule *r)
+{
+	if (TypeCategory(getBaseType(r->cols[0].typid)) != TYPCATEGORY_NUMERIC)
+		DqKindNotApplicable(r, 0, "This statistic applies to numeric columns.");
+}
+
+/* JSON array text of names */
+static char *
+DqNamesJson(char **names, int n)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
+	for (i = 0; i < n; i++)
+	{
+		if (i)
+			appendStringInfoString(&buf, ", ");
+		escape_json(&buf, names[i]);
+	}
+	appendStringInfoChar(&buf, ']');
+	return buf.data;
+}
+
+/*
+ * Aggregate kinds get their SQL (observed value and success test as one
+ * jsonb expression); metadata kinds are decided here from the columns.
+ */
+static void
+DqCompileAggregate(const DqColumnSource *src, DqRule *r, const char *column)
+{
+	const char *col = r->ncols > 0 ? quote_identifier(r->cols[0].name) : NULL;
+	char	   *obs = NULL;
+	char	   *ok = NULL;
+	int			i;
+
+	switch (r->def->kind)
+	{
+		case DQ_K_MIN_BETWEEN:
+		case DQ_K_MAX_BETWEEN:
+			DqRequireCmp(r);
+			obs = psprintf("pg_catalog.%s(%s)", r->def->kind == DQ_K_MIN_BETWEEN ? "min" : "max", col);
+			ok = DqBetweenSql(r, obs, r->cols[0].typid);
+			break;
+		case DQ_K_MEAN_BETWEEN:
+		case DQ_K_SUM_BETWEEN:
+		case DQ_K_STDEV_BETWEEN:
+			DqRequireNumeric(r);
+			obs = psprintf("pg_catalog.%s(%s)::pg_catalog.numeric",
+						   r->def->kind == DQ_K_MEAN_BETWEEN ? "avg" :
+						   r->def->kind == DQ_K_SUM_BETWEEN ? "sum" : "stddev_samp", col);
+			ok = DqBetweenSql(r, obs, NUMERICOID);
+			break;
+		case DQ_K_MEDIAN_BETWEEN:
+			DqRequireNumeric(r);
+			obs = psprintf("(pg_catalog.percentile_cont(0.5::pg_catalog.float8) WITHIN GROUP "
+						   "(ORDER BY %s::pg_catalog.float8))::pg_catalog.numeric", col);
+			ok = DqBetweenSql(r, obs, NUMERICOID);
+			break;
+		case DQ_K_UNIQUE_COUNT_BETWEEN:
+			obs = psprintf("pg_catalog.count(DISTINCT %s)", col);
+			ok = DqBetweenSql(r, obs, NUMERICOID);
+			break;
+		case DQ_K_UNIQUE_PROPORTION_BETWEEN:
+			obs = psprintf("(pg_catalog.count(DISTINCT %s)::pg_catalog.numeric / "
+						   "NULLIF(pg_catalog.count(%s), 0))", col, col);
+			ok = DqBetweenSql(r, obs, NUMERICOID);
+			break;
+		case DQ_K_MAX_RECENT:
+			{
+				Oid			base = getBaseType(r->cols[0].typid);
+
+				if (base != DATEOID && base != TIMESTAMPOID && base != TIMESTAMPTZOID)
+					DqKindNotApplicable(r, 0, "Freshness applies to date and timestamp columns.");
+				obs = psprintf("pg_catalog.max(%s)", col);
+				ok = psprintf("COALESCE(pg_catalog.max(%s)::pg_catalog.timestamptz >= pg_catalog.now() - %s, false)",
+							  col, DqSqlLiteral(DqRequiredText(r, "max_age"), INTERVALOID));
+				break;
+			}
+		case DQ_K_ROW_COUNT_BETWEEN:
+			obs = "pg_catalog.count(*)";
+			ok = DqBetweenSql(r, obs, NUMERICOID);
+			break;
+		case DQ_K_ROW_COUNT_EQUAL:
+			{
+				int32		v = DqParamLength(r->def, r->params, "value");
+
+				if (v < 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("%s needs parameter \"value\"", r->def->name),
+							 errhint("Pass for example {\"value\": 1000}.")));
+				obs = "pg_catalog.count(*)";
+				ok = psprintf("pg_catalog.count(*) = %d", v);
+				break;
+			}
+		case DQ_K_COLUMN_COUNT_EQUAL:
+			{
+				int32		v = DqParamLength(r->def, r->params, "value");
+
+				if (v < 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("%s needs parameter \"value\"", r->def->name),
+							 errhint("Pass for example {\"value\": 5}.")));
+				r->meta_success = (src->ncols == v);
+				r->meta_result = psprintf("\"observed_value\": %d", src->ncols);
+				return;
+			}
+		case DQ_K_COLUMN_EXISTS:
+			{
+				int32		idx = DqParamLength(r->def, r->params, "column_index");
+
+				r->meta_success = false;
+				for (i = 0; i < src->ncols; i++)
+					if (strcmp(src->names[i], column) == 0)
+						r->meta_success = (idx < 0 || idx == i);
+				r->meta_result = pstrdup("");
+				return;
+			}
+		case DQ_K_COLUMNS_ORDERED:
+		case DQ_K_COLUMNS_SET:
+			{
+				bool		ordered = (r->def->kind == DQ_K_COLUMNS_ORDERED);
+				List	   *want = DqParamArray(r->def, r->params,
+												ordered ? "column_list" : "column_set", true);
+				bool		exact = ordered || DqParamBool(r->def, r->params, "exact_match", true);
+				StringInfoData missing;
+				StringInfoData unexpected;
+				ListCell   *lc;
+				int			nmissing = 0;
+				int			nunexpected = 0;
+
+				initStringInfo(&missing);
+				initStringInfo(&unexpected);
+				foreach(lc, want)
+				{
+					bool		found = false;
+
+					for (i = 0; i < src->ncols; i++)
+						if (lfirst(lc) && strcmp(src->names[i], lfirst(lc)) == 0)
+							found = true;
+					if (!found)
+					{
+						appendStringInfoString(&missing, nmissing++ ? ", " : "");
+						escape_json(&missing, lfirst(lc) ? (char *) lfirst(lc) : "");
+					}
+				}
+				for (i = 0; i < src->ncols; i++)
+				{
+					bool		found = false;
+
+					foreach(lc, want)
+						if (lfirst(lc) && strcmp(src->names[i], lfirst(lc)) == 0)
+							found = true;
+					if (!found)
+					{
+						appendStringInfoString(&unexpected, nunexpected++ ? ", " : "");
+						escape_json(&unexpected, src->names[i]);
+					}
+				}
+				r->meta_success = (nmissing == 0 && (!exact || nunexpected == 0));
+				if (ordered && r->meta_success)
+				{
+					i = 0;
+					foreach(lc, want)
+						if (i >= src->ncols || strcmp(src->names[i++], lfirst(lc)) != 0)
+							r->meta_success = false;
+					if (list_length(want) != src->ncols)
+						r->meta_success = false;
+				}
+				r->meta_result = psprintf("\"observed_value\": %s, \"details\": {\"mismatched\": "
+										  "{\"missing\": [%s], \"unexpected\": [%s]}}",
+										  DqNamesJson(src->names, src->ncols),
+										  missing.data, unexpected.data);
+				return;
+			}
+		default:
+			elog(ERROR, "unexpected expectation kind %d", (int) r->def->kind);
+	}
+	r->agg_sql = psprintf("pg_catalog.jsonb_build_object('observed_value', %s, 'success', %s)",
+						  obs, ok);
+}
+
 /*
  * Compile an expectation on the columns of src into a rule, checking
  * everything that can be checked before reading a row.  Allocates in the
@@ -617,7 +904,20 @@ DqCompileRule(const DqColumnSource *src, const char *kind, const char *column,
 	r->cxt = CurrentMemoryContext;
 	r->len_lo = r->len_hi = -1;
 
-	if (def->ncols == 1)
+	if (def->ncols == 0)
+	{
+		if (def->kind == DQ_K_COLUMN_EXISTS && column == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s needs a column", def->name),
+					 errhint("Pass column_name => 'the_column'.")));
+		if (def->kind != DQ_K_COLUMN_EXISTS && column != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s is about the whole table and takes no column_name", def->name),
+					 errhint("%s takes: %s.", def->name, DqKindParamList(def))));
+	}
+	else if (def->ncols == 1)
 	{
 		if (column == NULL)
 			ereport(ERROR,
@@ -754,6 +1054,9 @@ DqCompileRule(const DqColumnSource *src, const char *kind, const char *column,
 			r->sum_total = DqParamToType(DqRequiredText(r, "sum_total"), NUMERICOID);
 			break;
 		case DQ_K_UNIQUE_WITHIN:
+			break;
+		default:
+			DqCompileAggregate(src, r, column);
 			break;
 	}
 	return r;

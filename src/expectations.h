@@ -35,8 +35,32 @@ typedef enum DqKind
 	DQ_K_PAIR_EQUAL,
 	DQ_K_PAIR_GT,
 	DQ_K_MULTI_SUM,
-	DQ_K_UNIQUE_WITHIN
+	DQ_K_UNIQUE_WITHIN,
+	/* column aggregates: one statistic of the column */
+	DQ_K_MIN_BETWEEN,
+	DQ_K_MAX_BETWEEN,
+	DQ_K_MEAN_BETWEEN,
+	DQ_K_MEDIAN_BETWEEN,
+	DQ_K_SUM_BETWEEN,
+	DQ_K_STDEV_BETWEEN,
+	DQ_K_UNIQUE_COUNT_BETWEEN,
+	DQ_K_UNIQUE_PROPORTION_BETWEEN,
+	DQ_K_MAX_RECENT,
+	/* table-level */
+	DQ_K_ROW_COUNT_BETWEEN,
+	DQ_K_ROW_COUNT_EQUAL,
+	DQ_K_COLUMN_COUNT_EQUAL,
+	DQ_K_COLUMN_EXISTS,
+	DQ_K_COLUMNS_ORDERED,
+	DQ_K_COLUMNS_SET
 } DqKind;
+
+typedef enum DqScope
+{
+	DQ_SCOPE_MAP = 0,			/* evaluated on every row */
+	DQ_SCOPE_AGGREGATE,			/* a statistic computed by the scan */
+	DQ_SCOPE_METADATA			/* the relation's shape, no scan */
+} DqScope;
 
 typedef struct DqKindDef
 {
@@ -46,6 +70,7 @@ typedef struct DqKindDef
 	int			nreq;			/* the first nreq params are required */
 	const char *const *params;	/* NULL-terminated */
 	const char *description;
+	DqScope		scope;
 } DqKindDef;
 
 /* the columns rules may read: a relation's, or an aggregate's arguments */
@@ -104,6 +129,15 @@ typedef struct DqRule
 	Oid			parse_typioparam;
 	Datum		sum_total;		/* numeric */
 	MemoryContext cxt;			/* where the rule lives */
+
+	/*
+	 * Aggregate kinds: a jsonb expression over the scanned rows giving
+	 * {"observed_value": ..., "success": ...}.  Metadata kinds: the outcome,
+	 * known at compile time.
+	 */
+	char	   *agg_sql;
+	bool		meta_success;
+	char	   *meta_result;	/* JSON text of "result" members */
 } DqRule;
 
 extern const DqKindDef *DqLookupKind(const char *name);
@@ -135,6 +169,10 @@ extern void DqParseResultFormat(Jsonb *params, DqCheckState *cs);
 extern double DqResolveMostly(Jsonb *params, bool has_arg, double arg, bool *has_mostly);
 extern Datum DqCheckResult(DqRule *r, DqCheckState *cs, const char *column,
 						   Jsonb *params, bool has_mostly);
+extern Datum DqAggregateFromJsonb(DqRule *r, const char *column, Jsonb *params,
+								  bool has_mostly, Jsonb *agg);
+extern Datum DqAggregateResult(DqRule *r, const char *column, Jsonb *params,
+							   bool has_mostly, bool success, const char *result_members);
 extern void DqColumnSourceFromRelation(Relation rel, DqColumnSource *src);
 extern DqRule *DqCompileRule(const DqColumnSource *src, const char *kind,
 							 const char *column, Jsonb *params, double mostly);

@@ -164,7 +164,11 @@ dq_expect(PG_FUNCTION_ARGS)
 		{
 			namestrcpy(&coln, column);
 			values[4] = NameGetDatum(&coln);
-			values[5] = Int16GetDatum(attnum);
+			/* column_to_exist names a column that may not exist: no attnum */
+			if (AttributeNumberIsValid(attnum) && rule->def->kind != DQ_K_COLUMN_EXISTS)
+				values[5] = Int16GetDatum(attnum);
+			else
+				nulls[5] = 'n';
 		}
 		else
 			nulls[4] = nulls[5] = 'n';
@@ -281,7 +285,8 @@ typedef struct DqValItem
 	char	   *severity;
 	DqRule	   *rule;			/* NULL when it did not compile */
 	char	   *error;			/* why not */
-	int			rulepos;		/* index among compiled rules */
+	int			rulepos;		/* index among row-level rules */
+	int			aggpos;			/* select-list position of an aggregate */
 	Datum		result;			/* jsonb */
 	bool		success;
 	int64		element_count;
@@ -449,7 +454,7 @@ dq_validate(PG_FUNCTION_ARGS)
 			values[1] = PG_GETARG_DATUM(1);
 		DqBecomeExtensionOwner(&owner);
 		if (SPI_execute_with_args("SELECT e.expectation_id, e.kind, "
-								  "       CASE WHEN e.attnum IS NULL THEN NULL "
+								  "       CASE WHEN e.attnum IS NULL THEN e.column_name::text "
 								  "            ELSE coalesce(a.attname::text, '') END, "
 								  "       e.params, e.mostly, e.severity "
 								  "  FROM dq.expectations e "
@@ -498,7 +503,7 @@ dq_validate(PG_FUNCTION_ARGS)
 			continue;
 		}
 		DqCompileProtected(&src, it);
-		if (it->rule == NULL)
+		if (it->rule == NULL || it->rule->def->scope != DQ_SCOPE_MAP)
 			continue;
 		it->rulepos = nrules++;
 		if (it->rulepos > 0)
@@ -544,6 +549,20 @@ dq_validate(PG_FUNCTION_ARGS)
 			appendStringInfo(&q, ", %s", quote_identifier(src.names[lfirst_int(lc)]));
 		appendStringInfoChar(&q, ')');
 	}
+	/* aggregate kinds: their statistic and test, in the same scan */
+	{
+		int			pos = 1 + (nrules > 0 ? 1 : 0);
+
+		for (i = 0; i < nitems; i++)
+		{
+			DqValItem  *it = &items[i];
+
+			if (it->rule == NULL || it->rule->def->scope != DQ_SCOPE_AGGREGATE)
+				continue;
+			it->aggpos = ++pos;
+			appendStringInfo(&q, ", %s", it->rule->agg_sql);
+		}
+	}
 	appendStringInfo(&q, " FROM %s", src.qualname);
 	{
 		Oid			argtypes[1] = {JSONBOID};
@@ -560,6 +579,18 @@ dq_validate(PG_FUNCTION_ARGS)
 
 			counts = isnull ? NULL : DatumGetJsonbPCopy(d);
 		}
+		for (i = 0; i < nitems; i++)
+		{
+			DqValItem  *it = &items[i];
+			Datum		d;
+
+			if (it->rule == NULL || it->rule->def->scope != DQ_SCOPE_AGGREGATE)
+				continue;
+			d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, it->aggpos, &isnull);
+			it->result = DqAggregateFromJsonb(it->rule, it->column, it->params, it->has_mostly,
+											  DatumGetJsonbP(d));
+			it->result = PointerGetDatum(DatumGetJsonbPCopy(it->result));
+		}
 	}
 
 	/* results */
@@ -572,6 +603,22 @@ dq_validate(PG_FUNCTION_ARGS)
 		{
 			it->result = DqExceptionResult(it);
 			it->success = false;
+		}
+		else if (it->rule->def->scope != DQ_SCOPE_MAP)
+		{
+			Jsonb	   *res;
+			JsonbValue	k;
+			JsonbValue *v;
+
+			if (it->rule->def->scope == DQ_SCOPE_METADATA)
+				it->result = DqAggregateResult(it->rule, it->column, it->params, it->has_mostly,
+											   it->rule->meta_success, it->rule->meta_result);
+			res = DatumGetJsonbP(it->result);
+			k.type = jbvString;
+			k.val.string.val = "success";
+			k.val.string.len = strlen("success");
+			v = findJsonbValueFromContainer(&res->root, JB_FOBJECT, &k);
+			it->success = (v != NULL && v->type == jbvBool && v->val.boolean);
 		}
 		else
 		{
@@ -685,14 +732,14 @@ dq_validate(PG_FUNCTION_ARGS)
 			nulls[4] = 'n';
 		values[5] = CStringGetTextDatum(it->severity);
 		values[6] = BoolGetDatum(it->success);
-		if (it->rule != NULL)
+		if (it->rule != NULL && it->rule->def->scope == DQ_SCOPE_MAP)
 		{
 			values[7] = Int64GetDatum(it->element_count);
 			values[8] = Int64GetDatum(it->unexpected_count);
 		}
 		else
 			nulls[7] = nulls[8] = 'n';
-		if (it->rule != NULL && it->has_percent)
+		if (it->rule != NULL && it->rule->def->scope == DQ_SCOPE_MAP && it->has_percent)
 			values[9] = Float8GetDatum(it->unexpected_percent);
 		else
 			nulls[9] = 'n';
