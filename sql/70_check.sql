@@ -152,7 +152,6 @@ DROP ROLE regress_checker;
 SELECT count(*) AS kinds, count(*) FILTER (WHERE scope = 'column') AS column_kinds FROM dq.expectation_kinds;
 SELECT kind, required_params FROM dq.expectation_kinds WHERE scope <> 'column' ORDER BY kind;
 DROP TABLE ge, ge_empty, ge_json;
-DROP FUNCTION r(jsonb);
 
 -- aggregate kinds: observed_value, bounds inclusive unless strict, NULL statistic fails
 CREATE TABLE agg (n numeric, i int, d date, t text COLLATE "C");
@@ -180,6 +179,24 @@ SELECT dq.check('agg', 'expect_table_columns_to_match_ordered_list', params => '
        dq.check('agg', 'expect_table_columns_to_match_ordered_list', params => '{"column_list": ["i", "n", "d", "t"]}')->>'success' AS reordered,
        dq.check('agg', 'expect_table_columns_to_match_set', params => '{"column_set": ["t", "n"], "exact_match": false}')->>'success' AS subset,
        dq.check('agg', 'expect_table_columns_to_match_set', params => '{"column_set": ["t", "n", "x"]}')->'result'->'details' AS details;
+-- distinct-value sets (a NULL in the set matches nothing) and quantiles
+SELECT dq.check('agg', 'expect_column_distinct_values_to_be_in_set', 'i', '{"value_set": [1, 2, 3, 4, null]}')->'result' AS observed,
+       dq.check('agg', 'expect_column_distinct_values_to_be_in_set', 'i', '{"value_set": [1, 2, 3, 4, null]}')->>'success' AS in_set,
+       dq.check('agg', 'expect_column_distinct_values_to_contain_set', 'i', '{"value_set": [1, 4]}')->>'success' AS contains,
+       dq.check('agg', 'expect_column_distinct_values_to_equal_set', 'i', '{"value_set": [3, 2, 1]}')->>'success' AS equals;
+SELECT dq.check('agg', 'expect_column_quantile_values_to_be_between', 'n',
+                '{"quantile_ranges": {"quantiles": [0, 0.5, 1], "value_ranges": [[-10, 0], [0, 20], [100, null]]}}')->'result' AS quantiles,
+       dq.check('agg', 'expect_column_quantile_values_to_be_between', 'n',
+                '{"quantile_ranges": {"quantiles": [0.5], "value_ranges": [[11, null]]}}')->>'success' AS median_above_11;
+
+-- uniqueness: every copy of a duplicated value is unexpected (GE), NULLs never duplicate
+CREATE TABLE dup (k int, a int, b text);
+INSERT INTO dup VALUES (1, 1, 'x'), (2, 1, 'x'), (2, 2, NULL), (NULL, 2, NULL), (NULL, 3, 'y'), (3, 3, 'y');
+SELECT r(dq.check('dup', 'expect_column_values_to_be_unique', 'k'));
+SELECT r(dq.check('dup', 'expect_column_values_to_be_unique', 'a', mostly => 0.5));
+SELECT r(dq.check('dup', 'expect_compound_columns_to_be_unique', params => '{"column_list": ["a", "b"]}'));
+DROP TABLE dup;
+
 -- statistics over no values are NULL and fail
 DELETE FROM agg;
 SELECT dq.check('agg', 'expect_column_mean_to_be_between', 'n', '{"min_value": 0}')->'result' AS empty_mean,
@@ -196,3 +213,4 @@ SELECT dq.check('agg', 'expect_table_row_count_to_equal', 'n', '{"value": 1}');
 SELECT dq.check('agg', 'expect_column_sum_to_be_between', 'n', '{"min_value": 10, "max_value": 1}');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 DROP TABLE agg;
+DROP FUNCTION r(jsonb);

@@ -406,6 +406,33 @@ DqAggregateFromJsonb(DqRule *r, const char *column, Jsonb *params,
 							 members.data);
 }
 
+/*
+ * Run the query of a grouped kind (uniqueness) and fill cs with its
+ * counts; the values are copied to the caller's context.
+ */
+void
+DqRunGrouped(DqRule *r, const char *qualname, DqCheckState *cs)
+{
+	char	   *q = DqGroupedSql(r, qualname,
+								 cs->format == DQ_RF_COMPLETE ? DQ_COMPLETE_MAX : cs->partial_max);
+	MemoryContext callercxt = CurrentMemoryContext;
+	bool		isnull;
+	Datum		d;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute(q, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "expectation query failed: %s", q);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	{
+		MemoryContext old = MemoryContextSwitchTo(callercxt);
+
+		DqGroupedCounts(r, DatumGetJsonbPCopy(d), cs);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+}
+
 /* dq.check of an aggregate kind: SELECT <its expression> FROM rel. */
 static Datum
 DqCheckAggregate(Relation rel, DqRule *r, const char *column, Jsonb *params,
@@ -533,6 +560,12 @@ dq_check(PG_FUNCTION_ARGS)
 								   rule->meta_success, rule->meta_result);
 	else if (rule->def->scope == DQ_SCOPE_AGGREGATE)
 		result = DqCheckAggregate(rel, rule, column, params, has_mostly);
+	else if (rule->def->scope == DQ_SCOPE_GROUPED)
+	{
+		DqParseResultFormat(params, &cs);
+		DqRunGrouped(rule, src.qualname, &cs);
+		result = DqCheckResult(rule, &cs, column, params, has_mostly);
+	}
 	else
 	{
 		DqParseResultFormat(params, &cs);

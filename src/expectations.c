@@ -151,6 +151,21 @@ static const DqKindDef DqKinds[] = {
 	"the table's columns are exactly column_list, in order", DQ_SCOPE_METADATA},
 	{"expect_table_columns_to_match_set", DQ_K_COLUMNS_SET, 0, 1, P("column_set", "exact_match"),
 	"the table's columns are column_set (exact_match, the default) or include it", DQ_SCOPE_METADATA},
+	{"expect_column_distinct_values_to_be_in_set", DQ_K_DISTINCT_IN_SET, 1, 1, P("value_set"),
+	"every distinct non-NULL value belongs to value_set", DQ_SCOPE_AGGREGATE},
+	{"expect_column_distinct_values_to_contain_set", DQ_K_DISTINCT_CONTAIN_SET, 1, 1, P("value_set"),
+	"the distinct non-NULL values include every value of value_set", DQ_SCOPE_AGGREGATE},
+	{"expect_column_distinct_values_to_equal_set", DQ_K_DISTINCT_EQUAL_SET, 1, 1, P("value_set"),
+	"the distinct non-NULL values are exactly value_set", DQ_SCOPE_AGGREGATE},
+	{"expect_column_quantile_values_to_be_between", DQ_K_QUANTILES_BETWEEN, 1, 1, P("quantile_ranges"),
+	"each quantile (percentile_disc) lies in its range: {\"quantiles\": [...], \"value_ranges\": [[min, max], ...]}",
+	DQ_SCOPE_AGGREGATE},
+	{"expect_column_values_to_be_unique", DQ_K_UNIQUE, 1, 0, P("mostly"),
+	"no non-NULL value occurs twice; every copy of a duplicated value is unexpected (GE's rule)",
+	DQ_SCOPE_GROUPED},
+	{"expect_compound_columns_to_be_unique", DQ_K_COMPOUND_UNIQUE, -1, 1, P("column_list", "mostly"),
+	"no combination of the columns occurs twice; rows with a NULL in them are missing",
+	DQ_SCOPE_GROUPED},
 	{NULL}
 };
 
@@ -402,7 +417,8 @@ dq_expectation_kinds(PG_FUNCTION_ARGS)
 				req[j] = all[j];
 		}
 		values[0] = CStringGetTextDatum(def->name);
-		values[1] = CStringGetTextDatum(def->scope != DQ_SCOPE_MAP ?
+		values[1] = CStringGetTextDatum(def->scope != DQ_SCOPE_MAP &&
+										def->scope != DQ_SCOPE_GROUPED ?
 										(def->ncols == 1 ? "column_aggregate" : "table") :
 										def->ncols == 1 ? "column" :
 										def->ncols == 2 ? "column_pair" : "multicolumn");
@@ -873,6 +889,156 @@ DqCompileAggregate(const DqColumnSource *src, DqRule *r, const char *column)
 										  "{\"missing\": [%s], \"unexpected\": [%s]}}",
 										  DqNamesJson(src->names, src->ncols),
 										  missing.data, unexpected.data);
+				return;
+			}
+		case DQ_K_DISTINCT_IN_SET:
+		case DQ_K_DISTINCT_CONTAIN_SET:
+		case DQ_K_DISTINCT_EQUAL_SET:
+			{
+				List	   *items = DqParamArray(r->def, r->params, "value_set", true);
+				StringInfoData arr;
+				ListCell   *lc;
+				const char *typ = format_type_be_qualified(r->cols[0].typid);
+				char	   *distinct;
+				bool		first = true;
+
+				DqRequireCmp(r);
+				initStringInfo(&arr);
+				appendStringInfoString(&arr, "ARRAY[");
+				foreach(lc, items)
+				{
+					if (lfirst(lc) == NULL)
+						continue;	/* a NULL in the set matches nothing */
+					appendStringInfo(&arr, "%s%s", first ? "" : ", ",
+									 DqSqlLiteral(lfirst(lc), r->cols[0].typid));
+					first = false;
+				}
+				appendStringInfo(&arr, "]::%s[]", typ);
+				distinct = psprintf("COALESCE(pg_catalog.array_agg(DISTINCT %s) FILTER (WHERE %s IS NOT NULL), '{}'::%s[])",
+									col, col, typ);
+				obs = psprintf("pg_catalog.to_jsonb(%s)", distinct);
+				if (r->def->kind == DQ_K_DISTINCT_IN_SET)
+					ok = psprintf("(%s OPERATOR(pg_catalog.<@) %s)", distinct, arr.data);
+				else if (r->def->kind == DQ_K_DISTINCT_CONTAIN_SET)
+					ok = psprintf("(%s OPERATOR(pg_catalog.@>) %s)", distinct, arr.data);
+				else
+					ok = psprintf("(%s OPERATOR(pg_catalog.<@) %s AND %s OPERATOR(pg_catalog.@>) %s)",
+								  distinct, arr.data, distinct, arr.data);
+				break;
+			}
+		case DQ_K_QUANTILES_BETWEEN:
+			{
+				JsonbValue *qr = DqParam(r->params, "quantile_ranges");
+				Jsonb	   *qj;
+				Jsonb	   *saved = r->params;
+				List	   *qs;
+				JsonbValue *vr;
+				JsonbIterator *it;
+				JsonbValue	v;
+				JsonbIteratorToken tok;
+				StringInfoData qarr;
+				StringInfoData test;
+				ListCell   *lc;
+				int			n = 0;
+				char	   *pq;
+
+				if (DqParamIsNull(qr) || qr->type != jbvBinary || !JsonContainerIsObject(qr->val.binary.data))
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("%s needs quantile_ranges as an object", r->def->name),
+							 errhint("Pass {\"quantile_ranges\": {\"quantiles\": [0.5], \"value_ranges\": [[0, 10]]}}.")));
+				DqRequireNumeric(r);
+				qj = JsonbValueToJsonb(qr);
+				r->params = qj;
+				qs = DqParamArray(r->def, qj, "quantiles", true);
+				vr = DqParam(qj, "value_ranges");
+				r->params = saved;
+				initStringInfo(&qarr);
+				foreach(lc, qs)
+				{
+					double		q;
+
+					if (lfirst(lc) == NULL ||
+						!((q = DatumGetFloat8(DirectFunctionCall1(float8in, CStringGetDatum(lfirst(lc))))) >= 0.0 && q <= 1.0))
+						ereport(ERROR,
+								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+								 errmsg("quantiles must be numbers between 0 and 1"),
+								 errhint("Pass for example [0.25, 0.5, 0.75].")));
+					appendStringInfo(&qarr, "%s%s", n++ ? ", " : "", (char *) lfirst(lc));
+				}
+				if (DqParamIsNull(vr) || vr->type != jbvBinary || !JsonContainerIsArray(vr->val.binary.data) ||
+					JsonContainerSize(vr->val.binary.data) != n || n == 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("value_ranges must list one [min, max] pair per quantile"),
+							 errhint("Pass for example {\"quantiles\": [0.5], \"value_ranges\": [[0, 10]]}.")));
+				pq = psprintf("pg_catalog.percentile_disc(ARRAY[%s]::pg_catalog.float8[]) WITHIN GROUP (ORDER BY %s)",
+							  qarr.data, col);
+				initStringInfo(&test);
+				appendStringInfo(&test, "COALESCE((%s) IS NOT NULL", pq);
+				i = 0;
+				it = JsonbIteratorInit(vr->val.binary.data);
+				while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+				{
+					JsonbValue *lo;
+					JsonbValue *hi;
+
+					if (tok != WJB_ELEM)
+						continue;
+					i++;
+					if (v.type != jbvBinary || !JsonContainerIsArray(v.val.binary.data) ||
+						JsonContainerSize(v.val.binary.data) != 2)
+						ereport(ERROR,
+								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+								 errmsg("each value range must be a [min, max] pair"),
+								 errhint("Use null for an open bound, for example [null, 10].")));
+					lo = getIthJsonbValueFromContainer(v.val.binary.data, 0);
+					hi = getIthJsonbValueFromContainer(v.val.binary.data, 1);
+					if (lo->type != jbvNull)
+						appendStringInfo(&test, " AND (%s)[%d] >= %s", pq, i,
+										 DqSqlLiteral(DqParamText(r->def, "value_ranges", lo), r->cols[0].typid));
+					if (hi->type != jbvNull)
+						appendStringInfo(&test, " AND (%s)[%d] <= %s", pq, i,
+										 DqSqlLiteral(DqParamText(r->def, "value_ranges", hi), r->cols[0].typid));
+				}
+				appendStringInfoString(&test, ", false)");
+				obs = psprintf("pg_catalog.jsonb_build_object('quantiles', pg_catalog.to_jsonb(ARRAY[%s]::pg_catalog.float8[]), 'values', pg_catalog.to_jsonb(%s))",
+							   qarr.data, pq);
+				ok = test.data;
+				break;
+			}
+		case DQ_K_UNIQUE:
+		case DQ_K_COMPOUND_UNIQUE:
+			{
+				StringInfoData keys;
+				StringInfoData notnull;
+				StringInfoData value;
+
+				initStringInfo(&keys);
+				initStringInfo(&notnull);
+				initStringInfo(&value);
+				for (i = 0; i < r->ncols; i++)
+				{
+					const char *c = quote_identifier(r->cols[i].name);
+
+					appendStringInfo(&keys, "%s%s", i ? ", " : "", c);
+					appendStringInfo(&notnull, "%s%s IS NOT NULL", i ? " AND " : "", c);
+				}
+				if (r->def->kind == DQ_K_UNIQUE)
+					appendStringInfo(&value, "pg_catalog.to_jsonb(%s)", quote_identifier(r->cols[0].name));
+				else
+				{
+					appendStringInfoString(&value, "pg_catalog.jsonb_build_object(");
+					for (i = 0; i < r->ncols; i++)
+						appendStringInfo(&value, "%s%s, %s", i ? ", " : "",
+										 quote_literal_cstr(r->cols[i].name),
+										 quote_identifier(r->cols[i].name));
+					appendStringInfoChar(&value, ')');
+				}
+
+				r->group_keys = keys.data;
+				r->group_notnull = notnull.data;
+				r->group_value = value.data;
 				return;
 			}
 		default:
@@ -1366,4 +1532,75 @@ DqEvalRule(DqRule *r, Datum *values, bool *isnull)
 	}
 	elog(ERROR, "unexpected expectation kind %d", (int) r->def->kind);
 	return DQ_MISSING;			/* keep compiler quiet */
+}
+
+/*
+ * The query of a grouped kind (uniqueness) on relation qualname: GE's
+ * counts as jsonb {element_count, missing_count, unexpected_count,
+ * partial}.  Every copy of a duplicated key is unexpected; rows with a NULL
+ * in the key are missing; the partial list repeats each duplicated key
+ * once per copy, in key order, up to partial_max entries.
+ */
+char *
+DqGroupedSql(DqRule *r, const char *qualname, int partial_max)
+{
+	return psprintf("WITH dups AS (SELECT %s AS v, pg_catalog.count(*) AS c FROM %s "
+					"              WHERE %s GROUP BY %s HAVING pg_catalog.count(*) > 1), "
+					"     t AS (SELECT pg_catalog.count(*) AS n, "
+					"                  pg_catalog.count(*) FILTER (WHERE NOT (%s)) AS m FROM %s) "
+					"SELECT pg_catalog.jsonb_build_object("
+					"'element_count', t.n, 'missing_count', t.m, "
+					"'unexpected_count', (SELECT COALESCE(pg_catalog.sum(d.c), 0) FROM dups d), "
+					"'partial', COALESCE((SELECT pg_catalog.jsonb_agg(x.v) FROM "
+					"   (SELECT d.v FROM dups d, pg_catalog.generate_series(1, d.c) g "
+					"     ORDER BY d.v LIMIT %d) x), '[]'::pg_catalog.jsonb)) FROM t",
+					r->group_value, qualname, r->group_notnull, r->group_keys,
+					r->group_notnull, qualname, partial_max);
+}
+
+/* Fill a check state from the counts a grouped query returned. */
+void
+DqGroupedCounts(DqRule *r, Jsonb *counts, DqCheckState *cs)
+{
+	JsonbValue	k;
+	JsonbValue *v;
+	JsonbIterator *it;
+	JsonbValue	e;
+	JsonbIteratorToken tok;
+	static const char *const keys[] = {"element_count", "missing_count", "unexpected_count"};
+	int64	   *dst[3];
+	int			i;
+
+	dst[0] = &cs->element_count;
+	dst[1] = &cs->missing_count;
+	dst[2] = &cs->unexpected_count;
+	k.type = jbvString;
+	for (i = 0; i < 3; i++)
+	{
+		k.val.string.val = (char *) keys[i];
+		k.val.string.len = strlen(keys[i]);
+		v = findJsonbValueFromContainer(&counts->root, JB_FOBJECT, &k);
+		*dst[i] = (v && v->type == jbvNumeric) ?
+			DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(v->val.numeric))) : 0;
+	}
+	k.val.string.val = "partial";
+	k.val.string.len = strlen("partial");
+	v = findJsonbValueFromContainer(&counts->root, JB_FOBJECT, &k);
+	if (v == NULL || v->type != jbvBinary)
+		return;
+	it = JsonbIteratorInit(v->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+	{
+		Jsonb	   *j;
+		char	   *txt;
+
+		if (tok != WJB_ELEM)
+			continue;
+		j = JsonbValueToJsonb(&e);
+		txt = JsonbToCString(NULL, &j->root, VARSIZE(j));
+		if (list_length(cs->partial) < cs->partial_max)
+			cs->partial = lappend(cs->partial, txt);
+		if (cs->format == DQ_RF_COMPLETE)
+			cs->complete = lappend(cs->complete, txt);
+	}
 }

@@ -52,14 +52,22 @@ typedef enum DqKind
 	DQ_K_COLUMN_COUNT_EQUAL,
 	DQ_K_COLUMN_EXISTS,
 	DQ_K_COLUMNS_ORDERED,
-	DQ_K_COLUMNS_SET
+	DQ_K_COLUMNS_SET,
+	DQ_K_DISTINCT_IN_SET,
+	DQ_K_DISTINCT_CONTAIN_SET,
+	DQ_K_DISTINCT_EQUAL_SET,
+	DQ_K_QUANTILES_BETWEEN,
+	/* grouped: their own GROUP BY query */
+	DQ_K_UNIQUE,
+	DQ_K_COMPOUND_UNIQUE
 } DqKind;
 
 typedef enum DqScope
 {
 	DQ_SCOPE_MAP = 0,			/* evaluated on every row */
 	DQ_SCOPE_AGGREGATE,			/* a statistic computed by the scan */
-	DQ_SCOPE_METADATA			/* the relation's shape, no scan */
+	DQ_SCOPE_METADATA,			/* the relation's shape, no scan */
+	DQ_SCOPE_GROUPED			/* counts like a row-level kind, from a GROUP BY */
 } DqScope;
 
 typedef struct DqKindDef
@@ -136,6 +144,9 @@ typedef struct DqRule
 	 * known at compile time.
 	 */
 	char	   *agg_sql;
+	char	   *group_keys;		/* grouped kinds: GROUP BY list */
+	char	   *group_notnull;	/* the rows whose key has no NULL */
+	char	   *group_value;	/* the key as jsonb, for the partial list */
 	bool		meta_success;
 	char	   *meta_result;	/* JSON text of "result" members */
 } DqRule;
@@ -169,6 +180,9 @@ extern void DqParseResultFormat(Jsonb *params, DqCheckState *cs);
 extern double DqResolveMostly(Jsonb *params, bool has_arg, double arg, bool *has_mostly);
 extern Datum DqCheckResult(DqRule *r, DqCheckState *cs, const char *column,
 						   Jsonb *params, bool has_mostly);
+extern void DqGroupedCounts(DqRule *r, Jsonb *counts, DqCheckState *cs);
+extern char *DqGroupedSql(DqRule *r, const char *qualname, int partial_max);
+extern void DqRunGrouped(DqRule *r, const char *qualname, DqCheckState *cs);
 extern Datum DqAggregateFromJsonb(DqRule *r, const char *column, Jsonb *params,
 								  bool has_mostly, Jsonb *agg);
 extern Datum DqAggregateResult(DqRule *r, const char *column, Jsonb *params,

@@ -604,7 +604,8 @@ dq_validate(PG_FUNCTION_ARGS)
 			it->result = DqExceptionResult(it);
 			it->success = false;
 		}
-		else if (it->rule->def->scope != DQ_SCOPE_MAP)
+		else if (it->rule->def->scope != DQ_SCOPE_MAP &&
+				 it->rule->def->scope != DQ_SCOPE_GROUPED)
 		{
 			Jsonb	   *res;
 			JsonbValue	k;
@@ -626,7 +627,9 @@ dq_validate(PG_FUNCTION_ARGS)
 			Jsonb	   *res;
 
 			DqParseResultFormat(it->params, &cs);
-			if (counts != NULL)
+			if (it->rule->def->scope == DQ_SCOPE_GROUPED)
+				DqRunGrouped(it->rule, src.qualname, &cs);
+			else if (counts != NULL)
 			{
 				JsonbValue *elem = getIthJsonbValueFromContainer(&counts->root, it->rulepos);
 				JsonbValue	k;
@@ -732,14 +735,16 @@ dq_validate(PG_FUNCTION_ARGS)
 			nulls[4] = 'n';
 		values[5] = CStringGetTextDatum(it->severity);
 		values[6] = BoolGetDatum(it->success);
-		if (it->rule != NULL && it->rule->def->scope == DQ_SCOPE_MAP)
+		if (it->rule != NULL && (it->rule->def->scope == DQ_SCOPE_MAP ||
+								 it->rule->def->scope == DQ_SCOPE_GROUPED))
 		{
 			values[7] = Int64GetDatum(it->element_count);
 			values[8] = Int64GetDatum(it->unexpected_count);
 		}
 		else
 			nulls[7] = nulls[8] = 'n';
-		if (it->rule != NULL && it->rule->def->scope == DQ_SCOPE_MAP && it->has_percent)
+		if (it->rule != NULL && it->rule->def->scope != DQ_SCOPE_AGGREGATE &&
+			it->rule->def->scope != DQ_SCOPE_METADATA && it->has_percent)
 			values[9] = Float8GetDatum(it->unexpected_percent);
 		else
 			nulls[9] = 'n';
