@@ -603,3 +603,213 @@ COMMENT ON COLUMN dq.latest_validation.unexpected_percent IS 'unexpected / non-m
 COMMENT ON COLUMN dq.latest_validation.run_id IS 'The run that produced this result';
 COMMENT ON COLUMN dq.latest_validation.validated_at IS 'When that run finished';
 COMMENT ON COLUMN dq.latest_validation.result IS 'The Great Expectations validation result';
+
+CREATE VIEW dq.quality_scorecard WITH (security_invoker = true) AS
+WITH runs AS (
+	SELECT r.relid, r.run_id, r.finished_at, r.evaluated, r.succeeded, r.failed,
+		   row_number() OVER (PARTITION BY r.relid ORDER BY r.run_id DESC) AS recency
+	  FROM dq.validation_runs r
+)
+SELECT coalesce(n.nspname, l.schema_name) AS schema_name,
+	   coalesce(c.relname, l.table_name) AS table_name,
+	   l.relid,
+	   (SELECT count(*) FROM dq.expectations e WHERE e.relid = l.relid AND e.enabled) AS expectations,
+	   l.run_id AS last_run_id,
+	   l.finished_at AS last_run_at,
+	   l.failed AS open_failures,
+	   round(100.0 * l.succeeded / nullif(l.evaluated, 0), 2) AS last_success_percent,
+	   (SELECT round(100.0 * sum(x.succeeded) / nullif(sum(x.evaluated), 0), 2)
+		  FROM runs x WHERE x.relid = l.relid AND x.recency <= 10) AS success_percent_last_10_runs,
+	   (SELECT count(*) FROM runs x WHERE x.relid = l.relid) AS runs
+  FROM (SELECT r.*, v.schema_name, v.table_name
+		  FROM runs r JOIN dq.validation_runs v USING (run_id)
+		 WHERE r.recency = 1) l
+  LEFT JOIN pg_catalog.pg_class c ON c.oid = l.relid
+  LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace;
+GRANT SELECT ON dq.quality_scorecard TO PUBLIC;
+COMMENT ON VIEW dq.quality_scorecard IS 'Per validated table: expectations, the last run, open failures and the success rate over the last 10 runs';
+COMMENT ON COLUMN dq.quality_scorecard.schema_name IS 'Schema of the table';
+COMMENT ON COLUMN dq.quality_scorecard.table_name IS 'Table';
+COMMENT ON COLUMN dq.quality_scorecard.relid IS 'OID of the table';
+COMMENT ON COLUMN dq.quality_scorecard.expectations IS 'Enabled expectations';
+COMMENT ON COLUMN dq.quality_scorecard.last_run_id IS 'Latest validation run';
+COMMENT ON COLUMN dq.quality_scorecard.last_run_at IS 'When it finished';
+COMMENT ON COLUMN dq.quality_scorecard.open_failures IS 'Expectations that failed in the latest run';
+COMMENT ON COLUMN dq.quality_scorecard.last_success_percent IS 'Success percentage of the latest run';
+COMMENT ON COLUMN dq.quality_scorecard.success_percent_last_10_runs IS 'Success percentage over the last 10 runs';
+COMMENT ON COLUMN dq.quality_scorecard.runs IS 'Validation runs recorded';
+
+CREATE FUNCTION dq.validate_all(raise_on_failure boolean DEFAULT false)
+	RETURNS TABLE (relid regclass, run_id bigint)
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	-- every relation with enabled expectations that the caller may read
+	FOR relid IN
+		SELECT DISTINCT e.relid::regclass FROM dq.expectations e
+		 WHERE e.enabled AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = e.relid)
+		 ORDER BY 1
+	LOOP
+		run_id := dq.validate(relid, NULL, raise_on_failure);
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION dq.validate_all(boolean) IS 'dq.validate() every relation that has enabled expectations; one row per run';
+
+-- Expectations of dropped relations and columns are disabled with a status.
+CREATE FUNCTION dq.on_sql_drop() RETURNS event_trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF pg_catalog.to_regclass('dq.expectations') IS NULL THEN
+		RETURN;					-- the extension itself is being dropped
+	END IF;
+	UPDATE dq.expectations e
+	   SET enabled = false, status = 'relation dropped'
+	  FROM pg_catalog.pg_event_trigger_dropped_objects() d
+	 WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+	   AND d.objsubid = 0 AND e.relid = d.objid AND e.status = 'active';
+	UPDATE dq.expectations e
+	   SET enabled = false, status = 'column dropped'
+	  FROM pg_catalog.pg_event_trigger_dropped_objects() d
+	 WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+	   AND d.objsubid <> 0 AND e.relid = d.objid AND e.attnum = d.objsubid
+	   AND e.status = 'active';
+END
+$$;
+REVOKE ALL ON FUNCTION dq.on_sql_drop() FROM PUBLIC;
+CREATE EVENT TRIGGER dq_lineage_sql_drop ON sql_drop EXECUTE FUNCTION dq.on_sql_drop();
+
+-- Suggestions from the latest profile (dq.profile) of a relation.
+CREATE FUNCTION dq.profile_suggestions(rel regclass)
+	RETURNS TABLE (kind text, column_name name, params jsonb, mostly float8,
+				   reason text)
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	p record;
+	nonnull bigint;
+	span numeric;
+	pat text;
+	regex text;
+BEGIN
+	IF rel IS NULL THEN
+		RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+			MESSAGE = 'rel must not be NULL', HINT = 'Name the relation, for example ''public.orders''.';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM dq.latest_profile l WHERE l.relid = rel) THEN
+		RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
+			MESSAGE = format('relation %s has no profile', rel),
+			HINT = format('Run SELECT dq.profile(%L) first.', rel::text);
+	END IF;
+	FOR p IN SELECT * FROM dq.latest_profile l WHERE l.relid = rel AND l.row_count > 0 ORDER BY l.attnum
+	LOOP
+		nonnull := p.row_count - p.null_count;
+		column_name := p.column_name;
+		mostly := NULL;
+		IF p.null_count = 0 THEN
+			kind := 'expect_column_values_to_not_be_null'; params := '{}';
+			reason := format('no NULL in %s rows', p.row_count);
+			RETURN NEXT;
+		END IF;
+		IF nonnull > 1 AND p.distinct_count >= nonnull THEN
+			kind := 'expect_column_values_to_be_unique'; params := '{}';
+			reason := format('%s distinct values in %s non-NULL rows', p.distinct_count, nonnull);
+			RETURN NEXT;
+		ELSIF p.top_values_exact AND p.distinct_count BETWEEN 1 AND 10 AND p.type_family <> 'boolean' THEN
+			kind := 'expect_column_values_to_be_in_set';
+			params := jsonb_build_object('value_set',
+						(SELECT jsonb_agg(t ->> 'value' ORDER BY t ->> 'value') FROM jsonb_array_elements(p.top_values) t));
+			reason := format('%s distinct values', p.distinct_count);
+			RETURN NEXT;
+		END IF;
+		IF p.type_family = 'numeric' AND p.min_value IS NOT NULL AND p.nan_count = 0
+		   AND p.infinity_count = 0 THEN
+			span := p.max_value::numeric - p.min_value::numeric;
+			kind := 'expect_column_values_to_be_between';
+			IF p.data_type IN ('smallint', 'integer', 'bigint') THEN
+				params := jsonb_build_object('min_value', floor(p.min_value::numeric - span / 10),
+											 'max_value', ceil(p.max_value::numeric + span / 10));
+			ELSE
+				params := jsonb_build_object('min_value', round(p.min_value::numeric - span / 10, 6),
+											 'max_value', round(p.max_value::numeric + span / 10, 6));
+			END IF;
+			reason := format('observed range [%s, %s], widened by 10%%', p.min_value, p.max_value);
+			RETURN NEXT;
+		ELSIF p.type_family = 'datetime' AND p.min_value IS NOT NULL AND p.infinity_count = 0 THEN
+			kind := 'expect_column_values_to_be_between';
+			params := jsonb_build_object('min_value', p.min_value, 'max_value', p.max_value);
+			reason := 'observed range';
+			RETURN NEXT;
+		END IF;
+		IF p.type_family = 'text' AND nonnull > 0 THEN
+			kind := 'expect_column_value_lengths_to_be_between';
+			params := jsonb_build_object('min_value', p.min_length, 'max_value', p.max_length);
+			reason := format('observed lengths %s to %s', p.min_length, p.max_length);
+			RETURN NEXT;
+			-- a dominant value pattern (95% of the values) becomes a regex
+			SELECT x.key INTO pat FROM jsonb_each_text(p.patterns) x
+			 WHERE x.key NOT IN ('upper', 'lower') AND x.value::bigint >= 0.95 * nonnull
+			 ORDER BY x.value::bigint DESC, x.key LIMIT 1;
+			IF pat IS NOT NULL THEN
+				regex := CASE pat
+					WHEN 'integer' THEN '^[+-]?[0-9]+$'
+					WHEN 'decimal' THEN '^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$'
+					WHEN 'iso_date' THEN '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
+					WHEN 'iso_timestamp' THEN '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}'
+					WHEN 'uuid' THEN '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+					WHEN 'email' THEN '^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$'
+					WHEN 'url' THEN '^(https?|ftp)://[^[:space:]]+$'
+					WHEN 'ipv4' THEN '^[0-9]{1,3}(\.[0-9]{1,3}){3}$'
+				END;
+				kind := 'expect_column_values_to_match_regex';
+				params := jsonb_build_object('regex', regex);
+				mostly := 0.95;
+				reason := format('%s of %s values look like %s', (p.patterns ->> pat), nonnull, pat);
+				RETURN NEXT;
+				mostly := NULL;
+			END IF;
+		END IF;
+	END LOOP;
+	RETURN;
+END
+$$;
+COMMENT ON FUNCTION dq.profile_suggestions(regclass) IS
+	'The rules behind dq.suggest_expectations()';
+
+CREATE FUNCTION dq.suggest_expectations(rel regclass)
+	RETURNS TABLE (kind text, column_name name, params jsonb, mostly float8,
+				   reason text, expect_call text)
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT s.kind, s.column_name, s.params, s.mostly, s.reason,
+		   format('SELECT dq.expect(%L, %L, %L, %L%s);', rel::text, s.kind, s.column_name,
+				  s.params::text,
+				  CASE WHEN s.mostly IS NULL THEN '' ELSE format(', mostly => %s', s.mostly) END)
+	  FROM dq.profile_suggestions(rel) s
+$$;
+COMMENT ON FUNCTION dq.suggest_expectations(regclass) IS
+	'Expectations suggested by the latest profile of a relation (not-null, unique, value sets, ranges, lengths, patterns), each with the dq.expect() call that creates it';
+
+CREATE FUNCTION dq.apply_suggestions(rel regclass)
+	RETURNS integer
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	s record;
+	n integer := 0;
+BEGIN
+	FOR s IN SELECT * FROM dq.suggest_expectations(rel) LOOP
+		PERFORM dq.expect(rel, s.kind, s.column_name, s.params, s.mostly);
+		n := n + 1;
+	END LOOP;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION dq.apply_suggestions(regclass) IS 'Create every expectation dq.suggest_expectations() suggests; returns how many';
