@@ -197,6 +197,34 @@ SELECT r(dq.check('dup', 'expect_column_values_to_be_unique', 'a', mostly => 0.5
 SELECT r(dq.check('dup', 'expect_compound_columns_to_be_unique', params => '{"column_list": ["a", "b"]}'));
 DROP TABLE dup;
 
+-- referential integrity, ordering, most common value, other tables, types
+CREATE TABLE par2 (id int);
+INSERT INTO par2 VALUES (1), (2), (3);
+CREATE TABLE chi2 (id int, pid int, ts int, v int);
+INSERT INTO chi2 VALUES (1, 1, 1, 5), (2, 4, 2, 6), (3, NULL, 3, 6), (4, 9, 4, 2), (5, 2, 5, NULL), (6, 2, 6, 7);
+SELECT r(dq.check('chi2', 'expect_column_values_to_exist_in', 'pid', '{"to_table": "par2", "to_column": "id"}'));
+SELECT r(dq.check('chi2', 'expect_column_values_to_be_increasing', 'v', '{"order_by": "ts"}'));
+SELECT r(dq.check('chi2', 'expect_column_values_to_be_increasing', 'v', '{"order_by": "ts", "strictly": true}'));
+SELECT r(dq.check('chi2', 'expect_column_values_to_be_decreasing', 'id', '{"order_by": "ts"}'));
+SELECT dq.check('chi2', 'expect_column_most_common_value_to_be_in_set', 'pid', '{"value_set": [2]}')->'result' AS mode,
+       dq.check('chi2', 'expect_column_most_common_value_to_be_in_set', 'pid', '{"value_set": [2]}')->>'success' AS in_set;
+INSERT INTO chi2 VALUES (7, 1, 7, 8);
+SELECT dq.check('chi2', 'expect_column_most_common_value_to_be_in_set', 'pid', '{"value_set": [1, 2]}')->'result' AS tied,
+       dq.check('chi2', 'expect_column_most_common_value_to_be_in_set', 'pid', '{"value_set": [1, 2]}')->>'success' AS tie_fails,
+       dq.check('chi2', 'expect_column_most_common_value_to_be_in_set', 'pid', '{"value_set": [1, 2], "ties_okay": true}')->>'success' AS ties_okay;
+SELECT dq.check('chi2', 'expect_table_row_count_to_equal_other_table', params => '{"other_table_name": "par2"}')->'result' AS counts;
+SELECT dq.check('chi2', 'expect_column_values_to_be_of_type', 'v', '{"type_": "int4"}')->>'success' AS of_type,
+       dq.check('chi2', 'expect_column_values_to_be_in_type_list', 'v', '{"type_list": ["text", "bigint"]}')->'result' AS in_list;
+SELECT dq.check('chi2', 'expect_column_values_to_exist_in', 'pid', '{"to_table": "nope", "to_column": "id"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('chi2', 'expect_column_values_to_exist_in', 'pid', '{"to_table": "par2", "to_column": "nope"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('chi2', 'expect_column_values_to_be_increasing', 'v');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('chi2', 'expect_column_values_to_be_of_type', 'v', '{"type_": "nonsense"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+DROP TABLE par2, chi2;
+
 -- statistics over no values are NULL and fail
 DELETE FROM agg;
 SELECT dq.check('agg', 'expect_column_mean_to_be_between', 'n', '{"min_value": 0}')->'result' AS empty_mean,

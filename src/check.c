@@ -433,14 +433,14 @@ DqRunGrouped(DqRule *r, const char *qualname, DqCheckState *cs)
 	SPI_finish();
 }
 
-/* dq.check of an aggregate kind: SELECT <its expression> FROM rel. */
+/*
+ * Run a query returning {"observed_value", "success"} and build the
+ * result in the caller's memory context.
+ */
 static Datum
-DqCheckAggregate(Relation rel, DqRule *r, const char *column, Jsonb *params,
-				 bool has_mostly)
+DqRunAggregateQuery(const char *q, DqRule *r, const char *column, Jsonb *params,
+					bool has_mostly)
 {
-	char	   *q = psprintf("SELECT %s FROM %s", r->agg_sql,
-							 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
-														RelationGetRelationName(rel)));
 	Jsonb	   *agg;
 	bool		isnull;
 	Datum		result;
@@ -460,6 +460,25 @@ DqCheckAggregate(Relation rel, DqRule *r, const char *column, Jsonb *params,
 	}
 	SPI_finish();
 	return result;
+}
+
+/* dq.check of an aggregate kind: SELECT <its expression> FROM rel. */
+static Datum
+DqCheckAggregate(Relation rel, DqRule *r, const char *column, Jsonb *params,
+				 bool has_mostly)
+{
+	return DqRunAggregateQuery(psprintf("SELECT %s FROM %s", r->agg_sql,
+										quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+																   RelationGetRelationName(rel))),
+							   r, column, params, has_mostly);
+}
+
+/* A kind with its own query (most common value, another table's count). */
+Datum
+DqRunQueryKind(DqRule *r, const char *qualname, const char *column,
+			   Jsonb *params, bool has_mostly)
+{
+	return DqRunAggregateQuery(DqQuerySql(r, qualname), r, column, params, has_mostly);
 }
 
 /*
@@ -560,6 +579,8 @@ dq_check(PG_FUNCTION_ARGS)
 								   rule->meta_success, rule->meta_result);
 	else if (rule->def->scope == DQ_SCOPE_AGGREGATE)
 		result = DqCheckAggregate(rel, rule, column, params, has_mostly);
+	else if (rule->def->scope == DQ_SCOPE_QUERY)
+		result = DqRunQueryKind(rule, src.qualname, column, params, has_mostly);
 	else if (rule->def->scope == DQ_SCOPE_GROUPED)
 	{
 		DqParseResultFormat(params, &cs);

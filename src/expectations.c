@@ -32,7 +32,9 @@
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "parser/parse_coerce.h"
+#include "parser/parse_oper.h"
 #include "parser/parse_type.h"
+#include "nodes/value.h"
 #include "miscadmin.h"
 #include "regex/regex.h"
 #include "utils/acl.h"
@@ -166,6 +168,26 @@ static const DqKindDef DqKinds[] = {
 	{"expect_compound_columns_to_be_unique", DQ_K_COMPOUND_UNIQUE, -1, 1, P("column_list", "mostly"),
 	"no combination of the columns occurs twice; rows with a NULL in them are missing",
 	DQ_SCOPE_GROUPED},
+	{"expect_column_values_to_exist_in", DQ_K_EXIST_IN, 1, 2, P("to_table", "to_column", "mostly"),
+	"every non-NULL value occurs in to_column of to_table (referential integrity, as dbt's relationships)",
+	DQ_SCOPE_GROUPED},
+	{"expect_column_values_to_be_increasing", DQ_K_INCREASING, 1, 1, P("order_by", "strictly", "mostly"),
+	"each non-NULL value is at least (strictly: greater than) the previous one in order_by order",
+	DQ_SCOPE_GROUPED},
+	{"expect_column_values_to_be_decreasing", DQ_K_DECREASING, 1, 1, P("order_by", "strictly", "mostly"),
+	"each non-NULL value is at most (strictly: less than) the previous one in order_by order",
+	DQ_SCOPE_GROUPED},
+	{"expect_column_most_common_value_to_be_in_set", DQ_K_MOST_COMMON_IN_SET, 1, 1,
+		P("value_set", "ties_okay"),
+	"the most common non-NULL value (all of them when tied) belongs to value_set; a tie fails unless ties_okay",
+	DQ_SCOPE_QUERY},
+	{"expect_table_row_count_to_equal_other_table", DQ_K_ROW_COUNT_OTHER, 0, 1, P("other_table_name"),
+	"the table has as many rows as other_table_name", DQ_SCOPE_QUERY},
+	{"expect_column_values_to_be_of_type", DQ_K_OF_TYPE, 1, 1, P("type_"),
+	"the column's type is type_ (a PostgreSQL type name; domains match their base type too)",
+	DQ_SCOPE_METADATA},
+	{"expect_column_values_to_be_in_type_list", DQ_K_IN_TYPE_LIST, 1, 1, P("type_list"),
+	"the column's type is one of type_list", DQ_SCOPE_METADATA},
 	{NULL}
 };
 
@@ -418,7 +440,9 @@ dq_expectation_kinds(PG_FUNCTION_ARGS)
 		}
 		values[0] = CStringGetTextDatum(def->name);
 		values[1] = CStringGetTextDatum(def->scope != DQ_SCOPE_MAP &&
-										def->scope != DQ_SCOPE_GROUPED ?
+										def->scope != DQ_SCOPE_GROUPED &&
+										def->kind != DQ_K_OF_TYPE &&
+										def->kind != DQ_K_IN_TYPE_LIST ?
 										(def->ncols == 1 ? "column_aggregate" : "table") :
 										def->ncols == 1 ? "column" :
 										def->ncols == 2 ? "column_pair" : "multicolumn");
@@ -1041,6 +1065,105 @@ DqCompileAggregate(const DqColumnSource *src, DqRule *r, const char *column)
 				r->group_value = value.data;
 				return;
 			}
+		case DQ_K_EXIST_IN:
+			{
+				char	   *tname = DqRequiredText(r, "to_table");
+				char	   *cname = DqRequiredText(r, "to_column");
+				Oid			other = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum(tname)));
+				AttrNumber	att = get_attnum(other, cname);
+				Oid			otype;
+
+				if (att == InvalidAttrNumber)
+					ereport(ERROR,
+							(errcode(ERRCODE_UNDEFINED_COLUMN),
+							 errmsg("column \"%s\" of relation \"%s\" does not exist", cname, tname),
+							 errhint("Name a column of to_table in to_column.")));
+				otype = get_atttype(other, att);
+				if (!OidIsValid(compatible_oper_opid(list_make1(makeString("=")),
+													 r->cols[0].typid, otype, true)))
+					ereport(ERROR,
+							(errcode(ERRCODE_UNDEFINED_FUNCTION),
+							 errmsg("operator does not exist: %s = %s",
+									format_type_be(r->cols[0].typid), format_type_be(otype)),
+							 errhint("Compare columns of compatible types.")));
+				r->other_rel = quote_qualified_identifier(get_namespace_name(get_rel_namespace(other)),
+														  get_rel_name(other));
+				r->other_col = pstrdup(quote_identifier(cname));
+				return;
+			}
+		case DQ_K_INCREASING:
+		case DQ_K_DECREASING:
+			{
+				char	   *ord = DqRequiredText(r, "order_by");
+
+				for (i = 0; i < src->ncols; i++)
+					if (strcmp(src->names[i], ord) == 0)
+						break;
+				if (i == src->ncols)
+					ereport(ERROR,
+							(errcode(ERRCODE_UNDEFINED_COLUMN),
+							 errmsg("column \"%s\" of relation \"%s\" does not exist", ord, src->relname),
+							 errhint("order_by names the column that orders the rows.")));
+				DqRequireCmp(r);
+				r->order_by = pstrdup(quote_identifier(ord));
+				r->strictly = DqParamBool(r->def, r->params, "strictly", false);
+				return;
+			}
+		case DQ_K_MOST_COMMON_IN_SET:
+			{
+				List	   *items = DqParamArray(r->def, r->params, "value_set", true);
+				StringInfoData arr;
+				ListCell   *lc;
+				bool		first = true;
+
+				DqRequireCmp(r);
+				initStringInfo(&arr);
+				foreach(lc, items)
+				{
+					if (lfirst(lc) == NULL)
+						continue;
+					appendStringInfo(&arr, "%s%s", first ? "" : ", ",
+									 DqSqlLiteral(lfirst(lc), r->cols[0].typid));
+					first = false;
+				}
+				r->set_sql = psprintf("ARRAY[%s]::%s[]", arr.data,
+									  format_type_be_qualified(r->cols[0].typid));
+				r->strictly = DqParamBool(r->def, r->params, "ties_okay", false);
+				return;
+			}
+		case DQ_K_ROW_COUNT_OTHER:
+			{
+				char	   *tname = DqRequiredText(r, "other_table_name");
+				Oid			other = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum(tname)));
+
+				r->other_rel = quote_qualified_identifier(get_namespace_name(get_rel_namespace(other)),
+														  get_rel_name(other));
+				return;
+			}
+		case DQ_K_OF_TYPE:
+		case DQ_K_IN_TYPE_LIST:
+			{
+				List	   *names = (r->def->kind == DQ_K_OF_TYPE) ?
+					list_make1(DqRequiredText(r, "type_")) :
+					DqParamArray(r->def, r->params, "type_list", true);
+				ListCell   *lc;
+				Oid			have = r->cols[0].typid;
+
+				r->meta_success = false;
+				foreach(lc, names)
+				{
+					Oid			typid;
+					int32		typmod;
+
+					if (lfirst(lc) == NULL)
+						continue;
+					parseTypeString(lfirst(lc), &typid, &typmod, false);
+					if (typid == have || typid == getBaseType(have))
+						r->meta_success = true;
+				}
+				r->meta_result = psprintf("\"observed_value\": \"%s\"", format_type_be(have));
+				return;
+			}
 		default:
 			elog(ERROR, "unexpected expectation kind %d", (int) r->def->kind);
 	}
@@ -1544,6 +1667,39 @@ DqEvalRule(DqRule *r, Datum *values, bool *isnull)
 char *
 DqGroupedSql(DqRule *r, const char *qualname, int partial_max)
 {
+	const char *col = r->ncols > 0 ? quote_identifier(r->cols[0].name) : NULL;
+
+	if (r->def->kind == DQ_K_EXIST_IN)
+		return psprintf("WITH t AS (SELECT pg_catalog.count(*) AS n, "
+						"                  pg_catalog.count(*) FILTER (WHERE %s IS NULL) AS m FROM %s), "
+						"     bad AS (SELECT s.%s AS v FROM %s s WHERE s.%s IS NOT NULL AND NOT EXISTS "
+						"              (SELECT 1 FROM %s o WHERE o.%s = s.%s)) "
+						"SELECT pg_catalog.jsonb_build_object("
+						"'element_count', t.n, 'missing_count', t.m, "
+						"'unexpected_count', (SELECT pg_catalog.count(*) FROM bad), "
+						"'partial', COALESCE((SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(x.v)) FROM "
+						"   (SELECT v FROM bad LIMIT %d) x), '[]'::pg_catalog.jsonb)) FROM t",
+						col, qualname, col, qualname, col, r->other_rel, r->other_col, col,
+						partial_max);
+	if (r->def->kind == DQ_K_INCREASING || r->def->kind == DQ_K_DECREASING)
+	{
+		/* each non-NULL value against the previous non-NULL value */
+		const char *op = (r->def->kind == DQ_K_INCREASING) ?
+			(r->strictly ? ">" : ">=") : (r->strictly ? "<" : "<=");
+
+		return psprintf("WITH w AS (SELECT %s AS v, pg_catalog.lag(%s) OVER (ORDER BY %s) AS p, "
+						"                  pg_catalog.row_number() OVER (ORDER BY %s) AS k "
+						"             FROM %s WHERE %s IS NOT NULL), "
+						"     t AS (SELECT pg_catalog.count(*) AS n, "
+						"                  pg_catalog.count(*) FILTER (WHERE %s IS NULL) AS m FROM %s), "
+						"     bad AS (SELECT v, k FROM w WHERE p IS NOT NULL AND NOT (v %s p)) "
+						"SELECT pg_catalog.jsonb_build_object("
+						"'element_count', t.n, 'missing_count', t.m, "
+						"'unexpected_count', (SELECT pg_catalog.count(*) FROM bad), "
+						"'partial', COALESCE((SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(x.v) ORDER BY x.k) FROM "
+						"   (SELECT v, k FROM bad ORDER BY k LIMIT %d) x), '[]'::pg_catalog.jsonb)) FROM t",
+						col, col, r->order_by, r->order_by, qualname, col, col, qualname, op, partial_max);
+	}
 	return psprintf("WITH dups AS (SELECT %s AS v, pg_catalog.count(*) AS c FROM %s "
 					"              WHERE %s GROUP BY %s HAVING pg_catalog.count(*) > 1), "
 					"     t AS (SELECT pg_catalog.count(*) AS n, "
@@ -1603,4 +1759,34 @@ DqGroupedCounts(DqRule *r, Jsonb *counts, DqCheckState *cs)
 		if (cs->format == DQ_RF_COMPLETE)
 			cs->complete = lappend(cs->complete, txt);
 	}
+}
+
+/*
+ * The query of a kind that computes its observed value on its own
+ * (most common value, row count of another table), as jsonb
+ * {"observed_value", "success"}.
+ */
+char *
+DqQuerySql(DqRule *r, const char *qualname)
+{
+	if (r->def->kind == DQ_K_MOST_COMMON_IN_SET)
+	{
+		const char *col = quote_identifier(r->cols[0].name);
+
+		return psprintf("WITH c AS (SELECT %s AS v, pg_catalog.count(*) AS n FROM %s "
+						"            WHERE %s IS NOT NULL GROUP BY %s), "
+						"     top AS (SELECT v FROM c WHERE n = (SELECT pg_catalog.max(n) FROM c)) "
+						"SELECT pg_catalog.jsonb_build_object("
+						"'observed_value', (SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(v) ORDER BY v) FROM top), "
+						"'success', COALESCE((SELECT pg_catalog.bool_and(v = ANY (%s)) "
+						"                     AND (%s OR pg_catalog.count(*) = 1) FROM top), false))",
+						col, qualname, col, col, r->set_sql, r->strictly ? "true" : "false");
+	}
+	/* DQ_K_ROW_COUNT_OTHER */
+	return psprintf("SELECT pg_catalog.jsonb_build_object("
+					"'observed_value', pg_catalog.jsonb_build_object('self', a.n, 'other', b.n), "
+					"'success', a.n = b.n) "
+					"FROM (SELECT pg_catalog.count(*) AS n FROM %s) a, "
+					"     (SELECT pg_catalog.count(*) AS n FROM %s) b",
+					qualname, r->other_rel);
 }

@@ -59,7 +59,16 @@ typedef enum DqKind
 	DQ_K_QUANTILES_BETWEEN,
 	/* grouped: their own GROUP BY query */
 	DQ_K_UNIQUE,
-	DQ_K_COMPOUND_UNIQUE
+	DQ_K_COMPOUND_UNIQUE,
+	DQ_K_EXIST_IN,
+	DQ_K_INCREASING,
+	DQ_K_DECREASING,
+	/* own query giving observed_value and success */
+	DQ_K_MOST_COMMON_IN_SET,
+	DQ_K_ROW_COUNT_OTHER,
+	/* the column's type */
+	DQ_K_OF_TYPE,
+	DQ_K_IN_TYPE_LIST
 } DqKind;
 
 typedef enum DqScope
@@ -67,7 +76,8 @@ typedef enum DqScope
 	DQ_SCOPE_MAP = 0,			/* evaluated on every row */
 	DQ_SCOPE_AGGREGATE,			/* a statistic computed by the scan */
 	DQ_SCOPE_METADATA,			/* the relation's shape, no scan */
-	DQ_SCOPE_GROUPED			/* counts like a row-level kind, from a GROUP BY */
+	DQ_SCOPE_GROUPED,			/* counts like a row-level kind, from its own query */
+	DQ_SCOPE_QUERY				/* observed_value and success from its own query */
 } DqScope;
 
 typedef struct DqKindDef
@@ -147,6 +157,11 @@ typedef struct DqRule
 	char	   *group_keys;		/* grouped kinds: GROUP BY list */
 	char	   *group_notnull;	/* the rows whose key has no NULL */
 	char	   *group_value;	/* the key as jsonb, for the partial list */
+	char	   *other_rel;		/* another relation (qualified, quoted) */
+	char	   *other_col;		/* its column (quoted) */
+	char	   *order_by;		/* ordering column for increasing/decreasing */
+	char	   *set_sql;		/* most common value: the set as an SQL array */
+	bool		strictly;
 	bool		meta_success;
 	char	   *meta_result;	/* JSON text of "result" members */
 } DqRule;
@@ -182,6 +197,9 @@ extern Datum DqCheckResult(DqRule *r, DqCheckState *cs, const char *column,
 						   Jsonb *params, bool has_mostly);
 extern void DqGroupedCounts(DqRule *r, Jsonb *counts, DqCheckState *cs);
 extern char *DqGroupedSql(DqRule *r, const char *qualname, int partial_max);
+extern char *DqQuerySql(DqRule *r, const char *qualname);
+extern Datum DqRunQueryKind(DqRule *r, const char *qualname, const char *column,
+							 Jsonb *params, bool has_mostly);
 extern void DqRunGrouped(DqRule *r, const char *qualname, DqCheckState *cs);
 extern Datum DqAggregateFromJsonb(DqRule *r, const char *column, Jsonb *params,
 								  bool has_mostly, Jsonb *agg);

@@ -614,6 +614,9 @@ dq_validate(PG_FUNCTION_ARGS)
 			if (it->rule->def->scope == DQ_SCOPE_METADATA)
 				it->result = DqAggregateResult(it->rule, it->column, it->params, it->has_mostly,
 											   it->rule->meta_success, it->rule->meta_result);
+			else if (it->rule->def->scope == DQ_SCOPE_QUERY)
+				it->result = DqRunQueryKind(it->rule, src.qualname, it->column, it->params,
+											it->has_mostly);
 			res = DatumGetJsonbP(it->result);
 			k.type = jbvString;
 			k.val.string.val = "success";
