@@ -127,3 +127,17 @@ SELECT dq.profile('skew') AS run \gset
 SELECT top_values, histogram FROM dq.column_profiles WHERE run_id = :run;
 RESET dq_lineage.profile_top_k;
 RESET dq_lineage.profile_histogram_buckets;
+
+-- numeric values reach the quantile sketch correctly rounded; float4 prints as float4
+SELECT dq.column_profile(x)->'quantiles' FROM (VALUES (0.07::numeric), (0.29), (12.34)) v(x);
+SELECT dq.column_profile(x)->'quantiles'->'p50' FROM (VALUES (0.03::numeric)) v(x);
+SELECT count(*) AS mismatches
+  FROM (SELECT (dq.column_profile(x)->'quantiles'->>'p50')::float8 AS q, x::float8 AS f
+          FROM (SELECT round((random() * 100000)::numeric, 2) AS x FROM generate_series(1, 300)) s
+         GROUP BY x) t
+ WHERE q <> f;
+SELECT dq.column_profile(x)->'quantiles'->'p50' AS p50 FROM (VALUES (0.1::float4)) v(x);
+-- case-insensitive types count distinct values by their own equality
+CREATE EXTENSION IF NOT EXISTS citext;
+SELECT dq.column_profile(x)->'distinct_count' AS distinct_ci, count(DISTINCT x) AS exact
+  FROM (VALUES ('A'::citext), ('a'), ('b')) v(x);

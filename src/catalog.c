@@ -101,7 +101,7 @@ DqSetLocalGuc(const char *name, const char *value)
 /*
  * Values that dq_lineage stores or returns as text print the same way
  * whatever the session's settings: ISO dates, postgres intervals, shortest
- * exact floats.  Returns the GUC nest level to pass to DqEndStableOutput.
+ * exact floats, hex bytea, timestamps with time zone in UTC.  Returns the GUC nest level to pass to DqEndStableOutput.
  */
 int
 DqBeginStableOutput(void)
@@ -111,6 +111,8 @@ DqBeginStableOutput(void)
 	DqSetLocalGuc("DateStyle", "ISO, YMD");
 	DqSetLocalGuc("IntervalStyle", "postgres");
 	DqSetLocalGuc("extra_float_digits", "1");
+	DqSetLocalGuc("bytea_output", "hex");
+	DqSetLocalGuc("TimeZone", "UTC");
 	return nestlevel;
 }
 

@@ -53,6 +53,7 @@
 #include "compat.h"
 #include "expectations.h"
 #include "json_build.h"
+#include "text_patterns.h"
 
 PG_FUNCTION_INFO_V1(dq_expectation_kinds);
 
@@ -192,6 +193,8 @@ static const DqKindDef DqKinds[] = {
 };
 
 #undef P
+
+static bool DqIsStringType(Oid typid);
 
 /* ---------------------------------------------------------------------
  * Reading parameters out of jsonb
@@ -506,6 +509,10 @@ DqResolveColumn(const DqColumnSource *src, const char *name, DqRuleColumn *col)
 			col->collation = src->collations[i];
 			getTypeOutputInfo(col->typid, &outfunc, &isvarlena);
 			fmgr_info(outfunc, &col->out);
+			/* decided once here: evaluation must not look up the catalogs */
+			col->textual = DqIsStringType(col->typid) &&
+				get_typlen(getBaseType(col->typid)) == -1;
+			col->bpchar = (getBaseType(col->typid) == BPCHAROID);
 			return;
 		}
 	}
@@ -1434,7 +1441,7 @@ DqUnexpectedJson(DqRule *r, Datum *values, bool *isnull)
 static text *
 DqValueText(DqRuleColumn *col, Datum value)
 {
-	if (DqIsStringType(col->typid) && get_typlen(getBaseType(col->typid)) == -1)
+	if (col->textual)
 		return DatumGetTextPP(value);
 	return cstring_to_text(OutputFunctionCall(&col->out, value));
 }
@@ -1637,10 +1644,10 @@ DqEvalRule(DqRule *r, Datum *values, bool *isnull)
 				text	   *val = DqValueText(&r->cols[0], values[0]);
 				int			len;
 
-				if (getBaseType(r->cols[0].typid) == BPCHAROID)
+				if (r->cols[0].bpchar)
 					len = DatumGetInt32(DirectFunctionCall1(bpcharlen, PointerGetDatum(val)));
 				else
-					len = pg_mbstrlen_with_len(VARDATA_ANY(val), VARSIZE_ANY_EXHDR(val));
+					len = DqCharLength(VARDATA_ANY(val), VARSIZE_ANY_EXHDR(val));
 				if (r->len_lo >= 0 && (len < r->len_lo || (len == r->len_lo && r->strict_lo)))
 					return DQ_UNEXPECTED;
 				if (r->len_hi >= 0 && (len > r->len_hi || (len == r->len_hi && r->strict_hi)))

@@ -109,6 +109,8 @@ typedef struct DqRuleColumn
 	int			srcindex;		/* position in the DqColumnSource */
 	Oid			typid;
 	Oid			collation;
+	bool		textual;		/* a string type stored as text: no conversion */
+	bool		bpchar;			/* char(n): trailing blanks do not count */
 	FmgrInfo	out;			/* output function (text form of values) */
 } DqRuleColumn;
 

@@ -132,8 +132,17 @@ DqNumericToDouble(Numeric num)
 	if (ndigits == 0)
 		return 0.0;
 	digits = (const char *) num + hdr;
-	/* five base-10000 digits exceed the precision of a double */
-	used = Min(ndigits, 5);
+
+	/*
+	 * Exact path: up to four base-10000 digits form an integer below 2^53,
+	 * and 10000^k is exact for k <= 5, so one multiplication or division
+	 * rounds correctly (as strtod would).  Anything else takes the slow,
+	 * correctly rounded path through PostgreSQL's own conversion.
+	 */
+	if (ndigits > 4)
+		return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+												  NumericGetDatum(num)));
+	used = ndigits;
 	for (i = 0; i < used; i++)
 	{
 		int16		d;
@@ -142,10 +151,13 @@ DqNumericToDouble(Numeric num)
 		r = r * DQ_NBASE + d;
 	}
 	e = weight - (used - 1);
-	if (e >= -DQ_POW10K_RANGE && e <= DQ_POW10K_RANGE)
+	if (r >= 9007199254740992.0 || e > 5 || e < -5)
+		return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+												  NumericGetDatum(num)));
+	if (e >= 0)
 		r *= DqPow10k[e + DQ_POW10K_RANGE];
 	else
-		r *= pow(DQ_NBASE, e);
+		r /= DqPow10k[-e + DQ_POW10K_RANGE];
 	return DqNumericIsNegative(num) ? -r : r;
 }
 

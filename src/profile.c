@@ -289,7 +289,7 @@ DqProfileQuery(Relation rel, List *cols, double sample_percent, bool exact)
 					 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
 												RelationGetRelationName(rel)));
 	if (sample_percent < 100)
-		appendStringInfo(&q, " TABLESAMPLE SYSTEM (%.17g)", sample_percent);
+		appendStringInfo(&q, " TABLESAMPLE pg_catalog.system (%.17g)", sample_percent);
 	return q.data;
 }
 
@@ -444,11 +444,10 @@ dq_profile(PG_FUNCTION_ARGS)
 		memset(nulls, ' ', sizeof(nulls));
 		/* element colno % N of the (colno / N)-th dq.row_profile() array */
 		profile = SPI_getbinval(row, scandesc, 2 + colno / DQ_COLUMNS_PER_CALL, &isnull);
-		if (!isnull)
-			profile = DirectFunctionCall2(jsonb_array_element, profile,
-										  Int32GetDatum(colno % DQ_COLUMNS_PER_CALL));
-		if (isnull || profile == (Datum) 0)
+		if (isnull)
 			elog(ERROR, "column profile of \"%s\" is missing", c->name);
+		profile = DirectFunctionCall2(jsonb_array_element, profile,
+									  Int32GetDatum(colno % DQ_COLUMNS_PER_CALL));
 		values[0] = profile;
 		values[1] = Int64GetDatum(run_id);
 		values[2] = ObjectIdGetDatum(relid);

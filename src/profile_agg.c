@@ -216,22 +216,34 @@ DqColCompare(const DqColState *st, Datum a, Datum b)
 	}
 }
 
+/*
+ * Keep the smallest and largest value.  Comparisons run in the per-row
+ * context (a type's comparison function may allocate); only the copies go
+ * to the aggregate context.
+ */
 static void
 DqColUpdateMinMax(DqColState *st, Datum value)
 {
 	int16		typlen = st->ti.typlen;
 	bool		byval = st->ti.typbyval;
+	int			which = 0;		/* 1: new min, 2: new max, 3: both */
+	MemoryContext old;
 
 	if (!st->has_minmax)
-	{
-		DqDatumStore(value, typlen, byval, &st->min, &st->minbuf, &st->mincap);
-		DqDatumStore(value, typlen, byval, &st->max, &st->maxbuf, &st->maxcap);
-		st->has_minmax = true;
-	}
+		which = 3;
 	else if (DqColCompare(st, value, st->min) < 0)
-		DqDatumStore(value, typlen, byval, &st->min, &st->minbuf, &st->mincap);
+		which = 1;
 	else if (DqColCompare(st, value, st->max) > 0)
+		which = 2;
+	if (which == 0)
+		return;
+	old = MemoryContextSwitchTo(st->aggctx);
+	if (which & 1)
+		DqDatumStore(value, typlen, byval, &st->min, &st->minbuf, &st->mincap);
+	if (which & 2)
 		DqDatumStore(value, typlen, byval, &st->max, &st->maxbuf, &st->maxcap);
+	st->has_minmax = true;
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -284,7 +296,7 @@ DqNumericCall(PGFunction fn, FunctionCallInfo outer, int nargs,
 }
 
 static void
-DqColAddNumber(DqColState *st, FunctionCallInfo fcinfo, Datum value)
+DqColAddNumber(DqColState *st, FunctionCallInfo fcinfo, Datum value, double numx)
 {
 	switch (st->ti.basetypid)
 	{
@@ -339,7 +351,7 @@ DqColAddNumber(DqColState *st, FunctionCallInfo fcinfo, Datum value)
 					st->nan_count++;
 					break;
 				}
-				x = DqNumericToDouble(num);
+				x = numx;		/* DqNumericToDouble, computed by the caller */
 				if (x == 0 && !isinf(x) && DqNumericIsZero(num))
 					st->zero_count++;
 				else if (DqNumericIsNegative(num))
@@ -349,7 +361,10 @@ DqColAddNumber(DqColState *st, FunctionCallInfo fcinfo, Datum value)
 				else
 				{
 					/* exact sum and mean; stddev from float8 moments */
-					DqColAddMoment(st, x);
+					if (!isinf(x))
+						DqColAddMoment(st, x);
+					else
+						st->finite_count++;	/* beyond float8, still finite */
 					st->numstate = DqNumericCall(numeric_avg_accum, fcinfo, 2,
 												 st->numstate,
 												 st->numstate == (Datum) 0,
@@ -391,35 +406,6 @@ DqColAddDateTime(DqColState *st, Datum value)
 	if (isinf(x))
 		st->infinity_count++;
 	DqKllAdd(&st->kll, x);
-}
-
-/* Number of characters in a string of the database encoding. */
-static inline int32
-DqCharLength(const char *s, int len)
-{
-	int			maxlen = pg_database_encoding_max_length();
-
-	if (maxlen == 1)
-		return len;
-	if (GetDatabaseEncoding() == PG_UTF8)
-	{
-		/* characters = bytes - continuation bytes (10xxxxxx), 8 at a time */
-		int32		cont = 0;
-		int			i = 0;
-
-		for (; i + 8 <= len; i += 8)
-		{
-			uint64		w;
-
-			memcpy(&w, s + i, sizeof(w));
-			if ((w & UINT64CONST(0x8080808080808080)) != 0)
-				cont += pg_popcount64(w & ~(w << 1) & UINT64CONST(0x8080808080808080));
-		}
-		for (; i < len; i++)
-			cont += ((unsigned char) s[i] & 0xC0) == 0x80;
-		return len - cont;
-	}
-	return pg_mbstrlen_with_len(s, len);
 }
 
 static void
@@ -466,6 +452,7 @@ DqColAdd(DqColState *st, Datum value, bool isnull, FunctionCallInfo fcinfo)
 {
 	MemoryContext oldctx;
 	uint64		hash;
+	double		numx;
 
 	st->row_count++;
 	if (isnull)
@@ -480,20 +467,24 @@ DqColAdd(DqColState *st, Datum value, bool isnull, FunctionCallInfo fcinfo)
 		value = PointerGetDatum(PG_DETOAST_DATUM_PACKED(value));
 	hash = DqDatumHash(&st->ti, value);
 
+	/* comparisons and conversions first, in the per-row context */
+	if (st->ti.cmp != NULL)
+		DqColUpdateMinMax(st, value);
+	numx = (st->ti.family == DQ_FAM_NUMERIC && !numeric_is_nan(DatumGetNumeric(value))) ?
+		DqNumericToDouble(DatumGetNumeric(value)) : 0.0;
+
 	oldctx = MemoryContextSwitchTo(st->aggctx);
 	if (st->hll_deferred && st->topk.nitems == st->topk.capacity)
 		DqColSyncHll(st);
 	if (!st->hll_deferred)
 		DqHllAdd(&st->hll, hash);
 	DqTopKAdd(&st->topk, hash, value);
-	if (st->ti.cmp != NULL)
-		DqColUpdateMinMax(st, value);
 	switch (st->ti.family)
 	{
 		case DQ_FAM_INT:
 		case DQ_FAM_FLOAT:
 		case DQ_FAM_NUMERIC:
-			DqColAddNumber(st, fcinfo, value);
+			DqColAddNumber(st, fcinfo, value, numx);
 			break;
 		case DQ_FAM_DATETIME:
 			DqColAddDateTime(st, value);
@@ -695,7 +686,10 @@ DqGetDatum(DqReadBuf *rb, const DqColState *st)
 static void
 DqColSerialize(DqColState *st, StringInfo buf, FunctionCallInfo fcinfo)
 {
-	DqColSyncHll(st);
+	MemoryContext old = MemoryContextSwitchTo(st->aggctx);
+
+	DqColSyncHll(st);			/* changes the state: in its own context */
+	MemoryContextSwitchTo(old);
 	DqBufPut(buf, &st->ti.typid, sizeof(Oid));
 	DqBufPut(buf, &st->ti.collation, sizeof(Oid));
 #define X(f) DqBufPutInt64(buf, st->f);
@@ -869,6 +863,9 @@ DqJsonSketchValue(DqJson *js, DqColState *st, const char *key, double x)
 {
 	if (st->ti.family == DQ_FAM_DATETIME)
 		DqJsonText(js, key, DqDateTimeText(st, x));
+	else if (st->ti.basetypid == FLOAT4OID && !isinf(x) && !isnan(x))
+		DqJsonRaw(js, key, DatumGetCString(DirectFunctionCall1(float4out,
+															   Float4GetDatum((float4) x))));
 	else
 		DqJsonFloat(js, key, x);
 }

@@ -25,6 +25,9 @@
  */
 #include "postgres.h"
 
+#include "mb/pg_wchar.h"
+#include "port/pg_bitutils.h"
+
 #include "text_patterns.h"
 
 const char *const DqPatternNames[DQ_NUM_PATTERNS] = {
@@ -376,3 +379,33 @@ DqClassifyText(const char *s, int len)
 	}
 	return mask;
 }
+
+/* Number of characters in a string of the database encoding. */
+int32
+DqCharLength(const char *s, int len)
+{
+	int			maxlen = pg_database_encoding_max_length();
+
+	if (maxlen == 1)
+		return len;
+	if (GetDatabaseEncoding() == PG_UTF8)
+	{
+		/* characters = bytes - continuation bytes (10xxxxxx), 8 at a time */
+		int32		cont = 0;
+		int			i = 0;
+
+		for (; i + 8 <= len; i += 8)
+		{
+			uint64		w;
+
+			memcpy(&w, s + i, sizeof(w));
+			if ((w & UINT64CONST(0x8080808080808080)) != 0)
+				cont += pg_popcount64(w & ~(w << 1) & UINT64CONST(0x8080808080808080));
+		}
+		for (; i < len; i++)
+			cont += ((unsigned char) s[i] & 0xC0) == 0x80;
+		return len - cont;
+	}
+	return pg_mbstrlen_with_len(s, len);
+}
+

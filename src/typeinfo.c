@@ -90,10 +90,12 @@ DqTypeInfoInit(DqTypeInfo *ti, Oid typid, Oid collation)
 
 	/*
 	 * text and varchar under a deterministic collation: equal means
-	 * byte-equal, so hashing the bytes is exact.  bpchar ignores trailing
-	 * blanks and keeps its own hash function.
+	 * byte-equal, so hashing the bytes is exact.  Other string types (bpchar
+	 * ignores trailing blanks, citext ignores case) keep their own hash
+	 * function.
 	 */
-	if (ti->family == DQ_FAM_TEXT && !ti->is_bpchar && ti->hash != NULL &&
+	if ((ti->basetypid == TEXTOID || ti->basetypid == VARCHAROID) &&
+		ti->hash != NULL &&
 		(!OidIsValid(collation) || collation == C_COLLATION_OID ||
 		 get_collation_isdeterministic(collation)))
 		ti->hash_text_bytes = true;
