@@ -421,7 +421,8 @@ DqRunGrouped(DqRule *r, const char *qualname, DqCheckState *cs)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute(q, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+	/* no row limit: a limit would disable parallel query */
+	if (SPI_execute(q, true, 0) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "expectation query failed: %s", q);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	{
@@ -448,7 +449,8 @@ DqRunAggregateQuery(const char *q, DqRule *r, const char *column, Jsonb *params,
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute(q, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+	/* no row limit: a limit would disable parallel query */
+	if (SPI_execute(q, true, 0) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "expectation query failed: %s", q);
 	agg = DatumGetJsonbP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	{
