@@ -103,3 +103,20 @@ SELECT kind, success, element_count, unexpected_count,
   FROM dq.validation_results WHERE run_id = :run ORDER BY expectation_id;
 SELECT evaluated, succeeded, failed FROM dq.validation_runs WHERE run_id = :run;
 DROP TABLE mix;
+
+-- pair and multicolumn expectations follow renames of the columns their params name
+CREATE TABLE ren (lo int, hi int, extra int);
+INSERT INTO ren VALUES (1, 2, 0), (5, 3, 0);
+SELECT dq.expect('ren', 'expect_column_pair_values_a_to_be_greater_than_b',
+                 params => '{"column_A": "hi", "column_B": "lo"}') AS p1 \gset
+SELECT dq.expect('ren', 'expect_select_column_values_to_be_unique_within_record',
+                 params => '{"column_list": ["lo", "hi", "extra"]}') AS p2 \gset
+ALTER TABLE ren RENAME COLUMN hi TO upper_bound;
+ALTER TABLE ren RENAME COLUMN lo TO lower_bound;
+SELECT dq.validate('ren') AS run \gset
+SELECT expectation_id = :p1 AS pair, success, unexpected_count,
+       result->'expectation_config'->'kwargs' AS kwargs
+  FROM dq.validation_results WHERE run_id = :run ORDER BY expectation_id;
+ALTER TABLE ren DROP COLUMN extra;
+SELECT expectation_id = :p2 AS multi, enabled, status FROM dq.expectations WHERE expectation_id IN (:p1, :p2) ORDER BY 1;
+DROP TABLE ren;

@@ -426,6 +426,7 @@ CREATE TABLE dq.expectations (
 	column_name		name,
 	attnum			smallint,
 	params			jsonb NOT NULL DEFAULT '{}',
+	param_attnums	smallint[],
 	mostly			float8,
 	severity		text NOT NULL DEFAULT 'error' CHECK (severity IN ('error', 'warn')),
 	name			text,
@@ -447,6 +448,7 @@ COMMENT ON COLUMN dq.expectations.kind IS 'Expectation kind (dq.expectation_kind
 COMMENT ON COLUMN dq.expectations.column_name IS 'Column at definition time (single-column kinds)';
 COMMENT ON COLUMN dq.expectations.attnum IS 'Column number: the expectation follows renames of its column';
 COMMENT ON COLUMN dq.expectations.params IS 'Parameters, with Great Expectations'' names';
+COMMENT ON COLUMN dq.expectations.param_attnums IS 'Column numbers of the columns params names (column_A/column_B or column_list): the expectation follows their renames';
 COMMENT ON COLUMN dq.expectations.mostly IS 'Fraction of non-NULL rows that must pass; NULL means 1';
 COMMENT ON COLUMN dq.expectations.severity IS 'error (dq.validate(raise_on_failure => true) raises) or warn';
 COMMENT ON COLUMN dq.expectations.name IS 'Optional name';
@@ -676,7 +678,8 @@ BEGIN
 	   SET enabled = false, status = 'column dropped'
 	  FROM pg_catalog.pg_event_trigger_dropped_objects() d
 	 WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-	   AND d.objsubid <> 0 AND e.relid = d.objid AND e.attnum = d.objsubid
+	   AND d.objsubid <> 0 AND e.relid = d.objid
+	   AND (e.attnum = d.objsubid OR d.objsubid = ANY (e.param_attnums))
 	   AND e.status = 'active';
 END
 $$;

@@ -142,10 +142,10 @@ dq_expect(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	DqBecomeExtensionOwner(&owner);
 	{
-		Oid			argtypes[11] = {OIDOID, NAMEOID, NAMEOID, TEXTOID, NAMEOID, INT2OID,
-			JSONBOID, FLOAT8OID, TEXTOID, TEXTOID, NAMEOID};
-		Datum		values[11];
-		char		nulls[11];
+		Oid			argtypes[12] = {OIDOID, NAMEOID, NAMEOID, TEXTOID, NAMEOID, INT2OID,
+			JSONBOID, FLOAT8OID, TEXTOID, TEXTOID, NAMEOID, INT2ARRAYOID};
+		Datum		values[12];
+		char		nulls[12];
 		NameData	nsp,
 					reln,
 					coln,
@@ -183,11 +183,25 @@ dq_expect(PG_FUNCTION_ARGS)
 		else
 			values[9] = PG_GETARG_DATUM(6);
 		values[10] = NameGetDatum(&own);
+		/* columns named in params: keep their numbers to follow renames */
+		if (rule->def->ncols == 2 || rule->def->ncols == -1)
+		{
+			Datum	   *nums = palloc(sizeof(Datum) * rule->ncols);
+			int			i;
+
+			for (i = 0; i < rule->ncols; i++)
+				nums[i] = Int16GetDatum(get_attnum(relid, rule->cols[i].name));
+			values[11] = PointerGetDatum(construct_array(nums, rule->ncols, INT2OID,
+														 sizeof(int16), true, TYPALIGN_SHORT));
+		}
+		else
+			nulls[11] = 'n';
 		if (SPI_execute_with_args("INSERT INTO dq.expectations (relid, schema_name, table_name, "
-								  "kind, column_name, attnum, params, mostly, severity, name, owner) "
-								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+								  "kind, column_name, attnum, params, mostly, severity, name, owner, "
+								  "param_attnums) "
+								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
 								  "RETURNING expectation_id",
-								  11, argtypes, values, nulls, false, 1) != SPI_OK_INSERT_RETURNING)
+								  12, argtypes, values, nulls, false, 1) != SPI_OK_INSERT_RETURNING)
 			elog(ERROR, "could not record the expectation");
 		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	}
@@ -456,7 +470,22 @@ dq_validate(PG_FUNCTION_ARGS)
 		if (SPI_execute_with_args("SELECT e.expectation_id, e.kind, "
 								  "       CASE WHEN e.attnum IS NULL THEN e.column_name::text "
 								  "            ELSE coalesce(a.attname::text, '') END, "
-								  "       e.params, e.mostly, e.severity "
+								  /* params with the current names of the columns they name */
+								  "       CASE WHEN e.param_attnums IS NULL THEN e.params "
+								  "            WHEN e.params OPERATOR(pg_catalog.?) 'column_A' THEN e.params OPERATOR(pg_catalog.||) "
+								  "                 pg_catalog.jsonb_build_object("
+								  "                   'column_A', (SELECT x.attname FROM pg_catalog.pg_attribute x "
+								  "                     WHERE x.attrelid = e.relid AND x.attnum = e.param_attnums[1] "
+								  "                       AND NOT x.attisdropped), "
+								  "                   'column_B', (SELECT x.attname FROM pg_catalog.pg_attribute x "
+								  "                     WHERE x.attrelid = e.relid AND x.attnum = e.param_attnums[2] "
+								  "                       AND NOT x.attisdropped)) "
+								  "            ELSE e.params OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object("
+								  "                   'column_list', (SELECT pg_catalog.jsonb_agg(x.attname ORDER BY u.ord) "
+								  "                     FROM pg_catalog.unnest(e.param_attnums) WITH ORDINALITY u(n, ord) "
+								  "                     LEFT JOIN pg_catalog.pg_attribute x ON x.attrelid = e.relid "
+								  "                      AND x.attnum = u.n AND NOT x.attisdropped)) END, "
+								  "       e.mostly, e.severity "
 								  "  FROM dq.expectations e "
 								  "  LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = e.relid "
 								  "       AND a.attnum = e.attnum AND NOT a.attisdropped "
