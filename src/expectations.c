@@ -39,6 +39,7 @@
 #include "regex/regex.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/fmgrprotos.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -549,12 +550,33 @@ DqRequireCmp(DqRule *r)
 						   r->def->name, r->cols[0].name),
 				 errhint("Use a kind that does not compare values, or cast the column in a view.")));
 	r->cmp = &tce->cmp_proc_finfo;
+	r->cmp_base = getBaseType(r->cols[0].typid);
 }
 
 static int
 DqRuleCmp(DqRule *r, Datum a, Datum b)
 {
-	return DatumGetInt32(FunctionCall2Coll(r->cmp, r->cols[0].collation, a, b));
+	/* common by-value types inline; everything else by the btree function */
+	switch (r->cmp_base)
+	{
+		case INT2OID:
+			return (DatumGetInt16(a) > DatumGetInt16(b)) - (DatumGetInt16(a) < DatumGetInt16(b));
+		case INT4OID:
+		case DATEOID:
+			return (DatumGetInt32(a) > DatumGetInt32(b)) - (DatumGetInt32(a) < DatumGetInt32(b));
+		case INT8OID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			return (DatumGetInt64(a) > DatumGetInt64(b)) - (DatumGetInt64(a) < DatumGetInt64(b));
+		case FLOAT8OID:
+			return float8_cmp_internal(DatumGetFloat8(a), DatumGetFloat8(b));
+		case FLOAT4OID:
+			return float4_cmp_internal(DatumGetFloat4(a), DatumGetFloat4(b));
+		case BOOLOID:
+			return (int) DatumGetBool(a) - (int) DatumGetBool(b);
+		default:
+			return DatumGetInt32(FunctionCall2Coll(r->cmp, r->cols[0].collation, a, b));
+	}
 }
 
 static DqRule *DqSortRule;		/* comparator context for qsort */

@@ -132,6 +132,7 @@ typedef struct DqRule
 
 	/* comparisons (between, sets, pair): the first column's type */
 	FmgrInfo   *cmp;
+	Oid			cmp_base;		/* base type compared (inline fast paths) */
 	bool		has_lo;
 	bool		has_hi;
 	bool		strict_lo;
