@@ -120,3 +120,28 @@ SELECT expectation_id = :p1 AS pair, success, unexpected_count,
 ALTER TABLE ren DROP COLUMN extra;
 SELECT expectation_id = :p2 AS multi, enabled, status FROM dq.expectations WHERE expectation_id IN (:p1, :p2) ORDER BY 1;
 DROP TABLE ren;
+
+-- custom row conditions: one expression, checked at definition, run as their owner
+CREATE FUNCTION r(j jsonb) RETURNS text LANGUAGE sql AS $$
+  SELECT format('success=%s n=%s missing=%s unexpected=%s list=%s', j->>'success',
+                j->'result'->>'element_count', j->'result'->>'missing_count',
+                j->'result'->>'unexpected_count', j->'result'->>'partial_unexpected_list')
+$$;
+CREATE TABLE shipments (ordered date, shipped date, qty int);
+INSERT INTO shipments VALUES ('2024-01-01', '2024-01-03', 1), ('2024-01-05', '2024-01-02', 2),
+                             ('2024-01-07', NULL, 3);
+SELECT r(dq.check('shipments', 'expect_row_condition', params => '{"row_condition": "shipped >= ordered"}'));
+SELECT dq.check('shipments', 'expect_row_condition', params => '{"row_condition": "true) FROM pg_authid --"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('shipments', 'expect_row_condition', params => '{"row_condition": "qty > 0 FROM pg_class"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('shipments', 'expect_row_condition', params => '{"row_condition": "nope > 0"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('shipments', 'expect_row_condition', params => '{"row_condition": "qty + 1"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.expect('shipments', 'expect_row_condition', params => '{"row_condition": "shipped >= ordered"}') AS rc \gset
+SELECT dq.validate('shipments') AS run \gset
+SELECT success, unexpected_count, result->'result'->'partial_unexpected_list' AS rows
+  FROM dq.validation_results WHERE run_id = :run;
+DROP TABLE shipments;
+DROP FUNCTION r(jsonb);

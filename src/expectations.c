@@ -33,6 +33,8 @@
 #include "mb/pg_wchar.h"
 #include "parser/parse_coerce.h"
 #include "parser/parse_oper.h"
+#include "parser/parser.h"
+#include "nodes/parsenodes.h"
 #include "parser/parse_type.h"
 #include "nodes/value.h"
 #include "miscadmin.h"
@@ -190,6 +192,9 @@ static const DqKindDef DqKinds[] = {
 	DQ_SCOPE_METADATA},
 	{"expect_column_values_to_be_in_type_list", DQ_K_IN_TYPE_LIST, 1, 1, P("type_list"),
 	"the column's type is one of type_list", DQ_SCOPE_METADATA},
+	{"expect_row_condition", DQ_K_ROW_CONDITION, 0, 1, P("row_condition", "mostly"),
+	"every row satisfies row_condition, one SQL boolean expression over the row's columns; rows where it is NULL are missing",
+	DQ_SCOPE_GROUPED},
 	{NULL}
 };
 
@@ -1169,6 +1174,46 @@ DqCompileAggregate(const DqColumnSource *src, DqRule *r, const char *column)
 														  get_rel_name(other));
 				return;
 			}
+		case DQ_K_ROW_CONDITION:
+			{
+				char	   *cond = DqRequiredText(r, "row_condition");
+				List	   *parsed;
+				SelectStmt *sel;
+
+				/*
+				 * Exactly one expression: parsed as PL/pgSQL parses an
+				 * expression ("SELECT <expr>"), and refused if that gives
+				 * anything else (a FROM clause, several targets, ...), so
+				 * that the text cannot change the query it is placed in.
+				 */
+				parsed = raw_parser(cond, RAW_PARSE_PLPGSQL_EXPR);
+				sel = (list_length(parsed) == 1) ?
+					(SelectStmt *) ((RawStmt *) linitial(parsed))->stmt : NULL;
+				if (sel == NULL || !IsA(sel, SelectStmt) ||
+					list_length(sel->targetList) != 1 ||
+					((ResTarget *) linitial(sel->targetList))->name != NULL ||
+					sel->fromClause != NIL || sel->whereClause != NULL ||
+					sel->groupClause != NIL || sel->havingClause != NULL ||
+					sel->windowClause != NIL || sel->valuesLists != NIL ||
+					sel->sortClause != NIL || sel->limitCount != NULL ||
+					sel->limitOffset != NULL || sel->lockingClause != NIL ||
+					sel->withClause != NULL || sel->op != SETOP_NONE ||
+					sel->distinctClause != NIL || sel->intoClause != NULL)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("row_condition must be a single SQL expression"),
+							 errdetail("The value given was \"%s\".", cond),
+							 errhint("Write a boolean expression over the row's columns, for example \"shipped_at >= ordered_at\".")));
+				r->condition = psprintf("(%s)", cond);
+				/* its columns and type, checked against the relation now */
+				if (SPI_connect() != SPI_OK_CONNECT)
+					elog(ERROR, "SPI_connect failed");
+				if (SPI_execute(psprintf("SELECT 1 FROM %s WHERE %s LIMIT 0",
+										 src->qualname, r->condition), true, 0) != SPI_OK_SELECT)
+					elog(ERROR, "could not check row_condition");
+				SPI_finish();
+				return;
+			}
 		case DQ_K_OF_TYPE:
 		case DQ_K_IN_TYPE_LIST:
 			{
@@ -1698,6 +1743,16 @@ DqGroupedSql(DqRule *r, const char *qualname, int partial_max)
 {
 	const char *col = r->ncols > 0 ? quote_identifier(r->cols[0].name) : NULL;
 
+	if (r->def->kind == DQ_K_ROW_CONDITION)
+		return psprintf("WITH t AS (SELECT pg_catalog.count(*) AS n, "
+						"                  pg_catalog.count(*) FILTER (WHERE %s IS NULL) AS m, "
+						"                  pg_catalog.count(*) FILTER (WHERE NOT %s) AS u FROM %s) "
+						"SELECT pg_catalog.jsonb_build_object("
+						"'element_count', t.n, 'missing_count', t.m, 'unexpected_count', t.u, "
+						"'partial', COALESCE((SELECT pg_catalog.jsonb_agg(x.j) FROM "
+						"   (SELECT pg_catalog.to_jsonb(r) AS j FROM %s r WHERE NOT %s LIMIT %d) x), "
+						"   '[]'::pg_catalog.jsonb)) FROM t",
+						r->condition, r->condition, qualname, qualname, r->condition, partial_max);
 	if (r->def->kind == DQ_K_EXIST_IN)
 		return psprintf("WITH t AS (SELECT pg_catalog.count(*) AS n, "
 						"                  pg_catalog.count(*) FILTER (WHERE %s IS NULL) AS m FROM %s), "

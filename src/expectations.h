@@ -68,7 +68,9 @@ typedef enum DqKind
 	DQ_K_ROW_COUNT_OTHER,
 	/* the column's type */
 	DQ_K_OF_TYPE,
-	DQ_K_IN_TYPE_LIST
+	DQ_K_IN_TYPE_LIST,
+	/* a custom SQL condition, evaluated as the expectation's owner */
+	DQ_K_ROW_CONDITION
 } DqKind;
 
 typedef enum DqScope
@@ -164,6 +166,7 @@ typedef struct DqRule
 	char	   *other_col;		/* its column (quoted) */
 	char	   *order_by;		/* ordering column for increasing/decreasing */
 	char	   *set_sql;		/* most common value: the set as an SQL array */
+	char	   *condition;		/* row condition: one checked SQL expression */
 	bool		strictly;
 	bool		meta_success;
 	char	   *meta_result;	/* JSON text of "result" members */

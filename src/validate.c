@@ -297,6 +297,7 @@ typedef struct DqValItem
 	double		mostly;
 	bool		has_mostly;
 	char	   *severity;
+	char	   *owner;			/* role that defined it */
 	DqRule	   *rule;			/* NULL when it did not compile */
 	char	   *error;			/* why not */
 	int			rulepos;		/* index among row-level rules */
@@ -340,6 +341,32 @@ DqCompileProtected(DqColumnSource *src, DqValItem *it)
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();
+}
+
+/*
+ * A custom row condition runs with the rights of the role that defined
+ * it, never of whoever validates: a table owner's expression must not run
+ * with a superuser's privileges when the superuser validates the table.
+ */
+static void
+DqRunAsOwner(DqValItem *it, const char *qualname, DqCheckState *cs)
+{
+	Oid			ownerid = get_role_oid(it->owner, true);
+	Oid			save_userid;
+	int			save_sec;
+
+	if (!OidIsValid(ownerid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("role \"%s\" that defined expectation %lld does not exist",
+						it->owner, (long long) it->id),
+				 errhint("Drop the expectation with dq.drop_expectation(%lld) and define it again.",
+						 (long long) it->id)));
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(ownerid, save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	DqRunGrouped(it->rule, qualname, cs);
+	SetUserIdAndSecContext(save_userid, save_sec);
 }
 
 /* GE's result for an expectation that could not be evaluated. */
@@ -485,7 +512,7 @@ dq_validate(PG_FUNCTION_ARGS)
 								  "                     FROM pg_catalog.unnest(e.param_attnums) WITH ORDINALITY u(n, ord) "
 								  "                     LEFT JOIN pg_catalog.pg_attribute x ON x.attrelid = e.relid "
 								  "                      AND x.attnum = u.n AND NOT x.attisdropped)) END, "
-								  "       e.mostly, e.severity "
+								  "       e.mostly, e.severity, e.owner "
 								  "  FROM dq.expectations e "
 								  "  LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = e.relid "
 								  "       AND a.attnum = e.attnum AND NOT a.attisdropped "
@@ -514,6 +541,7 @@ dq_validate(PG_FUNCTION_ARGS)
 			items[i].has_mostly = !isnull;
 			items[i].mostly = isnull ? 1.0 : DatumGetFloat8(d);
 			items[i].severity = SPI_getvalue(tup, td, 6);
+			items[i].owner = SPI_getvalue(tup, td, 7);
 			MemoryContextSwitchTo(old);
 		}
 	}
@@ -660,7 +688,9 @@ dq_validate(PG_FUNCTION_ARGS)
 			Jsonb	   *res;
 
 			DqParseResultFormat(it->params, &cs);
-			if (it->rule->def->scope == DQ_SCOPE_GROUPED)
+			if (it->rule->def->kind == DQ_K_ROW_CONDITION)
+				DqRunAsOwner(it, src.qualname, &cs);
+			else if (it->rule->def->scope == DQ_SCOPE_GROUPED)
 				DqRunGrouped(it->rule, src.qualname, &cs);
 			else if (counts != NULL)
 			{
