@@ -45,6 +45,14 @@ SELECT dq.drop_expectation(:e3);
 SELECT count(*) FROM dq.expectations;
 SELECT dq.validate('orders_v', tags => ARRAY['nightly']) AS run \gset
 SELECT evaluated FROM dq.validation_runs WHERE run_id = :run;
+SELECT dq.alter_expectation(:e1, tags => '["nightly", "finance"]', description => 'amounts are sane',
+                            severity => 'warn', name => 'amount range v2');
+SELECT dq.validate('orders_v', tags => ARRAY['nightly', 'other']) AS run \gset
+SELECT evaluated FROM dq.validation_runs WHERE run_id = :run;
+SELECT name, tags, description, severity FROM dq.expectations WHERE expectation_id = :e1;
+SELECT dq.alter_expectation(:e1, tags => '["nightly", 3]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.alter_expectation(:e1, severity => 'error');
 
 -- raise_on_failure stops a pipeline when an error-severity expectation fails
 SELECT dq.validate('orders_v', raise_on_failure => true);

@@ -430,7 +430,7 @@ CREATE TABLE dq.expectations (
 	mostly			float8,
 	severity		text NOT NULL DEFAULT 'error' CHECK (severity IN ('error', 'warn')),
 	name			text,
-	tags			text[] NOT NULL DEFAULT '{}',
+	tags			jsonb NOT NULL DEFAULT '[]' CHECK (pg_catalog.jsonb_typeof(tags) = 'array'),
 	description		text,
 	enabled			boolean NOT NULL DEFAULT true,
 	status			text NOT NULL DEFAULT 'active',
@@ -452,7 +452,7 @@ COMMENT ON COLUMN dq.expectations.param_attnums IS 'Column numbers of the column
 COMMENT ON COLUMN dq.expectations.mostly IS 'Fraction of non-NULL rows that must pass; NULL means 1';
 COMMENT ON COLUMN dq.expectations.severity IS 'error (dq.validate(raise_on_failure => true) raises) or warn';
 COMMENT ON COLUMN dq.expectations.name IS 'Optional name';
-COMMENT ON COLUMN dq.expectations.tags IS 'Tags; dq.validate(tags => ...) evaluates the expectations with any of them';
+COMMENT ON COLUMN dq.expectations.tags IS 'Tags (a JSON array of strings); dq.validate(tags => ...) evaluates the expectations with any of them';
 COMMENT ON COLUMN dq.expectations.description IS 'Free text';
 COMMENT ON COLUMN dq.expectations.enabled IS 'Disabled expectations are kept but not evaluated';
 COMMENT ON COLUMN dq.expectations.status IS 'active, or why the expectation cannot be evaluated';
@@ -548,6 +548,15 @@ CREATE FUNCTION dq.set_expectation_enabled(expectation_id bigint, enabled boolea
 	AS 'MODULE_PATHNAME', 'dq_set_expectation_enabled'
 	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
 COMMENT ON FUNCTION dq.set_expectation_enabled(bigint, boolean) IS 'Enable or disable an expectation';
+
+CREATE FUNCTION dq.alter_expectation(expectation_id bigint, enabled boolean DEFAULT NULL,
+									 tags jsonb DEFAULT NULL, description text DEFAULT NULL,
+									 severity text DEFAULT NULL, name text DEFAULT NULL)
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'dq_alter_expectation'
+	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION dq.alter_expectation(bigint, boolean, jsonb, text, text, text) IS
+	'Change an expectation''s enabled flag, tags, description, severity or name (NULL keeps the current value)';
 
 CREATE FUNCTION dq.drop_expectation(expectation_id bigint)
 	RETURNS void

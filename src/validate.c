@@ -49,6 +49,7 @@
 PG_FUNCTION_INFO_V1(dq_expect);
 PG_FUNCTION_INFO_V1(dq_set_expectation_enabled);
 PG_FUNCTION_INFO_V1(dq_drop_expectation);
+PG_FUNCTION_INFO_V1(dq_alter_expectation);
 PG_FUNCTION_INFO_V1(dq_validate);
 
 static Jsonb *
@@ -276,6 +277,83 @@ dq_set_expectation_enabled(PG_FUNCTION_ARGS)
 	DqExpectationUpdate(fcinfo,
 						"UPDATE dq.expectations SET enabled = $2 WHERE expectation_id = $1",
 						true);
+	PG_RETURN_VOID();
+}
+
+/*
+ * dq.alter_expectation(id, enabled, tags, description, severity, name):
+ * NULL arguments keep the current values.
+ */
+Datum
+dq_alter_expectation(PG_FUNCTION_ARGS)
+{
+	Oid			argtypes[6] = {INT8OID, BOOLOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[6];
+	char		nulls[6];
+	int			i;
+	DqOwnerContext owner;
+	Oid			relid;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("expectation_id must not be NULL"),
+				 errhint("Pass an expectation_id from dq.expectations.")));
+	if (!PG_ARGISNULL(2))
+	{
+		Jsonb	   *tags = PG_GETARG_JSONB_P(2);
+		JsonbIterator *it;
+		JsonbValue	v;
+		JsonbIteratorToken tok;
+
+		if (!JB_ROOT_IS_ARRAY(tags) || JB_ROOT_IS_SCALAR(tags))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("tags must be a JSON array of strings"),
+					 errhint("Pass for example '[\"nightly\", \"finance\"]'.")));
+		it = JsonbIteratorInit(&tags->root);
+		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+			if (tok == WJB_ELEM && v.type != jbvString)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("tags must be a JSON array of strings"),
+						 errhint("Pass for example '[\"nightly\", \"finance\"]'.")));
+	}
+	if (!PG_ARGISNULL(4))
+	{
+		char	   *sev = text_to_cstring(PG_GETARG_TEXT_PP(4));
+
+		if (strcmp(sev, "error") != 0 && strcmp(sev, "warn") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("severity must be \"error\" or \"warn\""),
+					 errdetail("The value given was \"%s\".", sev),
+					 errhint("error makes dq.validate(raise_on_failure => true) raise; warn only records.")));
+	}
+	for (i = 0; i < 6; i++)
+	{
+		values[i] = PG_ARGISNULL(i) ? (Datum) 0 : PG_GETARG_DATUM(i);
+		nulls[i] = PG_ARGISNULL(i) ? 'n' : ' ';
+	}
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	relid = DqExpectationRelid(PG_GETARG_INT64(0));
+	if (get_rel_name(relid) != NULL)
+		DqCheckExpectationAdmin(relid);
+	else if (!superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be superuser to manage expectations of a dropped relation")));
+	DqBecomeExtensionOwner(&owner);
+	if (SPI_execute_with_args("UPDATE dq.expectations SET "
+							  "  enabled = COALESCE($2, enabled), tags = COALESCE($3, tags), "
+							  "  description = COALESCE($4, description), "
+							  "  severity = COALESCE($5, severity), name = COALESCE($6, name) "
+							  "WHERE expectation_id = $1",
+							  6, argtypes, values, nulls, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not update the expectation");
+	DqRestoreUser(&owner);
+	SPI_finish();
 	PG_RETURN_VOID();
 }
 
@@ -517,7 +595,7 @@ dq_validate(PG_FUNCTION_ARGS)
 								  "  LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = e.relid "
 								  "       AND a.attnum = e.attnum AND NOT a.attisdropped "
 								  " WHERE e.relid = $1 AND e.enabled "
-								  "   AND ($2 IS NULL OR e.tags OPERATOR(pg_catalog.&&) $2) "
+								  "   AND ($2 IS NULL OR e.tags OPERATOR(pg_catalog.?|) $2) "
 								  " ORDER BY e.expectation_id",
 								  2, argtypes, values, nulls, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not read dq.expectations");
