@@ -132,7 +132,8 @@ DqCheckScan(Relation rel, DqRule *r, DqCheckState *cs)
 	rowcxt = AllocSetContextCreate(callercxt, "dq check row", ALLOCSET_DEFAULT_SIZES);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	portal = SPI_cursor_open_with_args(NULL, q.data, 0, NULL, NULL, NULL, true, 0);
+	/* read_only = false: a snapshot taken now, after our lock (see profile.c) */
+	portal = SPI_cursor_open_with_args(NULL, q.data, 0, NULL, NULL, NULL, false, 0);
 	for (;;)
 	{
 		uint64		row;
@@ -422,7 +423,7 @@ DqRunGrouped(DqRule *r, const char *qualname, DqCheckState *cs)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	/* no row limit: a limit would disable parallel query */
-	if (SPI_execute(q, true, 0) != SPI_OK_SELECT || SPI_processed != 1)
+	if (SPI_execute(q, false, 0) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "expectation query failed: %s", q);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	{
@@ -450,7 +451,7 @@ DqRunAggregateQuery(const char *q, DqRule *r, const char *column, Jsonb *params,
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	/* no row limit: a limit would disable parallel query */
-	if (SPI_execute(q, true, 0) != SPI_OK_SELECT || SPI_processed != 1)
+	if (SPI_execute(q, false, 0) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "expectation query failed: %s", q);
 	agg = DatumGetJsonbP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	{

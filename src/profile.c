@@ -361,7 +361,13 @@ dq_profile(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute(query, true, 0) != SPI_OK_SELECT || SPI_processed != 1)
+	/*
+	 * read_only = false gives the scan a snapshot taken now, after our lock
+	 * on the relation was granted.  With the caller's older snapshot, a
+	 * table rewritten by a concurrent ALTER TABLE that we waited for would
+	 * look empty (rewrites are not MVCC-safe).
+	 */
+	if (SPI_execute(query, false, 0) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "profile query did not return one row: %s", query);
 	scan = SPI_tuptable;
 	scandesc = scan->tupdesc;

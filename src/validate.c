@@ -706,7 +706,7 @@ dq_validate(PG_FUNCTION_ARGS)
 
 		values[0] = DirectFunctionCall1(jsonb_in, CStringGetDatum(rules.data));
 		/* no row limit: a limit would disable parallel query */
-		if (SPI_execute_with_args(q.data, nrules > 0 ? 1 : 0, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		if (SPI_execute_with_args(q.data, nrules > 0 ? 1 : 0, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "validation query failed: %s", q.data);
 		rows = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		if (nrules > 0)
