@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# bench/validate/run.sh: dq.validate() with 20 expectations of mixed kinds
+# on the 2M-row, 12-column table of bench/profile (bench_mixed), next to
+# the scan that reads every column and to one query per expectation (the
+# way Python validators run); all figures from the same run on the same
+# throwaway cluster.
+#
+#   bench/validate/run.sh          (as root, or as a user who may sudo)
+#
+# Measured (median of BENCH_RUNS runs, psql \timing, client side):
+#   (1) SELECT count(<last column>), one process: reads every column
+#   (2) the same with parallel workers (the cluster's settings)
+#   (3) dq.validate(), one process
+#   (4) dq.validate() with the cluster's settings (parallel allowed)
+#   (5) dq.validate() without the two regular-expression expectations
+#   (6) the 20 per-expectation queries, one after the other (total)
+# Environment: BENCH_RUNS (default 5), BENCH_ROWS (default 2000000).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd -P)
+LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
+# shellcheck source=scripts/common.sh
+. "$HERE/../../scripts/common.sh"
+
+RUNS=${BENCH_RUNS:-5}
+ROWS=${BENCH_ROWS:-2000000}
+[[ $RUNS =~ ^[1-9][0-9]*$ && $ROWS =~ ^[1-9][0-9]*$ ]] || dq_die "BENCH_RUNS and BENCH_ROWS must be positive integers"
+
+dq_install_prereqs build
+BINDIR=$("$PG_CONFIG" --bindir)
+SHAREDIR=$("$PG_CONFIG" --sharedir)
+PKGLIBDIR=$("$PG_CONFIG" --pkglibdir)
+if [ ! -f "$SHAREDIR/extension/dq_lineage.control" ] || [ ! -f "$PKGLIBDIR/dq_lineage.so" ]; then
+  dq_build
+  dq_install
+fi
+
+# ---------------------------------------------------------------------------
+# A throwaway cluster: Unix socket only, stopped and deleted on exit.
+dq_setup_run_user ""
+DIR=$(mktemp -d /tmp/dq-validate-bench.XXXXXX)
+DATA=$DIR/data
+LOG=$DIR/server.log
+STARTED=0
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  [ "$STARTED" = 1 ] && dq_as_run_user "$BINDIR/pg_ctl" stop -D "$DATA" -m immediate -w >/dev/null 2>&1
+  rm -rf "$DIR"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+dq_is_root && chown "$DQ_RUN_USER": "$DIR"
+chmod 0700 "$DIR"
+PORT=$((55400 + $$ % 400))
+
+dq_as_run_user "$BINDIR/initdb" -D "$DATA" --auth=trust --encoding=UTF8 \
+  --locale="$(dq_stable_locale)" >"$DIR/initdb.log" 2>&1 || { tail "$DIR/initdb.log" >&2; dq_die "initdb failed"; }
+{
+  dq_test_settings
+  echo "listen_addresses = ''"
+  echo "port = $PORT"
+  echo "unix_socket_directories = '$DIR'"
+  echo "timezone = 'UTC'"
+  echo "shared_buffers = 2GB"
+  echo "max_parallel_workers_per_gather = 2"
+  echo "max_wal_size = 16GB"
+  echo "checkpoint_timeout = 1d"
+} | dq_as_run_user tee -a "$DATA/postgresql.conf" >/dev/null
+dq_as_run_user "$BINDIR/pg_ctl" start -D "$DATA" -l "$LOG" -w -t 120 >/dev/null || dq_die "the cluster did not start"
+STARTED=1
+
+bpsql() {
+  dq_as_run_user "$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -P pager=off -h "$DIR" -p "$PORT" -d bench "$@"
+}
+dq_as_run_user "$BINDIR/createdb" -h "$DIR" -p "$PORT" bench
+bpsql -c "CREATE EXTENSION dq_lineage" -c "CREATE EXTENSION pg_prewarm"
+bpsql <"$HERE/../profile/setup.sql"
+bpsql <"$HERE/expectations.sql"
+dq_say "generating bench_mixed ($ROWS rows)"
+bpsql -c "SELECT bench.make_mixed('bench_mixed', $ROWS)" >/dev/null
+bpsql -c "VACUUM ANALYZE bench_mixed" -c "CHECKPOINT" -c "SELECT pg_prewarm('bench_mixed')" >/dev/null
+bpsql -At -c "SELECT dq.expect('bench_mixed', kind, col, params) FROM bench.expectation_set ORDER BY n" >/dev/null
+NEXP=$(bpsql -At -c "SELECT count(*) FROM dq.expectations")
+LAST=$(bpsql -At -c "SELECT bench.last_column('bench_mixed')")
+bpsql -At -c "SELECT per_query FROM bench.expectation_set ORDER BY n" >"$DIR/per_query.sql"
+
+# ---------------------------------------------------------------------------
+declare -A R
+median() {
+  printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 }
+    END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+time_stmt() {   # KEY SETUP STATEMENT
+  local out i
+  out=$({ printf '%s\n' "$2" '\o /dev/null' '\timing on'
+          for ((i = 0; i < RUNS; i++)); do printf '%s;\n' "$3"; done; } | bpsql)
+  # shellcheck disable=SC2046
+  R[$1]=$(median $(sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' <<<"$out"))
+}
+time_script() {   # KEY FILE: total of the file's statements, median over runs
+  local out i
+  out=$({ printf '%s\n' '\o /dev/null' '\timing on'
+          for ((i = 0; i < RUNS; i++)); do sed 's/$/;/' "$2"; printf '%s\n' '\echo @@end'; done; } | bpsql)
+  # shellcheck disable=SC2046
+  R[$1]=$(median $(awk '/^Time: / { t += $2 } /^@@end/ { print t; t = 0 }' <<<"$out"))
+}
+SERIAL="SET max_parallel_workers_per_gather = 0;"
+
+dq_say "timing ($RUNS runs each)"
+time_stmt scan1 "$SERIAL" "SELECT count($LAST) FROM bench_mixed"
+time_stmt scanpar "" "SELECT count($LAST) FROM bench_mixed"
+time_stmt val1 "$SERIAL" "SELECT dq.validate('bench_mixed')"
+time_stmt valpar "" "SELECT dq.validate('bench_mixed')"
+time_script perquery "$DIR/per_query.sql"
+bpsql -At -c "SELECT dq.set_expectation_enabled(expectation_id, false) FROM dq.expectations WHERE kind LIKE '%regex%'" >/dev/null
+time_stmt valnorx "" "SELECT dq.validate('bench_mixed')"
+bpsql -At -c "SELECT dq.set_expectation_enabled(expectation_id, true) FROM dq.expectations" >/dev/null
+FAILED=$(bpsql -At -c "SELECT failed FROM dq.validation_runs ORDER BY run_id DESC LIMIT 1")
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+cat <<EOT
+
+dq.validate benchmark: $NEXP expectations (2 regular expressions), bench_mixed $ROWS rows x 12 columns
+machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $("$BINDIR/postgres" --version), load before start: $LOADAVG
+medians of $RUNS runs, ms:
+  (1) read-every-column scan, 1 process           ${R[scan1]}
+  (2) read-every-column scan, parallel            ${R[scanpar]}
+  (3) dq.validate, 1 process                      ${R[val1]}
+  (4) dq.validate, parallel (default)             ${R[valpar]}
+  (5) dq.validate without the 2 regex, parallel   ${R[valnorx]}
+  (6) one query per expectation, total            ${R[perquery]}
+ratios:
+  dq.validate / scan, 1 process     $(ratio "${R[val1]}" "${R[scan1]}")x
+  dq.validate / scan, parallel      $(ratio "${R[valpar]}" "${R[scanpar]}")x   (target <= 2x)
+  without regex / scan, parallel    $(ratio "${R[valnorx]}" "${R[scanpar]}")x
+  per-expectation queries / dq.validate (parallel)   $(ratio "${R[perquery]}" "${R[valpar]}")x faster
+  expectations failed in the last run: $FAILED (c_float8 <= 900 and the 7th status are meant to fail)
+EOT
