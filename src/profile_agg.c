@@ -453,6 +453,7 @@ DqColAdd(DqColState *st, Datum value, bool isnull, FunctionCallInfo fcinfo)
 	MemoryContext oldctx;
 	uint64		hash;
 	double		numx;
+	bool		known;
 
 	st->row_count++;
 	if (isnull)
@@ -467,18 +468,25 @@ DqColAdd(DqColState *st, Datum value, bool isnull, FunctionCallInfo fcinfo)
 		value = PointerGetDatum(PG_DETOAST_DATUM_PACKED(value));
 	hash = DqDatumHash(&st->ti, value);
 
-	/* comparisons and conversions first, in the per-row context */
-	if (st->ti.cmp != NULL)
-		DqColUpdateMinMax(st, value);
-	numx = (st->ti.family == DQ_FAM_NUMERIC && !numeric_is_nan(DatumGetNumeric(value))) ?
-		DqNumericToDouble(DatumGetNumeric(value)) : 0.0;
-
 	oldctx = MemoryContextSwitchTo(st->aggctx);
 	if (st->hll_deferred && st->topk.nitems == st->topk.capacity)
 		DqColSyncHll(st);
 	if (!st->hll_deferred)
 		DqHllAdd(&st->hll, hash);
-	DqTopKAdd(&st->topk, hash, value);
+	known = DqTopKAdd(&st->topk, hash, value);
+	MemoryContextSwitchTo(oldctx);
+
+	/*
+	 * Comparisons and conversions in the per-row context.  A value seen
+	 * before cannot be a new minimum or maximum (they only move outwards),
+	 * so repeated values skip the comparisons.
+	 */
+	if (st->ti.cmp != NULL && !known)
+		DqColUpdateMinMax(st, value);
+	numx = (st->ti.family == DQ_FAM_NUMERIC && !numeric_is_nan(DatumGetNumeric(value))) ?
+		DqNumericToDouble(DatumGetNumeric(value)) : 0.0;
+
+	MemoryContextSwitchTo(st->aggctx);
 	switch (st->ti.family)
 	{
 		case DQ_FAM_INT:

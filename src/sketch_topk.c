@@ -211,19 +211,53 @@ DqTopKAddWeighted(DqTopK *tk, uint64 hash, Datum value, bool keep,
 	}
 }
 
+/* Are the kept bytes of item those of value? */
+static bool
+DqTopKSameValue(const DqTopK *tk, const DqTopKItem *item, Datum value)
+{
+	if (item->vlen < 0)
+		return false;
+	if (tk->typbyval)
+		return item->value == value;
+	if (tk->typlen == -1)
+	{
+		const struct varlena *a = (const struct varlena *) DatumGetPointer(item->value);
+		const struct varlena *b = (const struct varlena *) DatumGetPointer(value);
+
+		/* compare contents, whatever the header form */
+		if (VARATT_IS_EXTENDED(a) && !VARATT_IS_SHORT(a))
+			return false;
+		if (VARATT_IS_EXTENDED(b) && !VARATT_IS_SHORT(b))
+			return false;
+		return VARSIZE_ANY_EXHDR(a) == VARSIZE_ANY_EXHDR(b) &&
+			memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0;
+	}
+	if (tk->typlen == -2)
+		return strcmp(DatumGetCString(item->value), DatumGetCString(value)) == 0;
+	return memcmp(DatumGetPointer(item->value), DatumGetPointer(value), tk->typlen) == 0;
+}
+
 /*
- * Count one occurrence of a value with the given hash.
+ * Count one occurrence of a value with the given hash.  Returns true when
+ * the sketch already held this very value (same hash and same bytes): the
+ * caller then knows it has seen it before.
  */
-void
+bool
 DqTopKAdd(DqTopK *tk, uint64 hash, Datum value)
 {
+	bool		found;
+	uint32		slot = DqTopKSlot(tk, hash, &found);
+
+	if (found)
+	{
+		DqTopKItem *item = &tk->items[tk->table[slot] - 1];
+
+		item->count++;
+		return DqTopKSameValue(tk, item, value);
+	}
 	if (tk->nitems == tk->capacity && tk->mincount > 0 &&
 		tk->mincount < PG_INT32_MAX)
 	{
-		bool		found;
-
-		(void) DqTopKSlot(tk, hash, &found);
-		if (!found)
 		{
 			uint64		x = tk->rng;
 
@@ -239,11 +273,12 @@ DqTopKAdd(DqTopK *tk, uint64 hash, Datum value)
 			if (((x >> 32) * (uint64) (tk->mincount + 1)) >> 32 != 0)
 			{
 				tk->evicted = true;
-				return;
+				return false;
 			}
 		}
 	}
 	DqTopKAddWeighted(tk, hash, value, true, 1, 0);
+	return false;
 }
 
 /* qsort comparator: count descending, then hash for a stable order */

@@ -45,7 +45,7 @@ typedef struct DqTopK
 } DqTopK;
 
 extern void DqTopKInit(DqTopK *tk, int capacity, int16 typlen, bool typbyval);
-extern void DqTopKAdd(DqTopK *tk, uint64 hash, Datum value);
+extern bool DqTopKAdd(DqTopK *tk, uint64 hash, Datum value);
 extern void DqTopKMerge(DqTopK *dst, const DqTopK *src);
 extern int	DqTopKSorted(const DqTopK *tk, DqTopKItem **out);
 extern void DqTopKSerialize(const DqTopK *tk, StringInfo buf);

@@ -90,11 +90,12 @@ DqTypeInfoInit(DqTypeInfo *ti, Oid typid, Oid collation)
 
 	/*
 	 * text and varchar under a deterministic collation: equal means
-	 * byte-equal, so hashing the bytes is exact.  Other string types (bpchar
-	 * ignores trailing blanks, citext ignores case) keep their own hash
-	 * function.
+	 * byte-equal, so hashing the bytes is exact (for char(n) without its
+	 * trailing blanks).  Other string types (citext ignores case) keep their
+	 * own hash function.
 	 */
-	if ((ti->basetypid == TEXTOID || ti->basetypid == VARCHAROID) &&
+	if ((ti->basetypid == TEXTOID || ti->basetypid == VARCHAROID ||
+		 ti->basetypid == BPCHAROID) &&
 		ti->hash != NULL &&
 		(!OidIsValid(collation) || collation == C_COLLATION_OID ||
 		 get_collation_isdeterministic(collation)))
@@ -218,8 +219,13 @@ DqDatumHash(const DqTypeInfo *ti, Datum value)
 	if (ti->hash_text_bytes)
 	{
 		struct varlena *v = (struct varlena *) DatumGetPointer(value);
+		int			len = VARSIZE_ANY_EXHDR(v);
 
-		return DqHashBytes(VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
+		/* char(n): trailing blanks are not significant */
+		if (ti->is_bpchar)
+			while (len > 0 && VARDATA_ANY(v)[len - 1] == ' ')
+				len--;
+		return DqHashBytes(VARDATA_ANY(v), len);
 	}
 	if (ti->hash != NULL)
 		return DqMix64(DatumGetUInt64(FunctionCall2Coll(ti->hash, ti->collation,
