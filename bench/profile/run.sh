@@ -360,13 +360,13 @@ bench_table() {
   time_stmt "$p.sketch"     "$RUNS" ""                  "$sketch"
 }
 
-# Workers planned and launched by the plan of a query (EXPLAIN, not run).
+# Workers planned for a query (EXPLAIN: planned, not run).
 workers_planned() {
   bpsql -At -c "EXPLAIN (COSTS OFF) $1" | sed -n 's/.*Workers Planned: \([0-9]*\).*/\1/p' | head -n 1
 }
 
 # The plan of the query dq.profile() runs, as auto_explain logs it (with
-# ANALYZE, so "Workers Launched" is what happened), into PLAN_<prefix>.
+# ANALYZE, so "Workers Launched" is what happened), into plan_<prefix>.txt.
 explain_profile() {
   local t=$1 p=$2 off
   off=$(stat -c %s "$BENCH_LOG")
