@@ -184,12 +184,13 @@ DqMatchUuid(const char *s, int len)
 	const unsigned char *p = (const unsigned char *) s;
 	const uint8 *hx = DqHexTable;
 	uint8		ok;
-	int			i;
 
 	if (len != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
 		return 0;
 	if (unlikely(!DqHexTableReady))
 	{
+		int			i;
+
 		for (i = 0; i < 256; i++)
 			DqHexTable[i] = IS_HEX(i) ? 1 : 0;
 		DqHexTableReady = true;

@@ -237,6 +237,24 @@ DqExpectationRelid(int64 id)
 	return relid;
 }
 
+/*
+ * The caller may manage expectation id: owner of its relation (or
+ * dq_admin), or superuser once the relation is gone.  SPI is connected.
+ */
+static void
+DqCheckExpectationAccess(int64 id)
+{
+	Oid			relid = DqExpectationRelid(id);
+
+	if (get_rel_name(relid) != NULL)
+		DqCheckExpectationAdmin(relid);
+	else if (!superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be superuser to manage expectations of a dropped relation"),
+				 errhint("Ask a superuser to drop or change the expectation.")));
+}
+
 /* Run a statement on one expectation as the extension owner. */
 static void
 DqExpectationUpdate(FunctionCallInfo fcinfo, const char *sql, bool with_flag)
@@ -245,7 +263,6 @@ DqExpectationUpdate(FunctionCallInfo fcinfo, const char *sql, bool with_flag)
 	Oid			argtypes[2] = {INT8OID, BOOLOID};
 	Datum		values[2];
 	DqOwnerContext owner;
-	Oid			relid;
 
 	if (PG_ARGISNULL(0) || (with_flag && PG_ARGISNULL(1)))
 		ereport(ERROR,
@@ -255,13 +272,7 @@ DqExpectationUpdate(FunctionCallInfo fcinfo, const char *sql, bool with_flag)
 	id = PG_GETARG_INT64(0);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	relid = DqExpectationRelid(id);
-	if (get_rel_name(relid) != NULL)
-		DqCheckExpectationAdmin(relid);
-	else if (!superuser())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("must be superuser to manage expectations of a dropped relation")));
+	DqCheckExpectationAccess(id);
 	values[0] = Int64GetDatum(id);
 	values[1] = with_flag ? BoolGetDatum(PG_GETARG_BOOL(1)) : BoolGetDatum(false);
 	DqBecomeExtensionOwner(&owner);
@@ -292,7 +303,6 @@ dq_alter_expectation(PG_FUNCTION_ARGS)
 	char		nulls[6];
 	int			i;
 	DqOwnerContext owner;
-	Oid			relid;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -337,13 +347,7 @@ dq_alter_expectation(PG_FUNCTION_ARGS)
 	}
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	relid = DqExpectationRelid(PG_GETARG_INT64(0));
-	if (get_rel_name(relid) != NULL)
-		DqCheckExpectationAdmin(relid);
-	else if (!superuser())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("must be superuser to manage expectations of a dropped relation")));
+	DqCheckExpectationAccess(PG_GETARG_INT64(0));
 	DqBecomeExtensionOwner(&owner);
 	if (SPI_execute_with_args("UPDATE dq.expectations SET "
 							  "  enabled = COALESCE($2, enabled), tags = COALESCE($3, tags), "
