@@ -46,16 +46,12 @@ PG_FUNCTION_INFO_V1(dq_check);
 void
 DqParseResultFormat(Jsonb *params, DqCheckState *cs)
 {
-	JsonbValue	k;
 	JsonbValue *v;
 	char	   *name = NULL;
 
 	cs->format = DQ_RF_BASIC;
 	cs->partial_max = 20;
-	k.type = jbvString;
-	k.val.string.val = "result_format";
-	k.val.string.len = strlen("result_format");
-	v = findJsonbValueFromContainer(&params->root, JB_FOBJECT, &k);
+	v = DqJsonbGet(&params->root, "result_format");
 	if (v == NULL || v->type == jbvNull)
 		return;
 	if (v->type == jbvString)
@@ -65,12 +61,10 @@ DqParseResultFormat(Jsonb *params, DqCheckState *cs)
 		JsonbValue *f;
 		JsonbValue *c;
 
-		f = findJsonbValueFromContainer(v->val.binary.data, JB_FOBJECT, &k);
+		f = DqJsonbGet(v->val.binary.data, "result_format");
 		if (f != NULL && f->type == jbvString)
 			name = pnstrdup(f->val.string.val, f->val.string.len);
-		k.val.string.val = "partial_unexpected_count";
-		k.val.string.len = strlen("partial_unexpected_count");
-		c = findJsonbValueFromContainer(v->val.binary.data, JB_FOBJECT, &k);
+		c = DqJsonbGet(v->val.binary.data, "partial_unexpected_count");
 		if (c != NULL)
 		{
 			int64		n = -1;
@@ -380,19 +374,10 @@ Datum
 DqAggregateFromJsonb(DqRule *r, const char *column, Jsonb *params,
 					 bool has_mostly, Jsonb *agg)
 {
-	JsonbValue	k;
-	JsonbValue *ok;
-	JsonbValue *obs;
+	JsonbValue *obs = DqJsonbGet(&agg->root, "observed_value");
 	StringInfoData members;
 	Jsonb	   *obsj;
 
-	k.type = jbvString;
-	k.val.string.val = "success";
-	k.val.string.len = strlen("success");
-	ok = findJsonbValueFromContainer(&agg->root, JB_FOBJECT, &k);
-	k.val.string.val = "observed_value";
-	k.val.string.len = strlen("observed_value");
-	obs = findJsonbValueFromContainer(&agg->root, JB_FOBJECT, &k);
 	initStringInfo(&members);
 	appendStringInfoString(&members, "\"observed_value\": ");
 	if (obs == NULL)
@@ -403,8 +388,7 @@ DqAggregateFromJsonb(DqRule *r, const char *column, Jsonb *params,
 		appendStringInfoString(&members, JsonbToCString(NULL, &obsj->root, VARSIZE(obsj)));
 	}
 	return DqAggregateResult(r, column, params, has_mostly,
-							 ok != NULL && ok->type == jbvBool && ok->val.boolean,
-							 members.data);
+							 DqJsonbGetBool(&agg->root, "success"), members.data);
 }
 
 /*
@@ -429,7 +413,7 @@ DqRunGrouped(DqRule *r, const char *qualname, DqCheckState *cs)
 	{
 		MemoryContext old = MemoryContextSwitchTo(callercxt);
 
-		DqGroupedCounts(r, DatumGetJsonbPCopy(d), cs);
+		DqCountsFromJsonb(&DatumGetJsonbPCopy(d)->root, cs);
 		MemoryContextSwitchTo(old);
 	}
 	SPI_finish();
@@ -496,13 +480,8 @@ DqResolveMostly(Jsonb *params, bool has_arg, double arg, bool *has_mostly)
 	*has_mostly = has_arg;
 	if (!has_arg)
 	{
-		JsonbValue	k;
-		JsonbValue *v;
+		JsonbValue *v = DqJsonbGet(&params->root, "mostly");
 
-		k.type = jbvString;
-		k.val.string.val = "mostly";
-		k.val.string.len = strlen("mostly");
-		v = findJsonbValueFromContainer(&params->root, JB_FOBJECT, &k);
 		if (v != NULL && v->type != jbvNull)
 		{
 			if (v->type != jbvNumeric)

@@ -46,17 +46,6 @@ typedef struct DqExpRowsState
 	bool	   *nulls;
 } DqExpRowsState;
 
-static JsonbValue *
-DqObjGet(JsonbContainer *obj, const char *key)
-{
-	JsonbValue	k;
-
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = strlen(key);
-	return findJsonbValueFromContainer(obj, JB_FOBJECT, &k);
-}
-
 static Jsonb *
 DqJsonbFromValue(JsonbValue *v)
 {
@@ -125,10 +114,10 @@ DqExpRowsCreate(FunctionCallInfo fcinfo)
 
 		if (tok != WJB_ELEM || v.type != jbvBinary)
 			continue;
-		kind = DqObjGet(v.val.binary.data, "kind");
-		col = DqObjGet(v.val.binary.data, "column");
-		params = DqObjGet(v.val.binary.data, "params");
-		mostly = DqObjGet(v.val.binary.data, "mostly");
+		kind = DqJsonbGet(v.val.binary.data, "kind");
+		col = DqJsonbGet(v.val.binary.data, "column");
+		params = DqJsonbGet(v.val.binary.data, "params");
+		mostly = DqJsonbGet(v.val.binary.data, "mostly");
 		if (kind == NULL || kind->type != jbvString || params == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

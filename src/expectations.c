@@ -210,12 +210,7 @@ static bool DqIsStringType(Oid typid);
 static JsonbValue *
 DqParam(Jsonb *params, const char *key)
 {
-	JsonbValue	k;
-
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = strlen(key);
-	return findJsonbValueFromContainer(&params->root, JB_FOBJECT, &k);
+	return DqJsonbGet(&params->root, key);
 }
 
 static bool
@@ -1798,50 +1793,26 @@ DqGroupedSql(DqRule *r, const char *qualname, int partial_max)
 					r->group_notnull, qualname, partial_max);
 }
 
-/* Fill a check state from the counts a grouped query returned. */
+/*
+ * Fill a check state from counts as jsonb: element_count, missing_count,
+ * unexpected_count, "partial" (the first unexpected values) and, with
+ * COMPLETE, "complete" (or, without it, every value of "partial").  Both
+ * dq.expect_rows and the own queries of grouped kinds return this shape.
+ */
 void
-DqGroupedCounts(DqRule *r, Jsonb *counts, DqCheckState *cs)
+DqCountsFromJsonb(JsonbContainer *obj, DqCheckState *cs)
 {
-	JsonbValue	k;
-	JsonbValue *v;
-	JsonbIterator *it;
-	JsonbValue	e;
-	JsonbIteratorToken tok;
-	static const char *const keys[] = {"element_count", "missing_count", "unexpected_count"};
-	int64	   *dst[3];
-	int			i;
+	List	   *partial = DqJsonbArrayTexts(DqJsonbGet(obj, "partial"));
 
-	dst[0] = &cs->element_count;
-	dst[1] = &cs->missing_count;
-	dst[2] = &cs->unexpected_count;
-	k.type = jbvString;
-	for (i = 0; i < 3; i++)
+	cs->element_count = DqJsonbGetInt64(obj, "element_count");
+	cs->missing_count = DqJsonbGetInt64(obj, "missing_count");
+	cs->unexpected_count = DqJsonbGetInt64(obj, "unexpected_count");
+	cs->partial = list_truncate(list_copy(partial), cs->partial_max);
+	if (cs->format == DQ_RF_COMPLETE)
 	{
-		k.val.string.val = (char *) keys[i];
-		k.val.string.len = strlen(keys[i]);
-		v = findJsonbValueFromContainer(&counts->root, JB_FOBJECT, &k);
-		*dst[i] = (v && v->type == jbvNumeric) ?
-			DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(v->val.numeric))) : 0;
-	}
-	k.val.string.val = "partial";
-	k.val.string.len = strlen("partial");
-	v = findJsonbValueFromContainer(&counts->root, JB_FOBJECT, &k);
-	if (v == NULL || v->type != jbvBinary)
-		return;
-	it = JsonbIteratorInit(v->val.binary.data);
-	while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
-	{
-		Jsonb	   *j;
-		char	   *txt;
+		JsonbValue *complete = DqJsonbGet(obj, "complete");
 
-		if (tok != WJB_ELEM)
-			continue;
-		j = JsonbValueToJsonb(&e);
-		txt = JsonbToCString(NULL, &j->root, VARSIZE(j));
-		if (list_length(cs->partial) < cs->partial_max)
-			cs->partial = lappend(cs->partial, txt);
-		if (cs->format == DQ_RF_COMPLETE)
-			cs->complete = lappend(cs->complete, txt);
+		cs->complete = complete ? DqJsonbArrayTexts(complete) : partial;
 	}
 }
 

@@ -201,7 +201,7 @@ extern void DqParseResultFormat(Jsonb *params, DqCheckState *cs);
 extern double DqResolveMostly(Jsonb *params, bool has_arg, double arg, bool *has_mostly);
 extern Datum DqCheckResult(DqRule *r, DqCheckState *cs, const char *column,
 						   Jsonb *params, bool has_mostly);
-extern void DqGroupedCounts(DqRule *r, Jsonb *counts, DqCheckState *cs);
+extern void DqCountsFromJsonb(JsonbContainer *obj, DqCheckState *cs);
 extern char *DqGroupedSql(DqRule *r, const char *qualname, int partial_max);
 extern char *DqQuerySql(DqRule *r, const char *qualname);
 extern Datum DqRunQueryKind(DqRule *r, const char *qualname, const char *column,

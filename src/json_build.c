@@ -15,7 +15,10 @@
 
 #include "utils/float.h"
 #include "utils/fmgrprotos.h"
+#include "utils/numeric.h"
 #include "utils/json.h"
+#include "utils/jsonb.h"
+#include "nodes/pg_list.h"
 
 #include "json_build.h"
 
@@ -111,4 +114,65 @@ Datum
 DqJsonToJsonb(DqJson *js)
 {
 	return DirectFunctionCall1(jsonb_in, CStringGetDatum(js->buf.data));
+}
+
+/* ---------------------------------------------------------------------
+ * Reading jsonb objects
+ * ---------------------------------------------------------------------
+ */
+
+/* Member key of a jsonb object, or NULL. */
+JsonbValue *
+DqJsonbGet(JsonbContainer *obj, const char *key)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	return findJsonbValueFromContainer(obj, JB_FOBJECT, &k);
+}
+
+/* An integer member; 0 when missing or not a number. */
+int64
+DqJsonbGetInt64(JsonbContainer *obj, const char *key)
+{
+	JsonbValue *v = DqJsonbGet(obj, key);
+
+	if (v == NULL || v->type != jbvNumeric)
+		return 0;
+	return DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(v->val.numeric)));
+}
+
+/* A boolean member; false when missing or not a boolean. */
+bool
+DqJsonbGetBool(JsonbContainer *obj, const char *key)
+{
+	JsonbValue *v = DqJsonbGet(obj, key);
+
+	return v != NULL && v->type == jbvBool && v->val.boolean;
+}
+
+/* JSON text of each element of a jsonb array value (NIL if not an array). */
+List *
+DqJsonbArrayTexts(JsonbValue *arr)
+{
+	List	   *out = NIL;
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	if (arr == NULL || arr->type != jbvBinary)
+		return NIL;
+	it = JsonbIteratorInit(arr->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		Jsonb	   *j;
+
+		if (tok != WJB_ELEM)
+			continue;
+		j = JsonbValueToJsonb(&v);
+		out = lappend(out, JsonbToCString(NULL, &j->root, VARSIZE(j)));
+	}
+	return out;
 }

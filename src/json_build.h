@@ -11,6 +11,8 @@
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+#include "utils/jsonb.h"
 
 typedef struct DqJson
 {
@@ -29,5 +31,10 @@ extern void DqJsonNull(DqJson *js, const char *key);
 extern void DqJsonRaw(DqJson *js, const char *key, const char *raw);
 extern void DqJsonAppendFloat(StringInfo buf, double v);
 extern Datum DqJsonToJsonb(DqJson *js);
+
+extern JsonbValue *DqJsonbGet(JsonbContainer *obj, const char *key);
+extern int64 DqJsonbGetInt64(JsonbContainer *obj, const char *key);
+extern bool DqJsonbGetBool(JsonbContainer *obj, const char *key);
+extern List *DqJsonbArrayTexts(JsonbValue *arr);
 
 #endif							/* DQ_JSON_BUILD_H */

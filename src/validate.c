@@ -477,45 +477,6 @@ DqExceptionResult(DqValItem *it)
 	return DqJsonToJsonb(&js);
 }
 
-/* JSON text of each element of a jsonb array value. */
-static List *
-DqJsonbArrayTexts(JsonbValue *arr)
-{
-	List	   *out = NIL;
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-
-	if (arr == NULL || arr->type != jbvBinary)
-		return NIL;
-	it = JsonbIteratorInit(arr->val.binary.data);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-	{
-		Jsonb	   *j;
-
-		if (tok != WJB_ELEM)
-			continue;
-		j = JsonbValueToJsonb(&v);
-		out = lappend(out, JsonbToCString(NULL, &j->root, VARSIZE(j)));
-	}
-	return out;
-}
-
-static int64
-DqJsonbInt(JsonbContainer *obj, const char *key)
-{
-	JsonbValue	k;
-	JsonbValue *v;
-
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = strlen(key);
-	v = findJsonbValueFromContainer(obj, JB_FOBJECT, &k);
-	if (v == NULL || v->type != jbvNumeric)
-		return 0;
-	return DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(v->val.numeric)));
-}
-
 /*
  * dq.validate(rel regclass, tags text[], raise_on_failure boolean)
  */
@@ -747,27 +708,17 @@ dq_validate(PG_FUNCTION_ARGS)
 		else if (it->rule->def->scope != DQ_SCOPE_MAP &&
 				 it->rule->def->scope != DQ_SCOPE_GROUPED)
 		{
-			Jsonb	   *res;
-			JsonbValue	k;
-			JsonbValue *v;
-
 			if (it->rule->def->scope == DQ_SCOPE_METADATA)
 				it->result = DqAggregateResult(it->rule, it->column, it->params, it->has_mostly,
 											   it->rule->meta_success, it->rule->meta_result);
 			else if (it->rule->def->scope == DQ_SCOPE_QUERY)
 				it->result = DqRunQueryKind(it->rule, src.qualname, it->column, it->params,
 											it->has_mostly);
-			res = DatumGetJsonbP(it->result);
-			k.type = jbvString;
-			k.val.string.val = "success";
-			k.val.string.len = strlen("success");
-			v = findJsonbValueFromContainer(&res->root, JB_FOBJECT, &k);
-			it->success = (v != NULL && v->type == jbvBool && v->val.boolean);
+			it->success = DqJsonbGetBool(&DatumGetJsonbP(it->result)->root, "success");
 		}
 		else
 		{
 			DqCheckState cs = {0};
-			Jsonb	   *res;
 
 			DqParseResultFormat(it->params, &cs);
 			if (it->rule->def->kind == DQ_K_ROW_CONDITION)
@@ -775,33 +726,11 @@ dq_validate(PG_FUNCTION_ARGS)
 			else if (it->rule->def->scope == DQ_SCOPE_GROUPED)
 				DqRunGrouped(it->rule, src.qualname, &cs);
 			else if (counts != NULL)
-			{
-				JsonbValue *elem = getIthJsonbValueFromContainer(&counts->root, it->rulepos);
-				JsonbValue	k;
-
-				cs.element_count = DqJsonbInt(elem->val.binary.data, "element_count");
-				cs.missing_count = DqJsonbInt(elem->val.binary.data, "missing_count");
-				cs.unexpected_count = DqJsonbInt(elem->val.binary.data, "unexpected_count");
-				k.type = jbvString;
-				k.val.string.val = "partial";
-				k.val.string.len = strlen("partial");
-				cs.partial = DqJsonbArrayTexts(findJsonbValueFromContainer(elem->val.binary.data, JB_FOBJECT, &k));
-				k.val.string.val = "complete";
-				k.val.string.len = strlen("complete");
-				cs.complete = DqJsonbArrayTexts(findJsonbValueFromContainer(elem->val.binary.data, JB_FOBJECT, &k));
-			}
+				DqCountsFromJsonb(getIthJsonbValueFromContainer(&counts->root,
+																it->rulepos)->val.binary.data,
+								  &cs);
 			it->result = DqCheckResult(it->rule, &cs, it->column, it->params, it->has_mostly);
-			res = DatumGetJsonbP(it->result);
-			{
-				JsonbValue	k;
-				JsonbValue *v;
-
-				k.type = jbvString;
-				k.val.string.val = "success";
-				k.val.string.len = strlen("success");
-				v = findJsonbValueFromContainer(&res->root, JB_FOBJECT, &k);
-				it->success = (v != NULL && v->type == jbvBool && v->val.boolean);
-			}
+			it->success = DqJsonbGetBool(&DatumGetJsonbP(it->result)->root, "success");
 			it->element_count = cs.element_count;
 			it->unexpected_count = cs.unexpected_count;
 			{
