@@ -152,12 +152,6 @@ DqHllMerge(DqHll *dst, const DqHll *src)
 			dst->regs[i] = src->regs[i];
 }
 
-bool
-DqHllIsExact(const DqHll *hll)
-{
-	return hll->nsparse >= 0;
-}
-
 /* Ertl's sigma function */
 static double
 DqHllSigma(double x)

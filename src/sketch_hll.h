@@ -32,7 +32,6 @@ extern void DqHllInit(DqHll *hll);
 extern void DqHllAddSlow(DqHll *hll, uint64 hash);
 extern void DqHllMerge(DqHll *dst, const DqHll *src);
 extern double DqHllEstimate(const DqHll *hll);
-extern bool DqHllIsExact(const DqHll *hll);
 extern void DqHllSerialize(const DqHll *hll, StringInfo buf);
 extern void DqHllDeserialize(DqHll *hll, DqReadBuf *rb);
 
