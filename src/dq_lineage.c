@@ -18,6 +18,7 @@
 
 #include "compat.h"
 #include "guc.h"
+#include "worker.h"
 
 PG_MODULE_MAGIC;
 
@@ -30,4 +31,6 @@ void
 _PG_init(void)
 {
 	DqDefineGucs();
+	if (process_shared_preload_libraries_in_progress)
+		DqWorkerInit();
 }

@@ -3,13 +3,17 @@
  * guc.c
  *	  Definitions of the dq_lineage.* configuration parameters.
  *
- * All parameters are user-settable unless stated otherwise; none of them
- * needs the library to be preloaded.
+ * Profiling parameters are user-settable and need no preloading; the
+ * scheduler's are read by the background worker (PGC_SIGHUP) and
+ * dq_lineage.max_databases sizes shared memory (server start).
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include <limits.h>
+
+#include "pgtime.h"
 #include "utils/guc.h"
 
 #include "compat.h"
@@ -20,6 +24,39 @@ int			dq_profile_top_k = 10;
 
 /* Number of buckets of the equi-height histogram of a profile. */
 int			dq_profile_histogram_buckets = 10;
+
+/* Time zone of cron schedules; empty means the server's TimeZone. */
+char	   *dq_timezone = NULL;
+
+/* Background scheduler switch (the launcher idles when off). */
+bool		dq_scheduler_enabled = true;
+
+/* Job runs of one database that may run at the same time. */
+int			dq_max_running_jobs = 8;
+
+/* Run history older than this many seconds is deleted by the scheduler. */
+int			dq_job_run_retention = 7 * 24 * 3600;
+
+/* Whether jobs owned by superusers run. */
+bool		dq_allow_superuser_jobs = true;
+
+/* Databases the launcher can serve (size of its shared memory table). */
+int			dq_max_databases = 64;
+
+/* dq_lineage.timezone must name a known zone (or be empty). */
+static bool
+DqCheckTimeZone(char **newval, void **extra, GucSource source)
+{
+	if (*newval == NULL || (*newval)[0] == '\0')
+		return true;
+	if (pg_tzset(*newval) == NULL)
+	{
+		GUC_check_errmsg("time zone \"%s\" not recognized", *newval);
+		GUC_check_errhint("Use a name from pg_timezone_names, such as 'Europe/Berlin' or 'UTC'.");
+		return false;
+	}
+	return true;
+}
 
 /*
  * Register every GUC and reserve the prefix so that misspelt settings are
@@ -43,6 +80,60 @@ DqDefineGucs(void)
 							&dq_profile_histogram_buckets,
 							10, 1, 100,
 							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("dq_lineage.timezone",
+							   "Time zone in which cron schedules are evaluated; empty means the server's TimeZone.",
+							   NULL,
+							   &dq_timezone,
+							   "",
+							   PGC_SIGHUP,
+							   0,
+							   DqCheckTimeZone, NULL, NULL);
+
+	DefineCustomBoolVariable("dq_lineage.scheduler",
+							 "Runs scheduled jobs from the background worker.",
+							 "Needs dq_lineage in shared_preload_libraries; when off, the launcher stops every scheduler and idles.",
+							 &dq_scheduler_enabled,
+							 true,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("dq_lineage.max_running_jobs",
+							"Maximum number of job runs of one database running at the same time.",
+							"Runs beyond it wait for a free place; a run still waiting at its job's next tick makes that tick skipped.",
+							&dq_max_running_jobs,
+							8, 1, 1024,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("dq_lineage.job_run_retention",
+							"How long job run history is kept.",
+							"The scheduler deletes finished runs older than this; 0 keeps everything.",
+							&dq_job_run_retention,
+							7 * 24 * 3600, 0, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("dq_lineage.allow_superuser_jobs",
+							 "Runs jobs owned by superusers.",
+							 "When off, runs of superuser-owned jobs are recorded as skipped.",
+							 &dq_allow_superuser_jobs,
+							 true,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("dq_lineage.max_databases",
+							"Maximum number of databases with a dq_lineage scheduler.",
+							NULL,
+							&dq_max_databases,
+							64, 1, 4096,
+							PGC_POSTMASTER,
 							0,
 							NULL, NULL, NULL);
 

@@ -10,6 +10,12 @@
 
 extern int	dq_profile_top_k;
 extern int	dq_profile_histogram_buckets;
+extern char *dq_timezone;
+extern bool dq_scheduler_enabled;
+extern int	dq_max_running_jobs;
+extern int	dq_job_run_retention;
+extern bool dq_allow_superuser_jobs;
+extern int	dq_max_databases;
 
 extern void DqDefineGucs(void);
 
