@@ -989,7 +989,7 @@ COMMENT ON FUNCTION dq.scheduler_status() IS
 	'Process ids of the launcher and of this database''s scheduler, and the scheduler''s state';
 
 CREATE VIEW dq.job_status WITH (security_invoker = true) AS
-SELECT j.job_id, j.job_name, j.owner, j.superuser, j.enabled, j.schedule,
+SELECT j.job_id, j.job_name, j.owner, j.superuser, j.enabled, j.schedule, j.statement_timeout,
 	   coalesce(j.timezone, nullif(current_setting('dq_lineage.timezone', true), ''),
 				current_setting('TimeZone')) AS timezone,
 	   CASE WHEN j.enabled THEN dq.cron_next(j.schedule, now(), j.timezone, j.schedule_anchor) END
@@ -1004,6 +1004,23 @@ SELECT j.job_id, j.job_name, j.owner, j.superuser, j.enabled, j.schedule,
   LEFT JOIN LATERAL (SELECT r.* FROM dq.job_runs r WHERE r.job_id = j.job_id
 					 ORDER BY r.scheduled_at DESC, r.run_id DESC LIMIT 1) last ON true;
 COMMENT ON VIEW dq.job_status IS 'Your jobs with their next run time and last run';
+COMMENT ON COLUMN dq.job_status.job_id IS 'Identifier of the job';
+COMMENT ON COLUMN dq.job_status.job_name IS 'Name of the job';
+COMMENT ON COLUMN dq.job_status.owner IS 'Role the job runs as';
+COMMENT ON COLUMN dq.job_status.superuser IS 'Whether the owner was a superuser when the job was scheduled';
+COMMENT ON COLUMN dq.job_status.enabled IS 'Disabled jobs are not run';
+COMMENT ON COLUMN dq.job_status.schedule IS 'Cron expression, @shortcut or interval';
+COMMENT ON COLUMN dq.job_status.statement_timeout IS 'statement_timeout of each run (NULL: the role''s and server''s setting)';
+COMMENT ON COLUMN dq.job_status.timezone IS 'Time zone the schedule is evaluated in';
+COMMENT ON COLUMN dq.job_status.next_run IS 'Next tick (NULL when disabled or when a cron schedule never fires)';
+COMMENT ON COLUMN dq.job_status.last_status IS 'Status of the latest tick: succeeded, failed, skipped, starting or running';
+COMMENT ON COLUMN dq.job_status.last_scheduled_at IS 'When the latest tick was due';
+COMMENT ON COLUMN dq.job_status.last_started_at IS 'When its run started';
+COMMENT ON COLUMN dq.job_status.last_ended_at IS 'When its run ended';
+COMMENT ON COLUMN dq.job_status.last_message IS 'Error of the latest run, or why it was skipped';
+COMMENT ON COLUMN dq.job_status.failed_runs IS 'Failed runs in the kept history';
+COMMENT ON COLUMN dq.job_status.skipped_runs IS 'Skipped ticks in the kept history';
+COMMENT ON COLUMN dq.job_status.command IS 'The SQL the job runs';
 GRANT SELECT ON dq.job_status TO PUBLIC;
 
 -- Start this database's scheduler when CREATE EXTENSION commits.

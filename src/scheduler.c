@@ -575,6 +575,23 @@ end_work(void)
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
+/* The extension is gone: runs in progress have nowhere to record. */
+static void
+stop_running_jobs(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, jobs)
+	{
+		SchedJob   *j = lfirst(lc);
+
+		if (j->handle != NULL)
+			TerminateBackgroundWorker(j->handle);
+		else if (j->adopted_pid != 0)
+			(void) kill(j->adopted_pid, SIGTERM);
+	}
+}
+
 /* Is the extension there and usable?  (Inside a transaction.) */
 static bool
 extension_ready(void)
@@ -631,6 +648,7 @@ dq_scheduler_main(Datum main_arg)
 							get_database_name(MyDatabaseId))));
 			end_work();
 			extension_gone = true;
+			stop_running_jobs();
 			proc_exit(0);
 		}
 		gen = DqJobsGeneration(my_entry);
