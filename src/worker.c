@@ -327,7 +327,7 @@ database_needing_idle(Node *stmt)
 }
 
 static void
-set_paused(Oid dboid, bool paused)
+set_paused(Oid dboid, bool paused, bool forget)
 {
 	DqDbEntry  *entry;
 
@@ -343,6 +343,8 @@ set_paused(Oid dboid, bool paused)
 			if (entry->scheduler_latch)
 				SetLatch(entry->scheduler_latch);
 		}
+		else if (forget && entry->scheduler_pid == 0)
+			entry->state = DQ_DB_FREE;
 		else if (entry->state == DQ_DB_PAUSED)
 			entry->state = DQ_DB_WANTED;
 	}
@@ -383,7 +385,7 @@ dq_process_utility(PlannedStmt *pstmt, const char *queryString,
 		dboid = database_needing_idle(pstmt->utilityStmt);
 	if (OidIsValid(dboid))
 	{
-		set_paused(dboid, true);
+		set_paused(dboid, true, false);
 		wait_scheduler_gone(dboid);
 		PG_TRY();
 		{
@@ -394,11 +396,14 @@ dq_process_utility(PlannedStmt *pstmt, const char *queryString,
 				standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
 										params, queryEnv, dest, qc);
 		}
-		PG_FINALLY();
+		PG_CATCH();
 		{
-			set_paused(dboid, false);
+			set_paused(dboid, false, false);
+			PG_RE_THROW();
 		}
 		PG_END_TRY();
+		/* a dropped database's entry goes; others resume */
+		set_paused(dboid, false, IsA(pstmt->utilityStmt, DropdbStmt));
 		return;
 	}
 	if (prev_process_utility_hook)
@@ -442,6 +447,7 @@ scan_databases(void)
 	TableScanDesc scan;
 	HeapTuple	tup;
 	List	   *present = NIL;
+	MemoryContext old;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -456,7 +462,10 @@ scan_databases(void)
 			continue;
 		if (db->datconnlimit == -2)	/* DATCONNLIMIT_INVALID_DB: half-dropped */
 			continue;
+		/* the list outlives the transaction */
+		old = MemoryContextSwitchTo(TopMemoryContext);
 		present = lappend_oid(present, db->oid);
+		MemoryContextSwitchTo(old);
 	}
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -475,6 +484,8 @@ scan_databases(void)
 			if (e->scheduler_pid == 0)
 			{
 				e->state = DQ_DB_FREE;
+				if (launcher_slots[i].handle)
+					pfree(launcher_slots[i].handle);
 				launcher_slots[i].handle = NULL;
 			}
 		}
