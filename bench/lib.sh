@@ -1,0 +1,139 @@
+# bench/lib.sh: the throwaway cluster every benchmark runs on.  Sourced by
+# bench/*/run.sh after scripts/common.sh:
+#
+#   bench_prepare [apt-package ...]   prerequisites (build tools, the server,
+#                                     the packages named), build and install
+#                                     the checkout if it is not installed
+#                                     (or BENCH_BUILD=1)
+#   bench_cluster_init NAME           initdb in a new /tmp directory owned by
+#                                     the run user, Unix socket only, a free
+#                                     port, test/dq_test.conf's settings;
+#                                     settings on stdin are appended; the
+#                                     cluster is stopped and deleted on exit
+#   bench_cluster_start / _stop / _restart
+#   bpsql [psql args]                 psql as the superuser on db "bench"
+#   bval SQL                          one value
+#   median N...                       median of numbers
+#
+# Sets BINDIR, BENCH_DIR, BENCH_DATA, BENCH_LOG, PORT.
+
+bench_prepare() {
+  local extra=() pkg
+  dq_install_prereqs build
+  BINDIR=$("$PG_CONFIG" --bindir)
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || extra+=("$pkg")
+  done
+  if [ "${#extra[@]}" -gt 0 ]; then
+    command -v apt-get >/dev/null 2>&1 || dq_die "missing: ${extra[*]} (no apt-get here)"
+    dq_say "installing: ${extra[*]}"
+    dq_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q ||
+      dq_die "apt-get update failed"
+    dq_as_root env DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y -q --no-install-recommends "${extra[@]}" ||
+      dq_die "apt-get install ${extra[*]} failed"
+  fi
+  local sharedir pkglibdir
+  sharedir=$("$PG_CONFIG" --sharedir)
+  pkglibdir=$("$PG_CONFIG" --pkglibdir)
+  if [ "${BENCH_BUILD:-0}" = 1 ] || [ ! -f "$sharedir/extension/dq_lineage.control" ] ||
+     [ ! -f "$pkglibdir/dq_lineage.so" ]; then
+    dq_build
+    dq_install
+  fi
+  dq_setup_run_user ""
+}
+
+BENCH_STARTED=0
+
+bench_cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ "$BENCH_STARTED" = 1 ]; then
+    if [ "$rc" -ne 0 ] && [ -f "$BENCH_LOG" ]; then
+      echo "--- last lines of the server log ---" >&2
+      tail -n 30 "$BENCH_LOG" >&2 || true
+    fi
+    dq_as_run_user "$BINDIR/pg_ctl" stop -D "$BENCH_DATA" -m immediate -w \
+      >/dev/null 2>&1 || true
+  fi
+  [ -n "${BENCH_DIR:-}" ] && rm -rf "$BENCH_DIR"
+  exit "$rc"
+}
+
+# A port nobody uses (the cluster listens on a socket in BENCH_DIR only).
+bench_pick_port() {
+  local p
+  for ((p = 54400 + $$ % 400; p < 55400; p++)); do
+    [ -e "/tmp/.s.PGSQL.$p" ] || [ -e "/var/run/postgresql/.s.PGSQL.$p" ] && continue
+    if command -v ss >/dev/null 2>&1 && ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
+      continue
+    fi
+    echo "$p"
+    return 0
+  done
+  dq_die "no free port found"
+}
+
+bench_cluster_init() {
+  local name=$1
+  BENCH_DIR=$(mktemp -d "/tmp/dq-$name-bench.XXXXXX")
+  BENCH_DATA=$BENCH_DIR/data
+  BENCH_LOG=$BENCH_DIR/server.log
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  dq_is_root && chown "$DQ_RUN_USER": "$BENCH_DIR"
+  chmod 0700 "$BENCH_DIR"
+  PORT=$(bench_pick_port)
+  dq_say "creating a cluster (owner $DQ_RUN_USER, port $PORT, Unix socket only)"
+  dq_as_run_user "$BINDIR/initdb" -D "$BENCH_DATA" --auth=trust --encoding=UTF8 \
+    --locale="$(dq_stable_locale)" >"$BENCH_DIR/initdb.log" 2>&1 ||
+    { tail -n 30 "$BENCH_DIR/initdb.log" >&2; dq_die "initdb failed"; }
+  {
+    echo "# Written by bench/lib.sh for bench/$name."
+    dq_test_settings
+    echo
+    echo "listen_addresses = ''"
+    echo "port = $PORT"
+    echo "unix_socket_directories = '$BENCH_DIR'"
+    echo "unix_socket_permissions = 0700"
+    echo "timezone = 'UTC'"
+    cat
+  } | dq_as_run_user tee "$BENCH_DATA/bench.conf" >/dev/null
+  echo "include = 'bench.conf'" | dq_as_run_user tee -a "$BENCH_DATA/postgresql.conf" >/dev/null
+}
+
+bench_cluster_start() {
+  dq_as_run_user "$BINDIR/pg_ctl" start -D "$BENCH_DATA" -l "$BENCH_LOG" -w -t 120 \
+    >/dev/null || { BENCH_STARTED=1; dq_die "the cluster did not start"; }
+  BENCH_STARTED=1
+  dq_as_run_user "$BINDIR/psql" -X -q -h "$BENCH_DIR" -p "$PORT" -d postgres -At \
+    -c "SELECT 1 FROM pg_database WHERE datname = 'bench'" | grep -q 1 ||
+    dq_as_run_user "$BINDIR/createdb" -h "$BENCH_DIR" -p "$PORT" bench
+}
+
+bench_cluster_stop() {
+  dq_as_run_user "$BINDIR/pg_ctl" stop -D "$BENCH_DATA" -m fast -w >/dev/null
+  BENCH_STARTED=0
+}
+
+bench_cluster_restart() {
+  bench_cluster_stop
+  bench_cluster_start
+}
+
+bpsql() {
+  dq_as_run_user "$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -P pager=off \
+    -h "$BENCH_DIR" -p "$PORT" -d bench "$@"
+}
+
+bval() {
+  bpsql -At -c "$1"
+}
+
+median() {
+  printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 }
+    END { if (NR == 0) exit 1
+          if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
