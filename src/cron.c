@@ -229,7 +229,7 @@ DqParseSchedule(const char *text, DqSchedule *sched)
 		{"@hourly", "0 * * * *"},
 	};
 	char	   *copy;
-	char	   *fields[6];
+	char	   *fields[6] = {NULL};
 	int			nfields = 0;
 	char	   *p;
 	char	   *start;

@@ -471,8 +471,11 @@ claim_runs(void)
 		{
 			SchedJob   *j = lfirst(lc);
 
-			if (j->pending && (best == NULL || j->pending_at < best->pending_at))
-				best = j;
+			if (!j->pending)
+				continue;
+			if (best != NULL && best->pending_at <= j->pending_at)
+				continue;
+			best = j;
 		}
 		if (best == NULL)
 			break;
