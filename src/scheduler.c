@@ -639,6 +639,7 @@ dq_scheduler_main(Datum main_arg)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
+			last_prune = 0;		/* a new retention applies at once */
 		}
 		if (!dq_scheduler_enabled || DqDatabasePaused(dboid))
 			proc_exit(0);

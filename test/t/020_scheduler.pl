@@ -160,6 +160,15 @@ $node->safe_psql('postgres', q{ALTER SYSTEM RESET dq_lineage.scheduler; SELECT p
 ok(DqTest::poll_until($node, 'postgres', workers('dq_lineage scheduler'), '1'),
 	'scheduler back after the setting is reset');
 
+# Retention: a shorter dq_lineage.job_run_retention prunes finished runs at once.
+my $kept = $node->safe_psql('postgres', q{SELECT count(*) FROM dq.job_runs});
+cmp_ok($kept, '>', 0, 'run history exists');
+$node->safe_psql('postgres', q{ALTER SYSTEM SET dq_lineage.job_run_retention = '1s'; SELECT pg_reload_conf()});
+ok(DqTest::poll_until($node, 'postgres',
+		q{SELECT count(*) FROM dq.job_runs WHERE coalesce(ended_at, scheduled_at) < now() - interval '10 seconds'}, '0'),
+	'finished runs older than the retention are deleted');
+$node->safe_psql('postgres', q{ALTER SYSTEM RESET dq_lineage.job_run_retention; SELECT pg_reload_conf()});
+
 # pg_terminate_backend: the launcher and the scheduler come back.
 my $launcher = $node->safe_psql('postgres', 'SELECT launcher_pid FROM dq.scheduler_status()');
 $node->safe_psql('postgres', "SELECT pg_terminate_backend($launcher)");
