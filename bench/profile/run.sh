@@ -93,122 +93,24 @@ done
 # The server, its headers, gcc and make (scripts/common.sh), then what only
 # the benchmark needs: hll and tdigest for (9); pgbench (client package);
 # pg_prewarm and auto_explain (contrib, in the server package).
-dq_install_prereqs build
-BINDIR=$("$PG_CONFIG" --bindir)
-SHAREDIR=$("$PG_CONFIG" --sharedir)
-PKGLIBDIR=$("$PG_CONFIG" --pkglibdir)
-
-extra=()
-[ -f "$SHAREDIR/extension/hll.control" ] || extra+=("postgresql-$DQ_PG_MAJOR-hll")
-[ -f "$SHAREDIR/extension/tdigest.control" ] || extra+=("postgresql-$DQ_PG_MAJOR-tdigest")
-[ -x "$BINDIR/pgbench" ] && [ -x "$BINDIR/psql" ] || extra+=("postgresql-client-$DQ_PG_MAJOR")
-[ -f "$PKGLIBDIR/pg_prewarm.so" ] && [ -f "$PKGLIBDIR/auto_explain.so" ] ||
-  extra+=("postgresql-$DQ_PG_MAJOR")
-if [ "${#extra[@]}" -gt 0 ]; then
-  command -v apt-get >/dev/null 2>&1 || dq_die "missing: ${extra[*]} (no apt-get here)"
-  dq_say "installing: ${extra[*]}"
-  dq_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q ||
-    dq_die "apt-get update failed"
-  dq_as_root env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -q --no-install-recommends "${extra[@]}" ||
-    dq_die "apt-get install ${extra[*]} failed"
-fi
-
-# The extension: build and install the checkout when it is not installed
-# (or when asked to).
-if [ "${BENCH_BUILD:-0}" = 1 ] || [ ! -f "$SHAREDIR/extension/dq_lineage.control" ] ||
-   [ ! -f "$PKGLIBDIR/dq_lineage.so" ]; then
-  dq_build
-  dq_install
-fi
+# shellcheck source=bench/lib.sh
+. "$BENCH_HERE/../lib.sh"
+bench_prepare "postgresql-$DQ_PG_MAJOR-hll" "postgresql-$DQ_PG_MAJOR-tdigest" \
+  "postgresql-client-$DQ_PG_MAJOR" "postgresql-$DQ_PG_MAJOR"
 
 # ---------------------------------------------------------------------------
 # The throwaway cluster
 
-dq_setup_run_user ""
-
-# In /tmp rather than $TMPDIR: as root, the run user may not reach root's.
-BENCH_DIR=$(mktemp -d /tmp/dq-profile-bench.XXXXXX)
-BENCH_DATA=$BENCH_DIR/data
-BENCH_LOG=$BENCH_DIR/server.log
-STARTED=0
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [ "$STARTED" = 1 ]; then
-    if [ "$rc" -ne 0 ] && [ -f "$BENCH_LOG" ]; then
-      echo "--- last lines of the server log ---" >&2
-      tail -n 30 "$BENCH_LOG" >&2 || true
-    fi
-    # Nothing in it is worth a shutdown checkpoint.
-    dq_as_run_user "$BINDIR/pg_ctl" stop -D "$BENCH_DATA" -m immediate -w \
-      >/dev/null 2>&1 || true
-  fi
-  rm -rf "$BENCH_DIR"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-dq_is_root && chown "$DQ_RUN_USER": "$BENCH_DIR"
-chmod 0700 "$BENCH_DIR"
-
-# A port nobody uses: no socket in the usual directories, no TCP listener.
-# The cluster listens on a socket in $BENCH_DIR only, so this is caution.
-pick_port() {
-  local p
-  for ((p = 54400 + $$ % 400; p < 55400; p++)); do
-    [ -e "/tmp/.s.PGSQL.$p" ] || [ -e "/var/run/postgresql/.s.PGSQL.$p" ] && continue
-    if command -v ss >/dev/null 2>&1 && ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
-      continue
-    fi
-    echo "$p"
-    return 0
-  done
-  dq_die "no free port found"
-}
-PORT=$(pick_port)
-
-dq_say "creating a cluster (owner $DQ_RUN_USER, port $PORT, Unix socket only)"
-dq_as_run_user "$BINDIR/initdb" -D "$BENCH_DATA" --auth=trust --encoding=UTF8 \
-  --locale="$(dq_stable_locale)" >"$BENCH_DIR/initdb.log" 2>&1 ||
-  { tail -n 30 "$BENCH_DIR/initdb.log" >&2; dq_die "initdb failed"; }
-
-{
-  echo "# Written by bench/profile/run.sh."
-  dq_test_settings
-  echo
-  echo "listen_addresses = ''"
-  echo "port = $PORT"
-  echo "unix_socket_directories = '$BENCH_DIR'"
-  echo "unix_socket_permissions = 0700"
-  echo "timezone = 'UTC'"
-  echo "shared_buffers = 2GB                  # the tables fit in memory"
-  echo "max_parallel_workers_per_gather = 2"
-  echo "# No checkpoint during the measurements (one runs after loading)."
-  echo "max_wal_size = 16GB"
-  echo "checkpoint_timeout = 1d"
-} | dq_as_run_user tee "$BENCH_DATA/bench.conf" >/dev/null
-echo "include = 'bench.conf'" | dq_as_run_user tee -a "$BENCH_DATA/postgresql.conf" >/dev/null
-
-dq_as_run_user "$BINDIR/pg_ctl" start -D "$BENCH_DATA" -l "$BENCH_LOG" -w -t 120 \
-  >/dev/null || { STARTED=1; dq_die "the cluster did not start"; }
-STARTED=1
+bench_cluster_init profile <<CONF
+shared_buffers = 2GB                  # the tables fit in memory
+max_parallel_workers_per_gather = 2
+# No checkpoint during the measurements (one runs after loading).
+max_wal_size = 16GB
+checkpoint_timeout = 1d
+CONF
+bench_cluster_start
 PM_PID=$(head -n 1 "$BENCH_DATA/postmaster.pid")
 
-# psql on the benchmark database as the cluster's superuser.
-bpsql() {
-  dq_as_run_user "$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -P pager=off \
-    -h "$BENCH_DIR" -p "$PORT" -d bench "$@"
-}
-# One value.
-bval() {
-  bpsql -At -c "$1"
-}
-
-dq_as_run_user "$BINDIR/createdb" -h "$BENCH_DIR" -p "$PORT" bench
 bpsql -c "CREATE EXTENSION dq_lineage" -c "CREATE EXTENSION hll" \
   -c "CREATE EXTENSION tdigest" -c "CREATE EXTENSION pg_prewarm"
 bpsql <"$BENCH_HERE/setup.sql"
@@ -247,11 +149,6 @@ bpsql -At -c "SELECT c.relname, pg_prewarm(c.oid) FROM pg_class c
 declare -A R      # key -> median in ms; key.other -> other processes' CPU %
 declare -A N_OF   # key -> number of runs
 
-median() {
-  printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 }
-    END { if (NR == 0) exit 1
-          if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
 
 # CPU ticks, in three numbers: busy on all cores (user, nice, system, irq,
 # softirq: not steal), used by the cluster (the postmaster and its children,

@@ -26,56 +26,16 @@ RUNS=${BENCH_RUNS:-5}
 ROWS=${BENCH_ROWS:-2000000}
 [[ $RUNS =~ ^[1-9][0-9]*$ && $ROWS =~ ^[1-9][0-9]*$ ]] || dq_die "BENCH_RUNS and BENCH_ROWS must be positive integers"
 
-dq_install_prereqs build
-BINDIR=$("$PG_CONFIG" --bindir)
-SHAREDIR=$("$PG_CONFIG" --sharedir)
-PKGLIBDIR=$("$PG_CONFIG" --pkglibdir)
-if [ ! -f "$SHAREDIR/extension/dq_lineage.control" ] || [ ! -f "$PKGLIBDIR/dq_lineage.so" ]; then
-  dq_build
-  dq_install
-fi
-
-# ---------------------------------------------------------------------------
-# A throwaway cluster: Unix socket only, stopped and deleted on exit.
-dq_setup_run_user ""
-DIR=$(mktemp -d /tmp/dq-validate-bench.XXXXXX)
-DATA=$DIR/data
-LOG=$DIR/server.log
-STARTED=0
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  [ "$STARTED" = 1 ] && dq_as_run_user "$BINDIR/pg_ctl" stop -D "$DATA" -m immediate -w >/dev/null 2>&1
-  rm -rf "$DIR"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-dq_is_root && chown "$DQ_RUN_USER": "$DIR"
-chmod 0700 "$DIR"
-PORT=$((55400 + $$ % 400))
-
-dq_as_run_user "$BINDIR/initdb" -D "$DATA" --auth=trust --encoding=UTF8 \
-  --locale="$(dq_stable_locale)" >"$DIR/initdb.log" 2>&1 || { tail "$DIR/initdb.log" >&2; dq_die "initdb failed"; }
-{
-  dq_test_settings
-  echo "listen_addresses = ''"
-  echo "port = $PORT"
-  echo "unix_socket_directories = '$DIR'"
-  echo "timezone = 'UTC'"
-  echo "shared_buffers = 2GB"
-  echo "max_parallel_workers_per_gather = 2"
-  echo "max_wal_size = 16GB"
-  echo "checkpoint_timeout = 1d"
-} | dq_as_run_user tee -a "$DATA/postgresql.conf" >/dev/null
-dq_as_run_user "$BINDIR/pg_ctl" start -D "$DATA" -l "$LOG" -w -t 120 >/dev/null || dq_die "the cluster did not start"
-STARTED=1
-
-bpsql() {
-  dq_as_run_user "$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -P pager=off -h "$DIR" -p "$PORT" -d bench "$@"
-}
-dq_as_run_user "$BINDIR/createdb" -h "$DIR" -p "$PORT" bench
+# shellcheck source=bench/lib.sh
+. "$HERE/../lib.sh"
+bench_prepare
+bench_cluster_init validate <<CONF
+shared_buffers = 2GB
+max_parallel_workers_per_gather = 2
+max_wal_size = 16GB
+checkpoint_timeout = 1d
+CONF
+bench_cluster_start
 bpsql -c "CREATE EXTENSION dq_lineage" -c "CREATE EXTENSION pg_prewarm"
 bpsql <"$HERE/../profile/setup.sql"
 bpsql <"$HERE/expectations.sql"
@@ -85,14 +45,10 @@ bpsql -c "VACUUM ANALYZE bench_mixed" -c "CHECKPOINT" -c "SELECT pg_prewarm('ben
 bpsql -At -c "SELECT dq.expect('bench_mixed', kind, col, params) FROM bench.expectation_set ORDER BY n" >/dev/null
 NEXP=$(bpsql -At -c "SELECT count(*) FROM dq.expectations")
 LAST=$(bpsql -At -c "SELECT bench.last_column('bench_mixed')")
-bpsql -At -c "SELECT per_query FROM bench.expectation_set ORDER BY n" >"$DIR/per_query.sql"
+bpsql -At -c "SELECT per_query FROM bench.expectation_set ORDER BY n" >"$BENCH_DIR/per_query.sql"
 
 # ---------------------------------------------------------------------------
 declare -A R
-median() {
-  printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 }
-    END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
 time_stmt() {   # KEY SETUP STATEMENT
   local out i
   out=$({ printf '%s\n' "$2" '\o /dev/null' '\timing on'
@@ -114,7 +70,7 @@ time_stmt scan1 "$SERIAL" "SELECT count($LAST) FROM bench_mixed"
 time_stmt scanpar "" "SELECT count($LAST) FROM bench_mixed"
 time_stmt val1 "$SERIAL" "SELECT dq.validate('bench_mixed')"
 time_stmt valpar "" "SELECT dq.validate('bench_mixed')"
-time_script perquery "$DIR/per_query.sql"
+time_script perquery "$BENCH_DIR/per_query.sql"
 bpsql -At -c "SELECT dq.set_expectation_enabled(expectation_id, false) FROM dq.expectations WHERE kind LIKE '%regex%'" >/dev/null
 time_stmt valnorx "" "SELECT dq.validate('bench_mixed')"
 bpsql -At -c "SELECT dq.set_expectation_enabled(expectation_id, true) FROM dq.expectations" >/dev/null
