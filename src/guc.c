@@ -13,6 +13,7 @@
 
 #include <limits.h>
 
+#include "miscadmin.h"
 #include "pgtime.h"
 #include "utils/guc.h"
 
@@ -128,14 +129,16 @@ DqDefineGucs(void)
 							 0,
 							 NULL, NULL, NULL);
 
-	DefineCustomIntVariable("dq_lineage.max_databases",
-							"Maximum number of databases with a dq_lineage scheduler.",
-							NULL,
-							&dq_max_databases,
-							64, 1, 4096,
-							PGC_POSTMASTER,
-							0,
-							NULL, NULL, NULL);
+	/* Server-start settings can only be defined while preloading. */
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomIntVariable("dq_lineage.max_databases",
+								"Maximum number of databases with a dq_lineage scheduler.",
+								NULL,
+								&dq_max_databases,
+								64, 1, 4096,
+								PGC_POSTMASTER,
+								0,
+								NULL, NULL, NULL);
 
 	DqMarkGUCPrefixReserved("dq_lineage");
 }
