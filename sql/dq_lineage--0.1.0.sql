@@ -844,6 +844,7 @@ CREATE TABLE dq.jobs (
 	schedule		text NOT NULL,
 	timezone		text,
 	command			text NOT NULL,
+	database		name,
 	owner			regrole NOT NULL,
 	superuser		boolean NOT NULL,
 	enabled			boolean NOT NULL DEFAULT true,
@@ -859,6 +860,7 @@ COMMENT ON COLUMN dq.jobs.job_name IS 'Name, unique in the database';
 COMMENT ON COLUMN dq.jobs.schedule IS 'Cron expression (5 fields), @shortcut or interval such as 30 seconds';
 COMMENT ON COLUMN dq.jobs.timezone IS 'Time zone of a cron schedule; NULL means dq_lineage.timezone, else the server''s TimeZone';
 COMMENT ON COLUMN dq.jobs.command IS 'SQL run at each tick (one or more statements, as in a simple query)';
+COMMENT ON COLUMN dq.jobs.database IS 'Database the command runs in; NULL means this one';
 COMMENT ON COLUMN dq.jobs.owner IS 'Role that scheduled the job; runs have exactly its rights';
 COMMENT ON COLUMN dq.jobs.superuser IS 'Whether the owner was a superuser when the job was scheduled';
 COMMENT ON COLUMN dq.jobs.enabled IS 'Disabled jobs are kept but not run';
@@ -910,11 +912,11 @@ SELECT pg_catalog.pg_extension_config_dump('dq.jobs', '');
 SELECT pg_catalog.pg_extension_config_dump('dq.job_id_seq', '');
 
 CREATE FUNCTION dq.schedule(job_name text, schedule text, command text,
-		timezone text DEFAULT NULL)
+		timezone text DEFAULT NULL, database name DEFAULT NULL)
 	RETURNS bigint
 	AS 'MODULE_PATHNAME', 'dq_schedule' LANGUAGE C CALLED ON NULL INPUT;
-COMMENT ON FUNCTION dq.schedule(text, text, text, text) IS
-	'Schedule a command to run as the current user (cron expression, @shortcut or interval); the same name again updates the job; returns the job id';
+COMMENT ON FUNCTION dq.schedule(text, text, text, text, name) IS
+	'Schedule a command to run as the current user (cron expression, @shortcut or interval), in this database or in the one named; the same name again updates the job; returns the job id';
 
 CREATE FUNCTION dq.unschedule(job_name text)
 	RETURNS boolean
@@ -923,11 +925,12 @@ COMMENT ON FUNCTION dq.unschedule(text) IS 'Delete one of your jobs and its run 
 
 CREATE FUNCTION dq.alter_job(job_name text, schedule text DEFAULT NULL,
 		command text DEFAULT NULL, enabled boolean DEFAULT NULL,
-		timezone text DEFAULT NULL, statement_timeout interval DEFAULT NULL)
+		timezone text DEFAULT NULL, statement_timeout interval DEFAULT NULL,
+		database name DEFAULT NULL)
 	RETURNS bigint
 	AS 'MODULE_PATHNAME', 'dq_alter_job' LANGUAGE C CALLED ON NULL INPUT;
-COMMENT ON FUNCTION dq.alter_job(text, text, text, boolean, text, interval) IS
-	'Change one of your jobs: what is not NULL is set (timezone '''' and statement_timeout 0 go back to the defaults)';
+COMMENT ON FUNCTION dq.alter_job(text, text, text, boolean, text, interval, name) IS
+	'Change one of your jobs: what is not NULL is set (timezone '''', statement_timeout 0 and database '''' go back to the defaults)';
 
 CREATE FUNCTION dq.schedule_profile(rel regclass, schedule text)
 	RETURNS bigint LANGUAGE plpgsql
@@ -990,6 +993,7 @@ COMMENT ON FUNCTION dq.scheduler_status() IS
 
 CREATE VIEW dq.job_status WITH (security_invoker = true) AS
 SELECT j.job_id, j.job_name, j.owner, j.superuser, j.enabled, j.schedule, j.statement_timeout,
+	   coalesce(j.database, current_database()) AS database,
 	   coalesce(j.timezone, nullif(current_setting('dq_lineage.timezone', true), ''),
 				current_setting('TimeZone')) AS timezone,
 	   CASE WHEN j.enabled THEN dq.cron_next(j.schedule, now(), j.timezone, j.schedule_anchor) END
@@ -1010,6 +1014,7 @@ COMMENT ON COLUMN dq.job_status.owner IS 'Role the job runs as';
 COMMENT ON COLUMN dq.job_status.superuser IS 'Whether the owner was a superuser when the job was scheduled';
 COMMENT ON COLUMN dq.job_status.enabled IS 'Disabled jobs are not run';
 COMMENT ON COLUMN dq.job_status.schedule IS 'Cron expression, @shortcut or interval';
+COMMENT ON COLUMN dq.job_status.database IS 'Database the command runs in';
 COMMENT ON COLUMN dq.job_status.statement_timeout IS 'statement_timeout of each run (NULL: the role''s and server''s setting)';
 COMMENT ON COLUMN dq.job_status.timezone IS 'Time zone the schedule is evaluated in';
 COMMENT ON COLUMN dq.job_status.next_run IS 'Next tick (NULL when disabled or when a cron schedule never fires)';

@@ -27,6 +27,8 @@
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
+#include "port/atomics.h"
+#include "storage/dsm.h"
 #include "storage/proc.h"
 #include "tcop/cmdtag.h"
 #include "tcop/dest.h"
@@ -232,6 +234,101 @@ start_run(int64 run_id)
 	return command;
 }
 
+/*
+ * Run the command; an error is logged, the transaction rolled back, and
+ * the error returned (allocated in cxt).  NULL when the command succeeded.
+ */
+static ErrorData *
+execute_guarded(const char *command, RunOutcome *out, MemoryContext cxt)
+{
+	ErrorData  *volatile edata = NULL;
+
+	PG_TRY();
+	{
+		run_command(command, out);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		EmitErrorReport();
+		FlushErrorState();
+		AbortOutOfAnyTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	return edata;
+}
+
+/* The error of a failed run as one text: message, detail, hint, context. */
+static char *
+error_text(ErrorData *edata)
+{
+	StringInfoData msg;
+
+	initStringInfo(&msg);
+	appendStringInfoString(&msg, edata->message ? edata->message : "unknown error");
+	if (edata->detail)
+		appendStringInfo(&msg, "\nDETAIL: %s", edata->detail);
+	if (edata->hint)
+		appendStringInfo(&msg, "\nHINT: %s", edata->hint);
+	if (edata->context)
+		appendStringInfo(&msg, "\nCONTEXT: %s", edata->context);
+	return msg.data;
+}
+
+/* Record the outcome in dq.job_runs (a run in its job's database). */
+static void
+record_outcome(int64 run_id, const RunOutcome *out, ErrorData *edata)
+{
+	Oid			types[5] = {INT8OID, TEXTOID, INT8OID, TEXTOID, TEXTOID};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+
+	values[0] = Int64GetDatum(run_id);
+	if (edata == NULL)
+	{
+		values[1] = CStringGetTextDatum(out->command_tag);
+		values[2] = Int64GetDatum((int64) out->rows);
+		if (!out->has_rows)
+			nulls[2] = 'n';
+		(void) update_run("UPDATE dq.job_runs SET status = 'succeeded', ended_at = clock_timestamp(), "
+						  "command_tag = $2, rows = $3 WHERE run_id = $1",
+						  3, types, values, nulls);
+	}
+	else
+	{
+		nulls[1] = nulls[2] = 'n';
+		values[1] = values[2] = (Datum) 0;
+		values[3] = CStringGetTextDatum(unpack_sql_state(edata->sqlerrcode));
+		values[4] = CStringGetTextDatum(error_text(edata));
+		(void) update_run("UPDATE dq.job_runs SET status = 'failed', ended_at = clock_timestamp(), "
+						  "command_tag = $2, rows = $3, sqlstate = $4, message = $5 WHERE run_id = $1",
+						  5, types, values, nulls);
+	}
+}
+
+/* Hand the outcome back to the scheduler (a run in another database). */
+static void
+report_outcome(DqRemoteRun *rr, const RunOutcome *out, ErrorData *edata)
+{
+	if (edata == NULL)
+	{
+		strlcpy(rr->command_tag, out->command_tag, sizeof(rr->command_tag));
+		rr->rows = (int64) out->rows;
+		rr->has_rows = out->has_rows;
+	}
+	else
+	{
+		rr->failed = true;
+		strlcpy(rr->sqlstate, unpack_sql_state(edata->sqlerrcode), sizeof(rr->sqlstate));
+		strlcpy(rr->message, error_text(edata), sizeof(rr->message));
+	}
+	rr->ended_at = GetCurrentTimestamp();
+	pg_write_barrier();
+	rr->finished = true;
+}
+
 void
 dq_job_main(Datum main_arg)
 {
@@ -239,10 +336,9 @@ dq_job_main(Datum main_arg)
 	char	   *command;
 	MemoryContext run_cxt;
 	RunOutcome	out;
-	ErrorData  *volatile edata = NULL;
-	Oid			types[5] = {INT8OID, TEXTOID, INT8OID, TEXTOID, TEXTOID};
-	Datum		values[5];
-	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	ErrorData  *edata;
+	dsm_segment *seg = NULL;
+	DqRemoteRun *rr = NULL;
 
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
 	pqsignal(SIGTERM, die);
@@ -259,63 +355,45 @@ dq_job_main(Datum main_arg)
 		pgstat_report_appname(appname);
 	}
 
-	command = start_run(args.run_id);
-	if (command == NULL)
-		proc_exit(0);			/* the run was closed or deleted meanwhile */
-
-	memset(&out, 0, sizeof(out));
-	pgstat_report_activity(STATE_RUNNING, command);
-	PG_TRY();
+	if (args.remote != DSM_HANDLE_INVALID)
 	{
-		run_command(command, &out);
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(run_cxt);
-		edata = CopyErrorData();
-		EmitErrorReport();
-		FlushErrorState();
-		AbortOutOfAnyTransaction();
-	}
-	PG_END_TRY();
-	pgstat_report_activity(STATE_IDLE, NULL);
-	MemoryContextSwitchTo(run_cxt);
+		seg = dsm_attach(args.remote);
+		if (seg == NULL)
+			proc_exit(0);		/* the scheduler is gone */
+		rr = dsm_segment_address(seg);
+		command = pstrdup(rr->command);
+		if (rr->statement_timeout_ms >= 0)
+		{
+			char		ms[32];
 
-	/* The owner's statement_timeout must not cut our bookkeeping short. */
-	SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
-
-	values[0] = Int64GetDatum(args.run_id);
-	if (edata == NULL)
-	{
-		values[1] = CStringGetTextDatum(out.command_tag);
-		values[2] = Int64GetDatum((int64) out.rows);
-		if (!out.has_rows)
-			nulls[2] = 'n';
-		(void) update_run("UPDATE dq.job_runs SET status = 'succeeded', ended_at = clock_timestamp(), "
-						  "command_tag = $2, rows = $3 WHERE run_id = $1",
-						  3, types, values, nulls);
+			snprintf(ms, sizeof(ms), "%d", rr->statement_timeout_ms);
+			SetConfigOption("statement_timeout", ms, PGC_USERSET, PGC_S_SESSION);
+		}
+		rr->started_at = GetCurrentTimestamp();
+		pg_write_barrier();
+		rr->started = true;
 	}
 	else
 	{
-		StringInfoData msg;
-
-		initStringInfo(&msg);
-		appendStringInfoString(&msg, edata->message ? edata->message : "unknown error");
-		if (edata->detail)
-			appendStringInfo(&msg, "\nDETAIL: %s", edata->detail);
-		if (edata->hint)
-			appendStringInfo(&msg, "\nHINT: %s", edata->hint);
-		if (edata->context)
-			appendStringInfo(&msg, "\nCONTEXT: %s", edata->context);
-		values[1] = (Datum) 0;
-		nulls[1] = 'n';
-		values[2] = (Datum) 0;
-		nulls[2] = 'n';
-		values[3] = CStringGetTextDatum(unpack_sql_state(edata->sqlerrcode));
-		values[4] = CStringGetTextDatum(msg.data);
-		(void) update_run("UPDATE dq.job_runs SET status = 'failed', ended_at = clock_timestamp(), "
-						  "command_tag = $2, rows = $3, sqlstate = $4, message = $5 WHERE run_id = $1",
-						  5, types, values, nulls);
+		command = start_run(args.run_id);
+		if (command == NULL)
+			proc_exit(0);		/* the run was closed or deleted meanwhile */
 	}
+
+	memset(&out, 0, sizeof(out));
+	pgstat_report_activity(STATE_RUNNING, command);
+	edata = execute_guarded(command, &out, run_cxt);
+	pgstat_report_activity(STATE_IDLE, NULL);
+
+	if (rr != NULL)
+	{
+		report_outcome(rr, &out, edata);
+		dsm_detach(seg);
+		proc_exit(0);
+	}
+
+	/* The owner's statement_timeout must not cut our bookkeeping short. */
+	SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
+	record_outcome(args.run_id, &out, edata);
 	proc_exit(0);
 }

@@ -19,6 +19,8 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_authid.h"
+#include "catalog/pg_database.h"
+#include "commands/dbcommands.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -66,6 +68,48 @@ check_time_zone(const char *tz)
 {
 	if (tz != NULL && tz[0] != '\0')
 		(void) DqScheduleTimeZone(tz);
+}
+
+/*
+ * The database a job runs in: NULL for this one (named or not), else the
+ * name, once it is known that the owner may connect to it.
+ */
+static char *
+check_database(const char *name, Oid owner)
+{
+	Oid			dboid;
+	HeapTuple	tup;
+	Form_pg_database db;
+	bool		usable;
+
+	if (name == NULL || name[0] == '\0')
+		return NULL;
+	dboid = get_database_oid(name, true);
+	if (!OidIsValid(dboid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_DATABASE),
+				 errmsg("database \"%s\" does not exist", name),
+				 errhint("Name a database of this cluster, or leave database NULL to run the job in this one.")));
+	if (dboid == MyDatabaseId)
+		return NULL;
+	tup = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dboid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for database %u", dboid);
+	db = (Form_pg_database) GETSTRUCT(tup);
+	usable = db->datallowconn && !db->datistemplate;
+	ReleaseSysCache(tup);
+	if (!usable)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("database \"%s\" cannot run jobs", name),
+				 errdetail("It is a template or does not allow connections."),
+				 errhint("Name a database that accepts connections.")));
+	if (pg_database_aclcheck(dboid, owner, ACL_CONNECT) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for database %s", name),
+				 errhint("A job runs as you: you need the CONNECT privilege on the database.")));
+	return pstrdup(name);
 }
 
 /* The current user must be able to own a job. */
@@ -128,11 +172,12 @@ find_job(const char *job_name, Oid *owner)
 
 /* A job the caller may change, by name; raises "does not exist" otherwise. */
 static int64
-find_own_job(const char *job_name, Oid caller)
+find_own_job(const char *job_name, Oid caller, Oid *job_owner)
 {
 	Oid			owner = InvalidOid;
 	int64		job_id = find_job(job_name, &owner);
 
+	*job_owner = owner;
 	if (job_id == 0 || !has_privs_of_role(caller, owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -169,20 +214,26 @@ dq_schedule(PG_FUNCTION_ARGS)
 	char	   *schedule = required_text(fcinfo, 1, "schedule");
 	char	   *command = required_text(fcinfo, 2, "command");
 	char	   *tz = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	char	   *database = PG_ARGISNULL(4) ? NULL : NameStr(*PG_GETARG_NAME(4));
 	Oid			caller = GetUserId();
 	bool		super;
 	DqSchedule	sched;
 	DqOwnerContext owner;
 	Oid			existing_owner = InvalidOid;
 	int64		job_id;
-	Oid			types[6] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, OIDOID, BOOLOID};
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	Oid			types[7] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, OIDOID, BOOLOID, NAMEOID};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 
 	DqParseSchedule(schedule, &sched);
 	check_time_zone(tz);
 	check_command(command);
 	super = check_owner(caller);
+	database = check_database(database, caller);
+	if (database == NULL)
+		nulls[6] = 'n';
+	else
+		values[6] = CStringGetDatum(database);
 
 	values[0] = CStringGetTextDatum(job_name);
 	values[1] = CStringGetTextDatum(schedule);
@@ -205,18 +256,18 @@ dq_schedule(PG_FUNCTION_ARGS)
 	{
 		bool		isnull;
 
-		if (SPI_execute_with_args("INSERT INTO dq.jobs (job_name, schedule, command, timezone, owner, superuser) "
-								  "VALUES ($1, $2, $3, $4, $5::regrole, $6) RETURNING job_id",
-								  6, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
+		if (SPI_execute_with_args("INSERT INTO dq.jobs (job_name, schedule, command, timezone, owner, superuser, database) "
+								  "VALUES ($1, $2, $3, $4, $5::regrole, $6, $7) RETURNING job_id",
+								  7, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
 			elog(ERROR, "could not insert job \"%s\"", job_name);
 		job_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	}
 	else if (SPI_execute_with_args("UPDATE dq.jobs SET schedule = $2, command = $3, timezone = $4, "
-								   "superuser = $6, updated_at = now(), "
+								   "superuser = $6, database = $7, updated_at = now(), "
 								   "schedule_anchor = CASE WHEN schedule IS DISTINCT FROM $2 "
 								   "OR timezone IS DISTINCT FROM $4 THEN now() ELSE schedule_anchor END "
 								   "WHERE job_name = $1 AND owner = $5::regrole",
-								   6, types, values, nulls, false, 0) != SPI_OK_UPDATE)
+								   7, types, values, nulls, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not update job \"%s\"", job_name);
 	disconnect(&owner);
 	warn_if_not_running();
@@ -235,9 +286,10 @@ dq_unschedule(PG_FUNCTION_ARGS)
 	int64		job_id;
 	Oid			types[1] = {INT8OID};
 	Datum		values[1];
+	Oid			job_owner;
 
 	connect_as_owner(&owner);
-	job_id = find_own_job(job_name, owner.save_userid);
+	job_id = find_own_job(job_name, owner.save_userid, &job_owner);
 	values[0] = Int64GetDatum(job_id);
 	if (SPI_execute_with_args("DELETE FROM dq.jobs WHERE job_id = $1",
 							  1, types, values, NULL, false, 0) != SPI_OK_DELETE)
@@ -262,9 +314,10 @@ dq_alter_job(PG_FUNCTION_ARGS)
 	char	   *tz = NULL;
 	DqOwnerContext owner;
 	int64		job_id;
-	Oid			types[6] = {INT8OID, TEXTOID, TEXTOID, BOOLOID, TEXTOID, INTERVALOID};
-	Datum		values[6];
-	char		nulls[6] = {' ', 'n', 'n', 'n', 'n', 'n'};
+	Oid			types[8] = {INT8OID, TEXTOID, TEXTOID, BOOLOID, TEXTOID, INTERVALOID, BOOLOID, NAMEOID};
+	Datum		values[8];
+	char		nulls[8] = {' ', 'n', 'n', 'n', 'n', 'n', ' ', 'n'};
+	Oid			job_owner;
 
 	if (!PG_ARGISNULL(1))
 	{
@@ -307,8 +360,21 @@ dq_alter_job(PG_FUNCTION_ARGS)
 	}
 
 	connect_as_owner(&owner);
-	job_id = find_own_job(job_name, owner.save_userid);
+	job_id = find_own_job(job_name, owner.save_userid, &job_owner);
 	values[0] = Int64GetDatum(job_id);
+
+	/* database: NULL keeps it, '' or this database's name means this one */
+	values[6] = BoolGetDatum(!PG_ARGISNULL(6));
+	if (!PG_ARGISNULL(6))
+	{
+		char	   *database = check_database(NameStr(*PG_GETARG_NAME(6)), job_owner);
+
+		if (database != NULL)
+		{
+			values[7] = CStringGetDatum(database);
+			nulls[7] = ' ';
+		}
+	}
 	if (SPI_execute_with_args("UPDATE dq.jobs SET "
 							  "schedule_anchor = CASE WHEN coalesce($2, schedule) IS DISTINCT FROM schedule "
 							  "OR ($5 IS NOT NULL AND nullif($5, '') IS DISTINCT FROM timezone) "
@@ -319,8 +385,9 @@ dq_alter_job(PG_FUNCTION_ARGS)
 							  "timezone = CASE WHEN $5 IS NULL THEN timezone ELSE nullif($5, '') END, "
 							  "statement_timeout = CASE WHEN $6 IS NULL THEN statement_timeout "
 							  "WHEN $6 = interval '0' THEN NULL ELSE $6 END, "
+							  "database = CASE WHEN $7 THEN $8 ELSE database END, "
 							  "updated_at = now() WHERE job_id = $1",
-							  6, types, values, nulls, false, 0) != SPI_OK_UPDATE)
+							  8, types, values, nulls, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not update job \"%s\"", job_name);
 	disconnect(&owner);
 	if (!PG_ARGISNULL(3) && PG_GETARG_BOOL(3))

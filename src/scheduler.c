@@ -32,6 +32,8 @@
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
+#include "port/atomics.h"
+#include "storage/dsm.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/proc.h"
@@ -72,6 +74,14 @@ typedef struct SchedJob
 	/* a tick waiting for a free place */
 	bool		pending;
 	TimestampTz pending_at;
+	/* a job that runs in another database */
+	char	   *database;		/* NULL: this one */
+	Oid			target;			/* resolved when the tick is due */
+	char	   *command;
+	int			timeout_ms;		/* -1: the owner's setting */
+	dsm_segment *seg;			/* the run's DqRemoteRun */
+	bool		marked_running;
+	pid_t		last_pid;
 } SchedJob;
 
 static MemoryContext sched_cxt;
@@ -218,7 +228,9 @@ load_jobs(bool at_start)
 
 	spi_exec("SELECT j.job_id, j.owner::oid, j.superuser, j.schedule, j.timezone, "
 			 "j.schedule_anchor, "
-			 "(SELECT max(r.scheduled_at) FROM dq.job_runs r WHERE r.job_id = j.job_id) "
+			 "(SELECT max(r.scheduled_at) FROM dq.job_runs r WHERE r.job_id = j.job_id), "
+			 "j.database, j.command, "
+			 "coalesce((extract(epoch FROM j.statement_timeout) * 1000)::int, -1) "
 			 "FROM dq.jobs j WHERE j.enabled",
 			 0, NULL, NULL, NULL, SPI_OK_SELECT);
 
@@ -254,6 +266,15 @@ load_jobs(bool at_start)
 				j->tz != tz || j->anchor != anchor;
 		MemoryContextSwitchTo(old);
 
+		old = MemoryContextSwitchTo(sched_cxt);
+		if (j->database)
+			pfree(j->database);
+		if (j->command)
+			pfree(j->command);
+		j->database = SPI_getvalue(tup, desc, 8);
+		j->command = SPI_getvalue(tup, desc, 9);
+		MemoryContextSwitchTo(old);
+		j->timeout_ms = DatumGetInt32(SPI_getbinval(tup, desc, 10, &isnull));
 		j->owner = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
 		j->superuser = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
 		j->sched = sched;
@@ -345,6 +366,48 @@ reconcile_open_runs(void)
 	}
 }
 
+/* Write what a run in another database reported into dq.job_runs. */
+static void
+record_remote(SchedJob *j, DqRemoteRun *rr, pid_t pid, bool ended)
+{
+	Oid			types[9] = {INT8OID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID,
+	TEXTOID, INT8OID, TEXTOID, TEXTOID};
+	Datum		values[9];
+	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	const char *status = "running";
+
+	if (ended && rr->finished)
+		status = rr->failed ? "failed" : "succeeded";
+	else if (ended)
+		return;					/* the caller closes it as failed */
+	values[0] = Int64GetDatum(j->run_id);
+	values[1] = CStringGetTextDatum(status);
+	values[2] = TimestampTzGetDatum(rr->started_at);
+	if (!rr->started)
+		nulls[2] = 'n';
+	values[3] = TimestampTzGetDatum(rr->ended_at);
+	if (!(ended && rr->finished))
+		nulls[3] = 'n';
+	values[4] = Int32GetDatum(pid);
+	if (pid == 0)
+		nulls[4] = 'n';
+	values[5] = CStringGetTextDatum(rr->command_tag);
+	values[6] = Int64GetDatum(rr->rows);
+	values[7] = CStringGetTextDatum(rr->sqlstate);
+	values[8] = CStringGetTextDatum(rr->message);
+	if (!rr->finished || rr->failed)
+		nulls[5] = nulls[6] = 'n';
+	else if (!rr->has_rows)
+		nulls[6] = 'n';
+	if (!rr->finished || !rr->failed)
+		nulls[7] = nulls[8] = 'n';
+	spi_exec("UPDATE dq.job_runs SET status = $2, started_at = $3, ended_at = $4, "
+			 "worker_pid = $5, command_tag = $6, rows = $7, sqlstate = $8, message = $9 "
+			 "WHERE run_id = $1 AND status IN ('starting', 'running')",
+			 9, types, values, nulls, SPI_OK_UPDATE);
+	j->marked_running = true;
+}
+
 /* Runs whose worker has ended: make sure each is closed. */
 static void
 reap_runs(void)
@@ -364,6 +427,10 @@ reap_runs(void)
 			BgwHandleStatus st = GetBackgroundWorkerPid(j->handle, &pid);
 
 			ended = (st == BGWH_STOPPED || st == BGWH_POSTMASTER_DIED);
+			if (st == BGWH_STARTED)
+				j->last_pid = pid;
+			else
+				pid = j->last_pid;
 		}
 		else if (j->adopted_pid != 0)
 		{
@@ -373,6 +440,19 @@ reap_runs(void)
 		}
 		else
 			ended = true;
+		if (j->seg != NULL)
+		{
+			/* a run in another database reports through its segment */
+			DqRemoteRun *rr = dsm_segment_address(j->seg);
+
+			pg_read_barrier();
+			if (ended || (rr->started && !j->marked_running))
+				record_remote(j, rr, pid, ended);
+			if (!ended)
+				continue;
+			dsm_detach(j->seg);
+			j->seg = NULL;
+		}
 		if (!ended)
 			continue;
 		fail_open_run(j->run_id,
@@ -434,8 +514,18 @@ collect_due(TimestampTz now)
 			record_skipped(j, tick, "the job belongs to a superuser and dq_lineage.allow_superuser_jobs is off");
 		else if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(j->owner)))
 			record_skipped(j, tick, "the job's owner role no longer exists");
+		else if (j->database != NULL &&
+				 !OidIsValid(j->target = get_database_oid(j->database, true)))
+		{
+			char		msg[NAMEDATALEN + 64];
+
+			snprintf(msg, sizeof(msg), "database \"%s\" does not exist", j->database);
+			record_skipped(j, tick, msg);
+		}
 		else
 		{
+			if (j->database == NULL)
+				j->target = MyDatabaseId;
 			j->pending = true;
 			j->pending_at = tick;
 		}
@@ -508,15 +598,36 @@ launch_runs(List *started)
 		BackgroundWorkerHandle *handle;
 		MemoryContext old;
 
-		args.dboid = MyDatabaseId;
+		args.dboid = j->target;
 		args.owner = j->owner;
 		args.run_id = j->run_id;
+		args.remote = DSM_HANDLE_INVALID;
+		j->marked_running = false;
+		j->last_pid = 0;
 		old = MemoryContextSwitchTo(sched_cxt);
-		if (DqStartWorker("dq_job_main", "dq_lineage job", MyDatabaseId,
+		if (j->target != MyDatabaseId)
+		{
+			Size		len = strlen(j->command) + 1;
+			DqRemoteRun *rr;
+
+			j->seg = dsm_create(offsetof(DqRemoteRun, command) + len, 0);
+			dsm_pin_mapping(j->seg);
+			rr = dsm_segment_address(j->seg);
+			memset(rr, 0, offsetof(DqRemoteRun, command));
+			rr->statement_timeout_ms = j->timeout_ms;
+			memcpy(rr->command, j->command, len);
+			args.remote = dsm_segment_handle(j->seg);
+		}
+		if (DqStartWorker("dq_job_main", "dq_lineage job", j->target,
 						  &args, sizeof(args), &handle))
 			j->handle = handle;
 		else
+		{
+			if (j->seg)
+				dsm_detach(j->seg);
+			j->seg = NULL;
 			failed = lappend(failed, j);
+		}
 		MemoryContextSwitchTo(old);
 	}
 	return failed;

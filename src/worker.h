@@ -19,6 +19,7 @@
 
 #include "datatype/timestamp.h"
 #include "postmaster/bgworker.h"
+#include "storage/dsm.h"
 #include "storage/latch.h"
 
 typedef enum DqDbState
@@ -42,10 +43,32 @@ typedef struct DqDbEntry
 /* What a job run worker gets in bgw_extra. */
 typedef struct DqJobWorkerArgs
 {
-	Oid			dboid;
+	Oid			dboid;			/* database the command runs in */
 	Oid			owner;
 	int64		run_id;
+	dsm_handle	remote;			/* DSM_HANDLE_INVALID, or a DqRemoteRun */
 } DqJobWorkerArgs;
+
+/*
+ * A run in another database than its job's: the worker cannot write the
+ * job's database, so the command comes in, and the outcome goes back to
+ * the scheduler, through a dynamic shared memory segment.
+ */
+typedef struct DqRemoteRun
+{
+	bool		started;
+	TimestampTz started_at;
+	bool		finished;
+	TimestampTz ended_at;
+	bool		failed;
+	char		sqlstate[6];
+	char		command_tag[64];
+	int64		rows;
+	bool		has_rows;
+	int			statement_timeout_ms;	/* -1: the role's setting */
+	char		message[2048];
+	char		command[FLEXIBLE_ARRAY_MEMBER];
+} DqRemoteRun;
 
 extern void DqWorkerInit(void);
 extern bool DqWorkersAvailable(void);

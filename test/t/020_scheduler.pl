@@ -144,6 +144,31 @@ is($node->safe_psql('postgres', workers('dq_lineage scheduler')), '2',
 is($node->safe_psql('db2', q{SELECT string_agg(job_name, ',') FROM dq.jobs}), 'where am i',
 	"each database sees only its jobs");
 
+# A job of this database can run in another one (without the extension),
+# as its owner; the outcome is recorded here.
+$node->safe_psql('postgres', 'CREATE DATABASE plain');
+$node->safe_psql('plain', 'CREATE TABLE seen (db name, who name)');
+$node->safe_psql('postgres', q{
+	SELECT dq.schedule('remote', '1 second', 'INSERT INTO seen SELECT current_database(), current_user',
+					   database => 'plain');
+	SELECT dq.schedule('remote fails', '1 second', 'SELECT * FROM no_such_table', database => 'plain');
+});
+ok(DqTest::poll_until($node, 'postgres',
+		q{SELECT count(*) >= 2 FROM dq.job_runs r JOIN dq.jobs j USING (job_id)
+		   WHERE j.job_name = 'remote' AND r.status = 'succeeded' AND r.command_tag = 'INSERT 0 1'
+		     AND r.started_at IS NOT NULL AND r.worker_pid IS NOT NULL}, 't'),
+	'a job runs in another database and its runs are recorded in the job\'s');
+is($node->safe_psql('plain', q{SELECT DISTINCT db || '/' || (who = current_user)::text FROM seen}),
+	'plain/true', 'the command ran in the other database as the owner');
+ok(DqTest::poll_until($node, 'postgres',
+		q{SELECT DISTINCT r.sqlstate FROM dq.job_runs r JOIN dq.jobs j USING (job_id)
+		   WHERE j.job_name = 'remote fails' AND r.status = 'failed'}, '42P01'),
+	"a failing run in another database records its SQLSTATE");
+$node->safe_psql('postgres', q{SELECT dq.unschedule('remote'), dq.unschedule('remote fails')});
+ok(DqTest::poll_until($node, 'postgres', workers('dq_lineage job', 'plain'), '0'),
+	'no job worker left in the other database');
+$node->safe_psql('postgres', 'DROP DATABASE plain');
+
 # DROP DATABASE (without FORCE) is not blocked by its scheduler; nothing is left behind.
 $node->safe_psql('db2', q{SELECT dq.unschedule('where am i')});
 $node->safe_psql('postgres', 'DROP DATABASE db2');
