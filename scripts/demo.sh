@@ -3,7 +3,8 @@
 #
 #   scripts/demo.sh [start]   (make demo) install what is missing, build,
 #                             install, start ./demo/data, load demo data,
-#                             profile it and print the profile
+#                             profile it, print the profile and schedule
+#                             an hourly profile
 #   scripts/demo.sh stop      (make demo-stop) stop the demo cluster
 #   scripts/demo.sh status    is the demo cluster running?
 #   scripts/demo.sh reset     stop, delete ./demo, then start afresh
@@ -200,6 +201,11 @@ SELECT p.table_name,
   FROM dq.latest_profile AS p
  WHERE p.relid IN ('demo.orders'::regclass, 'demo.customers'::regclass)
  ORDER BY p.table_name, p.attnum;
+
+-- Keep profiling the orders every hour from the background worker.
+SELECT dq.schedule_profile('demo.orders', '@hourly') AS job_id \gset
+\pset title 'dq.job_status: the background worker profiles demo.orders every hour'
+SELECT job_name, schedule, timezone, next_run, command FROM dq.job_status;
 SQL
 }
 
