@@ -719,6 +719,7 @@ dq_scheduler_main(Datum main_arg)
 	Oid			dboid = DatumGetObjectId(main_arg);
 	uint32		seen_generation = 0;
 	bool		first = true;
+	bool		reload = false;
 	TimestampTz last_prune = 0;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
@@ -751,6 +752,7 @@ dq_scheduler_main(Datum main_arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 			last_prune = 0;		/* a new retention applies at once */
+			reload = true;		/* dq_lineage.timezone may have changed */
 		}
 		if (!dq_scheduler_enabled || DqDatabasePaused(dboid))
 			proc_exit(0);
@@ -767,9 +769,10 @@ dq_scheduler_main(Datum main_arg)
 			proc_exit(0);
 		}
 		gen = DqJobsGeneration(my_entry);
-		if (first || gen != seen_generation)
+		if (first || reload || gen != seen_generation)
 		{
 			seen_generation = gen;
+			reload = false;
 			load_jobs(first);
 			if (first)
 			{

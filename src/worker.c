@@ -41,6 +41,7 @@
 #include "storage/latch.h"
 #include "storage/lwlock.h"
 #include "storage/proc.h"
+#include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
@@ -191,7 +192,11 @@ DqAttachScheduler(Oid dboid)
 
 	LWLockAcquire(dq_shmem->lock, LW_EXCLUSIVE);
 	entry = find_or_add_entry(dboid);
-	if (entry != NULL)
+	/* never two schedulers in one database (a launcher restarted meanwhile) */
+	if (entry != NULL && entry->scheduler_pid != 0 &&
+		BackendPidGetProc(entry->scheduler_pid) != NULL)
+		entry = NULL;
+	else if (entry != NULL)
 	{
 		entry->scheduler_pid = MyProcPid;
 		entry->scheduler_latch = MyLatch;
