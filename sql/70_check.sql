@@ -242,3 +242,21 @@ SELECT dq.check('agg', 'expect_column_sum_to_be_between', 'n', '{"min_value": 10
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 DROP TABLE agg;
 DROP FUNCTION r(jsonb);
+-- regex outcomes of repeated values are remembered; the counts are the
+-- same as the regex operator's, for repeated values and for distinct ones
+-- (where the remembering switches itself off)
+CREATE TABLE re_many AS
+	SELECT CASE g % 7 WHEN 0 THEN 'AB-1' WHEN 1 THEN 'xy-2' WHEN 2 THEN 'AB-x'
+					  WHEN 3 THEN 'ZZ-9' WHEN 4 THEN '' ELSE 'AB-' || (g % 5) END AS code,
+		   md5(g::text) AS digest
+	  FROM generate_series(1, 20000) g;
+SELECT (dq.check('re_many', 'expect_column_values_to_match_regex', 'code',
+				 '{"regex": "^[A-Z]{2}-[0-9]$"}') -> 'result' ->> 'unexpected_count')::int
+	   = (SELECT count(*) FROM re_many WHERE code !~ '^[A-Z]{2}-[0-9]$') AS repeated_values_agree,
+	   (dq.check('re_many', 'expect_column_values_to_not_match_regex', 'digest',
+				 '{"regex": "^[0-7]"}') -> 'result' ->> 'unexpected_count')::int
+	   = (SELECT count(*) FROM re_many WHERE digest ~ '^[0-7]') AS distinct_values_agree,
+	   (dq.check('re_many', 'expect_column_values_to_match_regex_list', 'code',
+				 '{"regex_list": ["^AB", "[0-9]$"], "match_on": "all"}') -> 'result' ->> 'unexpected_count')::int
+	   = (SELECT count(*) FROM re_many WHERE NOT (code ~ '^AB' AND code ~ '[0-9]$')) AS list_all_agrees;
+DROP TABLE re_many;

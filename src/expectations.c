@@ -38,6 +38,7 @@
 #include "parser/parse_type.h"
 #include "nodes/value.h"
 #include "miscadmin.h"
+#include "common/hashfn.h"
 #include "regex/regex.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -1529,6 +1530,77 @@ DqInSet(DqRule *r, Datum value)
 	return false;
 }
 
+/*
+ * Outcomes of short values already seen, for the regular-expression kinds:
+ * PostgreSQL 15's regex engine costs a few hundred nanoseconds per call
+ * (it converts the string to wide characters and allocates its automaton
+ * state with malloc), and many columns repeat their values (codes,
+ * statuses, countries).  A direct-mapped table of the last outcome per
+ * hash slot; after DQ_OC_PROBE lookups with fewer than half of them hits
+ * (mostly distinct values, say UUIDs) the cache switches itself off and
+ * costs nothing more than one branch.
+ */
+#define DQ_OC_SLOTS 1024
+#define DQ_OC_MAXLEN 40
+#define DQ_OC_PROBE 4096
+
+typedef struct DqOutcomeSlot
+{
+	uint32		hash;
+	int16		len;			/* -1: empty */
+	bool		outcome;
+	char		bytes[DQ_OC_MAXLEN];
+} DqOutcomeSlot;
+
+typedef struct DqOutcomeCache
+{
+	bool		off;
+	uint32		lookups;
+	uint32		hits;
+	DqOutcomeSlot slots[DQ_OC_SLOTS];
+} DqOutcomeCache;
+
+/* The slot for val, or NULL when the cache is off or val is too long. */
+static DqOutcomeSlot *
+DqOutcomeSlotFor(DqRule *r, const char *val, int len, bool *hit)
+{
+	DqOutcomeCache *c = r->outcome_cache;
+	uint32		h;
+	DqOutcomeSlot *slot;
+
+	*hit = false;
+	if (len > DQ_OC_MAXLEN)
+		return NULL;
+	if (c == NULL)
+	{
+		c = MemoryContextAlloc(r->cxt, sizeof(DqOutcomeCache));
+		c->off = false;
+		c->lookups = c->hits = 0;
+		for (int i = 0; i < DQ_OC_SLOTS; i++)
+			c->slots[i].len = -1;
+		r->outcome_cache = c;
+	}
+	if (c->off)
+		return NULL;
+	h = hash_bytes((const unsigned char *) val, len);
+	slot = &c->slots[h % DQ_OC_SLOTS];
+	*hit = slot->len == len && slot->hash == h && memcmp(slot->bytes, val, len) == 0;
+	if (c->lookups < DQ_OC_PROBE)
+	{
+		c->lookups++;
+		c->hits += *hit;
+		if (c->lookups == DQ_OC_PROBE && c->hits < DQ_OC_PROBE / 2)
+			c->off = true;
+	}
+	if (!*hit)
+	{
+		slot->hash = h;
+		slot->len = (int16) len;
+		memcpy(slot->bytes, val, len);
+	}
+	return slot;
+}
+
 static bool
 DqRegexMatch(DqRule *r, text *re, text *val)
 {
@@ -1672,22 +1744,32 @@ DqEvalRule(DqRule *r, Datum *values, bool *isnull)
 				text	   *val = DqValueText(&r->cols[0], values[0]);
 				int			nmatch = 0;
 				ListCell   *lc;
+				bool		hit;
+				bool		ok;
+				DqOutcomeSlot *slot = DqOutcomeSlotFor(r, VARDATA_ANY(val),
+													   VARSIZE_ANY_EXHDR(val), &hit);
 
+				if (hit)
+					return slot->outcome ? DQ_EXPECTED : DQ_UNEXPECTED;
 				foreach(lc, r->patterns)
 					if (DqRegexMatch(r, lfirst(lc), val))
 						nmatch++;
 				switch (r->def->kind)
 				{
 					case DQ_K_REGEX:
-						return nmatch > 0 ? DQ_EXPECTED : DQ_UNEXPECTED;
+						ok = nmatch > 0;
+						break;
 					case DQ_K_NOT_REGEX:
 					case DQ_K_NOT_REGEX_LIST:
-						return nmatch == 0 ? DQ_EXPECTED : DQ_UNEXPECTED;
+						ok = nmatch == 0;
+						break;
 					default:
-						if (r->match_all)
-							return nmatch == list_length(r->patterns) ? DQ_EXPECTED : DQ_UNEXPECTED;
-						return nmatch > 0 ? DQ_EXPECTED : DQ_UNEXPECTED;
+						ok = r->match_all ? nmatch == list_length(r->patterns) : nmatch > 0;
+						break;
 				}
+				if (slot != NULL)
+					slot->outcome = ok;
+				return ok ? DQ_EXPECTED : DQ_UNEXPECTED;
 			}
 		case DQ_K_LIKE:
 		case DQ_K_NOT_LIKE:

@@ -146,6 +146,7 @@ typedef struct DqRule
 	Datum	   *set;			/* sorted, NULLs removed */
 	int			nset;
 	List	   *patterns;		/* text * of regexes or LIKE patterns */
+	struct DqOutcomeCache *outcome_cache;	/* regex kinds: see DqCachedOutcome */
 	bool		match_all;		/* regex_list: match_on = all */
 	bool		or_equal;
 	Oid			parse_typinput; /* parseable_as */
