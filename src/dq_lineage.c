@@ -16,6 +16,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 
+#include "cdc_worker.h"
 #include "compat.h"
 #include "guc.h"
 
@@ -30,4 +31,5 @@ void
 _PG_init(void)
 {
 	DqDefineGucs();
+	DqCdcInit();
 }

@@ -11,6 +11,11 @@
 extern int	dq_profile_top_k;
 extern int	dq_profile_histogram_buckets;
 
+extern bool dq_cdc_capture_row_images;
+extern int	dq_cdc_max_lag;
+extern int	dq_cdc_batch_size;
+extern int	dq_cdc_naptime;
+
 extern void DqDefineGucs(void);
 
 #endif							/* DQ_GUC_H */
