@@ -543,6 +543,7 @@ DqCdcPass(const char *slot)
 	ResourceOwner old_resowner;
 	XLogRecPtr	stored;
 	XLogRecPtr	start;
+	MemoryContext old;
 	XLogRecPtr	end_of_wal;
 	XLogRecPtr	processed;
 	static XLogRecPtr prev_processed = InvalidXLogRecPtr;
@@ -597,9 +598,9 @@ DqCdcPass(const char *slot)
 	dq_cdc_nlines = 0;
 	if (dq_cdc_ctx == NULL)
 	{
-		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 		List	   *options;
 
+		old = MemoryContextSwitchTo(TopMemoryContext);
 		options = list_make1(makeDefElem("row_images",
 										 (Node *) makeString(dq_cdc_capture_row_images ? "on" : "off"), -1));
 		start = Max(stored, MyReplicationSlot->data.confirmed_flush);
@@ -619,7 +620,14 @@ DqCdcPass(const char *slot)
 		XLogRecord *record;
 		char	   *errm = NULL;
 
+		/*
+		 * An oversized record is decoded into memory allocated in the
+		 * current context and freed on the next read, a pass later: the
+		 * reader must allocate in the decoding context, which lives on.
+		 */
+		old = MemoryContextSwitchTo(ctx->context);
 		record = XLogReadRecord(ctx->reader, &errm);
+		MemoryContextSwitchTo(old);
 		if (errm)
 			elog(ERROR, "could not find record for logical decoding: %s", errm);
 		if (record != NULL)
@@ -649,7 +657,6 @@ DqCdcPass(const char *slot)
 		NameData	name;
 		MemoryContext chunkcxt = AllocSetContextCreate(CurrentMemoryContext, "dq_lineage cdc chunk",
 													   ALLOCSET_DEFAULT_SIZES);
-		MemoryContext old;
 
 		pgstat_report_activity(STATE_RUNNING, "dq_lineage: recording violations");
 		PushActiveSnapshot(GetTransactionSnapshot());

@@ -275,8 +275,9 @@ DqDecoderParams(Oid relid, Jsonb *params, ArrayType *attnums, bool pair)
 }
 
 /*
- * Compile one expectation; a rule that does not compile any more (say, a
- * bound that no longer parses) is left out rather than stopping decoding.
+ * Compile one expectation (in the current context); a rule that does not
+ * compile any more (say, a bound that no longer parses) is left out rather
+ * than stopping decoding.
  */
 static DqRule *
 DqDecoderCompile(DqColumnSource *src, const char *kind, const char *column,
@@ -372,7 +373,7 @@ DqDecoderLoadRules(DqDecRel *entry, Relation rel, Oid relid,
 		def = DqLookupKind(kind);
 		if (def->kind == DQ_K_ROW_CONDITION)
 		{
-			int64	   *idp = MemoryContextAlloc(entry->cxt, sizeof(int64));
+			int64	   *idp = palloc(sizeof(int64));
 
 			*idp = id;
 			entry->conditions = lappend(entry->conditions, idp);
@@ -408,14 +409,10 @@ DqDecoderLoadRules(DqDecRel *entry, Relation rel, Oid relid,
 		mostly = isnull ? 1.0 : DatumGetFloat8(d);
 
 		{
-			MemoryContext old = MemoryContextSwitchTo(entry->cxt);
 			DqRule	   *rule = DqDecoderCompile(src, kind, column, params, mostly, id);
 
 			if (rule == NULL)
-			{
-				MemoryContextSwitchTo(old);
 				continue;
-			}
 			dr = palloc0(sizeof(DqDecRule));
 			dr->id = id;
 			dr->rule = rule;
@@ -423,7 +420,6 @@ DqDecoderLoadRules(DqDecRel *entry, Relation rel, Oid relid,
 			for (i = 0; i < rule->ncols; i++)
 				dr->attidx[i] = srcatt[rule->cols[i].srcindex];
 			entry->rules = lappend(entry->rules, dr);
-			MemoryContextSwitchTo(old);
 		}
 	}
 	systable_endscan(scan);
@@ -458,8 +454,8 @@ DqDecoderLookup(DqDecoderData *data, Relation rel)
 	entry->watched = false;
 	entry->valid = true;
 
-	/* the lookups allocate in the per-change context */
-	old = MemoryContextSwitchTo(data->cxt);
+	/* the rules and what they point to live in the entry's context */
+	old = MemoryContextSwitchTo(entry->cxt);
 	relids = list_make1_oid(relid);
 	if (rel->rd_rel->relispartition)
 		relids = list_concat(relids, get_partition_ancestors(relid));
@@ -479,7 +475,7 @@ DqDecoderLookup(DqDecoderData *data, Relation rel)
 		foreach(lc, relids)
 			DqDecoderLoadRules(entry, rel, lfirst_oid(lc), &src, srcatt);
 
-		entry->out = MemoryContextAllocZero(entry->cxt, sizeof(FmgrInfo) * Max(tupdesc->natts, 1));
+		entry->out = palloc0(sizeof(FmgrInfo) * Max(tupdesc->natts, 1));
 		for (i = 0; i < tupdesc->natts; i++)
 		{
 			Form_pg_attribute att = TupleDescAttr(tupdesc, i);
@@ -493,7 +489,6 @@ DqDecoderLookup(DqDecoderData *data, Relation rel)
 		}
 	}
 	MemoryContextSwitchTo(old);
-	MemoryContextReset(data->cxt);
 	return entry;
 }
 
