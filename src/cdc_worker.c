@@ -81,6 +81,9 @@
 
 bool		dq_cdc_preloaded = false;
 
+/* how the plugin's lines for row conditions start (decoder.c) */
+#define DQ_CDC_CONDITION_PREFIX "{\"type\": \"condition\""
+
 /* lines per SQL statement when writing a batch */
 #define DQ_CDC_CHUNK 1000
 
@@ -671,7 +674,7 @@ DqCdcPass(const char *slot)
 				bool		isnull;
 				char	   *line = TextDatumGetCString(slot_getattr(tslot, 1, &isnull));
 
-				if (strncmp(line, "{\"type\": \"condition\"", 21) == 0)
+				if (strncmp(line, DQ_CDC_CONDITION_PREFIX, strlen(DQ_CDC_CONDITION_PREFIX)) == 0)
 					conds = lappend(conds, line);
 				else
 					viol = lappend(viol, line);
