@@ -87,13 +87,19 @@ DqCdcCheckWatchable(Oid relid)
 				 errmsg("cannot watch \"%s\": only tables and partitioned tables have changes to validate",
 						relname),
 				 errhint("Watch the table the view or materialized view reads.")));
-	if (get_rel_persistence(relid) != RELPERSISTENCE_PERMANENT)
+	if (get_rel_persistence(relid) == RELPERSISTENCE_UNLOGGED)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot watch \"%s\": unlogged and temporary tables write no WAL to decode",
+				 errmsg("cannot watch \"%s\": an unlogged table writes no WAL to decode",
 						relname),
 				 errhint("Make it a logged table with ALTER TABLE %s SET LOGGED, or validate it with dq.validate().",
 						 quote_identifier(relname))));
+	if (get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot watch \"%s\": a temporary table writes no WAL to decode",
+						relname),
+				 errhint("Validate it with dq.validate().")));
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
