@@ -44,7 +44,28 @@ sub caught_up
 		't');
 }
 
-my $next_id = 1;
+# Deterministic first: after an immediate shutdown the slot's confirmed
+# position goes back to what was last saved to disk, behind the recorded
+# progress; the worker must skip what it already recorded.
+$node->safe_psql('postgres',
+	"INSERT INTO orders SELECT g, CASE WHEN g % 50 = 0 THEN -1 ELSE 1 END, 'first' FROM generate_series(1, 1000) g");
+ok(caught_up(), 'caught up before the immediate shutdown');
+$node->stop('immediate');
+$node->start;
+is( $node->safe_psql(
+		'postgres',
+		"SELECT s.confirmed_flush_lsn < c.processed_lsn FROM pg_replication_slots s, dq.cdc_state c"),
+	't',
+	'after the crash the slot is behind the recorded progress');
+$node->safe_psql('postgres', 'SELECT dq.cdc_start()');
+ok(caught_up(), 'caught up after the restart');
+is( $node->safe_psql(
+		'postgres',
+		"SELECT count(*), count(DISTINCT row_image->>'id') FROM dq.violations"),
+	'20|20',
+	'the transactions already recorded are skipped, not recorded twice');
+
+my $next_id = 1001;
 my $tmp = PostgreSQL::Test::Utils::tempdir;
 for my $trial (1 .. $trials)
 {
