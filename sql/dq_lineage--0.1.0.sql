@@ -839,7 +839,8 @@ CREATE TABLE dq.watched_tables (
 	schema_name		name NOT NULL,
 	table_name		name NOT NULL,
 	owner			name NOT NULL,
-	watched_at		timestamptz NOT NULL DEFAULT now()
+	watched_at		timestamptz NOT NULL DEFAULT now(),
+	quarantine		oid
 ) WITH (user_catalog_table = true);
 COMMENT ON TABLE dq.watched_tables IS 'Tables whose committed changes are validated (dq.watch); a partitioned table covers its partitions';
 COMMENT ON COLUMN dq.watched_tables.relid IS 'OID of the watched table';
@@ -847,6 +848,7 @@ COMMENT ON COLUMN dq.watched_tables.schema_name IS 'Schema of the table when it 
 COMMENT ON COLUMN dq.watched_tables.table_name IS 'Name of the table when it was watched';
 COMMENT ON COLUMN dq.watched_tables.owner IS 'Role that called dq.watch()';
 COMMENT ON COLUMN dq.watched_tables.watched_at IS 'When dq.watch() was called';
+COMMENT ON COLUMN dq.watched_tables.quarantine IS 'OID of the table the violating rows are copied to (dq.quarantine_<relid>), NULL when there is none';
 
 CREATE TABLE dq.cdc_state (
 	slot_name		name PRIMARY KEY,
@@ -917,9 +919,9 @@ SELECT pg_catalog.pg_extension_config_dump('dq.watched_tables', '');
 SELECT pg_catalog.pg_extension_config_dump('dq.violations', '');
 SELECT pg_catalog.pg_extension_config_dump('dq.violation_id_seq', '');
 
-CREATE FUNCTION dq.watch(rel regclass) RETURNS void
+CREATE FUNCTION dq.watch(rel regclass, quarantine boolean DEFAULT false) RETURNS void
 	AS 'MODULE_PATHNAME', 'dq_watch' LANGUAGE C STRICT;
-COMMENT ON FUNCTION dq.watch(regclass) IS 'Validate every committed INSERT and UPDATE of the table against its row-level expectations (needs the library preloaded, wal_level = logical; the first call of a database creates its replication slot and must not follow a write in the same transaction)';
+COMMENT ON FUNCTION dq.watch(regclass, boolean) IS 'Validate every committed INSERT and UPDATE of the table against its row-level expectations; with quarantine, also copy the violating rows to dq.quarantine_<relid> (needs the library preloaded, wal_level = logical; the first call of a database creates its replication slot and must not follow a write in the same transaction)';
 
 CREATE FUNCTION dq.unwatch(rel regclass) RETURNS boolean
 	AS 'MODULE_PATHNAME', 'dq_unwatch' LANGUAGE C STRICT;

@@ -26,6 +26,8 @@
 #include "replication/slot.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "access/relation.h"
+#include "catalog/namespace.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -123,6 +125,74 @@ DqCdcCheckWatchable(Oid relid)
 }
 
 /*
+ * The quarantine table of relid, dq.quarantine_<relid>, created if needed
+ * (as the extension owner): the table's columns (without their
+ * constraints: a violating row must fit) after the violation ids and the
+ * change's position.  Rows are readable by the roles that may read the
+ * table.
+ */
+static Oid
+DqCdcMakeQuarantine(Oid relid)
+{
+	char	   *name = psprintf("quarantine_%u", relid);
+	char	   *qual = quote_qualified_identifier("dq", name);
+	Relation	rel = relation_open(relid, AccessShareLock);
+	TupleDesc	td = RelationGetDescr(rel);
+	StringInfoData q;
+	DqOwnerContext owner;
+	int			i;
+	Oid			qrelid;
+	bool		found;
+
+	initStringInfo(&q);
+	appendStringInfo(&q, "CREATE TABLE IF NOT EXISTS %s (dq_violation_ids bigint[] NOT NULL, "
+					 "dq_lsn pg_lsn NOT NULL, dq_change_seq integer NOT NULL, "
+					 "dq_quarantined_at timestamptz NOT NULL DEFAULT pg_catalog.now()", qual);
+	for (i = 0; i < td->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(td, i);
+
+		if (att->attisdropped)
+			continue;
+		appendStringInfo(&q, ", %s %s", quote_identifier(NameStr(att->attname)),
+						 format_type_with_typemod(att->atttypid, att->atttypmod));
+	}
+	appendStringInfo(&q, ", PRIMARY KEY (dq_lsn, dq_change_seq))");
+	relation_close(rel, AccessShareLock);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	DqBecomeExtensionOwner(&owner);
+	found = OidIsValid(get_relname_relid(name, get_namespace_oid("dq", false)));
+	if (SPI_execute(q.data, false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "could not create %s", qual);
+	qrelid = get_relname_relid(name, get_namespace_oid("dq", false));
+	if (found)
+	{
+		DqRestoreUser(&owner);
+		SPI_finish();
+		return qrelid;
+	}
+	resetStringInfo(&q);
+	appendStringInfo(&q,
+					 "COMMENT ON TABLE %s IS %s; "
+					 "REVOKE ALL ON %s FROM PUBLIC; GRANT SELECT ON %s TO PUBLIC; "
+					 "ALTER TABLE %s ENABLE ROW LEVEL SECURITY; "
+					 "CREATE POLICY readable ON %s FOR SELECT USING (pg_catalog.has_table_privilege(%u, 'SELECT')); "
+					 /* a member of the extension: DROP EXTENSION drops it too */
+					 "ALTER EXTENSION dq_lineage ADD TABLE %s",
+					 qual,
+					 quote_literal_cstr(psprintf("Copies of the rows of %s that violated an expectation (dq.watch with quarantine)",
+												 get_rel_name(relid))),
+					 qual, qual, qual, qual, relid, qual);
+	if (SPI_execute(q.data, false, 0) < 0)
+		elog(ERROR, "could not set up %s", qual);
+	DqRestoreUser(&owner);
+	SPI_finish();
+	return qrelid;
+}
+
+/*
  * dq.watch(rel): validate every committed INSERT and UPDATE of rel against
  * its row-level expectations.  Creates the database's slot if needed and
  * starts the worker.
@@ -134,8 +204,10 @@ dq_watch(PG_FUNCTION_ARGS)
 	char		slot[NAMEDATALEN];
 	pid_t		pid;
 	DqOwnerContext owner;
-	Oid			argtypes[4] = {OIDOID, NAMEOID, NAMEOID, NAMEOID};
-	Datum		values[4];
+	Oid			argtypes[5] = {OIDOID, NAMEOID, NAMEOID, NAMEOID, OIDOID};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	Oid			quarantine = InvalidOid;
 	NameData	nsp;
 	NameData	rel;
 	NameData	who;
@@ -154,6 +226,9 @@ dq_watch(PG_FUNCTION_ARGS)
 		DqCdcCreateSlot(slot);
 	}
 
+	if (PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1))
+		quarantine = DqCdcMakeQuarantine(relid);
+
 	namestrcpy(&nsp, get_namespace_name(get_rel_namespace(relid)));
 	namestrcpy(&rel, get_rel_name(relid));
 	namestrcpy(&who, GetUserNameFromId(GetUserId(), false));
@@ -164,10 +239,17 @@ dq_watch(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	DqBecomeExtensionOwner(&owner);
-	if (SPI_execute_with_args("INSERT INTO dq.watched_tables (relid, schema_name, table_name, owner) "
-							  "SELECT $1, $2, $3, $4 WHERE NOT EXISTS "
+	values[4] = ObjectIdGetDatum(quarantine);
+	if (!OidIsValid(quarantine))
+		nulls[4] = 'n';
+	if (SPI_execute_with_args("INSERT INTO dq.watched_tables (relid, schema_name, table_name, owner, quarantine) "
+							  "SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS "
 							  "(SELECT FROM dq.watched_tables WHERE relid = $1)",
-							  4, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
+							  5, argtypes, values, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not write dq.watched_tables");
+	if (SPI_processed == 0 && OidIsValid(quarantine) &&
+		SPI_execute_with_args("UPDATE dq.watched_tables SET quarantine = $5 WHERE relid = $1",
+							  5, argtypes, values, nulls, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not write dq.watched_tables");
 	DqRestoreUser(&owner);
 	SPI_finish();

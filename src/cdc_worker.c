@@ -37,6 +37,7 @@
 
 #include "access/genam.h"
 #include "access/heapam.h"
+#include "access/relation.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
@@ -360,6 +361,39 @@ DqCdcReadProgress(const char *slot)
 	return lsn;
 }
 
+/*
+ * The live columns of relid, quoted, comma separated, each prefixed with
+ * prefix; only those that also exist in relation also, when it is valid.
+ * NULL when the relation is gone.
+ */
+char *
+DqCdcColumnList(Oid relid, const char *prefix, Oid also)
+{
+	Relation	rel = try_relation_open(relid, AccessShareLock);
+	TupleDesc	td;
+	StringInfoData buf;
+	int			i;
+
+	if (rel == NULL)
+		return NULL;
+	td = RelationGetDescr(rel);
+	initStringInfo(&buf);
+	for (i = 0; i < td->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(td, i);
+
+		if (att->attisdropped)
+			continue;
+		if (OidIsValid(also) &&
+			get_attnum(also, NameStr(att->attname)) == InvalidAttrNumber)
+			continue;
+		appendStringInfo(&buf, "%s%s%s", buf.len > 0 ? ", " : "", prefix,
+						 quote_identifier(NameStr(att->attname)));
+	}
+	relation_close(rel, AccessShareLock);
+	return buf.data;
+}
+
 /* The expectation a plugin line is about. */
 static int64
 DqCdcLineExpectation(const char *line)
@@ -462,6 +496,93 @@ DqCdcCheckConditions(List *lines)
 	return found;
 }
 
+/*
+ * Copy the violating rows of the lines (a text[] of violation lines already
+ * recorded) to the quarantine tables of the watched tables that have one:
+ * one row per violating change, with the ids of its violations.
+ */
+static void
+DqCdcQuarantine(Datum lines)
+{
+	Oid			argtypes[1] = {TEXTARRAYOID};
+	Datum		values[1] = {lines};
+	uint64		n;
+	uint64		i;
+	Oid		   *relids;
+	Oid		   *qrelids;
+
+	if (SPI_execute("SELECT relid, quarantine FROM dq.watched_tables WHERE quarantine IS NOT NULL",
+					false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read dq.watched_tables");
+	n = SPI_processed;
+	relids = palloc(sizeof(Oid) * Max(n, 1));
+	qrelids = palloc(sizeof(Oid) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		relids[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		qrelids[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	for (i = 0; i < n; i++)
+	{
+		char	   *cols = DqCdcColumnList(relids[i], "r.", qrelids[i]);
+		char	   *qname;
+		StringInfoData q;
+		MemoryContext oldcxt = CurrentMemoryContext;
+		ResourceOwner oldowner = CurrentResourceOwner;
+
+		if (cols == NULL || get_rel_name(qrelids[i]) == NULL)
+			continue;			/* the table or its quarantine was dropped */
+		qname = quote_qualified_identifier("dq", get_rel_name(qrelids[i]));
+		initStringInfo(&q);
+		appendStringInfo(&q,
+						 "WITH l AS (SELECT DISTINCT ON ((j->>'lsn')::pg_lsn, (j->>'seq')::int4) "
+						 "  (j->>'lsn')::pg_lsn AS lsn, (j->>'seq')::int4 AS seq, (j->>'relid')::oid AS relid, "
+						 "  j->'row' AS r FROM (SELECT x::jsonb AS j FROM pg_catalog.unnest($1) AS u(x)) s "
+						 "  WHERE j ? 'row') "
+						 "INSERT INTO %s (dq_violation_ids, dq_lsn, dq_change_seq, %s) "
+						 "SELECT (SELECT pg_catalog.array_agg(v.violation_id ORDER BY v.violation_id) "
+						 "        FROM dq.violations v WHERE v.lsn = l.lsn AND v.change_seq = l.seq), "
+						 "  l.lsn, l.seq, %s "
+						 "FROM l, LATERAL pg_catalog.jsonb_populate_record(NULL::%s, l.r) AS r "
+						 "WHERE l.relid = %u OR %u IN (SELECT a.relid FROM pg_catalog.pg_partition_ancestors(l.relid) a) "
+						 "ON CONFLICT (dq_lsn, dq_change_seq) DO UPDATE SET dq_violation_ids = EXCLUDED.dq_violation_ids",
+						 qname, DqCdcColumnList(relids[i], "", qrelids[i]), cols,
+						 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relids[i])),
+													get_rel_name(relids[i])),
+						 relids[i], relids[i]);
+		/* a quarantine that does not fit any more must not stop validation */
+		BeginInternalSubTransaction(NULL);
+		MemoryContextSwitchTo(oldcxt);
+		PG_TRY();
+		{
+			if (SPI_execute_with_args(q.data, 1, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
+				elog(ERROR, "could not write quarantine table %s", qname);
+			ReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(oldcxt);
+			CurrentResourceOwner = oldowner;
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(oldcxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+			RollbackAndReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(oldcxt);
+			CurrentResourceOwner = oldowner;
+			ereport(WARNING,
+					(errmsg("could not copy violating rows to quarantine table %s: %s",
+							qname, edata->message),
+					 errhint("The violations are recorded in dq.violations; watch the table again with quarantine => true to make a new quarantine table.")));
+			FreeErrorData(edata);
+		}
+		PG_END_TRY();
+	}
+}
+
 /* Insert violation lines (text) into dq.violations, with NOTIFY. */
 static int64
 DqCdcInsert(List *lines, XLogRecPtr processed, bool row_images)
@@ -471,6 +592,7 @@ DqCdcInsert(List *lines, XLogRecPtr processed, bool row_images)
 	Oid			argtypes[3] = {TEXTARRAYOID, LSNOID, BOOLOID};
 	Datum		values[3];
 	bool		isnull;
+	int64		n;
 
 	if (lines == NIL)
 		return 0;
@@ -499,7 +621,9 @@ DqCdcInsert(List *lines, XLogRecPtr processed, bool row_images)
 							  "  'expectation_id', expectation_id, 'relid', relid, 'lsn', lsn)::text)) FROM ins",
 							  3, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not write dq.violations");
-	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	DqCdcQuarantine(values[0]);
+	return n;
 }
 
 /* Changes per second over the last minute, from the pass samples. */
@@ -604,8 +728,8 @@ DqCdcPass(const char *slot)
 		List	   *options;
 
 		old = MemoryContextSwitchTo(TopMemoryContext);
-		options = list_make1(makeDefElem("row_images",
-										 (Node *) makeString(dq_cdc_capture_row_images ? "on" : "off"), -1));
+		/* rows always: quarantine needs them; storing them is a setting */
+		options = list_make1(makeDefElem("row_images", (Node *) makeString("on"), -1));
 		start = Max(stored, MyReplicationSlot->data.confirmed_flush);
 		dq_cdc_ctx = CreateDecodingContext(start, options, false,
 										   XL_ROUTINE(.page_read = read_local_xlog_page,

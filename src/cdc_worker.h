@@ -29,5 +29,6 @@ extern void DqCdcCreateSlot(const char *name);
 extern void DqCdcStopAndDropSlot(void);
 extern int64 DqCdcWatchedCount(LOCKMODE lockmode);
 extern Oid	DqCdcCatalogRel(const char *name);
+extern char *DqCdcColumnList(Oid relid, const char *prefix, Oid also);
 
 #endif							/* DQ_CDC_WORKER_H */

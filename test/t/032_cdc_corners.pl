@@ -176,6 +176,30 @@ is( $node->safe_psql(
 	'a row failing the row condition is recorded; NULL means not tested');
 
 #
+# Quarantine: violating rows are copied, one row per change, without the
+# table's constraints; DROP EXTENSION removes the quarantine table too.
+#
+$node->safe_psql(
+	'postgres', q{
+	CREATE TABLE qt (id int PRIMARY KEY, qty int NOT NULL, s text);
+	SELECT dq.expect('qt', 'expect_column_values_to_be_between', 'qty', '{"min_value": 0}');
+	SELECT dq.expect('qt', 'expect_column_values_to_not_be_null', 's');
+	SELECT dq.watch('qt', quarantine => true);
+	INSERT INTO qt VALUES (1, -1, NULL), (2, 1, 'ok'), (3, -3, 'x');
+});
+ok(caught_up(), 'caught up on a quarantined table');
+my $qt = 'dq.quarantine_' . $node->safe_psql('postgres', "SELECT 'qt'::regclass::oid");
+is( $node->safe_psql(
+		'postgres',
+		"SELECT id, qty, coalesce(s, 'NULL'), cardinality(dq_violation_ids) FROM $qt ORDER BY id"),
+	"1|-1|NULL|2\n3|-3|x|1",
+	'the violating rows are copied to the quarantine table with their violations');
+is( $node->safe_psql(
+		'postgres',
+		"SELECT w.quarantine::regclass::text FROM dq.watched_tables w WHERE relid = 'qt'::regclass"),
+	$qt, 'dq.watched_tables names the quarantine table');
+
+#
 # Two watched databases: a slot and a worker each.
 #
 $node->safe_psql('postgres', 'CREATE DATABASE other');
@@ -223,6 +247,11 @@ my $wpid = $node->safe_psql('postgres',
 my $status = slurp_file("/proc/$wpid/status");
 my ($hwm) = $status =~ /VmHWM:\s+(\d+) kB/;
 ok($hwm < 200_000, "the worker's peak resident memory ($hwm kB) stays bounded");
+
+$node->safe_psql('postgres', 'DROP EXTENSION dq_lineage');
+is( $node->safe_psql(
+		'postgres', "SELECT count(*) FROM pg_class WHERE relname LIKE 'quarantine%'"),
+	'0', 'DROP EXTENSION removes the quarantine tables');
 
 $node->stop;
 done_testing();
