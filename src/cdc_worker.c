@@ -79,6 +79,7 @@
 #include "compat.h"
 #include "decoder.h"
 #include "guc.h"
+#include "subxact.h"
 
 bool		dq_cdc_preloaded = false;
 
@@ -496,6 +497,23 @@ DqCdcCheckConditions(List *lines)
 	return found;
 }
 
+/* the statement of one quarantine table and its argument */
+typedef struct DqCdcQuarantineArgs
+{
+	const char *sql;
+	Datum		lines;
+} DqCdcQuarantineArgs;
+
+static void
+DqCdcQuarantineFn(void *arg)
+{
+	DqCdcQuarantineArgs *a = arg;
+	Oid			argtypes[1] = {TEXTARRAYOID};
+
+	if (SPI_execute_with_args(a->sql, 1, argtypes, &a->lines, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not write a quarantine table");
+}
+
 /*
  * Copy the violating rows of the lines (a text[] of violation lines already
  * recorded) to the quarantine tables of the watched tables that have one:
@@ -504,8 +522,6 @@ DqCdcCheckConditions(List *lines)
 static void
 DqCdcQuarantine(Datum lines)
 {
-	Oid			argtypes[1] = {TEXTARRAYOID};
-	Datum		values[1] = {lines};
 	uint64		n;
 	uint64		i;
 	Oid		   *relids;
@@ -529,8 +545,8 @@ DqCdcQuarantine(Datum lines)
 		char	   *cols = DqCdcColumnList(relids[i], "r.", qrelids[i]);
 		char	   *qname;
 		StringInfoData q;
-		MemoryContext oldcxt = CurrentMemoryContext;
-		ResourceOwner oldowner = CurrentResourceOwner;
+		DqCdcQuarantineArgs qa;
+		char	   *error;
 
 		if (cols == NULL || get_rel_name(qrelids[i]) == NULL)
 			continue;			/* the table or its quarantine was dropped */
@@ -553,33 +569,14 @@ DqCdcQuarantine(Datum lines)
 													get_rel_name(relids[i])),
 						 relids[i], relids[i]);
 		/* a quarantine that does not fit any more must not stop validation */
-		BeginInternalSubTransaction(NULL);
-		MemoryContextSwitchTo(oldcxt);
-		PG_TRY();
-		{
-			if (SPI_execute_with_args(q.data, 1, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
-				elog(ERROR, "could not write quarantine table %s", qname);
-			ReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(oldcxt);
-			CurrentResourceOwner = oldowner;
-		}
-		PG_CATCH();
-		{
-			ErrorData  *edata;
-
-			MemoryContextSwitchTo(oldcxt);
-			edata = CopyErrorData();
-			FlushErrorState();
-			RollbackAndReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(oldcxt);
-			CurrentResourceOwner = oldowner;
+		qa.sql = q.data;
+		qa.lines = lines;
+		error = DqRunProtected(DqCdcQuarantineFn, &qa);
+		if (error != NULL)
 			ereport(WARNING,
 					(errmsg("could not copy violating rows to quarantine table %s: %s",
-							qname, edata->message),
+							qname, error),
 					 errhint("The violations are recorded in dq.violations; watch the table again with quarantine => true to make a new quarantine table.")));
-			FreeErrorData(edata);
-		}
-		PG_END_TRY();
 	}
 }
 

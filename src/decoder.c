@@ -53,6 +53,7 @@
 #include "compat.h"
 #include "decoder.h"
 #include "expectations.h"
+#include "subxact.h"
 
 /* one expectation compiled for one decoded relation */
 typedef struct DqDecRule
@@ -274,6 +275,25 @@ DqDecoderParams(Oid relid, Jsonb *params, ArrayType *attnums, bool pair)
 																  CStringGetDatum(buf.data))));
 }
 
+/* arguments and result of DqDecoderCompileFn */
+typedef struct DqDecoderCompileArgs
+{
+	DqColumnSource *src;
+	const char *kind;
+	const char *column;
+	Jsonb	   *params;
+	double		mostly;
+	DqRule	   *rule;
+} DqDecoderCompileArgs;
+
+static void
+DqDecoderCompileFn(void *arg)
+{
+	DqDecoderCompileArgs *a = arg;
+
+	a->rule = DqCompileRule(a->src, a->kind, a->column, a->params, a->mostly);
+}
+
 /*
  * Compile one expectation (in the current context); a rule that does not
  * compile any more (say, a bound that no longer parses) is left out rather
@@ -283,37 +303,15 @@ static DqRule *
 DqDecoderCompile(DqColumnSource *src, const char *kind, const char *column,
 				 Jsonb *params, double mostly, int64 id)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	DqRule	   *volatile rule = NULL;
+	DqDecoderCompileArgs a = {src, kind, column, params, mostly, NULL};
+	char	   *error = DqRunProtected(DqDecoderCompileFn, &a);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
-	{
-		rule = DqCompileRule(src, kind, column, params, mostly);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		ereport(LOG,
-				(errmsg("dq_lineage decoder: expectation %lld left out: %s",
-						(long long) id, edata->message)));
-		FreeErrorData(edata);
-		rule = NULL;
-	}
-	PG_END_TRY();
-	return rule;
+	if (error == NULL)
+		return a.rule;
+	ereport(LOG,
+			(errmsg("dq_lineage decoder: expectation %lld left out: %s",
+					(long long) id, error)));
+	return NULL;
 }
 
 /* The rules of one relation that owns expectations (relid) for rel. */
