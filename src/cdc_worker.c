@@ -404,6 +404,35 @@ DqCdcLineExpectation(const char *line)
 	return p ? strtoi64(p + strlen("\"expectation_id\": "), NULL, 10) : 0;
 }
 
+/* one row condition over a batch of rows, as the expectation's owner */
+typedef struct DqCdcConditionArgs
+{
+	const char *sql;
+	Datum		rows;
+	Oid			ownerid;
+	List	   *found;			/* violation lines (text) */
+} DqCdcConditionArgs;
+
+static void
+DqCdcConditionFn(void *arg)
+{
+	DqCdcConditionArgs *a = arg;
+	Oid			argtypes[1] = {TEXTARRAYOID};
+	Oid			save_userid;
+	int			save_sec;
+	uint64		i;
+
+	/* a failing subtransaction restores the user itself */
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(a->ownerid, save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	if (SPI_execute_with_args(a->sql, 1, argtypes, &a->rows, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not evaluate a row_condition");
+	SetUserIdAndSecContext(save_userid, save_sec);
+	for (i = 0; i < SPI_processed; i++)
+		a->found = lappend(a->found, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+}
+
 /*
  * Rows handed out for custom SQL conditions: evaluated here, as the role
  * that defined the expectation, on the row rebuilt with
@@ -442,9 +471,9 @@ DqCdcCheckConditions(List *lines)
 		ArrayBuildState *astate = NULL;
 		ListCell   *lc2;
 		StringInfoData q;
-		Oid			save_userid;
-		int			save_sec;
-		uint64		i;
+		DqCdcConditionArgs ca;
+		char	   *error;
+		int			nrows = 0;
 
 		if (SPI_execute_with_args("SELECT params->>'row_condition', owner, relid "
 								  "FROM dq.expectations WHERE expectation_id = $1 AND enabled",
@@ -463,7 +492,7 @@ DqCdcCheckConditions(List *lines)
 		{
 			char	   *line = lfirst(lc2);
 
-			if (DqCdcLineExpectation(line) == id)
+			if (DqCdcLineExpectation(line) == id && ++nrows > 0)
 				astate = accumArrayResult(astate, CStringGetTextDatum(line), false,
 										  TEXTOID, CurrentMemoryContext);
 		}
@@ -483,16 +512,40 @@ DqCdcCheckConditions(List *lines)
 						 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 													get_rel_name(relid)),
 						 quote_identifier(get_rel_name(relid)), cond);
-		argtypes[0] = TEXTARRAYOID;
 		values[0] = makeArrayResult(astate, CurrentMemoryContext);
-		GetUserIdAndSecContext(&save_userid, &save_sec);
-		SetUserIdAndSecContext(ownerid, save_sec | SECURITY_LOCAL_USERID_CHANGE |
-							   SECURITY_RESTRICTED_OPERATION);
-		if (SPI_execute_with_args(q.data, 1, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not evaluate row_condition of expectation %lld", (long long) id);
-		SetUserIdAndSecContext(save_userid, save_sec);
-		for (i = 0; i < SPI_processed; i++)
-			found = lappend(found, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+		ca.sql = q.data;
+		ca.rows = values[0];
+		ca.ownerid = ownerid;
+		ca.found = NIL;
+		error = DqRunProtected(DqCdcConditionFn, &ca);
+		if (error != NULL)
+		{
+			/* row by row then: a row the condition fails on is skipped */
+			int			nfailed = 0;
+			char	   *first_error = error;
+
+			foreach(lc2, lines)
+			{
+				char	   *line = lfirst(lc2);
+
+				if (DqCdcLineExpectation(line) != id)
+					continue;
+				astate = accumArrayResult(NULL, CStringGetTextDatum(line), false,
+										  TEXTOID, CurrentMemoryContext);
+				ca.rows = makeArrayResult(astate, CurrentMemoryContext);
+				ca.found = NIL;
+				if (DqRunProtected(DqCdcConditionFn, &ca) != NULL)
+					nfailed++;
+				else
+					found = list_concat(found, ca.found);
+			}
+			ereport(WARNING,
+					(errmsg("row_condition of expectation %lld could not be evaluated on %d of %d changed rows: %s",
+							(long long) id, nfailed, nrows, first_error),
+					 errhint("Fix the condition with dq.alter_expectation or dq.drop_expectation; those rows are not validated against it.")));
+			continue;
+		}
+		found = list_concat(found, ca.found);
 	}
 	return found;
 }

@@ -185,6 +185,22 @@ is( $node->safe_psql(
 	't|-5',
 	'dq_lineage.capture_row_images = off stores no row image');
 
+# lag: with the worker stopped, WAL beyond dq_lineage.cdc_max_lag shows
+$node->append_conf('postgresql.conf', 'dq_lineage.cdc_max_lag = 1MB');
+$node->reload;
+$node->safe_psql('postgres', "SELECT pg_terminate_backend(worker_pid) FROM dq.cdc_status");
+ok( DqTest::poll_until(
+		$node, 'postgres', "SELECT worker_pid IS NULL FROM dq.cdc_status", 't'),
+	'worker stopped');
+$node->safe_psql('postgres', "CREATE TABLE filler AS SELECT g, repeat('x', 100) AS t FROM generate_series(1, 20000) g");
+is( $node->safe_psql('postgres', "SELECT lag_bytes > 1024 * 1024, lag_exceeded FROM dq.cdc_status"),
+	't|t',
+	'dq.cdc_status shows the lag beyond dq_lineage.cdc_max_lag');
+$node->safe_psql('postgres', 'SELECT dq.cdc_start()');
+ok(caught_up(), 'the restarted worker catches up');
+is($node->safe_psql('postgres', "SELECT lag_exceeded FROM dq.cdc_status"),
+	'f', 'and the lag is gone');
+
 # DROP EXTENSION drops the slot and stops the worker
 $node->safe_psql('postgres', 'DROP EXTENSION dq_lineage CASCADE');
 is( $node->safe_psql(

@@ -175,6 +175,27 @@ is( $node->safe_psql(
 	'2',
 	'a row failing the row condition is recorded; NULL means not tested');
 
+# a condition that fails with an error on some rows is reported and
+# skipped; validation goes on
+$node->safe_psql(
+	'postgres', q{
+	CREATE TABLE ratios (id int, d int);
+	SELECT dq.expect('ratios', 'expect_row_condition', NULL,
+		'{"row_condition": "100 / d > 1"}');
+	SELECT dq.expect('ratios', 'expect_column_values_to_be_between', 'd', '{"min_value": 0}');
+	SELECT dq.watch('ratios');
+	INSERT INTO ratios VALUES (1, 0), (2, -1);
+	INSERT INTO ratios VALUES (3, 500);
+});
+ok(caught_up(), 'caught up after a row condition that raises an error');
+is( $node->safe_psql(
+		'postgres',
+		"SELECT string_agg(row_image->>'id' || ':' || e.kind, ',' ORDER BY v.violation_id) FROM dq.violations v JOIN dq.expectations e USING (expectation_id) WHERE v.relid = 'ratios'::regclass"),
+	'2:expect_column_values_to_be_between,2:expect_row_condition,3:expect_row_condition',
+	'a row the condition raises an error on is skipped; the other rows and checks go on');
+like(slurp_file($node->logfile), qr/WARNING:  row_condition of expectation \d+ could not be evaluated on 1 of 3 changed rows: division by zero/,
+	'the failing condition is reported once per batch');
+
 #
 # Quarantine: violating rows are copied, one row per change, without the
 # table's constraints; DROP EXTENSION removes the quarantine table too.
