@@ -5,9 +5,10 @@
  *	  slot.
  *
  * Replication slots are not extension members: left behind, a slot would
- * retain WAL forever.  A ProcessUtility hook (installed when the library is
- * preloaded) stops the worker and drops the slot before the extension is
- * dropped.  Dropping a slot is not transactional: if the DROP EXTENSION
+ * retain WAL forever, and PostgreSQL refuses to drop a database that has
+ * one.  A ProcessUtility hook (installed when the library is preloaded)
+ * stops the worker and drops the slot before the extension or the database
+ * is dropped.  Dropping a slot is not transactional: if the DROP EXTENSION
  * then fails or is rolled back, the worker creates the slot again, from
  * the current position, the next time it is started.  Without preloading
  * there is no worker and dq.watch refuses to run, so there is no slot.
@@ -16,6 +17,7 @@
  */
 #include "postgres.h"
 
+#include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
@@ -52,7 +54,14 @@ DqCdcProcessUtility(PlannedStmt *pstmt, const char *queryString,
 {
 	if (DqCdcDropsExtension(pstmt->utilityStmt) &&
 		OidIsValid(get_extension_oid("dq_lineage", true)))
-		DqCdcStopAndDropSlot();
+		DqCdcStopAndDropSlot(MyDatabaseId);
+	if (IsA(pstmt->utilityStmt, DropdbStmt))
+	{
+		Oid			dbid = get_database_oid(((DropdbStmt *) pstmt->utilityStmt)->dbname, true);
+
+		if (OidIsValid(dbid))
+			DqCdcStopAndDropSlot(dbid);
+	}
 
 	if (prev_ProcessUtility)
 		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,

@@ -294,7 +294,7 @@ dq_unwatch(PG_FUNCTION_ARGS)
 
 	if (was && DqCdcWatchedCount(AccessShareLock) == 0)
 	{
-		DqCdcStopAndDropSlot();
+		DqCdcStopAndDropSlot(MyDatabaseId);
 	}
 	PG_RETURN_BOOL(was);
 }

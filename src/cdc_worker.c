@@ -217,17 +217,18 @@ DqCdcCreateSlot(const char *name)
 }
 
 /*
- * Drop this database's slot, stopping the worker that holds it first (it
- * exits on SIGTERM; ReplicationSlotDrop waits until it has let go).  Not
- * transactional: used by the last dq.unwatch and by DROP EXTENSION.
+ * Drop the slot of database dbid, stopping the worker that holds it first
+ * (it exits on SIGTERM; ReplicationSlotDrop waits until it has let go).
+ * Not transactional: used by the last dq.unwatch, DROP EXTENSION and DROP
+ * DATABASE.
  */
 void
-DqCdcStopAndDropSlot(void)
+DqCdcStopAndDropSlot(Oid dbid)
 {
 	char		slot[NAMEDATALEN];
 	pid_t		pid;
 
-	DqCdcSlotName(MyDatabaseId, slot);
+	DqCdcSlotName(dbid, slot);
 	if (!DqCdcSlotExists(slot, &pid))
 		return;
 	if (pid != 0 && pid != MyProcPid)

@@ -26,7 +26,7 @@ extern void DqCdcInstallDropHook(void);
 extern void DqCdcSlotName(Oid dbid, char *name);
 extern bool DqCdcSlotExists(const char *name, pid_t *active_pid);
 extern void DqCdcCreateSlot(const char *name);
-extern void DqCdcStopAndDropSlot(void);
+extern void DqCdcStopAndDropSlot(Oid dbid);
 extern int64 DqCdcWatchedCount(LOCKMODE lockmode);
 extern Oid	DqCdcCatalogRel(const char *name);
 extern char *DqCdcColumnList(Oid relid, const char *prefix, Oid also);

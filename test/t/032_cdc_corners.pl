@@ -241,6 +241,15 @@ is( $node->safe_psql(
 	'2|2',
 	'one slot and one worker per watched database');
 
+# DROP DATABASE drops the database's slot (PostgreSQL refuses to drop a
+# database that has one) and its worker
+$node->safe_psql('postgres', 'DROP DATABASE other');
+is( $node->safe_psql(
+		'postgres',
+		"SELECT count(*) FROM pg_replication_slots WHERE plugin = 'dq_lineage'"),
+	'1',
+	'DROP DATABASE of a watched database drops its slot');
+
 #
 # 1,000,000 rows in one transaction: decoding spills to disk
 # (logical_decoding_work_mem is 64kB) and the worker's memory stays
