@@ -73,6 +73,7 @@ typedef struct DqDecRel
 	List	   *rules;			/* DqDecRule * */
 	List	   *conditions;		/* int64 * ids of row conditions */
 	FmgrInfo   *out;			/* output function per attribute */
+	int64		eval_errors;	/* checks that raised a data error */
 } DqDecRel;
 
 typedef struct DqDecoderData
@@ -449,6 +450,8 @@ DqDecoderLookup(DqDecoderData *data, Relation rel)
 	entry->rules = NIL;
 	entry->conditions = NIL;
 	entry->out = NULL;
+	if (!found)
+		entry->eval_errors = 0;
 	entry->watched = false;
 	entry->valid = true;
 
@@ -566,6 +569,44 @@ DqDecoderLineStart(StringInfo out, const char *type, ReorderBufferTXN *txn,
 					 RelationGetRelid(rel), op, id);
 }
 
+/*
+ * Outcome of one rule on one row.  A data error raised by the check (class
+ * 22, which the rules' functions raise before they touch any shared state)
+ * makes the row "not tested" for that rule; it is counted and reported
+ * once per relation, not per row.  Any other error stops decoding.
+ */
+static DqOutcome
+DqDecoderEval(DqDecRel *entry, Relation rel, DqDecRule *dr, Datum *values,
+			  bool *isnull)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	volatile DqOutcome outcome = DQ_MISSING;
+
+	PG_TRY();
+	{
+		outcome = DqEvalRule(dr->rule, values, isnull);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
+			PG_RE_THROW();
+		FlushErrorState();
+		if (entry->eval_errors++ == 0)
+			ereport(WARNING,
+					(errmsg("dq_lineage decoder: expectation %lld could not be checked on a change of \"%s\": %s",
+							(long long) dr->id, RelationGetRelationName(rel), edata->message),
+					 errdetail("Such rows are not tested; this is reported once per relation.")));
+		FreeErrorData(edata);
+		outcome = DQ_MISSING;
+	}
+	PG_END_TRY();
+	return outcome;
+}
+
 static void
 DqDecoderChange(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 				Relation rel, ReorderBufferChange *change)
@@ -635,7 +676,7 @@ DqDecoderChange(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 			data->stats.toast_skipped++;
 			continue;
 		}
-		if (DqEvalRule(dr->rule, vp, np) != DQ_UNEXPECTED)
+		if (DqDecoderEval(entry, rel, dr, vp, np) != DQ_UNEXPECTED)
 			continue;
 
 		data->stats.violations++;
