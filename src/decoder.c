@@ -569,6 +569,23 @@ DqDecoderLineStart(StringInfo out, const char *type, ReorderBufferTXN *txn,
 					 RelationGetRelid(rel), op, id);
 }
 
+/* arguments and result of DqDecoderEvalFn */
+typedef struct DqDecoderEvalArgs
+{
+	DqRule	   *rule;
+	Datum	   *values;
+	bool	   *isnull;
+	DqOutcome	outcome;
+} DqDecoderEvalArgs;
+
+static void
+DqDecoderEvalFn(void *arg)
+{
+	DqDecoderEvalArgs *a = arg;
+
+	a->outcome = DqEvalRule(a->rule, a->values, a->isnull);
+}
+
 /*
  * Outcome of one rule on one row.  A data error raised by the check (class
  * 22, which the rules' functions raise before they touch any shared state)
@@ -579,32 +596,17 @@ static DqOutcome
 DqDecoderEval(DqDecRel *entry, Relation rel, DqDecRule *dr, Datum *values,
 			  bool *isnull)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	volatile DqOutcome outcome = DQ_MISSING;
+	DqDecoderEvalArgs a = {dr->rule, values, isnull, DQ_MISSING};
+	char	   *error = DqCatchDataError(DqDecoderEvalFn, &a);
 
-	PG_TRY();
-	{
-		outcome = DqEvalRule(dr->rule, values, isnull);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
-			PG_RE_THROW();
-		FlushErrorState();
-		if (entry->eval_errors++ == 0)
-			ereport(WARNING,
-					(errmsg("dq_lineage decoder: expectation %lld could not be checked on a change of \"%s\": %s",
-							(long long) dr->id, RelationGetRelationName(rel), edata->message),
-					 errdetail("Such rows are not tested; this is reported once per relation.")));
-		FreeErrorData(edata);
-		outcome = DQ_MISSING;
-	}
-	PG_END_TRY();
-	return outcome;
+	if (error == NULL)
+		return a.outcome;
+	if (entry->eval_errors++ == 0)
+		ereport(WARNING,
+				(errmsg("dq_lineage decoder: expectation %lld could not be checked on a change of \"%s\": %s",
+						(long long) dr->id, RelationGetRelationName(rel), error),
+				 errdetail("Such rows are not tested; this is reported once per relation.")));
+	return DQ_MISSING;
 }
 
 static void

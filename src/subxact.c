@@ -53,3 +53,36 @@ DqRunProtected(DqSubxactFn fn, void *arg)
 	PG_END_TRY();
 	return error;
 }
+
+/*
+ * Call fn(arg) and catch a data error (SQLSTATE class 22) it raises,
+ * without a subtransaction: for functions that raise such errors before
+ * they touch any shared state (type input functions, comparisons).
+ * Returns NULL when it succeeded, else the error message; any other error
+ * is raised again.
+ */
+char *
+DqCatchDataError(DqSubxactFn fn, void *arg)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	char	   *volatile error = NULL;
+
+	PG_TRY();
+	{
+		fn(arg);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
+			PG_RE_THROW();
+		FlushErrorState();
+		error = pstrdup(edata->message);
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	return error;
+}

@@ -14,5 +14,6 @@
 typedef void (*DqSubxactFn) (void *arg);
 
 extern char *DqRunProtected(DqSubxactFn fn, void *arg);
+extern char *DqCatchDataError(DqSubxactFn fn, void *arg);
 
 #endif							/* DQ_SUBXACT_H */
