@@ -21,6 +21,15 @@ SELECT dq.watch('cdc_e');
 ROLLBACK;
 -- unwatching a table that is not watched
 SELECT dq.unwatch('cdc_e');
+-- only the watcher, the table's owner or a superuser may unwatch
+INSERT INTO dq.watched_tables (relid, schema_name, table_name, owner)
+     VALUES ('cdc_e'::regclass, 'public', 'cdc_e', 'someone_else');
+GRANT SELECT ON cdc_e TO regress_dq_cdc_user;
+SET ROLE regress_dq_cdc_user;
+SELECT dq.unwatch('cdc_e');
+RESET ROLE;
+DELETE FROM dq.watched_tables;
+REVOKE SELECT ON cdc_e FROM regress_dq_cdc_user;
 SELECT count(*) FROM dq.cdc_status;
 DROP ROLE regress_dq_cdc_user;
 DROP TABLE cdc_e, cdc_e_unlogged CASCADE;

@@ -274,16 +274,24 @@ dq_unwatch(PG_FUNCTION_ARGS)
 	bool		was;
 	char	   *relname = get_rel_name(relid);
 
-	if (relname != NULL && pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for table %s", relname),
-				 errhint("Unwatching a table needs SELECT privilege on it.")));
+	Oid			caller = GetUserId();
+	char	   *me = GetUserNameFromId(caller, false);
 
 	values[0] = ObjectIdGetDatum(relid);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	DqBecomeExtensionOwner(&owner);
+	if (SPI_execute_with_args("SELECT owner FROM dq.watched_tables WHERE relid = $1",
+							  1, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read dq.watched_tables");
+	/* the role that watched it, the table's owner or a superuser */
+	if (SPI_processed > 0 &&
+		strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), me) != 0 &&
+		!superuser_arg(caller) && (relname == NULL || !pg_class_ownercheck(relid, caller)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to unwatch table %s", relname ? relname : "(dropped)"),
+				 errhint("Only the role that watched the table, its owner or a superuser may unwatch it.")));
 	if (SPI_execute_with_args("DELETE FROM dq.watched_tables WHERE relid = $1",
 							  1, argtypes, values, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not write dq.watched_tables");
