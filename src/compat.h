@@ -28,4 +28,28 @@
 #define DqMarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
 #endif
 
+/*
+ * Logical decoding: the commit time of a decoded transaction (a field of
+ * its own before 15) and the new/old tuple of a change (a HeapTuple from
+ * 17 on, a tuple buffer before).
+ */
+#if PG_VERSION_NUM >= 150000
+#define DqTxnCommitTime(txn) ((txn)->xact_time.commit_time)
+#else
+#define DqTxnCommitTime(txn) ((txn)->commit_time)
+#endif
+#if PG_VERSION_NUM >= 170000
+#define DqChangeNewTuple(change) ((change)->data.tp.newtuple)
+#else
+#define DqChangeNewTuple(change) \
+	((change)->data.tp.newtuple ? &(change)->data.tp.newtuple->tuple : NULL)
+#endif
+
+/* The WAL flush position (a timeline argument from 15 on). */
+#if PG_VERSION_NUM >= 150000
+#define DqGetFlushRecPtr() GetFlushRecPtr(NULL)
+#else
+#define DqGetFlushRecPtr() GetFlushRecPtr()
+#endif
+
 #endif							/* DQ_COMPAT_H */

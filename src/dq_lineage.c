@@ -16,6 +16,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 
+#include "cdc_worker.h"
 #include "compat.h"
 #include "guc.h"
 #include "worker.h"
@@ -33,4 +34,5 @@ _PG_init(void)
 	DqDefineGucs();
 	if (process_shared_preload_libraries_in_progress)
 		DqWorkerInit();
+	DqCdcInit();
 }

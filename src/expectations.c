@@ -56,6 +56,7 @@
 
 #include "compat.h"
 #include "expectations.h"
+#include "subxact.h"
 #include "json_build.h"
 #include "text_patterns.h"
 
@@ -1610,31 +1611,28 @@ DqRegexMatch(DqRule *r, text *re, text *val)
 								  REG_ADVANCED, coll, 0, NULL);
 }
 
+typedef struct DqParseStep
+{
+	DqRule	   *r;
+	char	   *str;
+} DqParseStep;
+
+static void
+DqParseStepFn(void *arg)
+{
+	DqParseStep *step = arg;
+
+	(void) OidInputFunctionCall(step->r->parse_typinput, step->str,
+								step->r->parse_typioparam, -1);
+}
+
 /* Does str parse as the rule's type?  Data errors (class 22) mean no. */
 static bool
 DqParses(DqRule *r, char *str)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	volatile bool ok = true;
+	DqParseStep step = {r, str};
 
-	PG_TRY();
-	{
-		(void) OidInputFunctionCall(r->parse_typinput, str, r->parse_typioparam, -1);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
-			PG_RE_THROW();
-		FlushErrorState();
-		FreeErrorData(edata);
-		ok = false;
-	}
-	PG_END_TRY();
-	return ok;
+	return DqCatchDataError(DqParseStepFn, &step) == NULL;
 }
 
 /*

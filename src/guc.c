@@ -44,6 +44,18 @@ bool		dq_allow_superuser_jobs = true;
 /* Databases the launcher can serve (size of its shared memory table). */
 int			dq_max_databases = 64;
 
+/* Change validation: store the row image of a violating row. */
+bool		dq_cdc_capture_row_images = true;
+
+/* Change validation: warn when the slot holds more WAL than this (MB). */
+int			dq_cdc_max_lag = 1024;
+
+/* Change validation: plugin lines per worker batch. */
+int			dq_cdc_batch_size = 10000;
+
+/* Change validation: pause of the worker when it has caught up (ms). */
+int			dq_cdc_naptime = 200;
+
 /* dq_lineage.timezone must name a known zone (or be empty). */
 static bool
 DqCheckTimeZone(char **newval, void **extra, GucSource source)
@@ -139,6 +151,42 @@ DqDefineGucs(void)
 								PGC_POSTMASTER,
 								0,
 								NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("dq_lineage.capture_row_images",
+							 "Store the whole row image (jsonb) with each violation found by change validation.",
+							 "Rows with columns the expectation's owner may not read are stored without their image.",
+							 &dq_cdc_capture_row_images,
+							 true,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("dq_lineage.cdc_max_lag",
+							"WAL retained by the change validation slot above which the worker warns; 0 turns the warning off.",
+							"The slot is never dropped because of lag: WAL retention is for max_slot_wal_keep_size to bound.",
+							&dq_cdc_max_lag,
+							1024, 0, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_MB,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("dq_lineage.cdc_batch_size",
+							"Violation lines the change validation worker collects before it records a batch.",
+							NULL,
+							&dq_cdc_batch_size,
+							10000, 1, 1000000,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("dq_lineage.cdc_naptime",
+							"Pause of the change validation worker once it has decoded all WAL.",
+							NULL,
+							&dq_cdc_naptime,
+							200, 10, 60000,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
 
 	DqMarkGUCPrefixReserved("dq_lineage");
 }

@@ -17,6 +17,11 @@ extern int	dq_job_run_retention;
 extern bool dq_allow_superuser_jobs;
 extern int	dq_max_databases;
 
+extern bool dq_cdc_capture_row_images;
+extern int	dq_cdc_max_lag;
+extern int	dq_cdc_batch_size;
+extern int	dq_cdc_naptime;
+
 extern void DqDefineGucs(void);
 
 #endif							/* DQ_GUC_H */

@@ -10,6 +10,11 @@
  * starts one dynamic background worker per run, so a long job never
  * delays another.
  *
+ * On every pass it also makes sure the database's change validation worker
+ * runs when the database has watched tables (cdc_worker.c): that worker is
+ * never restarted by the postmaster, and it notifies the scheduler when it
+ * stops, so a crash or a restart is followed by a new one at once.
+ *
  * Run bookkeeping in dq.job_runs:
  *	 - a tick whose job still has a run in progress (or waiting for a free
  *	   place under dq_lineage.max_running_jobs) is recorded as skipped;
@@ -46,6 +51,7 @@
 #include "utils/timestamp.h"
 
 #include "catalog.h"
+#include "cdc_worker.h"
 #include "cron.h"
 #include "guc.h"
 #include "worker.h"
@@ -768,6 +774,8 @@ dq_scheduler_main(Datum main_arg)
 			stop_running_jobs();
 			proc_exit(0);
 		}
+		/* the database's change validation worker, if it has watched tables */
+		DqCdcEnsureWorker();
 		gen = DqJobsGeneration(my_entry);
 		if (first || reload || gen != seen_generation)
 		{

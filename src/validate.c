@@ -44,6 +44,7 @@
 #include "catalog.h"
 #include "compat.h"
 #include "expectations.h"
+#include "subxact.h"
 #include "json_build.h"
 
 PG_FUNCTION_INFO_V1(dq_expect);
@@ -392,37 +393,31 @@ typedef struct DqValItem
 	bool		has_percent;
 } DqValItem;
 
+/* a compile step for DqRunProtected */
+typedef struct DqCompileStep
+{
+	DqColumnSource *src;
+	DqValItem  *it;
+} DqCompileStep;
+
+static void
+DqCompileStepFn(void *arg)
+{
+	DqCompileStep *step = arg;
+	DqValItem  *it = step->it;
+
+	it->rule = DqCompileRule(step->src, it->kind, it->column, it->params, it->mostly);
+}
+
 /* Compile one expectation; an error is kept on the item, not raised. */
 static void
 DqCompileProtected(DqColumnSource *src, DqValItem *it)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
+	DqCompileStep step = {src, it};
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
-	{
-		it->rule = DqCompileRule(src, it->kind, it->column, it->params, it->mostly);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
+	it->error = DqRunProtected(DqCompileStepFn, &step);
+	if (it->error != NULL)
 		it->rule = NULL;
-		it->error = pstrdup(edata->message);
-		FreeErrorData(edata);
-	}
-	PG_END_TRY();
 }
 
 /*

@@ -1,0 +1,47 @@
+-- The dq_lineage output plugin on its own slot, read with the SQL
+-- functions (the worker is not involved: the table is entered into
+-- dq.watched_tables directly).  LSNs, XIDs and times are left out.
+\set VERBOSITY terse
+CREATE TABLE cdc_p (id int PRIMARY KEY, qty int, status text, note text);
+SELECT dq.expect('cdc_p', 'expect_column_values_to_be_between', 'qty', '{"min_value": 0}') AS e1 \gset
+SELECT dq.expect('cdc_p', 'expect_column_values_to_be_in_set', 'status', '{"value_set": ["new", "paid"]}') AS e2 \gset
+SELECT 'init' FROM pg_create_logical_replication_slot('regress_dq_plugin', 'dq_lineage');
+INSERT INTO dq.watched_tables (relid, schema_name, table_name, owner)
+     VALUES ('cdc_p'::regclass, 'public', 'cdc_p', current_user);
+
+CREATE VIEW cdc_lines AS
+SELECT (data::jsonb - 'lsn' - 'xid' - 'commit_time' - 'relid' - 'expectation_id')::text AS line
+  FROM pg_logical_slot_peek_changes('regress_dq_plugin', NULL, NULL);
+
+INSERT INTO cdc_p VALUES (1, 5, 'new', NULL), (2, -1, 'new', 'x'), (3, 7, 'lost', NULL);
+UPDATE cdc_p SET qty = -9 WHERE id = 1;
+DELETE FROM cdc_p WHERE id = 3;
+SELECT line FROM cdc_lines;
+
+-- options
+SELECT count(*) FROM pg_logical_slot_peek_changes('regress_dq_plugin', NULL, NULL, 'row_images', 'off')
+ WHERE data::jsonb ? 'row';
+SELECT count(*) FROM pg_logical_slot_peek_changes('regress_dq_plugin', NULL, NULL, 'row_images', 'maybe');
+SELECT count(*) FROM pg_logical_slot_peek_changes('regress_dq_plugin', NULL, NULL, 'format', 'json');
+SELECT 'skip' FROM pg_logical_slot_get_changes('regress_dq_plugin', NULL, NULL);
+
+-- an expectation disabled, then dropped: the plugin follows
+SELECT dq.set_expectation_enabled(:e1, false);
+INSERT INTO cdc_p VALUES (10, -1, 'new', NULL);
+SELECT dq.drop_expectation(:e2);
+INSERT INTO cdc_p VALUES (11, -1, 'gone', NULL);
+SELECT count(*) FROM cdc_lines;
+SELECT dq.set_expectation_enabled(:e1, true);
+INSERT INTO cdc_p VALUES (12, -1, 'new', NULL);
+SELECT line FROM cdc_lines;
+
+-- a table that is not watched produces nothing
+CREATE TABLE cdc_q (id int);
+SELECT dq.expect('cdc_q', 'expect_column_values_to_be_null', 'id') IS NOT NULL AS defined;
+INSERT INTO cdc_q VALUES (1);
+SELECT count(*) FROM cdc_lines;
+
+DROP VIEW cdc_lines;
+SELECT pg_drop_replication_slot('regress_dq_plugin');
+DELETE FROM dq.watched_tables WHERE relid = 'cdc_p'::regclass;
+DROP TABLE cdc_p, cdc_q;

@@ -1,0 +1,34 @@
+/*-------------------------------------------------------------------------
+ *
+ * decoder.h
+ *	  The dq_lineage logical decoding output plugin: what its consumer in
+ *	  the same process (the CDC worker) may read after decoding.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DQ_DECODER_H
+#define DQ_DECODER_H
+
+#include "postgres.h"
+
+#include "access/xlogdefs.h"
+#include "datatype/timestamp.h"
+#include "replication/logical.h"
+
+/* counters of one decoding session (one batch of the worker) */
+typedef struct DqDecoderStats
+{
+	int64		changes_checked;	/* INSERT/UPDATE/DELETE of watched tables */
+	int64		violations;		/* lines written for failed checks */
+	int64		conditions;		/* rows handed out for row conditions */
+	int64		toast_skipped;	/* checks skipped: unchanged TOAST value */
+	int64		truncates;		/* TRUNCATEs of watched tables */
+	TimestampTz last_commit_time;	/* of the last transaction with checks */
+} DqDecoderStats;
+
+/* the counters of a decoding context whose plugin is dq_lineage */
+extern DqDecoderStats *DqDecoderGetStats(LogicalDecodingContext *ctx);
+/* the context is being thrown away without its shutdown callback */
+extern void DqDecoderForget(void);
+
+#endif							/* DQ_DECODER_H */
