@@ -257,6 +257,9 @@ DqCdcEnsureWorker(void)
 
 	if (!OidIsValid(get_extension_oid("dq_lineage", true)))
 		return;
+	/* DROP EXTENSION or DROP DATABASE is under way (worker.c) */
+	if (DqDatabasePaused(MyDatabaseId))
+		return;
 	DqCdcSlotName(MyDatabaseId, slot);
 	exists = DqCdcSlotExists(slot, &pid);
 	if (pid != 0)

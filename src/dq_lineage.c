@@ -32,7 +32,12 @@ void
 _PG_init(void)
 {
 	DqDefineGucs();
+	DqCdcInit();
+	/*
+	 * Last, so that its ProcessUtility hook runs first: DROP DATABASE must
+	 * stop the database's scheduler (which would restart the change
+	 * validation worker) before the worker is stopped and its slot dropped.
+	 */
 	if (process_shared_preload_libraries_in_progress)
 		DqWorkerInit();
-	DqCdcInit();
 }

@@ -252,12 +252,32 @@ DqDatabasePaused(Oid dboid)
  * ----------------------------------------------------------------
  */
 
-static bool wake_registered = false;
+static bool xact_callback_registered = false;
 static bool wake_pending = false;
 
+/* Databases this transaction paused; resumed when it ends. */
+#define MAX_PAUSED 8
+static Oid	paused_dbs[MAX_PAUSED];
+static bool paused_forget[MAX_PAUSED];	/* dropped if the transaction commits */
+static int	npaused = 0;
+
+static void set_paused(Oid dboid, bool paused, bool forget);
+
 static void
-wake_xact_callback(XactEvent event, void *arg)
+resume_paused(bool committed)
 {
+	for (int i = 0; i < npaused; i++)
+		set_paused(paused_dbs[i], false, committed && paused_forget[i]);
+	npaused = 0;
+}
+
+static void
+dq_xact_callback(XactEvent event, void *arg)
+{
+	if (npaused > 0 &&
+		(event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
+		 event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT))
+		resume_paused(event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT);
 	if (!wake_pending)
 		return;
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT)
@@ -282,16 +302,22 @@ wake_xact_callback(XactEvent event, void *arg)
 		wake_pending = false;
 }
 
+static void
+register_xact_callback(void)
+{
+	if (!xact_callback_registered)
+	{
+		RegisterXactCallback(dq_xact_callback, NULL);
+		xact_callback_registered = true;
+	}
+}
+
 void
 DqWakeSchedulerAtCommit(void)
 {
 	if (dq_shmem == NULL)
 		return;
-	if (!wake_registered)
-	{
-		RegisterXactCallback(wake_xact_callback, NULL);
-		wake_registered = true;
-	}
+	register_xact_callback();
 	wake_pending = true;
 }
 
@@ -324,6 +350,14 @@ database_needing_idle(Node *stmt)
 			foreach(lc, ((CreatedbStmt *) stmt)->options)
 				if (strcmp(((DefElem *) lfirst(lc))->defname, "template") == 0)
 					name = defGetString((DefElem *) lfirst(lc));
+			break;
+		case T_DropStmt:
+			/* DROP EXTENSION dq_lineage: no scheduler may act meanwhile */
+			if (((DropStmt *) stmt)->removeType == OBJECT_EXTENSION)
+				foreach(lc, ((DropStmt *) stmt)->objects)
+					if (IsA(lfirst(lc), String) &&
+						strcmp(strVal(lfirst(lc)), "dq_lineage") == 0)
+						return MyDatabaseId;
 			break;
 		default:
 			break;
@@ -388,28 +422,15 @@ dq_process_utility(PlannedStmt *pstmt, const char *queryString,
 
 	if (dq_shmem != NULL)
 		dboid = database_needing_idle(pstmt->utilityStmt);
-	if (OidIsValid(dboid))
+	if (OidIsValid(dboid) && npaused < MAX_PAUSED)
 	{
+		/* resumed when the transaction ends: see dq_xact_callback */
+		register_xact_callback();
+		paused_dbs[npaused] = dboid;
+		paused_forget[npaused] = IsA(pstmt->utilityStmt, DropdbStmt);
+		npaused++;
 		set_paused(dboid, true, false);
 		wait_scheduler_gone(dboid);
-		PG_TRY();
-		{
-			if (prev_process_utility_hook)
-				prev_process_utility_hook(pstmt, queryString, readOnlyTree, context,
-										  params, queryEnv, dest, qc);
-			else
-				standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-										params, queryEnv, dest, qc);
-		}
-		PG_CATCH();
-		{
-			set_paused(dboid, false, false);
-			PG_RE_THROW();
-		}
-		PG_END_TRY();
-		/* a dropped database's entry goes; others resume */
-		set_paused(dboid, false, IsA(pstmt->utilityStmt, DropdbStmt));
-		return;
 	}
 	if (prev_process_utility_hook)
 		prev_process_utility_hook(pstmt, queryString, readOnlyTree, context,

@@ -50,6 +50,9 @@ sub caught_up
 $node->safe_psql('postgres',
 	"INSERT INTO orders SELECT g, CASE WHEN g % 50 = 0 THEN -1 ELSE 1 END, 'first' FROM generate_series(1, 1000) g");
 ok(caught_up(), 'caught up before the immediate shutdown');
+# The scheduler would restart the worker at once and let it catch up
+# before the check below: keep it off until the check is made.
+$node->append_conf('postgresql.conf', 'dq_lineage.scheduler = off');
 $node->stop('immediate');
 $node->start;
 is( $node->safe_psql(
@@ -64,6 +67,7 @@ is( $node->safe_psql(
 		"SELECT count(*), count(DISTINCT row_image->>'id') FROM dq.violations"),
 	'20|20',
 	'the transactions already recorded are skipped, not recorded twice');
+$node->safe_psql('postgres', 'ALTER SYSTEM SET dq_lineage.scheduler = on; SELECT pg_reload_conf()');
 
 my $next_id = 1001;
 my $tmp = PostgreSQL::Test::Utils::tempdir;
