@@ -206,11 +206,31 @@ ok(DqTest::poll_until($node, 'postgres',
 		"SELECT scheduler_pid IS NOT NULL AND scheduler_pid <> $sched FROM dq.scheduler_status()", 't'),
 	'scheduler restarted after pg_terminate_backend');
 
-# DROP EXTENSION stops the scheduler; CREATE EXTENSION starts it again.
+# The scheduler keeps the change validation worker of the database running.
+$node->safe_psql('postgres', q{
+	CREATE TABLE watched (id int PRIMARY KEY, qty int);
+	SELECT dq.watch('watched');
+});
+ok(DqTest::poll_until($node, 'postgres', workers('dq_lineage cdc worker'), '1'),
+	'change validation worker running');
+my $cdc = $node->safe_psql('postgres',
+	q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'dq_lineage cdc worker'});
+$node->safe_psql('postgres', "SELECT pg_terminate_backend($cdc)");
+ok(DqTest::poll_until($node, 'postgres',
+		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dq_lineage cdc worker' AND pid <> $cdc", '1'),
+	'the scheduler started a new change validation worker after the old one was terminated');
+
+# DROP EXTENSION stops the scheduler and the change validation worker,
+# drops the slot; CREATE EXTENSION starts the scheduler again.
 $node->safe_psql('postgres', 'DROP EXTENSION dq_lineage');
 ok(DqTest::poll_until($node, 'postgres', workers('dq_lineage scheduler'), '0'),
 	'DROP EXTENSION stopped the scheduler');
 is($node->safe_psql('postgres', workers('dq_lineage job')), '0', 'and no job worker is left');
+ok(DqTest::poll_until($node, 'postgres', workers('dq_lineage cdc worker'), '0'),
+	'and no change validation worker');
+sleep(2);
+is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_replication_slots}), '0',
+	'and no replication slot, even a moment later');
 $node->safe_psql('postgres', 'CREATE EXTENSION dq_lineage');
 ok(DqTest::poll_until($node, 'postgres', workers('dq_lineage scheduler'), '1'),
 	'CREATE EXTENSION started it again');
