@@ -35,6 +35,28 @@ SELECT dq.set_expectation_enabled(:e1, true);
 INSERT INTO cdc_p VALUES (12, -1, 'new', NULL);
 SELECT line FROM cdc_lines;
 
+-- DELETEs are checked only by expectations whose cdc_operations say so,
+-- on the old row: its identity columns, or every column with REPLICA IDENTITY FULL
+SELECT 'skip' FROM pg_logical_slot_get_changes('regress_dq_plugin', NULL, NULL);
+SELECT dq.expect('cdc_p', 'expect_column_values_to_be_between', 'id',
+				 '{"max_value": 100, "cdc_operations": ["DELETE"]}') AS e3 \gset
+SELECT dq.expect('cdc_p', 'expect_row_condition', NULL,
+				 '{"row_condition": "status <> ''paid''", "cdc_operations": ["delete"]}') AS e4 \gset
+INSERT INTO cdc_p VALUES (200, 1, 'paid', NULL), (201, 1, 'new', NULL);
+DELETE FROM cdc_p WHERE id IN (200, 201, 12);
+SELECT line FROM cdc_lines;
+SELECT 'skip' FROM pg_logical_slot_get_changes('regress_dq_plugin', NULL, NULL);
+ALTER TABLE cdc_p REPLICA IDENTITY FULL;
+INSERT INTO cdc_p VALUES (202, 1, 'paid', NULL);
+DELETE FROM cdc_p WHERE id = 202;
+SELECT line FROM cdc_lines;
+SELECT dq.drop_expectation(:e3), dq.drop_expectation(:e4);
+ALTER TABLE cdc_p REPLICA IDENTITY DEFAULT;
+SELECT 'skip' FROM pg_logical_slot_get_changes('regress_dq_plugin', NULL, NULL) LIMIT 1;
+SELECT dq.expect('cdc_p', 'expect_column_values_to_not_be_null', 'id', '{"cdc_operations": "DELETE"}');
+SELECT dq.expect('cdc_p', 'expect_column_values_to_not_be_null', 'id', '{"cdc_operations": ["TRUNCATE"]}');
+SELECT dq.expect('cdc_p', 'expect_column_values_to_not_be_null', 'id', '{"cdc_operations": [1]}');
+
 -- a table that is not watched produces nothing
 CREATE TABLE cdc_q (id int);
 SELECT dq.expect('cdc_q', 'expect_column_values_to_be_null', 'id') IS NOT NULL AS defined;

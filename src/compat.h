@@ -40,9 +40,12 @@
 #endif
 #if PG_VERSION_NUM >= 170000
 #define DqChangeNewTuple(change) ((change)->data.tp.newtuple)
+#define DqChangeOldTuple(change) ((change)->data.tp.oldtuple)
 #else
 #define DqChangeNewTuple(change) \
 	((change)->data.tp.newtuple ? &(change)->data.tp.newtuple->tuple : NULL)
+#define DqChangeOldTuple(change) \
+	((change)->data.tp.oldtuple ? &(change)->data.tp.oldtuple->tuple : NULL)
 #endif
 
 /* The WAL flush position (a timeline argument from 15 on). */

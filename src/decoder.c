@@ -61,6 +61,7 @@ typedef struct DqDecRule
 	int64		id;
 	DqRule	   *rule;			/* NULL for a row condition */
 	int		   *attidx;			/* tuple descriptor index of each column */
+	int			ops;			/* DQ_CDC_INSERT | ...: the changes checked */
 } DqDecRule;
 
 /* cache entry: what to check on the changes of one relation */
@@ -71,7 +72,7 @@ typedef struct DqDecRel
 	bool		watched;
 	MemoryContext cxt;			/* rules, reset when rebuilt */
 	List	   *rules;			/* DqDecRule * */
-	List	   *conditions;		/* int64 * ids of row conditions */
+	List	   *conditions;		/* DqDecRule * of row conditions (no rule) */
 	FmgrInfo   *out;			/* output function per attribute */
 	int64		eval_errors;	/* checks that raised a data error */
 } DqDecRel;
@@ -372,10 +373,10 @@ DqDecoderLoadRules(DqDecRel *entry, Relation rel, Oid relid,
 		def = DqLookupKind(kind);
 		if (def->kind == DQ_K_ROW_CONDITION)
 		{
-			int64	   *idp = palloc(sizeof(int64));
-
-			*idp = id;
-			entry->conditions = lappend(entry->conditions, idp);
+			dr = palloc0(sizeof(DqDecRule));
+			dr->id = id;
+			dr->ops = DqCdcOperations(DatumGetJsonbP(heap_getattr(tup, a_params, td, &isnull)));
+			entry->conditions = lappend(entry->conditions, dr);
 			continue;
 		}
 		/* table-level kinds are for scheduled validation (dq.validate) */
@@ -415,6 +416,7 @@ DqDecoderLoadRules(DqDecRel *entry, Relation rel, Oid relid,
 			dr = palloc0(sizeof(DqDecRule));
 			dr->id = id;
 			dr->rule = rule;
+			dr->ops = DqCdcOperations(params);
 			dr->attidx = palloc(sizeof(int) * Max(rule->ncols, 1));
 			for (i = 0; i < rule->ncols; i++)
 				dr->attidx[i] = srcatt[rule->cols[i].srcindex];
@@ -508,7 +510,7 @@ DqDecoderUnchangedToast(Form_pg_attribute att, Datum value, bool isnull)
  */
 static void
 DqDecoderAppendRow(StringInfo out, DqDecRel *entry, TupleDesc tupdesc,
-				   Datum *values, bool *isnull)
+				   Datum *values, bool *isnull, Bitmapset *present)
 {
 	int			i;
 	bool		first = true;
@@ -520,6 +522,10 @@ DqDecoderAppendRow(StringInfo out, DqDecRel *entry, TupleDesc tupdesc,
 		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
 
 		if (att->attisdropped)
+			continue;
+		/* the old row of a DELETE: only the columns the WAL carries */
+		if (present != NULL &&
+			!bms_is_member(i + 1 - FirstLowInvalidHeapAttributeNumber, present))
 			continue;
 		if (DqDecoderUnchangedToast(att, values[i], isnull[i]))
 		{
@@ -620,8 +626,11 @@ DqDecoderChange(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	Datum	   *values;
 	bool	   *isnull;
 	const char *op;
+	int			opbit;
 	ListCell   *lc;
 	MemoryContext old;
+	Bitmapset  *present = NULL;
+	bool		whole = true;
 
 	data->seq++;
 	entry = DqDecoderLookup(data, rel);
@@ -633,15 +642,23 @@ DqDecoderChange(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	{
 		case REORDER_BUFFER_CHANGE_INSERT:
 			op = "INSERT";
+			opbit = DQ_CDC_INSERT;
+			tuple = DqChangeNewTuple(change);
 			break;
 		case REORDER_BUFFER_CHANGE_UPDATE:
 			op = "UPDATE";
+			opbit = DQ_CDC_UPDATE;
+			tuple = DqChangeNewTuple(change);
+			break;
+		case REORDER_BUFFER_CHANGE_DELETE:
+			/* checked only by expectations whose cdc_operations say so */
+			op = "DELETE";
+			opbit = DQ_CDC_DELETE;
+			tuple = DqChangeOldTuple(change);
 			break;
 		default:
-			/* DELETEs count as changes; no row-level kind checks them */
 			return;
 	}
-	tuple = DqChangeNewTuple(change);
 	if (tuple == NULL || (entry->rules == NIL && entry->conditions == NIL))
 		return;
 
@@ -649,6 +666,16 @@ DqDecoderChange(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	values = palloc(sizeof(Datum) * Max(tupdesc->natts, 1));
 	isnull = palloc(sizeof(bool) * Max(tupdesc->natts, 1));
 	heap_deform_tuple(tuple, tupdesc, values, isnull);
+
+	/*
+	 * The old row of a DELETE carries only the replica identity's columns
+	 * unless the identity is FULL: a rule on other columns is not tested.
+	 */
+	if (opbit == DQ_CDC_DELETE && rel->rd_rel->relreplident != REPLICA_IDENTITY_FULL)
+	{
+		whole = false;
+		present = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_IDENTITY_KEY);
+	}
 
 	foreach(lc, entry->rules)
 	{
@@ -658,7 +685,11 @@ DqDecoderChange(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		Datum	   *vp = v;
 		bool	   *np = n;
 		bool		toast = false;
+		bool		absent = false;
 		int			i;
+
+		if (!(dr->ops & opbit))
+			continue;
 
 		if (dr->rule->ncols > INDEX_MAX_KEYS)
 		{
@@ -672,7 +703,11 @@ DqDecoderChange(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 			vp[i] = values[a];
 			np[i] = isnull[a];
 			toast |= DqDecoderUnchangedToast(TupleDescAttr(tupdesc, a), vp[i], np[i]);
+			if (!whole)
+				absent |= !bms_is_member(a + 1 - FirstLowInvalidHeapAttributeNumber, present);
 		}
+		if (absent)
+			continue;			/* not in the WAL: not tested */
 		if (toast)
 		{
 			data->stats.toast_skipped++;
@@ -689,7 +724,7 @@ DqDecoderChange(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		if (data->row_images)
 		{
 			appendStringInfoString(ctx->out, ", \"row\": ");
-			DqDecoderAppendRow(ctx->out, entry, tupdesc, values, isnull);
+			DqDecoderAppendRow(ctx->out, entry, tupdesc, values, isnull, present);
 		}
 		appendStringInfoChar(ctx->out, '}');
 		OutputPluginWrite(ctx, true);
@@ -698,11 +733,16 @@ DqDecoderChange(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	/* rows for the worker to check against custom SQL conditions */
 	foreach(lc, entry->conditions)
 	{
+		DqDecRule  *dr = lfirst(lc);
+
+		/* a condition may read any column: a DELETE needs the whole old row */
+		if (!(dr->ops & opbit) || !whole)
+			continue;
 		data->stats.conditions++;
 		OutputPluginPrepareWrite(ctx, true);
-		DqDecoderLineStart(ctx->out, "condition", txn, data, rel, op, *(int64 *) lfirst(lc));
+		DqDecoderLineStart(ctx->out, "condition", txn, data, rel, op, dr->id);
 		appendStringInfoString(ctx->out, ", \"row\": ");
-		DqDecoderAppendRow(ctx->out, entry, tupdesc, values, isnull);
+		DqDecoderAppendRow(ctx->out, entry, tupdesc, values, isnull, NULL);
 		appendStringInfoChar(ctx->out, '}');
 		OutputPluginWrite(ctx, true);
 	}

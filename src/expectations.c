@@ -64,7 +64,8 @@ PG_FUNCTION_INFO_V1(dq_expectation_kinds);
 
 /* parameters every kind accepts */
 static const char *const DqCommonParams[] = {
-	"result_format", "catch_exceptions", "meta", "include_config", NULL
+	"result_format", "catch_exceptions", "meta", "include_config",
+	"cdc_operations", NULL
 };
 
 #define P(...) ((const char *const[]) {__VA_ARGS__, NULL})
@@ -363,6 +364,58 @@ DqCheckParamNames(const DqKindDef *def, Jsonb *params)
 					 errmsg("unrecognized parameter \"%s\" for %s", key, def->name),
 					 errhint("%s takes: %s.", def->name, DqKindParamList(def))));
 	}
+	(void) DqCdcOperations(params);
+}
+
+/*
+ * The changes change validation checks an expectation on: the optional
+ * parameter "cdc_operations", an array of "INSERT", "UPDATE" and "DELETE"
+ * (any case), default INSERT and UPDATE.  A DELETE is checked on the old
+ * row, which the WAL carries whole only with REPLICA IDENTITY FULL.
+ */
+int
+DqCdcOperations(Jsonb *params)
+{
+	JsonbValue *v = DqJsonbGet(&params->root, "cdc_operations");
+	int			ops = 0;
+	JsonbIterator *it;
+	JsonbValue	elem;
+	JsonbIteratorToken tok;
+
+	if (v == NULL)
+		return DQ_CDC_INSERT | DQ_CDC_UPDATE;
+	if (v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cdc_operations must be a JSON array"),
+				 errhint("Pass for example '{\"cdc_operations\": [\"INSERT\", \"UPDATE\", \"DELETE\"]}'.")));
+	it = JsonbIteratorInit(v->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+	{
+		char	   *op;
+
+		if (tok != WJB_ELEM)
+			continue;
+		if (elem.type != jbvString)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cdc_operations must contain strings"),
+					 errhint("The operations are INSERT, UPDATE and DELETE.")));
+		op = pnstrdup(elem.val.string.val, elem.val.string.len);
+
+		if (pg_strcasecmp(op, "insert") == 0)
+			ops |= DQ_CDC_INSERT;
+		else if (pg_strcasecmp(op, "update") == 0)
+			ops |= DQ_CDC_UPDATE;
+		else if (pg_strcasecmp(op, "delete") == 0)
+			ops |= DQ_CDC_DELETE;
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cdc_operations contains \"%s\"", op),
+					 errhint("The operations are INSERT, UPDATE and DELETE.")));
+	}
+	return ops;
 }
 
 /* "a, b, c" list of a kind's parameters, for hints. */

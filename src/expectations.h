@@ -218,4 +218,10 @@ extern DqRule *DqCompileRule(const DqColumnSource *src, const char *kind,
 extern char *DqUnexpectedJson(DqRule *r, Datum *values, bool *isnull);
 extern DqOutcome DqEvalRule(DqRule *rule, Datum *values, bool *isnull);
 
+/* changes change validation checks an expectation on (DqCdcOperations) */
+#define DQ_CDC_INSERT 1
+#define DQ_CDC_UPDATE 2
+#define DQ_CDC_DELETE 4
+extern int	DqCdcOperations(Jsonb *params);
+
 #endif							/* DQ_EXPECTATIONS_H */

@@ -120,6 +120,25 @@ is( $node->safe_psql(
 	'UPDATE|5000',
 	'an UPDATE that violates is recorded');
 
+# a DELETE is checked by the expectations that ask for it, on the old row
+$node->safe_psql('postgres', q{
+	ALTER TABLE orders REPLICA IDENTITY FULL;
+	SELECT dq.expect('orders', 'expect_row_condition', NULL,
+		'{"row_condition": "status <> ''paid''", "cdc_operations": ["DELETE"]}');
+	UPDATE orders SET status = 'paid' WHERE id = 3;
+	DELETE FROM orders WHERE id IN (3, 4);
+});
+ok(caught_up(), 'caught up after DELETEs checked by a row condition');
+is( $node->safe_psql(
+		'postgres',
+		"SELECT string_agg(operation || ' ' || (row_image->>'id'), ',') FROM dq.violations v JOIN dq.expectations e USING (expectation_id) WHERE e.kind = 'expect_row_condition'"),
+	'DELETE 3',
+	'a DELETE of a row its condition forbids deleting is recorded, only that one');
+$node->safe_psql('postgres', q{
+	SELECT dq.drop_expectation(expectation_id) FROM dq.expectations WHERE kind = 'expect_row_condition';
+	ALTER TABLE orders REPLICA IDENTITY DEFAULT;
+});
+
 # an expectation added mid-stream applies to changes committed after it
 $node->safe_psql('postgres',
 	"INSERT INTO orders SELECT g, 1, 1, 'new', 'bad code', NULL FROM generate_series(200001, 200010) g");
