@@ -18,6 +18,7 @@
 
 #include "compat.h"
 #include "guc.h"
+#include "lineage.h"
 
 PG_MODULE_MAGIC;
 
@@ -30,4 +31,5 @@ void
 _PG_init(void)
 {
 	DqDefineGucs();
+	DqLineageInit();
 }
