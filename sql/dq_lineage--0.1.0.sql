@@ -1059,51 +1059,49 @@ COMMENT ON FUNCTION dq.downstream(regclass, name, integer) IS
 	'Everything derived from a relation (or one of its columns), i.e. what a change to it can break: the transitive closure downstream, with depth and path (source first); cycle-safe';
 
 CREATE FUNCTION dq.lineage_dot(rel regclass DEFAULT NULL) RETURNS text
-	LANGUAGE plpgsql STABLE
+	LANGUAGE sql STABLE
 	SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-	r record;
-	dot text := E'digraph lineage {\n  rankdir=LR;\n  node [shape=record, fontname="Helvetica", fontsize=10];\n  edge [fontname="Helvetica", fontsize=8];\n';
-BEGIN
-	CREATE TEMP TABLE IF NOT EXISTS pg_temp.dq_dot_edges (LIKE dq.column_lineage) ON COMMIT DROP;
-	TRUNCATE pg_temp.dq_dot_edges;
-	IF rel IS NULL THEN
-		INSERT INTO pg_temp.dq_dot_edges SELECT * FROM dq.column_lineage l WHERE NOT l.dropped;
-	ELSE
-		-- the edges of the closure upstream and downstream of rel
-		INSERT INTO pg_temp.dq_dot_edges
-		SELECT DISTINCT l.* FROM dq.column_lineage l
+	WITH near AS (
+		-- the relations upstream and downstream of rel
+		SELECT rel::oid AS relid
+		UNION SELECT c.oid FROM dq.upstream(rel) u
+				JOIN pg_class c ON c.relname = u.source_table
+				JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = u.source_schema
+		UNION SELECT c.oid FROM dq.downstream(rel) d
+				JOIN pg_class c ON c.relname = d.target_table
+				JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = d.target_schema
+	), e AS (
+		SELECT l.*, quote_ident(l.source_schema) || '.' || quote_ident(l.source_table) AS src,
+			   quote_ident(l.target_schema) || '.' || quote_ident(l.target_table) AS tgt
+		  FROM dq.column_lineage l
 		 WHERE NOT l.dropped
-		   AND (l.target_relid = rel OR l.source_relid = rel
-				OR (l.source_schema, l.source_table, l.target_schema, l.target_table) IN
-				   (SELECT u.source_schema, u.source_table, u.target_schema, u.target_table FROM dq.upstream(rel) u
-					UNION SELECT d.source_schema, d.source_table, d.target_schema, d.target_table FROM dq.downstream(rel) d));
-	END IF;
-	-- one record node per relation, its columns as fields
-	FOR r IN
-		WITH cols AS (
-			SELECT source_schema AS s, source_table AS t, source_column AS c, source_attnum AS n FROM pg_temp.dq_dot_edges
-			UNION SELECT target_schema, target_table, target_column, target_attnum FROM pg_temp.dq_dot_edges
-		)
-		SELECT s, t, string_agg(format('<c%s> %s', n, replace(replace(replace(c, '|', '\|'), '<', '\<'), '>', '\>')), ' | ' ORDER BY n) FILTER (WHERE n > 0) AS fields
-		  FROM cols GROUP BY s, t ORDER BY s, t
-	LOOP
-		dot := dot || format(E'  "%s.%s" [label="{<c0> %s.%s%s}"];\n',
-							 r.s, r.t, r.s, r.t, COALESCE(' | ' || r.fields, ''));
-	END LOOP;
-	FOR r IN SELECT * FROM pg_temp.dq_dot_edges
-			  ORDER BY source_schema, source_table, source_attnum, target_schema, target_table, target_attnum, subtype
-	LOOP
-		dot := dot || format(E'  "%s.%s":c%s -> "%s.%s":c%s [style=%s, label="%s%s"];\n',
-							 r.source_schema, r.source_table, r.source_attnum,
-							 r.target_schema, r.target_table, r.target_attnum,
-							 CASE r.lineage_type WHEN 'DIRECT' THEN 'solid' ELSE 'dashed' END,
-							 lower(r.subtype), CASE WHEN r.masking THEN ' (masked)' ELSE '' END);
-	END LOOP;
-	DROP TABLE pg_temp.dq_dot_edges;
-	RETURN dot || E'}\n';
-END
+		   AND (rel IS NULL OR (l.source_relid IN (SELECT relid FROM near)
+								AND l.target_relid IN (SELECT relid FROM near)))
+	), cols AS (
+		SELECT src AS node, source_column AS col, source_attnum AS attnum FROM e
+		UNION SELECT tgt, target_column, target_attnum FROM e
+	), nodes AS (
+		SELECT node, string_agg(format('<c%s> %s', attnum,
+										regexp_replace(col, '([|<>{}"\\])', '\\\1', 'g')),
+								' | ' ORDER BY attnum) FILTER (WHERE attnum > 0) AS fields
+		  FROM cols GROUP BY node
+	)
+	SELECT E'digraph lineage {\n  rankdir=LR;\n'
+		|| E'  node [shape=record, fontname="Helvetica", fontsize=10];\n'
+		|| E'  edge [fontname="Helvetica", fontsize=8];\n'
+		|| COALESCE((SELECT string_agg(format(E'  "%s" [label="{<c0> %s%s}"];\n',
+											  replace(node, '"', '\"'), replace(node, '"', '\"'),
+											  COALESCE(' | ' || fields, '')), '' ORDER BY node)
+					   FROM nodes), '')
+		|| COALESCE((SELECT string_agg(format(E'  "%s":c%s -> "%s":c%s [style=%s, label="%s%s"];\n',
+											  replace(src, '"', '\"'), source_attnum,
+											  replace(tgt, '"', '\"'), target_attnum,
+											  CASE lineage_type WHEN 'DIRECT' THEN 'solid' ELSE 'dashed' END,
+											  lower(subtype), CASE WHEN masking THEN ' (masked)' ELSE '' END),
+									   '' ORDER BY src, source_attnum, tgt, target_attnum, subtype, masking)
+					   FROM e), '')
+		|| E'}\n'
 $$;
 COMMENT ON FUNCTION dq.lineage_dot(regclass) IS
 	'The lineage graph (of one relation''s upstream and downstream, or of everything) in Graphviz DOT: relations as records, columns as fields, DIRECT edges solid, INDIRECT dashed; render with dot -Tsvg';
@@ -1137,39 +1135,43 @@ BEGIN
 		RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
 			MESSAGE = 'rel must not be NULL', HINT = 'Name the target relation, for example ''public.daily''.';
 	END IF;
-	-- one input field per source column; its transformations
-	WITH inputs AS (
-		SELECT l.target_column, l.target_attnum, l.source_schema, l.source_table,
+	-- one input field per source column and output slot (0: dataset level;
+	-- the legacy form copies dataset-level inputs into every field)
+	WITH raw AS (
+		SELECT l.target_attnum, l.source_schema, l.source_table,
 			   COALESCE(l.source_column, '*') AS source_column,
-			   jsonb_agg(jsonb_build_object('type', l.lineage_type, 'subtype', l.subtype,
-											'description', lower(l.origin) || ' ' || lower(l.subtype),
-											'masking', l.masking)
-						 ORDER BY l.lineage_type, l.subtype, l.masking) AS transformations
+			   l.lineage_type, l.subtype, l.masking, l.origin
 		  FROM dq.column_lineage l
 		 WHERE l.target_relid = rel AND NOT l.dropped
-		 GROUP BY 1, 2, 3, 4, 5
-	), ds AS (
-		SELECT jsonb_agg(jsonb_build_object('namespace', ns,
-				   'name', dq.openlineage_dataset_name(i.source_schema, i.source_table),
-				   'field', i.source_column, 'transformations', i.transformations)
-				   ORDER BY i.source_schema, i.source_table, i.source_column) AS inputs
-		  FROM inputs i WHERE i.target_attnum = 0
-	), cols AS (
-		SELECT a.attname, a.attnum,
-			   (SELECT jsonb_agg(jsonb_build_object('namespace', ns,
-						'name', dq.openlineage_dataset_name(i.source_schema, i.source_table),
-						'field', i.source_column, 'transformations', i.transformations)
-						ORDER BY i.source_schema, i.source_table, i.source_column)
-				  FROM inputs i
-				 WHERE i.target_attnum = a.attnum OR (legacy AND i.target_attnum = 0)) AS inputs
-		  FROM pg_attribute a
-		 WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
+	), placed AS (
+		SELECT r.*, r.target_attnum AS slot FROM raw r
+		 WHERE NOT legacy OR r.target_attnum <> 0
+		UNION ALL
+		SELECT r.*, a.attnum FROM raw r
+		  JOIN pg_attribute a ON a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
+		 WHERE legacy AND r.target_attnum = 0
+	), inputs AS (
+		SELECT p.slot, p.source_schema, p.source_table, p.source_column,
+			   jsonb_agg(jsonb_build_object('type', p.lineage_type, 'subtype', p.subtype,
+											'description', p.origin || ' ' || lower(p.subtype),
+											'masking', p.masking)
+						 ORDER BY p.lineage_type, p.subtype, p.masking, p.origin) AS transformations
+		  FROM placed p
+		 GROUP BY 1, 2, 3, 4
+	), slots AS (
+		SELECT i.slot,
+			   jsonb_agg(jsonb_build_object('namespace', ns,
+						 'name', dq.openlineage_dataset_name(i.source_schema, i.source_table),
+						 'field', i.source_column, 'transformations', i.transformations)
+						 ORDER BY i.source_schema, i.source_table, i.source_column) AS input_fields
+		  FROM inputs i
+		 GROUP BY i.slot
 	)
-	SELECT COALESCE(jsonb_object_agg(c.attname, jsonb_build_object('inputFields', c.inputs))
-					FILTER (WHERE c.inputs IS NOT NULL), '{}'),
-		   (SELECT COALESCE(ds.inputs, '[]') FROM ds)
-	  INTO fields, dataset
-	  FROM cols c;
+	SELECT COALESCE((SELECT jsonb_object_agg(a.attname, jsonb_build_object('inputFields', s.input_fields))
+					   FROM slots s
+					   JOIN pg_attribute a ON a.attrelid = rel AND a.attnum = s.slot), '{}'),
+		   COALESCE((SELECT s.input_fields FROM slots s WHERE s.slot = 0), '[]')
+	  INTO fields, dataset;
 	RETURN jsonb_build_object(
 		'_producer', 'https://github.com/dq-lineage/dq_lineage',
 		'_schemaURL', 'https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet',

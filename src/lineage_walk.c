@@ -725,11 +725,12 @@ LinCountVarnos(Node *node, Bitmapset **varnos)
 }
 
 /*
- * A WHERE clause: conjuncts that compare two relations are join conditions,
- * the others filters.
+ * A qualification.  In a WHERE clause (find_joins), conjuncts that compare
+ * two relations are join conditions, the others filters.
  */
 static void
-LinQuals(Node *quals, LinFrame *frame, DqLinSubtype subtype, List **out)
+LinQuals(Node *quals, LinFrame *frame, DqLinSubtype subtype, bool find_joins,
+		 List **out)
 {
 	List	   *conjuncts;
 	ListCell   *lc;
@@ -748,7 +749,7 @@ LinQuals(Node *quals, LinFrame *frame, DqLinSubtype subtype, List **out)
 		Bitmapset  *varnos = NULL;
 
 		mode.subtype = subtype;
-		if (subtype == DQ_LIN_FILTER)
+		if (find_joins)
 		{
 			(void) LinCountVarnos(lfirst(lc), &varnos);
 			if (bms_num_members(varnos) > 1)
@@ -784,7 +785,7 @@ LinJoinTree(Node *jtnode, LinFrame *frame, List **out)
 
 		foreach(lc, fe->fromlist)
 			LinJoinTree(lfirst(lc), frame, out);
-		LinQuals(fe->quals, frame, DQ_LIN_FILTER, out);
+		LinQuals(fe->quals, frame, DQ_LIN_FILTER, true, out);
 	}
 	else if (IsA(jtnode, JoinExpr))
 	{
@@ -792,7 +793,7 @@ LinJoinTree(Node *jtnode, LinFrame *frame, List **out)
 
 		LinJoinTree(je->larg, frame, out);
 		LinJoinTree(je->rarg, frame, out);
-		LinQuals(je->quals, frame, DQ_LIN_JOIN, out);
+		LinQuals(je->quals, frame, DQ_LIN_JOIN, false, out);
 	}
 }
 
@@ -819,7 +820,7 @@ LinQueryDataset(LinFrame *frame, List **out)
 	Query	   *query = frame->query;
 
 	LinJoinTree((Node *) query->jointree, frame, out);
-	LinQuals(query->havingQual, frame, DQ_LIN_FILTER, out);
+	LinQuals(query->havingQual, frame, DQ_LIN_FILTER, false, out);
 	LinClauses(query->groupClause, frame, DQ_LIN_GROUP_BY, out);
 	LinClauses(query->distinctClause, frame, DQ_LIN_GROUP_BY, out);
 	LinClauses(query->sortClause, frame, DQ_LIN_SORT, out);
@@ -1028,7 +1029,7 @@ LinStatement(Query *query, LinFrame *parent, DqLinEdgeSet *out)
 				LinEmitTargetList(out, query->onConflict->onConflictSet, frame,
 								  target, origin);
 				LinQuals(query->onConflict->onConflictWhere, frame,
-						 DQ_LIN_FILTER, &dataset);
+						 DQ_LIN_FILTER, false, &dataset);
 			}
 			break;
 		case CMD_UPDATE:
@@ -1043,7 +1044,7 @@ LinStatement(Query *query, LinFrame *parent, DqLinEdgeSet *out)
 
 				LinEmitTargetList(out, action->targetList, frame, target,
 								  origin);
-				LinQuals(action->qual, frame, DQ_LIN_FILTER, &dataset);
+				LinQuals(action->qual, frame, DQ_LIN_FILTER, false, &dataset);
 			}
 			break;
 		default:
