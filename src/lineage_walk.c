@@ -221,7 +221,7 @@ LinIndirect(LinMode mode, DqLinSubtype subtype)
 
 /* Walk an expression with another mode. */
 static void
-LinWalkWith(Node *node, LinWalkCtx *ctx, LinMode mode)
+LinWalkWith(Node *node, const LinWalkCtx *ctx, LinMode mode)
 {
 	LinWalkCtx	sub = *ctx;
 
@@ -384,13 +384,17 @@ LinResolveVar(Var *var, LinWalkCtx *ctx)
 											var->varattno - 1), &sub);
 			else if (var->varattno == 0)
 				foreach(lc, rte->joinaliasvars)
+				{
 					(void) LinWalkExpr(lfirst(lc), &sub);
+				}
 			break;
 		case RTE_FUNCTION:
 			sub.mode = LinTransformed(ctx->mode);
 			foreach(lc, rte->functions)
+			{
 				(void) LinWalkExpr(((RangeTblFunction *) lfirst(lc))->funcexpr,
 								   &sub);
+			}
 			break;
 		case RTE_TABLEFUNC:
 			sub.mode = LinTransformed(ctx->mode);
@@ -478,7 +482,9 @@ LinRowSources(Node *jtnode, LinFrame *frame, List **out)
 	else if (IsA(jtnode, FromExpr))
 	{
 		foreach(lc, ((FromExpr *) jtnode)->fromlist)
+		{
 			LinRowSources(lfirst(lc), frame, out);
+		}
 	}
 	else if (IsA(jtnode, JoinExpr))
 	{
@@ -784,7 +790,9 @@ LinJoinTree(Node *jtnode, LinFrame *frame, List **out)
 		FromExpr   *fe = (FromExpr *) jtnode;
 
 		foreach(lc, fe->fromlist)
+		{
 			LinJoinTree(lfirst(lc), frame, out);
+		}
 		LinQuals(fe->quals, frame, DQ_LIN_FILTER, true, out);
 	}
 	else if (IsA(jtnode, JoinExpr))
@@ -857,8 +865,10 @@ LinResolveQuery(Query *query, LinFrame *parent)
 	tlist = query->commandType == CMD_SELECT ? query->targetList :
 		query->returningList;
 	foreach(lc, tlist)
+	{
 		if (!((TargetEntry *) lfirst(lc))->resjunk)
 			cols->ncols++;
+	}
 	cols->cols = palloc0(sizeof(List *) * (cols->ncols + 1));
 
 	if (query->setOperations)
