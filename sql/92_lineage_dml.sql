@@ -125,9 +125,12 @@ PREPARE p(int) AS INSERT INTO lin.prepared SELECT id, email FROM lin.customers W
 EXECUTE p(1);
 EXECUTE p(2);
 SELECT lin.edges('prepared');
--- 42. a read-only transaction writing a temporary table records nothing and does not fail
+-- 42. temporary tables are not nodes (they vanish without a sql_drop event);
+-- a read-only transaction writing one does not fail
 CREATE TEMP TABLE tmp_target (id int);
 BEGIN READ ONLY;
 INSERT INTO tmp_target SELECT id FROM lin.customers;
 COMMIT;
-SELECT count(*) FROM dq.lineage_edges WHERE target_table = 'tmp_target';
+INSERT INTO tmp_target SELECT id FROM lin.customers;
+INSERT INTO lin.names SELECT id, 'tmp' FROM tmp_target;
+SELECT count(*) FROM dq.lineage_edges WHERE target_table = 'tmp_target' OR source_table = 'tmp_target';

@@ -243,7 +243,10 @@ LinNewFrame(Query *query, LinFrame *parent)
 	return frame;
 }
 
-/* Relations that are nodes of the lineage graph. */
+/*
+ * Relations that are nodes of the lineage graph.  Temporary relations are
+ * not: they vanish with their session, without a sql_drop event.
+ */
 static bool
 LinIsPersistent(RangeTblEntry *rte)
 {
@@ -254,7 +257,7 @@ LinIsPersistent(RangeTblEntry *rte)
 		case RELKIND_VIEW:
 		case RELKIND_MATVIEW:
 		case RELKIND_FOREIGN_TABLE:
-			return true;
+			return get_rel_persistence(rte->relid) != RELPERSISTENCE_TEMP;
 		default:
 			return false;
 	}
