@@ -231,10 +231,15 @@ DqLinPostParseAnalyze(DQ_POST_PARSE_ANALYZE_PARAMS)
 		return;
 
 	DqLineageFromStatement(query, &edges);
+	/* leave out edges into the extension's own tables (its bookkeeping) */
+	for (i = 0; i < edges.n;)
+	{
+		if (DqLineageTargetIsOurs(edges.items[i].target_relid))
+			edges.items[i] = edges.items[--edges.n];
+		else
+			i++;
+	}
 	if (edges.n == 0)
-		return;
-	/* drop edges into the extension's own tables (its bookkeeping) */
-	if (DqLineageTargetIsOurs(edges.items[0].target_relid))
 		return;
 	if (query->queryId == 0)
 	{
