@@ -239,7 +239,7 @@ DqLinPostParseAnalyze(DQ_POST_PARSE_ANALYZE_PARAMS)
 		else
 			i++;
 	}
-	if (edges.n == 0)
+	if (edges.n == 0 && query->queryId == 0)
 		return;
 	if (query->queryId == 0)
 	{
@@ -255,7 +255,8 @@ DqLinPostParseAnalyze(DQ_POST_PARSE_ANALYZE_PARAMS)
 	entry = hash_search(lin_cache, &query->queryId, HASH_ENTER, &found);
 	if (found)
 		return;
-	entry->state = DQ_LIN_NOT_WRITTEN;
+	/* a statement without edges is remembered too, so it is not walked again */
+	entry->state = edges.n > 0 ? DQ_LIN_NOT_WRITTEN : DQ_LIN_STORED;
 	entry->subid = InvalidSubTransactionId;
 	entry->xact_calls = 0;
 	old = MemoryContextSwitchTo(lin_cache_cxt);
@@ -309,7 +310,7 @@ DqLinExecutorEnd(QueryDesc *queryDesc)
 		DqLinCacheEntry *entry = hash_search(lin_cache, &queryid, HASH_FIND,
 											 NULL);
 
-		if (entry)
+		if (entry && entry->edges.n > 0)
 		{
 			if (entry->state == DQ_LIN_NOT_WRITTEN)
 				DqLinWriteEdges(entry);
