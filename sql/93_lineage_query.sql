@@ -49,10 +49,17 @@ SELECT dq.record_lineage('lin.ext_source', 'code', 'lin.ext_target', 'code', 'DI
 SELECT dq.record_lineage('lin.ext_source', 'code', 'lin.ext_target', NULL);
 SELECT dq.record_lineage(NULL, 'code', 'lin.ext_target', 'code');
 CREATE ROLE lin_reader;
-GRANT USAGE ON SCHEMA lin TO lin_reader;
+GRANT USAGE, CREATE ON SCHEMA lin TO lin_reader;
 GRANT SELECT ON lin.ext_source TO lin_reader;
 SET ROLE lin_reader;
 SELECT dq.record_lineage('lin.ext_source', 'code', 'lin.ext_target', 'code');
+-- an ordinary role's statements and views are captured (written as the
+-- extension's owner)
+CREATE TABLE lin.reader_copy (code text);
+INSERT INTO lin.reader_copy SELECT code FROM lin.ext_source WHERE value > 0;
+CREATE VIEW lin.reader_view AS SELECT upper(code) AS code FROM lin.ext_source;
+SELECT lin.edges('reader_copy');
+SELECT lin.edges('reader_view');
 -- anybody may read lineage; nobody may write the table directly
 SELECT count(*) > 0 AS readable FROM dq.column_lineage;
 DELETE FROM dq.lineage_edges;

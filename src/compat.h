@@ -41,11 +41,9 @@
 #if PG_VERSION_NUM >= 140000
 #define DQ_POST_PARSE_ANALYZE_PARAMS ParseState *pstate, Query *query, JumbleState *jstate
 #define DQ_POST_PARSE_ANALYZE_ARGS pstate, query, jstate
-#define DqEnableQueryId() EnableQueryId()
 #else
 #define DQ_POST_PARSE_ANALYZE_PARAMS ParseState *pstate, Query *query
 #define DQ_POST_PARSE_ANALYZE_ARGS pstate, query
-#define DqEnableQueryId() ((void) 0)
 #endif
 
 /* 15 requests shared memory from shmem_request_hook, before from _PG_init. */

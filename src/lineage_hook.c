@@ -16,6 +16,12 @@
  *	  cache entry then goes back to "not written" (transaction and
  *	  subtransaction callbacks).
  *
+ * The cache key is the core query ID when one is computed
+ * (compute_query_id = on, or auto with pg_stat_statements loaded); with
+ * compute_query_id = auto or off the statement is walked at each parse and
+ * identified by a hash of its edges, which the hook stores as the query's
+ * ID so that the executor finds it.  Either way it is written once.
+ *
  * Statements run from PL/pgSQL are analysed once, when their plan is
  * built, and counted at every execution.  A statement seen again writes
  * nothing: its executions are added, at commit, to a shared hash table
@@ -243,7 +249,7 @@ DqLinPostParseAnalyze(DQ_POST_PARSE_ANALYZE_PARAMS)
 		return;
 	if (query->queryId == 0)
 	{
-		/* compute_query_id = off: identify the statement by its edges */
+		/* no core query ID: identify the statement by its edges */
 		query->queryId = hash_bytes_extended((const unsigned char *) edges.items,
 											 sizeof(DqLinEdge) * edges.n, 0);
 		if (query->queryId == 0)
@@ -429,7 +435,12 @@ DqLineageInit(void)
 {
 	if (!process_shared_preload_libraries_in_progress)
 		return;
-	DqEnableQueryId();
+
+	/*
+	 * No EnableQueryId(): jumbling every statement would cost every
+	 * statement (about 3% of a primary-key SELECT in instructions).  Without
+	 * core query IDs a captured statement is identified by its edges.
+	 */
 #if DQ_HAS_SHMEM_REQUEST_HOOK
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = DqLinShmemRequest;

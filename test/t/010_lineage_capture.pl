@@ -85,6 +85,22 @@ like($err, qr/WARNING:  could not record lineage of a statement/, 'capture failu
 is($ret, 0, 'CREATE VIEW succeeds although its lineage cannot be written');
 like($err, qr/WARNING:  could not record lineage of CREATE VIEW/, 'DDL capture failure warned');
 $node->safe_psql('postgres', 'ALTER TABLE dq.lineage_edges DROP CONSTRAINT no_dst3');
+
+# A hot standby: capture attempts no write; reading lineage works, DML
+# fails as it must (read-only), and a SELECT with a view is fine.
+$node->backup('lineage_backup');
+my $standby = PostgreSQL::Test::Cluster->new('lineage_standby');
+$standby->init_from_backup($node, 'lineage_backup', has_streaming => 1);
+$standby->start;
+$node->safe_psql('postgres', 'CREATE VIEW v4 AS SELECT id FROM src');
+$node->wait_for_catchup($standby);
+is( $standby->safe_psql('postgres',
+		q{SELECT count(*) FROM dq.column_lineage WHERE target_table = 'v4'}),
+	'1', 'standby reads the primary\'s lineage');
+($ret, $out, $err) = $standby->psql('postgres', 'INSERT INTO dst SELECT id, amount FROM src');
+like($err, qr/cannot execute INSERT in a read-only transaction/, 'DML on the standby fails as usual');
+is($standby->safe_psql('postgres', 'SELECT count(*) FROM v4'), '10', 'queries on the standby work');
+$standby->stop;
 $node->stop;
 
 # Not preloaded: DDL capture (event triggers) works, DML capture does not,
