@@ -120,6 +120,15 @@ typedef struct DqLinCacheEntry
 
 static HTAB *lin_cache = NULL;
 static MemoryContext lin_cache_cxt = NULL;
+
+/*
+ * Entries the current transaction executed, so that commit and abort visit
+ * only those; past DQ_LIN_TOUCHED_MAX they visit the whole cache.
+ */
+#define DQ_LIN_TOUCHED_MAX 32
+static DqLinCacheEntry *lin_touched[DQ_LIN_TOUCHED_MAX];
+static int	lin_ntouched = 0;
+static bool lin_touched_overflow = false;
 static bool lin_xact_active = false;	/* the current xact touched the cache */
 
 /* Statements the extension runs itself are not captured. */
@@ -320,7 +329,13 @@ DqLinExecutorEnd(QueryDesc *queryDesc)
 		{
 			if (entry->state == DQ_LIN_NOT_WRITTEN)
 				DqLinWriteEdges(entry);
-			entry->xact_calls++;
+			if (entry->xact_calls++ == 0)
+			{
+				if (lin_ntouched < DQ_LIN_TOUCHED_MAX)
+					lin_touched[lin_ntouched++] = entry;
+				else
+					lin_touched_overflow = true;
+			}
 			lin_xact_active = true;
 		}
 	}
@@ -330,19 +345,33 @@ DqLinExecutorEnd(QueryDesc *queryDesc)
 		standard_ExecutorEnd(queryDesc);
 }
 
+/*
+ * The entries the current transaction executed: the touched list, or the
+ * whole cache once it overflowed.  Call with *i = 0 first; NULL at the end.
+ */
+static DqLinCacheEntry *
+DqLinNextTouched(int *i, HASH_SEQ_STATUS *seq)
+{
+	if (!lin_touched_overflow)
+		return *i < lin_ntouched ? lin_touched[(*i)++] : NULL;
+	if ((*i)++ == 0)
+		hash_seq_init(seq, lin_cache);
+	return hash_seq_search(seq);
+}
+
 /* Add this transaction's executions to the shared counters. */
 static void
 DqLinPublishCounts(void)
 {
 	HASH_SEQ_STATUS seq;
 	DqLinCacheEntry *entry;
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz now = GetCurrentTransactionStopTimestamp();
+	int			i = 0;
 
 	if (lin_shared == NULL)
 		return;
 	LWLockAcquire(lin_shared->lock, LW_EXCLUSIVE);
-	hash_seq_init(&seq, lin_cache);
-	while ((entry = hash_seq_search(&seq)) != NULL)
+	while ((entry = DqLinNextTouched(&i, &seq)) != NULL)
 	{
 		DqLinCounterKey key;
 		DqLinCounter *counter;
@@ -377,6 +406,7 @@ DqLinXactCallback(XactEvent event, void *arg)
 	HASH_SEQ_STATUS seq;
 	DqLinCacheEntry *entry;
 	bool		commit;
+	int			i = 0;
 
 	if (event == XACT_EVENT_ABORT)
 		dq_lineage_internal = false;
@@ -390,14 +420,15 @@ DqLinXactCallback(XactEvent event, void *arg)
 		return;
 	if (commit)
 		DqLinPublishCounts();
-	hash_seq_init(&seq, lin_cache);
-	while ((entry = hash_seq_search(&seq)) != NULL)
+	while ((entry = DqLinNextTouched(&i, &seq)) != NULL)
 	{
 		if (entry->state == DQ_LIN_WRITTEN_IN_XACT)
 			entry->state = commit ? DQ_LIN_STORED : DQ_LIN_NOT_WRITTEN;
 		entry->xact_calls = 0;
 	}
 	lin_xact_active = false;
+	lin_ntouched = 0;
+	lin_touched_overflow = false;
 	/* keep the cache bounded: start afresh once it is full */
 	if (hash_get_num_entries(lin_cache) > DQ_LIN_CACHE_MAX)
 	{
@@ -415,14 +446,16 @@ DqLinSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 {
 	HASH_SEQ_STATUS seq;
 	DqLinCacheEntry *entry;
+	int			i = 0;
 
 	if (event != SUBXACT_EVENT_ABORT_SUB || !lin_xact_active ||
 		lin_cache == NULL)
 		return;
-	hash_seq_init(&seq, lin_cache);
-	while ((entry = hash_seq_search(&seq)) != NULL)
+	while ((entry = DqLinNextTouched(&i, &seq)) != NULL)
+	{
 		if (entry->state == DQ_LIN_WRITTEN_IN_XACT && entry->subid >= mySubid)
 			entry->state = DQ_LIN_NOT_WRITTEN;
+	}
 }
 
 /*
