@@ -9,7 +9,8 @@
 # one kind under callgrind; the instructions per statement are
 # (Ir(N2) - Ir(N1)) / (N2 - N1), which cancels start-up and shutdown.
 # Sides: library not preloaded; preloaded with capture off; preloaded with
-# capture on.  Kinds: a primary-key SELECT, INSERT ... VALUES, a
+# capture on; preloaded with capture on and compute_query_id = on (the
+# statement cache then skips the walk of a repeated statement).  Kinds: a primary-key SELECT, INSERT ... VALUES, a
 # single-table UPDATE, a captured INSERT ... SELECT.
 # Environment: BENCH_N1 (default 1000), BENCH_N2 (default 5000).
 set -euo pipefail
@@ -78,27 +79,26 @@ statement() {
     insert_select) echo "INSERT INTO bench_sink SELECT aid, abalance FROM pgbench_accounts WHERE aid = 42;" ;;
   esac
 }
-instructions() {   # KIND N PRELOAD CAPTURE -> total Ir
-  local kind=$1 n=$2 preload=$3 capture=$4 out
-  out=$DIR/cg.$kind.$n.$preload.$capture
+instructions() {   # KIND N PRELOAD CAPTURE QUERYID -> total Ir
+  local kind=$1 n=$2 preload=$3 capture=$4 queryid=$5 out
+  out=$DIR/cg.$kind.$n.$preload.$capture.$queryid
   { for ((i = 0; i < n; i++)); do statement "$kind"; done; } >"$DIR/stmts.sql"
   dq_is_root && chown "$DQ_RUN_USER": "$DIR/stmts.sql"
   dq_as_run_user valgrind --tool=callgrind -q --callgrind-out-file="$out" \
     "$BINDIR/postgres" --single -D "$DATA" -c "shared_preload_libraries=$preload" \
-    -c "dq_lineage.capture_dml=$capture" -c "synchronous_commit=off" bench \
+    -c "dq_lineage.capture_dml=$capture" -c "compute_query_id=$queryid" -c "synchronous_commit=off" bench \
     <"$DIR/stmts.sql" >/dev/null 2>"$DIR/single.err" || { tail "$DIR/single.err" >&2; dq_die "postgres --single failed"; }
   sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out" | head -1
 }
 declare -A R
 for kind in select insert_values update insert_select; do
-  for side in none/off dq_lineage/off dq_lineage/on; do
-    preload=${side%/*}
-    capture=${side#*/}
+  for side in none/off/auto dq_lineage/off/auto dq_lineage/on/auto dq_lineage/on/on; do
+    IFS=/ read -r preload capture queryid <<<"$side"
     [ "$preload" = none ] && preload=""
-    a=$(instructions "$kind" "$N1" "$preload" "$capture")
-    b=$(instructions "$kind" "$N2" "$preload" "$capture")
+    a=$(instructions "$kind" "$N1" "$preload" "$capture" "$queryid")
+    b=$(instructions "$kind" "$N2" "$preload" "$capture" "$queryid")
     R[$kind/$side]=$(( (b - a) / (N2 - N1) ))
-    dq_say "$kind preload=${preload:-none} capture=$capture: ${R[$kind/$side]} instructions per statement"
+    dq_say "$kind preload=${preload:-none} capture=$capture compute_query_id=$queryid: ${R[$kind/$side]} instructions per statement"
   done
 done
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.2f%%", (a - b) * 100 / b }'; }
@@ -106,9 +106,12 @@ cat <<EOT
 
 lineage capture, instructions per statement (callgrind, postgres --single, (Ir($N2) - Ir($N1)) / $((N2 - N1)))
 $("$BINDIR/postgres" --version)
-kind               not preloaded   preloaded, capture off   preloaded, capture on   on vs. not preloaded
+                   not        preloaded,   preloaded,   capture on vs.   preloaded, capture on,   vs. not
+kind               preloaded  capture off  capture on   not preloaded    compute_query_id = on    preloaded
 EOT
 for kind in select insert_values update insert_select; do
-  printf '%-18s %13s   %22s   %21s   %s\n' "$kind" "${R[$kind/none/off]}" "${R[$kind/dq_lineage/off]}" \
-    "${R[$kind/dq_lineage/on]}" "$(pct "${R[$kind/dq_lineage/on]}" "${R[$kind/none/off]}")"
+  printf '%-18s %9s  %11s  %10s   %14s   %22s   %s\n' "$kind" "${R[$kind/none/off/auto]}" \
+    "${R[$kind/dq_lineage/off/auto]}" "${R[$kind/dq_lineage/on/auto]}" \
+    "$(pct "${R[$kind/dq_lineage/on/auto]}" "${R[$kind/none/off/auto]}")" \
+    "${R[$kind/dq_lineage/on/on]}" "$(pct "${R[$kind/dq_lineage/on/on]}" "${R[$kind/none/off/auto]}")"
 done
