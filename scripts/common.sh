@@ -102,6 +102,11 @@ dq_install_prereqs() {
     # IPC::Run.
     command -v prove >/dev/null 2>&1 || pkgs+=(perl)
     perl -MIPC::Run -e 1 >/dev/null 2>&1 || pkgs+=(libipc-run-perl)
+    # Lineage tests: the random SQL fuzzer and the OpenLineage JSON schema
+    # validator.
+    command -v sqlsmith >/dev/null 2>&1 || pkgs+=(sqlsmith)
+    /usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 ||
+      pkgs+=(python3-jsonschema)
   fi
 
   # Root switches to the system user with runuser (util-linux, always

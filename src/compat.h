@@ -55,4 +55,24 @@
 #define DqGetFlushRecPtr() GetFlushRecPtr()
 #endif
 
+/*
+ * post_parse_analyze_hook: 14 added the JumbleState argument (its header
+ * moved in 16).
+ */
+#if PG_VERSION_NUM >= 160000
+#include "nodes/queryjumblefuncs.h"
+#elif PG_VERSION_NUM >= 140000
+#include "utils/queryjumble.h"
+#endif
+#if PG_VERSION_NUM >= 140000
+#define DQ_POST_PARSE_ANALYZE_PARAMS ParseState *pstate, Query *query, JumbleState *jstate
+#define DQ_POST_PARSE_ANALYZE_ARGS pstate, query, jstate
+#else
+#define DQ_POST_PARSE_ANALYZE_PARAMS ParseState *pstate, Query *query
+#define DQ_POST_PARSE_ANALYZE_ARGS pstate, query
+#endif
+
+/* 15 requests shared memory from shmem_request_hook, before from _PG_init. */
+#define DQ_HAS_SHMEM_REQUEST_HOOK (PG_VERSION_NUM >= 150000)
+
 #endif							/* DQ_COMPAT_H */

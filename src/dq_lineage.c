@@ -20,6 +20,7 @@
 #include "compat.h"
 #include "guc.h"
 #include "worker.h"
+#include "lineage.h"
 
 PG_MODULE_MAGIC;
 
@@ -32,7 +33,9 @@ void
 _PG_init(void)
 {
 	DqDefineGucs();
+	DqLineageInit();
 	DqCdcInit();
+
 	/*
 	 * Last, so that its ProcessUtility hook runs first: DROP DATABASE must
 	 * stop the database's scheduler (which would restart the change

@@ -56,6 +56,13 @@ int			dq_cdc_batch_size = 10000;
 /* Change validation: pause of the worker when it has caught up (ms). */
 int			dq_cdc_naptime = 200;
 
+/* Lineage capture from DDL (event triggers) and DML (hooks). */
+bool		dq_lineage_capture_ddl = true;
+bool		dq_lineage_capture_dml = true;
+
+/* OpenLineage namespace of exported datasets; empty: postgres://host:port. */
+char	   *dq_lineage_openlineage_namespace = NULL;
+
 /* dq_lineage.timezone must name a known zone (or be empty). */
 static bool
 DqCheckTimeZone(char **newval, void **extra, GucSource source)
@@ -187,6 +194,33 @@ DqDefineGucs(void)
 							PGC_SIGHUP,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("dq_lineage.capture_ddl",
+							 "Records column lineage of views, materialized views and CREATE TABLE AS.",
+							 NULL,
+							 &dq_lineage_capture_ddl,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("dq_lineage.capture_dml",
+							 "Records column lineage of INSERT, UPDATE and MERGE statements that read other relations.",
+							 "Needs dq_lineage in shared_preload_libraries.",
+							 &dq_lineage_capture_dml,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomStringVariable("dq_lineage.openlineage_namespace",
+							   "OpenLineage namespace of the datasets dq_lineage exports.",
+							   "Empty means postgres://localhost:<port>.",
+							   &dq_lineage_openlineage_namespace,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   NULL, NULL, NULL);
 
 	DqMarkGUCPrefixReserved("dq_lineage");
 }

@@ -22,6 +22,10 @@ extern int	dq_cdc_max_lag;
 extern int	dq_cdc_batch_size;
 extern int	dq_cdc_naptime;
 
+extern bool dq_lineage_capture_ddl;
+extern bool dq_lineage_capture_dml;
+extern char *dq_lineage_openlineage_namespace;
+
 extern void DqDefineGucs(void);
 
 #endif							/* DQ_GUC_H */

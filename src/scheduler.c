@@ -15,6 +15,9 @@
  * never restarted by the postmaster, and it notifies the scheduler when it
  * stops, so a crash or a restart is followed by a new one at once.
  *
+ * Every 10 seconds it folds the lineage occurrence counters that
+ * sessions left in shared memory into dq.lineage_edges (lineage_hook.c).
+ *
  * Run bookkeeping in dq.job_runs:
  *	 - a tick whose job still has a run in progress (or waiting for a free
  *	   place under dq_lineage.max_running_jobs) is recorded as skipped;
@@ -53,6 +56,7 @@
 #include "catalog.h"
 #include "cdc_worker.h"
 #include "cron.h"
+#include "lineage.h"
 #include "guc.h"
 #include "worker.h"
 
@@ -62,6 +66,8 @@
 #define MISSED_TICKS_MAX 100000
 /* Retention is enforced this often. */
 #define PRUNE_INTERVAL_MS 60000
+/* Lineage occurrence counters are folded into dq.lineage_edges this often. */
+#define LINEAGE_FLUSH_MS 10000
 
 typedef struct SchedJob
 {
@@ -727,6 +733,7 @@ dq_scheduler_main(Datum main_arg)
 	bool		first = true;
 	bool		reload = false;
 	TimestampTz last_prune = 0;
+	TimestampTz last_flush = 0;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -799,6 +806,11 @@ dq_scheduler_main(Datum main_arg)
 		{
 			prune_history();
 			last_prune = now;
+		}
+		if (now - last_flush >= LINEAGE_FLUSH_MS * (int64) 1000)
+		{
+			DqLineageFlush();
+			last_flush = now;
 		}
 		end_work();
 

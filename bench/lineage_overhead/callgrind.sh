@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# bench/lineage_overhead/callgrind.sh: instructions per statement with
+# lineage capture, counted by valgrind's callgrind (repeatable, unlike
+# timings on a shared machine).
+#
+#   bench/lineage_overhead/callgrind.sh   (as root, or as a user who may sudo)
+#
+# One backend in single-user mode (postgres --single) runs N statements of
+# one kind under callgrind; the instructions per statement are
+# (Ir(N2) - Ir(N1)) / (N2 - N1), which cancels start-up and shutdown.
+# Sides: library not preloaded; preloaded with capture off; preloaded with
+# capture on; preloaded with capture on and compute_query_id = on (the
+# statement cache then skips the walk of a repeated statement).  Kinds: a primary-key SELECT, INSERT ... VALUES, a
+# single-table UPDATE, a captured INSERT ... SELECT.
+# Environment: BENCH_N1 (default 1000), BENCH_N2 (default 5000).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd -P)
+# shellcheck source=scripts/common.sh
+. "$HERE/../../scripts/common.sh"
+
+N1=${BENCH_N1:-1000}
+N2=${BENCH_N2:-5000}
+[[ $N1 =~ ^[1-9][0-9]*$ && $N2 =~ ^[1-9][0-9]*$ && $N2 -gt $N1 ]] || dq_die "need 0 < BENCH_N1 < BENCH_N2"
+command -v valgrind >/dev/null 2>&1 || dq_die "valgrind is not installed (apt-get install valgrind)"
+
+dq_install_prereqs build
+BINDIR=$("$PG_CONFIG" --bindir)
+SHAREDIR=$("$PG_CONFIG" --sharedir)
+PKGLIBDIR=$("$PG_CONFIG" --pkglibdir)
+if [ ! -f "$SHAREDIR/extension/dq_lineage.control" ] || [ ! -f "$PKGLIBDIR/dq_lineage.so" ]; then
+  dq_build
+  dq_install
+fi
+
+dq_setup_run_user ""
+DIR=$(mktemp -d /tmp/dq-lineage-callgrind.XXXXXX)
+DATA=$DIR/data
+STARTED=0
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  [ "$STARTED" = 1 ] && dq_as_run_user "$BINDIR/pg_ctl" stop -D "$DATA" -m immediate -w >/dev/null 2>&1
+  rm -rf "$DIR"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+dq_is_root && chown "$DQ_RUN_USER": "$DIR"
+chmod 0700 "$DIR"
+PORT=$((55400 + $$ % 400))
+
+dq_as_run_user "$BINDIR/initdb" -D "$DATA" --auth=trust --encoding=UTF8 \
+  --locale="$(dq_stable_locale)" >"$DIR/initdb.log" 2>&1 || { tail "$DIR/initdb.log" >&2; dq_die "initdb failed"; }
+{
+  echo "listen_addresses = ''"
+  echo "port = $PORT"
+  echo "unix_socket_directories = '$DIR'"
+  echo "shared_preload_libraries = 'dq_lineage'"
+  echo "synchronous_commit = off"
+  echo "autovacuum = off"
+} | dq_as_run_user tee -a "$DATA/postgresql.conf" >/dev/null
+dq_as_run_user "$BINDIR/pg_ctl" start -D "$DATA" -l "$DIR/server.log" -w -t 120 >/dev/null || dq_die "the cluster did not start"
+STARTED=1
+dq_as_run_user "$BINDIR/createdb" -h "$DIR" -p "$PORT" bench
+dq_as_run_user "$BINDIR/psql" -X -q -h "$DIR" -p "$PORT" -d bench -c "CREATE EXTENSION dq_lineage"
+dq_as_run_user "$BINDIR/pgbench" -i -q -s 1 -h "$DIR" -p "$PORT" bench >"$DIR/init.log" 2>&1
+dq_as_run_user "$BINDIR/psql" -X -q -h "$DIR" -p "$PORT" -d bench \
+  -c "CREATE TABLE bench_sink (aid int, abalance int)" -c "VACUUM ANALYZE"
+dq_as_run_user "$BINDIR/pg_ctl" stop -D "$DATA" -w >/dev/null
+STARTED=0
+
+statement() {
+  case $1 in
+    select) echo "SELECT abalance FROM pgbench_accounts WHERE aid = 42;" ;;
+    insert_values) echo "INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (1, 1, 42, 1, now());" ;;
+    update) echo "UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = 42;" ;;
+    insert_select) echo "INSERT INTO bench_sink SELECT aid, abalance FROM pgbench_accounts WHERE aid = 42;" ;;
+  esac
+}
+instructions() {   # KIND N PRELOAD CAPTURE QUERYID -> total Ir
+  local kind=$1 n=$2 preload=$3 capture=$4 queryid=$5 out
+  out=$DIR/cg.$kind.$n.$preload.$capture.$queryid
+  { for ((i = 0; i < n; i++)); do statement "$kind"; done; } >"$DIR/stmts.sql"
+  dq_is_root && chown "$DQ_RUN_USER": "$DIR/stmts.sql"
+  dq_as_run_user valgrind --tool=callgrind -q --callgrind-out-file="$out" \
+    "$BINDIR/postgres" --single -D "$DATA" -c "shared_preload_libraries=$preload" \
+    -c "dq_lineage.capture_dml=$capture" -c "compute_query_id=$queryid" -c "synchronous_commit=off" bench \
+    <"$DIR/stmts.sql" >/dev/null 2>"$DIR/single.err" || { tail "$DIR/single.err" >&2; dq_die "postgres --single failed"; }
+  sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out" | head -1
+}
+declare -A R
+for kind in select insert_values update insert_select; do
+  for side in none/off/auto dq_lineage/off/auto dq_lineage/on/auto dq_lineage/on/on; do
+    IFS=/ read -r preload capture queryid <<<"$side"
+    [ "$preload" = none ] && preload=""
+    a=$(instructions "$kind" "$N1" "$preload" "$capture" "$queryid")
+    b=$(instructions "$kind" "$N2" "$preload" "$capture" "$queryid")
+    R[$kind/$side]=$(( (b - a) / (N2 - N1) ))
+    dq_say "$kind preload=${preload:-none} capture=$capture compute_query_id=$queryid: ${R[$kind/$side]} instructions per statement"
+  done
+done
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.2f%%", (a - b) * 100 / b }'; }
+cat <<EOT
+
+lineage capture, instructions per statement (callgrind, postgres --single, (Ir($N2) - Ir($N1)) / $((N2 - N1)))
+$("$BINDIR/postgres" --version)
+                   not        preloaded,   preloaded,   capture on vs.   preloaded, capture on,   vs. not
+kind               preloaded  capture off  capture on   not preloaded    compute_query_id = on    preloaded
+EOT
+for kind in select insert_values update insert_select; do
+  printf '%-18s %9s  %11s  %10s   %14s   %22s   %s\n' "$kind" "${R[$kind/none/off/auto]}" \
+    "${R[$kind/dq_lineage/off/auto]}" "${R[$kind/dq_lineage/on/auto]}" \
+    "$(pct "${R[$kind/dq_lineage/on/auto]}" "${R[$kind/none/off/auto]}")" \
+    "${R[$kind/dq_lineage/on/on]}" "$(pct "${R[$kind/dq_lineage/on/on]}" "${R[$kind/none/off/auto]}")"
+done

@@ -1,0 +1,96 @@
+/*-------------------------------------------------------------------------
+ *
+ * lineage.h
+ *	  Column-level lineage: edges, the query-tree walker, the store and the
+ *	  capture hooks.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DQ_LINEAGE_H
+#define DQ_LINEAGE_H
+
+#include "postgres.h"
+
+#include "nodes/parsenodes.h"
+
+/*
+ * Subtypes of the OpenLineage column-lineage facet (1-2-0).  The first
+ * three are DIRECT, the others INDIRECT; the order of the DIRECT ones is
+ * their strength when two meet (an aggregate over a cast is AGGREGATION).
+ */
+typedef enum DqLinSubtype
+{
+	DQ_LIN_IDENTITY = 0,
+	DQ_LIN_TRANSFORMATION,
+	DQ_LIN_AGGREGATION,
+	DQ_LIN_JOIN,
+	DQ_LIN_FILTER,
+	DQ_LIN_GROUP_BY,
+	DQ_LIN_SORT,
+	DQ_LIN_WINDOW,
+	DQ_LIN_CONDITIONAL
+} DqLinSubtype;
+
+#define DqLinIsDirect(s) ((s) <= DQ_LIN_AGGREGATION)
+
+/* Where an edge came from (dq.lineage_edges.origin). */
+typedef enum DqLinOrigin
+{
+	DQ_LIN_ORIGIN_VIEW = 0,
+	DQ_LIN_ORIGIN_MATVIEW,
+	DQ_LIN_ORIGIN_CTAS,
+	DQ_LIN_ORIGIN_INSERT,
+	DQ_LIN_ORIGIN_UPDATE,
+	DQ_LIN_ORIGIN_MERGE,
+	DQ_LIN_ORIGIN_MANUAL
+} DqLinOrigin;
+
+/*
+ * One edge: a source column (attnum 0: the whole relation, for row-count
+ * lineage such as count(*)) feeds a target column (attnum 0: the whole
+ * target, a dataset-level INDIRECT edge).
+ */
+typedef struct DqLinEdge
+{
+	Oid			target_relid;
+	Oid			source_relid;
+	AttrNumber	target_attnum;
+	AttrNumber	source_attnum;
+	uint8		subtype;		/* DqLinSubtype */
+	uint8		origin;			/* DqLinOrigin */
+	bool		masking;
+} DqLinEdge;
+
+/* A growable array of distinct edges. */
+typedef struct DqLinEdgeSet
+{
+	int			n;
+	int			cap;
+	DqLinEdge  *items;
+} DqLinEdgeSet;
+
+/* lineage_walk.c */
+extern bool DqLineageWorthWalking(Query *query);
+extern void DqLineageFromStatement(Query *query, DqLinEdgeSet *out);
+extern void DqLineageFromSelect(Query *query, Oid target_relid,
+								DqLinOrigin origin, DqLinEdgeSet *out);
+extern void DqLinEdgeSetAdd(DqLinEdgeSet *set, const DqLinEdge *edge);
+extern const char *DqLinSubtypeName(DqLinSubtype subtype);
+extern const char *DqLinOriginName(DqLinOrigin origin);
+
+/* lineage_store.c */
+extern void DqLineageStore(const DqLinEdgeSet *set, int64 queryid,
+						   bool is_run);
+extern void DqLineageReplaceTarget(Oid target_relid, DqLinOrigin origin);
+extern bool DqLineageTargetIsOurs(Oid relid);
+extern bool DqLineageTry(void (*fn) (void *), void *arg, const char *what);
+
+/* lineage_ddl.c */
+extern void DqLineageRememberCtas(Query *query);
+
+/* lineage_hook.c */
+extern void DqLineageInit(void);
+extern void DqLineageFlush(void);
+extern bool dq_lineage_internal;
+
+#endif							/* DQ_LINEAGE_H */
