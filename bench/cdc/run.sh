@@ -29,65 +29,23 @@ for v in "$RUNS" "$CHANGES" "$RATE" "$LAGSECS"; do
   [[ $v =~ ^[1-9][0-9]*$ ]] || dq_die "BENCH_RUNS, BENCH_CHANGES, BENCH_RATE and BENCH_LAG_SECONDS must be positive integers"
 done
 
-dq_install_prereqs build
-BINDIR=$("$PG_CONFIG" --bindir)
-SHAREDIR=$("$PG_CONFIG" --sharedir)
-PKGLIBDIR=$("$PG_CONFIG" --pkglibdir)
-if [ ! -f "$SHAREDIR/extension/dq_lineage.control" ] || [ ! -f "$PKGLIBDIR/dq_lineage.so" ]; then
-  dq_build
-  dq_install
-fi
-[ -f "$PKGLIBDIR/wal2json.so" ] || dq_die "wal2json is not installed in $PKGLIBDIR (Debian: postgresql-15-wal2json)"
-
-dq_setup_run_user ""
-DIR=$(mktemp -d /tmp/dq-cdc-bench.XXXXXX)
-DATA=$DIR/data
-LOG=$DIR/server.log
-STARTED=0
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  [ "$STARTED" = 1 ] && dq_as_run_user "$BINDIR/pg_ctl" stop -D "$DATA" -m immediate -w >/dev/null 2>&1
-  rm -rf "$DIR"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-dq_is_root && chown "$DQ_RUN_USER": "$DIR"
-chmod 0700 "$DIR"
-PORT=$((55800 + $$ % 400))
-
-dq_as_run_user "$BINDIR/initdb" -D "$DATA" --auth=trust --encoding=UTF8 \
-  --locale="$(dq_stable_locale)" >"$DIR/initdb.log" 2>&1 || { tail "$DIR/initdb.log" >&2; dq_die "initdb failed"; }
-{
-  dq_test_settings
-  if dq_has_output_plugin_libraries; then
-    echo "output_plugin_libraries = 'pgoutput, test_decoding, dq_lineage, wal2json'"
-  fi
-  echo "listen_addresses = ''"
-  echo "port = $PORT"
-  echo "unix_socket_directories = '$DIR'"
-  echo "timezone = 'UTC'"
-  echo "shared_buffers = 1GB"
-  echo "logical_decoding_work_mem = 64MB"
-  echo "max_wal_size = 16GB"
-  echo "checkpoint_timeout = 1d"
-} | dq_as_run_user tee -a "$DATA/postgresql.conf" >/dev/null
-dq_as_run_user "$BINDIR/pg_ctl" start -D "$DATA" -l "$LOG" -w -t 120 >/dev/null || dq_die "the cluster did not start"
-STARTED=1
-
-bpsql() {
-  dq_as_run_user "$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -P pager=off -h "$DIR" -p "$PORT" -d bench "$@"
-}
-dq_as_run_user "$BINDIR/createdb" -h "$DIR" -p "$PORT" bench
+# shellcheck source=bench/lib.sh
+. "$HERE/../lib.sh"
+bench_prepare "postgresql-$DQ_PG_MAJOR-wal2json"
+[ -f "$("$PG_CONFIG" --pkglibdir)/wal2json.so" ] || dq_die "wal2json is not installed (Debian: postgresql-15-wal2json)"
+plugins=""
+dq_has_output_plugin_libraries &&
+  plugins="output_plugin_libraries = 'pgoutput, test_decoding, dq_lineage, wal2json'"
+bench_cluster_init cdc <<CONF
+$plugins
+shared_buffers = 1GB
+logical_decoding_work_mem = 64MB
+max_wal_size = 16GB
+checkpoint_timeout = 1d
+CONF
+bench_cluster_start
 bpsql -c "CREATE EXTENSION dq_lineage"
 bpsql <"$HERE/setup.sql" >/dev/null
-
-median() {
-  printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 }
-    END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
 
 # ---------------------------------------------------------------------------
 # (1) the same WAL through three plugins.  The table is entered into
@@ -126,10 +84,10 @@ bpsql -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots" 
 dq_say "detection lag: $RATE rows/s for ${LAGSECS}s"
 bpsql -c "SELECT dq.watch('bench_cdc')" -c "CREATE SEQUENCE bench_seq" >/dev/null
 TPS=$((RATE / 10))
-echo "INSERT INTO bench_cdc SELECT * FROM bench_cdc_rows(nextval('bench_seq') * 10, 10);" >"$DIR/load.sql"
-dq_is_root && chown "$DQ_RUN_USER": "$DIR/load.sql"
-PGB=$(dq_as_run_user "$BINDIR/pgbench" -n -h "$DIR" -p "$PORT" -c 2 -j 2 -R "$TPS" -T "$LAGSECS" \
-  -f "$DIR/load.sql" bench 2>&1 | grep -E '^tps|latency average|number of transactions actually' || true)
+echo "INSERT INTO bench_cdc SELECT * FROM bench_cdc_rows(nextval('bench_seq') * 10, 10);" >"$BENCH_DIR/load.sql"
+dq_is_root && chown "$DQ_RUN_USER": "$BENCH_DIR/load.sql"
+PGB=$(dq_as_run_user "$BINDIR/pgbench" -n -h "$BENCH_DIR" -p "$PORT" -c 2 -j 2 -R "$TPS" -T "$LAGSECS" \
+  -f "$BENCH_DIR/load.sql" bench 2>&1 | grep -E '^tps|latency average|number of transactions actually' || true)
 END_LSN=$(bpsql -At -c "SELECT pg_current_wal_lsn()")
 for ((i = 0; i < 600; i++)); do
   [ "$(bpsql -At -c "SELECT confirmed_flush_lsn >= '$END_LSN' FROM pg_replication_slots")" = t ] && break

@@ -24,52 +24,21 @@ N2=${BENCH_N2:-5000}
 [[ $N1 =~ ^[1-9][0-9]*$ && $N2 =~ ^[1-9][0-9]*$ && $N2 -gt $N1 ]] || dq_die "need 0 < BENCH_N1 < BENCH_N2"
 command -v valgrind >/dev/null 2>&1 || dq_die "valgrind is not installed (apt-get install valgrind)"
 
-dq_install_prereqs build
-BINDIR=$("$PG_CONFIG" --bindir)
-SHAREDIR=$("$PG_CONFIG" --sharedir)
-PKGLIBDIR=$("$PG_CONFIG" --pkglibdir)
-if [ ! -f "$SHAREDIR/extension/dq_lineage.control" ] || [ ! -f "$PKGLIBDIR/dq_lineage.so" ]; then
-  dq_build
-  dq_install
-fi
-
-dq_setup_run_user ""
-DIR=$(mktemp -d /tmp/dq-lineage-callgrind.XXXXXX)
-DATA=$DIR/data
-STARTED=0
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  [ "$STARTED" = 1 ] && dq_as_run_user "$BINDIR/pg_ctl" stop -D "$DATA" -m immediate -w >/dev/null 2>&1
-  rm -rf "$DIR"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-dq_is_root && chown "$DQ_RUN_USER": "$DIR"
-chmod 0700 "$DIR"
-PORT=$((55400 + $$ % 400))
-
-dq_as_run_user "$BINDIR/initdb" -D "$DATA" --auth=trust --encoding=UTF8 \
-  --locale="$(dq_stable_locale)" >"$DIR/initdb.log" 2>&1 || { tail "$DIR/initdb.log" >&2; dq_die "initdb failed"; }
-{
-  echo "listen_addresses = ''"
-  echo "port = $PORT"
-  echo "unix_socket_directories = '$DIR'"
-  echo "shared_preload_libraries = 'dq_lineage'"
-  echo "synchronous_commit = off"
-  echo "autovacuum = off"
-} | dq_as_run_user tee -a "$DATA/postgresql.conf" >/dev/null
-dq_as_run_user "$BINDIR/pg_ctl" start -D "$DATA" -l "$DIR/server.log" -w -t 120 >/dev/null || dq_die "the cluster did not start"
-STARTED=1
-dq_as_run_user "$BINDIR/createdb" -h "$DIR" -p "$PORT" bench
+# shellcheck source=bench/lib.sh
+. "$HERE/../lib.sh"
+bench_prepare
+bench_cluster_init lineage-callgrind <<CONF
+synchronous_commit = off
+autovacuum = off
+CONF
+bench_cluster_start
+DIR=$BENCH_DIR
+DATA=$BENCH_DATA
 dq_as_run_user "$BINDIR/psql" -X -q -h "$DIR" -p "$PORT" -d bench -c "CREATE EXTENSION dq_lineage"
 dq_as_run_user "$BINDIR/pgbench" -i -q -s 1 -h "$DIR" -p "$PORT" bench >"$DIR/init.log" 2>&1
 dq_as_run_user "$BINDIR/psql" -X -q -h "$DIR" -p "$PORT" -d bench \
   -c "CREATE TABLE bench_sink (aid int, abalance int)" -c "VACUUM ANALYZE"
-dq_as_run_user "$BINDIR/pg_ctl" stop -D "$DATA" -w >/dev/null
-STARTED=0
+bench_cluster_stop
 
 statement() {
   case $1 in

@@ -39,89 +39,47 @@ for v in "$RUNS" "$SECONDS_PER_RUN" "$SCALE" "$STATEMENTS" "$CLIENTS"; do
   [[ $v =~ ^[1-9][0-9]*$ ]] || dq_die "BENCH_* settings must be positive integers"
 done
 
-dq_install_prereqs build
-BINDIR=$("$PG_CONFIG" --bindir)
-SHAREDIR=$("$PG_CONFIG" --sharedir)
-PKGLIBDIR=$("$PG_CONFIG" --pkglibdir)
-if [ ! -f "$SHAREDIR/extension/dq_lineage.control" ] || [ ! -f "$PKGLIBDIR/dq_lineage.so" ]; then
-  dq_build
-  dq_install
-fi
-
-# ---------------------------------------------------------------------------
-# A throwaway cluster: Unix socket only, stopped and deleted on exit.
-dq_setup_run_user ""
-DIR=$(mktemp -d /tmp/dq-lineage-bench.XXXXXX)
-DATA=$DIR/data
-LOG=$DIR/server.log
-STARTED=0
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  [ "$STARTED" = 1 ] && dq_as_run_user "$BINDIR/pg_ctl" stop -D "$DATA" -m immediate -w >/dev/null 2>&1
-  rm -rf "$DIR"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-dq_is_root && chown "$DQ_RUN_USER": "$DIR"
-chmod 0700 "$DIR"
-PORT=$((55400 + $$ % 400))
-
-dq_as_run_user "$BINDIR/initdb" -D "$DATA" --auth=trust --encoding=UTF8 \
-  --locale="$(dq_stable_locale)" >"$DIR/initdb.log" 2>&1 || { tail "$DIR/initdb.log" >&2; dq_die "initdb failed"; }
-{
-  dq_test_settings
-  echo "listen_addresses = ''"
-  echo "port = $PORT"
-  echo "unix_socket_directories = '$DIR'"
-  echo "shared_buffers = 512MB"
-  echo "max_wal_size = 8GB"
-  echo "checkpoint_timeout = 1h"
-  # commit without waiting for the WAL flush: the fsync of each commit would
-  # dominate and hide what the statements cost in CPU
-  echo "synchronous_commit = off"
-  # the side being measured: preloaded or not (written by set_side)
-  echo "include_if_exists = 'bench_side.conf'"
-} | dq_as_run_user tee -a "$DATA/postgresql.conf" >/dev/null
+# shellcheck source=bench/lib.sh
+. "$HERE/../lib.sh"
+bench_prepare "postgresql-client-$DQ_PG_MAJOR"
+bench_cluster_init lineage <<CONF
+shared_buffers = 512MB
+max_wal_size = 8GB
+checkpoint_timeout = 1h
+# commit without waiting for the WAL flush: the fsync of each commit would
+# dominate and hide what the statements cost in CPU
+synchronous_commit = off
+# the side being measured: preloaded or not (written by set_side)
+include_if_exists = 'bench_side.conf'
+CONF
 
 set_side() {   # on | off: library preloaded (capture on) or not preloaded
   if [ "$1" = on ]; then
     echo "shared_preload_libraries = 'dq_lineage'"
   else
     echo "shared_preload_libraries = ''"
-  fi | dq_as_run_user tee "$DATA/bench_side.conf" >/dev/null
-  if [ "$STARTED" = 1 ]; then
-    dq_as_run_user "$BINDIR/pg_ctl" restart -D "$DATA" -l "$LOG" -w -t 120 -m fast >/dev/null
+  fi | dq_as_run_user tee "$BENCH_DATA/bench_side.conf" >/dev/null
+  if [ "$BENCH_STARTED" = 1 ]; then
+    bench_cluster_restart
   else
-    dq_as_run_user "$BINDIR/pg_ctl" start -D "$DATA" -l "$LOG" -w -t 120 >/dev/null
-    STARTED=1
+    bench_cluster_start
   fi
 }
 set_side on
 
-bpsql() {
-  dq_as_run_user "$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -P pager=off -h "$DIR" -p "$PORT" -d bench "$@"
-}
 bpgbench() {
-  dq_as_run_user env PGOPTIONS="${PGOPTIONS:-}" "$BINDIR/pgbench" -h "$DIR" -p "$PORT" "$@" bench
+  dq_as_run_user env PGOPTIONS="${PGOPTIONS:-}" "$BINDIR/pgbench" -h "$BENCH_DIR" -p "$PORT" "$@" bench
 }
-dq_as_run_user "$BINDIR/createdb" -h "$DIR" -p "$PORT" bench
 bpsql -c "CREATE EXTENSION dq_lineage"
 dq_say "pgbench -i -s $SCALE"
-bpgbench -i -q -s "$SCALE" >"$DIR/init.log" 2>&1 || { tail "$DIR/init.log" >&2; dq_die "pgbench -i failed"; }
+bpgbench -i -q -s "$SCALE" >"$BENCH_DIR/init.log" 2>&1 || { tail "$BENCH_DIR/init.log" >&2; dq_die "pgbench -i failed"; }
 bpsql <"$HERE/setup.sql"
 bpsql -c "VACUUM ANALYZE" -c "CHECKPOINT"
 for f in select insert_values update insert_select join10; do
-  cp "$HERE/$f.pgbench" "$DIR/"
+  cp "$HERE/$f.pgbench" "$BENCH_DIR/"
 done
-dq_is_root && chown -R "$DQ_RUN_USER": "$DIR"
+dq_is_root && chown -R "$DQ_RUN_USER": "$BENCH_DIR"
 
-median() {
-  printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 }
-    END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
 minmax() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s..%s", lo, hi }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", a / b }'; }
 tps() { sed -n 's/^tps = \([0-9.]*\) .*/\1/p' | head -1; }
@@ -154,8 +112,8 @@ declare -A M
 micro() {   # KEY SIDE PGOPTIONS FILE [pgbench options]: after a warm-up run
   local key=$1 side=$2 opts=$3 file=$4
   shift 4
-  PGOPTIONS="$opts" bpgbench -n -c 1 -t 200 -f "$DIR/$file" >/dev/null 2>&1
-  M[$key]=$(PGOPTIONS="$opts" bpgbench -n -c 1 "$@" -f "$DIR/$file" 2>&1 | latency_us)
+  PGOPTIONS="$opts" bpgbench -n -c 1 -t 200 -f "$BENCH_DIR/$file" >/dev/null 2>&1
+  M[$key]=$(PGOPTIONS="$opts" bpgbench -n -c 1 "$@" -f "$BENCH_DIR/$file" 2>&1 | latency_us)
 }
 for side in off on; do
   set_side "$side"
