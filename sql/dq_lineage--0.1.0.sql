@@ -932,7 +932,7 @@ CREATE FUNCTION dq.alter_job(job_name text, schedule text DEFAULT NULL,
 COMMENT ON FUNCTION dq.alter_job(text, text, text, boolean, text, interval, name) IS
 	'Change one of your jobs: what is not NULL is set (timezone '''', statement_timeout 0 and database '''' go back to the defaults)';
 
-CREATE FUNCTION dq.schedule_profile(rel regclass, schedule text)
+CREATE FUNCTION dq.schedule_table_job(rel regclass, schedule text, action text)
 	RETURNS bigint LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 	AS $$
@@ -942,41 +942,33 @@ BEGIN
 	IF rel IS NULL THEN
 		RAISE EXCEPTION 'relation must not be NULL' USING ERRCODE = 'null_value_not_allowed';
 	END IF;
+	IF action IS NULL OR action NOT IN ('profile', 'validate') THEN
+		RAISE EXCEPTION 'action must be profile or validate' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
 	IF NOT has_table_privilege(rel, 'SELECT') THEN
 		RAISE EXCEPTION 'permission denied for table %', rel
 			USING ERRCODE = 'insufficient_privilege',
-				  HINT = 'A scheduled profile runs as you: you need SELECT on the table.';
+				  HINT = 'A scheduled ' || CASE action WHEN 'profile' THEN 'profile' ELSE 'validation' END
+						 || ' runs as you: you need SELECT on the table.';
 	END IF;
 	SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) INTO qualified
 	  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel;
-	RETURN dq.schedule('profile ' || qualified, schedule,
-					   format('SELECT dq.profile(%L)', qualified));
+	RETURN dq.schedule(action || ' ' || qualified, schedule,
+					   format('SELECT dq.%s(%L)', action, qualified));
 END
 $$;
+COMMENT ON FUNCTION dq.schedule_table_job(regclass, text, text) IS
+	'Schedule dq.profile (action profile) or dq.validate (action validate) of a table, in a job named "<action> <schema>.<table>"; dq.schedule_profile and dq.schedule_validation call it';
+
+CREATE FUNCTION dq.schedule_profile(rel regclass, schedule text)
+	RETURNS bigint LANGUAGE sql
+	AS $$ SELECT dq.schedule_table_job(rel, schedule, 'profile') $$;
 COMMENT ON FUNCTION dq.schedule_profile(regclass, text) IS
 	'Schedule dq.profile of a table; the job is named "profile <schema>.<table>"';
 
 CREATE FUNCTION dq.schedule_validation(rel regclass, schedule text)
-	RETURNS bigint LANGUAGE plpgsql
-	SET search_path = pg_catalog, pg_temp
-	AS $$
-DECLARE
-	qualified text;
-BEGIN
-	IF rel IS NULL THEN
-		RAISE EXCEPTION 'relation must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-	END IF;
-	IF NOT has_table_privilege(rel, 'SELECT') THEN
-		RAISE EXCEPTION 'permission denied for table %', rel
-			USING ERRCODE = 'insufficient_privilege',
-				  HINT = 'A scheduled validation runs as you: you need SELECT on the table.';
-	END IF;
-	SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) INTO qualified
-	  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel;
-	RETURN dq.schedule('validate ' || qualified, schedule,
-					   format('SELECT dq.validate(%L)', qualified));
-END
-$$;
+	RETURNS bigint LANGUAGE sql
+	AS $$ SELECT dq.schedule_table_job(rel, schedule, 'validate') $$;
 COMMENT ON FUNCTION dq.schedule_validation(regclass, text) IS
 	'Schedule dq.validate of a table; the job is named "validate <schema>.<table>"';
 

@@ -213,4 +213,25 @@ sub psql_error
 
 =cut
 
+=pod
+
+=item DqTest::cdc_caught_up($node [, $db])
+
+Wait (as C<poll_until> does) until the change validation worker of $db
+(default postgres) has confirmed the WAL written so far: its slot's
+confirmed_flush_lsn reaches the current WAL position.  Returns 1 or 0.
+
+=cut
+
+sub cdc_caught_up
+{
+	my ($node, $db) = @_;
+	$db //= 'postgres';
+	my $lsn = $node->safe_psql($db, 'SELECT pg_current_wal_lsn()');
+	return poll_until($node, $db,
+		"SELECT confirmed_flush_lsn >= '$lsn' FROM pg_replication_slots "
+		  . "WHERE slot_name = 'dq_lineage_' || (SELECT oid FROM pg_database WHERE datname = current_database())",
+		't');
+}
+
 1;

@@ -38,10 +38,7 @@ sub server_up
 
 sub caught_up
 {
-	my $lsn = $node->safe_psql('postgres', 'SELECT pg_current_wal_lsn()');
-	return DqTest::poll_until($node, 'postgres',
-		"SELECT confirmed_flush_lsn >= '$lsn' FROM pg_replication_slots WHERE plugin = 'dq_lineage'",
-		't');
+	return DqTest::cdc_caught_up($node);
 }
 
 # Deterministic first: after an immediate shutdown the slot's confirmed

@@ -16,13 +16,7 @@ my $node = DqTest::new_node('corners', create_extension => 1);
 
 sub caught_up
 {
-	my ($db) = @_;
-	$db //= 'postgres';
-	my $lsn = $node->safe_psql($db, 'SELECT pg_current_wal_lsn()');
-	return DqTest::poll_until($node, $db,
-		"SELECT confirmed_flush_lsn >= '$lsn' FROM pg_replication_slots "
-		  . "WHERE slot_name = 'dq_lineage_' || (SELECT oid FROM pg_database WHERE datname = current_database())",
-		't');
+	return DqTest::cdc_caught_up($node, @_);
 }
 
 sub violations
