@@ -22,6 +22,7 @@
 #include "catalog/pg_extension.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
+#include "nodes/parsenodes.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/rel.h"
@@ -59,6 +60,27 @@ DqExtensionOwner(void)
 	if (!OidIsValid(owner))
 		elog(ERROR, "could not find the owner of extension dq_lineage");
 	return owner;
+}
+
+/*
+ * Does a utility statement drop extension dq_lineage?
+ */
+bool
+DqStmtDropsExtension(Node *stmt)
+{
+	DropStmt   *drop = (DropStmt *) stmt;
+	ListCell   *lc;
+
+	if (!IsA(stmt, DropStmt) || drop->removeType != OBJECT_EXTENSION)
+		return false;
+	foreach(lc, drop->objects)
+	{
+		Node	   *obj = lfirst(lc);
+
+		if (IsA(obj, String) && strcmp(strVal(obj), "dq_lineage") == 0)
+			return true;
+	}
+	return false;
 }
 
 /*

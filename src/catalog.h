@@ -10,6 +10,8 @@
 
 #include "postgres.h"
 
+#include "nodes/nodes.h"
+
 typedef struct DqOwnerContext
 {
 	Oid			save_userid;
@@ -18,6 +20,7 @@ typedef struct DqOwnerContext
 } DqOwnerContext;
 
 extern Oid	DqExtensionOwner(void);
+extern bool DqStmtDropsExtension(Node *stmt);
 extern void DqBecomeExtensionOwner(DqOwnerContext *ctx);
 extern void DqRestoreUser(DqOwnerContext *ctx);
 extern int	DqBeginStableOutput(void);

@@ -121,8 +121,6 @@ void
 DqCdcInit(void)
 {
 	dq_cdc_preloaded = process_shared_preload_libraries_in_progress;
-	if (dq_cdc_preloaded)
-		DqCdcInstallDropHook();
 }
 
 /* The slot of a database: dq_lineage_<oid>. */

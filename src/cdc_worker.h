@@ -12,6 +12,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "nodes/nodes.h"
 #include "storage/lockdefs.h"
 
 /* true when the library was loaded by shared_preload_libraries */
@@ -20,7 +21,7 @@ extern bool dq_cdc_preloaded;
 extern PGDLLEXPORT void dq_cdc_worker_main(Datum main_arg);
 extern void DqCdcInit(void);
 extern void DqCdcEnsureWorker(void);
-extern void DqCdcInstallDropHook(void);
+extern void DqCdcBeforeUtility(Node *stmt);
 
 /* shared with the SQL functions (cdc_sql.c) */
 extern void DqCdcSlotName(Oid dbid, char *name);

@@ -37,9 +37,9 @@ _PG_init(void)
 	DqCdcInit();
 
 	/*
-	 * Last, so that its ProcessUtility hook runs first: DROP DATABASE must
-	 * stop the database's scheduler (which would restart the change
-	 * validation worker) before the worker is stopped and its slot dropped.
+	 * Shared memory, the launcher and the library's one ProcessUtility hook
+	 * (DROP DATABASE and DROP EXTENSION pause the database's scheduler,
+	 * then stop change validation and drop its slot).
 	 */
 	if (process_shared_preload_libraries_in_progress)
 		DqWorkerInit();

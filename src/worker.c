@@ -50,6 +50,8 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "catalog.h"
+#include "cdc_worker.h"
 #include "guc.h"
 #include "worker.h"
 
@@ -353,11 +355,8 @@ database_needing_idle(Node *stmt)
 			break;
 		case T_DropStmt:
 			/* DROP EXTENSION dq_lineage: no scheduler may act meanwhile */
-			if (((DropStmt *) stmt)->removeType == OBJECT_EXTENSION)
-				foreach(lc, ((DropStmt *) stmt)->objects)
-					if (IsA(lfirst(lc), String) &&
-						strcmp(strVal(lfirst(lc)), "dq_lineage") == 0)
-						return MyDatabaseId;
+			if (DqStmtDropsExtension(stmt))
+				return MyDatabaseId;
 			break;
 		default:
 			break;
@@ -432,6 +431,9 @@ dq_process_utility(PlannedStmt *pstmt, const char *queryString,
 		set_paused(dboid, true, false);
 		wait_scheduler_gone(dboid);
 	}
+	/* with no scheduler left to restart it: stop change validation, drop its slot */
+	if (dq_shmem != NULL)
+		DqCdcBeforeUtility(pstmt->utilityStmt);
 	if (prev_process_utility_hook)
 		prev_process_utility_hook(pstmt, queryString, readOnlyTree, context,
 								  params, queryEnv, dest, qc);
