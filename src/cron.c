@@ -65,13 +65,14 @@ static const CronField cron_fields[5] = {
 	{"day of week", 0, 7, dow_names},
 };
 
+/* detail: a full sentence saying what is wrong */
 static void
-schedule_error(const char *text, const char *detail_fmt, const char *a, const char *b)
+schedule_error(const char *text, const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("invalid schedule \"%s\"", text),
-			 errdetail(detail_fmt, a, b),
+			 errdetail("%s", detail),
 			 errhint(SCHEDULE_HINT)));
 }
 
@@ -94,7 +95,8 @@ parse_value(const char *text, const CronField *f, const char **p)
 			char		range[32];
 
 			snprintf(range, sizeof(range), "%d-%d", f->min, f->max);
-			schedule_error(text, "A %s value is outside %s.", f->label, range);
+			schedule_error(text, psprintf("A %s value is outside %s.",
+											  f->label, range));
 		}
 		*p = s;
 		return (int) v;
@@ -111,8 +113,8 @@ parse_value(const char *text, const CronField *f, const char **p)
 				return f->min + i;
 			}
 	}
-	schedule_error(text, "The %s field has an unexpected item near \"%s\".",
-				   f->label, *p);
+	schedule_error(text, psprintf("The %s field has an unexpected item near \"%s\".",
+									  f->label, *p));
 	return 0;					/* keep compiler quiet */
 }
 
@@ -144,8 +146,8 @@ parse_field(const char *text, const CronField *f, const char *field)
 				p++;
 				hi = parse_value(text, f, &p);
 				if (hi < lo)
-					schedule_error(text, "The %s field has a decreasing range near \"%s\".",
-								   f->label, field);
+					schedule_error(text, psprintf("The %s field has a decreasing range near \"%s\".",
+													  f->label, field));
 			}
 		}
 		if (*p == '/')
@@ -154,13 +156,13 @@ parse_field(const char *text, const CronField *f, const char *field)
 
 			p++;
 			if (!isdigit((unsigned char) *p))
-				schedule_error(text, "The %s field has a step without a number near \"%s\".",
-							   f->label, field);
+				schedule_error(text, psprintf("The %s field has a step without a number near \"%s\".",
+												  f->label, field));
 			while (isdigit((unsigned char) *p) && v < 1000)
 				v = v * 10 + (*p++ - '0');
 			if (v < 1 || v > f->max)
-				schedule_error(text, "The %s field has a step out of range near \"%s\".",
-							   f->label, field);
+				schedule_error(text, psprintf("The %s field has a step out of range near \"%s\".",
+												  f->label, field));
 			step = (int) v;
 			/* "a/n" means a, a+n, ... up to the field's maximum */
 			if (lo == hi && *item != '*')
@@ -174,8 +176,8 @@ parse_field(const char *text, const CronField *f, const char *field)
 			continue;
 		}
 		if (*p != '\0')
-			schedule_error(text, "The %s field has an unexpected item near \"%s\".",
-						   f->label, p);
+			schedule_error(text, psprintf("The %s field has an unexpected item near \"%s\".",
+											  f->label, p));
 		break;
 	}
 	return mask;
@@ -257,7 +259,8 @@ DqParseSchedule(const char *text, DqSchedule *sched)
 				DqParseSchedule(shortcuts[i].expansion, sched);
 				return;
 			}
-		schedule_error(text, "\"%s\" is not a known shortcut%s.", copy, "");
+		schedule_error(text, psprintf("\"%s\" is not a known shortcut.",
+										  copy));
 	}
 
 	for (p = copy; *p != '\0' && nfields < 6;)
@@ -304,10 +307,9 @@ DqParseSchedule(const char *text, DqSchedule *sched)
 		return;
 	}
 	if (nfields == 5)
-		schedule_error(text, "The minute field has an unexpected item near \"%s\"%s.",
-					   fields[0], "");
-	schedule_error(text, "It is neither a cron expression of 5 fields nor an interval without months or years%s%s.",
-				   "", "");
+		schedule_error(text, psprintf("The minute field has an unexpected item near \"%s\".",
+									   fields[0]));
+	schedule_error(text, "It is neither a cron expression of 5 fields nor an interval without months or years.");
 }
 
 pg_tz *

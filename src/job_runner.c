@@ -166,11 +166,18 @@ run_command(const char *sql, RunOutcome *out)
 				 errhint("End the command with COMMIT; the open transaction was rolled back.")));
 }
 
-/* One bookkeeping statement on dq.job_runs, as the extension owner. */
+/*
+ * One bookkeeping statement on dq.job_runs, in its own transaction, as the
+ * extension owner.  The first ncols columns of its first result row, if
+ * any, are returned in out[] as text (allocated in the caller's context).
+ * Returns the number of rows processed.
+ */
 static uint64
-update_run(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
+update_run(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
+		   int ncols, char **out)
 {
 	DqOwnerContext owner;
+	MemoryContext outer = CurrentMemoryContext;
 	uint64		n;
 
 	SetCurrentStatementStartTimestamp();
@@ -182,46 +189,11 @@ update_run(const char *sql, int nargs, Oid *types, Datum *values, const char *nu
 	if (SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0) < 0)
 		elog(ERROR, "SPI_execute failed: %s", sql);
 	n = SPI_processed;
-	DqRestoreUser(&owner);
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	return n;
-}
-
-/* Fetch the command and timeout of the run, marking it running. */
-static char *
-start_run(int64 run_id)
-{
-	DqOwnerContext owner;
-	Oid			types[2] = {INT8OID, INT4OID};
-	Datum		values[2];
-	char	   *command = NULL;
-	char	   *timeout = NULL;
-	MemoryContext outer = CurrentMemoryContext;
-
-	values[0] = Int64GetDatum(run_id);
-	values[1] = Int32GetDatum(MyProcPid);
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	DqBecomeExtensionOwner(&owner);
-	if (SPI_execute_with_args("UPDATE dq.job_runs r SET status = 'running', "
-							  "started_at = clock_timestamp(), worker_pid = $2 "
-							  "FROM dq.jobs j WHERE r.run_id = $1 AND j.job_id = r.job_id "
-							  "AND r.status = 'starting' "
-							  "RETURNING j.command, "
-							  "(extract(epoch FROM j.statement_timeout) * 1000)::bigint::text",
-							  2, types, values, NULL, false, 0) != SPI_OK_UPDATE_RETURNING)
-		elog(ERROR, "could not mark job run " INT64_FORMAT " running", run_id);
-	if (SPI_processed == 1)
+	for (int i = 0; i < ncols; i++)
 	{
 		MemoryContext spi = MemoryContextSwitchTo(outer);
 
-		command = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-		timeout = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		out[i] = n > 0 ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1) : NULL;
 		MemoryContextSwitchTo(spi);
 	}
 	DqRestoreUser(&owner);
@@ -229,9 +201,30 @@ start_run(int64 run_id)
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 	MemoryContextSwitchTo(outer);
-	if (timeout != NULL)
-		SetConfigOption("statement_timeout", timeout, PGC_USERSET, PGC_S_SESSION);
-	return command;
+	return n;
+}
+
+/* Fetch the command and timeout of the run, marking it running. */
+static char *
+start_run(int64 run_id)
+{
+	Oid			types[2] = {INT8OID, INT4OID};
+	Datum		values[2];
+	char	   *row[2];			/* command, statement_timeout in ms */
+
+	values[0] = Int64GetDatum(run_id);
+	values[1] = Int32GetDatum(MyProcPid);
+	if (update_run("UPDATE dq.job_runs r SET status = 'running', "
+				   "started_at = clock_timestamp(), worker_pid = $2 "
+				   "FROM dq.jobs j WHERE r.run_id = $1 AND j.job_id = r.job_id "
+				   "AND r.status = 'starting' "
+				   "RETURNING j.command, "
+				   "(extract(epoch FROM j.statement_timeout) * 1000)::bigint::text",
+				   2, types, values, NULL, 2, row) != 1)
+		return NULL;
+	if (row[1] != NULL)
+		SetConfigOption("statement_timeout", row[1], PGC_USERSET, PGC_S_SESSION);
+	return row[0];
 }
 
 /*
@@ -294,7 +287,7 @@ record_outcome(int64 run_id, const RunOutcome *out, ErrorData *edata)
 			nulls[2] = 'n';
 		(void) update_run("UPDATE dq.job_runs SET status = 'succeeded', ended_at = clock_timestamp(), "
 						  "command_tag = $2, rows = $3 WHERE run_id = $1",
-						  3, types, values, nulls);
+						  3, types, values, nulls, 0, NULL);
 	}
 	else
 	{
@@ -304,7 +297,7 @@ record_outcome(int64 run_id, const RunOutcome *out, ErrorData *edata)
 		values[4] = CStringGetTextDatum(error_text(edata));
 		(void) update_run("UPDATE dq.job_runs SET status = 'failed', ended_at = clock_timestamp(), "
 						  "command_tag = $2, rows = $3, sqlstate = $4, message = $5 WHERE run_id = $1",
-						  5, types, values, nulls);
+						  5, types, values, nulls, 0, NULL);
 	}
 }
 

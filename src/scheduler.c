@@ -664,18 +664,15 @@ next_wait_ms(TimestampTz now)
 {
 	TimestampTz next = TimestampTzPlusMilliseconds(now, SCHEDULER_NAPTIME_MS);
 	ListCell   *lc;
-	bool		any_pending = false;
 
+	/* pending runs need no timeout: a run that ends sets our latch */
 	foreach(lc, jobs)
 	{
 		SchedJob   *j = lfirst(lc);
 
 		if (j->next_run < next)
 			next = j->next_run;
-		any_pending |= j->pending;
 	}
-	/* pending runs wait for a run to end, which sets our latch */
-	(void) any_pending;
 	if (next <= now)
 		return 0;
 	/* round up: waking a little late is better than spinning early */
