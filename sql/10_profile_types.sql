@@ -141,3 +141,32 @@ SELECT dq.column_profile(x)->'quantiles'->'p50' AS p50 FROM (VALUES (0.1::float4
 CREATE EXTENSION IF NOT EXISTS citext;
 SELECT dq.column_profile(x)->'distinct_count' AS distinct_ci, count(DISTINCT x) AS exact
   FROM (VALUES ('A'::citext), ('a'), ('b')) v(x);
+-- min and max skip their comparisons for values strictly between cheap keys
+-- (the first eight bytes in a byte-order collation, a numeric as a double):
+-- long shared prefixes, multibyte text, numerics closer than a double can
+-- tell apart, NaN and infinities, in every order
+CREATE TABLE extremes AS
+SELECT g, t, n FROM (
+  SELECT g,
+         (ARRAY['prefix-long-aaa', 'prefix-long-aab', 'prefix-long-a', 'prefix-long-ab', 'prefix-',
+                'pre', 'é', 'e', 'ß', 'z', '~', 'A', 'a b', 'a-b', ''])[1 + (g * 7) % 15] AS t,
+         (ARRAY[1.00000000000000000001, 1.00000000000000000002, 1, 0.99999999999999999999,
+                -5, 'NaN', 'Infinity', '-Infinity', 1e300, -1e-300, 3.5])[1 + (g * 5) % 11]::numeric AS n
+    FROM generate_series(1, 165) g) s;
+SELECT count(*) AS mismatches
+  FROM (SELECT k,
+               (SELECT dq.column_profile(t) FROM (SELECT * FROM extremes ORDER BY (g * k) % 167) e) AS pt,
+               (SELECT dq.column_profile(n) FROM (SELECT * FROM extremes ORDER BY (g * k) % 167) e) AS pn
+          FROM generate_series(1, 12) k) p
+ WHERE p.pt->>'min_value' IS DISTINCT FROM (SELECT min(t) FROM extremes)
+    OR p.pt->>'max_value' IS DISTINCT FROM (SELECT max(t) FROM extremes)
+    OR p.pn->>'min_value' IS DISTINCT FROM (SELECT min(n)::text FROM extremes)
+    OR p.pn->>'max_value' IS DISTINCT FROM (SELECT max(n)::text FROM extremes);
+SELECT dq.column_profile(t COLLATE "C")->>'min_value' AS c_min, dq.column_profile(t COLLATE "C")->>'max_value' AS c_max,
+       min(t COLLATE "C") AS sql_min, max(t COLLATE "C") AS sql_max
+  FROM extremes;
+SELECT dq.column_profile(n)->>'min_value' AS n_min, dq.column_profile(n)->>'max_value' AS n_max
+  FROM extremes WHERE n <> 'NaN' AND n < 1e300;
+SELECT dq.column_profile(n)->>'min_value' AS n_min, dq.column_profile(n)->>'max_value' AS n_max
+  FROM (VALUES (1.00000000000000000002::numeric), (1.00000000000000000001), (1.00000000000000000003),
+               (1.00000000000000000000)) v(n);

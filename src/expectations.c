@@ -56,6 +56,7 @@
 
 #include "compat.h"
 #include "expectations.h"
+#include "typeinfo.h"
 #include "subxact.h"
 #include "json_build.h"
 #include "text_patterns.h"
@@ -606,6 +607,8 @@ DqRequireCmp(DqRule *r)
 				 errhint("Use a kind that does not compare values, or cast the column in a view.")));
 	r->cmp = &tce->cmp_proc_finfo;
 	r->cmp_base = getBaseType(r->cols[0].typid);
+	r->cmp_bytes = (r->cmp_base == TEXTOID || r->cmp_base == VARCHAROID) &&
+		DqCollationIsBytewise(r->cols[0].collation);
 }
 
 static int
@@ -630,6 +633,8 @@ DqRuleCmp(DqRule *r, Datum a, Datum b)
 		case BOOLOID:
 			return (int) DatumGetBool(a) - (int) DatumGetBool(b);
 		default:
+			if (r->cmp_bytes && DqTextIsPlain(a) && DqTextIsPlain(b))
+				return DqTextCmpBytes(a, b);
 			return DatumGetInt32(FunctionCall2Coll(r->cmp, r->cols[0].collation, a, b));
 	}
 }

@@ -135,6 +135,7 @@ typedef struct DqRule
 	/* comparisons (between, sets, pair): the first column's type */
 	FmgrInfo   *cmp;
 	Oid			cmp_base;		/* base type compared (inline fast paths) */
+	bool		cmp_bytes;		/* text/varchar in a byte-order collation */
 	bool		has_lo;
 	bool		has_hi;
 	bool		strict_lo;

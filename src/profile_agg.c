@@ -96,6 +96,18 @@ typedef struct DqColState
 	bool		has_minmax;
 	Datum		min;
 	Datum		max;
+
+	/*
+	 * Cheap keys of min and max that let most values skip both comparisons:
+	 * a value whose key is strictly between them is neither a new minimum
+	 * nor a new maximum.  cmp_bytes text: the first eight bytes
+	 * (DqTextPrefix); numeric: the value as a double (a correctly rounded
+	 * conversion is monotonic), +Infinity standing for NaN.
+	 */
+	uint64		minprefix;
+	uint64		maxprefix;
+	double		mindouble;
+	double		maxdouble;
 	char	   *minbuf;
 	char	   *maxbuf;
 	int32		mincap;
@@ -212,7 +224,28 @@ DqColCompare(const DqColState *st, Datum a, Datum b)
 		case FLOAT8OID:
 			return float8_cmp_internal(DatumGetFloat8(a), DatumGetFloat8(b));
 		default:
+			if (st->ti.cmp_bytes)
+				return DqTextCmpBytes(a, b);
 			return DqDatumCompare(&st->ti, a, b);
+	}
+}
+
+/* Recompute the cheap keys after min or max changed. */
+static void
+DqColExtremesChanged(DqColState *st)
+{
+	if (st->ti.cmp_bytes)
+	{
+		st->minprefix = DqTextPrefix(st->min);
+		st->maxprefix = DqTextPrefix(st->max);
+	}
+	else if (st->ti.family == DQ_FAM_NUMERIC)
+	{
+		Numeric		lo = DatumGetNumeric(st->min);
+		Numeric		hi = DatumGetNumeric(st->max);
+
+		st->mindouble = numeric_is_nan(lo) ? INFINITY : DqNumericToDouble(lo);
+		st->maxdouble = numeric_is_nan(hi) ? INFINITY : DqNumericToDouble(hi);
 	}
 }
 
@@ -231,6 +264,18 @@ DqColUpdateMinMax(DqColState *st, Datum value)
 
 	if (!st->has_minmax)
 		which = 3;
+	else if (st->ti.cmp_bytes)
+	{
+		/* strictly between the extremes' first eight bytes: neither */
+		uint64		p = DqTextPrefix(value);
+
+		if (p > st->minprefix && p < st->maxprefix)
+			return;
+		if (DqTextCmpBytes(value, st->min) < 0)
+			which = 1;
+		else if (DqTextCmpBytes(value, st->max) > 0)
+			which = 2;
+	}
 	else if (DqColCompare(st, value, st->min) < 0)
 		which = 1;
 	else if (DqColCompare(st, value, st->max) > 0)
@@ -243,6 +288,7 @@ DqColUpdateMinMax(DqColState *st, Datum value)
 	if (which & 2)
 		DqDatumStore(value, typlen, byval, &st->max, &st->maxbuf, &st->maxcap);
 	st->has_minmax = true;
+	DqColExtremesChanged(st);
 	MemoryContextSwitchTo(old);
 }
 
@@ -481,10 +527,18 @@ DqColAdd(DqColState *st, Datum value, bool isnull, FunctionCallInfo fcinfo)
 	 * before cannot be a new minimum or maximum (they only move outwards),
 	 * so repeated values skip the comparisons.
 	 */
-	if (st->ti.cmp != NULL && !known)
+	numx = 0.0;
+	if (st->ti.family == DQ_FAM_NUMERIC)
+	{
+		if (!numeric_is_nan(DatumGetNumeric(value)))
+			numx = DqNumericToDouble(DatumGetNumeric(value));
+		else
+			numx = NAN;
+	}
+	if (st->ti.cmp != NULL && !known &&
+		!(st->ti.family == DQ_FAM_NUMERIC && st->has_minmax &&
+		  numx > st->mindouble && numx < st->maxdouble))
 		DqColUpdateMinMax(st, value);
-	numx = (st->ti.family == DQ_FAM_NUMERIC && !numeric_is_nan(DatumGetNumeric(value))) ?
-		DqNumericToDouble(DatumGetNumeric(value)) : 0.0;
 
 	MemoryContextSwitchTo(st->aggctx);
 	switch (st->ti.family)
@@ -572,6 +626,7 @@ DqColMerge(DqColState *dst, DqColState *src, FunctionCallInfo fcinfo)
 				DqDatumStore(src->max, dst->ti.typlen, dst->ti.typbyval,
 							 &dst->max, &dst->maxbuf, &dst->maxcap);
 		}
+		DqColExtremesChanged(dst);
 	}
 
 	dst->zero_count += src->zero_count;
@@ -780,6 +835,7 @@ DqColDeserialize(DqReadBuf *rb, FunctionCallInfo fcinfo)
 	{
 		st->min = DqGetDatum(rb, st);
 		st->max = DqGetDatum(rb, st);
+		DqColExtremesChanged(st);
 	}
 	if (DqFamilyHasQuantiles(st->ti.family))
 		DqKllDeserialize(&st->kll, rb);

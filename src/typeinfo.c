@@ -17,15 +17,21 @@
  */
 #include "postgres.h"
 
+#include <locale.h>
 #include <math.h>
 
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/float.h"
 #include "utils/lsyscache.h"
+#include "utils/pg_locale.h"
+#include "utils/syscache.h"
 #include "utils/typcache.h"
+#include "utils/varlena.h"
 
 #include "compat.h"
 #include "numeric_util.h"
@@ -100,9 +106,97 @@ DqTypeInfoInit(DqTypeInfo *ti, Oid typid, Oid collation)
 		(!OidIsValid(collation) || collation == C_COLLATION_OID ||
 		 get_collation_isdeterministic(collation)))
 		ti->hash_text_bytes = true;
+	ti->cmp_bytes = (ti->basetypid == TEXTOID || ti->basetypid == VARCHAROID) &&
+		ti->cmp != NULL && DqCollationIsBytewise(collation);
 
 	getTypeOutputInfo(ti->basetypid, &outfunc, &isvarlena);
 	fmgr_info(outfunc, &ti->out);
+}
+
+/* Is name a libc locale whose collation is code point order? */
+static bool
+DqIsCodepointLocale(const char *name)
+{
+	return name != NULL &&
+		(pg_strcasecmp(name, "C.UTF-8") == 0 || pg_strcasecmp(name, "C.utf8") == 0);
+}
+
+/*
+ * Does the collation order strings as memcmp does?  True for C and POSIX,
+ * and for a deterministic libc collation "C.UTF-8" in a UTF-8 database
+ * (code point order, which is byte order for UTF-8), provided that the C
+ * library agrees on a set of probe strings where other locales do not
+ * (case, punctuation, accents, multibyte characters).  Decided once per
+ * collation and backend.
+ */
+bool
+DqCollationIsBytewise(Oid collation)
+{
+	static const char *const probes[] = {
+		"a", "A", "b", "B", "ab", "aB", "a-b", "a b", "-a", "1", "10", "9",
+		"\xc3\xa9", "e", "f", "\xc3\x9f", "ss", "\xe2\x82\xac", "z", "Z", "~"
+	};
+	static Oid	known_oid[8];
+	static bool known_res[8];
+	static int	nknown = 0;
+	bool		result;
+	int			i,
+				j;
+
+	if (!OidIsValid(collation))
+		return false;
+	if (lc_collate_is_c(collation))
+		return true;
+	for (i = 0; i < nknown; i++)
+		if (known_oid[i] == collation)
+			return known_res[i];
+
+	if (GetDatabaseEncoding() != PG_UTF8)
+		result = false;
+	else if (collation == DEFAULT_COLLATION_OID)
+		result = default_locale.provider == COLLPROVIDER_LIBC &&
+			DqIsCodepointLocale(setlocale(LC_COLLATE, NULL));
+	else
+	{
+		HeapTuple	tp = SearchSysCache1(COLLOID, ObjectIdGetDatum(collation));
+		Form_pg_collation coll;
+
+		if (!HeapTupleIsValid(tp))
+			elog(ERROR, "cache lookup failed for collation %u", collation);
+		coll = (Form_pg_collation) GETSTRUCT(tp);
+		result = false;
+		if (coll->collprovider == COLLPROVIDER_LIBC && coll->collisdeterministic)
+		{
+			bool		isnull;
+			Datum		d = SysCacheGetAttr(COLLOID, tp, Anum_pg_collation_collcollate,
+											&isnull);
+
+			result = !isnull && DqIsCodepointLocale(TextDatumGetCString(d));
+		}
+		ReleaseSysCache(tp);
+	}
+
+	/* trust, but verify: the C library must sort the probes by their bytes */
+	for (i = 0; result && i < (int) lengthof(probes); i++)
+		for (j = 0; result && j < (int) lengthof(probes); j++)
+		{
+			int			li = strlen(probes[i]);
+			int			lj = strlen(probes[j]);
+			int			c = varstr_cmp(probes[i], li, probes[j], lj, collation);
+			int			b = memcmp(probes[i], probes[j], Min(li, lj));
+
+			if (b == 0)
+				b = (li > lj) - (li < lj);
+			if ((c > 0) != (b > 0) || (c < 0) != (b < 0))
+				result = false;
+		}
+
+	if (nknown < (int) lengthof(known_oid))
+	{
+		known_oid[nknown] = collation;
+		known_res[nknown++] = result;
+	}
+	return result;
 }
 
 const char *

@@ -34,6 +34,7 @@ typedef struct DqTypeInfo
 	DqTypeFamily family;
 	bool		is_bpchar;		/* trailing blanks are not significant */
 	bool		hash_text_bytes;	/* deterministic collation: hash bytes */
+	bool		cmp_bytes;		/* text/varchar whose collation is byte order */
 	FmgrInfo   *cmp;			/* btree comparison, NULL if none */
 	FmgrInfo   *hash;			/* extended hash, NULL if none */
 	FmgrInfo	out;			/* output function */
@@ -44,7 +45,55 @@ extern const char *DqTypeFamilyName(DqTypeFamily family);
 extern uint64 DqDatumHash(const DqTypeInfo *ti, Datum value);
 extern int	DqDatumCompare(const DqTypeInfo *ti, Datum a, Datum b);
 extern char *DqDatumOutput(DqTypeInfo *ti, Datum value);
+extern bool DqCollationIsBytewise(Oid collation);
 extern void DqDatumStore(Datum value, int16 typlen, bool typbyval,
 						 Datum *dst, char **buf, int32 *cap);
+
+/*
+ * Compare two text or varchar values in byte order (memcmp, then the
+ * length), which is their order under a collation for which
+ * DqCollationIsBytewise holds.  Both must be detoasted (short headers are
+ * fine).
+ */
+static inline int
+DqTextCmpBytes(Datum a, Datum b)
+{
+	const struct varlena *x = (const struct varlena *) DatumGetPointer(a);
+	const struct varlena *y = (const struct varlena *) DatumGetPointer(b);
+	Size		lx = VARSIZE_ANY_EXHDR(x);
+	Size		ly = VARSIZE_ANY_EXHDR(y);
+	int			c = memcmp(VARDATA_ANY(x), VARDATA_ANY(y), Min(lx, ly));
+
+	if (c != 0)
+		return c;
+	return (lx > ly) - (lx < ly);
+}
+
+/* Is a varlena datum neither compressed nor stored out of line? */
+static inline bool
+DqTextIsPlain(Datum a)
+{
+	const struct varlena *x = (const struct varlena *) DatumGetPointer(a);
+
+	return !VARATT_IS_COMPRESSED(x) && !VARATT_IS_EXTERNAL(x);
+}
+
+/*
+ * The first eight bytes of a string as a big-endian number, zero-padded:
+ * a < b in byte order whenever prefix(a) < prefix(b).
+ */
+static inline uint64
+DqTextPrefix(Datum a)
+{
+	const struct varlena *x = (const struct varlena *) DatumGetPointer(a);
+	Size		len = Min(VARSIZE_ANY_EXHDR(x), 8);
+	const unsigned char *p = (const unsigned char *) VARDATA_ANY(x);
+	uint64		r = 0;
+	Size		i;
+
+	for (i = 0; i < 8; i++)
+		r = (r << 8) | (i < len ? p[i] : 0);
+	return r;
+}
 
 #endif							/* DQ_TYPEINFO_H */
