@@ -146,7 +146,7 @@ SELECT dq.column_profile(x)->'distinct_count' AS distinct_ci, count(DISTINCT x) 
 -- long shared prefixes, multibyte text, numerics closer than a double can
 -- tell apart, NaN and infinities, in every order
 CREATE TABLE extremes AS
-SELECT g, t, n FROM (
+SELECT g, t, 'prefix-long-' || t AS t2, n FROM (
   SELECT g,
          (ARRAY['prefix-long-aaa', 'prefix-long-aab', 'prefix-long-a', 'prefix-long-ab', 'prefix-',
                 'pre', 'é', 'e', 'ß', 'z', '~', 'A', 'a b', 'a-b', ''])[1 + (g * 7) % 15] AS t,
@@ -156,10 +156,13 @@ SELECT g, t, n FROM (
 SELECT count(*) AS mismatches
   FROM (SELECT k,
                (SELECT dq.column_profile(t) FROM (SELECT * FROM extremes ORDER BY (g * k) % 167) e) AS pt,
+               (SELECT dq.column_profile(t2) FROM (SELECT * FROM extremes ORDER BY (g * k) % 167) e) AS pt2,
                (SELECT dq.column_profile(n) FROM (SELECT * FROM extremes ORDER BY (g * k) % 167) e) AS pn
           FROM generate_series(1, 12) k) p
  WHERE p.pt->>'min_value' IS DISTINCT FROM (SELECT min(t) FROM extremes)
     OR p.pt->>'max_value' IS DISTINCT FROM (SELECT max(t) FROM extremes)
+    OR p.pt2->>'min_value' IS DISTINCT FROM (SELECT min(t2) FROM extremes)
+    OR p.pt2->>'max_value' IS DISTINCT FROM (SELECT max(t2) FROM extremes)
     OR p.pn->>'min_value' IS DISTINCT FROM (SELECT min(n)::text FROM extremes)
     OR p.pn->>'max_value' IS DISTINCT FROM (SELECT max(n)::text FROM extremes);
 SELECT dq.column_profile(t COLLATE "C")->>'min_value' AS c_min, dq.column_profile(t COLLATE "C")->>'max_value' AS c_max,
