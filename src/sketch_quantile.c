@@ -167,19 +167,50 @@ DqKllCompactLevel(DqKll *kll, int h)
 	if (h + 1 >= kll->nlevels)
 		DqKllSetLevels(kll, kll->nlevels + 1);
 	up = &kll->levels[h + 1];
-	DqSortDouble(lvl->items, lvl->n);
+	if (!lvl->sorted)
+		DqSortDouble(lvl->items, lvl->n);
 	hasleftover = (lvl->n % 2) != 0;
 	if (hasleftover)
 		leftover = lvl->items[lvl->n - 1];
 	npairs = lvl->n / 2;
 	offset = DqKllCoin(kll) ? 1 : 0;
 	DqKllReserve(up, up->n + npairs);
-	for (i = 0; i < npairs; i++)
-		up->items[up->n++] = lvl->items[2 * i + offset];
+	if (up->n == 0 || up->sorted)
+	{
+		/*
+		 * The promoted items are in order: merge them into the level above
+		 * from the back, so that it stays sorted and its own compaction
+		 * needs no sort.
+		 */
+		int32		a = up->n - 1;
+		int32		b = npairs - 1;
+		int32		out = up->n + npairs - 1;
+
+		while (b >= 0)
+		{
+			double		pb = lvl->items[2 * b + offset];
+
+			if (a >= 0 && up->items[a] > pb)
+				up->items[out--] = up->items[a--];
+			else
+			{
+				up->items[out--] = pb;
+				b--;
+			}
+		}
+		up->n += npairs;
+		up->sorted = true;
+	}
+	else
+	{
+		for (i = 0; i < npairs; i++)
+			up->items[up->n++] = lvl->items[2 * i + offset];
+	}
 	kll->retained -= npairs;
 	lvl->n = 0;
 	if (hasleftover)
 		lvl->items[lvl->n++] = leftover;
+	lvl->sorted = true;
 }
 
 /*
@@ -250,6 +281,7 @@ DqKllAdd(DqKll *kll, double v)
 	if (lvl->n >= lvl->cap)
 		DqKllReserve(lvl, lvl->n + 1);
 	lvl->items[lvl->n++] = v;
+	lvl->sorted = (lvl->n == 1);
 	kll->retained++;
 	if (kll->retained > kll->capacity)
 		DqKllCompress(kll);
@@ -276,6 +308,7 @@ DqKllMerge(DqKll *dst, const DqKll *src)
 			continue;
 		DqKllReserve(dl, dl->n + sl->n);
 		memcpy(dl->items + dl->n, sl->items, sizeof(double) * sl->n);
+		dl->sorted = (dl->n == 0) ? sl->sorted : false;
 		dl->n += sl->n;
 		dst->retained += sl->n;
 	}
@@ -431,6 +464,7 @@ DqKllDeserialize(DqKll *kll, DqReadBuf *rb)
 		DqKllReserve(&kll->levels[h], Max(n, 1));
 		DqBufGet(rb, kll->levels[h].items, sizeof(double) * n);
 		kll->levels[h].n = n;
+		kll->levels[h].sorted = false;
 		kll->retained += n;
 	}
 }

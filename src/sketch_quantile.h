@@ -26,6 +26,7 @@ typedef struct DqKllLevel
 {
 	int32		n;
 	int32		cap;
+	bool		sorted;			/* items known to be in ascending order */
 	double	   *items;
 } DqKllLevel;
 

@@ -47,6 +47,8 @@ DqTopKInit(DqTopK *tk, int capacity, int16 typlen, bool typbyval)
 {
 	int			tabsize = 4;
 
+	if (capacity < 1 || capacity >= 0xFFFF)
+		elog(ERROR, "top-values sketch capacity %d out of range", capacity);
 	while (tabsize < capacity * 4)
 		tabsize *= 2;
 	tk->capacity = capacity;
@@ -58,19 +60,30 @@ DqTopKInit(DqTopK *tk, int capacity, int16 typlen, bool typbyval)
 	tk->scanpos = 0;
 	tk->rng = UINT64CONST(0x2545F4914F6CDD1D);
 	tk->tabmask = tabsize - 1;
-	tk->table = palloc0(sizeof(int16) * tabsize);
+	tk->table = palloc0(sizeof(uint32) * tabsize);
 	tk->items = palloc0(sizeof(DqTopKItem) * capacity);
 }
+
+/*
+ * A table entry: the item's index + 1 in the low 16 bits (0 = empty), and
+ * 16 bits of the hash that the slot number does not use in the high ones,
+ * so that a probe rarely needs to load the item to rule it out.
+ */
+#define DQ_TK_TAG(hash)			((uint32) ((hash) & 0xFFFF) << 16)
+#define DQ_TK_ENTRY(idx, hash)	(DQ_TK_TAG(hash) | (uint32) ((idx) + 1))
+#define DQ_TK_IDX(entry)		((int) ((entry) & 0xFFFF) - 1)
 
 /* Find the table slot of a hash, or the empty slot where it would go. */
 static inline uint32
 DqTopKSlot(const DqTopK *tk, uint64 hash, bool *found)
 {
 	uint32		i = (uint32) (hash >> 32) & tk->tabmask;
+	uint32		tag = DQ_TK_TAG(hash);
 
 	while (tk->table[i] != 0)
 	{
-		if (tk->items[tk->table[i] - 1].hash == hash)
+		if ((tk->table[i] & 0xFFFF0000) == tag &&
+			tk->items[DQ_TK_IDX(tk->table[i])].hash == hash)
 		{
 			*found = true;
 			return i;
@@ -95,7 +108,7 @@ DqTopKTableDelete(DqTopK *tk, uint32 i)
 		j = (j + 1) & tk->tabmask;
 		if (tk->table[j] == 0)
 			return;
-		home = (uint32) (tk->items[tk->table[j] - 1].hash >> 32) & tk->tabmask;
+		home = (uint32) (tk->items[DQ_TK_IDX(tk->table[j])].hash >> 32) & tk->tabmask;
 		/* move j back to i unless its home lies cyclically in (i, j] */
 		if ((i <= j) ? (home <= i || home > j) : (home <= i && home > j))
 		{
@@ -166,7 +179,7 @@ DqTopKAddWeighted(DqTopK *tk, uint64 hash, Datum value, bool keep,
 
 	if (found)
 	{
-		item = &tk->items[tk->table[slot] - 1];
+		item = &tk->items[DQ_TK_IDX(tk->table[slot])];
 		item->count += count;
 		item->error += error;
 		return;
@@ -183,7 +196,7 @@ DqTopKAddWeighted(DqTopK *tk, uint64 hash, Datum value, bool keep,
 			DqTopKStoreValue(tk, item, value);
 		else
 			item->vlen = -1;
-		tk->table[slot] = (int16) (idx + 1);
+		tk->table[slot] = DQ_TK_ENTRY(idx, hash);
 		return;
 	}
 	else
@@ -206,7 +219,7 @@ DqTopKAddWeighted(DqTopK *tk, uint64 hash, Datum value, bool keep,
 		else
 			item->vlen = -1;
 		slot = DqTopKSlot(tk, hash, &found);
-		tk->table[slot] = (int16) (idx + 1);
+		tk->table[slot] = DQ_TK_ENTRY(idx, hash);
 		tk->evicted = true;
 	}
 }
@@ -250,7 +263,7 @@ DqTopKAdd(DqTopK *tk, uint64 hash, Datum value)
 
 	if (found)
 	{
-		DqTopKItem *item = &tk->items[tk->table[slot] - 1];
+		DqTopKItem *item = &tk->items[DQ_TK_IDX(tk->table[slot])];
 
 		item->count++;
 		return DqTopKSameValue(tk, item, value);
@@ -334,8 +347,8 @@ DqTopKMerge(DqTopK *dst, const DqTopK *src)
 		all[n] = dst->items[i];
 		if (found)
 		{
-			all[n].count += src->items[src->table[slot] - 1].count;
-			all[n].error += src->items[src->table[slot] - 1].error;
+			all[n].count += src->items[DQ_TK_IDX(src->table[slot])].count;
+			all[n].error += src->items[DQ_TK_IDX(src->table[slot])].error;
 		}
 		else
 		{
@@ -374,7 +387,8 @@ DqTopKMerge(DqTopK *dst, const DqTopK *src)
 			DqTopKStoreValue(&merged, it, all[i].value);
 		else
 			it->vlen = -1;
-		merged.table[slot] = (int16) (++merged.nitems);
+		merged.table[slot] = DQ_TK_ENTRY(merged.nitems, all[i].hash);
+		merged.nitems++;
 	}
 	merged.mincount = DqTopKFloor(&merged);
 	*dst = merged;
@@ -451,7 +465,7 @@ DqTopKDeserialize(DqTopK *tk, DqReadBuf *rb)
 			it->value = PointerGetDatum(it->vbuf);
 		}
 		slot = DqTopKSlot(tk, it->hash, &found);
-		tk->table[slot] = (int16) (i + 1);
+		tk->table[slot] = DQ_TK_ENTRY(i, it->hash);
 		tk->nitems++;
 	}
 	tk->mincount = DqTopKFloor(tk);

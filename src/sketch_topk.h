@@ -40,7 +40,7 @@ typedef struct DqTopK
 	int32		scanpos;		/* where the next eviction search starts */
 	uint64		rng;			/* admission coin (deterministic xorshift) */
 	int32		tabmask;		/* hash table size - 1 */
-	int16	   *table;			/* item index + 1, 0 = empty */
+	uint32	   *table;			/* item index + 1 and a hash tag, 0 = empty */
 	DqTopKItem *items;
 } DqTopK;
 
