@@ -454,8 +454,14 @@ DqColAddDateTime(DqColState *st, Datum value)
 	DqKllAdd(&st->kll, x);
 }
 
+/*
+ * Length and value shapes of a string.  held is the top-values item that
+ * holds this very value, if any: its aux caches the character count and
+ * the pattern mask, so that repeated values (codes, statuses) are
+ * measured and classified once.
+ */
 static void
-DqColAddText(DqColState *st, Datum value)
+DqColAddText(DqColState *st, Datum value, DqTopKItem *held)
 {
 	struct varlena *v = (struct varlena *) DatumGetPointer(value);
 	const char *s = VARDATA_ANY(v);
@@ -463,24 +469,37 @@ DqColAddText(DqColState *st, Datum value)
 	int32		chars;
 	uint32		mask;
 
-	if (st->ti.is_bpchar)
+	if (held != NULL && held->aux_valid)
 	{
-		/* trailing blanks of char(n) are not part of the value */
-		while (len > 0 && s[len - 1] == ' ')
-			len--;
+		chars = (int32) (held->aux >> 32);
+		mask = (uint32) held->aux;
 	}
-	chars = DqCharLength(s, len);
+	else
+	{
+		if (st->ti.is_bpchar)
+		{
+			/* trailing blanks of char(n) are not part of the value */
+			while (len > 0 && s[len - 1] == ' ')
+				len--;
+		}
+		chars = DqCharLength(s, len);
+		mask = (len == 0) ? 0 : DqClassifyText(s, len);
+		if (held != NULL)
+		{
+			held->aux = ((uint64) (uint32) chars << 32) | mask;
+			held->aux_valid = true;
+		}
+	}
 	st->len_sum += chars;
 	if (chars < st->len_min)
 		st->len_min = chars;
 	if (chars > st->len_max)
 		st->len_max = chars;
-	if (len == 0)
+	if (chars == 0)
 	{
 		st->empty_count++;
 		return;
 	}
-	mask = DqClassifyText(s, len);
 	while (mask != 0)
 	{
 		int			patbit = pg_rightmost_one_pos32(mask);
@@ -500,6 +519,7 @@ DqColAdd(DqColState *st, Datum value, bool isnull, FunctionCallInfo fcinfo)
 	uint64		hash;
 	double		numx;
 	bool		known;
+	DqTopKItem *held;
 
 	st->row_count++;
 	if (isnull)
@@ -519,7 +539,7 @@ DqColAdd(DqColState *st, Datum value, bool isnull, FunctionCallInfo fcinfo)
 		DqColSyncHll(st);
 	if (!st->hll_deferred)
 		DqHllAdd(&st->hll, hash);
-	known = DqTopKAdd(&st->topk, hash, value);
+	known = DqTopKAdd(&st->topk, hash, value, &held);
 	MemoryContextSwitchTo(oldctx);
 
 	/*
@@ -552,7 +572,7 @@ DqColAdd(DqColState *st, Datum value, bool isnull, FunctionCallInfo fcinfo)
 			DqColAddDateTime(st, value);
 			break;
 		case DQ_FAM_TEXT:
-			DqColAddText(st, value);
+			DqColAddText(st, value, held);
 			break;
 		case DQ_FAM_BOOL:
 			if (DatumGetBool(value))

@@ -411,7 +411,7 @@ dq_topk_trans(PG_FUNCTION_ARGS)
 			v = PointerGetDatum(PG_DETOAST_DATUM_PACKED(v));
 		h = DqDatumHash(&st->ti, v);
 		old = MemoryContextSwitchTo(aggctx);
-		(void) DqTopKAdd(&st->topk, h, v);
+		(void) DqTopKAdd(&st->topk, h, v, NULL);
 		MemoryContextSwitchTo(old);
 	}
 	PG_RETURN_POINTER(st);

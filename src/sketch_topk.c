@@ -168,8 +168,11 @@ DqTopKFindVictim(DqTopK *tk)
 	return 0;					/* keep compiler quiet */
 }
 
-/* Add count occurrences (with error) of a value; used by add and merge. */
-static void
+/*
+ * Add count occurrences (with error) of a value; used by add and merge.
+ * Returns the value's item.
+ */
+static DqTopKItem *
 DqTopKAddWeighted(DqTopK *tk, uint64 hash, Datum value, bool keep,
 				  int64 count, int64 error)
 {
@@ -182,7 +185,7 @@ DqTopKAddWeighted(DqTopK *tk, uint64 hash, Datum value, bool keep,
 		item = &tk->items[DQ_TK_IDX(tk->table[slot])];
 		item->count += count;
 		item->error += error;
-		return;
+		return item;
 	}
 	if (tk->nitems < tk->capacity)
 	{
@@ -196,8 +199,9 @@ DqTopKAddWeighted(DqTopK *tk, uint64 hash, Datum value, bool keep,
 			DqTopKStoreValue(tk, item, value);
 		else
 			item->vlen = -1;
+		item->aux_valid = false;
 		tk->table[slot] = DQ_TK_ENTRY(idx, hash);
-		return;
+		return item;
 	}
 	else
 	{
@@ -218,9 +222,11 @@ DqTopKAddWeighted(DqTopK *tk, uint64 hash, Datum value, bool keep,
 			DqTopKStoreValue(tk, item, value);
 		else
 			item->vlen = -1;
+		item->aux_valid = false;
 		slot = DqTopKSlot(tk, hash, &found);
 		tk->table[slot] = DQ_TK_ENTRY(idx, hash);
 		tk->evicted = true;
+		return item;
 	}
 }
 
@@ -253,20 +259,27 @@ DqTopKSameValue(const DqTopK *tk, const DqTopKItem *item, Datum value)
 /*
  * Count one occurrence of a value with the given hash.  Returns true when
  * the sketch already held this very value (same hash and same bytes): the
- * caller then knows it has seen it before.
+ * caller then knows it has seen it before.  *held (if not NULL) is set to
+ * the item that holds this value after the call, or NULL.
  */
 bool
-DqTopKAdd(DqTopK *tk, uint64 hash, Datum value)
+DqTopKAdd(DqTopK *tk, uint64 hash, Datum value, DqTopKItem **held)
 {
 	bool		found;
 	uint32		slot = DqTopKSlot(tk, hash, &found);
+	DqTopKItem *item;
 
+	if (held)
+		*held = NULL;
 	if (found)
 	{
-		DqTopKItem *item = &tk->items[DQ_TK_IDX(tk->table[slot])];
-
+		item = &tk->items[DQ_TK_IDX(tk->table[slot])];
 		item->count++;
-		return DqTopKSameValue(tk, item, value);
+		if (!DqTopKSameValue(tk, item, value))
+			return false;
+		if (held)
+			*held = item;
+		return true;
 	}
 	if (tk->nitems == tk->capacity && tk->mincount > 0 &&
 		tk->mincount < PG_INT32_MAX)
@@ -290,7 +303,9 @@ DqTopKAdd(DqTopK *tk, uint64 hash, Datum value)
 			}
 		}
 	}
-	DqTopKAddWeighted(tk, hash, value, true, 1, 0);
+	item = DqTopKAddWeighted(tk, hash, value, true, 1, 0);
+	if (held && item->vlen >= 0)
+		*held = item;
 	return false;
 }
 
@@ -387,6 +402,7 @@ DqTopKMerge(DqTopK *dst, const DqTopK *src)
 			DqTopKStoreValue(&merged, it, all[i].value);
 		else
 			it->vlen = -1;
+		it->aux_valid = false;
 		merged.table[slot] = DQ_TK_ENTRY(merged.nitems, all[i].hash);
 		merged.nitems++;
 	}

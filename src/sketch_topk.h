@@ -25,6 +25,9 @@ typedef struct DqTopKItem
 	int64		error;			/* count - error is a lower bound */
 	Datum		value;			/* by-value datum, or points into vbuf */
 	int32		vlen;			/* bytes in vbuf; -1 when not kept */
+	bool		aux_valid;		/* aux describes the value (reset when the
+								 * item takes another value) */
+	uint64		aux;			/* the caller's cached facts about the value */
 	int32		vcap;
 	char	   *vbuf;
 } DqTopKItem;
@@ -45,7 +48,7 @@ typedef struct DqTopK
 } DqTopK;
 
 extern void DqTopKInit(DqTopK *tk, int capacity, int16 typlen, bool typbyval);
-extern bool DqTopKAdd(DqTopK *tk, uint64 hash, Datum value);
+extern bool DqTopKAdd(DqTopK *tk, uint64 hash, Datum value, DqTopKItem **held);
 extern void DqTopKMerge(DqTopK *dst, const DqTopK *src);
 extern int	DqTopKSorted(const DqTopK *tk, DqTopKItem **out);
 extern void DqTopKSerialize(const DqTopK *tk, StringInfo buf);
