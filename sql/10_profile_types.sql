@@ -173,3 +173,42 @@ SELECT dq.column_profile(n)->>'min_value' AS n_min, dq.column_profile(n)->>'max_
 SELECT dq.column_profile(n)->>'min_value' AS n_min, dq.column_profile(n)->>'max_value' AS n_max
   FROM (VALUES (1.00000000000000000002::numeric), (1.00000000000000000001), (1.00000000000000000003),
                (1.00000000000000000000)) v(n);
+-- exact numeric sums: short values are summed in 128 bits, the others by
+-- PostgreSQL's accumulator; the sum and mean must be exactly sum() and avg(),
+-- display scale included, serially and through parallel workers
+CREATE TABLE numsums AS
+SELECT g, (ARRAY[
+         round((g * 7919 % 100000)::numeric / 100, 2),  -- short, scale 2
+         -(g % 1000)::numeric,                            -- short, negative, scale 0
+         (g % 97)::numeric * 0.0001000,                   -- short, scale 7
+         1e30 + g,                                        -- more than four digits
+         (g::numeric * 1e25),                             -- short, large exponent
+         1e-20 * g,                                       -- short, small exponent
+         0.000,                                           -- zero with a scale
+         123456789012345678901234567890.123456789         -- long
+       ])[1 + g % 8] AS n
+  FROM generate_series(1, 20000) g;
+SET extra_float_digits = 1;  -- means print exactly
+SELECT (p->>'sum') = (SELECT sum(n)::text FROM numsums) AS sum_exact,
+       (p->>'mean')::float8 = (SELECT avg(n)::float8 FROM numsums) AS mean_exact,
+       p->>'sum' AS sum
+  FROM (SELECT dq.column_profile(n) AS p FROM numsums) s;
+SELECT k, (p->>'sum') = s AS sum_exact, (p->>'mean')::float8 = a AS mean_exact
+  FROM (SELECT k, dq.column_profile(n) AS p, sum(n)::text AS s, avg(n)::float8 AS a
+          FROM numsums, LATERAL (SELECT g % 8 AS k) kk GROUP BY k) t ORDER BY k;
+SELECT dq.column_profile(n)->>'sum' AS sum_with_inf FROM (VALUES (1.5), ('Infinity'), (2)) v(n);
+SELECT dq.column_profile(n)->>'sum' AS sum_both_inf FROM (VALUES (1.5), ('Infinity'), ('-Infinity')) v(n);
+SELECT dq.column_profile(n)->>'mean' AS mean_nan_ignored, dq.column_profile(n)->>'sum' AS sum_nan_ignored
+  FROM (VALUES (1.25), ('NaN'), (2.5)) v(n);
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SELECT (p->>'sum') = (SELECT sum(n)::text FROM numsums) AS parallel_sum_exact,
+       (p->>'mean')::float8 = (SELECT avg(n)::float8 FROM numsums) AS parallel_mean_exact
+  FROM (SELECT dq.column_profile(n) AS p FROM numsums) s;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+SET extra_float_digits = 0;

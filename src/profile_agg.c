@@ -124,7 +124,8 @@ typedef struct DqColState
 	double		s2;				/* sum of (x - shift)^2 */
 	int128		isum;			/* exact sum of an integer column */
 	double		fsum;			/* sum of a float column */
-	Datum		numstate;		/* PostgreSQL's numeric accumulator */
+	DqNumSum	numsum;			/* exact sum of the short numerics */
+	Datum		numstate;		/* PostgreSQL's accumulator, for the others */
 	DqKll		kll;
 
 	/* text-like family */
@@ -241,11 +242,11 @@ DqColExtremesChanged(DqColState *st)
 	}
 	else if (st->ti.family == DQ_FAM_NUMERIC)
 	{
-		Numeric		lo = DatumGetNumeric(st->min);
-		Numeric		hi = DatumGetNumeric(st->max);
+		Numeric		lo = (Numeric) DatumGetPointer(st->min);
+		Numeric		hi = (Numeric) DatumGetPointer(st->max);
 
-		st->mindouble = numeric_is_nan(lo) ? INFINITY : DqNumericToDouble(lo);
-		st->maxdouble = numeric_is_nan(hi) ? INFINITY : DqNumericToDouble(hi);
+		st->mindouble = DqNumericIsNaN(lo) ? INFINITY : DqNumericToDouble(lo);
+		st->maxdouble = DqNumericIsNaN(hi) ? INFINITY : DqNumericToDouble(hi);
 	}
 }
 
@@ -388,11 +389,11 @@ DqColAddNumber(DqColState *st, FunctionCallInfo fcinfo, Datum value, double numx
 			}
 		default:
 			{
-				Numeric		num = DatumGetNumeric(value);
+				Numeric		num = (Numeric) DatumGetPointer(value);
 				bool		isnull;
 				double		x;
 
-				if (numeric_is_nan(num))
+				if (DqNumericIsNaN(num))
 				{
 					st->nan_count++;
 					break;
@@ -402,19 +403,25 @@ DqColAddNumber(DqColState *st, FunctionCallInfo fcinfo, Datum value, double numx
 					st->zero_count++;
 				else if (DqNumericIsNegative(num))
 					st->negative_count++;
-				if (numeric_is_inf(num))
+				if (DqNumericIsInf(num))
 					st->infinity_count++;
 				else
 				{
+					int64		mant;
+					int			exp;
+					int			dscale;
+
 					/* exact sum and mean; stddev from float8 moments */
 					if (!isinf(x))
 						DqColAddMoment(st, x);
 					else
 						st->finite_count++;	/* beyond float8, still finite */
-					st->numstate = DqNumericCall(numeric_avg_accum, fcinfo, 2,
-												 st->numstate,
-												 st->numstate == (Datum) 0,
-												 value, &isnull);
+					if (!DqNumericDecode(num, &mant, &exp, &dscale) ||
+						!DqNumSumAdd(&st->numsum, mant, exp, dscale))
+						st->numstate = DqNumericCall(numeric_avg_accum, fcinfo, 2,
+													 st->numstate,
+													 st->numstate == (Datum) 0,
+													 value, &isnull);
 				}
 				DqKllAdd(&st->kll, x);
 				break;
@@ -528,9 +535,7 @@ DqColAdd(DqColState *st, Datum value, bool isnull, FunctionCallInfo fcinfo)
 		return;
 	}
 
-	if (st->ti.family == DQ_FAM_NUMERIC)
-		value = PointerGetDatum(PG_DETOAST_DATUM(value));	/* 4-byte header */
-	else if (st->ti.typlen == -1)
+	if (st->ti.typlen == -1)
 		value = PointerGetDatum(PG_DETOAST_DATUM_PACKED(value));
 	hash = DqDatumHash(&st->ti, value);
 
@@ -550,8 +555,8 @@ DqColAdd(DqColState *st, Datum value, bool isnull, FunctionCallInfo fcinfo)
 	numx = 0.0;
 	if (st->ti.family == DQ_FAM_NUMERIC)
 	{
-		if (!numeric_is_nan(DatumGetNumeric(value)))
-			numx = DqNumericToDouble(DatumGetNumeric(value));
+		if (!DqNumericIsNaN((Numeric) DatumGetPointer(value)))
+			numx = DqNumericToDouble((Numeric) DatumGetPointer(value));
 		else
 			numx = NAN;
 	}
@@ -683,6 +688,21 @@ DqColMerge(DqColState *dst, DqColState *src, FunctionCallInfo fcinfo)
 									  dst->numstate == (Datum) 0,
 									  src->numstate, &isnull);
 	}
+	if (src->numsum.any &&
+		!DqNumSumAdd(&dst->numsum, src->numsum.acc, src->numsum.exp, src->numsum.dscale))
+	{
+		bool		isnull;
+
+		/*
+		 * Too large for 128 bits: src's exact sum joins PostgreSQL's
+		 * accumulator as one more term (its count is not used: the mean
+		 * divides by finite_count once numsum has terms).
+		 */
+		dst->numstate = DqNumericCall(numeric_avg_accum, fcinfo, 2,
+									  dst->numstate,
+									  dst->numstate == (Datum) 0,
+									  DqNumSumResult(&src->numsum), &isnull);
+	}
 	if (DqFamilyHasQuantiles(dst->ti.family))
 		DqKllMerge(&dst->kll, &src->kll);
 
@@ -808,6 +828,14 @@ DqColSerialize(DqColState *st, StringInfo buf, FunctionCallInfo fcinfo)
 	}
 	else
 		DqBufPutInt32(buf, -1);
+	DqBufPutInt32(buf, st->numsum.any ? 1 : 0);
+	if (st->numsum.any)
+	{
+		DqBufPutInt64(buf, (int64) (st->numsum.acc >> 64));
+		DqBufPutInt64(buf, (int64) (uint64) st->numsum.acc);
+		DqBufPutInt32(buf, st->numsum.exp);
+		DqBufPutInt32(buf, st->numsum.dscale);
+	}
 }
 
 Datum
@@ -870,6 +898,16 @@ DqColDeserialize(DqReadBuf *rb, FunctionCallInfo fcinfo)
 		st->numstate = DqNumericCall(numeric_avg_deserialize, fcinfo, 2,
 									 PointerGetDatum(nb), false,
 									 (Datum) 0, &isnull);
+	}
+	st->numsum.any = DqBufGetInt32(rb) != 0;
+	if (st->numsum.any)
+	{
+		int64		hi = DqBufGetInt64(rb);
+		uint64		lo = (uint64) DqBufGetInt64(rb);
+
+		st->numsum.acc = (int128) (((uint128) (uint64) hi << 64) | lo);
+		st->numsum.exp = DqBufGetInt32(rb);
+		st->numsum.dscale = DqBufGetInt32(rb);
 	}
 	return st;
 }
@@ -1038,10 +1076,30 @@ DqJsonNumbers(DqJson *js, DqColState *st, FunctionCallInfo fcinfo)
 		bool		isnull;
 		Datum		d;
 
-		d = DqNumericCall(numeric_sum, fcinfo, 1, st->numstate, false, 0, &isnull);
-		DqJsonRaw(js, "sum", isnull ? "null" :
-				  DatumGetCString(DirectFunctionCall1(numeric_out, d)));
-		d = DqNumericCall(numeric_avg, fcinfo, 1, st->numstate, false, 0, &isnull);
+		if (!st->numsum.any)
+		{
+			d = DqNumericCall(numeric_sum, fcinfo, 1, st->numstate, false, 0, &isnull);
+			DqJsonRaw(js, "sum", isnull ? "null" :
+					  DatumGetCString(DirectFunctionCall1(numeric_out, d)));
+			d = DqNumericCall(numeric_avg, fcinfo, 1, st->numstate, false, 0, &isnull);
+		}
+		else
+		{
+			/* the 128-bit sum plus the others: what numeric_avg computes */
+			d = DqNumSumResult(&st->numsum);
+			if (st->numstate != (Datum) 0)
+			{
+				Datum		rest = DqNumericCall(numeric_sum, fcinfo, 1, st->numstate,
+												 false, 0, &isnull);
+
+				if (!isnull)
+					d = DirectFunctionCall2(numeric_add, d, rest);
+			}
+			DqJsonRaw(js, "sum", DatumGetCString(DirectFunctionCall1(numeric_out, d)));
+			d = DirectFunctionCall2(numeric_div, d,
+									NumericGetDatum(int64_to_numeric(st->finite_count)));
+			isnull = false;
+		}
 		if (isnull)
 			DqJsonNull(js, "mean");
 		else

@@ -294,18 +294,7 @@ DqDatumHash(const DqTypeInfo *ti, Datum value)
 			return DqHashFloat8(DatumGetFloat8(value));
 		case NUMERICOID:
 			{
-				Numeric		num = DatumGetNumeric(value);
-				uint64		h;
-
-				/* the stored form needs a 4-byte header */
-				if (VARATT_IS_SHORT(num))
-				{
-					num = (Numeric) PG_DETOAST_DATUM(value);
-					h = DqNumericHash(num);
-					pfree(num);
-					return DqMix64(h);
-				}
-				return DqMix64(DqNumericHash(num));
+				return DqMix64(DqNumericHash((Numeric) DatumGetPointer(value)));
 			}
 		default:
 			break;
