@@ -172,7 +172,7 @@ DqTopKFindVictim(DqTopK *tk)
  * Add count occurrences (with error) of a value; used by add and merge.
  * Returns the value's item.
  */
-static DqTopKItem *
+static pg_noinline DqTopKItem *
 DqTopKAddWeighted(DqTopK *tk, uint64 hash, Datum value, bool keep,
 				  int64 count, int64 error)
 {
