@@ -425,15 +425,18 @@ RxParsePiece(RxParser *ps, int depth)
 	switch (*ps->p)
 	{
 		case '*':
-			min = 0, max = -1;
+			min = 0;
+			max = -1;
 			ps->p++;
 			break;
 		case '+':
-			min = 1, max = -1;
+			min = 1;
+			max = -1;
 			ps->p++;
 			break;
 		case '?':
-			min = 0, max = 1;
+			min = 0;
+			max = 1;
 			ps->p++;
 			break;
 		case '{':
