@@ -59,6 +59,7 @@
 #include "typeinfo.h"
 #include "subxact.h"
 #include "json_build.h"
+#include "regex_fast.h"
 #include "text_patterns.h"
 
 PG_FUNCTION_INFO_V1(dq_expectation_kinds);
@@ -731,15 +732,24 @@ DqCompileSet(DqRule *r)
 	qsort(r->set, r->nset, sizeof(Datum), DqSetCmp);
 }
 
-/* Regexes are compiled now, so an invalid one fails at definition. */
+/*
+ * Regexes are compiled now, so an invalid one fails at definition.  Those
+ * PostgreSQL accepts then get a byte automaton where regex_fast.c can
+ * build one that gives the same answers.
+ */
 static void
 DqCompileRegexes(DqRule *r, List *texts)
 {
+	Oid			coll = r->cols[0].collation ? r->cols[0].collation : DEFAULT_COLLATION_OID;
+	MemoryContext old = MemoryContextSwitchTo(r->cxt);
 	ListCell   *lc;
+	int			i = 0;
 
+	r->regex_fast = palloc0(sizeof(DqRegexFast *) * Max(list_length(texts), 1));
 	foreach(lc, texts)
 	{
 		text	   *re;
+		const char *reason;
 
 		if (lfirst(lc) == NULL)
 			ereport(ERROR,
@@ -747,10 +757,21 @@ DqCompileRegexes(DqRule *r, List *texts)
 					 errmsg("regular expressions of %s must not be NULL", r->def->name),
 					 errhint("Remove the NULL from the list.")));
 		re = cstring_to_text(lfirst(lc));
-		(void) RE_compile_and_cache(re, REG_ADVANCED, r->cols[0].collation ?
-									r->cols[0].collation : DEFAULT_COLLATION_OID);
+		(void) RE_compile_and_cache(re, REG_ADVANCED, coll);
 		r->patterns = lappend(r->patterns, re);
+		r->regex_fast[i] = DqRegexFastCompile(VARDATA_ANY(re), VARSIZE_ANY_EXHDR(re),
+											  coll, &reason);
+		if (r->regex_fast[i] != NULL)
+			ereport(DEBUG1,
+					(errmsg_internal("regular expression \"%s\" is matched by a byte automaton of %d states",
+									 (char *) lfirst(lc), DqRegexFastNStates(r->regex_fast[i]))));
+		else
+			ereport(DEBUG1,
+					(errmsg_internal("regular expression \"%s\" is matched by PostgreSQL's engine: %s",
+									 (char *) lfirst(lc), reason)));
+		i++;
 	}
+	MemoryContextSwitchTo(old);
 }
 
 static char *
@@ -1808,8 +1829,16 @@ DqEvalRule(DqRule *r, Datum *values, bool *isnull)
 				if (hit)
 					return slot->outcome ? DQ_EXPECTED : DQ_UNEXPECTED;
 				foreach(lc, r->patterns)
-					if (DqRegexMatch(r, lfirst(lc), val))
-						nmatch++;
+				{
+					DqRegexFast *fa = r->regex_fast[foreach_current_index(lc)];
+					int			m = DQ_RX_UNKNOWN;
+
+					if (fa != NULL)
+						m = DqRegexFastMatch(fa, VARDATA_ANY(val), VARSIZE_ANY_EXHDR(val));
+					if (m == DQ_RX_UNKNOWN)
+						m = DqRegexMatch(r, lfirst(lc), val) ? DQ_RX_MATCH : DQ_RX_NO_MATCH;
+					nmatch += m;
+				}
 				switch (r->def->kind)
 				{
 					case DQ_K_REGEX:

@@ -148,6 +148,8 @@ typedef struct DqRule
 	int			nset;
 	List	   *patterns;		/* text * of regexes or LIKE patterns */
 	struct DqOutcomeCache *outcome_cache;	/* regex kinds: see DqCachedOutcome */
+	struct DqRegexFast **regex_fast;	/* regex kinds: per pattern, its
+										 * automaton or NULL (regex_fast.c) */
 	bool		match_all;		/* regex_list: match_on = all */
 	bool		or_equal;
 	Oid			parse_typinput; /* parseable_as */
