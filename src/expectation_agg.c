@@ -193,15 +193,33 @@ dq_expect_rows_trans(PG_FUNCTION_ARGS)
 		DqOutcome	outcome;
 		int			c;
 
-		for (c = 0; c < rule->ncols; c++)
-		{
-			int			arg = 4 + rule->cols[c].srcindex;
-
-			st->nulls[c] = PG_ARGISNULL(arg);
-			st->vals[c] = st->nulls[c] ? (Datum) 0 : PG_GETARG_DATUM(arg);
-		}
-		outcome = DqEvalRule(rule, st->vals, st->nulls);
 		cs->element_count++;
+		if (rule->ncols == 1)
+		{
+			/* the common case: one column, the null kinds decided here */
+			int			arg = 4 + rule->cols[0].srcindex;
+			bool		isnull = PG_ARGISNULL(arg);
+
+			st->nulls[0] = isnull;
+			st->vals[0] = isnull ? (Datum) 0 : PG_GETARG_DATUM(arg);
+			if (rule->def->kind == DQ_K_NOT_NULL)
+				outcome = isnull ? DQ_UNEXPECTED : DQ_EXPECTED;
+			else if (isnull && rule->def->kind != DQ_K_NULL)
+				outcome = DQ_MISSING;
+			else
+				outcome = DqEvalRule(rule, st->vals, st->nulls);
+		}
+		else
+		{
+			for (c = 0; c < rule->ncols; c++)
+			{
+				int			arg = 4 + rule->cols[c].srcindex;
+
+				st->nulls[c] = PG_ARGISNULL(arg);
+				st->vals[c] = st->nulls[c] ? (Datum) 0 : PG_GETARG_DATUM(arg);
+			}
+			outcome = DqEvalRule(rule, st->vals, st->nulls);
+		}
 		if (outcome == DQ_MISSING)
 			cs->missing_count++;
 		else if (outcome == DQ_UNEXPECTED)

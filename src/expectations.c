@@ -59,6 +59,7 @@
 #include "typeinfo.h"
 #include "subxact.h"
 #include "json_build.h"
+#include "numeric_util.h"
 #include "regex_fast.h"
 #include "text_patterns.h"
 
@@ -634,7 +635,7 @@ DqRuleCmp(DqRule *r, Datum a, Datum b)
 		case BOOLOID:
 			return (int) DatumGetBool(a) - (int) DatumGetBool(b);
 		default:
-			if (r->cmp_bytes && DqTextIsPlain(a) && DqTextIsPlain(b))
+			if (r->cmp_bytes && DqVarlenaIsPlain(a) && DqVarlenaIsPlain(b))
 				return DqTextCmpBytes(a, b);
 			return DatumGetInt32(FunctionCall2Coll(r->cmp, r->cols[0].collation, a, b));
 	}
@@ -710,6 +711,20 @@ DqCompileBounds(DqRule *r, bool lengths)
 						   OutputFunctionCall(&r->cols[0].out, r->lo),
 						   OutputFunctionCall(&r->cols[0].out, r->hi)),
 				 errhint("Swap the bounds.")));
+
+	/*
+	 * numeric: a value whose correctly rounded double lies strictly between
+	 * the bounds' doubles lies strictly between the bounds (the conversion
+	 * is monotonic), which settles most values without numeric_cmp.
+	 */
+	if (r->cmp_base == NUMERICOID &&
+		(!r->has_lo || !DqNumericIsNaN(DatumGetNumeric(r->lo))) &&
+		(!r->has_hi || !DqNumericIsNaN(DatumGetNumeric(r->hi))))
+	{
+		r->num_fast = true;
+		r->lo_d = r->has_lo ? DqNumericToDouble(DatumGetNumeric(r->lo)) : -INFINITY;
+		r->hi_d = r->has_hi ? DqNumericToDouble(DatumGetNumeric(r->hi)) : INFINITY;
+	}
 }
 
 /* value_set: typed, NULLs dropped, sorted for binary search. */
@@ -746,6 +761,7 @@ DqCompileRegexes(DqRule *r, List *texts)
 	int			i = 0;
 
 	r->regex_fast = palloc0(sizeof(DqRegexFast *) * Max(list_length(texts), 1));
+	r->regex_all_fast = true;
 	foreach(lc, texts)
 	{
 		text	   *re;
@@ -766,9 +782,12 @@ DqCompileRegexes(DqRule *r, List *texts)
 					(errmsg_internal("regular expression \"%s\" is matched by a byte automaton of %d states",
 									 (char *) lfirst(lc), DqRegexFastNStates(r->regex_fast[i]))));
 		else
+		{
+			r->regex_all_fast = false;
 			ereport(DEBUG1,
 					(errmsg_internal("regular expression \"%s\" is matched by PostgreSQL's engine: %s",
 									 (char *) lfirst(lc), reason)));
+		}
 		i++;
 	}
 	MemoryContextSwitchTo(old);
@@ -1690,6 +1709,22 @@ DqRegexMatch(DqRule *r, text *re, text *val)
 								  REG_ADVANCED, coll, 0, NULL);
 }
 
+/* Does a value that matched nmatch of the rule's patterns satisfy it? */
+static bool
+DqRegexVerdict(DqRule *r, int nmatch)
+{
+	switch (r->def->kind)
+	{
+		case DQ_K_REGEX:
+			return nmatch > 0;
+		case DQ_K_NOT_REGEX:
+		case DQ_K_NOT_REGEX_LIST:
+			return nmatch == 0;
+		default:
+			return r->match_all ? nmatch == list_length(r->patterns) : nmatch > 0;
+	}
+}
+
 typedef struct DqParseStep
 {
 	DqRule	   *r;
@@ -1794,6 +1829,18 @@ DqEvalRule(DqRule *r, Datum *values, bool *isnull)
 	switch (r->def->kind)
 	{
 		case DQ_K_BETWEEN:
+			if (r->num_fast && DqVarlenaIsPlain(values[0]))
+			{
+				Numeric		num = (Numeric) DatumGetPointer(values[0]);
+
+				if (!DqNumericIsNaN(num))
+				{
+					double		x = DqNumericToDouble(num);
+
+					if (x > r->lo_d && x < r->hi_d)
+						return DQ_EXPECTED;
+				}
+			}
 			if (r->has_lo)
 			{
 				int			c = DqRuleCmp(r, values[0], r->lo);
@@ -1823,9 +1870,31 @@ DqEvalRule(DqRule *r, Datum *values, bool *isnull)
 				ListCell   *lc;
 				bool		hit;
 				bool		ok;
-				DqOutcomeSlot *slot = DqOutcomeSlotFor(r, VARDATA_ANY(val),
-													   VARSIZE_ANY_EXHDR(val), &hit);
+				DqOutcomeSlot *slot;
 
+				/*
+				 * The automata answer for ASCII values faster than the
+				 * outcome cache could look them up; the cache serves the
+				 * values they leave to PostgreSQL's engine.
+				 */
+				if (r->regex_all_fast)
+				{
+					int			n = list_length(r->patterns);
+
+					for (i = 0; i < n; i++)
+					{
+						int			m = DqRegexFastMatch(r->regex_fast[i], VARDATA_ANY(val),
+														 VARSIZE_ANY_EXHDR(val));
+
+						if (m == DQ_RX_UNKNOWN)
+							break;
+						nmatch += m;
+					}
+					if (i == n)
+						return DqRegexVerdict(r, nmatch) ? DQ_EXPECTED : DQ_UNEXPECTED;
+					nmatch = 0;
+				}
+				slot = DqOutcomeSlotFor(r, VARDATA_ANY(val), VARSIZE_ANY_EXHDR(val), &hit);
 				if (hit)
 					return slot->outcome ? DQ_EXPECTED : DQ_UNEXPECTED;
 				foreach(lc, r->patterns)
@@ -1839,19 +1908,7 @@ DqEvalRule(DqRule *r, Datum *values, bool *isnull)
 						m = DqRegexMatch(r, lfirst(lc), val) ? DQ_RX_MATCH : DQ_RX_NO_MATCH;
 					nmatch += m;
 				}
-				switch (r->def->kind)
-				{
-					case DQ_K_REGEX:
-						ok = nmatch > 0;
-						break;
-					case DQ_K_NOT_REGEX:
-					case DQ_K_NOT_REGEX_LIST:
-						ok = nmatch == 0;
-						break;
-					default:
-						ok = r->match_all ? nmatch == list_length(r->patterns) : nmatch > 0;
-						break;
-				}
+				ok = DqRegexVerdict(r, nmatch);
 				if (slot != NULL)
 					slot->outcome = ok;
 				return ok ? DQ_EXPECTED : DQ_UNEXPECTED;

@@ -142,6 +142,9 @@ typedef struct DqRule
 	bool		strict_hi;
 	Datum		lo;
 	Datum		hi;
+	bool		num_fast;		/* numeric between: lo_d, hi_d usable */
+	double		lo_d;			/* bounds as doubles (-/+Infinity if absent) */
+	double		hi_d;
 	int32		len_lo;			/* lengths: -1 when absent */
 	int32		len_hi;
 	Datum	   *set;			/* sorted, NULLs removed */
@@ -150,6 +153,7 @@ typedef struct DqRule
 	struct DqOutcomeCache *outcome_cache;	/* regex kinds: see DqCachedOutcome */
 	struct DqRegexFast **regex_fast;	/* regex kinds: per pattern, its
 										 * automaton or NULL (regex_fast.c) */
+	bool		regex_all_fast; /* every pattern has its automaton */
 	bool		match_all;		/* regex_list: match_on = all */
 	bool		or_equal;
 	Oid			parse_typinput; /* parseable_as */

@@ -71,7 +71,7 @@ DqTextCmpBytes(Datum a, Datum b)
 
 /* Is a varlena datum neither compressed nor stored out of line? */
 static inline bool
-DqTextIsPlain(Datum a)
+DqVarlenaIsPlain(Datum a)
 {
 	const struct varlena *x = (const struct varlena *) DatumGetPointer(a);
 
