@@ -153,3 +153,42 @@ SELECT success, unexpected_count, result->'result'->'partial_unexpected_list' AS
   FROM dq.validation_results WHERE run_id = :run;
 DROP TABLE shipments;
 DROP FUNCTION r(jsonb);
+
+-- dq.validate decides null checks and ranges on integer, date/time and
+-- float columns inline; its counts must be dq.check's (the generic
+-- evaluator) for every bound shape, NULLs, NaN and infinities included
+CREATE TABLE ranges (i2 int2, i4 int4, i8 int8, d date, ts timestamptz, f4 float4, f8 float8);
+INSERT INTO ranges
+SELECT (g % 200 - 100)::int2, g % 300 - 150, (g::int8 * 7919) % 1000 - 500,
+       date '2024-01-01' + (g % 60 - 30), timestamptz '2024-01-01 00:00+00' + (g % 50) * interval '1 hour',
+       ((g % 40) - 20) / 4.0, ((g % 90) - 45) / 3.0
+  FROM generate_series(1, 500) g;
+INSERT INTO ranges VALUES (NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+  (32767, 2147483647, 9223372036854775807, 'infinity', 'infinity', 'NaN', 'NaN'),
+  (-32768, -2147483648, -9223372036854775808, '-infinity', '-infinity', '-Infinity', 'Infinity'),
+  (0, 0, 0, '2024-01-01', '2024-01-01 00:00+00', '-0', '-0');
+CREATE TABLE range_cases AS
+SELECT c.col, b.params
+  FROM (VALUES ('i2', '5', '50'), ('i4', '-20', '20'), ('i8', '0', '499'), ('d', '"2024-01-01"', '"2024-01-15"'),
+               ('ts', '"2024-01-01 05:00+00"', '"2024-01-02 00:00+00"'), ('f4', '-1.25', '2.5'), ('f8', '0', '14.0'))
+       AS c(col, lo, hi),
+       LATERAL (VALUES (format('{"min_value": %s, "max_value": %s}', c.lo, c.hi)),
+                       (format('{"min_value": %s, "max_value": %s, "strict_min": true}', c.lo, c.hi)),
+                       (format('{"min_value": %s, "max_value": %s, "strict_max": true}', c.lo, c.hi)),
+                       (format('{"min_value": %s}', c.lo)), (format('{"max_value": %s, "strict_max": true}', c.hi)),
+                       (format('{"min_value": %s, "max_value": %s}', c.lo, c.lo))) AS b(params)
+UNION ALL SELECT col, '{}' FROM (VALUES ('i2'), ('f8'), ('ts')) n(col);
+SELECT count(dq.expect('ranges', CASE WHEN params = '{}' THEN 'expect_column_values_to_not_be_null'
+                                      ELSE 'expect_column_values_to_be_between' END, col::name, params::jsonb))
+  FROM range_cases;
+SELECT dq.validate('ranges') AS run \gset
+SELECT count(*) AS rules,
+       count(*) FILTER (WHERE (v.result->'result'->>'unexpected_count')::int =
+                              (dq.check('ranges', e.kind, e.column_name, e.params)->'result'->>'unexpected_count')::int
+                          AND v.result->'result'->'partial_unexpected_list' =
+                              dq.check('ranges', e.kind, e.column_name, e.params)->'result'->'partial_unexpected_list')
+         AS same_as_check,
+       sum((v.result->'result'->>'unexpected_count')::int) AS unexpected
+  FROM dq.validation_results v JOIN dq.expectations e USING (expectation_id)
+ WHERE v.run_id = :run;
+DROP TABLE ranges, range_cases;

@@ -18,6 +18,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "utils/array.h"
@@ -37,9 +39,38 @@ PG_FUNCTION_INFO_V1(dq_expect_rows_serialize);
 PG_FUNCTION_INFO_V1(dq_expect_rows_deserialize);
 PG_FUNCTION_INFO_V1(dq_expect_rows_final);
 
+/*
+ * How the row loop evaluates a rule: the kinds most checks use on by-value
+ * columns are decided inline from a compact array; everything else goes to
+ * DqEvalRule.
+ */
+typedef enum DqRowStep
+{
+	DQ_STEP_GENERIC,			/* DqEvalRule */
+	DQ_STEP_NOT_NULL,
+	DQ_STEP_NULL,
+	DQ_STEP_INT_RANGE,			/* between on an integer-like column */
+	DQ_STEP_FLOAT_RANGE,		/* between on float4/float8 */
+	DQ_STEP_OTHER				/* single column: NULL is missing, else generic */
+} DqRowStep;
+
+typedef struct DqRowPlan
+{
+	int16		arg;			/* argument of a single-column rule, else -1 */
+	uint8		step;			/* DqRowStep */
+	uint8		width;			/* INT_RANGE: 2, 4 or 8 bytes; FLOAT: 4 or 8 */
+	bool		strict_lo;		/* FLOAT_RANGE */
+	bool		strict_hi;
+	int64		lo_i;			/* INT_RANGE: inclusive bounds */
+	int64		hi_i;
+	double		lo_d;			/* FLOAT_RANGE: -/+Infinity when absent */
+	double		hi_d;
+} DqRowPlan;
+
 typedef struct DqExpRowsState
 {
 	int			nrules;
+	DqRowPlan  *plan;			/* per rule; NULL in a deserialized state */
 	DqRule	  **rules;			/* NULL in a deserialized state */
 	DqCheckState *res;
 	Datum	   *vals;			/* scratch, per rule column */
@@ -50,6 +81,75 @@ static Jsonb *
 DqJsonbFromValue(JsonbValue *v)
 {
 	return JsonbValueToJsonb(v);
+}
+
+/* Integer view of the by-value integer-like types (ints, date, timestamps) */
+static inline int64
+DqWidthInt64(int width, Datum d)
+{
+	return width == 2 ? DatumGetInt16(d) :
+		width == 4 ? DatumGetInt32(d) : DatumGetInt64(d);
+}
+
+/* Decide how the row loop evaluates rule r. */
+static void
+DqPlanRule(DqRowPlan *p, DqRule *r)
+{
+	p->arg = (r->ncols == 1) ? (int16) (4 + r->cols[0].srcindex) : -1;
+	p->step = DQ_STEP_GENERIC;
+	if (r->ncols != 1)
+		return;
+	p->step = DQ_STEP_OTHER;
+	if (r->def->kind == DQ_K_NOT_NULL)
+		p->step = DQ_STEP_NOT_NULL;
+	else if (r->def->kind == DQ_K_NULL)
+		p->step = DQ_STEP_NULL;
+	else if (r->def->kind == DQ_K_BETWEEN)
+	{
+		switch (r->cmp_base)
+		{
+			case INT2OID:
+			case INT4OID:
+			case DATEOID:
+			case INT8OID:
+			case TIMESTAMPOID:
+			case TIMESTAMPTZOID:
+				p->width = (r->cmp_base == INT2OID) ? 2 :
+					(r->cmp_base == INT4OID || r->cmp_base == DATEOID) ? 4 : 8;
+				p->lo_i = r->has_lo ? DqWidthInt64(p->width, r->lo) : PG_INT64_MIN;
+				p->hi_i = r->has_hi ? DqWidthInt64(p->width, r->hi) : PG_INT64_MAX;
+				/* strict bounds become inclusive ones, unless at the very end */
+				if (r->has_lo && r->strict_lo)
+				{
+					if (p->lo_i == PG_INT64_MAX)
+						return;
+					p->lo_i++;
+				}
+				if (r->has_hi && r->strict_hi)
+				{
+					if (p->hi_i == PG_INT64_MIN)
+						return;
+					p->hi_i--;
+				}
+				p->step = DQ_STEP_INT_RANGE;
+				break;
+			case FLOAT4OID:
+			case FLOAT8OID:
+				p->width = (r->cmp_base == FLOAT4OID) ? 4 : 8;
+				p->lo_d = !r->has_lo ? -INFINITY : p->width == 4 ?
+					(double) DatumGetFloat4(r->lo) : DatumGetFloat8(r->lo);
+				p->hi_d = !r->has_hi ? INFINITY : p->width == 4 ?
+					(double) DatumGetFloat4(r->hi) : DatumGetFloat8(r->hi);
+				p->strict_lo = r->has_lo && r->strict_lo;
+				p->strict_hi = r->has_hi && r->strict_hi;
+				/* NaN, the largest float in PostgreSQL's order, stays generic */
+				if (!isnan(p->lo_d) && !isnan(p->hi_d))
+					p->step = DQ_STEP_FLOAT_RANGE;
+				break;
+			default:
+				break;
+		}
+	}
 }
 
 /* Compile the rules of the first argument against the passed columns. */
@@ -138,6 +238,9 @@ DqExpRowsCreate(FunctionCallInfo fcinfo)
 	st->nrules = i;
 	st->vals = palloc(sizeof(Datum) * maxcols);
 	st->nulls = palloc(sizeof(bool) * maxcols);
+	st->plan = palloc0(sizeof(DqRowPlan) * Max(st->nrules, 1));
+	for (i = 0; i < st->nrules; i++)
+		DqPlanRule(&st->plan[i], st->rules[i]);
 	return st;
 }
 
@@ -189,23 +292,41 @@ dq_expect_rows_trans(PG_FUNCTION_ARGS)
 	for (r = 0; r < st->nrules; r++)
 	{
 		DqRule	   *rule = st->rules[r];
+		const DqRowPlan *p = &st->plan[r];
 		DqCheckState *cs = &st->res[r];
 		DqOutcome	outcome;
 		int			c;
 
 		cs->element_count++;
-		if (rule->ncols == 1)
+		if (p->arg >= 0)
 		{
-			/* the common case: one column, the null kinds decided here */
-			int			arg = 4 + rule->cols[0].srcindex;
-			bool		isnull = PG_ARGISNULL(arg);
+			/* the common case: one column */
+			bool		isnull = PG_ARGISNULL(p->arg);
+			Datum		v = isnull ? (Datum) 0 : PG_GETARG_DATUM(p->arg);
 
 			st->nulls[0] = isnull;
-			st->vals[0] = isnull ? (Datum) 0 : PG_GETARG_DATUM(arg);
-			if (rule->def->kind == DQ_K_NOT_NULL)
+			st->vals[0] = v;
+			if (p->step == DQ_STEP_NOT_NULL)
 				outcome = isnull ? DQ_UNEXPECTED : DQ_EXPECTED;
-			else if (isnull && rule->def->kind != DQ_K_NULL)
+			else if (p->step == DQ_STEP_NULL)
+				outcome = isnull ? DQ_EXPECTED : DQ_UNEXPECTED;
+			else if (isnull)
 				outcome = DQ_MISSING;
+			else if (p->step == DQ_STEP_INT_RANGE)
+			{
+				int64		x = DqWidthInt64(p->width, v);
+
+				outcome = (x >= p->lo_i && x <= p->hi_i) ? DQ_EXPECTED : DQ_UNEXPECTED;
+			}
+			else if (p->step == DQ_STEP_FLOAT_RANGE &&
+					 !isnan(p->width == 4 ? (double) DatumGetFloat4(v) : DatumGetFloat8(v)))
+			{
+				double		x = p->width == 4 ? (double) DatumGetFloat4(v) : DatumGetFloat8(v);
+				bool		low = x < p->lo_d || (p->strict_lo && x == p->lo_d);
+				bool		high = x > p->hi_d || (p->strict_hi && x == p->hi_d);
+
+				outcome = (low || high) ? DQ_UNEXPECTED : DQ_EXPECTED;
+			}
 			else
 				outcome = DqEvalRule(rule, st->vals, st->nulls);
 		}
