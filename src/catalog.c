@@ -113,7 +113,7 @@ DqRestoreUser(DqOwnerContext *ctx)
 }
 
 /* Set a GUC until the enclosing GUC nest level is closed. */
-static void
+void
 DqSetLocalGuc(const char *name, const char *value)
 {
 	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,

@@ -23,6 +23,7 @@ extern Oid	DqExtensionOwner(void);
 extern bool DqStmtDropsExtension(Node *stmt);
 extern void DqBecomeExtensionOwner(DqOwnerContext *ctx);
 extern void DqRestoreUser(DqOwnerContext *ctx);
+extern void DqSetLocalGuc(const char *name, const char *value);
 extern int	DqBeginStableOutput(void);
 extern void DqEndStableOutput(int nestlevel);
 

@@ -22,6 +22,7 @@
 
 /* Number of most frequent values a profile reports per column. */
 int			dq_profile_top_k = 10;
+int			dq_scan_workers = -1;
 
 /* Number of buckets of the equi-height histogram of a profile. */
 int			dq_profile_histogram_buckets = 10;
@@ -99,6 +100,17 @@ DqDefineGucs(void)
 							NULL,
 							&dq_profile_histogram_buckets,
 							10, 1, 100,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("dq_lineage.scan_workers",
+							"Most parallel workers for the scan of dq.profile and dq.validate; -1 means one fewer than the server's CPUs.",
+							"The scan is CPU-bound and the leader process takes part in it: "
+							"more processes than CPUs only take turns.  "
+							"max_parallel_workers_per_gather still applies.",
+							&dq_scan_workers,
+							-1, -1, 1024,
 							PGC_USERSET,
 							0,
 							NULL, NULL, NULL);

@@ -36,6 +36,7 @@
 #include "utils/typcache.h"
 
 #include "catalog.h"
+#include "scan_parallel.h"
 #include "compat.h"
 
 PG_FUNCTION_INFO_V1(dq_profile);
@@ -358,6 +359,7 @@ dq_profile(PG_FUNCTION_ARGS)
 	 * session's settings (ISO dates, shortest exact floats).
 	 */
 	guc_nestlevel = DqBeginStableOutput();
+	DqCapScanWorkers();
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

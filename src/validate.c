@@ -32,6 +32,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/fmgrprotos.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -42,6 +43,7 @@
 #include "utils/timestamp.h"
 
 #include "catalog.h"
+#include "scan_parallel.h"
 #include "compat.h"
 #include "expectations.h"
 #include "subxact.h"
@@ -664,10 +666,14 @@ dq_validate(PG_FUNCTION_ARGS)
 		Datum		values[1];
 		bool		isnull;
 
+		int			nest = NewGUCNestLevel();
+
 		values[0] = DirectFunctionCall1(jsonb_in, CStringGetDatum(rules.data));
+		DqCapScanWorkers();
 		/* no row limit: a limit would disable parallel query */
 		if (SPI_execute_with_args(q.data, nrules > 0 ? 1 : 0, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "validation query failed: %s", q.data);
+		AtEOXact_GUC(true, nest);
 		rows = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		if (nrules > 0)
 		{

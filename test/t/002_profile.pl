@@ -41,6 +41,7 @@ my $serial = $node->safe_psql('postgres', q{
 my $parallel = $node->safe_psql('postgres', q{
 	SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0;
 	SET min_parallel_table_scan_size = 0;
+	SET dq_lineage.scan_workers = 2;
 	SELECT dq.profile('t');
 });
 is( $node->safe_psql('postgres', qq{
@@ -52,6 +53,34 @@ is( $node->safe_psql('postgres', qq{
 	   AND s.top_values_exact = p.top_values_exact
 	   AND abs(s.distinct_count - p.distinct_count) <= 0.0243 * s.distinct_count}),
 	'3', 'serial and parallel profiles agree on every column');
+
+# dq_lineage.scan_workers caps the workers of the profile's and the
+# validation's scans (auto_explain shows the plans of the nested scans), and
+# max_parallel_workers_per_gather is the caller's again afterwards.
+foreach my $cap (1, 2)
+{
+	my $log_offset = -s $node->logfile;
+	my $after = $node->safe_psql('postgres', qq{
+		LOAD 'auto_explain';
+		SET auto_explain.log_min_duration = 0;
+		SET auto_explain.log_nested_statements = on;
+		SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0;
+		SET min_parallel_table_scan_size = 0;
+		SET max_parallel_workers_per_gather = 2;
+		SET dq_lineage.scan_workers = $cap;
+		SELECT dq.profile('t');
+		SELECT dq.expect('t', 'expect_column_values_to_not_be_null', 'id');
+		SELECT dq.validate('t');
+		SHOW max_parallel_workers_per_gather;
+	});
+	like($after, qr/\n2$/, "max_parallel_workers_per_gather restored (scan_workers = $cap)");
+	my $log = slurp_file($node->logfile, $log_offset);
+	# the plans of the two scans (other nested statements may be parallel too)
+	my @planned = map { /Workers Planned: (\d+)/ ? $1 : 'none' }
+	  grep { /dq\.(row_profile|expect_rows)\(/ } split(/Query Text:/, $log);
+	is(scalar(@planned) >= 2 && !grep({ $_ != $cap } @planned) ? 1 : 0, 1,
+		"profile and validation scans planned with $cap workers (seen: @planned)");
+}
 
 # A profile killed mid-scan leaves nothing; committed history survives a
 # crash (immediate stop) and the restart.

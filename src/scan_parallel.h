@@ -1,0 +1,13 @@
+/*-------------------------------------------------------------------------
+ *
+ * scan_parallel.h
+ *	  Parallel workers of the profile and validation scans.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DQ_SCAN_PARALLEL_H
+#define DQ_SCAN_PARALLEL_H
+
+extern void DqCapScanWorkers(void);
+
+#endif							/* DQ_SCAN_PARALLEL_H */
