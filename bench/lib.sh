@@ -10,6 +10,12 @@
 #                                     port, test/dq_test.conf's settings;
 #                                     settings on stdin are appended; the
 #                                     cluster is stopped and deleted on exit
+#   bench_huge_pages MB               reserve 2 MB huge pages for MB of shared
+#                                     memory (root or sudo; BENCH_HUGE_PAGES=0
+#                                     skips it) and set BENCH_HUGE_PAGES_CONF to
+#                                     the huge_pages line for bench_cluster_init;
+#                                     the kernel's count is restored on exit
+#   bench_huge_pages_used             "N MB" of huge pages the server holds
 #   bench_cluster_start / _stop / _restart
 #   bpsql [psql args]                 psql as the superuser on db "bench"
 #   bval SQL                          one value
@@ -45,6 +51,30 @@ bench_prepare() {
 }
 
 BENCH_STARTED=0
+BENCH_OLD_HUGEPAGES=
+
+# Parallel workers are new processes: without huge pages each one maps
+# every shared-buffer page it reads, 4 kB at a time, which on a small
+# machine costs more than a plain scan of the page.  PostgreSQL's manual
+# recommends huge pages for large shared_buffers.
+bench_huge_pages() {
+  local want=$(( ($1 + 1) / 2 )) have
+  BENCH_HUGE_PAGES_CONF="huge_pages = off"
+  if [ "${BENCH_HUGE_PAGES:-1}" = 0 ] || ! { dq_is_root || sudo -n true 2>/dev/null; }; then
+    return 0
+  fi
+  have=$(cat /proc/sys/vm/nr_hugepages)
+  if [ "$have" -lt "$want" ]; then
+    BENCH_OLD_HUGEPAGES=$have
+    echo "$want" | dq_as_root tee /proc/sys/vm/nr_hugepages >/dev/null 2>&1 || true
+  fi
+  BENCH_HUGE_PAGES_CONF="huge_pages = try"
+}
+
+bench_huge_pages_used() {
+  awk '/^HugePages_Total/ { t = $2 } /^HugePages_Free/ { f = $2 } /^HugePages_Rsvd/ { r = $2 }
+       END { printf "%d MB", (t - f + r) * 2 }' /proc/meminfo
+}
 
 bench_cleanup() {
   local rc=$?
@@ -58,6 +88,9 @@ bench_cleanup() {
       >/dev/null 2>&1 || true
   fi
   [ -n "${BENCH_DIR:-}" ] && rm -rf "$BENCH_DIR"
+  if [ -n "$BENCH_OLD_HUGEPAGES" ]; then
+    echo "$BENCH_OLD_HUGEPAGES" | dq_as_root tee /proc/sys/vm/nr_hugepages >/dev/null 2>&1 || true
+  fi
   exit "$rc"
 }
 

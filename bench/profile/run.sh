@@ -14,7 +14,8 @@
 #      user, or when run as root by the system user dq_lineage), Unix socket
 #      only, on a free port, with test/dq_test.conf's settings plus
 #      shared_buffers = 2GB (the data fits in memory) and
-#      max_parallel_workers_per_gather = 2; it is stopped and deleted on exit;
+#      max_parallel_workers_per_gather = 2, huge pages when the script may
+#      reserve them (BENCH_HUGE_PAGES=0: not); it is stopped and deleted on exit;
 #   3. loads two tables, VACUUM ANALYZEs and prewarms them (pg_prewarm):
 #        pgbench_accounts   pgbench -i -s 50: 5,000,000 rows, 4 columns
 #        bench_mixed        2,000,000 rows, 12 columns of mixed types
@@ -28,7 +29,10 @@
 #            worker does (this is what parallel queries pay on top)
 #        (3) the same with parallel workers (the cluster's settings)
 #        (4) dq.profile(tbl), one process (max_parallel_workers_per_gather = 0)
-#        (5) dq.profile(tbl) with the cluster's settings (parallel allowed)
+#        (5) dq.profile(tbl) with the cluster's settings (parallel allowed;
+#            its scan takes at most one worker fewer than the CPUs:
+#            dq_lineage.scan_workers = -1)
+#        (5b) the same with dq_lineage.scan_workers = 2 (the planner's choice)
 #        (6) ANALYZE tbl
 #        (7) the single exact query of Python profilers: count(*), and per
 #            column count, count(DISTINCT), min, max, and for numeric
@@ -101,7 +105,9 @@ bench_prepare "postgresql-$DQ_PG_MAJOR-hll" "postgresql-$DQ_PG_MAJOR-tdigest" \
 # ---------------------------------------------------------------------------
 # The throwaway cluster
 
+bench_huge_pages 2300
 bench_cluster_init profile <<CONF
+$BENCH_HUGE_PAGES_CONF
 shared_buffers = 2GB                  # the tables fit in memory
 max_parallel_workers_per_gather = 2
 # No checkpoint during the measurements (one runs after loading).
@@ -247,6 +253,7 @@ bench_table() {
   dq_say "$t: (4)-(5) dq.profile"
   time_stmt "$p.prof1"      "$RUNS" "$SERIAL"           "SELECT dq.profile('$t')"
   time_stmt "$p.profpar"    "$RUNS" ""                  "SELECT dq.profile('$t')"
+  time_stmt "$p.profpar2"   "$RUNS" "SET dq_lineage.scan_workers = 2;" "SELECT dq.profile('$t')"
   dq_say "$t: (6) ANALYZE"
   time_stmt "$p.analyze"    "$RUNS" ""                  "ANALYZE $t"
   dq_say "$t: (7) exact single query, $SLOW_RUNS runs"
@@ -418,7 +425,8 @@ echo "dq.profile benchmark, $(date -u +%Y-%m-%d)"
 echo "machine: $(nproc) cores, $MEM_TOTAL RAM; $("$BINDIR/postgres" --version)"
 echo "settings: $(bval "SELECT string_agg(name || ' = ' || current_setting(name), ', ' ORDER BY name)
   FROM pg_settings WHERE name IN ('shared_buffers', 'max_parallel_workers_per_gather',
-  'max_parallel_workers', 'work_mem', 'jit')")"
+  'max_parallel_workers', 'work_mem', 'jit', 'huge_pages')")"
+echo "huge pages held by the server: $(bench_huge_pages_used); dq_lineage.scan_workers = -1 (default): at most $(( $(nproc) - 1 )) worker(s) for dq.profile's scan"
 printf '%s\n' "timing: client-side psql \\timing, median of $RUNS runs (fewer where marked)"
 echo "other processes' CPU while timing: ${R[all.other]}% of all cores over ${TIMING_S} s (load average before: $LOADAVG)"
 echo "data load: pgbench -i -s $SCALE ${LOAD_PGB_S} s, $MIX ${LOAD_MIX_S} s"
@@ -435,6 +443,7 @@ row "(2b) the same, new connection each run"               scanfresh
 row "(3) count(last column), parallel"                      scanpar
 row "(4) dq.profile, 1 process"                             prof1
 row "(5) dq.profile, parallel allowed"                      profpar
+row "(5b) dq.profile, dq_lineage.scan_workers = 2"          profpar2
 row "(6) ANALYZE"                                           analyze
 row "(7) exact metrics, one query"                          exact
 row "(8) exact metrics, one query per metric (total)"       permetric
@@ -443,6 +452,7 @@ echo
 printf '%-46s %-7s %8s %-8s %8s\n' "ratio" "target" "pgbench" "" "mixed"
 ratio_row "(5) dq.profile / (2) scan, 1 process"       profpar   scan1   "<=" 3
 ratio_row "(5) dq.profile / (3) scan, parallel"        profpar   scanpar "<=" 3
+ratio_row "(5b) scan_workers = 2 / (2) scan, 1 process" profpar2 scan1  "" ""
 ratio_row "(4) dq.profile 1 proc / (2) scan 1 proc"    prof1     scan1   "<=" 3
 ratio_row "(7) exact single query / (5) dq.profile"    exact     profpar ">=" 10
 ratio_row "(8) one query per metric / (5) dq.profile"  permetric profpar "" ""

@@ -11,7 +11,10 @@
 #   (1) SELECT count(<last column>), one process: reads every column
 #   (2) the same with parallel workers (the cluster's settings)
 #   (3) dq.validate(), one process
-#   (4) dq.validate() with the cluster's settings (parallel allowed)
+#   (4) dq.validate() with the cluster's settings (parallel allowed; its
+#       scan takes at most one worker fewer than the CPUs:
+#       dq_lineage.scan_workers = -1)
+#   (4b) the same with dq_lineage.scan_workers = 2 (the planner's choice)
 #   (5) dq.validate() without the two regular-expression expectations
 #   (6) the 20 per-expectation queries, one after the other (total)
 # Environment: BENCH_RUNS (default 5), BENCH_ROWS (default 2000000).
@@ -29,7 +32,9 @@ ROWS=${BENCH_ROWS:-2000000}
 # shellcheck source=bench/lib.sh
 . "$HERE/../lib.sh"
 bench_prepare
+bench_huge_pages 2300
 bench_cluster_init validate <<CONF
+$BENCH_HUGE_PAGES_CONF
 shared_buffers = 2GB
 max_parallel_workers_per_gather = 2
 max_wal_size = 16GB
@@ -70,6 +75,7 @@ time_stmt scan1 "$SERIAL" "SELECT count($LAST) FROM bench_mixed"
 time_stmt scanpar "" "SELECT count($LAST) FROM bench_mixed"
 time_stmt val1 "$SERIAL" "SELECT dq.validate('bench_mixed')"
 time_stmt valpar "" "SELECT dq.validate('bench_mixed')"
+time_stmt valpar2 "SET dq_lineage.scan_workers = 2;" "SELECT dq.validate('bench_mixed')"
 time_script perquery "$BENCH_DIR/per_query.sql"
 bpsql -At -c "SELECT dq.set_expectation_enabled(expectation_id, false) FROM dq.expectations WHERE kind LIKE '%regex%'" >/dev/null
 time_stmt valnorx "" "SELECT dq.validate('bench_mixed')"
@@ -81,17 +87,21 @@ cat <<EOT
 
 dq.validate benchmark: $NEXP expectations (2 regular expressions), bench_mixed $ROWS rows x 12 columns
 machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $("$BINDIR/postgres" --version), load before start: $LOADAVG
+settings: $(bval "SELECT string_agg(name || ' = ' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'max_parallel_workers_per_gather', 'jit', 'huge_pages')"); huge pages held: $(bench_huge_pages_used)
 medians of $RUNS runs, ms:
   (1) read-every-column scan, 1 process           ${R[scan1]}
   (2) read-every-column scan, parallel            ${R[scanpar]}
   (3) dq.validate, 1 process                      ${R[val1]}
   (4) dq.validate, parallel (default)             ${R[valpar]}
+  (4b) dq.validate, scan_workers = 2              ${R[valpar2]}
   (5) dq.validate without the 2 regex, parallel   ${R[valnorx]}
   (6) one query per expectation, total            ${R[perquery]}
 ratios:
-  dq.validate / scan, 1 process     $(ratio "${R[val1]}" "${R[scan1]}")x
-  dq.validate / scan, parallel      $(ratio "${R[valpar]}" "${R[scanpar]}")x   (target <= 2x)
-  without regex / scan, parallel    $(ratio "${R[valnorx]}" "${R[scanpar]}")x
+  (4) dq.validate / (1) scan, 1 process          $(ratio "${R[valpar]}" "${R[scan1]}")x   (target <= 2x)
+  (4b) scan_workers = 2 / (1) scan, 1 process    $(ratio "${R[valpar2]}" "${R[scan1]}")x
+  (3) dq.validate 1 process / (1) scan           $(ratio "${R[val1]}" "${R[scan1]}")x
+  (4) dq.validate / (2) scan, parallel           $(ratio "${R[valpar]}" "${R[scanpar]}")x
+  (5) without regex / (1) scan, 1 process        $(ratio "${R[valnorx]}" "${R[scan1]}")x
   per-expectation queries / dq.validate (parallel)   $(ratio "${R[perquery]}" "${R[valpar]}")x faster
   expectations failed in the last run: $FAILED (c_float8 <= 900 and the 7th status are meant to fail)
 EOT
