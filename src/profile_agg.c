@@ -74,9 +74,13 @@ const char *const DqProfileQuantileNames[DQ_NUM_PROFILE_QUANTILES] = {
 /* counters kept by the top-values sketch for a requested top-k */
 #define DQ_TOPK_CAPACITY(k)	Max(64, 4 * (k))
 
-typedef struct DqColState
+typedef struct DqColState DqColState;
+typedef void (*DqColAddFn) (DqColState *st, Datum value, FunctionCallInfo fcinfo);
+
+struct DqColState
 {
 	DqTypeInfo	ti;
+	DqColAddFn	add;			/* DqColAddFor(ti.family) */
 	MemoryContext aggctx;		/* where the state lives */
 	int64		row_count;
 	int64		null_count;
@@ -138,7 +142,7 @@ typedef struct DqColState
 	/* boolean family */
 	int64		true_count;
 	int64		false_count;
-} DqColState;
+};
 
 static bool
 DqFamilyIsNumber(DqTypeFamily f)
@@ -155,12 +159,15 @@ DqFamilyHasQuantiles(DqTypeFamily f)
 /*
  * Create an empty state in the current (aggregate) memory context.
  */
+static DqColAddFn DqColAddFor(DqTypeFamily family);
+
 static DqColState *
 DqColStateCreate(Oid typid, Oid collation)
 {
 	DqColState *st = palloc0(sizeof(DqColState));
 
 	DqTypeInfoInit(&st->ti, typid, collation);
+	st->add = DqColAddFor(st->ti.family);
 	st->aggctx = CurrentMemoryContext;
 	st->hll_deferred = true;
 	DqHllInit(&st->hll);
@@ -203,7 +210,7 @@ DqDatumInt64(Oid basetypid, Datum d)
 }
 
 /* Compare by the btree order, inline for the common by-value types. */
-static inline int
+static pg_attribute_always_inline int
 DqColCompare(const DqColState *st, Datum a, Datum b)
 {
 	switch (st->ti.basetypid)
@@ -255,7 +262,7 @@ DqColExtremesChanged(DqColState *st)
  * context (a type's comparison function may allocate); only the copies go
  * to the aggregate context.
  */
-static void
+static pg_attribute_always_inline void
 DqColUpdateMinMax(DqColState *st, Datum value)
 {
 	int16		typlen = st->ti.typlen;
@@ -342,7 +349,7 @@ DqNumericCall(PGFunction fn, FunctionCallInfo outer, int nargs,
 	return result;
 }
 
-static void
+static pg_attribute_always_inline void
 DqColAddNumber(DqColState *st, FunctionCallInfo fcinfo, Datum value, double numx)
 {
 	switch (st->ti.basetypid)
@@ -429,7 +436,7 @@ DqColAddNumber(DqColState *st, FunctionCallInfo fcinfo, Datum value, double numx
 	}
 }
 
-static void
+static pg_attribute_always_inline void
 DqColAddDateTime(DqColState *st, Datum value)
 {
 	double		x;
@@ -467,7 +474,7 @@ DqColAddDateTime(DqColState *st, Datum value)
  * the pattern mask, so that repeated values (codes, statuses) are
  * measured and classified once.
  */
-static void
+static pg_attribute_always_inline void
 DqColAddText(DqColState *st, Datum value, DqTopKItem *held)
 {
 	struct varlena *v = (struct varlena *) DatumGetPointer(value);
@@ -517,10 +524,13 @@ DqColAddText(DqColState *st, Datum value, DqTopKItem *held)
 }
 
 /*
- * Account for one value (NULL included) of a column.
+ * Account for one non-NULL value of a column.  Always inlined into one
+ * function per type family (DqColAddInt, ...), with family a constant: the
+ * tests on it fold away and each family gets straight-line code.
  */
-static void
-DqColAdd(DqColState *st, Datum value, bool isnull, FunctionCallInfo fcinfo)
+static pg_attribute_always_inline void
+DqColAddFamily(DqColState *st, Datum value, FunctionCallInfo fcinfo,
+			   DqTypeFamily family)
 {
 	MemoryContext oldctx;
 	uint64		hash;
@@ -528,16 +538,9 @@ DqColAdd(DqColState *st, Datum value, bool isnull, FunctionCallInfo fcinfo)
 	bool		known;
 	DqTopKItem *held;
 
-	st->row_count++;
-	if (isnull)
-	{
-		st->null_count++;
-		return;
-	}
-
 	if (st->ti.typlen == -1)
 		value = PointerGetDatum(PG_DETOAST_DATUM_PACKED(value));
-	hash = DqDatumHash(&st->ti, value);
+	hash = DqDatumHashFast(&st->ti, value);
 
 	oldctx = MemoryContextSwitchTo(st->aggctx);
 	if (st->hll_deferred && st->topk.nitems == st->topk.capacity)
@@ -553,7 +556,7 @@ DqColAdd(DqColState *st, Datum value, bool isnull, FunctionCallInfo fcinfo)
 	 * so repeated values skip the comparisons.
 	 */
 	numx = 0.0;
-	if (st->ti.family == DQ_FAM_NUMERIC)
+	if (family == DQ_FAM_NUMERIC)
 	{
 		if (!DqNumericIsNaN((Numeric) DatumGetPointer(value)))
 			numx = DqNumericToDouble((Numeric) DatumGetPointer(value));
@@ -561,12 +564,12 @@ DqColAdd(DqColState *st, Datum value, bool isnull, FunctionCallInfo fcinfo)
 			numx = NAN;
 	}
 	if (st->ti.cmp != NULL && !known &&
-		!(st->ti.family == DQ_FAM_NUMERIC && st->has_minmax &&
+		!(family == DQ_FAM_NUMERIC && st->has_minmax &&
 		  numx > st->mindouble && numx < st->maxdouble))
 		DqColUpdateMinMax(st, value);
 
 	MemoryContextSwitchTo(st->aggctx);
-	switch (st->ti.family)
+	switch (family)
 	{
 		case DQ_FAM_INT:
 		case DQ_FAM_FLOAT:
@@ -589,6 +592,58 @@ DqColAdd(DqColState *st, Datum value, bool isnull, FunctionCallInfo fcinfo)
 			break;
 	}
 	MemoryContextSwitchTo(oldctx);
+}
+
+#define DQ_COL_ADD_FN(name, family) \
+static void \
+name(DqColState *st, Datum value, FunctionCallInfo fcinfo) \
+{ \
+	DqColAddFamily(st, value, fcinfo, family); \
+}
+
+DQ_COL_ADD_FN(DqColAddInt, DQ_FAM_INT)
+DQ_COL_ADD_FN(DqColAddFloat, DQ_FAM_FLOAT)
+DQ_COL_ADD_FN(DqColAddNumeric, DQ_FAM_NUMERIC)
+DQ_COL_ADD_FN(DqColAddDateTimeValue, DQ_FAM_DATETIME)
+DQ_COL_ADD_FN(DqColAddTextValue, DQ_FAM_TEXT)
+DQ_COL_ADD_FN(DqColAddBool, DQ_FAM_BOOL)
+DQ_COL_ADD_FN(DqColAddOther, DQ_FAM_OTHER)
+
+/* The add function of a column's family. */
+static DqColAddFn
+DqColAddFor(DqTypeFamily family)
+{
+	switch (family)
+	{
+		case DQ_FAM_INT:
+			return DqColAddInt;
+		case DQ_FAM_FLOAT:
+			return DqColAddFloat;
+		case DQ_FAM_NUMERIC:
+			return DqColAddNumeric;
+		case DQ_FAM_DATETIME:
+			return DqColAddDateTimeValue;
+		case DQ_FAM_TEXT:
+			return DqColAddTextValue;
+		case DQ_FAM_BOOL:
+			return DqColAddBool;
+		case DQ_FAM_OTHER:
+			break;
+	}
+	return DqColAddOther;
+}
+
+/*
+ * Account for one value (NULL included) of a column.
+ */
+static inline void
+DqColAdd(DqColState *st, Datum value, bool isnull, FunctionCallInfo fcinfo)
+{
+	st->row_count++;
+	if (isnull)
+		st->null_count++;
+	else
+		st->add(st, value, fcinfo);
 }
 
 /*

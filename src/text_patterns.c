@@ -385,11 +385,15 @@ DqClassifyText(const char *s, int len)
 int32
 DqCharLength(const char *s, int len)
 {
-	int			maxlen = pg_database_encoding_max_length();
+	/* the database encoding: 0 not yet known, 1 single-byte, 2 UTF-8, 3 other */
+	static int	kind = 0;
 
-	if (maxlen == 1)
+	if (unlikely(kind == 0))
+		kind = pg_database_encoding_max_length() == 1 ? 1 :
+			GetDatabaseEncoding() == PG_UTF8 ? 2 : 3;
+	if (kind == 1)
 		return len;
-	if (GetDatabaseEncoding() == PG_UTF8)
+	if (kind == 2)
 	{
 		/* characters = bytes - continuation bytes (10xxxxxx), 8 at a time */
 		int32		cont = 0;

@@ -254,19 +254,6 @@ DqHashBytes(const char *p, Size len)
 	return DqMix64(h);
 }
 
-/* float8 hash consistent with float8 equality (-0 = 0, NaN = NaN) */
-static inline uint64
-DqHashFloat8(double f)
-{
-	uint64		bits;
-
-	if (isnan(f))
-		f = get_float8_nan();
-	else
-		f = f + 0.0;			/* turns -0 into +0 */
-	memcpy(&bits, &f, sizeof(bits));
-	return DqMix64(bits);
-}
 
 /*
  * 64-bit hash of a non-NULL value.  Varlena values must be detoasted

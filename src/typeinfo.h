@@ -11,7 +11,13 @@
 
 #include "postgres.h"
 
+#include <math.h>
+
+#include "catalog/pg_type_d.h"
 #include "fmgr.h"
+#include "utils/float.h"
+
+#include "sketch_hll.h"
 
 typedef enum DqTypeFamily
 {
@@ -67,6 +73,45 @@ DqTextCmpBytes(Datum a, Datum b)
 	if (c != 0)
 		return c;
 	return (lx > ly) - (lx < ly);
+}
+
+/* float8 hash consistent with float8 equality (-0 = 0, NaN = NaN) */
+static inline uint64
+DqHashFloat8(double f)
+{
+	uint64		bits;
+
+	if (isnan(f))
+		f = get_float8_nan();
+	else
+		f = f + 0.0;			/* turns -0 into +0 */
+	memcpy(&bits, &f, sizeof(bits));
+	return DqMix64(bits);
+}
+
+/*
+ * DqDatumHash with the by-value types of most columns inline (the same
+ * hashes: a caller may mix both).
+ */
+static inline uint64
+DqDatumHashFast(const DqTypeInfo *ti, Datum value)
+{
+	switch (ti->basetypid)
+	{
+		case INT2OID:
+			return DqMix64((uint64) (int64) DatumGetInt16(value));
+		case INT4OID:
+		case DATEOID:
+			return DqMix64((uint64) (int64) DatumGetInt32(value));
+		case INT8OID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			return DqMix64((uint64) DatumGetInt64(value));
+		case FLOAT8OID:
+			return DqHashFloat8(DatumGetFloat8(value));
+		default:
+			return DqDatumHash(ti, value);
+	}
 }
 
 /* Is a varlena datum neither compressed nor stored out of line? */
