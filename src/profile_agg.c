@@ -1310,10 +1310,38 @@ dq_column_profile_final(PG_FUNCTION_ARGS)
  * single input collation.
  * ---------------------------------------------------------------------
  */
+/*
+ * dq.row_profile buffers the non-NULL values of DQ_ROW_BATCH rows, then
+ * adds them column by column: a column's sketches (a 16 kB HyperLogLog,
+ * the top-values table, the quantile levels) then stay in the CPU's
+ * nearest caches for a whole batch, instead of twelve columns' sketches
+ * taking turns at every row.  Values that are not passed by value are
+ * copied into an arena (the row they came from is gone by the next call),
+ * or, when it is full, into chunks of their own that the flush frees; a
+ * batch also ends once these copies take DQ_ROW_COPY_MAX bytes.  Nothing
+ * is moved while a batch is open.
+ */
+#define DQ_ROW_BATCH		128
+#define DQ_ROW_ARENA		(64 * 1024)
+#define DQ_ROW_COPY_MAX		(1024 * 1024)
+
+typedef struct DqRowSpill
+{
+	struct DqRowSpill *next;
+} DqRowSpill;
+
 typedef struct DqRowState
 {
 	int32		ncols;
 	DqColState **cols;
+	int32		nbuffered;		/* rows in the batch */
+	int32	   *npending;		/* per column: values waiting */
+	Datum	   *pending;		/* ncols x DQ_ROW_BATCH values */
+	MemoryContext aggctx;		/* where the state lives */
+	char	   *arena;			/* copies of by-reference values */
+	Size		arena_used;
+	DqRowSpill *spill;			/* copies that did not fit in the arena */
+	Size		spill_bytes;
 } DqRowState;
 
 PG_FUNCTION_INFO_V1(dq_row_profile_trans);
@@ -1329,7 +1357,65 @@ DqRowStateCreate(int32 ncols)
 
 	rs->ncols = ncols;
 	rs->cols = palloc0(sizeof(DqColState *) * Max(ncols, 1));
+	rs->npending = palloc0(sizeof(int32) * Max(ncols, 1));
+	rs->pending = palloc(sizeof(Datum) * DQ_ROW_BATCH * Max(ncols, 1));
+	rs->aggctx = CurrentMemoryContext;
+	rs->arena = palloc(DQ_ROW_ARENA);
 	return rs;
+}
+
+/* Copy a by-reference value for the batch. */
+static Datum
+DqRowKeep(DqRowState *rs, const DqColState *st, Datum value)
+{
+	Size		len = datumGetSize(value, false, st->ti.typlen);
+	char	   *dst;
+
+	if (rs->arena_used + MAXALIGN(len) <= DQ_ROW_ARENA)
+	{
+		dst = rs->arena + rs->arena_used;
+		rs->arena_used += MAXALIGN(len);
+	}
+	else
+	{
+		DqRowSpill *sp = MemoryContextAlloc(rs->aggctx,
+											MAXALIGN(sizeof(DqRowSpill)) + len);
+
+		sp->next = rs->spill;
+		rs->spill = sp;
+		rs->spill_bytes += len;
+		dst = (char *) sp + MAXALIGN(sizeof(DqRowSpill));
+	}
+	memcpy(dst, DatumGetPointer(value), len);
+	return PointerGetDatum(dst);
+}
+
+/* Add the buffered values, column by column, and empty the batch. */
+static void
+DqRowFlush(DqRowState *rs, FunctionCallInfo fcinfo)
+{
+	int			i,
+				k;
+
+	for (i = 0; i < rs->ncols; i++)
+	{
+		DqColState *st = rs->cols[i];
+		Datum	   *vals = rs->pending + (Size) i * DQ_ROW_BATCH;
+
+		for (k = 0; k < rs->npending[i]; k++)
+			st->add(st, vals[k], fcinfo);
+		rs->npending[i] = 0;
+	}
+	rs->nbuffered = 0;
+	rs->arena_used = 0;
+	while (rs->spill != NULL)
+	{
+		DqRowSpill *next = rs->spill->next;
+
+		pfree(rs->spill);
+		rs->spill = next;
+	}
+	rs->spill_bytes = 0;
 }
 
 Datum
@@ -1380,7 +1466,27 @@ dq_row_profile_trans(PG_FUNCTION_ARGS)
 		rs = (DqRowState *) PG_GETARG_POINTER(0);
 
 	for (i = 0; i < rs->ncols; i++)
-		DqColAdd(rs->cols[i], PG_GETARG_DATUM(i + 2), PG_ARGISNULL(i + 2), fcinfo);
+	{
+		DqColState *st = rs->cols[i];
+		Datum		v;
+
+		st->row_count++;
+		if (PG_ARGISNULL(i + 2))
+		{
+			st->null_count++;
+			continue;
+		}
+		v = PG_GETARG_DATUM(i + 2);
+		if (!st->ti.typbyval)
+		{
+			if (st->ti.typlen == -1)
+				v = PointerGetDatum(PG_DETOAST_DATUM_PACKED(v));
+			v = DqRowKeep(rs, st, v);
+		}
+		rs->pending[(Size) i * DQ_ROW_BATCH + rs->npending[i]++] = v;
+	}
+	if (++rs->nbuffered == DQ_ROW_BATCH || rs->spill_bytes >= DQ_ROW_COPY_MAX)
+		DqRowFlush(rs, fcinfo);
 	PG_RETURN_POINTER(rs);
 }
 
@@ -1413,6 +1519,8 @@ dq_row_profile_combine(PG_FUNCTION_ARGS)
 	}
 	if (rs1->ncols != rs2->ncols)
 		elog(ERROR, "dq_row_profile_combine: column counts differ");
+	DqRowFlush(rs1, fcinfo);
+	DqRowFlush(rs2, fcinfo);
 	for (i = 0; i < rs1->ncols; i++)
 		DqColMerge(rs1->cols[i], rs2->cols[i], fcinfo);
 	MemoryContextSwitchTo(oldctx);
@@ -1428,6 +1536,7 @@ dq_row_profile_serialize(PG_FUNCTION_ARGS)
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "dq_row_profile_serialize called in non-aggregate context");
+	DqRowFlush(rs, fcinfo);
 	initStringInfo(&buf);
 	DqBufPutInt32(&buf, rs->ncols);
 	for (i = 0; i < rs->ncols; i++)
@@ -1468,6 +1577,8 @@ dq_row_profile_final(PG_FUNCTION_ARGS)
 	int			ncols = rs ? rs->ncols : PG_NARGS() - 2;
 	int			i;
 
+	if (rs != NULL)
+		DqRowFlush(rs, fcinfo);
 	DqJsonBegin(&js, '[');
 	for (i = 0; i < ncols; i++)
 	{
