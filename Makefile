@@ -11,6 +11,10 @@ OBJS		= $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 PG_CPPFLAGS	= -I$(srcdir)/src
 PG_CFLAGS	= -Wall -Wextra -Werror -Wno-unused-parameter \
 			  -Wno-missing-field-initializers -Wno-sign-compare
+# Link-time optimization across src/*.c: the profiler's per-value path
+# calls into the sketch files (about 3% of a profile's time).  The library
+# does not rely on interposing its own global functions.
+PG_CFLAGS	+= -flto=auto -fno-semantic-interposition
 
 # Install and upgrade scripts live in sql/ next to the pg_regress inputs;
 # the scripts are recognised by their "dq_lineage--" prefix.
