@@ -304,8 +304,27 @@ DqMatchIpv4(const char *s, int len)
 	  (((x) & DQ_ONES * 127) + DQ_ONES * (127 - (m)))) & DQ_ONES * 128)
 
 /*
- * Which ASCII letter cases occur in s: bit 0 lower, bit 1 upper.  Eight
- * bytes at a time; stops as soon as both were seen.
+ * Letters in one word: bit 0 a lowercase ASCII letter, bit 1 an uppercase
+ * one, bit 2 a letter other than e and E (no number can contain it).
+ */
+static inline int
+DqWordLetters(uint64 w)
+{
+	int			lower = DQ_HAS_BETWEEN(w, 0x60, 0x7B) ? 1 : 0;
+	int			upper = DQ_HAS_BETWEEN(w, 0x40, 0x5B) ? 2 : 0;
+	int			other = 0;
+
+	if ((lower &&
+		 (DQ_HAS_BETWEEN(w, 0x60, 0x65) || DQ_HAS_BETWEEN(w, 0x65, 0x7B))) ||
+		(upper &&
+		 (DQ_HAS_BETWEEN(w, 0x40, 0x45) || DQ_HAS_BETWEEN(w, 0x45, 0x5B))))
+		other = 4;
+	return lower | upper | other;
+}
+
+/*
+ * Which ASCII letters occur in s (DqWordLetters' bits).  Eight bytes at a
+ * time; stops as soon as all three were seen.
  */
 static int
 DqLetterCases(const char *s, int len)
@@ -319,8 +338,7 @@ DqLetterCases(const char *s, int len)
 		/* one zero-padded word */
 		w = 0;
 		memcpy(&w, s, len);
-		return (DQ_HAS_BETWEEN(w, 0x60, 0x7B) ? 1 : 0) |
-			(DQ_HAS_BETWEEN(w, 0x40, 0x5B) ? 2 : 0);
+		return DqWordLetters(w);
 	}
 	for (;;)
 	{
@@ -328,11 +346,8 @@ DqLetterCases(const char *s, int len)
 		if (i + 8 > len)
 			i = len - 8;
 		memcpy(&w, s + i, sizeof(w));
-		if (DQ_HAS_BETWEEN(w, 0x60, 0x7B))
-			cases |= 1;
-		if (DQ_HAS_BETWEEN(w, 0x40, 0x5B))
-			cases |= 2;
-		if (cases == 3 || i + 8 >= len)
+		cases |= DqWordLetters(w);
+		if (cases == 7 || i + 8 >= len)
 			return cases;
 		i += 8;
 	}
@@ -353,18 +368,20 @@ DqClassifyText(const char *s, int len)
 	if (len == 0)
 		return 0;
 	cases = DqLetterCases(s, len);
-	if (cases == 1)
+	if ((cases & 3) == 1)
 		mask |= 1 << DQ_PAT_LOWER;
-	else if (cases == 2)
+	else if ((cases & 3) == 2)
 		mask |= 1 << DQ_PAT_UPPER;
 
 	c0 = s[0];
 	if (IS_DIGIT(c0) || c0 == '+' || c0 == '-' || c0 == '.')
 	{
-		mask |= DqMatchNumber(s, len);
+		/* numbers and addresses hold no letter but an exponent's e */
+		if ((cases & 4) == 0)
+			mask |= DqMatchNumber(s, len);
 		if (len >= 10 && s[4] == '-' && IS_DIGIT(c0))
 			mask |= DqMatchDateTime(s, len);
-		if (len >= 7 && len <= 15 && IS_DIGIT(c0))
+		if (len >= 7 && len <= 15 && IS_DIGIT(c0) && (cases & 4) == 0)
 			mask |= DqMatchIpv4(s, len);
 	}
 	if (len == 36 && s[8] == '-')
