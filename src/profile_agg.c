@@ -75,7 +75,8 @@ const char *const DqProfileQuantileNames[DQ_NUM_PROFILE_QUANTILES] = {
 #define DQ_TOPK_CAPACITY(k)	Max(64, 4 * (k))
 
 typedef struct DqColState DqColState;
-typedef void (*DqColAddFn) (DqColState *st, Datum value, FunctionCallInfo fcinfo);
+typedef void (*DqColAddFn) (DqColState *st, Datum value, uint64 hash,
+							bool hll_done, FunctionCallInfo fcinfo);
 
 struct DqColState
 {
@@ -529,24 +530,22 @@ DqColAddText(DqColState *st, Datum value, DqTopKItem *held)
  * tests on it fold away and each family gets straight-line code.
  */
 static pg_attribute_always_inline void
-DqColAddFamily(DqColState *st, Datum value, FunctionCallInfo fcinfo,
-			   DqTypeFamily family)
+DqColAddFamily(DqColState *st, Datum value, uint64 hash, bool hll_done,
+			   FunctionCallInfo fcinfo, DqTypeFamily family)
 {
 	MemoryContext oldctx;
-	uint64		hash;
 	double		numx;
 	bool		known;
 	DqTopKItem *held;
 
-	if (st->ti.typlen == -1)
-		value = PointerGetDatum(PG_DETOAST_DATUM_PACKED(value));
-	hash = DqDatumHashFast(&st->ti, value);
-
 	oldctx = MemoryContextSwitchTo(st->aggctx);
-	if (st->hll_deferred && st->topk.nitems == st->topk.capacity)
-		DqColSyncHll(st);
-	if (!st->hll_deferred)
-		DqHllAdd(&st->hll, hash);
+	if (!hll_done)
+	{
+		if (st->hll_deferred && st->topk.nitems == st->topk.capacity)
+			DqColSyncHll(st);
+		if (!st->hll_deferred)
+			DqHllAdd(&st->hll, hash);
+	}
 	known = DqTopKAdd(&st->topk, hash, value, &held);
 	MemoryContextSwitchTo(oldctx);
 
@@ -596,9 +595,10 @@ DqColAddFamily(DqColState *st, Datum value, FunctionCallInfo fcinfo,
 
 #define DQ_COL_ADD_FN(name, family) \
 static void \
-name(DqColState *st, Datum value, FunctionCallInfo fcinfo) \
+name(DqColState *st, Datum value, uint64 hash, bool hll_done, \
+	 FunctionCallInfo fcinfo) \
 { \
-	DqColAddFamily(st, value, fcinfo, family); \
+	DqColAddFamily(st, value, hash, hll_done, fcinfo, family); \
 }
 
 DQ_COL_ADD_FN(DqColAddInt, DQ_FAM_INT)
@@ -643,7 +643,11 @@ DqColAdd(DqColState *st, Datum value, bool isnull, FunctionCallInfo fcinfo)
 	if (isnull)
 		st->null_count++;
 	else
-		st->add(st, value, fcinfo);
+	{
+		if (st->ti.typlen == -1)
+			value = PointerGetDatum(PG_DETOAST_DATUM_PACKED(value));
+		st->add(st, value, DqDatumHashFast(&st->ti, value), false, fcinfo);
+	}
 }
 
 /*
@@ -1401,9 +1405,27 @@ DqRowFlush(DqRowState *rs, FunctionCallInfo fcinfo)
 	{
 		DqColState *st = rs->cols[i];
 		Datum	   *vals = rs->pending + (Size) i * DQ_ROW_BATCH;
+		int			n = rs->npending[i];
+		uint64		hashes[DQ_ROW_BATCH];
+		bool		hll_done = !st->hll_deferred;
 
-		for (k = 0; k < rs->npending[i]; k++)
-			st->add(st, vals[k], fcinfo);
+		/*
+		 * In stages over the batch: the hashes, then the HyperLogLog, then
+		 * the rest value by value.  Each stage's steps are independent, so
+		 * the CPU overlaps them instead of waiting on one value's chain.
+		 */
+		for (k = 0; k < n; k++)
+			hashes[k] = DqDatumHashFast(&st->ti, vals[k]);
+		if (hll_done)
+		{
+			MemoryContext old = MemoryContextSwitchTo(st->aggctx);
+
+			for (k = 0; k < n; k++)
+				DqHllAdd(&st->hll, hashes[k]);
+			MemoryContextSwitchTo(old);
+		}
+		for (k = 0; k < n; k++)
+			st->add(st, vals[k], hashes[k], hll_done, fcinfo);
 		rs->npending[i] = 0;
 	}
 	rs->nbuffered = 0;
