@@ -165,6 +165,26 @@ bval() {
   bpsql -At -c "$1"
 }
 
+# bench_pair_ratios RUNS SETUP_A STMT_A STMT_B: RUNS pairs in one session,
+# A (after SETUP_A) then B (after RESET ALL); prints the median, the
+# smallest and the largest of the per-pair ratios B / A.  Each ratio
+# compares two runs a second apart, so a slow spell of the machine (a
+# shared host) weighs on both sides of it alike.
+bench_pair_ratios() {
+  local runs=$1 setup=$2 a=$3 b=$4 out i ratios
+  out=$({
+    printf '%s\n' '\o /dev/null' '\timing on'
+    for ((i = 0; i < runs; i++)); do
+      printf '%s\n\\echo @@a\n%s;\nRESET ALL;\n\\echo @@b\n%s;\n' "$setup" "$a" "$b"
+    done
+  } | bpsql)
+  ratios=$(awk '/^@@a/ { w = "a"; next } /^@@b/ { w = "b"; next }
+                /^Time: / && w == "a" { ta = $2; w = "" }
+                /^Time: / && w == "b" { printf "%.2f\n", $2 / ta; w = "" }' <<<"$out")
+  # shellcheck disable=SC2086
+  echo "$(median $ratios) $(sort -g <<<"$ratios" | head -n 1) $(sort -g <<<"$ratios" | tail -n 1)"
+}
+
 median() {
   printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 }
     END { if (NR == 0) exit 1

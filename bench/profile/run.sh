@@ -234,6 +234,18 @@ time_fresh() {
   measure_end "$key"
 }
 
+# time_pairs KEY RUNS SETUP_A STMT_A STMT_B: bench_pair_ratios (bench/lib.sh);
+# R[KEY] is the median of the ratios B / A, R[KEY.lo] and R[KEY.hi] their range.
+time_pairs() {
+  local key=$1 r
+  measure_begin
+  read -r -a r <<<"$(bench_pair_ratios "$2" "$3" "$4" "$5")"
+  R[$key]=${r[0]}
+  R[$key.lo]=${r[1]}
+  R[$key.hi]=${r[2]}
+  measure_end "$key"
+}
+
 SERIAL="SET max_parallel_workers_per_gather = 0;"
 # A heap scan, not an index-only scan of pgbench_accounts_pkey.
 SEQ_ONLY="SET enable_indexonlyscan = off; SET enable_indexscan = off; SET enable_bitmapscan = off;"
@@ -254,6 +266,7 @@ bench_table() {
   time_stmt "$p.prof1"      "$RUNS" "$SERIAL"           "SELECT dq.profile('$t')"
   time_stmt "$p.profpar"    "$RUNS" ""                  "SELECT dq.profile('$t')"
   time_stmt "$p.profpar2"   "$RUNS" "SET dq_lineage.scan_workers = 2;" "SELECT dq.profile('$t')"
+  time_pairs "$p.pairs" 7 "$SERIAL $SEQ_ONLY" "SELECT count($last) FROM $t" "SELECT dq.profile('$t')"
   dq_say "$t: (6) ANALYZE"
   time_stmt "$p.analyze"    "$RUNS" ""                  "ANALYZE $t"
   dq_say "$t: (7) exact single query, $SLOW_RUNS runs"
@@ -453,6 +466,10 @@ printf '%-46s %-7s %8s %-8s %8s\n' "ratio" "target" "pgbench" "" "mixed"
 ratio_row "(5) dq.profile / (2) scan, 1 process"       profpar   scan1   "<=" 3
 ratio_row "(5) dq.profile / (3) scan, parallel"        profpar   scanpar "<=" 3
 ratio_row "(5b) scan_workers = 2 / (2) scan, 1 process" profpar2 scan1  "" ""
+printf '%-46s %-7s %7sx %-8s %7sx %s\n' "(5)/(2) in 7 alternating pairs, median" "<= 3" \
+  "${R[pgb.pairs]}" "$(verdict "${R[pgb.pairs]}" "<=" 3)" "${R[mix.pairs]}" "$(verdict "${R[mix.pairs]}" "<=" 3)"
+printf '%-46s %-7s %17s %17s\n' "   (range of the 7 pair ratios)" "" \
+  "${R[pgb.pairs.lo]}-${R[pgb.pairs.hi]}" "${R[mix.pairs.lo]}-${R[mix.pairs.hi]}"
 ratio_row "(4) dq.profile 1 proc / (2) scan 1 proc"    prof1     scan1   "<=" 3
 ratio_row "(7) exact single query / (5) dq.profile"    exact     profpar ">=" 10
 ratio_row "(8) one query per metric / (5) dq.profile"  permetric profpar "" ""

@@ -76,6 +76,7 @@ time_stmt scanpar "" "SELECT count($LAST) FROM bench_mixed"
 time_stmt val1 "$SERIAL" "SELECT dq.validate('bench_mixed')"
 time_stmt valpar "" "SELECT dq.validate('bench_mixed')"
 time_stmt valpar2 "SET dq_lineage.scan_workers = 2;" "SELECT dq.validate('bench_mixed')"
+read -r -a PAIRS <<<"$(bench_pair_ratios 7 "$SERIAL" "SELECT count($LAST) FROM bench_mixed" "SELECT dq.validate('bench_mixed')")"
 time_script perquery "$BENCH_DIR/per_query.sql"
 bpsql -At -c "SELECT dq.set_expectation_enabled(expectation_id, false) FROM dq.expectations WHERE kind LIKE '%regex%'" >/dev/null
 time_stmt valnorx "" "SELECT dq.validate('bench_mixed')"
@@ -98,6 +99,7 @@ medians of $RUNS runs, ms:
   (6) one query per expectation, total            ${R[perquery]}
 ratios:
   (4) dq.validate / (1) scan, 1 process          $(ratio "${R[valpar]}" "${R[scan1]}")x   (target <= 2x)
+  (4)/(1) in 7 alternating pairs, median        ${PAIRS[0]}x   (range ${PAIRS[1]}-${PAIRS[2]}; target <= 2x)
   (4b) scan_workers = 2 / (1) scan, 1 process    $(ratio "${R[valpar2]}" "${R[scan1]}")x
   (3) dq.validate 1 process / (1) scan           $(ratio "${R[val1]}" "${R[scan1]}")x
   (4) dq.validate / (2) scan, parallel           $(ratio "${R[valpar]}" "${R[scanpar]}")x
