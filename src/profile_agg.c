@@ -646,7 +646,7 @@ DqColAdd(DqColState *st, Datum value, bool isnull, FunctionCallInfo fcinfo)
 	{
 		if (st->ti.typlen == -1)
 			value = PointerGetDatum(PG_DETOAST_DATUM_PACKED(value));
-		st->add(st, value, DqDatumHashFast(&st->ti, value), false, fcinfo);
+		st->add(st, value, DqDatumHash(&st->ti, value), false, fcinfo);
 	}
 }
 
@@ -1415,7 +1415,7 @@ DqRowFlush(DqRowState *rs, FunctionCallInfo fcinfo)
 		 * the CPU overlaps them instead of waiting on one value's chain.
 		 */
 		for (k = 0; k < n; k++)
-			hashes[k] = DqDatumHashFast(&st->ti, vals[k]);
+			hashes[k] = DqDatumHash(&st->ti, vals[k]);
 		if (hll_done)
 		{
 			MemoryContext old = MemoryContextSwitchTo(st->aggctx);

@@ -256,33 +256,17 @@ DqHashBytes(const char *p, Size len)
 
 
 /*
- * 64-bit hash of a non-NULL value.  Varlena values must be detoasted
- * (short headers are fine).
+ * DqDatumHash (typeinfo.h) for the types it does not hash inline: numeric,
+ * strings and everything else.  Varlena values must be detoasted (short
+ * headers are fine).
  */
 uint64
-DqDatumHash(const DqTypeInfo *ti, Datum value)
+DqDatumHashOther(const DqTypeInfo *ti, Datum value)
 {
 	switch (ti->basetypid)
 	{
-		case INT2OID:
-			return DqMix64((uint64) (int64) DatumGetInt16(value));
-		case INT4OID:
-		case DATEOID:
-			return DqMix64((uint64) (int64) DatumGetInt32(value));
-		case INT8OID:
-		case TIMESTAMPOID:
-		case TIMESTAMPTZOID:
-			return DqMix64((uint64) DatumGetInt64(value));
-		case BOOLOID:
-			return DqMix64(DatumGetBool(value) ? 1 : 2);
-		case FLOAT4OID:
-			return DqHashFloat8((double) DatumGetFloat4(value));
-		case FLOAT8OID:
-			return DqHashFloat8(DatumGetFloat8(value));
 		case NUMERICOID:
-			{
-				return DqMix64(DqNumericHash((Numeric) DatumGetPointer(value)));
-			}
+			return DqMix64(DqNumericHash((Numeric) DatumGetPointer(value)));
 		default:
 			break;
 	}

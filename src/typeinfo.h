@@ -48,7 +48,7 @@ typedef struct DqTypeInfo
 
 extern void DqTypeInfoInit(DqTypeInfo *ti, Oid typid, Oid collation);
 extern const char *DqTypeFamilyName(DqTypeFamily family);
-extern uint64 DqDatumHash(const DqTypeInfo *ti, Datum value);
+extern uint64 DqDatumHashOther(const DqTypeInfo *ti, Datum value);
 extern int	DqDatumCompare(const DqTypeInfo *ti, Datum a, Datum b);
 extern char *DqDatumOutput(DqTypeInfo *ti, Datum value);
 extern bool DqCollationIsBytewise(Oid collation);
@@ -90,11 +90,12 @@ DqHashFloat8(double f)
 }
 
 /*
- * DqDatumHash with the by-value types of most columns inline (the same
- * hashes: a caller may mix both).
+ * 64-bit hash of a non-NULL value, consistent with the type's equality.
+ * The by-value types of most columns inline, the others in typeinfo.c.
+ * Varlena values must be detoasted (short headers are fine).
  */
 static inline uint64
-DqDatumHashFast(const DqTypeInfo *ti, Datum value)
+DqDatumHash(const DqTypeInfo *ti, Datum value)
 {
 	switch (ti->basetypid)
 	{
@@ -107,10 +108,14 @@ DqDatumHashFast(const DqTypeInfo *ti, Datum value)
 		case TIMESTAMPOID:
 		case TIMESTAMPTZOID:
 			return DqMix64((uint64) DatumGetInt64(value));
+		case BOOLOID:
+			return DqMix64(DatumGetBool(value) ? 1 : 2);
+		case FLOAT4OID:
+			return DqHashFloat8((double) DatumGetFloat4(value));
 		case FLOAT8OID:
 			return DqHashFloat8(DatumGetFloat8(value));
 		default:
-			return DqDatumHash(ti, value);
+			return DqDatumHashOther(ti, value);
 	}
 }
 
