@@ -32,6 +32,7 @@
 #include "expectations.h"
 #include "json_build.h"
 #include "sketch_buf.h"
+#include "typeinfo.h"
 
 PG_FUNCTION_INFO_V1(dq_expect_rows_trans);
 PG_FUNCTION_INFO_V1(dq_expect_rows_combine);
@@ -58,7 +59,7 @@ typedef struct DqRowPlan
 {
 	int16		arg;			/* argument of a single-column rule, else -1 */
 	uint8		step;			/* DqRowStep */
-	uint8		width;			/* INT_RANGE: 2, 4 or 8 bytes; FLOAT: 4 or 8 */
+	Oid			base;			/* INT_RANGE, FLOAT_RANGE: the column's base type */
 	bool		strict_lo;		/* FLOAT_RANGE */
 	bool		strict_hi;
 	int64		lo_i;			/* INT_RANGE: inclusive bounds */
@@ -81,14 +82,6 @@ static Jsonb *
 DqJsonbFromValue(JsonbValue *v)
 {
 	return JsonbValueToJsonb(v);
-}
-
-/* Integer view of the by-value integer-like types (ints, date, timestamps) */
-static inline int64
-DqWidthInt64(int width, Datum d)
-{
-	return width == 2 ? DatumGetInt16(d) :
-		width == 4 ? DatumGetInt32(d) : DatumGetInt64(d);
 }
 
 /* Decide how the row loop evaluates rule r. */
@@ -114,10 +107,9 @@ DqPlanRule(DqRowPlan *p, DqRule *r)
 			case INT8OID:
 			case TIMESTAMPOID:
 			case TIMESTAMPTZOID:
-				p->width = (r->cmp_base == INT2OID) ? 2 :
-					(r->cmp_base == INT4OID || r->cmp_base == DATEOID) ? 4 : 8;
-				p->lo_i = r->has_lo ? DqWidthInt64(p->width, r->lo) : PG_INT64_MIN;
-				p->hi_i = r->has_hi ? DqWidthInt64(p->width, r->hi) : PG_INT64_MAX;
+				p->base = r->cmp_base;
+				p->lo_i = r->has_lo ? DqDatumInt64(p->base, r->lo) : PG_INT64_MIN;
+				p->hi_i = r->has_hi ? DqDatumInt64(p->base, r->hi) : PG_INT64_MAX;
 				/* strict bounds become inclusive ones, unless at the very end */
 				if (r->has_lo && r->strict_lo)
 				{
@@ -135,11 +127,9 @@ DqPlanRule(DqRowPlan *p, DqRule *r)
 				break;
 			case FLOAT4OID:
 			case FLOAT8OID:
-				p->width = (r->cmp_base == FLOAT4OID) ? 4 : 8;
-				p->lo_d = !r->has_lo ? -INFINITY : p->width == 4 ?
-					(double) DatumGetFloat4(r->lo) : DatumGetFloat8(r->lo);
-				p->hi_d = !r->has_hi ? INFINITY : p->width == 4 ?
-					(double) DatumGetFloat4(r->hi) : DatumGetFloat8(r->hi);
+				p->base = r->cmp_base;
+				p->lo_d = r->has_lo ? DqDatumFloat8(p->base, r->lo) : -INFINITY;
+				p->hi_d = r->has_hi ? DqDatumFloat8(p->base, r->hi) : INFINITY;
 				p->strict_lo = r->has_lo && r->strict_lo;
 				p->strict_hi = r->has_hi && r->strict_hi;
 				/* NaN, the largest float in PostgreSQL's order, stays generic */
@@ -303,6 +293,7 @@ dq_expect_rows_trans(PG_FUNCTION_ARGS)
 			/* the common case: one column */
 			bool		isnull = PG_ARGISNULL(p->arg);
 			Datum		v = isnull ? (Datum) 0 : PG_GETARG_DATUM(p->arg);
+			double		x;
 
 			st->nulls[0] = isnull;
 			st->vals[0] = v;
@@ -314,14 +305,13 @@ dq_expect_rows_trans(PG_FUNCTION_ARGS)
 				outcome = DQ_MISSING;
 			else if (p->step == DQ_STEP_INT_RANGE)
 			{
-				int64		x = DqWidthInt64(p->width, v);
+				int64		iv = DqDatumInt64(p->base, v);
 
-				outcome = (x >= p->lo_i && x <= p->hi_i) ? DQ_EXPECTED : DQ_UNEXPECTED;
+				outcome = (iv >= p->lo_i && iv <= p->hi_i) ? DQ_EXPECTED : DQ_UNEXPECTED;
 			}
 			else if (p->step == DQ_STEP_FLOAT_RANGE &&
-					 !isnan(p->width == 4 ? (double) DatumGetFloat4(v) : DatumGetFloat8(v)))
+					 !isnan(x = DqDatumFloat8(p->base, v)))
 			{
-				double		x = p->width == 4 ? (double) DatumGetFloat4(v) : DatumGetFloat8(v);
 				bool		low = x < p->lo_d || (p->strict_lo && x == p->lo_d);
 				bool		high = x > p->hi_d || (p->strict_hi && x == p->hi_d);
 

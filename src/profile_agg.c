@@ -194,22 +194,6 @@ DqColSyncHll(DqColState *st)
 	st->hll_deferred = false;
 }
 
-/* Integer view of the by-value integer-like types (ints, date, timestamps) */
-static inline int64
-DqDatumInt64(Oid basetypid, Datum d)
-{
-	switch (basetypid)
-	{
-		case INT2OID:
-			return DatumGetInt16(d);
-		case INT4OID:
-		case DATEOID:
-			return DatumGetInt32(d);
-		default:
-			return DatumGetInt64(d);
-	}
-}
-
 /* Compare by the btree order, inline for the common by-value types. */
 static pg_attribute_always_inline int
 DqColCompare(const DqColState *st, Datum a, Datum b)
@@ -373,8 +357,7 @@ DqColAddNumber(DqColState *st, FunctionCallInfo fcinfo, Datum value, double numx
 		case FLOAT4OID:
 		case FLOAT8OID:
 			{
-				double		x = (st->ti.basetypid == FLOAT4OID) ?
-				(double) DatumGetFloat4(value) : DatumGetFloat8(value);
+				double		x = DqDatumFloat8(st->ti.basetypid, value);
 
 				if (isnan(x))
 				{

@@ -75,6 +75,29 @@ DqTextCmpBytes(Datum a, Datum b)
 	return (lx > ly) - (lx < ly);
 }
 
+/* Integer view of the by-value integer-like types (ints, date, timestamps) */
+static inline int64
+DqDatumInt64(Oid basetypid, Datum d)
+{
+	switch (basetypid)
+	{
+		case INT2OID:
+			return DatumGetInt16(d);
+		case INT4OID:
+		case DATEOID:
+			return DatumGetInt32(d);
+		default:
+			return DatumGetInt64(d);
+	}
+}
+
+/* A float4 or float8 value as a double (exact: float4 widens losslessly) */
+static inline double
+DqDatumFloat8(Oid basetypid, Datum d)
+{
+	return basetypid == FLOAT4OID ? (double) DatumGetFloat4(d) : DatumGetFloat8(d);
+}
+
 /* float8 hash consistent with float8 equality (-0 = 0, NaN = NaN) */
 static inline uint64
 DqHashFloat8(double f)
