@@ -30,15 +30,7 @@ bench_prepare() {
   for pkg in "$@"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || extra+=("$pkg")
   done
-  if [ "${#extra[@]}" -gt 0 ]; then
-    command -v apt-get >/dev/null 2>&1 || dq_die "missing: ${extra[*]} (no apt-get here)"
-    dq_say "installing: ${extra[*]}"
-    dq_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q ||
-      dq_die "apt-get update failed"
-    dq_as_root env DEBIAN_FRONTEND=noninteractive \
-      apt-get install -y -q --no-install-recommends "${extra[@]}" ||
-      dq_die "apt-get install ${extra[*]} failed"
-  fi
+  [ "${#extra[@]}" -eq 0 ] || dq_apt_install "${extra[@]}"
   local sharedir pkglibdir
   sharedir=$("$PG_CONFIG" --sharedir)
   pkglibdir=$("$PG_CONFIG" --pkglibdir)

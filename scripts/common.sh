@@ -121,22 +121,27 @@ dq_install_prereqs() {
     return 0
   fi
 
+  dq_apt_install "${pkgs[@]}"
+
+  # pg_config may have just arrived.
+  dq_find_pg_config || dq_die "pg_config not found after installing ${pkgs[*]}"
+}
+
+# Install Debian packages (as root, or through sudo).
+dq_apt_install() {
   command -v apt-get >/dev/null 2>&1 ||
-    dq_die "missing: ${pkgs[*]} (no apt-get here: install them by hand)"
+    dq_die "missing: $* (no apt-get here: install them by hand)"
   if ! dq_is_root && ! command -v sudo >/dev/null 2>&1; then
-    dq_die "missing: ${pkgs[*]}; installing needs root or sudo"
+    dq_die "missing: $*; installing needs root or sudo"
   fi
 
-  dq_say "installing: ${pkgs[*]}"
+  dq_say "installing: $*"
   # The package lists of a fresh machine are empty or stale: update first.
   dq_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q ||
     dq_die "apt-get update failed"
   dq_as_root env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -q --no-install-recommends "${pkgs[@]}" ||
-    dq_die "apt-get install ${pkgs[*]} failed"
-
-  # pg_config may have just arrived.
-  dq_find_pg_config || dq_die "pg_config not found after installing ${pkgs[*]}"
+    apt-get install -y -q --no-install-recommends "$@" ||
+    dq_die "apt-get install $* failed"
 }
 
 # Set DQ_RUN_USER: the user that owns and runs the PostgreSQL instances.
