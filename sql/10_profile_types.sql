@@ -217,3 +217,39 @@ SET extra_float_digits = 0;
 SELECT dq.column_profile(v)->'patterns' AS shapes
   FROM (VALUES ('2E-3'), ('3.5e+10'), ('1e5'), ('12ab'), ('1e5x'), ('e5'), ('7f'), ('10.1.2.3'),
                ('10.1.2.x'), ('2024-01-02T03:04:05Z'), ('123'), ('-0.5')) v(v);
+-- every string length from 1 to 40 with one probe character at every
+-- position: the one-pass byte scan (whole blocks, overlapping tails,
+-- short strings) against regular expressions; counts of mismatches
+CREATE TEMP TABLE shape_probe AS
+SELECT DISTINCT overlay(repeat(bg, n) PLACING probe FROM pos FOR 1) AS v
+  FROM generate_series(1, 40) n,
+       generate_series(1, 40) pos,
+       unnest(ARRAY['7', 'b', 'B', '.']) bg,
+       unnest(ARRAY['a', 'Q', 'e', 'E', '@', 'é', '-', '.', 'x', '9']) probe
+ WHERE pos <= n
+UNION
+SELECT overlay('0f3a9c1e-7b2d-4e8f-a6c5-1d2e3f4a5b6c' PLACING probe FROM pos FOR 1)
+  FROM generate_series(1, 36) pos,
+       unnest(ARRAY['g', 'G', 'A', '-', '0', 'é']) probe
+UNION
+SELECT overlay('first.last+tag@mail.example.org' PLACING probe FROM pos FOR 1)
+  FROM generate_series(1, 31) pos,
+       unnest(ARRAY['@', '.', 'Z', '1', ' ', '-']) probe;
+SELECT count(*) > 30000 AS many_strings,
+       count(*) FILTER (WHERE (p->>'min_length')::int <> length(v)) AS length_mismatches,
+       count(*) FILTER (WHERE (p->'patterns'->>'lower')::int <>
+                        (v ~ '[a-z]' AND v !~ '[A-Z]')::int) AS lower_mismatches,
+       count(*) FILTER (WHERE (p->'patterns'->>'upper')::int <>
+                        (v ~ '[A-Z]' AND v !~ '[a-z]')::int) AS upper_mismatches,
+       count(*) FILTER (WHERE (p->'patterns'->>'integer')::int <>
+                        (v ~ '^[+-]?[0-9]+$')::int) AS integer_mismatches,
+       count(*) FILTER (WHERE (p->'patterns'->>'decimal')::int <>
+                        (v ~ '^[+-]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)([eE][+-]?[0-9]+)?$' AND
+                         v !~ '^[+-]?[0-9]+$')::int) AS decimal_mismatches,
+       count(*) FILTER (WHERE (p->'patterns'->>'uuid')::int <>
+                        (v ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')::int) AS uuid_mismatches,
+       count(*) FILTER (WHERE (p->'patterns'->>'email')::int <>
+                        (v ~ '^[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,}$')::int) AS email_mismatches,
+       count(*) FILTER (WHERE (p->'patterns'->>'uuid')::int = 1) AS uuids,
+       count(*) FILTER (WHERE (p->'patterns'->>'email')::int = 1) AS emails
+  FROM (SELECT v COLLATE "C" AS v, dq.column_profile(v) AS p FROM shape_probe GROUP BY v) s;

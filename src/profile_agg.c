@@ -480,8 +480,7 @@ DqColAddText(DqColState *st, Datum value, DqTopKItem *held)
 			while (len > 0 && s[len - 1] == ' ')
 				len--;
 		}
-		chars = DqCharLength(s, len);
-		mask = (len == 0) ? 0 : DqClassifyText(s, len);
+		mask = DqClassifyText(s, len, &chars);
 		if (held != NULL)
 		{
 			held->aux = ((uint64) (uint32) chars << 32) | mask;

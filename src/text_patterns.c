@@ -28,6 +28,10 @@
 #include "mb/pg_wchar.h"
 #include "port/pg_bitutils.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "text_patterns.h"
 
 const char *const DqPatternNames[DQ_NUM_PATTERNS] = {
@@ -175,33 +179,6 @@ DqMatchDateTime(const char *s, int len)
 	return (i == len) ? (1 << DQ_PAT_ISO_TIMESTAMP) : 0;
 }
 
-static uint8 DqHexTable[256];
-static bool DqHexTableReady = false;
-
-static uint32
-DqMatchUuid(const char *s, int len)
-{
-	const unsigned char *p = (const unsigned char *) s;
-	const uint8 *hx = DqHexTable;
-	uint8		ok;
-
-	if (len != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
-		return 0;
-	if (unlikely(!DqHexTableReady))
-	{
-		int			i;
-
-		for (i = 0; i < 256; i++)
-			DqHexTable[i] = IS_HEX(i) ? 1 : 0;
-		DqHexTableReady = true;
-	}
-	/* branch-free, unrolled: AND the hex flags of the 32 digit positions */
-#define H4(k) (hx[p[(k)]] & hx[p[(k) + 1]] & hx[p[(k) + 2]] & hx[p[(k) + 3]])
-	ok = H4(0) & H4(4) & H4(9) & H4(14) & H4(19) & H4(24) & H4(28) & H4(32);
-#undef H4
-	return ok ? (1 << DQ_PAT_UUID) : 0;
-}
-
 static uint32
 DqMatchEmail(const char *s, int len, int at)
 {
@@ -294,106 +271,256 @@ DqMatchIpv4(const char *s, int len)
 }
 
 /*
+ * What one pass over a string's bytes tells the classifier.
+ */
+#define DQ_SCAN_LOWER	0x01	/* a lowercase ASCII letter */
+#define DQ_SCAN_UPPER	0x02	/* an uppercase ASCII letter */
+#define DQ_SCAN_OTHER	0x04	/* a letter other than e and E: no number */
+#define DQ_SCAN_AT		0x08	/* an '@' */
+#define DQ_SCAN_HIGH	0x10	/* a byte >= 0x80: not plain ASCII */
+
+#define DQ_ONES		UINT64CONST(0x0101010101010101)
+
+static inline uint64
+DqLoad64(const char *p)
+{
+	uint64		w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+static inline uint32
+DqLoad32(const char *p)
+{
+	uint32		w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+/*
+ * A word made of bytes of s only (1 <= len <= 8), some of them repeated:
+ * the scans below OR facts about bytes, so repeating one changes nothing,
+ * and there is no byte loop or variable-length copy.
+ */
+static inline uint64
+DqLoadShort(const char *s, int len)
+{
+	const unsigned char *p = (const unsigned char *) s;
+	uint64		w;
+
+	if (len == 8)
+		return DqLoad64(s);
+	if (len >= 4)
+		return DqLoad32(s) | ((uint64) DqLoad32(s + len - 4) << 32);
+	w = p[0] | (p[len >> 1] << 8) | (p[len - 1] << 16) | ((uint32) p[0] << 24);
+	return w | (w << 32);
+}
+
+#ifdef __SSE2__
+
+/*
+ * SSE2 (every x86-64 CPU): sixteen bytes per step.  Signed byte compares
+ * are enough, since every bound is ASCII and bytes >= 0x80 compare below
+ * all of them.
+ */
+#define DQ_IN_RANGE(v, lo, hi) \
+	_mm_and_si128(_mm_cmpgt_epi8((v), _mm_set1_epi8((lo) - 1)), \
+				  _mm_cmpgt_epi8(_mm_set1_epi8((hi) + 1), (v)))
+
+static int
+DqScanBytes(const char *s, int len)
+{
+	__m128i		lower = _mm_setzero_si128();
+	__m128i		upper = _mm_setzero_si128();
+	__m128i		other = _mm_setzero_si128();
+	__m128i		at = _mm_setzero_si128();
+	__m128i		high = _mm_setzero_si128();
+	int			i = 0;
+	int			r;
+
+	for (;;)
+	{
+		__m128i		v;
+		__m128i		lo;
+		__m128i		up;
+		__m128i		isE;
+
+		if (len >= 16)
+			v = _mm_loadu_si128((const __m128i *) (s + Min(i, len - 16)));
+		else if (len > 8)
+			v = _mm_set_epi64x((int64) DqLoad64(s + len - 8), (int64) DqLoad64(s));
+		else
+			v = _mm_set1_epi64x((int64) DqLoadShort(s, len));
+		lo = DQ_IN_RANGE(v, 'a', 'z');
+		up = DQ_IN_RANGE(v, 'A', 'Z');
+		isE = _mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('e'));
+		lower = _mm_or_si128(lower, lo);
+		upper = _mm_or_si128(upper, up);
+		other = _mm_or_si128(other, _mm_andnot_si128(isE, _mm_or_si128(lo, up)));
+		at = _mm_or_si128(at, _mm_cmpeq_epi8(v, _mm_set1_epi8('@')));
+		high = _mm_or_si128(high, v);
+		/* the last step overlaps the one before instead of a byte loop */
+		i += 16;
+		if (i >= len)
+			break;
+	}
+	r = (_mm_movemask_epi8(lower) ? DQ_SCAN_LOWER : 0) |
+		(_mm_movemask_epi8(upper) ? DQ_SCAN_UPPER : 0) |
+		(_mm_movemask_epi8(other) ? DQ_SCAN_OTHER : 0) |
+		(_mm_movemask_epi8(at) ? DQ_SCAN_AT : 0) |
+		(_mm_movemask_epi8(high) ? DQ_SCAN_HIGH : 0);
+	return r;
+}
+
+/* Hex digits of a 16-byte block as a bit mask. */
+static inline int
+DqHexMask(__m128i v)
+{
+	__m128i		folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
+
+	return _mm_movemask_epi8(_mm_or_si128(DQ_IN_RANGE(v, '0', '9'),
+										  DQ_IN_RANGE(folded, 'a', 'f')));
+}
+
+/* Is s (36 bytes) 8-4-4-4-12 hex digits?  Blocks at 0, 16 and 20. */
+static bool
+DqIsUuid(const char *s)
+{
+	static const int dashbits[3] = {(1 << 8) | (1 << 13), (1 << 2) | (1 << 7), 1 << 3};
+	static const int offsets[3] = {0, 16, 20};
+	int			k;
+
+	for (k = 0; k < 3; k++)
+	{
+		__m128i		v = _mm_loadu_si128((const __m128i *) (s + offsets[k]));
+		int			dash = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+
+		if (dash != dashbits[k] || (dash | DqHexMask(v)) != 0xFFFF)
+			return false;
+	}
+	return true;
+}
+
+#else							/* !__SSE2__ */
+
+/*
  * Any byte of w strictly between m and n (m, n <= 128)?  Bytes with the
  * high bit set never match.  ("Determine if a word has a byte between m
  * and n", Bit Twiddling Hacks.)
  */
-#define DQ_ONES		UINT64CONST(0x0101010101010101)
 #define DQ_HAS_BETWEEN(x, m, n) \
 	(((DQ_ONES * (127 + (n)) - ((x) & DQ_ONES * 127)) & ~(x) & \
 	  (((x) & DQ_ONES * 127) + DQ_ONES * (127 - (m)))) & DQ_ONES * 128)
+#define DQ_HAS_ZERO(x)	(((x) - DQ_ONES) & ~(x) & DQ_ONES * 128)
 
-/*
- * Letters in one word: bit 0 a lowercase ASCII letter, bit 1 an uppercase
- * one, bit 2 a letter other than e and E (no number can contain it).
- */
+/* DqScanBytes' facts about one word */
 static inline int
-DqWordLetters(uint64 w)
+DqScanWord(uint64 w)
 {
-	int			lower = DQ_HAS_BETWEEN(w, 0x60, 0x7B) ? 1 : 0;
-	int			upper = DQ_HAS_BETWEEN(w, 0x40, 0x5B) ? 2 : 0;
-	int			other = 0;
+	int			r = 0;
 
-	if ((lower &&
-		 (DQ_HAS_BETWEEN(w, 0x60, 0x65) || DQ_HAS_BETWEEN(w, 0x65, 0x7B))) ||
-		(upper &&
-		 (DQ_HAS_BETWEEN(w, 0x40, 0x45) || DQ_HAS_BETWEEN(w, 0x45, 0x5B))))
-		other = 4;
-	return lower | upper | other;
+	if (DQ_HAS_BETWEEN(w, 0x60, 0x7B))
+	{
+		r |= DQ_SCAN_LOWER;
+		if (DQ_HAS_BETWEEN(w, 0x60, 0x65) || DQ_HAS_BETWEEN(w, 0x65, 0x7B))
+			r |= DQ_SCAN_OTHER;
+	}
+	if (DQ_HAS_BETWEEN(w, 0x40, 0x5B))
+	{
+		r |= DQ_SCAN_UPPER;
+		if (DQ_HAS_BETWEEN(w, 0x40, 0x45) || DQ_HAS_BETWEEN(w, 0x45, 0x5B))
+			r |= DQ_SCAN_OTHER;
+	}
+	if (DQ_HAS_ZERO(w ^ (DQ_ONES * '@')))
+		r |= DQ_SCAN_AT;
+	if (w & (DQ_ONES * 128))
+		r |= DQ_SCAN_HIGH;
+	return r;
 }
 
-/*
- * Which ASCII letters occur in s (DqWordLetters' bits).  Eight bytes at a
- * time; stops as soon as all three were seen.
- */
+/* Eight bytes per step; the last word overlaps the one before. */
 static int
-DqLetterCases(const char *s, int len)
+DqScanBytes(const char *s, int len)
 {
-	int			cases = 0;
-	int			i = 0;
-	uint64		w;
+	int			r = 0;
+	int			i;
 
 	if (len < 8)
-	{
-		/* one zero-padded word */
-		w = 0;
-		memcpy(&w, s, len);
-		return DqWordLetters(w);
-	}
-	for (;;)
-	{
-		/* the last word overlaps the previous one instead of a byte loop */
-		if (i + 8 > len)
-			i = len - 8;
-		memcpy(&w, s + i, sizeof(w));
-		cases |= DqWordLetters(w);
-		if (cases == 7 || i + 8 >= len)
-			return cases;
-		i += 8;
-	}
+		return DqScanWord(DqLoadShort(s, len));
+	for (i = 0; i < len; i += 8)
+		r |= DqScanWord(DqLoad64(s + Min(i, len - 8)));
+	return r;
 }
 
+static bool
+DqIsUuid(const char *s)
+{
+	int			i;
+
+	for (i = 0; i < 36; i++)
+	{
+		if (i == 8 || i == 13 || i == 18 || i == 23)
+		{
+			if (s[i] != '-')
+				return false;
+		}
+		else if (!IS_HEX(s[i]))
+			return false;
+	}
+	return true;
+}
+
+#endif							/* __SSE2__ */
+
 /*
- * Classify one string; returns a bit mask of DqPattern values.  Every
- * recognizer is gated by a test on the length or the first bytes, so
- * that a long free-text value costs one letter-case pass and a memchr.
+ * Classify one string; returns a bit mask of DqPattern values and sets
+ * *chars to its length in characters.  One pass over the bytes
+ * (DqScanBytes) tells the letter cases, whether an '@' occurs and whether
+ * the string is plain ASCII (then its length in characters is its length
+ * in bytes); every recognizer is gated by that or by a test on the length
+ * or the first bytes, so that a long free-text value costs about one pass.
  */
 uint32
-DqClassifyText(const char *s, int len)
+DqClassifyText(const char *s, int len, int32 *chars)
 {
 	uint32		mask = 0;
-	int			cases;
+	int			scan;
 	char		c0;
 
 	if (len == 0)
+	{
+		*chars = 0;
 		return 0;
-	cases = DqLetterCases(s, len);
-	if ((cases & 3) == 1)
+	}
+	scan = DqScanBytes(s, len);
+	*chars = (scan & DQ_SCAN_HIGH) ? DqCharLength(s, len) : len;
+	if ((scan & (DQ_SCAN_LOWER | DQ_SCAN_UPPER)) == DQ_SCAN_LOWER)
 		mask |= 1 << DQ_PAT_LOWER;
-	else if ((cases & 3) == 2)
+	else if ((scan & (DQ_SCAN_LOWER | DQ_SCAN_UPPER)) == DQ_SCAN_UPPER)
 		mask |= 1 << DQ_PAT_UPPER;
 
 	c0 = s[0];
 	if (IS_DIGIT(c0) || c0 == '+' || c0 == '-' || c0 == '.')
 	{
 		/* numbers and addresses hold no letter but an exponent's e */
-		if ((cases & 4) == 0)
+		if ((scan & DQ_SCAN_OTHER) == 0)
 			mask |= DqMatchNumber(s, len);
 		if (len >= 10 && s[4] == '-' && IS_DIGIT(c0))
 			mask |= DqMatchDateTime(s, len);
-		if (len >= 7 && len <= 15 && IS_DIGIT(c0) && (cases & 4) == 0)
+		if (len >= 7 && len <= 15 && IS_DIGIT(c0) && (scan & DQ_SCAN_OTHER) == 0)
 			mask |= DqMatchIpv4(s, len);
 	}
-	if (len == 36 && s[8] == '-')
-		mask |= DqMatchUuid(s, len);
+	if (len == 36 && s[8] == '-' && DqIsUuid(s))
+		mask |= 1 << DQ_PAT_UUID;
 	if (len > 7 && (c0 == 'h' || c0 == 'f'))
 		mask |= DqMatchUrl(s, len);
-	if (len >= 5)
+	if (len >= 5 && (scan & DQ_SCAN_AT))
 	{
 		const char *at = memchr(s, '@', len);
 
-		if (at != NULL)
-			mask |= DqMatchEmail(s, len, (int) (at - s));
+		mask |= DqMatchEmail(s, len, (int) (at - s));
 	}
 	return mask;
 }

@@ -27,7 +27,7 @@ typedef enum DqPattern
 
 extern const char *const DqPatternNames[DQ_NUM_PATTERNS];
 
-extern uint32 DqClassifyText(const char *s, int len);
+extern uint32 DqClassifyText(const char *s, int len, int32 *chars);
 extern int32 DqCharLength(const char *s, int len);
 
 #endif							/* DQ_TEXT_PATTERNS_H */
