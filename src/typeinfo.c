@@ -221,11 +221,13 @@ DqTypeFamilyName(DqTypeFamily family)
 }
 
 /*
- * Hash of a byte string, eight bytes per step: each word is folded into
- * the state by a 64x64->128-bit multiply whose halves are xor-ed (the
- * "mum" step of wyhash), then the 64-bit finalizer.  About three times
- * faster than hash_bytes_extended on typical column values; only our own
- * sketches see these hashes.
+ * Hash of a byte string in the manner of wyhash: sixteen bytes per step,
+ * each pair of words folded into the state by a 64x64->128-bit multiply
+ * whose halves are xor-ed (the "mum" step), then the 64-bit finalizer.
+ * The last one to sixteen bytes are read as two words that may overlap
+ * (the length is part of the seed), so there is no byte loop and no
+ * variable-length copy.  Several times faster than hash_bytes_extended
+ * on typical column values; only our own sketches see these hashes.
  */
 static inline uint64
 DqMum(uint64 a, uint64 b)
@@ -235,25 +237,68 @@ DqMum(uint64 a, uint64 b)
 	return (uint64) r ^ (uint64) (r >> 64);
 }
 
+static inline uint64
+DqRead64(const char *p)
+{
+	uint64		w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+static inline uint64
+DqRead32(const char *p)
+{
+	uint32		w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
 static uint64
 DqHashBytes(const char *p, Size len)
 {
 	uint64		h = UINT64CONST(0x243F6A8885A308D3) ^ (uint64) len;
-	uint64		w;
+	uint64		a;
+	uint64		b;
 
-	while (len >= 8)
+	if (len > 16)
 	{
-		memcpy(&w, p, 8);
-		h = DqMum(w ^ UINT64CONST(0xA0761D6478BD642F), h ^ UINT64CONST(0xE7037ED1A0B428DB));
-		p += 8;
-		len -= 8;
+		const char *end = p + len;
+
+		do
+		{
+			h = DqMum(DqRead64(p) ^ UINT64CONST(0xA0761D6478BD642F),
+					  DqRead64(p + 8) ^ h);
+			p += 16;
+		} while (end - p > 16);
+		/* the last sixteen bytes, overlapping what the loop read */
+		p = end - 16;
+		len = 16;
 	}
-	w = 0;
-	memcpy(&w, p, len);
-	h = DqMum(w ^ UINT64CONST(0x8EBC6AF09C88C6E3), h ^ UINT64CONST(0x589965CC75374CC3));
+	if (len >= 8)
+	{
+		a = DqRead64(p);
+		b = DqRead64(p + len - 8);
+	}
+	else if (len >= 4)
+	{
+		a = DqRead32(p);
+		b = DqRead32(p + len - 4);
+	}
+	else if (len > 0)
+	{
+		a = ((uint64) (unsigned char) p[0] << 16) |
+			((uint64) (unsigned char) p[len >> 1] << 8) |
+			(uint64) (unsigned char) p[len - 1];
+		b = 0;
+	}
+	else
+		a = b = 0;
+	h = DqMum(a ^ UINT64CONST(0x8EBC6AF09C88C6E3),
+			  b ^ h ^ UINT64CONST(0x589965CC75374CC3));
 	return DqMix64(h);
 }
-
 
 /*
  * DqDatumHash (typeinfo.h) for the types it does not hash inline: numeric,
