@@ -20,7 +20,7 @@
  * reported count is then an estimate; count - error stays a lower bound.
  *
  * Values are looked up by their 64-bit hash in a small linear-probing table
- * (four slots per counter, backward-shift deletion).  The counter to evict
+ * (16 slots per counter, 4 in large sketches; backward-shift deletion).  The counter to evict
  * is found by a cyclic scan for a count equal to the known minimum, which
  * costs O(1) amortized: the minimum is recomputed only after a full cycle
  * finds none.  Memory: capacity counters plus the kept values, independent
@@ -40,6 +40,14 @@
 #include "typeinfo.h"
 
 /*
+ * Table slots per counter.  Most rows of a high-cardinality column probe
+ * for a value that is not there: in a sparse table the first slot is
+ * empty almost every time, so that branch is predictable.  Large sketches
+ * use a denser table to stay within the CPU's caches.
+ */
+#define DQ_TK_SLOTS_PER_COUNTER(capacity)	((capacity) <= 1024 ? 16 : 4)
+
+/*
  * Create an empty sketch for values of the given type.
  */
 void
@@ -49,7 +57,7 @@ DqTopKInit(DqTopK *tk, int capacity, int16 typlen, bool typbyval)
 
 	if (capacity < 1 || capacity >= 0xFFFF)
 		elog(ERROR, "top-values sketch capacity %d out of range", capacity);
-	while (tabsize < capacity * 4)
+	while (tabsize < capacity * DQ_TK_SLOTS_PER_COUNTER(capacity))
 		tabsize *= 2;
 	tk->capacity = capacity;
 	tk->nitems = 0;
