@@ -1354,7 +1354,8 @@ DqRowStateCreate(int32 ncols)
 static Datum
 DqRowKeep(DqRowState *rs, const DqColState *st, Datum value)
 {
-	Size		len = datumGetSize(value, false, st->ti.typlen);
+	Size		len = (st->ti.typlen == -1) ? VARSIZE_ANY(DatumGetPointer(value)) :
+		datumGetSize(value, false, st->ti.typlen);
 	char	   *dst;
 
 	if (rs->arena_used + MAXALIGN(len) <= DQ_ROW_ARENA)
