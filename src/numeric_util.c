@@ -16,6 +16,7 @@
 
 #include "compat.h"
 #include "numeric_util.h"
+#include "typeinfo.h"
 
 /*
  * Reading numeric values without a text round trip.
@@ -204,8 +205,7 @@ DqNumericHash(Numeric num)
 	if (ndigits == 0)
 		return hash_bytes_uint32_extended(0, 0);	/* every zero */
 	seed = ((uint64) (uint32) weight << 1) | (DqNumericIsNegative(num) ? 1 : 0);
-	return hash_bytes_extended((const unsigned char *) digits,
-							   ndigits * sizeof(int16), seed);
+	return DqHashBytes(digits, ndigits * sizeof(int16), seed);
 }
 
 /*

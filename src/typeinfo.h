@@ -48,6 +48,7 @@ typedef struct DqTypeInfo
 
 extern void DqTypeInfoInit(DqTypeInfo *ti, Oid typid, Oid collation);
 extern const char *DqTypeFamilyName(DqTypeFamily family);
+extern uint64 DqHashBytes(const char *p, Size len, uint64 seed);
 extern uint64 DqDatumHashOther(const DqTypeInfo *ti, Datum value);
 extern int	DqDatumCompare(const DqTypeInfo *ti, Datum a, Datum b);
 extern char *DqDatumOutput(DqTypeInfo *ti, Datum value);
