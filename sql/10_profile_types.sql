@@ -253,3 +253,32 @@ SELECT count(*) > 30000 AS many_strings,
        count(*) FILTER (WHERE (p->'patterns'->>'uuid')::int = 1) AS uuids,
        count(*) FILTER (WHERE (p->'patterns'->>'email')::int = 1) AS emails
   FROM (SELECT v COLLATE "C" AS v, dq.column_profile(v) AS p FROM shape_probe GROUP BY v) s;
+-- booleans are only counted while rows come in: the distinct count, the
+-- top values and min/max follow from the counts, serially and through
+-- parallel workers, and match what SQL counts
+CREATE TABLE bools AS
+SELECT CASE WHEN g % 7 = 0 THEN NULL ELSE g % 3 = 0 END AS b,
+       true AS t, false AS f, NULL::boolean AS n
+  FROM generate_series(1, 30000) g;
+CREATE TEMP VIEW bool_profiles AS
+SELECT c, p->>'distinct_count' AS ndistinct, p->>'min_value' AS min, p->>'max_value' AS max,
+       p->>'true_count' AS trues, p->>'false_count' AS falses,
+       p->'top_values' AS top_values, p->>'top_values_exact' AS exact
+  FROM (SELECT dq.column_profile(b) AS b, dq.column_profile(t) AS t,
+               dq.column_profile(f) AS f, dq.column_profile(n) AS n FROM bools) s,
+       LATERAL (VALUES ('b', b), ('t', t), ('f', f), ('n', n)) v(c, p);
+SET max_parallel_workers_per_gather = 0;
+CREATE TEMP TABLE bool_serial AS SELECT * FROM bool_profiles;
+SELECT * FROM bool_serial ORDER BY c;
+SELECT count(*) FILTER (WHERE b) AS sql_trues, count(*) FILTER (WHERE NOT b) AS sql_falses
+  FROM bools;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SELECT count(*) AS parallel_differences
+  FROM (SELECT * FROM bool_profiles EXCEPT SELECT * FROM bool_serial) d;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;

@@ -140,7 +140,12 @@ struct DqColState
 	int64		empty_count;
 	int64		patterns[DQ_NUM_PATTERNS];
 
-	/* boolean family */
+	/*
+	 * Boolean family: only these two counts are kept while rows come in;
+	 * the distinct count, the top values and min/max follow from them
+	 * (DqColBoolSketches), so booleans skip the hash, the top-values
+	 * sketch and the comparisons.
+	 */
 	int64		true_count;
 	int64		false_count;
 };
@@ -520,6 +525,14 @@ DqColAddFamily(DqColState *st, Datum value, uint64 hash, bool hll_done,
 	bool		known;
 	DqTopKItem *held;
 
+	if (family == DQ_FAM_BOOL)
+	{
+		if (DatumGetBool(value))
+			st->true_count++;
+		else
+			st->false_count++;
+		return;
+	}
 	oldctx = MemoryContextSwitchTo(st->aggctx);
 	if (!hll_done)
 	{
@@ -563,12 +576,7 @@ DqColAddFamily(DqColState *st, Datum value, uint64 hash, bool hll_done,
 		case DQ_FAM_TEXT:
 			DqColAddText(st, value, held);
 			break;
-		case DQ_FAM_BOOL:
-			if (DatumGetBool(value))
-				st->true_count++;
-			else
-				st->false_count++;
-			break;
+		case DQ_FAM_BOOL:		/* counted above */
 		case DQ_FAM_OTHER:
 			break;
 	}
@@ -1206,6 +1214,29 @@ DqJsonTextStats(DqJson *js, DqColState *st)
 }
 
 /*
+ * A copy of a boolean column's state whose top-values sketch, distinct
+ * count and min/max are those of its true and false counts: exactly what
+ * adding the values one by one would have given.
+ */
+static DqColState *
+DqColBoolSketches(const DqColState *st)
+{
+	DqColState *b = palloc(sizeof(DqColState));
+
+	*b = *st;
+	DqTopKInit(&b->topk, st->topk.capacity, st->ti.typlen, st->ti.typbyval);
+	DqTopKAddCount(&b->topk, DqDatumHash(&st->ti, BoolGetDatum(true)),
+				   BoolGetDatum(true), st->true_count);
+	DqTopKAddCount(&b->topk, DqDatumHash(&st->ti, BoolGetDatum(false)),
+				   BoolGetDatum(false), st->false_count);
+	b->hll_deferred = true;		/* the distinct count is the sketch's */
+	b->has_minmax = (st->true_count + st->false_count > 0);
+	b->min = BoolGetDatum(st->false_count == 0);
+	b->max = BoolGetDatum(st->true_count > 0);
+	return b;
+}
+
+/*
  * Write the profile of a column as a JSON object.  Does not modify the
  * state (NULL: no rows were aggregated).
  */
@@ -1227,6 +1258,8 @@ DqColJson(DqJson *js, DqColState *st, FunctionCallInfo fcinfo)
 		DqJsonEnd(js, '}');
 		return;
 	}
+	if (st->ti.family == DQ_FAM_BOOL)
+		st = DqColBoolSketches(st);
 	nonnull = st->row_count - st->null_count;
 	DqJsonText(js, "type_family", DqTypeFamilyName(st->ti.family));
 	DqJsonInt(js, "row_count", st->row_count);
@@ -1397,6 +1430,14 @@ DqRowFlush(DqRowState *rs, FunctionCallInfo fcinfo)
 		 * the rest value by value.  Each stage's steps are independent, so
 		 * the CPU overlaps them instead of waiting on one value's chain.
 		 */
+		if (st->ti.family == DQ_FAM_BOOL)
+		{
+			/* only counted (DqColAddFamily) */
+			for (k = 0; k < n; k++)
+				st->add(st, vals[k], 0, true, fcinfo);
+			rs->npending[i] = 0;
+			continue;
+		}
 		for (k = 0; k < n; k++)
 			hashes[k] = DqDatumHash(&st->ti, vals[k]);
 		if (hll_done)

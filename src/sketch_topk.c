@@ -317,6 +317,18 @@ DqTopKAdd(DqTopK *tk, uint64 hash, Datum value, DqTopKItem **held)
 	return false;
 }
 
+/*
+ * Count a value count times at once (exactly, as count single adds would
+ * while the sketch has room).  For callers that count a few values
+ * themselves, such as the two of a boolean column.
+ */
+void
+DqTopKAddCount(DqTopK *tk, uint64 hash, Datum value, int64 count)
+{
+	if (count > 0)
+		(void) DqTopKAddWeighted(tk, hash, value, true, count, 0);
+}
+
 /* qsort comparator: count descending, then hash for a stable order */
 static int
 DqTopKCmpCount(const void *a, const void *b)

@@ -49,6 +49,7 @@ typedef struct DqTopK
 
 extern void DqTopKInit(DqTopK *tk, int capacity, int16 typlen, bool typbyval);
 extern bool DqTopKAdd(DqTopK *tk, uint64 hash, Datum value, DqTopKItem **held);
+extern void DqTopKAddCount(DqTopK *tk, uint64 hash, Datum value, int64 count);
 extern void DqTopKMerge(DqTopK *dst, const DqTopK *src);
 extern int	DqTopKSorted(const DqTopK *tk, DqTopKItem **out);
 extern void DqTopKSerialize(const DqTopK *tk, StringInfo buf);
