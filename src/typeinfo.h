@@ -116,12 +116,13 @@ DqHashFloat8(double f)
 /*
  * 64-bit hash of a non-NULL value, consistent with the type's equality.
  * The by-value types of most columns inline, the others in typeinfo.c.
- * Varlena values must be detoasted (short headers are fine).
+ * Varlena values must be detoasted (short headers are fine).  typid is
+ * ti->basetypid; callers that pass a constant get one type's code.
  */
-static inline uint64
-DqDatumHash(const DqTypeInfo *ti, Datum value)
+static pg_attribute_always_inline uint64
+DqDatumHashAs(const DqTypeInfo *ti, Oid typid, Datum value)
 {
-	switch (ti->basetypid)
+	switch (typid)
 	{
 		case INT2OID:
 			return DqMix64((uint64) (int64) DatumGetInt16(value));
@@ -141,6 +142,42 @@ DqDatumHash(const DqTypeInfo *ti, Datum value)
 		default:
 			return DqDatumHashOther(ti, value);
 	}
+}
+
+static inline uint64
+DqDatumHash(const DqTypeInfo *ti, Datum value)
+{
+	return DqDatumHashAs(ti, ti->basetypid, value);
+}
+
+/* The hashes of n values of one type: the type is dispatched once. */
+static inline void
+DqDatumHashes(const DqTypeInfo *ti, const Datum *values, uint64 *hashes, int n)
+{
+	int			k;
+
+#define DQ_HASH_LOOP(typid) \
+	case typid: \
+		for (k = 0; k < n; k++) \
+			hashes[k] = DqDatumHashAs(ti, typid, values[k]); \
+		break
+
+	switch (ti->basetypid)
+	{
+			DQ_HASH_LOOP(INT2OID);
+			DQ_HASH_LOOP(INT4OID);
+			DQ_HASH_LOOP(DATEOID);
+			DQ_HASH_LOOP(INT8OID);
+			DQ_HASH_LOOP(TIMESTAMPOID);
+			DQ_HASH_LOOP(TIMESTAMPTZOID);
+			DQ_HASH_LOOP(FLOAT4OID);
+			DQ_HASH_LOOP(FLOAT8OID);
+		default:
+			for (k = 0; k < n; k++)
+				hashes[k] = DqDatumHashOther(ti, values[k]);
+			break;
+	}
+#undef DQ_HASH_LOOP
 }
 
 /* Is a varlena datum neither compressed nor stored out of line? */
