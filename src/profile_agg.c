@@ -281,6 +281,15 @@ DqColUpdateMinMax(DqColState *st, Datum value)
 		which = 2;
 	if (which == 0)
 		return;
+	if (byval && st->has_minmax)
+	{
+		/* ascending keys and times make a new maximum of every value */
+		if (which & 1)
+			st->min = value;
+		if (which & 2)
+			st->max = value;
+		return;
+	}
 	old = MemoryContextSwitchTo(st->aggctx);
 	if (which & 1)
 		DqDatumStore(value, typlen, byval, &st->min, &st->minbuf, &st->mincap);
@@ -1577,7 +1586,7 @@ dq_row_profile_trans(PG_FUNCTION_ARGS)
 		v = PG_GETARG_DATUM(i + 2);
 		if (!st->ti.typbyval)
 		{
-			if (st->ti.typlen == -1)
+			if (st->ti.typlen == -1 && !DqVarlenaIsPlain(v))
 				v = PointerGetDatum(PG_DETOAST_DATUM_PACKED(v));
 			v = DqRowKeep(rs, st, v);
 		}
