@@ -265,13 +265,22 @@ DqTopKSameValue(const DqTopK *tk, const DqTopKItem *item, Datum value)
 }
 
 /*
- * Count one occurrence of a value with the given hash.  Returns true when
- * the sketch already held this very value (same hash and same bytes): the
- * caller then knows it has seen it before.  *held (if not NULL) is set to
- * the item that holds this value after the call, or NULL.
+ * Admit a value the sketch does not count (DqTopKAdd decided to), and
+ * return its item if the value is kept for display, else NULL.
+ */
+DqTopKItem *
+DqTopKInsert(DqTopK *tk, uint64 hash, Datum value)
+{
+	DqTopKItem *item = DqTopKAddWeighted(tk, hash, value, true, 1, 0);
+
+	return (item->vlen >= 0) ? item : NULL;
+}
+
+/*
+ * DqTopKAdd (sketch_topk.h) when the value's home slot is taken: probe.
  */
 bool
-DqTopKAdd(DqTopK *tk, uint64 hash, Datum value, DqTopKItem **held)
+DqTopKAddProbe(DqTopK *tk, uint64 hash, Datum value, DqTopKItem **held)
 {
 	bool		found;
 	uint32		slot = DqTopKSlot(tk, hash, &found);
@@ -289,30 +298,10 @@ DqTopKAdd(DqTopK *tk, uint64 hash, Datum value, DqTopKItem **held)
 			*held = item;
 		return true;
 	}
-	if (tk->nitems == tk->capacity && tk->mincount > 0 &&
-		tk->mincount < PG_INT32_MAX)
-	{
-		{
-			uint64		x = tk->rng;
-
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			tk->rng = x;
-			/*
-			 * Admit with probability 1 / (mincount + 1): a uniform 32-bit
-			 * number times (mincount + 1) overflows 32 bits unless it falls
-			 * in the first 1 / (mincount + 1) of the range (no division).
-			 */
-			if (((x >> 32) * (uint64) (tk->mincount + 1)) >> 32 != 0)
-			{
-				tk->evicted = true;
-				return false;
-			}
-		}
-	}
-	item = DqTopKAddWeighted(tk, hash, value, true, 1, 0);
-	if (held && item->vlen >= 0)
+	if (!DqTopKAdmits(tk))
+		return false;
+	item = DqTopKInsert(tk, hash, value);
+	if (held)
 		*held = item;
 	return false;
 }

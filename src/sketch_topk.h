@@ -48,12 +48,65 @@ typedef struct DqTopK
 } DqTopK;
 
 extern void DqTopKInit(DqTopK *tk, int capacity, int16 typlen, bool typbyval);
-extern bool DqTopKAdd(DqTopK *tk, uint64 hash, Datum value, DqTopKItem **held);
+extern DqTopKItem *DqTopKInsert(DqTopK *tk, uint64 hash, Datum value);
+extern bool DqTopKAddProbe(DqTopK *tk, uint64 hash, Datum value,
+						   DqTopKItem **held);
 extern void DqTopKAddCount(DqTopK *tk, uint64 hash, Datum value, int64 count);
 extern void DqTopKMerge(DqTopK *dst, const DqTopK *src);
 extern int	DqTopKSorted(const DqTopK *tk, DqTopKItem **out);
 extern void DqTopKSerialize(const DqTopK *tk, StringInfo buf);
 extern void DqTopKDeserialize(DqTopK *tk, DqReadBuf *rb);
 extern void DqTopKJson(DqJson *js, const DqTopK *tk, DqTypeInfo *ti, int k);
+
+/*
+ * Admission (see sketch_topk.c): once every counter is taken, a value not
+ * counted yet replaces the smallest counter c only with probability
+ * 1 / (c + 1).  A uniform 32-bit number times (c + 1) overflows 32 bits
+ * unless it falls in the first 1 / (c + 1) of the range (no division).
+ * Returns whether to admit; a refusal marks the sketch inexact.
+ */
+static inline bool
+DqTopKAdmits(DqTopK *tk)
+{
+	uint64		x;
+
+	if (tk->nitems < tk->capacity || tk->mincount <= 0 ||
+		tk->mincount >= PG_INT32_MAX)
+		return true;
+	x = tk->rng;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	tk->rng = x;
+	if (((x >> 32) * (uint64) (tk->mincount + 1)) >> 32 != 0)
+	{
+		tk->evicted = true;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Count one occurrence of a value with the given hash.  Returns true when
+ * the sketch already held this very value (same hash and same bytes): the
+ * caller then knows it has seen it before.  *held (if not NULL) is set to
+ * the item that holds this value after the call, or NULL.
+ *
+ * Inline, the usual case of a high-cardinality column: the value's home
+ * slot in the sparse table is empty, so the value is not counted, and the
+ * admission coin refuses it.
+ */
+static inline bool
+DqTopKAdd(DqTopK *tk, uint64 hash, Datum value, DqTopKItem **held)
+{
+	DqTopKItem *item;
+
+	if (tk->table[(uint32) (hash >> 32) & tk->tabmask] != 0)
+		return DqTopKAddProbe(tk, hash, value, held);
+	item = DqTopKAdmits(tk) ? DqTopKInsert(tk, hash, value) : NULL;
+	if (held)
+		*held = item;
+	return false;
+}
 
 #endif							/* DQ_SKETCH_TOPK_H */
