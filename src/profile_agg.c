@@ -1489,11 +1489,7 @@ DqRowFlush(DqRowState *rs, FunctionCallInfo fcinfo)
 		uint64		hashes[DQ_ROW_BATCH];
 		bool		hll_done = !st->hll_deferred;
 
-		/*
-		 * In stages over the batch: the hashes, then the HyperLogLog, then
-		 * the rest value by value.  Each stage's steps are independent, so
-		 * the CPU overlaps them instead of waiting on one value's chain.
-		 */
+		st->row_count += rs->nbuffered;	/* NULLs included */
 		if (st->ti.family == DQ_FAM_BOOL)
 		{
 			/* only counted (DqColAddFamily) */
@@ -1501,6 +1497,12 @@ DqRowFlush(DqRowState *rs, FunctionCallInfo fcinfo)
 			rs->npending[i] = 0;
 			continue;
 		}
+
+		/*
+		 * In stages over the batch: the hashes, then the HyperLogLog, then
+		 * the rest value by value.  Each stage's steps are independent, so
+		 * the CPU overlaps them instead of waiting on one value's chain.
+		 */
 		DqDatumHashes(&st->ti, vals, hashes, n);
 		if (hll_done)
 		{
@@ -1577,7 +1579,6 @@ dq_row_profile_trans(PG_FUNCTION_ARGS)
 		DqColState *st = rs->cols[i];
 		Datum		v;
 
-		st->row_count++;
 		if (PG_ARGISNULL(i + 2))
 		{
 			st->null_count++;

@@ -256,28 +256,14 @@ DqKllCompress(DqKll *kll)
 }
 
 /*
- * Add one value.  NaN must be filtered out by the caller.
+ * Add a value the sampler keeps (DqKllAdd in sketch_quantile.h has done
+ * the rest).
  */
 void
-DqKllAdd(DqKll *kll, double v)
+DqKllAddKept(DqKll *kll, double v)
 {
-	DqKllLevel *lvl;
+	DqKllLevel *lvl = &kll->levels[kll->samplevel];
 
-	if (v < kll->min)
-		kll->min = v;
-	if (v > kll->max)
-		kll->max = v;
-	kll->n++;
-	if (kll->samplevel > 0)
-	{
-		bool		keep = (kll->blockpos == kll->blocktarget);
-
-		if (++kll->blockpos == (INT64CONST(1) << kll->samplevel))
-			DqKllNewBlock(kll);
-		if (!keep)
-			return;
-	}
-	lvl = &kll->levels[kll->samplevel];
 	if (lvl->n >= lvl->cap)
 		DqKllReserve(lvl, lvl->n + 1);
 	lvl->items[lvl->n++] = v;
@@ -285,6 +271,13 @@ DqKllAdd(DqKll *kll, double v)
 	kll->retained++;
 	if (kll->retained > kll->capacity)
 		DqKllCompress(kll);
+}
+
+/* Start a new sampling block (DqKllAdd, at the end of one). */
+void
+DqKllNextBlock(DqKll *kll)
+{
+	DqKllNewBlock(kll);
 }
 
 /*

@@ -48,7 +48,8 @@ typedef struct DqKll
 } DqKll;
 
 extern void DqKllInit(DqKll *kll, int k);
-extern void DqKllAdd(DqKll *kll, double v);
+extern void DqKllAddKept(DqKll *kll, double v);
+extern void DqKllNextBlock(DqKll *kll);
 extern void DqKllMerge(DqKll *dst, const DqKll *src);
 extern void DqKllSerialize(const DqKll *kll, StringInfo buf);
 extern void DqKllDeserialize(DqKll *kll, DqReadBuf *rb);
@@ -65,5 +66,30 @@ typedef struct DqKllSorted
 extern void DqKllSort(const DqKll *kll, DqKllSorted *out);
 extern double DqKllSortedQuantile(const DqKllSorted *s, double q);
 extern double DqKllSortedRank(const DqKllSorted *s, double v);
+
+/*
+ * Add one value.  NaN must be filtered out by the caller.  Inline, the
+ * part every value takes: min, max, count, and the sampler, which keeps
+ * one value of each block of 2^samplevel on large inputs.
+ */
+static inline void
+DqKllAdd(DqKll *kll, double v)
+{
+	if (v < kll->min)
+		kll->min = v;
+	if (v > kll->max)
+		kll->max = v;
+	kll->n++;
+	if (kll->samplevel > 0)
+	{
+		bool		keep = (kll->blockpos == kll->blocktarget);
+
+		if (++kll->blockpos == (INT64CONST(1) << kll->samplevel))
+			DqKllNextBlock(kll);
+		if (!keep)
+			return;
+	}
+	DqKllAddKept(kll, v);
+}
 
 #endif							/* DQ_SKETCH_QUANTILE_H */
