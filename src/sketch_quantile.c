@@ -28,16 +28,113 @@
 #include "postgres.h"
 
 #include <math.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "sketch_quantile.h"
 
-#define ST_SORT DqSortDouble
-#define ST_ELEMENT_TYPE double
-#define ST_COMPARE(a, b) ((*(a) > *(b)) - (*(a) < *(b)))
-#define ST_SCOPE static
-#define ST_DECLARE
-#define ST_DEFINE
-#include "lib/sort_template.h"
+/*
+ * Sorting a level.  The values are random with respect to each other, so
+ * a comparison sort's branches go either way at random and each wrong
+ * guess costs the CPU a pipeline flush.  This merge sort instead picks
+ * every element with a conditional move: runs of four are sorted by a
+ * min/max network, then merged pairwise, bottom-up, through a scratch
+ * buffer.  Levels hold about a hundred values when they are sorted.
+ * NaN never enters the sketch.
+ */
+static inline void
+DqSortTwo(double *x, double *y)
+{
+#ifdef __SSE2__
+	/* gcc turns the portable form below into a branch and a swap */
+	__m128d		a = _mm_load_sd(x);
+	__m128d		b = _mm_load_sd(y);
+
+	_mm_store_sd(x, _mm_min_sd(b, a));	/* (b < a) ? b : a */
+	_mm_store_sd(y, _mm_max_sd(a, b));	/* (a > b) ? a : b */
+#else
+	double		a = *x;
+	double		b = *y;
+
+	*x = (b < a) ? b : a;
+	*y = (a > b) ? a : b;
+#endif
+}
+
+/* Merge the sorted runs src[lo, mid) and src[mid, hi) into dst[lo, hi). */
+static inline void
+DqMergeRuns(const double *src, double *dst, int lo, int mid, int hi)
+{
+	int			i = lo;
+	int			j = mid;
+	int			k = lo;
+
+	while (i < mid && j < hi)
+	{
+		double		x = src[i];
+		double		y = src[j];
+		bool		takey = y < x;	/* equal values: the left run first */
+
+		dst[k++] = takey ? y : x;
+		i += !takey;
+		j += takey;
+	}
+	while (i < mid)
+		dst[k++] = src[i++];
+	while (j < hi)
+		dst[k++] = src[j++];
+}
+
+static void
+DqSortDoubles(double *items, int n)
+{
+	double		stackbuf[512];
+	double	   *scratch = (n <= lengthof(stackbuf)) ? stackbuf :
+		palloc(sizeof(double) * n);
+	double	   *src = items;
+	double	   *dst = scratch;
+	int			width;
+	int			i;
+
+	/* runs of four by a five-comparator network; a shorter tail by hand */
+	for (i = 0; i + 4 <= n; i += 4)
+	{
+		DqSortTwo(&items[i], &items[i + 1]);
+		DqSortTwo(&items[i + 2], &items[i + 3]);
+		DqSortTwo(&items[i], &items[i + 2]);
+		DqSortTwo(&items[i + 1], &items[i + 3]);
+		DqSortTwo(&items[i + 1], &items[i + 2]);
+	}
+	if (n - i == 3)
+	{
+		DqSortTwo(&items[i], &items[i + 1]);
+		DqSortTwo(&items[i + 1], &items[i + 2]);
+		DqSortTwo(&items[i], &items[i + 1]);
+	}
+	else if (n - i == 2)
+		DqSortTwo(&items[i], &items[i + 1]);
+
+	for (width = 4; width < n; width *= 2)
+	{
+		double	   *t;
+
+		for (i = 0; i < n; i += 2 * width)
+		{
+			int			mid = Min(i + width, n);
+			int			hi = Min(i + 2 * width, n);
+
+			DqMergeRuns(src, dst, i, mid, hi);
+		}
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != items)
+		memcpy(items, src, sizeof(double) * n);
+	if (scratch != stackbuf)
+		pfree(scratch);
+}
 
 #define DQ_KLL_MIN_CAP	8
 
@@ -168,7 +265,7 @@ DqKllCompactLevel(DqKll *kll, int h)
 		DqKllSetLevels(kll, kll->nlevels + 1);
 	up = &kll->levels[h + 1];
 	if (!lvl->sorted)
-		DqSortDouble(lvl->items, lvl->n);
+		DqSortDoubles(lvl->items, lvl->n);
 	hasleftover = (lvl->n % 2) != 0;
 	if (hasleftover)
 		leftover = lvl->items[lvl->n - 1];
