@@ -539,20 +539,40 @@ DqCharLength(const char *s, int len)
 		return len;
 	if (kind == 2)
 	{
-		/* characters = bytes - continuation bytes (10xxxxxx), 8 at a time */
+		/*
+		 * characters = bytes - continuation bytes (10xxxxxx), 8 at a time;
+		 * the last 1 to 7 bytes of a longer string are the end of a word
+		 * that overlaps the one before, the bytes read twice masked off
+		 */
 		int32		cont = 0;
 		int			i = 0;
+		uint64		w;
 
+		if (len < 8)
+		{
+			for (; i < len; i++)
+				cont += ((unsigned char) s[i] & 0xC0) == 0x80;
+			return len - cont;
+		}
 		for (; i + 8 <= len; i += 8)
 		{
-			uint64		w;
-
-			memcpy(&w, s + i, sizeof(w));
-			if ((w & UINT64CONST(0x8080808080808080)) != 0)
-				cont += pg_popcount64(w & ~(w << 1) & UINT64CONST(0x8080808080808080));
+			w = DqLoad64(s + i);
+			if ((w & (DQ_ONES * 128)) != 0)
+				cont += pg_popcount64(w & ~(w << 1) & (DQ_ONES * 128));
 		}
-		for (; i < len; i++)
-			cont += ((unsigned char) s[i] & 0xC0) == 0x80;
+		if (i < len)
+		{
+			int			rest = len - i;
+
+			w = DqLoad64(s + len - 8);
+#ifdef WORDS_BIGENDIAN
+			w &= (UINT64CONST(1) << (8 * rest)) - 1;
+#else
+			w >>= 8 * (8 - rest);
+#endif
+			if ((w & (DQ_ONES * 128)) != 0)
+				cont += pg_popcount64(w & ~(w << 1) & (DQ_ONES * 128));
+		}
 		return len - cont;
 	}
 	return pg_mbstrlen_with_len(s, len);
