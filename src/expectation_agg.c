@@ -264,10 +264,10 @@ dq_expect_rows_trans(PG_FUNCTION_ARGS)
 	DqExpRowsState *st;
 	int			r;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "dq_expect_rows_trans called in non-aggregate context");
 	if (PG_ARGISNULL(0))
 	{
+		if (!AggCheckCallContext(fcinfo, &aggctx))
+			elog(ERROR, "dq_expect_rows_trans called in non-aggregate context");
 		if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -277,7 +277,10 @@ dq_expect_rows_trans(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(old);
 	}
 	else
+	{
 		st = (DqExpRowsState *) PG_GETARG_POINTER(0);
+		aggctx = GetMemoryChunkContext(st);	/* created there, above */
+	}
 
 	for (r = 0; r < st->nrules; r++)
 	{
