@@ -192,3 +192,39 @@ SELECT count(*) AS rules,
   FROM dq.validation_results v JOIN dq.expectations e USING (expectation_id)
  WHERE v.run_id = :run;
 DROP TABLE ranges, range_cases;
+
+-- in-set and not-in-set are looked up in a hash table on integer-like,
+-- boolean, date/time columns and text in a byte-order collation (other
+-- collations and compressed values stay generic); counts and lists must
+-- be dq.check's
+CREATE TABLE sets (i2 int2, i4 int4, i8 int8, b bool, d date, tc text COLLATE "C",
+                   tv varchar(20) COLLATE "C", tx text COLLATE "und-x-icu", big text COLLATE "C");
+INSERT INTO sets
+SELECT g % 7 - 3, g % 11 - 5, (g::int8 * 7919) % 13 - 6, g % 3 = 0, date '2024-01-01' + g % 9,
+       (ARRAY['new', 'paid', 'shipped', 'PAID', 'paid ', '', 'café'])[g % 7 + 1],
+       (ARRAY['a', 'b', 'c', 'dd'])[g % 4 + 1],
+       (ARRAY['new', 'paid', 'Paid'])[g % 3 + 1],
+       CASE WHEN g % 50 = 0 THEN repeat('x', 5000) ELSE (ARRAY['x', 'y'])[g % 2 + 1] END
+  FROM generate_series(1, 400) g;
+INSERT INTO sets VALUES (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+  (-32768, -2147483648, -9223372036854775808, false, 'infinity', 'zzz', 'zzz', 'zzz', repeat('x', 5000));
+CREATE TABLE set_cases AS
+SELECT c.col, k.kind, c.vset
+  FROM (VALUES ('i2', '[-3, 0, 2, -32768, 99]'), ('i4', '[-5, 5, 0, 1]'), ('i8', '[-6, 6, null, 0]'),
+               ('b', '[true]'), ('b', '[true, false]'), ('d', '["2024-01-02", "2024-01-05", "infinity"]'),
+               ('tc', '["new", "paid", "café", ""]'), ('tc', '[]'), ('tv', '["a", "dd", "zzz"]'),
+               ('tx', '["new", "paid"]'), ('big', '["x"]')) AS c(col, vset),
+       (VALUES ('expect_column_values_to_be_in_set'), ('expect_column_values_to_not_be_in_set')) AS k(kind);
+SELECT count(dq.expect('sets', kind, col::name, jsonb_build_object('value_set', vset::jsonb)))
+  FROM set_cases;
+SELECT dq.validate('sets') AS run \gset
+SELECT count(*) AS rules,
+       count(*) FILTER (WHERE (v.result->'result'->>'unexpected_count')::int =
+                              (dq.check('sets', e.kind, e.column_name, e.params)->'result'->>'unexpected_count')::int
+                          AND v.result->'result'->'partial_unexpected_list' =
+                              dq.check('sets', e.kind, e.column_name, e.params)->'result'->'partial_unexpected_list')
+         AS same_as_check,
+       sum((v.result->'result'->>'unexpected_count')::int) AS unexpected
+  FROM dq.validation_results v JOIN dq.expectations e USING (expectation_id)
+ WHERE v.run_id = :run;
+DROP TABLE sets, set_cases;
