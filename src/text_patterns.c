@@ -33,6 +33,7 @@
 #endif
 
 #include "text_patterns.h"
+#include "typeinfo.h"
 
 const char *const DqPatternNames[DQ_NUM_PATTERNS] = {
 	"integer", "decimal", "iso_date", "iso_timestamp", "uuid",
@@ -280,24 +281,6 @@ DqMatchIpv4(const char *s, int len)
 #define DQ_SCAN_HIGH	0x10	/* a byte >= 0x80: not plain ASCII */
 
 #define DQ_ONES		UINT64CONST(0x0101010101010101)
-
-static inline uint64
-DqLoad64(const char *p)
-{
-	uint64		w;
-
-	memcpy(&w, p, sizeof(w));
-	return w;
-}
-
-static inline uint32
-DqLoad32(const char *p)
-{
-	uint32		w;
-
-	memcpy(&w, p, sizeof(w));
-	return w;
-}
 
 /*
  * A word made of bytes of s only (1 <= len <= 8), some of them repeated:

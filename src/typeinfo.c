@@ -238,24 +238,6 @@ DqMum(uint64 a, uint64 b)
 	return (uint64) r ^ (uint64) (r >> 64);
 }
 
-static inline uint64
-DqRead64(const char *p)
-{
-	uint64		w;
-
-	memcpy(&w, p, sizeof(w));
-	return w;
-}
-
-static inline uint64
-DqRead32(const char *p)
-{
-	uint32		w;
-
-	memcpy(&w, p, sizeof(w));
-	return w;
-}
-
 uint64
 DqHashBytes(const char *p, Size len, uint64 seed)
 {
@@ -270,8 +252,8 @@ DqHashBytes(const char *p, Size len, uint64 seed)
 
 		do
 		{
-			h = DqMum(DqRead64(p) ^ UINT64CONST(0xA0761D6478BD642F),
-					  DqRead64(p + 8) ^ h);
+			h = DqMum(DqLoad64(p) ^ UINT64CONST(0xA0761D6478BD642F),
+					  DqLoad64(p + 8) ^ h);
 			p += 16;
 		} while (end - p > 16);
 		/* the last sixteen bytes, overlapping what the loop read */
@@ -280,13 +262,13 @@ DqHashBytes(const char *p, Size len, uint64 seed)
 	}
 	if (len >= 8)
 	{
-		a = DqRead64(p);
-		b = DqRead64(p + len - 8);
+		a = DqLoad64(p);
+		b = DqLoad64(p + len - 8);
 	}
 	else if (len >= 4)
 	{
-		a = DqRead32(p);
-		b = DqRead32(p + len - 4);
+		a = DqLoad32(p);
+		b = DqLoad32(p + len - 4);
 	}
 	else if (len > 0)
 	{

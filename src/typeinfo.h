@@ -180,6 +180,25 @@ DqDatumHashes(const DqTypeInfo *ti, const Datum *values, uint64 *hashes, int n)
 #undef DQ_HASH_LOOP
 }
 
+/* Eight or four bytes at p, of any alignment, as one number. */
+static inline uint64
+DqLoad64(const char *p)
+{
+	uint64		w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+static inline uint32
+DqLoad32(const char *p)
+{
+	uint32		w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
 /* Is a varlena datum neither compressed nor stored out of line? */
 static inline bool
 DqVarlenaIsPlain(Datum a)
