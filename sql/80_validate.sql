@@ -154,6 +154,21 @@ SELECT success, unexpected_count, result->'result'->'partial_unexpected_list' AS
 DROP TABLE shipments;
 DROP FUNCTION r(jsonb);
 
+-- how many rules of validation run `run` on rel got dq.check's counts and
+-- lists of unexpected values
+CREATE FUNCTION same_as_check(rel regclass, run bigint,
+                              OUT rules bigint, OUT same_as_check bigint, OUT unexpected bigint)
+LANGUAGE sql AS $$
+SELECT count(*),
+       count(*) FILTER (WHERE (v.result->'result'->>'unexpected_count')::int =
+                              (dq.check(rel, e.kind, e.column_name, e.params)->'result'->>'unexpected_count')::int
+                          AND v.result->'result'->'partial_unexpected_list' =
+                              dq.check(rel, e.kind, e.column_name, e.params)->'result'->'partial_unexpected_list'),
+       sum((v.result->'result'->>'unexpected_count')::int)
+  FROM dq.validation_results v JOIN dq.expectations e USING (expectation_id)
+ WHERE v.run_id = run
+$$;
+
 -- dq.validate decides null checks and ranges on integer, date/time and
 -- float columns inline; its counts must be dq.check's (the generic
 -- evaluator) for every bound shape, NULLs, NaN and infinities included
@@ -182,15 +197,7 @@ SELECT count(dq.expect('ranges', CASE WHEN params = '{}' THEN 'expect_column_val
                                       ELSE 'expect_column_values_to_be_between' END, col::name, params::jsonb))
   FROM range_cases;
 SELECT dq.validate('ranges') AS run \gset
-SELECT count(*) AS rules,
-       count(*) FILTER (WHERE (v.result->'result'->>'unexpected_count')::int =
-                              (dq.check('ranges', e.kind, e.column_name, e.params)->'result'->>'unexpected_count')::int
-                          AND v.result->'result'->'partial_unexpected_list' =
-                              dq.check('ranges', e.kind, e.column_name, e.params)->'result'->'partial_unexpected_list')
-         AS same_as_check,
-       sum((v.result->'result'->>'unexpected_count')::int) AS unexpected
-  FROM dq.validation_results v JOIN dq.expectations e USING (expectation_id)
- WHERE v.run_id = :run;
+SELECT * FROM same_as_check('ranges', :run);
 DROP TABLE ranges, range_cases;
 
 -- in-set and not-in-set are looked up in a hash table on integer-like,
@@ -218,13 +225,6 @@ SELECT c.col, k.kind, c.vset
 SELECT count(dq.expect('sets', kind, col::name, jsonb_build_object('value_set', vset::jsonb)))
   FROM set_cases;
 SELECT dq.validate('sets') AS run \gset
-SELECT count(*) AS rules,
-       count(*) FILTER (WHERE (v.result->'result'->>'unexpected_count')::int =
-                              (dq.check('sets', e.kind, e.column_name, e.params)->'result'->>'unexpected_count')::int
-                          AND v.result->'result'->'partial_unexpected_list' =
-                              dq.check('sets', e.kind, e.column_name, e.params)->'result'->'partial_unexpected_list')
-         AS same_as_check,
-       sum((v.result->'result'->>'unexpected_count')::int) AS unexpected
-  FROM dq.validation_results v JOIN dq.expectations e USING (expectation_id)
- WHERE v.run_id = :run;
+SELECT * FROM same_as_check('sets', :run);
 DROP TABLE sets, set_cases;
+DROP FUNCTION same_as_check(regclass, bigint);
