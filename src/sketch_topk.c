@@ -20,10 +20,10 @@
  * reported count is then an estimate; count - error stays a lower bound.
  *
  * Values are looked up by their 64-bit hash in a small linear-probing table
- * (16 slots per counter, 4 in large sketches; backward-shift deletion).  The counter to evict
- * is found by a cyclic scan for a count equal to the known minimum, which
- * costs O(1) amortized: the minimum is recomputed only after a full cycle
- * finds none.  Memory: capacity counters plus the kept values, independent
+ * (16 slots per counter, 4 in large sketches; backward-shift deletion).
+ * The counter to evict is found by a cyclic scan for a count equal to the
+ * known minimum, which costs O(1) amortized: the minimum is recomputed only
+ * after a full cycle finds none.  Memory: capacity counters plus the kept values, independent
  * of the number of rows.
  *
  * Merging follows the mergeable-summaries rule (Agarwal et al. 2012): a
