@@ -241,8 +241,8 @@ DqKllCoin(DqKll *kll)
 }
 
 /* Start a new sampling block of 2^samplevel values. */
-static inline void
-DqKllNewBlock(DqKll *kll)
+void
+DqKllNextBlock(DqKll *kll)
 {
 	kll->blockpos = 0;
 	kll->blocktarget = (int64) ((DqKllRandom(kll) >> 11) &
@@ -324,7 +324,7 @@ DqKllRaiseSampler(DqKll *kll)
 		if (kll->levels[kll->samplevel].n > 1)
 			DqKllCompactLevel(kll, kll->samplevel);
 		kll->samplevel++;
-		DqKllNewBlock(kll);
+		DqKllNextBlock(kll);
 	}
 }
 
@@ -370,13 +370,6 @@ DqKllAddKept(DqKll *kll, double v)
 		DqKllCompress(kll);
 }
 
-/* Start a new sampling block (DqKllAdd, at the end of one). */
-void
-DqKllNextBlock(DqKll *kll)
-{
-	DqKllNewBlock(kll);
-}
-
 /*
  * Merge src into dst (the parallel combine step).
  */
@@ -406,7 +399,7 @@ DqKllMerge(DqKll *dst, const DqKll *src)
 	if (src->samplevel > dst->samplevel)
 	{
 		dst->samplevel = src->samplevel;
-		DqKllNewBlock(dst);
+		DqKllNextBlock(dst);
 	}
 	if (src->min < dst->min)
 		dst->min = src->min;
