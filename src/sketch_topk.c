@@ -23,8 +23,8 @@
  * (16 slots per counter, 4 in large sketches; backward-shift deletion).
  * The counter to evict is found by a cyclic scan for a count equal to the
  * known minimum, which costs O(1) amortized: the minimum is recomputed only
- * after a full cycle finds none.  Memory: capacity counters plus the kept values, independent
- * of the number of rows.
+ * after a full cycle finds none.  Memory: capacity counters plus the kept
+ * values, independent of the number of rows.
  *
  * Merging follows the mergeable-summaries rule (Agarwal et al. 2012): a
  * value missing from a full sketch is charged that sketch's minimum count.
@@ -85,7 +85,7 @@ DqTopKInit(DqTopK *tk, int capacity, int16 typlen, bool typbyval)
 static inline uint32
 DqTopKSlot(const DqTopK *tk, uint64 hash, bool *found)
 {
-	uint32		i = (uint32) (hash >> 32) & tk->tabmask;
+	uint32		i = DqTopKHome(tk, hash);
 	uint32		tag = DQ_TK_TAG(hash);
 
 	while (tk->table[i] != 0)
@@ -116,7 +116,7 @@ DqTopKTableDelete(DqTopK *tk, uint32 i)
 		j = (j + 1) & tk->tabmask;
 		if (tk->table[j] == 0)
 			return;
-		home = (uint32) (tk->items[DQ_TK_IDX(tk->table[j])].hash >> 32) & tk->tabmask;
+		home = DqTopKHome(tk, tk->items[DQ_TK_IDX(tk->table[j])].hash);
 		/* move j back to i unless its home lies cyclically in (i, j] */
 		if ((i <= j) ? (home <= i || home > j) : (home <= i && home > j))
 		{

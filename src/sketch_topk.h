@@ -58,6 +58,13 @@ extern void DqTopKSerialize(const DqTopK *tk, StringInfo buf);
 extern void DqTopKDeserialize(DqTopK *tk, DqReadBuf *rb);
 extern void DqTopKJson(DqJson *js, const DqTopK *tk, DqTypeInfo *ti, int k);
 
+/* The table slot where a hash's probe starts. */
+static inline uint32
+DqTopKHome(const DqTopK *tk, uint64 hash)
+{
+	return (uint32) (hash >> 32) & tk->tabmask;
+}
+
 /*
  * Admission (see sketch_topk.c): once every counter is taken, a value not
  * counted yet replaces the smallest counter c only with probability
@@ -101,7 +108,7 @@ DqTopKAdd(DqTopK *tk, uint64 hash, Datum value, DqTopKItem **held)
 {
 	DqTopKItem *item;
 
-	if (tk->table[(uint32) (hash >> 32) & tk->tabmask] != 0)
+	if (tk->table[DqTopKHome(tk, hash)] != 0)
 		return DqTopKAddProbe(tk, hash, value, held);
 	item = DqTopKAdmits(tk) ? DqTopKInsert(tk, hash, value) : NULL;
 	if (held)
