@@ -113,9 +113,7 @@ DqSetHas(const DqRule *r, const DqSetTable *t, Datum v)
 			if (m == v)
 				return true;
 		}
-		else if (VARSIZE_ANY_EXHDR(DatumGetPointer(m)) == VARSIZE_ANY_EXHDR(DatumGetPointer(v)) &&
-				 memcmp(VARDATA_ANY(DatumGetPointer(m)), VARDATA_ANY(DatumGetPointer(v)),
-						VARSIZE_ANY_EXHDR(DatumGetPointer(v))) == 0)
+		else if (DqTextCmpBytes(m, v) == 0)
 			return true;
 	}
 	return false;
