@@ -7,14 +7,31 @@
 EXTENSION	= dq_lineage
 EXTVERSION	= 0.1.0
 MODULE_big	= dq_lineage
-OBJS		= $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+
+# One folder per subsystem (see "Source layout" in README.md); the library
+# is every .c file below src/.  Headers are included with their folder,
+# "base/guc.h", so that a file's dependencies show in its includes.
+DQ_DIRS		= src src/base src/sketch src/profile src/expect src/lineage \
+			  src/cdc src/sched
+DQ_SRCS		= $(sort $(foreach d,$(DQ_DIRS),$(wildcard $(d)/*.c)))
+DQ_HDRS		= $(sort $(foreach d,$(DQ_DIRS),$(wildcard $(d)/*.h)))
+OBJS		= $(DQ_SRCS:.c=.o)
 PG_CPPFLAGS	= -I$(srcdir)/src
-PG_CFLAGS	= -Wall -Wextra -Werror -Wno-unused-parameter \
-			  -Wno-missing-field-initializers -Wno-sign-compare
-# Link-time optimization across src/*.c: the profiler's per-value path
+
+# Warnings are errors by default; packagers override with DQ_WERROR=.
+DQ_WERROR	?= -Werror
+# Link-time optimization across the library: the profiler's per-value path
 # calls into the sketch files (about 3% of a profile's time).  The library
-# does not rely on interposing its own global functions.
-PG_CFLAGS	+= -flto=auto -fno-semantic-interposition
+# does not rely on interposing its own global functions.  DQ_LTO= turns it
+# off for builds with their own optimisation flags.
+DQ_LTO		?= -flto=auto -fno-semantic-interposition
+PG_CFLAGS	= -Wall -Wextra $(DQ_WERROR) -Wno-unused-parameter \
+			  -Wno-missing-field-initializers -Wno-sign-compare $(DQ_LTO)
+# DQ_NO_SIMD=1 builds only the portable code paths (no SSE2), the way the
+# tests check that the portable paths give the same results.
+ifneq ($(DQ_NO_SIMD),)
+PG_CPPFLAGS	+= -DDQ_NO_SIMD
+endif
 
 # Install and upgrade scripts live in sql/ next to the pg_regress inputs;
 # the scripts are recognised by their "dq_lineage--" prefix.
@@ -74,7 +91,7 @@ test-all:
 	./scripts/test-all.sh
 
 # Rebuild objects when a header changes (PGXS tracks no header dependencies).
-$(OBJS): $(wildcard src/*.h)
+$(OBJS): $(DQ_HDRS)
 
 # Static analysis of our own sources (PostgreSQL's headers are not checked).
 .PHONY: lint
@@ -82,4 +99,4 @@ lint:
 	cppcheck --enable=warning,style,performance,portability --std=c99 \
 		--quiet --inline-suppr --error-exitcode=1 \
 		--suppress=missingIncludeSystem --suppress=missingInclude \
-		--suppress=unusedFunction -I src src/*.c
+		--suppress=unusedFunction -I src $(DQ_SRCS)

@@ -16,11 +16,11 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 
-#include "cdc_worker.h"
-#include "compat.h"
-#include "guc.h"
-#include "worker.h"
-#include "lineage.h"
+#include "cdc/cdc_worker.h"
+#include "base/compat.h"
+#include "base/guc.h"
+#include "sched/worker.h"
+#include "lineage/lineage.h"
 
 PG_MODULE_MAGIC;
 

@@ -1,0 +1,51 @@
+/*-------------------------------------------------------------------------
+ *
+ * scan_parallel.c
+ *	  How many parallel workers the one-pass scans of dq.profile and
+ *	  dq.validate may use.
+ *
+ * Both scans spend their time computing, not reading: a profile costs
+ * several times a plain scan of the same rows.  The planner sizes parallel
+ * scans by the table's size and max_parallel_workers_per_gather alone; on
+ * a machine with few CPUs that can mean more busy processes than CPUs
+ * (the leader takes part too), which then only take turns and evict each
+ * other's sketches from the caches.  dq_lineage.scan_workers caps the
+ * workers of these scans, by default at one fewer than the CPUs online
+ * when the leader participates.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <unistd.h>
+
+#include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
+
+#include "base/catalog.h"
+#include "base/guc.h"
+#include "base/scan_parallel.h"
+
+/*
+ * Lower max_parallel_workers_per_gather for the scan about to run, until
+ * the caller's GUC nest level is closed.  Never raises it.
+ */
+void
+DqCapScanWorkers(void)
+{
+	int			cap = dq_scan_workers;
+	char		buf[16];
+
+	if (cap < 0)
+	{
+		long		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+		if (ncpu < 1)
+			return;
+		cap = (int) Min(ncpu, 1024) - (parallel_leader_participation ? 1 : 0);
+	}
+	if (cap >= max_parallel_workers_per_gather)
+		return;
+	snprintf(buf, sizeof(buf), "%d", cap);
+	DqSetLocalGuc("max_parallel_workers_per_gather", buf);
+}

@@ -1,0 +1,1043 @@
+/*-------------------------------------------------------------------------
+ *
+ * cdc_worker.c
+ *	  The CDC worker: one per database with watched tables.  It owns the
+ *	  logical replication slot dq_lineage_<database oid>, decodes it with
+ *	  the dq_lineage output plugin and records what the plugin reports in
+ *	  dq.violations.
+ *
+ * Design note: exactly once.  Each pass creates a decoding context on the
+ * slot, decodes from the slot's restart point (skipping the transactions
+ * committed before dq.cdc_state.processed_lsn or the slot's confirmed
+ * position, whichever is later) up to the WAL flush position or a batch of
+ * dq_lineage.cdc_batch_size lines, keeps the plugin's lines in a tuplestore
+ * (spilling to disk past work_mem), then, in the same transaction, inserts
+ * the violations and sets processed_lsn to the end of the last record read.
+ * Only after that transaction commits is the slot confirmed.  A crash
+ * before the commit loses the batch's writes and the slot still points
+ * before it; a crash after the commit but before the slot's position
+ * reached disk is covered by processed_lsn, which makes the decoder skip
+ * the transactions already recorded.  A unique key on (commit LSN, change
+ * number, expectation) makes a duplicate an error rather than a silent
+ * double count.  Passes that saw no change of a watched table write
+ * nothing (so the worker's own writes do not feed themselves); they only
+ * confirm the slot.
+ *
+ * The slot is held by the worker for its whole life: a second worker
+ * started for the same database finds it active and exits quietly.  The
+ * worker drops the slot and exits when no table is watched any more or the
+ * extension was dropped.  Errors are recorded in dq.cdc_state.last_error and
+ * the pass is retried after a pause.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <signal.h>
+
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/relation.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "access/xlogutils.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "nodes/makefuncs.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "replication/decode.h"
+#include "replication/logical.h"
+#include "replication/slot.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lwlock.h"
+#include "storage/proc.h"
+#include "storage/spin.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/acl.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/pg_lsn.h"
+#include "utils/resowner.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "base/catalog.h"
+#include "cdc/cdc_worker.h"
+#include "sched/worker.h"
+#include "base/compat.h"
+#include "cdc/decoder.h"
+#include "base/guc.h"
+#include "base/subxact.h"
+
+bool		dq_cdc_preloaded = false;
+
+/* how the plugin's lines for row conditions start (decoder.c) */
+#define DQ_CDC_CONDITION_PREFIX "{\"type\": \"condition\""
+
+/* lines per SQL statement when writing a batch */
+#define DQ_CDC_CHUNK 1000
+
+/* changes per second over the last minute: one sample per pass */
+#define DQ_CDC_SAMPLES 128
+typedef struct DqCdcSample
+{
+	TimestampTz at;
+	int64		changes;
+} DqCdcSample;
+
+static DqCdcSample dq_cdc_samples[DQ_CDC_SAMPLES];
+static int	dq_cdc_nsamples = 0;
+static int64 dq_cdc_total_changes = 0;
+static bool dq_cdc_lag_warned = false;
+
+/* where the write callback puts the plugin's lines (one pass) */
+static Tuplestorestate *dq_cdc_store = NULL;
+static TupleDesc dq_cdc_desc = NULL;
+static int64 dq_cdc_nlines = 0;
+
+/*
+ * The decoding context, kept from pass to pass (in TopMemoryContext) so
+ * that each pass reads only the new WAL; made again after an error.
+ */
+static LogicalDecodingContext *dq_cdc_ctx = NULL;
+
+/*
+ * Called from _PG_init.
+ */
+void
+DqCdcInit(void)
+{
+	dq_cdc_preloaded = process_shared_preload_libraries_in_progress;
+}
+
+/* The slot of a database: dq_lineage_<oid>. */
+void
+DqCdcSlotName(Oid dbid, char *name)
+{
+	snprintf(name, NAMEDATALEN, "dq_lineage_%u", dbid);
+}
+
+/* OID of dq.<name> (InvalidOid when the extension is not there). */
+Oid
+DqCdcCatalogRel(const char *name)
+{
+	Oid			nsp = get_namespace_oid("dq", true);
+
+	return OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
+}
+
+/*
+ * Does the slot exist, and which process holds it (0: none)?
+ */
+bool
+DqCdcSlotExists(const char *name, pid_t *active_pid)
+{
+	ReplicationSlot *s;
+	bool		found = false;
+
+	*active_pid = 0;
+	LWLockAcquire(ReplicationSlotControlLock, LW_SHARED);
+	s = SearchNamedReplicationSlot(name, false);
+	if (s != NULL)
+	{
+		found = true;
+		SpinLockAcquire(&s->mutex);
+		*active_pid = s->active_pid;
+		SpinLockRelease(&s->mutex);
+	}
+	LWLockRelease(ReplicationSlotControlLock);
+	return found;
+}
+
+/*
+ * Number of watched tables (a heap scan of a small table).  Call inside a
+ * transaction.  The worker passes ShareLock: it then waits for a dq.watch
+ * or dq.unwatch in progress and sees its outcome.
+ */
+int64
+DqCdcWatchedCount(LOCKMODE lockmode)
+{
+	Oid			relid = DqCdcCatalogRel("watched_tables");
+	Relation	rel;
+	TableScanDesc scan;
+	int64		n = 0;
+	Snapshot	snap;
+
+	if (!OidIsValid(relid))
+		return 0;
+	rel = table_open(relid, lockmode);
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	scan = table_beginscan(rel, snap, 0, NULL);
+	while (heap_getnext(scan, ForwardScanDirection) != NULL)
+		n++;
+	table_endscan(scan);
+	UnregisterSnapshot(snap);
+	table_close(rel, lockmode);
+	return n;
+}
+
+/*
+ * Create the logical slot for the dq_lineage plugin, as
+ * pg_create_logical_replication_slot does (the caller has checked its
+ * rights).  Refused by PostgreSQL in a transaction that has written.
+ */
+void
+DqCdcCreateSlot(const char *name)
+{
+	LogicalDecodingContext *ctx;
+
+	CheckSlotRequirements();
+	CheckLogicalDecodingRequirements();
+	ReplicationSlotCreate(name, true, RS_EPHEMERAL, false);
+	ctx = CreateInitDecodingContext("dq_lineage", NIL, false, InvalidXLogRecPtr,
+									XL_ROUTINE(.page_read = read_local_xlog_page,
+											   .segment_open = wal_segment_open,
+											   .segment_close = wal_segment_close),
+									NULL, NULL, NULL);
+	DecodingContextFindStartpoint(ctx);
+	FreeDecodingContext(ctx);
+	ReplicationSlotPersist();
+	ReplicationSlotRelease();
+	ereport(LOG,
+			(errmsg("dq_lineage created replication slot \"%s\"", name)));
+}
+
+/*
+ * Drop the slot of database dbid, stopping the worker that holds it first
+ * (it exits on SIGTERM; ReplicationSlotDrop waits until it has let go).
+ * Not transactional: used by the last dq.unwatch, DROP EXTENSION and DROP
+ * DATABASE.
+ */
+void
+DqCdcStopAndDropSlot(Oid dbid)
+{
+	char		slot[NAMEDATALEN];
+	pid_t		pid;
+
+	DqCdcSlotName(dbid, slot);
+	if (!DqCdcSlotExists(slot, &pid))
+		return;
+	if (pid != 0 && pid != MyProcPid)
+		(void) kill(pid, SIGTERM);
+	ReplicationSlotDrop(slot, false);
+	ereport(LOG,
+			(errmsg("dq_lineage dropped replication slot \"%s\"", slot)));
+}
+
+/*
+ * Start the CDC worker of this database if it has watched tables (or a
+ * slot left to drop) and no process holds the slot.  Called inside a
+ * transaction by dq.watch, dq.cdc_start and the per-database scheduler on
+ * every pass; cheap, and never an ERROR when no worker slot is free.
+ */
+void
+DqCdcEnsureWorker(void)
+{
+	static BackgroundWorkerHandle *handle = NULL;
+	static Oid	handle_db = InvalidOid;
+	char		slot[NAMEDATALEN];
+	pid_t		pid;
+	bool		exists;
+	MemoryContext old;
+
+	if (!OidIsValid(get_extension_oid("dq_lineage", true)))
+		return;
+	/* DROP EXTENSION or DROP DATABASE is under way (worker.c) */
+	if (DqDatabasePaused(MyDatabaseId))
+		return;
+	DqCdcSlotName(MyDatabaseId, slot);
+	exists = DqCdcSlotExists(slot, &pid);
+	if (pid != 0)
+		return;
+	if (!exists && DqCdcWatchedCount(AccessShareLock) == 0)
+		return;
+	/* one registered and not yet holding the slot: let it start */
+	if (handle != NULL && handle_db == MyDatabaseId &&
+		GetBackgroundWorkerPid(handle, &pid) != BGWH_STOPPED)
+		return;
+	if (handle != NULL)
+	{
+		pfree(handle);
+		handle = NULL;
+	}
+
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	/* the caller (the scheduler) is woken when the worker stops */
+	if (!DqStartWorker("dq_cdc_worker_main", "dq_lineage cdc worker", MyDatabaseId,
+					   NULL, 0, &handle))
+	{
+		handle = NULL;
+		ereport(WARNING,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("could not start the dq_lineage change validation worker"),
+				 errdetail("No background worker slot is free."),
+				 errhint("Raise max_worker_processes; the worker is started again on the next attempt.")));
+	}
+	else
+		handle_db = MyDatabaseId;
+	MemoryContextSwitchTo(old);
+}
+
+/* ---------------------------------------------------------------------
+ * One pass
+ * ---------------------------------------------------------------------
+ */
+
+static void
+DqCdcPrepareWrite(LogicalDecodingContext *ctx, XLogRecPtr lsn,
+				  TransactionId xid, bool last_write)
+{
+	resetStringInfo(ctx->out);
+}
+
+static void
+DqCdcWrite(LogicalDecodingContext *ctx, XLogRecPtr lsn, TransactionId xid,
+		   bool last_write)
+{
+	Datum		value;
+	bool		isnull = false;
+
+	value = PointerGetDatum(cstring_to_text_with_len(ctx->out->data, ctx->out->len));
+	tuplestore_putvalues(dq_cdc_store, dq_cdc_desc, &value, &isnull);
+	pfree(DatumGetPointer(value));
+	dq_cdc_nlines++;
+}
+
+/* Drop the slot of this database if it exists and nobody holds it. */
+static void
+DqCdcDropSlot(const char *slot)
+{
+	pid_t		pid;
+
+	if (MyReplicationSlot != NULL)
+		ReplicationSlotRelease();
+	if (DqCdcSlotExists(slot, &pid) && pid == 0)
+	{
+		ReplicationSlotDrop(slot, true);
+		ereport(LOG,
+				(errmsg("dq_lineage dropped replication slot \"%s\"", slot)));
+	}
+}
+
+/* processed_lsn of the slot (0/0 if none; creates the state row). */
+static XLogRecPtr
+DqCdcReadProgress(const char *slot)
+{
+	Oid			argtypes[1] = {NAMEOID};
+	Datum		values[1];
+	XLogRecPtr	lsn = InvalidXLogRecPtr;
+	bool		isnull;
+	NameData	name;
+
+	namestrcpy(&name, slot);
+	values[0] = NameGetDatum(&name);
+	if (SPI_execute_with_args("SELECT processed_lsn FROM dq.cdc_state WHERE slot_name = $1",
+							  1, argtypes, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read dq.cdc_state");
+	if (SPI_processed > 0)
+		lsn = DatumGetLSN(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	else if (SPI_execute_with_args("INSERT INTO dq.cdc_state (slot_name, processed_lsn) "
+								   "VALUES ($1, '0/0')", 1, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not write dq.cdc_state");
+	return lsn;
+}
+
+/*
+ * The live columns of relid, quoted, comma separated, each prefixed with
+ * prefix; only those that also exist in relation also, when it is valid.
+ * NULL when the relation is gone.
+ */
+char *
+DqCdcColumnList(Oid relid, const char *prefix, Oid also)
+{
+	Relation	rel = try_relation_open(relid, AccessShareLock);
+	TupleDesc	td;
+	StringInfoData buf;
+	int			i;
+
+	if (rel == NULL)
+		return NULL;
+	td = RelationGetDescr(rel);
+	initStringInfo(&buf);
+	for (i = 0; i < td->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(td, i);
+
+		if (att->attisdropped)
+			continue;
+		if (OidIsValid(also) &&
+			get_attnum(also, NameStr(att->attname)) == InvalidAttrNumber)
+			continue;
+		appendStringInfo(&buf, "%s%s%s", buf.len > 0 ? ", " : "", prefix,
+						 quote_identifier(NameStr(att->attname)));
+	}
+	relation_close(rel, AccessShareLock);
+	return buf.data;
+}
+
+/* The expectation a plugin line is about. */
+static int64
+DqCdcLineExpectation(const char *line)
+{
+	const char *p = strstr(line, "\"expectation_id\": ");
+
+	return p ? strtoi64(p + strlen("\"expectation_id\": "), NULL, 10) : 0;
+}
+
+/* one row condition over a batch of rows, as the expectation's owner */
+typedef struct DqCdcConditionArgs
+{
+	const char *sql;
+	Datum		rows;
+	Oid			ownerid;
+	List	   *found;			/* violation lines (text) */
+} DqCdcConditionArgs;
+
+static void
+DqCdcConditionFn(void *arg)
+{
+	DqCdcConditionArgs *a = arg;
+	Oid			argtypes[1] = {TEXTARRAYOID};
+	Oid			save_userid;
+	int			save_sec;
+	uint64		i;
+
+	/* a failing subtransaction restores the user itself */
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(a->ownerid, save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	if (SPI_execute_with_args(a->sql, 1, argtypes, &a->rows, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not evaluate a row_condition");
+	SetUserIdAndSecContext(save_userid, save_sec);
+	for (i = 0; i < SPI_processed; i++)
+		a->found = lappend(a->found, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+}
+
+/*
+ * Rows handed out for custom SQL conditions: evaluated here, as the role
+ * that defined the expectation, on the row rebuilt with
+ * jsonb_populate_record; the failing ones become violation lines.
+ * Rows with unchanged TOAST values are skipped (the value is not in the
+ * WAL).  Returns the violation lines (text).
+ */
+static List *
+DqCdcCheckConditions(List *lines)
+{
+	int64	   *ids = palloc(sizeof(int64) * Max(list_length(lines), 1));
+	int			nids = 0;
+	int			k;
+	List	   *found = NIL;
+	ListCell   *lc;
+
+	foreach(lc, lines)
+	{
+		int64		id = DqCdcLineExpectation(lfirst(lc));
+
+		for (k = 0; k < nids && ids[k] != id; k++)
+			;
+		if (k == nids)
+			ids[nids++] = id;
+	}
+	for (k = 0; k < nids; k++)
+	{
+		int64		id = ids[k];
+		Oid			argtypes[1] = {INT8OID};
+		Datum		values[1] = {Int64GetDatum(id)};
+		char	   *cond;
+		char	   *owner;
+		Oid			relid;
+		Oid			ownerid;
+		bool		isnull;
+		ArrayBuildState *astate = NULL;
+		ListCell   *lc2;
+		StringInfoData q;
+		DqCdcConditionArgs ca;
+		char	   *error;
+		int			nrows = 0;
+
+		if (SPI_execute_with_args("SELECT params->>'row_condition', owner, relid "
+								  "FROM dq.expectations WHERE expectation_id = $1 AND enabled",
+								  1, argtypes, values, NULL, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not read dq.expectations");
+		if (SPI_processed == 0)
+			continue;
+		cond = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		owner = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+		ownerid = get_role_oid(owner, true);
+		if (cond == NULL || !OidIsValid(ownerid) || get_rel_name(relid) == NULL)
+			continue;
+
+		foreach(lc2, lines)
+		{
+			char	   *line = lfirst(lc2);
+
+			if (DqCdcLineExpectation(line) == id && ++nrows > 0)
+				astate = accumArrayResult(astate, CStringGetTextDatum(line), false,
+										  TEXTOID, CurrentMemoryContext);
+		}
+		if (astate == NULL)
+			continue;
+
+		initStringInfo(&q);
+		appendStringInfo(&q,
+						 "SELECT (u.x::pg_catalog.jsonb OPERATOR(pg_catalog.||) "
+						 "pg_catalog.jsonb_build_object('type', 'violation', 'unexpected', "
+						 "u.x::pg_catalog.jsonb OPERATOR(pg_catalog.->) 'row'))::pg_catalog.text "
+						 "FROM pg_catalog.unnest($1) AS u(x), "
+						 "LATERAL pg_catalog.jsonb_populate_record(NULL::%s, "
+						 "u.x::pg_catalog.jsonb OPERATOR(pg_catalog.->) 'row') AS %s "
+						 "WHERE NOT (u.x::pg_catalog.jsonb OPERATOR(pg_catalog.?) 'unchanged_toast') "
+						 "AND NOT (%s)",
+						 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+													get_rel_name(relid)),
+						 quote_identifier(get_rel_name(relid)), cond);
+		values[0] = makeArrayResult(astate, CurrentMemoryContext);
+		ca.sql = q.data;
+		ca.rows = values[0];
+		ca.ownerid = ownerid;
+		ca.found = NIL;
+		error = DqRunProtected(DqCdcConditionFn, &ca);
+		if (error != NULL)
+		{
+			/* row by row then: a row the condition fails on is skipped */
+			int			nfailed = 0;
+			char	   *first_error = error;
+
+			foreach(lc2, lines)
+			{
+				char	   *line = lfirst(lc2);
+
+				if (DqCdcLineExpectation(line) != id)
+					continue;
+				astate = accumArrayResult(NULL, CStringGetTextDatum(line), false,
+										  TEXTOID, CurrentMemoryContext);
+				ca.rows = makeArrayResult(astate, CurrentMemoryContext);
+				ca.found = NIL;
+				if (DqRunProtected(DqCdcConditionFn, &ca) != NULL)
+					nfailed++;
+				else
+					found = list_concat(found, ca.found);
+			}
+			ereport(WARNING,
+					(errmsg("row_condition of expectation %lld could not be evaluated on %d of %d changed rows: %s",
+							(long long) id, nfailed, nrows, first_error),
+					 errhint("Fix the condition with dq.alter_expectation or dq.drop_expectation; those rows are not validated against it.")));
+			continue;
+		}
+		found = list_concat(found, ca.found);
+	}
+	return found;
+}
+
+/* the statement of one quarantine table and its argument */
+typedef struct DqCdcQuarantineArgs
+{
+	const char *sql;
+	Datum		lines;
+} DqCdcQuarantineArgs;
+
+static void
+DqCdcQuarantineFn(void *arg)
+{
+	DqCdcQuarantineArgs *a = arg;
+	Oid			argtypes[1] = {TEXTARRAYOID};
+
+	if (SPI_execute_with_args(a->sql, 1, argtypes, &a->lines, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not write a quarantine table");
+}
+
+/*
+ * Copy the violating rows of the lines (a text[] of violation lines already
+ * recorded) to the quarantine tables of the watched tables that have one:
+ * one row per violating change, with the ids of its violations.
+ */
+static void
+DqCdcQuarantine(Datum lines)
+{
+	uint64		n;
+	uint64		i;
+	Oid		   *relids;
+	Oid		   *qrelids;
+
+	if (SPI_execute("SELECT relid, quarantine FROM dq.watched_tables WHERE quarantine IS NOT NULL",
+					false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read dq.watched_tables");
+	n = SPI_processed;
+	relids = palloc(sizeof(Oid) * Max(n, 1));
+	qrelids = palloc(sizeof(Oid) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		relids[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		qrelids[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	for (i = 0; i < n; i++)
+	{
+		char	   *cols = DqCdcColumnList(relids[i], "r.", qrelids[i]);
+		char	   *qname;
+		StringInfoData q;
+		DqCdcQuarantineArgs qa;
+		char	   *error;
+
+		if (cols == NULL || get_rel_name(qrelids[i]) == NULL)
+			continue;			/* the table or its quarantine was dropped */
+		qname = quote_qualified_identifier("dq", get_rel_name(qrelids[i]));
+		initStringInfo(&q);
+		appendStringInfo(&q,
+						 "WITH l AS (SELECT DISTINCT ON ((j->>'lsn')::pg_lsn, (j->>'seq')::int4) "
+						 "  (j->>'lsn')::pg_lsn AS lsn, (j->>'seq')::int4 AS seq, (j->>'relid')::oid AS relid, "
+						 "  j->'row' AS r FROM (SELECT x::jsonb AS j FROM pg_catalog.unnest($1) AS u(x)) s "
+						 "  WHERE j ? 'row') "
+						 "INSERT INTO %s (dq_violation_ids, dq_lsn, dq_change_seq, %s) "
+						 "SELECT (SELECT pg_catalog.array_agg(v.violation_id ORDER BY v.violation_id) "
+						 "        FROM dq.violations v WHERE v.lsn = l.lsn AND v.change_seq = l.seq), "
+						 "  l.lsn, l.seq, %s "
+						 "FROM l, LATERAL pg_catalog.jsonb_populate_record(NULL::%s, l.r) AS r "
+						 "WHERE l.relid = %u OR %u IN (SELECT a.relid FROM pg_catalog.pg_partition_ancestors(l.relid) a) "
+						 "ON CONFLICT (dq_lsn, dq_change_seq) DO UPDATE SET dq_violation_ids = EXCLUDED.dq_violation_ids",
+						 qname, DqCdcColumnList(relids[i], "", qrelids[i]), cols,
+						 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relids[i])),
+													get_rel_name(relids[i])),
+						 relids[i], relids[i]);
+		/* a quarantine that does not fit any more must not stop validation */
+		qa.sql = q.data;
+		qa.lines = lines;
+		error = DqRunProtected(DqCdcQuarantineFn, &qa);
+		if (error != NULL)
+			ereport(WARNING,
+					(errmsg("could not copy violating rows to quarantine table %s: %s",
+							qname, error),
+					 errhint("The violations are recorded in dq.violations; watch the table again with quarantine => true to make a new quarantine table.")));
+	}
+}
+
+/* Insert violation lines (text) into dq.violations, with NOTIFY. */
+static int64
+DqCdcInsert(List *lines, XLogRecPtr processed, bool row_images)
+{
+	ArrayBuildState *astate = NULL;
+	ListCell   *lc;
+	Oid			argtypes[3] = {TEXTARRAYOID, LSNOID, BOOLOID};
+	Datum		values[3];
+	bool		isnull;
+	int64		n;
+
+	if (lines == NIL)
+		return 0;
+	foreach(lc, lines)
+		astate = accumArrayResult(astate, CStringGetTextDatum(lfirst(lc)), false,
+								  TEXTOID, CurrentMemoryContext);
+	values[0] = makeArrayResult(astate, CurrentMemoryContext);
+	values[1] = LSNGetDatum(processed);
+	values[2] = BoolGetDatum(row_images);
+	if (SPI_execute_with_args("WITH j AS (SELECT x::pg_catalog.jsonb AS j FROM pg_catalog.unnest($1) AS u(x)), "
+							  "ins AS (INSERT INTO dq.violations (expectation_id, relid, schema_name, "
+							  "  table_name, operation, lsn, change_seq, xid, commit_time, unexpected, row_image) "
+							  "SELECT (j->>'expectation_id')::int8, (j->>'relid')::oid, n.nspname, c.relname, "
+							  "  j->>'op', (j->>'lsn')::pg_lsn, (j->>'seq')::int4, (j->>'xid')::int8, "
+							  "  (j->>'commit_time')::timestamptz, j->'unexpected', "
+							  "  CASE WHEN $3 AND EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname = e.owner) "
+							  "        AND pg_catalog.has_table_privilege(e.owner, e.relid, 'SELECT') "
+							  "       THEN j->'row' END "
+							  "FROM j LEFT JOIN dq.expectations e ON e.expectation_id = (j->>'expectation_id')::int8 "
+							  "LEFT JOIN pg_catalog.pg_class c ON c.oid = (j->>'relid')::oid "
+							  "LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+							  "WHERE (j->>'lsn')::pg_lsn < $2 "
+							  "RETURNING violation_id, expectation_id, relid, lsn) "
+							  "SELECT pg_catalog.count(pg_catalog.pg_notify('dq_violation', "
+							  "  pg_catalog.json_build_object('violation_id', violation_id, "
+							  "  'expectation_id', expectation_id, 'relid', relid, 'lsn', lsn)::text)) FROM ins",
+							  3, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not write dq.violations");
+	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	DqCdcQuarantine(values[0]);
+	return n;
+}
+
+/* Changes per second over the last minute, from the pass samples. */
+static double
+DqCdcRate(int64 changes)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	int			i;
+	int			keep = 0;
+	int64		first = -1;
+	TimestampTz first_at = 0;
+
+	dq_cdc_total_changes += changes;
+	/* drop samples older than a minute, then add this one */
+	for (i = 0; i < dq_cdc_nsamples; i++)
+		if (!TimestampDifferenceExceeds(dq_cdc_samples[i].at, now, 60000))
+			dq_cdc_samples[keep++] = dq_cdc_samples[i];
+	if (keep == DQ_CDC_SAMPLES)
+	{
+		memmove(dq_cdc_samples, dq_cdc_samples + 1, sizeof(DqCdcSample) * (keep - 1));
+		keep--;
+	}
+	dq_cdc_samples[keep].at = now;
+	dq_cdc_samples[keep].changes = dq_cdc_total_changes;
+	dq_cdc_nsamples = keep + 1;
+	if (dq_cdc_nsamples > 1)
+	{
+		first = dq_cdc_samples[0].changes;
+		first_at = dq_cdc_samples[0].at;
+	}
+	if (first < 0 || now <= first_at)
+		return 0.0;
+	return (double) (dq_cdc_total_changes - first) / ((double) (now - first_at) / 1000000.0);
+}
+
+/*
+ * Decode one batch and record it; true when WAL is left to decode.
+ * Runs its own transaction.
+ */
+static bool
+DqCdcPass(const char *slot)
+{
+	LogicalDecodingContext *ctx;
+	ResourceOwner old_resowner;
+	XLogRecPtr	stored;
+	XLogRecPtr	start;
+	MemoryContext old;
+	XLogRecPtr	end_of_wal;
+	XLogRecPtr	processed;
+	static XLogRecPtr prev_processed = InvalidXLogRecPtr;
+	DqDecoderStats stats;
+	bool		more = false;
+	pid_t		pid;
+	TupleTableSlot *tslot;
+	List	   *viol = NIL;
+	List	   *conds = NIL;
+	int64		nviol = 0;
+	DqOwnerContext owner;
+	int			nestlevel;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	pgstat_report_activity(STATE_RUNNING, "dq_lineage: decoding");
+
+	if (!OidIsValid(get_extension_oid("dq_lineage", true)) || DqCdcWatchedCount(ShareLock) == 0)
+	{
+		DqCdcDropSlot(slot);
+		CommitTransactionCommand();
+		ereport(LOG,
+				(errmsg("dq_lineage change validation worker stopping: no watched table")));
+		proc_exit(0);
+	}
+	if (MyReplicationSlot == NULL)
+	{
+		if (!DqCdcSlotExists(slot, &pid))
+			DqCdcCreateSlot(slot);
+		else if (pid != 0)
+		{
+			/* another worker has it: that is the one to keep */
+			CommitTransactionCommand();
+			proc_exit(0);
+		}
+		ReplicationSlotAcquire(slot, true);
+	}
+
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	nestlevel = DqBeginStableOutput();
+	DqBecomeExtensionOwner(&owner);
+	stored = DqCdcReadProgress(slot);
+	DqRestoreUser(&owner);
+	PopActiveSnapshot();
+
+	/* decode into a tuplestore */
+	dq_cdc_desc = CreateTemplateTupleDesc(1);
+	TupleDescInitEntry(dq_cdc_desc, (AttrNumber) 1, "line", TEXTOID, -1, 0);
+	dq_cdc_store = tuplestore_begin_heap(false, false, work_mem);
+	dq_cdc_nlines = 0;
+	if (dq_cdc_ctx == NULL)
+	{
+		List	   *options;
+
+		old = MemoryContextSwitchTo(TopMemoryContext);
+		/* rows always: quarantine needs them; storing them is a setting */
+		options = list_make1(makeDefElem("row_images", (Node *) makeString("on"), -1));
+		start = Max(stored, MyReplicationSlot->data.confirmed_flush);
+		dq_cdc_ctx = CreateDecodingContext(start, options, false,
+										   XL_ROUTINE(.page_read = read_local_xlog_page,
+													  .segment_open = wal_segment_open,
+													  .segment_close = wal_segment_close),
+										   DqCdcPrepareWrite, DqCdcWrite, NULL);
+		XLogBeginRead(dq_cdc_ctx->reader, MyReplicationSlot->data.restart_lsn);
+		MemoryContextSwitchTo(old);
+	}
+	ctx = dq_cdc_ctx;
+	old_resowner = CurrentResourceOwner;
+	end_of_wal = DqGetFlushRecPtr();
+	while (ctx->reader->EndRecPtr < end_of_wal)
+	{
+		XLogRecord *record;
+		char	   *errm = NULL;
+
+		/*
+		 * An oversized record is decoded into memory allocated in the
+		 * current context and freed on the next read, a pass later: the
+		 * reader must allocate in the decoding context, which lives on.
+		 */
+		old = MemoryContextSwitchTo(ctx->context);
+		record = XLogReadRecord(ctx->reader, &errm);
+		MemoryContextSwitchTo(old);
+		if (errm)
+			elog(ERROR, "could not find record for logical decoding: %s", errm);
+		if (record != NULL)
+			LogicalDecodingProcessRecord(ctx, ctx->reader);
+		if (dq_cdc_nlines >= dq_cdc_batch_size)
+		{
+			more = ctx->reader->EndRecPtr < end_of_wal;
+			break;
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+	CurrentResourceOwner = old_resowner;
+	processed = ctx->reader->EndRecPtr;
+	stats = *DqDecoderGetStats(ctx);
+	memset(DqDecoderGetStats(ctx), 0, sizeof(DqDecoderStats));
+	/* decoding leaves historic catalog entries in the caches */
+	if (processed != prev_processed)
+		InvalidateSystemCaches();
+	prev_processed = processed;
+
+	/* record the batch, unless nothing watched changed */
+	if (dq_cdc_nlines > 0 || stats.changes_checked > 0)
+	{
+		Oid			argtypes[7] = {NAMEOID, LSNOID, INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
+		Datum		values[7];
+		char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+		NameData	name;
+		MemoryContext chunkcxt = AllocSetContextCreate(CurrentMemoryContext, "dq_lineage cdc chunk",
+													   ALLOCSET_DEFAULT_SIZES);
+
+		pgstat_report_activity(STATE_RUNNING, "dq_lineage: recording violations");
+		PushActiveSnapshot(GetTransactionSnapshot());
+		tslot = MakeSingleTupleTableSlot(dq_cdc_desc, &TTSOpsMinimalTuple);
+		old = MemoryContextSwitchTo(chunkcxt);
+		for (;;)
+		{
+			bool		got = tuplestore_gettupleslot(dq_cdc_store, true, false, tslot);
+
+			if (got)
+			{
+				bool		isnull;
+				char	   *line = TextDatumGetCString(slot_getattr(tslot, 1, &isnull));
+
+				if (strncmp(line, DQ_CDC_CONDITION_PREFIX, strlen(DQ_CDC_CONDITION_PREFIX)) == 0)
+					conds = lappend(conds, line);
+				else
+					viol = lappend(viol, line);
+			}
+			if (!got || list_length(conds) + list_length(viol) >= DQ_CDC_CHUNK)
+			{
+				viol = list_concat(viol, DqCdcCheckConditions(conds));
+				conds = NIL;
+				DqBecomeExtensionOwner(&owner);
+				nviol += DqCdcInsert(viol, processed, dq_cdc_capture_row_images);
+				DqRestoreUser(&owner);
+				viol = NIL;
+				MemoryContextSwitchTo(old);
+				MemoryContextReset(chunkcxt);
+				old = MemoryContextSwitchTo(chunkcxt);
+			}
+			if (!got)
+				break;
+		}
+		MemoryContextSwitchTo(old);
+		ExecDropSingleTupleTableSlot(tslot);
+
+		namestrcpy(&name, slot);
+		values[0] = NameGetDatum(&name);
+		values[1] = LSNGetDatum(processed);
+		values[2] = Int64GetDatum(stats.changes_checked);
+		values[3] = Int64GetDatum(nviol);
+		values[4] = Int64GetDatum(stats.toast_skipped);
+		values[5] = TimestampTzGetDatum(stats.last_commit_time);
+		if (stats.last_commit_time == 0)
+			nulls[5] = 'n';
+		values[6] = Float8GetDatum(DqCdcRate(stats.changes_checked));
+		DqBecomeExtensionOwner(&owner);
+		if (SPI_execute_with_args("UPDATE dq.cdc_state SET processed_lsn = $2, "
+								  "changes_checked = changes_checked + $3, "
+								  "violations_found = violations_found + $4, "
+								  "toast_skipped = toast_skipped + $5, "
+								  "last_commit_time = coalesce($6, last_commit_time), "
+								  "changes_per_second = $7, updated_at = pg_catalog.now() "
+								  "WHERE slot_name = $1",
+								  7, argtypes, values, nulls, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not write dq.cdc_state");
+		DqRestoreUser(&owner);
+		PopActiveSnapshot();
+	}
+	tuplestore_end(dq_cdc_store);
+	dq_cdc_store = NULL;
+	DqEndStableOutput(nestlevel);
+	SPI_finish();
+	CommitTransactionCommand();
+
+	/* only now may the slot move on */
+	LogicalConfirmReceivedLocation(processed);
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+
+	/* lag: WAL the slot still holds */
+	if (dq_cdc_max_lag > 0)
+	{
+		uint64		lag = DqGetFlushRecPtr() - processed;
+
+		if (lag > (uint64) dq_cdc_max_lag * 1024 * 1024)
+		{
+			if (!dq_cdc_lag_warned)
+				ereport(WARNING,
+						(errmsg("dq_lineage change validation lags %llu bytes behind the WAL",
+								(unsigned long long) lag),
+						 errhint("The replication slot \"%s\" retains the WAL until it is validated; see dq.cdc_status and dq_lineage.cdc_max_lag.",
+								 slot)));
+			dq_cdc_lag_warned = true;
+		}
+		else
+			dq_cdc_lag_warned = false;
+	}
+	return more;
+}
+
+/*
+ * After an error: free the decoding context without calling into it (its
+ * state is not to be trusted); the next pass makes a new one from the
+ * recorded position.
+ */
+static void
+DqCdcForgetContext(void)
+{
+	if (dq_cdc_ctx == NULL)
+		return;
+	if (dq_cdc_ctx->reader != NULL && dq_cdc_ctx->reader->seg.ws_file >= 0)
+		wal_segment_close(dq_cdc_ctx->reader);
+	DqDecoderForget();
+	MemoryContextDelete(dq_cdc_ctx->context);
+	dq_cdc_ctx = NULL;
+}
+
+/* Record an error in dq.cdc_state (own transaction; failures ignored). */
+static void
+DqCdcRecordError(const char *slot, const char *message)
+{
+	PG_TRY();
+	{
+		Oid			argtypes[2] = {NAMEOID, TEXTOID};
+		Datum		values[2];
+		NameData	name;
+		DqOwnerContext owner;
+
+		StartTransactionCommand();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		namestrcpy(&name, slot);
+		values[0] = NameGetDatum(&name);
+		values[1] = CStringGetTextDatum(message);
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		DqBecomeExtensionOwner(&owner);
+		SPI_execute_with_args("UPDATE dq.cdc_state SET last_error = $2, "
+							  "last_error_at = pg_catalog.now() WHERE slot_name = $1",
+							  2, argtypes, values, NULL, false, 0);
+		DqRestoreUser(&owner);
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		EmitErrorReport();
+		FlushErrorState();
+		AbortCurrentTransaction();
+	}
+	PG_END_TRY();
+}
+
+/*
+ * Entry point of the CDC worker; main_arg is the database OID.
+ */
+void
+dq_cdc_worker_main(Datum main_arg)
+{
+	Oid			dbid = DatumGetObjectId(main_arg);
+	char		slot[NAMEDATALEN];
+	pid_t		pid;
+	MemoryContext loopcxt;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid, 0);
+
+	DqCdcSlotName(dbid, slot);
+	if (DqCdcSlotExists(slot, &pid) && pid != 0)
+		proc_exit(0);			/* another worker consumes it */
+
+	loopcxt = AllocSetContextCreate(TopMemoryContext, "dq_lineage cdc loop",
+									ALLOCSET_DEFAULT_SIZES);
+	for (;;)
+	{
+		bool		more = false;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		MemoryContextSwitchTo(loopcxt);
+		PG_TRY();
+		{
+			more = DqCdcPass(slot);
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(loopcxt);
+			edata = CopyErrorData();
+			EmitErrorReport();
+			FlushErrorState();
+			AbortCurrentTransaction();
+			if (dq_cdc_store != NULL)
+				dq_cdc_store = NULL;	/* freed with the transaction */
+			DqCdcForgetContext();
+			if (MyReplicationSlot != NULL &&
+				MyReplicationSlot->data.persistency == RS_EPHEMERAL)
+				ReplicationSlotRelease();
+			DqCdcRecordError(slot, edata->message);
+			/* a pause before the retry */
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 5000L, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+		}
+		PG_END_TRY();
+		MemoryContextSwitchTo(TopMemoryContext);
+		MemoryContextReset(loopcxt);
+		if (!more)
+		{
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 dq_cdc_naptime, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+		}
+	}
+}

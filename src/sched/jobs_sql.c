@@ -1,0 +1,396 @@
+/*-------------------------------------------------------------------------
+ *
+ * jobs_sql.c
+ *	  dq.schedule, dq.unschedule and dq.alter_job.
+ *
+ * A job belongs to the role that schedules it (the current user) and runs
+ * with that role's rights; nobody can schedule a command that runs as
+ * someone else.  Roles see and change only the jobs of roles whose
+ * privileges they have (row-level security on dq.jobs says the same for
+ * reading).  Everything is checked before anything is written: the
+ * schedule, the time zone, the command's syntax and whether the owner can
+ * log in (a job worker connects as its owner).  Writes to dq.jobs are
+ * made as the extension owner; the scheduler of the database is woken
+ * when the transaction commits.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_database.h"
+#include "commands/dbcommands.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "tcop/tcopprot.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "base/catalog.h"
+#include "sched/cron.h"
+#include "base/guc.h"
+#include "sched/worker.h"
+
+static char *
+required_text(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	char	   *s;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", what)));
+	s = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	if (s[strspn(s, " \t\r\n")] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be empty", what)));
+	return s;
+}
+
+/* Syntax check of a job's command; raises the parser's error. */
+static void
+check_command(const char *command)
+{
+	if (pg_parse_query(command) == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("command must contain at least one SQL statement")));
+}
+
+static void
+check_time_zone(const char *tz)
+{
+	if (tz != NULL && tz[0] != '\0')
+		(void) DqScheduleTimeZone(tz);
+}
+
+/*
+ * The database a job runs in: NULL for this one (named or not), else the
+ * name, once it is known that the owner may connect to it.
+ */
+static char *
+check_database(const char *name, Oid owner)
+{
+	Oid			dboid;
+	HeapTuple	tup;
+	Form_pg_database db;
+	bool		usable;
+
+	if (name == NULL || name[0] == '\0')
+		return NULL;
+	dboid = get_database_oid(name, true);
+	if (!OidIsValid(dboid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_DATABASE),
+				 errmsg("database \"%s\" does not exist", name),
+				 errhint("Name a database of this cluster, or leave database NULL to run the job in this one.")));
+	if (dboid == MyDatabaseId)
+		return NULL;
+	tup = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dboid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for database %u", dboid);
+	db = (Form_pg_database) GETSTRUCT(tup);
+	usable = db->datallowconn && !db->datistemplate;
+	ReleaseSysCache(tup);
+	if (!usable)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("database \"%s\" cannot run jobs", name),
+				 errdetail("It is a template or does not allow connections."),
+				 errhint("Name a database that accepts connections.")));
+	if (pg_database_aclcheck(dboid, owner, ACL_CONNECT) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for database %s", name),
+				 errhint("A job runs as you: you need the CONNECT privilege on the database.")));
+	return pstrdup(name);
+}
+
+/* The current user must be able to own a job. */
+static bool
+check_owner(Oid owner)
+{
+	HeapTuple	tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(owner));
+	bool		canlogin;
+	bool		super;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for role %u", owner);
+	canlogin = ((Form_pg_authid) GETSTRUCT(tup))->rolcanlogin;
+	super = ((Form_pg_authid) GETSTRUCT(tup))->rolsuper;
+	ReleaseSysCache(tup);
+	if (!canlogin)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("role \"%s\" cannot own a job because it cannot log in",
+						GetUserNameFromId(owner, false)),
+				 errhint("A job runs in a background worker connected as its owner: schedule it as a role with LOGIN.")));
+	return super;
+}
+
+static void
+warn_if_not_running(void)
+{
+	if (!DqWorkersAvailable())
+		ereport(WARNING,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the job will not run: dq_lineage is not in shared_preload_libraries"),
+				 errhint("Add dq_lineage to shared_preload_libraries and restart the server.")));
+	else if (!dq_scheduler_enabled)
+		ereport(WARNING,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the job will not run while dq_lineage.scheduler is off"),
+				 errhint("Set dq_lineage.scheduler = on and reload the configuration.")));
+}
+
+/*
+ * Find a job by name, locked; returns its id (0 if there is none) and
+ * owner.  Runs inside SPI as the extension owner.
+ */
+static int64
+find_job(const char *job_name, Oid *owner)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(job_name);
+	if (SPI_execute_with_args("SELECT job_id, owner::oid FROM dq.jobs WHERE job_name = $1 FOR UPDATE",
+							  1, types, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed looking up job \"%s\"", job_name);
+	if (SPI_processed == 0)
+		return 0;
+	*owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/* A job the caller may change, by name; raises "does not exist" otherwise. */
+static int64
+find_own_job(const char *job_name, Oid caller, Oid *job_owner)
+{
+	Oid			owner = InvalidOid;
+	int64		job_id = find_job(job_name, &owner);
+
+	*job_owner = owner;
+	if (job_id == 0 || !has_privs_of_role(caller, owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("job \"%s\" does not exist", job_name),
+				 errhint("dq.jobs lists the jobs you own.")));
+	return job_id;
+}
+
+static void
+connect_as_owner(DqOwnerContext *owner)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	DqBecomeExtensionOwner(owner);
+}
+
+static void
+disconnect(DqOwnerContext *owner)
+{
+	DqRestoreUser(owner);
+	SPI_finish();
+	DqWakeSchedulerAtCommit();
+}
+
+/*
+ * dq.schedule(job_name text, schedule text, command text, timezone text)
+ *		Create or update a job; returns its id.
+ */
+PG_FUNCTION_INFO_V1(dq_schedule);
+Datum
+dq_schedule(PG_FUNCTION_ARGS)
+{
+	char	   *job_name = required_text(fcinfo, 0, "job name");
+	char	   *schedule = required_text(fcinfo, 1, "schedule");
+	char	   *command = required_text(fcinfo, 2, "command");
+	char	   *tz = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	char	   *database = PG_ARGISNULL(4) ? NULL : NameStr(*PG_GETARG_NAME(4));
+	Oid			caller = GetUserId();
+	bool		super;
+	DqSchedule	sched;
+	DqOwnerContext owner;
+	Oid			existing_owner = InvalidOid;
+	int64		job_id;
+	Oid			types[7] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, OIDOID, BOOLOID, NAMEOID};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+
+	DqParseSchedule(schedule, &sched);
+	check_time_zone(tz);
+	check_command(command);
+	super = check_owner(caller);
+	database = check_database(database, caller);
+	if (database == NULL)
+		nulls[6] = 'n';
+	else
+		values[6] = CStringGetDatum(database);
+
+	values[0] = CStringGetTextDatum(job_name);
+	values[1] = CStringGetTextDatum(schedule);
+	values[2] = CStringGetTextDatum(command);
+	if (tz == NULL || tz[0] == '\0')
+		nulls[3] = 'n';
+	else
+		values[3] = CStringGetTextDatum(tz);
+	values[4] = ObjectIdGetDatum(caller);
+	values[5] = BoolGetDatum(super);
+
+	connect_as_owner(&owner);
+	job_id = find_job(job_name, &existing_owner);
+	if (job_id != 0 && existing_owner != caller)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("job \"%s\" already exists and belongs to another role", job_name),
+				 errhint("Job names are unique in a database: choose another name.")));
+	if (job_id == 0)
+	{
+		bool		isnull;
+
+		if (SPI_execute_with_args("INSERT INTO dq.jobs (job_name, schedule, command, timezone, owner, superuser, database) "
+								  "VALUES ($1, $2, $3, $4, $5::regrole, $6, $7) RETURNING job_id",
+								  7, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
+			elog(ERROR, "could not insert job \"%s\"", job_name);
+		job_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	else if (SPI_execute_with_args("UPDATE dq.jobs SET schedule = $2, command = $3, timezone = $4, "
+								   "superuser = $6, database = $7, updated_at = now(), "
+								   "schedule_anchor = CASE WHEN schedule IS DISTINCT FROM $2 "
+								   "OR timezone IS DISTINCT FROM $4 THEN now() ELSE schedule_anchor END "
+								   "WHERE job_name = $1 AND owner = $5::regrole",
+								   7, types, values, nulls, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not update job \"%s\"", job_name);
+	disconnect(&owner);
+	warn_if_not_running();
+	PG_RETURN_INT64(job_id);
+}
+
+/*
+ * dq.unschedule(job_name text): delete a job and its run history.
+ */
+PG_FUNCTION_INFO_V1(dq_unschedule);
+Datum
+dq_unschedule(PG_FUNCTION_ARGS)
+{
+	char	   *job_name = required_text(fcinfo, 0, "job name");
+	DqOwnerContext owner;
+	int64		job_id;
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+	Oid			job_owner;
+
+	connect_as_owner(&owner);
+	job_id = find_own_job(job_name, owner.save_userid, &job_owner);
+	values[0] = Int64GetDatum(job_id);
+	if (SPI_execute_with_args("DELETE FROM dq.jobs WHERE job_id = $1",
+							  1, types, values, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "could not delete job \"%s\"", job_name);
+	disconnect(&owner);
+	PG_RETURN_BOOL(true);
+}
+
+/*
+ * dq.alter_job(job_name, schedule, command, enabled, timezone,
+ *				statement_timeout): change what is not NULL.  An empty
+ * timezone goes back to dq_lineage.timezone; a zero statement_timeout
+ * goes back to the role's and server's setting.
+ */
+PG_FUNCTION_INFO_V1(dq_alter_job);
+Datum
+dq_alter_job(PG_FUNCTION_ARGS)
+{
+	char	   *job_name = required_text(fcinfo, 0, "job name");
+	char	   *schedule = NULL;
+	char	   *command = NULL;
+	char	   *tz = NULL;
+	DqOwnerContext owner;
+	int64		job_id;
+	Oid			types[8] = {INT8OID, TEXTOID, TEXTOID, BOOLOID, TEXTOID, INTERVALOID, BOOLOID, NAMEOID};
+	Datum		values[8];
+	char		nulls[8] = {' ', 'n', 'n', 'n', 'n', 'n', ' ', 'n'};
+	Oid			job_owner;
+
+	if (!PG_ARGISNULL(1))
+	{
+		DqSchedule	sched;
+
+		schedule = required_text(fcinfo, 1, "schedule");
+		DqParseSchedule(schedule, &sched);
+		values[1] = CStringGetTextDatum(schedule);
+		nulls[1] = ' ';
+	}
+	if (!PG_ARGISNULL(2))
+	{
+		command = required_text(fcinfo, 2, "command");
+		check_command(command);
+		values[2] = CStringGetTextDatum(command);
+		nulls[2] = ' ';
+	}
+	if (!PG_ARGISNULL(3))
+	{
+		values[3] = PG_GETARG_DATUM(3);
+		nulls[3] = ' ';
+	}
+	if (!PG_ARGISNULL(4))
+	{
+		tz = text_to_cstring(PG_GETARG_TEXT_PP(4));
+		check_time_zone(tz);
+		values[4] = CStringGetTextDatum(tz);
+		nulls[4] = ' ';
+	}
+	if (!PG_ARGISNULL(5))
+	{
+		Interval   *iv = PG_GETARG_INTERVAL_P(5);
+
+		if (iv->month != 0 || iv->day < 0 || iv->time < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("statement_timeout must be a non-negative interval without months")));
+		values[5] = PG_GETARG_DATUM(5);
+		nulls[5] = ' ';
+	}
+
+	connect_as_owner(&owner);
+	job_id = find_own_job(job_name, owner.save_userid, &job_owner);
+	values[0] = Int64GetDatum(job_id);
+
+	/* database: NULL keeps it, '' or this database's name means this one */
+	values[6] = BoolGetDatum(!PG_ARGISNULL(6));
+	if (!PG_ARGISNULL(6))
+	{
+		char	   *database = check_database(NameStr(*PG_GETARG_NAME(6)), job_owner);
+
+		if (database != NULL)
+		{
+			values[7] = CStringGetDatum(database);
+			nulls[7] = ' ';
+		}
+	}
+	if (SPI_execute_with_args("UPDATE dq.jobs SET "
+							  "schedule_anchor = CASE WHEN coalesce($2, schedule) IS DISTINCT FROM schedule "
+							  "OR ($5 IS NOT NULL AND nullif($5, '') IS DISTINCT FROM timezone) "
+							  "OR ($4 AND NOT enabled) THEN now() ELSE schedule_anchor END, "
+							  "schedule = coalesce($2, schedule), "
+							  "command = coalesce($3, command), "
+							  "enabled = coalesce($4, enabled), "
+							  "timezone = CASE WHEN $5 IS NULL THEN timezone ELSE nullif($5, '') END, "
+							  "statement_timeout = CASE WHEN $6 IS NULL THEN statement_timeout "
+							  "WHEN $6 = interval '0' THEN NULL ELSE $6 END, "
+							  "database = CASE WHEN $7 THEN $8 ELSE database END, "
+							  "updated_at = now() WHERE job_id = $1",
+							  8, types, values, nulls, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not update job \"%s\"", job_name);
+	disconnect(&owner);
+	if (!PG_ARGISNULL(3) && PG_GETARG_BOOL(3))
+		warn_if_not_running();
+	PG_RETURN_INT64(job_id);
+}

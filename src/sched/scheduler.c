@@ -1,0 +1,846 @@
+/*-------------------------------------------------------------------------
+ *
+ * scheduler.c
+ *	  The per-database scheduler worker.
+ *
+ * One scheduler runs in each database that has the extension.  It keeps
+ * the enabled jobs of dq.jobs in memory with their next firing time,
+ * sleeps on its latch until the earliest one (or until dq.schedule() and
+ * friends wake it at commit, or a run's worker starts or stops), and
+ * starts one dynamic background worker per run, so a long job never
+ * delays another.
+ *
+ * On every pass it also makes sure the database's change validation worker
+ * runs when the database has watched tables (cdc_worker.c): that worker is
+ * never restarted by the postmaster, and it notifies the scheduler when it
+ * stops, so a crash or a restart is followed by a new one at once.
+ *
+ * Every 10 seconds it folds the lineage occurrence counters that
+ * sessions left in shared memory into dq.lineage_edges (lineage_hook.c).
+ *
+ * Run bookkeeping in dq.job_runs:
+ *	 - a tick whose job still has a run in progress (or waiting for a free
+ *	   place under dq_lineage.max_running_jobs) is recorded as skipped;
+ *	 - a worker that ends without recording its result (terminated, killed)
+ *	   is recorded as failed with the reason;
+ *	 - at start, runs left open by a previous scheduler or server are
+ *	   closed as failed, and ticks missed while no scheduler ran are
+ *	   recorded as one skipped run per job: they are not caught up.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_authid.h"
+#include "commands/dbcommands.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "port/atomics.h"
+#include "storage/dsm.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "storage/procarray.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "base/catalog.h"
+#include "cdc/cdc_worker.h"
+#include "sched/cron.h"
+#include "lineage/lineage.h"
+#include "base/guc.h"
+#include "sched/worker.h"
+
+/* Longest sleep: the extension's presence and settings are checked this often. */
+#define SCHEDULER_NAPTIME_MS 5000
+/* Missed ticks counted at most (then "at least N"). */
+#define MISSED_TICKS_MAX 100000
+/* Retention is enforced this often. */
+#define PRUNE_INTERVAL_MS 60000
+/* Lineage occurrence counters are folded into dq.lineage_edges this often. */
+#define LINEAGE_FLUSH_MS 10000
+
+typedef struct SchedJob
+{
+	int64		job_id;
+	Oid			owner;
+	bool		superuser;
+	DqSchedule	sched;
+	pg_tz	   *tz;
+	TimestampTz anchor;
+	TimestampTz next_run;
+	bool		seen;			/* still in dq.jobs at the last reload */
+	/* the run in progress, if any */
+	int64		run_id;
+	BackgroundWorkerHandle *handle;
+	pid_t		adopted_pid;	/* run found in progress at start */
+	/* a tick waiting for a free place */
+	bool		pending;
+	TimestampTz pending_at;
+	/* a job that runs in another database */
+	char	   *database;		/* NULL: this one */
+	Oid			target;			/* resolved when the tick is due */
+	char	   *command;
+	int			timeout_ms;		/* -1: the owner's setting */
+	dsm_segment *seg;			/* the run's DqRemoteRun */
+	bool		marked_running;
+	pid_t		last_pid;
+} SchedJob;
+
+static MemoryContext sched_cxt;
+static List *jobs = NIL;		/* of SchedJob *, in sched_cxt */
+static DqDbEntry *my_entry;
+static bool extension_gone = false;
+
+static void
+scheduler_detach(int code, Datum arg)
+{
+	if (my_entry)
+		DqDetachScheduler(my_entry, extension_gone);
+}
+
+static SchedJob *
+find_job(int64 job_id)
+{
+	ListCell   *lc;
+
+	foreach(lc, jobs)
+	{
+		SchedJob   *j = lfirst(lc);
+
+		if (j->job_id == job_id)
+			return j;
+	}
+	return NULL;
+}
+
+static bool
+run_in_progress(SchedJob *j)
+{
+	return j->run_id != 0;
+}
+
+static int
+running_count(void)
+{
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, jobs)
+		if (run_in_progress((SchedJob *) lfirst(lc)))
+			n++;
+	return n;
+}
+
+static void
+spi_exec(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, int expect)
+{
+	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+
+	if (rc != expect)
+		elog(ERROR, "SPI_execute failed (%d): %s", rc, sql);
+}
+
+/* Record a run that did not start; message says why. */
+static void
+record_skipped(SchedJob *j, TimestampTz scheduled_at, const char *message)
+{
+	Oid			types[3] = {INT8OID, TIMESTAMPTZOID, TEXTOID};
+	Datum		values[3];
+
+	values[0] = Int64GetDatum(j->job_id);
+	values[1] = TimestampTzGetDatum(scheduled_at);
+	values[2] = CStringGetTextDatum(message);
+	spi_exec("INSERT INTO dq.job_runs (job_id, scheduled_at, ended_at, status, message) "
+			 "VALUES ($1, $2, now(), 'skipped', $3)", 3, types, values, NULL, SPI_OK_INSERT);
+}
+
+/* Close a run that is still open, as failed with a reason. */
+static void
+fail_open_run(int64 run_id, const char *message)
+{
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
+
+	values[0] = Int64GetDatum(run_id);
+	values[1] = CStringGetTextDatum(message);
+	spi_exec("UPDATE dq.job_runs SET status = 'failed', ended_at = now(), message = $2 "
+			 "WHERE run_id = $1 AND status IN ('starting', 'running')",
+			 2, types, values, NULL, SPI_OK_UPDATE);
+}
+
+/*
+ * Count the ticks of j strictly after "from" and at or before "until";
+ * returns the first one in *first.  Sets j->next_run to the first tick after until.
+ */
+static int64
+advance_past(SchedJob *j, TimestampTz from, TimestampTz until, TimestampTz *first)
+{
+	int64		n = 0;
+	TimestampTz t = DqScheduleNext(&j->sched, from, j->anchor, j->tz);
+
+	*first = t;
+	while (t <= until && n < MISSED_TICKS_MAX)
+	{
+		n++;
+		t = DqScheduleNext(&j->sched, t, j->anchor, j->tz);
+	}
+	if (t <= until)
+		t = DqScheduleNext(&j->sched, until, j->anchor, j->tz);
+	j->next_run = t;
+	return n;
+}
+
+/*
+ * Parse a stored schedule and time zone.  They were checked when the job
+ * was defined, but the time zone database can change under a server: log
+ * the error and leave the job out rather than stopping the scheduler.
+ */
+static bool
+parse_job_schedule(const char *schedule, const char *tzname,
+				   DqSchedule *sched, pg_tz **tz)
+{
+	volatile bool ok = true;
+
+	PG_TRY();
+	{
+		DqParseSchedule(schedule, sched);
+		*tz = DqScheduleTimeZone(tzname);
+	}
+	PG_CATCH();
+	{
+		EmitErrorReport();
+		FlushErrorState();
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/* Read dq.jobs; keep the runtime state of jobs that are still there. */
+static void
+load_jobs(bool at_start)
+{
+	MemoryContext old;
+	ListCell   *lc;
+	List	   *kept = NIL;
+	TimestampTz now = GetCurrentTimestamp();
+
+	foreach(lc, jobs)
+		((SchedJob *) lfirst(lc))->seen = false;
+
+	spi_exec("SELECT j.job_id, j.owner::oid, j.superuser, j.schedule, j.timezone, "
+			 "j.schedule_anchor, "
+			 "(SELECT max(r.scheduled_at) FROM dq.job_runs r WHERE r.job_id = j.job_id), "
+			 "j.database, j.command, "
+			 "coalesce((extract(epoch FROM j.statement_timeout) * 1000)::int, -1) "
+			 "FROM dq.jobs j WHERE j.enabled",
+			 0, NULL, NULL, NULL, SPI_OK_SELECT);
+
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int64		job_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		char	   *schedule = SPI_getvalue(tup, desc, 4);
+		char	   *tzname = SPI_getvalue(tup, desc, 5);
+		TimestampTz anchor = DatumGetTimestampTz(SPI_getbinval(tup, desc, 6, &isnull));
+		Datum		lastd = SPI_getbinval(tup, desc, 7, &isnull);
+		TimestampTz last = isnull ? anchor : DatumGetTimestampTz(lastd);
+		SchedJob   *j = find_job(job_id);
+		DqSchedule	sched;
+		pg_tz	   *tz;
+		bool		changed;
+
+		/* A bad stored schedule or zone must not stop the other jobs. */
+		if (!parse_job_schedule(schedule, tzname, &sched, &tz))
+			continue;
+
+		old = MemoryContextSwitchTo(sched_cxt);
+		if (j == NULL)
+		{
+			j = palloc0(sizeof(SchedJob));
+			j->job_id = job_id;
+			changed = true;
+		}
+		else
+			changed = memcmp(&j->sched, &sched, sizeof(sched)) != 0 ||
+				j->tz != tz || j->anchor != anchor;
+		MemoryContextSwitchTo(old);
+
+		old = MemoryContextSwitchTo(sched_cxt);
+		if (j->database)
+			pfree(j->database);
+		if (j->command)
+			pfree(j->command);
+		j->database = SPI_getvalue(tup, desc, 8);
+		j->command = SPI_getvalue(tup, desc, 9);
+		MemoryContextSwitchTo(old);
+		j->timeout_ms = DatumGetInt32(SPI_getbinval(tup, desc, 10, &isnull));
+		j->owner = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
+		j->superuser = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
+		j->sched = sched;
+		j->tz = tz;
+		j->anchor = anchor;
+		j->seen = true;
+		if (at_start)
+		{
+			TimestampTz first;
+			int64		missed = advance_past(j, Max(last, anchor), now, &first);
+
+			/* a tick of the last moment is not "missed": run it now */
+			if (missed == 1 && now - first < USECS_PER_SEC)
+			{
+				missed = 0;
+				j->next_run = first;
+			}
+			if (missed > 0)
+			{
+				char		msg[256];
+
+				snprintf(msg, sizeof(msg),
+						 "%s%lld tick(s) missed while no scheduler was running (server stopped or scheduler restarting); missed ticks are not caught up",
+						 missed >= MISSED_TICKS_MAX ? "at least " : "",
+						 (long long) missed);
+				record_skipped(j, first, msg);
+			}
+		}
+		else if (changed)
+			j->next_run = DqScheduleNext(&j->sched, Max(now, anchor - 1), anchor, tz);
+		kept = lappend(kept, j);
+	}
+
+	/* Jobs gone from the table (or disabled): forget them unless a run is in progress. */
+	foreach(lc, jobs)
+	{
+		SchedJob   *j = lfirst(lc);
+
+		if (!j->seen)
+		{
+			if (run_in_progress(j))
+			{
+				j->pending = false;
+				j->next_run = DT_NOEND;
+				kept = lappend(kept, j);
+			}
+			else
+				pfree(j);
+		}
+	}
+	old = MemoryContextSwitchTo(sched_cxt);
+	list_free(jobs);
+	jobs = list_copy(kept);
+	MemoryContextSwitchTo(old);
+}
+
+/* At start: close runs a previous scheduler left open, adopt live ones. */
+static void
+reconcile_open_runs(void)
+{
+	spi_exec("SELECT run_id, job_id, worker_pid FROM dq.job_runs "
+			 "WHERE status IN ('starting', 'running')",
+			 0, NULL, NULL, NULL, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+		return;
+	{
+		SPITupleTable *tt = SPI_tuptable;
+		uint64		n = SPI_processed;
+
+		for (uint64 i = 0; i < n; i++)
+		{
+			bool		isnull,
+						pidnull;
+			int64		run_id = DatumGetInt64(SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull));
+			int64		job_id = DatumGetInt64(SPI_getbinval(tt->vals[i], tt->tupdesc, 2, &isnull));
+			pid_t		pid = DatumGetInt32(SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &pidnull));
+			SchedJob   *j = find_job(job_id);
+			PGPROC	   *proc = pidnull ? NULL : BackendPidGetProc(pid);
+
+			if (proc != NULL && proc->databaseId == MyDatabaseId && j != NULL)
+			{
+				j->run_id = run_id;
+				j->adopted_pid = pid;
+			}
+			else
+				fail_open_run(run_id,
+							  "the run was interrupted: the server restarted or crashed, or the job worker stopped, before it recorded a result");
+		}
+	}
+}
+
+/* Write what a run in another database reported into dq.job_runs. */
+static void
+record_remote(SchedJob *j, DqRemoteRun *rr, pid_t pid, bool ended)
+{
+	Oid			types[9] = {INT8OID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID,
+	TEXTOID, INT8OID, TEXTOID, TEXTOID};
+	Datum		values[9];
+	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	const char *status = "running";
+
+	if (ended && rr->finished)
+		status = rr->failed ? "failed" : "succeeded";
+	else if (ended)
+		return;					/* the caller closes it as failed */
+	values[0] = Int64GetDatum(j->run_id);
+	values[1] = CStringGetTextDatum(status);
+	values[2] = TimestampTzGetDatum(rr->started_at);
+	if (!rr->started)
+		nulls[2] = 'n';
+	values[3] = TimestampTzGetDatum(rr->ended_at);
+	if (!(ended && rr->finished))
+		nulls[3] = 'n';
+	values[4] = Int32GetDatum(pid);
+	if (pid == 0)
+		nulls[4] = 'n';
+	values[5] = CStringGetTextDatum(rr->command_tag);
+	values[6] = Int64GetDatum(rr->rows);
+	values[7] = CStringGetTextDatum(rr->sqlstate);
+	values[8] = CStringGetTextDatum(rr->message);
+	if (!rr->finished || rr->failed)
+		nulls[5] = nulls[6] = 'n';
+	else if (!rr->has_rows)
+		nulls[6] = 'n';
+	if (!rr->finished || !rr->failed)
+		nulls[7] = nulls[8] = 'n';
+	spi_exec("UPDATE dq.job_runs SET status = $2, started_at = $3, ended_at = $4, "
+			 "worker_pid = $5, command_tag = $6, rows = $7, sqlstate = $8, message = $9 "
+			 "WHERE run_id = $1 AND status IN ('starting', 'running')",
+			 9, types, values, nulls, SPI_OK_UPDATE);
+	j->marked_running = true;
+}
+
+/* Runs whose worker has ended: make sure each is closed. */
+static void
+reap_runs(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, jobs)
+	{
+		SchedJob   *j = lfirst(lc);
+		bool		ended = false;
+		pid_t		pid = 0;
+
+		if (!run_in_progress(j))
+			continue;
+		if (j->handle != NULL)
+		{
+			BgwHandleStatus st = GetBackgroundWorkerPid(j->handle, &pid);
+
+			ended = (st == BGWH_STOPPED || st == BGWH_POSTMASTER_DIED);
+			if (st == BGWH_STARTED)
+				j->last_pid = pid;
+			else
+				pid = j->last_pid;
+		}
+		else if (j->adopted_pid != 0)
+		{
+			PGPROC	   *proc = BackendPidGetProc(j->adopted_pid);
+
+			ended = (proc == NULL);
+		}
+		else
+			ended = true;
+		if (j->seg != NULL)
+		{
+			/* a run in another database reports through its segment */
+			DqRemoteRun *rr = dsm_segment_address(j->seg);
+
+			pg_read_barrier();
+			if (ended || (rr->started && !j->marked_running))
+				record_remote(j, rr, pid, ended);
+			if (!ended)
+				continue;
+			dsm_detach(j->seg);
+			j->seg = NULL;
+		}
+		if (!ended)
+			continue;
+		fail_open_run(j->run_id,
+					  "the job worker ended without recording a result: it was terminated or crashed (see the server log)");
+		if (j->handle)
+			pfree(j->handle);
+		j->handle = NULL;
+		j->run_id = 0;
+		j->adopted_pid = 0;
+	}
+}
+
+/* Mark due jobs pending, recording skipped ticks. */
+static void
+collect_due(TimestampTz now)
+{
+	ListCell   *lc;
+
+	foreach(lc, jobs)
+	{
+		SchedJob   *j = lfirst(lc);
+		TimestampTz tick = j->next_run;
+		TimestampTz first;
+		int64		late_ticks;
+
+		if (tick > now)
+			continue;
+		/* ticks that went by while we were busy are skipped, not caught up */
+		late_ticks = advance_past(j, tick, now, &first);
+		if (late_ticks > 0)
+		{
+			char		msg[200];
+
+			snprintf(msg, sizeof(msg),
+					 "%lld later tick(s) passed before the scheduler could start this job's run",
+					 (long long) late_ticks);
+			record_skipped(j, first, msg);
+		}
+
+		if (run_in_progress(j))
+		{
+			char		msg[200];
+
+			snprintf(msg, sizeof(msg),
+					 "the previous run (run_id " INT64_FORMAT ") was still running", j->run_id);
+			record_skipped(j, tick, msg);
+		}
+		else if (j->pending)
+		{
+			char		msg[200];
+
+			snprintf(msg, sizeof(msg),
+					 "the previous tick was still waiting for a free place (dq_lineage.max_running_jobs = %d)",
+					 dq_max_running_jobs);
+			record_skipped(j, j->pending_at, msg);
+			j->pending_at = tick;
+		}
+		else if (j->superuser && !dq_allow_superuser_jobs)
+			record_skipped(j, tick, "the job belongs to a superuser and dq_lineage.allow_superuser_jobs is off");
+		else if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(j->owner)))
+			record_skipped(j, tick, "the job's owner role no longer exists");
+		else if (j->database != NULL &&
+				 !OidIsValid(j->target = get_database_oid(j->database, true)))
+		{
+			char		msg[NAMEDATALEN + 64];
+
+			snprintf(msg, sizeof(msg), "database \"%s\" does not exist", j->database);
+			record_skipped(j, tick, msg);
+		}
+		else
+		{
+			if (j->database == NULL)
+				j->target = MyDatabaseId;
+			j->pending = true;
+			j->pending_at = tick;
+		}
+	}
+}
+
+static List *
+lappend_in(List *list, void *item)
+{
+	MemoryContext old = MemoryContextSwitchTo(sched_cxt);
+
+	list = lappend(list, item);
+	MemoryContextSwitchTo(old);
+	return list;
+}
+
+/* Insert the 'starting' rows of pending runs that may start now. */
+static List *
+claim_runs(void)
+{
+	List	   *started = NIL;
+	int			free_places = dq_max_running_jobs - running_count();
+
+	while (free_places > 0)
+	{
+		SchedJob   *best = NULL;
+		ListCell   *lc;
+		Oid			types[2] = {INT8OID, TIMESTAMPTZOID};
+		Datum		values[2];
+		bool		isnull;
+
+		foreach(lc, jobs)
+		{
+			SchedJob   *j = lfirst(lc);
+
+			if (!j->pending)
+				continue;
+			if (best != NULL && best->pending_at <= j->pending_at)
+				continue;
+			best = j;
+		}
+		if (best == NULL)
+			break;
+		values[0] = Int64GetDatum(best->job_id);
+		values[1] = TimestampTzGetDatum(best->pending_at);
+		spi_exec("INSERT INTO dq.job_runs (job_id, scheduled_at, status) "
+				 "VALUES ($1, $2, 'starting') RETURNING run_id",
+				 2, types, values, NULL, SPI_OK_INSERT_RETURNING);
+		best->run_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+												   SPI_tuptable->tupdesc, 1, &isnull));
+		best->pending = false;
+		/* the list outlives the SPI connection */
+		started = lappend_in(started, best);
+		free_places--;
+	}
+	return started;
+}
+
+/* After the claims committed: start a worker for each. */
+static List *
+launch_runs(List *started)
+{
+	ListCell   *lc;
+	List	   *failed = NIL;
+
+	foreach(lc, started)
+	{
+		SchedJob   *j = lfirst(lc);
+		DqJobWorkerArgs args;
+		BackgroundWorkerHandle *handle;
+		MemoryContext old;
+
+		args.dboid = j->target;
+		args.owner = j->owner;
+		args.run_id = j->run_id;
+		args.remote = DSM_HANDLE_INVALID;
+		j->marked_running = false;
+		j->last_pid = 0;
+		old = MemoryContextSwitchTo(sched_cxt);
+		if (j->target != MyDatabaseId)
+		{
+			Size		len = strlen(j->command) + 1;
+			DqRemoteRun *rr;
+
+			j->seg = dsm_create(offsetof(DqRemoteRun, command) + len, 0);
+			dsm_pin_mapping(j->seg);
+			rr = dsm_segment_address(j->seg);
+			memset(rr, 0, offsetof(DqRemoteRun, command));
+			rr->statement_timeout_ms = j->timeout_ms;
+			memcpy(rr->command, j->command, len);
+			args.remote = dsm_segment_handle(j->seg);
+		}
+		if (DqStartWorker("dq_job_main", "dq_lineage job", j->target,
+						  &args, sizeof(args), &handle))
+			j->handle = handle;
+		else
+		{
+			if (j->seg)
+				dsm_detach(j->seg);
+			j->seg = NULL;
+			failed = lappend(failed, j);
+		}
+		MemoryContextSwitchTo(old);
+	}
+	return failed;
+}
+
+static void
+prune_history(void)
+{
+	char		sql[256];
+
+	if (dq_job_run_retention <= 0)
+		return;
+	snprintf(sql, sizeof(sql),
+			 "DELETE FROM dq.job_runs WHERE status IN ('succeeded', 'failed', 'skipped') "
+			 "AND coalesce(ended_at, scheduled_at) < now() - interval '%d seconds'",
+			 dq_job_run_retention);
+	spi_exec(sql, 0, NULL, NULL, NULL, SPI_OK_DELETE);
+}
+
+static long
+next_wait_ms(TimestampTz now)
+{
+	TimestampTz next = TimestampTzPlusMilliseconds(now, SCHEDULER_NAPTIME_MS);
+	ListCell   *lc;
+
+	/* pending runs need no timeout: a run that ends sets our latch */
+	foreach(lc, jobs)
+	{
+		SchedJob   *j = lfirst(lc);
+
+		if (j->next_run < next)
+			next = j->next_run;
+	}
+	if (next <= now)
+		return 0;
+	/* round up: waking a little late is better than spinning early */
+	return (long) ((next - now + 999) / 1000);
+}
+
+static void
+begin_work(void)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+}
+
+static void
+end_work(void)
+{
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/* The extension is gone: runs in progress have nowhere to record. */
+static void
+stop_running_jobs(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, jobs)
+	{
+		SchedJob   *j = lfirst(lc);
+
+		if (j->handle != NULL)
+			TerminateBackgroundWorker(j->handle);
+		else if (j->adopted_pid != 0)
+			(void) kill(j->adopted_pid, SIGTERM);
+	}
+}
+
+/* Is the extension there and usable?  (Inside a transaction.) */
+static bool
+extension_ready(void)
+{
+	return OidIsValid(get_extension_oid("dq_lineage", true));
+}
+
+void
+dq_scheduler_main(Datum main_arg)
+{
+	Oid			dboid = DatumGetObjectId(main_arg);
+	uint32		seen_generation = 0;
+	bool		first = true;
+	bool		reload = false;
+	TimestampTz last_prune = 0;
+	TimestampTz last_flush = 0;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	if (DqDatabasePaused(dboid))
+		proc_exit(0);
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	pgstat_report_appname("dq_lineage scheduler");
+
+	sched_cxt = AllocSetContextCreate(TopMemoryContext, "dq_lineage scheduler",
+									  ALLOCSET_DEFAULT_SIZES);
+	my_entry = DqAttachScheduler(dboid);
+	if (my_entry == NULL)
+		proc_exit(0);
+	before_shmem_exit(scheduler_detach, (Datum) 0);
+
+	for (;;)
+	{
+		TimestampTz now;
+		List	   *started = NIL;
+		List	   *failed;
+		uint32		gen;
+		long		wait_ms;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+			last_prune = 0;		/* a new retention applies at once */
+			reload = true;		/* dq_lineage.timezone may have changed */
+		}
+		if (!dq_scheduler_enabled || DqDatabasePaused(dboid))
+			proc_exit(0);
+
+		begin_work();
+		if (!extension_ready())
+		{
+			ereport(DEBUG1,
+					(errmsg("dq_lineage scheduler of database \"%s\" stops: the extension is not installed",
+							get_database_name(MyDatabaseId))));
+			end_work();
+			extension_gone = true;
+			stop_running_jobs();
+			proc_exit(0);
+		}
+		/* the database's change validation worker, if it has watched tables */
+		DqCdcEnsureWorker();
+		gen = DqJobsGeneration(my_entry);
+		if (first || reload || gen != seen_generation)
+		{
+			seen_generation = gen;
+			reload = false;
+			load_jobs(first);
+			if (first)
+			{
+				reconcile_open_runs();
+				ereport(LOG,
+						(errmsg("dq_lineage scheduler started in database \"%s\" with %d job(s)",
+								get_database_name(MyDatabaseId), list_length(jobs))));
+			}
+			first = false;
+		}
+		reap_runs();
+		now = GetCurrentTimestamp();
+		collect_due(now);
+		started = claim_runs();
+		if (now - last_prune >= PRUNE_INTERVAL_MS * (int64) 1000)
+		{
+			prune_history();
+			last_prune = now;
+		}
+		if (now - last_flush >= LINEAGE_FLUSH_MS * (int64) 1000)
+		{
+			DqLineageFlush();
+			last_flush = now;
+		}
+		end_work();
+
+		failed = launch_runs(started);
+		if (failed != NIL)
+		{
+			ListCell   *lc;
+
+			begin_work();
+			foreach(lc, failed)
+			{
+				SchedJob   *j = lfirst(lc);
+
+				fail_open_run(j->run_id,
+							  "no background worker slot was free to run the job; raise max_worker_processes");
+				j->run_id = 0;
+			}
+			end_work();
+			ereport(WARNING,
+					(errmsg("dq_lineage could not start %d job run(s): no background worker slot is free",
+							list_length(failed)),
+					 errhint("Raise max_worker_processes.")));
+		}
+		list_free(started);
+		list_free(failed);
+
+		wait_ms = next_wait_ms(GetCurrentTimestamp());
+		if (wait_ms > 0)
+		{
+			(void) WaitLatch(MyLatch,
+							 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 wait_ms, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+		}
+	}
+}
