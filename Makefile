@@ -5,7 +5,7 @@
 #   make test-all                 run pg_regress, isolation and TAP suites; prints "N passed, N failed"
 
 EXTENSION	= dq_lineage
-EXTVERSION	= 0.1.0
+EXTVERSION	= 0.2.0
 MODULE_big	= dq_lineage
 
 # One folder per subsystem (see "Source layout" in README.md); the library
@@ -33,9 +33,16 @@ ifneq ($(DQ_NO_SIMD),)
 PG_CPPFLAGS	+= -DDQ_NO_SIMD
 endif
 
-# Install and upgrade scripts live in sql/ next to the pg_regress inputs;
-# the scripts are recognised by their "dq_lineage--" prefix.
+# The install script of the current version is built from one piece per
+# subsystem (sql/install/NN_*.sql, concatenated in name order), and each
+# upgrade script from the pieces in sql/upgrade/<from>--<to>/, so that a
+# change to one subsystem's catalog is a diff of that subsystem's files.
+# The install scripts of earlier versions are kept as they were released
+# (sql/dq_lineage--<version>.sql), for the upgrade test.
 DATA		= $(sort $(wildcard sql/$(EXTENSION)--*.sql))
+DQ_UPGRADES	= $(notdir $(wildcard sql/upgrade/*--*))
+DATA_built	= build/$(EXTENSION)--$(EXTVERSION).sql \
+			  $(foreach u,$(DQ_UPGRADES),build/$(EXTENSION)--$(u).sql)
 
 # pg_regress: inputs sql/NN_*.sql, outputs expected/NN_*.out, own temporary
 # instance configured like the demo cluster (preloaded, wal_level=logical).
@@ -63,6 +70,8 @@ override with_llvm = no
 
 include $(PGXS)
 
+.SECONDEXPANSION:
+
 # Must come after the PGXS include, which resets it.
 PROVE_FLAGS	+= -I ./test/perl
 PROVE_TESTS	= $(sort $(wildcard test/t/*.pl))
@@ -79,6 +88,14 @@ build/dq_test.conf: test/dq_test.conf
 	fi
 
 installcheck: build/dq_test.conf
+
+build/$(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard sql/install/*.sql))
+	@mkdir -p build
+	cat $^ > $@
+
+build/$(EXTENSION)--%.sql: $$(sort $$(wildcard sql/upgrade/%/*.sql))
+	@mkdir -p build
+	cat $^ > $@
 
 .PHONY: demo demo-stop test-all
 demo:

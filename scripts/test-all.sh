@@ -14,6 +14,13 @@
 # (build, install, an instance that did not start) counts as 1 failure.
 # The exit status is 0 only when nothing failed.
 #
+# While working on one part, a subset can be run (the full command is what
+# CI runs):
+#   DQ_SUITES="regress tap"        the suites to run (default: all, plus the
+#                                  portable-build regress run)
+#   DQ_REGRESS="00_setup 70_check" the pg_regress files to run
+#   DQ_TAP_TESTS="test/t/004_upgrade.pl"   the TAP files to run
+#
 # The instances refuse to run as root: as root the suites run as the system
 # user dq_lineage in a copy of the checkout (the checkout itself stays
 # root's, as git wants), and their result files are copied back.
@@ -204,13 +211,19 @@ show_failure() {
 # The three suites.  Each is a make invocation of its own, with the other
 # two switched off, so that one failing suite does not hide the others.
 
+want_suite() {
+  [ -z "${DQ_SUITES:-}" ] || [[ " $DQ_SUITES " == *" $1 "* ]]
+}
+
 run_regress() {
   local inputs=("$WORK_DIR"/sql/[0-9]*.sql)
+  want_suite regress || return 0
   if [ "${#inputs[@]}" -eq 0 ]; then
     note regress "no tests (sql/NN_*.sql), skipped"
     return 0
   fi
-  run_make regress installcheck ISOLATION= TAP_TESTS=
+  run_make regress installcheck ISOLATION= TAP_TESTS= \
+    ${DQ_REGRESS:+REGRESS="$DQ_REGRESS"}
   if ! count_suite regress parse_pg_regress tests; then
     show_failure "$WORK_DIR/regression.diffs" "$WORK_DIR/log"
   fi
@@ -218,6 +231,7 @@ run_regress() {
 
 run_isolation() {
   local specs=("$WORK_DIR"/test/isolation/specs/*.spec)
+  want_suite isolation || return 0
   if [ "${#specs[@]}" -eq 0 ]; then
     note isolation "no specs (test/isolation/specs/*.spec), skipped"
     return 0
@@ -230,11 +244,17 @@ run_isolation() {
 
 run_tap() {
   local tests=("$WORK_DIR"/test/t/*.pl) f base logs
+  want_suite tap || return 0
+  if [ -n "${DQ_TAP_TESTS:-}" ]; then
+    # shellcheck disable=SC2206
+    tests=($DQ_TAP_TESTS)
+  fi
   if [ "${#tests[@]}" -eq 0 ]; then
     note tap "no tests (test/t/*.pl), skipped"
     return 0
   fi
-  run_make tap installcheck REGRESS= ISOLATION=
+  run_make tap installcheck REGRESS= ISOLATION= \
+    ${DQ_TAP_TESTS:+PROVE_TESTS="$DQ_TAP_TESTS"}
   PROVE_FAILED_FILES=() PROVE_EXPECTED_FILES=${#tests[@]}
   if ! count_suite tap parse_prove assertions; then
     # The failing files' own logs, then the server logs of their nodes

@@ -3,8 +3,11 @@
  * compat.h
  *	  Every PostgreSQL version test of dq_lineage lives here.
  *
- * The tested target is PostgreSQL 15.  Other code calls the helpers below
- * instead of repeating PG_VERSION_NUM checks.
+ * dq_lineage is built and tested on PostgreSQL 15 only, and refuses other
+ * majors at build time.  The guards below for 13, 14, 16 and 17 record
+ * what is known to differ there; adding a major means testing it and
+ * widening the check below, in this file only.  Other code calls the
+ * helpers below instead of repeating PG_VERSION_NUM checks.
  *
  *-------------------------------------------------------------------------
  */
@@ -13,8 +16,8 @@
 
 #include "postgres.h"
 
-#if PG_VERSION_NUM < 130000
-#error "dq_lineage requires PostgreSQL 13 or later"
+#if PG_VERSION_NUM < 150000 || PG_VERSION_NUM >= 160000
+#error "dq_lineage is built and tested on PostgreSQL 15 only; set PG_CONFIG to a PostgreSQL 15 pg_config"
 #endif
 
 #if PG_VERSION_NUM >= 160000

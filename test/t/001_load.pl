@@ -38,15 +38,15 @@ is( $node->safe_psql(
 		'postgres', q{
 		SELECT extversion, extrelocatable, extnamespace::regnamespace
 		  FROM pg_extension WHERE extname = 'dq_lineage'}),
-	'0.1.0|f|dq',
-	'extension dq_lineage 0.1.0 is installed in schema dq, not relocatable');
+	'0.2.0|f|dq',
+	'extension dq_lineage 0.2.0 is installed in schema dq, not relocatable');
 
 is( $node->safe_psql(
 		'postgres', q{
 		SELECT default_version FROM pg_available_extensions
 		 WHERE name = 'dq_lineage'}),
-	'0.1.0',
-	'the default version is 0.1.0');
+	'0.2.0',
+	'the default version is 0.2.0');
 
 is( $node->safe_psql(
 		'postgres', "SELECT count(*) FROM pg_namespace WHERE nspname = 'dq'"),
@@ -94,8 +94,8 @@ is($ret, 0, 'CREATE EXTENSION works without preloading');
 
 is( $plain->safe_psql(
 		'postgres', "SELECT extversion FROM pg_extension WHERE extname = 'dq_lineage'"),
-	'0.1.0',
-	'the extension is installed at 0.1.0');
+	'0.2.0',
+	'the extension is installed at 0.2.0');
 
 like(
 	$plain->safe_psql(
