@@ -83,35 +83,6 @@ DqStmtDropsExtension(Node *stmt)
 	return false;
 }
 
-/*
- * Act as the extension owner, with search_path pinned to pg_catalog.
- */
-void
-DqBecomeExtensionOwner(DqOwnerContext *ctx)
-{
-	Oid			owner = DqExtensionOwner();
-
-	GetUserIdAndSecContext(&ctx->save_userid, &ctx->save_sec_context);
-	SetUserIdAndSecContext(owner,
-						   ctx->save_sec_context |
-						   SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	ctx->save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-}
-
-/*
- * Back to the caller's identity and settings.
- */
-void
-DqRestoreUser(DqOwnerContext *ctx)
-{
-	AtEOXact_GUC(false, ctx->save_nestlevel);
-	SetUserIdAndSecContext(ctx->save_userid, ctx->save_sec_context);
-}
-
 /* Set a GUC until the enclosing GUC nest level is closed. */
 void
 DqSetLocalGuc(const char *name, const char *value)

@@ -12,17 +12,10 @@
 
 #include "nodes/nodes.h"
 
-typedef struct DqOwnerContext
-{
-	Oid			save_userid;
-	int			save_sec_context;
-	int			save_nestlevel;
-} DqOwnerContext;
+#include "base/trust.h"
 
 extern Oid	DqExtensionOwner(void);
 extern bool DqStmtDropsExtension(Node *stmt);
-extern void DqBecomeExtensionOwner(DqOwnerContext *ctx);
-extern void DqRestoreUser(DqOwnerContext *ctx);
 extern void DqSetLocalGuc(const char *name, const char *value);
 extern int	DqBeginStableOutput(void);
 extern void DqEndStableOutput(int nestlevel);
