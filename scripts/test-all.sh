@@ -16,9 +16,9 @@
 #
 # While working on one part, a subset can be run (the full command is what
 # CI runs):
-#   DQ_SUITES="regress tap"        the suites to run (default: all, plus the
-#                                  portable-build regress run)
-#   DQ_REGRESS="00_setup 70_check" the pg_regress files to run
+#   DQ_SUITES="regress tap"        the suites to run: regress, isolation, tap,
+#                                  portable (default: all)
+#   DQ_REGRESS="00_setup 30_check" the pg_regress files to run
 #   DQ_TAP_TESTS="test/t/004_upgrade.pl"   the TAP files to run
 #
 # The instances refuse to run as root: as root the suites run as the system
@@ -309,6 +309,41 @@ copy_results_back() {
   fi
 }
 
+# The regression suite against the portable build (make DQ_NO_SIMD=1: no
+# SSE2 paths), so that the code paths other CPUs take are tested too.  It
+# runs first; the normal build is made and installed after it.
+run_portable() {
+  want_suite portable || return 0
+  echo
+  dq_say "portable: make DQ_NO_SIMD=1 (no SIMD paths), install, regress"
+  remove_objects
+  if ! make -C "$DQ_ROOT" --no-print-directory PG_CONFIG="$PG_CONFIG" DQ_NO_SIMD=1 \
+    >"$LOG_DIR/portable-build.log" 2>&1; then
+    fail_step portable "make DQ_NO_SIMD=1 failed (see $LOG_DIR/portable-build.log)"
+    return 0
+  fi
+  if ! dq_install >"$LOG_DIR/portable-install.log" 2>&1; then
+    fail_step portable "make install of the portable build failed"
+    return 0
+  fi
+  if dq_is_root && [ -z "$COPY_DIR" ] && ! make_copy; then
+    fail_step portable "could not copy the checkout for user $DQ_RUN_USER"
+    return 0
+  fi
+  run_make portable installcheck ISOLATION= TAP_TESTS=
+  if ! count_suite portable parse_pg_regress tests; then
+    show_failure "$WORK_DIR/regression.diffs" "$WORK_DIR/log"
+  fi
+  remove_objects
+}
+
+# The objects and the library, so the next build starts afresh ("make
+# clean" would also delete build/, where the logs are).
+remove_objects() {
+  find "$DQ_ROOT/src" -name '*.o' -delete
+  rm -f "$DQ_ROOT/dq_lineage.so"
+}
+
 main() {
   shopt -s nullglob
 
@@ -319,6 +354,9 @@ main() {
   # any machine (initdb of every instance takes its locale from here).
   export LC_ALL
   LC_ALL=$(dq_stable_locale)
+
+  dq_setup_run_user ""
+  run_portable
 
   echo
   dq_say "build: make"
@@ -338,8 +376,7 @@ main() {
   fi
   note install ok
 
-  dq_setup_run_user ""
-  if dq_is_root; then
+  if dq_is_root && [ -z "$COPY_DIR" ]; then
     if ! make_copy; then
       fail_step setup "could not copy the checkout for user $DQ_RUN_USER"
       FINISHED=1
