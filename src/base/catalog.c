@@ -30,39 +30,6 @@
 #include "base/catalog.h"
 
 /*
- * Owner of the dq_lineage extension in the current database.
- */
-Oid
-DqExtensionOwner(void)
-{
-	Oid			extoid = get_extension_oid("dq_lineage", true);
-	Relation	rel;
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tup;
-	Oid			owner = InvalidOid;
-
-	if (!OidIsValid(extoid))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("extension \"dq_lineage\" is not installed in this database"),
-				 errhint("Run CREATE EXTENSION dq_lineage.")));
-
-	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(extoid));
-	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-		owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	if (!OidIsValid(owner))
-		elog(ERROR, "could not find the owner of extension dq_lineage");
-	return owner;
-}
-
-/*
  * Does a utility statement drop extension dq_lineage?
  */
 bool

@@ -14,7 +14,6 @@
 
 #include "base/trust.h"
 
-extern Oid	DqExtensionOwner(void);
 extern bool DqStmtDropsExtension(Node *stmt);
 extern void DqSetLocalGuc(const char *name, const char *value);
 extern int	DqBeginStableOutput(void);

@@ -38,17 +38,57 @@
  */
 #include "postgres.h"
 
-#include "miscadmin.h"
-#include "utils/guc.h"
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_extension.h"
+#include "commands/extension.h"
+#include "miscadmin.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 
-#include "base/catalog.h"
 #include "base/trust.h"
 
 /* The search_path of every restricted operation and extension session. */
 #define DQ_PINNED_SEARCH_PATH "pg_catalog, pg_temp"
+
+/*
+ * Owner of the dq_lineage extension in the current database.
+ */
+Oid
+DqExtensionOwner(void)
+{
+	Oid			extoid = get_extension_oid("dq_lineage", true);
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	Oid			owner = InvalidOid;
+
+	if (!OidIsValid(extoid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"dq_lineage\" is not installed in this database"),
+				 errhint("Run CREATE EXTENSION dq_lineage.")));
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(extoid));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (!OidIsValid(owner))
+		elog(ERROR, "could not find the owner of extension dq_lineage");
+	return owner;
+}
 
 /*
  * Act as role "roleid", restricted, with search_path pinned.

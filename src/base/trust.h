@@ -18,6 +18,7 @@ typedef struct DqOwnerContext
 	int			save_nestlevel;
 } DqOwnerContext;
 
+extern Oid	DqExtensionOwner(void);
 extern void DqBecomeOwner(Oid roleid, DqOwnerContext *ctx);
 extern void DqBecomeRelationOwner(Oid relid, DqOwnerContext *ctx);
 extern void DqBecomeExtensionOwner(DqOwnerContext *ctx);
