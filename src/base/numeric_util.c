@@ -16,7 +16,7 @@
 
 #include "base/compat.h"
 #include "base/numeric_util.h"
-#include "base/typeinfo.h"
+#include "base/hash.h"
 
 /*
  * Reading numeric values without a text round trip.
@@ -220,15 +220,15 @@ DqNumericHash(Numeric num)
  * without carrying base-10000 digit arrays per value.
  */
 
-/* 10000^k as int128, for k in [0, 9] */
-static int128
-DqPow10000(int k)
+/* *r = 10000^k for k >= 0; false when it does not fit a DqWideInt */
+static bool
+DqPow10000(int k, DqWideInt *r)
 {
-	int128		r = 1;
-
+	*r = 1;
 	while (k-- > 0)
-		r *= 10000;
-	return r;
+		if (__builtin_mul_overflow(*r, 10000, r))
+			return false;
+	return true;
 }
 
 /*
@@ -268,11 +268,12 @@ DqNumericDecode(Numeric num, int64 *mant, int *exp, int *dscale)
 
 /* sum += mant * 10000^exp with display scale dscale; false on overflow */
 bool
-DqNumSumAdd(DqNumSum *sum, int128 mant, int exp, int dscale)
+DqNumSumAdd(DqNumSum *sum, DqWideInt mant, int exp, int dscale)
 {
-	int128		acc = sum->acc;
+	DqWideInt	acc = sum->acc;
 	int			sexp = sum->exp;
-	int128		term;
+	DqWideInt	term;
+	DqWideInt	scale;
 
 	if (!sum->any)
 	{
@@ -282,13 +283,13 @@ DqNumSumAdd(DqNumSum *sum, int128 mant, int exp, int dscale)
 	if (exp < sexp)
 	{
 		/* rescale the accumulator down to the value's exponent */
-		if (sexp - exp > 9 ||
-			__builtin_mul_overflow(acc, DqPow10000(sexp - exp), &acc))
+		if (sexp - exp > 9 || !DqPow10000(sexp - exp, &scale) ||
+			__builtin_mul_overflow(acc, scale, &acc))
 			return false;
 		sexp = exp;
 	}
-	if (exp - sexp > 9 ||
-		__builtin_mul_overflow(mant, DqPow10000(exp - sexp), &term) ||
+	if (exp - sexp > 9 || !DqPow10000(exp - sexp, &scale) ||
+		__builtin_mul_overflow(mant, scale, &term) ||
 		__builtin_add_overflow(acc, term, &acc))
 		return false;
 	sum->acc = acc;
@@ -305,7 +306,7 @@ DqNumSumResult(const DqNumSum *sum)
 {
 	char		digits[48];
 	int			pos = sizeof(digits);
-	uint128		u = sum->acc < 0 ? -(uint128) sum->acc : (uint128) sum->acc;
+	DqWideUInt	u = sum->acc < 0 ? -(DqWideUInt) sum->acc : (DqWideUInt) sum->acc;
 	StringInfoData buf;
 	int			ndig;
 	int			frac = sum->exp < 0 ? -4 * sum->exp : 0;

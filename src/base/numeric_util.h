@@ -22,17 +22,31 @@ extern bool DqNumericIsZero(Numeric num);
 extern double DqNumericToDouble(Numeric num);
 extern uint64 DqNumericHash(Numeric num);
 
+/*
+ * The widest integer of the platform.  Exact sums accumulate in it and,
+ * when a sum outgrows it, the caller sums the value another way (numeric
+ * arithmetic), the way PostgreSQL's own aggregates fall back to numeric
+ * accumulation on platforms without a 128-bit integer type.
+ */
+#ifdef HAVE_INT128
+typedef int128 DqWideInt;
+typedef uint128 DqWideUInt;
+#else
+typedef int64 DqWideInt;
+typedef uint64 DqWideUInt;
+#endif
+
 /* exact sum of numerics of up to four base-10000 digits (numeric_util.c) */
 typedef struct DqNumSum
 {
-	int128		acc;			/* the sum is acc * 10000^exp */
+	DqWideInt	acc;			/* the sum is acc * 10000^exp */
 	int			exp;
 	int			dscale;			/* largest display scale added */
 	bool		any;
 } DqNumSum;
 
 extern bool DqNumericDecode(Numeric num, int64 *mant, int *exp, int *dscale);
-extern bool DqNumSumAdd(DqNumSum *sum, int128 mant, int exp, int dscale);
+extern bool DqNumSumAdd(DqNumSum *sum, DqWideInt mant, int exp, int dscale);
 extern Datum DqNumSumResult(const DqNumSum *sum);
 
 #endif							/* DQ_NUMERIC_UTIL_H */

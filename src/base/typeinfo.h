@@ -17,7 +17,7 @@
 #include "fmgr.h"
 #include "utils/float.h"
 
-#include "sketch/sketch_hll.h"
+#include "base/hash.h"
 
 typedef enum DqTypeFamily
 {
@@ -48,7 +48,6 @@ typedef struct DqTypeInfo
 
 extern void DqTypeInfoInit(DqTypeInfo *ti, Oid typid, Oid collation);
 extern const char *DqTypeFamilyName(DqTypeFamily family);
-extern uint64 DqHashBytes(const char *p, Size len, uint64 seed);
 extern uint64 DqDatumHashOther(const DqTypeInfo *ti, Datum value);
 extern int	DqDatumCompare(const DqTypeInfo *ti, Datum a, Datum b);
 extern char *DqDatumOutput(DqTypeInfo *ti, Datum value);
@@ -178,25 +177,6 @@ DqDatumHashes(const DqTypeInfo *ti, const Datum *values, uint64 *hashes, int n)
 			break;
 	}
 #undef DQ_HASH_LOOP
-}
-
-/* Eight or four bytes at p, of any alignment, as one number. */
-static inline uint64
-DqLoad64(const char *p)
-{
-	uint64		w;
-
-	memcpy(&w, p, sizeof(w));
-	return w;
-}
-
-static inline uint32
-DqLoad32(const char *p)
-{
-	uint32		w;
-
-	memcpy(&w, p, sizeof(w));
-	return w;
 }
 
 /* Is a varlena datum neither compressed nor stored out of line? */

@@ -12,6 +12,8 @@
 
 #include "lib/stringinfo.h"
 #include "port/pg_bitutils.h"
+
+#include "base/hash.h"
 #include "sketch/sketch_buf.h"
 
 /* 2^14 registers: relative standard error 1.04 / sqrt(16384) = 0.81% */
@@ -34,18 +36,6 @@ extern void DqHllMerge(DqHll *dst, const DqHll *src);
 extern double DqHllEstimate(const DqHll *hll);
 extern void DqHllSerialize(const DqHll *hll, StringInfo buf);
 extern void DqHllDeserialize(DqHll *hll, DqReadBuf *rb);
-
-/* 64-bit finalizer (MurmurHash3 fmix64): spreads any hash over all bits */
-static inline uint64
-DqMix64(uint64 h)
-{
-	h ^= h >> 33;
-	h *= UINT64CONST(0xff51afd7ed558ccd);
-	h ^= h >> 33;
-	h *= UINT64CONST(0xc4ceb9fe1a85ec53);
-	h ^= h >> 33;
-	return h;
-}
 
 /*
  * Add one (well mixed) 64-bit hash.  The dense case, by far the most
