@@ -6,19 +6,21 @@
 --
 -- Deterministic: setseed() fixes the session's random() sequence, and none
 -- of this runs in parallel (random() is parallel restricted), so every run
--- produces the same rows.  The tables are dropped and recreated each time.
+-- produces the same rows.  A second run reloads the rows of the existing
+-- tables (TRUNCATE, then INSERT), so views, expectations, watches, monitors
+-- and schedules that a user made on them survive it and keep pointing at
+-- the same relations.
 
 SET client_min_messages = warning;
 
 BEGIN;
 
 CREATE SCHEMA IF NOT EXISTS demo;
-DROP TABLE IF EXISTS demo.orders, demo.customers;
 
 -- In a DO block so that psql prints nothing for it.
 DO $$ BEGIN PERFORM setseed(0.4242); END $$;
 
-CREATE TABLE demo.customers (
+CREATE TABLE IF NOT EXISTS demo.customers (
 	customer_id integer PRIMARY KEY,
 	full_name	text NOT NULL,
 	email		text,				-- some missing, some malformed
@@ -31,6 +33,7 @@ CREATE TABLE demo.customers (
 -- The random() calls sit in a subquery: a subquery with volatile output
 -- is not flattened, so each value is drawn once per row and can be used
 -- several times above it.
+TRUNCATE demo.customers;
 INSERT INTO demo.customers
 SELECT g,
 	   first_name || ' ' || last_name,
@@ -68,7 +71,7 @@ SELECT g,
 			   random() AS r_active
 		  FROM generate_series(1, 2000) AS g) AS s;
 
-CREATE TABLE demo.orders (
+CREATE TABLE IF NOT EXISTS demo.orders (
 	order_id	bigint PRIMARY KEY,
 	customer_id integer NOT NULL,	-- no foreign key: a few are orphans
 	amount		numeric(10,2),		-- a few NULL, a few negative
@@ -81,6 +84,7 @@ CREATE TABLE demo.orders (
 	discount_code text				-- mostly NULL
 );
 
+TRUNCATE demo.orders;
 INSERT INTO demo.orders
 SELECT g,
 	   customer_id,

@@ -16,8 +16,18 @@ use DqTest;
 
 my $docs = File::Spec->catdir(dirname(File::Spec->rel2abs(__FILE__)),
 	File::Spec->updir, File::Spec->updir, 'docs');
-my @pages = qw(profiling.md sketches.md configuration.md errors.md security.md
-  expectations.md scheduler.md cdc.md lineage.md);
+# The pages in the order docs/README.md links them, then any page it does
+# not link, by name: a new page's examples run without editing this test.
+my @pages;
+my %seen;
+for my $link (slurp_file("$docs/README.md") =~ /\]\(([\w.-]+\.md)\)/g)
+{
+	push @pages, $link if -f "$docs/$link" && !$seen{$link}++;
+}
+opendir(my $dh, $docs) or die "cannot read $docs: $!";
+push @pages, grep { /\.md$/ && $_ ne 'README.md' && !$seen{$_}++ }
+  sort readdir($dh);
+closedir($dh);
 
 my $node = DqTest::new_node('docs', create_extension => 1);
 $node->safe_psql('postgres', 'CREATE DATABASE docs');
@@ -51,7 +61,8 @@ foreach my $page (@pages)
 			unlike($stderr // '', qr/ERROR/, "$page block $n raises no error");
 		}
 	}
-	ok($n > 0, "$page has sql examples");
+	ok($n > 0, "$page has sql examples")
+	  unless $page eq 'benchmarks.md';
 }
 
 $node->stop;
