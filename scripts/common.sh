@@ -107,6 +107,12 @@ dq_install_prereqs() {
     command -v sqlsmith >/dev/null 2>&1 || pkgs+=(sqlsmith)
     /usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 ||
       pkgs+=(python3-jsonschema)
+    # Scale-out tests: building Citus (test/vendor/citus) needs these.
+    [ -f /usr/include/lz4.h ] || pkgs+=(liblz4-dev)
+    [ -f /usr/include/zstd.h ] || pkgs+=(libzstd-dev)
+    [ -f /usr/include/krb5.h ] || pkgs+=(libkrb5-dev)
+    [ -f /usr/include/x86_64-linux-gnu/curl/curl.h ] ||
+      [ -f /usr/include/curl/curl.h ] || pkgs+=(libcurl4-openssl-dev)
   fi
 
   # Root switches to the system user with runuser (util-linux, always

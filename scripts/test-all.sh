@@ -376,6 +376,16 @@ main() {
   fi
   note install ok
 
+  # Citus, a test dependency of the scale-out tests (test/vendor/citus).
+  if want_suite tap; then
+    if dq_as_root env PG_CONFIG="$PG_CONFIG" "$DQ_ROOT/test/vendor/citus/build.sh" \
+        2>&1 | tee "$LOG_DIR/citus.log"; [ "${PIPESTATUS[0]}" -eq 0 ]; then
+      note citus "ok: installed"
+    else
+      fail_step citus "building Citus failed (see $LOG_DIR/citus.log)"
+    fi
+  fi
+
   if dq_is_root && [ -z "$COPY_DIR" ]; then
     if ! make_copy; then
       fail_step setup "could not copy the checkout for user $DQ_RUN_USER"

@@ -234,4 +234,52 @@ sub cdc_caught_up
 		't');
 }
 
+=pod
+
+=item DqTest::citus_cluster($name [, workers => 2, extra => [...]])
+
+A Citus cluster on this machine: a coordinator and C<workers> workers
+(default 2), each a node of C<new_node> with
+C<shared_preload_libraries = 'citus,dq_lineage'> (Citus must come first)
+and max_worker_processes raised for both; C<CREATE EXTENSION citus> in
+database postgres of each (the nodes talk to each other over their Unix
+sockets: the host of a node is its socket directory), the coordinator
+registered with
+C<citus_set_coordinator_host> and the workers added with C<citus_add_node>,
+then C<CREATE EXTENSION dq_lineage> on the coordinator (Citus propagates
+it to the workers).  Returns ($coordinator, @workers).
+
+=cut
+
+sub citus_cluster
+{
+	my ($name, %opts) = @_;
+	my $nworkers = $opts{workers} // 2;
+	my $extra = $opts{extra} || [];
+	my @settings = (
+		"shared_preload_libraries = 'citus,dq_lineage'",
+		'max_worker_processes = 32',
+		'citus.max_background_task_executors_per_node = 1',
+		'citus.background_task_queue_interval = 200ms',
+		@$extra);
+	my @nodes;
+	for my $i (0 .. $nworkers)
+	{
+		my $role = $i == 0 ? 'coord' : "worker$i";
+		my $node = new_node("${name}_$role", extra => \@settings);
+		$node->safe_psql('postgres', 'CREATE EXTENSION citus');
+		push @nodes, $node;
+	}
+	my $coord = $nodes[0];
+	$coord->safe_psql('postgres',
+		"SELECT citus_set_coordinator_host('" . $coord->host . "', " . $coord->port . ')');
+	for my $w (@nodes[ 1 .. $#nodes ])
+	{
+		$coord->safe_psql('postgres',
+			"SELECT citus_add_node('" . $w->host . "', " . $w->port . ')');
+	}
+	$coord->safe_psql('postgres', 'CREATE EXTENSION dq_lineage');
+	return @nodes;
+}
+
 1;
