@@ -58,7 +58,7 @@ CREATE SEQUENCE dq.profile_run_id_seq;
 
 CREATE TABLE dq.profile_runs (
 	run_id			bigint PRIMARY KEY DEFAULT nextval('dq.profile_run_id_seq'),
-	relid			oid NOT NULL,
+	relid			regclass,
 	schema_name		name NOT NULL,
 	table_name		name NOT NULL,
 	relkind			"char" NOT NULL,
@@ -77,7 +77,7 @@ CREATE INDEX profile_runs_relid_idx ON dq.profile_runs (relid, run_id);
 
 COMMENT ON TABLE dq.profile_runs IS 'One row per dq.profile() call: what was profiled, when, and how';
 COMMENT ON COLUMN dq.profile_runs.run_id IS 'Identifier of the run, returned by dq.profile()';
-COMMENT ON COLUMN dq.profile_runs.relid IS 'OID of the profiled relation';
+COMMENT ON COLUMN dq.profile_runs.relid IS 'The profiled relation (a regclass: pg_dump writes it as a name); NULL once the relation was dropped';
 COMMENT ON COLUMN dq.profile_runs.schema_name IS 'Schema of the relation at the time of the run';
 COMMENT ON COLUMN dq.profile_runs.table_name IS 'Name of the relation at the time of the run';
 COMMENT ON COLUMN dq.profile_runs.relkind IS 'Kind of relation (pg_class.relkind): r table, p partitioned table, m materialized view, v view, f foreign table';
@@ -93,7 +93,7 @@ COMMENT ON COLUMN dq.profile_runs.run_by IS 'Role that ran the profile';
 
 CREATE TABLE dq.column_profiles (
 	run_id			bigint NOT NULL REFERENCES dq.profile_runs ON DELETE CASCADE,
-	relid			oid NOT NULL,
+	relid			regclass,
 	attnum			smallint NOT NULL,
 	column_name		name NOT NULL,
 	data_type		text NOT NULL,
@@ -129,7 +129,7 @@ CREATE INDEX column_profiles_relid_idx ON dq.column_profiles (relid, attnum, run
 
 COMMENT ON TABLE dq.column_profiles IS 'One row per profiled column per run; metrics that do not apply to the column''s type are NULL';
 COMMENT ON COLUMN dq.column_profiles.run_id IS 'Run this profile belongs to (dq.profile_runs)';
-COMMENT ON COLUMN dq.column_profiles.relid IS 'OID of the profiled relation';
+COMMENT ON COLUMN dq.column_profiles.relid IS 'The profiled relation (a regclass: pg_dump writes it as a name); NULL once the relation was dropped';
 COMMENT ON COLUMN dq.column_profiles.attnum IS 'Column number (pg_attribute.attnum)';
 COMMENT ON COLUMN dq.column_profiles.column_name IS 'Column name at the time of the run';
 COMMENT ON COLUMN dq.column_profiles.data_type IS 'Column type with modifiers, as format_type() prints it';
@@ -171,9 +171,12 @@ CREATE POLICY profile_runs_readable ON dq.profile_runs FOR SELECT
 CREATE POLICY column_profiles_readable ON dq.column_profiles FOR SELECT
 	USING (pg_catalog.has_column_privilege(relid, attnum, 'SELECT'));
 
--- Profile history is kept across pg_dump and restore.
-SELECT pg_catalog.pg_extension_config_dump('dq.profile_runs', '');
-SELECT pg_catalog.pg_extension_config_dump('dq.column_profiles', '');
+-- Profile history is kept across pg_dump and restore, each row attached to
+-- its relation by name (rows of temporary relations are left out).
+SELECT pg_catalog.pg_extension_config_dump('dq.profile_runs',
+	'WHERE relid IS NULL OR EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = relid AND c.relpersistence <> ''t'')');
+SELECT pg_catalog.pg_extension_config_dump('dq.column_profiles',
+	'WHERE relid IS NULL OR EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = relid AND c.relpersistence <> ''t'')');
 SELECT pg_catalog.pg_extension_config_dump('dq.profile_run_id_seq', '');
 
 CREATE VIEW dq.latest_profile WITH (security_invoker = true) AS
@@ -181,8 +184,8 @@ SELECT DISTINCT ON (p.relid, p.attnum)
 	p.run_id,
 	r.finished_at AS profiled_at,
 	p.relid,
-	coalesce(n.nspname, r.schema_name) AS schema_name,
-	coalesce(c.relname, r.table_name) AS table_name,
+	n.nspname AS schema_name,
+	c.relname AS table_name,
 	p.attnum,
 	coalesce(a.attname, p.column_name) AS column_name,
 	p.data_type,
@@ -218,19 +221,19 @@ SELECT DISTINCT ON (p.relid, p.attnum)
 	r.sample_percent
 FROM dq.column_profiles p
 JOIN dq.profile_runs r ON r.run_id = p.run_id
-LEFT JOIN pg_catalog.pg_class c ON c.oid = p.relid
-LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_class c ON c.oid = p.relid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attribute a
 	ON a.attrelid = p.relid AND a.attnum = p.attnum AND NOT a.attisdropped
 ORDER BY p.relid, p.attnum, p.run_id DESC;
 
 GRANT SELECT ON dq.latest_profile TO PUBLIC;
-COMMENT ON VIEW dq.latest_profile IS 'Newest profile of every profiled column, with current relation and column names';
+COMMENT ON VIEW dq.latest_profile IS 'Newest profile of every profiled column of the current relations (a dropped relation''s history stays in dq.column_profiles), with current relation and column names';
 COMMENT ON COLUMN dq.latest_profile.run_id IS 'Run that produced this profile';
 COMMENT ON COLUMN dq.latest_profile.profiled_at IS 'When that run finished';
-COMMENT ON COLUMN dq.latest_profile.relid IS 'OID of the profiled relation';
-COMMENT ON COLUMN dq.latest_profile.schema_name IS 'Current schema of the relation (the name at the time of the run if it was dropped)';
-COMMENT ON COLUMN dq.latest_profile.table_name IS 'Current name of the relation (the name at the time of the run if it was dropped)';
+COMMENT ON COLUMN dq.latest_profile.relid IS 'The profiled relation';
+COMMENT ON COLUMN dq.latest_profile.schema_name IS 'Current schema of the relation';
+COMMENT ON COLUMN dq.latest_profile.table_name IS 'Current name of the relation';
 COMMENT ON COLUMN dq.latest_profile.attnum IS 'Column number';
 COMMENT ON COLUMN dq.latest_profile.column_name IS 'Current column name (the name at the time of the run if it was dropped)';
 COMMENT ON COLUMN dq.latest_profile.data_type IS 'Column type at the time of the run';

@@ -57,7 +57,7 @@ COMMENT ON AGGREGATE dq.expect_rows(jsonb, name[], oid[], VARIADIC "any") IS
 CREATE SEQUENCE dq.expectation_id_seq;
 CREATE TABLE dq.expectations (
 	expectation_id	bigint PRIMARY KEY DEFAULT nextval('dq.expectation_id_seq'),
-	relid			oid NOT NULL,
+	relid			regclass,
 	schema_name		name NOT NULL,
 	table_name		name NOT NULL,
 	kind			text NOT NULL,
@@ -79,9 +79,9 @@ ALTER SEQUENCE dq.expectation_id_seq OWNED BY dq.expectations.expectation_id;
 CREATE INDEX expectations_relid_idx ON dq.expectations (relid);
 COMMENT ON TABLE dq.expectations IS 'Expectations defined with dq.expect(); dq.validate() evaluates the enabled ones';
 COMMENT ON COLUMN dq.expectations.expectation_id IS 'Identifier returned by dq.expect()';
-COMMENT ON COLUMN dq.expectations.relid IS 'OID of the relation';
-COMMENT ON COLUMN dq.expectations.schema_name IS 'Schema of the relation when the expectation was defined';
-COMMENT ON COLUMN dq.expectations.table_name IS 'Name of the relation when the expectation was defined';
+COMMENT ON COLUMN dq.expectations.relid IS 'The relation (a regclass: pg_dump writes it as a name); NULL once the relation was dropped (status relation dropped)';
+COMMENT ON COLUMN dq.expectations.schema_name IS 'Schema of the relation when the expectation was defined, or when the relation was dropped';
+COMMENT ON COLUMN dq.expectations.table_name IS 'Name of the relation when the expectation was defined, or when the relation was dropped (dq.reattach finds it by this name)';
 COMMENT ON COLUMN dq.expectations.kind IS 'Expectation kind (dq.expectation_kinds)';
 COMMENT ON COLUMN dq.expectations.column_name IS 'Column at definition time (single-column kinds)';
 COMMENT ON COLUMN dq.expectations.attnum IS 'Column number: the expectation follows renames of its column';
@@ -93,14 +93,14 @@ COMMENT ON COLUMN dq.expectations.name IS 'Optional name';
 COMMENT ON COLUMN dq.expectations.tags IS 'Tags (a JSON array of strings); dq.validate(tags => ...) evaluates the expectations with any of them';
 COMMENT ON COLUMN dq.expectations.description IS 'Free text';
 COMMENT ON COLUMN dq.expectations.enabled IS 'Disabled expectations are kept but not evaluated';
-COMMENT ON COLUMN dq.expectations.status IS 'active, or why the expectation cannot be evaluated';
+COMMENT ON COLUMN dq.expectations.status IS 'active, or why the expectation cannot be evaluated: relation dropped, column dropped, column not found (after dq.reattach)';
 COMMENT ON COLUMN dq.expectations.owner IS 'Role that defined the expectation';
 COMMENT ON COLUMN dq.expectations.created_at IS 'When it was defined';
 
 CREATE SEQUENCE dq.validation_run_id_seq;
 CREATE TABLE dq.validation_runs (
 	run_id			bigint PRIMARY KEY DEFAULT nextval('dq.validation_run_id_seq'),
-	relid			oid NOT NULL,
+	relid			regclass,
 	schema_name		name NOT NULL,
 	table_name		name NOT NULL,
 	started_at		timestamptz NOT NULL,
@@ -109,13 +109,14 @@ CREATE TABLE dq.validation_runs (
 	evaluated		integer NOT NULL,
 	succeeded		integer NOT NULL,
 	failed			integer NOT NULL,
-	run_by			name NOT NULL
+	run_by			name NOT NULL,
+	nothing_evaluated boolean GENERATED ALWAYS AS (evaluated = 0) STORED
 );
 ALTER SEQUENCE dq.validation_run_id_seq OWNED BY dq.validation_runs.run_id;
 CREATE INDEX validation_runs_relid_idx ON dq.validation_runs (relid, run_id);
 COMMENT ON TABLE dq.validation_runs IS 'One row per dq.validate() call';
 COMMENT ON COLUMN dq.validation_runs.run_id IS 'Identifier returned by dq.validate()';
-COMMENT ON COLUMN dq.validation_runs.relid IS 'OID of the validated relation';
+COMMENT ON COLUMN dq.validation_runs.relid IS 'The validated relation (a regclass: pg_dump writes it as a name); NULL once the relation was dropped';
 COMMENT ON COLUMN dq.validation_runs.schema_name IS 'Schema at the time of the run';
 COMMENT ON COLUMN dq.validation_runs.table_name IS 'Name at the time of the run';
 COMMENT ON COLUMN dq.validation_runs.started_at IS 'Start of the run';
@@ -125,11 +126,12 @@ COMMENT ON COLUMN dq.validation_runs.evaluated IS 'Expectations evaluated';
 COMMENT ON COLUMN dq.validation_runs.succeeded IS 'Expectations that succeeded';
 COMMENT ON COLUMN dq.validation_runs.failed IS 'Expectations that failed';
 COMMENT ON COLUMN dq.validation_runs.run_by IS 'Role that ran the validation';
+COMMENT ON COLUMN dq.validation_runs.nothing_evaluated IS 'True when the relation had no enabled expectation (matching the tags): the run checked nothing, which is not a success';
 
 CREATE TABLE dq.validation_results (
 	run_id			bigint NOT NULL REFERENCES dq.validation_runs ON DELETE CASCADE,
 	expectation_id	bigint NOT NULL,
-	relid			oid NOT NULL,
+	relid			regclass,
 	kind			text NOT NULL,
 	column_name		name,
 	severity		text NOT NULL,
@@ -143,7 +145,7 @@ CREATE TABLE dq.validation_results (
 COMMENT ON TABLE dq.validation_results IS 'One row per expectation per validation run, with the Great Expectations validation result';
 COMMENT ON COLUMN dq.validation_results.run_id IS 'The run (dq.validation_runs)';
 COMMENT ON COLUMN dq.validation_results.expectation_id IS 'The expectation (dq.expectations)';
-COMMENT ON COLUMN dq.validation_results.relid IS 'OID of the validated relation';
+COMMENT ON COLUMN dq.validation_results.relid IS 'The validated relation (a regclass: pg_dump writes it as a name); NULL once the relation was dropped';
 COMMENT ON COLUMN dq.validation_results.kind IS 'Expectation kind';
 COMMENT ON COLUMN dq.validation_results.column_name IS 'Column name at the time of the run';
 COMMENT ON COLUMN dq.validation_results.severity IS 'error or warn';
@@ -166,10 +168,15 @@ CREATE POLICY validation_runs_readable ON dq.validation_runs FOR SELECT
 CREATE POLICY validation_results_readable ON dq.validation_results FOR SELECT
 	USING (pg_catalog.has_table_privilege(relid, 'SELECT'));
 
-SELECT pg_catalog.pg_extension_config_dump('dq.expectations', '');
+-- Dumped with each row attached to its relation by name (rows of temporary
+-- relations are left out).
+SELECT pg_catalog.pg_extension_config_dump('dq.expectations',
+	'WHERE relid IS NULL OR EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = relid AND c.relpersistence <> ''t'')');
 SELECT pg_catalog.pg_extension_config_dump('dq.expectation_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('dq.validation_runs', '');
-SELECT pg_catalog.pg_extension_config_dump('dq.validation_results', '');
+SELECT pg_catalog.pg_extension_config_dump('dq.validation_runs',
+	'WHERE relid IS NULL OR EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = relid AND c.relpersistence <> ''t'')');
+SELECT pg_catalog.pg_extension_config_dump('dq.validation_results',
+	'WHERE relid IS NULL OR EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = relid AND c.relpersistence <> ''t'')');
 SELECT pg_catalog.pg_extension_config_dump('dq.validation_run_id_seq', '');
 
 CREATE FUNCTION dq.expect(rel regclass, kind text, column_name name DEFAULT NULL,
@@ -213,7 +220,9 @@ COMMENT ON FUNCTION dq.validate(regclass, text[], boolean) IS
 CREATE VIEW dq.validation_summary WITH (security_invoker = true) AS
 SELECT r.run_id, r.schema_name, r.table_name, r.finished_at, r.rows_scanned,
 	   r.evaluated, r.succeeded, r.failed,
-	   round(100.0 * r.succeeded / nullif(r.evaluated, 0), 2) AS success_percent
+	   round(100.0 * r.succeeded / nullif(r.evaluated, 0), 2) AS success_percent,
+	   r.nothing_evaluated,
+	   r.relid IS NULL AS relation_dropped
   FROM dq.validation_runs r;
 GRANT SELECT ON dq.validation_summary TO PUBLIC;
 COMMENT ON VIEW dq.validation_summary IS 'Per validation run: expectations evaluated, succeeded, failed and the success percentage';
@@ -225,7 +234,9 @@ COMMENT ON COLUMN dq.validation_summary.rows_scanned IS 'Rows read';
 COMMENT ON COLUMN dq.validation_summary.evaluated IS 'Expectations evaluated';
 COMMENT ON COLUMN dq.validation_summary.succeeded IS 'Expectations that succeeded';
 COMMENT ON COLUMN dq.validation_summary.failed IS 'Expectations that failed';
-COMMENT ON COLUMN dq.validation_summary.success_percent IS 'succeeded / evaluated * 100';
+COMMENT ON COLUMN dq.validation_summary.success_percent IS 'succeeded / evaluated * 100; NULL when nothing was evaluated';
+COMMENT ON COLUMN dq.validation_summary.nothing_evaluated IS 'True when the run evaluated no expectation';
+COMMENT ON COLUMN dq.validation_summary.relation_dropped IS 'True for the history of a relation that was dropped since (schema_name and table_name are its names at the time of the run)';
 
 CREATE VIEW dq.latest_validation WITH (security_invoker = true) AS
 SELECT DISTINCT ON (v.expectation_id)
@@ -235,9 +246,11 @@ SELECT DISTINCT ON (v.expectation_id)
   FROM dq.validation_results v
   JOIN dq.validation_runs r ON r.run_id = v.run_id
   LEFT JOIN dq.expectations e ON e.expectation_id = v.expectation_id
+ WHERE v.relid IS NOT NULL
+   AND EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = v.relid)
  ORDER BY v.expectation_id, v.run_id DESC;
 GRANT SELECT ON dq.latest_validation TO PUBLIC;
-COMMENT ON VIEW dq.latest_validation IS 'The latest result of every expectation';
+COMMENT ON VIEW dq.latest_validation IS 'The latest result of every expectation of the current relations (a dropped relation''s results stay in dq.validation_results)';
 COMMENT ON COLUMN dq.latest_validation.expectation_id IS 'The expectation';
 COMMENT ON COLUMN dq.latest_validation.name IS 'Its name';
 COMMENT ON COLUMN dq.latest_validation.schema_name IS 'Schema of the relation';
@@ -258,9 +271,10 @@ WITH runs AS (
 	SELECT r.relid, r.run_id, r.finished_at, r.evaluated, r.succeeded, r.failed,
 		   row_number() OVER (PARTITION BY r.relid ORDER BY r.run_id DESC) AS recency
 	  FROM dq.validation_runs r
+	 WHERE r.relid IS NOT NULL
 )
-SELECT coalesce(n.nspname, l.schema_name) AS schema_name,
-	   coalesce(c.relname, l.table_name) AS table_name,
+SELECT n.nspname AS schema_name,
+	   c.relname AS table_name,
 	   l.relid,
 	   (SELECT count(*) FROM dq.expectations e WHERE e.relid = l.relid AND e.enabled) AS expectations,
 	   l.run_id AS last_run_id,
@@ -273,13 +287,13 @@ SELECT coalesce(n.nspname, l.schema_name) AS schema_name,
   FROM (SELECT r.*, v.schema_name, v.table_name
 		  FROM runs r JOIN dq.validation_runs v USING (run_id)
 		 WHERE r.recency = 1) l
-  LEFT JOIN pg_catalog.pg_class c ON c.oid = l.relid
-  LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace;
+  JOIN pg_catalog.pg_class c ON c.oid = l.relid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace;
 GRANT SELECT ON dq.quality_scorecard TO PUBLIC;
-COMMENT ON VIEW dq.quality_scorecard IS 'Per validated table: expectations, the last run, open failures and the success rate over the last 10 runs';
+COMMENT ON VIEW dq.quality_scorecard IS 'Per validated table that exists now: expectations, the last run, open failures and the success rate over the last 10 runs (a dropped table leaves the scorecard; its runs stay in dq.validation_runs)';
 COMMENT ON COLUMN dq.quality_scorecard.schema_name IS 'Schema of the table';
 COMMENT ON COLUMN dq.quality_scorecard.table_name IS 'Table';
-COMMENT ON COLUMN dq.quality_scorecard.relid IS 'OID of the table';
+COMMENT ON COLUMN dq.quality_scorecard.relid IS 'The table';
 COMMENT ON COLUMN dq.quality_scorecard.expectations IS 'Enabled expectations';
 COMMENT ON COLUMN dq.quality_scorecard.last_run_id IS 'Latest validation run';
 COMMENT ON COLUMN dq.quality_scorecard.last_run_at IS 'When it finished';
@@ -306,32 +320,6 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dq.validate_all(boolean) IS 'dq.validate() every relation that has enabled expectations; one row per run';
-
--- Expectations of dropped relations and columns are disabled with a status.
-CREATE FUNCTION dq.on_sql_drop() RETURNS event_trigger
-	LANGUAGE plpgsql SECURITY DEFINER
-	SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	IF pg_catalog.to_regclass('dq.expectations') IS NULL THEN
-		RETURN;					-- the extension itself is being dropped
-	END IF;
-	UPDATE dq.expectations e
-	   SET enabled = false, status = 'relation dropped'
-	  FROM pg_catalog.pg_event_trigger_dropped_objects() d
-	 WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-	   AND d.objsubid = 0 AND e.relid = d.objid AND e.status = 'active';
-	UPDATE dq.expectations e
-	   SET enabled = false, status = 'column dropped'
-	  FROM pg_catalog.pg_event_trigger_dropped_objects() d
-	 WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-	   AND d.objsubid <> 0 AND e.relid = d.objid
-	   AND (e.attnum = d.objsubid OR d.objsubid = ANY (e.param_attnums))
-	   AND e.status = 'active';
-END
-$$;
-REVOKE ALL ON FUNCTION dq.on_sql_drop() FROM PUBLIC;
-CREATE EVENT TRIGGER dq_lineage_sql_drop ON sql_drop EXECUTE FUNCTION dq.on_sql_drop();
 
 -- Suggestions from the latest profile (dq.profile) of a relation.
 CREATE FUNCTION dq.profile_suggestions(rel regclass)

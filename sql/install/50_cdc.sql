@@ -7,7 +7,7 @@
 ALTER TABLE dq.expectations SET (user_catalog_table = true);
 
 CREATE TABLE dq.watched_tables (
-	relid			oid PRIMARY KEY,
+	relid			regclass PRIMARY KEY,
 	schema_name		name NOT NULL,
 	table_name		name NOT NULL,
 	owner			name NOT NULL,
@@ -15,7 +15,7 @@ CREATE TABLE dq.watched_tables (
 	quarantine		oid
 ) WITH (user_catalog_table = true);
 COMMENT ON TABLE dq.watched_tables IS 'Tables whose committed changes are validated (dq.watch); a partitioned table covers its partitions';
-COMMENT ON COLUMN dq.watched_tables.relid IS 'OID of the watched table';
+COMMENT ON COLUMN dq.watched_tables.relid IS 'The watched table (a regclass: pg_dump writes it as a name); dropping the table ends its watch';
 COMMENT ON COLUMN dq.watched_tables.schema_name IS 'Schema of the table when it was watched';
 COMMENT ON COLUMN dq.watched_tables.table_name IS 'Name of the table when it was watched';
 COMMENT ON COLUMN dq.watched_tables.owner IS 'Role that called dq.watch()';
@@ -50,7 +50,7 @@ CREATE SEQUENCE dq.violation_id_seq;
 CREATE TABLE dq.violations (
 	violation_id	bigint PRIMARY KEY DEFAULT nextval('dq.violation_id_seq'),
 	expectation_id	bigint NOT NULL,
-	relid			oid NOT NULL,
+	relid			regclass,
 	schema_name		name,
 	table_name		name,
 	operation		text NOT NULL,
@@ -68,7 +68,7 @@ CREATE INDEX violations_relid_idx ON dq.violations (relid, violation_id);
 COMMENT ON TABLE dq.violations IS 'Committed changes of watched tables that failed a row-level expectation, each recorded exactly once';
 COMMENT ON COLUMN dq.violations.violation_id IS 'Identifier (also in the dq_violation notification)';
 COMMENT ON COLUMN dq.violations.expectation_id IS 'The expectation that failed (dq.expectations)';
-COMMENT ON COLUMN dq.violations.relid IS 'OID of the changed table (the partition, for a partitioned table)';
+COMMENT ON COLUMN dq.violations.relid IS 'The changed table (the partition, for a partitioned table; a regclass: pg_dump writes it as a name); NULL once the table was dropped';
 COMMENT ON COLUMN dq.violations.schema_name IS 'Schema of the changed table when the violation was recorded';
 COMMENT ON COLUMN dq.violations.table_name IS 'Name of the changed table when the violation was recorded';
 COMMENT ON COLUMN dq.violations.operation IS 'INSERT or UPDATE';
@@ -87,8 +87,11 @@ ALTER TABLE dq.violations ENABLE ROW LEVEL SECURITY;
 CREATE POLICY violations_readable ON dq.violations FOR SELECT
 	USING (pg_catalog.has_table_privilege(relid, 'SELECT'));
 
-SELECT pg_catalog.pg_extension_config_dump('dq.watched_tables', '');
-SELECT pg_catalog.pg_extension_config_dump('dq.violations', '');
+-- Dumped with each row attached to its table by name.
+SELECT pg_catalog.pg_extension_config_dump('dq.watched_tables',
+	'WHERE EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = relid AND c.relpersistence <> ''t'')');
+SELECT pg_catalog.pg_extension_config_dump('dq.violations',
+	'WHERE relid IS NULL OR EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = relid AND c.relpersistence <> ''t'')');
 SELECT pg_catalog.pg_extension_config_dump('dq.violation_id_seq', '');
 
 CREATE FUNCTION dq.watch(rel regclass, quarantine boolean DEFAULT false) RETURNS void

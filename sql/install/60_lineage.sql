@@ -3,9 +3,9 @@
 ------------------------------------------------------------------------
 
 CREATE TABLE dq.lineage_edges (
-	source_relid	oid NOT NULL,
+	source_relid	regclass,
 	source_attnum	smallint NOT NULL,
-	target_relid	oid NOT NULL,
+	target_relid	regclass,
 	target_attnum	smallint NOT NULL,
 	lineage_type	text NOT NULL CHECK (lineage_type IN ('DIRECT', 'INDIRECT')),
 	subtype			text NOT NULL CHECK (subtype IN ('IDENTITY', 'TRANSFORMATION', 'AGGREGATION',
@@ -31,9 +31,9 @@ CREATE INDEX lineage_edges_source_idx ON dq.lineage_edges (source_relid, source_
 CREATE INDEX lineage_edges_query_idx ON dq.lineage_edges (query_id);
 
 COMMENT ON TABLE dq.lineage_edges IS 'Column lineage edges as captured, one per edge and statement; read dq.column_lineage instead';
-COMMENT ON COLUMN dq.lineage_edges.source_relid IS 'OID of the source relation';
+COMMENT ON COLUMN dq.lineage_edges.source_relid IS 'The source relation (a regclass: pg_dump writes it as a name); NULL once it was dropped';
 COMMENT ON COLUMN dq.lineage_edges.source_attnum IS 'Source column number; 0 for the whole relation (row-count lineage such as count(*))';
-COMMENT ON COLUMN dq.lineage_edges.target_relid IS 'OID of the target relation';
+COMMENT ON COLUMN dq.lineage_edges.target_relid IS 'The target relation (a regclass: pg_dump writes it as a name); NULL once it was dropped';
 COMMENT ON COLUMN dq.lineage_edges.target_attnum IS 'Target column number; 0 for a dataset-level edge';
 COMMENT ON COLUMN dq.lineage_edges.lineage_type IS 'DIRECT or INDIRECT (OpenLineage column-lineage facet 1-2-0)';
 COMMENT ON COLUMN dq.lineage_edges.subtype IS 'IDENTITY, TRANSFORMATION, AGGREGATION (DIRECT); JOIN, FILTER, GROUP_BY, SORT, WINDOW, CONDITIONAL (INDIRECT)';
@@ -52,10 +52,13 @@ COMMENT ON COLUMN dq.lineage_edges.occurrences IS 'Times it was seen, as of the 
 COMMENT ON COLUMN dq.lineage_edges.dropped IS 'True once the source or target (relation or column) was dropped';
 
 -- Lineage is metadata, like pg_depend: readable by everyone, written only
--- by the extension (as its owner).  It holds OIDs, so pg_dump does not
--- dump it: it is captured again as statements run.
+-- by the extension (as its owner).  pg_dump writes the relations by name;
+-- the edges of existing views and materialized views are left out, since
+-- restoring the view captures them again (a copy would collide with them).
 REVOKE ALL ON dq.lineage_edges FROM PUBLIC;
 GRANT SELECT ON dq.lineage_edges TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('dq.lineage_edges',
+	'WHERE NOT (origin IN (''view'', ''matview'') AND NOT dropped) AND (source_relid IS NULL OR EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = source_relid AND c.relpersistence <> ''t'')) AND (target_relid IS NULL OR EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = target_relid AND c.relpersistence <> ''t''))');
 
 CREATE FUNCTION dq.lineage_pending(OUT query_id bigint, OUT calls bigint, OUT last_seen timestamptz)
 	RETURNS SETOF record
@@ -86,7 +89,11 @@ WITH pending AS (
 	  FROM dq.lineage_edges e
 	  LEFT JOIN pending p ON p.query_id = e.query_id AND e.origin IN ('insert', 'update', 'merge')
 	 GROUP BY e.source_relid, e.source_attnum, e.target_relid, e.target_attnum,
-			  e.lineage_type, e.subtype, e.masking, e.origin
+			  e.lineage_type, e.subtype, e.masking, e.origin,
+			  CASE WHEN e.source_relid IS NULL THEN e.source_schema END,
+			  CASE WHEN e.source_relid IS NULL THEN e.source_table END,
+			  CASE WHEN e.target_relid IS NULL THEN e.target_schema END,
+			  CASE WHEN e.target_relid IS NULL THEN e.target_table END
 )
 SELECT COALESCE(sn.nspname, e.source_schema) AS source_schema,
 	   COALESCE(sc.relname, e.source_table) AS source_table,
@@ -124,9 +131,9 @@ COMMENT ON COLUMN dq.column_lineage.first_seen IS 'When first recorded';
 COMMENT ON COLUMN dq.column_lineage.last_seen IS 'When last seen, pending counters included';
 COMMENT ON COLUMN dq.column_lineage.occurrences IS 'Times seen, pending counters included';
 COMMENT ON COLUMN dq.column_lineage.dropped IS 'True once the source or target was dropped';
-COMMENT ON COLUMN dq.column_lineage.source_relid IS 'OID of the source relation';
+COMMENT ON COLUMN dq.column_lineage.source_relid IS 'The source relation; NULL once it was dropped';
 COMMENT ON COLUMN dq.column_lineage.source_attnum IS 'Source column number (0: whole relation)';
-COMMENT ON COLUMN dq.column_lineage.target_relid IS 'OID of the target relation';
+COMMENT ON COLUMN dq.column_lineage.target_relid IS 'The target relation; NULL once it was dropped';
 COMMENT ON COLUMN dq.column_lineage.target_attnum IS 'Target column number (0: dataset level)';
 COMMENT ON COLUMN dq.column_lineage.query_ids IS 'Query IDs of the statements that produced the edge (0: DDL or manual)';
 
@@ -419,7 +426,10 @@ CREATE EVENT TRIGGER dq_lineage_ddl ON ddl_command_end
 				 'REFRESH MATERIALIZED VIEW')
 	EXECUTE FUNCTION dq.lineage_ddl_command_end();
 
--- Edges of dropped relations and columns are kept, marked dropped.
+-- Edges of dropped relations and columns are kept, marked dropped; a
+-- dropped relation's reference becomes NULL (its names stay), so that no
+-- edge names a relation that a later one with the same OID could be taken
+-- for, in this database or after a dump.
 CREATE FUNCTION dq.lineage_on_sql_drop() RETURNS event_trigger
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
@@ -428,15 +438,21 @@ BEGIN
 	IF pg_catalog.to_regclass('dq.lineage_edges') IS NULL THEN
 		RETURN;					-- the extension itself is being dropped
 	END IF;
+	WITH dropped AS (
+		SELECT DISTINCT d.objid, d.objsubid FROM pg_catalog.pg_event_trigger_dropped_objects() d
+		 WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+	)
 	UPDATE dq.lineage_edges e
-	   SET dropped = true
-	  FROM pg_catalog.pg_event_trigger_dropped_objects() d
-	 WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-	   AND NOT e.dropped
-	   AND ((e.source_relid = d.objid AND (d.objsubid = 0 OR e.source_attnum = d.objsubid))
-			OR (e.target_relid = d.objid AND (d.objsubid = 0 OR e.target_attnum = d.objsubid)));
+	   SET dropped = true,
+		   source_relid = CASE WHEN e.source_relid::oid IN (SELECT r.objid FROM dropped r WHERE r.objsubid = 0)
+							   THEN NULL ELSE e.source_relid END,
+		   target_relid = CASE WHEN e.target_relid::oid IN (SELECT r.objid FROM dropped r WHERE r.objsubid = 0)
+							   THEN NULL ELSE e.target_relid END
+	 WHERE EXISTS (SELECT FROM dropped d
+					WHERE (e.source_relid::oid = d.objid AND (d.objsubid = 0 OR e.source_attnum = d.objsubid))
+					   OR (e.target_relid::oid = d.objid AND (d.objsubid = 0 OR e.target_attnum = d.objsubid)));
 END
 $$;
-COMMENT ON FUNCTION dq.lineage_on_sql_drop() IS 'Event trigger: marks the lineage edges of dropped relations and columns as dropped';
+COMMENT ON FUNCTION dq.lineage_on_sql_drop() IS 'Event trigger: marks the lineage edges of dropped relations and columns as dropped, and forgets the dropped relations'' OIDs (their names stay)';
 REVOKE ALL ON FUNCTION dq.lineage_on_sql_drop() FROM PUBLIC;
 CREATE EVENT TRIGGER dq_lineage_lineage_sql_drop ON sql_drop EXECUTE FUNCTION dq.lineage_on_sql_drop();

@@ -661,7 +661,7 @@ DqCdcInsert(List *lines, XLogRecPtr processed, bool row_images)
 							  "RETURNING violation_id, expectation_id, relid, lsn) "
 							  "SELECT pg_catalog.count(pg_catalog.pg_notify('dq_violation', "
 							  "  pg_catalog.json_build_object('violation_id', violation_id, "
-							  "  'expectation_id', expectation_id, 'relid', relid, 'lsn', lsn)::text)) FROM ins",
+							  "  'expectation_id', expectation_id, 'relid', relid::pg_catalog.oid, 'lsn', lsn)::text)) FROM ins",
 							  3, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not write dq.violations");
 	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));

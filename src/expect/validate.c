@@ -836,6 +836,14 @@ dq_validate(PG_FUNCTION_ARGS)
 	DqEndStableOutput(nestlevel);
 	relation_close(rel, NoLock);
 
+	/* a run that checked nothing is not a success: say so */
+	if (nitems == 0)
+		ereport(NOTICE,
+				(errmsg("validation of \"%s\" evaluated no expectation", relname),
+				 errdetail("The relation has no enabled expectation%s; the run is recorded with nothing_evaluated set.",
+						   PG_ARGISNULL(1) ? "" : " with these tags"),
+				 errhint("Define expectations with dq.expect(), or attach those of a dropped relation of the same name with dq.reattach().")));
+
 	if (raise_on_failure && failed_error.len > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
