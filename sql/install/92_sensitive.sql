@@ -199,6 +199,7 @@ DECLARE
 	conf float8;
 	hinted boolean;
 	need float8;
+	found_any boolean := false;
 BEGIN
 	-- Value evidence: detector, the tag it points to, the strength of its
 	-- validator (a checksum is stronger than a shape), whether it counts
@@ -236,8 +237,46 @@ BEGIN
 			detected := true;
 			evidence := jsonb_build_object('detector', det.detector, 'matched', n,
 				'nonnull', nonnull, 'share', round(share::numeric, 4), 'name_hint', hinted);
+			found_any := true;
 			RETURN NEXT;
 		END LOOP;
+
+		-- A mixed column (say half e-mail addresses, half phone numbers):
+		-- no detector reaches the threshold alone, but together they do.
+		-- Each kind with a fifth of the values or more is tagged.
+		IF NOT found_any THEN
+			share := (coalesce((sensitive ->> 'email')::bigint, 0)
+					  + coalesce((sensitive ->> 'phone')::bigint, 0)
+					  + coalesce((sensitive ->> 'payment_card')::bigint, 0)
+					  + coalesce((sensitive ->> 'iban')::bigint, 0)
+					  + coalesce((sensitive ->> 'us_ssn')::bigint, 0)
+					  + coalesce((sensitive ->> 'ipv6')::bigint, 0)
+					  + coalesce((sensitive ->> 'ipv4_wide')::bigint, 0))::float8 / nonnull;
+			IF share >= min_share THEN
+				FOR det IN
+					SELECT * FROM (VALUES
+						('payment_card', 'payment_card'::name, 0.95::float8),
+						('iban', 'iban', 0.95), ('email', 'email', 0.90),
+						('ipv6', 'ip_address', 0.90), ('ipv4_wide', 'ip_address', 0.85),
+						('us_ssn', 'us_ssn', 0.85), ('phone', 'phone', 0.75))
+						AS d(detector, tag, strength)
+				LOOP
+					n := coalesce((sensitive ->> det.detector)::bigint, 0);
+					CONTINUE WHEN n::float8 / nonnull < 0.2;
+					conf := least(1.0, det.strength * least(1.0, share / min_share)
+									   + CASE WHEN det.tag = ANY (hints) THEN 0.15 ELSE 0 END);
+					CONTINUE WHEN conf < min_conf;
+					tag := det.tag;
+					confidence := round(conf::numeric, 3);
+					detected := true;
+					evidence := jsonb_build_object('detector', det.detector, 'matched', n,
+						'nonnull', nonnull, 'share', round((n::float8 / nonnull)::numeric, 4),
+						'mixed_share', round(share::numeric, 4),
+						'name_hint', det.tag = ANY (hints));
+					RETURN NEXT;
+				END LOOP;
+			END IF;
+		END IF;
 
 		-- free text that contains personal data
 		n := coalesce((sensitive -> 'in_text' ->> 'any')::bigint, 0);

@@ -417,6 +417,9 @@ DqIsPhone(const char *s, int len)
 		return true;
 	if (groups < 3)
 		return false;
+	/* phone numbers do not end in a one-digit group; ISBNs do */
+	if (grouplen[groups - 1] < 2)
+		return false;
 	/* the shape of an SSN, 3-2-4, is not a phone number's */
 	if (groups == 3 && grouplen[0] == 3 && grouplen[1] == 2 && grouplen[2] == 4)
 		return false;
