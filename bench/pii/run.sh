@@ -40,24 +40,24 @@ echo "   server: $(bval 'SHOW server_version'), jit $(bval 'SHOW jit'), $(nproc)
 
 bpsql -q -f "$HERE/setup.sql" >/dev/null
 bpsql -q -At -c "SELECT dq.profile(c.oid) FROM pg_class c
-                  WHERE c.relnamespace = 'bench'::regnamespace AND c.relkind = 'r'
+                  WHERE c.relnamespace = 'pii'::regnamespace AND c.relkind = 'r'
                     AND c.relname <> 'truth'" >/dev/null
 
 echo
-echo "-- (1) quality on $(bval "SELECT count(DISTINCT (table_name, column_name)) FROM bench.truth") labeled columns"
+echo "-- (1) quality on $(bval "SELECT count(DISTINCT (table_name, column_name)) FROM pii.truth") labeled columns"
 bpsql -q <<'SQL'
 \pset footer off
 CREATE TEMP VIEW predicted AS
 	SELECT t.table_name, t.column_name, t.tag
-	  FROM dq.column_tags t WHERE t.schema_name = 'bench' AND t.decision = 'suggested';
+	  FROM dq.column_tags t WHERE t.schema_name = 'pii' AND t.decision = 'suggested';
 CREATE TEMP VIEW name_only AS
 	SELECT a.attrelid::regclass::text AS rel, c.relname AS table_name, a.attname AS column_name,
 		   unnest(dq_internal.name_hint_tags(a.attname)) AS tag
 	  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-	 WHERE c.relnamespace = 'bench'::regnamespace AND c.relkind = 'r'
+	 WHERE c.relnamespace = 'pii'::regnamespace AND c.relkind = 'r'
 	   AND c.relname <> 'truth' AND a.attnum > 0 AND NOT a.attisdropped;
 CREATE TEMP VIEW expected AS
-	SELECT table_name, column_name, tag FROM bench.truth WHERE tag IS NOT NULL;
+	SELECT table_name, column_name, tag FROM pii.truth WHERE tag IS NOT NULL;
 CREATE TEMP VIEW scores AS
 WITH p AS (
 	SELECT 'dq_lineage' AS classifier, table_name, column_name, tag FROM predicted
@@ -106,7 +106,8 @@ fi
 echo
 echo "-- (2) cost on bench_mixed ($ROWS rows, 12 columns), $RUNS alternating pairs"
 bpsql -q -f "$HERE/../profile/setup.sql" >/dev/null
-bpsql -q -c "SELECT bench.make_mixed('bench_mixed', $ROWS); VACUUM ANALYZE bench_mixed" >/dev/null
+bpsql -q -c "SELECT bench.make_mixed('bench_mixed', $ROWS)" >/dev/null
+bpsql -q -c 'VACUUM ANALYZE bench_mixed' >/dev/null
 # warm the cache
 bpsql -q -c "SELECT dq.profile('bench_mixed')" >/dev/null
 read -r med lo hi < <(bench_pair_ratios "$RUNS" \
