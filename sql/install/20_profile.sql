@@ -121,6 +121,7 @@ CREATE TABLE dq.column_profiles (
 	max_length		integer,
 	empty_count		bigint,
 	patterns		jsonb,
+	sensitive		jsonb,
 	true_count		bigint,
 	false_count		bigint,
 	PRIMARY KEY (run_id, attnum)
@@ -157,6 +158,7 @@ COMMENT ON COLUMN dq.column_profiles.mean_length IS 'Mean value length in charac
 COMMENT ON COLUMN dq.column_profiles.max_length IS 'Longest value in characters (text-like types)';
 COMMENT ON COLUMN dq.column_profiles.empty_count IS 'Empty strings (text-like types)';
 COMMENT ON COLUMN dq.column_profiles.patterns IS 'Counts of values shaped like: integer, decimal, iso_date, iso_timestamp, uuid, email, url, ipv4, upper, lower (text-like types)';
+COMMENT ON COLUMN dq.column_profiles.sensitive IS 'Counts of values that the sensitive-value detectors accept (email, phone, payment_card, iban, ipv4, ipv6, us_ssn, name_like, ...) and of free-text values that contain one (in_text); counts only, never values (text-like types, dq_lineage.detect_sensitive)';
 COMMENT ON COLUMN dq.column_profiles.true_count IS 'True values (boolean)';
 COMMENT ON COLUMN dq.column_profiles.false_count IS 'False values (boolean)';
 

@@ -27,6 +27,12 @@ int			dq_scan_workers = -1;
 /* Number of buckets of the equi-height histogram of a profile. */
 int			dq_profile_histogram_buckets = 10;
 
+/* sensitive-data detection (docs/sensitive-data.md) */
+bool		dq_detect_sensitive = true;
+double		dq_sensitive_min_share = 0.8;
+double		dq_sensitive_min_confidence = 0.7;
+double		dq_sensitive_text_share = 0.05;
+
 /* Time zone of cron schedules; empty means the server's TimeZone. */
 char	   *dq_timezone = NULL;
 
@@ -80,12 +86,57 @@ DqCheckTimeZone(char **newval, void **extra, GucSource source)
 }
 
 /*
+ * The settings of sensitive-data detection.  The thresholds are read by
+ * the classification in SQL (dq_internal.classify_columns) through
+ * current_setting(); defining them here validates their range.
+ */
+static void
+DqDefineSensitiveGucs(void)
+{
+	DefineCustomBoolVariable("dq_lineage.detect_sensitive",
+							 "Run the sensitive-value detectors in every profile scan.",
+							 "The detectors count e-mail addresses, phone numbers, card numbers, "
+							 "IBANs, IP addresses, SSNs and names among the text values; "
+							 "only counts are kept.",
+							 &dq_detect_sensitive,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	DefineCustomRealVariable("dq_lineage.sensitive_min_share",
+							 "Share of a column's non-null values a detector must accept for the column to be tagged.",
+							 NULL,
+							 &dq_sensitive_min_share,
+							 0.8, 0.0, 1.0,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	DefineCustomRealVariable("dq_lineage.sensitive_min_confidence",
+							 "Confidence from which an automatic classification becomes a tag.",
+							 NULL,
+							 &dq_sensitive_min_confidence,
+							 0.7, 0.0, 1.0,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	DefineCustomRealVariable("dq_lineage.sensitive_text_share",
+							 "Share of a free-text column's values that must contain a sensitive value for the column to be tagged free_text_pii.",
+							 NULL,
+							 &dq_sensitive_text_share,
+							 0.05, 0.0, 1.0,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+}
+
+/*
  * Register every GUC and reserve the prefix so that misspelt settings are
  * reported.  Called once from _PG_init.
  */
 void
 DqDefineGucs(void)
 {
+	DqDefineSensitiveGucs();
 	DefineCustomIntVariable("dq_lineage.profile_top_k",
 							"Number of most frequent values reported per profiled column.",
 							NULL,

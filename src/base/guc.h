@@ -10,6 +10,7 @@
 
 extern int	dq_profile_top_k;
 extern int	dq_profile_histogram_buckets;
+extern bool dq_detect_sensitive;
 extern int	dq_scan_workers;
 extern char *dq_timezone;
 extern bool dq_scheduler_enabled;

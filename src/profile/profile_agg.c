@@ -56,6 +56,7 @@
 #include "sketch/sketch_quantile.h"
 #include "sketch/sketch_topk.h"
 #include "base/text_patterns.h"
+#include "profile/sensitive.h"
 #include "base/typeinfo.h"
 
 PG_FUNCTION_INFO_V1(dq_column_profile_trans);
@@ -140,6 +141,9 @@ struct DqColState
 	int32		len_max;
 	int64		empty_count;
 	int64		patterns[DQ_NUM_PATTERNS];
+	int64		sensitive[DQ_NUM_SENSITIVE];	/* values a detector accepts */
+	int64		sensitive_in_text[DQ_NUM_SENSITIVE_IN_TEXT];	/* free text with one */
+	int64		sensitive_any_in_text;	/* free text with any */
 
 	/*
 	 * Boolean family: only these two counts are kept while rows come in;
@@ -468,6 +472,30 @@ DqColAddDateTime(DqColState *st, Datum value)
 }
 
 /*
+ * The shape bits of a text value (DqClassifyText) and its sensitive-value
+ * detections (DqDetectSensitive) share the cached mask of a top value: the
+ * detections above this bit.
+ */
+#define DQ_SENS_AUX_SHIFT 12
+StaticAssertDecl(DQ_NUM_PATTERNS <= DQ_SENS_AUX_SHIFT &&
+				 DQ_SENS_AUX_SHIFT + DQ_SENS_MASK_BITS <= 32,
+				 "shape and detection bits must fit the cached mask");
+
+/* Count the detections of one value (DqDetectSensitive's mask). */
+static void
+DqColCountSensitive(DqColState *st, uint32 sens)
+{
+	for (int i = 0; i < DQ_NUM_SENSITIVE; i++)
+		if (sens & (1u << i))
+			st->sensitive[i]++;
+	for (int i = 0; i < DQ_NUM_SENSITIVE_IN_TEXT; i++)
+		if (sens & (1u << (DQ_SENS_IN_SHIFT + i)))
+			st->sensitive_in_text[i]++;
+	if (sens & DQ_SENS_ANY_IN_TEXT)
+		st->sensitive_any_in_text++;
+}
+
+/*
  * Length and value shapes of a string.  held is the top-values item that
  * holds this very value, if any: its aux caches the character count and
  * the pattern mask, so that repeated values (codes, statuses) are
@@ -481,6 +509,7 @@ DqColAddText(DqColState *st, Datum value, DqTopKItem *held)
 	int			len = VARSIZE_ANY_EXHDR(v);
 	int32		chars;
 	uint32		mask;
+	uint32		sens;
 
 	if (held != NULL && held->aux_valid)
 	{
@@ -496,6 +525,8 @@ DqColAddText(DqColState *st, Datum value, DqTopKItem *held)
 				len--;
 		}
 		mask = DqClassifyText(s, len, &chars);
+		if (dq_detect_sensitive && len > 0)
+			mask |= DqDetectSensitive(s, len) << DQ_SENS_AUX_SHIFT;
 		if (held != NULL)
 		{
 			held->aux = ((uint64) (uint32) chars << 32) | mask;
@@ -512,6 +543,8 @@ DqColAddText(DqColState *st, Datum value, DqTopKItem *held)
 		st->empty_count++;
 		return;
 	}
+	sens = mask >> DQ_SENS_AUX_SHIFT;
+	mask &= (1u << DQ_SENS_AUX_SHIFT) - 1;
 	while (mask != 0)
 	{
 		int			patbit = pg_rightmost_one_pos32(mask);
@@ -519,6 +552,8 @@ DqColAddText(DqColState *st, Datum value, DqTopKItem *held)
 		st->patterns[patbit]++;
 		mask &= mask - 1;
 	}
+	if (unlikely(sens != 0))
+		DqColCountSensitive(st, sens);
 }
 
 /*
@@ -785,6 +820,11 @@ DqColMerge(DqColState *dst, DqColState *src, FunctionCallInfo fcinfo)
 	dst->empty_count += src->empty_count;
 	for (i = 0; i < DQ_NUM_PATTERNS; i++)
 		dst->patterns[i] += src->patterns[i];
+	for (i = 0; i < DQ_NUM_SENSITIVE; i++)
+		dst->sensitive[i] += src->sensitive[i];
+	for (i = 0; i < DQ_NUM_SENSITIVE_IN_TEXT; i++)
+		dst->sensitive_in_text[i] += src->sensitive_in_text[i];
+	dst->sensitive_any_in_text += src->sensitive_any_in_text;
 	dst->true_count += src->true_count;
 	dst->false_count += src->false_count;
 }
@@ -879,6 +919,9 @@ DqColSerialize(DqColState *st, StringInfo buf, FunctionCallInfo fcinfo)
 	DqBufPutInt32(buf, st->len_min);
 	DqBufPutInt32(buf, st->len_max);
 	DqBufPut(buf, st->patterns, sizeof(st->patterns));
+	DqBufPut(buf, st->sensitive, sizeof(st->sensitive));
+	DqBufPut(buf, st->sensitive_in_text, sizeof(st->sensitive_in_text));
+	DqBufPut(buf, &st->sensitive_any_in_text, sizeof(st->sensitive_any_in_text));
 	DqHllSerialize(&st->hll, buf);
 	DqTopKSerialize(&st->topk, buf);
 	DqBufPutInt32(buf, st->has_minmax ? 1 : 0);
@@ -949,6 +992,9 @@ DqColDeserialize(DqReadBuf *rb, FunctionCallInfo fcinfo)
 	st->len_min = DqBufGetInt32(rb);
 	st->len_max = DqBufGetInt32(rb);
 	DqBufGet(rb, st->patterns, sizeof(st->patterns));
+	DqBufGet(rb, st->sensitive, sizeof(st->sensitive));
+	DqBufGet(rb, st->sensitive_in_text, sizeof(st->sensitive_in_text));
+	DqBufGet(rb, &st->sensitive_any_in_text, sizeof(st->sensitive_any_in_text));
 	DqHllDeserialize(&st->hll, rb);
 	DqTopKDeserialize(&st->topk, rb);
 	st->has_minmax = DqBufGetInt32(rb) != 0;
@@ -1234,6 +1280,20 @@ DqJsonTextStats(DqJson *js, DqColState *st)
 	DqJsonBegin(js, '{');
 	for (i = 0; i < DQ_NUM_PATTERNS; i++)
 		DqJsonInt(js, DqPatternNames[i], st->patterns[i]);
+	DqJsonEnd(js, '}');
+	if (!dq_detect_sensitive)
+		return;
+	/* counts only: the values themselves never leave the scan */
+	DqJsonKey(js, "sensitive");
+	DqJsonBegin(js, '{');
+	for (i = 0; i < DQ_NUM_SENSITIVE; i++)
+		DqJsonInt(js, DqSensitiveNames[i], st->sensitive[i]);
+	DqJsonKey(js, "in_text");
+	DqJsonBegin(js, '{');
+	for (i = 0; i < DQ_NUM_SENSITIVE_IN_TEXT; i++)
+		DqJsonInt(js, DqSensitiveInTextNames[i], st->sensitive_in_text[i]);
+	DqJsonInt(js, "any", st->sensitive_any_in_text);
+	DqJsonEnd(js, '}');
 	DqJsonEnd(js, '}');
 }
 
