@@ -68,6 +68,15 @@ PG_TYPES = {
 # docs/expectations.md ("Differences from Great Expectations"): the
 # reason is printed with the skip.
 DOCUMENTED = {
+    ("expect_column_mean_to_be_between",
+     "test_empty_column_should_be_false_no_observed_value_with_which_to_compare"):
+        "statistics are checked against the column's type when defined (a text column has no mean)",
+    ("expect_column_median_to_be_between",
+     "test_empty_column_should_be_false_no_observed_value_with_which_to_compare"):
+        "statistics are checked against the column's type when defined (a text column has no median)",
+    ("expect_compound_columns_to_be_unique",
+     "unexpected_values_exact_match_out_without_unexpected_index_list"):
+        "element_count is reported, which GE 1.2 leaves out of this kind's result",
 }
 
 # Kinds that compare each row with the previous one: SQL tables have no
@@ -317,6 +326,9 @@ def check(test, res):
         if "result" in out:
             exp = dict(out["result"])
             got = dict(r)
+            for key in ("unexpected_list", "partial_unexpected_list"):
+                if key in exp and key in got:
+                    exp[key], got[key] = sort_values(exp[key], got[key])
             obs_ok = True
             if "observed_value" in exp and isinstance(got.get("observed_value"), float):
                 obs_ok = allclose(got.pop("observed_value"), exp.pop("observed_value"), RTOL, ATOL)
