@@ -35,6 +35,7 @@
 #include "base/catalog.h"
 #include "base/compat.h"
 #include "expect/expectations.h"
+#include "expect/ge_kinds.h"
 #include "base/json_build.h"
 
 PG_FUNCTION_INFO_V1(dq_check);
@@ -598,6 +599,8 @@ dq_check(PG_FUNCTION_ARGS)
 								   rule->meta_success, rule->meta_result);
 	else if (rule->def->scope == DQ_SCOPE_AGGREGATE)
 		result = DqCheckAggregate(rel, rule, column, params, has_mostly);
+	else if (rule->def->kind == DQ_K_UNEXPECTED_ROWS)
+		result = DqRunUnexpectedRows(rule, GetUserId(), column, params, has_mostly);
 	else if (rule->def->scope == DQ_SCOPE_QUERY)
 		result = DqRunQueryKind(rule, src.qualname, column, params, has_mostly);
 	else if (rule->def->scope == DQ_SCOPE_GROUPED)

@@ -62,6 +62,7 @@
 #include "base/json_build.h"
 #include "base/numeric_util.h"
 #include "expect/regex_fast.h"
+#include "expect/ge_kinds.h"
 #include "base/text_patterns.h"
 
 PG_FUNCTION_INFO_V1(dq_expectation_kinds);
@@ -203,6 +204,37 @@ static const DqKindDef DqKinds[] = {
 	{"expect_row_condition", DQ_K_ROW_CONDITION, 0, 1, P("row_condition", "mostly"),
 	"every row satisfies row_condition, one SQL boolean expression over the row's columns; rows where it is NULL are missing",
 	DQ_SCOPE_GROUPED},
+	{"expect_column_values_to_be_json_parseable", DQ_K_JSON_PARSEABLE, 1, 0, P("mostly"),
+	"values of a string column parse as JSON (json and jsonb columns always do)"},
+	{"expect_column_values_to_be_dateutil_parseable", DQ_K_DATEUTIL_PARSEABLE, 1, 0, P("mostly"),
+	"values of a string column parse as a date and time (PostgreSQL's timestamp input, not dateutil's)"},
+	{"expect_column_values_to_match_json_schema", DQ_K_JSON_SCHEMA, 1, 1, P("json_schema", "mostly"),
+	"values are JSON documents valid under json_schema (a subset of JSON Schema: see docs/expectations.md)"},
+	{"expect_column_values_to_match_like_pattern_list", DQ_K_LIKE_LIST, 1, 1,
+		P("like_pattern_list", "match_on", "mostly"),
+	"values (as text) match any (match_on = any, the default) or all of the LIKE patterns"},
+	{"expect_column_values_to_not_match_like_pattern_list", DQ_K_NOT_LIKE_LIST, 1, 1,
+		P("like_pattern_list", "mostly"),
+	"values (as text) match none of the LIKE patterns"},
+	{"expect_column_values_to_match_strftime_format", DQ_K_STRFTIME, 1, 1, P("strftime_format", "mostly"),
+	"values of a string column match strftime_format by Python's strptime rules and give a real date"},
+	{"expect_column_pair_values_to_be_in_set", DQ_K_PAIR_IN_SET, 2, 3,
+		P("column_A", "column_B", "value_pairs_set", "ignore_row_if", "mostly"),
+	"each (column_A, column_B) pair is one of value_pairs_set"},
+	{"expect_multicolumn_values_to_be_unique", DQ_K_MULTI_UNIQUE, -1, 1,
+		P("column_list", "ignore_row_if", "mostly"),
+	"the columns of column_list hold different values in every row (GE's older name of ..._unique_within_record)"},
+	{"expect_table_column_count_to_be_between", DQ_K_COLUMN_COUNT_BETWEEN, 0, 0,
+		P("min_value", "max_value", "strict_min", "strict_max"),
+	"the number of columns lies between the bounds", DQ_SCOPE_METADATA},
+	{"expect_column_value_z_scores_to_be_less_than", DQ_K_ZSCORE, 1, 1,
+		P("threshold", "double_sided", "mostly"),
+	"each value's z-score (sample standard deviation) is below threshold, in absolute value when double_sided (the default)",
+	DQ_SCOPE_GROUPED},
+	{"unexpected_rows_expectation", DQ_K_UNEXPECTED_ROWS, 0, 1,
+		P("unexpected_rows_query", "description"),
+	"unexpected_rows_query ({batch} stands for the table) returns no row; it runs as the expectation's owner",
+	DQ_SCOPE_QUERY},
 	{NULL}
 };
 
@@ -1688,7 +1720,8 @@ DqCompileRule(const DqColumnSource *src, const char *kind, const char *column,
 		case DQ_K_UNIQUE_WITHIN:
 			break;
 		default:
-			DqCompileAggregate(src, r, column);
+			if (!DqCompileGeKind(src, r))
+				DqCompileAggregate(src, r, column);
 			break;
 	}
 	return r;
@@ -2019,6 +2052,9 @@ DqEvalRule(DqRule *r, Datum *values, bool *isnull)
 				return DatumGetBool(DirectFunctionCall2(numeric_eq, sum, r->sum_total)) ?
 					DQ_EXPECTED : DQ_UNEXPECTED;
 			}
+		case DQ_K_PAIR_IN_SET:
+		case DQ_K_MULTI_UNIQUE:
+			return DqEvalGeKind(r, values, isnull);
 		case DQ_K_UNIQUE_WITHIN:
 			{
 				/* NULLs are ignored; missing rows by ignore_row_if */
@@ -2162,7 +2198,7 @@ DqEvalRule(DqRule *r, Datum *values, bool *isnull)
 			return DqParses(r, OutputFunctionCall(&r->cols[0].out, values[0])) ?
 				DQ_EXPECTED : DQ_UNEXPECTED;
 		default:
-			break;
+			return DqEvalGeKind(r, values, isnull);
 	}
 	elog(ERROR, "unexpected expectation kind %d", (int) r->def->kind);
 	return DQ_MISSING;			/* keep compiler quiet */
@@ -2180,6 +2216,8 @@ DqGroupedSql(DqRule *r, const char *qualname, int partial_max)
 {
 	const char *col = r->ncols > 0 ? quote_identifier(r->cols[0].name) : NULL;
 
+	if (r->def->kind == DQ_K_ZSCORE)
+		return DqZScoreSql(r, qualname, partial_max);
 	if (r->def->kind == DQ_K_ROW_CONDITION)
 		return psprintf("WITH t AS (SELECT pg_catalog.count(*) AS n, "
 						"                  pg_catalog.count(*) FILTER (WHERE %s IS NULL) AS m, "

@@ -71,7 +71,19 @@ typedef enum DqKind
 	DQ_K_OF_TYPE,
 	DQ_K_IN_TYPE_LIST,
 	/* a custom SQL condition, evaluated as the expectation's owner */
-	DQ_K_ROW_CONDITION
+	DQ_K_ROW_CONDITION,
+	/* GE's kinds of ge_kinds.c */
+	DQ_K_JSON_PARSEABLE,
+	DQ_K_DATEUTIL_PARSEABLE,
+	DQ_K_JSON_SCHEMA,
+	DQ_K_LIKE_LIST,
+	DQ_K_NOT_LIKE_LIST,
+	DQ_K_STRFTIME,
+	DQ_K_PAIR_IN_SET,
+	DQ_K_MULTI_UNIQUE,
+	DQ_K_COLUMN_COUNT_BETWEEN,
+	DQ_K_ZSCORE,
+	DQ_K_UNEXPECTED_ROWS
 } DqKind;
 
 typedef enum DqScope
