@@ -14,10 +14,14 @@
 # (build, install, an instance that did not start) counts as 1 failure.
 # The exit status is 0 only when nothing failed.
 #
+# The ge suite runs Great Expectations' own test definitions against
+# dq.check (test/ge/run_ge.py, its own temporary instance) and counts its
+# cases; the cases it skips are listed with their reasons in its log.
+#
 # While working on one part, a subset can be run (the full command is what
 # CI runs):
 #   DQ_SUITES="regress tap"        the suites to run: regress, isolation, tap,
-#                                  portable (default: all)
+#                                  ge, portable (default: all)
 #   DQ_REGRESS="00_setup 30_check" the pg_regress files to run
 #   DQ_TAP_TESTS="test/t/004_upgrade.pl"   the TAP files to run
 #
@@ -208,6 +212,18 @@ show_failure() {
   fi
 }
 
+# Parse test/ge/run_ge.py's closing line "ge: N passed, N failed, N skipped"
+# from $1 into PARSED_PASSED and PARSED_FAILED; false when there is none.
+parse_ge() {
+  local line found=1 re='^ge: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$'
+  while IFS= read -r line; do
+    if [[ $line =~ $re ]]; then
+      PARSED_PASSED=${BASH_REMATCH[1]} PARSED_FAILED=${BASH_REMATCH[2]} found=0
+    fi
+  done <"$1"
+  return $found
+}
+
 # The three suites.  Each is a make invocation of its own, with the other
 # two switched off, so that one failing suite does not hide the others.
 
@@ -274,6 +290,19 @@ run_tap() {
       esac
     done
   fi
+}
+
+# Great Expectations' test definitions (test/ge): a runner of its own,
+# which starts and stops its own instance.
+run_ge() {
+  want_suite ge || return 0
+  STEP_LOG=$LOG_DIR/ge.log
+  echo
+  dq_say "ge: Great Expectations' test definitions against dq.check"
+  (cd "$WORK_DIR" && dq_as_run_user env PG_CONFIG="$PG_CONFIG" \
+    /usr/bin/python3 test/ge/run_ge.py) 2>&1 | tee "$STEP_LOG"
+  STEP_STATUS=${PIPESTATUS[0]}
+  count_suite ge parse_ge cases || true
 }
 
 # As root: copy the checkout (without .git and previous results) for the
@@ -398,6 +427,7 @@ main() {
   run_regress
   run_isolation
   run_tap
+  run_ge
 
   if [ -n "$COPY_DIR" ]; then
     copy_results_back

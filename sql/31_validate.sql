@@ -62,7 +62,7 @@ SELECT dq.validate('orders_v', raise_on_failure => true) > 0 AS passed;
 
 -- bad input: nothing stored
 SELECT count(*) AS expectations_before FROM dq.expectations \gset
-SELECT dq.expect('orders_v', 'expect_column_values_to_be_between', 'total', '{"min_value": 10, "max_value": 1}');
+SELECT dq.expect('orders_v', 'expect_column_values_to_be_between', 'total', '{"min_value": "ten"}');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT dq.expect('orders_v', 'expect_column_values_to_match_regex', 'status', '{"regex": "[z-a]"}');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE

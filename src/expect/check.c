@@ -35,6 +35,7 @@
 #include "base/catalog.h"
 #include "base/compat.h"
 #include "expect/expectations.h"
+#include "expect/ge_kinds.h"
 #include "base/json_build.h"
 
 PG_FUNCTION_INFO_V1(dq_check);
@@ -285,16 +286,30 @@ DqCheckResult(DqRule *r, DqCheckState *cs, const char *column, Jsonb *params,
 		}
 		DqJsonInt(&js, "unexpected_count", cs->unexpected_count);
 		DqJsonPercent(&js, "unexpected_percent", cs->unexpected_count, n);
-		DqJsonPercent(&js, "unexpected_percent_total", cs->unexpected_count, cs->element_count);
+		/* GE's formatter leaves the missing-based keys out for the null kinds */
 		if (!nullkind)
+		{
+			DqJsonPercent(&js, "unexpected_percent_total", cs->unexpected_count, cs->element_count);
 			DqJsonPercent(&js, "unexpected_percent_nonmissing", cs->unexpected_count, n);
+		}
 		DqJsonKey(&js, "partial_unexpected_list");
 		DqJsonBegin(&js, '[');
 		foreach(lc, cs->partial)
 			DqJsonRaw(&js, NULL, lfirst(lc));
 		DqJsonEnd(&js, ']');
 	}
-	if (cs->format == DQ_RF_SUMMARY || cs->format == DQ_RF_COMPLETE)
+	if ((cs->format == DQ_RF_SUMMARY || cs->format == DQ_RF_COMPLETE) &&
+		cs->partial_max > 0 && r->def->ncols == -1)
+	{
+		/* GE counts only hashable values: a row of several columns is not */
+		DqJsonKey(&js, "details");
+		DqJsonBegin(&js, '{');
+		DqJsonText(&js, "partial_unexpected_counts_error",
+				   "partial_unexpected_counts requested, but requires a hashable type");
+		DqJsonEnd(&js, '}');
+	}
+	else if ((cs->format == DQ_RF_SUMMARY || cs->format == DQ_RF_COMPLETE) &&
+			 cs->partial_max > 0)
 	{
 		DqValueCount *vc = palloc(sizeof(DqValueCount) * Max(list_length(cs->partial), 1));
 		int			nvc = 0;
@@ -375,8 +390,10 @@ DqAggregateFromJsonb(DqRule *r, const char *column, Jsonb *params,
 					 bool has_mostly, Jsonb *agg)
 {
 	JsonbValue *obs = DqJsonbGet(&agg->root, "observed_value");
+	JsonbValue *details = DqJsonbGet(&agg->root, "details");
 	StringInfoData members;
 	Jsonb	   *obsj;
+	DqCheckState cs = {0};
 
 	initStringInfo(&members);
 	appendStringInfoString(&members, "\"observed_value\": ");
@@ -386,6 +403,27 @@ DqAggregateFromJsonb(DqRule *r, const char *column, Jsonb *params,
 	{
 		obsj = JsonbValueToJsonb(obs);
 		appendStringInfoString(&members, JsonbToCString(NULL, &obsj->root, VARSIZE(obsj)));
+	}
+	if (details != NULL && details->type != jbvNull)
+	{
+		Jsonb	   *dj = JsonbValueToJsonb(details);
+
+		appendStringInfo(&members, ", \"details\": %s",
+						 JsonbToCString(NULL, &dj->root, VARSIZE(dj)));
+	}
+	/* a column's statistic with COMPLETE: GE adds the column's counts */
+	DqParseResultFormat(params, &cs);
+	if (cs.format == DQ_RF_COMPLETE && DqJsonbGet(&agg->root, "element_count") != NULL)
+	{
+		int64		n = DqJsonbGetInt64(&agg->root, "element_count");
+		int64		m = DqJsonbGetInt64(&agg->root, "missing_count");
+
+		appendStringInfo(&members, ", \"element_count\": " INT64_FORMAT
+						 ", \"missing_count\": " INT64_FORMAT ", \"missing_percent\": ", n, m);
+		if (n == 0)
+			appendStringInfoString(&members, "null");
+		else
+			DqJsonAppendFloat(&members, 100.0 * (double) m / (double) n);
 	}
 	return DqAggregateResult(r, column, params, has_mostly,
 							 DqJsonbGetBool(&agg->root, "success"), members.data);
@@ -561,6 +599,8 @@ dq_check(PG_FUNCTION_ARGS)
 								   rule->meta_success, rule->meta_result);
 	else if (rule->def->scope == DQ_SCOPE_AGGREGATE)
 		result = DqCheckAggregate(rel, rule, column, params, has_mostly);
+	else if (rule->def->kind == DQ_K_UNEXPECTED_ROWS)
+		result = DqRunUnexpectedRows(rule, GetUserId(), column, params, has_mostly);
 	else if (rule->def->scope == DQ_SCOPE_QUERY)
 		result = DqRunQueryKind(rule, src.qualname, column, params, has_mostly);
 	else if (rule->def->scope == DQ_SCOPE_GROUPED)

@@ -243,7 +243,8 @@ DqPlanRule(DqRowPlan *p, DqRule *r)
 	{
 		p->set = DqSetTableBuild(r);
 		p->negate = (r->def->kind == DQ_K_NOT_IN_SET);
-		if (p->set != NULL)
+		/* a null value_set (no constraint) stays generic */
+		if (p->set != NULL && !r->no_constraint)
 			p->step = DQ_STEP_SET;
 	}
 }

@@ -42,6 +42,7 @@
 #include "regex/regex.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
 #include "utils/float.h"
 #include "utils/fmgrprotos.h"
 #include "utils/json.h"
@@ -61,6 +62,7 @@
 #include "base/json_build.h"
 #include "base/numeric_util.h"
 #include "expect/regex_fast.h"
+#include "expect/ge_kinds.h"
 #include "base/text_patterns.h"
 
 PG_FUNCTION_INFO_V1(dq_expectation_kinds);
@@ -112,16 +114,16 @@ static const DqKindDef DqKinds[] = {
 	{"expect_column_values_to_be_parseable_as", DQ_K_PARSEABLE, 1, 1, P("type", "mostly"),
 	"values (as text) parse as the named PostgreSQL type (GE's dateutil_parseable, renamed)"},
 	{"expect_column_pair_values_to_be_equal", DQ_K_PAIR_EQUAL, 2, 2,
-		P("column_A", "column_B", "mostly"),
+		P("column_A", "column_B", "ignore_row_if", "mostly"),
 	"column_A equals column_B in every row"},
 	{"expect_column_pair_values_a_to_be_greater_than_b", DQ_K_PAIR_GT, 2, 2,
-		P("column_A", "column_B", "or_equal", "mostly"),
+		P("column_A", "column_B", "or_equal", "ignore_row_if", "mostly"),
 	"column_A is greater than (or_equal: at least) column_B in every row"},
 	{"expect_multicolumn_sum_to_equal", DQ_K_MULTI_SUM, -1, 2,
-		P("column_list", "sum_total", "mostly"),
+		P("column_list", "sum_total", "ignore_row_if", "mostly"),
 	"the columns of column_list add up to sum_total in every row"},
 	{"expect_select_column_values_to_be_unique_within_record", DQ_K_UNIQUE_WITHIN, -1, 1,
-		P("column_list", "mostly"),
+		P("column_list", "ignore_row_if", "mostly"),
 	"the columns of column_list hold different values in every row"},
 
 	{"expect_column_min_to_be_between", DQ_K_MIN_BETWEEN, 1, 0,
@@ -175,8 +177,9 @@ static const DqKindDef DqKinds[] = {
 	{"expect_column_values_to_be_unique", DQ_K_UNIQUE, 1, 0, P("mostly"),
 	"no non-NULL value occurs twice; every copy of a duplicated value is unexpected (GE's rule)",
 	DQ_SCOPE_GROUPED},
-	{"expect_compound_columns_to_be_unique", DQ_K_COMPOUND_UNIQUE, -1, 1, P("column_list", "mostly"),
-	"no combination of the columns occurs twice; rows with a NULL in them are missing",
+	{"expect_compound_columns_to_be_unique", DQ_K_COMPOUND_UNIQUE, -1, 1,
+		P("column_list", "ignore_row_if", "mostly"),
+	"no combination of the columns occurs twice; rows whose columns are all NULL are missing (ignore_row_if)",
 	DQ_SCOPE_GROUPED},
 	{"expect_column_values_to_exist_in", DQ_K_EXIST_IN, 1, 2, P("to_table", "to_column", "mostly"),
 	"every non-NULL value occurs in to_column of to_table (referential integrity, as dbt's relationships)",
@@ -201,6 +204,37 @@ static const DqKindDef DqKinds[] = {
 	{"expect_row_condition", DQ_K_ROW_CONDITION, 0, 1, P("row_condition", "mostly"),
 	"every row satisfies row_condition, one SQL boolean expression over the row's columns; rows where it is NULL are missing",
 	DQ_SCOPE_GROUPED},
+	{"expect_column_values_to_be_json_parseable", DQ_K_JSON_PARSEABLE, 1, 0, P("mostly"),
+	"values of a string column parse as JSON (json and jsonb columns always do)"},
+	{"expect_column_values_to_be_dateutil_parseable", DQ_K_DATEUTIL_PARSEABLE, 1, 0, P("mostly"),
+	"values of a string column parse as a date and time (PostgreSQL's timestamp input, not dateutil's)"},
+	{"expect_column_values_to_match_json_schema", DQ_K_JSON_SCHEMA, 1, 1, P("json_schema", "mostly"),
+	"values are JSON documents valid under json_schema (a subset of JSON Schema: see docs/expectations.md)"},
+	{"expect_column_values_to_match_like_pattern_list", DQ_K_LIKE_LIST, 1, 1,
+		P("like_pattern_list", "match_on", "mostly"),
+	"values (as text) match any (match_on = any, the default) or all of the LIKE patterns"},
+	{"expect_column_values_to_not_match_like_pattern_list", DQ_K_NOT_LIKE_LIST, 1, 1,
+		P("like_pattern_list", "mostly"),
+	"values (as text) match none of the LIKE patterns"},
+	{"expect_column_values_to_match_strftime_format", DQ_K_STRFTIME, 1, 1, P("strftime_format", "mostly"),
+	"values of a string column match strftime_format by Python's strptime rules and give a real date"},
+	{"expect_column_pair_values_to_be_in_set", DQ_K_PAIR_IN_SET, 2, 3,
+		P("column_A", "column_B", "value_pairs_set", "ignore_row_if", "mostly"),
+	"each (column_A, column_B) pair is one of value_pairs_set"},
+	{"expect_multicolumn_values_to_be_unique", DQ_K_MULTI_UNIQUE, -1, 1,
+		P("column_list", "ignore_row_if", "mostly"),
+	"the columns of column_list hold different values in every row (GE's older name of ..._unique_within_record)"},
+	{"expect_table_column_count_to_be_between", DQ_K_COLUMN_COUNT_BETWEEN, 0, 0,
+		P("min_value", "max_value", "strict_min", "strict_max"),
+	"the number of columns lies between the bounds", DQ_SCOPE_METADATA},
+	{"expect_column_value_z_scores_to_be_less_than", DQ_K_ZSCORE, 1, 1,
+		P("threshold", "double_sided", "mostly"),
+	"each value's z-score (sample standard deviation) is below threshold, in absolute value when double_sided (the default)",
+	DQ_SCOPE_GROUPED},
+	{"unexpected_rows_expectation", DQ_K_UNEXPECTED_ROWS, 0, 1,
+		P("unexpected_rows_query", "description"),
+	"unexpected_rows_query ({batch} stands for the table) returns no row; it runs as the expectation's owner",
+	DQ_SCOPE_QUERY},
 	{NULL}
 };
 
@@ -688,14 +722,9 @@ DqCompileBounds(DqRule *r, bool lengths)
 				 errhint("Pass for example {\"min_value\": 0, \"max_value\": 100}.")));
 	if (lengths)
 	{
+		/* min_value > max_value: every value is unexpected, as in GE */
 		r->len_lo = DqParamLength(r->def, r->params, "min_value");
 		r->len_hi = DqParamLength(r->def, r->params, "max_value");
-		if (r->has_lo && r->has_hi && r->len_lo > r->len_hi)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("min_value must not be greater than max_value"),
-					 errdetail("min_value is %d and max_value is %d.", r->len_lo, r->len_hi),
-					 errhint("Swap the bounds.")));
 		return;
 	}
 	DqRequireCmp(r);
@@ -703,14 +732,7 @@ DqCompileBounds(DqRule *r, bool lengths)
 		r->lo = DqParamToType(DqParamText(r->def, "min_value", lo), r->cols[0].typid);
 	if (r->has_hi)
 		r->hi = DqParamToType(DqParamText(r->def, "max_value", hi), r->cols[0].typid);
-	if (r->has_lo && r->has_hi && DqRuleCmp(r, r->lo, r->hi) > 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("min_value must not be greater than max_value"),
-				 errdetail("min_value is %s and max_value is %s.",
-						   OutputFunctionCall(&r->cols[0].out, r->lo),
-						   OutputFunctionCall(&r->cols[0].out, r->hi)),
-				 errhint("Swap the bounds.")));
+	/* min_value > max_value: every value is unexpected, as in GE */
 
 	/*
 	 * numeric: a value whose correctly rounded double lies strictly between
@@ -727,21 +749,73 @@ DqCompileBounds(DqRule *r, bool lengths)
 	}
 }
 
-/* value_set: typed, NULLs dropped, sorted for binary search. */
+/* what DqSetElemContext names */
+typedef struct DqSetElem
+{
+	DqRule	   *r;
+	int			index;
+	const char *text;
+} DqSetElem;
+
+static void
+DqSetElemContext(void *arg)
+{
+	DqSetElem  *e = arg;
+
+	errcontext("value_set element %d (\"%s\") of %s on column \"%s\" of type %s",
+			   e->index, e->text, e->r->def->name, e->r->cols[0].name,
+			   format_type_be(e->r->cols[0].typid));
+}
+
+/*
+ * A value_set element as a value of the column's type: one that cannot be
+ * (a word in an integer column's set) raises the type's own error, with
+ * the element named in the context, as PostgreSQL raises it for
+ * "col IN (...)".
+ */
+static Datum
+DqSetElemToType(DqRule *r, int index, const char *txt)
+{
+	DqSetElem	e = {r, index, txt};
+	ErrorContextCallback cb;
+	Datum		d;
+
+	cb.callback = DqSetElemContext;
+	cb.arg = &e;
+	cb.previous = error_context_stack;
+	error_context_stack = &cb;
+	d = DqParamToType(txt, r->cols[0].typid);
+	error_context_stack = cb.previous;
+	return d;
+}
+
+/* A value_set element as a typed SQL literal, checked now. */
+static char *
+DqSetLiteral(DqRule *r, int index, const char *txt)
+{
+	(void) DqSetElemToType(r, index, txt);
+	return psprintf("%s::%s", quote_literal_cstr(txt), format_type_be_qualified(r->cols[0].typid));
+}
+
+/*
+ * value_set: typed, NULLs dropped, sorted for binary search.  A null
+ * value_set is no constraint (GE): nothing is unexpected.
+ */
 static void
 DqCompileSet(DqRule *r)
 {
-	List	   *items = DqParamArray(r->def, r->params, "value_set", true);
+	List	   *items = DqParamArray(r->def, r->params, "value_set", false);
 	ListCell   *lc;
 
 	DqRequireCmp(r);
+	r->no_constraint = DqParamIsNull(DqParam(r->params, "value_set"));
 	r->set = palloc(sizeof(Datum) * Max(list_length(items), 1));
 	r->nset = 0;
 	foreach(lc, items)
 	{
 		if (lfirst(lc) == NULL)
 			continue;			/* a NULL in the set matches nothing */
-		r->set[r->nset++] = DqParamToType(lfirst(lc), r->cols[0].typid);
+		r->set[r->nset++] = DqSetElemToType(r, foreach_current_index(lc), lfirst(lc));
 	}
 	DqSortRule = r;
 	qsort(r->set, r->nset, sizeof(Datum), DqSetCmp);
@@ -817,7 +891,7 @@ DqSqlLiteral(const char *txt, Oid typid)
 /*
  * The success test of a "between" statistic: bounds from min_value and
  * max_value parsed as boundtype, inclusive unless strict; a NULL statistic
- * (no values) fails.
+ * (no values) fails; without either bound it succeeds (as in GE).
  */
 static char *
 DqBetweenSql(DqRule *r, const char *observed, Oid boundtype)
@@ -830,29 +904,14 @@ DqBetweenSql(DqRule *r, const char *observed, Oid boundtype)
 	char	   *lotxt = NULL;
 	char	   *hitxt = NULL;
 
+	/* no bounds: no constraint, success (GE's vacuous truth) */
 	if (DqParamIsNull(lo) && DqParamIsNull(hi))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s needs min_value, max_value or both", r->def->name),
-				 errhint("Pass for example {\"min_value\": 0, \"max_value\": 100}.")));
+		return "true";
 	if (!DqParamIsNull(lo))
 		lotxt = DqParamText(r->def, "min_value", lo);
 	if (!DqParamIsNull(hi))
 		hitxt = DqParamText(r->def, "max_value", hi);
-	if (lotxt && hitxt)
-	{
-		Datum		a = DqParamToType(lotxt, boundtype);
-		Datum		b = DqParamToType(hitxt, boundtype);
-		TypeCacheEntry *tce = lookup_type_cache(boundtype, TYPECACHE_CMP_PROC_FINFO);
-
-		if (OidIsValid(tce->cmp_proc_finfo.fn_oid) &&
-			DatumGetInt32(FunctionCall2Coll(&tce->cmp_proc_finfo, DEFAULT_COLLATION_OID, a, b)) > 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("min_value must not be greater than max_value"),
-					 errdetail("min_value is %s and max_value is %s.", lotxt, hitxt),
-					 errhint("Swap the bounds.")));
-	}
+	/* min_value > max_value is no error: nothing lies between (GE) */
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "COALESCE((%s) IS NOT NULL", observed);
 	if (lotxt)
@@ -901,6 +960,10 @@ DqCompileAggregate(const DqColumnSource *src, DqRule *r, const char *column)
 	const char *col = r->ncols > 0 ? quote_identifier(r->cols[0].name) : NULL;
 	char	   *obs = NULL;
 	char	   *ok = NULL;
+	char	   *details = NULL; /* a jsonb expression for result.details */
+	bool		isfloat = r->ncols > 0 &&
+		(getBaseType(r->cols[0].typid) == FLOAT8OID ||
+		 getBaseType(r->cols[0].typid) == FLOAT4OID);
 	int			i;
 
 	switch (r->def->kind)
@@ -914,26 +977,32 @@ DqCompileAggregate(const DqColumnSource *src, DqRule *r, const char *column)
 		case DQ_K_MEAN_BETWEEN:
 		case DQ_K_SUM_BETWEEN:
 		case DQ_K_STDEV_BETWEEN:
+
+			/*
+			 * float columns in float8 (a mean of 0.1 and 0.2 is
+			 * 0.15000000000000002, as in GE), other numbers exactly
+			 */
 			DqRequireNumeric(r);
-			obs = psprintf("pg_catalog.%s(%s)::pg_catalog.numeric",
+			obs = psprintf("pg_catalog.%s(%s)::pg_catalog.%s",
 						   r->def->kind == DQ_K_MEAN_BETWEEN ? "avg" :
-						   r->def->kind == DQ_K_SUM_BETWEEN ? "sum" : "stddev_samp", col);
-			ok = DqBetweenSql(r, obs, NUMERICOID);
+						   r->def->kind == DQ_K_SUM_BETWEEN ? "sum" : "stddev_samp", col,
+						   isfloat ? "float8" : "numeric");
+			ok = DqBetweenSql(r, obs, isfloat ? FLOAT8OID : NUMERICOID);
 			break;
 		case DQ_K_MEDIAN_BETWEEN:
 			DqRequireNumeric(r);
-			obs = psprintf("(pg_catalog.percentile_cont(0.5::pg_catalog.float8) WITHIN GROUP "
-						   "(ORDER BY %s::pg_catalog.float8))::pg_catalog.numeric", col);
-			ok = DqBetweenSql(r, obs, NUMERICOID);
+			obs = psprintf("pg_catalog.percentile_cont(0.5::pg_catalog.float8) WITHIN GROUP "
+						   "(ORDER BY %s::pg_catalog.float8)", col);
+			ok = DqBetweenSql(r, obs, FLOAT8OID);
 			break;
 		case DQ_K_UNIQUE_COUNT_BETWEEN:
 			obs = psprintf("pg_catalog.count(DISTINCT %s)", col);
 			ok = DqBetweenSql(r, obs, NUMERICOID);
 			break;
 		case DQ_K_UNIQUE_PROPORTION_BETWEEN:
-			obs = psprintf("(pg_catalog.count(DISTINCT %s)::pg_catalog.numeric / "
-						   "NULLIF(pg_catalog.count(%s), 0))", col, col);
-			ok = DqBetweenSql(r, obs, NUMERICOID);
+			obs = psprintf("(pg_catalog.count(DISTINCT %s)::pg_catalog.float8 / "
+						   "NULLIF(pg_catalog.count(%s), 0)::pg_catalog.float8)", col, col);
+			ok = DqBetweenSql(r, obs, FLOAT8OID);
 			break;
 		case DQ_K_MAX_RECENT:
 			{
@@ -988,14 +1057,58 @@ DqCompileAggregate(const DqColumnSource *src, DqRule *r, const char *column)
 				return;
 			}
 		case DQ_K_COLUMNS_ORDERED:
+			{
+				List	   *want = DqParamArray(r->def, r->params, "column_list", false);
+				StringInfoData mism;
+				int			n = Max(list_length(want), src->ncols);
+
+				/* a null column_list: no constraint (GE) */
+				r->meta_success = true;
+				initStringInfo(&mism);
+				if (!DqParamIsNull(DqParam(r->params, "column_list")))
+				{
+					for (i = 0; i < n; i++)
+					{
+						const char *exp = i < list_length(want) ? list_nth(want, i) : NULL;
+						const char *got = i < src->ncols ? src->names[i] : NULL;
+
+						if (exp != NULL && got != NULL && strcmp(exp, got) == 0)
+							continue;
+						r->meta_success = false;
+						appendStringInfo(&mism, "%s{\"Expected Column Position\": %d, \"Expected\": ",
+										 mism.len ? ", " : "", i);
+						if (exp)
+							escape_json(&mism, exp);
+						else
+							appendStringInfoString(&mism, "null");
+						appendStringInfoString(&mism, ", \"Found\": ");
+						if (got)
+							escape_json(&mism, got);
+						else
+							appendStringInfoString(&mism, "null");
+						appendStringInfoChar(&mism, '}');
+					}
+				}
+				r->meta_result = r->meta_success ?
+					psprintf("\"observed_value\": %s", DqNamesJson(src->names, src->ncols)) :
+					psprintf("\"observed_value\": %s, \"details\": {\"mismatched\": [%s]}",
+							 DqNamesJson(src->names, src->ncols), mism.data);
+				return;
+			}
 		case DQ_K_COLUMNS_SET:
 			{
-				bool		ordered = (r->def->kind == DQ_K_COLUMNS_ORDERED);
-				List	   *want = DqParamArray(r->def, r->params,
-												ordered ? "column_list" : "column_set", true);
-				bool		exact = ordered || DqParamBool(r->def, r->params, "exact_match", true);
+				/*
+				 * GE's details: "mismatched" with the non-empty lists of
+				 * "unexpected" and "missing" columns; a null column_set is no
+				 * constraint without exact_match and matches no column with
+				 * it.
+				 */
+				bool		null_set = DqParamIsNull(DqParam(r->params, "column_set"));
+				List	   *want = DqParamArray(r->def, r->params, "column_set", false);
+				bool		exact = DqParamBool(r->def, r->params, "exact_match", true);
 				StringInfoData missing;
 				StringInfoData unexpected;
+				StringInfoData mism;
 				ListCell   *lc;
 				int			nmissing = 0;
 				int			nunexpected = 0;
@@ -1029,26 +1142,28 @@ DqCompileAggregate(const DqColumnSource *src, DqRule *r, const char *column)
 					}
 				}
 				r->meta_success = (nmissing == 0 && (!exact || nunexpected == 0));
-				if (ordered && r->meta_success)
+				if (null_set && !exact)
 				{
-					i = 0;
-					foreach(lc, want)
-						if (i >= src->ncols || strcmp(src->names[i++], lfirst(lc)) != 0)
-							r->meta_success = false;
-					if (list_length(want) != src->ncols)
-						r->meta_success = false;
+					r->meta_success = true;
+					r->meta_result = psprintf("\"observed_value\": %s",
+											  DqNamesJson(src->names, src->ncols));
+					return;
 				}
-				r->meta_result = psprintf("\"observed_value\": %s, \"details\": {\"mismatched\": "
-										  "{\"missing\": [%s], \"unexpected\": [%s]}}",
-										  DqNamesJson(src->names, src->ncols),
-										  missing.data, unexpected.data);
+				initStringInfo(&mism);
+				if (nunexpected)
+					appendStringInfo(&mism, "\"unexpected\": [%s]", unexpected.data);
+				if (nmissing)
+					appendStringInfo(&mism, "%s\"missing\": [%s]", nunexpected ? ", " : "",
+									 missing.data);
+				r->meta_result = psprintf("\"observed_value\": %s, \"details\": {\"mismatched\": {%s}}",
+										  DqNamesJson(src->names, src->ncols), mism.data);
 				return;
 			}
 		case DQ_K_DISTINCT_IN_SET:
 		case DQ_K_DISTINCT_CONTAIN_SET:
 		case DQ_K_DISTINCT_EQUAL_SET:
 			{
-				List	   *items = DqParamArray(r->def, r->params, "value_set", true);
+				List	   *items = DqParamArray(r->def, r->params, "value_set", false);
 				StringInfoData arr;
 				ListCell   *lc;
 				const char *typ = format_type_be_qualified(r->cols[0].typid);
@@ -1063,14 +1178,17 @@ DqCompileAggregate(const DqColumnSource *src, DqRule *r, const char *column)
 					if (lfirst(lc) == NULL)
 						continue;	/* a NULL in the set matches nothing */
 					appendStringInfo(&arr, "%s%s", first ? "" : ", ",
-									 DqSqlLiteral(lfirst(lc), r->cols[0].typid));
+									 DqSetLiteral(r, foreach_current_index(lc), lfirst(lc)));
 					first = false;
 				}
 				appendStringInfo(&arr, "]::%s[]", typ);
 				distinct = psprintf("COALESCE(pg_catalog.array_agg(DISTINCT %s) FILTER (WHERE %s IS NOT NULL), '{}'::%s[])",
 									col, col, typ);
 				obs = psprintf("pg_catalog.to_jsonb(%s)", distinct);
-				if (r->def->kind == DQ_K_DISTINCT_IN_SET)
+				details = psprintf("pg_catalog.jsonb_build_object('value_counts', dq.value_counts(%s))", col);
+				if (DqParamIsNull(DqParam(r->params, "value_set")))
+					ok = "true";	/* a null value_set: no constraint (GE) */
+				else if (r->def->kind == DQ_K_DISTINCT_IN_SET)
 					ok = psprintf("(%s OPERATOR(pg_catalog.<@) %s)", distinct, arr.data);
 				else if (r->def->kind == DQ_K_DISTINCT_CONTAIN_SET)
 					ok = psprintf("(%s OPERATOR(pg_catalog.@>) %s)", distinct, arr.data);
@@ -1170,12 +1288,24 @@ DqCompileAggregate(const DqColumnSource *src, DqRule *r, const char *column)
 				initStringInfo(&keys);
 				initStringInfo(&notnull);
 				initStringInfo(&value);
+				/*
+				 * The rows tested: GE's ignore_row_if, by default all but
+				 * those whose key is NULL in every column (a single column:
+				 * its NULLs).
+				 */
 				for (i = 0; i < r->ncols; i++)
 				{
 					const char *c = quote_identifier(r->cols[i].name);
 
 					appendStringInfo(&keys, "%s%s", i ? ", " : "", c);
-					appendStringInfo(&notnull, "%s%s IS NOT NULL", i ? " AND " : "", c);
+					appendStringInfo(&notnull, "%s%s IS NOT NULL",
+									 i ? (r->ignore_row == DQ_IGNORE_ANY_MISSING ? " AND " : " OR ") : "",
+									 c);
+				}
+				if (r->ignore_row == DQ_IGNORE_NEVER)
+				{
+					resetStringInfo(&notnull);
+					appendStringInfoString(&notnull, "true");
 				}
 				if (r->def->kind == DQ_K_UNIQUE)
 					appendStringInfo(&value, "pg_catalog.to_jsonb(%s)", quote_identifier(r->cols[0].name));
@@ -1252,7 +1382,7 @@ DqCompileAggregate(const DqColumnSource *src, DqRule *r, const char *column)
 					if (lfirst(lc) == NULL)
 						continue;
 					appendStringInfo(&arr, "%s%s", first ? "" : ", ",
-									 DqSqlLiteral(lfirst(lc), r->cols[0].typid));
+									 DqSetLiteral(r, foreach_current_index(lc), lfirst(lc)));
 					first = false;
 				}
 				r->set_sql = psprintf("ARRAY[%s]::%s[]", arr.data,
@@ -1314,19 +1444,38 @@ DqCompileAggregate(const DqColumnSource *src, DqRule *r, const char *column)
 			{
 				List	   *names = (r->def->kind == DQ_K_OF_TYPE) ?
 					list_make1(DqRequiredText(r, "type_")) :
-					DqParamArray(r->def, r->params, "type_list", true);
+					DqParamArray(r->def, r->params, "type_list", false);
 				ListCell   *lc;
 				Oid			have = r->cols[0].typid;
 
-				r->meta_success = false;
+				/* a null type_list: no constraint (GE) */
+				r->meta_success = (r->def->kind == DQ_K_IN_TYPE_LIST &&
+								   DqParamIsNull(DqParam(r->params, "type_list")));
 				foreach(lc, names)
 				{
 					Oid			typid;
 					int32		typmod;
+					char	   *name = pstrdup(lfirst(lc) ? (char *) lfirst(lc) : "");
+					char	   *p;
 
 					if (lfirst(lc) == NULL)
 						continue;
-					parseTypeString(lfirst(lc), &typid, &typmod, false);
+
+					/*
+					 * GE names PostgreSQL types by their SQLAlchemy class
+					 * (DOUBLE_PRECISION): an underscore stands for a space
+					 * when the name does not parse as it is.
+					 */
+					parseTypeString(name, &typid, &typmod, true);
+					if (!OidIsValid(typid))
+					{
+						for (p = name; *p; p++)
+							if (*p == '_')
+								*p = ' ';
+						parseTypeString(name, &typid, &typmod, true);
+						if (!OidIsValid(typid))
+							parseTypeString(lfirst(lc), &typid, &typmod, false);
+					}
 					if (typid == have || typid == getBaseType(have))
 						r->meta_success = true;
 				}
@@ -1336,8 +1485,41 @@ DqCompileAggregate(const DqColumnSource *src, DqRule *r, const char *column)
 		default:
 			elog(ERROR, "unexpected expectation kind %d", (int) r->def->kind);
 	}
-	r->agg_sql = psprintf("pg_catalog.jsonb_build_object('observed_value', %s, 'success', %s)",
-						  obs, ok);
+	/* single-column statistics: GE's element and missing counts too */
+	r->agg_sql = psprintf("pg_catalog.jsonb_build_object('observed_value', %s, 'success', %s%s%s%s%s)",
+						  obs, ok,
+						  col ? psprintf(", 'element_count', pg_catalog.count(*), 'missing_count', "
+										 "pg_catalog.count(*) - pg_catalog.count(%s)", col) : "",
+						  details ? ", 'details', " : "", details ? details : "", "");
+}
+
+/*
+ * GE's ignore_row_if of a pair (both_values_are_missing, the default,
+ * either_value_is_missing, neither) or multicolumn kind
+ * (all_values_are_missing, the default, any_value_is_missing, never).
+ */
+static DqIgnoreRow
+DqParseIgnoreRow(const DqKindDef *def, Jsonb *params)
+{
+	JsonbValue *v = DqParam(params, "ignore_row_if");
+	bool		pair = (def->ncols == 2);
+	char	   *s;
+
+	if (DqParamIsNull(v))
+		return DQ_IGNORE_ALL_MISSING;
+	s = DqParamText(def, "ignore_row_if", v);
+	if (strcmp(s, pair ? "both_values_are_missing" : "all_values_are_missing") == 0)
+		return DQ_IGNORE_ALL_MISSING;
+	if (strcmp(s, pair ? "either_value_is_missing" : "any_value_is_missing") == 0)
+		return DQ_IGNORE_ANY_MISSING;
+	if (strcmp(s, "never") == 0 || (pair && strcmp(s, "neither") == 0))
+		return DQ_IGNORE_NEVER;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unrecognized ignore_row_if \"%s\" for %s", s, def->name),
+			 errhint(pair ? "Use \"both_values_are_missing\" (the default), \"either_value_is_missing\" or \"neither\"." :
+					 "Use \"all_values_are_missing\" (the default), \"any_value_is_missing\" or \"never\".")));
+	return DQ_IGNORE_ALL_MISSING;	/* keep compiler quiet */
 }
 
 /*
@@ -1415,6 +1597,8 @@ DqCompileRule(const DqColumnSource *src, const char *kind, const char *column,
 					 errhint("Name every column.")));
 		DqResolveColumn(src, lfirst(lc), &r->cols[i++]);
 	}
+	if (def->ncols == 2 || def->ncols == -1)
+		r->ignore_row = DqParseIgnoreRow(def, params);
 
 	switch (def->kind)
 	{
@@ -1489,6 +1673,28 @@ DqCompileRule(const DqColumnSource *src, const char *kind, const char *column,
 			}
 		case DQ_K_PAIR_EQUAL:
 		case DQ_K_PAIR_GT:
+			if (getBaseType(r->cols[0].typid) != getBaseType(r->cols[1].typid) &&
+				TypeCategory(getBaseType(r->cols[0].typid)) == TYPCATEGORY_NUMERIC &&
+				TypeCategory(getBaseType(r->cols[1].typid)) == TYPCATEGORY_NUMERIC)
+			{
+				/*
+				 * numbers of different types (an integer and a float
+				 * column): compared as float8 when one is a float, else as
+				 * numeric, as SQL compares them
+				 */
+				Oid			a = getBaseType(r->cols[0].typid);
+				Oid			b = getBaseType(r->cols[1].typid);
+				TypeCacheEntry *tce;
+
+				r->pair_common = (a == FLOAT4OID || a == FLOAT8OID ||
+								  b == FLOAT4OID || b == FLOAT8OID) ? FLOAT8OID : NUMERICOID;
+				tce = lookup_type_cache(r->pair_common, TYPECACHE_CMP_PROC_FINFO);
+				r->cmp = &tce->cmp_proc_finfo;
+				r->cmp_base = r->pair_common;
+				r->cmp_bytes = false;
+				r->or_equal = DqParamBool(def, params, "or_equal", false);
+				break;
+			}
 			if (getBaseType(r->cols[0].typid) != getBaseType(r->cols[1].typid))
 				ereport(ERROR,
 						(errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -1514,26 +1720,43 @@ DqCompileRule(const DqColumnSource *src, const char *kind, const char *column,
 		case DQ_K_UNIQUE_WITHIN:
 			break;
 		default:
-			DqCompileAggregate(src, r, column);
+			if (!DqCompileGeKind(src, r))
+				DqCompileAggregate(src, r, column);
 			break;
 	}
 	return r;
 }
 
-/* A value as JSON: numbers and booleans natively, anything else as text. */
-static void
-DqAppendJsonValue(StringInfo buf, DqRuleColumn *col, Datum value, bool isnull)
+/*
+ * A value as JSON: numbers and booleans natively, dates and timestamps in
+ * ISO form (as to_jsonb and GE's observed values write them), anything
+ * else as its text.
+ */
+void
+DqAppendDatumJson(StringInfo buf, Oid typid, FmgrInfo *out, Datum value)
 {
 	char	   *txt;
-	Oid			base;
+	Oid			base = getBaseType(typid);
 
-	if (isnull)
+	switch (base)
 	{
-		appendStringInfoString(buf, "null");
-		return;
+		case DATEOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+		case TIMETZOID:
+			{
+				char		dt[MAXDATELEN + 1];
+
+				escape_json(buf, JsonEncodeDateTime(dt, value, base, NULL));
+				return;
+			}
+		case BOOLOID:
+			appendStringInfoString(buf, DatumGetBool(value) ? "true" : "false");
+			return;
+		default:
+			break;
 	}
-	txt = OutputFunctionCall(&col->out, value);
-	base = getBaseType(col->typid);
+	txt = OutputFunctionCall(out, value);
 	switch (base)
 	{
 		case INT2OID:
@@ -1551,13 +1774,19 @@ DqAppendJsonValue(StringInfo buf, DqRuleColumn *col, Datum value, bool isnull)
 				return;
 			}
 			break;
-		case BOOLOID:
-			appendStringInfoString(buf, DatumGetBool(value) ? "true" : "false");
-			return;
 		default:
 			break;
 	}
 	escape_json(buf, txt);
+}
+
+static void
+DqAppendJsonValue(StringInfo buf, DqRuleColumn *col, Datum value, bool isnull)
+{
+	if (isnull)
+		appendStringInfoString(buf, "null");
+	else
+		DqAppendDatumJson(buf, col->typid, &col->out, value);
 }
 
 /* The unexpected "value" of a row, shaped as GE shapes it. */
@@ -1749,6 +1978,22 @@ DqParses(DqRule *r, char *str)
 	return DqCatchDataError(DqParseStepFn, &step) == NULL;
 }
 
+/* Is a row of a multicolumn kind missing, by its ignore_row_if? */
+static bool
+DqMultiMissing(DqRule *r, bool *isnull)
+{
+	int			nnull = 0;
+	int			i;
+
+	for (i = 0; i < r->ncols; i++)
+		nnull += isnull[i];
+	if (r->ignore_row == DQ_IGNORE_ALL_MISSING)
+		return nnull == r->ncols;
+	if (r->ignore_row == DQ_IGNORE_ANY_MISSING)
+		return nnull > 0;
+	return false;
+}
+
 /*
  * Outcome of one row; values/isnull hold the rule's columns in order.
  * Allocates in the current (per-row) context.
@@ -1767,51 +2012,58 @@ DqEvalRule(DqRule *r, Datum *values, bool *isnull)
 			return isnull[0] ? DQ_EXPECTED : DQ_UNEXPECTED;
 		case DQ_K_PAIR_EQUAL:
 		case DQ_K_PAIR_GT:
-			/* GE's ignore_row_if = both_values_are_missing */
-			if (isnull[0] && isnull[1])
+			/* GE's ignore_row_if: both (default) or either NULL is missing */
+			if (isnull[0] && isnull[1] && r->ignore_row != DQ_IGNORE_NEVER)
+				return DQ_MISSING;
+			if ((isnull[0] || isnull[1]) && r->ignore_row == DQ_IGNORE_ANY_MISSING)
 				return DQ_MISSING;
 			if (isnull[0] || isnull[1])
 				return DQ_UNEXPECTED;
 			{
-				int			c = DqRuleCmp(r, values[0], values[1]);
+				Datum		a = values[0];
+				Datum		b = values[1];
+				int			c;
 
+				if (OidIsValid(r->pair_common))
+				{
+					a = DqParamToType(OutputFunctionCall(&r->cols[0].out, a), r->pair_common);
+					b = DqParamToType(OutputFunctionCall(&r->cols[1].out, b), r->pair_common);
+				}
+				c = DqRuleCmp(r, a, b);
 				if (r->def->kind == DQ_K_PAIR_EQUAL)
 					return c == 0 ? DQ_EXPECTED : DQ_UNEXPECTED;
 				return (c > 0 || (r->or_equal && c == 0)) ? DQ_EXPECTED : DQ_UNEXPECTED;
 			}
 		case DQ_K_MULTI_SUM:
 			{
-				/* NULLs count as 0; a row of NULLs only is missing */
+				/* NULLs count as 0; missing rows by ignore_row_if */
 				Datum		sum = NumericGetDatum(int64_to_numeric(0));
-				bool		any = false;
 
+				if (DqMultiMissing(r, isnull))
+					return DQ_MISSING;
 				for (i = 0; i < r->ncols; i++)
 				{
 					if (isnull[i])
 						continue;
-					any = true;
 					sum = DirectFunctionCall2(numeric_add, sum,
 											  DqParamToType(OutputFunctionCall(&r->cols[i].out, values[i]),
 															NUMERICOID));
 				}
-				if (!any)
-					return DQ_MISSING;
 				return DatumGetBool(DirectFunctionCall2(numeric_eq, sum, r->sum_total)) ?
 					DQ_EXPECTED : DQ_UNEXPECTED;
 			}
+		case DQ_K_PAIR_IN_SET:
+		case DQ_K_MULTI_UNIQUE:
+			return DqEvalGeKind(r, values, isnull);
 		case DQ_K_UNIQUE_WITHIN:
 			{
-				/* NULLs are ignored; a row of NULLs only is missing */
+				/* NULLs are ignored; missing rows by ignore_row_if */
 				char	  **txt = palloc(sizeof(char *) * r->ncols);
-				bool		any = false;
 
-				for (i = 0; i < r->ncols; i++)
-				{
-					txt[i] = isnull[i] ? NULL : OutputFunctionCall(&r->cols[i].out, values[i]);
-					any |= !isnull[i];
-				}
-				if (!any)
+				if (DqMultiMissing(r, isnull))
 					return DQ_MISSING;
+				for (i = 0; i < r->ncols; i++)
+					txt[i] = isnull[i] ? NULL : OutputFunctionCall(&r->cols[i].out, values[i]);
 				for (i = 0; i < r->ncols; i++)
 					for (j = i + 1; j < r->ncols; j++)
 						if (txt[i] && txt[j] && strcmp(txt[i], txt[j]) == 0)
@@ -1857,6 +2109,8 @@ DqEvalRule(DqRule *r, Datum *values, bool *isnull)
 			}
 			return DQ_EXPECTED;
 		case DQ_K_IN_SET:
+			if (r->no_constraint)
+				return DQ_EXPECTED;
 			return DqInSet(r, values[0]) ? DQ_EXPECTED : DQ_UNEXPECTED;
 		case DQ_K_NOT_IN_SET:
 			return DqInSet(r, values[0]) ? DQ_UNEXPECTED : DQ_EXPECTED;
@@ -1944,7 +2198,7 @@ DqEvalRule(DqRule *r, Datum *values, bool *isnull)
 			return DqParses(r, OutputFunctionCall(&r->cols[0].out, values[0])) ?
 				DQ_EXPECTED : DQ_UNEXPECTED;
 		default:
-			break;
+			return DqEvalGeKind(r, values, isnull);
 	}
 	elog(ERROR, "unexpected expectation kind %d", (int) r->def->kind);
 	return DQ_MISSING;			/* keep compiler quiet */
@@ -1962,6 +2216,8 @@ DqGroupedSql(DqRule *r, const char *qualname, int partial_max)
 {
 	const char *col = r->ncols > 0 ? quote_identifier(r->cols[0].name) : NULL;
 
+	if (r->def->kind == DQ_K_ZSCORE)
+		return DqZScoreSql(r, qualname, partial_max);
 	if (r->def->kind == DQ_K_ROW_CONDITION)
 		return psprintf("WITH t AS (SELECT pg_catalog.count(*) AS n, "
 						"                  pg_catalog.count(*) FILTER (WHERE %s IS NULL) AS m, "
@@ -2052,14 +2308,23 @@ DqQuerySql(DqRule *r, const char *qualname)
 	{
 		const char *col = quote_identifier(r->cols[0].name);
 
+		/*
+		 * GE: with ties_okay, success when any of the (tied) most common
+		 * values is in the set; without, when there is one and it is
+		 */
 		return psprintf("WITH c AS (SELECT %s AS v, pg_catalog.count(*) AS n FROM %s "
-						"            WHERE %s IS NOT NULL GROUP BY %s), "
-						"     top AS (SELECT v FROM c WHERE n = (SELECT pg_catalog.max(n) FROM c)) "
+						"            GROUP BY %s), "
+						"     top AS (SELECT v FROM c WHERE v IS NOT NULL AND n = "
+						"              (SELECT pg_catalog.max(n) FROM c WHERE v IS NOT NULL)) "
 						"SELECT pg_catalog.jsonb_build_object("
 						"'observed_value', (SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(v) ORDER BY v) FROM top), "
-						"'success', COALESCE((SELECT pg_catalog.bool_and(v = ANY (%s)) "
-						"                     AND (%s OR pg_catalog.count(*) = 1) FROM top), false))",
-						col, qualname, col, col, r->set_sql, r->strictly ? "true" : "false");
+						"'element_count', (SELECT COALESCE(pg_catalog.sum(n), 0) FROM c), "
+						"'missing_count', (SELECT COALESCE(pg_catalog.sum(n), 0) FROM c WHERE v IS NULL), "
+						"'success', COALESCE((SELECT %s FROM top), false))",
+						col, qualname, col,
+						r->strictly ?
+						psprintf("pg_catalog.bool_or(v = ANY (%s))", r->set_sql) :
+						psprintf("pg_catalog.count(*) = 1 AND pg_catalog.bool_and(v = ANY (%s))", r->set_sql));
 	}
 	/* DQ_K_ROW_COUNT_OTHER */
 	return psprintf("SELECT pg_catalog.jsonb_build_object("

@@ -12,6 +12,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 #include "utils/jsonb.h"
 #include "utils/relcache.h"
@@ -70,7 +71,19 @@ typedef enum DqKind
 	DQ_K_OF_TYPE,
 	DQ_K_IN_TYPE_LIST,
 	/* a custom SQL condition, evaluated as the expectation's owner */
-	DQ_K_ROW_CONDITION
+	DQ_K_ROW_CONDITION,
+	/* GE's kinds of ge_kinds.c */
+	DQ_K_JSON_PARSEABLE,
+	DQ_K_DATEUTIL_PARSEABLE,
+	DQ_K_JSON_SCHEMA,
+	DQ_K_LIKE_LIST,
+	DQ_K_NOT_LIKE_LIST,
+	DQ_K_STRFTIME,
+	DQ_K_PAIR_IN_SET,
+	DQ_K_MULTI_UNIQUE,
+	DQ_K_COLUMN_COUNT_BETWEEN,
+	DQ_K_ZSCORE,
+	DQ_K_UNEXPECTED_ROWS
 } DqKind;
 
 typedef enum DqScope
@@ -115,6 +128,14 @@ typedef struct DqRuleColumn
 	bool		bpchar;			/* char(n): trailing blanks do not count */
 	FmgrInfo	out;			/* output function (text form of values) */
 } DqRuleColumn;
+
+/* GE's ignore_row_if: which rows of a pair or multicolumn kind are missing */
+typedef enum DqIgnoreRow
+{
+	DQ_IGNORE_ALL_MISSING,		/* both_values_are_missing, all_values_are_missing */
+	DQ_IGNORE_ANY_MISSING,		/* either_value_is_missing, any_value_is_missing */
+	DQ_IGNORE_NEVER				/* never, neither */
+} DqIgnoreRow;
 
 /* outcome of one row */
 typedef enum DqOutcome
@@ -178,6 +199,12 @@ typedef struct DqRule
 	bool		strictly;
 	bool		meta_success;
 	char	   *meta_result;	/* JSON text of "result" members */
+	DqIgnoreRow ignore_row;		/* pair and multicolumn kinds */
+	bool		no_constraint;	/* a null value_set, type_list, ...: GE's
+								 * "no constraint" */
+	Oid			pair_common;	/* pair of numeric columns of different types:
+								 * the type both are compared as */
+	struct DqKindExt *ext;		/* state of the kinds of ge_kinds.c */
 } DqRule;
 
 extern const DqKindDef *DqLookupKind(const char *name);
@@ -223,6 +250,7 @@ extern void DqColumnSourceFromRelation(Relation rel, DqColumnSource *src);
 extern DqRule *DqCompileRule(const DqColumnSource *src, const char *kind,
 							 const char *column, Jsonb *params, double mostly);
 extern char *DqUnexpectedJson(DqRule *r, Datum *values, bool *isnull);
+extern void DqAppendDatumJson(StringInfo buf, Oid typid, FmgrInfo *out, Datum value);
 extern DqOutcome DqEvalRule(DqRule *rule, Datum *values, bool *isnull);
 
 /* changes change validation checks an expectation on (DqCdcOperations) */

@@ -46,6 +46,7 @@
 #include "base/scan_parallel.h"
 #include "base/compat.h"
 #include "expect/expectations.h"
+#include "expect/ge_kinds.h"
 #include "base/subxact.h"
 #include "base/json_build.h"
 
@@ -712,6 +713,10 @@ dq_validate(PG_FUNCTION_ARGS)
 			if (it->rule->def->scope == DQ_SCOPE_METADATA)
 				it->result = DqAggregateResult(it->rule, it->column, it->params, it->has_mostly,
 											   it->rule->meta_success, it->rule->meta_result);
+			else if (it->rule->def->kind == DQ_K_UNEXPECTED_ROWS)
+				/* the user's query runs as the role that defined it */
+				it->result = DqRunUnexpectedRows(it->rule, get_role_oid(it->owner, false),
+												 it->column, it->params, it->has_mostly);
 			else if (it->rule->def->scope == DQ_SCOPE_QUERY)
 				it->result = DqRunQueryKind(it->rule, src.qualname, it->column, it->params,
 											it->has_mostly);
