@@ -334,10 +334,14 @@ DECLARE
 	c record;
 	found_tags name[];
 BEGIN
+	-- Only profiles taken in this transaction: rows that pg_restore or a
+	-- COPY brings back are history, and their classifications come back
+	-- with dq.column_tags itself.
 	FOR p IN
 		SELECT n.*, r.schema_name, r.table_name
 		  FROM new_profiles n
 		  JOIN dq.profile_runs r ON r.run_id = n.run_id
+		 WHERE r.started_at >= pg_catalog.transaction_timestamp()
 	LOOP
 		found_tags := '{}';
 		FOR c IN
