@@ -1,5 +1,6 @@
--- Privileges: caller's rights, column privileges, row-level security,
--- profiles visible only to roles that may read the profiled data
+-- Privileges: the caller must be able to read what is profiled, the scan
+-- runs as the table's owner, column privileges and row-level security
+-- decide who sees the stored values
 \set VERBOSITY default
 CREATE ROLE regress_alice LOGIN;
 CREATE ROLE regress_bob LOGIN;
@@ -25,10 +26,17 @@ INSERT INTO dq.profile_runs (relid, schema_name, table_name, relkind, started_at
     rows_scanned, sampled, sample_percent, exact, columns_profiled, run_by)
     VALUES (1, 'x', 'y', 'r', now(), now(), 0, false, 100, false, 0, 'bob');
 DELETE FROM dq.column_profiles;
--- row-level security applies to the scan: bob profiles his two rows
+-- the scan runs as the table's owner: bob's profile counts every row, but
+-- the values of rows row-level security hides from him are withheld from him
 SELECT dq.profile('shared_t') AS bob_run \gset
 SELECT rows_scanned, run_by FROM dq.profile_runs WHERE run_id = :bob_run;
+SELECT column_name, row_count, distinct_count, min_value, max_value, top_values, values_visible
+  FROM dq.latest_profile WHERE table_name = 'shared_t' ORDER BY attnum;
+SELECT count(*) AS base_rows_with_values FROM dq.column_profiles WHERE relid = 'shared_t'::regclass;
 RESET ROLE;
+-- the owner sees them
+SELECT column_name, min_value, max_value, values_visible
+  FROM dq.latest_profile WHERE table_name = 'shared_t' ORDER BY attnum;
 
 SET ROLE regress_alice;
 -- alice may read two columns: profiling all columns is refused

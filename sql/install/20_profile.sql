@@ -162,8 +162,73 @@ COMMENT ON COLUMN dq.column_profiles.sensitive IS 'Counts of values that the sen
 COMMENT ON COLUMN dq.column_profiles.true_count IS 'True values (boolean)';
 COMMENT ON COLUMN dq.column_profiles.false_count IS 'False values (boolean)';
 
--- Profiles contain data (min, max, top values): show a row only to roles
--- that may read the profiled relation, or the profiled column.
+------------------------------------------------------------------------
+-- Who may see stored values (docs/security.md, "Expectations, profiles
+-- and stored values").  Profiles and validations read a relation as its
+-- owner.  A reader sees a stored row when they may read its columns, and
+-- its values (min, max, top values, failing values) only when they also
+-- see every row the owner sees: no row-level security (or a view that
+-- could filter rows per reader) stands between them and the data, or they
+-- are a member of the owner's role, a superuser or have BYPASSRLS.
+------------------------------------------------------------------------
+
+CREATE FUNCTION dq.row_filtered(rel oid) RETURNS boolean
+	LANGUAGE sql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH RECURSIVE reads(oid) AS (
+		SELECT rel
+		UNION
+		SELECT d.refobjid
+		  FROM reads r
+		  JOIN pg_class v ON v.oid = r.oid AND v.relkind = 'v'
+		  JOIN pg_rewrite w ON w.ev_class = v.oid
+		  JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid
+		   AND d.refclassid = 'pg_class'::regclass
+	)
+	SELECT EXISTS (
+		SELECT 1 FROM reads r JOIN pg_class c ON c.oid = r.oid
+		 WHERE c.relrowsecurity
+			OR (c.relkind = 'v' AND EXISTS (
+					SELECT 1 FROM unnest(c.reloptions) o
+					 WHERE o ~* '^security_invoker=(t|tr|tru|true|y|ye|yes|on|1)$')))
+$$;
+COMMENT ON FUNCTION dq.row_filtered(oid) IS
+	'True when the rows a role reads from the relation may depend on the role: it has row-level security, or it is a view that reads such a relation or is security_invoker';
+
+CREATE FUNCTION dq.columns_readable(rel oid, attnums smallint[]) RETURNS boolean
+	LANGUAGE sql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE
+		WHEN NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = rel)
+			THEN coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user), false)
+		WHEN attnums IS NULL THEN has_table_privilege(rel, 'SELECT')
+		WHEN cardinality(attnums) = 0 THEN has_any_column_privilege(rel, 'SELECT')
+		ELSE coalesce((SELECT bool_and(coalesce(has_column_privilege(rel, a, 'SELECT'), false))
+						 FROM unnest(attnums) a), false)
+	END
+$$;
+COMMENT ON FUNCTION dq.columns_readable(oid, smallint[]) IS
+	'May the current role read these columns of the relation (NULL: the whole table, empty: any column)?  Relations that are gone: superusers only';
+
+CREATE FUNCTION dq.values_visible(rel oid, attnums smallint[]) RETURNS boolean
+	LANGUAGE sql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT dq.columns_readable(rel, attnums)
+	   AND (NOT dq.row_filtered(rel)
+			OR EXISTS (SELECT 1 FROM pg_roles r
+						WHERE r.rolname = current_user AND (r.rolsuper OR r.rolbypassrls))
+			OR EXISTS (SELECT 1 FROM pg_class c
+						WHERE c.oid = rel AND pg_has_role(c.relowner, 'USAGE')))
+$$;
+COMMENT ON FUNCTION dq.values_visible(oid, smallint[]) IS
+	'May the current role see values stored from these columns (computed as the relation''s owner): it may read the columns, and sees every row the owner sees';
+
+-- Profiles contain data (min, max, top values): a column profile is
+-- readable where its values are visible; dq.latest_profile also shows the
+-- counts of the columns a role may read, with the values left out.
 REVOKE ALL ON dq.profile_runs, dq.column_profiles FROM PUBLIC;
 GRANT SELECT ON dq.profile_runs, dq.column_profiles TO PUBLIC;
 ALTER TABLE dq.profile_runs ENABLE ROW LEVEL SECURITY;
@@ -171,7 +236,7 @@ ALTER TABLE dq.column_profiles ENABLE ROW LEVEL SECURITY;
 CREATE POLICY profile_runs_readable ON dq.profile_runs FOR SELECT
 	USING (pg_catalog.has_any_column_privilege(relid, 'SELECT'));
 CREATE POLICY column_profiles_readable ON dq.column_profiles FOR SELECT
-	USING (pg_catalog.has_column_privilege(relid, attnum, 'SELECT'));
+	USING (dq.values_visible(relid, ARRAY[attnum]));
 
 -- Profile history is kept across pg_dump and restore, each row attached to
 -- its relation by name (rows of temporary relations are left out).
@@ -181,7 +246,12 @@ SELECT pg_catalog.pg_extension_config_dump('dq.column_profiles',
 	'WHERE relid IS NULL OR EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = relid AND c.relpersistence <> ''t'')');
 SELECT pg_catalog.pg_extension_config_dump('dq.profile_run_id_seq', '');
 
-CREATE VIEW dq.latest_profile WITH (security_invoker = true) AS
+-- Not security_invoker: it reads the profile tables as their owner and
+-- applies the rules itself (the reader's privileges: the functions run as
+-- the reader), so that a role that may read a column but not see all its
+-- rows still gets the counts.  security_barrier keeps the reader's own
+-- conditions from seeing rows before these rules have filtered them.
+CREATE VIEW dq.latest_profile WITH (security_barrier = true) AS
 SELECT DISTINCT ON (p.relid, p.attnum)
 	p.run_id,
 	r.finished_at AS profiled_at,
@@ -198,40 +268,45 @@ SELECT DISTINCT ON (p.relid, p.attnum)
 	p.distinct_count,
 	p.distinct_count::float8 / nullif(p.row_count - p.null_count, 0) AS distinct_fraction,
 	p.distinct_method,
-	p.min_value,
-	p.max_value,
-	p.top_values,
+	CASE WHEN vis.v THEN p.min_value END AS min_value,
+	CASE WHEN vis.v THEN p.max_value END AS max_value,
+	CASE WHEN vis.v THEN p.top_values END AS top_values,
 	p.top_values_exact,
-	p.mean,
-	p.stddev,
-	p.sum,
-	p.quantiles ->> 'p50' AS median,
+	CASE WHEN vis.v THEN p.mean END AS mean,
+	CASE WHEN vis.v THEN p.stddev END AS stddev,
+	CASE WHEN vis.v THEN p.sum END AS sum,
+	CASE WHEN vis.v THEN p.quantiles ->> 'p50' END AS median,
 	p.zero_count,
 	p.negative_count,
 	p.nan_count,
 	p.infinity_count,
-	p.quantiles,
-	p.histogram,
-	p.min_length,
-	p.mean_length,
-	p.max_length,
+	CASE WHEN vis.v THEN p.quantiles END AS quantiles,
+	CASE WHEN vis.v THEN p.histogram END AS histogram,
+	CASE WHEN vis.v THEN p.min_length END AS min_length,
+	CASE WHEN vis.v THEN p.mean_length END AS mean_length,
+	CASE WHEN vis.v THEN p.max_length END AS max_length,
 	p.empty_count,
 	p.patterns,
 	p.true_count,
 	p.false_count,
 	r.sampled,
-	r.sample_percent
+	r.sample_percent,
+	vis.v AS values_visible,
+	p.sensitive
 FROM dq.column_profiles p
 JOIN dq.profile_runs r ON r.run_id = p.run_id
+CROSS JOIN LATERAL (SELECT dq.values_visible(p.relid, ARRAY[p.attnum]) AS v) vis
 JOIN pg_catalog.pg_class c ON c.oid = p.relid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attribute a
 	ON a.attrelid = p.relid AND a.attnum = p.attnum AND NOT a.attisdropped
+WHERE dq.columns_readable(p.relid, ARRAY[p.attnum])
 ORDER BY p.relid, p.attnum, p.run_id DESC;
 
 GRANT SELECT ON dq.latest_profile TO PUBLIC;
-COMMENT ON VIEW dq.latest_profile IS 'Newest profile of every profiled column of the current relations (a dropped relation''s history stays in dq.column_profiles), with current relation and column names';
+COMMENT ON VIEW dq.latest_profile IS 'Newest profile of every profiled column of the current relations that you may read (a dropped relation''s history stays in dq.column_profiles), with current relation and column names; values withheld where values_visible is false';
 COMMENT ON COLUMN dq.latest_profile.run_id IS 'Run that produced this profile';
+COMMENT ON COLUMN dq.latest_profile.sensitive IS 'Counts of values the sensitive-value detectors accept, and of free-text values containing one (counts only; docs/sensitive-data.md)';
 COMMENT ON COLUMN dq.latest_profile.profiled_at IS 'When that run finished';
 COMMENT ON COLUMN dq.latest_profile.relid IS 'The profiled relation';
 COMMENT ON COLUMN dq.latest_profile.schema_name IS 'Current schema of the relation';
@@ -269,6 +344,7 @@ COMMENT ON COLUMN dq.latest_profile.true_count IS 'True values';
 COMMENT ON COLUMN dq.latest_profile.false_count IS 'False values';
 COMMENT ON COLUMN dq.latest_profile.sampled IS 'True when the run read a sample';
 COMMENT ON COLUMN dq.latest_profile.sample_percent IS 'Percentage sampled';
+COMMENT ON COLUMN dq.latest_profile.values_visible IS 'False when the values (min, max, top values, moments, quantiles, histogram, lengths) are withheld from you: the relation filters rows per role and you do not see all the rows its owner sees';
 
 ------------------------------------------------------------------------
 -- dq.profile()

@@ -140,6 +140,7 @@ CREATE TABLE dq.validation_results (
 	unexpected_count bigint,
 	unexpected_percent float8,
 	result			jsonb NOT NULL,
+	attnums			smallint[],
 	PRIMARY KEY (run_id, expectation_id)
 );
 COMMENT ON TABLE dq.validation_results IS 'One row per expectation per validation run, with the Great Expectations validation result';
@@ -154,6 +155,66 @@ COMMENT ON COLUMN dq.validation_results.element_count IS 'Rows considered';
 COMMENT ON COLUMN dq.validation_results.unexpected_count IS 'Rows that failed';
 COMMENT ON COLUMN dq.validation_results.unexpected_percent IS 'unexpected / non-missing rows * 100';
 COMMENT ON COLUMN dq.validation_results.result IS 'The Great Expectations validation result (success, expectation_config, result, exception_info, meta)';
+COMMENT ON COLUMN dq.validation_results.attnums IS 'Columns whose values the result may show (NULL: every column, empty: none), which decide who may read it';
+
+-- Who may read what (docs/security.md): an expectation, with its params
+-- (value sets, regexes, bounds), by roles that may read its columns; a
+-- result, which carries values of the relation (failing values, observed
+-- statistics), by roles that may see those values (dq.values_visible) and
+-- read any second relation it read; dq.latest_validation also shows the
+-- counts of the expectations a role may read, with the values left out.
+CREATE FUNCTION dq.expectation_attnums(kind text, attnum smallint, param_attnums smallint[])
+	RETURNS smallint[]
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE WHEN kind = 'expect_row_condition' THEN NULL
+				WHEN attnum IS NOT NULL THEN ARRAY[attnum]
+				ELSE coalesce(param_attnums, '{}') END
+$$;
+COMMENT ON FUNCTION dq.expectation_attnums(text, smallint, smallint[]) IS
+	'The columns an expectation reads: its column, the columns its params name, none for table-level kinds, NULL (every column) for a row condition';
+
+CREATE FUNCTION dq.result_visible(rel oid, attnums smallint[], result jsonb) RETURNS boolean
+	LANGUAGE sql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT dq.values_visible(rel, attnums)
+	   AND coalesce((SELECT has_any_column_privilege(o, 'SELECT')
+					   FROM to_regclass(coalesce(result #>> '{expectation_config,kwargs,to_table}',
+												 result #>> '{expectation_config,kwargs,other_table_name}')) o
+					  WHERE o IS NOT NULL), true)
+$$;
+COMMENT ON FUNCTION dq.result_visible(oid, smallint[], jsonb) IS
+	'May the current role see the values in a validation result: dq.values_visible for its columns, and SELECT on the second relation it read (exist_in, row count of another table)';
+
+CREATE FUNCTION dq.redact_result(result jsonb) RETURNS jsonb
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE WHEN jsonb_typeof(result -> 'result') = 'object' THEN
+		jsonb_set(
+			CASE WHEN result #>> '{exception_info,raised_exception}' = 'true'
+				 THEN jsonb_set(result, '{exception_info,exception_message}',
+								'"withheld: the message may quote values"')
+				 ELSE result END,
+			'{result}',
+			((result -> 'result')
+			   - ARRAY['partial_unexpected_list', 'partial_unexpected_counts',
+					   'partial_unexpected_index_list', 'unexpected_list', 'details']
+			   - CASE WHEN result #>> '{expectation_config,expectation_type}' IN
+						  ('expect_table_row_count_to_be_between', 'expect_table_row_count_to_equal',
+						   'expect_table_column_count_to_equal', 'expect_column_to_exist',
+						   'expect_table_columns_to_match_ordered_list', 'expect_table_columns_to_match_set',
+						   'expect_column_unique_value_count_to_be_between',
+						   'expect_column_proportion_of_unique_values_to_be_between',
+						   'expect_column_values_to_be_of_type', 'expect_column_values_to_be_in_type_list')
+					  THEN '' ELSE 'observed_value' END)
+			|| '{"values_withheld": true}')
+	ELSE result END
+$$;
+COMMENT ON FUNCTION dq.redact_result(jsonb) IS
+	'A validation result without the values it carries (unexpected values, observed statistics other than counts, exception messages); counts and success stay';
 
 REVOKE ALL ON dq.expectations, dq.validation_runs, dq.validation_results FROM PUBLIC;
 GRANT SELECT ON dq.expectations, dq.validation_runs, dq.validation_results TO PUBLIC;
@@ -161,12 +222,11 @@ ALTER TABLE dq.expectations ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dq.validation_runs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dq.validation_results ENABLE ROW LEVEL SECURITY;
 CREATE POLICY expectations_readable ON dq.expectations FOR SELECT
-	USING (pg_catalog.has_any_column_privilege(relid, 'SELECT'));
+	USING (dq.columns_readable(relid, dq.expectation_attnums(kind, attnum, param_attnums)));
 CREATE POLICY validation_runs_readable ON dq.validation_runs FOR SELECT
 	USING (pg_catalog.has_any_column_privilege(relid, 'SELECT'));
--- results carry failing values: readable by roles that may read the table
 CREATE POLICY validation_results_readable ON dq.validation_results FOR SELECT
-	USING (pg_catalog.has_table_privilege(relid, 'SELECT'));
+	USING (dq.result_visible(relid, attnums, result));
 
 -- Dumped with each row attached to its relation by name (rows of temporary
 -- relations are left out).
@@ -238,19 +298,25 @@ COMMENT ON COLUMN dq.validation_summary.success_percent IS 'succeeded / evaluate
 COMMENT ON COLUMN dq.validation_summary.nothing_evaluated IS 'True when the run evaluated no expectation';
 COMMENT ON COLUMN dq.validation_summary.relation_dropped IS 'True for the history of a relation that was dropped since (schema_name and table_name are its names at the time of the run)';
 
-CREATE VIEW dq.latest_validation WITH (security_invoker = true) AS
+-- Not security_invoker: it applies the rules itself (see dq.latest_profile),
+-- so that a role that may read the columns but not see the values still
+-- gets the counts and the verdict.
+CREATE VIEW dq.latest_validation WITH (security_barrier = true) AS
 SELECT DISTINCT ON (v.expectation_id)
 	   v.expectation_id, e.name, r.schema_name, r.table_name, v.kind, v.column_name,
 	   v.severity, v.success, v.element_count, v.unexpected_count, v.unexpected_percent,
-	   v.run_id, r.finished_at AS validated_at, v.result
+	   v.run_id, r.finished_at AS validated_at,
+	   CASE WHEN dq.result_visible(v.relid, v.attnums, v.result) THEN v.result
+			ELSE dq.redact_result(v.result) END AS result
   FROM dq.validation_results v
   JOIN dq.validation_runs r ON r.run_id = v.run_id
   LEFT JOIN dq.expectations e ON e.expectation_id = v.expectation_id
  WHERE v.relid IS NOT NULL
    AND EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = v.relid)
+   AND dq.columns_readable(v.relid, v.attnums)
  ORDER BY v.expectation_id, v.run_id DESC;
 GRANT SELECT ON dq.latest_validation TO PUBLIC;
-COMMENT ON VIEW dq.latest_validation IS 'The latest result of every expectation of the current relations (a dropped relation''s results stay in dq.validation_results)';
+COMMENT ON VIEW dq.latest_validation IS 'The latest result of every expectation of the current relations whose columns you may read (a dropped relation''s results stay in dq.validation_results); its values are withheld (result.result.values_withheld) where you may not see them';
 COMMENT ON COLUMN dq.latest_validation.expectation_id IS 'The expectation';
 COMMENT ON COLUMN dq.latest_validation.name IS 'Its name';
 COMMENT ON COLUMN dq.latest_validation.schema_name IS 'Schema of the relation';
@@ -264,7 +330,7 @@ COMMENT ON COLUMN dq.latest_validation.unexpected_count IS 'Rows that failed';
 COMMENT ON COLUMN dq.latest_validation.unexpected_percent IS 'unexpected / non-missing rows * 100';
 COMMENT ON COLUMN dq.latest_validation.run_id IS 'The run that produced this result';
 COMMENT ON COLUMN dq.latest_validation.validated_at IS 'When that run finished';
-COMMENT ON COLUMN dq.latest_validation.result IS 'The Great Expectations validation result';
+COMMENT ON COLUMN dq.latest_validation.result IS 'The Great Expectations validation result (without its values when they are withheld from you: dq.redact_result)';
 
 CREATE VIEW dq.quality_scorecard WITH (security_invoker = true) AS
 WITH runs AS (
@@ -303,23 +369,42 @@ COMMENT ON COLUMN dq.quality_scorecard.success_percent_last_10_runs IS 'Success 
 COMMENT ON COLUMN dq.quality_scorecard.runs IS 'Validation runs recorded';
 
 CREATE FUNCTION dq.validate_all(raise_on_failure boolean DEFAULT false)
-	RETURNS TABLE (relid regclass, run_id bigint)
+	RETURNS TABLE (relid regclass, run_id bigint, skipped text)
 	LANGUAGE plpgsql VOLATILE
 	SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	rel oid;
+	nsp oid;
 BEGIN
-	-- every relation with enabled expectations that the caller may read
-	FOR relid IN
-		SELECT DISTINCT e.relid::regclass FROM dq.expectations e
-		 WHERE e.enabled AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = e.relid)
+	-- every relation with enabled expectations that the caller may read;
+	-- one the caller cannot validate is skipped, with the reason
+	FOR rel, nsp IN
+		SELECT DISTINCT e.relid, c.relnamespace
+		  FROM dq.expectations e JOIN pg_class c ON c.oid = e.relid
+		 WHERE e.enabled
 		 ORDER BY 1
 	LOOP
-		run_id := dq.validate(relid, NULL, raise_on_failure);
+		relid := rel;
+		run_id := NULL;
+		skipped := NULL;
+		IF NOT has_schema_privilege(nsp, 'USAGE') THEN
+			skipped := format('permission denied for schema %s', nsp::regnamespace);
+		ELSE
+			BEGIN
+				run_id := dq.validate(rel, NULL, raise_on_failure);
+			EXCEPTION WHEN insufficient_privilege OR undefined_table THEN
+				skipped := SQLERRM;
+			END;
+		END IF;
+		IF skipped IS NOT NULL THEN
+			RAISE NOTICE 'dq.validate_all skipped %: %', rel::regclass, skipped;
+		END IF;
 		RETURN NEXT;
 	END LOOP;
 END
 $$;
-COMMENT ON FUNCTION dq.validate_all(boolean) IS 'dq.validate() every relation that has enabled expectations; one row per run';
+COMMENT ON FUNCTION dq.validate_all(boolean) IS 'dq.validate() every relation that has enabled expectations; one row per relation, with the run id, or with the reason it was skipped (a relation the caller cannot read)';
 
 -- Suggestions from the latest profile (dq.profile) of a relation.
 CREATE FUNCTION dq.profile_suggestions(rel regclass)
@@ -358,7 +443,8 @@ BEGIN
 			kind := 'expect_column_values_to_be_unique'; params := '{}';
 			reason := format('%s distinct values in %s non-NULL rows', p.distinct_count, nonnull);
 			RETURN NEXT;
-		ELSIF p.top_values_exact AND p.distinct_count BETWEEN 1 AND 10 AND p.type_family <> 'boolean' THEN
+		ELSIF p.values_visible AND p.top_values_exact AND p.distinct_count BETWEEN 1 AND 10
+			  AND p.type_family <> 'boolean' THEN
 			kind := 'expect_column_values_to_be_in_set';
 			params := jsonb_build_object('value_set',
 						(SELECT jsonb_agg(t ->> 'value' ORDER BY t ->> 'value') FROM jsonb_array_elements(p.top_values) t));
@@ -385,10 +471,12 @@ BEGIN
 			RETURN NEXT;
 		END IF;
 		IF p.type_family = 'text' AND nonnull > 0 THEN
-			kind := 'expect_column_value_lengths_to_be_between';
-			params := jsonb_build_object('min_value', p.min_length, 'max_value', p.max_length);
-			reason := format('observed lengths %s to %s', p.min_length, p.max_length);
-			RETURN NEXT;
+			IF p.min_length IS NOT NULL THEN
+				kind := 'expect_column_value_lengths_to_be_between';
+				params := jsonb_build_object('min_value', p.min_length, 'max_value', p.max_length);
+				reason := format('observed lengths %s to %s', p.min_length, p.max_length);
+				RETURN NEXT;
+			END IF;
 			-- a dominant value pattern (95% of the values) becomes a regex
 			SELECT x.key INTO pat FROM jsonb_each_text(p.patterns) x
 			 WHERE x.key NOT IN ('upper', 'lower') AND x.value::bigint >= 0.95 * nonnull

@@ -37,14 +37,17 @@ CREATE TABLE dq.sensitive_name_hints (
 	tag				name NOT NULL REFERENCES dq.sensitive_tags ON UPDATE CASCADE ON DELETE CASCADE,
 	pattern			text NOT NULL,
 	language		text NOT NULL,
+	builtin			boolean NOT NULL DEFAULT false,
 	PRIMARY KEY (tag, pattern)
 );
 COMMENT ON TABLE dq.sensitive_name_hints IS 'Column names that are evidence for a tag, in several languages; the classification adds their weight to the value evidence';
 COMMENT ON COLUMN dq.sensitive_name_hints.tag IS 'Tag the name points to';
 COMMENT ON COLUMN dq.sensitive_name_hints.pattern IS 'Regular expression matched against the column name in lower case, words joined by _';
 COMMENT ON COLUMN dq.sensitive_name_hints.language IS 'Language of the name (ISO 639-1), for reference';
+COMMENT ON COLUMN dq.sensitive_name_hints.builtin IS 'True for the hints the extension ships (not dumped: CREATE EXTENSION makes them)';
 
-INSERT INTO dq.sensitive_name_hints (tag, pattern, language) VALUES
+INSERT INTO dq.sensitive_name_hints (tag, pattern, language, builtin)
+SELECT tag, pattern, language, true FROM (VALUES
 	('email', '(^|_)e_?mail(_?address|_?addr)?(_|$)', 'en'),
 	('email', '(^|_)mail_?address(_|$)', 'en'),
 	('email', '(^|_)courriel(_|$)', 'fr'),
@@ -82,7 +85,7 @@ INSERT INTO dq.sensitive_name_hints (tag, pattern, language) VALUES
 	('person_name', '(^|_)(prenom|nom_de_famille|nom_complet)(_|$)', 'fr'),
 	('person_name', '(^|_)(nombre|apellidos?|nombre_completo)(_|$)', 'es'),
 	('person_name', '(^|_)(nome|cognome)(_|$)', 'it'),
-	('person_name', '(^|_)(voornaam|achternaam)(_|$)', 'nl');
+	('person_name', '(^|_)(voornaam|achternaam)(_|$)', 'nl')) AS h(tag, pattern, language);
 
 -- Classifications: automatic ones with their evidence, and people's
 -- decisions, which later automatic runs never overwrite.
@@ -155,7 +158,7 @@ CREATE POLICY column_tags_owner_changes ON dq.column_tags FOR UPDATE
 
 SELECT pg_catalog.pg_extension_config_dump('dq.column_tags', '');
 SELECT pg_catalog.pg_extension_config_dump('dq.sensitive_tags', 'WHERE NOT builtin');
-SELECT pg_catalog.pg_extension_config_dump('dq.sensitive_name_hints', '');
+SELECT pg_catalog.pg_extension_config_dump('dq.sensitive_name_hints', 'WHERE NOT builtin');
 
 -- A column name in lower case with its words joined by "_".
 CREATE FUNCTION dq_internal.column_name_words(name) RETURNS text

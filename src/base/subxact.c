@@ -5,13 +5,32 @@
  *	  instead of raising it, so that one bad rule or row is recorded
  *	  against itself and does not stop a loop.
  *
+ * Catching an error without a subtransaction is only sound when the code
+ * that raised it holds no resources the abort of a subtransaction would
+ * release: SPI connections, open relations, buffer pins, catalog cache
+ * references, snapshots.  PostgreSQL's own input functions for its
+ * built-in base types raise their data errors (SQLSTATE class 22) before
+ * they hold any, which is why DqCatchDataError may catch those cheaply.
+ * Anything else -- a domain's CHECK constraint calling PL/pgSQL, the input
+ * function of a type another role created -- may be in the middle of an
+ * SPI query when it fails; catching that without a subtransaction leaves
+ * SPI's stack behind (the next query of the scan then fails with
+ * "improper call to spi_printtup", or rows silently go uncounted).  Such
+ * calls go through DqCatchDataErrorInSubxact, and DqTypeInputIsKnownSafe
+ * tells which is which.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "access/transam.h"
 #include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/syscache.h"
 
 #include "base/subxact.h"
 
@@ -56,10 +75,11 @@ DqRunProtected(DqSubxactFn fn, void *arg)
 
 /*
  * Call fn(arg) and catch a data error (SQLSTATE class 22) it raises,
- * without a subtransaction: for functions that raise such errors before
- * they touch any shared state (type input functions, comparisons).
- * Returns NULL when it succeeded, else the error message; any other error
- * is raised again.
+ * without a subtransaction.  Only for code known to raise such errors
+ * before it holds any resource: PostgreSQL's built-in input functions and
+ * comparisons (see DqTypeInputIsKnownSafe); anything else goes through
+ * DqCatchDataErrorInSubxact.  Returns NULL when it succeeded, else the
+ * error message; any other error is raised again.
  */
 char *
 DqCatchDataError(DqSubxactFn fn, void *arg)
@@ -85,4 +105,77 @@ DqCatchDataError(DqSubxactFn fn, void *arg)
 	}
 	PG_END_TRY();
 	return error;
+}
+
+/*
+ * Call fn(arg), which may run any code (PL/pgSQL in a domain's CHECK
+ * constraint, another role's input function), in an internal
+ * subtransaction, and catch the data errors (class 22) and integrity
+ * violations (class 23: a domain's CHECK or NOT NULL constraint) it
+ * raises: the subtransaction's abort releases whatever that code held.
+ * Returns NULL when it succeeded, else the error message; any other error
+ * is raised again once the subtransaction is rolled back.  Subtransactions
+ * cannot start in parallel mode: callers run such evaluations in plans
+ * without parallel workers.
+ */
+char *
+DqCatchDataErrorInSubxact(DqSubxactFn fn, void *arg)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	char	   *volatile error = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		fn(arg);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		int			category;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		category = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
+		if (category != ERRCODE_DATA_EXCEPTION &&
+			category != ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION)
+			ReThrowError(edata);
+		error = pstrdup(edata->message);
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	return error;
+}
+
+/*
+ * Is the input function of type typid known to raise its data errors
+ * before it holds any resource, so that DqCatchDataError may catch them?
+ * True for PostgreSQL's built-in base types (and their arrays) only:
+ * domains run CHECK constraints, which may call any function; enums,
+ * composites, ranges and the types of extensions or of other roles run
+ * code this module cannot vouch for.
+ */
+bool
+DqTypeInputIsKnownSafe(Oid typid)
+{
+	HeapTuple	tup;
+	char		typtype;
+
+	if (typid >= FirstGenbkiObjectId)
+		return false;
+	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	typtype = ((Form_pg_type) GETSTRUCT(tup))->typtype;
+	ReleaseSysCache(tup);
+	return typtype == TYPTYPE_BASE;
 }

@@ -15,5 +15,7 @@ typedef void (*DqSubxactFn) (void *arg);
 
 extern char *DqRunProtected(DqSubxactFn fn, void *arg);
 extern char *DqCatchDataError(DqSubxactFn fn, void *arg);
+extern char *DqCatchDataErrorInSubxact(DqSubxactFn fn, void *arg);
+extern bool DqTypeInputIsKnownSafe(Oid typid);
 
 #endif							/* DQ_SUBXACT_H */

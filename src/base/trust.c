@@ -29,6 +29,21 @@
  * PREPARE); with SECURITY_LOCAL_USERID_CHANGE it also keeps SET ROLE and
  * SET SESSION AUTHORIZATION from undoing the switch.
  *
+ * 4. Whoever asks the extension to read a relation must be allowed to read
+ *    it themselves, even though the reading then runs as its owner:
+ *    DqCheckRoleCanSelect() parses and rewrites a query of the columns as
+ *    that role and checks the privileges of every relation it would read
+ *    (through views too, security_invoker ones included), without running
+ *    any of the relation's code.  The same check guards the reads an
+ *    expectation makes of a second relation, as the expectation's owner:
+ *    a role cannot make the extension read, for it, what it may not read.
+ *
+ * 5. A type that one role names for code that runs as another role (the
+ *    type of expect_column_values_to_be_parseable_as, whose input function
+ *    and domain constraints run as the relation's owner) must be trusted
+ *    code -- a built-in type or one of an extension -- or the role it runs
+ *    as must be the one that chose it or wrote it: DqCheckTypeMayRunAs().
+ *
  * Every switch saves the GUC nest level and the caller's identity, and
  * DqRestoreUser() restores both.  On an error, the transaction's abort
  * restores them (AtEOXact_GUC, and the abort of the user id and security
@@ -41,14 +56,23 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/transam.h"
+#include "catalog/dependency.h"
 #include "catalog/indexing.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
 #include "commands/extension.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/plancache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
@@ -168,4 +192,182 @@ DqPinSessionSearchPath(void)
 {
 	SetConfigOption("search_path", DQ_PINNED_SEARCH_PATH,
 					PGC_SUSET, PGC_S_OVERRIDE);
+}
+
+/*
+ * Run fn(arg) as role "roleid" (see DqBecomeOwner).
+ */
+void
+DqRunAsRole(Oid roleid, void (*fn) (void *arg), void *arg)
+{
+	DqOwnerContext ctx;
+
+	DqBecomeOwner(roleid, &ctx);
+	fn(arg);
+	DqRestoreUser(&ctx);
+}
+
+/* what DqPermsWalker checks, and for whom */
+typedef struct DqPermsContext
+{
+	Oid			roleid;
+	const char *why;
+} DqPermsContext;
+
+/*
+ * Check the privileges of every relation a rewritten query reads, in its
+ * subqueries, CTEs, sublinks and security quals too.
+ */
+static bool
+DqPermsWalker(Node *node, void *arg)
+{
+	DqPermsContext *pc = (DqPermsContext *) arg;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, RangeTblEntry))
+	{
+		RangeTblEntry *rte = (RangeTblEntry *) node;
+
+		if (rte->rtekind == RTE_RELATION &&
+			!ExecCheckRTPerms(list_make1(rte), false))
+		{
+			Oid			as = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : pc->roleid;
+			char	   *relname = get_rel_name(rte->relid);
+			char		relkind = get_rel_relkind(rte->relid);
+
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied for %s %s",
+							relkind == RELKIND_VIEW ? "view" :
+							relkind == RELKIND_MATVIEW ? "materialized view" :
+							relkind == RELKIND_FOREIGN_TABLE ? "foreign table" :
+							relkind == RELKIND_SEQUENCE ? "sequence" : "table",
+							relname ? relname : "(dropped)"),
+					 errdetail("Role \"%s\" may not read it; %s",
+							   GetUserNameFromId(as, false), pc->why),
+					 errhint("GRANT SELECT on the relation (or on the columns read) to role \"%s\".",
+							 GetUserNameFromId(as, false))));
+		}
+		return false;
+	}
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, DqPermsWalker, arg,
+								 QTW_EXAMINE_RTES_BEFORE);
+	return expression_tree_walker(node, DqPermsWalker, arg);
+}
+
+/*
+ * May role "roleid" read columns "attnums" (a list of attribute numbers)
+ * of relation "relid"?  whole_row asks for every column, an empty list
+ * for none (a row count: SELECT on any column is enough).  The query
+ * "SELECT <columns> FROM <relation>" is parsed and rewritten as that role
+ * -- schema USAGE, views, security_invoker views and row-level security
+ * included -- and the privileges of every relation it would read are
+ * checked, as the executor would; nothing runs.  ERROR (42501) when not,
+ * with "why" (a sentence) as detail.
+ */
+void
+DqCheckRoleCanSelect(Oid roleid, Oid relid, List *attnums, bool whole_row,
+					 const char *why)
+{
+	StringInfoData q;
+	char	   *relname = get_rel_name(relid);
+	DqOwnerContext ctx;
+	DqPermsContext pc = {roleid, why};
+	SPIPlanPtr	plan;
+	ListCell   *lc;
+	bool		first = true;
+
+	if (relname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid),
+				 errhint("The relation was dropped.")));
+	initStringInfo(&q);
+	appendStringInfoString(&q, "SELECT ");
+	if (whole_row)
+		appendStringInfoString(&q, "*");
+	foreach(lc, whole_row ? NIL : attnums)
+	{
+		AttrNumber	att = (AttrNumber) lfirst_int(lc);
+
+		appendStringInfo(&q, "%s%s", first ? "" : ", ",
+						 quote_identifier(get_attname(relid, att, false)));
+		first = false;
+	}
+	appendStringInfo(&q, " FROM %s",
+					 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+												relname));
+
+	DqBecomeOwner(roleid, &ctx);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(q.data, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "could not parse \"%s\": %s", q.data,
+			 SPI_result_code_string(SPI_result));
+	foreach(lc, SPI_plan_get_plan_sources(plan))
+	{
+		CachedPlanSource *ps = (CachedPlanSource *) lfirst(lc);
+		ListCell   *lq;
+
+		foreach(lq, ps->query_list)
+			(void) DqPermsWalker((Node *) lfirst(lq), &pc);
+	}
+	SPI_freeplan(plan);
+	SPI_finish();
+	DqRestoreUser(&ctx);
+}
+
+/*
+ * Is the code of type typid (its input function, a domain's constraints,
+ * the types it is built of) trusted whoever runs it: a built-in type, or
+ * a member of an extension (which a superuser, or the trusted-extension
+ * mechanism, installed)?  An array counts as its element type.
+ */
+bool
+DqTypeCodeIsTrusted(Oid typid)
+{
+	Oid			elem = get_element_type(typid);
+
+	if (OidIsValid(elem))
+		typid = elem;
+	if (typid < FirstNormalObjectId)
+		return true;
+	return OidIsValid(getExtensionOfObject(TypeRelationId, typid));
+}
+
+/*
+ * Type typid was named by role "chooser" (an expectation's owner, or the
+ * caller of dq.check) and its input function is to run as role "runner"
+ * (the relation's owner).  That is allowed when the type's code is
+ * trusted, when the chooser has the runner's privileges anyway, or when
+ * the type's owner has them: otherwise the chooser, or the type's owner,
+ * would have their code run with privileges they do not have.  ERROR
+ * (42501) when not allowed; "param" names the parameter, for the message.
+ */
+void
+DqCheckTypeMayRunAs(Oid typid, Oid chooser, Oid runner, const char *param)
+{
+	HeapTuple	tup;
+	Oid			typowner;
+	Oid			elem = get_element_type(typid);
+
+	if (DqTypeCodeIsTrusted(typid) || has_privs_of_role(chooser, runner))
+		return;
+	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(OidIsValid(elem) ? elem : typid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for type %u", typid);
+	typowner = ((Form_pg_type) GETSTRUCT(tup))->typowner;
+	ReleaseSysCache(tup);
+	if (has_privs_of_role(typowner, runner))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("type %s named in %s cannot be used on this relation",
+					format_type_be(typid), param),
+			 errdetail("Its input function and constraints would run as role \"%s\", the relation's owner, who neither chose the type nor owns it.",
+					   GetUserNameFromId(runner, false)),
+			 errhint("Use a built-in type or a type of an extension, or ask the relation's owner to define the expectation.")));
 }

@@ -11,6 +11,8 @@
 
 #include "postgres.h"
 
+#include "nodes/pg_list.h"
+
 typedef struct DqOwnerContext
 {
 	Oid			save_userid;
@@ -25,5 +27,11 @@ extern void DqBecomeExtensionOwner(DqOwnerContext *ctx);
 extern void DqRestoreUser(DqOwnerContext *ctx);
 extern Oid	DqRelationOwner(Oid relid);
 extern void DqPinSessionSearchPath(void);
+extern void DqRunAsRole(Oid roleid, void (*fn) (void *arg), void *arg);
+extern void DqCheckRoleCanSelect(Oid roleid, Oid relid, List *attnums,
+								 bool whole_row, const char *why);
+extern bool DqTypeCodeIsTrusted(Oid typid);
+extern void DqCheckTypeMayRunAs(Oid typid, Oid chooser, Oid runner,
+								const char *param);
 
 #endif							/* DQ_TRUST_H */

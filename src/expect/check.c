@@ -5,12 +5,16 @@
  *	  and return a Great Expectations validation result as jsonb.  Nothing
  *	  is stored.
  *
- * The relation is read with the caller's rights (one SELECT of the
- * expectation's columns through an SPI cursor), so privileges and
- * row-level security apply.  Memory is bounded: per-row work happens in a
- * context reset for every row, and only the first partial_unexpected_count
- * unexpected values (all of them up to DQ_COMPLETE_MAX with COMPLETE) are
- * kept.
+ * The caller must be allowed to read the columns the expectation reads;
+ * the reading itself runs as the relation's owner (or, for a row condition
+ * or a second relation, as the caller, who chose them), restricted, with
+ * search_path pinned, exactly as dq.validate runs a stored expectation
+ * (see DqCompileRuleFor).  Values the caller could not see -- rows that
+ * row-level security hides from them, another relation they cannot read --
+ * are taken out of the result (dq.result_visible, dq.redact_result).
+ * Memory is bounded: per-row work happens in a context reset for every
+ * row, and only the first partial_unexpected_count unexpected values (all
+ * of them up to DQ_COMPLETE_MAX with COMPLETE) are kept.
  *
  *-------------------------------------------------------------------------
  */
@@ -22,6 +26,8 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "nodes/value.h"
+#include "parser/parse_func.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -37,6 +43,7 @@
 #include "expect/expectations.h"
 #include "expect/ge_kinds.h"
 #include "base/json_build.h"
+#include "base/trust.h"
 
 PG_FUNCTION_INFO_V1(dq_check);
 
@@ -507,6 +514,66 @@ DqRunQueryKind(DqRule *r, const char *qualname, const char *column,
 }
 
 /*
+ * The result as the caller may see it: whole when dq.result_visible says
+ * the caller sees the values of these columns as the relation's owner
+ * does, else without its values (dq.redact_result).  Both are the SQL
+ * functions the policies of dq.validation_results use.
+ */
+static Datum
+DqRedactForCaller(Oid relid, List *attnums, bool whole_row, Datum result)
+{
+	Oid			argtypes[3] = {OIDOID, INT2ARRAYOID, JSONBOID};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	Datum	   *elems = palloc(sizeof(Datum) * Max(list_length(attnums), 1));
+	ListCell   *lc;
+	bool		isnull;
+	MemoryContext callercxt = CurrentMemoryContext;
+	DqOwnerContext pinned;
+	Datum		out;
+
+	/* before ALTER EXTENSION UPDATE the SQL objects may be older */
+	{
+		Oid			fargs[3] = {OIDOID, INT2ARRAYOID, JSONBOID};
+
+		if (!OidIsValid(LookupFuncName(list_make2(makeString("dq"), makeString("result_visible")),
+									   3, fargs, true)))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("the SQL objects of extension dq_lineage are older than its library"),
+					 errdetail("dq.check needs dq.result_visible, which a later version of the extension creates."),
+					 errhint("Run ALTER EXTENSION dq_lineage UPDATE.")));
+	}
+	foreach(lc, attnums)
+		elems[foreach_current_index(lc)] = Int16GetDatum((int16) lfirst_int(lc));
+	values[0] = ObjectIdGetDatum(relid);
+	if (whole_row)
+		nulls[1] = 'n';
+	else
+		values[1] = PointerGetDatum(construct_array(elems, list_length(attnums), INT2OID,
+													sizeof(int16), true, TYPALIGN_SHORT));
+	values[2] = result;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	DqBecomeOwner(GetUserId(), &pinned);
+	if (SPI_execute_with_args("SELECT CASE WHEN dq.result_visible($1, $2, $3) THEN $3 "
+							  "ELSE dq.redact_result($3) END",
+							  3, argtypes, values, nulls, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not decide what the caller may see of the result");
+	DqRestoreUser(&pinned);
+	out = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	{
+		MemoryContext old = MemoryContextSwitchTo(callercxt);
+
+		out = PointerGetDatum(DatumGetJsonbPCopy(out));
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	return out;
+}
+
+/*
  * The effective mostly: the argument when given, else params' "mostly",
  * else 1.  *has_mostly tells whether one was given (GE then shows it).
  */
@@ -560,6 +627,9 @@ dq_check(PG_FUNCTION_ARGS)
 	Datum		result;
 	int			nestlevel;
 	DqColumnSource src;
+	List	   *attnums;
+	bool		whole_row;
+	DqOwnerContext owner;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -591,9 +661,17 @@ dq_check(PG_FUNCTION_ARGS)
 
 	mostly = DqResolveMostly(params, has_mostly, mostly, &has_mostly);
 
+	/* nothing runs for a caller who may read no column of the relation */
+	DqCheckRoleCanSelect(GetUserId(), relid, NIL, false,
+						 "dq.check reads the relation for a caller who may read it.");
 	nestlevel = DqBeginStableOutput();
 	DqColumnSourceFromRelation(rel, &src);
-	rule = DqCompileRule(&src, kind, column, params, mostly);
+	params = DqCanonicalParams(kind, params);
+	rule = DqCompileRuleFor(&src, GetUserId(), kind, column, params, mostly);
+	attnums = DqRuleAttnums(rule, &whole_row);
+	DqCheckRoleCanSelect(GetUserId(), relid, attnums, whole_row,
+						 "dq.check reads the columns the expectation checks, for a caller who may read them.");
+	DqBecomeOwner(rule->runas, &owner);
 	if (rule->def->scope == DQ_SCOPE_METADATA)
 		result = DqAggregateResult(rule, column, params, has_mostly,
 								   rule->meta_success, rule->meta_result);
@@ -615,6 +693,8 @@ dq_check(PG_FUNCTION_ARGS)
 		DqCheckScan(rel, rule, &cs);
 		result = DqCheckResult(rule, &cs, column, params, has_mostly);
 	}
+	DqRestoreUser(&owner);
+	result = DqRedactForCaller(relid, attnums, whole_row, result);
 	DqEndStableOutput(nestlevel);
 	relation_close(rel, NoLock);
 	PG_RETURN_DATUM(result);

@@ -27,6 +27,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "base/compat.h"
 #include "expect/expectations.h"
@@ -283,12 +284,24 @@ DqExpRowsCreate(FunctionCallInfo fcinfo)
 	src.collations = palloc(sizeof(Oid) * Max(nnames, 1));
 	for (i = 0; i < nnames; i++)
 	{
+		if (nn[i] || cn[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("names and collations of dq.expect_rows must not contain NULL"),
+					 errhint("dq.validate() builds these calls; use it rather than the aggregate.")));
 		src.names[i] = pstrdup(NameStr(*DatumGetName(nameelems[i])));
 		src.typids[i] = get_fn_expr_argtype(fcinfo->flinfo, i + 4);
 		src.collations[i] = DatumGetObjectId(collelems[i]);
+		if (OidIsValid(src.collations[i]) &&
+			!SearchSysCacheExists1(COLLOID, ObjectIdGetDatum(src.collations[i])))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("collation with OID %u does not exist", src.collations[i]),
+					 errhint("Pass one collation OID per column (pg_collation.oid), 0 for none.")));
 	}
 	src.relname = "(validated relation)";
 	src.qualname = "(validated relation)";
+	src.relid = InvalidOid;
 
 	if (!JB_ROOT_IS_ARRAY(rules))
 		ereport(ERROR,
@@ -319,6 +332,19 @@ DqExpRowsCreate(FunctionCallInfo fcinfo)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("each rule needs a kind and params")));
+		/* the scan evaluates row-level kinds; the others have their own SQL */
+		if (DqLookupKind(pnstrdup(kind->val.string.val, kind->val.string.len))->scope != DQ_SCOPE_MAP)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("dq.expect_rows evaluates row-level expectation kinds only"),
+					 errdetail("\"%.*s\" is evaluated by its own query.",
+							   kind->val.string.len, kind->val.string.val),
+					 errhint("Use dq.check() or dq.validate(), which run every kind.")));
+		if (params->type != jbvBinary || !JsonContainerIsObject(params->val.binary.data))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("params of each rule must be a JSON object"),
+					 errhint("dq.validate() builds these calls; use it rather than the aggregate.")));
 		pj = DqJsonbFromValue(params);
 		if (mostly != NULL && mostly->type == jbvNumeric)
 			m = DatumGetFloat8(DirectFunctionCall1(numeric_float8,

@@ -25,7 +25,11 @@
 #include <math.h>
 
 #include "access/relation.h"
+#include "access/stratnum.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -52,9 +56,13 @@
 #include "utils/numeric.h"
 #include "utils/regproc.h"
 #include "utils/rel.h"
+#include "utils/guc.h"
+#include "utils/resowner.h"
+#include "utils/syscache.h"
 #include "utils/typcache.h"
 #include "utils/varlena.h"
 
+#include "base/catalog.h"
 #include "base/compat.h"
 #include "expect/expectations.h"
 #include "base/typeinfo.h"
@@ -581,6 +589,7 @@ DqColumnSourceFromRelation(Relation rel, DqColumnSource *src)
 		src->ncols++;
 	}
 	src->relname = pstrdup(RelationGetRelationName(rel));
+	src->relid = RelationGetRelid(rel);
 	src->qualname = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
 											   RelationGetRelationName(rel));
 }
@@ -616,15 +625,66 @@ DqResolveColumn(const DqColumnSource *src, const char *name, DqRuleColumn *col)
 			 errhint("List the columns with \\d %s.", src->qualname)));
 }
 
-/* Parse a parameter's text as a value of the column's type (22P02 if not). */
+/*
+ * Parse a parameter's text as a value of type typid (22P02 if not).  A
+ * type whose input is not a known-safe built-in (a domain's CHECK, say)
+ * marks the rule: it then runs without parallel workers.
+ */
 static Datum
-DqParamToType(const char *str, Oid typid)
+DqParamToType(DqRule *r, const char *str, Oid typid)
 {
 	Oid			typinput;
 	Oid			typioparam;
 
+	if (!DqTypeInputIsKnownSafe(typid))
+		r->untrusted_code = true;
 	getTypeInputInfo(typid, &typinput, &typioparam);
 	return OidInputFunctionCall(typinput, (char *) str, typioparam, -1);
+}
+
+/*
+ * "OPERATOR(schema.name)" for operator opid: the SQL the extension writes
+ * names every operator with its schema, so that no object on a search_path
+ * can stand in for it.
+ */
+static char *
+DqOperatorSql(Oid opid)
+{
+	HeapTuple	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(opid));
+	Form_pg_operator op;
+	char	   *sql;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for operator %u", opid);
+	op = (Form_pg_operator) GETSTRUCT(tup);
+	sql = psprintf("OPERATOR(%s.%s)", quote_identifier(get_namespace_name(op->oprnamespace)),
+				   NameStr(op->oprname));
+	ReleaseSysCache(tup);
+	return sql;
+}
+
+/*
+ * The operator of btree strategy "strategy" (BTLessStrategyNumber, ...) of
+ * the default ordering of type typid, as SQL (see DqOperatorSql).
+ */
+static char *
+DqCompareOperator(DqRule *r, Oid typid, int16 strategy)
+{
+	TypeCacheEntry *tce = lookup_type_cache(getBaseType(typid), TYPECACHE_BTREE_OPFAMILY);
+	Oid			opid = InvalidOid;
+
+	if (OidIsValid(tce->btree_opf))
+		opid = get_opfamily_member(tce->btree_opf, tce->btree_opintype,
+								   tce->btree_opintype, strategy);
+	if (!OidIsValid(opid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("could not identify a comparison operator for type %s",
+						format_type_be(typid)),
+				 errdetail("%s compares values of type %s.", r->def->name,
+						   format_type_be(typid)),
+				 errhint("Use a kind that does not compare values, or cast the column in a view.")));
+	return DqOperatorSql(opid);
 }
 
 static void
@@ -729,9 +789,9 @@ DqCompileBounds(DqRule *r, bool lengths)
 	}
 	DqRequireCmp(r);
 	if (r->has_lo)
-		r->lo = DqParamToType(DqParamText(r->def, "min_value", lo), r->cols[0].typid);
+		r->lo = DqParamToType(r, DqParamText(r->def, "min_value", lo), r->cols[0].typid);
 	if (r->has_hi)
-		r->hi = DqParamToType(DqParamText(r->def, "max_value", hi), r->cols[0].typid);
+		r->hi = DqParamToType(r, DqParamText(r->def, "max_value", hi), r->cols[0].typid);
 	/* min_value > max_value: every value is unexpected, as in GE */
 
 	/*
@@ -784,7 +844,7 @@ DqSetElemToType(DqRule *r, int index, const char *txt)
 	cb.arg = &e;
 	cb.previous = error_context_stack;
 	error_context_stack = &cb;
-	d = DqParamToType(txt, r->cols[0].typid);
+	d = DqParamToType(r, txt, r->cols[0].typid);
 	error_context_stack = cb.previous;
 	return d;
 }
@@ -882,9 +942,9 @@ DqRequiredText(DqRule *r, const char *key)
 
 /* A parameter as a typed SQL literal, checked by parsing it now. */
 static char *
-DqSqlLiteral(const char *txt, Oid typid)
+DqSqlLiteral(DqRule *r, const char *txt, Oid typid)
 {
-	(void) DqParamToType(txt, typid);
+	(void) DqParamToType(r, txt, typid);
 	return psprintf("%s::%s", quote_literal_cstr(txt), format_type_be_qualified(typid));
 }
 
@@ -915,11 +975,15 @@ DqBetweenSql(DqRule *r, const char *observed, Oid boundtype)
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "COALESCE((%s) IS NOT NULL", observed);
 	if (lotxt)
-		appendStringInfo(&buf, " AND (%s) %s %s", observed, strict_lo ? ">" : ">=",
-						 DqSqlLiteral(lotxt, boundtype));
+		appendStringInfo(&buf, " AND (%s) %s %s", observed,
+						 DqCompareOperator(r, boundtype, strict_lo ? BTGreaterStrategyNumber :
+										   BTGreaterEqualStrategyNumber),
+						 DqSqlLiteral(r, lotxt, boundtype));
 	if (hitxt)
-		appendStringInfo(&buf, " AND (%s) %s %s", observed, strict_hi ? "<" : "<=",
-						 DqSqlLiteral(hitxt, boundtype));
+		appendStringInfo(&buf, " AND (%s) %s %s", observed,
+						 DqCompareOperator(r, boundtype, strict_hi ? BTLessStrategyNumber :
+										   BTLessEqualStrategyNumber),
+						 DqSqlLiteral(r, hitxt, boundtype));
 	appendStringInfoString(&buf, ", false)");
 	return buf.data;
 }
@@ -1000,8 +1064,9 @@ DqCompileAggregate(const DqColumnSource *src, DqRule *r, const char *column)
 			ok = DqBetweenSql(r, obs, NUMERICOID);
 			break;
 		case DQ_K_UNIQUE_PROPORTION_BETWEEN:
-			obs = psprintf("(pg_catalog.count(DISTINCT %s)::pg_catalog.float8 / "
-						   "NULLIF(pg_catalog.count(%s), 0)::pg_catalog.float8)", col, col);
+			obs = psprintf("(pg_catalog.count(DISTINCT %s)::pg_catalog.float8 OPERATOR(pg_catalog./) "
+						   "CASE WHEN pg_catalog.count(%s) OPERATOR(pg_catalog.>) 0 "
+						   "THEN pg_catalog.count(%s)::pg_catalog.float8 END)", col, col, col);
 			ok = DqBetweenSql(r, obs, FLOAT8OID);
 			break;
 		case DQ_K_MAX_RECENT:
@@ -1011,8 +1076,9 @@ DqCompileAggregate(const DqColumnSource *src, DqRule *r, const char *column)
 				if (base != DATEOID && base != TIMESTAMPOID && base != TIMESTAMPTZOID)
 					DqKindNotApplicable(r, 0, "Freshness applies to date and timestamp columns.");
 				obs = psprintf("pg_catalog.max(%s)", col);
-				ok = psprintf("COALESCE(pg_catalog.max(%s)::pg_catalog.timestamptz >= pg_catalog.now() - %s, false)",
-							  col, DqSqlLiteral(DqRequiredText(r, "max_age"), INTERVALOID));
+				ok = psprintf("COALESCE(pg_catalog.max(%s)::pg_catalog.timestamptz OPERATOR(pg_catalog.>=) "
+							  "(pg_catalog.now() OPERATOR(pg_catalog.-) %s), false)",
+							  col, DqSqlLiteral(r, DqRequiredText(r, "max_age"), INTERVALOID));
 				break;
 			}
 		case DQ_K_ROW_COUNT_BETWEEN:
@@ -1029,7 +1095,7 @@ DqCompileAggregate(const DqColumnSource *src, DqRule *r, const char *column)
 							 errmsg("%s needs parameter \"value\"", r->def->name),
 							 errhint("Pass for example {\"value\": 1000}.")));
 				obs = "pg_catalog.count(*)";
-				ok = psprintf("pg_catalog.count(*) = %d", v);
+				ok = psprintf("pg_catalog.count(*) OPERATOR(pg_catalog.=) %d", v);
 				break;
 			}
 		case DQ_K_COLUMN_COUNT_EQUAL:
@@ -1266,11 +1332,13 @@ DqCompileAggregate(const DqColumnSource *src, DqRule *r, const char *column)
 					lo = getIthJsonbValueFromContainer(v.val.binary.data, 0);
 					hi = getIthJsonbValueFromContainer(v.val.binary.data, 1);
 					if (lo->type != jbvNull)
-						appendStringInfo(&test, " AND (%s)[%d] >= %s", pq, i,
-										 DqSqlLiteral(DqParamText(r->def, "value_ranges", lo), r->cols[0].typid));
+						appendStringInfo(&test, " AND (%s)[%d] %s %s", pq, i,
+										 DqCompareOperator(r, r->cols[0].typid, BTGreaterEqualStrategyNumber),
+										 DqSqlLiteral(r, DqParamText(r->def, "value_ranges", lo), r->cols[0].typid));
 					if (hi->type != jbvNull)
-						appendStringInfo(&test, " AND (%s)[%d] <= %s", pq, i,
-										 DqSqlLiteral(DqParamText(r->def, "value_ranges", hi), r->cols[0].typid));
+						appendStringInfo(&test, " AND (%s)[%d] %s %s", pq, i,
+										 DqCompareOperator(r, r->cols[0].typid, BTLessEqualStrategyNumber),
+										 DqSqlLiteral(r, DqParamText(r->def, "value_ranges", hi), r->cols[0].typid));
 				}
 				appendStringInfoString(&test, ", false)");
 				obs = psprintf("pg_catalog.jsonb_build_object('quantiles', pg_catalog.to_jsonb(ARRAY[%s]::pg_catalog.float8[]), 'values', pg_catalog.to_jsonb(%s))",
@@ -1331,20 +1399,33 @@ DqCompileAggregate(const DqColumnSource *src, DqRule *r, const char *column)
 				Oid			other = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum(tname)));
 				AttrNumber	att = get_attnum(other, cname);
 				Oid			otype;
+				Oid			eqop;
 
-				if (att == InvalidAttrNumber)
+				if (att <= 0)
 					ereport(ERROR,
 							(errcode(ERRCODE_UNDEFINED_COLUMN),
 							 errmsg("column \"%s\" of relation \"%s\" does not exist", cname, tname),
 							 errhint("Name a column of to_table in to_column.")));
 				otype = get_atttype(other, att);
-				if (!OidIsValid(compatible_oper_opid(list_make1(makeString("=")),
-													 r->cols[0].typid, otype, true)))
+
+				/*
+				 * The equality operator as the parser would choose it among
+				 * the built-in ones (search_path is pinned here), else the
+				 * default equality of a common type; named with its schema.
+				 */
+				eqop = compatible_oper_opid(list_make1(makeString("=")),
+											r->cols[0].typid, otype, true);
+				if (!OidIsValid(eqop) && getBaseType(r->cols[0].typid) == getBaseType(otype))
+					eqop = lookup_type_cache(getBaseType(otype), TYPECACHE_EQ_OPR)->eq_opr;
+				if (!OidIsValid(eqop))
 					ereport(ERROR,
 							(errcode(ERRCODE_UNDEFINED_FUNCTION),
 							 errmsg("operator does not exist: %s = %s",
 									format_type_be(r->cols[0].typid), format_type_be(otype)),
 							 errhint("Compare columns of compatible types.")));
+				r->op_sql = DqOperatorSql(eqop);
+				r->other_relid = other;
+				r->other_attnum = att;
 				r->other_rel = quote_qualified_identifier(get_namespace_name(get_rel_namespace(other)),
 														  get_rel_name(other));
 				r->other_col = pstrdup(quote_identifier(cname));
@@ -1366,6 +1447,10 @@ DqCompileAggregate(const DqColumnSource *src, DqRule *r, const char *column)
 				DqRequireCmp(r);
 				r->order_by = pstrdup(quote_identifier(ord));
 				r->strictly = DqParamBool(r->def, r->params, "strictly", false);
+				r->op_sql = DqCompareOperator(r, r->cols[0].typid,
+											  r->def->kind == DQ_K_INCREASING ?
+											  (r->strictly ? BTGreaterStrategyNumber : BTGreaterEqualStrategyNumber) :
+											  (r->strictly ? BTLessStrategyNumber : BTLessEqualStrategyNumber));
 				return;
 			}
 		case DQ_K_MOST_COMMON_IN_SET:
@@ -1388,12 +1473,15 @@ DqCompileAggregate(const DqColumnSource *src, DqRule *r, const char *column)
 				r->set_sql = psprintf("ARRAY[%s]::%s[]", arr.data,
 									  format_type_be_qualified(r->cols[0].typid));
 				r->strictly = DqParamBool(r->def, r->params, "ties_okay", false);
+				r->op_sql = DqCompareOperator(r, r->cols[0].typid, BTEqualStrategyNumber);
 				return;
 			}
 		case DQ_K_ROW_COUNT_OTHER:
 			{
 				char	   *tname = DqRequiredText(r, "other_table_name");
 				Oid			other = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum(tname)));
+
+				r->other_relid = other;
 
 				r->other_rel = quote_qualified_identifier(get_namespace_name(get_rel_namespace(other)),
 														  get_rel_name(other));
@@ -1668,7 +1756,11 @@ DqCompileRule(const DqColumnSource *src, const char *kind, const char *column,
 				int32		typmod;
 
 				parseTypeString(DqRequiredText(r, "type"), &typid, &typmod, false);
+				r->parse_typid = typid;
 				getTypeInputInfo(typid, &r->parse_typinput, &r->parse_typioparam);
+				r->parse_safe = DqTypeInputIsKnownSafe(typid);
+				if (!r->parse_safe)
+					r->untrusted_code = true;
 				break;
 			}
 		case DQ_K_PAIR_EQUAL:
@@ -1715,7 +1807,7 @@ DqCompileRule(const DqColumnSource *src, const char *kind, const char *column,
 				if (cat != TYPCATEGORY_NUMERIC)
 					DqKindNotApplicable(r, i, "Sums apply to numeric columns.");
 			}
-			r->sum_total = DqParamToType(DqRequiredText(r, "sum_total"), NUMERICOID);
+			r->sum_total = DqParamToType(r, DqRequiredText(r, "sum_total"), NUMERICOID);
 			break;
 		case DQ_K_UNIQUE_WITHIN:
 			break;
@@ -1969,13 +2061,21 @@ DqParseStepFn(void *arg)
 								step->r->parse_typioparam, -1);
 }
 
-/* Does str parse as the rule's type?  Data errors (class 22) mean no. */
+/*
+ * Does str parse as the rule's type?  Data errors (class 22) mean no, and
+ * for a type whose input is not a known-safe built-in (a domain, another
+ * role's type) so do constraint violations; those are caught in a
+ * subtransaction, since the failing code may have been half-way through
+ * an SPI query (a domain CHECK in PL/pgSQL).
+ */
 static bool
 DqParses(DqRule *r, char *str)
 {
 	DqParseStep step = {r, str};
 
-	return DqCatchDataError(DqParseStepFn, &step) == NULL;
+	if (r->parse_safe)
+		return DqCatchDataError(DqParseStepFn, &step) == NULL;
+	return DqCatchDataErrorInSubxact(DqParseStepFn, &step) == NULL;
 }
 
 /* Is a row of a multicolumn kind missing, by its ignore_row_if? */
@@ -2026,8 +2126,8 @@ DqEvalRule(DqRule *r, Datum *values, bool *isnull)
 
 				if (OidIsValid(r->pair_common))
 				{
-					a = DqParamToType(OutputFunctionCall(&r->cols[0].out, a), r->pair_common);
-					b = DqParamToType(OutputFunctionCall(&r->cols[1].out, b), r->pair_common);
+					a = DqParamToType(r, OutputFunctionCall(&r->cols[0].out, a), r->pair_common);
+					b = DqParamToType(r, OutputFunctionCall(&r->cols[1].out, b), r->pair_common);
 				}
 				c = DqRuleCmp(r, a, b);
 				if (r->def->kind == DQ_K_PAIR_EQUAL)
@@ -2046,7 +2146,7 @@ DqEvalRule(DqRule *r, Datum *values, bool *isnull)
 					if (isnull[i])
 						continue;
 					sum = DirectFunctionCall2(numeric_add, sum,
-											  DqParamToType(OutputFunctionCall(&r->cols[i].out, values[i]),
+											  DqParamToType(r, OutputFunctionCall(&r->cols[i].out, values[i]),
 															NUMERICOID));
 				}
 				return DatumGetBool(DirectFunctionCall2(numeric_eq, sum, r->sum_total)) ?
@@ -2232,19 +2332,18 @@ DqGroupedSql(DqRule *r, const char *qualname, int partial_max)
 		return psprintf("WITH t AS (SELECT pg_catalog.count(*) AS n, "
 						"                  pg_catalog.count(*) FILTER (WHERE %s IS NULL) AS m FROM %s), "
 						"     bad AS (SELECT s.%s AS v FROM %s s WHERE s.%s IS NOT NULL AND NOT EXISTS "
-						"              (SELECT 1 FROM %s o WHERE o.%s = s.%s)) "
+						"              (SELECT 1 FROM %s o WHERE s.%s %s o.%s)) "
 						"SELECT pg_catalog.jsonb_build_object("
 						"'element_count', t.n, 'missing_count', t.m, "
 						"'unexpected_count', (SELECT pg_catalog.count(*) FROM bad), "
 						"'partial', COALESCE((SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(x.v)) FROM "
 						"   (SELECT v FROM bad LIMIT %d) x), '[]'::pg_catalog.jsonb)) FROM t",
-						col, qualname, col, qualname, col, r->other_rel, r->other_col, col,
+						col, qualname, col, qualname, col, r->other_rel, col, r->op_sql, r->other_col,
 						partial_max);
 	if (r->def->kind == DQ_K_INCREASING || r->def->kind == DQ_K_DECREASING)
 	{
 		/* each non-NULL value against the previous non-NULL value */
-		const char *op = (r->def->kind == DQ_K_INCREASING) ?
-			(r->strictly ? ">" : ">=") : (r->strictly ? "<" : "<=");
+		const char *op = r->op_sql;
 
 		return psprintf("WITH w AS (SELECT %s AS v, pg_catalog.lag(%s) OVER (ORDER BY %s) AS p, "
 						"                  pg_catalog.row_number() OVER (ORDER BY %s) AS k "
@@ -2260,7 +2359,7 @@ DqGroupedSql(DqRule *r, const char *qualname, int partial_max)
 						col, col, r->order_by, r->order_by, qualname, col, col, qualname, op, partial_max);
 	}
 	return psprintf("WITH dups AS (SELECT %s AS v, pg_catalog.count(*) AS c FROM %s "
-					"              WHERE %s GROUP BY %s HAVING pg_catalog.count(*) > 1), "
+					"              WHERE %s GROUP BY %s HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1), "
 					"     t AS (SELECT pg_catalog.count(*) AS n, "
 					"                  pg_catalog.count(*) FILTER (WHERE NOT (%s)) AS m FROM %s) "
 					"SELECT pg_catalog.jsonb_build_object("
@@ -2314,7 +2413,7 @@ DqQuerySql(DqRule *r, const char *qualname)
 		 */
 		return psprintf("WITH c AS (SELECT %s AS v, pg_catalog.count(*) AS n FROM %s "
 						"            GROUP BY %s), "
-						"     top AS (SELECT v FROM c WHERE v IS NOT NULL AND n = "
+						"     top AS (SELECT v FROM c WHERE v IS NOT NULL AND n OPERATOR(pg_catalog.=) "
 						"              (SELECT pg_catalog.max(n) FROM c WHERE v IS NOT NULL)) "
 						"SELECT pg_catalog.jsonb_build_object("
 						"'observed_value', (SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(v) ORDER BY v) FROM top), "
@@ -2323,14 +2422,365 @@ DqQuerySql(DqRule *r, const char *qualname)
 						"'success', COALESCE((SELECT %s FROM top), false))",
 						col, qualname, col,
 						r->strictly ?
-						psprintf("pg_catalog.bool_or(v = ANY (%s))", r->set_sql) :
-						psprintf("pg_catalog.count(*) = 1 AND pg_catalog.bool_and(v = ANY (%s))", r->set_sql));
+						psprintf("pg_catalog.bool_or(v %s ANY (%s))", r->op_sql, r->set_sql) :
+						psprintf("pg_catalog.count(*) OPERATOR(pg_catalog.=) 1 AND "
+								 "pg_catalog.bool_and(v %s ANY (%s))", r->op_sql, r->set_sql));
 	}
 	/* DQ_K_ROW_COUNT_OTHER */
 	return psprintf("SELECT pg_catalog.jsonb_build_object("
 					"'observed_value', pg_catalog.jsonb_build_object('self', a.n, 'other', b.n), "
-					"'success', a.n = b.n) "
+					"'success', a.n OPERATOR(pg_catalog.=) b.n) "
 					"FROM (SELECT pg_catalog.count(*) AS n FROM %s) a, "
 					"     (SELECT pg_catalog.count(*) AS n FROM %s) b",
 					qualname, r->other_rel);
+}
+
+/* ---------------------------------------------------------------------
+ * Whose rights an expectation runs with
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Kinds whose SQL the expectation's owner chose beyond the relation
+ * itself -- a row condition, a second relation to read -- run as that
+ * owner, who must be able to read what they read; every other kind runs as
+ * the relation's owner (see DqCompileRuleFor and docs/security.md).
+ */
+bool
+DqKindRunsAsExpectationOwner(const DqKindDef *def)
+{
+	return def->kind == DQ_K_ROW_CONDITION || def->kind == DQ_K_EXIST_IN ||
+		def->kind == DQ_K_ROW_COUNT_OTHER;
+}
+
+/*
+ * The columns of the relation whose values a rule reads and its result may
+ * show, as a list of attribute numbers; *whole_row when it reads every
+ * column (a row condition).  An empty list for table-level kinds.
+ */
+List *
+DqRuleAttnums(DqRule *r, bool *whole_row)
+{
+	List	   *attnums = NIL;
+	int			i;
+
+	*whole_row = (r->def->kind == DQ_K_ROW_CONDITION);
+	if (*whole_row || r->def->scope == DQ_SCOPE_METADATA)
+		return NIL;
+	for (i = 0; i < r->ncols; i++)
+	{
+		AttrNumber	att = get_attnum(r->runas_relid, r->cols[i].name);
+
+		if (att > 0 && !list_member_int(attnums, att))
+			attnums = lappend_int(attnums, att);
+	}
+	if (r->order_by != NULL)
+	{
+		char	   *ord = DqParamText(r->def, "order_by", DqParam(r->params, "order_by"));
+		AttrNumber	att = get_attnum(r->runas_relid, ord);
+
+		if (att > 0 && !list_member_int(attnums, att))
+			attnums = lappend_int(attnums, att);
+	}
+	return attnums;
+}
+
+/* what DqDryParseFn parses */
+typedef struct DqDryParseArgs
+{
+	const char *sql;
+} DqDryParseArgs;
+
+static void
+DqDryParseFn(void *arg)
+{
+	DqDryParseArgs *dp = arg;
+	SPIPlanPtr	plan;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(dp->sql, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare \"%s\": %s", dp->sql,
+			 SPI_result_code_string(SPI_result));
+	SPI_freeplan(plan);
+	SPI_finish();
+}
+
+/*
+ * Parse (without running) the SQL of an aggregate, grouped or query kind,
+ * so that a kind that cannot work on the column's type -- min and max of
+ * bytea, uniqueness of json -- is refused when it is defined rather than
+ * failing every later validation.  Parsing resolves the functions and
+ * operators and finds the sort and equality operators GROUP BY, DISTINCT
+ * and ORDER BY need.
+ */
+static void
+DqDryParse(DqRule *r, const char *qualname)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	DqDryParseArgs dp;
+
+	if (r->def->scope == DQ_SCOPE_AGGREGATE)
+		dp.sql = psprintf("SELECT %s FROM %s", r->agg_sql, qualname);
+	else if (r->def->scope == DQ_SCOPE_GROUPED)
+		dp.sql = DqGroupedSql(r, qualname, 1);
+	else if (r->def->scope == DQ_SCOPE_QUERY)
+		dp.sql = DqQuerySql(r, qualname);
+	else
+		return;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		DqDryParseFn(&dp);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		if (r->ncols > 0 &&
+			(edata->sqlerrcode == ERRCODE_UNDEFINED_FUNCTION ||
+			 edata->sqlerrcode == ERRCODE_AMBIGUOUS_FUNCTION ||
+			 edata->sqlerrcode == ERRCODE_DATATYPE_MISMATCH))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("%s does not apply to column \"%s\" of type %s",
+							r->def->name, r->cols[0].name,
+							format_type_be(r->cols[0].typid)),
+					 errdetail("%s", edata->message),
+					 errhint("Use a kind that applies to this type, or cast the column in a view.")));
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+}
+
+/*
+ * Compile an expectation of relation src->relid, defined by role expowner
+ * (InvalidOid when that role is gone), the way dq.validate and dq.check run
+ * it (docs/security.md, "Expectations, profiles and stored values"):
+ *
+ * - as the relation's owner, restricted, with search_path pinned: the
+ *   relation's code (functions in a view, row-level security policies,
+ *   the input functions and CHECK constraints of its column types, which
+ *   parse bounds and value sets) never runs as whoever validates;
+ * - except the kinds whose SQL the expectation's owner chose (a row
+ *   condition, a second relation to read), which run as that owner, who
+ *   must be able to read every relation they read -- checked here, at
+ *   definition and at every run;
+ * - the type named by parseable_as may run as the relation's owner only if
+ *   DqCheckTypeMayRunAs allows it.
+ *
+ * The SQL of aggregate, grouped and query kinds is parsed now (DqDryParse).
+ * r->runas tells the role the rule's queries must run as.
+ */
+DqRule *
+DqCompileRuleFor(const DqColumnSource *src, Oid expowner, const char *kind,
+				 const char *column, Jsonb *params, double mostly)
+{
+	const DqKindDef *def = DqLookupKind(kind);
+	Oid			relowner = DqRelationOwner(src->relid);
+	Oid			runas = relowner;
+	DqOwnerContext ctx;
+	DqRule	   *r;
+
+	if (DqKindRunsAsExpectationOwner(def))
+	{
+		if (!OidIsValid(expowner))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("the role that defined this expectation does not exist any more"),
+					 errdetail("%s runs as the role that defined it.", def->name),
+					 errhint("Drop the expectation and define it again.")));
+		runas = expowner;
+		DqCheckRoleCanSelect(expowner, src->relid, NIL,
+							 def->kind == DQ_K_ROW_CONDITION,
+							 psprintf("%s reads the relation with the rights of the role that defined it.",
+									  def->name));
+	}
+	DqBecomeOwner(runas, &ctx);
+	r = DqCompileRule(src, kind, column, params, mostly);
+	r->runas = runas;
+	r->runas_relid = src->relid;
+	if (def->kind == DQ_K_PARSEABLE)
+		DqCheckTypeMayRunAs(r->parse_typid, expowner, relowner,
+							"parameter \"type\" of expect_column_values_to_be_parseable_as");
+	if (def->kind == DQ_K_EXIST_IN || def->kind == DQ_K_ROW_COUNT_OTHER)
+	{
+		List	   *cols = NIL;
+		bool		dummy;
+
+		/* the confused deputy: read nothing for a role it may not read */
+		if (def->kind == DQ_K_EXIST_IN)
+		{
+			DqCheckRoleCanSelect(expowner, src->relid, DqRuleAttnums(r, &dummy), false,
+								 psprintf("%s reads the relation with the rights of the role that defined it.",
+										  def->name));
+			cols = list_make1_int(r->other_attnum);
+		}
+		DqCheckRoleCanSelect(expowner, r->other_relid, cols, false,
+							 psprintf("%s reads relation %s with the rights of the role that defined it.",
+									  def->name, r->other_rel));
+	}
+	DqDryParse(r, src->qualname);
+	DqRestoreUser(&ctx);
+	return r;
+}
+
+/*
+ * Names of relations and types in the parameters of an expectation are
+ * resolved with the search_path of whoever defines it, but evaluated with
+ * search_path pinned to pg_catalog (and pg_temp): a name that would not
+ * find the same object there is replaced by its schema-qualified form, so
+ * that the stored expectation means what its author meant and no object
+ * created later elsewhere can stand in for it.  Names that do not resolve
+ * are left as they are (compiling the rule reports them).
+ */
+static char *
+DqCanonicalRelation(const char *name)
+{
+	List	   *qname;
+	Oid			mine;
+	Oid			pinned;
+	int			nest;
+
+	qname = stringToQualifiedNameList(name);
+	mine = RangeVarGetRelid(makeRangeVarFromNameList(qname), NoLock, true);
+	if (!OidIsValid(mine))
+		return NULL;
+	nest = NewGUCNestLevel();
+	DqSetLocalGuc("search_path", "pg_catalog, pg_temp");
+	pinned = RangeVarGetRelid(makeRangeVarFromNameList(qname), NoLock, true);
+	AtEOXact_GUC(false, nest);
+	if (pinned == mine)
+		return NULL;
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(mine)),
+									  get_rel_name(mine));
+}
+
+static char *
+DqCanonicalType(const char *name)
+{
+	Oid			mine;
+	Oid			pinned = InvalidOid;
+	int32		typmod;
+	int32		typmod2 = -1;
+	int			nest;
+
+	parseTypeString(name, &mine, &typmod, true);
+	if (!OidIsValid(mine))
+		return NULL;
+	nest = NewGUCNestLevel();
+	DqSetLocalGuc("search_path", "pg_catalog, pg_temp");
+	parseTypeString(name, &pinned, &typmod2, true);
+	AtEOXact_GUC(false, nest);
+	if (pinned == mine && typmod2 == typmod)
+		return NULL;
+	return format_type_extended(mine, typmod, FORMAT_TYPE_TYPEMOD_GIVEN |
+								FORMAT_TYPE_FORCE_QUALIFY);
+}
+
+/* params with member "key" set to the JSON text "json" */
+static Jsonb *
+DqParamsWith(Jsonb *params, const char *key, const char *json)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	escape_json(&buf, key);
+	appendStringInfo(&buf, ": %s}", json);
+	return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(params),
+											  DirectFunctionCall1(jsonb_in,
+																  CStringGetDatum(buf.data))));
+}
+
+/*
+ * The parameters of an expectation with the relation and type names they
+ * hold in a form that means the same under the pinned search_path (see
+ * DqCanonicalRelation); call with the definer's search_path in effect.
+ */
+Jsonb *
+DqCanonicalParams(const char *kind, Jsonb *params)
+{
+	const DqKindDef *def = DqLookupKind(kind);
+	const char *key = NULL;
+	bool		relation = false;
+	JsonbValue *v;
+
+	if (!JB_ROOT_IS_OBJECT(params))
+		return params;
+	switch (def->kind)
+	{
+		case DQ_K_EXIST_IN:
+			key = "to_table";
+			relation = true;
+			break;
+		case DQ_K_ROW_COUNT_OTHER:
+			key = "other_table_name";
+			relation = true;
+			break;
+		case DQ_K_PARSEABLE:
+			key = "type";
+			break;
+		case DQ_K_OF_TYPE:
+			key = "type_";
+			break;
+		case DQ_K_IN_TYPE_LIST:
+			{
+				List	   *names;
+				ListCell   *lc;
+				StringInfoData buf;
+				bool		changed = false;
+
+				v = DqParam(params, "type_list");
+				if (DqParamIsNull(v) || v->type != jbvBinary ||
+					!JsonContainerIsArray(v->val.binary.data))
+					return params;
+				names = DqParamArray(def, params, "type_list", false);
+				initStringInfo(&buf);
+				appendStringInfoChar(&buf, '[');
+				foreach(lc, names)
+				{
+					char	   *canon = lfirst(lc) ? DqCanonicalType(lfirst(lc)) : NULL;
+
+					if (foreach_current_index(lc) > 0)
+						appendStringInfoString(&buf, ", ");
+					if (lfirst(lc) == NULL)
+						appendStringInfoString(&buf, "null");
+					else
+						escape_json(&buf, canon ? canon : (char *) lfirst(lc));
+					changed |= (canon != NULL);
+				}
+				appendStringInfoChar(&buf, ']');
+				return changed ? DqParamsWith(params, "type_list", buf.data) : params;
+			}
+		default:
+			return params;
+	}
+	v = DqParam(params, key);
+	if (v == NULL || v->type != jbvString)
+		return params;
+	{
+		char	   *name = pnstrdup(v->val.string.val, v->val.string.len);
+		char	   *canon = relation ? DqCanonicalRelation(name) : DqCanonicalType(name);
+		StringInfoData buf;
+
+		if (canon == NULL)
+			return params;
+		initStringInfo(&buf);
+		escape_json(&buf, canon);
+		return DqParamsWith(params, key, buf.data);
+	}
 }

@@ -115,6 +115,7 @@ typedef struct DqColumnSource
 	Oid		   *collations;
 	const char *relname;		/* for messages */
 	const char *qualname;		/* for hints */
+	Oid			relid;			/* the relation, when there is one */
 } DqColumnSource;
 
 /* one input column of a rule */
@@ -177,8 +178,20 @@ typedef struct DqRule
 	bool		regex_all_fast; /* every pattern has its automaton */
 	bool		match_all;		/* regex_list: match_on = all */
 	bool		or_equal;
-	Oid			parse_typinput; /* parseable_as */
+	Oid			parse_typid;	/* parseable_as: the type named */
+	Oid			parse_typinput;
 	Oid			parse_typioparam;
+	bool		parse_safe;		/* its input is a known-safe built-in */
+	bool		untrusted_code; /* parsing params or values runs code that
+								 * is not a known-safe built-in (a domain's
+								 * CHECK, another role's type): no parallel
+								 * workers, subtransactions around it */
+	Oid			runas;			/* role whose rights it runs with
+								 * (DqCompileRuleFor), else InvalidOid */
+	Oid			runas_relid;	/* the relation DqCompileRuleFor compiled
+								 * it for */
+	Oid			other_relid;	/* exist_in, row count of another table */
+	AttrNumber	other_attnum;	/* exist_in: to_column */
 	Datum		sum_total;		/* numeric */
 	MemoryContext cxt;			/* where the rule lives */
 
@@ -194,6 +207,8 @@ typedef struct DqRule
 	char	   *other_rel;		/* another relation (qualified, quoted) */
 	char	   *other_col;		/* its column (quoted) */
 	char	   *order_by;		/* ordering column for increasing/decreasing */
+	char	   *op_sql;			/* the operator grouped/query SQL compares
+								 * with, schema-qualified */
 	char	   *set_sql;		/* most common value: the set as an SQL array */
 	char	   *condition;		/* row condition: one checked SQL expression */
 	bool		strictly;
@@ -249,6 +264,12 @@ extern Datum DqAggregateResult(DqRule *r, const char *column, Jsonb *params,
 extern void DqColumnSourceFromRelation(Relation rel, DqColumnSource *src);
 extern DqRule *DqCompileRule(const DqColumnSource *src, const char *kind,
 							 const char *column, Jsonb *params, double mostly);
+extern bool DqKindRunsAsExpectationOwner(const DqKindDef *def);
+extern DqRule *DqCompileRuleFor(const DqColumnSource *src, Oid expowner,
+								const char *kind, const char *column,
+								Jsonb *params, double mostly);
+extern Jsonb *DqCanonicalParams(const char *kind, Jsonb *params);
+extern List *DqRuleAttnums(DqRule *r, bool *whole_row);
 extern char *DqUnexpectedJson(DqRule *r, Datum *values, bool *isnull);
 extern void DqAppendDatumJson(StringInfo buf, Oid typid, FmgrInfo *out, Datum value);
 extern DqOutcome DqEvalRule(DqRule *rule, Datum *values, bool *isnull);

@@ -8,14 +8,19 @@
  * dq.validate() compiles each expectation (inside a subtransaction, so
  * that one that no longer compiles, for instance after its column changed
  * type, is reported as a failed result with its error rather than
- * stopping the others), then runs one SELECT with the caller's rights:
+ * stopping the others), checks that the caller may read every column the
+ * expectations read, then runs one SELECT as the relation's owner
+ * (restricted, search_path pinned: see trust.c and DqCompileRuleFor):
  *
- *	 SELECT count(*), dq.expect_rows(rules, names, collations, c1, c2, ...)
+ *	 SELECT count(*), dq.expect_rows(rules, names, collations, c1, c2, ...),
+ *			<aggregate kinds' expressions>
  *	   FROM rel
  *
  * and turns each rule's counts into a Great Expectations validation
- * result.  The run and its results are written as the extension owner
- * (see catalog.c) in the caller's transaction.
+ * result.  Grouped and query kinds run their own queries, as the role
+ * their rule runs as, each in a subtransaction: one that fails is recorded
+ * against its expectation.  The run and its results are written as the
+ * extension owner (see catalog.c) in the caller's transaction.
  *
  *-------------------------------------------------------------------------
  */
@@ -49,6 +54,7 @@
 #include "expect/ge_kinds.h"
 #include "base/subxact.h"
 #include "base/json_build.h"
+#include "base/trust.h"
 
 PG_FUNCTION_INFO_V1(dq_expect);
 PG_FUNCTION_INFO_V1(dq_set_expectation_enabled);
@@ -139,7 +145,9 @@ dq_expect(PG_FUNCTION_ARGS)
 	rel = DqOpenForExpectations(relid);
 	DqCheckExpectationAdmin(relid);
 	DqColumnSourceFromRelation(rel, &src);
-	rule = DqCompileRule(&src, kind, column, params, mostly);
+	/* names in params as the definer means them, then checked as they run */
+	params = DqCanonicalParams(kind, params);
+	rule = DqCompileRuleFor(&src, GetUserId(), kind, column, params, mostly);
 	if (column != NULL)
 		attnum = get_attnum(relid, column);
 
@@ -373,6 +381,19 @@ dq_drop_expectation(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/*
+ * Does dq.<table> have column <column>?  A library newer than the SQL
+ * objects of the installed version (before ALTER EXTENSION UPDATE) writes
+ * only the columns that exist.
+ */
+static bool
+DqCatalogHasColumn(const char *table, const char *column)
+{
+	Oid			relid = get_relname_relid(table, get_namespace_oid("dq", false));
+
+	return OidIsValid(relid) && get_attnum(relid, column) != InvalidAttrNumber;
+}
+
 /* one expectation as dq.validate sees it */
 typedef struct DqValItem
 {
@@ -384,6 +405,9 @@ typedef struct DqValItem
 	bool		has_mostly;
 	char	   *severity;
 	char	   *owner;			/* role that defined it */
+	Oid			ownerid;		/* that role, InvalidOid if it is gone */
+	Datum		attnums;		/* smallint[] of the columns its result
+								 * shows; 0 when NULL (every column) */
 	DqRule	   *rule;			/* NULL when it did not compile */
 	char	   *error;			/* why not */
 	int			rulepos;		/* index among row-level rules */
@@ -396,27 +420,29 @@ typedef struct DqValItem
 	bool		has_percent;
 } DqValItem;
 
-/* a compile step for DqRunProtected */
-typedef struct DqCompileStep
+/* a compile or run step for DqRunProtected */
+typedef struct DqValStep
 {
 	DqColumnSource *src;
 	DqValItem  *it;
-} DqCompileStep;
+	DqCheckState *cs;
+} DqValStep;
 
 static void
 DqCompileStepFn(void *arg)
 {
-	DqCompileStep *step = arg;
+	DqValStep  *step = arg;
 	DqValItem  *it = step->it;
 
-	it->rule = DqCompileRule(step->src, it->kind, it->column, it->params, it->mostly);
+	it->rule = DqCompileRuleFor(step->src, it->ownerid, it->kind, it->column,
+								it->params, it->mostly);
 }
 
 /* Compile one expectation; an error is kept on the item, not raised. */
 static void
 DqCompileProtected(DqColumnSource *src, DqValItem *it)
 {
-	DqCompileStep step = {src, it};
+	DqValStep	step = {src, it, NULL};
 
 	it->error = DqRunProtected(DqCompileStepFn, &step);
 	if (it->error != NULL)
@@ -424,29 +450,54 @@ DqCompileProtected(DqColumnSource *src, DqValItem *it)
 }
 
 /*
- * A custom row condition runs with the rights of the role that defined
- * it, never of whoever validates: a table owner's expression must not run
- * with a superuser's privileges when the superuser validates the table.
+ * The own query of a grouped or query kind, as the role its rule runs as
+ * (the relation's owner, or for a row condition or a second relation the
+ * expectation's owner), restricted, with search_path pinned.
  */
 static void
-DqRunAsOwner(DqValItem *it, const char *qualname, DqCheckState *cs)
+DqRunOwnQueryFn(void *arg)
 {
-	Oid			ownerid = get_role_oid(it->owner, true);
-	Oid			save_userid;
-	int			save_sec;
+	DqValStep  *step = arg;
+	DqValItem  *it = step->it;
+	DqOwnerContext owner;
 
-	if (!OidIsValid(ownerid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("role \"%s\" that defined expectation %lld does not exist",
-						it->owner, (long long) it->id),
-				 errhint("Drop the expectation with dq.drop_expectation(%lld) and define it again.",
-						 (long long) it->id)));
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(ownerid, save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	DqRunGrouped(it->rule, qualname, cs);
-	SetUserIdAndSecContext(save_userid, save_sec);
+	DqBecomeOwner(it->rule->runas, &owner);
+	if (it->rule->def->scope == DQ_SCOPE_GROUPED)
+		DqRunGrouped(it->rule, step->src->qualname, step->cs);
+	else if (it->rule->def->kind == DQ_K_UNEXPECTED_ROWS)
+		/* the user's query runs as the role that defined it */
+		it->result = DqRunUnexpectedRows(it->rule, get_role_oid(it->owner, false),
+										 it->column, it->params, it->has_mostly);
+	else
+		it->result = DqRunQueryKind(it->rule, step->src->qualname, it->column,
+									it->params, it->has_mostly);
+	DqRestoreUser(&owner);
+}
+
+/*
+ * The attribute numbers of the columns a list of compiled expectations
+ * reads; *whole_row when one of them reads every column.
+ */
+static List *
+DqItemsAttnums(DqValItem *items, int nitems, bool *whole_row)
+{
+	List	   *all = NIL;
+	int			i;
+
+	*whole_row = false;
+	for (i = 0; i < nitems; i++)
+	{
+		bool		whole;
+		ListCell   *lc;
+
+		if (items[i].rule == NULL)
+			continue;
+		foreach(lc, DqRuleAttnums(items[i].rule, &whole))
+			if (!list_member_int(all, lfirst_int(lc)))
+				all = lappend_int(all, lfirst_int(lc));
+		*whole_row |= whole;
+	}
+	return all;
 }
 
 /* GE's result for an expectation that could not be evaluated. */
@@ -504,6 +555,8 @@ dq_validate(PG_FUNCTION_ARGS)
 	StringInfoData failed_error;
 	char	   *nspname;
 	char	   *relname;
+	bool		untrusted = false;
+	bool		has_attnums;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -513,11 +566,16 @@ dq_validate(PG_FUNCTION_ARGS)
 	relid = PG_GETARG_OID(0);
 	raise_on_failure = PG_ARGISNULL(2) ? false : PG_GETARG_BOOL(2);
 	rel = DqOpenForExpectations(relid);
+	/* nothing runs for a caller who may read no column of the relation */
+	DqCheckRoleCanSelect(GetUserId(), relid, NIL, false,
+						 "dq.validate reads the relation for a caller who may read it.");
 	nspname = get_namespace_name(RelationGetNamespace(rel));
 	relname = pstrdup(RelationGetRelationName(rel));
 	DqColumnSourceFromRelation(rel, &src);
 	started = GetCurrentTimestamp();
 	nestlevel = DqBeginStableOutput();
+	/* outlives SPI_finish, for the error below */
+	initStringInfo(&failed_error);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -543,21 +601,28 @@ dq_validate(PG_FUNCTION_ARGS)
 								  "            WHEN e.params OPERATOR(pg_catalog.?) 'column_A' THEN e.params OPERATOR(pg_catalog.||) "
 								  "                 pg_catalog.jsonb_build_object("
 								  "                   'column_A', (SELECT x.attname FROM pg_catalog.pg_attribute x "
-								  "                     WHERE x.attrelid = e.relid AND x.attnum = e.param_attnums[1] "
+								  "                     WHERE x.attrelid OPERATOR(pg_catalog.=) e.relid "
+								  "                       AND x.attnum OPERATOR(pg_catalog.=) e.param_attnums[1] "
 								  "                       AND NOT x.attisdropped), "
 								  "                   'column_B', (SELECT x.attname FROM pg_catalog.pg_attribute x "
-								  "                     WHERE x.attrelid = e.relid AND x.attnum = e.param_attnums[2] "
+								  "                     WHERE x.attrelid OPERATOR(pg_catalog.=) e.relid "
+								  "                       AND x.attnum OPERATOR(pg_catalog.=) e.param_attnums[2] "
 								  "                       AND NOT x.attisdropped)) "
 								  "            ELSE e.params OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object("
 								  "                   'column_list', (SELECT pg_catalog.jsonb_agg(x.attname ORDER BY u.ord) "
 								  "                     FROM pg_catalog.unnest(e.param_attnums) WITH ORDINALITY u(n, ord) "
-								  "                     LEFT JOIN pg_catalog.pg_attribute x ON x.attrelid = e.relid "
-								  "                      AND x.attnum = u.n AND NOT x.attisdropped)) END, "
-								  "       e.mostly, e.severity, e.owner "
+								  "                     LEFT JOIN pg_catalog.pg_attribute x "
+								  "                       ON x.attrelid OPERATOR(pg_catalog.=) e.relid "
+								  "                      AND x.attnum OPERATOR(pg_catalog.=) u.n AND NOT x.attisdropped)) END, "
+								  "       e.mostly, e.severity, e.owner, "
+								  /* as dq.expectation_attnums, which 0.1.0's SQL lacks */
+								  "       CASE WHEN e.kind OPERATOR(pg_catalog.=) 'expect_row_condition' THEN NULL "
+								  "            WHEN e.attnum IS NOT NULL THEN ARRAY[e.attnum] "
+								  "            ELSE coalesce(e.param_attnums, '{}') END "
 								  "  FROM dq.expectations e "
-								  "  LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = e.relid "
-								  "       AND a.attnum = e.attnum AND NOT a.attisdropped "
-								  " WHERE e.relid = $1 AND e.enabled "
+								  "  LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) e.relid "
+								  "       AND a.attnum OPERATOR(pg_catalog.=) e.attnum AND NOT a.attisdropped "
+								  " WHERE e.relid OPERATOR(pg_catalog.=) $1 AND e.enabled "
 								  "   AND ($2 IS NULL OR e.tags OPERATOR(pg_catalog.?|) $2) "
 								  " ORDER BY e.expectation_id",
 								  2, argtypes, values, nulls, true, 0) != SPI_OK_SELECT)
@@ -583,6 +648,10 @@ dq_validate(PG_FUNCTION_ARGS)
 			items[i].mostly = isnull ? 1.0 : DatumGetFloat8(d);
 			items[i].severity = SPI_getvalue(tup, td, 6);
 			items[i].owner = SPI_getvalue(tup, td, 7);
+			items[i].ownerid = get_role_oid(items[i].owner, true);
+			d = SPI_getbinval(tup, td, 8, &isnull);
+			items[i].attnums = isnull ? (Datum) 0 :
+				PointerGetDatum(DatumGetArrayTypePCopy(d));
 			MemoryContextSwitchTo(old);
 		}
 	}
@@ -604,6 +673,7 @@ dq_validate(PG_FUNCTION_ARGS)
 		if (it->rule == NULL || it->rule->def->scope != DQ_SCOPE_MAP)
 			continue;
 		it->rulepos = nrules++;
+		untrusted |= it->rule->untrusted_code;
 		if (it->rulepos > 0)
 			appendStringInfoString(&rules, ", ");
 		appendStringInfoString(&rules, "{\"kind\": ");
@@ -621,28 +691,24 @@ dq_validate(PG_FUNCTION_ARGS)
 	}
 	appendStringInfoChar(&rules, ']');
 
+	/*
+	 * The caller must be allowed to read what the expectations read, even
+	 * though the reading runs as the relation's owner.
+	 */
+	{
+		bool		whole_row;
+		List	   *attnums = DqItemsAttnums(items, nitems, &whole_row);
+
+		DqCheckRoleCanSelect(GetUserId(), relid, attnums, whole_row,
+							 "dq.validate reads the columns its expectations check, for a caller who may read them.");
+	}
+
 	/* the scan */
 	initStringInfo(&q);
 	appendStringInfoString(&q, "SELECT pg_catalog.count(*)");
 	if (nrules > 0)
 	{
-		StringInfoData names;
-		StringInfoData colls;
-		bool		first = true;
-
-		initStringInfo(&names);
-		initStringInfo(&colls);
-		foreach(lc, usedcols)
-		{
-			int			s = lfirst_int(lc);
-
-			appendStringInfo(&names, "%s%s", first ? "" : ",",
-							 quote_identifier(src.names[s]));
-			appendStringInfo(&colls, "%s%u", first ? "" : ",", src.collations[s]);
-			first = false;
-		}
-		appendStringInfo(&q, ", dq.expect_rows($1::pg_catalog.jsonb, %s::pg_catalog.name[], '{%s}'::pg_catalog.oid[]",
-						 quote_literal_cstr(psprintf("{%s}", names.data)), colls.data);
+		appendStringInfoString(&q, ", dq.expect_rows($1::pg_catalog.jsonb, $2::pg_catalog.name[], $3::pg_catalog.oid[]");
 		foreach(lc, usedcols)
 			appendStringInfo(&q, ", %s", quote_identifier(src.names[lfirst_int(lc)]));
 		appendStringInfoChar(&q, ')');
@@ -663,18 +729,46 @@ dq_validate(PG_FUNCTION_ARGS)
 	}
 	appendStringInfo(&q, " FROM %s", src.qualname);
 	{
-		Oid			argtypes[1] = {JSONBOID};
-		Datum		values[1];
+		Oid			argtypes[3] = {JSONBOID, NAMEARRAYOID, OIDARRAYOID};
+		Datum		values[3];
 		bool		isnull;
+		int			nest;
+		DqOwnerContext scanner;
 
-		int			nest = NewGUCNestLevel();
+		/* names and collations as arrays: no name is quoted into a literal */
+		if (nrules > 0)
+		{
+			int			n = list_length(usedcols);
+			Datum	   *names = palloc(sizeof(Datum) * Max(n, 1));
+			Datum	   *colls = palloc(sizeof(Datum) * Max(n, 1));
 
-		values[0] = DirectFunctionCall1(jsonb_in, CStringGetDatum(rules.data));
+			foreach(lc, usedcols)
+			{
+				Name		nm = palloc0(NAMEDATALEN);
+
+				namestrcpy(nm, src.names[lfirst_int(lc)]);
+				names[foreach_current_index(lc)] = NameGetDatum(nm);
+				colls[foreach_current_index(lc)] = ObjectIdGetDatum(src.collations[lfirst_int(lc)]);
+			}
+			values[0] = DirectFunctionCall1(jsonb_in, CStringGetDatum(rules.data));
+			values[1] = PointerGetDatum(construct_array(names, n, NAMEOID, NAMEDATALEN,
+														false, TYPALIGN_CHAR));
+			values[2] = PointerGetDatum(construct_array(colls, n, OIDOID, sizeof(Oid),
+														true, TYPALIGN_INT));
+		}
+
+		/* as the relation's owner: its code never runs as the caller */
+		DqBecomeRelationOwner(relid, &scanner);
+		nest = NewGUCNestLevel();
 		DqCapScanWorkers();
+		/* code that needs subtransactions cannot run in parallel workers */
+		if (untrusted)
+			DqSetLocalGuc("max_parallel_workers_per_gather", "0");
 		/* no row limit: a limit would disable parallel query */
-		if (SPI_execute_with_args(q.data, nrules > 0 ? 1 : 0, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
+		if (SPI_execute_with_args(q.data, nrules > 0 ? 3 : 0, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "validation query failed: %s", q.data);
 		AtEOXact_GUC(true, nest);
+		DqRestoreUser(&scanner);
 		rows = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		if (nrules > 0)
 		{
@@ -696,8 +790,41 @@ dq_validate(PG_FUNCTION_ARGS)
 		}
 	}
 
+	/* grouped and query kinds: their own queries, each on its own */
+	for (i = 0; i < nitems; i++)
+	{
+		DqValItem  *it = &items[i];
+		DqCheckState *cs;
+		DqValStep	step = {&src, it, NULL};
+
+		if (it->rule == NULL || (it->rule->def->scope != DQ_SCOPE_GROUPED &&
+								 it->rule->def->scope != DQ_SCOPE_QUERY))
+			continue;
+		cs = palloc0(sizeof(DqCheckState));
+		DqParseResultFormat(it->params, cs);
+		step.cs = cs;
+		it->error = DqRunProtected(DqRunOwnQueryFn, &step);
+		if (it->error != NULL)
+		{
+			it->rule = NULL;
+			continue;
+		}
+		if (it->rule->def->scope == DQ_SCOPE_GROUPED)
+		{
+			it->result = DqCheckResult(it->rule, cs, it->column, it->params, it->has_mostly);
+			it->element_count = cs->element_count;
+			it->unexpected_count = cs->unexpected_count;
+			{
+				int64		n = cs->element_count - cs->missing_count;
+
+				it->has_percent = n > 0;
+				it->unexpected_percent = n > 0 ? (double) cs->unexpected_count / n * 100.0 : 0;
+			}
+		}
+		it->success = DqJsonbGetBool(&DatumGetJsonbP(it->result)->root, "success");
+	}
+
 	/* results */
-	initStringInfo(&failed_error);
 	for (i = 0; i < nitems; i++)
 	{
 		DqValItem  *it = &items[i];
@@ -707,31 +834,20 @@ dq_validate(PG_FUNCTION_ARGS)
 			it->result = DqExceptionResult(it);
 			it->success = false;
 		}
-		else if (it->rule->def->scope != DQ_SCOPE_MAP &&
-				 it->rule->def->scope != DQ_SCOPE_GROUPED)
+		else if (it->rule->def->scope == DQ_SCOPE_AGGREGATE ||
+				 it->rule->def->scope == DQ_SCOPE_METADATA)
 		{
 			if (it->rule->def->scope == DQ_SCOPE_METADATA)
 				it->result = DqAggregateResult(it->rule, it->column, it->params, it->has_mostly,
 											   it->rule->meta_success, it->rule->meta_result);
-			else if (it->rule->def->kind == DQ_K_UNEXPECTED_ROWS)
-				/* the user's query runs as the role that defined it */
-				it->result = DqRunUnexpectedRows(it->rule, get_role_oid(it->owner, false),
-												 it->column, it->params, it->has_mostly);
-			else if (it->rule->def->scope == DQ_SCOPE_QUERY)
-				it->result = DqRunQueryKind(it->rule, src.qualname, it->column, it->params,
-											it->has_mostly);
 			it->success = DqJsonbGetBool(&DatumGetJsonbP(it->result)->root, "success");
 		}
-		else
+		else if (it->rule->def->scope == DQ_SCOPE_MAP)
 		{
 			DqCheckState cs = {0};
 
 			DqParseResultFormat(it->params, &cs);
-			if (it->rule->def->kind == DQ_K_ROW_CONDITION)
-				DqRunAsOwner(it, src.qualname, &cs);
-			else if (it->rule->def->scope == DQ_SCOPE_GROUPED)
-				DqRunGrouped(it->rule, src.qualname, &cs);
-			else if (counts != NULL)
+			if (counts != NULL)
 				DqCountsFromJsonb(getIthJsonbValueFromContainer(&counts->root,
 																it->rulepos)->val.binary.data,
 								  &cs);
@@ -761,6 +877,7 @@ dq_validate(PG_FUNCTION_ARGS)
 	}
 
 	/* record the run and its results as the extension owner */
+	has_attnums = DqCatalogHasColumn("validation_results", "attnums");
 	DqBecomeExtensionOwner(&owner);
 	{
 		Oid			argtypes[10] = {OIDOID, NAMEOID, NAMEOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
@@ -795,10 +912,10 @@ dq_validate(PG_FUNCTION_ARGS)
 	for (i = 0; i < nitems; i++)
 	{
 		DqValItem  *it = &items[i];
-		Oid			argtypes[11] = {INT8OID, INT8OID, OIDOID, TEXTOID, NAMEOID, TEXTOID,
-		BOOLOID, INT8OID, INT8OID, FLOAT8OID, JSONBOID};
-		Datum		values[11];
-		char		nulls[11];
+		Oid			argtypes[12] = {INT8OID, INT8OID, OIDOID, TEXTOID, NAMEOID, TEXTOID,
+		BOOLOID, INT8OID, INT8OID, FLOAT8OID, JSONBOID, INT2ARRAYOID};
+		Datum		values[12];
+		char		nulls[12];
 		NameData	coln;
 
 		memset(nulls, ' ', sizeof(nulls));
@@ -829,11 +946,19 @@ dq_validate(PG_FUNCTION_ARGS)
 		else
 			nulls[9] = 'n';
 		values[10] = it->result;
-		if (SPI_execute_with_args("INSERT INTO dq.validation_results (run_id, expectation_id, relid, "
+		values[11] = it->attnums;
+		if (it->attnums == (Datum) 0)
+			nulls[11] = 'n';
+		if (SPI_execute_with_args(has_attnums ?
+								  "INSERT INTO dq.validation_results (run_id, expectation_id, relid, "
+								  "kind, column_name, severity, success, element_count, "
+								  "unexpected_count, unexpected_percent, result, attnums) "
+								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)" :
+								  "INSERT INTO dq.validation_results (run_id, expectation_id, relid, "
 								  "kind, column_name, severity, success, element_count, "
 								  "unexpected_count, unexpected_percent, result) "
 								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-								  11, argtypes, values, nulls, false, 0) != SPI_OK_INSERT)
+								  has_attnums ? 12 : 11, argtypes, values, nulls, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "could not record a validation result");
 	}
 	DqRestoreUser(&owner);

@@ -4,14 +4,19 @@
  *	  dq.profile(): profile the columns of a relation in one scan and keep
  *	  the result in dq.profile_runs and dq.column_profiles.
  *
- * The scan is one SELECT, run through SPI with the caller's rights, that
- * calls dq.column_profile() once per column (plus count(DISTINCT ...) per
- * column when exact counts are asked for).  Being an ordinary aggregate
- * query, it gets a parallel plan when the planner finds one worthwhile,
- * sees only the rows that row-level security lets the caller see, and is
- * checked against the caller's table and column privileges.  The catalog
- * rows are written as the extension owner (see catalog.c) in the caller's
- * transaction, so an error leaves nothing behind.
+ * The scan is one SELECT, run through SPI, that calls dq.row_profile()
+ * over the columns (plus count(DISTINCT ...) per column when exact counts
+ * are asked for).  Being an ordinary aggregate query, it gets a parallel
+ * plan when the planner finds one worthwhile.  The caller must be allowed
+ * to read every profiled column (checked first, through views and
+ * security_invoker views too); the scan then runs as the relation's owner,
+ * restricted, with search_path pinned (trust.c), so that code the owner
+ * put in the relation -- functions in a view, row-level security
+ * policies -- never runs with the caller's rights.  The profile therefore
+ * describes the rows the owner sees; who may read which of its values is
+ * decided when it is read (dq.latest_profile, docs/security.md).  The
+ * catalog rows are written as the extension owner (see catalog.c) in the
+ * caller's transaction, so an error leaves nothing behind.
  *
  *-------------------------------------------------------------------------
  */
@@ -38,6 +43,7 @@
 #include "base/catalog.h"
 #include "base/scan_parallel.h"
 #include "base/compat.h"
+#include "base/trust.h"
 
 PG_FUNCTION_INFO_V1(dq_profile);
 
@@ -346,6 +352,14 @@ dq_profile(PG_FUNCTION_ARGS)
 	rel = DqProfileOpen(relid, sample_percent);
 	cols = DqProfileColumns(rel, names);
 	DqProfileCheckPrivileges(rel, cols, names == NULL);
+	{
+		List	   *attnums = NIL;
+
+		foreach(lc, cols)
+			attnums = lappend_int(attnums, ((DqProfileColumn *) lfirst(lc))->attnum);
+		DqCheckRoleCanSelect(GetUserId(), relid, attnums, false,
+							 "dq.profile reads the profiled columns for a caller who may read them.");
+	}
 	nspname = get_namespace_name(RelationGetNamespace(rel));
 	relname = pstrdup(RelationGetRelationName(rel));
 	relkind = rel->rd_rel->relkind;
@@ -369,8 +383,10 @@ dq_profile(PG_FUNCTION_ARGS)
 	 * table rewritten by a concurrent ALTER TABLE that we waited for would
 	 * look empty (rewrites are not MVCC-safe).
 	 */
+	DqBecomeRelationOwner(relid, &owner);
 	if (SPI_execute(query, false, 0) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "profile query did not return one row: %s", query);
+	DqRestoreUser(&owner);
 	scan = SPI_tuptable;
 	scandesc = scan->tupdesc;
 	row = scan->vals[0];

@@ -44,6 +44,7 @@
 #include "utils/float.h"
 #include "utils/fmgrprotos.h"
 #include "utils/numeric.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "base/compat.h"
@@ -1624,6 +1625,14 @@ dq_row_profile_trans(PG_FUNCTION_ARGS)
 					 errdetail("%d collations were given for %d columns.",
 							   nelems, PG_NARGS() - 2),
 					 errhint("Pass one collation OID per column, 0 for none.")));
+		for (i = 0; i < nelems; i++)
+			if (!nulls[i] && OidIsValid(DatumGetObjectId(elems[i])) &&
+				!SearchSysCacheExists1(COLLOID, elems[i]))
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("collation with OID %u does not exist",
+								DatumGetObjectId(elems[i])),
+						 errhint("Pass one collation OID per column (pg_collation.oid), 0 for none.")));
 		oldctx = MemoryContextSwitchTo(aggctx);
 		rs = DqRowStateCreate(nelems);
 		for (i = 0; i < nelems; i++)

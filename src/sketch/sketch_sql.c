@@ -192,10 +192,19 @@ dq_hll_final(PG_FUNCTION_ARGS)
  * approx_quantiles
  * ---------------------------------------------------------------------
  */
+/*
+ * At most this many fractions: the state keeps them, every row whose
+ * fractions argument is not a constant is compared with them, and the
+ * result has one element per fraction.
+ */
+#define DQ_KLL_MAX_FRACTIONS 10000
+
 typedef struct DqKllAggState
 {
 	int32		nfracs;			/* -1 until the fractions are known */
 	double	   *fracs;
+	ArrayType  *fracs_arg;		/* the first row's argument, when it may
+								 * change from row to row */
 	DqKll		kll;
 } DqKllAggState;
 
@@ -223,6 +232,13 @@ DqKllAggSetFractions(DqKllAggState *st, ArrayType *arr)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("fractions must be a one-dimensional array"),
 				 errhint("Pass fractions such as ARRAY[0.5, 0.95].")));
+	if (ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)) > DQ_KLL_MAX_FRACTIONS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many quantile fractions"),
+				 errdetail("%d fractions were given; at most %d are allowed.",
+						   ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)), DQ_KLL_MAX_FRACTIONS),
+				 errhint("Ask for fewer quantiles, for example ARRAY[0.01, 0.5, 0.99].")));
 	deconstruct_array(arr, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
 					  TYPALIGN_DOUBLE, &elems, &nulls, &n);
 	st->fracs = palloc(sizeof(double) * Max(n, 1));
@@ -257,6 +273,26 @@ dq_kll_trans(PG_FUNCTION_ARGS)
 					 errmsg("fractions must not be NULL"),
 					 errhint("Pass fractions such as ARRAY[0.5, 0.95].")));
 		DqKllAggSetFractions(st, PG_GETARG_ARRAYTYPE_P(2));
+		/* an argument that may change per row is checked on every row */
+		if (!get_fn_expr_arg_stable(fcinfo->flinfo, 2))
+			st->fracs_arg = PG_GETARG_ARRAYTYPE_P_COPY(2);
+	}
+	else if (st->fracs_arg != NULL)
+	{
+		ArrayType  *arr;
+
+		/* a detoasted or flattened copy must not pile up in aggctx */
+		MemoryContextSwitchTo(old);
+		arr = PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2);
+		MemoryContextSwitchTo(aggctx);
+
+		if (arr == NULL || VARSIZE(arr) != VARSIZE(st->fracs_arg) ||
+			memcmp(arr, st->fracs_arg, VARSIZE(arr)) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("fractions must be the same in every row"),
+					 errdetail("The quantiles of one aggregate are computed at one set of fractions."),
+					 errhint("Pass a constant array such as ARRAY[0.5, 0.95].")));
 	}
 	if (!PG_ARGISNULL(1))
 	{
@@ -318,6 +354,8 @@ dq_kll_deserialize(PG_FUNCTION_ARGS)
 
 	DqReadBufInit(&rb, PG_GETARG_BYTEA_PP(0));
 	st->nfracs = DqBufGetInt32(&rb);
+	if (st->nfracs > DQ_KLL_MAX_FRACTIONS)
+		elog(ERROR, "dq_lineage: invalid quantile sketch state");
 	if (st->nfracs > 0)
 	{
 		st->fracs = palloc(sizeof(double) * st->nfracs);
