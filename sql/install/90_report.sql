@@ -710,6 +710,14 @@ CREATE FUNCTION dq.report_html(rel regclass DEFAULT NULL, since timestamptz DEFA
 COMMENT ON FUNCTION dq.report_html(regclass, timestamptz) IS
 	'A self-contained HTML report (inline CSS and SVG, no network access): an overview of every table you may see with a searchable index, the scorecard and open failures, and per table its profile with charts, expectations and results over time, recent violations and lineage graph; with rel, the page of that one table; history from since (default: the last 30 days)';
 
+-- The views run with the reader's rights (security_invoker): row-level
+-- security on the tables below shows each role only the rows about tables
+-- and columns it may read, as for the rest of dq's views.
+GRANT SELECT ON dq.profile_history, dq.metric_history, dq.validation_history,
+	dq.expectation_history, dq.violations_per_hour, dq.cdc_lag_history, dq.cdc_lag,
+	dq.job_run_history, dq.table_scorecard, dq.lineage_graph_edges, dq.lineage_graph_nodes
+	TO PUBLIC;
+
 ------------------------------------------------------------------------
 -- dq_reader: a NOLOGIN role to grant to BI users
 ------------------------------------------------------------------------
