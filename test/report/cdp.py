@@ -51,7 +51,9 @@ class Browser:
             os.dup2(to_r, 3)
             os.dup2(from_w, 4)
 
-        self.proc = subprocess.Popen(args, preexec_fn=child_fds, pass_fds=(3, 4),
+        # a HOME of its own too: the user running the tests may have none
+        env = dict(os.environ, HOME=self.profile)
+        self.proc = subprocess.Popen(args, preexec_fn=child_fds, pass_fds=(3, 4), env=env,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL, close_fds=True)
         os.close(to_r)
@@ -143,7 +145,8 @@ def main():
         for expr in exprs:
             r = b.send("Runtime.evaluate", {"expression": expr, "returnByValue": True}, session=s)
             if "exceptionDetails" in r:
-                results.append({"error": r["exceptionDetails"].get("text")})
+                d = r["exceptionDetails"]
+                results.append({"error": d.get("exception", {}).get("description", d.get("text"))})
             else:
                 results.append(r.get("result", {}).get("value"))
         metrics = b.send("Page.getLayoutMetrics", session=s)

@@ -835,7 +835,8 @@ GRANT SELECT ON dq.profile_history, dq.metric_history, dq.validation_history,
 
 -- Grants a role what dq_reader has: reading every view and table of dq
 -- that PUBLIC may read (row-level security decides which rows), and the
--- read-only functions the views and the report use.
+-- read-only functions the views and the report use.  The grants are on
+-- the extension's objects, so they go away with DROP EXTENSION.
 CREATE FUNCTION dq.grant_reader_access(reader name DEFAULT 'dq_reader')
 	RETURNS void
 	LANGUAGE plpgsql
@@ -854,7 +855,8 @@ BEGIN
 			MESSAGE = format('role "%s" does not exist', reader),
 			HINT = format('Create it first: CREATE ROLE %I NOLOGIN;', reader);
 	END IF;
-	EXECUTE format('GRANT USAGE ON SCHEMA dq TO %I', reader);
+	-- USAGE on schema dq comes from PUBLIC: the schema outlives DROP
+	-- EXTENSION, and a grant on it would keep the role from being dropped
 	FOR r IN
 		SELECT c.oid::regclass AS rel
 		  FROM pg_class c
@@ -884,7 +886,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dq.grant_reader_access(name) IS
-	'Grant a role read access to dq_lineage''s views for BI tools: USAGE on schema dq, SELECT on every view and table of dq that PUBLIC may read (row-level security still shows only rows about tables the role may read), EXECUTE on the read-only functions the views and the report use; CREATE EXTENSION does this for dq_reader';
+	'Grant a role read access to dq_lineage''s views for BI tools: SELECT on every view and table of dq that PUBLIC may read (row-level security still shows only rows about tables the role may read), EXECUTE on the read-only functions the views and the report use; CREATE EXTENSION does this for dq_reader';
 REVOKE ALL ON FUNCTION dq.grant_reader_access(name) FROM PUBLIC;
 
 -- Roles are shared by every database of the cluster: the first CREATE
