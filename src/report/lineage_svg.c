@@ -63,54 +63,24 @@ typedef struct DqLEdge
 } DqLEdge;
 
 /*
- * Edges among the relations within max_depth steps upstream or downstream
- * of the relation (every edge when relid is InvalidOid), at most
- * max_relations relations, the nearest first.  $1 relation, $2 depth,
- * $3 relations.
+ * Every edge of the lineage graph, one per column pair and lineage type,
+ * with current names (quoted as in SQL) and how it flows.
  */
-static const char *dq_lineage_svg_sql =
-"WITH RECURSIVE e AS MATERIALIZED ("
-"  SELECT l.source_relid, l.source_attnum, l.target_relid, l.target_attnum,"
-"         l.source_schema, l.source_table, l.source_column,"
-"         l.target_schema, l.target_table, l.target_column,"
-"         l.lineage_type, l.subtype, l.masking, l.origin"
-"    FROM dq.column_lineage l WHERE NOT l.dropped"
-"), up(relid, depth) AS ("
-"  SELECT $1::pg_catalog.oid, 0"
-"  UNION"
-"  SELECT e.source_relid, u.depth OPERATOR(pg_catalog.+) 1 FROM up u JOIN e"
-"      ON e.target_relid OPERATOR(pg_catalog.=) u.relid"
-"   WHERE u.depth OPERATOR(pg_catalog.<) $2"
-"), down(relid, depth) AS ("
-"  SELECT $1::pg_catalog.oid, 0"
-"  UNION"
-"  SELECT e.target_relid, d.depth OPERATOR(pg_catalog.+) 1 FROM down d JOIN e"
-"      ON e.source_relid OPERATOR(pg_catalog.=) d.relid"
-"   WHERE d.depth OPERATOR(pg_catalog.<) $2"
-"), near AS ("
-"  SELECT x.relid FROM (SELECT * FROM up UNION ALL SELECT * FROM down) x"
-"   WHERE $1 IS NOT NULL"
-"   GROUP BY x.relid"
-"   ORDER BY pg_catalog.min(x.depth), x.relid LIMIT $3"
-"), picked AS ("
-"  SELECT e.* FROM e"
-"   WHERE $1 IS NULL"
-"      OR (e.source_relid IN (SELECT relid FROM near)"
-"          AND e.target_relid IN (SELECT relid FROM near))"
-")"
-"SELECT p.source_relid, p.source_attnum,"
-"       pg_catalog.quote_ident(p.source_schema) OPERATOR(pg_catalog.||) '.'"
-"         OPERATOR(pg_catalog.||) pg_catalog.quote_ident(p.source_table),"
-"       p.source_column,"
-"       p.target_relid, p.target_attnum,"
-"       pg_catalog.quote_ident(p.target_schema) OPERATOR(pg_catalog.||) '.'"
-"         OPERATOR(pg_catalog.||) pg_catalog.quote_ident(p.target_table),"
-"       p.target_column,"
-"       p.lineage_type OPERATOR(pg_catalog.=) 'DIRECT', pg_catalog.bool_or(p.masking),"
-"       pg_catalog.string_agg(DISTINCT pg_catalog.lower(p.subtype) OPERATOR(pg_catalog.||)"
-"         CASE WHEN p.masking THEN ' (masking)' ELSE '' END"
-"         OPERATOR(pg_catalog.||) ' by ' OPERATOR(pg_catalog.||) p.origin, ', ')"
-"  FROM picked p"
+static const char *dq_lineage_edges_sql =
+"SELECT l.source_relid, l.source_attnum,"
+"       pg_catalog.quote_ident(l.source_schema) OPERATOR(pg_catalog.||) '.'"
+"         OPERATOR(pg_catalog.||) pg_catalog.quote_ident(l.source_table),"
+"       l.source_column,"
+"       l.target_relid, l.target_attnum,"
+"       pg_catalog.quote_ident(l.target_schema) OPERATOR(pg_catalog.||) '.'"
+"         OPERATOR(pg_catalog.||) pg_catalog.quote_ident(l.target_table),"
+"       l.target_column,"
+"       l.lineage_type OPERATOR(pg_catalog.=) 'DIRECT', pg_catalog.bool_or(l.masking),"
+"       pg_catalog.string_agg(DISTINCT pg_catalog.lower(l.subtype) OPERATOR(pg_catalog.||)"
+"         CASE WHEN l.masking THEN ' (masking)' ELSE '' END"
+"         OPERATOR(pg_catalog.||) ' by ' OPERATOR(pg_catalog.||) l.origin, ', ')"
+"  FROM dq.column_lineage l"
+" WHERE NOT l.dropped"
 " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
 " ORDER BY 3, 2, 7, 6, 9";
 
@@ -122,6 +92,170 @@ static const char *dq_lineage_relname_sql =
 "    ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
 " WHERE c.oid OPERATOR(pg_catalog.=) $1";
 
+/* One edge of the graph as read. */
+typedef struct DqLineageRow
+{
+	Oid			src;
+	int16		src_attnum;
+	char	   *src_label;
+	char	   *src_column;
+	Oid			dst;
+	int16		dst_attnum;
+	char	   *dst_label;
+	char	   *dst_column;
+	bool		direct;
+	bool		masking;
+	char	   *how;
+} DqLineageRow;
+
+struct DqLineageGraph
+{
+	int			nrows;
+	DqLineageRow *rows;
+};
+
+static char *
+DqSpiText(int row, int col)
+{
+	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
+}
+
+/*
+ * Read every edge of the lineage graph (the caller is connected to SPI);
+ * the result lives in the current memory context.
+ */
+DqLineageGraph *
+DqLineageLoad(void)
+{
+	DqLineageGraph *lg = palloc0(sizeof(DqLineageGraph));
+	MemoryContext cxt = CurrentMemoryContext;
+	int			ret;
+	int			i;
+
+	ret = SPI_execute(dq_lineage_edges_sql, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
+	lg->nrows = SPI_processed;
+	lg->rows = MemoryContextAllocZero(cxt, sizeof(DqLineageRow) * Max(lg->nrows, 1));
+	for (i = 0; i < lg->nrows; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		DqLineageRow *r = &lg->rows[i];
+		bool		isnull;
+
+		r->src = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+		r->src_attnum = DatumGetInt16(SPI_getbinval(tup, desc, 2, &isnull));
+		r->src_label = DqSpiText(i, 3);
+		r->src_column = DqSpiText(i, 4);
+		r->dst = DatumGetObjectId(SPI_getbinval(tup, desc, 5, &isnull));
+		r->dst_attnum = DatumGetInt16(SPI_getbinval(tup, desc, 6, &isnull));
+		r->dst_label = DqSpiText(i, 7);
+		r->dst_column = DqSpiText(i, 8);
+		r->direct = DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
+		r->masking = DatumGetBool(SPI_getbinval(tup, desc, 10, &isnull));
+		r->how = DqSpiText(i, 11);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return lg;
+}
+
+/* A relation of the neighbourhood and its distance from the focus. */
+typedef struct DqReach
+{
+	Oid			relid;
+	int			depth;
+} DqReach;
+
+static int
+DqReachFind(DqReach *reach, int n, Oid relid)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (reach[i].relid == relid)
+			return i;
+	return -1;
+}
+
+static int
+DqReachCmp(const void *a, const void *b)
+{
+	const DqReach *x = a;
+	const DqReach *y = b;
+
+	if (x->depth != y->depth)
+		return x->depth - y->depth;
+	return (x->relid < y->relid) ? -1 : (x->relid > y->relid);
+}
+
+/*
+ * The relations within max_depth steps upstream or downstream of relid,
+ * the nearest first (breadth-first, both directions), at most
+ * max_relations of them.
+ */
+static DqReach *
+DqLineageNeighbourhood(DqLineageGraph *lg, Oid relid, int max_depth,
+					   int max_relations, int *nreach)
+{
+	DqReach    *reach = palloc(sizeof(DqReach) * (2 * lg->nrows + 1));
+	int			n = 0;
+	int			dir;
+
+	reach[n].relid = relid;
+	reach[n++].depth = 0;
+	for (dir = 0; dir < 2; dir++)
+	{
+		/* frontier: the relations reached at the previous depth, this direction */
+		Oid		   *frontier = palloc(sizeof(Oid) * (lg->nrows + 1));
+		Oid		   *next = palloc(sizeof(Oid) * (lg->nrows + 1));
+		int			nf = 1,
+					nn;
+		int			depth;
+
+		frontier[0] = relid;
+		for (depth = 1; depth <= max_depth && nf > 0; depth++)
+		{
+			int			i,
+						k;
+
+			nn = 0;
+			for (i = 0; i < lg->nrows; i++)
+			{
+				DqLineageRow *r = &lg->rows[i];
+				Oid			near = dir == 0 ? r->dst : r->src;
+				Oid			far = dir == 0 ? r->src : r->dst;
+				int			at;
+
+				for (k = 0; k < nf; k++)
+					if (frontier[k] == near)
+						break;
+				if (k == nf)
+					continue;
+				at = DqReachFind(reach, n, far);
+				if (at < 0)
+				{
+					reach[n].relid = far;
+					reach[n++].depth = depth;
+				}
+				for (k = 0; k < nn; k++)
+					if (next[k] == far)
+						break;
+				if (k == nn)
+					next[nn++] = far;
+			}
+			memcpy(frontier, next, sizeof(Oid) * nn);
+			nf = nn;
+		}
+		pfree(frontier);
+		pfree(next);
+	}
+	qsort(reach, n, sizeof(DqReach), DqReachCmp);
+	*nreach = Min(n, max_relations);
+	return reach;
+}
+
+/* The node of a relation, made on first use. */
 static DqLNode *
 DqLineageNode(HTAB *nodes, int *nnodes, Oid relid, const char *label)
 {
@@ -200,12 +334,6 @@ DqLineageColumnRows(DqLNode *n)
 	return rows;
 }
 
-static char *
-DqSpiText(int row, int col)
-{
-	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
-}
-
 static void
 DqSvgPoint(StringInfo out, double x, double y)
 {
@@ -216,17 +344,16 @@ DqSvgPoint(StringInfo out, double x, double y)
 
 /*
  * Append the SVG drawing of the lineage around relid (everything when
- * InvalidOid) to out; the caller is connected to SPI.  link_prefix, when
- * not NULL, makes each relation's name a link to link_prefix || relid.
- * Returns the number of relations drawn.
+ * InvalidOid) to out, from the edges of lg.  focus_label names relid (it
+ * is drawn even without edges).  link_prefix, when not NULL, makes each
+ * other relation's name a link to link_prefix || relid.  Returns the
+ * number of relations drawn.
  */
 int
-DqLineageSvg(StringInfo out, Oid relid, int max_depth, int max_relations,
-			 const char *link_prefix)
+DqLineageDraw(StringInfo out, DqLineageGraph *lg, Oid relid,
+			  const char *focus_label, int max_depth, int max_relations,
+			  const char *link_prefix)
 {
-	Oid			argtypes[3] = {OIDOID, INT4OID, INT4OID};
-	Datum		args[3];
-	char		nulls[3] = {' ', ' ', ' '};
 	HASHCTL		ctl;
 	HTAB	   *nodes;
 	HASH_SEQ_STATUS seq;
@@ -234,9 +361,10 @@ DqLineageSvg(StringInfo out, Oid relid, int max_depth, int max_relations,
 	DqLNode   **byindex;
 	int			nnodes = 0;
 	DqLEdge    *edges;
-	int			nedges;
+	int			nedges = 0;
+	DqReach    *reach = NULL;
+	int			nreach = 0;
 	DqLayout	g;
-	int			ret;
 	int			i;
 
 	memset(&ctl, 0, sizeof(ctl));
@@ -249,54 +377,37 @@ DqLineageSvg(StringInfo out, Oid relid, int max_depth, int max_relations,
 	/* the focus comes first, with or without edges */
 	if (OidIsValid(relid))
 	{
-		args[0] = ObjectIdGetDatum(relid);
-		ret = SPI_execute_with_args(dq_lineage_relname_sql, 1, argtypes, args,
-									nulls, true, 1);
-		if (ret != SPI_OK_SELECT)
-			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
-		if (SPI_processed == 1)
-			(void) DqLineageNode(nodes, &nnodes, relid, DqSpiText(0, 1));
+		(void) DqLineageNode(nodes, &nnodes, relid, focus_label);
+		reach = DqLineageNeighbourhood(lg, relid, max_depth, max_relations, &nreach);
 	}
 
-	args[0] = ObjectIdGetDatum(relid);
-	nulls[0] = OidIsValid(relid) ? ' ' : 'n';
-	args[1] = Int32GetDatum(max_depth);
-	args[2] = Int32GetDatum(max_relations);
-	ret = SPI_execute_with_args(dq_lineage_svg_sql, 3, argtypes, args, nulls,
-								true, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
-
-	nedges = SPI_processed;
-	edges = palloc0(sizeof(DqLEdge) * Max(nedges, 1));
-	for (i = 0; i < nedges; i++)
+	edges = palloc0(sizeof(DqLEdge) * Max(lg->nrows, 1));
+	for (i = 0; i < lg->nrows; i++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		Oid			src = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
-		int16		sa = DatumGetInt16(SPI_getbinval(tup, desc, 2, &isnull));
-		Oid			dst = DatumGetObjectId(SPI_getbinval(tup, desc, 5, &isnull));
-		int16		da = DatumGetInt16(SPI_getbinval(tup, desc, 6, &isnull));
-		DqLEdge    *ed = &edges[i];
+		DqLineageRow *r = &lg->rows[i];
+		DqLEdge    *ed;
 		StringInfoData t;
-		char	   *scol = DqSpiText(i, 4);
-		char	   *dcol = DqSpiText(i, 8);
 
-		ed->src = DqLineageNode(nodes, &nnodes, src, DqSpiText(i, 3));
-		ed->src_attnum = sa;
-		DqLineageNodeColumn(ed->src, sa, scol);
-		ed->dst = DqLineageNode(nodes, &nnodes, dst, DqSpiText(i, 7));
-		ed->dst_attnum = da;
-		DqLineageNodeColumn(ed->dst, da, dcol);
-		ed->direct = DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
-		ed->masking = DatumGetBool(SPI_getbinval(tup, desc, 10, &isnull));
+		if (OidIsValid(relid) &&
+			(DqReachFind(reach, nreach, r->src) < 0 || DqReachFind(reach, nreach, r->dst) < 0))
+			continue;
+		ed = &edges[nedges++];
+		ed->src = DqLineageNode(nodes, &nnodes, r->src, r->src_label);
+		ed->src_attnum = r->src_attnum;
+		DqLineageNodeColumn(ed->src, r->src_attnum, r->src_column);
+		ed->dst = DqLineageNode(nodes, &nnodes, r->dst, r->dst_label);
+		ed->dst_attnum = r->dst_attnum;
+		DqLineageNodeColumn(ed->dst, r->dst_attnum, r->dst_column);
+		ed->direct = r->direct;
+		ed->masking = r->masking;
 
 		initStringInfo(&t);
 		appendStringInfo(&t, "%s.%s \xE2\x86\x92 %s.%s: %s %s",
-						 ed->src->label, sa == 0 ? "*" : (scol ? scol : "?"),
-						 ed->dst->label, da == 0 ? "*" : (dcol ? dcol : "?"),
-						 ed->direct ? "DIRECT" : "INDIRECT", DqSpiText(i, 11));
+						 ed->src->label,
+						 r->src_attnum == 0 ? "*" : (r->src_column ? r->src_column : "?"),
+						 ed->dst->label,
+						 r->dst_attnum == 0 ? "*" : (r->dst_column ? r->dst_column : "?"),
+						 ed->direct ? "DIRECT" : "INDIRECT", r->how ? r->how : "");
 		ed->title = t.data;
 	}
 
@@ -508,6 +619,7 @@ dq_lineage_svg(PG_FUNCTION_ARGS)
 	int			max_depth;
 	int			max_relations;
 	StringInfoData out;
+	char	   *label = NULL;
 	int			ret;
 
 	if (PG_ARGISNULL(1) || PG_GETARG_INT32(1) < 1)
@@ -526,7 +638,20 @@ dq_lineage_svg(PG_FUNCTION_ARGS)
 	initStringInfo(&out);
 	if ((ret = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(ret));
-	(void) DqLineageSvg(&out, relid, max_depth, max_relations, NULL);
+	if (OidIsValid(relid))
+	{
+		Oid			argtypes[1] = {OIDOID};
+		Datum		args[1] = {ObjectIdGetDatum(relid)};
+
+		ret = SPI_execute_with_args(dq_lineage_relname_sql, 1, argtypes, args,
+									NULL, true, 1);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+		if (SPI_processed == 1)
+			label = DqSpiText(0, 1);
+	}
+	(void) DqLineageDraw(&out, DqLineageLoad(), relid, label, max_depth,
+						 max_relations, NULL);
 	SPI_finish();
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, out.len));
 }

@@ -18,7 +18,11 @@ extern bool DqParseIsoDateTime(const char *s, double *result);
 extern bool DqParseFiniteNumber(const char *s, double *result);
 
 /* lineage_svg.c: the lineage neighbourhood of a relation as inline SVG */
-extern int	DqLineageSvg(StringInfo out, Oid relid, int max_depth,
-						 int max_relations, const char *link_prefix);
+typedef struct DqLineageGraph DqLineageGraph;
+
+extern DqLineageGraph *DqLineageLoad(void);
+extern int	DqLineageDraw(StringInfo out, DqLineageGraph *lg, Oid relid,
+						  const char *focus_label, int max_depth,
+						  int max_relations, const char *link_prefix);
 
 #endif							/* DQ_REPORT_H */

@@ -107,6 +107,7 @@ typedef struct DqReport
 	int			ntables;
 	DqReportTable *tables;
 	MemoryContext table_cxt;	/* reset after each table section */
+	DqLineageGraph *lineage;	/* every edge, read once */
 } DqReport;
 
 typedef void (*DqOverviewSectionFn) (DqReport *rep);
@@ -1096,8 +1097,9 @@ DqReportTableLineage(DqReport *rep, DqReportTable *t)
 	int			drawn;
 
 	appendStringInfoString(out, "<div class=\"lineage\">");
-	drawn = DqLineageSvg(out, t->relid, DQ_REPORT_LINEAGE_DEPTH, DQ_REPORT_LINEAGE_RELATIONS,
-						 OidIsValid(rep->only_relid) ? NULL : "#t-");
+	drawn = DqLineageDraw(out, rep->lineage, t->relid, t->label, DQ_REPORT_LINEAGE_DEPTH,
+						  DQ_REPORT_LINEAGE_RELATIONS,
+						  OidIsValid(rep->only_relid) ? NULL : "#t-");
 	appendStringInfoString(out, "</div>");
 	if (drawn <= 1 && isnan(t->upstream) == false && t->upstream == 0 && t->downstream == 0)
 	{
@@ -1292,6 +1294,7 @@ dq_report_html(PG_FUNCTION_ARGS)
 	rep.table_cxt = AllocSetContextCreate(CurrentMemoryContext, "dq report table",
 										  ALLOCSET_DEFAULT_SIZES);
 	DqReportLoadTables(&rep);
+	rep.lineage = DqLineageLoad();
 	DqReportPage(&rep);
 	SPI_finish();
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, out.len));
