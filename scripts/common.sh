@@ -107,6 +107,10 @@ dq_install_prereqs() {
     command -v sqlsmith >/dev/null 2>&1 || pkgs+=(sqlsmith)
     /usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 ||
       pkgs+=(python3-jsonschema)
+    # The report test renders the HTML report in headless Chromium (and
+    # takes a screenshot, for which it needs a font).
+    command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
+    [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || pkgs+=(fonts-dejavu-core)
   fi
 
   # Root switches to the system user with runuser (util-linux, always

@@ -185,18 +185,11 @@ DqLayoutLayers(DqLayout *g, bool *reversed)
 	/* longest-path layers over the acyclic orientation */
 	for (e = 0; e < g->nedges; e++)
 	{
-		int			s = g->edges[e].src,
-					d = g->edges[e].dst;
+		int			d;
 
-		if (s == d)
+		if (g->edges[e].src == g->edges[e].dst)
 			continue;
-		if (reversed[e])
-		{
-			int			t = s;
-
-			s = d;
-			d = t;
-		}
+		d = reversed[e] ? g->edges[e].src : g->edges[e].dst;
 		indeg[d]++;
 		has_pred[d] = true;
 	}

@@ -178,8 +178,7 @@ DqHtmlCoord(StringInfo buf, double v)
 
 	if (!isfinite(r))
 		r = 0.0;
-	if (r == 0.0)
-		r = 0.0;
+	r += 0.0;					/* -0 becomes 0 */
 	if (r == floor(r))
 		appendStringInfo(buf, "%.0f", r);
 	else

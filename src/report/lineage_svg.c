@@ -209,8 +209,7 @@ DqLineageNeighbourhood(DqLineageGraph *lg, Oid relid, int max_depth,
 		/* frontier: the relations reached at the previous depth, this direction */
 		Oid		   *frontier = palloc(sizeof(Oid) * (lg->nrows + 1));
 		Oid		   *next = palloc(sizeof(Oid) * (lg->nrows + 1));
-		int			nf = 1,
-					nn;
+		int			nf = 1;
 		int			depth;
 
 		frontier[0] = relid;
@@ -218,8 +217,8 @@ DqLineageNeighbourhood(DqLineageGraph *lg, Oid relid, int max_depth,
 		{
 			int			i,
 						k;
+			int			nn = 0;
 
-			nn = 0;
 			for (i = 0; i < lg->nrows; i++)
 			{
 				DqLineageRow *r = &lg->rows[i];
@@ -538,7 +537,6 @@ DqLineageDraw(StringInfo out, DqLineageGraph *lg, Oid relid,
 		double		ex = le->px[le->npoints - 1];
 		double		ey = le->py[le->npoints - 1];
 		bool		points_left = le->backward || le->self_loop;
-		int			k;
 
 		appendStringInfo(out, "<g class=\"edge %s%s\"><title>",
 						 ed->direct ? "direct" : "indirect", ed->masking ? " masking" : "");
@@ -559,6 +557,8 @@ DqLineageDraw(StringInfo out, DqLineageGraph *lg, Oid relid,
 		}
 		else
 		{
+			int			k;
+
 			for (k = 1; k < le->npoints; k++)
 			{
 				double		x0 = le->px[k - 1],

@@ -85,7 +85,7 @@ DqParseIsoDateTime(const char *s, double *result)
 				second = 0;
 	double		frac = 0.0;
 	int			zone = 0;
-	int			days_in_month[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	const int	days_in_month[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
 	while (isspace((unsigned char) *p))
 		p++;

@@ -60,6 +60,10 @@
 
 PG_FUNCTION_INFO_V1(dq_report_html);
 
+/* A number in the SQL text below. */
+#define DQ_STR(x) #x
+#define DQ_XSTR(x) DQ_STR(x)
+
 /* Default history window when "since" is NULL. */
 #define DQ_REPORT_DAYS 30
 /* With more tables than this, table sections start collapsed. */
@@ -629,7 +633,7 @@ static const char *dq_report_failures_sql =
 "  FROM latest l"
 " WHERE NOT l.success"
 " ORDER BY l.severity = 'error' DESC, l.schema_name, l.table_name, l.expectation_id"
-" LIMIT " CppAsString2(DQ_REPORT_FAILURES);
+" LIMIT " DQ_XSTR(DQ_REPORT_FAILURES);
 
 static void
 DqReportOpenFailures(DqReport *rep)
@@ -699,7 +703,7 @@ static const char *dq_report_violations_sql =
 "  LEFT JOIN pg_attribute a ON a.attrelid = e.relid AND a.attnum = e.attnum AND NOT a.attisdropped"
 " WHERE ($1 IS NULL OR v.relid = $1) AND v.commit_time >= $2"
 " ORDER BY v.violation_id DESC"
-" LIMIT " CppAsString2(DQ_REPORT_VIOLATIONS);
+" LIMIT " DQ_XSTR(DQ_REPORT_VIOLATIONS);
 
 static void
 DqReportViolationTable(DqReport *rep, Oid relid, bool with_table)
@@ -771,7 +775,7 @@ static const char *dq_report_profile_sql =
 "         array_agg(h.distinct_count::float8 ORDER BY h.run_id) AS distincts"
 "    FROM (SELECT x.*, row_number() OVER (PARTITION BY x.attnum ORDER BY x.run_id DESC) AS rn"
 "            FROM dq.profile_history x WHERE x.relid = $1 AND x.time >= $2) h"
-"   WHERE h.rn <= " CppAsString2(DQ_REPORT_TREND_POINTS)
+"   WHERE h.rn <= " DQ_XSTR(DQ_REPORT_TREND_POINTS)
 "   GROUP BY h.attnum"
 ")"
 "SELECT p.column_name::text, p.data_type, p.type_family, p.row_count::float8,"
@@ -779,10 +783,10 @@ static const char *dq_report_profile_sql =
 "       p.min_value, p.max_value, p.median, p.mean,"
 "       (SELECT array_agg(x.v ->> 'value' ORDER BY x.o) FROM jsonb_array_elements("
 "          CASE WHEN jsonb_typeof(p.top_values) = 'array' THEN p.top_values END)"
-"          WITH ORDINALITY x(v, o) WHERE x.o <= " CppAsString2(DQ_REPORT_TOP_VALUES) "),"
+"          WITH ORDINALITY x(v, o) WHERE x.o <= " DQ_XSTR(DQ_REPORT_TOP_VALUES) "),"
 "       (SELECT array_agg(dq.metric_number(x.v ->> 'count', 'numeric') ORDER BY x.o)"
 "          FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p.top_values) = 'array' THEN p.top_values END)"
-"          WITH ORDINALITY x(v, o) WHERE x.o <= " CppAsString2(DQ_REPORT_TOP_VALUES) "),"
+"          WITH ORDINALITY x(v, o) WHERE x.o <= " DQ_XSTR(DQ_REPORT_TOP_VALUES) "),"
 "       (SELECT array_agg(dq.metric_number(x.v ->> 'lo', p.type_family) ORDER BY x.o)"
 "          FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p.histogram) = 'array' THEN p.histogram END)"
 "          WITH ORDINALITY x(v, o)),"
@@ -908,7 +912,7 @@ static const char *dq_report_expectations_sql =
 "WITH runs AS ("
 "  SELECT r.run_id, r.finished_at FROM dq.validation_runs r"
 "   WHERE r.relid = $1 AND r.finished_at >= $2"
-"   ORDER BY r.run_id DESC LIMIT " CppAsString2(DQ_REPORT_RUNS)
+"   ORDER BY r.run_id DESC LIMIT " DQ_XSTR(DQ_REPORT_RUNS)
 ")"
 "SELECT e.expectation_id::text, e.name, e.kind, coalesce(a.attname, e.column_name)::text,"
 "       e.params::text, e.mostly, e.severity, e.enabled, e.status,"
@@ -938,7 +942,7 @@ static const char *dq_report_passrate_sql =
 "SELECT array_agg(date_part('epoch', h.time) ORDER BY h.run_id),"
 "       array_agg(h.success_percent ORDER BY h.run_id)"
 "  FROM (SELECT * FROM dq.validation_history x WHERE x.relid = $1 AND x.time >= $2"
-"         ORDER BY x.run_id DESC LIMIT " CppAsString2(DQ_REPORT_TREND_POINTS) ") h";
+"         ORDER BY x.run_id DESC LIMIT " DQ_XSTR(DQ_REPORT_TREND_POINTS) ") h";
 
 static void
 DqReportTableExpectations(DqReport *rep, DqReportTable *t)

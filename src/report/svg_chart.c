@@ -59,10 +59,7 @@ DqSvgSparkline(StringInfo buf, const char *cls, const double *xs,
 				xmax = 0;
 	double		lo = ymin,
 				hi = ymax;
-	double		lastx = 0,
-				lasty = 0;
 	bool		any = false;
-	bool		pen = false;
 	int			i;
 
 	DqSvgOpen(buf, cls, DQ_SPARK_W, DQ_SPARK_H, title);
@@ -90,6 +87,10 @@ DqSvgSparkline(StringInfo buf, const char *cls, const double *xs,
 	}
 	if (any)
 	{
+		double		lastx = 0,
+					lasty = 0;
+		bool		pen = false;
+
 		appendStringInfoString(buf, "<path class=\"line\" d=\"");
 		for (i = 0; i < n; i++)
 		{
