@@ -113,6 +113,10 @@ dq_install_prereqs() {
     [ -f /usr/include/krb5.h ] || pkgs+=(libkrb5-dev)
     [ -f /usr/include/x86_64-linux-gnu/curl/curl.h ] ||
       [ -f /usr/include/curl/curl.h ] || pkgs+=(libcurl4-openssl-dev)
+    # The report test renders the HTML report in headless Chromium (and
+    # takes a screenshot, for which it needs a font).
+    command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
+    [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || pkgs+=(fonts-dejavu-core)
   fi
 
   # Root switches to the system user with runuser (util-linux, always

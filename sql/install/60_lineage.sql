@@ -261,29 +261,42 @@ AS $$
 		SELECT src AS node, source_column AS col, source_attnum AS attnum FROM e
 		UNION SELECT tgt, target_column, target_attnum FROM e
 	), nodes AS (
-		SELECT node, string_agg(format('<c%s> %s', attnum,
-										regexp_replace(col, '([|<>{}"\\])', '\\\1', 'g')),
-								' | ' ORDER BY attnum) FILTER (WHERE attnum > 0) AS fields
+		-- one HTML-like table per relation: its name, then a row per column
+		SELECT node,
+			   string_agg(format('<tr><td port="c%s" align="left">%s</td></tr>', attnum,
+								 replace(replace(replace(replace(col, '&', '&amp;'), '<', '&lt;'),
+														 '>', '&gt;'), '"', '&quot;')),
+						  '' ORDER BY attnum) FILTER (WHERE attnum > 0) AS rows
 		  FROM cols GROUP BY node
+	), edges AS (
+		-- one arrow per column pair and lineage type; how it flows in the tooltip
+		SELECT src, source_attnum, tgt, target_attnum, lineage_type, bool_or(masking) AS masking,
+			   string_agg(DISTINCT lower(subtype) || CASE WHEN masking THEN ' (masking)' ELSE '' END,
+						  ', ') AS how
+		  FROM e GROUP BY src, source_attnum, tgt, target_attnum, lineage_type
 	)
-	SELECT E'digraph lineage {\n  rankdir=LR;\n'
-		|| E'  node [shape=record, fontname="Helvetica", fontsize=10];\n'
-		|| E'  edge [fontname="Helvetica", fontsize=8];\n'
-		|| COALESCE((SELECT string_agg(format(E'  "%s" [label="{<c0> %s%s}"];\n',
-											  replace(node, '"', '\"'), replace(node, '"', '\"'),
-											  COALESCE(' | ' || fields, '')), '' ORDER BY node)
+	SELECT E'digraph lineage {\n'
+		|| E'  graph [rankdir=LR, nodesep=0.15, ranksep=0.6, fontname="Helvetica"];\n'
+		|| E'  node [shape=plain, fontname="Helvetica", fontsize=10];\n'
+		|| E'  edge [arrowsize=0.6, penwidth=0.9, color="#34495e"];\n'
+		|| COALESCE((SELECT string_agg(format(E'  "%s" [label=<<table border="0" cellborder="1" cellspacing="0" cellpadding="2"><tr><td port="c0" bgcolor="#dfe7ef"><b>%s</b></td></tr>%s</table>>];\n',
+											  replace(replace(node, '\', '\\'), '"', '\"'),
+											  replace(replace(replace(replace(node, '&', '&amp;'), '<', '&lt;'),
+																	  '>', '&gt;'), '"', '&quot;'),
+											  COALESCE(rows, '')), '' ORDER BY node)
 					   FROM nodes), '')
-		|| COALESCE((SELECT string_agg(format(E'  "%s":c%s -> "%s":c%s [style=%s, label="%s%s"];\n',
-											  replace(src, '"', '\"'), source_attnum,
-											  replace(tgt, '"', '\"'), target_attnum,
+		|| COALESCE((SELECT string_agg(format(E'  "%s":c%s:e -> "%s":c%s:w [style=%s, tooltip="%s"%s];\n',
+											  replace(replace(src, '\', '\\'), '"', '\"'), source_attnum,
+											  replace(replace(tgt, '\', '\\'), '"', '\"'), target_attnum,
 											  CASE lineage_type WHEN 'DIRECT' THEN 'solid' ELSE 'dashed' END,
-											  lower(subtype), CASE WHEN masking THEN ' (masked)' ELSE '' END),
-									   '' ORDER BY src, source_attnum, tgt, target_attnum, subtype, masking)
-					   FROM e), '')
+											  lineage_type || ': ' || how,
+											  CASE WHEN masking THEN ', color="#8e44ad"' ELSE '' END),
+									   '' ORDER BY src, source_attnum, tgt, target_attnum, lineage_type)
+					   FROM edges), '')
 		|| E'}\n'
 $$;
 COMMENT ON FUNCTION dq.lineage_dot(regclass) IS
-	'The lineage graph (of one relation''s upstream and downstream, or of everything) in Graphviz DOT: relations as records, columns as fields, DIRECT edges solid, INDIRECT dashed; render with dot -Tsvg';
+	'The lineage graph (of one relation''s upstream and downstream, or of everything) in Graphviz DOT, laid out left to right: a relation is a table of its columns, edges go from a column''s right side to a column''s left side (the relation''s header for whole-relation edges), DIRECT solid, INDIRECT dashed, masking ones purple, how in the tooltip; render with dot -Tsvg';
 
 CREATE FUNCTION dq.openlineage_namespace() RETURNS text
 	LANGUAGE sql STABLE
@@ -387,7 +400,7 @@ AS $$
 		 WHERE NOT l.dropped AND l.last_seen >= since
 		 GROUP BY l.target_relid
 	)
-	SELECT jsonb_build_object(
+	(SELECT jsonb_build_object(
 		'eventType', 'COMPLETE',
 		'eventTime', to_char(t.event_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
 		'run', jsonb_build_object('runId', gen_random_uuid()),
@@ -410,10 +423,13 @@ AS $$
 		'producer', 'https://github.com/dq-lineage/dq_lineage',
 		'schemaURL', 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent')
 	  FROM targets t
-	 ORDER BY t.target_schema, t.target_table
+	 ORDER BY t.target_schema, t.target_table)
+	UNION ALL
+	-- the data-quality facets of profile and validation runs (90_report.sql)
+	(SELECT q.event FROM dq.openlineage_quality_events(since) q(event))
 $$;
 COMMENT ON FUNCTION dq.openlineage_events(timestamptz, boolean) IS
-	'OpenLineage RunEvents (COMPLETE), one per target relation with edges seen since a time, with schema and column-lineage facets; legacy => true for the form Marquez reads';
+	'OpenLineage RunEvents (COMPLETE): one per target relation with edges seen since a time, with schema and column-lineage facets (legacy => true for the form Marquez reads), then one per profile or validation run finished since then, with the dataQualityMetrics or dataQualityAssertions facet';
 
 -- DDL capture: views, materialized views, CREATE TABLE AS, SELECT INTO.
 CREATE FUNCTION dq.lineage_ddl_command_end() RETURNS event_trigger

@@ -1,0 +1,783 @@
+/*-------------------------------------------------------------------------
+ *
+ * graph_layout.c
+ *	  Layered left-to-right layout of a lineage graph: relations are boxes
+ *	  with one row (port) per column, edges join a column of one relation
+ *	  to a column of another.
+ *
+ * The classic Sugiyama steps, kept small because a lineage neighbourhood
+ * has tens of relations, not thousands:
+ *
+ * 1. Cycles (a table that feeds a table it reads from) are broken by a
+ *    depth-first search: an edge back to a relation on the search stack
+ *    is laid out as if reversed, and drawn from right to left.
+ * 2. Layers by longest path, so that every edge points to the right; then
+ *    relations that only feed others move right next to their first
+ *    consumer, which keeps edges short.
+ * 3. An edge that spans several layers gets a dummy node in each layer it
+ *    passes, so that it is routed around boxes rather than through them.
+ * 4. The order within each layer comes from barycenter sweeps, down and
+ *    up, using the y position of the ports the edges attach to (not just
+ *    the relation), keeping the order with the fewest crossings seen.
+ *    Crossings between two layers are counted exactly, as inversions
+ *    (merge sort, O(E log E)).
+ * 5. y coordinates: every box moves toward the mean position its edges
+ *    pull it to, then a forward and a backward pass restore the order and
+ *    the gaps, and the two placements are averaged (both satisfy the
+ *    spacing constraints, so their mean does too).  A few rounds of this
+ *    straighten most edges.
+ *
+ * Everything is allocated in the caller's memory context.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+#include <stdlib.h>
+
+#include "report/graph_layout.h"
+
+#define DQ_LAYOUT_MARGIN 12.0
+#define DQ_LAYOUT_HGAP 72.0
+#define DQ_LAYOUT_GAP 18.0
+#define DQ_LAYOUT_DUMMY_GAP 8.0
+#define DQ_LAYOUT_SWEEPS 16
+#define DQ_LAYOUT_ROUNDS 12
+
+typedef struct DqVNode
+{
+	int			real;			/* index into g->nodes, -1 for a dummy */
+	int			layer;
+	int			order;			/* position within the layer */
+	double		height;
+	double		y;
+	double		key;			/* sort key of the current sweep */
+} DqVNode;
+
+typedef struct DqSeg
+{
+	int			left;			/* vnode in layer L */
+	int			left_port;
+	int			right;			/* vnode in layer L + 1 */
+	int			right_port;
+	int			edge;
+} DqSeg;
+
+typedef struct DqLayoutState
+{
+	DqLayout   *g;
+	int			nv;
+	DqVNode    *v;
+	int			nsegs;
+	DqSeg	   *segs;
+	int		  **layer_nodes;	/* vnode ids per layer, in order */
+	int		   *layer_size;
+	/* segments touching each vnode on its left / right side */
+	int		   *left_start;
+	int		   *left_segs;
+	int		   *right_start;
+	int		   *right_segs;
+	int			max_ports;
+} DqLayoutState;
+
+/* Offset of a port from the top of its node. */
+static double
+DqPortOffset(const DqLayout *g, int real, int port)
+{
+	if (real < 0)
+		return 0.0;
+	if (port <= 0)
+		return g->header_height / 2.0;
+	return g->header_height + (port - 1) * g->row_height + g->row_height / 2.0;
+}
+
+/* y of a port of a real node, once laid out. */
+double
+DqLayoutPortY(const DqLayout *g, int node, int port)
+{
+	return g->nodes[node].y + DqPortOffset(g, node, port);
+}
+
+static double
+DqVPortY(DqLayoutState *st, int vn, int port)
+{
+	return st->v[vn].y + DqPortOffset(st->g, st->v[vn].real, port);
+}
+
+/*
+ * Steps 1 and 2: which edges are laid out reversed, and the layer of
+ * every node.
+ */
+static void
+DqLayoutLayers(DqLayout *g, bool *reversed)
+{
+	int			n = g->nnodes;
+	int		   *out_start = palloc0(sizeof(int) * (n + 1));
+	int		   *out_edges = palloc(sizeof(int) * Max(g->nedges, 1));
+	int		   *fill = palloc0(sizeof(int) * n);
+	int		   *state = palloc0(sizeof(int) * n);
+	int		   *stack = palloc(sizeof(int) * n);
+	int		   *stack_pos = palloc(sizeof(int) * n);
+	int		   *indeg = palloc0(sizeof(int) * n);
+	int		   *queue = palloc(sizeof(int) * n);
+	int		   *topo = palloc(sizeof(int) * n);
+	bool	   *has_pred = palloc0(sizeof(bool) * n);
+	int			ntopo = 0;
+	int			qhead = 0,
+				qtail = 0;
+	int			minlayer = INT_MAX,
+				maxlayer = 0;
+	int			i,
+				e;
+
+	for (e = 0; e < g->nedges; e++)
+		if (g->edges[e].src != g->edges[e].dst)
+			out_start[g->edges[e].src + 1]++;
+	for (i = 0; i < n; i++)
+		out_start[i + 1] += out_start[i];
+	for (e = 0; e < g->nedges; e++)
+	{
+		int			s = g->edges[e].src;
+
+		if (s != g->edges[e].dst)
+			out_edges[out_start[s] + fill[s]++] = e;
+	}
+
+	/* depth-first search from every node in turn, the focus first */
+	for (i = 0; i < n; i++)
+	{
+		int			depth = 0;
+
+		if (state[i] != 0)
+			continue;
+		state[i] = 1;
+		stack[0] = i;
+		stack_pos[0] = 0;
+		depth = 1;
+		while (depth > 0)
+		{
+			int			u = stack[depth - 1];
+
+			if (stack_pos[depth - 1] < out_start[u + 1] - out_start[u])
+			{
+				int			ed = out_edges[out_start[u] + stack_pos[depth - 1]++];
+				int			w = g->edges[ed].dst;
+
+				if (state[w] == 1)
+					reversed[ed] = true;
+				else if (state[w] == 0)
+				{
+					state[w] = 1;
+					stack[depth] = w;
+					stack_pos[depth] = 0;
+					depth++;
+				}
+			}
+			else
+			{
+				state[u] = 2;
+				depth--;
+			}
+		}
+	}
+
+	/* longest-path layers over the acyclic orientation */
+	for (e = 0; e < g->nedges; e++)
+	{
+		int			d;
+
+		if (g->edges[e].src == g->edges[e].dst)
+			continue;
+		d = reversed[e] ? g->edges[e].src : g->edges[e].dst;
+		indeg[d]++;
+		has_pred[d] = true;
+	}
+	for (i = 0; i < n; i++)
+	{
+		g->nodes[i].layer = 0;
+		if (indeg[i] == 0)
+			queue[qtail++] = i;
+	}
+	while (qhead < qtail)
+	{
+		int			u = queue[qhead++];
+
+		topo[ntopo++] = u;
+		for (e = 0; e < g->nedges; e++)
+		{
+			int			s = g->edges[e].src,
+						d = g->edges[e].dst;
+
+			if (s == d)
+				continue;
+			if (reversed[e])
+			{
+				int			t = s;
+
+				s = d;
+				d = t;
+			}
+			if (s != u)
+				continue;
+			g->nodes[d].layer = Max(g->nodes[d].layer, g->nodes[u].layer + 1);
+			if (--indeg[d] == 0)
+				queue[qtail++] = d;
+		}
+	}
+
+	/* sources move right, next to their first consumer */
+	for (i = ntopo - 1; i >= 0; i--)
+	{
+		int			u = topo[i];
+		int			best = INT_MAX;
+
+		if (has_pred[u])
+			continue;
+		for (e = 0; e < g->nedges; e++)
+		{
+			int			s = g->edges[e].src,
+						d = g->edges[e].dst;
+
+			if (s == d)
+				continue;
+			if (reversed[e])
+			{
+				int			t = s;
+
+				s = d;
+				d = t;
+			}
+			if (s == u)
+				best = Min(best, g->nodes[d].layer - 1);
+		}
+		if (best != INT_MAX)
+			g->nodes[u].layer = best;
+	}
+	for (i = 0; i < n; i++)
+	{
+		minlayer = Min(minlayer, g->nodes[i].layer);
+		maxlayer = Max(maxlayer, g->nodes[i].layer);
+	}
+	for (i = 0; i < n; i++)
+		g->nodes[i].layer -= minlayer;
+	g->nlayers = (n > 0) ? maxlayer - minlayer + 1 : 0;
+}
+
+/* Merge sort of keys counting inversions (pairs out of order). */
+static int64
+DqCountInversions(int64 *keys, int64 *tmp, int n)
+{
+	int64		count = 0;
+	int			mid,
+				i,
+				j,
+				k;
+
+	if (n < 2)
+		return 0;
+	mid = n / 2;
+	count += DqCountInversions(keys, tmp, mid);
+	count += DqCountInversions(keys + mid, tmp, n - mid);
+	i = 0;
+	j = mid;
+	k = 0;
+	while (i < mid && j < n)
+	{
+		if (keys[j] < keys[i])
+		{
+			count += mid - i;
+			tmp[k++] = keys[j++];
+		}
+		else
+			tmp[k++] = keys[i++];
+	}
+	while (i < mid)
+		tmp[k++] = keys[i++];
+	while (j < n)
+		tmp[k++] = keys[j++];
+	memcpy(keys, tmp, sizeof(int64) * n);
+	return count;
+}
+
+typedef struct DqSegKey
+{
+	int64		left;
+	int64		right;
+} DqSegKey;
+
+static int
+DqSegKeyCmp(const void *a, const void *b)
+{
+	const DqSegKey *x = a;
+	const DqSegKey *y = b;
+
+	if (x->left != y->left)
+		return x->left < y->left ? -1 : 1;
+	if (x->right != y->right)
+		return x->right < y->right ? -1 : 1;
+	return 0;
+}
+
+/* Edge crossings between every pair of adjacent layers, in the current order. */
+static int64
+DqCountCrossings(DqLayoutState *st)
+{
+	DqSegKey   *keys = palloc(sizeof(DqSegKey) * Max(st->nsegs, 1));
+	int64	   *rights = palloc(sizeof(int64) * Max(st->nsegs, 1));
+	int64	   *tmp = palloc(sizeof(int64) * Max(st->nsegs, 1));
+	int64		total = 0;
+	int			layer;
+	int64		P = st->max_ports + 1;
+
+	for (layer = 0; layer + 1 < st->g->nlayers; layer++)
+	{
+		int			m = 0;
+		int			s;
+
+		for (s = 0; s < st->nsegs; s++)
+		{
+			DqSeg	   *sg = &st->segs[s];
+
+			if (st->v[sg->left].layer != layer)
+				continue;
+			keys[m].left = st->v[sg->left].order * P + sg->left_port;
+			keys[m].right = st->v[sg->right].order * P + sg->right_port;
+			m++;
+		}
+		qsort(keys, m, sizeof(DqSegKey), DqSegKeyCmp);
+		for (s = 0; s < m; s++)
+			rights[s] = keys[s].right;
+		total += DqCountInversions(rights, tmp, m);
+	}
+	pfree(keys);
+	pfree(rights);
+	pfree(tmp);
+	return total;
+}
+
+/* Stack the nodes of a layer from the top, in order. */
+static void
+DqStackLayer(DqLayoutState *st, int layer)
+{
+	double		y = 0;
+	int			i;
+
+	for (i = 0; i < st->layer_size[layer]; i++)
+	{
+		DqVNode    *vn = &st->v[st->layer_nodes[layer][i]];
+
+		vn->order = i;
+		vn->y = y;
+		y += vn->height + (vn->real < 0 ? DQ_LAYOUT_DUMMY_GAP : DQ_LAYOUT_GAP);
+	}
+}
+
+/*
+ * Where the edges on one side (or both) pull a node's top: the mean of
+ * (neighbour's port y - own port offset); its current y when it has no
+ * edge on that side.
+ */
+static double
+DqDesiredY(DqLayoutState *st, int vn, bool use_left, bool use_right)
+{
+	double		sum = 0;
+	int			cnt = 0;
+	int			k;
+
+	if (use_left)
+		for (k = st->left_start[vn]; k < st->left_start[vn + 1]; k++)
+		{
+			DqSeg	   *sg = &st->segs[st->left_segs[k]];
+
+			sum += DqVPortY(st, sg->left, sg->left_port) -
+				DqPortOffset(st->g, st->v[vn].real, sg->right_port);
+			cnt++;
+		}
+	if (use_right)
+		for (k = st->right_start[vn]; k < st->right_start[vn + 1]; k++)
+		{
+			DqSeg	   *sg = &st->segs[st->right_segs[k]];
+
+			sum += DqVPortY(st, sg->right, sg->right_port) -
+				DqPortOffset(st->g, st->v[vn].real, sg->left_port);
+			cnt++;
+		}
+	return cnt > 0 ? sum / cnt : st->v[vn].y;
+}
+
+static DqLayoutState *dq_sort_state;
+
+static int
+DqVNodeKeyCmp(const void *a, const void *b)
+{
+	const DqVNode *x = &dq_sort_state->v[*(const int *) a];
+	const DqVNode *y = &dq_sort_state->v[*(const int *) b];
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->order - y->order;
+}
+
+/* Reorder one layer by the barycenters of its edges on one side. */
+static void
+DqSweepLayer(DqLayoutState *st, int layer, bool from_left)
+{
+	int			i;
+
+	for (i = 0; i < st->layer_size[layer]; i++)
+	{
+		int			vn = st->layer_nodes[layer][i];
+
+		st->v[vn].key = DqDesiredY(st, vn, from_left, !from_left);
+	}
+	dq_sort_state = st;
+	qsort(st->layer_nodes[layer], st->layer_size[layer], sizeof(int), DqVNodeKeyCmp);
+	dq_sort_state = NULL;
+	DqStackLayer(st, layer);
+}
+
+/* Step 5: move the nodes of a layer toward their edges, keeping order and gaps. */
+static void
+DqPlaceLayer(DqLayoutState *st, int layer)
+{
+	int			m = st->layer_size[layer];
+	int		   *ids = st->layer_nodes[layer];
+	double	   *want = palloc(sizeof(double) * m);
+	double	   *fwd = palloc(sizeof(double) * m);
+	double	   *bwd = palloc(sizeof(double) * m);
+	int			i;
+
+	if (m == 0)
+		return;
+	for (i = 0; i < m; i++)
+		want[i] = DqDesiredY(st, ids[i], true, true);
+	for (i = 0; i < m; i++)
+	{
+		fwd[i] = want[i];
+		if (i > 0)
+		{
+			DqVNode    *p = &st->v[ids[i - 1]];
+			double		sep = p->height + ((p->real < 0 && st->v[ids[i]].real < 0) ?
+										   DQ_LAYOUT_DUMMY_GAP : DQ_LAYOUT_GAP);
+
+			fwd[i] = Max(fwd[i], fwd[i - 1] + sep);
+		}
+	}
+	for (i = m - 1; i >= 0; i--)
+	{
+		bwd[i] = want[i];
+		if (i < m - 1)
+		{
+			DqVNode    *c = &st->v[ids[i]];
+			double		sep = c->height + ((c->real < 0 && st->v[ids[i + 1]].real < 0) ?
+										   DQ_LAYOUT_DUMMY_GAP : DQ_LAYOUT_GAP);
+
+			bwd[i] = Min(bwd[i], bwd[i + 1] - sep);
+		}
+	}
+	for (i = 0; i < m; i++)
+		st->v[ids[i]].y = (fwd[i] + bwd[i]) / 2.0;
+	pfree(want);
+	pfree(fwd);
+	pfree(bwd);
+}
+
+/*
+ * Lay the graph out: sets every node's layer, x, y and height, every
+ * edge's polyline, and the size of the drawing.
+ */
+void
+DqLayoutRun(DqLayout *g)
+{
+	DqLayoutState st;
+	bool	   *reversed = palloc0(sizeof(bool) * Max(g->nedges, 1));
+	int		   *chain_start = palloc(sizeof(int) * Max(g->nedges, 1));
+	int		   *chain_len = palloc0(sizeof(int) * Max(g->nedges, 1));
+	double	   *col_x;
+	double	   *col_w;
+	int		  **best_order;
+	int64		best_crossings;
+	double		miny;
+	double		maxy;
+	int			i,
+				e,
+				layer,
+				it;
+
+	memset(&st, 0, sizeof(st));
+	st.g = g;
+	for (i = 0; i < g->nnodes; i++)
+	{
+		g->nodes[i].height = g->header_height +
+			Max(g->nodes[i].nports - 1, 0) * g->row_height;
+		st.max_ports = Max(st.max_ports, g->nodes[i].nports);
+	}
+	if (g->nnodes == 0)
+	{
+		g->nlayers = 0;
+		g->crossings = 0;
+		g->width = g->height = 2 * DQ_LAYOUT_MARGIN;
+		return;
+	}
+
+	DqLayoutLayers(g, reversed);
+
+	/* step 3: virtual nodes, dummies along long edges, and segments */
+	st.nv = g->nnodes;
+	for (e = 0; e < g->nedges; e++)
+	{
+		DqLayoutEdge *ed = &g->edges[e];
+		int			span = abs(g->nodes[ed->src].layer - g->nodes[ed->dst].layer);
+
+		ed->self_loop = (ed->src == ed->dst);
+		ed->backward = !ed->self_loop &&
+			g->nodes[ed->src].layer > g->nodes[ed->dst].layer;
+		chain_start[e] = st.nv;
+		chain_len[e] = ed->self_loop ? 0 : span - 1;
+		st.nv += chain_len[e];
+		if (!ed->self_loop)
+			st.nsegs += span;
+	}
+	st.v = palloc0(sizeof(DqVNode) * st.nv);
+	st.segs = palloc0(sizeof(DqSeg) * Max(st.nsegs, 1));
+	for (i = 0; i < g->nnodes; i++)
+	{
+		st.v[i].real = i;
+		st.v[i].layer = g->nodes[i].layer;
+		st.v[i].height = g->nodes[i].height;
+	}
+	st.nsegs = 0;
+	for (e = 0; e < g->nedges; e++)
+	{
+		DqLayoutEdge *ed = &g->edges[e];
+		int			lo_node,
+					lo_port,
+					hi_node,
+					hi_port;
+		int			prev,
+					prev_port;
+		int			k;
+
+		if (ed->self_loop)
+			continue;
+		if (ed->backward)
+		{
+			lo_node = ed->dst;
+			lo_port = ed->dst_port;
+			hi_node = ed->src;
+			hi_port = ed->src_port;
+		}
+		else
+		{
+			lo_node = ed->src;
+			lo_port = ed->src_port;
+			hi_node = ed->dst;
+			hi_port = ed->dst_port;
+		}
+		prev = lo_node;
+		prev_port = lo_port;
+		for (k = 0; k <= chain_len[e]; k++)
+		{
+			int			next = (k < chain_len[e]) ? chain_start[e] + k : hi_node;
+			int			next_port = (k < chain_len[e]) ? 0 : hi_port;
+			DqSeg	   *sg = &st.segs[st.nsegs++];
+
+			if (k < chain_len[e])
+			{
+				st.v[next].real = -1;
+				st.v[next].layer = g->nodes[lo_node].layer + k + 1;
+				st.v[next].height = 0;
+			}
+			sg->left = prev;
+			sg->left_port = prev_port;
+			sg->right = next;
+			sg->right_port = next_port;
+			sg->edge = e;
+			prev = next;
+			prev_port = next_port;
+		}
+	}
+
+	/* segments by node and side */
+	st.left_start = palloc0(sizeof(int) * (st.nv + 1));
+	st.right_start = palloc0(sizeof(int) * (st.nv + 1));
+	st.left_segs = palloc(sizeof(int) * Max(st.nsegs, 1));
+	st.right_segs = palloc(sizeof(int) * Max(st.nsegs, 1));
+	{
+		int		   *lf = palloc0(sizeof(int) * st.nv);
+		int		   *rf = palloc0(sizeof(int) * st.nv);
+		int			s;
+
+		for (s = 0; s < st.nsegs; s++)
+		{
+			st.left_start[st.segs[s].right + 1]++;
+			st.right_start[st.segs[s].left + 1]++;
+		}
+		for (i = 0; i < st.nv; i++)
+		{
+			st.left_start[i + 1] += st.left_start[i];
+			st.right_start[i + 1] += st.right_start[i];
+		}
+		for (s = 0; s < st.nsegs; s++)
+		{
+			int			r = st.segs[s].right,
+						l = st.segs[s].left;
+
+			st.left_segs[st.left_start[r] + lf[r]++] = s;
+			st.right_segs[st.right_start[l] + rf[l]++] = s;
+		}
+	}
+
+	/* layers, initially in input order */
+	st.layer_nodes = palloc(sizeof(int *) * g->nlayers);
+	st.layer_size = palloc0(sizeof(int) * g->nlayers);
+	best_order = palloc(sizeof(int *) * g->nlayers);
+	for (i = 0; i < st.nv; i++)
+		st.layer_size[st.v[i].layer]++;
+	for (layer = 0; layer < g->nlayers; layer++)
+	{
+		st.layer_nodes[layer] = palloc(sizeof(int) * Max(st.layer_size[layer], 1));
+		best_order[layer] = palloc(sizeof(int) * Max(st.layer_size[layer], 1));
+		st.layer_size[layer] = 0;
+	}
+	for (i = 0; i < st.nv; i++)
+		st.layer_nodes[st.v[i].layer][st.layer_size[st.v[i].layer]++] = i;
+	for (layer = 0; layer < g->nlayers; layer++)
+		DqStackLayer(&st, layer);
+
+	/* step 4: barycenter sweeps, keeping the best order */
+	best_crossings = DqCountCrossings(&st);
+	for (layer = 0; layer < g->nlayers; layer++)
+		memcpy(best_order[layer], st.layer_nodes[layer], sizeof(int) * st.layer_size[layer]);
+	for (it = 0; it < DQ_LAYOUT_SWEEPS && best_crossings > 0; it++)
+	{
+		int64		c;
+
+		if (it % 2 == 0)
+			for (layer = 1; layer < g->nlayers; layer++)
+				DqSweepLayer(&st, layer, true);
+		else
+			for (layer = g->nlayers - 2; layer >= 0; layer--)
+				DqSweepLayer(&st, layer, false);
+		c = DqCountCrossings(&st);
+		if (c < best_crossings)
+		{
+			best_crossings = c;
+			for (layer = 0; layer < g->nlayers; layer++)
+				memcpy(best_order[layer], st.layer_nodes[layer],
+					   sizeof(int) * st.layer_size[layer]);
+		}
+	}
+	for (layer = 0; layer < g->nlayers; layer++)
+	{
+		memcpy(st.layer_nodes[layer], best_order[layer], sizeof(int) * st.layer_size[layer]);
+		DqStackLayer(&st, layer);
+	}
+	g->crossings = (int) Min(best_crossings, (int64) INT_MAX);
+
+	/* step 5: y coordinates */
+	for (it = 0; it < DQ_LAYOUT_ROUNDS; it++)
+	{
+		if (it % 2 == 0)
+			for (layer = 0; layer < g->nlayers; layer++)
+				DqPlaceLayer(&st, layer);
+		else
+			for (layer = g->nlayers - 1; layer >= 0; layer--)
+				DqPlaceLayer(&st, layer);
+	}
+	miny = st.v[0].y;
+	maxy = st.v[0].y + st.v[0].height;
+	for (i = 0; i < st.nv; i++)
+	{
+		miny = Min(miny, st.v[i].y);
+		maxy = Max(maxy, st.v[i].y + st.v[i].height);
+	}
+	for (i = 0; i < st.nv; i++)
+		st.v[i].y += DQ_LAYOUT_MARGIN - miny;
+	g->height = maxy - miny + 2 * DQ_LAYOUT_MARGIN;
+
+	/* x: one column per layer, as wide as its widest box */
+	col_x = palloc(sizeof(double) * g->nlayers);
+	col_w = palloc0(sizeof(double) * g->nlayers);
+	for (i = 0; i < g->nnodes; i++)
+		col_w[g->nodes[i].layer] = Max(col_w[g->nodes[i].layer], g->nodes[i].width);
+	for (layer = 0; layer < g->nlayers; layer++)
+	{
+		if (col_w[layer] == 0)
+			col_w[layer] = 24;
+		col_x[layer] = (layer == 0) ? DQ_LAYOUT_MARGIN :
+			col_x[layer - 1] + col_w[layer - 1] + DQ_LAYOUT_HGAP;
+	}
+	g->width = col_x[g->nlayers - 1] + col_w[g->nlayers - 1] + DQ_LAYOUT_MARGIN;
+	for (i = 0; i < g->nnodes; i++)
+	{
+		g->nodes[i].x = col_x[g->nodes[i].layer] +
+			(col_w[g->nodes[i].layer] - g->nodes[i].width) / 2.0;
+		g->nodes[i].y = st.v[i].y;
+	}
+	/* self loops bulge to the right of the last column */
+	for (e = 0; e < g->nedges; e++)
+		if (g->edges[e].self_loop)
+		{
+			g->width += 24;
+			break;
+		}
+
+	/* the polylines, from the source port to the target port */
+	for (e = 0; e < g->nedges; e++)
+	{
+		DqLayoutEdge *ed = &g->edges[e];
+		DqLayoutNode *s = &g->nodes[ed->src];
+		DqLayoutNode *d = &g->nodes[ed->dst];
+		int			np = 0;
+		int			k;
+
+		if (ed->self_loop)
+		{
+			ed->npoints = 2;
+			ed->px = palloc(sizeof(double) * 2);
+			ed->py = palloc(sizeof(double) * 2);
+			ed->px[0] = ed->px[1] = s->x + s->width;
+			ed->py[0] = DqLayoutPortY(g, ed->src, ed->src_port);
+			ed->py[1] = DqLayoutPortY(g, ed->dst, ed->dst_port);
+			continue;
+		}
+		ed->npoints = 2 + 2 * chain_len[e];
+		ed->px = palloc(sizeof(double) * ed->npoints);
+		ed->py = palloc(sizeof(double) * ed->npoints);
+		if (!ed->backward)
+		{
+			ed->px[np] = s->x + s->width;
+			ed->py[np++] = DqLayoutPortY(g, ed->src, ed->src_port);
+			for (k = 0; k < chain_len[e]; k++)
+			{
+				DqVNode    *dv = &st.v[chain_start[e] + k];
+
+				ed->px[np] = col_x[dv->layer];
+				ed->py[np++] = dv->y;
+				ed->px[np] = col_x[dv->layer] + col_w[dv->layer];
+				ed->py[np++] = dv->y;
+			}
+			ed->px[np] = d->x;
+			ed->py[np++] = DqLayoutPortY(g, ed->dst, ed->dst_port);
+		}
+		else
+		{
+			/* right to left: leave the source on its left side */
+			ed->px[np] = s->x;
+			ed->py[np++] = DqLayoutPortY(g, ed->src, ed->src_port);
+			for (k = chain_len[e] - 1; k >= 0; k--)
+			{
+				DqVNode    *dv = &st.v[chain_start[e] + k];
+
+				ed->px[np] = col_x[dv->layer] + col_w[dv->layer];
+				ed->py[np++] = dv->y;
+				ed->px[np] = col_x[dv->layer];
+				ed->py[np++] = dv->y;
+			}
+			ed->px[np] = d->x + d->width;
+			ed->py[np++] = DqLayoutPortY(g, ed->dst, ed->dst_port);
+		}
+	}
+}

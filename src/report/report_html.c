@@ -1,0 +1,1305 @@
+/*-------------------------------------------------------------------------
+ *
+ * report_html.c
+ *	  dq.report_html(rel, since): one self-contained HTML document with the
+ *	  state of the data quality of the database, or of one table.
+ *
+ * The document has no external reference at all: the style sheet, the
+ * charts (SVG) and a few lines of script (the search box) are inline, and
+ * a Content-Security-Policy forbids every network request and every
+ * script but that one, by its hash; so it works saved to a file, mailed or
+ * opened offline, and markup that slipped into a value could not run even
+ * if escaping failed -- which it should not: every value goes through
+ * html.c.  The markup is also well-formed XML.
+ *
+ * Layout: an overview (summary figures, the scorecard, which is also the
+ * searchable index of tables, open failures, recent violations), then one
+ * collapsible section per table (its profile with charts, expectations and
+ * their results over time, violations, its lineage graph).  With 500
+ * tables the sections start collapsed and the search box filters the
+ * index and the sections; dq.report_html(rel) gives the page of one table.
+ *
+ * Sections are entries of two tables below (dq_overview_sections and
+ * dq_table_sections); a subsystem that records more per table (monitors
+ * and anomalies, alerts) adds its section there, with the data read from
+ * its views.
+ *
+ * Rights: the report reads dq's views with the caller's rights, like a
+ * query the caller would type, so row-level security shows only the
+ * tables, columns and results the caller may read.  It runs SQL that the
+ * extension wrote, under the search_path its SQL definition pins
+ * (pg_catalog, pg_temp), and switches to no other role.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "common/base64.h"
+#include "common/cryptohash.h"
+#include "common/sha2.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/formatting.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "report/html.h"
+#include "report/report.h"
+#include "report/svg_chart.h"
+
+PG_FUNCTION_INFO_V1(dq_report_html);
+
+/* A number in the SQL text below. */
+#define DQ_STR(x) #x
+#define DQ_XSTR(x) DQ_STR(x)
+
+/* Default history window when "since" is NULL. */
+#define DQ_REPORT_DAYS 30
+/* With more tables than this, table sections start collapsed. */
+#define DQ_REPORT_OPEN_TABLES 12
+#define DQ_REPORT_RUNS 30
+#define DQ_REPORT_TREND_POINTS 60
+#define DQ_REPORT_TOP_VALUES 5
+#define DQ_REPORT_VIOLATIONS 15
+#define DQ_REPORT_FAILURES 200
+#define DQ_REPORT_LINEAGE_DEPTH 3
+#define DQ_REPORT_LINEAGE_RELATIONS 40
+
+typedef struct DqReportTable
+{
+	Oid			relid;
+	char	   *schema_name;
+	char	   *table_name;
+	char	   *label;			/* schema.table, identifiers quoted as needed */
+	char	   *kind;
+	char	   *status;
+	double		row_count;		/* NaN when never profiled */
+	double		columns_profiled;
+	char	   *last_profiled_at;
+	double		expectations;
+	char	   *last_validated_at;
+	double		evaluated;
+	double		open_failures;
+	double		last_success_percent;
+	bool		watched;
+	double		violations_24h;
+	char	   *last_violation_at;
+	char	   *data_latest_at;
+	double		data_age_seconds;
+	double		upstream;
+	double		downstream;
+} DqReportTable;
+
+typedef struct DqReport
+{
+	StringInfo	out;
+	Oid			only_relid;		/* InvalidOid: every table */
+	TimestampTz since;
+	char	   *since_text;		/* when the history shown starts */
+	char	   *now_text;		/* when the report was made */
+	int			ntables;
+	DqReportTable *tables;
+	MemoryContext table_cxt;	/* reset after each table section */
+	DqLineageGraph *lineage;	/* every edge, read once */
+} DqReport;
+
+typedef void (*DqOverviewSectionFn) (DqReport *rep);
+typedef void (*DqTableSectionFn) (DqReport *rep, DqReportTable *t);
+
+static void DqReportSummary(DqReport *rep);
+static void DqReportScorecard(DqReport *rep);
+static void DqReportOpenFailures(DqReport *rep);
+static void DqReportRecentViolations(DqReport *rep);
+static void DqReportTableProfile(DqReport *rep, DqReportTable *t);
+static void DqReportTableExpectations(DqReport *rep, DqReportTable *t);
+static void DqReportTableViolations(DqReport *rep, DqReportTable *t);
+static void DqReportTableLineage(DqReport *rep, DqReportTable *t);
+
+/* The overview, in order (not shown on the page of one table). */
+static const struct
+{
+	const char *id;
+	const char *title;
+	DqOverviewSectionFn fn;
+}			dq_overview_sections[] =
+{
+	{"summary", "Summary", DqReportSummary},
+	{"scorecard", "Tables", DqReportScorecard},
+	{"open-failures", "Open failures", DqReportOpenFailures},
+	{"recent-violations", "Recent violations", DqReportRecentViolations},
+};
+
+/* The sections of each table, in order. */
+static const struct
+{
+	const char *id;
+	const char *title;
+	DqTableSectionFn fn;
+}			dq_table_sections[] =
+{
+	{"profile", "Profile", DqReportTableProfile},
+	{"expectations", "Expectations", DqReportTableExpectations},
+	{"violations", "Violations", DqReportTableViolations},
+	{"lineage", "Lineage", DqReportTableLineage},
+};
+
+/*
+ * The script of the page: the search box filters the index and the table
+ * sections, and a link to a collapsed section opens it.  Written without
+ * "<" and "&" so that the page stays well-formed XML.
+ */
+static const char *dq_report_script =
+"(function () {\n"
+"  var q = document.getElementById('q');\n"
+"  var failing = document.getElementById('failing');\n"
+"  var count = document.getElementById('shown');\n"
+"  function apply() {\n"
+"    var s = q ? q.value.trim().toLowerCase() : '';\n"
+"    var f = failing ? failing.checked : false;\n"
+"    var items = document.querySelectorAll('[data-name]');\n"
+"    var n = 0;\n"
+"    for (var i = 0; i !== items.length; i++) {\n"
+"      var el = items[i];\n"
+"      var hit = el.getAttribute('data-name').indexOf(s) !== -1;\n"
+"      if (f) { hit = hit ? el.getAttribute('data-status') === 'failing' || el.getAttribute('data-status') === 'violations' : false; }\n"
+"      el.hidden = !hit;\n"
+"      if (hit) { if (el.tagName === 'TR') { n++; } }\n"
+"    }\n"
+"    if (count) { count.textContent = String(n); }\n"
+"  }\n"
+"  function openTarget() {\n"
+"    var id = decodeURIComponent(location.hash.slice(1));\n"
+"    var el = id ? document.getElementById(id) : null;\n"
+"    while (el) { if (el.tagName === 'DETAILS') { el.open = true; } el = el.parentElement; }\n"
+"  }\n"
+"  if (q) { q.addEventListener('input', apply); }\n"
+"  if (failing) { failing.addEventListener('change', apply); }\n"
+"  window.addEventListener('hashchange', openTarget);\n"
+"  openTarget();\n"
+"  apply();\n"
+"})();\n";
+
+static const char *dq_report_style =
+":root{--fg:#1b2a38;--muted:#5d6d7e;--line:#d5dde5;--bg:#f5f7fa;--pass:#2e8540;"
+"--fail:#c0392b;--warn:#b7791f;--accent:#1f4e79}"
+"*{box-sizing:border-box}"
+"body{margin:0;font:14px/1.45 system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;"
+"color:var(--fg);background:var(--bg)}"
+"header.page{background:var(--accent);color:#fff;padding:14px 24px}"
+"header.page h1{margin:0;font-size:20px}header.page p{margin:2px 0 0;opacity:.85;font-size:13px}"
+"main{padding:12px 24px 40px;max-width:1400px}"
+"section.overview,details.table{background:#fff;border:1px solid var(--line);border-radius:6px;"
+"margin:14px 0;padding:10px 16px}"
+"h2{font-size:17px;margin:6px 0 10px}h3{font-size:15px;margin:14px 0 6px;color:var(--accent)}"
+"summary{cursor:pointer;list-style:none}summary::-webkit-details-marker{display:none}"
+"summary h2{display:inline;margin:0}summary .facts{color:var(--muted);margin-left:10px;font-size:13px}"
+"details.table[open] summary{border-bottom:1px solid var(--line);padding-bottom:8px;margin-bottom:6px}"
+"table.grid{border-collapse:collapse;width:100%;font-size:13px}"
+"table.grid th,table.grid td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;"
+"vertical-align:middle}"
+"table.grid th{background:#eef2f6;font-weight:600;position:sticky;top:0}"
+"td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}"
+"td.value{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;max-width:260px;"
+"overflow-wrap:anywhere}"
+".badge{display:inline-block;padding:0 7px;border-radius:9px;font-size:12px;color:#fff;"
+"background:var(--muted)}"
+".badge.failing{background:var(--fail)}.badge.violations{background:var(--warn)}"
+".badge.passing{background:var(--pass)}.badge.profiled{background:#2471a3}"
+".badge.error{background:var(--fail)}.badge.warn{background:var(--warn)}"
+".cards{display:flex;flex-wrap:wrap;gap:10px}"
+".card{border:1px solid var(--line);border-radius:6px;padding:8px 14px;min-width:130px}"
+".card .n{font-size:22px;font-weight:600}.card .l{color:var(--muted);font-size:12px}"
+".card.bad .n{color:var(--fail)}"
+".search{display:flex;gap:14px;align-items:center;margin:4px 0 10px}"
+".search input[type=search]{font:inherit;padding:5px 9px;width:340px;border:1px solid var(--line);"
+"border-radius:4px}"
+".muted{color:var(--muted)}.empty{color:var(--muted);font-style:italic}"
+"svg.chart{vertical-align:middle;overflow:visible}"
+"svg.chart .line{fill:none;stroke:var(--accent);stroke-width:1.4}"
+"svg.chart .last{fill:var(--accent)}svg.chart .axis{stroke:#b8c4cf}"
+"svg.chart .bar{fill:#5b8db8}svg.violations .bar{fill:var(--warn)}"
+"svg.chart text{font-size:10px;fill:var(--fg)}svg.chart text.label{text-anchor:end}"
+"svg.runs .pass{fill:var(--pass)}svg.runs .fail{fill:var(--fail)}svg.runs .none{fill:#d5dde5}"
+"svg.nulls .line{stroke:#8e44ad}svg.nulls .last{fill:#8e44ad}"
+"div.lineage{overflow-x:auto;border:1px solid var(--line);border-radius:4px;background:#fcfdfe}"
+"svg.lineage a text{text-decoration:underline}"
+"a{color:var(--accent)}"
+"[hidden]{display:none!important}"
+"@media print{details.table{break-inside:avoid}}";
+
+/* ---- SPI helpers ---- */
+
+static void
+DqReportExec(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
+{
+	int			ret = SPI_execute_with_args(sql, nargs, types, values, nulls, true, 0);
+
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+}
+
+static bool
+DqIsNull(int row, int col)
+{
+	bool		isnull;
+
+	(void) SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+	return isnull;
+}
+
+/* Text of a column (its output function), NULL when NULL. */
+static char *
+DqText(int row, int col)
+{
+	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
+}
+
+/* A float8 column, NaN when NULL. */
+static double
+DqFloat(int row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+
+	return isnull ? get_float8_nan() : DatumGetFloat8(d);
+}
+
+static bool
+DqBool(int row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+
+	return !isnull && DatumGetBool(d);
+}
+
+/* A float8[] column: its elements (NaN for NULL ones); 0 when NULL. */
+static int
+DqFloatArray(int row, int col, double **out)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i;
+
+	*out = NULL;
+	if (isnull)
+		return 0;
+	arr = DatumGetArrayTypeP(d);
+	deconstruct_array(arr, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &nulls, &n);
+	*out = palloc(sizeof(double) * Max(n, 1));
+	for (i = 0; i < n; i++)
+		(*out)[i] = nulls[i] ? get_float8_nan() : DatumGetFloat8(elems[i]);
+	return n;
+}
+
+/* A text[] column: its elements (NULL ones as NULL); 0 when NULL. */
+static int
+DqTextArray(int row, int col, char ***out)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i;
+
+	*out = NULL;
+	if (isnull)
+		return 0;
+	arr = DatumGetArrayTypeP(d);
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	*out = palloc(sizeof(char *) * Max(n, 1));
+	for (i = 0; i < n; i++)
+		(*out)[i] = nulls[i] ? NULL : TextDatumGetCString(elems[i]);
+	return n;
+}
+
+/* ---- formatting helpers ---- */
+
+static void
+DqCellCount(StringInfo out, double v)
+{
+	appendStringInfoString(out, "<td class=\"num\">");
+	if (isnan(v))
+		appendStringInfoString(out, "<span class=\"muted\">\xE2\x80\x93</span>");
+	else
+		DqHtmlCount(out, (int64) v);
+	appendStringInfoString(out, "</td>");
+}
+
+static void
+DqCellText(StringInfo out, const char *cls, const char *s)
+{
+	if (cls)
+		appendStringInfo(out, "<td class=\"%s\">", cls);
+	else
+		appendStringInfoString(out, "<td>");
+	if (s)
+		DqHtmlClip(out, s, DQ_HTML_CLIP);
+	else
+		appendStringInfoString(out, "<span class=\"muted\">\xE2\x80\x93</span>");
+	appendStringInfoString(out, "</td>");
+}
+
+/* A duration in seconds, roughly: 45 s, 12 min, 3 h, 5 d. */
+static void
+DqHtmlAge(StringInfo out, double seconds)
+{
+	if (isnan(seconds))
+		appendStringInfoString(out, "\xE2\x80\x93");
+	else if (seconds < 0)
+		appendStringInfoString(out, "in the future");
+	else if (seconds < 120)
+		appendStringInfo(out, "%.0f s", seconds);
+	else if (seconds < 7200)
+		appendStringInfo(out, "%.0f min", seconds / 60);
+	else if (seconds < 172800)
+		appendStringInfo(out, "%.0f h", seconds / 3600);
+	else
+		appendStringInfo(out, "%.0f d", seconds / 86400);
+}
+
+/* The anchor id of a table's section. */
+static void
+DqTableAnchor(StringInfo out, Oid relid)
+{
+	appendStringInfo(out, "t-%u", relid);
+}
+
+static void
+DqTableLink(DqReport *rep, DqReportTable *t)
+{
+	if (!OidIsValid(rep->only_relid))
+	{
+		appendStringInfoString(rep->out, "<a href=\"#");
+		DqTableAnchor(rep->out, t->relid);
+		appendStringInfoString(rep->out, "\">");
+	}
+	DqHtmlClip(rep->out, t->label, DQ_HTML_CLIP);
+	if (!OidIsValid(rep->only_relid))
+		appendStringInfoString(rep->out, "</a>");
+}
+
+static void
+DqStatusBadge(StringInfo out, const char *status)
+{
+	appendStringInfoString(out, "<span class=\"badge ");
+	DqHtmlText(out, status);
+	appendStringInfoString(out, "\">");
+	DqHtmlText(out, status);
+	appendStringInfoString(out, "</span>");
+}
+
+static DqReportTable *
+DqFindTable(DqReport *rep, Oid relid)
+{
+	int			i;
+
+	for (i = 0; i < rep->ntables; i++)
+		if (rep->tables[i].relid == relid)
+			return &rep->tables[i];
+	return NULL;
+}
+
+/* ---- loading ---- */
+
+static const char *dq_report_tables_sql =
+"SELECT s.relid, s.schema_name::text, s.table_name::text,"
+"       quote_ident(s.schema_name) || '.' || quote_ident(s.table_name),"
+"       s.kind, s.status, s.row_count::float8, s.columns_profiled::float8,"
+"       to_char(s.last_profiled_at, 'YYYY-MM-DD HH24:MI'), s.expectations::float8,"
+"       to_char(s.last_validated_at, 'YYYY-MM-DD HH24:MI'), s.evaluated::float8,"
+"       s.open_failures::float8, s.last_success_percent, s.watched, s.violations_24h::float8,"
+"       to_char(s.last_violation_at, 'YYYY-MM-DD HH24:MI'),"
+"       to_char(s.data_latest_at, 'YYYY-MM-DD HH24:MI'), s.data_age_seconds,"
+"       s.upstream_relations::float8, s.downstream_relations::float8"
+"  FROM dq.table_scorecard s"
+" WHERE $1 IS NULL OR s.relid = $1"
+" ORDER BY s.schema_name, s.table_name, s.relid";
+
+static const char *dq_report_relation_sql =
+"SELECT c.oid, n.nspname::text, c.relname::text,"
+"       quote_ident(n.nspname) || '.' || quote_ident(c.relname)"
+"  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1";
+
+static void
+DqReportLoadTables(DqReport *rep)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(rep->only_relid)};
+	char		nulls[1] = {OidIsValid(rep->only_relid) ? ' ' : 'n'};
+	int			i;
+
+	DqReportExec(dq_report_tables_sql, 1, types, values, nulls);
+	rep->ntables = SPI_processed;
+	rep->tables = palloc0(sizeof(DqReportTable) * Max(rep->ntables, 1));
+	for (i = 0; i < rep->ntables; i++)
+	{
+		DqReportTable *t = &rep->tables[i];
+		bool		isnull;
+
+		t->relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+												  SPI_tuptable->tupdesc, 1, &isnull));
+		t->schema_name = DqText(i, 2);
+		t->table_name = DqText(i, 3);
+		t->label = DqText(i, 4);
+		t->kind = DqText(i, 5);
+		t->status = DqText(i, 6);
+		t->row_count = DqFloat(i, 7);
+		t->columns_profiled = DqFloat(i, 8);
+		t->last_profiled_at = DqText(i, 9);
+		t->expectations = DqFloat(i, 10);
+		t->last_validated_at = DqText(i, 11);
+		t->evaluated = DqFloat(i, 12);
+		t->open_failures = DqFloat(i, 13);
+		t->last_success_percent = DqFloat(i, 14);
+		t->watched = DqBool(i, 15);
+		t->violations_24h = DqFloat(i, 16);
+		t->last_violation_at = DqText(i, 17);
+		t->data_latest_at = DqText(i, 18);
+		t->data_age_seconds = DqFloat(i, 19);
+		t->upstream = DqFloat(i, 20);
+		t->downstream = DqFloat(i, 21);
+	}
+	SPI_freetuptable(SPI_tuptable);
+
+	/* the page of a relation that dq_lineage knows nothing of yet */
+	if (OidIsValid(rep->only_relid) && rep->ntables == 0)
+	{
+		DqReportTable *t;
+
+		DqReportExec(dq_report_relation_sql, 1, types, values, nulls);
+		if (SPI_processed == 1)
+		{
+			rep->ntables = 1;
+			t = &rep->tables[0];
+			t->relid = rep->only_relid;
+			t->schema_name = DqText(0, 2);
+			t->table_name = DqText(0, 3);
+			t->label = DqText(0, 4);
+			t->kind = "relation";
+			t->status = "unchecked";
+			t->row_count = t->columns_profiled = t->expectations = get_float8_nan();
+			t->evaluated = t->open_failures = t->last_success_percent = get_float8_nan();
+			t->violations_24h = t->data_age_seconds = get_float8_nan();
+			t->upstream = t->downstream = 0;
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+}
+
+/* ---- the overview ---- */
+
+static void
+DqCard(StringInfo out, const char *label, double n, bool bad)
+{
+	appendStringInfo(out, "<div class=\"card%s\"><div class=\"n\">", bad && n > 0 ? " bad" : "");
+	DqHtmlCount(out, (int64) n);
+	appendStringInfoString(out, "</div><div class=\"l\">");
+	DqHtmlText(out, label);
+	appendStringInfoString(out, "</div></div>");
+}
+
+static void
+DqReportSummary(DqReport *rep)
+{
+	double		profiled = 0,
+				expectations = 0,
+				failing = 0,
+				violations = 0,
+				watched = 0;
+	int			i;
+
+	for (i = 0; i < rep->ntables; i++)
+	{
+		DqReportTable *t = &rep->tables[i];
+
+		if (t->last_profiled_at)
+			profiled++;
+		if (!isnan(t->expectations))
+			expectations += t->expectations;
+		if (!isnan(t->open_failures) && t->open_failures > 0)
+			failing++;
+		if (!isnan(t->violations_24h))
+			violations += t->violations_24h;
+		if (t->watched)
+			watched++;
+	}
+	appendStringInfoString(rep->out, "<div class=\"cards\">");
+	DqCard(rep->out, "tables", rep->ntables, false);
+	DqCard(rep->out, "profiled", profiled, false);
+	DqCard(rep->out, "expectations", expectations, false);
+	DqCard(rep->out, "tables failing", failing, true);
+	DqCard(rep->out, "violations, 24 h", violations, true);
+	DqCard(rep->out, "watched tables", watched, false);
+	appendStringInfoString(rep->out, "</div>");
+}
+
+static void
+DqReportScorecard(DqReport *rep)
+{
+	StringInfo	out = rep->out;
+	int			i;
+
+	appendStringInfo(out,
+					 "<div class=\"search\"><input type=\"search\" id=\"q\" placeholder=\"Search tables\" "
+					 "aria-label=\"Search tables\"/><label><input type=\"checkbox\" id=\"failing\"/> "
+					 "failing or with violations only</label><span class=\"muted\"><span id=\"shown\">%d</span> "
+					 "of %d shown</span></div>", rep->ntables, rep->ntables);
+	if (rep->ntables == 0)
+	{
+		appendStringInfoString(out, "<p class=\"empty\">No table has been profiled, validated, "
+							   "watched or captured in lineage yet (or none you may read).</p>");
+		return;
+	}
+	appendStringInfoString(out,
+						   "<table class=\"grid scorecard\"><thead><tr><th>table</th><th>kind</th>"
+						   "<th>status</th><th class=\"num\">rows</th><th>profiled</th>"
+						   "<th class=\"num\">expectations</th><th class=\"num\">pass rate</th>"
+						   "<th class=\"num\">open failures</th><th class=\"num\">violations 24 h</th>"
+						   "<th>latest data</th><th class=\"num\">upstream</th>"
+						   "<th class=\"num\">downstream</th></tr></thead><tbody>");
+	for (i = 0; i < rep->ntables; i++)
+	{
+		DqReportTable *t = &rep->tables[i];
+		char	   *lower = str_tolower(t->label, strlen(t->label), DEFAULT_COLLATION_OID);
+
+		appendStringInfoString(out, "<tr data-name=\"");
+		DqHtmlText(out, lower);
+		appendStringInfoString(out, "\" data-status=\"");
+		DqHtmlText(out, t->status);
+		appendStringInfoString(out, "\"><td>");
+		DqTableLink(rep, t);
+		appendStringInfoString(out, "</td>");
+		DqCellText(out, NULL, t->kind);
+		appendStringInfoString(out, "<td>");
+		DqStatusBadge(out, t->status);
+		appendStringInfoString(out, "</td>");
+		DqCellCount(out, t->row_count);
+		DqCellText(out, NULL, t->last_profiled_at);
+		DqCellCount(out, t->expectations);
+		appendStringInfoString(out, "<td class=\"num\">");
+		if (isnan(t->last_success_percent))
+			appendStringInfoString(out, "<span class=\"muted\">\xE2\x80\x93</span>");
+		else
+			DqHtmlPercent(out, t->last_success_percent / 100.0);
+		appendStringInfoString(out, "</td>");
+		DqCellCount(out, t->open_failures);
+		DqCellCount(out, t->violations_24h);
+		appendStringInfoString(out, "<td>");
+		if (t->data_latest_at)
+		{
+			DqHtmlText(out, t->data_latest_at);
+			appendStringInfoString(out, " <span class=\"muted\">(");
+			DqHtmlAge(out, t->data_age_seconds);
+			appendStringInfoString(out, " ago)</span>");
+		}
+		else
+			appendStringInfoString(out, "<span class=\"muted\">\xE2\x80\x93</span>");
+		appendStringInfoString(out, "</td>");
+		DqCellCount(out, t->upstream);
+		DqCellCount(out, t->downstream);
+		appendStringInfoString(out, "</tr>");
+		pfree(lower);
+	}
+	appendStringInfoString(out, "</tbody></table>");
+}
+
+static const char *dq_report_failures_sql =
+"WITH latest AS ("
+"  SELECT DISTINCT ON (h.expectation_id) h.*"
+"    FROM dq.expectation_history h"
+"    JOIN dq.expectations e ON e.expectation_id = h.expectation_id AND e.enabled"
+"   ORDER BY h.expectation_id, h.run_id DESC"
+")"
+"SELECT l.relid, l.expectation_id::text, l.name, l.kind, l.column_name::text, l.severity,"
+"       l.unexpected_count::float8, l.unexpected_percent, to_char(l.time, 'YYYY-MM-DD HH24:MI')"
+"  FROM latest l"
+" WHERE NOT l.success"
+" ORDER BY l.severity = 'error' DESC, l.schema_name, l.table_name, l.expectation_id"
+" LIMIT " DQ_XSTR(DQ_REPORT_FAILURES);
+
+static void
+DqReportOpenFailures(DqReport *rep)
+{
+	StringInfo	out = rep->out;
+	int			i;
+
+	DqReportExec(dq_report_failures_sql, 0, NULL, NULL, NULL);
+	if (SPI_processed == 0)
+	{
+		appendStringInfoString(out, "<p class=\"empty\">No expectation fails in its latest validation.</p>");
+		SPI_freetuptable(SPI_tuptable);
+		return;
+	}
+	appendStringInfoString(out,
+						   "<table class=\"grid failures\"><thead><tr><th>table</th><th>expectation</th>"
+						   "<th>column</th><th>severity</th><th class=\"num\">failing rows</th>"
+						   "<th class=\"num\">failing %</th><th>validated</th></tr></thead><tbody>");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Oid			relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+														   SPI_tuptable->tupdesc, 1, &isnull));
+		DqReportTable *t = DqFindTable(rep, relid);
+		char	   *name = DqText(i, 3);
+		double		pct = DqFloat(i, 8);
+
+		appendStringInfoString(out, "<tr><td>");
+		if (t)
+			DqTableLink(rep, t);
+		appendStringInfoString(out, "</td><td>#");
+		DqHtmlText(out, DqText(i, 2));
+		appendStringInfoChar(out, ' ');
+		DqHtmlClip(out, DqText(i, 4), DQ_HTML_CLIP);
+		if (name)
+		{
+			appendStringInfoString(out, " <span class=\"muted\">");
+			DqHtmlClip(out, name, DQ_HTML_CLIP);
+			appendStringInfoString(out, "</span>");
+		}
+		appendStringInfoString(out, "</td>");
+		DqCellText(out, NULL, DqText(i, 5));
+		appendStringInfoString(out, "<td>");
+		DqStatusBadge(out, DqText(i, 6));
+		appendStringInfoString(out, "</td>");
+		DqCellCount(out, DqFloat(i, 7));
+		appendStringInfoString(out, "<td class=\"num\">");
+		if (isnan(pct))
+			appendStringInfoString(out, "\xE2\x80\x93");
+		else
+			DqHtmlPercent(out, pct / 100.0);
+		appendStringInfoString(out, "</td>");
+		DqCellText(out, NULL, DqText(i, 9));
+		appendStringInfoString(out, "</tr>");
+	}
+	appendStringInfoString(out, "</tbody></table>");
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/* Violations, newest first: $1 relation (NULL: all), $2 since. */
+static const char *dq_report_violations_sql =
+"SELECT v.relid, v.violation_id::text, to_char(v.commit_time, 'YYYY-MM-DD HH24:MI:SS'),"
+"       v.operation, v.expectation_id::text, e.kind,"
+"       coalesce(a.attname, e.column_name)::text, v.unexpected::text"
+"  FROM dq.violations v"
+"  LEFT JOIN dq.expectations e ON e.expectation_id = v.expectation_id"
+"  LEFT JOIN pg_attribute a ON a.attrelid = e.relid AND a.attnum = e.attnum AND NOT a.attisdropped"
+" WHERE ($1 IS NULL OR v.relid = $1) AND v.commit_time >= $2"
+" ORDER BY v.violation_id DESC"
+" LIMIT " DQ_XSTR(DQ_REPORT_VIOLATIONS);
+
+static void
+DqReportViolationTable(DqReport *rep, Oid relid, bool with_table)
+{
+	StringInfo	out = rep->out;
+	Oid			types[2] = {OIDOID, TIMESTAMPTZOID};
+	Datum		values[2] = {ObjectIdGetDatum(relid), TimestampTzGetDatum(rep->since)};
+	char		nulls[2] = {OidIsValid(relid) ? ' ' : 'n', ' '};
+	int			i;
+
+	DqReportExec(dq_report_violations_sql, 2, types, values, nulls);
+	if (SPI_processed == 0)
+	{
+		appendStringInfoString(out, "<p class=\"empty\">No violation since ");
+		DqHtmlText(out, rep->since_text);
+		appendStringInfoString(out, ".</p>");
+		SPI_freetuptable(SPI_tuptable);
+		return;
+	}
+	appendStringInfoString(out, "<table class=\"grid violations\"><thead><tr>");
+	if (with_table)
+		appendStringInfoString(out, "<th>table</th>");
+	appendStringInfoString(out, "<th>committed</th><th>operation</th><th>expectation</th>"
+						   "<th>column</th><th>unexpected</th></tr></thead><tbody>");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		appendStringInfoString(out, "<tr>");
+		if (with_table)
+		{
+			bool		isnull;
+			Oid			r = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+														   SPI_tuptable->tupdesc, 1, &isnull));
+			DqReportTable *t = DqFindTable(rep, r);
+
+			appendStringInfoString(out, "<td>");
+			if (t)
+				DqTableLink(rep, t);
+			appendStringInfoString(out, "</td>");
+		}
+		DqCellText(out, NULL, DqText(i, 3));
+		DqCellText(out, NULL, DqText(i, 4));
+		appendStringInfoString(out, "<td>#");
+		DqHtmlText(out, DqText(i, 5));
+		appendStringInfoChar(out, ' ');
+		DqHtmlClip(out, DqText(i, 6), DQ_HTML_CLIP);
+		appendStringInfoString(out, "</td>");
+		DqCellText(out, NULL, DqText(i, 7));
+		DqCellText(out, "value", DqText(i, 8));
+		appendStringInfoString(out, "</tr>");
+	}
+	appendStringInfoString(out, "</tbody></table>");
+	SPI_freetuptable(SPI_tuptable);
+}
+
+static void
+DqReportRecentViolations(DqReport *rep)
+{
+	DqReportViolationTable(rep, InvalidOid, true);
+}
+
+/* ---- table sections ---- */
+
+/* The latest profile of a table with its charts; $1 relation, $2 since. */
+static const char *dq_report_profile_sql =
+"WITH trend AS ("
+"  SELECT h.attnum,"
+"         array_agg(date_part('epoch', h.time) ORDER BY h.run_id) AS t,"
+"         array_agg(h.null_fraction ORDER BY h.run_id) AS nulls,"
+"         array_agg(h.distinct_count::float8 ORDER BY h.run_id) AS distincts"
+"    FROM (SELECT x.*, row_number() OVER (PARTITION BY x.attnum ORDER BY x.run_id DESC) AS rn"
+"            FROM dq.profile_history x WHERE x.relid = $1 AND x.time >= $2) h"
+"   WHERE h.rn <= " DQ_XSTR(DQ_REPORT_TREND_POINTS)
+"   GROUP BY h.attnum"
+")"
+"SELECT p.column_name::text, p.data_type, p.type_family, p.row_count::float8,"
+"       p.null_count::float8, p.null_fraction, p.distinct_count::float8,"
+"       p.min_value, p.max_value, p.median, p.mean,"
+"       (SELECT array_agg(x.v ->> 'value' ORDER BY x.o) FROM jsonb_array_elements("
+"          CASE WHEN jsonb_typeof(p.top_values) = 'array' THEN p.top_values END)"
+"          WITH ORDINALITY x(v, o) WHERE x.o <= " DQ_XSTR(DQ_REPORT_TOP_VALUES) "),"
+"       (SELECT array_agg(dq.metric_number(x.v ->> 'count', 'numeric') ORDER BY x.o)"
+"          FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p.top_values) = 'array' THEN p.top_values END)"
+"          WITH ORDINALITY x(v, o) WHERE x.o <= " DQ_XSTR(DQ_REPORT_TOP_VALUES) "),"
+"       (SELECT array_agg(dq.metric_number(x.v ->> 'lo', p.type_family) ORDER BY x.o)"
+"          FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p.histogram) = 'array' THEN p.histogram END)"
+"          WITH ORDINALITY x(v, o)),"
+"       (SELECT array_agg(dq.metric_number(x.v ->> 'hi', p.type_family) ORDER BY x.o)"
+"          FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p.histogram) = 'array' THEN p.histogram END)"
+"          WITH ORDINALITY x(v, o)),"
+"       (SELECT array_agg(dq.metric_number(x.v ->> 'count', 'numeric') ORDER BY x.o)"
+"          FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p.histogram) = 'array' THEN p.histogram END)"
+"          WITH ORDINALITY x(v, o)),"
+"       t.t, t.nulls, t.distincts, to_char(p.profiled_at, 'YYYY-MM-DD HH24:MI')"
+"  FROM dq.latest_profile p"
+"  LEFT JOIN trend t ON t.attnum = p.attnum"
+" WHERE p.relid = $1"
+" ORDER BY p.attnum";
+
+static void
+DqReportTableProfile(DqReport *rep, DqReportTable *t)
+{
+	StringInfo	out = rep->out;
+	Oid			types[2] = {OIDOID, TIMESTAMPTZOID};
+	Datum		values[2] = {ObjectIdGetDatum(t->relid), TimestampTzGetDatum(rep->since)};
+	int			i;
+
+	DqReportExec(dq_report_profile_sql, 2, types, values, NULL);
+	if (SPI_processed == 0)
+	{
+		appendStringInfoString(out, "<p class=\"empty\">Not profiled (or no column you may read): "
+							   "run SELECT dq.profile(");
+		DqHtmlText(out, quote_literal_cstr(t->label));
+		appendStringInfoString(out, ").</p>");
+		SPI_freetuptable(SPI_tuptable);
+		return;
+	}
+	appendStringInfoString(out, "<p class=\"muted\">Latest profile ");
+	DqHtmlText(out, DqText(0, 20));
+	appendStringInfoString(out, ", ");
+	DqHtmlCount(out, (int64) DqFloat(0, 4));
+	appendStringInfoString(out, " rows.</p>");
+	appendStringInfoString(out,
+						   "<table class=\"grid profile\"><thead><tr><th>column</th><th>type</th>"
+						   "<th class=\"num\">nulls</th><th>nulls over time</th>"
+						   "<th class=\"num\">distinct</th><th>distinct over time</th>"
+						   "<th>min</th><th>median</th><th>max</th><th>distribution</th>"
+						   "</tr></thead><tbody>");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		char	   *family = DqText(i, 3);
+		double		rows = DqFloat(i, 4);
+		double		nullfrac = DqFloat(i, 6);
+		double	   *lo,
+				   *hi,
+				   *cnt,
+				   *ts,
+				   *nulls,
+				   *distincts,
+				   *topc;
+		char	  **topl;
+		int			nlo = DqFloatArray(i, 14, &lo);
+		int			nhi = DqFloatArray(i, 15, &hi);
+		int			ncnt = DqFloatArray(i, 16, &cnt);
+		int			nts = DqFloatArray(i, 17, &ts);
+		int			ntop = DqTextArray(i, 12, &topl);
+		int			k;
+		bool		hist_ok;
+
+		(void) DqFloatArray(i, 18, &nulls);
+		(void) DqFloatArray(i, 19, &distincts);
+		(void) DqFloatArray(i, 13, &topc);
+
+		appendStringInfoString(out, "<tr>");
+		DqCellText(out, NULL, DqText(i, 1));
+		DqCellText(out, "muted", DqText(i, 2));
+		appendStringInfoString(out, "<td class=\"num\">");
+		if (isnan(nullfrac))
+			appendStringInfoString(out, "\xE2\x80\x93");
+		else
+			DqHtmlPercent(out, nullfrac);
+		appendStringInfoString(out, "</td><td>");
+		if (nts >= 2)
+			DqSvgSparkline(out, "nulls", ts, nulls, nts, 0.0, get_float8_nan(),
+						   "share of NULLs, one point per profile");
+		appendStringInfoString(out, "</td>");
+		DqCellCount(out, DqFloat(i, 7));
+		appendStringInfoString(out, "<td>");
+		if (nts >= 2)
+			DqSvgSparkline(out, "distinct", ts, distincts, nts, get_float8_nan(),
+						   get_float8_nan(), "distinct values, one point per profile");
+		appendStringInfoString(out, "</td>");
+		DqCellText(out, "value", DqText(i, 8));
+		DqCellText(out, "value", DqText(i, 10));
+		DqCellText(out, "value", DqText(i, 9));
+		appendStringInfoString(out, "<td>");
+
+		/* the histogram for numbers and times, else the frequent values */
+		hist_ok = nlo > 0 && nlo == nhi && nlo == ncnt;
+		for (k = 0; hist_ok && k < nlo; k++)
+			if (isnan(lo[k]) || isnan(hi[k]) || isnan(cnt[k]))
+				hist_ok = false;
+		if (hist_ok)
+		{
+			StringInfoData title;
+
+			initStringInfo(&title);
+			appendStringInfo(&title, "distribution of %s (%d buckets of equal count, from the quantile sketch)",
+							 family ? family : "values", nlo);
+			DqSvgHistogram(out, lo, hi, cnt, nlo, title.data);
+		}
+		else if (ntop > 0)
+		{
+			for (k = 0; k < ntop; k++)
+				if (topl[k] == NULL)
+					topl[k] = "NULL";
+			DqSvgTopValues(out, topl, topc, ntop, rows);
+		}
+		appendStringInfoString(out, "</td></tr>");
+	}
+	appendStringInfoString(out, "</tbody></table>");
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/* Expectations of a table and their results in its latest runs; $1, $2. */
+static const char *dq_report_expectations_sql =
+"WITH runs AS ("
+"  SELECT r.run_id, r.finished_at FROM dq.validation_runs r"
+"   WHERE r.relid = $1 AND r.finished_at >= $2"
+"   ORDER BY r.run_id DESC LIMIT " DQ_XSTR(DQ_REPORT_RUNS)
+")"
+"SELECT e.expectation_id::text, e.name, e.kind, coalesce(a.attname, e.column_name)::text,"
+"       e.params::text, e.mostly, e.severity, e.enabled, e.status,"
+"       (SELECT array_agg(CASE WHEN v.success THEN 'pass' WHEN NOT v.success THEN 'fail' ELSE 'none' END"
+"                         ORDER BY r.run_id)"
+"          FROM runs r LEFT JOIN dq.validation_results v"
+"            ON v.run_id = r.run_id AND v.expectation_id = e.expectation_id),"
+"       (SELECT array_agg(to_char(r.finished_at, 'YYYY-MM-DD HH24:MI') || ': ' ||"
+"                         CASE WHEN v.success THEN 'passed' WHEN NOT v.success THEN 'failed'"
+"                              ELSE 'not evaluated' END ||"
+"                         coalesce(', ' || v.unexpected_count || ' failing rows', '')"
+"                         ORDER BY r.run_id)"
+"          FROM runs r LEFT JOIN dq.validation_results v"
+"            ON v.run_id = r.run_id AND v.expectation_id = e.expectation_id),"
+"       l.success, l.unexpected_percent, l.unexpected_count::float8"
+"  FROM dq.expectations e"
+"  LEFT JOIN pg_attribute a ON a.attrelid = e.relid AND a.attnum = e.attnum AND NOT a.attisdropped"
+"  LEFT JOIN LATERAL (SELECT v.success, v.unexpected_percent, v.unexpected_count"
+"                       FROM runs r JOIN dq.validation_results v"
+"                         ON v.run_id = r.run_id AND v.expectation_id = e.expectation_id"
+"                      ORDER BY r.run_id DESC LIMIT 1) l ON true"
+" WHERE e.relid = $1"
+" ORDER BY e.expectation_id";
+
+/* Pass rate of a table's validation runs over time; $1, $2. */
+static const char *dq_report_passrate_sql =
+"SELECT array_agg(date_part('epoch', h.time) ORDER BY h.run_id),"
+"       array_agg(h.success_percent ORDER BY h.run_id)"
+"  FROM (SELECT * FROM dq.validation_history x WHERE x.relid = $1 AND x.time >= $2"
+"         ORDER BY x.run_id DESC LIMIT " DQ_XSTR(DQ_REPORT_TREND_POINTS) ") h";
+
+static void
+DqReportTableExpectations(DqReport *rep, DqReportTable *t)
+{
+	StringInfo	out = rep->out;
+	Oid			types[2] = {OIDOID, TIMESTAMPTZOID};
+	Datum		values[2] = {ObjectIdGetDatum(t->relid), TimestampTzGetDatum(rep->since)};
+	int			i;
+
+	DqReportExec(dq_report_passrate_sql, 2, types, values, NULL);
+	if (SPI_processed == 1 && !DqIsNull(0, 1))
+	{
+		double	   *ts,
+				   *pct;
+		int			n = DqFloatArray(0, 1, &ts);
+
+		(void) DqFloatArray(0, 2, &pct);
+		if (n >= 2)
+		{
+			appendStringInfoString(out, "<p>Pass rate of the last validations ");
+			DqSvgSparkline(out, "passrate", ts, pct, n, 0.0, 100.0,
+						   "share of expectations that passed, one point per validation (0 to 100%)");
+			appendStringInfoString(out, "</p>");
+		}
+	}
+	SPI_freetuptable(SPI_tuptable);
+
+	DqReportExec(dq_report_expectations_sql, 2, types, values, NULL);
+	if (SPI_processed == 0)
+	{
+		appendStringInfoString(out, "<p class=\"empty\">No expectation (or none you may read): "
+							   "see SELECT * FROM dq.suggest_expectations(");
+		DqHtmlText(out, quote_literal_cstr(t->label));
+		appendStringInfoString(out, ").</p>");
+		SPI_freetuptable(SPI_tuptable);
+		return;
+	}
+	appendStringInfoString(out,
+						   "<table class=\"grid expectations\"><thead><tr><th>#</th><th>expectation</th>"
+						   "<th>column</th><th>parameters</th><th>severity</th><th>latest</th>"
+						   "<th class=\"num\">failing %</th><th>results over time (oldest first)</th>"
+						   "</tr></thead><tbody>");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		char	  **outcomes;
+		char	  **titles;
+		int			n = DqTextArray(i, 10, &outcomes);
+		double		pct = DqFloat(i, 13);
+		char	   *name = DqText(i, 2);
+		char	   *params = DqText(i, 5);
+		double		mostly = DqFloat(i, 6);
+		bool		enabled = DqBool(i, 8);
+
+		(void) DqTextArray(i, 11, &titles);
+		appendStringInfoString(out, "<tr>");
+		DqCellText(out, "num", DqText(i, 1));
+		appendStringInfoString(out, "<td>");
+		DqHtmlClip(out, DqText(i, 3), DQ_HTML_CLIP);
+		if (name)
+		{
+			appendStringInfoString(out, "<br/><span class=\"muted\">");
+			DqHtmlClip(out, name, DQ_HTML_CLIP);
+			appendStringInfoString(out, "</span>");
+		}
+		if (!enabled)
+		{
+			appendStringInfoString(out, "<br/><span class=\"muted\">disabled: ");
+			DqHtmlClip(out, DqText(i, 9), DQ_HTML_CLIP);
+			appendStringInfoString(out, "</span>");
+		}
+		appendStringInfoString(out, "</td>");
+		DqCellText(out, NULL, DqText(i, 4));
+		appendStringInfoString(out, "<td class=\"value\">");
+		DqHtmlClip(out, params, DQ_HTML_CLIP);
+		if (!isnan(mostly))
+			appendStringInfo(out, " mostly %g", mostly);
+		appendStringInfoString(out, "</td><td>");
+		DqStatusBadge(out, DqText(i, 7));
+		appendStringInfoString(out, "</td><td>");
+		if (DqIsNull(i, 12))
+			appendStringInfoString(out, "<span class=\"muted\">not validated</span>");
+		else
+			DqStatusBadge(out, DqBool(i, 12) ? "passing" : "failing");
+		appendStringInfoString(out, "</td><td class=\"num\">");
+		if (isnan(pct))
+			appendStringInfoString(out, "\xE2\x80\x93");
+		else
+			DqHtmlPercent(out, pct / 100.0);
+		appendStringInfoString(out, "</td><td>");
+		if (n > 0)
+		{
+			int		   *oc = palloc(sizeof(int) * n);
+			int			k;
+
+			for (k = 0; k < n; k++)
+				oc[k] = strcmp(outcomes[k], "pass") == 0 ? 1 :
+					(strcmp(outcomes[k], "fail") == 0 ? 0 : -1);
+			DqSvgRunStrip(out, oc, titles, n);
+		}
+		appendStringInfoString(out, "</td></tr>");
+	}
+	appendStringInfoString(out, "</tbody></table>");
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/* Violations of a table per hour over the last 48 hours; $1. */
+static const char *dq_report_hourly_sql =
+"SELECT array_agg(coalesce(c.n, 0)::float8 ORDER BY h.hour),"
+"       array_agg(to_char(h.hour, 'YYYY-MM-DD HH24:00') || ': ' || coalesce(c.n, 0) || ' violations'"
+"                 ORDER BY h.hour),"
+"       sum(c.n)::float8"
+"  FROM generate_series(date_trunc('hour', now()) - interval '47 hours',"
+"                       date_trunc('hour', now()), interval '1 hour') h(hour)"
+"  LEFT JOIN (SELECT date_trunc('hour', v.commit_time) AS hour, count(*) AS n"
+"               FROM dq.violations v"
+"              WHERE v.relid = $1 AND v.commit_time >= now() - interval '48 hours'"
+"              GROUP BY 1) c ON c.hour = h.hour";
+
+static void
+DqReportTableViolations(DqReport *rep, DqReportTable *t)
+{
+	StringInfo	out = rep->out;
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(t->relid)};
+
+	if (!t->watched && (isnan(t->violations_24h) || t->violations_24h == 0) &&
+		t->last_violation_at == NULL)
+	{
+		appendStringInfoString(out, "<p class=\"empty\">Changes are not validated: "
+							   "SELECT dq.watch(");
+		DqHtmlText(out, quote_literal_cstr(t->label));
+		appendStringInfoString(out, ") validates every committed change.</p>");
+		return;
+	}
+	DqReportExec(dq_report_hourly_sql, 1, types, values, NULL);
+	if (SPI_processed == 1 && !DqIsNull(0, 3))
+	{
+		double	   *counts;
+		char	  **titles;
+		int			n = DqFloatArray(0, 1, &counts);
+
+		(void) DqTextArray(0, 2, &titles);
+		appendStringInfoString(out, "<p>Violations per hour, last 48 hours ");
+		DqSvgBars(out, "violations", counts, titles, n, "violations per hour, last 48 hours");
+		appendStringInfoString(out, "</p>");
+	}
+	SPI_freetuptable(SPI_tuptable);
+	DqReportViolationTable(rep, t->relid, false);
+}
+
+static void
+DqReportTableLineage(DqReport *rep, DqReportTable *t)
+{
+	StringInfo	out = rep->out;
+	int			start = out->len;
+	int			drawn;
+
+	appendStringInfoString(out, "<div class=\"lineage\">");
+	drawn = DqLineageDraw(out, rep->lineage, t->relid, t->label, DQ_REPORT_LINEAGE_DEPTH,
+						  DQ_REPORT_LINEAGE_RELATIONS,
+						  OidIsValid(rep->only_relid) ? NULL : "#t-");
+	appendStringInfoString(out, "</div>");
+	if (drawn <= 1 && isnan(t->upstream) == false && t->upstream == 0 && t->downstream == 0)
+	{
+		/* nothing but the table itself: say so instead */
+		out->len = start;
+		out->data[start] = '\0';
+		appendStringInfoString(out, "<p class=\"empty\">No lineage recorded: no view, "
+							   "CREATE TABLE AS or INSERT ... SELECT reads or writes it.</p>");
+	}
+}
+
+/* ---- the page ---- */
+
+/* The CSP hash of the page's script: 'sha256-<base64>'. */
+static char *
+DqScriptHash(const char *script)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	char	   *b64;
+	int			len;
+
+	if (ctx == NULL || pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) script, strlen(script)) < 0 ||
+		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
+		elog(ERROR, "could not compute the SHA-256 hash of the report script");
+	pg_cryptohash_free(ctx);
+	b64 = palloc(pg_b64_enc_len(PG_SHA256_DIGEST_LENGTH) + 1);
+	len = pg_b64_encode((const char *) digest, PG_SHA256_DIGEST_LENGTH, b64,
+						pg_b64_enc_len(PG_SHA256_DIGEST_LENGTH));
+	if (len < 0)
+		elog(ERROR, "could not encode the hash of the report script");
+	b64[len] = '\0';
+	return b64;
+}
+
+static void
+DqReportTableSection(DqReport *rep, DqReportTable *t, bool open)
+{
+	StringInfo	out = rep->out;
+	char	   *lower = str_tolower(t->label, strlen(t->label), DEFAULT_COLLATION_OID);
+	int			s;
+
+	appendStringInfoString(out, "<details class=\"table\" id=\"");
+	DqTableAnchor(out, t->relid);
+	appendStringInfoString(out, "\" data-name=\"");
+	DqHtmlText(out, lower);
+	appendStringInfoString(out, "\" data-status=\"");
+	DqHtmlText(out, t->status);
+	appendStringInfo(out, "\"%s><summary><h2>", open ? " open=\"open\"" : "");
+	DqHtmlClip(out, t->label, DQ_HTML_CLIP);
+	appendStringInfoString(out, "</h2> ");
+	DqStatusBadge(out, t->status);
+	appendStringInfoString(out, "<span class=\"facts\">");
+	DqHtmlText(out, t->kind);
+	if (!isnan(t->row_count))
+	{
+		appendStringInfoString(out, ", ");
+		DqHtmlCount(out, (int64) t->row_count);
+		appendStringInfoString(out, " rows");
+	}
+	if (!isnan(t->expectations) && t->expectations > 0)
+	{
+		appendStringInfoString(out, ", ");
+		DqHtmlCount(out, (int64) t->expectations);
+		appendStringInfoString(out, " expectations");
+	}
+	if (t->watched)
+		appendStringInfoString(out, ", watched");
+	appendStringInfoString(out, "</span></summary>");
+	for (s = 0; s < lengthof(dq_table_sections); s++)
+	{
+		appendStringInfo(out, "<section class=\"%s\"><h3>%s</h3>",
+						 dq_table_sections[s].id, dq_table_sections[s].title);
+		dq_table_sections[s].fn(rep, t);
+		appendStringInfoString(out, "</section>");
+	}
+	appendStringInfoString(out, "</details>");
+	pfree(lower);
+}
+
+static void
+DqReportPage(DqReport *rep)
+{
+	StringInfo	out = rep->out;
+	char	   *hash = DqScriptHash(dq_report_script);
+	char	   *db = get_database_name(MyDatabaseId);
+	const char *tz = GetConfigOption("TimeZone", true, false);
+	int			i;
+
+	appendStringInfoString(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
+						   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>"
+						   "<meta name=\"generator\" content=\"dq_lineage\"/>");
+	appendStringInfo(out, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src &#39;none&#39;; "
+					 "style-src &#39;unsafe-inline&#39;; img-src data:; "
+					 "script-src &#39;sha256-%s&#39;\"/><title>", hash);
+	if (OidIsValid(rep->only_relid) && rep->ntables == 1)
+	{
+		DqHtmlClip(out, rep->tables[0].label, DQ_HTML_CLIP);
+		appendStringInfoString(out, " \xE2\x80\x93 ");
+	}
+	appendStringInfoString(out, "Data quality report: ");
+	DqHtmlText(out, db);
+	appendStringInfo(out, "</title><style>%s</style></head><body>", dq_report_style);
+
+	appendStringInfoString(out, "<header class=\"page\"><h1>Data quality report: ");
+	if (OidIsValid(rep->only_relid) && rep->ntables == 1)
+		DqHtmlClip(out, rep->tables[0].label, DQ_HTML_CLIP);
+	else
+	{
+		appendStringInfoString(out, "database ");
+		DqHtmlText(out, db);
+	}
+	appendStringInfoString(out, "</h1><p>Generated ");
+	DqHtmlText(out, rep->now_text);
+	appendStringInfoString(out, " by role ");
+	DqHtmlText(out, GetUserNameFromId(GetUserId(), false));
+	appendStringInfoString(out, " (what this role may read); history since ");
+	DqHtmlText(out, rep->since_text);
+	appendStringInfoString(out, "; times in ");
+	DqHtmlText(out, tz ? tz : "UTC");
+	appendStringInfoString(out, ".</p></header><main>");
+
+	if (!OidIsValid(rep->only_relid))
+	{
+		for (i = 0; i < lengthof(dq_overview_sections); i++)
+		{
+			appendStringInfo(out, "<section class=\"overview\" id=\"%s\"><h2>%s</h2>",
+							 dq_overview_sections[i].id, dq_overview_sections[i].title);
+			dq_overview_sections[i].fn(rep);
+			appendStringInfoString(out, "</section>");
+		}
+	}
+	else if (rep->ntables == 0)
+		appendStringInfoString(out, "<p class=\"empty\">Nothing recorded.</p>");
+
+	for (i = 0; i < rep->ntables; i++)
+	{
+		MemoryContext old = MemoryContextSwitchTo(rep->table_cxt);
+
+		CHECK_FOR_INTERRUPTS();
+		DqReportTableSection(rep, &rep->tables[i],
+							 OidIsValid(rep->only_relid) ||
+							 rep->ntables <= DQ_REPORT_OPEN_TABLES);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(rep->table_cxt);
+	}
+
+	appendStringInfoString(out, "</main><script>");
+	appendStringInfoString(out, dq_report_script);
+	appendStringInfoString(out, "</script></body></html>\n");
+}
+
+/*
+ * dq.report_html(rel regclass DEFAULT NULL, since timestamptz DEFAULT NULL)
+ * RETURNS text
+ */
+Datum
+dq_report_html(PG_FUNCTION_ARGS)
+{
+	DqReport	rep;
+	StringInfoData out;
+	int			ret;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.only_relid = PG_ARGISNULL(0) ? InvalidOid : PG_GETARG_OID(0);
+	if (PG_ARGISNULL(1))
+		rep.since = TimestampTzPlusMilliseconds(GetCurrentTransactionStartTimestamp(),
+												-(int64) DQ_REPORT_DAYS * 86400 * 1000);
+	else
+		rep.since = PG_GETARG_TIMESTAMPTZ(1);
+	if (TIMESTAMP_NOT_FINITE(rep.since) && rep.since != DT_NOBEGIN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("since must not be infinity"),
+				 errhint("Give the start of the history to show, for example now() - interval '7 days', or NULL for the last 30 days.")));
+	initStringInfo(&out);
+	rep.out = &out;
+	if ((ret = SPI_connect()) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(ret));
+	{
+		Oid			types[1] = {TIMESTAMPTZOID};
+		Datum		values[1] = {TimestampTzGetDatum(rep.since)};
+
+		DqReportExec("SELECT to_char(now(), 'YYYY-MM-DD HH24:MI'), to_char($1, 'YYYY-MM-DD HH24:MI')",
+					 1, types, values, NULL);
+		rep.now_text = DqText(0, 1);
+		rep.since_text = DqText(0, 2);
+		if (rep.since_text == NULL || TIMESTAMP_IS_NOBEGIN(rep.since))
+			rep.since_text = "the beginning";
+	}
+	rep.table_cxt = AllocSetContextCreate(CurrentMemoryContext, "dq report table",
+										  ALLOCSET_DEFAULT_SIZES);
+	DqReportLoadTables(&rep);
+	rep.lineage = DqLineageLoad();
+	DqReportPage(&rep);
+	SPI_finish();
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, out.len));
+}
