@@ -58,11 +58,14 @@ BEGIN
 	   AND d.objsubid <> 0 AND e.relid::oid = d.objid
 	   AND (e.attnum = d.objsubid OR d.objsubid = ANY (e.param_attnums))
 	   AND e.status = 'active';
-	-- classifications of dropped columns go with them
-	DELETE FROM dq.column_tags t
-	 USING pg_catalog.pg_event_trigger_dropped_objects() d
-	 WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-	   AND d.objsubid <> 0 AND t.relid::oid = d.objid AND t.attnum = d.objsubid;
+	-- classifications of dropped columns go with them (the table is
+	-- missing only while an update of the extension creates it)
+	IF pg_catalog.to_regclass('dq.column_tags') IS NOT NULL THEN
+		DELETE FROM dq.column_tags t
+		 USING pg_catalog.pg_event_trigger_dropped_objects() d
+		 WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+		   AND d.objsubid <> 0 AND t.relid::oid = d.objid AND t.attnum = d.objsubid;
+	END IF;
 	FOR gone IN
 		SELECT DISTINCT o.objid, o.schema_name, o.object_name, o.object_type
 		  FROM pg_catalog.pg_event_trigger_dropped_objects() o
@@ -91,7 +94,9 @@ BEGIN
 		UPDATE dq.violations v SET relid = NULL WHERE v.relid::oid = gone.objid;
 		history := history OR FOUND;
 		-- a classification describes a live column: it ends with the relation
-		DELETE FROM dq.column_tags t WHERE t.relid::oid = gone.objid;
+		IF pg_catalog.to_regclass('dq.column_tags') IS NOT NULL THEN
+			DELETE FROM dq.column_tags t WHERE t.relid::oid = gone.objid;
+		END IF;
 		IF ended > 0 OR watched OR history THEN
 			INSERT INTO dq.dropped_relations (schema_name, table_name, object_type,
 											  expectations_ended, watch_ended)

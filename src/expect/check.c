@@ -678,7 +678,7 @@ dq_check(PG_FUNCTION_ARGS)
 	else if (rule->def->scope == DQ_SCOPE_AGGREGATE)
 		result = DqCheckAggregate(rel, rule, column, params, has_mostly);
 	else if (rule->def->kind == DQ_K_UNEXPECTED_ROWS)
-		result = DqRunUnexpectedRows(rule, GetUserId(), column, params, has_mostly);
+		result = DqRunUnexpectedRows(rule, rule->runas, column, params, has_mostly);
 	else if (rule->def->scope == DQ_SCOPE_QUERY)
 		result = DqRunQueryKind(rule, src.qualname, column, params, has_mostly);
 	else if (rule->def->scope == DQ_SCOPE_GROUPED)

@@ -2403,6 +2403,8 @@ DqCountsFromJsonb(JsonbContainer *obj, DqCheckState *cs)
 char *
 DqQuerySql(DqRule *r, const char *qualname)
 {
+	if (r->def->kind == DQ_K_UNEXPECTED_ROWS)
+		return DqUnexpectedRowsSql(r);
 	if (r->def->kind == DQ_K_MOST_COMMON_IN_SET)
 	{
 		const char *col = quote_identifier(r->cols[0].name);
@@ -2450,7 +2452,7 @@ bool
 DqKindRunsAsExpectationOwner(const DqKindDef *def)
 {
 	return def->kind == DQ_K_ROW_CONDITION || def->kind == DQ_K_EXIST_IN ||
-		def->kind == DQ_K_ROW_COUNT_OTHER;
+		def->kind == DQ_K_ROW_COUNT_OTHER || def->kind == DQ_K_UNEXPECTED_ROWS;
 }
 
 /*

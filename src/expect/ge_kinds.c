@@ -1040,6 +1040,15 @@ DqZScoreSql(DqRule *r, const char *qualname, int partial_max)
  * holds the first partial_max rows as JSON objects.  The result is
  * built in the caller's memory context.
  */
+/* The count of the user's unexpected rows, as SQL (parsed at definition). */
+char *
+DqUnexpectedRowsSql(DqRule *r)
+{
+	DqKindExt  *x = r->ext;
+
+	return psprintf("SELECT pg_catalog.count(*) FROM (%s) u", x->query);
+}
+
 Datum
 DqRunUnexpectedRows(DqRule *r, Oid owner, const char *column, Jsonb *params,
 					bool has_mostly)

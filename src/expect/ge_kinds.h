@@ -15,6 +15,7 @@
 extern bool DqCompileGeKind(const DqColumnSource *src, DqRule *r);
 extern DqOutcome DqEvalGeKind(DqRule *r, Datum *values, bool *isnull);
 extern char *DqZScoreSql(DqRule *r, const char *qualname, int partial_max);
+extern char *DqUnexpectedRowsSql(DqRule *r);
 extern Datum DqRunUnexpectedRows(DqRule *r, Oid owner, const char *column,
 								 Jsonb *params, bool has_mostly);
 
