@@ -239,13 +239,13 @@ DqLinPostParseAnalyze(DQ_POST_PARSE_ANALYZE_PARAMS)
 			DqLineageRememberCtas(query);
 		return;
 	}
-	if (!DqLinCaptureActive() || !DqLineageWorthWalking(query))
+	if (!DqLinCaptureActive() || !DqLineageWorthWalking(query, false))
 		return;
 	if (lin_cache && query->queryId != 0 &&
 		hash_search(lin_cache, &query->queryId, HASH_FIND, NULL) != NULL)
 		return;
 
-	DqLineageFromStatement(query, &edges);
+	DqLineageFromStatement(query, NULL, &edges);
 	/* leave out edges into the extension's own tables (its bookkeeping) */
 	for (i = 0; i < edges.n;)
 	{

@@ -32,13 +32,22 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "catalog/dependency.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "parser/parsetree.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/syscache.h"
 
 #include "lineage/lineage.h"
 
@@ -87,6 +96,9 @@ static LinCols *LinResolveQuery(Query *query, LinFrame *parent);
 static bool LinWalkExpr(Node *node, LinWalkCtx *ctx);
 static void LinQueryDataset(LinFrame *frame, List **out);
 
+/* The trigger whose function runs the statement being walked, or NULL. */
+static const DqLinTrigger *lin_trigger = NULL;
+
 static const char *const subtype_names[] = {
 	"IDENTITY", "TRANSFORMATION", "AGGREGATION", "JOIN", "FILTER",
 	"GROUP_BY", "SORT", "WINDOW", "CONDITIONAL"
@@ -108,14 +120,47 @@ DqLinOriginName(DqLinOrigin origin)
 	return origin_names[origin];
 }
 
+/* Whether an expression reads a column of range table entry varno. */
+static bool
+LinReadsVarno(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Var))
+	{
+		Var		   *var = (Var *) node;
+
+		return var->varlevelsup == 0 && var->varno == *(int *) context;
+	}
+	return expression_tree_walker(node, LinReadsVarno, context);
+}
+
+/* Whether a target list assigns a value computed from a column of varno. */
+static bool
+LinTargetListReads(List *tlist, int varno)
+{
+	ListCell   *lc;
+
+	foreach(lc, tlist)
+	{
+		TargetEntry *tle = (TargetEntry *) lfirst(lc);
+
+		if (!tle->resjunk && LinReadsVarno((Node *) tle->expr, &varno))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Decide in a few instructions whether a statement can move data between
- * relations.  Plain SELECT, utility statements, DELETE and statements that
- * read nothing but their target (INSERT ... VALUES, UPDATE t SET a = a + 1,
- * ON CONFLICT against VALUES) are not walked.
+ * columns.  Plain SELECT, utility statements, DELETE, INSERT ... VALUES
+ * and UPDATE or ON CONFLICT DO UPDATE assigning only constants and
+ * parameters are not walked.  In a trigger's function (in_trigger), a
+ * parameter may stand for NEW.col or OLD.col: every INSERT, UPDATE and
+ * MERGE is walked there.
  */
 bool
-DqLineageWorthWalking(Query *query)
+DqLineageWorthWalking(Query *query, bool in_trigger)
 {
 	ListCell   *lc;
 	int			rtindex = 0;
@@ -134,7 +179,7 @@ DqLineageWorthWalking(Query *query)
 		default:
 			return false;
 	}
-	if (query->cteList != NIL || query->hasSubLinks)
+	if (query->cteList != NIL || query->hasSubLinks || in_trigger)
 		return true;
 	excl = query->onConflict ? query->onConflict->exclRelIndex : 0;
 	foreach(lc, query->rtable)
@@ -149,6 +194,12 @@ DqLineageWorthWalking(Query *query)
 			continue;
 		return true;
 	}
+	/* UPDATE t SET a = b + 1: a column of the row derived from another */
+	if (query->commandType == CMD_UPDATE)
+		return LinTargetListReads(query->targetList, query->resultRelation);
+	if (query->onConflict && query->onConflict->action == ONCONFLICT_UPDATE)
+		return LinTargetListReads(query->onConflict->onConflictSet,
+								  query->resultRelation);
 	return false;
 }
 
@@ -263,6 +314,44 @@ LinIsPersistent(RangeTblEntry *rte)
 	}
 }
 
+/* Number of sources of a resolved query, to tell when it grows. */
+static int
+LinCountSources(LinCols *cols)
+{
+	int			n = list_length(cols->dataset);
+	int			i;
+
+	for (i = 0; i < cols->ncols; i++)
+		n += list_length(cols->cols[i]);
+	return n;
+}
+
+/*
+ * A recursive CTE: its recursive branch reads the CTE itself.  Resolve it
+ * again, the self-reference seeing the columns of the previous round, until
+ * nothing is added, so that the recursive branch's join columns (JOIN h ON
+ * e.mgr = h.id) and derived columns (n + 1) reach the relations behind the
+ * CTE.  Sources only accumulate, and there are finitely many: it ends; a
+ * bound keeps pathological queries cheap.
+ */
+static void
+LinResolveRecursive(CommonTableExpr *cte, LinFrame *frame, int i)
+{
+	int			round;
+	int			n = LinCountSources(frame->cte_cols[i]);
+
+	for (round = 0; round < 8; round++)
+	{
+		LinCols    *next = LinResolveQuery((Query *) cte->ctequery, frame);
+		int			m = LinCountSources(next);
+
+		frame->cte_cols[i] = next;
+		if (m == n)
+			break;
+		n = m;
+	}
+}
+
 /* Output columns of a CTE, resolved once per frame. */
 static LinCols *
 LinCteCols(RangeTblEntry *rte, LinFrame *frame)
@@ -290,6 +379,8 @@ LinCteCols(RangeTblEntry *rte, LinFrame *frame)
 				frame->cte_cols[i] = pending;
 				frame->cte_cols[i] = LinResolveQuery((Query *) cte->ctequery,
 													 frame);
+				if (cte->cterecursive)
+					LinResolveRecursive(cte, frame, i);
 			}
 			return frame->cte_cols[i];
 		}
@@ -340,6 +431,56 @@ LinInsertValue(Query *query, AttrNumber attno)
 	return NULL;
 }
 
+/*
+ * Every column of a relation, for a whole-row reference: the row depends on
+ * each of them, so dropping or changing any column shows its impact.
+ */
+static void
+LinWholeRow(Oid relid, LinWalkCtx *ctx)
+{
+	HeapTuple	reltup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	AttrNumber	natts;
+	AttrNumber	attnum;
+	LinMode		mode = LinTransformed(ctx->mode);
+
+	if (!HeapTupleIsValid(reltup))
+		return;
+	natts = ((Form_pg_class) GETSTRUCT(reltup))->relnatts;
+	ReleaseSysCache(reltup);
+
+	for (attnum = 1; attnum <= natts; attnum++)
+	{
+		HeapTuple	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid),
+										  Int16GetDatum(attnum));
+		bool		dropped;
+
+		if (!HeapTupleIsValid(tup))
+			continue;
+		dropped = ((Form_pg_attribute) GETSTRUCT(tup))->attisdropped;
+		ReleaseSysCache(tup);
+		if (!dropped)
+		{
+			LinSource	s = {relid, attnum, DQ_LIN_IDENTITY, false};
+
+			LinApply(ctx->out, list_make1(&s), mode);
+		}
+	}
+}
+
+/* A column (attnum 0: the whole row) of a persistent relation. */
+static void
+LinRelationColumn(Oid relid, AttrNumber attnum, LinWalkCtx *ctx)
+{
+	if (attnum == 0)
+		LinWholeRow(relid, ctx);
+	else if (attnum > 0)
+	{
+		LinSource	s = {relid, attnum, DQ_LIN_IDENTITY, false};
+
+		LinApply(ctx->out, list_make1(&s), ctx->mode);
+	}
+}
+
 /* Resolve a column reference to the sources behind it. */
 static void
 LinResolveVar(Var *var, LinWalkCtx *ctx)
@@ -357,6 +498,9 @@ LinResolveVar(Var *var, LinWalkCtx *ctx)
 		return;
 	sub = *ctx;
 	sub.frame = frame;
+	/* a whole-row reference is a value built from every column */
+	if (var->varattno == 0)
+		sub.mode = LinTransformed(ctx->mode);
 	rte = rt_fetch(var->varno, frame->query->rtable);
 	switch (rte->rtekind)
 	{
@@ -368,12 +512,17 @@ LinResolveVar(Var *var, LinWalkCtx *ctx)
 				(void) LinWalkExpr(LinInsertValue(frame->query, var->varattno),
 								   &sub);
 			}
-			else if (LinIsPersistent(rte) && var->varattno >= 0)
-			{
-				LinSource	s = {rte->relid, var->varattno, DQ_LIN_IDENTITY, false};
-
-				LinApply(ctx->out, list_make1(&s), ctx->mode);
-			}
+			else if (LinIsPersistent(rte))
+				LinRelationColumn(rte->relid, var->varattno, ctx);
+			break;
+		case RTE_NAMEDTUPLESTORE:
+			/* a trigger's transition table holds the triggering rows */
+			if (lin_trigger && rte->enrname &&
+				((lin_trigger->new_table &&
+				  strcmp(rte->enrname, lin_trigger->new_table) == 0) ||
+				 (lin_trigger->old_table &&
+				  strcmp(rte->enrname, lin_trigger->old_table) == 0)))
+				LinRelationColumn(lin_trigger->relid, var->varattno, ctx);
 			break;
 		case RTE_SUBQUERY:
 		case RTE_CTE:
@@ -416,6 +565,52 @@ LinResolveVar(Var *var, LinWalkCtx *ctx)
 			break;
 		default:
 			break;
+	}
+}
+
+/*
+ * A parameter: in a trigger's function, NEW.col or OLD.col (or the whole
+ * NEW/OLD row); the column of a multiple-column assignment's subquery,
+ * UPDATE t SET (a, b) = (SELECT x, y ...).
+ */
+static void
+LinResolveParam(Param *param, LinWalkCtx *ctx)
+{
+	if (param->paramkind == PARAM_EXTERN && lin_trigger)
+	{
+		AttrNumber	attnum;
+
+		if (lin_trigger->param_column(lin_trigger->arg, param->paramid,
+									  &attnum))
+		{
+			LinWalkCtx	sub = *ctx;
+
+			if (attnum == 0)
+				sub.mode = LinTransformed(ctx->mode);
+			LinRelationColumn(lin_trigger->relid, attnum, &sub);
+		}
+	}
+	else if (param->paramkind == PARAM_MULTIEXPR)
+	{
+		int			sublinkid = param->paramid >> 16;
+		int			colno = param->paramid & 0xFFFF;
+		ListCell   *lc;
+
+		foreach(lc, ctx->frame->query->targetList)
+		{
+			TargetEntry *tle = (TargetEntry *) lfirst(lc);
+			SubLink    *sl = (SubLink *) tle->expr;
+			LinCols    *cols;
+
+			if (!tle->resjunk || !IsA(sl, SubLink) ||
+				sl->subLinkType != MULTIEXPR_SUBLINK ||
+				sl->subLinkId != sublinkid)
+				continue;
+			cols = LinResolveQuery((Query *) sl->subselect, ctx->frame);
+			LinApplyColumn(cols, colno, ctx);
+			/* what the subquery's WHERE decides, for this column */
+			LinApply(ctx->out, cols->dataset, ctx->mode);
+		}
 	}
 }
 
@@ -514,6 +709,106 @@ LinIsMaskingFunction(Oid funcid)
 		if (strcmp(name, masking[i]) == 0)
 			return true;
 	return false;
+}
+
+/*
+ * Casts that keep every value: the result equals the input for every
+ * input, only its type is wider.  Widening numeric casts (int2 -> int4 ->
+ * int8 -> numeric, int2/int4 -> float8, int2 -> float4, float4 -> float8),
+ * name -> text/varchar, date -> timestamp, and length coercions that do not
+ * shorten (varchar(10) -> varchar(20), numeric(10,2) -> numeric(12,2),
+ * timestamp(0) -> timestamp(3)), or that only check (an assignment to
+ * varchar(n) or char(n) raises an error rather than cut).  Every other
+ * cast (narrowing, rounding, to or from text, time-zone dependent) is a
+ * TRANSFORMATION.  A binary-compatible cast (RelabelType) and a domain
+ * check keep the value too; they are handled by the walker.
+ */
+static bool
+LinCastKeepsValue(Node *node)
+{
+	static const Oid widening[][2] = {
+		{INT2OID, INT4OID}, {INT2OID, INT8OID}, {INT4OID, INT8OID},
+		{INT2OID, NUMERICOID}, {INT4OID, NUMERICOID}, {INT8OID, NUMERICOID},
+		{INT2OID, FLOAT4OID}, {INT2OID, FLOAT8OID}, {INT4OID, FLOAT8OID},
+		{FLOAT4OID, FLOAT8OID}, {NAMEOID, TEXTOID}, {NAMEOID, VARCHAROID},
+		{DATEOID, TIMESTAMPOID}
+	};
+	FuncExpr   *fe;
+	Node	   *arg;
+	Oid			from;
+	Oid			to;
+	int32		from_mod;
+	int32		to_mod;
+	int			i;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, CaseTestExpr))
+		return true;			/* an array coercion's element as it is */
+	if (IsA(node, RelabelType))
+		return IsA(((RelabelType *) node)->arg, CaseTestExpr) ||
+			LinCastKeepsValue((Node *) ((RelabelType *) node)->arg);
+	if (!IsA(node, FuncExpr))
+		return false;
+	fe = (FuncExpr *) node;
+	if ((fe->funcformat != COERCE_IMPLICIT_CAST &&
+		 fe->funcformat != COERCE_EXPLICIT_CAST) || fe->args == NIL)
+		return false;
+	arg = linitial(fe->args);
+	from = exprType(arg);
+	to = fe->funcresulttype;
+	if (from != to)
+	{
+		if (list_length(fe->args) != 1)
+			return false;
+		for (i = 0; i < lengthof(widening); i++)
+			if (widening[i][0] == from && widening[i][1] == to)
+				return true;
+		return false;
+	}
+
+	/* a length coercion: the same type, another type modifier */
+	if (list_length(fe->args) < 2 || !IsA(lsecond(fe->args), Const) ||
+		((Const *) lsecond(fe->args))->constisnull)
+		return false;
+	to_mod = DatumGetInt32(((Const *) lsecond(fe->args))->constvalue);
+	from_mod = exprTypmod(arg);
+	if (to_mod < 0 || to_mod == from_mod)
+		return true;
+	switch (to)
+	{
+		case VARCHAROID:
+		case BPCHAROID:
+			/* widening, or an assignment: too long a value is an error */
+			if (from_mod >= 0 && to_mod >= from_mod)
+				return true;
+			return fe->funcformat == COERCE_IMPLICIT_CAST &&
+				list_length(fe->args) == 3 &&
+				IsA(lthird(fe->args), Const) &&
+				!DatumGetBool(((Const *) lthird(fe->args))->constvalue);
+		case NUMERICOID:
+			{
+				int			fp,
+							fs,
+							tp,
+							ts;
+
+				if (from_mod < (int32) VARHDRSZ)
+					return false;
+				fp = ((from_mod - VARHDRSZ) >> 16) & 0xFFFF;
+				fs = (from_mod - VARHDRSZ) & 0xFFFF;
+				tp = ((to_mod - VARHDRSZ) >> 16) & 0xFFFF;
+				ts = (to_mod - VARHDRSZ) & 0xFFFF;
+				return ts >= fs && tp - ts >= fp - fs;
+			}
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+		case TIMEOID:
+		case TIMETZOID:
+			return from_mod >= 0 && to_mod >= from_mod;
+		default:
+			return false;
+	}
 }
 
 /* Partition and order keys of a window, as per-column WINDOW sources. */
@@ -657,6 +952,9 @@ LinWalkExpr(Node *node, LinWalkCtx *ctx)
 				FuncExpr   *fe = (FuncExpr *) node;
 				LinMode		mode = LinTransformed(ctx->mode);
 
+				/* a widening cast keeps every value: still IDENTITY */
+				if (LinCastKeepsValue(node))
+					return LinWalkExpr(linitial(fe->args), ctx);
 				if (DqLinIsDirect(mode.subtype) &&
 					LinIsMaskingFunction(fe->funcid))
 					mode.masking = true;
@@ -689,6 +987,92 @@ LinWalkExpr(Node *node, LinWalkCtx *ctx)
 				return false;
 			}
 		case T_Param:
+			LinResolveParam((Param *) node, ctx);
+			return false;
+		case T_FieldSelect:
+			{
+				FieldSelect *fs = (FieldSelect *) node;
+
+				/* (row).col of a whole row read as it is: that column */
+				if (IsA(fs->arg, Var) && ((Var *) fs->arg)->varattno == 0)
+				{
+					Var			col = *(Var *) fs->arg;
+
+					col.varattno = fs->fieldnum;
+					LinResolveVar(&col, ctx);
+					return false;
+				}
+				if (IsA(fs->arg, Param) && lin_trigger &&
+					((Param *) fs->arg)->paramkind == PARAM_EXTERN)
+				{
+					AttrNumber	attnum;
+
+					if (lin_trigger->param_column(lin_trigger->arg,
+												  ((Param *) fs->arg)->paramid,
+												  &attnum) && attnum == 0)
+						LinRelationColumn(lin_trigger->relid, fs->fieldnum,
+										  ctx);
+					return false;
+				}
+				LinWalkWith((Node *) fs->arg, ctx, LinTransformed(ctx->mode));
+				return false;
+			}
+		case T_NullIfExpr:
+			{
+				/* CASE WHEN a = b THEN NULL ELSE a END */
+				NullIfExpr *ni = (NullIfExpr *) node;
+				LinMode		cond = LinIndirect(ctx->mode, DQ_LIN_CONDITIONAL);
+
+				LinWalkWith(linitial(ni->args), ctx, LinTransformed(ctx->mode));
+				LinWalkWith((Node *) ni->args, ctx, cond);
+				return false;
+			}
+		case T_MinMaxExpr:
+			{
+				/* GREATEST, LEAST: every argument may be the value, and
+				 * every argument decides which one is */
+				MinMaxExpr *mm = (MinMaxExpr *) node;
+
+				LinWalkWith((Node *) mm->args, ctx, LinTransformed(ctx->mode));
+				LinWalkWith((Node *) mm->args, ctx,
+							LinIndirect(ctx->mode, DQ_LIN_CONDITIONAL));
+				return false;
+			}
+		case T_SubscriptingRef:
+			{
+				/* arr[i]: the value is part of arr; i chooses which */
+				SubscriptingRef *sr = (SubscriptingRef *) node;
+				LinMode		cond = LinIndirect(ctx->mode, DQ_LIN_CONDITIONAL);
+
+				LinWalkWith((Node *) sr->refexpr, ctx, LinTransformed(ctx->mode));
+				LinWalkWith((Node *) sr->refassgnexpr, ctx,
+							LinTransformed(ctx->mode));
+				LinWalkWith((Node *) sr->refupperindexpr, ctx, cond);
+				LinWalkWith((Node *) sr->reflowerindexpr, ctx, cond);
+				return false;
+			}
+		case T_GroupingFunc:
+			{
+				/* GROUPING(a) tells how the row was grouped, not a value of a */
+				LinMode		mode = ctx->mode;
+
+				if (DqLinIsDirect(mode.subtype))
+					mode = LinIndirect(mode, DQ_LIN_GROUP_BY);
+				LinWalkWith((Node *) ((GroupingFunc *) node)->args, ctx, mode);
+				return false;
+			}
+		case T_CoerceToDomain:
+			/* a domain checks the value, it does not change it */
+			return LinWalkExpr((Node *) ((CoerceToDomain *) node)->arg, ctx);
+		case T_ArrayCoerceExpr:
+			{
+				ArrayCoerceExpr *ac = (ArrayCoerceExpr *) node;
+
+				if (LinCastKeepsValue((Node *) ac->elemexpr))
+					return LinWalkExpr((Node *) ac->arg, ctx);
+				LinWalkWith((Node *) ac->arg, ctx, LinTransformed(ctx->mode));
+				return false;
+			}
 		case T_Const:
 			return false;
 		default:
@@ -716,7 +1100,11 @@ LinSourcesOf(Node *expr, LinFrame *frame, LinMode mode)
 	return out;
 }
 
-/* Range table indexes referenced at this level (for JOIN vs FILTER). */
+/*
+ * Relations a condition compares (for JOIN vs FILTER): range table entries
+ * of this level, each outer query level it refers to (a correlated or
+ * LATERAL subquery's predicate), and the subquery of IN / ANY / ALL.
+ */
 static bool
 LinCountVarnos(Node *node, Bitmapset **varnos)
 {
@@ -724,8 +1112,27 @@ LinCountVarnos(Node *node, Bitmapset **varnos)
 		return false;
 	if (IsA(node, Var))
 	{
-		if (((Var *) node)->varlevelsup == 0)
-			*varnos = bms_add_member(*varnos, ((Var *) node)->varno);
+		Var		   *var = (Var *) node;
+
+		/* this level's entries by number, an outer level as a whole */
+		if (var->varlevelsup == 0)
+			*varnos = bms_add_member(*varnos, var->varno + 1);
+		else
+			*varnos = bms_add_member(*varnos, 0);
+		return false;
+	}
+	if (IsA(node, SubLink))
+	{
+		SubLink    *sl = (SubLink *) node;
+
+		if (sl->testexpr != NULL &&
+			(sl->subLinkType == ANY_SUBLINK || sl->subLinkType == ALL_SUBLINK ||
+			 sl->subLinkType == ROWCOMPARE_SUBLINK))
+		{
+			/* x IN (SELECT y ...) compares x with the subquery's y */
+			*varnos = bms_add_member(*varnos, 1);
+			return LinCountVarnos(sl->testexpr, varnos);
+		}
 		return false;
 	}
 	if (IsA(node, Query))
@@ -1003,6 +1410,68 @@ DqLineageFromSelect(Query *query, Oid target_relid, DqLinOrigin origin,
 	LinEmit(out, cols->dataset, target_relid, 0, origin);
 }
 
+/*
+ * ON CONFLICT: the arbiter columns decide, row by row, whether the row is
+ * inserted or the existing one updated (or left alone): they join the
+ * proposed rows with the target's, as MERGE's ON condition does.  Both
+ * sides are dataset-level JOIN sources: the target's column and what the
+ * INSERT proposed for it.  The arbiter is the conflict target's columns, or
+ * the named constraint's, or (no conflict target) every unique index's.
+ */
+static void
+LinArbiter(Query *query, LinFrame *frame, Oid target, List **dataset)
+{
+	OnConflictExpr *oc = query->onConflict;
+	Bitmapset  *cols = NULL;
+	LinMode		join = {DQ_LIN_JOIN, false};
+	ListCell   *lc;
+	int			attnum;
+
+	foreach(lc, oc->arbiterElems)
+	{
+		InferenceElem *ie = (InferenceElem *) lfirst(lc);
+
+		if (IsA(ie->expr, Var))
+			cols = bms_add_member(cols, ((Var *) ie->expr)->varattno);
+		else
+			LinApply(dataset, LinSourcesOf(ie->expr, frame, join), join);
+	}
+	if (oc->arbiterElems == NIL)
+	{
+		Relation	rel = relation_open(target, NoLock);
+		List	   *indexes = RelationGetIndexList(rel);
+
+		relation_close(rel, NoLock);
+		foreach(lc, indexes)
+		{
+			Oid			indexoid = lfirst_oid(lc);
+			HeapTuple	tup;
+			Form_pg_index index;
+			int			k;
+
+			if (OidIsValid(oc->constraint) &&
+				get_index_constraint(indexoid) != oc->constraint)
+				continue;
+			tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
+			if (!HeapTupleIsValid(tup))
+				continue;
+			index = (Form_pg_index) GETSTRUCT(tup);
+			if (index->indisunique && index->indimmediate)
+				for (k = 0; k < index->indnkeyatts; k++)
+					if (index->indkey.values[k] > 0)
+						cols = bms_add_member(cols, index->indkey.values[k]);
+			ReleaseSysCache(tup);
+		}
+	}
+	attnum = -1;
+	while ((attnum = bms_next_member(cols, attnum)) >= 0)
+	{
+		LinAddSource(dataset, target, attnum, DQ_LIN_JOIN, false);
+		LinApply(dataset, LinSourcesOf(LinInsertValue(query, attnum), frame,
+									   join), join);
+	}
+}
+
 /* Edges of a data-modifying statement, and of its modifying CTEs. */
 static void
 LinStatement(Query *query, LinFrame *parent, DqLinEdgeSet *out)
@@ -1036,13 +1505,16 @@ LinStatement(Query *query, LinFrame *parent, DqLinEdgeSet *out)
 		case CMD_INSERT:
 			origin = DQ_LIN_ORIGIN_INSERT;
 			LinEmitTargetList(out, query->targetList, frame, target, origin);
-			if (query->onConflict &&
-				query->onConflict->action == ONCONFLICT_UPDATE)
+			if (query->onConflict)
 			{
-				LinEmitTargetList(out, query->onConflict->onConflictSet, frame,
-								  target, origin);
-				LinQuals(query->onConflict->onConflictWhere, frame,
-						 DQ_LIN_FILTER, false, &dataset);
+				LinArbiter(query, frame, target, &dataset);
+				if (query->onConflict->action == ONCONFLICT_UPDATE)
+				{
+					LinEmitTargetList(out, query->onConflict->onConflictSet,
+									  frame, target, origin);
+					LinQuals(query->onConflict->onConflictWhere, frame,
+							 DQ_LIN_FILTER, false, &dataset);
+				}
 			}
 			break;
 		case CMD_UPDATE:
@@ -1070,10 +1542,53 @@ LinStatement(Query *query, LinFrame *parent, DqLinEdgeSet *out)
 
 /*
  * Edges of a data-modifying statement (INSERT, UPDATE, MERGE, or any
- * statement with data-modifying CTEs).
+ * statement with data-modifying CTEs); trigger, when the statement runs in
+ * a trigger's function, says what its NEW and OLD parameters stand for.
  */
 void
-DqLineageFromStatement(Query *query, DqLinEdgeSet *out)
+DqLineageFromStatement(Query *query, const DqLinTrigger *trigger,
+					   DqLinEdgeSet *out)
 {
-	LinStatement(query, NULL, out);
+	lin_trigger = trigger;
+	PG_TRY();
+	{
+		LinStatement(query, NULL, out);
+	}
+	PG_FINALLY();
+	{
+		lin_trigger = NULL;
+	}
+	PG_END_TRY();
+}
+
+/*
+ * Sources of every output column of a query (COPY (query) TO): a list of
+ * DqLinField, field 0 for the dataset-level ones.
+ */
+List *
+DqLineageQueryFields(Query *query)
+{
+	LinCols    *cols = LinResolveQuery(query, NULL);
+	List	   *fields = NIL;
+	int			i;
+
+	for (i = 0; i <= cols->ncols; i++)
+	{
+		List	   *sources = i < cols->ncols ? cols->cols[i] : cols->dataset;
+		ListCell   *lc;
+
+		foreach(lc, sources)
+		{
+			LinSource  *s = (LinSource *) lfirst(lc);
+			DqLinField *f = palloc(sizeof(DqLinField));
+
+			f->field = i < cols->ncols ? i + 1 : 0;
+			f->source_relid = s->relid;
+			f->source_attnum = s->attnum;
+			f->subtype = s->subtype;
+			f->masking = DqLinIsDirect(s->subtype) ? s->masking : false;
+			fields = lappend(fields, f);
+		}
+	}
+	return fields;
 }
