@@ -105,6 +105,34 @@ extern void DqLinEdgeSetAdd(DqLinEdgeSet *set, const DqLinEdge *edge);
 extern const char *DqLinSubtypeName(DqLinSubtype subtype);
 extern const char *DqLinOriginName(DqLinOrigin origin);
 
+/*
+ * A COPY between a relation (or, COPY (query) TO, a query) and a file, a
+ * program or the client (lineage_copy.c).
+ */
+typedef struct DqLinCopy
+{
+	bool		is_from;
+	Oid			relid;			/* the table; InvalidOid for COPY (query) */
+	char		kind;			/* 'f' file, 'p' program, 'c' client */
+	char	   *endpoint;		/* file name or command; NULL: the client */
+	List	   *columns;		/* names of the copied columns (String) */
+	List	   *fields;			/* COPY TO: DqLinField of each output column */
+	bool		wants_query;	/* COPY (query) TO: fields from the query */
+	bool		got_query;
+} DqLinCopy;
+
+/* lineage_copy.c */
+extern DqLinCopy *DqLineageCopyBegin(CopyStmt *stmt);
+extern void DqLineageCopyQuery(DqLinCopy *copy, Query *query);
+extern bool DqLineageCopyReady(const DqLinCopy *copy);
+extern uint64 DqLineageCopyKey(const DqLinCopy *copy);
+extern DqLinCopy *DqLineageCopyClone(const DqLinCopy *copy);
+extern void DqLineageStoreCopy(const DqLinCopy *copy, int64 key);
+
+/* lineage_trigger.c */
+extern void DqLineageTriggerInit(void);
+extern bool DqLineageCurrentTrigger(DqLinTrigger *trigger);
+
 /* lineage_store.c */
 extern void DqLineageStore(const DqLinEdgeSet *set, int64 queryid,
 						   bool is_run);
