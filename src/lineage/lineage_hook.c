@@ -632,7 +632,11 @@ DqLinPublishCounts(void)
 		memset(&key, 0, sizeof(key));
 		key.dbid = MyDatabaseId;
 		key.queryid = entry->queryid;
-		counter = hash_search(lin_counters, &key, HASH_ENTER_NULL, &found);
+		/* a shared hash table would grow into spare shared memory: cap it */
+		counter = hash_search(lin_counters, &key, HASH_FIND, &found);
+		if (counter == NULL &&
+			hash_get_num_entries(lin_counters) < lin_shared->max_entries)
+			counter = hash_search(lin_counters, &key, HASH_ENTER_NULL, &found);
 		if (counter == NULL)
 			lost += calls;
 		else
