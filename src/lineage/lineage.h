@@ -138,6 +138,7 @@ extern void DqLineageStore(const DqLinEdgeSet *set, int64 queryid,
 						   bool is_run);
 extern void DqLineageReplaceTarget(Oid target_relid, DqLinOrigin origin);
 extern bool DqLineageTargetIsOurs(Oid relid);
+extern void DqLineageStoreInit(void);
 extern bool DqLineageTry(void (*fn) (void *), void *arg, const char *what);
 
 /* lineage_ddl.c */

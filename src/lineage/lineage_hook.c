@@ -365,6 +365,8 @@ DqLinPostParseAnalyze(DQ_POST_PARSE_ANALYZE_PARAMS)
 	bool		in_trigger = false;
 	uint64		key;
 	int			i;
+	Oid			last_target = InvalidOid;
+	bool		last_ours = false;
 
 	if (prev_post_parse_analyze_hook)
 		prev_post_parse_analyze_hook(DQ_POST_PARSE_ANALYZE_ARGS);
@@ -401,14 +403,6 @@ DqLinPostParseAnalyze(DQ_POST_PARSE_ANALYZE_PARAMS)
 		return;
 
 	DqLineageFromStatement(query, in_trigger ? &trigger : NULL, &edges);
-	/* leave out edges into the extension's own tables (its bookkeeping) */
-	for (i = 0; i < edges.n;)
-	{
-		if (DqLineageTargetIsOurs(edges.items[i].target_relid))
-			edges.items[i] = edges.items[--edges.n];
-		else
-			i++;
-	}
 	if (edges.n == 0 && query->queryId == 0)
 		return;
 	if (query->queryId == 0)
@@ -420,6 +414,24 @@ DqLinPostParseAnalyze(DQ_POST_PARSE_ANALYZE_PARAMS)
 			query->queryId = 1;
 		key = in_trigger ? DqLinTriggerKey(query->queryId, trigger.relid) :
 			query->queryId;
+		/* seen before (walked again for want of a core query ID) */
+		if (lin_cache && hash_search(lin_cache, &key, HASH_FIND, NULL) != NULL)
+			return;
+	}
+	/* leave out edges into the extension's own tables (its bookkeeping) */
+	for (i = 0; i < edges.n;)
+	{
+		Oid			target = edges.items[i].target_relid;
+
+		if (target != last_target)
+		{
+			last_target = target;
+			last_ours = DqLineageTargetIsOurs(target);
+		}
+		if (last_ours)
+			edges.items[i] = edges.items[--edges.n];
+		else
+			i++;
 	}
 	DqLinCacheAdd(key, &edges, NULL, in_trigger);
 }
@@ -791,6 +803,7 @@ DqLineageInit(void)
 	RegisterXactCallback(DqLinXactCallback, NULL);
 	RegisterSubXactCallback(DqLinSubXactCallback, NULL);
 	CacheRegisterRelcacheCallback(DqLinRelcacheCallback, (Datum) 0);
+	DqLineageStoreInit();
 	DqLineageTriggerInit();
 }
 
