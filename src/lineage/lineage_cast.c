@@ -62,7 +62,6 @@ DqLinCastKeepsValue(Node *node)
 	Oid			to;
 	int32		from_mod;
 	int32		to_mod;
-	int			i;
 
 	if (node == NULL)
 		return false;
@@ -84,7 +83,7 @@ DqLinCastKeepsValue(Node *node)
 	{
 		if (list_length(fe->args) != 1)
 			return false;
-		for (i = 0; i < lengthof(widening); i++)
+		for (int i = 0; i < lengthof(widening); i++)
 			if (widening[i][0] == from && widening[i][1] == to)
 				return true;
 		return false;

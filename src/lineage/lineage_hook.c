@@ -698,11 +698,12 @@ DqLinXactCallback(XactEvent event, void *arg)
 		return;
 	if (event == XACT_EVENT_COMMIT)
 		commit = true;
-	else if (event == XACT_EVENT_ABORT)
+	else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE)
 		commit = false;
 	else
 		return;
-	if (commit)
+	/* a prepared transaction's executions count; its edges may not stay */
+	if (event != XACT_EVENT_ABORT)
 		DqLinPublishCounts();
 	while ((entry = DqLinNextTouched(&i, &seq)) != NULL)
 	{

@@ -257,7 +257,6 @@ LinArbiter(Query *query, LinFrame *frame, Oid target, List **dataset)
 			Oid			indexoid = lfirst_oid(lc);
 			HeapTuple	tup;
 			Form_pg_index index;
-			int			k;
 
 			if (OidIsValid(oc->constraint) &&
 				get_index_constraint(indexoid) != oc->constraint)
@@ -267,7 +266,7 @@ LinArbiter(Query *query, LinFrame *frame, Oid target, List **dataset)
 				continue;
 			index = (Form_pg_index) GETSTRUCT(tup);
 			if (index->indisunique && index->indimmediate)
-				for (k = 0; k < index->indnkeyatts; k++)
+				for (int k = 0; k < index->indnkeyatts; k++)
 					if (index->indkey.values[k] > 0)
 						cols = bms_add_member(cols, index->indkey.values[k]);
 			ReleaseSysCache(tup);
