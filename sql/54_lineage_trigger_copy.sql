@@ -84,6 +84,9 @@ COPY trg.refunds FROM STDIN;
 COPY trg.refunds FROM STDIN;
 x	y	z
 \.
+-- COPY (INSERT ... RETURNING) TO: the INSERT is captured, the run is not
+COPY (INSERT INTO trg.batch SELECT id, amount FROM trg.orders WHERE id = 1 RETURNING id) TO STDOUT;
+SELECT trg.edges('batch');
 -- temporary tables are not nodes
 CREATE TEMP TABLE tmp_copy (id int);
 COPY tmp_copy FROM STDIN;

@@ -354,9 +354,9 @@ COMMENT ON FUNCTION dq.lineage_attnum(regclass, name) IS 'Column number of a nam
 -- source.  A dataset-level edge (target column 0) counts for every column
 -- of its target; a whole-relation source (column 0: the rows, count(*))
 -- is reached from the relation's rows, not from each of its columns.  A
--- node reached by several paths gets its strongest
--- relationship: DIRECT when any path carries its values (then the shortest
--- of those), else INDIRECT with the shortest path; "paths" counts them all.
+-- node reached by several paths gets its strongest relationship: DIRECT
+-- when any path carries its values (then the shortest of those), else
+-- INDIRECT with the shortest path; "paths" counts them all.
 CREATE FUNCTION dq.lineage_closure(rel oid, attnum smallint, max_depth integer, downstream boolean)
 	RETURNS TABLE (depth integer, source_schema name, source_table name, source_column name,
 				   target_schema name, target_table name, target_column name, scope text,

@@ -377,15 +377,22 @@ DqLinPostParseAnalyze(DQ_POST_PARSE_ANALYZE_PARAMS)
 			DqLineageRememberCtas(query);
 		return;
 	}
-	if (lin_copy_pending && query->commandType == CMD_SELECT)
+	if (lin_copy_pending)
 	{
 		DqLinCopy  *copy = lin_copy_pending;
 
-		/* the first query parsed while a COPY runs is the COPY's own */
+		/*
+		 * The first query parsed while a COPY runs is the COPY's own: a
+		 * SELECT gives the file's columns; COPY (INSERT ... RETURNING) TO
+		 * is captured as the statement it runs, and the run is not.
+		 */
 		lin_copy_pending = NULL;
-		if (DqLinCaptureActive())
-			DqLineageCopyQuery(copy, query);
-		return;
+		if (query->commandType == CMD_SELECT)
+		{
+			if (DqLinCaptureActive())
+				DqLineageCopyQuery(copy, query);
+			return;
+		}
 	}
 	if (!DqLinCaptureActive())
 		return;
