@@ -12,10 +12,12 @@ CREATE TABLE lin.names (id int, name text);
 CREATE TABLE lin.staging (id int, amount numeric);
 CREATE TABLE lin.archive (id int, amount numeric);
 
--- 24. INSERT ... VALUES and single-table UPDATE read nothing else: no edges
+-- 24. INSERT ... VALUES moves no column: no edge; a single-table UPDATE
+-- derives name from itself (53_lineage_shapes has the other UPDATE shapes)
 INSERT INTO lin.names VALUES (1, 'x');
-UPDATE lin.names SET name = name || 'y';
 SELECT count(*) FROM dq.column_lineage WHERE target_table = 'names';
+UPDATE lin.names SET name = name || 'y';
+SELECT lin.edges('names');
 -- 25. INSERT ... SELECT with a CTE, a join and a window function
 INSERT INTO lin.sales (order_id, customer, amount, region, rank_in_region)
   WITH paid AS (SELECT * FROM lin.orders WHERE status = 'paid')

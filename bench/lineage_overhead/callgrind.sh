@@ -10,9 +10,13 @@
 # (Ir(N2) - Ir(N1)) / (N2 - N1), which cancels start-up and shutdown.
 # Sides: library not preloaded; preloaded with capture off; preloaded with
 # capture on; preloaded with capture on and compute_query_id = on (the
-# statement cache then skips the walk of a repeated statement).  Kinds: a primary-key SELECT, INSERT ... VALUES, a
-# single-table UPDATE, a captured INSERT ... SELECT.
-# Environment: BENCH_N1 (default 1000), BENCH_N2 (default 5000).
+# statement cache then skips the walk of a repeated statement).  Kinds: a
+# primary-key SELECT, INSERT ... VALUES, a one-table UPDATE (captured: it
+# derives a column from itself), a captured INSERT ... SELECT, and a whole
+# pgbench tpcb-like transaction (per transaction, not per statement).
+# Environment: BENCH_N1 (default 1000), BENCH_N2 (default 5000),
+# BENCH_KINDS (default "select insert_values update insert_select tpcb"),
+# BENCH_QUERYID=0 leaves out the compute_query_id = on column.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd -P)
@@ -21,6 +25,12 @@ HERE=$(cd "$(dirname "$0")" && pwd -P)
 
 N1=${BENCH_N1:-1000}
 N2=${BENCH_N2:-5000}
+KINDS=${BENCH_KINDS:-select insert_values update insert_select tpcb}
+SIDES="none/off/auto dq_lineage/off/auto dq_lineage/on/auto"
+[ "${BENCH_QUERYID:-1}" = 0 ] || SIDES="$SIDES dq_lineage/on/on"
+for k in $KINDS; do
+  [[ $k =~ ^(select|insert_values|update|insert_select|tpcb)$ ]] || dq_die "BENCH_KINDS: unrecognized kind $k"
+done
 [[ $N1 =~ ^[1-9][0-9]*$ && $N2 =~ ^[1-9][0-9]*$ && $N2 -gt $N1 ]] || dq_die "need 0 < BENCH_N1 < BENCH_N2"
 command -v valgrind >/dev/null 2>&1 || dq_die "valgrind is not installed (apt-get install valgrind)"
 
@@ -46,6 +56,14 @@ statement() {
     insert_values) echo "INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (1, 1, 42, 1, now());" ;;
     update) echo "UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = 42;" ;;
     insert_select) echo "INSERT INTO bench_sink SELECT aid, abalance FROM pgbench_accounts WHERE aid = 42;" ;;
+    tpcb)   # one pgbench tpcb-like transaction, a statement per line
+      printf '%s\n' "BEGIN;" \
+        "UPDATE pgbench_accounts SET abalance = abalance + 5 WHERE aid = 42;" \
+        "SELECT abalance FROM pgbench_accounts WHERE aid = 42;" \
+        "UPDATE pgbench_tellers SET tbalance = tbalance + 5 WHERE tid = 3;" \
+        "UPDATE pgbench_branches SET bbalance = bbalance + 5 WHERE bid = 1;" \
+        "INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (3, 1, 42, 5, CURRENT_TIMESTAMP);" \
+        "END;" ;;
   esac
 }
 instructions() {   # KIND N PRELOAD CAPTURE QUERYID -> total Ir
@@ -60,8 +78,8 @@ instructions() {   # KIND N PRELOAD CAPTURE QUERYID -> total Ir
   sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out" | head -1
 }
 declare -A R
-for kind in select insert_values update insert_select; do
-  for side in none/off/auto dq_lineage/off/auto dq_lineage/on/auto dq_lineage/on/on; do
+for kind in $KINDS; do
+  for side in $SIDES; do
     IFS=/ read -r preload capture queryid <<<"$side"
     [ "$preload" = none ] && preload=""
     a=$(instructions "$kind" "$N1" "$preload" "$capture" "$queryid")
@@ -73,14 +91,20 @@ done
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.2f%%", (a - b) * 100 / b }'; }
 cat <<EOT
 
-lineage capture, instructions per statement (callgrind, postgres --single, (Ir($N2) - Ir($N1)) / $((N2 - N1)))
+lineage capture, instructions per statement (tpcb: per transaction) (callgrind, postgres --single, (Ir($N2) - Ir($N1)) / $((N2 - N1)))
 $("$BINDIR/postgres" --version)
-                   not        preloaded,   preloaded,   capture on vs.   preloaded, capture on,   vs. not
-kind               preloaded  capture off  capture on   not preloaded    compute_query_id = on    preloaded
+                   not        preloaded,   preloaded,   capture on vs.  capture on vs.   preloaded, capture on,   vs. not
+kind               preloaded  capture off  capture on   not preloaded   capture off      compute_query_id = on    preloaded
 EOT
-for kind in select insert_values update insert_select; do
-  printf '%-18s %9s  %11s  %10s   %14s   %22s   %s\n' "$kind" "${R[$kind/none/off/auto]}" \
+for kind in $KINDS; do
+  qid="-" qidpct="-"
+  if [ -n "${R[$kind/dq_lineage/on/on]:-}" ]; then
+    qid=${R[$kind/dq_lineage/on/on]}
+    qidpct=$(pct "$qid" "${R[$kind/none/off/auto]}")
+  fi
+  printf '%-18s %9s  %11s  %10s   %14s  %14s   %22s   %s\n' "$kind" "${R[$kind/none/off/auto]}" \
     "${R[$kind/dq_lineage/off/auto]}" "${R[$kind/dq_lineage/on/auto]}" \
     "$(pct "${R[$kind/dq_lineage/on/auto]}" "${R[$kind/none/off/auto]}")" \
-    "${R[$kind/dq_lineage/on/on]}" "$(pct "${R[$kind/dq_lineage/on/on]}" "${R[$kind/none/off/auto]}")"
+    "$(pct "${R[$kind/dq_lineage/on/auto]}" "${R[$kind/dq_lineage/off/auto]}")" \
+    "$qid" "$qidpct"
 done

@@ -67,6 +67,9 @@ int			dq_cdc_naptime = 200;
 bool		dq_lineage_capture_ddl = true;
 bool		dq_lineage_capture_dml = true;
 
+/* Statements whose executions shared memory counts between two flushes. */
+int			dq_lineage_counters = 4096;
+
 /* OpenLineage namespace of exported datasets; empty: postgres://host:port. */
 char	   *dq_lineage_openlineage_namespace = NULL;
 
@@ -275,6 +278,16 @@ DqDefineGucs(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomIntVariable("dq_lineage.lineage_counters",
+								"Statements whose executions are counted in shared memory between two lineage flushes.",
+								"When the table is full, further executions are not counted; dq.lineage_counter_status reports it.",
+								&dq_lineage_counters,
+								4096, 64, 1048576,
+								PGC_POSTMASTER,
+								0,
+								NULL, NULL, NULL);
 
 	DefineCustomStringVariable("dq_lineage.openlineage_namespace",
 							   "OpenLineage namespace of the datasets dq_lineage exports.",

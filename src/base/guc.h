@@ -26,6 +26,7 @@ extern int	dq_cdc_naptime;
 
 extern bool dq_lineage_capture_ddl;
 extern bool dq_lineage_capture_dml;
+extern int	dq_lineage_counters;
 extern char *dq_lineage_openlineage_namespace;
 
 extern void DqDefineGucs(void);

@@ -46,6 +46,21 @@ typedef enum DqLinOrigin
 } DqLinOrigin;
 
 /*
+ * A statement run by a row or statement trigger's function: parameters that
+ * stand for NEW.col / OLD.col, and transition tables, are the triggering
+ * relation's columns (lineage_trigger.c builds it from PL/pgSQL's state).
+ */
+typedef struct DqLinTrigger
+{
+	Oid			relid;			/* the triggering relation */
+	/* column of relid a parameter stands for: > 0 a column, 0 the row */
+	bool		(*param_column) (void *arg, int paramid, AttrNumber *attnum);
+	void	   *arg;
+	const char *new_table;		/* REFERENCING NEW TABLE name, or NULL */
+	const char *old_table;		/* REFERENCING OLD TABLE name, or NULL */
+} DqLinTrigger;
+
+/*
  * One edge: a source column (attnum 0: the whole relation, for row-count
  * lineage such as count(*)) feeds a target column (attnum 0: the whole
  * target, a dataset-level INDIRECT edge).
@@ -70,19 +85,60 @@ typedef struct DqLinEdgeSet
 } DqLinEdgeSet;
 
 /* lineage_walk.c */
-extern bool DqLineageWorthWalking(Query *query);
-extern void DqLineageFromStatement(Query *query, DqLinEdgeSet *out);
+extern bool DqLineageWorthWalking(Query *query, bool in_trigger);
+extern void DqLineageFromStatement(Query *query, const DqLinTrigger *trigger,
+								   DqLinEdgeSet *out);
 extern void DqLineageFromSelect(Query *query, Oid target_relid,
 								DqLinOrigin origin, DqLinEdgeSet *out);
+
+/* Sources of every output column of a query (COPY (query) TO). */
+typedef struct DqLinField
+{
+	AttrNumber	field;			/* output column, 1-based; 0: dataset level */
+	Oid			source_relid;
+	AttrNumber	source_attnum;
+	uint8		subtype;
+	bool		masking;
+} DqLinField;
+extern List *DqLineageQueryFields(Query *query);
 extern void DqLinEdgeSetAdd(DqLinEdgeSet *set, const DqLinEdge *edge);
 extern const char *DqLinSubtypeName(DqLinSubtype subtype);
 extern const char *DqLinOriginName(DqLinOrigin origin);
+
+/*
+ * A COPY between a relation (or, COPY (query) TO, a query) and a file, a
+ * program or the client (lineage_copy.c).
+ */
+typedef struct DqLinCopy
+{
+	bool		is_from;
+	Oid			relid;			/* the table; InvalidOid for COPY (query) */
+	char		kind;			/* 'f' file, 'p' program, 'c' client */
+	char	   *endpoint;		/* file name or command; NULL: the client */
+	List	   *columns;		/* names of the copied columns (String) */
+	List	   *fields;			/* COPY TO: DqLinField of each output column */
+	bool		wants_query;	/* COPY (query) TO: fields from the query */
+	bool		got_query;
+} DqLinCopy;
+
+/* lineage_copy.c */
+extern DqLinCopy *DqLineageCopyBegin(CopyStmt *stmt);
+extern void DqLineageCopyQuery(DqLinCopy *copy, Query *query);
+extern bool DqLineageCopyReady(const DqLinCopy *copy);
+extern uint64 DqLineageCopyKey(const DqLinCopy *copy);
+extern DqLinCopy *DqLineageCopyClone(const DqLinCopy *copy);
+extern void DqLineageStoreCopy(const DqLinCopy *copy, int64 key);
+
+/* lineage_trigger.c */
+extern void DqLineageTriggerInit(void);
+extern bool DqLineageCurrentTrigger(DqLinTrigger *trigger);
 
 /* lineage_store.c */
 extern void DqLineageStore(const DqLinEdgeSet *set, int64 queryid,
 						   bool is_run);
 extern void DqLineageReplaceTarget(Oid target_relid, DqLinOrigin origin);
 extern bool DqLineageTargetIsOurs(Oid relid);
+extern void DqLineageStoreInit(void);
 extern bool DqLineageTry(void (*fn) (void *), void *arg, const char *what);
 
 /* lineage_ddl.c */

@@ -1,43 +1,60 @@
 /*-------------------------------------------------------------------------
  *
  * lineage_hook.c
- *	  Capture of column lineage from data-modifying statements.
+ *	  Capture of column lineage from data-modifying statements and COPY.
  *
- * Design.  Two hooks, installed only when the library is preloaded:
+ * Design.  Three hooks, installed only when the library is preloaded:
  *
  *	- post_parse_analyze: decides in a few instructions whether a statement
- *	  can move data (DqLineageWorthWalking); if so, and its query ID is not
- *	  in the backend-local statement cache, walks the analysed tree once and
- *	  keeps the edges in the cache, keyed by query ID.
- *	- ExecutorEnd: when the statement's query ID is in the cache, counts one
+ *	  can move data (DqLineageWorthWalking); if so, and its key is not in
+ *	  the backend-local statement cache, walks the analysed tree once and
+ *	  keeps the edges in the cache.
+ *	- ExecutorEnd: when the statement's key is in the cache, counts one
  *	  execution and, the first time in a transaction that will be kept,
  *	  writes the edges in the statement's own transaction (INSERT ... ON
  *	  CONFLICT DO NOTHING, lineage_store.c).  A rollback removes them; the
  *	  cache entry then goes back to "not written" (transaction and
  *	  subtransaction callbacks).
+ *	- ProcessUtility: a COPY that succeeded is a run between a relation (or
+ *	  a query) and a file, a program or the client (lineage_copy.c); it is
+ *	  cached, written and counted like a statement.
  *
  * The cache key is the core query ID when one is computed
  * (compute_query_id = on, or auto with pg_stat_statements loaded); with
  * compute_query_id = auto or off the statement is walked at each parse and
  * identified by a hash of its edges, which the hook stores as the query's
- * ID so that the executor finds it.  Either way it is written once.
+ * ID so that the executor finds it.  Either way it is written once.  A
+ * statement of a PL/pgSQL trigger function is keyed by its ID and the
+ * triggering relation (lineage_trigger.c): the same function on two tables
+ * has two sets of edges.
  *
  * Statements run from PL/pgSQL are analysed once, when their plan is
- * built, and counted at every execution.  A statement seen again writes
- * nothing: its executions are added, at commit, to a shared hash table
- * keyed by (database, query ID) under one LWLock, taken once per committing
- * transaction that ran captured statements (the pg_stat_statements
- * pattern).  dq.lineage_flush() (DqLineageFlush, also meant for a
- * periodic background caller) folds the counters of its database into
- * dq.lineage_edges.occurrences and last_seen; dq.column_lineage adds the
- * counters still pending, so readers see the same numbers before and
- * after a flush.
+ * built, and counted at every execution.  Executions are counted per
+ * subtransaction: a rolled-back savepoint (or a PL/pgSQL exception block)
+ * takes its executions with it; a released one hands them to its parent.
+ * A statement seen again writes nothing: its executions are added, at
+ * commit, to a shared hash table keyed by (database, key) under one
+ * LWLock of its own tranche ("dq_lineage_counters"), taken once per
+ * committing transaction that ran captured statements (the
+ * pg_stat_statements pattern).  dq.lineage_flush() (DqLineageFlush, also
+ * called by the scheduler) folds the counters of its database into
+ * dq.lineage_edges and dq.lineage_copies (occurrences, last_seen); the
+ * views add the counters still pending, so readers see the same numbers
+ * before and after a flush.
  *
  * What survives what: edges are ordinary table rows (WAL-logged, written
  * at the statement's commit).  The pending counters live only in shared
  * memory: a crash or restart loses the occurrences counted since the last
- * flush, never an edge.  When the shared table is full (4096 statements
- * per cluster between two flushes), further counts are dropped.
+ * flush, never an edge.  The shared table holds dq_lineage.lineage_counters
+ * statements (cluster-wide) between two flushes; when it is full, further
+ * executions are not counted: the first loss after a flush is logged, and
+ * dq.lineage_counter_status shows the losses.
+ *
+ * The statement cache remembers which edges this session wrote.  It is
+ * marked stale when dq.lineage_edges is dropped (DROP EXTENSION), truncated
+ * or has rows deleted other than by the extension itself (a trigger on the
+ * table sends a relcache invalidation at commit): every statement then
+ * writes its edges again on its next execution.
  *
  * Statements the extension runs itself (dq_lineage_internal), parallel
  * workers, read-only transactions, hot standbys and targets in the
@@ -50,33 +67,42 @@
 #include "access/parallel.h"
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
-#include "executor/spi.h"
+#include "commands/trigger.h"
 #include "common/hashfn.h"
 #include "executor/executor.h"
+#include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "parser/analyze.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
+#include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/timestamp.h"
 
-#include "base/catalog.h"
 #include "base/compat.h"
 #include "base/guc.h"
+#include "base/trust.h"
 #include "lineage/lineage.h"
 
 PG_FUNCTION_INFO_V1(dq_lineage_flush);
 PG_FUNCTION_INFO_V1(dq_lineage_pending);
+PG_FUNCTION_INFO_V1(dq_lineage_counter_status);
+PG_FUNCTION_INFO_V1(dq_lineage_edges_changed);
+
+/* The shared counters' lock tranche: the lineage store's own. */
+#define DQ_LIN_TRANCHE "dq_lineage_counters"
 
 /* Shared counters: executions of captured statements not yet flushed. */
-#define DQ_LIN_SHARED_ENTRIES 4096
-
 typedef struct DqLinCounterKey
 {
 	Oid			dbid;
@@ -92,8 +118,12 @@ typedef struct DqLinCounter
 
 typedef struct DqLinShared
 {
-	LWLock	   *lock;			/* guards the hash table and lost */
-	int64		lost;			/* counts dropped because the table was full */
+	LWLock	   *lock;			/* guards everything below and the hash */
+	int			max_entries;	/* dq_lineage.lineage_counters at start */
+	int64		lost;			/* executions not counted: the table was full */
+	int64		overflows;		/* commits that found the table full */
+	TimestampTz last_overflow;
+	bool		overflow_logged;	/* logged since the last flush */
 } DqLinShared;
 
 static DqLinShared *lin_shared = NULL;
@@ -109,17 +139,35 @@ typedef enum DqLinState
 	DQ_LIN_STORED				/* written by a committed transaction */
 } DqLinState;
 
+/* Executions counted in one (sub)transaction. */
+typedef struct DqLinCount
+{
+	SubTransactionId subid;
+	int64		calls;
+} DqLinCount;
+
 typedef struct DqLinCacheEntry
 {
 	uint64		queryid;
 	DqLinState	state;
 	SubTransactionId subid;		/* subtransaction that wrote the edges */
-	int64		xact_calls;		/* executions in the current transaction */
+	bool		touched;		/* in the current transaction's list */
+	int			ncounts;		/* stack of per-subtransaction counts */
+	int			maxcounts;
+	DqLinCount *counts;
 	DqLinEdgeSet edges;
+	DqLinCopy  *copy;			/* a COPY run, or NULL for a statement */
 } DqLinCacheEntry;
 
 static HTAB *lin_cache = NULL;
 static MemoryContext lin_cache_cxt = NULL;
+
+/* Entries of PL/pgSQL trigger functions: ExecutorEnd must add the relation */
+static int	lin_trigger_entries = 0;
+
+/* dq.lineage_edges (known once this session wrote), and its invalidation */
+static Oid	lin_edges_relid = InvalidOid;
+static bool lin_cache_stale = false;
 
 /*
  * Entries the current transaction executed, so that commit and abort visit
@@ -131,11 +179,15 @@ static int	lin_ntouched = 0;
 static bool lin_touched_overflow = false;
 static bool lin_xact_active = false;	/* the current xact touched the cache */
 
+/* The COPY being run, whose query (COPY (query) TO) is about to be parsed */
+static DqLinCopy *lin_copy_pending = NULL;
+
 /* Statements the extension runs itself are not captured. */
 bool		dq_lineage_internal = false;
 
 static post_parse_analyze_hook_type prev_post_parse_analyze_hook = NULL;
 static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 #if DQ_HAS_SHMEM_REQUEST_HOOK
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
@@ -145,7 +197,7 @@ static Size
 DqLinShmemSize(void)
 {
 	return add_size(MAXALIGN(sizeof(DqLinShared)),
-					hash_estimate_size(DQ_LIN_SHARED_ENTRIES,
+					hash_estimate_size(dq_lineage_counters,
 									   sizeof(DqLinCounter)));
 }
 
@@ -153,7 +205,7 @@ static void
 DqLinRequestShmem(void)
 {
 	RequestAddinShmemSpace(DqLinShmemSize());
-	RequestNamedLWLockTranche("dq_lineage", 1);
+	RequestNamedLWLockTranche(DQ_LIN_TRANCHE, 1);
 }
 
 #if DQ_HAS_SHMEM_REQUEST_HOOK
@@ -183,13 +235,14 @@ DqLinShmemStartup(void)
 								 &found);
 	if (!found)
 	{
-		lin_shared->lock = &(GetNamedLWLockTranche("dq_lineage"))->lock;
-		lin_shared->lost = 0;
+		memset(lin_shared, 0, sizeof(DqLinShared));
+		lin_shared->lock = &(GetNamedLWLockTranche(DQ_LIN_TRANCHE))->lock;
+		lin_shared->max_entries = dq_lineage_counters;
 	}
 	info.keysize = sizeof(DqLinCounterKey);
 	info.entrysize = sizeof(DqLinCounter);
 	lin_counters = ShmemInitHash("dq_lineage counter hash",
-								 DQ_LIN_SHARED_ENTRIES, DQ_LIN_SHARED_ENTRIES,
+								 dq_lineage_counters, dq_lineage_counters,
 								 &info, HASH_ELEM | HASH_BLOBS);
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -208,6 +261,43 @@ DqLinCacheCreate(void)
 	info.hcxt = lin_cache_cxt;
 	lin_cache = hash_create("dq_lineage statement cache", 256, &info,
 							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	lin_trigger_entries = 0;
+}
+
+/*
+ * The edges table changed under the cache (dropped, truncated, rows
+ * deleted by hand): every statement writes its edges again.  Entries stay,
+ * with their counts, so that the transaction's bookkeeping holds.
+ */
+static void
+DqLinCacheRevalidate(void)
+{
+	HASH_SEQ_STATUS seq;
+	DqLinCacheEntry *entry;
+
+	lin_cache_stale = false;
+	lin_edges_relid = InvalidOid;
+	if (lin_cache == NULL)
+		return;
+	hash_seq_init(&seq, lin_cache);
+	while ((entry = hash_seq_search(&seq)) != NULL)
+	{
+		if (entry->edges.n > 0 || entry->copy != NULL)
+			entry->state = DQ_LIN_NOT_WRITTEN;
+	}
+}
+
+/*
+ * Relcache invalidation: dq.lineage_edges dropped, truncated, or rows
+ * deleted (dq.lineage_edges_changed); InvalidOid means "everything".
+ * Only a flag here: the cache is revisited at its next use.
+ */
+static void
+DqLinRelcacheCallback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid ||
+		(OidIsValid(lin_edges_relid) && relid == lin_edges_relid))
+		lin_cache_stale = true;
 }
 
 /* Whether capture applies to this backend and statement at all. */
@@ -218,17 +308,65 @@ DqLinCaptureActive(void)
 		!IsParallelWorker();
 }
 
+/* The cache key of a statement of a trigger function: ID and relation. */
+static inline uint64
+DqLinTriggerKey(uint64 queryid, Oid relid)
+{
+	uint64		key = hash_combine64(queryid, (uint64) relid + 1);
+
+	return key ? key : 1;
+}
+
+/* Add a new entry for key holding edges (or a COPY run). */
+static void
+DqLinCacheAdd(uint64 key, const DqLinEdgeSet *edges, const DqLinCopy *copy,
+			  bool in_trigger)
+{
+	DqLinCacheEntry *entry;
+	MemoryContext old;
+	bool		found;
+	int			i;
+
+	if (lin_cache == NULL)
+		DqLinCacheCreate();
+	entry = hash_search(lin_cache, &key, HASH_ENTER, &found);
+	if (found)
+		return;
+	/* a statement without edges is remembered too, so it is not walked again */
+	entry->state = (edges->n > 0 || copy) ? DQ_LIN_NOT_WRITTEN : DQ_LIN_STORED;
+	entry->subid = InvalidSubTransactionId;
+	entry->touched = false;
+	entry->ncounts = 0;
+	entry->maxcounts = 0;
+	entry->counts = NULL;
+	entry->copy = NULL;
+	old = MemoryContextSwitchTo(lin_cache_cxt);
+	entry->edges.n = 0;
+	entry->edges.cap = 0;
+	entry->edges.items = NULL;
+	for (i = 0; i < edges->n; i++)
+		DqLinEdgeSetAdd(&entry->edges, &edges->items[i]);
+	if (copy)
+		entry->copy = DqLineageCopyClone(copy);
+	MemoryContextSwitchTo(old);
+	if (in_trigger)
+		lin_trigger_entries++;
+}
+
 /*
- * post_parse_analyze: walk a data-moving statement once per query ID.
+ * post_parse_analyze: walk a data-moving statement once per key; note the
+ * query of a COPY (query) TO being run.
  */
 static void
 DqLinPostParseAnalyze(DQ_POST_PARSE_ANALYZE_PARAMS)
 {
 	DqLinEdgeSet edges = {0, 0, NULL};
-	DqLinCacheEntry *entry;
-	MemoryContext old;
-	bool		found;
+	DqLinTrigger trigger;
+	bool		in_trigger = false;
+	uint64		key;
 	int			i;
+	Oid			last_target = InvalidOid;
+	bool		last_ours = false;
 
 	if (prev_post_parse_analyze_hook)
 		prev_post_parse_analyze_hook(DQ_POST_PARSE_ANALYZE_ARGS);
@@ -239,21 +377,39 @@ DqLinPostParseAnalyze(DQ_POST_PARSE_ANALYZE_PARAMS)
 			DqLineageRememberCtas(query);
 		return;
 	}
-	if (!DqLinCaptureActive() || !DqLineageWorthWalking(query))
+	if (lin_copy_pending)
+	{
+		DqLinCopy  *copy = lin_copy_pending;
+
+		/*
+		 * The first query parsed while a COPY runs is the COPY's own: a
+		 * SELECT gives the file's columns; COPY (INSERT ... RETURNING) TO
+		 * is captured as the statement it runs, and the run is not.
+		 */
+		lin_copy_pending = NULL;
+		if (query->commandType == CMD_SELECT)
+		{
+			if (DqLinCaptureActive())
+				DqLineageCopyQuery(copy, query);
+			return;
+		}
+	}
+	if (!DqLinCaptureActive())
 		return;
-	if (lin_cache && query->queryId != 0 &&
-		hash_search(lin_cache, &query->queryId, HASH_FIND, NULL) != NULL)
+	if (query->commandType != CMD_SELECT && query->commandType != CMD_DELETE)
+		in_trigger = DqLineageCurrentTrigger(&trigger);
+	if (!DqLineageWorthWalking(query, in_trigger))
+		return;
+	if (lin_cache_stale)
+		DqLinCacheRevalidate();
+	key = query->queryId;
+	if (key != 0 && in_trigger)
+		key = DqLinTriggerKey(key, trigger.relid);
+	if (lin_cache && key != 0 &&
+		hash_search(lin_cache, &key, HASH_FIND, NULL) != NULL)
 		return;
 
-	DqLineageFromStatement(query, &edges);
-	/* leave out edges into the extension's own tables (its bookkeeping) */
-	for (i = 0; i < edges.n;)
-	{
-		if (DqLineageTargetIsOurs(edges.items[i].target_relid))
-			edges.items[i] = edges.items[--edges.n];
-		else
-			i++;
-	}
+	DqLineageFromStatement(query, in_trigger ? &trigger : NULL, &edges);
 	if (edges.n == 0 && query->queryId == 0)
 		return;
 	if (query->queryId == 0)
@@ -263,24 +419,28 @@ DqLinPostParseAnalyze(DQ_POST_PARSE_ANALYZE_PARAMS)
 											 sizeof(DqLinEdge) * edges.n, 0);
 		if (query->queryId == 0)
 			query->queryId = 1;
+		key = in_trigger ? DqLinTriggerKey(query->queryId, trigger.relid) :
+			query->queryId;
+		/* seen before (walked again for want of a core query ID) */
+		if (lin_cache && hash_search(lin_cache, &key, HASH_FIND, NULL) != NULL)
+			return;
 	}
+	/* leave out edges into the extension's own tables (its bookkeeping) */
+	for (i = 0; i < edges.n;)
+	{
+		Oid			target = edges.items[i].target_relid;
 
-	if (lin_cache == NULL)
-		DqLinCacheCreate();
-	entry = hash_search(lin_cache, &query->queryId, HASH_ENTER, &found);
-	if (found)
-		return;
-	/* a statement without edges is remembered too, so it is not walked again */
-	entry->state = edges.n > 0 ? DQ_LIN_NOT_WRITTEN : DQ_LIN_STORED;
-	entry->subid = InvalidSubTransactionId;
-	entry->xact_calls = 0;
-	old = MemoryContextSwitchTo(lin_cache_cxt);
-	entry->edges.n = 0;
-	entry->edges.cap = 0;
-	entry->edges.items = NULL;
-	for (i = 0; i < edges.n; i++)
-		DqLinEdgeSetAdd(&entry->edges, &edges.items[i]);
-	MemoryContextSwitchTo(old);
+		if (target != last_target)
+		{
+			last_target = target;
+			last_ours = DqLineageTargetIsOurs(target);
+		}
+		if (last_ours)
+			edges.items[i] = edges.items[--edges.n];
+		else
+			i++;
+	}
+	DqLinCacheAdd(key, &edges, NULL, in_trigger);
 }
 
 static void
@@ -288,17 +448,23 @@ DqLinStoreEntry(void *arg)
 {
 	DqLinCacheEntry *entry = (DqLinCacheEntry *) arg;
 
-	DqLineageStore(&entry->edges, (int64) entry->queryid, false);
+	if (entry->copy)
+		DqLineageStoreCopy(entry->copy, (int64) entry->queryid);
+	else
+		DqLineageStore(&entry->edges, (int64) entry->queryid, false);
 }
 
 /* Write a cached statement's edges in the current transaction. */
 static void
 DqLinWriteEdges(DqLinCacheEntry *entry)
 {
+	Oid			nsp;
+
 	if (XactReadOnly || RecoveryInProgress() ||
 		!OidIsValid(get_extension_oid("dq_lineage", true)))
 		return;
-	if (!DqLineageTry(DqLinStoreEntry, entry, "a statement"))
+	if (!DqLineageTry(DqLinStoreEntry, entry, entry->copy ? "a COPY" :
+					  "a statement"))
 	{
 		/* warned once; not tried again in this session */
 		entry->state = DQ_LIN_STORED;
@@ -306,6 +472,48 @@ DqLinWriteEdges(DqLinCacheEntry *entry)
 	}
 	entry->state = DQ_LIN_WRITTEN_IN_XACT;
 	entry->subid = GetCurrentSubTransactionId();
+	/* the table whose invalidation makes the cache stale */
+	if (!OidIsValid(lin_edges_relid) &&
+		OidIsValid(nsp = get_namespace_oid("dq", true)))
+		lin_edges_relid = get_relname_relid("lineage_edges", nsp);
+}
+
+/*
+ * Count one execution of a cached statement in the current subtransaction,
+ * writing its edges first when this session has not.
+ */
+static void
+DqLinCountExecution(DqLinCacheEntry *entry)
+{
+	SubTransactionId subid = GetCurrentSubTransactionId();
+
+	if (entry->state == DQ_LIN_NOT_WRITTEN)
+		DqLinWriteEdges(entry);
+	if (entry->ncounts > 0 && entry->counts[entry->ncounts - 1].subid == subid)
+		entry->counts[entry->ncounts - 1].calls++;
+	else
+	{
+		if (entry->ncounts == entry->maxcounts)
+		{
+			entry->maxcounts = entry->maxcounts ? entry->maxcounts * 2 : 4;
+			entry->counts = entry->counts ?
+				repalloc(entry->counts, sizeof(DqLinCount) * entry->maxcounts) :
+				MemoryContextAlloc(lin_cache_cxt,
+								   sizeof(DqLinCount) * entry->maxcounts);
+		}
+		entry->counts[entry->ncounts].subid = subid;
+		entry->counts[entry->ncounts].calls = 1;
+		entry->ncounts++;
+	}
+	if (!entry->touched)
+	{
+		entry->touched = true;
+		if (lin_ntouched < DQ_LIN_TOUCHED_MAX)
+			lin_touched[lin_ntouched++] = entry;
+		else
+			lin_touched_overflow = true;
+	}
+	lin_xact_active = true;
 }
 
 /*
@@ -322,27 +530,73 @@ DqLinExecutorEnd(QueryDesc *queryDesc)
 		 queryDesc->plannedstmt->hasModifyingCTE) &&
 		IsTransactionState())
 	{
-		DqLinCacheEntry *entry = hash_search(lin_cache, &queryid, HASH_FIND,
-											 NULL);
+		DqLinCacheEntry *entry;
+		DqLinTrigger trigger;
 
+		if (lin_cache_stale)
+			DqLinCacheRevalidate();
+		if (lin_trigger_entries > 0 && DqLineageCurrentTrigger(&trigger))
+			queryid = DqLinTriggerKey(queryid, trigger.relid);
+		entry = hash_search(lin_cache, &queryid, HASH_FIND, NULL);
 		if (entry && entry->edges.n > 0)
-		{
-			if (entry->state == DQ_LIN_NOT_WRITTEN)
-				DqLinWriteEdges(entry);
-			if (entry->xact_calls++ == 0)
-			{
-				if (lin_ntouched < DQ_LIN_TOUCHED_MAX)
-					lin_touched[lin_ntouched++] = entry;
-				else
-					lin_touched_overflow = true;
-			}
-			lin_xact_active = true;
-		}
+			DqLinCountExecution(entry);
 	}
 	if (prev_ExecutorEnd)
 		prev_ExecutorEnd(queryDesc);
 	else
 		standard_ExecutorEnd(queryDesc);
+}
+
+/*
+ * ProcessUtility: a COPY that succeeds is recorded as a run (its query, for
+ * COPY (query) TO, is walked when COPY parses it).
+ */
+static void
+DqLinProcessUtility(PlannedStmt *pstmt, const char *queryString,
+					bool readOnlyTree, ProcessUtilityContext context,
+					ParamListInfo params, QueryEnvironment *queryEnv,
+					DestReceiver *dest, QueryCompletion *qc)
+{
+	DqLinCopy  *copy = NULL;
+	DqLinCopy  *save = lin_copy_pending;
+
+	if (IsA(pstmt->utilityStmt, CopyStmt) && DqLinCaptureActive() &&
+		!XactReadOnly)
+		copy = DqLineageCopyBegin((CopyStmt *) pstmt->utilityStmt);
+	lin_copy_pending = (copy && copy->wants_query) ? copy : NULL;
+	PG_TRY();
+	{
+		if (prev_ProcessUtility)
+			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+									params, queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		lin_copy_pending = save;
+	}
+	PG_END_TRY();
+
+	if (copy && DqLineageCopyReady(copy) && IsTransactionState())
+	{
+		DqLinCacheEntry *entry;
+		uint64		key = DqLineageCopyKey(copy);
+
+		if (lin_cache_stale)
+			DqLinCacheRevalidate();
+		if (lin_cache == NULL ||
+			hash_search(lin_cache, &key, HASH_FIND, NULL) == NULL)
+		{
+			DqLinEdgeSet none = {0, 0, NULL};
+
+			DqLinCacheAdd(key, &none, copy, false);
+		}
+		entry = hash_search(lin_cache, &key, HASH_FIND, NULL);
+		if (entry)
+			DqLinCountExecution(entry);
+	}
 }
 
 /*
@@ -359,6 +613,18 @@ DqLinNextTouched(int *i, HASH_SEQ_STATUS *seq)
 	return hash_seq_search(seq);
 }
 
+/* Executions of an entry in the current transaction. */
+static int64
+DqLinXactCalls(DqLinCacheEntry *entry)
+{
+	int64		calls = 0;
+	int			i;
+
+	for (i = 0; i < entry->ncounts; i++)
+		calls += entry->counts[i].calls;
+	return calls;
+}
+
 /* Add this transaction's executions to the shared counters. */
 static void
 DqLinPublishCounts(void)
@@ -367,6 +633,8 @@ DqLinPublishCounts(void)
 	DqLinCacheEntry *entry;
 	TimestampTz now = GetCurrentTransactionStopTimestamp();
 	int			i = 0;
+	int64		lost = 0;
+	bool		log_it = false;
 
 	if (lin_shared == NULL)
 		return;
@@ -376,24 +644,44 @@ DqLinPublishCounts(void)
 		DqLinCounterKey key;
 		DqLinCounter *counter;
 		bool		found;
+		int64		calls = DqLinXactCalls(entry);
 
-		if (entry->xact_calls == 0)
+		if (calls == 0)
 			continue;
 		memset(&key, 0, sizeof(key));
 		key.dbid = MyDatabaseId;
 		key.queryid = entry->queryid;
-		counter = hash_search(lin_counters, &key, HASH_ENTER_NULL, &found);
+		/* a shared hash table would grow into spare shared memory: cap it */
+		counter = hash_search(lin_counters, &key, HASH_FIND, &found);
+		if (counter == NULL &&
+			hash_get_num_entries(lin_counters) < lin_shared->max_entries)
+			counter = hash_search(lin_counters, &key, HASH_ENTER_NULL, &found);
 		if (counter == NULL)
-			lin_shared->lost += entry->xact_calls;
+			lost += calls;
 		else
 		{
 			if (!found)
 				counter->calls = 0;
-			counter->calls += entry->xact_calls;
+			counter->calls += calls;
 			counter->last_seen = now;
 		}
 	}
+	if (lost > 0)
+	{
+		lin_shared->lost += lost;
+		lin_shared->overflows++;
+		lin_shared->last_overflow = now;
+		log_it = !lin_shared->overflow_logged;
+		lin_shared->overflow_logged = true;
+	}
 	LWLockRelease(lin_shared->lock);
+	if (log_it)
+		ereport(LOG,
+				(errmsg("dq_lineage: lineage counter table is full (%d statements); executions are not counted until the next flush",
+						dq_lineage_counters),
+				 errdetail("This commit lost " INT64_FORMAT " executions; dq.lineage_counter_status counts every loss.",
+						   lost),
+				 errhint("Run dq.lineage_flush() more often, or raise dq_lineage.lineage_counters and restart the server.")));
 }
 
 /*
@@ -409,22 +697,27 @@ DqLinXactCallback(XactEvent event, void *arg)
 	int			i = 0;
 
 	if (event == XACT_EVENT_ABORT)
+	{
 		dq_lineage_internal = false;
+		lin_copy_pending = NULL;
+	}
 	if (!lin_xact_active || lin_cache == NULL)
 		return;
 	if (event == XACT_EVENT_COMMIT)
 		commit = true;
-	else if (event == XACT_EVENT_ABORT)
+	else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE)
 		commit = false;
 	else
 		return;
-	if (commit)
+	/* a prepared transaction's executions count; its edges may not stay */
+	if (event != XACT_EVENT_ABORT)
 		DqLinPublishCounts();
 	while ((entry = DqLinNextTouched(&i, &seq)) != NULL)
 	{
 		if (entry->state == DQ_LIN_WRITTEN_IN_XACT)
 			entry->state = commit ? DQ_LIN_STORED : DQ_LIN_NOT_WRITTEN;
-		entry->xact_calls = 0;
+		entry->ncounts = 0;
+		entry->touched = false;
 	}
 	lin_xact_active = false;
 	lin_ntouched = 0;
@@ -436,10 +729,14 @@ DqLinXactCallback(XactEvent event, void *arg)
 		MemoryContextDelete(lin_cache_cxt);
 		lin_cache = NULL;
 		lin_cache_cxt = NULL;
+		lin_trigger_entries = 0;
 	}
 }
 
-/* A rolled-back subtransaction took the edges it wrote with it. */
+/*
+ * A rolled-back subtransaction took the edges it wrote and the executions
+ * it counted with it; a committed one hands its executions to its parent.
+ */
 static void
 DqLinSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 					 SubTransactionId parentSubid, void *arg)
@@ -448,13 +745,36 @@ DqLinSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 	DqLinCacheEntry *entry;
 	int			i = 0;
 
-	if (event != SUBXACT_EVENT_ABORT_SUB || !lin_xact_active ||
+	if ((event != SUBXACT_EVENT_ABORT_SUB &&
+		 event != SUBXACT_EVENT_COMMIT_SUB) || !lin_xact_active ||
 		lin_cache == NULL)
 		return;
 	while ((entry = DqLinNextTouched(&i, &seq)) != NULL)
 	{
-		if (entry->state == DQ_LIN_WRITTEN_IN_XACT && entry->subid >= mySubid)
-			entry->state = DQ_LIN_NOT_WRITTEN;
+		int64		calls = 0;
+
+		while (entry->ncounts > 0 &&
+			   entry->counts[entry->ncounts - 1].subid >= mySubid)
+			calls += entry->counts[--entry->ncounts].calls;
+		if (event == SUBXACT_EVENT_ABORT_SUB)
+		{
+			if (entry->state == DQ_LIN_WRITTEN_IN_XACT &&
+				entry->subid >= mySubid)
+				entry->state = DQ_LIN_NOT_WRITTEN;
+			continue;
+		}
+		if (calls == 0)
+			continue;
+		if (entry->ncounts > 0 &&
+			entry->counts[entry->ncounts - 1].subid == parentSubid)
+			entry->counts[entry->ncounts - 1].calls += calls;
+		else
+		{
+			/* a frame was popped above: there is room */
+			entry->counts[entry->ncounts].subid = parentSubid;
+			entry->counts[entry->ncounts].calls = calls;
+			entry->ncounts++;
+		}
 	}
 }
 
@@ -486,8 +806,35 @@ DqLineageInit(void)
 	post_parse_analyze_hook = DqLinPostParseAnalyze;
 	prev_ExecutorEnd = ExecutorEnd_hook;
 	ExecutorEnd_hook = DqLinExecutorEnd;
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = DqLinProcessUtility;
 	RegisterXactCallback(DqLinXactCallback, NULL);
 	RegisterSubXactCallback(DqLinSubXactCallback, NULL);
+	CacheRegisterRelcacheCallback(DqLinRelcacheCallback, (Datum) 0);
+	DqLineageStoreInit();
+	DqLineageTriggerInit();
+}
+
+/*
+ * dq.lineage_edges_changed(): statement trigger on dq.lineage_edges (DELETE,
+ * TRUNCATE).  Rows deleted other than by the extension itself make every
+ * session's statement cache stale: a relcache invalidation of the table,
+ * sent to every backend when the deleting transaction commits.
+ */
+Datum
+dq_lineage_edges_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by the trigger manager",
+						"dq.lineage_edges_changed"),
+				 errhint("It is called by the trigger lineage_edges_changed of dq.lineage_edges.")));
+	if (!dq_lineage_internal)
+		CacheInvalidateRelcache(trigdata->tg_relation);
+	return PointerGetDatum(NULL);
 }
 
 typedef struct DqLinBatch
@@ -496,7 +843,7 @@ typedef struct DqLinBatch
 	int			n;
 } DqLinBatch;
 
-/* Add a batch of counters to dq.lineage_edges. */
+/* Add a batch of counters to dq.lineage_edges and dq.lineage_copies. */
 static void
 DqLinFlushBatch(void *arg)
 {
@@ -515,11 +862,15 @@ DqLinFlushBatch(void *arg)
 		values[0] = Int64GetDatum((int64) batch->items[i].key.queryid);
 		values[1] = Int64GetDatum(batch->items[i].calls);
 		values[2] = TimestampTzGetDatum(batch->items[i].last_seen);
-		if (SPI_execute_with_args("UPDATE dq.lineage_edges"
+		if (SPI_execute_with_args("WITH e AS (UPDATE dq.lineage_edges"
 								  " SET occurrences = occurrences + $2,"
 								  " last_seen = GREATEST(last_seen, $3)"
 								  " WHERE query_id = $1"
-								  " AND origin IN ('insert', 'update', 'merge')",
+								  " AND origin IN ('insert', 'update', 'merge'))"
+								  " UPDATE dq.lineage_copies"
+								  " SET occurrences = occurrences + $2,"
+								  " last_seen = GREATEST(last_seen, $3)"
+								  " WHERE query_id = $1",
 								  3, types, values, NULL, false, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "could not update lineage counters");
 	}
@@ -579,6 +930,8 @@ DqLineageFlush(void)
 		if (counter->calls <= 0)
 			hash_search(lin_counters, &batch[i].key, HASH_REMOVE, NULL);
 	}
+	/* room again: the next loss is logged again */
+	lin_shared->overflow_logged = false;
 	LWLockRelease(lin_shared->lock);
 }
 
@@ -621,5 +974,33 @@ dq_lineage_pending(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	LWLockRelease(lin_shared->lock);
+	return (Datum) 0;
+}
+
+/*
+ * dq.lineage_counter_status(): the shared counter table of the cluster:
+ * its size (dq_lineage.lineage_counters), entries in use, executions lost
+ * because it was full, how many commits lost some, and the last time.
+ * No row when the library is not preloaded.
+ */
+Datum
+dq_lineage_counter_status(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (lin_shared == NULL)
+		return (Datum) 0;
+	LWLockAcquire(lin_shared->lock, LW_SHARED);
+	values[0] = Int32GetDatum(lin_shared->max_entries);
+	values[1] = Int64GetDatum(hash_get_num_entries(lin_counters));
+	values[2] = Int64GetDatum(lin_shared->lost);
+	values[3] = Int64GetDatum(lin_shared->overflows);
+	values[4] = TimestampTzGetDatum(lin_shared->last_overflow);
+	nulls[4] = lin_shared->overflows == 0;
+	LWLockRelease(lin_shared->lock);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	return (Datum) 0;
 }

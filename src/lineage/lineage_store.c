@@ -27,12 +27,18 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/resowner.h"
+#include "utils/inval.h"
 #include "utils/syscache.h"
 
 #include "base/catalog.h"
 #include "lineage/lineage.h"
 
 PG_FUNCTION_INFO_V1(dq_record_lineage);
+
+/* OID of the schema dq, while lin_dq_namespace_cached */
+static Oid	lin_dq_namespace = InvalidOid;
+static bool lin_dq_namespace_cached = false;
+static bool lin_namespace_callback = false;
 
 #define DQ_LIN_STORE_SQL \
 	"INSERT INTO dq.lineage_edges AS e (source_relid, source_attnum," \
@@ -198,7 +204,29 @@ bool
 DqLineageTargetIsOurs(Oid relid)
 {
 	/* the control file fixes the schema: dq */
-	return get_rel_namespace(relid) == get_namespace_oid("dq", true);
+	if (!lin_dq_namespace_cached)
+	{
+		lin_dq_namespace = get_namespace_oid("dq", true);
+		/* kept only while a syscache callback says when it changes */
+		lin_dq_namespace_cached = lin_namespace_callback;
+	}
+	return get_rel_namespace(relid) == lin_dq_namespace;
+}
+
+/* A schema was created, renamed or dropped: look "dq" up again. */
+static void
+DqLineageNamespaceCallback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	lin_dq_namespace_cached = false;
+}
+
+/* Let DqLineageTargetIsOurs keep the schema's OID (backends, preloaded). */
+void
+DqLineageStoreInit(void)
+{
+	CacheRegisterSyscacheCallback(NAMESPACEOID, DqLineageNamespaceCallback,
+								  (Datum) 0);
+	lin_namespace_callback = true;
 }
 
 /* Column number of a column named in a dq.record_lineage() call. */

@@ -10,151 +10,77 @@
  * a set operation.  Each source is classified with the subtypes of the
  * OpenLineage column-lineage facet:
  *
- *	- DIRECT IDENTITY: a column copied as is (a binary-compatible
- *	  RelabelType keeps it identical; any other cast is a TRANSFORMATION);
- *	- DIRECT TRANSFORMATION: any other expression over the column;
+ *	- DIRECT IDENTITY: a column copied as is, or through a cast that keeps
+ *	  every value (lineage_cast.c);
+ *	- DIRECT TRANSFORMATION: any other expression over the column, a whole
+ *	  row built from every column;
  *	- DIRECT AGGREGATION: an aggregate or window aggregate over it; count()
  *	  and hash functions mask their input;
- *	- INDIRECT per output column: CONDITIONAL (CASE conditions, COALESCE
- *	  arguments tested for NULL), WINDOW (partition and order keys),
- *	  FILTER (aggregate FILTER clauses);
- *	- INDIRECT for the whole output (dataset level): JOIN (join conditions,
- *	  WHERE conjuncts that compare two relations), FILTER (WHERE, HAVING,
- *	  MERGE and ON CONFLICT conditions), GROUP_BY (GROUP BY, DISTINCT),
- *	  SORT (ORDER BY).
+ *	- INDIRECT per output column: CONDITIONAL (what decides which value is
+ *	  returned: CASE conditions, COALESCE, NULLIF, GREATEST, LEAST,
+ *	  subscripts), WINDOW (partition and order keys), GROUP_BY (GROUPING()
+ *	  arguments), FILTER and JOIN (aggregate FILTER clauses, conditions of
+ *	  a scalar subquery);
+ *	- INDIRECT for the whole output (dataset level): JOIN (conditions that
+ *	  compare two relations, also in LATERAL and correlated subqueries, and
+ *	  IN / ANY / ALL), FILTER (WHERE, HAVING, MERGE and ON CONFLICT
+ *	  conditions), GROUP_BY (GROUP BY, DISTINCT), SORT (ORDER BY).
+ *
+ * A recursive CTE is resolved until its columns stop growing; a trigger
+ * function's NEW/OLD parameters and transition tables resolve to the
+ * triggering relation (DqLinWalkBegin).
  *
  * Everything here works on the tree as parse analysis leaves it: views are
  * not expanded, so a view is a node of its own and gets edges to its
- * immediate upstream relations only.  Nothing is written here and nothing
- * is looked up in the catalogs except relkinds and function names.
+ * immediate upstream relations only.  Nothing is written here; the
+ * catalogs are read only for a relation's persistence and columns (a
+ * whole-row reference) and a function's name (masking).  The conventions
+ * for each construct are in docs/lineage.md; lineage_statement.c turns
+ * what is resolved here into the edges of a statement.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "parser/parsetree.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 #include "lineage/lineage.h"
+#include "lineage/lineage_walk.h"
 
-/* A source reached from an expression, before it meets its target. */
-typedef struct LinSource
-{
-	Oid			relid;
-	AttrNumber	attnum;
-	uint8		subtype;
-	bool		masking;
-} LinSource;
-
-/* Sources of every output column of a query, plus its dataset-level ones. */
-typedef struct LinCols
-{
-	int			ncols;
-	List	  **cols;			/* per output column: List of LinSource * */
-	List	   *dataset;		/* INDIRECT sources affecting every row */
-	bool		in_progress;	/* a recursive CTE being resolved */
-} LinCols;
-
-/* One query level being walked; parent is the enclosing query. */
-typedef struct LinFrame
-{
-	Query	   *query;
-	struct LinFrame *parent;
-	LinCols   **rte_cols;		/* per range table index (1-based), cached */
-	LinCols   **cte_cols;		/* per entry of query->cteList, cached */
-} LinFrame;
-
-/* How the expression being walked uses what it reaches. */
-typedef struct LinMode
-{
-	uint8		subtype;
-	bool		masking;
-} LinMode;
-
-typedef struct LinWalkCtx
-{
-	LinFrame   *frame;
-	LinMode		mode;
-	List	  **out;
-} LinWalkCtx;
-
-static LinCols *LinResolveQuery(Query *query, LinFrame *parent);
 static bool LinWalkExpr(Node *node, LinWalkCtx *ctx);
-static void LinQueryDataset(LinFrame *frame, List **out);
 
-static const char *const subtype_names[] = {
-	"IDENTITY", "TRANSFORMATION", "AGGREGATION", "JOIN", "FILTER",
-	"GROUP_BY", "SORT", "WINDOW", "CONDITIONAL"
-};
+/* The trigger whose function runs the statement being walked, or NULL. */
+static const DqLinTrigger *lin_trigger = NULL;
 
-static const char *const origin_names[] = {
-	"view", "matview", "ctas", "insert", "update", "merge", "manual"
-};
-
-const char *
-DqLinSubtypeName(DqLinSubtype subtype)
-{
-	return subtype_names[subtype];
-}
-
-const char *
-DqLinOriginName(DqLinOrigin origin)
-{
-	return origin_names[origin];
-}
+/* The last relation DqLinIsPersistent looked up, during one walk. */
+static Oid	lin_last_relid = InvalidOid;
+static bool lin_last_persistent = false;
 
 /*
- * Decide in a few instructions whether a statement can move data between
- * relations.  Plain SELECT, utility statements, DELETE and statements that
- * read nothing but their target (INSERT ... VALUES, UPDATE t SET a = a + 1,
- * ON CONFLICT against VALUES) are not walked.
+ * Start walking one statement or query: what its trigger parameters stand
+ * for (NULL outside a trigger function); nothing is kept from the last.
  */
-bool
-DqLineageWorthWalking(Query *query)
+void
+DqLinWalkBegin(const DqLinTrigger *trigger)
 {
-	ListCell   *lc;
-	int			rtindex = 0;
-	int			excl;
-
-	switch (query->commandType)
-	{
-		case CMD_SELECT:
-			return query->hasModifyingCTE;
-		case CMD_INSERT:
-		case CMD_UPDATE:
-		case CMD_MERGE:
-			break;
-		case CMD_DELETE:
-			return query->hasModifyingCTE;
-		default:
-			return false;
-	}
-	if (query->cteList != NIL || query->hasSubLinks)
-		return true;
-	excl = query->onConflict ? query->onConflict->exclRelIndex : 0;
-	foreach(lc, query->rtable)
-	{
-		RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
-
-		rtindex++;
-		if (rtindex == query->resultRelation || rtindex == excl)
-			continue;
-		/* a VALUES list of constants moves no column */
-		if (rte->rtekind == RTE_VALUES || rte->rtekind == RTE_RESULT)
-			continue;
-		return true;
-	}
-	return false;
+	lin_trigger = trigger;
+	lin_last_relid = InvalidOid;
 }
 
+
 /* Add a source to a list unless it is already there. */
-static void
-LinAddSource(List **list, Oid relid, AttrNumber attnum, uint8 subtype,
+void
+DqLinAddSource(List **list, Oid relid, AttrNumber attnum, uint8 subtype,
 			 bool masking)
 {
 	ListCell   *lc;
@@ -180,8 +106,8 @@ LinAddSource(List **list, Oid relid, AttrNumber attnum, uint8 subtype,
  * mode: DIRECT sources take the stronger of the two DIRECT subtypes, or the
  * mode's INDIRECT subtype; INDIRECT sources keep theirs.
  */
-static void
-LinApply(List **out, List *sources, LinMode mode)
+void
+DqLinApply(List **out, List *sources, LinMode mode)
 {
 	ListCell   *lc;
 
@@ -197,7 +123,7 @@ LinApply(List **out, List *sources, LinMode mode)
 			else if (mode.subtype > subtype)
 				subtype = mode.subtype;
 		}
-		LinAddSource(out, s->relid, s->attnum, subtype,
+		DqLinAddSource(out, s->relid, s->attnum, subtype,
 					 s->masking || mode.masking);
 	}
 }
@@ -229,17 +155,20 @@ LinWalkWith(Node *node, const LinWalkCtx *ctx, LinMode mode)
 	(void) LinWalkExpr(node, &sub);
 }
 
-static LinFrame *
-LinNewFrame(Query *query, LinFrame *parent)
+LinFrame *
+DqLinNewFrame(Query *query, LinFrame *parent)
 {
-	LinFrame   *frame = palloc0(sizeof(LinFrame));
+	int			nrte = list_length(query->rtable) + 1;
+	int			ncte = list_length(query->cteList) + 1;
+	LinFrame   *frame;
 
+	/* one allocation: a frame per query level of every statement walked */
+	frame = palloc0(MAXALIGN(sizeof(LinFrame)) +
+					sizeof(LinCols *) * (nrte + ncte));
 	frame->query = query;
 	frame->parent = parent;
-	frame->rte_cols = palloc0(sizeof(LinCols *) *
-							  (list_length(query->rtable) + 1));
-	frame->cte_cols = palloc0(sizeof(LinCols *) *
-							  (list_length(query->cteList) + 1));
+	frame->rte_cols = (LinCols **) ((char *) frame + MAXALIGN(sizeof(LinFrame)));
+	frame->cte_cols = frame->rte_cols + nrte;
 	return frame;
 }
 
@@ -247,8 +176,8 @@ LinNewFrame(Query *query, LinFrame *parent)
  * Relations that are nodes of the lineage graph.  Temporary relations are
  * not: they vanish with their session, without a sql_drop event.
  */
-static bool
-LinIsPersistent(RangeTblEntry *rte)
+bool
+DqLinIsPersistent(RangeTblEntry *rte)
 {
 	switch (rte->relkind)
 	{
@@ -257,9 +186,54 @@ LinIsPersistent(RangeTblEntry *rte)
 		case RELKIND_VIEW:
 		case RELKIND_MATVIEW:
 		case RELKIND_FOREIGN_TABLE:
-			return get_rel_persistence(rte->relid) != RELPERSISTENCE_TEMP;
+			/* one relation is usually asked for again and again */
+			if (rte->relid != lin_last_relid)
+			{
+				lin_last_relid = rte->relid;
+				lin_last_persistent =
+					get_rel_persistence(rte->relid) != RELPERSISTENCE_TEMP;
+			}
+			return lin_last_persistent;
 		default:
 			return false;
+	}
+}
+
+/* Number of sources of a resolved query, to tell when it grows. */
+static int
+LinCountSources(LinCols *cols)
+{
+	int			n = list_length(cols->dataset);
+	int			i;
+
+	for (i = 0; i < cols->ncols; i++)
+		n += list_length(cols->cols[i]);
+	return n;
+}
+
+/*
+ * A recursive CTE: its recursive branch reads the CTE itself.  Resolve it
+ * again, the self-reference seeing the columns of the previous round, until
+ * nothing is added, so that the recursive branch's join columns (JOIN h ON
+ * e.mgr = h.id) and derived columns (n + 1) reach the relations behind the
+ * CTE.  Sources only accumulate, and there are finitely many: it ends; a
+ * bound keeps pathological queries cheap.
+ */
+static void
+LinResolveRecursive(CommonTableExpr *cte, LinFrame *frame, int i)
+{
+	int			round;
+	int			n = LinCountSources(frame->cte_cols[i]);
+
+	for (round = 0; round < 8; round++)
+	{
+		LinCols    *next = DqLinResolveQuery((Query *) cte->ctequery, frame);
+		int			m = LinCountSources(next);
+
+		frame->cte_cols[i] = next;
+		if (m == n)
+			break;
+		n = m;
 	}
 }
 
@@ -288,8 +262,10 @@ LinCteCols(RangeTblEntry *rte, LinFrame *frame)
 
 				pending->in_progress = true;
 				frame->cte_cols[i] = pending;
-				frame->cte_cols[i] = LinResolveQuery((Query *) cte->ctequery,
+				frame->cte_cols[i] = DqLinResolveQuery((Query *) cte->ctequery,
 													 frame);
+				if (cte->cterecursive)
+					LinResolveRecursive(cte, frame, i);
 			}
 			return frame->cte_cols[i];
 		}
@@ -307,7 +283,7 @@ LinRteCols(RangeTblEntry *rte, Index rtindex, LinFrame *frame)
 	if (rte->rtekind != RTE_SUBQUERY)
 		return NULL;
 	if (frame->rte_cols[rtindex] == NULL)
-		frame->rte_cols[rtindex] = LinResolveQuery(rte->subquery, frame);
+		frame->rte_cols[rtindex] = DqLinResolveQuery(rte->subquery, frame);
 	return frame->rte_cols[rtindex];
 }
 
@@ -321,12 +297,12 @@ LinApplyColumn(LinCols *cols, AttrNumber attno, LinWalkCtx *ctx)
 		return;
 	for (i = 0; i < cols->ncols; i++)
 		if (attno == 0 || attno == i + 1)
-			LinApply(ctx->out, cols->cols[i], ctx->mode);
+			DqLinApply(ctx->out, cols->cols[i], ctx->mode);
 }
 
 /* The target list entry of an INSERT for a target column (EXCLUDED.col). */
-static Node *
-LinInsertValue(Query *query, AttrNumber attno)
+Node *
+DqLinInsertValue(Query *query, AttrNumber attno)
 {
 	ListCell   *lc;
 
@@ -338,6 +314,56 @@ LinInsertValue(Query *query, AttrNumber attno)
 			return (Node *) tle->expr;
 	}
 	return NULL;
+}
+
+/*
+ * Every column of a relation, for a whole-row reference: the row depends on
+ * each of them, so dropping or changing any column shows its impact.
+ */
+static void
+LinWholeRow(Oid relid, LinWalkCtx *ctx)
+{
+	HeapTuple	reltup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	AttrNumber	natts;
+	AttrNumber	attnum;
+	LinMode		mode = LinTransformed(ctx->mode);
+
+	if (!HeapTupleIsValid(reltup))
+		return;
+	natts = ((Form_pg_class) GETSTRUCT(reltup))->relnatts;
+	ReleaseSysCache(reltup);
+
+	for (attnum = 1; attnum <= natts; attnum++)
+	{
+		HeapTuple	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid),
+										  Int16GetDatum(attnum));
+		bool		dropped;
+
+		if (!HeapTupleIsValid(tup))
+			continue;
+		dropped = ((Form_pg_attribute) GETSTRUCT(tup))->attisdropped;
+		ReleaseSysCache(tup);
+		if (!dropped)
+		{
+			LinSource	s = {relid, attnum, DQ_LIN_IDENTITY, false};
+
+			DqLinApply(ctx->out, list_make1(&s), mode);
+		}
+	}
+}
+
+/* A column (attnum 0: the whole row) of a persistent relation. */
+static void
+LinRelationColumn(Oid relid, AttrNumber attnum, LinWalkCtx *ctx)
+{
+	if (attnum == 0)
+		LinWholeRow(relid, ctx);
+	else if (attnum > 0)
+	{
+		/* an IDENTITY source seen through the mode: the mode's subtype */
+		DqLinAddSource(ctx->out, relid, attnum, ctx->mode.subtype,
+					 ctx->mode.masking);
+	}
 }
 
 /* Resolve a column reference to the sources behind it. */
@@ -357,6 +383,9 @@ LinResolveVar(Var *var, LinWalkCtx *ctx)
 		return;
 	sub = *ctx;
 	sub.frame = frame;
+	/* a whole-row reference is a value built from every column */
+	if (var->varattno == 0)
+		sub.mode = LinTransformed(ctx->mode);
 	rte = rt_fetch(var->varno, frame->query->rtable);
 	switch (rte->rtekind)
 	{
@@ -365,15 +394,20 @@ LinResolveVar(Var *var, LinWalkCtx *ctx)
 				var->varno == frame->query->onConflict->exclRelIndex)
 			{
 				/* EXCLUDED.col is the value the INSERT proposed */
-				(void) LinWalkExpr(LinInsertValue(frame->query, var->varattno),
+				(void) LinWalkExpr(DqLinInsertValue(frame->query, var->varattno),
 								   &sub);
 			}
-			else if (LinIsPersistent(rte) && var->varattno >= 0)
-			{
-				LinSource	s = {rte->relid, var->varattno, DQ_LIN_IDENTITY, false};
-
-				LinApply(ctx->out, list_make1(&s), ctx->mode);
-			}
+			else if (DqLinIsPersistent(rte))
+				LinRelationColumn(rte->relid, var->varattno, ctx);
+			break;
+		case RTE_NAMEDTUPLESTORE:
+			/* a trigger's transition table holds the triggering rows */
+			if (lin_trigger && rte->enrname &&
+				((lin_trigger->new_table &&
+				  strcmp(rte->enrname, lin_trigger->new_table) == 0) ||
+				 (lin_trigger->old_table &&
+				  strcmp(rte->enrname, lin_trigger->old_table) == 0)))
+				LinRelationColumn(lin_trigger->relid, var->varattno, ctx);
 			break;
 		case RTE_SUBQUERY:
 		case RTE_CTE:
@@ -419,6 +453,52 @@ LinResolveVar(Var *var, LinWalkCtx *ctx)
 	}
 }
 
+/*
+ * A parameter: in a trigger's function, NEW.col or OLD.col (or the whole
+ * NEW/OLD row); the column of a multiple-column assignment's subquery,
+ * UPDATE t SET (a, b) = (SELECT x, y ...).
+ */
+static void
+LinResolveParam(Param *param, LinWalkCtx *ctx)
+{
+	if (param->paramkind == PARAM_EXTERN && lin_trigger)
+	{
+		AttrNumber	attnum;
+
+		if (lin_trigger->param_column(lin_trigger->arg, param->paramid,
+									  &attnum))
+		{
+			LinWalkCtx	sub = *ctx;
+
+			if (attnum == 0)
+				sub.mode = LinTransformed(ctx->mode);
+			LinRelationColumn(lin_trigger->relid, attnum, &sub);
+		}
+	}
+	else if (param->paramkind == PARAM_MULTIEXPR)
+	{
+		int			sublinkid = param->paramid >> 16;
+		int			colno = param->paramid & 0xFFFF;
+		ListCell   *lc;
+
+		foreach(lc, ctx->frame->query->targetList)
+		{
+			TargetEntry *tle = (TargetEntry *) lfirst(lc);
+			SubLink    *sl = (SubLink *) tle->expr;
+			LinCols    *cols;
+
+			if (!tle->resjunk || !IsA(sl, SubLink) ||
+				sl->subLinkType != MULTIEXPR_SUBLINK ||
+				sl->subLinkId != sublinkid)
+				continue;
+			cols = DqLinResolveQuery((Query *) sl->subselect, ctx->frame);
+			LinApplyColumn(cols, colno, ctx);
+			/* what the subquery's WHERE decides, for this column */
+			DqLinApply(ctx->out, cols->dataset, ctx->mode);
+		}
+	}
+}
+
 /* Relations whose rows an aggregate such as count(*) counts. */
 static void
 LinRowSources(Node *jtnode, LinFrame *frame, List **out)
@@ -432,8 +512,8 @@ LinRowSources(Node *jtnode, LinFrame *frame, List **out)
 		int			rtindex = ((RangeTblRef *) jtnode)->rtindex;
 		RangeTblEntry *rte = rt_fetch(rtindex, frame->query->rtable);
 
-		if (rte->rtekind == RTE_RELATION && LinIsPersistent(rte))
-			LinAddSource(out, rte->relid, 0, DQ_LIN_IDENTITY, false);
+		if (rte->rtekind == RTE_RELATION && DqLinIsPersistent(rte))
+			DqLinAddSource(out, rte->relid, 0, DQ_LIN_IDENTITY, false);
 		else if (rte->rtekind == RTE_SUBQUERY || rte->rtekind == RTE_CTE)
 		{
 			LinCols    *cols = LinRteCols(rte, rtindex, frame);
@@ -461,7 +541,7 @@ LinRowSources(Node *jtnode, LinFrame *frame, List **out)
 					return;
 				frame = owner;
 			}
-			subframe = LinNewFrame(sub, frame);
+			subframe = DqLinNewFrame(sub, frame);
 			if (sub->setOperations == NULL)
 				LinRowSources((Node *) sub->jointree, subframe, out);
 			else
@@ -472,7 +552,7 @@ LinRowSources(Node *jtnode, LinFrame *frame, List **out)
 
 					if (leaf->rtekind == RTE_SUBQUERY)
 					{
-						LinFrame   *leafframe = LinNewFrame(leaf->subquery,
+						LinFrame   *leafframe = DqLinNewFrame(leaf->subquery,
 															subframe);
 
 						LinRowSources((Node *) leaf->subquery->jointree,
@@ -496,25 +576,6 @@ LinRowSources(Node *jtnode, LinFrame *frame, List **out)
 	}
 }
 
-/* Functions that hide their input: hashes and digests. */
-static bool
-LinIsMaskingFunction(Oid funcid)
-{
-	static const char *const masking[] = {
-		"md5", "sha224", "sha256", "sha384", "sha512", "digest", "hmac",
-		"crypt", "hashtext", "hashtextextended", "hashint4", "hashint8",
-		"count", NULL
-	};
-	char	   *name = get_func_name(funcid);
-	int			i;
-
-	if (name == NULL)
-		return false;
-	for (i = 0; masking[i]; i++)
-		if (strcmp(name, masking[i]) == 0)
-			return true;
-	return false;
-}
 
 /* Partition and order keys of a window, as per-column WINDOW sources. */
 static void
@@ -564,10 +625,143 @@ LinWalkAggregate(List *args, Expr *filter, bool star, bool masking,
 		List	   *rows = NIL;
 
 		LinRowSources((Node *) ctx->frame->query->jointree, ctx->frame, &rows);
-		LinApply(ctx->out, rows, mode);
+		DqLinApply(ctx->out, rows, mode);
 	}
 	LinWalkWith((Node *) filter, ctx,
 				LinIndirect(ctx->mode, DQ_LIN_FILTER));
+}
+
+/*
+ * Constructs that choose a value: a part that may be returned is a
+ * TRANSFORMATION, a part that decides which value is returned CONDITIONAL
+ * (CASE, COALESCE, NULLIF, GREATEST, LEAST, array subscripts).
+ */
+static void
+LinWalkChoice(Node *node, LinWalkCtx *ctx)
+{
+	LinMode		value = LinTransformed(ctx->mode);
+	LinMode		cond = LinIndirect(ctx->mode, DQ_LIN_CONDITIONAL);
+	ListCell   *lc;
+
+	switch (nodeTag(node))
+	{
+		case T_CaseExpr:
+			{
+				CaseExpr   *ce = (CaseExpr *) node;
+
+				LinWalkWith((Node *) ce->arg, ctx, cond);
+				foreach(lc, ce->args)
+				{
+					CaseWhen   *cw = (CaseWhen *) lfirst(lc);
+
+					LinWalkWith((Node *) cw->expr, ctx, cond);
+					LinWalkWith((Node *) cw->result, ctx, value);
+				}
+				LinWalkWith((Node *) ce->defresult, ctx, value);
+				break;
+			}
+		case T_CoalesceExpr:
+			{
+				CoalesceExpr *ce = (CoalesceExpr *) node;
+
+				foreach(lc, ce->args)
+				{
+					LinWalkWith(lfirst(lc), ctx, value);
+					/* every argument but the last is tested for NULL */
+					if (lnext(ce->args, lc) != NULL)
+						LinWalkWith(lfirst(lc), ctx, cond);
+				}
+				break;
+			}
+		case T_NullIfExpr:
+			/* CASE WHEN a = b THEN NULL ELSE a END */
+			LinWalkWith(linitial(((NullIfExpr *) node)->args), ctx, value);
+			LinWalkWith((Node *) ((NullIfExpr *) node)->args, ctx, cond);
+			break;
+		case T_MinMaxExpr:
+			/* GREATEST, LEAST: any argument may be it, all decide which */
+			LinWalkWith((Node *) ((MinMaxExpr *) node)->args, ctx, value);
+			LinWalkWith((Node *) ((MinMaxExpr *) node)->args, ctx, cond);
+			break;
+		case T_SubscriptingRef:
+			{
+				/* arr[i]: the value is part of arr; i chooses which */
+				SubscriptingRef *sr = (SubscriptingRef *) node;
+
+				LinWalkWith((Node *) sr->refexpr, ctx, value);
+				LinWalkWith((Node *) sr->refassgnexpr, ctx, value);
+				LinWalkWith((Node *) sr->refupperindexpr, ctx, cond);
+				LinWalkWith((Node *) sr->reflowerindexpr, ctx, cond);
+				break;
+			}
+		default:
+			elog(ERROR, "unexpected node type %d", (int) nodeTag(node));
+	}
+}
+
+/* A subquery used as a value (scalar, ARRAY) or as a test (EXISTS, IN). */
+static void
+LinWalkSubLink(SubLink *sl, LinWalkCtx *ctx)
+{
+	LinWalkCtx	sub = *ctx;
+	LinCols    *cols;
+	LinMode		mode = ctx->mode;
+
+	/* EXISTS, IN, ANY, ALL: a test, not a value */
+	if (sl->subLinkType != EXPR_SUBLINK &&
+		sl->subLinkType != ARRAY_SUBLINK &&
+		sl->subLinkType != MULTIEXPR_SUBLINK &&
+		DqLinIsDirect(mode.subtype))
+		mode = LinIndirect(mode, DQ_LIN_CONDITIONAL);
+	LinWalkWith(sl->testexpr, ctx, mode);
+	cols = DqLinResolveQuery((Query *) sl->subselect, ctx->frame);
+	sub.mode = sl->subLinkType == ARRAY_SUBLINK ? LinTransformed(mode) : mode;
+	LinApplyColumn(cols, sl->subLinkType == EXISTS_SUBLINK ? 0 : 1, &sub);
+	if (sl->subLinkType == EXISTS_SUBLINK && DqLinIsDirect(mode.subtype))
+		return;
+	DqLinApply(ctx->out, cols->dataset, mode);
+}
+
+/* (row).col: of a whole row read as it is (or NEW), that column. */
+static void
+LinWalkFieldSelect(FieldSelect *fs, LinWalkCtx *ctx)
+{
+	if (IsA(fs->arg, Var) && ((Var *) fs->arg)->varattno == 0)
+	{
+		Var			col = *(Var *) fs->arg;
+
+		col.varattno = fs->fieldnum;
+		LinResolveVar(&col, ctx);
+		return;
+	}
+	if (IsA(fs->arg, Param) && lin_trigger &&
+		((Param *) fs->arg)->paramkind == PARAM_EXTERN)
+	{
+		AttrNumber	attnum;
+
+		if (lin_trigger->param_column(lin_trigger->arg,
+									  ((Param *) fs->arg)->paramid,
+									  &attnum) && attnum == 0)
+			LinRelationColumn(lin_trigger->relid, fs->fieldnum, ctx);
+		return;
+	}
+	LinWalkWith((Node *) fs->arg, ctx, LinTransformed(ctx->mode));
+}
+
+/* A window function: an aggregate over the window, or a value from it. */
+static void
+LinWalkWindowFunc(WindowFunc *wf, LinWalkCtx *ctx)
+{
+	if (wf->winagg)
+		LinWalkAggregate(wf->args, wf->aggfilter, wf->winstar,
+						 DqLinIsMaskingFunction(wf->winfnoid), ctx);
+	else
+	{
+		LinWalkWith((Node *) wf->args, ctx, LinTransformed(ctx->mode));
+		LinWalkWith((Node *) wf->aggfilter, ctx,
+					LinIndirect(ctx->mode, DQ_LIN_FILTER));
+	}
+	LinWindowKeys(wf->winref, ctx);
 }
 
 /*
@@ -577,8 +771,6 @@ LinWalkAggregate(List *args, Expr *filter, bool star, bool masking,
 static bool
 LinWalkExpr(Node *node, LinWalkCtx *ctx)
 {
-	ListCell   *lc;
-
 	if (node == NULL)
 		return false;
 	check_stack_depth();
@@ -592,103 +784,70 @@ LinWalkExpr(Node *node, LinWalkCtx *ctx)
 			return LinWalkExpr((Node *) ((RelabelType *) node)->arg, ctx);
 		case T_CollateExpr:
 			return LinWalkExpr((Node *) ((CollateExpr *) node)->arg, ctx);
+		case T_CoerceToDomain:
+			/* a domain checks the value, it does not change it */
+			return LinWalkExpr((Node *) ((CoerceToDomain *) node)->arg, ctx);
 		case T_Aggref:
 			{
 				Aggref	   *agg = (Aggref *) node;
 
 				LinWalkAggregate(agg->args, agg->aggfilter, agg->aggstar,
-								 LinIsMaskingFunction(agg->aggfnoid), ctx);
+								 DqLinIsMaskingFunction(agg->aggfnoid), ctx);
 				return false;
 			}
 		case T_WindowFunc:
-			{
-				WindowFunc *wf = (WindowFunc *) node;
-
-				if (wf->winagg)
-					LinWalkAggregate(wf->args, wf->aggfilter, wf->winstar,
-									 LinIsMaskingFunction(wf->winfnoid), ctx);
-				else
-				{
-					LinWalkWith((Node *) wf->args, ctx,
-								LinTransformed(ctx->mode));
-					LinWalkWith((Node *) wf->aggfilter, ctx,
-								LinIndirect(ctx->mode, DQ_LIN_FILTER));
-				}
-				LinWindowKeys(wf->winref, ctx);
-				return false;
-			}
-		case T_CaseExpr:
-			{
-				CaseExpr   *ce = (CaseExpr *) node;
-				LinMode		cond = LinIndirect(ctx->mode, DQ_LIN_CONDITIONAL);
-
-				LinWalkWith((Node *) ce->arg, ctx, cond);
-				foreach(lc, ce->args)
-				{
-					CaseWhen   *cw = (CaseWhen *) lfirst(lc);
-
-					LinWalkWith((Node *) cw->expr, ctx, cond);
-					LinWalkWith((Node *) cw->result, ctx,
-								LinTransformed(ctx->mode));
-				}
-				LinWalkWith((Node *) ce->defresult, ctx,
-							LinTransformed(ctx->mode));
-				return false;
-			}
-		case T_CaseTestExpr:
+			LinWalkWindowFunc((WindowFunc *) node, ctx);
 			return false;
+		case T_CaseExpr:
 		case T_CoalesceExpr:
-			{
-				CoalesceExpr *ce = (CoalesceExpr *) node;
-
-				foreach(lc, ce->args)
-				{
-					LinWalkWith(lfirst(lc), ctx, LinTransformed(ctx->mode));
-					/* every argument but the last is tested for NULL */
-					if (lnext(ce->args, lc) != NULL)
-						LinWalkWith(lfirst(lc), ctx,
-									LinIndirect(ctx->mode,
-												DQ_LIN_CONDITIONAL));
-				}
-				return false;
-			}
+		case T_NullIfExpr:
+		case T_MinMaxExpr:
+		case T_SubscriptingRef:
+			LinWalkChoice(node, ctx);
+			return false;
 		case T_FuncExpr:
 			{
 				FuncExpr   *fe = (FuncExpr *) node;
 				LinMode		mode = LinTransformed(ctx->mode);
 
+				/* a widening cast keeps every value: still IDENTITY */
+				if (DqLinCastKeepsValue(node))
+					return LinWalkExpr(linitial(fe->args), ctx);
 				if (DqLinIsDirect(mode.subtype) &&
-					LinIsMaskingFunction(fe->funcid))
+					DqLinIsMaskingFunction(fe->funcid))
 					mode.masking = true;
 				LinWalkWith((Node *) fe->args, ctx, mode);
 				return false;
 			}
-		case T_SubLink:
+		case T_ArrayCoerceExpr:
 			{
-				SubLink    *sl = (SubLink *) node;
-				LinWalkCtx	sub = *ctx;
-				LinCols    *cols;
-				LinMode		mode = ctx->mode;
+				ArrayCoerceExpr *ac = (ArrayCoerceExpr *) node;
 
-				/* EXISTS, IN, ANY, ALL: a test, not a value */
-				if (sl->subLinkType != EXPR_SUBLINK &&
-					sl->subLinkType != ARRAY_SUBLINK &&
-					sl->subLinkType != MULTIEXPR_SUBLINK &&
-					DqLinIsDirect(mode.subtype))
-					mode = LinIndirect(mode, DQ_LIN_CONDITIONAL);
-				LinWalkWith(sl->testexpr, ctx, mode);
-				cols = LinResolveQuery((Query *) sl->subselect, ctx->frame);
-				sub.mode = sl->subLinkType == ARRAY_SUBLINK ?
-					LinTransformed(mode) : mode;
-				LinApplyColumn(cols, sl->subLinkType == EXISTS_SUBLINK ? 0 : 1,
-							   &sub);
-				if (sl->subLinkType == EXISTS_SUBLINK &&
-					DqLinIsDirect(mode.subtype))
-					return false;
-				LinApply(ctx->out, cols->dataset, mode);
+				if (DqLinCastKeepsValue((Node *) ac->elemexpr))
+					return LinWalkExpr((Node *) ac->arg, ctx);
+				LinWalkWith((Node *) ac->arg, ctx, LinTransformed(ctx->mode));
 				return false;
 			}
+		case T_SubLink:
+			LinWalkSubLink((SubLink *) node, ctx);
+			return false;
 		case T_Param:
+			LinResolveParam((Param *) node, ctx);
+			return false;
+		case T_FieldSelect:
+			LinWalkFieldSelect((FieldSelect *) node, ctx);
+			return false;
+		case T_GroupingFunc:
+			{
+				/* GROUPING(a) tells how the row was grouped, not a value of a */
+				LinMode		mode = ctx->mode;
+
+				if (DqLinIsDirect(mode.subtype))
+					mode = LinIndirect(mode, DQ_LIN_GROUP_BY);
+				LinWalkWith((Node *) ((GroupingFunc *) node)->args, ctx, mode);
+				return false;
+			}
+		case T_CaseTestExpr:
 		case T_Const:
 			return false;
 		default:
@@ -703,8 +862,8 @@ LinWalkExpr(Node *node, LinWalkCtx *ctx)
 }
 
 /* Walk one expression into a list of sources. */
-static List *
-LinSourcesOf(Node *expr, LinFrame *frame, LinMode mode)
+List *
+DqLinSourcesOf(Node *expr, LinFrame *frame, LinMode mode)
 {
 	List	   *out = NIL;
 	LinWalkCtx	ctx;
@@ -716,7 +875,11 @@ LinSourcesOf(Node *expr, LinFrame *frame, LinMode mode)
 	return out;
 }
 
-/* Range table indexes referenced at this level (for JOIN vs FILTER). */
+/*
+ * Relations a condition compares (for JOIN vs FILTER): range table entries
+ * of this level, each outer query level it refers to (a correlated or
+ * LATERAL subquery's predicate), and the subquery of IN / ANY / ALL.
+ */
 static bool
 LinCountVarnos(Node *node, Bitmapset **varnos)
 {
@@ -724,8 +887,27 @@ LinCountVarnos(Node *node, Bitmapset **varnos)
 		return false;
 	if (IsA(node, Var))
 	{
-		if (((Var *) node)->varlevelsup == 0)
-			*varnos = bms_add_member(*varnos, ((Var *) node)->varno);
+		Var		   *var = (Var *) node;
+
+		/* this level's entries by number, an outer level as a whole */
+		if (var->varlevelsup == 0)
+			*varnos = bms_add_member(*varnos, var->varno + 1);
+		else
+			*varnos = bms_add_member(*varnos, 0);
+		return false;
+	}
+	if (IsA(node, SubLink))
+	{
+		SubLink    *sl = (SubLink *) node;
+
+		if (sl->testexpr != NULL &&
+			(sl->subLinkType == ANY_SUBLINK || sl->subLinkType == ALL_SUBLINK ||
+			 sl->subLinkType == ROWCOMPARE_SUBLINK))
+		{
+			/* x IN (SELECT y ...) compares x with the subquery's y */
+			*varnos = bms_add_member(*varnos, 1);
+			return LinCountVarnos(sl->testexpr, varnos);
+		}
 		return false;
 	}
 	if (IsA(node, Query))
@@ -737,8 +919,8 @@ LinCountVarnos(Node *node, Bitmapset **varnos)
  * A qualification.  In a WHERE clause (find_joins), conjuncts that compare
  * two relations are join conditions, the others filters.
  */
-static void
-LinQuals(Node *quals, LinFrame *frame, DqLinSubtype subtype, bool find_joins,
+void
+DqLinQuals(Node *quals, LinFrame *frame, DqLinSubtype subtype, bool find_joins,
 		 List **out)
 {
 	List	   *conjuncts;
@@ -756,6 +938,7 @@ LinQuals(Node *quals, LinFrame *frame, DqLinSubtype subtype, bool find_joins,
 	foreach(lc, conjuncts)
 	{
 		Bitmapset  *varnos = NULL;
+		LinWalkCtx	ctx;
 
 		mode.subtype = subtype;
 		if (find_joins)
@@ -764,7 +947,11 @@ LinQuals(Node *quals, LinFrame *frame, DqLinSubtype subtype, bool find_joins,
 			if (bms_num_members(varnos) > 1)
 				mode.subtype = DQ_LIN_JOIN;
 		}
-		LinApply(out, LinSourcesOf(lfirst(lc), frame, mode), mode);
+		/* an INDIRECT mode leaves nothing DIRECT: walk straight into out */
+		ctx.frame = frame;
+		ctx.mode = mode;
+		ctx.out = out;
+		(void) LinWalkExpr(lfirst(lc), &ctx);
 	}
 }
 
@@ -783,7 +970,7 @@ LinJoinTree(Node *jtnode, LinFrame *frame, List **out)
 		LinCols    *cols = LinRteCols(rte, rtindex, frame);
 
 		if (cols && !cols->in_progress)
-			LinApply(out, cols->dataset, (LinMode)
+			DqLinApply(out, cols->dataset, (LinMode)
 					 {
 						 DQ_LIN_IDENTITY, false
 					 });
@@ -796,7 +983,7 @@ LinJoinTree(Node *jtnode, LinFrame *frame, List **out)
 		{
 			LinJoinTree(lfirst(lc), frame, out);
 		}
-		LinQuals(fe->quals, frame, DQ_LIN_FILTER, true, out);
+		DqLinQuals(fe->quals, frame, DQ_LIN_FILTER, true, out);
 	}
 	else if (IsA(jtnode, JoinExpr))
 	{
@@ -804,7 +991,7 @@ LinJoinTree(Node *jtnode, LinFrame *frame, List **out)
 
 		LinJoinTree(je->larg, frame, out);
 		LinJoinTree(je->rarg, frame, out);
-		LinQuals(je->quals, frame, DQ_LIN_JOIN, false, out);
+		DqLinQuals(je->quals, frame, DQ_LIN_JOIN, false, out);
 	}
 }
 
@@ -820,18 +1007,18 @@ LinClauses(List *clauses, LinFrame *frame, DqLinSubtype subtype, List **out)
 		SortGroupClause *sgc = (SortGroupClause *) lfirst(lc);
 		Node	   *expr = get_sortgroupclause_expr(sgc, frame->query->targetList);
 
-		LinApply(out, LinSourcesOf(expr, frame, mode), mode);
+		DqLinApply(out, DqLinSourcesOf(expr, frame, mode), mode);
 	}
 }
 
 /* Every INDIRECT source that affects the whole output of a query. */
-static void
-LinQueryDataset(LinFrame *frame, List **out)
+void
+DqLinQueryDataset(LinFrame *frame, List **out)
 {
 	Query	   *query = frame->query;
 
 	LinJoinTree((Node *) query->jointree, frame, out);
-	LinQuals(query->havingQual, frame, DQ_LIN_FILTER, false, out);
+	DqLinQuals(query->havingQual, frame, DQ_LIN_FILTER, false, out);
 	LinClauses(query->groupClause, frame, DQ_LIN_GROUP_BY, out);
 	LinClauses(query->distinctClause, frame, DQ_LIN_GROUP_BY, out);
 	LinClauses(query->sortClause, frame, DQ_LIN_SORT, out);
@@ -855,10 +1042,10 @@ LinSetOpLeaves(Node *node, List **leaves)
  * modifying CTE its RETURNING list) and its dataset-level sources.  Every
  * branch of a set operation contributes.
  */
-static LinCols *
-LinResolveQuery(Query *query, LinFrame *parent)
+LinCols *
+DqLinResolveQuery(Query *query, LinFrame *parent)
 {
-	LinFrame   *frame = LinNewFrame(query, parent);
+	LinFrame   *frame = DqLinNewFrame(query, parent);
 	LinCols    *cols = palloc0(sizeof(LinCols));
 	List	   *tlist;
 	ListCell   *lc;
@@ -889,8 +1076,8 @@ LinResolveQuery(Query *query, LinFrame *parent)
 			if (leaf == NULL || leaf->in_progress)
 				continue;
 			for (i = 0; i < cols->ncols && i < leaf->ncols; i++)
-				LinApply(&cols->cols[i], leaf->cols[i], same);
-			LinApply(&cols->dataset, leaf->dataset, same);
+				DqLinApply(&cols->cols[i], leaf->cols[i], same);
+			DqLinApply(&cols->dataset, leaf->dataset, same);
 		}
 		LinClauses(query->sortClause, frame, DQ_LIN_SORT, &cols->dataset);
 		return cols;
@@ -903,177 +1090,12 @@ LinResolveQuery(Query *query, LinFrame *parent)
 
 		if (tle->resjunk)
 			continue;
-		cols->cols[i++] = LinSourcesOf((Node *) tle->expr, frame,
+		cols->cols[i++] = DqLinSourcesOf((Node *) tle->expr, frame,
 									   (LinMode)
 									   {
 										   DQ_LIN_IDENTITY, false
 									   });
 	}
-	LinQueryDataset(frame, &cols->dataset);
+	DqLinQueryDataset(frame, &cols->dataset);
 	return cols;
-}
-
-/* Add an edge unless the set has it. */
-void
-DqLinEdgeSetAdd(DqLinEdgeSet *set, const DqLinEdge *edge)
-{
-	int			i;
-
-	for (i = 0; i < set->n; i++)
-	{
-		DqLinEdge  *e = &set->items[i];
-
-		if (e->target_relid == edge->target_relid &&
-			e->target_attnum == edge->target_attnum &&
-			e->source_relid == edge->source_relid &&
-			e->source_attnum == edge->source_attnum &&
-			e->subtype == edge->subtype && e->masking == edge->masking &&
-			e->origin == edge->origin)
-			return;
-	}
-	if (set->n == set->cap)
-	{
-		set->cap = set->cap ? set->cap * 2 : 16;
-		set->items = set->items ?
-			repalloc(set->items, sizeof(DqLinEdge) * set->cap) :
-			palloc(sizeof(DqLinEdge) * set->cap);
-	}
-	set->items[set->n++] = *edge;
-}
-
-/* Turn sources into edges to one target column (0: dataset level). */
-static void
-LinEmit(DqLinEdgeSet *out, List *sources, Oid target, AttrNumber attnum,
-		DqLinOrigin origin)
-{
-	ListCell   *lc;
-
-	foreach(lc, sources)
-	{
-		LinSource  *s = (LinSource *) lfirst(lc);
-		DqLinEdge	e;
-
-		/* per-column INDIRECT sources of a dataset edge stay dataset level */
-		e.target_relid = target;
-		e.target_attnum = attnum;
-		e.source_relid = s->relid;
-		e.source_attnum = s->attnum;
-		e.subtype = s->subtype;
-		e.origin = origin;
-		e.masking = DqLinIsDirect(s->subtype) ? s->masking : false;
-		DqLinEdgeSetAdd(out, &e);
-	}
-}
-
-/* Edges of a target list whose resno are the target's column numbers. */
-static void
-LinEmitTargetList(DqLinEdgeSet *out, List *tlist, LinFrame *frame, Oid target,
-				  DqLinOrigin origin)
-{
-	ListCell   *lc;
-
-	foreach(lc, tlist)
-	{
-		TargetEntry *tle = (TargetEntry *) lfirst(lc);
-
-		if (tle->resjunk)
-			continue;
-		LinEmit(out, LinSourcesOf((Node *) tle->expr, frame,
-								  (LinMode)
-								  {
-									  DQ_LIN_IDENTITY, false
-								  }),
-				target, tle->resno, origin);
-	}
-}
-
-/*
- * Edges of a view's, materialized view's or CREATE TABLE AS query: output
- * column i feeds column i of the new relation.
- */
-void
-DqLineageFromSelect(Query *query, Oid target_relid, DqLinOrigin origin,
-					DqLinEdgeSet *out)
-{
-	LinCols    *cols = LinResolveQuery(query, NULL);
-	int			i;
-
-	for (i = 0; i < cols->ncols; i++)
-		LinEmit(out, cols->cols[i], target_relid, i + 1, origin);
-	LinEmit(out, cols->dataset, target_relid, 0, origin);
-}
-
-/* Edges of a data-modifying statement, and of its modifying CTEs. */
-static void
-LinStatement(Query *query, LinFrame *parent, DqLinEdgeSet *out)
-{
-	LinFrame   *frame = LinNewFrame(query, parent);
-	List	   *dataset = NIL;
-	ListCell   *lc;
-	Oid			target = InvalidOid;
-	DqLinOrigin origin;
-
-	foreach(lc, query->cteList)
-	{
-		CommonTableExpr *cte = (CommonTableExpr *) lfirst(lc);
-
-		if (IsA(cte->ctequery, Query) &&
-			((Query *) cte->ctequery)->commandType != CMD_SELECT)
-			LinStatement((Query *) cte->ctequery, frame, out);
-	}
-	if (query->resultRelation > 0)
-	{
-		RangeTblEntry *rte = rt_fetch(query->resultRelation, query->rtable);
-
-		if (rte->rtekind == RTE_RELATION && LinIsPersistent(rte))
-			target = rte->relid;
-	}
-	if (!OidIsValid(target))
-		return;
-
-	switch (query->commandType)
-	{
-		case CMD_INSERT:
-			origin = DQ_LIN_ORIGIN_INSERT;
-			LinEmitTargetList(out, query->targetList, frame, target, origin);
-			if (query->onConflict &&
-				query->onConflict->action == ONCONFLICT_UPDATE)
-			{
-				LinEmitTargetList(out, query->onConflict->onConflictSet, frame,
-								  target, origin);
-				LinQuals(query->onConflict->onConflictWhere, frame,
-						 DQ_LIN_FILTER, false, &dataset);
-			}
-			break;
-		case CMD_UPDATE:
-			origin = DQ_LIN_ORIGIN_UPDATE;
-			LinEmitTargetList(out, query->targetList, frame, target, origin);
-			break;
-		case CMD_MERGE:
-			origin = DQ_LIN_ORIGIN_MERGE;
-			foreach(lc, query->mergeActionList)
-			{
-				MergeAction *action = (MergeAction *) lfirst(lc);
-
-				LinEmitTargetList(out, action->targetList, frame, target,
-								  origin);
-				LinQuals(action->qual, frame, DQ_LIN_FILTER, false, &dataset);
-			}
-			break;
-		default:
-			/* DELETE moves no column into its target */
-			return;
-	}
-	LinQueryDataset(frame, &dataset);
-	LinEmit(out, dataset, target, 0, origin);
-}
-
-/*
- * Edges of a data-modifying statement (INSERT, UPDATE, MERGE, or any
- * statement with data-modifying CTEs).
- */
-void
-DqLineageFromStatement(Query *query, DqLinEdgeSet *out)
-{
-	LinStatement(query, NULL, out);
 }

@@ -37,6 +37,15 @@ $node->safe_psql('postgres', q{
 	INSERT INTO report SELECT e.name, sum(e.paid) FROM enriched e GROUP BY e.name;
 	SELECT dq.record_lineage('orders', 'amount', 'report', 'total', 'DIRECT', 'AGGREGATION', true);
 });
+# COPY runs: the client as the other dataset, a query's columns in the file
+$node->safe_psql('postgres', qq{COPY customers FROM STDIN;\n1\tAnn\ta\@x\teu\n\\.\n});
+$node->safe_psql('postgres', q{
+	COPY (SELECT o.id, md5(c.email) AS h FROM orders o JOIN customers c ON c.id = o.customer_id
+	       WHERE o.amount > 0) TO STDOUT;
+	COPY orders (id, amount) TO PROGRAM 'cat > /dev/null';
+});
+is($node->safe_psql('postgres', 'SELECT count(*) FROM dq.openlineage_copy_events()'),
+	'3', 'three COPY runs as events');
 
 sub validate
 {
@@ -52,6 +61,10 @@ validate('event', 'SELECT e FROM dq.openlineage_events() e',
 	'RunEvents validate');
 validate('event', 'SELECT e FROM dq.openlineage_events(legacy => true) e',
 	'legacy RunEvents validate');
+validate('event', 'SELECT e FROM dq.openlineage_copy_events() e',
+	'COPY RunEvents validate');
+validate('event', 'SELECT e FROM dq.openlineage_copy_events(legacy => true) e',
+	'legacy COPY RunEvents validate');
 validate('facet',
 	q{SELECT dq.openlineage_facet(c.oid) FROM pg_class c
 	   WHERE c.relname IN ('enriched', 'daily', 'report')},

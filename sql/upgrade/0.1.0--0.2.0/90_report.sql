@@ -78,7 +78,8 @@ AS $$
 		 WHERE NOT l.dropped AND l.last_seen >= since
 		 GROUP BY l.target_relid
 	)
-	(SELECT jsonb_build_object(
+	SELECT x.ev FROM (
+	SELECT jsonb_build_object(
 		'eventType', 'COMPLETE',
 		'eventTime', to_char(t.event_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
 		'run', jsonb_build_object('runId', gen_random_uuid()),
@@ -99,15 +100,21 @@ AS $$
 							'schema', dq.openlineage_schema_facet(t.target_relid),
 							'columnLineage', dq.openlineage_facet(t.target_relid, legacy)))),
 		'producer', 'https://github.com/dq-lineage/dq_lineage',
-		'schemaURL', 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent')
+		'schemaURL', 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent') AS ev,
+		   0 AS k, t.target_schema::text AS k1, t.target_table::text AS k2, 0::bigint AS k3
 	  FROM targets t
-	 ORDER BY t.target_schema, t.target_table)
+	UNION ALL
+	SELECT c.ev, 1, c.ev -> 'job' ->> 'name', '', 0
+	  FROM dq.openlineage_copy_events(since, legacy) AS c(ev)
 	UNION ALL
 	-- the data-quality facets of profile and validation runs (90_report.sql)
-	(SELECT q.event FROM dq.openlineage_quality_events(since) q(event))
+	SELECT q.event, 2, '', '', q.n
+	  FROM dq.openlineage_quality_events(since) WITH ORDINALITY AS q(event, n)
+	) x
+	 ORDER BY x.k, x.k1, x.k2, x.k3
 $$;
 COMMENT ON FUNCTION dq.openlineage_events(timestamptz, boolean) IS
-	'OpenLineage RunEvents (COMPLETE): one per target relation with edges seen since a time, with schema and column-lineage facets (legacy => true for the form Marquez reads), then one per profile or validation run finished since then, with the dataQualityMetrics or dataQualityAssertions facet';
+	'OpenLineage RunEvents (COMPLETE): one per target relation with edges seen since a time, with schema and column-lineage facets (legacy => true for the form Marquez reads), then one per COPY run (dq.openlineage_copy_events), then one per profile or validation run finished since then, with the dataQualityMetrics or dataQualityAssertions facet';
 
 ------------------------------------------------------------------------
 -- Report and BI: chart-ready views, the lineage graph for graph panels,
