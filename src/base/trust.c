@@ -43,6 +43,16 @@
 #include "catalog/pg_class.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/transam.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_range.h"
+#include "catalog/pg_type.h"
+#include "utils/acl.h"
+#include "utils/fmgroids.h"
+#include "utils/typcache.h"
 
 #include "base/catalog.h"
 #include "base/trust.h"
@@ -128,4 +138,144 @@ DqPinSessionSearchPath(void)
 {
 	SetConfigOption("search_path", DQ_PINNED_SEARCH_PATH,
 					PGC_SUSET, PGC_S_OVERRIDE);
+}
+
+/*
+ * Settings of a session the extension opened itself (launcher, scheduler,
+ * change validation worker), right after it connected.  The database's
+ * owner can attach settings to the database (ALTER DATABASE ... SET) that
+ * every session there picks up, the extension's own included: search_path
+ * is pinned (see DqPinSessionSearchPath), "role" is reset so that the
+ * session acts as the role it connected as, and the timeouts and
+ * transaction defaults that would stop the extension's bookkeeping are
+ * set to the server's defaults.  PGC_S_OVERRIDE outranks every setting a
+ * user can make.
+ */
+void
+DqPinWorkerSession(void)
+{
+	DqPinSessionSearchPath();
+	SetConfigOption("role", "none", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("idle_in_transaction_session_timeout", "0",
+					PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("default_transaction_read_only", "off",
+					PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("default_transaction_isolation", "read committed",
+					PGC_SUSET, PGC_S_OVERRIDE);
+}
+
+/*
+ * Is roleid a superuser, or may it become one with SET ROLE (a member,
+ * directly or not, of a superuser role)?  Either way, code running as
+ * roleid can do what a superuser does.  Call inside a transaction.
+ */
+bool
+DqRoleCanBecomeSuperuser(Oid roleid)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		found = false;
+
+	if (superuser_arg(roleid))
+		return true;
+	rel = table_open(AuthIdRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_authid role = (Form_pg_authid) GETSTRUCT(tup);
+
+		found = role->rolsuper && is_member_of_role(roleid, role->oid);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * Was function funcid created by initdb?  Only such functions are
+ * "built-in": everything else was defined by some role, in some language,
+ * after the cluster was made.
+ */
+bool
+DqFunctionIsBuiltin(Oid funcid)
+{
+	return OidIsValid(funcid) && funcid < FirstNormalObjectId;
+}
+
+/*
+ * Does reading, printing and comparing values of type typid run built-in
+ * code only?  False for domains (their CHECK constraints are any role's
+ * expressions), for types whose input, output or comparison function is
+ * not built-in, and for containers (arrays, composite types, ranges and
+ * multiranges) of such types.  The change validation decoder evaluates
+ * only rules over such types (cdc/decoder.c).
+ */
+bool
+DqTypeIsBuiltinOnly(Oid typid)
+{
+	HeapTuple	tup;
+	Form_pg_type typ;
+	bool		ok = false;
+
+	check_stack_depth();
+	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	typ = (Form_pg_type) GETSTRUCT(tup);
+	switch (typ->typtype)
+	{
+		case TYPTYPE_BASE:
+			ok = DqFunctionIsBuiltin(typ->typinput) &&
+				DqFunctionIsBuiltin(typ->typoutput);
+			if (ok && OidIsValid(typ->typelem) && IsTrueArrayType(typ))
+				ok = DqTypeIsBuiltinOnly(typ->typelem);
+			if (ok)
+			{
+				TypeCacheEntry *tce = lookup_type_cache(typid, TYPECACHE_CMP_PROC);
+
+				ok = !OidIsValid(tce->cmp_proc) || DqFunctionIsBuiltin(tce->cmp_proc);
+			}
+			break;
+		case TYPTYPE_ENUM:
+			ok = true;
+			break;
+		case TYPTYPE_COMPOSITE:
+			{
+				TupleDesc	td = lookup_rowtype_tupdesc_copy(typid, -1);
+
+				ok = true;
+				for (int i = 0; ok && i < td->natts; i++)
+					if (!TupleDescAttr(td, i)->attisdropped)
+						ok = DqTypeIsBuiltinOnly(TupleDescAttr(td, i)->atttypid);
+				FreeTupleDesc(td);
+				break;
+			}
+		case TYPTYPE_RANGE:
+		case TYPTYPE_MULTIRANGE:
+			{
+				Oid			rngtyp = typ->typtype == TYPTYPE_RANGE ? typid :
+				get_multirange_range(typid);
+				HeapTuple	rtup = SearchSysCache1(RANGETYPE, ObjectIdGetDatum(rngtyp));
+
+				if (HeapTupleIsValid(rtup))
+				{
+					Form_pg_range rng = (Form_pg_range) GETSTRUCT(rtup);
+
+					ok = (!OidIsValid(rng->rngcanonical) ||
+						  DqFunctionIsBuiltin(rng->rngcanonical)) &&
+						DqTypeIsBuiltinOnly(rng->rngsubtype);
+					ReleaseSysCache(rtup);
+				}
+				break;
+			}
+		default:
+			/* domains, pseudo-types */
+			ok = false;
+			break;
+	}
+	ReleaseSysCache(tup);
+	return ok;
 }

@@ -24,5 +24,9 @@ extern void DqBecomeExtensionOwner(DqOwnerContext *ctx);
 extern void DqRestoreUser(DqOwnerContext *ctx);
 extern Oid	DqRelationOwner(Oid relid);
 extern void DqPinSessionSearchPath(void);
+extern void DqPinWorkerSession(void);
+extern bool DqRoleCanBecomeSuperuser(Oid roleid);
+extern bool DqFunctionIsBuiltin(Oid funcid);
+extern bool DqTypeIsBuiltinOnly(Oid typid);
 
 #endif							/* DQ_TRUST_H */

@@ -74,13 +74,14 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "base/bgworker.h"
 #include "base/catalog.h"
-#include "cdc/cdc_worker.h"
-#include "sched/worker.h"
 #include "base/compat.h"
-#include "cdc/decoder.h"
 #include "base/guc.h"
+#include "base/shmem.h"
 #include "base/subxact.h"
+#include "cdc/cdc_worker.h"
+#include "cdc/decoder.h"
 
 bool		dq_cdc_preloaded = false;
 
@@ -178,14 +179,17 @@ DqCdcWatchedCount(LOCKMODE lockmode)
 
 	if (!OidIsValid(relid))
 		return 0;
-	rel = table_open(relid, lockmode);
+	/* dropped (DROP EXTENSION) while we waited for the lock */
+	rel = try_relation_open(relid, lockmode);
+	if (rel == NULL)
+		return 0;
 	snap = RegisterSnapshot(GetLatestSnapshot());
 	scan = table_beginscan(rel, snap, 0, NULL);
 	while (heap_getnext(scan, ForwardScanDirection) != NULL)
 		n++;
 	table_endscan(scan);
 	UnregisterSnapshot(snap);
-	table_close(rel, lockmode);
+	relation_close(rel, lockmode);
 	return n;
 }
 
@@ -255,7 +259,7 @@ DqCdcEnsureWorker(void)
 
 	if (!OidIsValid(get_extension_oid("dq_lineage", true)))
 		return;
-	/* DROP EXTENSION or DROP DATABASE is under way (worker.c) */
+	/* DROP EXTENSION or DROP DATABASE is under way (utility_hook.c) */
 	if (DqDatabasePaused(MyDatabaseId))
 		return;
 	DqCdcSlotName(MyDatabaseId, slot);
@@ -289,6 +293,16 @@ DqCdcEnsureWorker(void)
 	else
 		handle_db = MyDatabaseId;
 	MemoryContextSwitchTo(old);
+}
+
+/*
+ * The scheduler's task (registered in dq_lineage.c): keep this database's
+ * worker running while tables are watched.
+ */
+void
+DqCdcSchedulerTask(void)
+{
+	DqCdcEnsureWorker();
 }
 
 /* ---------------------------------------------------------------------
@@ -987,6 +1001,7 @@ dq_cdc_worker_main(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid, 0);
+	DqPinWorkerSession();
 
 	DqCdcSlotName(dbid, slot);
 	if (DqCdcSlotExists(slot, &pid) && pid != 0)
