@@ -34,6 +34,5 @@ extern void DqCdcCreateSlot(const char *name);
 extern void DqCdcStopAndDropSlot(Oid dbid);
 extern int64 DqCdcWatchedCount(LOCKMODE lockmode);
 extern Oid	DqCdcCatalogRel(const char *name);
-extern char *DqCdcColumnList(Oid relid, const char *prefix, Oid also);
 
 #endif							/* DQ_CDC_WORKER_H */

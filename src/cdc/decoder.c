@@ -19,6 +19,22 @@
  * consuming worker evaluates: a condition may call any function, and code
  * run under a historic snapshot may read nothing but catalogs.
  *
+ * Trust.  The plugin runs with the rights of whoever decodes (the worker
+ * connects as the bootstrap superuser), so it evaluates built-in code only
+ * (DqTypeIsBuiltinOnly): a rule over a column, or parsing as a type, whose
+ * values go through a domain's CHECK or any function not made by initdb
+ * is not evaluated here; its rows leave the plugin as "deferred" lines and
+ * the worker checks them as the expectation's owner, restricted
+ * (cdc_eval.c).  Rows of such columns are still printed for row images,
+ * with their types' output functions, which only a superuser can create.
+ *
+ * A rule that cannot be compiled any more leaves a "broken" line; a rule
+ * whose evaluation raises an error other than a data error escapes the
+ * plugin with DqDecoderFailingRule() set, and the worker records it.
+ * Either way the worker marks it broken, and the plugin skips the rules it
+ * is told are broken (DqDecoderSetSkipped), so one bad rule never stops
+ * the decoding of the database.
+ *
  * Memory is bounded per change: a per-change context is reset after every
  * change; per-transaction state is a counter.  Streaming of in-progress
  * transactions is left off, so a violation is never written for a
@@ -50,18 +66,24 @@
 #include "utils/rel.h"
 #include "utils/resowner.h"
 
+#include "parser/parse_type.h"
+
 #include "base/compat.h"
+#include "base/subxact.h"
+#include "base/trust.h"
+#include "cdc/cdc_internal.h"
 #include "cdc/decoder.h"
 #include "expect/expectations.h"
-#include "base/subxact.h"
 
 /* one expectation compiled for one decoded relation */
 typedef struct DqDecRule
 {
 	int64		id;
-	DqRule	   *rule;			/* NULL for a row condition */
+	DqRule	   *rule;			/* NULL for a row condition or deferred rule */
+	int			ncols;			/* columns read (a deferred rule's too) */
 	int		   *attidx;			/* tuple descriptor index of each column */
 	int			ops;			/* DQ_CDC_INSERT | ...: the changes checked */
+	bool		deferred;		/* checked by the worker, not here */
 } DqDecRule;
 
 /* cache entry: what to check on the changes of one relation */
@@ -75,6 +97,7 @@ typedef struct DqDecRel
 	List	   *conditions;		/* DqDecRule * of row conditions (no rule) */
 	FmgrInfo   *out;			/* output function per attribute */
 	int64		eval_errors;	/* checks that raised a data error */
+	List	   *broken;			/* DqCdcBroken * not reported yet */
 } DqDecRel;
 
 typedef struct DqDecoderData
@@ -90,6 +113,15 @@ typedef struct DqDecoderData
 /* the decoder of this process, for the invalidation callback */
 static DqDecoderData *dq_decoder_active = NULL;
 static bool dq_decoder_callback_registered = false;
+
+/* rules the worker found broken, sorted (TopMemoryContext) */
+static int64 *dq_decoder_skipped = NULL;
+static int	dq_decoder_nskipped = 0;
+
+/* the rule being evaluated, for the worker's error handler */
+static int64 dq_decoder_failing_rule = 0;
+static Oid	dq_decoder_failing_relid = InvalidOid;
+static XLogRecPtr dq_decoder_failing_lsn = InvalidXLogRecPtr;
 
 extern PGDLLEXPORT void _PG_output_plugin_init(OutputPluginCallbacks *cb);
 
@@ -120,6 +152,61 @@ void
 DqDecoderForget(void)
 {
 	dq_decoder_active = NULL;
+}
+
+int64
+DqDecoderFailingRule(Oid *relid, XLogRecPtr *lsn)
+{
+	*relid = dq_decoder_failing_relid;
+	*lsn = dq_decoder_failing_lsn;
+	return dq_decoder_failing_rule;
+}
+
+void
+DqDecoderClearFailingRule(void)
+{
+	dq_decoder_failing_rule = 0;
+}
+
+static int
+DqDecoderIdCmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The worker's list of broken rules; when it changed, the cached rules are
+ * rebuilt at the next change.
+ */
+void
+DqDecoderSetSkipped(const int64 *ids, int n)
+{
+	int64	   *sorted = MemoryContextAlloc(TopMemoryContext, sizeof(int64) * Max(n, 1));
+
+	memcpy(sorted, ids, sizeof(int64) * n);
+	qsort(sorted, n, sizeof(int64), DqDecoderIdCmp);
+	if (n == dq_decoder_nskipped &&
+		(n == 0 || memcmp(sorted, dq_decoder_skipped, sizeof(int64) * n) == 0))
+	{
+		pfree(sorted);
+		return;
+	}
+	if (dq_decoder_skipped != NULL)
+		pfree(dq_decoder_skipped);
+	dq_decoder_skipped = sorted;
+	dq_decoder_nskipped = n;
+	DqDecoderInvalidate((Datum) 0, InvalidOid);
+}
+
+static bool
+DqDecoderIsSkipped(int64 id)
+{
+	return dq_decoder_nskipped > 0 &&
+		bsearch(&id, dq_decoder_skipped, dq_decoder_nskipped, sizeof(int64),
+				DqDecoderIdCmp) != NULL;
 }
 
 /* Options: row_images (bool, default on). */
@@ -246,10 +333,11 @@ DqDecoderAttName(Oid relid, Datum attnum)
 /*
  * params with column_A/column_B or column_list replaced by the current
  * names of the columns numbered in param_attnums; NULL when one of them is
- * gone.
+ * gone.  The decoder calls it under the historic snapshot of a change, the
+ * worker (cdc_eval.c) under its own.
  */
-static Jsonb *
-DqDecoderParams(Oid relid, Jsonb *params, ArrayType *attnums, bool pair)
+Jsonb *
+DqCdcParamsWithNames(Oid relid, Jsonb *params, ArrayType *attnums, bool pair)
 {
 	Datum	   *nums;
 	int			n;
@@ -297,23 +385,139 @@ DqDecoderCompileFn(void *arg)
 }
 
 /*
- * Compile one expectation (in the current context); a rule that does not
- * compile any more (say, a bound that no longer parses) is left out rather
- * than stopping decoding.
+ * Compile one expectation (in the current context).  A rule that does not
+ * compile any more (say, a bound that no longer parses) is left out and
+ * reported as broken with the next change of the relation, rather than
+ * stopping decoding.
  */
 static DqRule *
-DqDecoderCompile(DqColumnSource *src, const char *kind, const char *column,
-				 Jsonb *params, double mostly, int64 id)
+DqDecoderCompile(DqDecRel *entry, Relation rel, DqColumnSource *src,
+				 const char *kind, const char *column, Jsonb *params,
+				 double mostly, int64 id)
 {
 	DqDecoderCompileArgs a = {src, kind, column, params, mostly, NULL};
-	char	   *error = DqRunProtected(DqDecoderCompileFn, &a);
+	ErrorData  *edata = DqCdcRunProtected(DqDecoderCompileFn, &a);
+	DqCdcBroken *b;
 
-	if (error == NULL)
+	if (edata == NULL)
 		return a.rule;
-	ereport(LOG,
-			(errmsg("dq_lineage decoder: expectation %lld left out: %s",
-					(long long) id, error)));
+	b = palloc0(sizeof(DqCdcBroken));
+	b->id = id;
+	b->relid = RelationGetRelid(rel);
+	strlcpy(b->sqlstate, unpack_sql_state(edata->sqlerrcode), sizeof(b->sqlstate));
+	b->message = pstrdup(edata->message);
+	entry->broken = lappend(entry->broken, b);
 	return NULL;
+}
+
+/* A string member of params, or NULL. */
+static char *
+DqDecoderParamString(Jsonb *params, const char *key)
+{
+	JsonbValue *v = getKeyJsonValueFromContainer(&params->root, key, strlen(key), NULL);
+
+	if (v == NULL || v->type != jbvString)
+		return NULL;
+	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
+/* Names of the columns a rule reads: column, column_A/B or column_list. */
+static List *
+DqDecoderRuleColumns(const DqKindDef *def, const char *column, Jsonb *params)
+{
+	List	   *names = NIL;
+	JsonbValue *v;
+
+	if (def->ncols == 1 && column != NULL)
+		return list_make1(pstrdup(column));
+	if (def->ncols == 2)
+	{
+		char	   *a = DqDecoderParamString(params, "column_A");
+		char	   *b = DqDecoderParamString(params, "column_B");
+
+		if (a)
+			names = lappend(names, a);
+		if (b)
+			names = lappend(names, b);
+		return names;
+	}
+	v = getKeyJsonValueFromContainer(&params->root, "column_list",
+									 strlen("column_list"), NULL);
+	if (v != NULL && v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data))
+	{
+		uint32		n = JsonContainerSize(v->val.binary.data);
+
+		for (uint32 i = 0; i < n; i++)
+		{
+			JsonbValue *e = getIthJsonbValueFromContainer(v->val.binary.data, i);
+
+			if (e != NULL && e->type == jbvString)
+				names = lappend(names, pnstrdup(e->val.string.val, e->val.string.len));
+		}
+	}
+	return names;
+}
+
+/* parseTypeString of parseable_as (catalog lookups only) */
+typedef struct DqDecoderTypeArgs
+{
+	const char *name;
+	Oid			typid;
+} DqDecoderTypeArgs;
+
+static void
+DqDecoderTypeFn(void *arg)
+{
+	DqDecoderTypeArgs *a = arg;
+	int32		typmod;
+
+	parseTypeString(a->name, &a->typid, &typmod, true);
+}
+
+/*
+ * Does a rule evaluate built-in code only?  It reads its columns (bounds
+ * and sets are parsed as the column's type) and, for parseable_as, parses
+ * values as the type named in "type".  A name that does not resolve is
+ * left to the worker, which reports it.  attidx gets the columns' tuple
+ * descriptor indexes (*ncols of them); a column that does not exist makes
+ * the rule compile here, and fail, and be reported.
+ */
+static bool
+DqDecoderRuleIsBuiltin(Relation rel, const DqKindDef *def, const char *column,
+					   Jsonb *params, int **attidx, int *ncols)
+{
+	TupleDesc	td = RelationGetDescr(rel);
+	List	   *names = DqDecoderRuleColumns(def, column, params);
+	ListCell   *lc;
+	bool		builtin = true;
+
+	*attidx = palloc(sizeof(int) * Max(list_length(names), 1));
+	*ncols = 0;
+	foreach(lc, names)
+	{
+		int			i;
+
+		for (i = 0; i < td->natts; i++)
+			if (!TupleDescAttr(td, i)->attisdropped &&
+				strcmp(NameStr(TupleDescAttr(td, i)->attname), lfirst(lc)) == 0)
+				break;
+		if (i == td->natts)
+			return true;
+		(*attidx)[(*ncols)++] = i;
+		if (!DqTypeIsBuiltinOnly(TupleDescAttr(td, i)->atttypid))
+			builtin = false;
+	}
+	if (builtin && def->kind == DQ_K_PARSEABLE)
+	{
+		DqDecoderTypeArgs a = {DqDecoderParamString(params, "type"), InvalidOid};
+
+		if (a.name == NULL)
+			return true;
+		if (DqCdcRunProtected(DqDecoderTypeFn, &a) != NULL || !OidIsValid(a.typid))
+			return false;
+		builtin = DqTypeIsBuiltinOnly(a.typid);
+	}
+	return builtin;
 }
 
 /* The rules of one relation that owns expectations (relid) for rel. */
@@ -371,6 +575,8 @@ DqDecoderLoadRules(DqDecRel *entry, Relation rel, Oid relid,
 		id = DatumGetInt64(heap_getattr(tup, a_id, td, &isnull));
 		kind = TextDatumGetCString(heap_getattr(tup, a_kind, td, &isnull));
 		def = DqLookupKind(kind);
+		if (DqDecoderIsSkipped(id))
+			continue;			/* broken: recorded by the worker */
 		if (def->kind == DQ_K_ROW_CONDITION)
 		{
 			dr = palloc0(sizeof(DqDecRule));
@@ -400,7 +606,7 @@ DqDecoderLoadRules(DqDecRel *entry, Relation rel, Oid relid,
 		d = heap_getattr(tup, a_pattnums, td, &isnull);
 		if (!isnull)
 		{
-			params = DqDecoderParams(relid, params, DatumGetArrayTypeP(d),
+			params = DqCdcParamsWithNames(relid, params, DatumGetArrayTypeP(d),
 									 def->ncols == 2);
 			if (params == NULL)
 				continue;
@@ -408,20 +614,24 @@ DqDecoderLoadRules(DqDecRel *entry, Relation rel, Oid relid,
 		d = heap_getattr(tup, a_mostly, td, &isnull);
 		mostly = isnull ? 1.0 : DatumGetFloat8(d);
 
+		dr = palloc0(sizeof(DqDecRule));
+		dr->id = id;
+		dr->ops = DqCdcOperations(params);
+		if (!DqDecoderRuleIsBuiltin(rel, def, column, params, &dr->attidx, &dr->ncols))
 		{
-			DqRule	   *rule = DqDecoderCompile(src, kind, column, params, mostly, id);
-
-			if (rule == NULL)
-				continue;
-			dr = palloc0(sizeof(DqDecRule));
-			dr->id = id;
-			dr->rule = rule;
-			dr->ops = DqCdcOperations(params);
-			dr->attidx = palloc(sizeof(int) * Max(rule->ncols, 1));
-			for (i = 0; i < rule->ncols; i++)
-				dr->attidx[i] = srcatt[rule->cols[i].srcindex];
+			/* the worker checks its rows, as the expectation's owner */
+			dr->deferred = true;
 			entry->rules = lappend(entry->rules, dr);
+			continue;
 		}
+		dr->rule = DqDecoderCompile(entry, rel, src, kind, column, params, mostly, id);
+		if (dr->rule == NULL)
+			continue;
+		dr->ncols = dr->rule->ncols;
+		dr->attidx = palloc(sizeof(int) * Max(dr->rule->ncols, 1));
+		for (i = 0; i < dr->rule->ncols; i++)
+			dr->attidx[i] = srcatt[dr->rule->cols[i].srcindex];
+		entry->rules = lappend(entry->rules, dr);
 	}
 	systable_endscan(scan);
 	table_close(er, AccessShareLock);
@@ -451,6 +661,7 @@ DqDecoderLookup(DqDecoderData *data, Relation rel)
 		MemoryContextReset(entry->cxt);
 	entry->rules = NIL;
 	entry->conditions = NIL;
+	entry->broken = NIL;
 	entry->out = NULL;
 	if (!found)
 		entry->eval_errors = 0;
@@ -594,17 +805,24 @@ DqDecoderEvalFn(void *arg)
 
 /*
  * Outcome of one rule on one row.  A data error raised by the check (class
- * 22, which the rules' functions raise before they touch any shared state)
- * makes the row "not tested" for that rule; it is counted and reported
- * once per relation, not per row.  Any other error stops decoding.
+ * 22, which the built-in functions the rules call raise before they touch
+ * any shared state) makes the row "not tested" for that rule; it is
+ * counted and reported once per relation, not per row.  Any other error
+ * leaves the plugin with the rule's id in DqDecoderFailingRule(): the
+ * worker marks the rule broken and decodes again without it.
  */
 static DqOutcome
-DqDecoderEval(DqDecRel *entry, Relation rel, DqDecRule *dr, Datum *values,
-			  bool *isnull)
+DqDecoderEval(DqDecRel *entry, Relation rel, ReorderBufferTXN *txn,
+			  DqDecRule *dr, Datum *values, bool *isnull)
 {
 	DqDecoderEvalArgs a = {dr->rule, values, isnull, DQ_MISSING};
-	char	   *error = DqCatchDataError(DqDecoderEvalFn, &a);
+	char	   *error;
 
+	dq_decoder_failing_rule = dr->id;
+	dq_decoder_failing_relid = RelationGetRelid(rel);
+	dq_decoder_failing_lsn = txn->final_lsn;
+	error = DqCatchDataError(DqDecoderEvalFn, &a);
+	dq_decoder_failing_rule = 0;
 	if (error == NULL)
 		return a.outcome;
 	if (entry->eval_errors++ == 0)
@@ -659,6 +877,21 @@ DqDecoderChange(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		default:
 			return;
 	}
+
+	/* rules that did not compile when the cache was built */
+	foreach(lc, entry->broken)
+	{
+		DqCdcBroken *b = lfirst(lc);
+
+		OutputPluginPrepareWrite(ctx, true);
+		DqDecoderLineStart(ctx->out, "broken", txn, data, rel, op, b->id);
+		appendStringInfo(ctx->out, ", \"sqlstate\": \"%s\", \"error\": ", b->sqlstate);
+		escape_json(ctx->out, b->message);
+		appendStringInfoChar(ctx->out, '}');
+		OutputPluginWrite(ctx, true);
+	}
+	entry->broken = NIL;
+
 	if (tuple == NULL || (entry->rules == NIL && entry->conditions == NIL))
 		return;
 
@@ -691,12 +924,12 @@ DqDecoderChange(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		if (!(dr->ops & opbit))
 			continue;
 
-		if (dr->rule->ncols > INDEX_MAX_KEYS)
+		if (dr->ncols > INDEX_MAX_KEYS)
 		{
-			vp = palloc(sizeof(Datum) * dr->rule->ncols);
-			np = palloc(sizeof(bool) * dr->rule->ncols);
+			vp = palloc(sizeof(Datum) * dr->ncols);
+			np = palloc(sizeof(bool) * dr->ncols);
 		}
-		for (i = 0; i < dr->rule->ncols; i++)
+		for (i = 0; i < dr->ncols; i++)
 		{
 			int			a = dr->attidx[i];
 
@@ -713,14 +946,28 @@ DqDecoderChange(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 			data->stats.toast_skipped++;
 			continue;
 		}
-		if (DqDecoderEval(entry, rel, dr, vp, np) != DQ_UNEXPECTED)
+		if (dr->deferred)
+		{
+			/* the row goes to the worker, which checks it as the owner */
+			data->stats.conditions++;
+			OutputPluginPrepareWrite(ctx, true);
+			DqDecoderLineStart(ctx->out, "deferred", txn, data, rel, op, dr->id);
+			appendStringInfoString(ctx->out, ", \"row\": ");
+			DqDecoderAppendRow(ctx->out, entry, tupdesc, values, isnull, present);
+			appendStringInfoChar(ctx->out, '}');
+			OutputPluginWrite(ctx, true);
+			continue;
+		}
+		if (DqDecoderEval(entry, rel, txn, dr, vp, np) != DQ_UNEXPECTED)
 			continue;
 
 		data->stats.violations++;
 		OutputPluginPrepareWrite(ctx, true);
 		DqDecoderLineStart(ctx->out, "violation", txn, data, rel, op, dr->id);
 		appendStringInfoString(ctx->out, ", \"unexpected\": ");
+		dq_decoder_failing_rule = dr->id;
 		appendStringInfoString(ctx->out, DqUnexpectedJson(dr->rule, vp, np));
+		dq_decoder_failing_rule = 0;
 		if (data->row_images)
 		{
 			appendStringInfoString(ctx->out, ", \"row\": ");
