@@ -102,8 +102,11 @@ static int	dq_cdc_nsamples = 0;
 static int64 dq_cdc_total_changes = 0;
 static bool dq_cdc_lag_warned = false;
 
-/* last_error was set in dq.cdc_state: cleared after the next good pass */
-static bool dq_cdc_error_recorded = false;
+/*
+ * last_error may be set in dq.cdc_state (by this worker, or by the one
+ * before it): cleared after the next good pass.
+ */
+static bool dq_cdc_error_recorded = true;
 
 /* where the write callback puts the plugin's lines (one pass) */
 static Tuplestorestate *dq_cdc_store = NULL;
@@ -633,7 +636,11 @@ DqCdcPass(const char *slot)
 	dq_cdc_store = NULL;
 	/* a pass went through after an error: the error is over */
 	if (dq_cdc_error_recorded)
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
 		DqCdcClearError(slot);
+		PopActiveSnapshot();
+	}
 	DqEndStableOutput(nestlevel);
 	SPI_finish();
 	CommitTransactionCommand();
