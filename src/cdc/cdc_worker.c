@@ -434,36 +434,16 @@ DqCdcRate(int64 changes)
 }
 
 /*
- * Decode one batch and record it; true when WAL is left to decode.
- * Runs its own transaction.
+ * Phase 1 of a pass, in its transaction: stop when nothing is watched any
+ * more, hold the slot, read the recorded progress and the broken rules.
+ * Returns dq.cdc_state.processed_lsn.
  */
-static bool
-DqCdcPass(const char *slot)
+static XLogRecPtr
+DqCdcPassStart(const char *slot)
 {
-	LogicalDecodingContext *ctx;
-	ResourceOwner old_resowner;
 	XLogRecPtr	stored;
-	XLogRecPtr	start;
-	MemoryContext old;
-	XLogRecPtr	end_of_wal;
-	XLogRecPtr	processed;
-	static XLogRecPtr prev_processed = InvalidXLogRecPtr;
-	DqDecoderStats stats;
-	bool		more = false;
-	pid_t		pid;
-	TupleTableSlot *tslot;
-	List	   *viol = NIL;
-	List	   *conds = NIL;
-	List	   *deferred = NIL;
-	List	   *brokenlines = NIL;
-	int64		nviol = 0;
-	int			nlines = 0;
 	DqOwnerContext owner;
-	int			nestlevel;
-
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	pgstat_report_activity(STATE_RUNNING, "dq_lineage: decoding");
+	pid_t		pid;
 
 	if (!OidIsValid(get_extension_oid("dq_lineage", true)) || DqCdcWatchedCount(ShareLock) == 0)
 	{
@@ -489,15 +469,30 @@ DqCdcPass(const char *slot)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	nestlevel = DqBeginStableOutput();
 	DqBecomeExtensionOwner(&owner);
 	stored = DqCdcReadProgress(slot);
 	/* rules found broken are skipped (the decoder rebuilds its cache) */
 	DqCdcLoadSkipped();
 	DqRestoreUser(&owner);
 	PopActiveSnapshot();
+	return stored;
+}
 
-	/* decode into a tuplestore */
+/*
+ * Phase 2: decode from the slot into the tuplestore, up to the end of the
+ * WAL or a batch of lines.  Sets *processed to the end of the last record
+ * read and *stats to the plugin's counters; true when WAL is left.
+ */
+static bool
+DqCdcDecode(XLogRecPtr stored, XLogRecPtr *processed, DqDecoderStats *stats)
+{
+	static XLogRecPtr prev_processed = InvalidXLogRecPtr;
+	LogicalDecodingContext *ctx;
+	ResourceOwner old_resowner;
+	MemoryContext old;
+	XLogRecPtr	end_of_wal;
+	bool		more = false;
+
 	dq_cdc_desc = CreateTemplateTupleDesc(1);
 	TupleDescInitEntry(dq_cdc_desc, (AttrNumber) 1, "line", TEXTOID, -1, 0);
 	dq_cdc_store = tuplestore_begin_heap(false, false, work_mem);
@@ -505,6 +500,7 @@ DqCdcPass(const char *slot)
 	if (dq_cdc_ctx == NULL)
 	{
 		List	   *options;
+		XLogRecPtr	start;
 
 		old = MemoryContextSwitchTo(TopMemoryContext);
 		/* rows always: quarantine needs them; storing them is a setting */
@@ -546,92 +542,169 @@ DqCdcPass(const char *slot)
 		CHECK_FOR_INTERRUPTS();
 	}
 	CurrentResourceOwner = old_resowner;
-	processed = ctx->reader->EndRecPtr;
-	stats = *DqDecoderGetStats(ctx);
+	*processed = ctx->reader->EndRecPtr;
+	*stats = *DqDecoderGetStats(ctx);
 	memset(DqDecoderGetStats(ctx), 0, sizeof(DqDecoderStats));
 	/* decoding leaves historic catalog entries in the caches */
-	if (processed != prev_processed)
+	if (*processed != prev_processed)
 		InvalidateSystemCaches();
-	prev_processed = processed;
+	prev_processed = *processed;
+	return more;
+}
+
+/*
+ * One chunk of the plugin's lines: the worker's own checks (conditions,
+ * deferred rules), then broken rules and violations written as the
+ * extension owner.  Returns the violations recorded.
+ */
+static int64
+DqCdcRecordChunk(List *viol, List *conds, List *deferred, List *brokenlines,
+				 XLogRecPtr processed)
+{
+	List	   *broken = DqCdcBrokenFromLines(brokenlines);
+	DqOwnerContext owner;
+	int64		n;
+
+	viol = list_concat(viol, DqCdcCheckConditions(conds, &broken));
+	viol = list_concat(viol, DqCdcCheckDeferred(deferred, &broken));
+	DqBecomeExtensionOwner(&owner);
+	DqCdcRecordBroken(broken);
+	n = DqCdcInsert(viol, processed, dq_cdc_capture_row_images);
+	DqRestoreUser(&owner);
+	return n;
+}
+
+/*
+ * Phase 3: record the batch in the tuplestore, chunk by chunk, and the
+ * progress, in the pass's transaction.
+ */
+static void
+DqCdcRecordBatch(const char *slot, XLogRecPtr processed, DqDecoderStats *stats)
+{
+	Oid			argtypes[7] = {NAMEOID, LSNOID, INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	NameData	name;
+	MemoryContext chunkcxt = AllocSetContextCreate(CurrentMemoryContext, "dq_lineage cdc chunk",
+												   ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old;
+	TupleTableSlot *tslot;
+	List	   *viol = NIL;
+	List	   *conds = NIL;
+	List	   *deferred = NIL;
+	List	   *brokenlines = NIL;
+	int64		nviol = 0;
+	int			nlines = 0;
+	DqOwnerContext owner;
+
+	pgstat_report_activity(STATE_RUNNING, "dq_lineage: recording violations");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	tslot = MakeSingleTupleTableSlot(dq_cdc_desc, &TTSOpsMinimalTuple);
+	old = MemoryContextSwitchTo(chunkcxt);
+	for (;;)
+	{
+		bool		got = tuplestore_gettupleslot(dq_cdc_store, true, false, tslot);
+
+		if (got)
+		{
+			bool		isnull;
+			char	   *line = TextDatumGetCString(slot_getattr(tslot, 1, &isnull));
+
+			if (DqCdcLineIs(line, DQ_CDC_LINE_CONDITION))
+				conds = lappend(conds, line);
+			else if (DqCdcLineIs(line, DQ_CDC_LINE_DEFERRED))
+				deferred = lappend(deferred, line);
+			else if (DqCdcLineIs(line, DQ_CDC_LINE_BROKEN))
+				brokenlines = lappend(brokenlines, line);
+			else
+				viol = lappend(viol, line);
+			nlines++;
+		}
+		if (!got || nlines >= DQ_CDC_CHUNK)
+		{
+			nviol += DqCdcRecordChunk(viol, conds, deferred, brokenlines, processed);
+			viol = conds = deferred = brokenlines = NIL;
+			nlines = 0;
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(chunkcxt);
+			old = MemoryContextSwitchTo(chunkcxt);
+		}
+		if (!got)
+			break;
+	}
+	MemoryContextSwitchTo(old);
+	ExecDropSingleTupleTableSlot(tslot);
+
+	namestrcpy(&name, slot);
+	values[0] = NameGetDatum(&name);
+	values[1] = LSNGetDatum(processed);
+	values[2] = Int64GetDatum(stats->changes_checked);
+	values[3] = Int64GetDatum(nviol);
+	values[4] = Int64GetDatum(stats->toast_skipped);
+	values[5] = TimestampTzGetDatum(stats->last_commit_time);
+	if (stats->last_commit_time == 0)
+		nulls[5] = 'n';
+	values[6] = Float8GetDatum(DqCdcRate(stats->changes_checked));
+	DqBecomeExtensionOwner(&owner);
+	if (SPI_execute_with_args("UPDATE dq.cdc_state SET processed_lsn = $2, "
+							  "changes_checked = changes_checked + $3, "
+							  "violations_found = violations_found + $4, "
+							  "toast_skipped = toast_skipped + $5, "
+							  "last_commit_time = coalesce($6, last_commit_time), "
+							  "changes_per_second = $7, updated_at = pg_catalog.now() "
+							  "WHERE slot_name OPERATOR(pg_catalog.=) $1",
+							  7, argtypes, values, nulls, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not write dq.cdc_state");
+	DqRestoreUser(&owner);
+	PopActiveSnapshot();
+}
+
+/* After a pass: warn (once) while the slot retains too much WAL. */
+static void
+DqCdcCheckLag(const char *slot, XLogRecPtr processed)
+{
+	uint64		lag;
+
+	if (dq_cdc_max_lag <= 0)
+		return;
+	lag = DqGetFlushRecPtr() - processed;
+	if (lag > (uint64) dq_cdc_max_lag * 1024 * 1024)
+	{
+		if (!dq_cdc_lag_warned)
+			ereport(WARNING,
+					(errmsg("dq_lineage change validation lags %llu bytes behind the WAL",
+							(unsigned long long) lag),
+					 errhint("The replication slot \"%s\" retains the WAL until it is validated; see dq.cdc_status and dq_lineage.cdc_max_lag.",
+							 slot)));
+		dq_cdc_lag_warned = true;
+	}
+	else
+		dq_cdc_lag_warned = false;
+}
+
+/*
+ * Decode one batch and record it; true when WAL is left to decode.
+ * Runs its own transaction; the slot is confirmed only after it commits.
+ */
+static bool
+DqCdcPass(const char *slot)
+{
+	XLogRecPtr	stored;
+	XLogRecPtr	processed;
+	DqDecoderStats stats;
+	bool		more;
+	int			nestlevel;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	pgstat_report_activity(STATE_RUNNING, "dq_lineage: decoding");
+	nestlevel = DqBeginStableOutput();
+	stored = DqCdcPassStart(slot);
+	more = DqCdcDecode(stored, &processed, &stats);
 
 	/* record the batch, unless nothing watched changed */
 	if (dq_cdc_nlines > 0 || stats.changes_checked > 0)
-	{
-		Oid			argtypes[7] = {NAMEOID, LSNOID, INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
-		Datum		values[7];
-		char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
-		NameData	name;
-		MemoryContext chunkcxt = AllocSetContextCreate(CurrentMemoryContext, "dq_lineage cdc chunk",
-													   ALLOCSET_DEFAULT_SIZES);
-
-		pgstat_report_activity(STATE_RUNNING, "dq_lineage: recording violations");
-		PushActiveSnapshot(GetTransactionSnapshot());
-		tslot = MakeSingleTupleTableSlot(dq_cdc_desc, &TTSOpsMinimalTuple);
-		old = MemoryContextSwitchTo(chunkcxt);
-		for (;;)
-		{
-			bool		got = tuplestore_gettupleslot(dq_cdc_store, true, false, tslot);
-
-			if (got)
-			{
-				bool		isnull;
-				char	   *line = TextDatumGetCString(slot_getattr(tslot, 1, &isnull));
-
-				if (DqCdcLineIs(line, DQ_CDC_LINE_CONDITION))
-					conds = lappend(conds, line);
-				else if (DqCdcLineIs(line, DQ_CDC_LINE_DEFERRED))
-					deferred = lappend(deferred, line);
-				else if (DqCdcLineIs(line, DQ_CDC_LINE_BROKEN))
-					brokenlines = lappend(brokenlines, line);
-				else
-					viol = lappend(viol, line);
-				nlines++;
-			}
-			if (!got || nlines >= DQ_CDC_CHUNK)
-			{
-				List	   *broken = DqCdcBrokenFromLines(brokenlines);
-
-				viol = list_concat(viol, DqCdcCheckConditions(conds, &broken));
-				viol = list_concat(viol, DqCdcCheckDeferred(deferred, &broken));
-				DqBecomeExtensionOwner(&owner);
-				DqCdcRecordBroken(broken);
-				nviol += DqCdcInsert(viol, processed, dq_cdc_capture_row_images);
-				DqRestoreUser(&owner);
-				viol = conds = deferred = brokenlines = NIL;
-				nlines = 0;
-				MemoryContextSwitchTo(old);
-				MemoryContextReset(chunkcxt);
-				old = MemoryContextSwitchTo(chunkcxt);
-			}
-			if (!got)
-				break;
-		}
-		MemoryContextSwitchTo(old);
-		ExecDropSingleTupleTableSlot(tslot);
-
-		namestrcpy(&name, slot);
-		values[0] = NameGetDatum(&name);
-		values[1] = LSNGetDatum(processed);
-		values[2] = Int64GetDatum(stats.changes_checked);
-		values[3] = Int64GetDatum(nviol);
-		values[4] = Int64GetDatum(stats.toast_skipped);
-		values[5] = TimestampTzGetDatum(stats.last_commit_time);
-		if (stats.last_commit_time == 0)
-			nulls[5] = 'n';
-		values[6] = Float8GetDatum(DqCdcRate(stats.changes_checked));
-		DqBecomeExtensionOwner(&owner);
-		if (SPI_execute_with_args("UPDATE dq.cdc_state SET processed_lsn = $2, "
-								  "changes_checked = changes_checked + $3, "
-								  "violations_found = violations_found + $4, "
-								  "toast_skipped = toast_skipped + $5, "
-								  "last_commit_time = coalesce($6, last_commit_time), "
-								  "changes_per_second = $7, updated_at = pg_catalog.now() "
-								  "WHERE slot_name OPERATOR(pg_catalog.=) $1",
-								  7, argtypes, values, nulls, false, 0) != SPI_OK_UPDATE)
-			elog(ERROR, "could not write dq.cdc_state");
-		DqRestoreUser(&owner);
-		PopActiveSnapshot();
-	}
+		DqCdcRecordBatch(slot, processed, &stats);
 	tuplestore_end(dq_cdc_store);
 	dq_cdc_store = NULL;
 	/* a pass went through after an error: the error is over */
@@ -650,25 +723,7 @@ DqCdcPass(const char *slot)
 	LogicalConfirmReceivedLocation(processed);
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
-
-	/* lag: WAL the slot still holds */
-	if (dq_cdc_max_lag > 0)
-	{
-		uint64		lag = DqGetFlushRecPtr() - processed;
-
-		if (lag > (uint64) dq_cdc_max_lag * 1024 * 1024)
-		{
-			if (!dq_cdc_lag_warned)
-				ereport(WARNING,
-						(errmsg("dq_lineage change validation lags %llu bytes behind the WAL",
-								(unsigned long long) lag),
-						 errhint("The replication slot \"%s\" retains the WAL until it is validated; see dq.cdc_status and dq_lineage.cdc_max_lag.",
-								 slot)));
-			dq_cdc_lag_warned = true;
-		}
-		else
-			dq_cdc_lag_warned = false;
-	}
+	DqCdcCheckLag(slot, processed);
 	return more;
 }
 

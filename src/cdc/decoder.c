@@ -833,166 +833,203 @@ DqDecoderEval(DqDecRel *entry, Relation rel, ReorderBufferTXN *txn,
 	return DQ_MISSING;
 }
 
+/* one decoded change of a watched relation, as the rules see it */
+typedef struct DqDecChange
+{
+	LogicalDecodingContext *ctx;
+	ReorderBufferTXN *txn;
+	DqDecoderData *data;
+	DqDecRel   *entry;
+	Relation	rel;
+	TupleDesc	tupdesc;
+	const char *op;
+	int			opbit;
+	Datum	   *values;
+	bool	   *isnull;
+	Bitmapset  *present;		/* columns in the WAL, NULL: all */
+	bool		whole;
+} DqDecChange;
+
+/* Report the rules that did not compile when the cache was built. */
+static void
+DqDecoderReportBroken(DqDecChange *c)
+{
+	ListCell   *lc;
+
+	foreach(lc, c->entry->broken)
+	{
+		DqCdcBroken *b = lfirst(lc);
+
+		OutputPluginPrepareWrite(c->ctx, true);
+		DqDecoderLineStart(c->ctx->out, "broken", c->txn, c->data, c->rel, c->op, b->id);
+		appendStringInfo(c->ctx->out, ", \"sqlstate\": \"%s\", \"error\": ", b->sqlstate);
+		escape_json(c->ctx->out, b->message);
+		appendStringInfoChar(c->ctx->out, '}');
+		OutputPluginWrite(c->ctx, true);
+	}
+	c->entry->broken = NIL;
+}
+
+/*
+ * One rule on the change: a violation line when it fails, a deferred line
+ * (the row, for the worker) when the plugin does not evaluate it.
+ */
+static void
+DqDecoderCheckRule(DqDecChange *c, DqDecRule *dr)
+{
+	DqDecoderData *data = c->data;
+	Datum		v[INDEX_MAX_KEYS];
+	bool		n[INDEX_MAX_KEYS];
+	Datum	   *vp = v;
+	bool	   *np = n;
+	bool		toast = false;
+	bool		absent = false;
+	int			i;
+
+	if (!(dr->ops & c->opbit))
+		return;
+	if (dr->ncols > INDEX_MAX_KEYS)
+	{
+		vp = palloc(sizeof(Datum) * dr->ncols);
+		np = palloc(sizeof(bool) * dr->ncols);
+	}
+	for (i = 0; i < dr->ncols; i++)
+	{
+		int			a = dr->attidx[i];
+
+		vp[i] = c->values[a];
+		np[i] = c->isnull[a];
+		toast |= DqDecoderUnchangedToast(TupleDescAttr(c->tupdesc, a), vp[i], np[i]);
+		if (!c->whole)
+			absent |= !bms_is_member(a + 1 - FirstLowInvalidHeapAttributeNumber, c->present);
+	}
+	if (absent)
+		return;					/* not in the WAL: not tested */
+	if (toast)
+	{
+		data->stats.toast_skipped++;
+		return;
+	}
+	if (dr->deferred)
+	{
+		/* the row goes to the worker, which checks it as the owner */
+		data->stats.conditions++;
+		OutputPluginPrepareWrite(c->ctx, true);
+		DqDecoderLineStart(c->ctx->out, "deferred", c->txn, data, c->rel, c->op, dr->id);
+		appendStringInfoString(c->ctx->out, ", \"row\": ");
+		DqDecoderAppendRow(c->ctx->out, c->entry, c->tupdesc, c->values, c->isnull, c->present);
+		appendStringInfoChar(c->ctx->out, '}');
+		OutputPluginWrite(c->ctx, true);
+		return;
+	}
+	if (DqDecoderEval(c->entry, c->rel, c->txn, dr, vp, np) != DQ_UNEXPECTED)
+		return;
+
+	data->stats.violations++;
+	OutputPluginPrepareWrite(c->ctx, true);
+	DqDecoderLineStart(c->ctx->out, "violation", c->txn, data, c->rel, c->op, dr->id);
+	appendStringInfoString(c->ctx->out, ", \"unexpected\": ");
+	dq_decoder_failing_rule = dr->id;
+	appendStringInfoString(c->ctx->out, DqUnexpectedJson(dr->rule, vp, np));
+	dq_decoder_failing_rule = 0;
+	if (data->row_images)
+	{
+		appendStringInfoString(c->ctx->out, ", \"row\": ");
+		DqDecoderAppendRow(c->ctx->out, c->entry, c->tupdesc, c->values, c->isnull, c->present);
+	}
+	appendStringInfoChar(c->ctx->out, '}');
+	OutputPluginWrite(c->ctx, true);
+}
+
+/* The row, for the worker to check against each custom SQL condition. */
+static void
+DqDecoderHandOutConditions(DqDecChange *c)
+{
+	ListCell   *lc;
+
+	foreach(lc, c->entry->conditions)
+	{
+		DqDecRule  *dr = lfirst(lc);
+
+		/* a condition may read any column: a DELETE needs the whole old row */
+		if (!(dr->ops & c->opbit) || !c->whole)
+			continue;
+		c->data->stats.conditions++;
+		OutputPluginPrepareWrite(c->ctx, true);
+		DqDecoderLineStart(c->ctx->out, "condition", c->txn, c->data, c->rel, c->op, dr->id);
+		appendStringInfoString(c->ctx->out, ", \"row\": ");
+		DqDecoderAppendRow(c->ctx->out, c->entry, c->tupdesc, c->values, c->isnull, NULL);
+		appendStringInfoChar(c->ctx->out, '}');
+		OutputPluginWrite(c->ctx, true);
+	}
+}
+
 static void
 DqDecoderChange(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 				Relation rel, ReorderBufferChange *change)
 {
 	DqDecoderData *data = ctx->output_plugin_private;
-	DqDecRel   *entry;
+	DqDecChange c;
 	HeapTuple	tuple;
-	TupleDesc	tupdesc = RelationGetDescr(rel);
-	Datum	   *values;
-	bool	   *isnull;
-	const char *op;
-	int			opbit;
 	ListCell   *lc;
 	MemoryContext old;
-	Bitmapset  *present = NULL;
-	bool		whole = true;
 
 	data->seq++;
-	entry = DqDecoderLookup(data, rel);
-	if (!entry->watched)
+	memset(&c, 0, sizeof(c));
+	c.ctx = ctx;
+	c.txn = txn;
+	c.data = data;
+	c.rel = rel;
+	c.tupdesc = RelationGetDescr(rel);
+	c.whole = true;
+	c.entry = DqDecoderLookup(data, rel);
+	if (!c.entry->watched)
 		return;
 	data->stats.changes_checked++;
 	data->stats.last_commit_time = DqTxnCommitTime(txn);
 	switch (change->action)
 	{
 		case REORDER_BUFFER_CHANGE_INSERT:
-			op = "INSERT";
-			opbit = DQ_CDC_INSERT;
+			c.op = "INSERT";
+			c.opbit = DQ_CDC_INSERT;
 			tuple = DqChangeNewTuple(change);
 			break;
 		case REORDER_BUFFER_CHANGE_UPDATE:
-			op = "UPDATE";
-			opbit = DQ_CDC_UPDATE;
+			c.op = "UPDATE";
+			c.opbit = DQ_CDC_UPDATE;
 			tuple = DqChangeNewTuple(change);
 			break;
 		case REORDER_BUFFER_CHANGE_DELETE:
 			/* checked only by expectations whose cdc_operations say so */
-			op = "DELETE";
-			opbit = DQ_CDC_DELETE;
+			c.op = "DELETE";
+			c.opbit = DQ_CDC_DELETE;
 			tuple = DqChangeOldTuple(change);
 			break;
 		default:
 			return;
 	}
-
-	/* rules that did not compile when the cache was built */
-	foreach(lc, entry->broken)
-	{
-		DqCdcBroken *b = lfirst(lc);
-
-		OutputPluginPrepareWrite(ctx, true);
-		DqDecoderLineStart(ctx->out, "broken", txn, data, rel, op, b->id);
-		appendStringInfo(ctx->out, ", \"sqlstate\": \"%s\", \"error\": ", b->sqlstate);
-		escape_json(ctx->out, b->message);
-		appendStringInfoChar(ctx->out, '}');
-		OutputPluginWrite(ctx, true);
-	}
-	entry->broken = NIL;
-
-	if (tuple == NULL || (entry->rules == NIL && entry->conditions == NIL))
+	DqDecoderReportBroken(&c);
+	if (tuple == NULL || (c.entry->rules == NIL && c.entry->conditions == NIL))
 		return;
 
 	old = MemoryContextSwitchTo(data->cxt);
-	values = palloc(sizeof(Datum) * Max(tupdesc->natts, 1));
-	isnull = palloc(sizeof(bool) * Max(tupdesc->natts, 1));
-	heap_deform_tuple(tuple, tupdesc, values, isnull);
+	c.values = palloc(sizeof(Datum) * Max(c.tupdesc->natts, 1));
+	c.isnull = palloc(sizeof(bool) * Max(c.tupdesc->natts, 1));
+	heap_deform_tuple(tuple, c.tupdesc, c.values, c.isnull);
 
 	/*
 	 * The old row of a DELETE carries only the replica identity's columns
 	 * unless the identity is FULL: a rule on other columns is not tested.
 	 */
-	if (opbit == DQ_CDC_DELETE && rel->rd_rel->relreplident != REPLICA_IDENTITY_FULL)
+	if (c.opbit == DQ_CDC_DELETE && rel->rd_rel->relreplident != REPLICA_IDENTITY_FULL)
 	{
-		whole = false;
-		present = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_IDENTITY_KEY);
+		c.whole = false;
+		c.present = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_IDENTITY_KEY);
 	}
 
-	foreach(lc, entry->rules)
-	{
-		DqDecRule  *dr = lfirst(lc);
-		Datum		v[INDEX_MAX_KEYS];
-		bool		n[INDEX_MAX_KEYS];
-		Datum	   *vp = v;
-		bool	   *np = n;
-		bool		toast = false;
-		bool		absent = false;
-		int			i;
-
-		if (!(dr->ops & opbit))
-			continue;
-
-		if (dr->ncols > INDEX_MAX_KEYS)
-		{
-			vp = palloc(sizeof(Datum) * dr->ncols);
-			np = palloc(sizeof(bool) * dr->ncols);
-		}
-		for (i = 0; i < dr->ncols; i++)
-		{
-			int			a = dr->attidx[i];
-
-			vp[i] = values[a];
-			np[i] = isnull[a];
-			toast |= DqDecoderUnchangedToast(TupleDescAttr(tupdesc, a), vp[i], np[i]);
-			if (!whole)
-				absent |= !bms_is_member(a + 1 - FirstLowInvalidHeapAttributeNumber, present);
-		}
-		if (absent)
-			continue;			/* not in the WAL: not tested */
-		if (toast)
-		{
-			data->stats.toast_skipped++;
-			continue;
-		}
-		if (dr->deferred)
-		{
-			/* the row goes to the worker, which checks it as the owner */
-			data->stats.conditions++;
-			OutputPluginPrepareWrite(ctx, true);
-			DqDecoderLineStart(ctx->out, "deferred", txn, data, rel, op, dr->id);
-			appendStringInfoString(ctx->out, ", \"row\": ");
-			DqDecoderAppendRow(ctx->out, entry, tupdesc, values, isnull, present);
-			appendStringInfoChar(ctx->out, '}');
-			OutputPluginWrite(ctx, true);
-			continue;
-		}
-		if (DqDecoderEval(entry, rel, txn, dr, vp, np) != DQ_UNEXPECTED)
-			continue;
-
-		data->stats.violations++;
-		OutputPluginPrepareWrite(ctx, true);
-		DqDecoderLineStart(ctx->out, "violation", txn, data, rel, op, dr->id);
-		appendStringInfoString(ctx->out, ", \"unexpected\": ");
-		dq_decoder_failing_rule = dr->id;
-		appendStringInfoString(ctx->out, DqUnexpectedJson(dr->rule, vp, np));
-		dq_decoder_failing_rule = 0;
-		if (data->row_images)
-		{
-			appendStringInfoString(ctx->out, ", \"row\": ");
-			DqDecoderAppendRow(ctx->out, entry, tupdesc, values, isnull, present);
-		}
-		appendStringInfoChar(ctx->out, '}');
-		OutputPluginWrite(ctx, true);
-	}
-
-	/* rows for the worker to check against custom SQL conditions */
-	foreach(lc, entry->conditions)
-	{
-		DqDecRule  *dr = lfirst(lc);
-
-		/* a condition may read any column: a DELETE needs the whole old row */
-		if (!(dr->ops & opbit) || !whole)
-			continue;
-		data->stats.conditions++;
-		OutputPluginPrepareWrite(ctx, true);
-		DqDecoderLineStart(ctx->out, "condition", txn, data, rel, op, dr->id);
-		appendStringInfoString(ctx->out, ", \"row\": ");
-		DqDecoderAppendRow(ctx->out, entry, tupdesc, values, isnull, NULL);
-		appendStringInfoChar(ctx->out, '}');
-		OutputPluginWrite(ctx, true);
-	}
+	foreach(lc, c.entry->rules)
+		DqDecoderCheckRule(&c, lfirst(lc));
+	DqDecoderHandOutConditions(&c);
 
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(data->cxt);
