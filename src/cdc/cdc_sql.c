@@ -149,9 +149,9 @@ DqCdcMakeQuarantine(Oid relid)
 	bool		found;
 
 	initStringInfo(&q);
-	appendStringInfo(&q, "CREATE TABLE IF NOT EXISTS %s (dq_violation_ids bigint[] NOT NULL, "
-					 "dq_lsn pg_lsn NOT NULL, dq_change_seq integer NOT NULL, "
-					 "dq_quarantined_at timestamptz NOT NULL DEFAULT pg_catalog.now()", qual);
+	appendStringInfo(&q, "CREATE TABLE IF NOT EXISTS %s (dq_violation_ids pg_catalog.int8[] NOT NULL, "
+					 "dq_lsn pg_catalog.pg_lsn NOT NULL, dq_change_seq pg_catalog.int4 NOT NULL, "
+					 "dq_quarantined_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now()", qual);
 	for (i = 0; i < td->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(td, i);

@@ -647,9 +647,9 @@ DqCdcRecordBatch(const char *slot, XLogRecPtr processed, DqDecoderStats *stats)
 	values[6] = Float8GetDatum(DqCdcRate(stats->changes_checked));
 	DqBecomeExtensionOwner(&owner);
 	if (SPI_execute_with_args("UPDATE dq.cdc_state SET processed_lsn = $2, "
-							  "changes_checked = changes_checked + $3, "
-							  "violations_found = violations_found + $4, "
-							  "toast_skipped = toast_skipped + $5, "
+							  "changes_checked = changes_checked OPERATOR(pg_catalog.+) $3, "
+							  "violations_found = violations_found OPERATOR(pg_catalog.+) $4, "
+							  "toast_skipped = toast_skipped OPERATOR(pg_catalog.+) $5, "
 							  "last_commit_time = coalesce($6, last_commit_time), "
 							  "changes_per_second = $7, updated_at = pg_catalog.now() "
 							  "WHERE slot_name OPERATOR(pg_catalog.=) $1",
