@@ -90,7 +90,6 @@ typedef struct SchedJob
 	TimestampTz next_run;
 	bool		seen;			/* enabled in dq.jobs at the last reload */
 	bool		present;		/* in dq.jobs (enabled or not) at the last reload */
-	bool		enabled;
 	/* the run in progress, if any */
 	int64		run_id;
 	BackgroundWorkerHandle *handle;
@@ -362,7 +361,6 @@ load_jobs(bool at_start)
 		timeoutd = SPI_getbinval(tup, desc, 10, &isnull);
 		j->timeout_ms = timeout_ms(timeoutd, isnull);
 		j->owner = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
-		j->enabled = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
 		j->sched = sched;
 		j->tz = tz;
 		j->anchor = anchor;
