@@ -35,15 +35,22 @@ INSERT INTO dq.jobs (job_name, schedule, command, owner, superuser)
 UPDATE dq.jobs SET command = 'SELECT 4';
 RESET ROLE;
 
--- other roles neither see nor change these jobs, nor take their names
+-- other roles neither see nor change these jobs; names are per owner, so
+-- another role's job of the same name is a job of its own
 SET ROLE regress_dq_job_b;
 SELECT count(*) AS visible_jobs FROM dq.jobs;
 SELECT count(*) AS visible_runs FROM dq.job_runs;
 SELECT dq.alter_job('yearly', command => 'DROP TABLE job_target');
 SELECT dq.unschedule('yearly');
-SELECT dq.schedule('yearly', '@daily', 'SELECT 1');
+SELECT dq.schedule('yearly', '@yearly', 'SELECT 6') <> :job_id AS own_job;
+SELECT job_name, command FROM dq.jobs;
 SELECT dq.schedule_profile('job_target', '@daily');
 RESET ROLE;
+SET ROLE regress_dq_job_a;
+SELECT job_name, command FROM dq.jobs WHERE job_name = 'yearly';
+RESET ROLE;
+-- a superuser has the privileges of both owners: the name is ambiguous
+SELECT dq.alter_job('yearly', enabled => false);
 -- a superuser's job is marked as such; the superuser sees every job
 SELECT dq.schedule('admin job', '@yearly', 'SELECT 5') > 0 AS scheduled;
 SELECT job_name, owner::text = current_user AS mine, superuser FROM dq.jobs ORDER BY job_id;
@@ -87,6 +94,9 @@ SELECT count(*) AS jobs_named_x FROM dq.jobs WHERE job_name = 'x';
 SET ROLE regress_dq_job_a;
 SELECT dq.unschedule('yearly'), dq.unschedule('berlin'),
 	   dq.unschedule('profile public.job_target'), dq.unschedule('validate public.job_target');
+RESET ROLE;
+SET ROLE regress_dq_job_b;
+SELECT dq.unschedule('yearly');
 RESET ROLE;
 SELECT dq.unschedule('admin job');
 SELECT count(*) AS jobs_left FROM dq.jobs;

@@ -16,11 +16,16 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 
-#include "cdc/cdc_worker.h"
 #include "base/compat.h"
 #include "base/guc.h"
-#include "sched/worker.h"
+#include "base/shmem.h"
+#include "cdc/cdc_worker.h"
 #include "lineage/lineage.h"
+#include "sched/worker.h"
+#include "utility_hook.h"
+
+/* Lineage occurrence counters are folded into dq.lineage_edges this often. */
+#define DQ_LINEAGE_FLUSH_MS 10000
 
 PG_MODULE_MAGIC;
 
@@ -37,10 +42,20 @@ _PG_init(void)
 	DqCdcInit();
 
 	/*
-	 * Shared memory, the launcher and the library's one ProcessUtility hook
-	 * (DROP DATABASE and DROP EXTENSION pause the database's scheduler,
-	 * then stop change validation and drop its slot).
+	 * The library's one ProcessUtility hook: DROP DATABASE, DROP EXTENSION
+	 * and the like, each subsystem's handler called in turn.
+	 */
+	DqUtilityHookInit();
+
+	/*
+	 * Shared memory and the launcher; each database's scheduler keeps its
+	 * change validation worker alive and folds the lineage counters.
 	 */
 	if (process_shared_preload_libraries_in_progress)
-		DqWorkerInit();
+	{
+		DqShmemInit();
+		DqSchedInit();
+		DqSchedulerAddTask(DqCdcSchedulerTask, 0);
+		DqSchedulerAddTask(DqLineageFlush, DQ_LINEAGE_FLUSH_MS);
+	}
 }

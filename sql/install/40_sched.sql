@@ -12,7 +12,7 @@ COMMENT ON FUNCTION dq.cron_next(text, timestamptz, text, timestamptz) IS
 CREATE SEQUENCE dq.job_id_seq;
 CREATE TABLE dq.jobs (
 	job_id			bigint PRIMARY KEY DEFAULT nextval('dq.job_id_seq'),
-	job_name		text NOT NULL UNIQUE,
+	job_name		text NOT NULL,
 	schedule		text NOT NULL,
 	timezone		text,
 	command			text NOT NULL,
@@ -23,12 +23,13 @@ CREATE TABLE dq.jobs (
 	statement_timeout interval,
 	schedule_anchor	timestamptz NOT NULL DEFAULT now(),
 	created_at		timestamptz NOT NULL DEFAULT now(),
-	updated_at		timestamptz NOT NULL DEFAULT now()
+	updated_at		timestamptz NOT NULL DEFAULT now(),
+	UNIQUE (owner, job_name)
 );
 ALTER SEQUENCE dq.job_id_seq OWNED BY dq.jobs.job_id;
 COMMENT ON TABLE dq.jobs IS 'Scheduled jobs (dq.schedule); each runs as its owner in this database';
 COMMENT ON COLUMN dq.jobs.job_id IS 'Identifier returned by dq.schedule()';
-COMMENT ON COLUMN dq.jobs.job_name IS 'Name, unique in the database';
+COMMENT ON COLUMN dq.jobs.job_name IS 'Name, unique among the jobs of its owner';
 COMMENT ON COLUMN dq.jobs.schedule IS 'Cron expression (5 fields), @shortcut or interval such as 30 seconds';
 COMMENT ON COLUMN dq.jobs.timezone IS 'Time zone of a cron schedule; NULL means dq_lineage.timezone, else the server''s TimeZone';
 COMMENT ON COLUMN dq.jobs.command IS 'SQL run at each tick (one or more statements, as in a simple query)';

@@ -42,7 +42,7 @@ COMMENT ON COLUMN dq.cdc_state.violations_found IS 'Violations recorded in dq.vi
 COMMENT ON COLUMN dq.cdc_state.toast_skipped IS 'Checks skipped because an UPDATE left a TOASTed value unchanged (it is not in the WAL)';
 COMMENT ON COLUMN dq.cdc_state.last_commit_time IS 'Commit time of the last validated transaction that changed a watched table';
 COMMENT ON COLUMN dq.cdc_state.changes_per_second IS 'Changes of watched tables validated per second over the last minute';
-COMMENT ON COLUMN dq.cdc_state.last_error IS 'Last error of the worker (it retries)';
+COMMENT ON COLUMN dq.cdc_state.last_error IS 'Last error of the worker (it retries); cleared once a pass went through after it';
 COMMENT ON COLUMN dq.cdc_state.last_error_at IS 'When the last error happened';
 COMMENT ON COLUMN dq.cdc_state.updated_at IS 'Last time the worker recorded a batch';
 
@@ -80,11 +80,31 @@ COMMENT ON COLUMN dq.violations.detected_at IS 'When the worker recorded the vio
 COMMENT ON COLUMN dq.violations.unexpected IS 'The offending value(s), shaped as in dq.validate results';
 COMMENT ON COLUMN dq.violations.row_image IS 'The new row, column name to text value; NULL when dq_lineage.capture_row_images is off or the expectation''s owner may not read the whole table; unchanged TOAST values are left out and listed under unchanged_toast';
 
-REVOKE ALL ON dq.watched_tables, dq.cdc_state, dq.violations FROM PUBLIC;
-GRANT SELECT ON dq.watched_tables, dq.cdc_state, dq.violations TO PUBLIC;
+CREATE TABLE dq.cdc_rule_errors (
+	expectation_id	bigint PRIMARY KEY,
+	relid			oid NOT NULL,
+	lsn				pg_lsn,
+	sqlstate		text NOT NULL,
+	message			text NOT NULL,
+	failed_at		timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE dq.cdc_rule_errors IS 'Expectations that change validation skips because checking them raised an error that is not about the data; changing or dropping the expectation removes its row';
+COMMENT ON COLUMN dq.cdc_rule_errors.expectation_id IS 'The broken expectation (dq.expectations)';
+COMMENT ON COLUMN dq.cdc_rule_errors.relid IS 'OID of the changed table (the partition, for a partitioned table)';
+COMMENT ON COLUMN dq.cdc_rule_errors.lsn IS 'Commit LSN of the change it failed on; NULL when it failed before any change was checked';
+COMMENT ON COLUMN dq.cdc_rule_errors.sqlstate IS 'SQLSTATE of the error';
+COMMENT ON COLUMN dq.cdc_rule_errors.message IS 'Message of the error';
+COMMENT ON COLUMN dq.cdc_rule_errors.failed_at IS 'When the worker found the rule broken';
+
+REVOKE ALL ON dq.watched_tables, dq.cdc_state, dq.violations, dq.cdc_rule_errors FROM PUBLIC;
+GRANT SELECT ON dq.watched_tables, dq.cdc_state, dq.violations, dq.cdc_rule_errors TO PUBLIC;
 ALTER TABLE dq.violations ENABLE ROW LEVEL SECURITY;
 -- violations carry row values: readable by roles that may read the table
 CREATE POLICY violations_readable ON dq.violations FOR SELECT
+	USING (pg_catalog.has_table_privilege(relid, 'SELECT'));
+-- error messages may quote values too
+ALTER TABLE dq.cdc_rule_errors ENABLE ROW LEVEL SECURITY;
+CREATE POLICY cdc_rule_errors_readable ON dq.cdc_rule_errors FOR SELECT
 	USING (pg_catalog.has_table_privilege(relid, 'SELECT'));
 
 -- Dumped with each row attached to its table by name.
@@ -136,7 +156,8 @@ SELECT st.slot_name,
 	   st.last_commit_time,
 	   st.last_error,
 	   st.last_error_at,
-	   st.updated_at
+	   st.updated_at,
+	   ARRAY(SELECT b.expectation_id FROM dq.cdc_rule_errors b ORDER BY 1) AS broken_expectations
   FROM dq.cdc_state st
   LEFT JOIN pg_catalog.pg_replication_slots s ON s.slot_name = st.slot_name
  WHERE st.slot_name = 'dq_lineage_' OPERATOR(pg_catalog.||)
@@ -157,7 +178,10 @@ COMMENT ON COLUMN dq.cdc_status.violations_found IS 'Violations recorded';
 COMMENT ON COLUMN dq.cdc_status.toast_skipped IS 'Checks skipped on unchanged TOAST values';
 COMMENT ON COLUMN dq.cdc_status.changes_per_second IS 'Changes validated per second over the last minute';
 COMMENT ON COLUMN dq.cdc_status.last_commit_time IS 'Commit time of the last validated transaction that changed a watched table';
-COMMENT ON COLUMN dq.cdc_status.last_error IS 'Last error of the worker';
+COMMENT ON COLUMN dq.cdc_status.last_error IS 'Last error of the worker; NULL again once a pass went through after it';
 COMMENT ON COLUMN dq.cdc_status.last_error_at IS 'When it happened';
 COMMENT ON COLUMN dq.cdc_status.updated_at IS 'Last time the worker recorded a batch';
+COMMENT ON COLUMN dq.cdc_status.broken_expectations IS 'Expectations skipped because checking them raised an error that is not about the data (details in dq.cdc_rule_errors)';
+-- monitoring roles read it; it shows counters, positions and expectation ids
+GRANT SELECT ON dq.cdc_status TO pg_monitor;
 

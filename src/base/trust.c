@@ -29,21 +29,6 @@
  * PREPARE); with SECURITY_LOCAL_USERID_CHANGE it also keeps SET ROLE and
  * SET SESSION AUTHORIZATION from undoing the switch.
  *
- * 4. Whoever asks the extension to read a relation must be allowed to read
- *    it themselves, even though the reading then runs as its owner:
- *    DqCheckRoleCanSelect() parses and rewrites a query of the columns as
- *    that role and checks the privileges of every relation it would read
- *    (through views too, security_invoker ones included), without running
- *    any of the relation's code.  The same check guards the reads an
- *    expectation makes of a second relation, as the expectation's owner:
- *    a role cannot make the extension read, for it, what it may not read.
- *
- * 5. A type that one role names for code that runs as another role (the
- *    type of expect_column_values_to_be_parseable_as, whose input function
- *    and domain constraints run as the relation's owner) must be trusted
- *    code -- a built-in type or one of an extension -- or the role it runs
- *    as must be the one that chose it or wrote it: DqCheckTypeMayRunAs().
- *
  * Every switch saves the GUC nest level and the caller's identity, and
  * DqRestoreUser() restores both.  On an error, the transaction's abort
  * restores them (AtEOXact_GUC, and the abort of the user id and security
@@ -59,8 +44,10 @@
 #include "access/transam.h"
 #include "catalog/dependency.h"
 #include "catalog/indexing.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_extension.h"
+#include "catalog/pg_range.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/executor.h"
@@ -75,6 +62,7 @@
 #include "utils/plancache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 
 #include "base/trust.h"
 
@@ -192,6 +180,146 @@ DqPinSessionSearchPath(void)
 {
 	SetConfigOption("search_path", DQ_PINNED_SEARCH_PATH,
 					PGC_SUSET, PGC_S_OVERRIDE);
+}
+
+/*
+ * Settings of a session the extension opened itself (launcher, scheduler,
+ * change validation worker), right after it connected.  The database's
+ * owner can attach settings to the database (ALTER DATABASE ... SET) that
+ * every session there picks up, the extension's own included: search_path
+ * is pinned (see DqPinSessionSearchPath), "role" is reset so that the
+ * session acts as the role it connected as, and the timeouts and
+ * transaction defaults that would stop the extension's bookkeeping are
+ * set to the server's defaults.  PGC_S_OVERRIDE outranks every setting a
+ * user can make.
+ */
+void
+DqPinWorkerSession(void)
+{
+	DqPinSessionSearchPath();
+	SetConfigOption("role", "none", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("idle_in_transaction_session_timeout", "0",
+					PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("default_transaction_read_only", "off",
+					PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("default_transaction_isolation", "read committed",
+					PGC_SUSET, PGC_S_OVERRIDE);
+}
+
+/*
+ * Is roleid a superuser, or may it become one with SET ROLE (a member,
+ * directly or not, of a superuser role)?  Either way, code running as
+ * roleid can do what a superuser does.  Call inside a transaction.
+ */
+bool
+DqRoleCanBecomeSuperuser(Oid roleid)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		found = false;
+
+	if (superuser_arg(roleid))
+		return true;
+	rel = table_open(AuthIdRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_authid role = (Form_pg_authid) GETSTRUCT(tup);
+
+		found = role->rolsuper && is_member_of_role(roleid, role->oid);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * Was function funcid created by initdb?  Only such functions are
+ * "built-in": everything else was defined by some role, in some language,
+ * after the cluster was made.
+ */
+bool
+DqFunctionIsBuiltin(Oid funcid)
+{
+	return OidIsValid(funcid) && funcid < FirstNormalObjectId;
+}
+
+/*
+ * Does reading, printing and comparing values of type typid run built-in
+ * code only?  False for domains (their CHECK constraints are any role's
+ * expressions), for types whose input, output or comparison function is
+ * not built-in, and for containers (arrays, composite types, ranges and
+ * multiranges) of such types.  The change validation decoder evaluates
+ * only rules over such types (cdc/decoder.c).
+ */
+bool
+DqTypeIsBuiltinOnly(Oid typid)
+{
+	HeapTuple	tup;
+	Form_pg_type typ;
+	bool		ok = false;
+
+	check_stack_depth();
+	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	typ = (Form_pg_type) GETSTRUCT(tup);
+	switch (typ->typtype)
+	{
+		case TYPTYPE_BASE:
+			ok = DqFunctionIsBuiltin(typ->typinput) &&
+				DqFunctionIsBuiltin(typ->typoutput);
+			if (ok && OidIsValid(typ->typelem) && IsTrueArrayType(typ))
+				ok = DqTypeIsBuiltinOnly(typ->typelem);
+			if (ok)
+			{
+				TypeCacheEntry *tce = lookup_type_cache(typid, TYPECACHE_CMP_PROC);
+
+				ok = !OidIsValid(tce->cmp_proc) || DqFunctionIsBuiltin(tce->cmp_proc);
+			}
+			break;
+		case TYPTYPE_ENUM:
+			ok = true;
+			break;
+		case TYPTYPE_COMPOSITE:
+			{
+				TupleDesc	td = lookup_rowtype_tupdesc_copy(typid, -1);
+
+				ok = true;
+				for (int i = 0; ok && i < td->natts; i++)
+					if (!TupleDescAttr(td, i)->attisdropped)
+						ok = DqTypeIsBuiltinOnly(TupleDescAttr(td, i)->atttypid);
+				FreeTupleDesc(td);
+				break;
+			}
+		case TYPTYPE_RANGE:
+		case TYPTYPE_MULTIRANGE:
+			{
+				Oid			rngtyp = typ->typtype == TYPTYPE_RANGE ? typid :
+				get_multirange_range(typid);
+				HeapTuple	rtup = SearchSysCache1(RANGETYPE, ObjectIdGetDatum(rngtyp));
+
+				if (HeapTupleIsValid(rtup))
+				{
+					Form_pg_range rng = (Form_pg_range) GETSTRUCT(rtup);
+
+					ok = (!OidIsValid(rng->rngcanonical) ||
+						  DqFunctionIsBuiltin(rng->rngcanonical)) &&
+						DqTypeIsBuiltinOnly(rng->rngsubtype);
+					ReleaseSysCache(rtup);
+				}
+				break;
+			}
+		default:
+			/* domains, pseudo-types */
+			ok = false;
+			break;
+	}
+	ReleaseSysCache(tup);
+	return ok;
 }
 
 /*

@@ -33,5 +33,9 @@ extern void DqCheckRoleCanSelect(Oid roleid, Oid relid, List *attnums,
 extern bool DqTypeCodeIsTrusted(Oid typid);
 extern void DqCheckTypeMayRunAs(Oid typid, Oid chooser, Oid runner,
 								const char *param);
+extern void DqPinWorkerSession(void);
+extern bool DqRoleCanBecomeSuperuser(Oid roleid);
+extern bool DqFunctionIsBuiltin(Oid funcid);
+extern bool DqTypeIsBuiltinOnly(Oid typid);
 
 #endif							/* DQ_TRUST_H */

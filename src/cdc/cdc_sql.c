@@ -17,8 +17,10 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/dependency.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -36,8 +38,8 @@
 #include "utils/varlena.h"
 
 #include "base/catalog.h"
-#include "cdc/cdc_worker.h"
 #include "base/compat.h"
+#include "cdc/cdc_worker.h"
 
 PG_FUNCTION_INFO_V1(dq_watch);
 PG_FUNCTION_INFO_V1(dq_unwatch);
@@ -129,7 +131,9 @@ DqCdcCheckWatchable(Oid relid)
  * (as the extension owner): the table's columns (without their
  * constraints: a violating row must fit) after the violation ids and the
  * change's position.  Rows are readable by the roles that may read the
- * table.
+ * table.  Column types are written schema-qualified, since the statement
+ * runs with search_path pinned; a table of that name that is not the
+ * extension's is refused.
  */
 static Oid
 DqCdcMakeQuarantine(Oid relid)
@@ -145,9 +149,9 @@ DqCdcMakeQuarantine(Oid relid)
 	bool		found;
 
 	initStringInfo(&q);
-	appendStringInfo(&q, "CREATE TABLE IF NOT EXISTS %s (dq_violation_ids bigint[] NOT NULL, "
-					 "dq_lsn pg_lsn NOT NULL, dq_change_seq integer NOT NULL, "
-					 "dq_quarantined_at timestamptz NOT NULL DEFAULT pg_catalog.now()", qual);
+	appendStringInfo(&q, "CREATE TABLE IF NOT EXISTS %s (dq_violation_ids pg_catalog.int8[] NOT NULL, "
+					 "dq_lsn pg_catalog.pg_lsn NOT NULL, dq_change_seq pg_catalog.int4 NOT NULL, "
+					 "dq_quarantined_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now()", qual);
 	for (i = 0; i < td->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(td, i);
@@ -155,7 +159,9 @@ DqCdcMakeQuarantine(Oid relid)
 		if (att->attisdropped)
 			continue;
 		appendStringInfo(&q, ", %s %s", quote_identifier(NameStr(att->attname)),
-						 format_type_with_typemod(att->atttypid, att->atttypmod));
+						 format_type_extended(att->atttypid, att->atttypmod,
+											  FORMAT_TYPE_TYPEMOD_GIVEN |
+											  FORMAT_TYPE_FORCE_QUALIFY));
 	}
 	appendStringInfo(&q, ", PRIMARY KEY (dq_lsn, dq_change_seq))");
 	relation_close(rel, AccessShareLock);
@@ -167,6 +173,12 @@ DqCdcMakeQuarantine(Oid relid)
 	if (SPI_execute(q.data, false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "could not create %s", qual);
 	qrelid = get_relname_relid(name, get_namespace_oid("dq", false));
+	if (getExtensionOfObject(RelationRelationId, qrelid) !=
+		get_extension_oid("dq_lineage", false) && found)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_TABLE),
+				 errmsg("relation %s already exists and does not belong to extension dq_lineage", qual),
+				 errhint("Drop or rename it, then watch the table again.")));
 	if (found)
 	{
 		DqRestoreUser(&owner);
@@ -244,11 +256,12 @@ dq_watch(PG_FUNCTION_ARGS)
 		nulls[4] = 'n';
 	if (SPI_execute_with_args("INSERT INTO dq.watched_tables (relid, schema_name, table_name, owner, quarantine) "
 							  "SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS "
-							  "(SELECT FROM dq.watched_tables WHERE relid = $1)",
+							  "(SELECT FROM dq.watched_tables WHERE relid OPERATOR(pg_catalog.=) $1)",
 							  5, argtypes, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not write dq.watched_tables");
 	if (SPI_processed == 0 && OidIsValid(quarantine) &&
-		SPI_execute_with_args("UPDATE dq.watched_tables SET quarantine = $5 WHERE relid = $1",
+		SPI_execute_with_args("UPDATE dq.watched_tables SET quarantine = $5 "
+							  "WHERE relid OPERATOR(pg_catalog.=) $1",
 							  5, argtypes, values, nulls, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not write dq.watched_tables");
 	DqRestoreUser(&owner);
@@ -281,7 +294,8 @@ dq_unwatch(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	DqBecomeExtensionOwner(&owner);
-	if (SPI_execute_with_args("SELECT owner FROM dq.watched_tables WHERE relid = $1",
+	if (SPI_execute_with_args("SELECT owner FROM dq.watched_tables "
+							  "WHERE relid OPERATOR(pg_catalog.=) $1",
 							  1, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read dq.watched_tables");
 	/* the role that watched it, the table's owner or a superuser */
@@ -292,7 +306,8 @@ dq_unwatch(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to unwatch table %s", relname ? relname : "(dropped)"),
 				 errhint("Only the role that watched the table, its owner or a superuser may unwatch it.")));
-	if (SPI_execute_with_args("DELETE FROM dq.watched_tables WHERE relid = $1",
+	if (SPI_execute_with_args("DELETE FROM dq.watched_tables "
+							  "WHERE relid OPERATOR(pg_catalog.=) $1",
 							  1, argtypes, values, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not write dq.watched_tables");
 	was = SPI_processed > 0;
@@ -344,5 +359,26 @@ dq_cdc_expectations_changed(PG_FUNCTION_ARGS)
 	if (trigdata->tg_newtuple != NULL)
 		DqCdcInvalidate(DatumGetObjectId(heap_getattr(trigdata->tg_newtuple,
 													  2, td, &isnull)));
+
+	/* a changed or dropped expectation is checked again: no longer broken */
+	if (!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) &&
+		OidIsValid(DqCdcCatalogRel("cdc_rule_errors")))
+	{
+		Oid			argtypes[1] = {INT8OID};
+		Datum		values[1];
+		DqOwnerContext owner;
+
+		values[0] = heap_getattr(trigdata->tg_trigtuple,
+								 SPI_fnumber(td, "expectation_id"), td, &isnull);
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		DqBecomeExtensionOwner(&owner);
+		if (SPI_execute_with_args("DELETE FROM dq.cdc_rule_errors "
+								  "WHERE expectation_id OPERATOR(pg_catalog.=) $1",
+								  1, argtypes, values, NULL, false, 0) != SPI_OK_DELETE)
+			elog(ERROR, "could not write dq.cdc_rule_errors");
+		DqRestoreUser(&owner);
+		SPI_finish();
+	}
 	return PointerGetDatum(NULL);
 }

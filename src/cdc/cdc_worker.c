@@ -74,18 +74,17 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "base/bgworker.h"
 #include "base/catalog.h"
-#include "cdc/cdc_worker.h"
-#include "sched/worker.h"
 #include "base/compat.h"
-#include "cdc/decoder.h"
 #include "base/guc.h"
+#include "base/shmem.h"
 #include "base/subxact.h"
+#include "cdc/cdc_internal.h"
+#include "cdc/cdc_worker.h"
+#include "cdc/decoder.h"
 
 bool		dq_cdc_preloaded = false;
-
-/* how the plugin's lines for row conditions start (decoder.c) */
-#define DQ_CDC_CONDITION_PREFIX "{\"type\": \"condition\""
 
 /* lines per SQL statement when writing a batch */
 #define DQ_CDC_CHUNK 1000
@@ -102,6 +101,12 @@ static DqCdcSample dq_cdc_samples[DQ_CDC_SAMPLES];
 static int	dq_cdc_nsamples = 0;
 static int64 dq_cdc_total_changes = 0;
 static bool dq_cdc_lag_warned = false;
+
+/*
+ * last_error may be set in dq.cdc_state (by this worker, or by the one
+ * before it): cleared after the next good pass.
+ */
+static bool dq_cdc_error_recorded = true;
 
 /* where the write callback puts the plugin's lines (one pass) */
 static Tuplestorestate *dq_cdc_store = NULL;
@@ -178,14 +183,17 @@ DqCdcWatchedCount(LOCKMODE lockmode)
 
 	if (!OidIsValid(relid))
 		return 0;
-	rel = table_open(relid, lockmode);
+	/* dropped (DROP EXTENSION) while we waited for the lock */
+	rel = try_relation_open(relid, lockmode);
+	if (rel == NULL)
+		return 0;
 	snap = RegisterSnapshot(GetLatestSnapshot());
 	scan = table_beginscan(rel, snap, 0, NULL);
 	while (heap_getnext(scan, ForwardScanDirection) != NULL)
 		n++;
 	table_endscan(scan);
 	UnregisterSnapshot(snap);
-	table_close(rel, lockmode);
+	relation_close(rel, lockmode);
 	return n;
 }
 
@@ -255,7 +263,7 @@ DqCdcEnsureWorker(void)
 
 	if (!OidIsValid(get_extension_oid("dq_lineage", true)))
 		return;
-	/* DROP EXTENSION or DROP DATABASE is under way (worker.c) */
+	/* DROP EXTENSION or DROP DATABASE is under way (utility_hook.c) */
 	if (DqDatabasePaused(MyDatabaseId))
 		return;
 	DqCdcSlotName(MyDatabaseId, slot);
@@ -289,6 +297,16 @@ DqCdcEnsureWorker(void)
 	else
 		handle_db = MyDatabaseId;
 	MemoryContextSwitchTo(old);
+}
+
+/*
+ * The scheduler's task (registered in dq_lineage.c): keep this database's
+ * worker running while tables are watched.
+ */
+void
+DqCdcSchedulerTask(void)
+{
+	DqCdcEnsureWorker();
 }
 
 /* ---------------------------------------------------------------------
@@ -344,7 +362,8 @@ DqCdcReadProgress(const char *slot)
 
 	namestrcpy(&name, slot);
 	values[0] = NameGetDatum(&name);
-	if (SPI_execute_with_args("SELECT processed_lsn FROM dq.cdc_state WHERE slot_name = $1",
+	if (SPI_execute_with_args("SELECT processed_lsn FROM dq.cdc_state "
+							  "WHERE slot_name OPERATOR(pg_catalog.=) $1",
 							  1, argtypes, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read dq.cdc_state");
 	if (SPI_processed > 0)
@@ -355,318 +374,30 @@ DqCdcReadProgress(const char *slot)
 	return lsn;
 }
 
-/*
- * The live columns of relid, quoted, comma separated, each prefixed with
- * prefix; only those that also exist in relation also, when it is valid.
- * NULL when the relation is gone.
- */
-char *
-DqCdcColumnList(Oid relid, const char *prefix, Oid also)
+/* Does a plugin line start with prefix (its type)? */
+static inline bool
+DqCdcLineIs(const char *line, const char *prefix)
 {
-	Relation	rel = try_relation_open(relid, AccessShareLock);
-	TupleDesc	td;
-	StringInfoData buf;
-	int			i;
-
-	if (rel == NULL)
-		return NULL;
-	td = RelationGetDescr(rel);
-	initStringInfo(&buf);
-	for (i = 0; i < td->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(td, i);
-
-		if (att->attisdropped)
-			continue;
-		if (OidIsValid(also) &&
-			get_attnum(also, NameStr(att->attname)) == InvalidAttrNumber)
-			continue;
-		appendStringInfo(&buf, "%s%s%s", buf.len > 0 ? ", " : "", prefix,
-						 quote_identifier(NameStr(att->attname)));
-	}
-	relation_close(rel, AccessShareLock);
-	return buf.data;
+	return strncmp(line, prefix, strlen(prefix)) == 0;
 }
 
-/* The expectation a plugin line is about. */
-static int64
-DqCdcLineExpectation(const char *line)
-{
-	const char *p = strstr(line, "\"expectation_id\": ");
-
-	return p ? strtoi64(p + strlen("\"expectation_id\": "), NULL, 10) : 0;
-}
-
-/* one row condition over a batch of rows, as the expectation's owner */
-typedef struct DqCdcConditionArgs
-{
-	const char *sql;
-	Datum		rows;
-	Oid			ownerid;
-	List	   *found;			/* violation lines (text) */
-} DqCdcConditionArgs;
-
+/* Clear last_error: a pass went through after it (the caller's transaction). */
 static void
-DqCdcConditionFn(void *arg)
+DqCdcClearError(const char *slot)
 {
-	DqCdcConditionArgs *a = arg;
-	Oid			argtypes[1] = {TEXTARRAYOID};
-	Oid			save_userid;
-	int			save_sec;
-	uint64		i;
+	Oid			argtypes[1] = {NAMEOID};
+	Datum		values[1];
+	NameData	name;
+	DqOwnerContext owner;
 
-	/* a failing subtransaction restores the user itself */
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(a->ownerid, save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	if (SPI_execute_with_args(a->sql, 1, argtypes, &a->rows, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not evaluate a row_condition");
-	SetUserIdAndSecContext(save_userid, save_sec);
-	for (i = 0; i < SPI_processed; i++)
-		a->found = lappend(a->found, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
-}
-
-/*
- * Rows handed out for custom SQL conditions: evaluated here, as the role
- * that defined the expectation, on the row rebuilt with
- * jsonb_populate_record; the failing ones become violation lines.
- * Rows with unchanged TOAST values are skipped (the value is not in the
- * WAL).  Returns the violation lines (text).
- */
-static List *
-DqCdcCheckConditions(List *lines)
-{
-	int64	   *ids = palloc(sizeof(int64) * Max(list_length(lines), 1));
-	int			nids = 0;
-	int			k;
-	List	   *found = NIL;
-	ListCell   *lc;
-
-	foreach(lc, lines)
-	{
-		int64		id = DqCdcLineExpectation(lfirst(lc));
-
-		for (k = 0; k < nids && ids[k] != id; k++)
-			;
-		if (k == nids)
-			ids[nids++] = id;
-	}
-	for (k = 0; k < nids; k++)
-	{
-		int64		id = ids[k];
-		Oid			argtypes[1] = {INT8OID};
-		Datum		values[1] = {Int64GetDatum(id)};
-		char	   *cond;
-		char	   *owner;
-		Oid			relid;
-		Oid			ownerid;
-		bool		isnull;
-		ArrayBuildState *astate = NULL;
-		ListCell   *lc2;
-		StringInfoData q;
-		DqCdcConditionArgs ca;
-		char	   *error;
-		int			nrows = 0;
-
-		if (SPI_execute_with_args("SELECT params->>'row_condition', owner, relid "
-								  "FROM dq.expectations WHERE expectation_id = $1 AND enabled",
-								  1, argtypes, values, NULL, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not read dq.expectations");
-		if (SPI_processed == 0)
-			continue;
-		cond = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-		owner = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-		relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
-		ownerid = get_role_oid(owner, true);
-		if (cond == NULL || !OidIsValid(ownerid) || get_rel_name(relid) == NULL)
-			continue;
-
-		foreach(lc2, lines)
-		{
-			char	   *line = lfirst(lc2);
-
-			if (DqCdcLineExpectation(line) == id && ++nrows > 0)
-				astate = accumArrayResult(astate, CStringGetTextDatum(line), false,
-										  TEXTOID, CurrentMemoryContext);
-		}
-		if (astate == NULL)
-			continue;
-
-		initStringInfo(&q);
-		appendStringInfo(&q,
-						 "SELECT (u.x::pg_catalog.jsonb OPERATOR(pg_catalog.||) "
-						 "pg_catalog.jsonb_build_object('type', 'violation', 'unexpected', "
-						 "u.x::pg_catalog.jsonb OPERATOR(pg_catalog.->) 'row'))::pg_catalog.text "
-						 "FROM pg_catalog.unnest($1) AS u(x), "
-						 "LATERAL pg_catalog.jsonb_populate_record(NULL::%s, "
-						 "u.x::pg_catalog.jsonb OPERATOR(pg_catalog.->) 'row') AS %s "
-						 "WHERE NOT (u.x::pg_catalog.jsonb OPERATOR(pg_catalog.?) 'unchanged_toast') "
-						 "AND NOT (%s)",
-						 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-													get_rel_name(relid)),
-						 quote_identifier(get_rel_name(relid)), cond);
-		values[0] = makeArrayResult(astate, CurrentMemoryContext);
-		ca.sql = q.data;
-		ca.rows = values[0];
-		ca.ownerid = ownerid;
-		ca.found = NIL;
-		error = DqRunProtected(DqCdcConditionFn, &ca);
-		if (error != NULL)
-		{
-			/* row by row then: a row the condition fails on is skipped */
-			int			nfailed = 0;
-			char	   *first_error = error;
-
-			foreach(lc2, lines)
-			{
-				char	   *line = lfirst(lc2);
-
-				if (DqCdcLineExpectation(line) != id)
-					continue;
-				astate = accumArrayResult(NULL, CStringGetTextDatum(line), false,
-										  TEXTOID, CurrentMemoryContext);
-				ca.rows = makeArrayResult(astate, CurrentMemoryContext);
-				ca.found = NIL;
-				if (DqRunProtected(DqCdcConditionFn, &ca) != NULL)
-					nfailed++;
-				else
-					found = list_concat(found, ca.found);
-			}
-			ereport(WARNING,
-					(errmsg("row_condition of expectation %lld could not be evaluated on %d of %d changed rows: %s",
-							(long long) id, nfailed, nrows, first_error),
-					 errhint("Fix the condition with dq.alter_expectation or dq.drop_expectation; those rows are not validated against it.")));
-			continue;
-		}
-		found = list_concat(found, ca.found);
-	}
-	return found;
-}
-
-/* the statement of one quarantine table and its argument */
-typedef struct DqCdcQuarantineArgs
-{
-	const char *sql;
-	Datum		lines;
-} DqCdcQuarantineArgs;
-
-static void
-DqCdcQuarantineFn(void *arg)
-{
-	DqCdcQuarantineArgs *a = arg;
-	Oid			argtypes[1] = {TEXTARRAYOID};
-
-	if (SPI_execute_with_args(a->sql, 1, argtypes, &a->lines, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not write a quarantine table");
-}
-
-/*
- * Copy the violating rows of the lines (a text[] of violation lines already
- * recorded) to the quarantine tables of the watched tables that have one:
- * one row per violating change, with the ids of its violations.
- */
-static void
-DqCdcQuarantine(Datum lines)
-{
-	uint64		n;
-	uint64		i;
-	Oid		   *relids;
-	Oid		   *qrelids;
-
-	if (SPI_execute("SELECT relid, quarantine FROM dq.watched_tables WHERE quarantine IS NOT NULL",
-					false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read dq.watched_tables");
-	n = SPI_processed;
-	relids = palloc(sizeof(Oid) * Max(n, 1));
-	qrelids = palloc(sizeof(Oid) * Max(n, 1));
-	for (i = 0; i < n; i++)
-	{
-		bool		isnull;
-
-		relids[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-		qrelids[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
-	}
-	for (i = 0; i < n; i++)
-	{
-		char	   *cols = DqCdcColumnList(relids[i], "r.", qrelids[i]);
-		char	   *qname;
-		StringInfoData q;
-		DqCdcQuarantineArgs qa;
-		char	   *error;
-
-		if (cols == NULL || get_rel_name(qrelids[i]) == NULL)
-			continue;			/* the table or its quarantine was dropped */
-		qname = quote_qualified_identifier("dq", get_rel_name(qrelids[i]));
-		initStringInfo(&q);
-		appendStringInfo(&q,
-						 "WITH l AS (SELECT DISTINCT ON ((j->>'lsn')::pg_lsn, (j->>'seq')::int4) "
-						 "  (j->>'lsn')::pg_lsn AS lsn, (j->>'seq')::int4 AS seq, (j->>'relid')::oid AS relid, "
-						 "  j->'row' AS r FROM (SELECT x::jsonb AS j FROM pg_catalog.unnest($1) AS u(x)) s "
-						 "  WHERE j ? 'row') "
-						 "INSERT INTO %s (dq_violation_ids, dq_lsn, dq_change_seq, %s) "
-						 "SELECT (SELECT pg_catalog.array_agg(v.violation_id ORDER BY v.violation_id) "
-						 "        FROM dq.violations v WHERE v.lsn = l.lsn AND v.change_seq = l.seq), "
-						 "  l.lsn, l.seq, %s "
-						 "FROM l, LATERAL pg_catalog.jsonb_populate_record(NULL::%s, l.r) AS r "
-						 "WHERE l.relid = %u OR %u IN (SELECT a.relid FROM pg_catalog.pg_partition_ancestors(l.relid) a) "
-						 "ON CONFLICT (dq_lsn, dq_change_seq) DO UPDATE SET dq_violation_ids = EXCLUDED.dq_violation_ids",
-						 qname, DqCdcColumnList(relids[i], "", qrelids[i]), cols,
-						 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relids[i])),
-													get_rel_name(relids[i])),
-						 relids[i], relids[i]);
-		/* a quarantine that does not fit any more must not stop validation */
-		qa.sql = q.data;
-		qa.lines = lines;
-		error = DqRunProtected(DqCdcQuarantineFn, &qa);
-		if (error != NULL)
-			ereport(WARNING,
-					(errmsg("could not copy violating rows to quarantine table %s: %s",
-							qname, error),
-					 errhint("The violations are recorded in dq.violations; watch the table again with quarantine => true to make a new quarantine table.")));
-	}
-}
-
-/* Insert violation lines (text) into dq.violations, with NOTIFY. */
-static int64
-DqCdcInsert(List *lines, XLogRecPtr processed, bool row_images)
-{
-	ArrayBuildState *astate = NULL;
-	ListCell   *lc;
-	Oid			argtypes[3] = {TEXTARRAYOID, LSNOID, BOOLOID};
-	Datum		values[3];
-	bool		isnull;
-	int64		n;
-
-	if (lines == NIL)
-		return 0;
-	foreach(lc, lines)
-		astate = accumArrayResult(astate, CStringGetTextDatum(lfirst(lc)), false,
-								  TEXTOID, CurrentMemoryContext);
-	values[0] = makeArrayResult(astate, CurrentMemoryContext);
-	values[1] = LSNGetDatum(processed);
-	values[2] = BoolGetDatum(row_images);
-	if (SPI_execute_with_args("WITH j AS (SELECT x::pg_catalog.jsonb AS j FROM pg_catalog.unnest($1) AS u(x)), "
-							  "ins AS (INSERT INTO dq.violations (expectation_id, relid, schema_name, "
-							  "  table_name, operation, lsn, change_seq, xid, commit_time, unexpected, row_image) "
-							  "SELECT (j->>'expectation_id')::int8, (j->>'relid')::oid, n.nspname, c.relname, "
-							  "  j->>'op', (j->>'lsn')::pg_lsn, (j->>'seq')::int4, (j->>'xid')::int8, "
-							  "  (j->>'commit_time')::timestamptz, j->'unexpected', "
-							  "  CASE WHEN $3 AND EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname = e.owner) "
-							  "        AND pg_catalog.has_table_privilege(e.owner, e.relid, 'SELECT') "
-							  "       THEN j->'row' END "
-							  "FROM j LEFT JOIN dq.expectations e ON e.expectation_id = (j->>'expectation_id')::int8 "
-							  "LEFT JOIN pg_catalog.pg_class c ON c.oid = (j->>'relid')::oid "
-							  "LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-							  "WHERE (j->>'lsn')::pg_lsn < $2 "
-							  "RETURNING violation_id, expectation_id, relid, lsn) "
-							  "SELECT pg_catalog.count(pg_catalog.pg_notify('dq_violation', "
-							  "  pg_catalog.json_build_object('violation_id', violation_id, "
-							  "  'expectation_id', expectation_id, 'relid', relid::pg_catalog.oid, 'lsn', lsn)::text)) FROM ins",
-							  3, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not write dq.violations");
-	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	DqCdcQuarantine(values[0]);
-	return n;
+	namestrcpy(&name, slot);
+	values[0] = NameGetDatum(&name);
+	DqBecomeExtensionOwner(&owner);
+	if (SPI_execute_with_args("UPDATE dq.cdc_state SET last_error = NULL, last_error_at = NULL "
+							  "WHERE slot_name OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not write dq.cdc_state");
+	DqRestoreUser(&owner);
 }
 
 /* Changes per second over the last minute, from the pass samples. */
@@ -703,33 +434,16 @@ DqCdcRate(int64 changes)
 }
 
 /*
- * Decode one batch and record it; true when WAL is left to decode.
- * Runs its own transaction.
+ * Phase 1 of a pass, in its transaction: stop when nothing is watched any
+ * more, hold the slot, read the recorded progress and the broken rules.
+ * Returns dq.cdc_state.processed_lsn.
  */
-static bool
-DqCdcPass(const char *slot)
+static XLogRecPtr
+DqCdcPassStart(const char *slot)
 {
-	LogicalDecodingContext *ctx;
-	ResourceOwner old_resowner;
 	XLogRecPtr	stored;
-	XLogRecPtr	start;
-	MemoryContext old;
-	XLogRecPtr	end_of_wal;
-	XLogRecPtr	processed;
-	static XLogRecPtr prev_processed = InvalidXLogRecPtr;
-	DqDecoderStats stats;
-	bool		more = false;
-	pid_t		pid;
-	TupleTableSlot *tslot;
-	List	   *viol = NIL;
-	List	   *conds = NIL;
-	int64		nviol = 0;
 	DqOwnerContext owner;
-	int			nestlevel;
-
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	pgstat_report_activity(STATE_RUNNING, "dq_lineage: decoding");
+	pid_t		pid;
 
 	if (!OidIsValid(get_extension_oid("dq_lineage", true)) || DqCdcWatchedCount(ShareLock) == 0)
 	{
@@ -755,13 +469,30 @@ DqCdcPass(const char *slot)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	nestlevel = DqBeginStableOutput();
 	DqBecomeExtensionOwner(&owner);
 	stored = DqCdcReadProgress(slot);
+	/* rules found broken are skipped (the decoder rebuilds its cache) */
+	DqCdcLoadSkipped();
 	DqRestoreUser(&owner);
 	PopActiveSnapshot();
+	return stored;
+}
 
-	/* decode into a tuplestore */
+/*
+ * Phase 2: decode from the slot into the tuplestore, up to the end of the
+ * WAL or a batch of lines.  Sets *processed to the end of the last record
+ * read and *stats to the plugin's counters; true when WAL is left.
+ */
+static bool
+DqCdcDecode(XLogRecPtr stored, XLogRecPtr *processed, DqDecoderStats *stats)
+{
+	static XLogRecPtr prev_processed = InvalidXLogRecPtr;
+	LogicalDecodingContext *ctx;
+	ResourceOwner old_resowner;
+	MemoryContext old;
+	XLogRecPtr	end_of_wal;
+	bool		more = false;
+
 	dq_cdc_desc = CreateTemplateTupleDesc(1);
 	TupleDescInitEntry(dq_cdc_desc, (AttrNumber) 1, "line", TEXTOID, -1, 0);
 	dq_cdc_store = tuplestore_begin_heap(false, false, work_mem);
@@ -769,6 +500,7 @@ DqCdcPass(const char *slot)
 	if (dq_cdc_ctx == NULL)
 	{
 		List	   *options;
+		XLogRecPtr	start;
 
 		old = MemoryContextSwitchTo(TopMemoryContext);
 		/* rows always: quarantine needs them; storing them is a setting */
@@ -810,112 +542,188 @@ DqCdcPass(const char *slot)
 		CHECK_FOR_INTERRUPTS();
 	}
 	CurrentResourceOwner = old_resowner;
-	processed = ctx->reader->EndRecPtr;
-	stats = *DqDecoderGetStats(ctx);
+	*processed = ctx->reader->EndRecPtr;
+	*stats = *DqDecoderGetStats(ctx);
 	memset(DqDecoderGetStats(ctx), 0, sizeof(DqDecoderStats));
 	/* decoding leaves historic catalog entries in the caches */
-	if (processed != prev_processed)
+	if (*processed != prev_processed)
 		InvalidateSystemCaches();
-	prev_processed = processed;
+	prev_processed = *processed;
+	return more;
+}
+
+/*
+ * One chunk of the plugin's lines: the worker's own checks (conditions,
+ * deferred rules), then broken rules and violations written as the
+ * extension owner.  Returns the violations recorded.
+ */
+static int64
+DqCdcRecordChunk(List *viol, List *conds, List *deferred, List *brokenlines,
+				 XLogRecPtr processed)
+{
+	List	   *broken = DqCdcBrokenFromLines(brokenlines);
+	DqOwnerContext owner;
+	int64		n;
+
+	viol = list_concat(viol, DqCdcCheckConditions(conds, &broken));
+	viol = list_concat(viol, DqCdcCheckDeferred(deferred, &broken));
+	DqBecomeExtensionOwner(&owner);
+	DqCdcRecordBroken(broken);
+	n = DqCdcInsert(viol, processed, dq_cdc_capture_row_images);
+	DqRestoreUser(&owner);
+	return n;
+}
+
+/*
+ * Phase 3: record the batch in the tuplestore, chunk by chunk, and the
+ * progress, in the pass's transaction.
+ */
+static void
+DqCdcRecordBatch(const char *slot, XLogRecPtr processed, DqDecoderStats *stats)
+{
+	Oid			argtypes[7] = {NAMEOID, LSNOID, INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	NameData	name;
+	MemoryContext chunkcxt = AllocSetContextCreate(CurrentMemoryContext, "dq_lineage cdc chunk",
+												   ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old;
+	TupleTableSlot *tslot;
+	List	   *viol = NIL;
+	List	   *conds = NIL;
+	List	   *deferred = NIL;
+	List	   *brokenlines = NIL;
+	int64		nviol = 0;
+	int			nlines = 0;
+	DqOwnerContext owner;
+
+	pgstat_report_activity(STATE_RUNNING, "dq_lineage: recording violations");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	tslot = MakeSingleTupleTableSlot(dq_cdc_desc, &TTSOpsMinimalTuple);
+	old = MemoryContextSwitchTo(chunkcxt);
+	for (;;)
+	{
+		bool		got = tuplestore_gettupleslot(dq_cdc_store, true, false, tslot);
+
+		if (got)
+		{
+			bool		isnull;
+			char	   *line = TextDatumGetCString(slot_getattr(tslot, 1, &isnull));
+
+			if (DqCdcLineIs(line, DQ_CDC_LINE_CONDITION))
+				conds = lappend(conds, line);
+			else if (DqCdcLineIs(line, DQ_CDC_LINE_DEFERRED))
+				deferred = lappend(deferred, line);
+			else if (DqCdcLineIs(line, DQ_CDC_LINE_BROKEN))
+				brokenlines = lappend(brokenlines, line);
+			else
+				viol = lappend(viol, line);
+			nlines++;
+		}
+		if (!got || nlines >= DQ_CDC_CHUNK)
+		{
+			nviol += DqCdcRecordChunk(viol, conds, deferred, brokenlines, processed);
+			viol = conds = deferred = brokenlines = NIL;
+			nlines = 0;
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(chunkcxt);
+			old = MemoryContextSwitchTo(chunkcxt);
+		}
+		if (!got)
+			break;
+	}
+	MemoryContextSwitchTo(old);
+	ExecDropSingleTupleTableSlot(tslot);
+
+	namestrcpy(&name, slot);
+	values[0] = NameGetDatum(&name);
+	values[1] = LSNGetDatum(processed);
+	values[2] = Int64GetDatum(stats->changes_checked);
+	values[3] = Int64GetDatum(nviol);
+	values[4] = Int64GetDatum(stats->toast_skipped);
+	values[5] = TimestampTzGetDatum(stats->last_commit_time);
+	if (stats->last_commit_time == 0)
+		nulls[5] = 'n';
+	values[6] = Float8GetDatum(DqCdcRate(stats->changes_checked));
+	DqBecomeExtensionOwner(&owner);
+	if (SPI_execute_with_args("UPDATE dq.cdc_state SET processed_lsn = $2, "
+							  "changes_checked = changes_checked OPERATOR(pg_catalog.+) $3, "
+							  "violations_found = violations_found OPERATOR(pg_catalog.+) $4, "
+							  "toast_skipped = toast_skipped OPERATOR(pg_catalog.+) $5, "
+							  "last_commit_time = coalesce($6, last_commit_time), "
+							  "changes_per_second = $7, updated_at = pg_catalog.now() "
+							  "WHERE slot_name OPERATOR(pg_catalog.=) $1",
+							  7, argtypes, values, nulls, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not write dq.cdc_state");
+	DqRestoreUser(&owner);
+	PopActiveSnapshot();
+}
+
+/* After a pass: warn (once) while the slot retains too much WAL. */
+static void
+DqCdcCheckLag(const char *slot, XLogRecPtr processed)
+{
+	uint64		lag;
+
+	if (dq_cdc_max_lag <= 0)
+		return;
+	lag = DqGetFlushRecPtr() - processed;
+	if (lag > (uint64) dq_cdc_max_lag * 1024 * 1024)
+	{
+		if (!dq_cdc_lag_warned)
+			ereport(WARNING,
+					(errmsg("dq_lineage change validation lags %llu bytes behind the WAL",
+							(unsigned long long) lag),
+					 errhint("The replication slot \"%s\" retains the WAL until it is validated; see dq.cdc_status and dq_lineage.cdc_max_lag.",
+							 slot)));
+		dq_cdc_lag_warned = true;
+	}
+	else
+		dq_cdc_lag_warned = false;
+}
+
+/*
+ * Decode one batch and record it; true when WAL is left to decode.
+ * Runs its own transaction; the slot is confirmed only after it commits.
+ */
+static bool
+DqCdcPass(const char *slot)
+{
+	XLogRecPtr	stored;
+	XLogRecPtr	processed;
+	DqDecoderStats stats;
+	bool		more;
+	int			nestlevel;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	pgstat_report_activity(STATE_RUNNING, "dq_lineage: decoding");
+	nestlevel = DqBeginStableOutput();
+	stored = DqCdcPassStart(slot);
+	more = DqCdcDecode(stored, &processed, &stats);
 
 	/* record the batch, unless nothing watched changed */
 	if (dq_cdc_nlines > 0 || stats.changes_checked > 0)
-	{
-		Oid			argtypes[7] = {NAMEOID, LSNOID, INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, FLOAT8OID};
-		Datum		values[7];
-		char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
-		NameData	name;
-		MemoryContext chunkcxt = AllocSetContextCreate(CurrentMemoryContext, "dq_lineage cdc chunk",
-													   ALLOCSET_DEFAULT_SIZES);
-
-		pgstat_report_activity(STATE_RUNNING, "dq_lineage: recording violations");
-		PushActiveSnapshot(GetTransactionSnapshot());
-		tslot = MakeSingleTupleTableSlot(dq_cdc_desc, &TTSOpsMinimalTuple);
-		old = MemoryContextSwitchTo(chunkcxt);
-		for (;;)
-		{
-			bool		got = tuplestore_gettupleslot(dq_cdc_store, true, false, tslot);
-
-			if (got)
-			{
-				bool		isnull;
-				char	   *line = TextDatumGetCString(slot_getattr(tslot, 1, &isnull));
-
-				if (strncmp(line, DQ_CDC_CONDITION_PREFIX, strlen(DQ_CDC_CONDITION_PREFIX)) == 0)
-					conds = lappend(conds, line);
-				else
-					viol = lappend(viol, line);
-			}
-			if (!got || list_length(conds) + list_length(viol) >= DQ_CDC_CHUNK)
-			{
-				viol = list_concat(viol, DqCdcCheckConditions(conds));
-				conds = NIL;
-				DqBecomeExtensionOwner(&owner);
-				nviol += DqCdcInsert(viol, processed, dq_cdc_capture_row_images);
-				DqRestoreUser(&owner);
-				viol = NIL;
-				MemoryContextSwitchTo(old);
-				MemoryContextReset(chunkcxt);
-				old = MemoryContextSwitchTo(chunkcxt);
-			}
-			if (!got)
-				break;
-		}
-		MemoryContextSwitchTo(old);
-		ExecDropSingleTupleTableSlot(tslot);
-
-		namestrcpy(&name, slot);
-		values[0] = NameGetDatum(&name);
-		values[1] = LSNGetDatum(processed);
-		values[2] = Int64GetDatum(stats.changes_checked);
-		values[3] = Int64GetDatum(nviol);
-		values[4] = Int64GetDatum(stats.toast_skipped);
-		values[5] = TimestampTzGetDatum(stats.last_commit_time);
-		if (stats.last_commit_time == 0)
-			nulls[5] = 'n';
-		values[6] = Float8GetDatum(DqCdcRate(stats.changes_checked));
-		DqBecomeExtensionOwner(&owner);
-		if (SPI_execute_with_args("UPDATE dq.cdc_state SET processed_lsn = $2, "
-								  "changes_checked = changes_checked + $3, "
-								  "violations_found = violations_found + $4, "
-								  "toast_skipped = toast_skipped + $5, "
-								  "last_commit_time = coalesce($6, last_commit_time), "
-								  "changes_per_second = $7, updated_at = pg_catalog.now() "
-								  "WHERE slot_name = $1",
-								  7, argtypes, values, nulls, false, 0) != SPI_OK_UPDATE)
-			elog(ERROR, "could not write dq.cdc_state");
-		DqRestoreUser(&owner);
-		PopActiveSnapshot();
-	}
+		DqCdcRecordBatch(slot, processed, &stats);
 	tuplestore_end(dq_cdc_store);
 	dq_cdc_store = NULL;
+	/* a pass went through after an error: the error is over */
+	if (dq_cdc_error_recorded)
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		DqCdcClearError(slot);
+		PopActiveSnapshot();
+	}
 	DqEndStableOutput(nestlevel);
 	SPI_finish();
 	CommitTransactionCommand();
+	dq_cdc_error_recorded = false;
 
 	/* only now may the slot move on */
 	LogicalConfirmReceivedLocation(processed);
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
-
-	/* lag: WAL the slot still holds */
-	if (dq_cdc_max_lag > 0)
-	{
-		uint64		lag = DqGetFlushRecPtr() - processed;
-
-		if (lag > (uint64) dq_cdc_max_lag * 1024 * 1024)
-		{
-			if (!dq_cdc_lag_warned)
-				ereport(WARNING,
-						(errmsg("dq_lineage change validation lags %llu bytes behind the WAL",
-								(unsigned long long) lag),
-						 errhint("The replication slot \"%s\" retains the WAL until it is validated; see dq.cdc_status and dq_lineage.cdc_max_lag.",
-								 slot)));
-			dq_cdc_lag_warned = true;
-		}
-		else
-			dq_cdc_lag_warned = false;
-	}
+	DqCdcCheckLag(slot, processed);
 	return more;
 }
 
@@ -936,9 +744,12 @@ DqCdcForgetContext(void)
 	dq_cdc_ctx = NULL;
 }
 
-/* Record an error in dq.cdc_state (own transaction; failures ignored). */
+/*
+ * Record an error in dq.cdc_state, and the rule it came from as broken
+ * when there is one (own transaction; failures ignored).
+ */
 static void
-DqCdcRecordError(const char *slot, const char *message)
+DqCdcRecordError(const char *slot, const char *message, DqCdcBroken *broken)
 {
 	PG_TRY();
 	{
@@ -956,12 +767,16 @@ DqCdcRecordError(const char *slot, const char *message)
 			elog(ERROR, "SPI_connect failed");
 		DqBecomeExtensionOwner(&owner);
 		SPI_execute_with_args("UPDATE dq.cdc_state SET last_error = $2, "
-							  "last_error_at = pg_catalog.now() WHERE slot_name = $1",
+							  "last_error_at = pg_catalog.now() "
+							  "WHERE slot_name OPERATOR(pg_catalog.=) $1",
 							  2, argtypes, values, NULL, false, 0);
+		if (broken != NULL)
+			DqCdcRecordBroken(list_make1(broken));
 		DqRestoreUser(&owner);
 		SPI_finish();
 		PopActiveSnapshot();
 		CommitTransactionCommand();
+		dq_cdc_error_recorded = true;
 	}
 	PG_CATCH();
 	{
@@ -987,6 +802,7 @@ dq_cdc_worker_main(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid, 0);
+	DqPinWorkerSession();
 
 	DqCdcSlotName(dbid, slot);
 	if (DqCdcSlotExists(slot, &pid) && pid != 0)
@@ -1012,9 +828,25 @@ dq_cdc_worker_main(Datum main_arg)
 		PG_CATCH();
 		{
 			ErrorData  *edata;
+			DqCdcBroken *broken = NULL;
+			Oid			failing_relid;
+			XLogRecPtr	failing_lsn;
+			int64		failing = DqDecoderFailingRule(&failing_relid, &failing_lsn);
 
 			MemoryContextSwitchTo(loopcxt);
 			edata = CopyErrorData();
+			DqDecoderClearFailingRule();
+			/* a rule's evaluation failed in the decoder: it is broken */
+			if (failing != 0 && !DqCdcErrorIsTransient(edata->sqlerrcode))
+			{
+				broken = palloc0(sizeof(DqCdcBroken));
+				broken->id = failing;
+				broken->relid = failing_relid;
+				broken->lsn = failing_lsn;
+				strlcpy(broken->sqlstate, unpack_sql_state(edata->sqlerrcode),
+						sizeof(broken->sqlstate));
+				broken->message = edata->message;
+			}
 			EmitErrorReport();
 			FlushErrorState();
 			AbortCurrentTransaction();
@@ -1024,10 +856,10 @@ dq_cdc_worker_main(Datum main_arg)
 			if (MyReplicationSlot != NULL &&
 				MyReplicationSlot->data.persistency == RS_EPHEMERAL)
 				ReplicationSlotRelease();
-			DqCdcRecordError(slot, edata->message);
-			/* a pause before the retry */
+			DqCdcRecordError(slot, edata->message, broken);
+			/* a pause before the retry; without the broken rule at once */
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 5000L, PG_WAIT_EXTENSION);
+							 broken ? 100L : 5000L, PG_WAIT_EXTENSION);
 			ResetLatch(MyLatch);
 		}
 		PG_END_TRY();

@@ -21,7 +21,11 @@ extern bool dq_cdc_preloaded;
 extern PGDLLEXPORT void dq_cdc_worker_main(Datum main_arg);
 extern void DqCdcInit(void);
 extern void DqCdcEnsureWorker(void);
-extern void DqCdcBeforeUtility(Node *stmt);
+extern void DqCdcSchedulerTask(void);
+
+/* called by the utility hook once a command's permission checks pass */
+extern void DqCdcStopForCommand(Oid dboid);
+extern void DqCdcDropSlotAtCommit(void);
 
 /* shared with the SQL functions (cdc_sql.c) */
 extern void DqCdcSlotName(Oid dbid, char *name);
@@ -30,6 +34,5 @@ extern void DqCdcCreateSlot(const char *name);
 extern void DqCdcStopAndDropSlot(Oid dbid);
 extern int64 DqCdcWatchedCount(LOCKMODE lockmode);
 extern Oid	DqCdcCatalogRel(const char *name);
-extern char *DqCdcColumnList(Oid relid, const char *prefix, Oid also);
 
 #endif							/* DQ_CDC_WORKER_H */

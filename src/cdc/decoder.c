@@ -19,6 +19,22 @@
  * consuming worker evaluates: a condition may call any function, and code
  * run under a historic snapshot may read nothing but catalogs.
  *
+ * Trust.  The plugin runs with the rights of whoever decodes (the worker
+ * connects as the bootstrap superuser), so it evaluates built-in code only
+ * (DqTypeIsBuiltinOnly): a rule over a column, or parsing as a type, whose
+ * values go through a domain's CHECK or any function not made by initdb
+ * is not evaluated here; its rows leave the plugin as "deferred" lines and
+ * the worker checks them as the expectation's owner, restricted
+ * (cdc_eval.c).  Rows of such columns are still printed for row images,
+ * with their types' output functions, which only a superuser can create.
+ *
+ * A rule that cannot be compiled any more leaves a "broken" line; a rule
+ * whose evaluation raises an error other than a data error escapes the
+ * plugin with DqDecoderFailingRule() set, and the worker records it.
+ * Either way the worker marks it broken, and the plugin skips the rules it
+ * is told are broken (DqDecoderSetSkipped), so one bad rule never stops
+ * the decoding of the database.
+ *
  * Memory is bounded per change: a per-change context is reset after every
  * change; per-transaction state is a counter.  Streaming of in-progress
  * transactions is left off, so a violation is never written for a
@@ -50,18 +66,24 @@
 #include "utils/rel.h"
 #include "utils/resowner.h"
 
+#include "parser/parse_type.h"
+
 #include "base/compat.h"
+#include "base/subxact.h"
+#include "base/trust.h"
+#include "cdc/cdc_internal.h"
 #include "cdc/decoder.h"
 #include "expect/expectations.h"
-#include "base/subxact.h"
 
 /* one expectation compiled for one decoded relation */
 typedef struct DqDecRule
 {
 	int64		id;
-	DqRule	   *rule;			/* NULL for a row condition */
+	DqRule	   *rule;			/* NULL for a row condition or deferred rule */
+	int			ncols;			/* columns read (a deferred rule's too) */
 	int		   *attidx;			/* tuple descriptor index of each column */
 	int			ops;			/* DQ_CDC_INSERT | ...: the changes checked */
+	bool		deferred;		/* checked by the worker, not here */
 } DqDecRule;
 
 /* cache entry: what to check on the changes of one relation */
@@ -75,6 +97,7 @@ typedef struct DqDecRel
 	List	   *conditions;		/* DqDecRule * of row conditions (no rule) */
 	FmgrInfo   *out;			/* output function per attribute */
 	int64		eval_errors;	/* checks that raised a data error */
+	List	   *broken;			/* DqCdcBroken * not reported yet */
 } DqDecRel;
 
 typedef struct DqDecoderData
@@ -90,6 +113,15 @@ typedef struct DqDecoderData
 /* the decoder of this process, for the invalidation callback */
 static DqDecoderData *dq_decoder_active = NULL;
 static bool dq_decoder_callback_registered = false;
+
+/* rules the worker found broken, sorted (TopMemoryContext) */
+static int64 *dq_decoder_skipped = NULL;
+static int	dq_decoder_nskipped = 0;
+
+/* the rule being evaluated, for the worker's error handler */
+static int64 dq_decoder_failing_rule = 0;
+static Oid	dq_decoder_failing_relid = InvalidOid;
+static XLogRecPtr dq_decoder_failing_lsn = InvalidXLogRecPtr;
 
 extern PGDLLEXPORT void _PG_output_plugin_init(OutputPluginCallbacks *cb);
 
@@ -120,6 +152,61 @@ void
 DqDecoderForget(void)
 {
 	dq_decoder_active = NULL;
+}
+
+int64
+DqDecoderFailingRule(Oid *relid, XLogRecPtr *lsn)
+{
+	*relid = dq_decoder_failing_relid;
+	*lsn = dq_decoder_failing_lsn;
+	return dq_decoder_failing_rule;
+}
+
+void
+DqDecoderClearFailingRule(void)
+{
+	dq_decoder_failing_rule = 0;
+}
+
+static int
+DqDecoderIdCmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The worker's list of broken rules; when it changed, the cached rules are
+ * rebuilt at the next change.
+ */
+void
+DqDecoderSetSkipped(const int64 *ids, int n)
+{
+	int64	   *sorted = MemoryContextAlloc(TopMemoryContext, sizeof(int64) * Max(n, 1));
+
+	memcpy(sorted, ids, sizeof(int64) * n);
+	qsort(sorted, n, sizeof(int64), DqDecoderIdCmp);
+	if (n == dq_decoder_nskipped &&
+		(n == 0 || memcmp(sorted, dq_decoder_skipped, sizeof(int64) * n) == 0))
+	{
+		pfree(sorted);
+		return;
+	}
+	if (dq_decoder_skipped != NULL)
+		pfree(dq_decoder_skipped);
+	dq_decoder_skipped = sorted;
+	dq_decoder_nskipped = n;
+	DqDecoderInvalidate((Datum) 0, InvalidOid);
+}
+
+static bool
+DqDecoderIsSkipped(int64 id)
+{
+	return dq_decoder_nskipped > 0 &&
+		bsearch(&id, dq_decoder_skipped, dq_decoder_nskipped, sizeof(int64),
+				DqDecoderIdCmp) != NULL;
 }
 
 /* Options: row_images (bool, default on). */
@@ -246,10 +333,11 @@ DqDecoderAttName(Oid relid, Datum attnum)
 /*
  * params with column_A/column_B or column_list replaced by the current
  * names of the columns numbered in param_attnums; NULL when one of them is
- * gone.
+ * gone.  The decoder calls it under the historic snapshot of a change, the
+ * worker (cdc_eval.c) under its own.
  */
-static Jsonb *
-DqDecoderParams(Oid relid, Jsonb *params, ArrayType *attnums, bool pair)
+Jsonb *
+DqCdcParamsWithNames(Oid relid, Jsonb *params, ArrayType *attnums, bool pair)
 {
 	Datum	   *nums;
 	int			n;
@@ -297,23 +385,139 @@ DqDecoderCompileFn(void *arg)
 }
 
 /*
- * Compile one expectation (in the current context); a rule that does not
- * compile any more (say, a bound that no longer parses) is left out rather
- * than stopping decoding.
+ * Compile one expectation (in the current context).  A rule that does not
+ * compile any more (say, a bound that no longer parses) is left out and
+ * reported as broken with the next change of the relation, rather than
+ * stopping decoding.
  */
 static DqRule *
-DqDecoderCompile(DqColumnSource *src, const char *kind, const char *column,
-				 Jsonb *params, double mostly, int64 id)
+DqDecoderCompile(DqDecRel *entry, Relation rel, DqColumnSource *src,
+				 const char *kind, const char *column, Jsonb *params,
+				 double mostly, int64 id)
 {
 	DqDecoderCompileArgs a = {src, kind, column, params, mostly, NULL};
-	char	   *error = DqRunProtected(DqDecoderCompileFn, &a);
+	ErrorData  *edata = DqCdcRunProtected(DqDecoderCompileFn, &a);
+	DqCdcBroken *b;
 
-	if (error == NULL)
+	if (edata == NULL)
 		return a.rule;
-	ereport(LOG,
-			(errmsg("dq_lineage decoder: expectation %lld left out: %s",
-					(long long) id, error)));
+	b = palloc0(sizeof(DqCdcBroken));
+	b->id = id;
+	b->relid = RelationGetRelid(rel);
+	strlcpy(b->sqlstate, unpack_sql_state(edata->sqlerrcode), sizeof(b->sqlstate));
+	b->message = pstrdup(edata->message);
+	entry->broken = lappend(entry->broken, b);
 	return NULL;
+}
+
+/* A string member of params, or NULL. */
+static char *
+DqDecoderParamString(Jsonb *params, const char *key)
+{
+	JsonbValue *v = getKeyJsonValueFromContainer(&params->root, key, strlen(key), NULL);
+
+	if (v == NULL || v->type != jbvString)
+		return NULL;
+	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
+/* Names of the columns a rule reads: column, column_A/B or column_list. */
+static List *
+DqDecoderRuleColumns(const DqKindDef *def, const char *column, Jsonb *params)
+{
+	List	   *names = NIL;
+	JsonbValue *v;
+
+	if (def->ncols == 1 && column != NULL)
+		return list_make1(pstrdup(column));
+	if (def->ncols == 2)
+	{
+		char	   *a = DqDecoderParamString(params, "column_A");
+		char	   *b = DqDecoderParamString(params, "column_B");
+
+		if (a)
+			names = lappend(names, a);
+		if (b)
+			names = lappend(names, b);
+		return names;
+	}
+	v = getKeyJsonValueFromContainer(&params->root, "column_list",
+									 strlen("column_list"), NULL);
+	if (v != NULL && v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data))
+	{
+		uint32		n = JsonContainerSize(v->val.binary.data);
+
+		for (uint32 i = 0; i < n; i++)
+		{
+			JsonbValue *e = getIthJsonbValueFromContainer(v->val.binary.data, i);
+
+			if (e != NULL && e->type == jbvString)
+				names = lappend(names, pnstrdup(e->val.string.val, e->val.string.len));
+		}
+	}
+	return names;
+}
+
+/* parseTypeString of parseable_as (catalog lookups only) */
+typedef struct DqDecoderTypeArgs
+{
+	const char *name;
+	Oid			typid;
+} DqDecoderTypeArgs;
+
+static void
+DqDecoderTypeFn(void *arg)
+{
+	DqDecoderTypeArgs *a = arg;
+	int32		typmod;
+
+	parseTypeString(a->name, &a->typid, &typmod, true);
+}
+
+/*
+ * Does a rule evaluate built-in code only?  It reads its columns (bounds
+ * and sets are parsed as the column's type) and, for parseable_as, parses
+ * values as the type named in "type".  A name that does not resolve is
+ * left to the worker, which reports it.  attidx gets the columns' tuple
+ * descriptor indexes (*ncols of them); a column that does not exist makes
+ * the rule compile here, and fail, and be reported.
+ */
+static bool
+DqDecoderRuleIsBuiltin(Relation rel, const DqKindDef *def, const char *column,
+					   Jsonb *params, int **attidx, int *ncols)
+{
+	TupleDesc	td = RelationGetDescr(rel);
+	List	   *names = DqDecoderRuleColumns(def, column, params);
+	ListCell   *lc;
+	bool		builtin = true;
+
+	*attidx = palloc(sizeof(int) * Max(list_length(names), 1));
+	*ncols = 0;
+	foreach(lc, names)
+	{
+		int			i;
+
+		for (i = 0; i < td->natts; i++)
+			if (!TupleDescAttr(td, i)->attisdropped &&
+				strcmp(NameStr(TupleDescAttr(td, i)->attname), lfirst(lc)) == 0)
+				break;
+		if (i == td->natts)
+			return true;
+		(*attidx)[(*ncols)++] = i;
+		if (!DqTypeIsBuiltinOnly(TupleDescAttr(td, i)->atttypid))
+			builtin = false;
+	}
+	if (builtin && def->kind == DQ_K_PARSEABLE)
+	{
+		DqDecoderTypeArgs a = {DqDecoderParamString(params, "type"), InvalidOid};
+
+		if (a.name == NULL)
+			return true;
+		if (DqCdcRunProtected(DqDecoderTypeFn, &a) != NULL || !OidIsValid(a.typid))
+			return false;
+		builtin = DqTypeIsBuiltinOnly(a.typid);
+	}
+	return builtin;
 }
 
 /* The rules of one relation that owns expectations (relid) for rel. */
@@ -371,6 +575,8 @@ DqDecoderLoadRules(DqDecRel *entry, Relation rel, Oid relid,
 		id = DatumGetInt64(heap_getattr(tup, a_id, td, &isnull));
 		kind = TextDatumGetCString(heap_getattr(tup, a_kind, td, &isnull));
 		def = DqLookupKind(kind);
+		if (DqDecoderIsSkipped(id))
+			continue;			/* broken: recorded by the worker */
 		if (def->kind == DQ_K_ROW_CONDITION)
 		{
 			dr = palloc0(sizeof(DqDecRule));
@@ -400,7 +606,7 @@ DqDecoderLoadRules(DqDecRel *entry, Relation rel, Oid relid,
 		d = heap_getattr(tup, a_pattnums, td, &isnull);
 		if (!isnull)
 		{
-			params = DqDecoderParams(relid, params, DatumGetArrayTypeP(d),
+			params = DqCdcParamsWithNames(relid, params, DatumGetArrayTypeP(d),
 									 def->ncols == 2);
 			if (params == NULL)
 				continue;
@@ -408,20 +614,24 @@ DqDecoderLoadRules(DqDecRel *entry, Relation rel, Oid relid,
 		d = heap_getattr(tup, a_mostly, td, &isnull);
 		mostly = isnull ? 1.0 : DatumGetFloat8(d);
 
+		dr = palloc0(sizeof(DqDecRule));
+		dr->id = id;
+		dr->ops = DqCdcOperations(params);
+		if (!DqDecoderRuleIsBuiltin(rel, def, column, params, &dr->attidx, &dr->ncols))
 		{
-			DqRule	   *rule = DqDecoderCompile(src, kind, column, params, mostly, id);
-
-			if (rule == NULL)
-				continue;
-			dr = palloc0(sizeof(DqDecRule));
-			dr->id = id;
-			dr->rule = rule;
-			dr->ops = DqCdcOperations(params);
-			dr->attidx = palloc(sizeof(int) * Max(rule->ncols, 1));
-			for (i = 0; i < rule->ncols; i++)
-				dr->attidx[i] = srcatt[rule->cols[i].srcindex];
+			/* the worker checks its rows, as the expectation's owner */
+			dr->deferred = true;
 			entry->rules = lappend(entry->rules, dr);
+			continue;
 		}
+		dr->rule = DqDecoderCompile(entry, rel, src, kind, column, params, mostly, id);
+		if (dr->rule == NULL)
+			continue;
+		dr->ncols = dr->rule->ncols;
+		dr->attidx = palloc(sizeof(int) * Max(dr->rule->ncols, 1));
+		for (i = 0; i < dr->rule->ncols; i++)
+			dr->attidx[i] = srcatt[dr->rule->cols[i].srcindex];
+		entry->rules = lappend(entry->rules, dr);
 	}
 	systable_endscan(scan);
 	table_close(er, AccessShareLock);
@@ -451,6 +661,7 @@ DqDecoderLookup(DqDecoderData *data, Relation rel)
 		MemoryContextReset(entry->cxt);
 	entry->rules = NIL;
 	entry->conditions = NIL;
+	entry->broken = NIL;
 	entry->out = NULL;
 	if (!found)
 		entry->eval_errors = 0;
@@ -594,17 +805,24 @@ DqDecoderEvalFn(void *arg)
 
 /*
  * Outcome of one rule on one row.  A data error raised by the check (class
- * 22, which the rules' functions raise before they touch any shared state)
- * makes the row "not tested" for that rule; it is counted and reported
- * once per relation, not per row.  Any other error stops decoding.
+ * 22, which the built-in functions the rules call raise before they touch
+ * any shared state) makes the row "not tested" for that rule; it is
+ * counted and reported once per relation, not per row.  Any other error
+ * leaves the plugin with the rule's id in DqDecoderFailingRule(): the
+ * worker marks the rule broken and decodes again without it.
  */
 static DqOutcome
-DqDecoderEval(DqDecRel *entry, Relation rel, DqDecRule *dr, Datum *values,
-			  bool *isnull)
+DqDecoderEval(DqDecRel *entry, Relation rel, ReorderBufferTXN *txn,
+			  DqDecRule *dr, Datum *values, bool *isnull)
 {
 	DqDecoderEvalArgs a = {dr->rule, values, isnull, DQ_MISSING};
-	char	   *error = DqCatchDataError(DqDecoderEvalFn, &a);
+	char	   *error;
 
+	dq_decoder_failing_rule = dr->id;
+	dq_decoder_failing_relid = RelationGetRelid(rel);
+	dq_decoder_failing_lsn = txn->final_lsn;
+	error = DqCatchDataError(DqDecoderEvalFn, &a);
+	dq_decoder_failing_rule = 0;
 	if (error == NULL)
 		return a.outcome;
 	if (entry->eval_errors++ == 0)
@@ -615,137 +833,203 @@ DqDecoderEval(DqDecRel *entry, Relation rel, DqDecRule *dr, Datum *values,
 	return DQ_MISSING;
 }
 
+/* one decoded change of a watched relation, as the rules see it */
+typedef struct DqDecChange
+{
+	LogicalDecodingContext *ctx;
+	ReorderBufferTXN *txn;
+	DqDecoderData *data;
+	DqDecRel   *entry;
+	Relation	rel;
+	TupleDesc	tupdesc;
+	const char *op;
+	int			opbit;
+	Datum	   *values;
+	bool	   *isnull;
+	Bitmapset  *present;		/* columns in the WAL, NULL: all */
+	bool		whole;
+} DqDecChange;
+
+/* Report the rules that did not compile when the cache was built. */
+static void
+DqDecoderReportBroken(DqDecChange *c)
+{
+	ListCell   *lc;
+
+	foreach(lc, c->entry->broken)
+	{
+		DqCdcBroken *b = lfirst(lc);
+
+		OutputPluginPrepareWrite(c->ctx, true);
+		DqDecoderLineStart(c->ctx->out, "broken", c->txn, c->data, c->rel, c->op, b->id);
+		appendStringInfo(c->ctx->out, ", \"sqlstate\": \"%s\", \"error\": ", b->sqlstate);
+		escape_json(c->ctx->out, b->message);
+		appendStringInfoChar(c->ctx->out, '}');
+		OutputPluginWrite(c->ctx, true);
+	}
+	c->entry->broken = NIL;
+}
+
+/*
+ * One rule on the change: a violation line when it fails, a deferred line
+ * (the row, for the worker) when the plugin does not evaluate it.
+ */
+static void
+DqDecoderCheckRule(DqDecChange *c, DqDecRule *dr)
+{
+	DqDecoderData *data = c->data;
+	Datum		v[INDEX_MAX_KEYS];
+	bool		n[INDEX_MAX_KEYS];
+	Datum	   *vp = v;
+	bool	   *np = n;
+	bool		toast = false;
+	bool		absent = false;
+	int			i;
+
+	if (!(dr->ops & c->opbit))
+		return;
+	if (dr->ncols > INDEX_MAX_KEYS)
+	{
+		vp = palloc(sizeof(Datum) * dr->ncols);
+		np = palloc(sizeof(bool) * dr->ncols);
+	}
+	for (i = 0; i < dr->ncols; i++)
+	{
+		int			a = dr->attidx[i];
+
+		vp[i] = c->values[a];
+		np[i] = c->isnull[a];
+		toast |= DqDecoderUnchangedToast(TupleDescAttr(c->tupdesc, a), vp[i], np[i]);
+		if (!c->whole)
+			absent |= !bms_is_member(a + 1 - FirstLowInvalidHeapAttributeNumber, c->present);
+	}
+	if (absent)
+		return;					/* not in the WAL: not tested */
+	if (toast)
+	{
+		data->stats.toast_skipped++;
+		return;
+	}
+	if (dr->deferred)
+	{
+		/* the row goes to the worker, which checks it as the owner */
+		data->stats.conditions++;
+		OutputPluginPrepareWrite(c->ctx, true);
+		DqDecoderLineStart(c->ctx->out, "deferred", c->txn, data, c->rel, c->op, dr->id);
+		appendStringInfoString(c->ctx->out, ", \"row\": ");
+		DqDecoderAppendRow(c->ctx->out, c->entry, c->tupdesc, c->values, c->isnull, c->present);
+		appendStringInfoChar(c->ctx->out, '}');
+		OutputPluginWrite(c->ctx, true);
+		return;
+	}
+	if (DqDecoderEval(c->entry, c->rel, c->txn, dr, vp, np) != DQ_UNEXPECTED)
+		return;
+
+	data->stats.violations++;
+	OutputPluginPrepareWrite(c->ctx, true);
+	DqDecoderLineStart(c->ctx->out, "violation", c->txn, data, c->rel, c->op, dr->id);
+	appendStringInfoString(c->ctx->out, ", \"unexpected\": ");
+	dq_decoder_failing_rule = dr->id;
+	appendStringInfoString(c->ctx->out, DqUnexpectedJson(dr->rule, vp, np));
+	dq_decoder_failing_rule = 0;
+	if (data->row_images)
+	{
+		appendStringInfoString(c->ctx->out, ", \"row\": ");
+		DqDecoderAppendRow(c->ctx->out, c->entry, c->tupdesc, c->values, c->isnull, c->present);
+	}
+	appendStringInfoChar(c->ctx->out, '}');
+	OutputPluginWrite(c->ctx, true);
+}
+
+/* The row, for the worker to check against each custom SQL condition. */
+static void
+DqDecoderHandOutConditions(DqDecChange *c)
+{
+	ListCell   *lc;
+
+	foreach(lc, c->entry->conditions)
+	{
+		DqDecRule  *dr = lfirst(lc);
+
+		/* a condition may read any column: a DELETE needs the whole old row */
+		if (!(dr->ops & c->opbit) || !c->whole)
+			continue;
+		c->data->stats.conditions++;
+		OutputPluginPrepareWrite(c->ctx, true);
+		DqDecoderLineStart(c->ctx->out, "condition", c->txn, c->data, c->rel, c->op, dr->id);
+		appendStringInfoString(c->ctx->out, ", \"row\": ");
+		DqDecoderAppendRow(c->ctx->out, c->entry, c->tupdesc, c->values, c->isnull, NULL);
+		appendStringInfoChar(c->ctx->out, '}');
+		OutputPluginWrite(c->ctx, true);
+	}
+}
+
 static void
 DqDecoderChange(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 				Relation rel, ReorderBufferChange *change)
 {
 	DqDecoderData *data = ctx->output_plugin_private;
-	DqDecRel   *entry;
+	DqDecChange c;
 	HeapTuple	tuple;
-	TupleDesc	tupdesc = RelationGetDescr(rel);
-	Datum	   *values;
-	bool	   *isnull;
-	const char *op;
-	int			opbit;
 	ListCell   *lc;
 	MemoryContext old;
-	Bitmapset  *present = NULL;
-	bool		whole = true;
 
 	data->seq++;
-	entry = DqDecoderLookup(data, rel);
-	if (!entry->watched)
+	memset(&c, 0, sizeof(c));
+	c.ctx = ctx;
+	c.txn = txn;
+	c.data = data;
+	c.rel = rel;
+	c.tupdesc = RelationGetDescr(rel);
+	c.whole = true;
+	c.entry = DqDecoderLookup(data, rel);
+	if (!c.entry->watched)
 		return;
 	data->stats.changes_checked++;
 	data->stats.last_commit_time = DqTxnCommitTime(txn);
 	switch (change->action)
 	{
 		case REORDER_BUFFER_CHANGE_INSERT:
-			op = "INSERT";
-			opbit = DQ_CDC_INSERT;
+			c.op = "INSERT";
+			c.opbit = DQ_CDC_INSERT;
 			tuple = DqChangeNewTuple(change);
 			break;
 		case REORDER_BUFFER_CHANGE_UPDATE:
-			op = "UPDATE";
-			opbit = DQ_CDC_UPDATE;
+			c.op = "UPDATE";
+			c.opbit = DQ_CDC_UPDATE;
 			tuple = DqChangeNewTuple(change);
 			break;
 		case REORDER_BUFFER_CHANGE_DELETE:
 			/* checked only by expectations whose cdc_operations say so */
-			op = "DELETE";
-			opbit = DQ_CDC_DELETE;
+			c.op = "DELETE";
+			c.opbit = DQ_CDC_DELETE;
 			tuple = DqChangeOldTuple(change);
 			break;
 		default:
 			return;
 	}
-	if (tuple == NULL || (entry->rules == NIL && entry->conditions == NIL))
+	DqDecoderReportBroken(&c);
+	if (tuple == NULL || (c.entry->rules == NIL && c.entry->conditions == NIL))
 		return;
 
 	old = MemoryContextSwitchTo(data->cxt);
-	values = palloc(sizeof(Datum) * Max(tupdesc->natts, 1));
-	isnull = palloc(sizeof(bool) * Max(tupdesc->natts, 1));
-	heap_deform_tuple(tuple, tupdesc, values, isnull);
+	c.values = palloc(sizeof(Datum) * Max(c.tupdesc->natts, 1));
+	c.isnull = palloc(sizeof(bool) * Max(c.tupdesc->natts, 1));
+	heap_deform_tuple(tuple, c.tupdesc, c.values, c.isnull);
 
 	/*
 	 * The old row of a DELETE carries only the replica identity's columns
 	 * unless the identity is FULL: a rule on other columns is not tested.
 	 */
-	if (opbit == DQ_CDC_DELETE && rel->rd_rel->relreplident != REPLICA_IDENTITY_FULL)
+	if (c.opbit == DQ_CDC_DELETE && rel->rd_rel->relreplident != REPLICA_IDENTITY_FULL)
 	{
-		whole = false;
-		present = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_IDENTITY_KEY);
+		c.whole = false;
+		c.present = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_IDENTITY_KEY);
 	}
 
-	foreach(lc, entry->rules)
-	{
-		DqDecRule  *dr = lfirst(lc);
-		Datum		v[INDEX_MAX_KEYS];
-		bool		n[INDEX_MAX_KEYS];
-		Datum	   *vp = v;
-		bool	   *np = n;
-		bool		toast = false;
-		bool		absent = false;
-		int			i;
-
-		if (!(dr->ops & opbit))
-			continue;
-
-		if (dr->rule->ncols > INDEX_MAX_KEYS)
-		{
-			vp = palloc(sizeof(Datum) * dr->rule->ncols);
-			np = palloc(sizeof(bool) * dr->rule->ncols);
-		}
-		for (i = 0; i < dr->rule->ncols; i++)
-		{
-			int			a = dr->attidx[i];
-
-			vp[i] = values[a];
-			np[i] = isnull[a];
-			toast |= DqDecoderUnchangedToast(TupleDescAttr(tupdesc, a), vp[i], np[i]);
-			if (!whole)
-				absent |= !bms_is_member(a + 1 - FirstLowInvalidHeapAttributeNumber, present);
-		}
-		if (absent)
-			continue;			/* not in the WAL: not tested */
-		if (toast)
-		{
-			data->stats.toast_skipped++;
-			continue;
-		}
-		if (DqDecoderEval(entry, rel, dr, vp, np) != DQ_UNEXPECTED)
-			continue;
-
-		data->stats.violations++;
-		OutputPluginPrepareWrite(ctx, true);
-		DqDecoderLineStart(ctx->out, "violation", txn, data, rel, op, dr->id);
-		appendStringInfoString(ctx->out, ", \"unexpected\": ");
-		appendStringInfoString(ctx->out, DqUnexpectedJson(dr->rule, vp, np));
-		if (data->row_images)
-		{
-			appendStringInfoString(ctx->out, ", \"row\": ");
-			DqDecoderAppendRow(ctx->out, entry, tupdesc, values, isnull, present);
-		}
-		appendStringInfoChar(ctx->out, '}');
-		OutputPluginWrite(ctx, true);
-	}
-
-	/* rows for the worker to check against custom SQL conditions */
-	foreach(lc, entry->conditions)
-	{
-		DqDecRule  *dr = lfirst(lc);
-
-		/* a condition may read any column: a DELETE needs the whole old row */
-		if (!(dr->ops & opbit) || !whole)
-			continue;
-		data->stats.conditions++;
-		OutputPluginPrepareWrite(ctx, true);
-		DqDecoderLineStart(ctx->out, "condition", txn, data, rel, op, dr->id);
-		appendStringInfoString(ctx->out, ", \"row\": ");
-		DqDecoderAppendRow(ctx->out, entry, tupdesc, values, isnull, NULL);
-		appendStringInfoChar(ctx->out, '}');
-		OutputPluginWrite(ctx, true);
-	}
+	foreach(lc, c.entry->rules)
+		DqDecoderCheckRule(&c, lfirst(lc));
+	DqDecoderHandOutConditions(&c);
 
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(data->cxt);

@@ -31,4 +31,17 @@ extern DqDecoderStats *DqDecoderGetStats(LogicalDecodingContext *ctx);
 /* the context is being thrown away without its shutdown callback */
 extern void DqDecoderForget(void);
 
+/*
+ * Rules the worker found broken: the decoder of this process skips them
+ * from the next relation cache rebuild on (a change empties the cache).
+ */
+extern void DqDecoderSetSkipped(const int64 *ids, int n);
+
+/*
+ * The expectation whose rule was being evaluated when an error escaped
+ * the decoder, or 0; the worker reads it in its error handler.
+ */
+extern int64 DqDecoderFailingRule(Oid *relid, XLogRecPtr *lsn);
+extern void DqDecoderClearFailingRule(void);
+
 #endif							/* DQ_DECODER_H */

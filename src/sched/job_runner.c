@@ -12,7 +12,12 @@
  * the last command tag and row count, or the error with its SQLSTATE.
  *
  * No libpq connection is opened and pg_hba.conf is not involved.  The
- * bookkeeping writes to dq.job_runs are made as the extension owner.
+ * bookkeeping writes to dq.job_runs are made as the extension owner, with
+ * search_path pinned and every function and operator schema-qualified
+ * (DqBecomeExtensionOwner): the session is the owner's, and so are its
+ * settings.  With dq_lineage.allow_superuser_jobs off, the worker checks
+ * again, once connected, that its owner is not (and cannot become) a
+ * superuser, and records the run as skipped if it is.
  *
  *-------------------------------------------------------------------------
  */
@@ -44,6 +49,8 @@
 #include "utils/timeout.h"
 
 #include "base/catalog.h"
+#include "base/guc.h"
+#include "base/trust.h"
 #include "sched/worker.h"
 
 typedef struct RunOutcome
@@ -204,26 +211,48 @@ update_run(const char *sql, int nargs, Oid *types, Datum *values, const char *nu
 	return n;
 }
 
+#define DQ_SUPERUSER_REFUSED \
+	"the job's owner is a superuser or may become one (SET ROLE), and dq_lineage.allow_superuser_jobs is off"
+
+/*
+ * With dq_lineage.allow_superuser_jobs off, a run whose owner is (or may
+ * become) a superuser is refused, even if the owner gained that power
+ * after the scheduler's check of the tick.
+ */
+static bool
+owner_refused(Oid owner)
+{
+	bool		refused;
+
+	if (dq_allow_superuser_jobs)
+		return false;
+	StartTransactionCommand();
+	refused = DqRoleCanBecomeSuperuser(owner);
+	CommitTransactionCommand();
+	return refused;
+}
+
 /* Fetch the command and timeout of the run, marking it running. */
 static char *
 start_run(int64 run_id)
 {
 	Oid			types[2] = {INT8OID, INT4OID};
 	Datum		values[2];
-	char	   *row[2];			/* command, statement_timeout in ms */
+	char	   *row[2];			/* command, statement_timeout in seconds */
 
 	values[0] = Int64GetDatum(run_id);
 	values[1] = Int32GetDatum(MyProcPid);
 	if (update_run("UPDATE dq.job_runs r SET status = 'running', "
-				   "started_at = clock_timestamp(), worker_pid = $2 "
-				   "FROM dq.jobs j WHERE r.run_id = $1 AND j.job_id = r.job_id "
-				   "AND r.status = 'starting' "
-				   "RETURNING j.command, "
-				   "(extract(epoch FROM j.statement_timeout) * 1000)::bigint::text",
+				   "started_at = pg_catalog.clock_timestamp(), worker_pid = $2 "
+				   "FROM dq.jobs j WHERE r.run_id OPERATOR(pg_catalog.=) $1 "
+				   "AND j.job_id OPERATOR(pg_catalog.=) r.job_id "
+				   "AND r.status OPERATOR(pg_catalog.=) 'starting' "
+				   "RETURNING j.command, pg_catalog.date_part('epoch', j.statement_timeout)",
 				   2, types, values, NULL, 2, row) != 1)
 		return NULL;
 	if (row[1] != NULL)
-		SetConfigOption("statement_timeout", row[1], PGC_USERSET, PGC_S_SESSION);
+		SetConfigOption("statement_timeout", psprintf("%ss", row[1]),
+						PGC_USERSET, PGC_S_SESSION);
 	return row[0];
 }
 
@@ -285,8 +314,9 @@ record_outcome(int64 run_id, const RunOutcome *out, ErrorData *edata)
 		values[2] = Int64GetDatum((int64) out->rows);
 		if (!out->has_rows)
 			nulls[2] = 'n';
-		(void) update_run("UPDATE dq.job_runs SET status = 'succeeded', ended_at = clock_timestamp(), "
-						  "command_tag = $2, rows = $3 WHERE run_id = $1",
+		(void) update_run("UPDATE dq.job_runs SET status = 'succeeded', "
+						  "ended_at = pg_catalog.clock_timestamp(), "
+						  "command_tag = $2, rows = $3 WHERE run_id OPERATOR(pg_catalog.=) $1",
 						  3, types, values, nulls, 0, NULL);
 	}
 	else
@@ -295,8 +325,10 @@ record_outcome(int64 run_id, const RunOutcome *out, ErrorData *edata)
 		values[1] = values[2] = (Datum) 0;
 		values[3] = CStringGetTextDatum(unpack_sql_state(edata->sqlerrcode));
 		values[4] = CStringGetTextDatum(error_text(edata));
-		(void) update_run("UPDATE dq.job_runs SET status = 'failed', ended_at = clock_timestamp(), "
-						  "command_tag = $2, rows = $3, sqlstate = $4, message = $5 WHERE run_id = $1",
+		(void) update_run("UPDATE dq.job_runs SET status = 'failed', "
+						  "ended_at = pg_catalog.clock_timestamp(), "
+						  "command_tag = $2, rows = $3, sqlstate = $4, message = $5 "
+						  "WHERE run_id OPERATOR(pg_catalog.=) $1",
 						  5, types, values, nulls, 0, NULL);
 	}
 }
@@ -354,6 +386,16 @@ dq_job_main(Datum main_arg)
 		if (seg == NULL)
 			proc_exit(0);		/* the scheduler is gone */
 		rr = dsm_segment_address(seg);
+		if (owner_refused(args.owner))
+		{
+			strlcpy(rr->message, DQ_SUPERUSER_REFUSED, sizeof(rr->message));
+			rr->ended_at = GetCurrentTimestamp();
+			rr->skipped = true;
+			pg_write_barrier();
+			rr->finished = true;
+			dsm_detach(seg);
+			proc_exit(0);
+		}
 		command = pstrdup(rr->command);
 		if (rr->statement_timeout_ms >= 0)
 		{
@@ -365,6 +407,20 @@ dq_job_main(Datum main_arg)
 		rr->started_at = GetCurrentTimestamp();
 		pg_write_barrier();
 		rr->started = true;
+	}
+	else if (owner_refused(args.owner))
+	{
+		Oid			types[2] = {INT8OID, TEXTOID};
+		Datum		values[2];
+
+		values[0] = Int64GetDatum(args.run_id);
+		values[1] = CStringGetTextDatum(DQ_SUPERUSER_REFUSED);
+		(void) update_run("UPDATE dq.job_runs SET status = 'skipped', "
+						  "ended_at = pg_catalog.clock_timestamp(), message = $2 "
+						  "WHERE run_id OPERATOR(pg_catalog.=) $1 "
+						  "AND status OPERATOR(pg_catalog.=) 'starting'",
+						  2, types, values, NULL, 0, NULL);
+		proc_exit(0);
 	}
 	else
 	{

@@ -5,9 +5,11 @@
  *
  * A job belongs to the role that schedules it (the current user) and runs
  * with that role's rights; nobody can schedule a command that runs as
- * someone else.  Roles see and change only the jobs of roles whose
- * privileges they have (row-level security on dq.jobs says the same for
- * reading).  Everything is checked before anything is written: the
+ * someone else.  Job names are unique per owner: another role's job of
+ * the same name neither blocks nor is touched by yours.  Roles see and
+ * change only the jobs of roles whose privileges they have (row-level
+ * security on dq.jobs says the same for reading); a name is looked up
+ * among the caller's own jobs first.  Everything is checked before anything is written: the
  * schedule, the time zone, the command's syntax and whether the owner can
  * log in (a job worker connects as its owner).  Writes to dq.jobs are
  * made as the extension owner; the scheduler of the database is woken
@@ -32,8 +34,9 @@
 #include "utils/timestamp.h"
 
 #include "base/catalog.h"
-#include "sched/cron.h"
 #include "base/guc.h"
+#include "base/shmem.h"
+#include "sched/cron.h"
 #include "sched/worker.h"
 
 static char *
@@ -137,7 +140,7 @@ check_owner(Oid owner)
 static void
 warn_if_not_running(void)
 {
-	if (!DqWorkersAvailable())
+	if (!DqShmemAvailable())
 		ereport(WARNING,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the job will not run: dq_lineage is not in shared_preload_libraries"),
@@ -150,40 +153,75 @@ warn_if_not_running(void)
 }
 
 /*
- * Find a job by name, locked; returns its id (0 if there is none) and
- * owner.  Runs inside SPI as the extension owner.
+ * The job of owner named job_name, locked; returns its id, 0 if there is
+ * none.  Runs inside SPI as the extension owner.
  */
 static int64
-find_job(const char *job_name, Oid *owner)
+find_job(const char *job_name, Oid owner)
 {
-	Oid			types[1] = {TEXTOID};
-	Datum		values[1];
+	Oid			types[2] = {TEXTOID, OIDOID};
+	Datum		values[2];
 	bool		isnull;
 
 	values[0] = CStringGetTextDatum(job_name);
-	if (SPI_execute_with_args("SELECT job_id, owner::oid FROM dq.jobs WHERE job_name = $1 FOR UPDATE",
-							  1, types, values, NULL, false, 0) != SPI_OK_SELECT)
+	values[1] = ObjectIdGetDatum(owner);
+	if (SPI_execute_with_args("SELECT job_id FROM dq.jobs WHERE job_name OPERATOR(pg_catalog.=) $1 "
+							  "AND owner OPERATOR(pg_catalog.=) $2::pg_catalog.regrole FOR UPDATE",
+							  2, types, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute failed looking up job \"%s\"", job_name);
 	if (SPI_processed == 0)
 		return 0;
-	*owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
-/* A job the caller may change, by name; raises "does not exist" otherwise. */
+/*
+ * A job the caller may change, by name: the caller's own, else the only
+ * one of that name among the roles whose privileges the caller has.
+ * Raises "does not exist" when there is none, and asks for SET ROLE when
+ * several roles have one.
+ */
 static int64
 find_own_job(const char *job_name, Oid caller, Oid *job_owner)
 {
-	Oid			owner = InvalidOid;
-	int64		job_id = find_job(job_name, &owner);
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+	int64		job_id = find_job(job_name, caller);
+	int64		found = 0;
+	int			nfound = 0;
 
-	*job_owner = owner;
-	if (job_id == 0 || !has_privs_of_role(caller, owner))
+	*job_owner = caller;
+	if (job_id != 0)
+		return job_id;
+	values[0] = CStringGetTextDatum(job_name);
+	if (SPI_execute_with_args("SELECT job_id, owner::pg_catalog.oid FROM dq.jobs "
+							  "WHERE job_name OPERATOR(pg_catalog.=) $1 FOR UPDATE",
+							  1, types, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed looking up job \"%s\"", job_name);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Oid			owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+														   SPI_tuptable->tupdesc, 2, &isnull));
+
+		if (!has_privs_of_role(caller, owner))
+			continue;
+		found = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+											SPI_tuptable->tupdesc, 1, &isnull));
+		*job_owner = owner;
+		nfound++;
+	}
+	if (nfound == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("job \"%s\" does not exist", job_name),
 				 errhint("dq.jobs lists the jobs you own.")));
-	return job_id;
+	if (nfound > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_AMBIGUOUS_PARAMETER),
+				 errmsg("job name \"%s\" is ambiguous", job_name),
+				 errdetail("Several roles whose privileges you have own a job of that name."),
+				 errhint("SET ROLE to the job's owner first.")));
+	return found;
 }
 
 static void
@@ -219,7 +257,6 @@ dq_schedule(PG_FUNCTION_ARGS)
 	bool		super;
 	DqSchedule	sched;
 	DqOwnerContext owner;
-	Oid			existing_owner = InvalidOid;
 	int64		job_id;
 	Oid			types[7] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, OIDOID, BOOLOID, NAMEOID};
 	Datum		values[7];
@@ -246,27 +283,23 @@ dq_schedule(PG_FUNCTION_ARGS)
 	values[5] = BoolGetDatum(super);
 
 	connect_as_owner(&owner);
-	job_id = find_job(job_name, &existing_owner);
-	if (job_id != 0 && existing_owner != caller)
-		ereport(ERROR,
-				(errcode(ERRCODE_DUPLICATE_OBJECT),
-				 errmsg("job \"%s\" already exists and belongs to another role", job_name),
-				 errhint("Job names are unique in a database: choose another name.")));
+	job_id = find_job(job_name, caller);
 	if (job_id == 0)
 	{
 		bool		isnull;
 
 		if (SPI_execute_with_args("INSERT INTO dq.jobs (job_name, schedule, command, timezone, owner, superuser, database) "
-								  "VALUES ($1, $2, $3, $4, $5::regrole, $6, $7) RETURNING job_id",
+								  "VALUES ($1, $2, $3, $4, $5::pg_catalog.regrole, $6, $7) RETURNING job_id",
 								  7, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
 			elog(ERROR, "could not insert job \"%s\"", job_name);
 		job_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	}
 	else if (SPI_execute_with_args("UPDATE dq.jobs SET schedule = $2, command = $3, timezone = $4, "
-								   "superuser = $6, database = $7, updated_at = now(), "
+								   "superuser = $6, database = $7, updated_at = pg_catalog.now(), "
 								   "schedule_anchor = CASE WHEN schedule IS DISTINCT FROM $2 "
-								   "OR timezone IS DISTINCT FROM $4 THEN now() ELSE schedule_anchor END "
-								   "WHERE job_name = $1 AND owner = $5::regrole",
+								   "OR timezone IS DISTINCT FROM $4 THEN pg_catalog.now() ELSE schedule_anchor END "
+								   "WHERE job_name OPERATOR(pg_catalog.=) $1 "
+								   "AND owner OPERATOR(pg_catalog.=) $5::pg_catalog.regrole",
 								   7, types, values, nulls, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not update job \"%s\"", job_name);
 	disconnect(&owner);
@@ -291,7 +324,7 @@ dq_unschedule(PG_FUNCTION_ARGS)
 	connect_as_owner(&owner);
 	job_id = find_own_job(job_name, owner.save_userid, &job_owner);
 	values[0] = Int64GetDatum(job_id);
-	if (SPI_execute_with_args("DELETE FROM dq.jobs WHERE job_id = $1",
+	if (SPI_execute_with_args("DELETE FROM dq.jobs WHERE job_id OPERATOR(pg_catalog.=) $1",
 							  1, types, values, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not delete job \"%s\"", job_name);
 	disconnect(&owner);
@@ -377,16 +410,18 @@ dq_alter_job(PG_FUNCTION_ARGS)
 	}
 	if (SPI_execute_with_args("UPDATE dq.jobs SET "
 							  "schedule_anchor = CASE WHEN coalesce($2, schedule) IS DISTINCT FROM schedule "
-							  "OR ($5 IS NOT NULL AND nullif($5, '') IS DISTINCT FROM timezone) "
-							  "OR ($4 AND NOT enabled) THEN now() ELSE schedule_anchor END, "
+							  "OR ($5 IS NOT NULL AND (CASE WHEN $5 OPERATOR(pg_catalog.=) '' THEN NULL ELSE $5 END) "
+							  "    IS DISTINCT FROM timezone) "
+							  "OR ($4 AND NOT enabled) THEN pg_catalog.now() ELSE schedule_anchor END, "
 							  "schedule = coalesce($2, schedule), "
 							  "command = coalesce($3, command), "
 							  "enabled = coalesce($4, enabled), "
-							  "timezone = CASE WHEN $5 IS NULL THEN timezone ELSE nullif($5, '') END, "
+							  "timezone = CASE WHEN $5 IS NULL THEN timezone "
+							  "  WHEN $5 OPERATOR(pg_catalog.=) '' THEN NULL ELSE $5 END, "
 							  "statement_timeout = CASE WHEN $6 IS NULL THEN statement_timeout "
-							  "WHEN $6 = interval '0' THEN NULL ELSE $6 END, "
+							  "WHEN $6 OPERATOR(pg_catalog.=) '0'::pg_catalog.interval THEN NULL ELSE $6 END, "
 							  "database = CASE WHEN $7 THEN $8 ELSE database END, "
-							  "updated_at = now() WHERE job_id = $1",
+							  "updated_at = pg_catalog.now() WHERE job_id OPERATOR(pg_catalog.=) $1",
 							  8, types, values, nulls, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not update job \"%s\"", job_name);
 	disconnect(&owner);

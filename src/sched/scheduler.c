@@ -10,13 +10,23 @@
  * starts one dynamic background worker per run, so a long job never
  * delays another.
  *
- * On every pass it also makes sure the database's change validation worker
- * runs when the database has watched tables (cdc_worker.c): that worker is
- * never restarted by the postmaster, and it notifies the scheduler when it
- * stops, so a crash or a restart is followed by a new one at once.
+ * On every pass it also runs the tasks other subsystems registered at
+ * load time (DqSchedulerAddTask, wired in dq_lineage.c): making sure the
+ * database's change validation worker runs when the database has watched
+ * tables (that worker is never restarted by the postmaster, and it
+ * notifies the scheduler when it stops, so a crash or a restart is
+ * followed by a new one at once), and every 10 seconds folding the lineage
+ * occurrence counters that sessions left in shared memory into
+ * dq.lineage_edges.
  *
- * Every 10 seconds it folds the lineage occurrence counters that
- * sessions left in shared memory into dq.lineage_edges (lineage_hook.c).
+ * Trust.  The scheduler connects as the bootstrap superuser.  Its session
+ * pins search_path and resets what ALTER DATABASE ... SET could change
+ * (DqPinWorkerSession), and its SQL names every function and operator
+ * with its schema, so that nothing another role created is ever called
+ * from it.  A job runs as its owner in a worker of its own (job_runner.c);
+ * with dq_lineage.allow_superuser_jobs off, the owner's power is checked
+ * at every tick, not when the job was scheduled.  A job deleted while it
+ * runs (dq.unschedule) has its run stopped.
  *
  * Run bookkeeping in dq.job_runs:
  *	 - a tick whose job still has a run in progress (or waiting for a free
@@ -53,11 +63,12 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "base/bgworker.h"
 #include "base/catalog.h"
-#include "cdc/cdc_worker.h"
-#include "sched/cron.h"
-#include "lineage/lineage.h"
 #include "base/guc.h"
+#include "base/shmem.h"
+#include "base/trust.h"
+#include "sched/cron.h"
 #include "sched/worker.h"
 
 /* Longest sleep: the extension's presence and settings are checked this often. */
@@ -66,19 +77,19 @@
 #define MISSED_TICKS_MAX 100000
 /* Retention is enforced this often. */
 #define PRUNE_INTERVAL_MS 60000
-/* Lineage occurrence counters are folded into dq.lineage_edges this often. */
-#define LINEAGE_FLUSH_MS 10000
+/* Tasks other subsystems registered (DqSchedulerAddTask). */
+#define MAX_TASKS 4
 
 typedef struct SchedJob
 {
 	int64		job_id;
 	Oid			owner;
-	bool		superuser;
 	DqSchedule	sched;
 	pg_tz	   *tz;
 	TimestampTz anchor;
 	TimestampTz next_run;
-	bool		seen;			/* still in dq.jobs at the last reload */
+	bool		seen;			/* enabled in dq.jobs at the last reload */
+	bool		present;		/* in dq.jobs (enabled or not) at the last reload */
 	/* the run in progress, if any */
 	int64		run_id;
 	BackgroundWorkerHandle *handle;
@@ -95,6 +106,16 @@ typedef struct SchedJob
 	bool		marked_running;
 	pid_t		last_pid;
 } SchedJob;
+
+typedef struct SchedTask
+{
+	DqSchedulerTask fn;
+	int			interval_ms;
+	TimestampTz last_run;
+} SchedTask;
+
+static SchedTask tasks[MAX_TASKS];
+static int	ntasks = 0;
 
 static MemoryContext sched_cxt;
 static List *jobs = NIL;		/* of SchedJob *, in sched_cxt */
@@ -141,6 +162,10 @@ running_count(void)
 	return n;
 }
 
+/* The runs still open: their worker has not recorded an outcome. */
+#define DQ_RUN_OPEN \
+	"status OPERATOR(pg_catalog.=) ANY ('{starting,running}'::pg_catalog.text[])"
+
 static void
 spi_exec(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, int expect)
 {
@@ -161,7 +186,8 @@ record_skipped(SchedJob *j, TimestampTz scheduled_at, const char *message)
 	values[1] = TimestampTzGetDatum(scheduled_at);
 	values[2] = CStringGetTextDatum(message);
 	spi_exec("INSERT INTO dq.job_runs (job_id, scheduled_at, ended_at, status, message) "
-			 "VALUES ($1, $2, now(), 'skipped', $3)", 3, types, values, NULL, SPI_OK_INSERT);
+			 "VALUES ($1, $2, pg_catalog.now(), 'skipped', $3)",
+			 3, types, values, NULL, SPI_OK_INSERT);
 }
 
 /* Close a run that is still open, as failed with a reason. */
@@ -173,9 +199,46 @@ fail_open_run(int64 run_id, const char *message)
 
 	values[0] = Int64GetDatum(run_id);
 	values[1] = CStringGetTextDatum(message);
-	spi_exec("UPDATE dq.job_runs SET status = 'failed', ended_at = now(), message = $2 "
-			 "WHERE run_id = $1 AND status IN ('starting', 'running')",
+	spi_exec("UPDATE dq.job_runs SET status = 'failed', ended_at = pg_catalog.now(), message = $2 "
+			 "WHERE run_id OPERATOR(pg_catalog.=) $1 AND " DQ_RUN_OPEN,
 			 2, types, values, NULL, SPI_OK_UPDATE);
+}
+
+/*
+ * statement_timeout of a job in milliseconds (dq.jobs.statement_timeout,
+ * an interval without months), -1 when NULL.
+ */
+static int
+timeout_ms(Datum value, bool isnull)
+{
+	Interval   *iv;
+	int64		ms;
+
+	if (isnull)
+		return -1;
+	iv = DatumGetIntervalP(value);
+	ms = iv->time / 1000 + (int64) iv->day * SECS_PER_DAY * 1000;
+	return (int) Min(Max(ms, 0), INT_MAX);
+}
+
+/*
+ * Stop the worker of j's run in progress (its job was deleted).  The run
+ * is then reaped as usual; its row went with the job.
+ */
+static void
+stop_run(SchedJob *j)
+{
+	if (j->handle != NULL)
+		TerminateBackgroundWorker(j->handle);
+	else if (j->adopted_pid != 0)
+	{
+		PGPROC	   *proc = BackendPidGetProc(j->adopted_pid);
+
+		/* a run found at start: still a worker of this database? */
+		if (proc != NULL && proc->databaseId == MyDatabaseId &&
+			proc->isBackgroundWorker)
+			(void) kill(j->adopted_pid, SIGTERM);
+	}
 }
 
 /*
@@ -236,14 +299,17 @@ load_jobs(bool at_start)
 	TimestampTz now = GetCurrentTimestamp();
 
 	foreach(lc, jobs)
+	{
 		((SchedJob *) lfirst(lc))->seen = false;
+		((SchedJob *) lfirst(lc))->present = false;
+	}
 
-	spi_exec("SELECT j.job_id, j.owner::oid, j.superuser, j.schedule, j.timezone, "
+	spi_exec("SELECT j.job_id, j.owner::pg_catalog.oid, j.enabled, j.schedule, j.timezone, "
 			 "j.schedule_anchor, "
-			 "(SELECT max(r.scheduled_at) FROM dq.job_runs r WHERE r.job_id = j.job_id), "
-			 "j.database, j.command, "
-			 "coalesce((extract(epoch FROM j.statement_timeout) * 1000)::int, -1) "
-			 "FROM dq.jobs j WHERE j.enabled",
+			 "(SELECT pg_catalog.max(r.scheduled_at) FROM dq.job_runs r "
+			 "  WHERE r.job_id OPERATOR(pg_catalog.=) j.job_id), "
+			 "j.database, j.command, j.statement_timeout "
+			 "FROM dq.jobs j",
 			 0, NULL, NULL, NULL, SPI_OK_SELECT);
 
 	for (uint64 i = 0; i < SPI_processed; i++)
@@ -258,10 +324,16 @@ load_jobs(bool at_start)
 		Datum		lastd = SPI_getbinval(tup, desc, 7, &isnull);
 		TimestampTz last = isnull ? anchor : DatumGetTimestampTz(lastd);
 		SchedJob   *j = find_job(job_id);
+		Datum		timeoutd;
 		DqSchedule	sched;
 		pg_tz	   *tz;
 		bool		changed;
 
+		if (j != NULL)
+			j->present = true;
+		/* a disabled job is kept only while a run of it is in progress */
+		if (!DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull)))
+			continue;
 		/* A bad stored schedule or zone must not stop the other jobs. */
 		if (!parse_job_schedule(schedule, tzname, &sched, &tz))
 			continue;
@@ -286,13 +358,14 @@ load_jobs(bool at_start)
 		j->database = SPI_getvalue(tup, desc, 8);
 		j->command = SPI_getvalue(tup, desc, 9);
 		MemoryContextSwitchTo(old);
-		j->timeout_ms = DatumGetInt32(SPI_getbinval(tup, desc, 10, &isnull));
+		timeoutd = SPI_getbinval(tup, desc, 10, &isnull);
+		j->timeout_ms = timeout_ms(timeoutd, isnull);
 		j->owner = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
-		j->superuser = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
 		j->sched = sched;
 		j->tz = tz;
 		j->anchor = anchor;
 		j->seen = true;
+		j->present = true;
 		if (at_start)
 		{
 			TimestampTz first;
@@ -320,7 +393,11 @@ load_jobs(bool at_start)
 		kept = lappend(kept, j);
 	}
 
-	/* Jobs gone from the table (or disabled): forget them unless a run is in progress. */
+	/*
+	 * Jobs gone from the table or disabled: forget them once no run is in
+	 * progress.  The run of a job that was deleted (dq.unschedule) is
+	 * stopped; a disabled job's run ends on its own.
+	 */
 	foreach(lc, jobs)
 	{
 		SchedJob   *j = lfirst(lc);
@@ -331,6 +408,8 @@ load_jobs(bool at_start)
 			{
 				j->pending = false;
 				j->next_run = DT_NOEND;
+				if (!j->present)
+					stop_run(j);
 				kept = lappend(kept, j);
 			}
 			else
@@ -347,8 +426,7 @@ load_jobs(bool at_start)
 static void
 reconcile_open_runs(void)
 {
-	spi_exec("SELECT run_id, job_id, worker_pid FROM dq.job_runs "
-			 "WHERE status IN ('starting', 'running')",
+	spi_exec("SELECT run_id, job_id, worker_pid FROM dq.job_runs WHERE " DQ_RUN_OPEN,
 			 0, NULL, NULL, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 		return;
@@ -389,7 +467,7 @@ record_remote(SchedJob *j, DqRemoteRun *rr, pid_t pid, bool ended)
 	const char *status = "running";
 
 	if (ended && rr->finished)
-		status = rr->failed ? "failed" : "succeeded";
+		status = rr->skipped ? "skipped" : rr->failed ? "failed" : "succeeded";
 	else if (ended)
 		return;					/* the caller closes it as failed */
 	values[0] = Int64GetDatum(j->run_id);
@@ -407,15 +485,17 @@ record_remote(SchedJob *j, DqRemoteRun *rr, pid_t pid, bool ended)
 	values[6] = Int64GetDatum(rr->rows);
 	values[7] = CStringGetTextDatum(rr->sqlstate);
 	values[8] = CStringGetTextDatum(rr->message);
-	if (!rr->finished || rr->failed)
+	if (!rr->finished || rr->failed || rr->skipped)
 		nulls[5] = nulls[6] = 'n';
 	else if (!rr->has_rows)
 		nulls[6] = 'n';
-	if (!rr->finished || !rr->failed)
-		nulls[7] = nulls[8] = 'n';
+	if (!rr->finished || !rr->failed || rr->skipped)
+		nulls[7] = 'n';
+	if (!rr->finished || !(rr->failed || rr->skipped))
+		nulls[8] = 'n';
 	spi_exec("UPDATE dq.job_runs SET status = $2, started_at = $3, ended_at = $4, "
 			 "worker_pid = $5, command_tag = $6, rows = $7, sqlstate = $8, message = $9 "
-			 "WHERE run_id = $1 AND status IN ('starting', 'running')",
+			 "WHERE run_id OPERATOR(pg_catalog.=) $1 AND " DQ_RUN_OPEN,
 			 9, types, values, nulls, SPI_OK_UPDATE);
 	j->marked_running = true;
 }
@@ -522,10 +602,10 @@ collect_due(TimestampTz now)
 			record_skipped(j, j->pending_at, msg);
 			j->pending_at = tick;
 		}
-		else if (j->superuser && !dq_allow_superuser_jobs)
-			record_skipped(j, tick, "the job belongs to a superuser and dq_lineage.allow_superuser_jobs is off");
 		else if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(j->owner)))
 			record_skipped(j, tick, "the job's owner role no longer exists");
+		else if (!dq_allow_superuser_jobs && DqRoleCanBecomeSuperuser(j->owner))
+			record_skipped(j, tick, "the job's owner is a superuser or may become one (SET ROLE), and dq_lineage.allow_superuser_jobs is off");
 		else if (j->database != NULL &&
 				 !OidIsValid(j->target = get_database_oid(j->database, true)))
 		{
@@ -648,15 +728,17 @@ launch_runs(List *started)
 static void
 prune_history(void)
 {
-	char		sql[256];
+	Oid			types[1] = {TIMESTAMPTZOID};
+	Datum		values[1];
 
 	if (dq_job_run_retention <= 0)
 		return;
-	snprintf(sql, sizeof(sql),
-			 "DELETE FROM dq.job_runs WHERE status IN ('succeeded', 'failed', 'skipped') "
-			 "AND coalesce(ended_at, scheduled_at) < now() - interval '%d seconds'",
-			 dq_job_run_retention);
-	spi_exec(sql, 0, NULL, NULL, NULL, SPI_OK_DELETE);
+	values[0] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp() -
+									(TimestampTz) dq_job_run_retention * USECS_PER_SEC);
+	spi_exec("DELETE FROM dq.job_runs WHERE status OPERATOR(pg_catalog.<>) ALL "
+			 "('{starting,running}'::pg_catalog.text[]) "
+			 "AND coalesce(ended_at, scheduled_at) OPERATOR(pg_catalog.<) $1",
+			 1, types, values, NULL, SPI_OK_DELETE);
 }
 
 static long
@@ -715,6 +797,42 @@ stop_running_jobs(void)
 	}
 }
 
+/*
+ * Register a task of another subsystem, run by every scheduler inside its
+ * transaction: on every pass (interval_ms 0, before the jobs are
+ * handled) or at most every interval_ms (after them).  Called from
+ * _PG_init.
+ */
+void
+DqSchedulerAddTask(DqSchedulerTask task, int interval_ms)
+{
+	if (ntasks >= MAX_TASKS)
+		elog(ERROR, "too many dq_lineage scheduler tasks");
+	tasks[ntasks].fn = task;
+	tasks[ntasks].interval_ms = interval_ms;
+	tasks[ntasks].last_run = 0;
+	ntasks++;
+}
+
+/* Run the tasks of every pass (periodic false) or the periodic ones. */
+static void
+run_tasks(bool periodic)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	for (int i = 0; i < ntasks; i++)
+	{
+		SchedTask  *t = &tasks[i];
+
+		if ((t->interval_ms > 0) != periodic)
+			continue;
+		if (periodic && now - t->last_run < t->interval_ms * (int64) 1000)
+			continue;
+		t->fn();
+		t->last_run = now;
+	}
+}
+
 /* Is the extension there and usable?  (Inside a transaction.) */
 static bool
 extension_ready(void)
@@ -730,7 +848,6 @@ dq_scheduler_main(Datum main_arg)
 	bool		first = true;
 	bool		reload = false;
 	TimestampTz last_prune = 0;
-	TimestampTz last_flush = 0;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -739,6 +856,7 @@ dq_scheduler_main(Datum main_arg)
 	if (DqDatabasePaused(dboid))
 		proc_exit(0);
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	DqPinWorkerSession();
 	pgstat_report_appname("dq_lineage scheduler");
 
 	sched_cxt = AllocSetContextCreate(TopMemoryContext, "dq_lineage scheduler",
@@ -778,8 +896,7 @@ dq_scheduler_main(Datum main_arg)
 			stop_running_jobs();
 			proc_exit(0);
 		}
-		/* the database's change validation worker, if it has watched tables */
-		DqCdcEnsureWorker();
+		run_tasks(false);
 		gen = DqJobsGeneration(my_entry);
 		if (first || reload || gen != seen_generation)
 		{
@@ -804,11 +921,7 @@ dq_scheduler_main(Datum main_arg)
 			prune_history();
 			last_prune = now;
 		}
-		if (now - last_flush >= LINEAGE_FLUSH_MS * (int64) 1000)
-		{
-			DqLineageFlush();
-			last_flush = now;
-		}
+		run_tasks(true);
 		end_work();
 
 		failed = launch_runs(started);

@@ -1,14 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * worker.h
- *	  Background workers: the launcher, per-database schedulers, job runs.
+ *	  The scheduler subsystem: the launcher, per-database schedulers, job
+ *	  runs, and what the rest of the library may ask of them.
  *
  * The launcher (a static worker registered when the library is preloaded)
- * connects to no database.  It keeps a table in shared memory with one
- * entry per database and starts a scheduler worker in each database that
- * has the extension.  A scheduler starts one dynamic worker per job run,
- * and keeps the database's other long-running workers (the CDC consumer)
- * alive.
+ * connects to no database.  It keeps the shared table of databases
+ * (base/shmem.c) and starts a scheduler worker in each database that has
+ * the extension.  A scheduler starts one dynamic worker per job run, and
+ * on every pass runs the tasks other subsystems registered with it
+ * (keeping the change validation worker alive, folding lineage counters),
+ * so that the scheduler needs none of their headers.
  *
  *-------------------------------------------------------------------------
  */
@@ -18,27 +20,7 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
-#include "postmaster/bgworker.h"
 #include "storage/dsm.h"
-#include "storage/latch.h"
-
-typedef enum DqDbState
-{
-	DQ_DB_FREE = 0,				/* entry unused */
-	DQ_DB_WANTED,				/* a scheduler should run (or probe) there */
-	DQ_DB_ABSENT,				/* the extension is not installed there */
-	DQ_DB_PAUSED				/* a DDL command needs the database idle */
-} DqDbState;
-
-typedef struct DqDbEntry
-{
-	Oid			dboid;
-	DqDbState	state;
-	pid_t		scheduler_pid;
-	Latch	   *scheduler_latch;
-	uint32		jobs_generation;	/* bumped when dq.jobs changes */
-	TimestampTz paused_until;
-} DqDbEntry;
 
 /* What a job run worker gets in bgw_extra. */
 typedef struct DqJobWorkerArgs
@@ -61,6 +43,7 @@ typedef struct DqRemoteRun
 	bool		finished;
 	TimestampTz ended_at;
 	bool		failed;
+	bool		skipped;		/* refused before it ran (message says why) */
 	char		sqlstate[6];
 	char		command_tag[64];
 	int64		rows;
@@ -70,21 +53,22 @@ typedef struct DqRemoteRun
 	char		command[FLEXIBLE_ARRAY_MEMBER];
 } DqRemoteRun;
 
-extern void DqWorkerInit(void);
-extern bool DqWorkersAvailable(void);
+/*
+ * A task the scheduler of every database runs inside a transaction, on
+ * every pass (interval_ms 0) or at most every interval_ms; registered
+ * from _PG_init.
+ */
+typedef void (*DqSchedulerTask) (void);
+extern void DqSchedulerAddTask(DqSchedulerTask task, int interval_ms);
 
-/* Shared table access for the scheduler. */
-extern DqDbEntry *DqAttachScheduler(Oid dboid);
-extern void DqDetachScheduler(DqDbEntry *entry, bool extension_absent);
-extern uint32 DqJobsGeneration(DqDbEntry *entry);
-extern bool DqDatabasePaused(Oid dboid);
+/* _PG_init, preloaded: register the launcher. */
+extern void DqSchedInit(void);
 
 /* Called from SQL functions: act at commit of the current transaction. */
 extern void DqWakeSchedulerAtCommit(void);
 
-extern bool DqStartWorker(const char *function, const char *name, Oid dboid,
-						  const void *extra, Size extralen,
-						  BackgroundWorkerHandle **handle);
+/* Called by the utility hook once a command's permission checks pass. */
+extern void DqSchedPauseForCommand(Oid dboid, bool forget);
 
 extern PGDLLEXPORT void dq_launcher_main(Datum main_arg);
 extern PGDLLEXPORT void dq_scheduler_main(Datum main_arg);
