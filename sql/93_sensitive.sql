@@ -122,13 +122,25 @@ CREATE VIEW pii.v_agg AS
 CREATE TABLE pii.copy AS SELECT id, last_login_ip AS ip FROM pii.customers;
 CREATE TABLE pii.archive (id int, ip text);
 INSERT INTO pii.archive SELECT id, ip FROM pii.copy;
+-- a redaction function of one's own, declared masking
+CREATE FUNCTION pii.redact(text) RETURNS text LANGUAGE sql IMMUTABLE
+	RETURN left($1, 2) || '***';
+INSERT INTO dq.masking_functions VALUES ('pii.redact(text)', 'keeps two characters');
+CREATE VIEW pii.v_redacted AS
+	SELECT id, pii.redact(contact) AS contact_hint, avg(length(konto)) OVER () AS avg_len
+	  FROM pii.customers;
 SELECT table_name, column_name, tag, how, array_to_string(path, ' -> ') AS path
   FROM dq.sensitive_columns WHERE schema_name = 'pii' AND how = 'inherited'
  ORDER BY table_name, column_name, tag;
--- masking (md5) and count() stop the flow; INDIRECT (GROUP BY) edges never carry it
+SELECT source_column, target_column, subtype, masking FROM dq.column_lineage
+ WHERE target_table IN ('v_redacted', 'v_agg') AND lineage_type = 'DIRECT'
+ ORDER BY target_table, target_column, source_column;
+-- masking (md5, a declared function) and count(), avg() stop the flow;
+-- INDIRECT (GROUP BY) edges never carry it
 SELECT count(*) AS leaked FROM dq.sensitive_columns
  WHERE schema_name = 'pii'
-   AND (table_name, column_name) IN (('v_masked', 'cc_hash'), ('v_agg', 'phones'), ('v_agg', 'n'));
+   AND (table_name, column_name) IN (('v_masked', 'cc_hash'), ('v_agg', 'phones'), ('v_agg', 'n'),
+									   ('v_redacted', 'contact_hint'), ('v_redacted', 'avg_len'));
 -- a rejection downstream stops the flow there and beyond
 SELECT dq.untag_column('pii.v_contacts', 'phone_lower', 'phone');
 SELECT table_name, column_name FROM dq.sensitive_columns

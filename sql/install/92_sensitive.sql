@@ -511,6 +511,16 @@ REVOKE ALL ON dq.masking_functions FROM PUBLIC;
 GRANT SELECT ON dq.masking_functions TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('dq.masking_functions', '');
 
+-- Every backend's lineage walker reloads the list after a change commits.
+CREATE FUNCTION dq_internal.masking_functions_changed() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'dq_masking_functions_changed' LANGUAGE C;
+COMMENT ON FUNCTION dq_internal.masking_functions_changed() IS
+	'Trigger: tells every session''s lineage walker that dq.masking_functions changed';
+REVOKE ALL ON FUNCTION dq_internal.masking_functions_changed() FROM PUBLIC;
+CREATE TRIGGER masking_functions_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dq.masking_functions
+	FOR EACH STATEMENT EXECUTE FUNCTION dq_internal.masking_functions_changed();
+
 -- Every sensitive column: tagged directly, or inheriting a tag through
 -- DIRECT lineage edges.
 CREATE VIEW dq.sensitive_columns AS

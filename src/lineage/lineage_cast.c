@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * lineage_cast.c
- *	  What a function or a cast does to the value it is given, for the
- *	  lineage walker: hide it (masking) or keep it (a widening cast).
+ *	  Whether a cast keeps the value it is given (a widening cast), for
+ *	  the lineage walker; masking functions are in lineage_masking.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -13,26 +13,6 @@
 #include "utils/lsyscache.h"
 
 #include "lineage/lineage_walk.h"
-
-/* Functions that hide their input: hashes and digests (and count). */
-bool
-DqLinIsMaskingFunction(Oid funcid)
-{
-	static const char *const masking[] = {
-		"md5", "sha224", "sha256", "sha384", "sha512", "digest", "hmac",
-		"crypt", "hashtext", "hashtextextended", "hashint4", "hashint8",
-		"count", NULL
-	};
-	char	   *name = get_func_name(funcid);
-	int			i;
-
-	if (name == NULL)
-		return false;
-	for (i = 0; masking[i]; i++)
-		if (strcmp(name, masking[i]) == 0)
-			return true;
-	return false;
-}
 
 /*
  * Casts that keep every value: the result equals the input for every

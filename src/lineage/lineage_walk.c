@@ -754,7 +754,7 @@ LinWalkWindowFunc(WindowFunc *wf, LinWalkCtx *ctx)
 {
 	if (wf->winagg)
 		LinWalkAggregate(wf->args, wf->aggfilter, wf->winstar,
-						 DqLinIsMaskingFunction(wf->winfnoid), ctx);
+						 DqLinAggregateMasks(wf->winfnoid), ctx);
 	else
 	{
 		LinWalkWith((Node *) wf->args, ctx, LinTransformed(ctx->mode));
@@ -792,7 +792,7 @@ LinWalkExpr(Node *node, LinWalkCtx *ctx)
 				Aggref	   *agg = (Aggref *) node;
 
 				LinWalkAggregate(agg->args, agg->aggfilter, agg->aggstar,
-								 DqLinIsMaskingFunction(agg->aggfnoid), ctx);
+								 DqLinAggregateMasks(agg->aggfnoid), ctx);
 				return false;
 			}
 		case T_WindowFunc:

@@ -70,6 +70,7 @@ extern Node *DqLinInsertValue(Query *query, AttrNumber attno);
 
 /* lineage_cast.c */
 extern bool DqLinIsMaskingFunction(Oid funcid);
+extern bool DqLinAggregateMasks(Oid aggfnoid);
 extern bool DqLinCastKeepsValue(Node *node);
 
 #endif							/* DQ_LINEAGE_WALK_H */
