@@ -32,6 +32,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/syscache.h"
 
 #include "base/trust.h"
@@ -137,11 +138,16 @@ DqLineageCopyBegin(CopyStmt *stmt)
 	return copy;
 }
 
-/* The query of a COPY (query) TO, as COPY parsed it. */
+/*
+ * The query of a COPY (query) TO, as COPY parsed it.  Called from the
+ * parse-analysis hook, whose memory is gone before the COPY ends: what is
+ * kept goes into the memory of the COPY's own record.
+ */
 void
 DqLineageCopyQuery(DqLinCopy *copy, Query *query)
 {
 	ListCell   *lc;
+	MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(copy));
 
 	copy->got_query = true;
 	copy->fields = DqLineageQueryFields(query);
@@ -153,6 +159,7 @@ DqLineageCopyQuery(DqLinCopy *copy, Query *query)
 			copy->columns = lappend(copy->columns,
 									makeString(pstrdup(tle->resname ? tle->resname : "?column?")));
 	}
+	MemoryContextSwitchTo(old);
 }
 
 /*
