@@ -161,6 +161,31 @@ SELECT table_name, column_name, tag, role_name, superuser, owner, rls_enabled, r
  WHERE schema_name = 'pii' AND role_name IN ('pii_reader', 'pii_analyst', 'pii_member', 'public')
  ORDER BY table_name, column_name, tag, role_name;
 
+-- Governance as an expectation: who may read a sensitive column
+SELECT r -> 'success' AS success, r -> 'result' -> 'observed_value' AS readers_outside
+  FROM dq.check('pii.customers', 'expect_column_to_be_readable_only_by', 'contact',
+				'{"allowed_roles": []}') r;
+SELECT r -> 'success' AS success
+  FROM dq.check('pii.customers', 'expect_column_to_be_readable_only_by', 'contact',
+				'{"allowed_roles": ["pii_analyst"]}') r;
+-- (roles of other tests may exist: only this test's are shown)
+SELECT r -> 'success' AS success,
+	   (SELECT jsonb_agg(v) FROM jsonb_array_elements_text(r -> 'result' -> 'observed_value') v
+		 WHERE v ~ '^(pii_|public$)') AS readers_outside
+  FROM dq.check('pii.archive', 'expect_column_to_be_readable_only_by', 'ip',
+				'{"allowed_roles": ["pii_reader"]}') r;
+SELECT dq.expect('pii.copy', 'expect_column_to_be_readable_only_by', 'ip',
+				 '{"allowed_roles": ["pii_reader"]}') > 0 AS expected;
+SELECT dq.validate('pii.copy') > 0 AS validated;
+SELECT kind, success FROM dq.latest_validation WHERE table_name = 'copy';
+GRANT SELECT ON pii.copy TO pii_analyst;
+SELECT dq.validate('pii.copy') > 0 AS validated;
+SELECT kind, success, result -> 'result' -> 'observed_value' AS readers_outside
+  FROM dq.latest_validation WHERE table_name = 'copy';
+SELECT dq.check('pii.customers', 'expect_column_to_be_readable_only_by', 'contact',
+				'{"allowed_roles": ["nobody_of_that_name"]}');
+SELECT dq.check('pii.customers', 'expect_column_to_be_readable_only_by', 'contact', '{}');
+
 -- Who sees which classification
 SET ROLE pii_analyst;
 SELECT column_name, tag FROM dq.column_tags WHERE schema_name = 'pii' ORDER BY 1, 2;

@@ -71,6 +71,7 @@
 #include "base/numeric_util.h"
 #include "expect/regex_fast.h"
 #include "expect/ge_kinds.h"
+#include "expect/governance.h"
 #include "base/text_patterns.h"
 
 PG_FUNCTION_INFO_V1(dq_expectation_kinds);
@@ -243,6 +244,10 @@ static const DqKindDef DqKinds[] = {
 		P("unexpected_rows_query", "description"),
 	"unexpected_rows_query ({batch} stands for the table) returns no row; it runs as the expectation's owner",
 	DQ_SCOPE_QUERY},
+	{"expect_column_to_be_readable_only_by", DQ_K_READABLE_ONLY_BY, 1, 1,
+		P("allowed_roles", "include_superusers", "include_owner"),
+	"no role outside allowed_roles (and their members; superusers and the table's owner unless include_superusers / include_owner) can SELECT the column (governance of sensitive columns)",
+	DQ_SCOPE_METADATA},
 	{NULL}
 };
 
@@ -1812,7 +1817,7 @@ DqCompileRule(const DqColumnSource *src, const char *kind, const char *column,
 		case DQ_K_UNIQUE_WITHIN:
 			break;
 		default:
-			if (!DqCompileGeKind(src, r))
+			if (!DqCompileGovernanceKind(src, r) && !DqCompileGeKind(src, r))
 				DqCompileAggregate(src, r, column);
 			break;
 	}

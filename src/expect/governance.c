@@ -1,0 +1,169 @@
+/*-------------------------------------------------------------------------
+ *
+ * governance.c
+ *	  expect_column_to_be_readable_only_by: no role outside a list may read
+ *	  a column (docs/sensitive-data.md, "Exposure audit").
+ *
+ * A metadata kind: it reads the catalog, not the table, so it is decided
+ * when the expectation is compiled, at every dq.check and dq.validate.
+ * A role can read the column when has_column_privilege says so: through
+ * ownership, a grant on the table or the column, membership in a role
+ * that has one, or PUBLIC (listed as the role "public").  Roles named in
+ * allowed_roles and their members are allowed; so are superusers and the
+ * table's owner (and its members) unless include_superusers or
+ * include_owner is true.  Roles whose names start with "pg_" (predefined
+ * roles) are not listed: their members are.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_authid.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+
+#include "expect/governance.h"
+
+/* A parameter of the rule, or NULL. */
+static JsonbValue *
+DqGovParam(DqRule *r, const char *key)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	return findJsonbValueFromContainer(&r->params->root, JB_FOBJECT, &k);
+}
+
+/* A boolean parameter (default false); an error when not a boolean. */
+static bool
+DqGovBool(DqRule *r, const char *key)
+{
+	JsonbValue *v = DqGovParam(r, key);
+
+	if (v == NULL || v->type == jbvNull)
+		return false;
+	if (v->type != jbvBool)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameter \"%s\" of %s must be a boolean", key, r->def->name),
+				 errhint("Pass true or false.")));
+	return v->val.boolean;
+}
+
+/* allowed_roles as a text[] Datum; every name must be a role or public. */
+static Datum
+DqGovAllowedRoles(DqRule *r)
+{
+	JsonbValue *v = DqGovParam(r, "allowed_roles");
+	JsonbIterator *it;
+	JsonbValue	e;
+	JsonbIteratorToken tok;
+	Datum	   *names;
+	int			n = 0;
+
+	if (v == NULL || v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs allowed_roles as a JSON array of role names", r->def->name),
+				 errhint("Pass for example {\"allowed_roles\": [\"analysts\", \"etl\"]}; [] allows nobody.")));
+	names = palloc(sizeof(Datum) * (JsonContainerSize(v->val.binary.data) + 1));
+	it = JsonbIteratorInit(v->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+	{
+		char	   *name;
+
+		if (tok != WJB_ELEM)
+			continue;
+		if (e.type != jbvString)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("allowed_roles of %s must hold role names", r->def->name),
+					 errhint("Pass for example {\"allowed_roles\": [\"analysts\"]}.")));
+		name = pnstrdup(e.val.string.val, e.val.string.len);
+		if (strcmp(name, "public") != 0)
+			(void) get_role_oid(name, false);	/* 42704 for an unknown role */
+		names[n++] = CStringGetTextDatum(name);
+	}
+	return PointerGetDatum(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/*
+ * The roles outside the allowed ones that can read the column, as a JSON
+ * array; sets the rule's verdict.
+ */
+static void
+DqCompileReadableOnlyBy(const DqColumnSource *src, DqRule *r)
+{
+	static const char *sql =
+		"WITH allowed AS ("
+		"  SELECT a.oid FROM pg_catalog.pg_roles a "
+		"   WHERE a.rolname OPERATOR(pg_catalog.=) ANY ($3)), "
+		"roles AS ("
+		"  SELECT r.oid, r.rolname::pg_catalog.text AS name, r.rolsuper "
+		"    FROM pg_catalog.pg_roles r "
+		"   WHERE r.rolname OPERATOR(pg_catalog.!~) '^pg_' "
+		"  UNION ALL SELECT 0, 'public', false) "
+		"SELECT COALESCE(pg_catalog.jsonb_agg(x.name ORDER BY x.name), '[]'::pg_catalog.jsonb)::pg_catalog.text "
+		"  FROM roles x "
+		" WHERE CASE WHEN x.oid OPERATOR(pg_catalog.=) 0 "
+		"            THEN pg_catalog.has_column_privilege('public', $1, $2, 'SELECT') "
+		"            ELSE pg_catalog.has_column_privilege(x.oid, $1, $2, 'SELECT') END "
+		"   AND NOT (x.name OPERATOR(pg_catalog.=) ANY ($3)) "
+		"   AND NOT (x.oid OPERATOR(pg_catalog.<>) 0 AND EXISTS (SELECT FROM allowed a "
+		"            WHERE pg_catalog.pg_has_role(x.oid, a.oid, 'MEMBER'))) "
+		"   AND ($4 OR NOT x.rolsuper) "
+		"   AND ($5 OR x.oid OPERATOR(pg_catalog.=) 0 OR NOT pg_catalog.pg_has_role(x.oid, "
+		"        (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) $1), 'MEMBER'))";
+	Oid			argtypes[5] = {OIDOID, INT2OID, TEXTARRAYOID, BOOLOID, BOOLOID};
+	Datum		values[5];
+	AttrNumber	attnum;
+	char	   *roles;
+	MemoryContext callercxt = CurrentMemoryContext;
+
+	if (!OidIsValid(src->relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s needs a relation", r->def->name),
+				 errhint("Check it on a table, view or materialized view.")));
+	attnum = get_attnum(src->relid, r->cols[0].name);
+	values[0] = ObjectIdGetDatum(src->relid);
+	values[1] = Int16GetDatum(attnum);
+	values[2] = DqGovAllowedRoles(r);
+	values[3] = BoolGetDatum(DqGovBool(r, "include_superusers"));
+	values[4] = BoolGetDatum(DqGovBool(r, "include_owner"));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args(sql, 5, argtypes, values, NULL, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not list the roles that can read a column");
+	{
+		MemoryContext old = MemoryContextSwitchTo(callercxt);
+
+		roles = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	r->meta_success = (strcmp(roles, "[]") == 0);
+	r->meta_result = psprintf("\"observed_value\": %s, \"details\": {\"unexpected_roles\": %s}",
+							  roles, roles);
+}
+
+/*
+ * Compile the governance kinds; false for any other kind.
+ */
+bool
+DqCompileGovernanceKind(const DqColumnSource *src, DqRule *r)
+{
+	if (r->def->kind != DQ_K_READABLE_ONLY_BY)
+		return false;
+	DqCompileReadableOnlyBy(src, r);
+	return true;
+}
