@@ -146,6 +146,14 @@ SELECT dq.untag_column('pii.v_contacts', 'phone_lower', 'phone');
 SELECT table_name, column_name FROM dq.sensitive_columns
  WHERE schema_name = 'pii' AND tag = 'phone' ORDER BY 1, 2;
 
+-- The tags travel in OpenLineage events (TagsDatasetFacet on the datasets)
+SELECT e -> 'outputs' -> 0 ->> 'name' AS dataset, t ->> 'field' AS field, t ->> 'key' AS key,
+	   t ->> 'value' AS value, t ->> 'source' AS source
+  FROM dq.openlineage_events() e,
+	   jsonb_array_elements(e -> 'outputs' -> 0 -> 'facets' -> 'tags' -> 'tags') t
+ WHERE e -> 'outputs' -> 0 ->> 'name' LIKE '%pii.archive'
+ ORDER BY 2, 3;
+
 -- Exposure: who can read the sensitive columns
 CREATE ROLE pii_reader;
 CREATE ROLE pii_analyst;

@@ -100,12 +100,14 @@ REVOKE ALL ON dq.watched_tables, dq.cdc_state, dq.violations, dq.cdc_rule_errors
 GRANT SELECT ON dq.watched_tables, dq.cdc_state, dq.violations, dq.cdc_rule_errors TO PUBLIC;
 ALTER TABLE dq.violations ENABLE ROW LEVEL SECURITY;
 -- violations carry row values: readable by roles that may read the table
+-- and see every row its owner sees (docs/security.md: a role that RLS or
+-- column privileges restrict sees the counts in dq.cdc_status, not rows)
 CREATE POLICY violations_readable ON dq.violations FOR SELECT
-	USING (pg_catalog.has_table_privilege(relid, 'SELECT'));
+	USING (dq.values_visible(relid, NULL));
 -- error messages may quote values too
 ALTER TABLE dq.cdc_rule_errors ENABLE ROW LEVEL SECURITY;
 CREATE POLICY cdc_rule_errors_readable ON dq.cdc_rule_errors FOR SELECT
-	USING (pg_catalog.has_table_privilege(relid, 'SELECT'));
+	USING (dq.values_visible(relid, NULL));
 
 -- Dumped with each row attached to its table by name.
 SELECT pg_catalog.pg_extension_config_dump('dq.watched_tables',

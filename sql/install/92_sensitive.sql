@@ -621,3 +621,25 @@ COMMENT ON COLUMN dq.sensitive_exposure.rls_applies IS 'Row-level security filte
 COMMENT ON COLUMN dq.sensitive_exposure.relid IS 'OID of the relation';
 COMMENT ON COLUMN dq.sensitive_exposure.attnum IS 'Column number';
 GRANT SELECT ON dq.sensitive_columns, dq.sensitive_exposure TO PUBLIC;
+
+-- The classifications of a relation's columns as OpenLineage's tags facet
+-- (TagsDatasetFacet): one tag per sensitive column and tag, direct or
+-- inherited, as dq.sensitive_columns shows them to the reader; {} when
+-- there is none, so that it can be added to a dataset's facets.
+CREATE FUNCTION dq_internal.openlineage_tags_facets(rel oid) RETURNS jsonb
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE WHEN count(*) = 0 THEN '{}'::jsonb
+		   ELSE jsonb_build_object('tags', jsonb_build_object(
+				'_producer', 'https://github.com/dq-lineage/dq_lineage',
+				'_schemaURL', 'https://openlineage.io/spec/facets/2-0-3/TagsDatasetFacet.json#/$defs/TagsDatasetFacet',
+				'tags', jsonb_agg(jsonb_build_object(
+					'key', s.tag, 'value', s.how, 'source', 'DQ_LINEAGE',
+					'field', s.column_name) ORDER BY s.attnum, s.tag)))
+		   END
+	  FROM dq.sensitive_columns s
+	 WHERE s.relid = rel
+$$;
+COMMENT ON FUNCTION dq_internal.openlineage_tags_facets(oid) IS
+	'OpenLineage TagsDatasetFacet of a relation''s sensitive columns ({"tags": {...}}, or {} without any), for the dataset facets of dq.openlineage_events';

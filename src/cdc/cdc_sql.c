@@ -190,7 +190,7 @@ DqCdcMakeQuarantine(Oid relid)
 					 "COMMENT ON TABLE %s IS %s; "
 					 "REVOKE ALL ON %s FROM PUBLIC; GRANT SELECT ON %s TO PUBLIC; "
 					 "ALTER TABLE %s ENABLE ROW LEVEL SECURITY; "
-					 "CREATE POLICY readable ON %s FOR SELECT USING (pg_catalog.has_table_privilege(%u, 'SELECT')); "
+					 "CREATE POLICY readable ON %s FOR SELECT USING (dq.values_visible(%u, NULL)); "
 					 /* a member of the extension: DROP EXTENSION drops it too */
 					 "ALTER EXTENSION dq_lineage ADD TABLE %s",
 					 qual,

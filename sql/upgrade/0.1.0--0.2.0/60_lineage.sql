@@ -414,7 +414,8 @@ AS $$
 		'inputs', (SELECT COALESCE(jsonb_agg(jsonb_build_object(
 							'namespace', dq.openlineage_namespace(),
 							'name', dq.openlineage_dataset_name(s.source_schema, s.source_table),
-							'facets', jsonb_build_object('schema', dq.openlineage_schema_facet(s.source_relid)))
+							'facets', jsonb_build_object('schema', dq.openlineage_schema_facet(s.source_relid))
+									  || dq_internal.openlineage_tags_facets(s.source_relid))
 						  ORDER BY s.source_schema, s.source_table), '[]')
 					 FROM (SELECT DISTINCT l.source_relid, l.source_schema, l.source_table
 							 FROM dq.column_lineage l
@@ -424,7 +425,8 @@ AS $$
 						'name', dq.openlineage_dataset_name(t.target_schema, t.target_table),
 						'facets', jsonb_build_object(
 							'schema', dq.openlineage_schema_facet(t.target_relid),
-							'columnLineage', dq.openlineage_facet(t.target_relid, legacy)))),
+							'columnLineage', dq.openlineage_facet(t.target_relid, legacy))
+								  || dq_internal.openlineage_tags_facets(t.target_relid))),
 		'producer', 'https://github.com/dq-lineage/dq_lineage',
 		'schemaURL', 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent') AS ev,
 		   0 AS k, t.target_schema::text AS k1, t.target_table::text AS k2, 0::bigint AS k3
