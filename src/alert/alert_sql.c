@@ -199,7 +199,13 @@ dq_drop_alert_route(PG_FUNCTION_ARGS)
 					 errmsg("alert route \"%s\" belongs to role \"%s\"", name, owner_name),
 					 errhint("Only the route's owner or a superuser may drop it.")));
 		DqBecomeExtensionOwner(&owner_ctx);
-		if (SPI_execute_with_args("DELETE FROM dq.alert_routes WHERE name = $1",
+		/*
+		 * No foreign key ties the deliveries to their route, so that queuing
+		 * a delivery never waits for a route's lock; the few a concurrent
+		 * transaction may still queue are removed by the delivery worker.
+		 */
+		if (SPI_execute_with_args("WITH r AS (DELETE FROM dq.alert_routes WHERE name = $1 RETURNING route_id) "
+								  "DELETE FROM dq.alert_deliveries d USING r WHERE d.route_id = r.route_id",
 								  1, types, values, NULL, false, 0) != SPI_OK_DELETE)
 			elog(ERROR, "could not delete from dq.alert_routes");
 		found = true;
@@ -303,6 +309,7 @@ dq_snooze_alert(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* The source argument of dq.raise_alert and dq.clear_alert. */
 static char *
 raisable_source(FunctionCallInfo fcinfo)
 {
@@ -310,13 +317,16 @@ raisable_source(FunctionCallInfo fcinfo)
 
 	not_null(fcinfo, 0, "source", "Use anomaly, schema_change or monitor.");
 	source = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (DqAlertSourceValid(source) && !DqAlertSourceRaisable(source))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("alerts of source \"%s\" are raised and resolved by the extension itself", source),
+				 errhint("Monitors use the sources anomaly, schema_change and monitor.")));
 	if (!DqAlertSourceRaisable(source))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("alerts of source \"%s\" cannot be raised by dq.raise_alert", source),
-				 DqAlertSourceValid(source) ?
-				 errdetail("The extension raises them itself.") : 0,
-				 errhint("Use anomaly, schema_change or monitor.")));
+				 errmsg("unrecognized alert source \"%s\"", source),
+				 errhint("Monitors use the sources anomaly, schema_change and monitor.")));
 	return source;
 }
 

@@ -824,12 +824,19 @@ record_attempt(const DqAlertDelivery *d, TimestampTz started, long http_status,
 	else
 		nulls[6] = 'n';
 	values[7] = TimestampTzGetDatum(now);
-	spi_check(SPI_execute_with_args("WITH u AS (UPDATE dq.alert_deliveries SET attempts = attempts + 1, "
+	/*
+	 * A delivery locked by someone else is being deleted (its route is
+	 * dropped): skip it rather than wait, so that the worker never waits
+	 * for a transaction that waits for the worker.
+	 */
+	spi_check(SPI_execute_with_args("WITH l AS (SELECT delivery_id FROM dq.alert_deliveries "
+									"  WHERE delivery_id = $1 AND status = 'pending' FOR UPDATE SKIP LOCKED), "
+									"u AS (UPDATE dq.alert_deliveries d SET attempts = d.attempts + 1, "
 									"    status = $2, next_attempt_at = $3, "
 									"    delivered_at = CASE WHEN $2 = 'delivered' THEN $8 END, "
 									"    http_status = $5, latency_ms = $6, error = $7 "
-									"  WHERE delivery_id = $1 AND status = 'pending' "
-									"  RETURNING delivery_id, attempts) "
+									"  FROM l WHERE d.delivery_id = l.delivery_id "
+									"  RETURNING d.delivery_id, d.attempts) "
 									"INSERT INTO dq.alert_delivery_attempts (delivery_id, attempt, attempted_at, "
 									"    http_status, latency_ms, error) "
 									"SELECT u.delivery_id, u.attempts, $4, $5, $6, $7 FROM u",
@@ -1149,13 +1156,21 @@ check_cdc_lag(void *arg)
 	}
 }
 
-/* Delete resolved alerts past dq_lineage.alert_retention (their deliveries go with them). */
+/*
+ * Delete the deliveries a transaction queued for a route while the route
+ * was being dropped, and resolved alerts past dq_lineage.alert_retention
+ * (their deliveries and attempts go with them).
+ */
 static void
 prune(void)
 {
 	Oid			types[1] = {TIMESTAMPTZOID};
 	Datum		values[1];
 
+	spi_check(SPI_execute("DELETE FROM dq.alert_deliveries d WHERE d.route_id IS NOT NULL "
+						  "AND NOT EXISTS (SELECT 1 FROM dq.alert_routes r WHERE r.route_id = d.route_id)",
+						  false, 0),
+			  SPI_OK_DELETE, "prune orphaned deliveries");
 	if (dq_alert_retention <= 0)
 		return;
 	values[0] = TimestampTzGetDatum(TimestampTzPlusMilliseconds(GetCurrentTimestamp(),

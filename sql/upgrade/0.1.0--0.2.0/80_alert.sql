@@ -86,7 +86,7 @@ CREATE SEQUENCE dq.alert_delivery_id_seq;
 CREATE TABLE dq.alert_deliveries (
 	delivery_id		bigint PRIMARY KEY DEFAULT nextval('dq.alert_delivery_id_seq'),
 	alert_id		bigint NOT NULL REFERENCES dq.alerts ON DELETE CASCADE,
-	route_id		bigint REFERENCES dq.alert_routes ON DELETE CASCADE,
+	route_id		bigint,
 	route_name		text NOT NULL,
 	channel			text NOT NULL,
 	event			text NOT NULL CHECK (event IN ('trigger', 'acknowledge', 'resolve')),
@@ -107,7 +107,7 @@ CREATE INDEX alert_deliveries_route_idx ON dq.alert_deliveries (route_id);
 COMMENT ON TABLE dq.alert_deliveries IS 'The outbox: one row per alert event (trigger, acknowledge, resolve) per route, queued in the transaction of the event and sent by the delivery worker';
 COMMENT ON COLUMN dq.alert_deliveries.delivery_id IS 'Identifier of the delivery';
 COMMENT ON COLUMN dq.alert_deliveries.alert_id IS 'The alert (dq.alerts)';
-COMMENT ON COLUMN dq.alert_deliveries.route_id IS 'The route (dq.alert_routes); NULL for the built-in NOTIFY of a dead delivery''s alert';
+COMMENT ON COLUMN dq.alert_deliveries.route_id IS 'The route (dq.alert_routes; dq.drop_alert_route deletes its deliveries); NULL for the built-in NOTIFY of a dead delivery''s alert';
 COMMENT ON COLUMN dq.alert_deliveries.route_name IS 'Name of the route, or for the built-in NOTIFY the channel';
 COMMENT ON COLUMN dq.alert_deliveries.channel IS 'Channel of the route when the delivery was queued';
 COMMENT ON COLUMN dq.alert_deliveries.event IS 'trigger, acknowledge or resolve';
