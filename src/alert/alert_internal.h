@@ -89,6 +89,17 @@ extern bool DqAlertRouteMatches(const DqAlertRoute *route, const char *source,
 								const char *owner_name);
 
 /* ---- the outbox (alert_store.c) ---- */
+
+/* A statement prepared once per backend, executed with DqAlertExec. */
+typedef struct DqAlertStmt
+{
+	const char *sql;
+	int			nargs;
+	Oid			types[13];
+	void	   *plan;			/* SPIPlanPtr, set on first use */
+} DqAlertStmt;
+
+extern int	DqAlertExec(DqAlertStmt *st, Datum *values, const char *nulls, long count);
 extern int64 DqAlertRaiseExt(const DqAlertEvent *event, int64 exclude_route,
 							 bool builtin_notify);
 extern int	DqAlertResolveKey(const char *const *sources, int nsources,

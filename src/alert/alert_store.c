@@ -52,22 +52,13 @@
 #include "alert/alert_internal.h"
 #include "base/trust.h"
 
-/* A statement prepared once per backend. */
-typedef struct AlertStmt
-{
-	const char *sql;
-	int			nargs;
-	Oid			types[13];
-	SPIPlanPtr	plan;
-} AlertStmt;
-
-static AlertStmt st_open = {
+static DqAlertStmt st_open = {
 	"SELECT alert_id, snoozed_until FROM dq.alerts "
 	" WHERE source = $1 AND source_key = $2 AND state <> 'resolved' FOR UPDATE",
 	2, {TEXTOID, TEXTOID}
 };
 
-static AlertStmt st_again = {
+static DqAlertStmt st_again = {
 	"UPDATE dq.alerts SET occurrences = occurrences + $2, "
 	"       last_seen = GREATEST(last_seen, $3), "
 	"       severity = $4, title = $5, body = $6, "
@@ -80,7 +71,7 @@ static AlertStmt st_again = {
 	7, {INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, JSONBOID, BOOLOID}
 };
 
-static AlertStmt st_insert = {
+static DqAlertStmt st_insert = {
 	"INSERT INTO dq.alerts (source, source_key, severity, title, body, relid, "
 	"       schema_name, table_name, column_name, owner, occurrences, first_seen, last_seen) "
 	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) "
@@ -89,13 +80,13 @@ static AlertStmt st_insert = {
 	NAMEOID, NAMEOID, INT8OID, TIMESTAMPTZOID}
 };
 
-static AlertStmt st_routes = {
+static DqAlertStmt st_routes = {
 	"SELECT route_id, name, channel, owner, match FROM dq.alert_routes "
 	" WHERE enabled ORDER BY route_id",
 	0, {InvalidOid}
 };
 
-static AlertStmt st_deliver = {
+static DqAlertStmt st_deliver = {
 	"INSERT INTO dq.alert_deliveries (alert_id, route_id, route_name, channel, event, idempotency_key) "
 	"SELECT $1, u.r, u.n, u.c, $2, $3 "
 	"  FROM ROWS FROM (pg_catalog.unnest($4::pg_catalog.int8[]), pg_catalog.unnest($5::pg_catalog.text[]), "
@@ -103,7 +94,7 @@ static AlertStmt st_deliver = {
 	6, {INT8OID, TEXTOID, TEXTOID, INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID}
 };
 
-static AlertStmt st_followup = {
+static DqAlertStmt st_followup = {
 	"INSERT INTO dq.alert_deliveries (alert_id, route_id, route_name, channel, event, idempotency_key) "
 	"SELECT DISTINCT ON (d.route_id) d.alert_id, d.route_id, d.route_name, d.channel, $2, $3 "
 	"  FROM dq.alert_deliveries d WHERE d.alert_id = $1 AND d.event = 'trigger' "
@@ -111,14 +102,14 @@ static AlertStmt st_followup = {
 	3, {INT8OID, TEXTOID, TEXTOID}
 };
 
-static AlertStmt st_resolve_key = {
+static DqAlertStmt st_resolve_key = {
 	"UPDATE dq.alerts SET state = 'resolved', resolved_at = pg_catalog.now(), resolution = $3 "
 	" WHERE source OPERATOR(pg_catalog.=) ANY ($1) AND source_key = $2 AND state <> 'resolved' "
 	"RETURNING alert_id, notifications",
 	3, {TEXTARRAYOID, TEXTOID, TEXTOID}
 };
 
-static AlertStmt st_resolve_quiet = {
+static DqAlertStmt st_resolve_quiet = {
 	"UPDATE dq.alerts SET state = 'resolved', resolved_at = pg_catalog.now(), resolution = 'quiet' "
 	" WHERE source = $1 AND ($3::pg_catalog.text IS NULL OR source_key = $3) "
 	"   AND state <> 'resolved' AND last_seen < $2 "
@@ -126,21 +117,21 @@ static AlertStmt st_resolve_quiet = {
 	3, {TEXTOID, TIMESTAMPTZOID, TEXTOID}
 };
 
-static AlertStmt st_ack = {
+static DqAlertStmt st_ack = {
 	"UPDATE dq.alerts SET state = 'acknowledged', acknowledged_at = pg_catalog.now(), "
 	"       acknowledged_by = $2 "
 	" WHERE alert_id = $1 AND state = 'open' RETURNING notifications",
 	2, {INT8OID, NAMEOID}
 };
 
-static AlertStmt st_resolve_id = {
+static DqAlertStmt st_resolve_id = {
 	"UPDATE dq.alerts SET state = 'resolved', resolved_at = pg_catalog.now(), "
 	"       resolved_by = $2, resolution = 'manual' "
 	" WHERE alert_id = $1 AND state <> 'resolved' RETURNING notifications",
 	2, {INT8OID, NAMEOID}
 };
 
-static AlertStmt st_snooze = {
+static DqAlertStmt st_snooze = {
 	"UPDATE dq.alerts SET snoozed_until = $2 WHERE alert_id = $1 AND state <> 'resolved'",
 	2, {INT8OID, TIMESTAMPTZOID}
 };
@@ -150,10 +141,12 @@ static List *route_cache = NIL;
 static LocalTransactionId route_cache_lxid = InvalidLocalTransactionId;
 
 /*
- * Execute a prepared statement; returns SPI's result code.
+ * Execute a statement prepared once per backend (inside SPI); returns
+ * SPI's result code.  The plan is kept (SPI_keepplan): the plan cache
+ * re-plans it when the tables change.
  */
-static int
-alert_exec(AlertStmt *st, Datum *values, const char *nulls, long count)
+int
+DqAlertExec(DqAlertStmt *st, Datum *values, const char *nulls, long count)
 {
 	int			rc;
 
@@ -232,7 +225,7 @@ load_routes(void)
 
 	if (route_cache_lxid == MyProc->lxid && route_cache_lxid != InvalidLocalTransactionId)
 		return route_cache;
-	(void) alert_exec(&st_routes, NULL, NULL, 0);
+	(void) DqAlertExec(&st_routes, NULL, NULL, 0);
 	old = MemoryContextSwitchTo(TopTransactionContext);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -319,7 +312,7 @@ queue_triggers(int64 alert_id, int round, const DqAlertEvent *ev,
 	values[3] = make_array(ids, idnulls, n, INT8OID);
 	values[4] = make_array(names, NULL, n, TEXTOID);
 	values[5] = make_array(channels, NULL, n, TEXTOID);
-	(void) alert_exec(&st_deliver, values, NULL, 0);
+	(void) DqAlertExec(&st_deliver, values, NULL, 0);
 	DqAlertWakeAtCommit();
 }
 
@@ -335,7 +328,7 @@ queue_followups(int64 alert_id, int round, const char *event)
 	values[0] = Int64GetDatum(alert_id);
 	values[1] = CStringGetTextDatum(event);
 	values[2] = CStringGetTextDatum(idempotency_key(alert_id, event, round));
-	(void) alert_exec(&st_followup, values, NULL, 0);
+	(void) DqAlertExec(&st_followup, values, NULL, 0);
 	if (SPI_processed > 0)
 		DqAlertWakeAtCommit();
 }
@@ -430,7 +423,7 @@ DqAlertRaiseExt(const DqAlertEvent *ev, int64 exclude_route, bool builtin_notify
 		memset(nulls, ' ', sizeof(nulls));
 		values[0] = CStringGetTextDatum(ev->source);
 		values[1] = CStringGetTextDatum(ev->key);
-		(void) alert_exec(&st_open, values, NULL, 1);
+		(void) DqAlertExec(&st_open, values, NULL, 1);
 		if (SPI_processed == 1)
 		{
 			Datum		snoozed;
@@ -447,7 +440,7 @@ DqAlertRaiseExt(const DqAlertEvent *ev, int64 exclude_route, bool builtin_notify
 			values[4] = CStringGetTextDatum(title);
 			values[5] = body;
 			values[6] = BoolGetDatum(renotify);
-			(void) alert_exec(&st_again, values, NULL, 1);
+			(void) DqAlertExec(&st_again, values, NULL, 1);
 			if (renotify)
 				queue_triggers(alert_id, first_int4(1), ev, qualified, owner_name,
 							   exclude_route, builtin_notify);
@@ -474,7 +467,7 @@ DqAlertRaiseExt(const DqAlertEvent *ev, int64 exclude_route, bool builtin_notify
 		set_name(values, nulls, 9, owner_name);
 		values[10] = Int64GetDatum(occurrences);
 		values[11] = TimestampTzGetDatum(seen);
-		(void) alert_exec(&st_insert, values, nulls, 1);
+		(void) DqAlertExec(&st_insert, values, nulls, 1);
 		if (SPI_processed == 1)
 		{
 			alert_id = first_int8(1, &isnull);
@@ -527,7 +520,7 @@ DqAlertResolveKey(const char *const *sources, int nsources, const char *key,
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	DqBecomeExtensionOwner(&owner_ctx);
-	(void) alert_exec(&st_resolve_key, values, NULL, 0);
+	(void) DqAlertExec(&st_resolve_key, values, NULL, 0);
 	n = followup_resolved();
 	DqRestoreUser(&owner_ctx);
 	SPI_finish();
@@ -569,7 +562,7 @@ DqAlertResolveQuiet(const char *source, const char *key, TimestampTz before)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	DqBecomeExtensionOwner(&owner_ctx);
-	(void) alert_exec(&st_resolve_quiet, values, nulls, 0);
+	(void) DqAlertExec(&st_resolve_quiet, values, nulls, 0);
 	n = followup_resolved();
 	DqRestoreUser(&owner_ctx);
 	SPI_finish();
@@ -578,7 +571,7 @@ DqAlertResolveQuiet(const char *source, const char *key, TimestampTz before)
 
 /* Run one state change by id; returns the alert's round, or -1 if nothing changed. */
 static int
-change_by_id(AlertStmt *st, int64 alert_id, const char *by, TimestampTz until)
+change_by_id(DqAlertStmt *st, int64 alert_id, const char *by, TimestampTz until)
 {
 	DqOwnerContext owner_ctx;
 	Datum		values[2];
@@ -597,7 +590,7 @@ change_by_id(AlertStmt *st, int64 alert_id, const char *by, TimestampTz until)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	DqBecomeExtensionOwner(&owner_ctx);
-	(void) alert_exec(st, values, NULL, 0);
+	(void) DqAlertExec(st, values, NULL, 0);
 	if (SPI_processed == 1)
 	{
 		round = st == &st_snooze ? 0 : first_int4(1);

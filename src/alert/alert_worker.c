@@ -115,6 +115,8 @@
 #define PRUNE_INTERVAL_MS 60000
 /* Longest wait in curl while requests are in flight (latch checks). */
 #define POLL_MS 100
+/* Longest an ended request waits to be recorded with others. */
+#define BATCH_MS 10
 /* NOTIFY deliveries sent per transaction. */
 #define NOTIFY_BATCH 500
 /* Resolved alerts deleted per statement when pruning. */
@@ -792,12 +794,30 @@ next_attempt_time(int attempts, int retry_after_s)
  * log.  Returns the state written ("delivered", "pending", "dead"), or
  * NULL when the delivery is gone (its route or alert was deleted).
  */
+/*
+ * Record one attempt (see record_attempt).  A delivery locked by someone
+ * else is being deleted (its route is dropped): skip it rather than wait,
+ * so that the worker never waits for a transaction that waits for it.
+ */
+static DqAlertStmt st_record = {
+	"WITH l AS (SELECT delivery_id FROM dq.alert_deliveries "
+	"  WHERE delivery_id = $1 AND status = 'pending' FOR UPDATE SKIP LOCKED), "
+	"u AS (UPDATE dq.alert_deliveries d SET attempts = d.attempts + 1, "
+	"    status = $2, next_attempt_at = $3, "
+	"    delivered_at = CASE WHEN $2 = 'delivered' THEN $8 END, "
+	"    http_status = $5, latency_ms = $6, error = $7 "
+	"  FROM l WHERE d.delivery_id = l.delivery_id "
+	"  RETURNING d.delivery_id, d.attempts) "
+	"INSERT INTO dq.alert_delivery_attempts (delivery_id, attempt, attempted_at, "
+	"    http_status, latency_ms, error) "
+	"SELECT u.delivery_id, u.attempts, $4, $5, $6, $7 FROM u",
+	8, {INT8OID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID, FLOAT8OID, TEXTOID, TIMESTAMPTZOID}
+};
+
 static const char *
 record_attempt(const DqAlertDelivery *d, TimestampTz started, long http_status,
 			   double latency_ms, const char *error, bool permanent, int retry_after_s)
 {
-	Oid			types[8] = {INT8OID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID,
-	FLOAT8OID, TEXTOID, TIMESTAMPTZOID};
 	Datum		values[8];
 	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	const char *status;
@@ -824,24 +844,7 @@ record_attempt(const DqAlertDelivery *d, TimestampTz started, long http_status,
 	else
 		nulls[6] = 'n';
 	values[7] = TimestampTzGetDatum(now);
-	/*
-	 * A delivery locked by someone else is being deleted (its route is
-	 * dropped): skip it rather than wait, so that the worker never waits
-	 * for a transaction that waits for the worker.
-	 */
-	spi_check(SPI_execute_with_args("WITH l AS (SELECT delivery_id FROM dq.alert_deliveries "
-									"  WHERE delivery_id = $1 AND status = 'pending' FOR UPDATE SKIP LOCKED), "
-									"u AS (UPDATE dq.alert_deliveries d SET attempts = d.attempts + 1, "
-									"    status = $2, next_attempt_at = $3, "
-									"    delivered_at = CASE WHEN $2 = 'delivered' THEN $8 END, "
-									"    http_status = $5, latency_ms = $6, error = $7 "
-									"  FROM l WHERE d.delivery_id = l.delivery_id "
-									"  RETURNING d.delivery_id, d.attempts) "
-									"INSERT INTO dq.alert_delivery_attempts (delivery_id, attempt, attempted_at, "
-									"    http_status, latency_ms, error) "
-									"SELECT u.delivery_id, u.attempts, $4, $5, $6, $7 FROM u",
-									8, types, values, nulls, false, 0),
-			  SPI_OK_INSERT, "record a delivery attempt");
+	spi_check(DqAlertExec(&st_record, values, nulls, 0), SPI_OK_INSERT, "record a delivery attempt");
 	return SPI_processed == 1 ? status : NULL;
 }
 
@@ -914,6 +917,24 @@ record_finished(void)
 	}
 }
 
+static DqAlertStmt st_claim_notify = {
+	"WITH c AS (SELECT d.delivery_id FROM dq.alert_deliveries d "
+	"  LEFT JOIN dq.alert_routes r ON r.route_id = d.route_id "
+	" WHERE d.status = 'pending' AND d.channel = 'notify' AND d.next_attempt_at <= $1 "
+	"   AND (d.route_id IS NULL OR r.enabled) "
+	"   AND NOT " EARLIER_PENDING
+	" ORDER BY d.next_attempt_at, d.delivery_id LIMIT " CppAsString2(NOTIFY_BATCH) ") "
+	"SELECT d.delivery_id, d.route_id, d.route_name, d.event, "
+	"       d.idempotency_key, d.attempts, "
+	"       coalesce(r.target, d.route_name), r.owner, "
+	ALERT_COLUMNS(BODY_FOR_NOTIFY)
+	"  FROM c JOIN dq.alert_deliveries d ON d.delivery_id = c.delivery_id "
+	"  JOIN dq.alerts a ON a.alert_id = d.alert_id "
+	"  LEFT JOIN dq.alert_routes r ON r.route_id = d.route_id "
+	" ORDER BY d.next_attempt_at, d.delivery_id",
+	1, {TIMESTAMPTZOID}
+};
+
 /* Send the due NOTIFY deliveries; returns how many. */
 static int
 deliver_notifies(void)
@@ -921,24 +942,10 @@ deliver_notifies(void)
 	SPITupleTable *tt;
 	uint64		n;
 	TimestampTz now = GetCurrentTimestamp();
-	Oid			types[1] = {TIMESTAMPTZOID};
 	Datum		values[1];
 
 	values[0] = TimestampTzGetDatum(now);
-	spi_check(SPI_execute_with_args("SELECT d.delivery_id, d.route_id, d.route_name, d.event, "
-									"       d.idempotency_key, d.attempts, "
-									"       coalesce(r.target, d.route_name), r.owner, "
-									ALERT_COLUMNS(BODY_FOR_NOTIFY)
-									"  FROM dq.alert_deliveries d "
-									"  JOIN dq.alerts a ON a.alert_id = d.alert_id "
-									"  LEFT JOIN dq.alert_routes r ON r.route_id = d.route_id "
-									" WHERE d.status = 'pending' AND d.next_attempt_at <= $1 "
-									"   AND ((d.route_id IS NULL AND d.channel = 'notify') "
-									"        OR (r.enabled AND r.channel = 'notify')) "
-									"   AND NOT " EARLIER_PENDING
-									" ORDER BY d.delivery_id LIMIT " CppAsString2(NOTIFY_BATCH),
-									1, types, values, NULL, false, 0),
-			  SPI_OK_SELECT, "claim NOTIFY deliveries");
+	spi_check(DqAlertExec(&st_claim_notify, values, NULL, 0), SPI_OK_SELECT, "claim NOTIFY deliveries");
 	tt = SPI_tuptable;
 	n = SPI_processed;
 	for (uint64 i = 0; i < n; i++)
@@ -1018,20 +1025,53 @@ busy_ids(void)
 	return PointerGetDatum(construct_array(ids, i, INT8OID, 8, true, TYPALIGN_DOUBLE));
 }
 
+/* Due HTTP deliveries, oldest first: ids and routes only. */
+static DqAlertStmt st_claim_http = {
+	"SELECT d.delivery_id, d.route_id FROM dq.alert_deliveries d "
+	"  JOIN dq.alert_routes r ON r.route_id = d.route_id "
+	" WHERE d.status = 'pending' AND d.channel <> 'notify' AND d.next_attempt_at <= $2 "
+	"   AND r.enabled "
+	"   AND d.delivery_id OPERATOR(pg_catalog.<>) ALL ($1) "
+	"   AND NOT " EARLIER_PENDING
+	" ORDER BY d.next_attempt_at, d.delivery_id LIMIT $3",
+	3, {INT8ARRAYOID, TIMESTAMPTZOID, INT4OID}
+};
+
+/* What sending the chosen deliveries needs. */
+static DqAlertStmt st_http_payloads = {
+	"SELECT d.delivery_id, d.route_id, r.name, r.channel, d.event, "
+	"       d.idempotency_key, d.attempts, r.owner, r.target, "
+	"       r.options OPERATOR(pg_catalog.->>) 'url', "
+	"       (r.options OPERATOR(pg_catalog.->>) 'timeout_ms')::pg_catalog.int4, "
+	"       (r.options OPERATOR(pg_catalog.->>) 'max_attempts')::pg_catalog.int4, "
+	"       ARRAY(SELECT h.key OPERATOR(pg_catalog.||) ': ' OPERATOR(pg_catalog.||) h.value "
+	"               FROM pg_catalog.jsonb_each_text(r.options OPERATOR(pg_catalog.->) 'headers') h), "
+	ALERT_COLUMNS(BODY_FOR_ROUTE)
+	"  FROM dq.alert_deliveries d "
+	"  JOIN dq.alert_routes r ON r.route_id = d.route_id "
+	"  JOIN dq.alerts a ON a.alert_id = d.alert_id "
+	" WHERE d.delivery_id OPERATOR(pg_catalog.=) ANY ($1) "
+	" ORDER BY d.next_attempt_at, d.delivery_id",
+	1, {INT8ARRAYOID}
+};
+
 /*
- * Claim due HTTP deliveries for the free places; the requests start after
- * the transaction commits.  Returns whether more may be due.
+ * Claim due HTTP deliveries for the free places, each route within its
+ * share; the requests start after the transaction commits.  Returns
+ * whether more may be due.
  */
 static bool
 claim_http(void)
 {
 	int			free_places = dq_alert_max_in_flight - list_length(inflight);
 	int			per_route = Max(1, dq_alert_max_in_flight / 2);
-	Oid			types[3] = {INT8ARRAYOID, TIMESTAMPTZOID, INT4OID};
 	Datum		values[3];
 	SPITupleTable *tt;
 	uint64		n;
 	int			limit;
+	Datum	   *chosen;
+	int			nchosen = 0;
+	int64	   *chosen_routes;
 
 	if (free_places <= 0)
 		return false;
@@ -1039,27 +1079,34 @@ claim_http(void)
 	values[0] = busy_ids();
 	values[1] = TimestampTzGetDatum(GetCurrentTimestamp());
 	values[2] = Int32GetDatum(limit);
-	spi_check(SPI_execute_with_args("SELECT d.delivery_id, d.route_id, r.name, r.channel, d.event, "
-									"       d.idempotency_key, d.attempts, r.owner, r.target, "
-									"       r.options OPERATOR(pg_catalog.->>) 'url', "
-									"       (r.options OPERATOR(pg_catalog.->>) 'timeout_ms')::pg_catalog.int4, "
-									"       (r.options OPERATOR(pg_catalog.->>) 'max_attempts')::pg_catalog.int4, "
-									"       ARRAY(SELECT h.key OPERATOR(pg_catalog.||) ': ' OPERATOR(pg_catalog.||) h.value "
-									"               FROM pg_catalog.jsonb_each_text(r.options OPERATOR(pg_catalog.->) 'headers') h), "
-									ALERT_COLUMNS(BODY_FOR_ROUTE)
-									"  FROM dq.alert_deliveries d "
-									"  JOIN dq.alert_routes r ON r.route_id = d.route_id "
-									"  JOIN dq.alerts a ON a.alert_id = d.alert_id "
-									" WHERE d.status = 'pending' AND d.next_attempt_at <= $2 "
-									"   AND r.enabled AND r.channel <> 'notify' "
-									"   AND d.delivery_id OPERATOR(pg_catalog.<>) ALL ($1) "
-									"   AND NOT " EARLIER_PENDING
-									" ORDER BY d.next_attempt_at, d.delivery_id LIMIT $3",
-									3, types, values, NULL, false, 0),
-			  SPI_OK_SELECT, "claim HTTP deliveries");
-	tt = SPI_tuptable;
+	spi_check(DqAlertExec(&st_claim_http, values, NULL, 0), SPI_OK_SELECT, "claim HTTP deliveries");
 	n = SPI_processed;
-	for (uint64 i = 0; i < n && free_places > 0; i++)
+	if (n == 0)
+		return false;
+	chosen = palloc(sizeof(Datum) * n);
+	chosen_routes = palloc(sizeof(int64) * n);
+	for (uint64 i = 0; i < n && nchosen < free_places; i++)
+	{
+		bool		isnull;
+		int64		route_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+														   SPI_tuptable->tupdesc, 2, &isnull));
+		int			busy = route_busy(route_id);
+
+		for (int k = 0; k < nchosen; k++)
+			if (chosen_routes[k] == route_id)
+				busy++;
+		if (busy >= per_route)
+			continue;
+		chosen[nchosen] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+		chosen_routes[nchosen++] = route_id;
+	}
+	if (nchosen == 0)
+		return false;
+
+	values[0] = PointerGetDatum(construct_array(chosen, nchosen, INT8OID, 8, true, TYPALIGN_DOUBLE));
+	spi_check(DqAlertExec(&st_http_payloads, values, NULL, 0), SPI_OK_SELECT, "read HTTP deliveries");
+	tt = SPI_tuptable;
+	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = tt->vals[i];
 		TupleDesc	desc = tt->tupdesc;
@@ -1069,16 +1116,13 @@ claim_http(void)
 		bool		isnull;
 		Datum		v;
 		MemoryContext tcxt;
-		int64		route_id = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
 
-		if (route_busy(route_id) >= per_route)
-			continue;
 		tcxt = AllocSetContextCreate(worker_cxt, "dq_lineage alert transfer",
 									 ALLOCSET_SMALL_SIZES);
 		old = MemoryContextSwitchTo(tcxt);
 		d = palloc0(sizeof(DqAlertDelivery));
 		d->delivery_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-		d->route_id = route_id;
+		d->route_id = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
 		d->route_name = SPI_getvalue(tup, desc, 3);
 		d->channel = DqAlertParseChannel(SPI_getvalue(tup, desc, 4));
 		d->event = SPI_getvalue(tup, desc, 5);
@@ -1103,7 +1147,6 @@ claim_http(void)
 		MemoryContextSwitchTo(worker_cxt);
 		claimed = lappend(claimed, t);
 		MemoryContextSwitchTo(old);
-		free_places--;
 	}
 	return n == (uint64) limit;
 }
@@ -1182,24 +1225,32 @@ prune(void)
 			  SPI_OK_DELETE, "prune dq.alerts");
 }
 
+#define NEXT_DUE_IN(channel_test) \
+	"(SELECT d.next_attempt_at FROM dq.alert_deliveries d " \
+	"   LEFT JOIN dq.alert_routes r ON r.route_id = d.route_id " \
+	"  WHERE d.status = 'pending' AND " channel_test \
+	"    AND (d.route_id IS NULL OR r.enabled) " \
+	"    AND d.delivery_id OPERATOR(pg_catalog.<>) ALL ($1) " \
+	"    AND NOT " EARLIER_PENDING \
+	"  ORDER BY d.next_attempt_at, d.delivery_id LIMIT 1)"
+
+/* The earliest due time of the two queues (HTTP, NOTIFY). */
+static DqAlertStmt st_next_due = {
+	"SELECT LEAST(" NEXT_DUE_IN("d.channel <> 'notify'") ", "
+	NEXT_DUE_IN("d.channel = 'notify'") ")",
+	1, {INT8ARRAYOID}
+};
+
 /* The earliest due time of a pending delivery not in flight. */
 static void
 compute_next_due(void)
 {
-	Oid			types[1] = {INT8ARRAYOID};
 	Datum		values[1];
 	bool		isnull;
 	Datum		d;
 
 	values[0] = busy_ids();
-	spi_check(SPI_execute_with_args("SELECT pg_catalog.min(d.next_attempt_at) "
-									"  FROM dq.alert_deliveries d "
-									"  LEFT JOIN dq.alert_routes r ON r.route_id = d.route_id "
-									" WHERE d.status = 'pending' AND (d.route_id IS NULL OR r.enabled) "
-									"   AND d.delivery_id OPERATOR(pg_catalog.<>) ALL ($1) "
-									"   AND NOT " EARLIER_PENDING,
-									1, types, values, NULL, false, 0),
-			  SPI_OK_SELECT, "find the next due delivery");
+	spi_check(DqAlertExec(&st_next_due, values, NULL, 0), SPI_OK_SELECT, "find the next due delivery");
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	next_due = isnull ? DT_NOEND : DatumGetTimestampTz(d);
 }
@@ -1259,7 +1310,11 @@ alert_pass(void)
 		prune();
 		next_prune = TimestampTzPlusMilliseconds(now, PRUNE_INTERVAL_MS);
 	}
-	compute_next_due();
+	/* while requests are in flight the loop comes back often anyway */
+	if (inflight == NIL && claimed == NIL && !more)
+		compute_next_due();
+	else
+		next_due = TimestampTzPlusMilliseconds(now, 1000);
 
 	SPI_finish();
 	PopActiveSnapshot();
@@ -1350,6 +1405,9 @@ dq_alert_worker_main(Datum main_arg)
 {
 	Oid			dboid = DatumGetObjectId(main_arg);
 	bool		run_pass = true;
+	bool		due;
+	TimestampTz now;
+	TimestampTz last_pass = 0;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -1359,6 +1417,15 @@ dq_alert_worker_main(Datum main_arg)
 	pgstat_report_appname("dq_lineage alert worker");
 	DqPinSessionSearchPath();
 	SetConfigOption("TimeZone", "UTC", PGC_SUSET, PGC_S_OVERRIDE);
+	/*
+	 * Every statement of the worker reads a few rows by key.  The outbox
+	 * changes fast and autovacuum may not have analyzed it: keep the
+	 * planner to index lookups rather than hashing or bitmap-scanning
+	 * whole tables on stale statistics.
+	 */
+	SetConfigOption("enable_hashjoin", "off", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("enable_mergejoin", "off", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("enable_bitmapscan", "off", PGC_SUSET, PGC_S_OVERRIDE);
 
 	LWLockAcquire(aw->lock, LW_EXCLUSIVE);
 	my_db = find_or_add_db(dboid);
@@ -1393,11 +1460,22 @@ dq_alert_worker_main(Datum main_arg)
 		if (!PostmasterIsAlive())
 			proc_exit(1);
 
-		if (run_pass || finished != NIL || MyLatch->is_set ||
-			GetCurrentTimestamp() >= Min(next_due, next_check))
+		now = GetCurrentTimestamp();
+		due = run_pass || MyLatch->is_set || now >= Min(next_due, next_check);
+		/*
+		 * Ended requests are recorded in batches (one commit each): when
+		 * nothing else is in flight, when half of them ended, or BATCH_MS
+		 * after the last pass.
+		 */
+		if (!due && finished != NIL)
+			due = DqAlertHttpInFlight() == 0 ||
+				list_length(finished) >= DqAlertHttpInFlight() ||
+				now - last_pass >= BATCH_MS * (int64) 1000;
+		if (due)
 		{
 			bool		more = false;
 
+			last_pass = now;
 			ResetLatch(MyLatch);
 			PG_TRY();
 			{
@@ -1419,7 +1497,7 @@ dq_alert_worker_main(Datum main_arg)
 		}
 
 		if (DqAlertHttpInFlight() > 0)
-			poll_transfers(run_pass || finished != NIL ? 0 : Min(POLL_MS, ms_until_due()));
+			poll_transfers(run_pass ? 0 : finished != NIL ? BATCH_MS : Min(POLL_MS, ms_until_due()));
 		else if (!run_pass && finished == NIL)
 		{
 			long		ms = ms_until_due();

@@ -6,6 +6,7 @@
 #
 # DIR/port     written at start: the port it listens on (N, or one the
 #              kernel chose)
+# DIR/pid      written at start: its process id
 # DIR/mode     read at each request: "ok" (200, the default), a status
 #              such as "500", "hang" (read the request, never answer, close
 #              after 60 s) or "slow MS" (answer 200 after MS milliseconds)
@@ -44,6 +45,9 @@ my $json = JSON::PP->new->canonical;
 
 # write the port last, atomically: its presence says "ready"
 {
+	open(my $pf, '>', "$dir/pid") or die $!;
+	print $pf "$$\n";
+	close $pf;
 	open(my $fh, '>', "$dir/port.tmp") or die $!;
 	print $fh $listen->sockport, "\n";
 	close $fh;

@@ -101,15 +101,22 @@ CREATE TABLE dq.alert_deliveries (
 	error			text
 );
 ALTER SEQUENCE dq.alert_delivery_id_seq OWNED BY dq.alert_deliveries.delivery_id;
-CREATE INDEX alert_deliveries_pending_idx ON dq.alert_deliveries (next_attempt_at) WHERE status = 'pending';
+-- the delivery worker's queues, in the order it sends
+CREATE INDEX alert_deliveries_pending_idx ON dq.alert_deliveries (next_attempt_at, delivery_id)
+	WHERE status = 'pending' AND channel <> 'notify';
+CREATE INDEX alert_deliveries_notify_idx ON dq.alert_deliveries (next_attempt_at, delivery_id)
+	WHERE status = 'pending' AND channel = 'notify';
 CREATE INDEX alert_deliveries_alert_idx ON dq.alert_deliveries (alert_id);
+-- a delivery waits for the earlier pending deliveries of its alert to its route
+CREATE INDEX alert_deliveries_waiting_idx ON dq.alert_deliveries (alert_id, route_id, delivery_id)
+	WHERE status = 'pending';
 CREATE INDEX alert_deliveries_route_idx ON dq.alert_deliveries (route_id);
 COMMENT ON TABLE dq.alert_deliveries IS 'The outbox: one row per alert event (trigger, acknowledge, resolve) per route, queued in the transaction of the event and sent by the delivery worker';
 COMMENT ON COLUMN dq.alert_deliveries.delivery_id IS 'Identifier of the delivery';
 COMMENT ON COLUMN dq.alert_deliveries.alert_id IS 'The alert (dq.alerts)';
 COMMENT ON COLUMN dq.alert_deliveries.route_id IS 'The route (dq.alert_routes; dq.drop_alert_route deletes its deliveries); NULL for the built-in NOTIFY of a dead delivery''s alert';
 COMMENT ON COLUMN dq.alert_deliveries.route_name IS 'Name of the route, or for the built-in NOTIFY the channel';
-COMMENT ON COLUMN dq.alert_deliveries.channel IS 'Channel of the route when the delivery was queued';
+COMMENT ON COLUMN dq.alert_deliveries.channel IS 'Channel of the route (a pending delivery follows a change of its route''s channel)';
 COMMENT ON COLUMN dq.alert_deliveries.event IS 'trigger, acknowledge or resolve';
 COMMENT ON COLUMN dq.alert_deliveries.idempotency_key IS 'Sent with every attempt (Idempotency-Key header, idempotency_key field): the same key is the same delivery';
 COMMENT ON COLUMN dq.alert_deliveries.status IS 'pending (not yet delivered; retried), delivered, or dead (max_attempts reached)';
