@@ -516,13 +516,13 @@ typedef struct OptionsCheck
 static int64
 option_int(JsonbValue *v, const char *key, const char *route, int64 min, int64 max)
 {
-	char	   *s;
-	char	   *end;
-	long long	n;
-
 	if (v->type == jbvNumeric)
 	{
-		s = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
+		char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out,
+															NumericGetDatum(v->val.numeric)));
+		char	   *end;
+		long long	n;
+
 		errno = 0;
 		n = strtoll(s, &end, 10);
 		if (errno == 0 && *end == '\0' && n >= min && n <= max)
@@ -693,8 +693,6 @@ DqAlertRouteMatches(const DqAlertRoute *route, const char *source,
 					const char *severity, Oid relid, const char *qualified_rel,
 					Oid owner, const char *owner_name)
 {
-	ListCell   *lc;
-
 	if (route->sources && !list_has_string(route->sources, source))
 		return false;
 	if (route->severities && !list_has_string(route->severities, severity))
@@ -706,6 +704,7 @@ DqAlertRouteMatches(const DqAlertRoute *route, const char *source,
 	if (route->relations)
 	{
 		bool		any = false;
+		ListCell   *lc;
 
 		if (qualified_rel == NULL)
 			return false;

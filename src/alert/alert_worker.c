@@ -119,8 +119,6 @@
 #define BATCH_MS 10
 /* NOTIFY deliveries sent per transaction. */
 #define NOTIFY_BATCH 500
-/* Resolved alerts deleted per statement when pruning. */
-#define PRUNE_BATCH 1000
 
 typedef enum AwState
 {
@@ -694,12 +692,13 @@ worker_detach(int code, Datum arg)
 static void
 forget_transfers(List **list)
 {
-	ListCell   *lc;
+	while (*list != NIL)
+	{
+		DqAlertTransfer *t = linitial(*list);
 
-	foreach(lc, *list)
-		MemoryContextDelete(((DqAlertTransfer *) lfirst(lc))->cxt);
-	list_free(*list);
-	*list = NIL;
+		*list = list_delete_first(*list);
+		MemoryContextDelete(t->cxt);
+	}
 }
 
 /* Should this worker stop (paused, delivery off)? */
@@ -923,7 +922,7 @@ static DqAlertStmt st_claim_notify = {
 	" WHERE d.status = 'pending' AND d.channel = 'notify' AND d.next_attempt_at <= $1 "
 	"   AND (d.route_id IS NULL OR r.enabled) "
 	"   AND NOT " EARLIER_PENDING
-	" ORDER BY d.next_attempt_at, d.delivery_id LIMIT " CppAsString2(NOTIFY_BATCH) ") "
+	" ORDER BY d.next_attempt_at, d.delivery_id LIMIT $2) "
 	"SELECT d.delivery_id, d.route_id, d.route_name, d.event, "
 	"       d.idempotency_key, d.attempts, "
 	"       coalesce(r.target, d.route_name), r.owner, "
@@ -932,7 +931,7 @@ static DqAlertStmt st_claim_notify = {
 	"  JOIN dq.alerts a ON a.alert_id = d.alert_id "
 	"  LEFT JOIN dq.alert_routes r ON r.route_id = d.route_id "
 	" ORDER BY d.next_attempt_at, d.delivery_id",
-	1, {TIMESTAMPTZOID}
+	2, {TIMESTAMPTZOID, INT4OID}
 };
 
 /* Send the due NOTIFY deliveries; returns how many. */
@@ -942,9 +941,10 @@ deliver_notifies(void)
 	SPITupleTable *tt;
 	uint64		n;
 	TimestampTz now = GetCurrentTimestamp();
-	Datum		values[1];
+	Datum		values[2];
 
 	values[0] = TimestampTzGetDatum(now);
+	values[1] = Int32GetDatum(NOTIFY_BATCH);
 	spi_check(DqAlertExec(&st_claim_notify, values, NULL, 0), SPI_OK_SELECT, "claim NOTIFY deliveries");
 	tt = SPI_tuptable;
 	n = SPI_processed;
@@ -1220,7 +1220,7 @@ prune(void)
 																-(int64) dq_alert_retention * 1000));
 	spi_check(SPI_execute_with_args("DELETE FROM dq.alerts WHERE alert_id IN "
 									"(SELECT alert_id FROM dq.alerts WHERE state = 'resolved' "
-									"   AND resolved_at < $1 LIMIT " CppAsString2(PRUNE_BATCH) ")",
+									"   AND resolved_at < $1 LIMIT 1000)",
 									1, types, values, NULL, false, 0),
 			  SPI_OK_DELETE, "prune dq.alerts");
 }
@@ -1405,7 +1405,6 @@ dq_alert_worker_main(Datum main_arg)
 {
 	Oid			dboid = DatumGetObjectId(main_arg);
 	bool		run_pass = true;
-	bool		due;
 	TimestampTz now;
 	TimestampTz last_pass = 0;
 
@@ -1448,6 +1447,8 @@ dq_alert_worker_main(Datum main_arg)
 
 	for (;;)
 	{
+		bool		due;
+
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
 		{
@@ -1473,7 +1474,8 @@ dq_alert_worker_main(Datum main_arg)
 				now - last_pass >= BATCH_MS * (int64) 1000;
 		if (due)
 		{
-			bool		more = false;
+			/* after an error: retry soon (what was claimed is claimed again) */
+			volatile bool more = true;
 
 			last_pass = now;
 			ResetLatch(MyLatch);
@@ -1486,10 +1488,9 @@ dq_alert_worker_main(Datum main_arg)
 				EmitErrorReport();
 				FlushErrorState();
 				AbortCurrentTransaction();
-				/* what was claimed is claimed again later; results are kept */
+				/* the ended requests stay to be recorded */
 				forget_transfers(&claimed);
 				pg_usleep(1000000L);
-				more = true;
 			}
 			PG_END_TRY();
 			start_claimed();
