@@ -186,6 +186,14 @@ SELECT state, resolution FROM dq.alerts WHERE source = 'job';
 SELECT route_name, event FROM dq.alert_deliveries d JOIN dq.alerts a USING (alert_id)
  WHERE a.source = 'job' ORDER BY delivery_id;
 
+-- a disabled route takes no new alerts
+SELECT dq.set_alert_route_enabled('r_pd', false) AS disabled;
+SELECT dq.raise_alert('monitor', 'paused:alert_orders', 'warn', 'while r_pd is disabled') AS m0 \gset
+SELECT route_name FROM dq.alert_deliveries WHERE alert_id = :m0 ORDER BY 1;
+SELECT dq.set_alert_route_enabled('r_pd', true) AS enabled,
+	   dq.set_alert_route_enabled('nosuch', true) AS missing;
+SELECT dq.clear_alert('monitor', 'paused:alert_orders') AS cleared;
+
 -- monitors raise their own alerts
 SELECT dq.raise_alert('monitor', 'freshness:alert_orders', 'warn', 'alert_orders not updated for 49 hours',
 					  '{"age_hours": 49}', 'alert_orders') AS m1 \gset
@@ -219,6 +227,7 @@ SELECT dq.raise_alert('monitor', 'x', 'error', 'not granted');
 \set VERBOSITY sqlstate
 SELECT dq.drop_alert_route('r_hook');
 SELECT dq.alert_route('r_hook', '{}', 'notify', 'mine');
+SELECT dq.set_alert_route_enabled('r_hook', false);
 SELECT dq.ack_alert(:m1);
 \set VERBOSITY terse
 INSERT INTO dq.alerts (source, source_key, severity, title) VALUES ('monitor', 'x', 'error', 'forged');

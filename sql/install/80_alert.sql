@@ -78,7 +78,7 @@ COMMENT ON COLUMN dq.alert_routes.channel IS 'notify, webhook, slack or pagerdut
 COMMENT ON COLUMN dq.alert_routes.target IS 'NOTIFY channel, webhook URL, Slack incoming-webhook URL or PagerDuty routing key (a secret)';
 COMMENT ON COLUMN dq.alert_routes.options IS 'timeout_ms, max_attempts; headers for HTTP channels; url for pagerduty';
 COMMENT ON COLUMN dq.alert_routes.owner IS 'Role that defined the route; it receives only alerts it may see';
-COMMENT ON COLUMN dq.alert_routes.enabled IS 'Disabled routes take no new alerts and their deliveries wait';
+COMMENT ON COLUMN dq.alert_routes.enabled IS 'Disabled routes (dq.set_alert_route_enabled) take no new alerts and their deliveries wait';
 COMMENT ON COLUMN dq.alert_routes.created_at IS 'When the route was defined';
 COMMENT ON COLUMN dq.alert_routes.updated_at IS 'When it was last changed';
 
@@ -221,6 +221,11 @@ CREATE FUNCTION dq.drop_alert_route(name text)
 	RETURNS boolean
 	AS 'MODULE_PATHNAME', 'dq_drop_alert_route' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
 COMMENT ON FUNCTION dq.drop_alert_route(text) IS 'Delete one of your alert routes and its deliveries; false when there is none of that name';
+
+CREATE FUNCTION dq.set_alert_route_enabled(name text, enabled boolean)
+	RETURNS boolean
+	AS 'MODULE_PATHNAME', 'dq_set_alert_route_enabled' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION dq.set_alert_route_enabled(text, boolean) IS 'Disable one of your alert routes (it takes no new alerts, its pending deliveries wait) or enable it again; false when there is none of that name';
 
 CREATE FUNCTION dq.ack_alert(alert_id bigint)
 	RETURNS boolean

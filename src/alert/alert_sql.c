@@ -32,6 +32,7 @@
 
 PG_FUNCTION_INFO_V1(dq_alert_route);
 PG_FUNCTION_INFO_V1(dq_drop_alert_route);
+PG_FUNCTION_INFO_V1(dq_set_alert_route_enabled);
 PG_FUNCTION_INFO_V1(dq_ack_alert);
 PG_FUNCTION_INFO_V1(dq_resolve_alert);
 PG_FUNCTION_INFO_V1(dq_snooze_alert);
@@ -218,6 +219,56 @@ dq_drop_alert_route(PG_FUNCTION_ARGS)
 	DqRestoreUser(&owner_ctx);
 	SPI_finish();
 	DqAlertRoutesChanged();
+	PG_RETURN_BOOL(found);
+}
+
+/*
+ * dq.set_alert_route_enabled(name, enabled): a disabled route takes no new
+ * alerts and its pending deliveries wait.  False when there is no route of
+ * that name.
+ */
+Datum
+dq_set_alert_route_enabled(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	DqOwnerContext owner_ctx;
+	Oid			types[2] = {TEXTOID, BOOLOID};
+	Datum		values[2];
+	bool		found = false;
+
+	not_null(fcinfo, 0, "name", "Name the route; SELECT name FROM dq.alert_routes lists yours.");
+	not_null(fcinfo, 1, "enabled", "Pass true or false.");
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	values[0] = CStringGetTextDatum(name);
+	values[1] = PG_GETARG_DATUM(1);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	DqBecomeExtensionOwner(&owner_ctx);
+	if (SPI_execute_with_args("SELECT owner FROM dq.alert_routes WHERE name = $1 FOR UPDATE",
+							  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read dq.alert_routes");
+	if (SPI_processed == 1)
+	{
+		char	   *owner_name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		DqRestoreUser(&owner_ctx);
+		if (!may_manage(owner_name))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("alert route \"%s\" belongs to role \"%s\"", name, owner_name),
+					 errhint("Only the route's owner or a superuser may change it.")));
+		DqBecomeExtensionOwner(&owner_ctx);
+		if (SPI_execute_with_args("UPDATE dq.alert_routes SET enabled = $2, updated_at = pg_catalog.now() "
+								  " WHERE name = $1",
+								  2, types, values, NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not update dq.alert_routes");
+		found = true;
+	}
+	DqRestoreUser(&owner_ctx);
+	SPI_finish();
+	DqAlertRoutesChanged();
+	if (found && PG_GETARG_BOOL(1))
+		DqAlertWakeAtCommit();	/* its waiting deliveries may go */
 	PG_RETURN_BOOL(found);
 }
 

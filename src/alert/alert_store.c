@@ -38,6 +38,7 @@
 #include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
 #include "tcop/pquery.h"
@@ -404,8 +405,8 @@ DqAlertRaiseExt(const DqAlertEvent *ev, int64 exclude_route, bool builtin_notify
 	}
 	if (OidIsValid(ev->owner))
 		owner_name = GetUserNameFromId(ev->owner, true);
-	title = pnstrdup(ev->title && ev->title[0] ? ev->title : ev->key,
-					 DQ_ALERT_TITLE_MAX);
+	title = (char *) (ev->title && ev->title[0] ? ev->title : ev->key);
+	title = pnstrdup(title, pg_mbcliplen(title, strlen(title), DQ_ALERT_TITLE_MAX));
 	if (ev->body != NULL)
 		body = JsonbPGetDatum(ev->body);
 	else
