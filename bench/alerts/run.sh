@@ -9,8 +9,8 @@
 #     "SELECT dq.validate('bench_orders')" (5 expectations on BENCH_ROWS
 #     rows, one of them failing), BENCH_TXNS transactions per round, with the
 #     extension's trigger on dq.validation_results enabled and disabled in
-#     alternating rounds (BENCH_RUNS each); latency averages, medians over
-#     the rounds:
+#     alternating rounds (BENCH_RUNS each); the median latency of the
+#     round's transactions (pgbench -l), and the median over the rounds:
 #       (A1) the failure repeats: the open alert counts one more occurrence;
 #       (A2) every failure opens a new alert that 3 routes match (3
 #            deliveries queued), resolved by hand in the same transaction
@@ -109,11 +109,16 @@ set_trigger() {   # on|off
   bpsql -c "ALTER TABLE dq.validation_results $what TRIGGER validation_results_alert" >/dev/null
 }
 
-# latency average (ms) of one pgbench round
+# median latency (ms) of the transactions of one pgbench round: the
+# median of many short transactions is robust against a busy machine,
+# where the average is not
 round() {   # FILE
   reset_history
-  dq_as_run_user "$PGBENCH" -n -h "$BENCH_DIR" -p "$PORT" -f "$1" -t "$TXNS" bench 2>&1 |
-    sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p'
+  rm -f "$BENCH_DIR"/pgb.*
+  (cd "$BENCH_DIR" && dq_as_run_user "$PGBENCH" -n -h "$BENCH_DIR" -p "$PORT" -f "$1" -t "$TXNS" \
+     -l --log-prefix="$BENCH_DIR/pgb" bench >/dev/null 2>&1)
+  # shellcheck disable=SC2046
+  median $(awk '{ printf "%.3f\n", $3 / 1000 }' "$BENCH_DIR"/pgb.*)
 }
 
 declare -A L
@@ -203,7 +208,7 @@ cat <<REPORT
 alerts benchmark
 machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $("$BINDIR/postgres" --version), load before start: $LOADAVG
 (A) dq.validate('bench_orders'): $ROWS rows, 5 expectations (1 failing), 3 routes; pgbench, $TXNS transactions per round,
-    latency average, median of $RUNS alternating rounds (delivery off):
+    median transaction latency, median of $RUNS alternating rounds (delivery off):
   (A1) the failure repeats (one more occurrence)    trigger on ${L[repeat-on]} ms, off ${L[repeat-off]} ms: $(ratio "${L[repeat-on]}" "${L[repeat-off]}")
        rounds: ${L[repeat-all]}
   (A2) a new alert each time, 3 deliveries queued,

@@ -33,7 +33,15 @@
  * (alert_http.c).  A delivery waits while an earlier delivery of the same
  * alert to the same route is pending, so a resolve never overtakes its
  * trigger.  Each route gets at most half of dq_lineage.alert_max_in_flight
- * requests, so one slow endpoint does not hold the others back.
+ * requests, so one slow endpoint does not hold the others back.  Ended
+ * requests are recorded in batches (one commit for those that end within
+ * BATCH_MS of each other).  The queues are two partial indexes on
+ * dq.alert_deliveries (HTTP and NOTIFY, pending only), so a pass reads the
+ * rows it sends and not the history.
+ *
+ * Locks: the worker skips (SKIP LOCKED) a delivery row another transaction
+ * holds (dq.drop_alert_route deleting it) and takes no lock on routes, so
+ * it never waits for a transaction that waits for it.
  *
  * What survives a crash: everything the worker knows is in the tables.
  * Deliveries are rows committed with the failure; a request's outcome is
