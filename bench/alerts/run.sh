@@ -9,8 +9,9 @@
 #     "SELECT dq.validate('bench_orders')" (5 expectations on BENCH_ROWS
 #     rows, one of them failing), BENCH_TXNS transactions per round, with the
 #     extension's trigger on dq.validation_results enabled and disabled in
-#     alternating rounds (BENCH_RUNS each); the median latency of the
-#     round's transactions (pgbench -l), and the median over the rounds:
+#     alternating rounds (BENCH_RUNS each); per round the median latency
+#     of its transactions (pgbench -l) and its backend's CPU time per
+#     transaction (/proc), and the medians over the rounds:
 #       (A1) the failure repeats: the open alert counts one more occurrence;
 #       (A2) every failure opens a new alert that 3 routes match (3
 #            deliveries queued), resolved by hand in the same transaction
@@ -26,7 +27,7 @@
 #            (test/perl/alert_receiver.pl, one Perl process answering 200);
 #       (B2) four webhook routes, a quarter of the alerts each;
 #       (B3) one NOTIFY route.
-# Environment: BENCH_RUNS (default 5), BENCH_TXNS (default 2000),
+# Environment: BENCH_RUNS (default 7), BENCH_TXNS (default 300),
 # BENCH_ROWS (default 10000), BENCH_ALERTS (default 5000).
 set -euo pipefail
 
@@ -35,8 +36,8 @@ LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 # shellcheck source=scripts/common.sh
 . "$HERE/../../scripts/common.sh"
 
-RUNS=${BENCH_RUNS:-5}
-TXNS=${BENCH_TXNS:-2000}
+RUNS=${BENCH_RUNS:-7}
+TXNS=${BENCH_TXNS:-300}
 ROWS=${BENCH_ROWS:-10000}
 ALERTS=${BENCH_ALERTS:-5000}
 for v in RUNS TXNS ROWS ALERTS; do
@@ -109,32 +110,53 @@ set_trigger() {   # on|off
   bpsql -c "ALTER TABLE dq.validation_results $what TRIGGER validation_results_alert" >/dev/null
 }
 
-# median latency (ms) of the transactions of one pgbench round: the
-# median of many short transactions is robust against a busy machine,
-# where the average is not
+# One pgbench round; prints "LAT CPU": the median latency (ms) of its
+# transactions (pgbench -l; the median of many short transactions is
+# robust against a busy machine, where the average is not) and the CPU
+# time (user + system) of its backend per transaction (ms, from
+# /proc/<pid>/stat, sampled until the backend exits): CPU time does not
+# grow when other processes compete for the CPUs.
 round() {   # FILE
+  local pgb pid="" last=0 v hz
+  hz=$(getconf CLK_TCK)
   reset_history
   rm -f "$BENCH_DIR"/pgb.*
   (cd "$BENCH_DIR" && dq_as_run_user "$PGBENCH" -n -h "$BENCH_DIR" -p "$PORT" -f "$1" -t "$TXNS" \
-     -l --log-prefix="$BENCH_DIR/pgb" bench >/dev/null 2>&1)
+     -l --log-prefix="$BENCH_DIR/pgb" bench >/dev/null 2>&1) &
+  pgb=$!
+  for _ in $(seq 400); do
+    pid=$(bval "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgbench'")
+    [ -n "$pid" ] && break
+    sleep 0.025
+  done
+  while [ -n "$pid" ] && v=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null) && [ -n "$v" ]; do
+    last=$v
+    sleep 0.05
+  done
+  wait "$pgb"
   # shellcheck disable=SC2046
-  median $(awk '{ printf "%.3f\n", $3 / 1000 }' "$BENCH_DIR"/pgb.*)
+  echo "$(median $(awk '{ printf "%.3f\n", $3 / 1000 }' "$BENCH_DIR"/pgb.*))" \
+       "$(awk -v t="$last" -v hz="$hz" -v n="$TXNS" 'BEGIN { printf "%.3f", t * 1000 / hz / n }')"
 }
 
 declare -A L
 for scen in repeat cycle; do
-  on=() off=()
+  on=() off=() con=() coff=()
   dq_say "(A) $scen: $RUNS alternating rounds of $TXNS transactions, alert trigger on and off"
   for ((i = 0; i < RUNS; i++)); do
     set_trigger on
-    on+=("$(round "$BENCH_DIR/$scen.sql")")
+    read -r lat cpu <<<"$(round "$BENCH_DIR/$scen.sql")"
+    on+=("$lat"); con+=("$cpu")
     set_trigger off
-    off+=("$(round "$BENCH_DIR/$scen.sql")")
+    read -r lat cpu <<<"$(round "$BENCH_DIR/$scen.sql")"
+    off+=("$lat"); coff+=("$cpu")
   done
   set_trigger on
   L[$scen-on]=$(median "${on[@]}")
   L[$scen-off]=$(median "${off[@]}")
-  L[$scen-all]="on: ${on[*]}; off: ${off[*]}"
+  L[$scen-con]=$(median "${con[@]}")
+  L[$scen-coff]=$(median "${coff[@]}")
+  L[$scen-all]="latency on: ${on[*]}; off: ${off[*]}; CPU on: ${con[*]}; off: ${coff[*]}"
 done
 # what one round of each leaves behind, for the report
 reset_history
@@ -208,11 +230,15 @@ cat <<REPORT
 alerts benchmark
 machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $("$BINDIR/postgres" --version), load before start: $LOADAVG
 (A) dq.validate('bench_orders'): $ROWS rows, 5 expectations (1 failing), 3 routes; pgbench, $TXNS transactions per round,
-    median transaction latency, median of $RUNS alternating rounds (delivery off):
-  (A1) the failure repeats (one more occurrence)    trigger on ${L[repeat-on]} ms, off ${L[repeat-off]} ms: $(ratio "${L[repeat-on]}" "${L[repeat-off]}")
+    $RUNS alternating rounds with the alert trigger on and off (delivery off); medians over the rounds of
+    the median transaction latency and of the backend's CPU time per transaction:
+  (A1) the failure repeats (one more occurrence)
+       latency   on ${L[repeat-on]} ms, off ${L[repeat-off]} ms: $(ratio "${L[repeat-on]}" "${L[repeat-off]}")
+       CPU       on ${L[repeat-con]} ms, off ${L[repeat-coff]} ms: $(ratio "${L[repeat-con]}" "${L[repeat-coff]}")
        rounds: ${L[repeat-all]}
-  (A2) a new alert each time, 3 deliveries queued,
-       resolved in the same transaction (3 more)    trigger on ${L[cycle-on]} ms, off ${L[cycle-off]} ms: $(ratio "${L[cycle-on]}" "${L[cycle-off]}")
+  (A2) a new alert each time, 3 deliveries queued, resolved in the same transaction (3 more)
+       latency   on ${L[cycle-on]} ms, off ${L[cycle-off]} ms: $(ratio "${L[cycle-on]}" "${L[cycle-off]}")
+       CPU       on ${L[cycle-con]} ms, off ${L[cycle-coff]} ms: $(ratio "${L[cycle-con]}" "${L[cycle-coff]}")
        rounds: ${L[cycle-all]}
        (10 transactions of A2 leave $CYCLE_ROWS)
 (B) delivery throughput, first attempt to last delivery, receiver: one Perl process on 127.0.0.1 answering 200:

@@ -113,30 +113,31 @@ typedef struct ResultInfo
 } ResultInfo;
 
 /* The failing expectation's owner and name, and the alert's body. */
+static DqAlertStmt st_result_info = {
+	"SELECT e.owner, e.name, "
+	"       $8 OPERATOR(pg_catalog.->) 'result' OPERATOR(pg_catalog.->>) 'observed_value', "
+	"       $8 OPERATOR(pg_catalog.->) 'exception_info' OPERATOR(pg_catalog.->>) 'exception_message', "
+	"       pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object("
+	"         'expectation_id', $1, 'expectation_name', e.name, 'kind', $2, "
+	"         'column', $3, 'run_id', $4, 'expected', e.params, 'mostly', e.mostly, "
+	"         'element_count', $5, 'unexpected_count', $6, 'unexpected_percent', $7, "
+	"         'observed_value', $8 OPERATOR(pg_catalog.->) 'result' OPERATOR(pg_catalog.->) 'observed_value', "
+	"         'sample', $8 OPERATOR(pg_catalog.->) 'result' OPERATOR(pg_catalog.->) 'partial_unexpected_list', "
+	"         'exception', $8 OPERATOR(pg_catalog.->) 'exception_info' OPERATOR(pg_catalog.->>) 'exception_message')) "
+	"  FROM (SELECT) AS one LEFT JOIN dq.expectations e ON e.expectation_id = $1",
+	8, {INT8OID, TEXTOID, NAMEOID, INT8OID, INT8OID, INT8OID, FLOAT8OID, JSONBOID}
+};
+
 static void
 read_result_info(Datum *values, char *nulls, ResultInfo *info)
 {
-	static const Oid types[8] = {INT8OID, TEXTOID, NAMEOID, INT8OID, INT8OID, INT8OID,
-	FLOAT8OID, JSONBOID};
 	DqOwnerContext owner_ctx;
 	MemoryContext outer = CurrentMemoryContext;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	DqBecomeExtensionOwner(&owner_ctx);
-	if (SPI_execute_with_args("SELECT e.owner, e.name, "
-							  "       $8 OPERATOR(pg_catalog.->) 'result' OPERATOR(pg_catalog.->>) 'observed_value', "
-							  "       $8 OPERATOR(pg_catalog.->) 'exception_info' OPERATOR(pg_catalog.->>) 'exception_message', "
-							  "       pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object("
-							  "         'expectation_id', $1, 'expectation_name', e.name, 'kind', $2, "
-							  "         'column', $3, 'run_id', $4, 'expected', e.params, 'mostly', e.mostly, "
-							  "         'element_count', $5, 'unexpected_count', $6, 'unexpected_percent', $7, "
-							  "         'observed_value', $8 OPERATOR(pg_catalog.->) 'result' OPERATOR(pg_catalog.->) 'observed_value', "
-							  "         'sample', $8 OPERATOR(pg_catalog.->) 'result' OPERATOR(pg_catalog.->) 'partial_unexpected_list', "
-							  "         'exception', $8 OPERATOR(pg_catalog.->) 'exception_info' OPERATOR(pg_catalog.->>) 'exception_message')) "
-							  "  FROM (SELECT) AS one LEFT JOIN dq.expectations e ON e.expectation_id = $1",
-							  8, (Oid *) types, values, nulls, false, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1)
+	if (DqAlertExec(&st_result_info, values, nulls, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not read the expectation of a validation result");
 	{
 		HeapTuple	tup = SPI_tuptable->vals[0];
