@@ -96,6 +96,8 @@ dq_install_prereqs() {
   command -v gcc >/dev/null 2>&1 || pkgs+=(gcc)
   command -v make >/dev/null 2>&1 || pkgs+=(make)
   [ -f /usr/include/stdio.h ] || pkgs+=(libc6-dev)
+  # libcurl's headers: alert delivery sends HTTP requests with libcurl.
+  command -v curl-config >/dev/null 2>&1 || pkgs+=(libcurl4-openssl-dev)
 
   if [ "$want_tests" = tests ]; then
     # prove and Test::More come with perl; PostgreSQL::Test::Cluster needs

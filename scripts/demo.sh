@@ -3,8 +3,9 @@
 #
 #   scripts/demo.sh [start]   (make demo) install what is missing, build,
 #                             install, start ./demo/data, load demo data,
-#                             profile it, print the profile and schedule
-#                             an hourly profile
+#                             profile it, print the profile, schedule
+#                             an hourly profile and route a failing
+#                             expectation's alert to a NOTIFY channel
 #   scripts/demo.sh stop      (make demo-stop) stop the demo cluster
 #   scripts/demo.sh status    is the demo cluster running?
 #   scripts/demo.sh reset     stop, delete ./demo, then start afresh
@@ -209,6 +210,30 @@ SELECT job_name, schedule, timezone, next_run, command FROM dq.job_status;
 SQL
 }
 
+# Route the failures of the demo tables to a NOTIFY channel, validate a
+# failing expectation and show the alert, then the notification the
+# delivery worker sent (psql prints it after the next command).
+alert_demo() {
+  dq_say "alerts: a failing expectation of demo.orders, routed to NOTIFY dq_demo_alerts"
+  demo_psql -d "$DEMO_DB" <<'SQL'
+-- the demo data has a few negative amounts: this expectation fails
+SELECT dq.expect('demo.orders', 'expect_column_values_to_be_between', 'amount',
+                 '{"min_value": 0}') AS expectation_id \gset
+SELECT dq.alert_route('demo-notify', '{"relation": "demo.*"}', 'notify', 'dq_demo_alerts') AS route_id \gset
+LISTEN dq_demo_alerts;
+SELECT dq.validate('demo.orders') AS run_id \gset
+\pset title 'dq.open_alerts: the failing expectation is an alert'
+SELECT alert_id, source, severity, state, title, occurrences
+  FROM dq.open_alerts WHERE relation = 'demo.orders';
+\pset title
+SELECT pg_sleep(1) AS waited_1s;
+\pset title 'dq.alert_deliveries: sent by the delivery worker'
+SELECT d.route_name, d.event, d.status, d.attempts
+  FROM dq.alert_deliveries d JOIN dq.alerts a USING (alert_id)
+ WHERE a.relid = 'demo.orders'::regclass;
+SQL
+}
+
 do_start() {
   dq_install_prereqs build
   dq_build
@@ -220,6 +245,7 @@ do_start() {
   start_cluster
   load_demo
   profile_demo
+  alert_demo
 
   local who=""
   dq_is_root && who=" -U $DQ_RUN_USER"

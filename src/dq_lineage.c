@@ -16,6 +16,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 
+#include "alert/alert.h"
 #include "base/compat.h"
 #include "base/guc.h"
 #include "base/shmem.h"
@@ -37,6 +38,7 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	DqAlertInit();				/* first: its settings precede the prefix reservation */
 	DqDefineGucs();
 	DqLineageInit();
 	DqCdcInit();
