@@ -19,6 +19,7 @@
 #include "cdc/cdc_worker.h"
 #include "base/compat.h"
 #include "base/guc.h"
+#include "base/progress.h"
 #include "sched/worker.h"
 #include "lineage/lineage.h"
 
@@ -42,5 +43,8 @@ _PG_init(void)
 	 * then stop change validation and drop its slot).
 	 */
 	if (process_shared_preload_libraries_in_progress)
+	{
 		DqWorkerInit();
+		DqProgressInit();		/* dq.progress: executor hook, callbacks */
+	}
 }

@@ -75,6 +75,7 @@
 #include "utils/tuplestore.h"
 
 #include "base/catalog.h"
+#include "base/stats.h"
 #include "cdc/cdc_worker.h"
 #include "sched/worker.h"
 #include "base/compat.h"
@@ -893,8 +894,14 @@ DqCdcPass(const char *slot)
 	SPI_finish();
 	CommitTransactionCommand();
 
-	/* only now may the slot move on */
+	/* only now may the slot move on, and the work be counted */
 	LogicalConfirmReceivedLocation(processed);
+	if (dq_cdc_nlines > 0 || stats.changes_checked > 0)
+	{
+		DqStatsCount(DQ_STAT_CDC_BATCHES, 1);
+		DqStatsCount(DQ_STAT_CDC_CHANGES, stats.changes_checked);
+		DqStatsCount(DQ_STAT_CDC_VIOLATIONS, nviol);
+	}
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
 

@@ -33,6 +33,7 @@
 #include "utils/rel.h"
 
 #include "base/catalog.h"
+#include "base/progress.h"
 #include "base/compat.h"
 #include "expect/expectations.h"
 #include "expect/ge_kinds.h"
@@ -592,8 +593,10 @@ dq_check(PG_FUNCTION_ARGS)
 	mostly = DqResolveMostly(params, has_mostly, mostly, &has_mostly);
 
 	nestlevel = DqBeginStableOutput();
+	DqProgressBegin(DQ_OP_CHECK, relid);
 	DqColumnSourceFromRelation(rel, &src);
 	rule = DqCompileRule(&src, kind, column, params, mostly);
+	DqProgressPhase(DQ_PHASE_SCANNING);
 	if (rule->def->scope == DQ_SCOPE_METADATA)
 		result = DqAggregateResult(rule, column, params, has_mostly,
 								   rule->meta_success, rule->meta_result);
@@ -617,5 +620,6 @@ dq_check(PG_FUNCTION_ARGS)
 	}
 	DqEndStableOutput(nestlevel);
 	relation_close(rel, NoLock);
+	DqProgressEnd(-1);
 	PG_RETURN_DATUM(result);
 }

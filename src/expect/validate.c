@@ -43,6 +43,7 @@
 #include "utils/timestamp.h"
 
 #include "base/catalog.h"
+#include "base/progress.h"
 #include "base/scan_parallel.h"
 #include "base/compat.h"
 #include "expect/expectations.h"
@@ -518,6 +519,7 @@ dq_validate(PG_FUNCTION_ARGS)
 	DqColumnSourceFromRelation(rel, &src);
 	started = GetCurrentTimestamp();
 	nestlevel = DqBeginStableOutput();
+	DqProgressBegin(DQ_OP_VALIDATION, relid);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -671,9 +673,11 @@ dq_validate(PG_FUNCTION_ARGS)
 
 		values[0] = DirectFunctionCall1(jsonb_in, CStringGetDatum(rules.data));
 		DqCapScanWorkers();
+		DqProgressPhase(DQ_PHASE_SCANNING);
 		/* no row limit: a limit would disable parallel query */
 		if (SPI_execute_with_args(q.data, nrules > 0 ? 1 : 0, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "validation query failed: %s", q.data);
+		DqProgressPhase(DQ_PHASE_EVALUATING);
 		AtEOXact_GUC(true, nest);
 		rows = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		if (nrules > 0)
@@ -761,6 +765,7 @@ dq_validate(PG_FUNCTION_ARGS)
 	}
 
 	/* record the run and its results as the extension owner */
+	DqProgressPhase(DQ_PHASE_STORING);
 	DqBecomeExtensionOwner(&owner);
 	{
 		Oid			argtypes[10] = {OIDOID, NAMEOID, NAMEOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
@@ -856,5 +861,6 @@ dq_validate(PG_FUNCTION_ARGS)
 				 errdetail("Failed expectations of severity error: %s.", failed_error.data),
 				 errhint("SELECT * FROM dq.latest_validation WHERE NOT success shows the failures; the run was not recorded because this error rolls the transaction back.")));
 
+	DqProgressEnd(rows);
 	PG_RETURN_INT64(run_id);
 }

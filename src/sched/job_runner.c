@@ -44,6 +44,7 @@
 #include "utils/timeout.h"
 
 #include "base/catalog.h"
+#include "base/progress.h"
 #include "sched/worker.h"
 
 typedef struct RunOutcome
@@ -204,13 +205,13 @@ update_run(const char *sql, int nargs, Oid *types, Datum *values, const char *nu
 	return n;
 }
 
-/* Fetch the command and timeout of the run, marking it running. */
+/* Fetch the command, timeout and job name of the run, marking it running. */
 static char *
-start_run(int64 run_id)
+start_run(int64 run_id, char **job_name)
 {
 	Oid			types[2] = {INT8OID, INT4OID};
 	Datum		values[2];
-	char	   *row[2];			/* command, statement_timeout in ms */
+	char	   *row[3];			/* command, statement_timeout in ms, name */
 
 	values[0] = Int64GetDatum(run_id);
 	values[1] = Int32GetDatum(MyProcPid);
@@ -219,9 +220,11 @@ start_run(int64 run_id)
 				   "FROM dq.jobs j WHERE r.run_id = $1 AND j.job_id = r.job_id "
 				   "AND r.status = 'starting' "
 				   "RETURNING j.command, "
-				   "(extract(epoch FROM j.statement_timeout) * 1000)::bigint::text",
-				   2, types, values, NULL, 2, row) != 1)
+				   "(extract(epoch FROM j.statement_timeout) * 1000)::bigint::text, "
+				   "j.job_name",
+				   2, types, values, NULL, 3, row) != 1)
 		return NULL;
+	*job_name = row[2];
 	if (row[1] != NULL)
 		SetConfigOption("statement_timeout", row[1], PGC_USERSET, PGC_S_SESSION);
 	return row[0];
@@ -332,6 +335,7 @@ dq_job_main(Datum main_arg)
 	ErrorData  *edata;
 	dsm_segment *seg = NULL;
 	DqRemoteRun *rr = NULL;
+	char	   *job_name = NULL;	/* unknown for a run in another database */
 
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
 	pqsignal(SIGTERM, die);
@@ -368,14 +372,16 @@ dq_job_main(Datum main_arg)
 	}
 	else
 	{
-		command = start_run(args.run_id);
+		command = start_run(args.run_id, &job_name);
 		if (command == NULL)
 			proc_exit(0);		/* the run was closed or deleted meanwhile */
 	}
 
 	memset(&out, 0, sizeof(out));
 	pgstat_report_activity(STATE_RUNNING, command);
+	DqProgressBeginJob(job_name);
 	edata = execute_guarded(command, &out, run_cxt);
+	DqProgressEndJob(edata != NULL);
 	pgstat_report_activity(STATE_IDLE, NULL);
 
 	if (rr != NULL)

@@ -53,6 +53,7 @@
 #include "base/catalog.h"
 #include "cdc/cdc_worker.h"
 #include "base/guc.h"
+#include "base/progress.h"
 #include "sched/worker.h"
 
 /* How often the launcher re-reads pg_database without being woken. */
@@ -91,6 +92,7 @@ dq_shmem_request(void)
 		prev_shmem_request_hook();
 	RequestAddinShmemSpace(dq_shmem_size());
 	RequestNamedLWLockTranche("dq_lineage", 1);
+	DqProgressShmemRequest();
 }
 
 static void
@@ -109,6 +111,7 @@ dq_shmem_startup(void)
 		dq_shmem->lock = &(GetNamedLWLockTranche("dq_lineage"))->lock;
 		dq_shmem->max_dbs = dq_max_databases;
 	}
+	DqProgressShmemInit();
 	LWLockRelease(AddinShmemInitLock);
 }
 
