@@ -611,13 +611,15 @@ DqAppendCount(StringInfo buf, int64 n)
 	}
 }
 
-/* 75 s as "1 min 15 s", 7300 s as "2 h 1 min" */
+/* 4.2 s as "4.2 s", 75 s as "1 min 15 s", 7300 s as "2 h 1 min" */
 static void
 DqAppendDuration(StringInfo buf, int64 us)
 {
 	int64		s = (us + 500000) / 1000000;
 
-	if (s < 60)
+	if (us < 9950000)
+		appendStringInfo(buf, "%.1f s", us / 1000000.0);
+	else if (s < 60)
 		appendStringInfo(buf, "%d s", (int) s);
 	else if (s < 3600)
 		appendStringInfo(buf, "%d min %d s", (int) (s / 60), (int) (s % 60));

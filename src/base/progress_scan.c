@@ -21,7 +21,8 @@
  * the blocks done from the scans' descriptors: the current block of a
  * serial scan, or for a parallel scan the number of blocks handed out to
  * all processes so far (phs_nallocated, in the scan's shared state).  The
- * per-row cost is an indirect call and an increment.
+ * per-row cost is a call, a compare and a decrement (about 15
+ * instructions; see "Progress" in docs/benchmarks.md).
  *
  * The parallel workers of the scan do the same in their copy of the plan,
  * adding to the leader's slot (found through ParallelLeaderBackendId); the
@@ -62,12 +63,23 @@ typedef struct DqScanWatch
 	DqProgressSlot *slot;
 	uint32		scan_id;
 	bool		leader;
-	uint64		pending;		/* rows not yet added to the slot */
+	int64		pending;		/* rows not yet added to the slot */
 	List	   *scans;			/* SeqScanState * of heap tables */
 	MemoryContextCallback forget;
 } DqScanWatch;
 
 static DqScanWatch *dq_watches[DQ_MAX_WATCHES];
+
+/*
+ * The watch whose row node ran last.  The per-row path only compares the
+ * node with dq_hot_node and counts the row down in dq_hot_countdown: the
+ * hot watch has counted w->pending + (DQ_ROWS_PER_TICK - dq_hot_countdown)
+ * rows not yet added to its slot.
+ */
+static PlanState *dq_hot_node = NULL;
+static ExecProcNodeMtd dq_hot_real = NULL;
+static DqScanWatch *dq_hot = NULL;
+static int	dq_hot_countdown = 0;
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 
 /* Raise *a to v unless it is higher already. */
@@ -127,7 +139,7 @@ DqScanTick(DqScanWatch *w, bool ended)
 	}
 	if (w->pending > 0)
 	{
-		pg_atomic_fetch_add_u64(&slot->rows_done, w->pending);
+		pg_atomic_fetch_add_u64(&slot->rows_done, (uint64) w->pending);
 		w->pending = 0;
 	}
 	if (w->scans != NIL)
@@ -136,32 +148,87 @@ DqScanTick(DqScanWatch *w, bool ended)
 		DqProgressLeaderTick(slot, w->scan_id, ended);
 }
 
-/* The row node's ExecProcNodeReal while the scan is watched. */
+/* The watch of a wrapped node (never fails: the node is watched). */
+static DqScanWatch *
+DqWatchOf(PlanState *node)
+{
+	for (int i = 0; i < DQ_MAX_WATCHES; i++)
+		if (dq_watches[i] != NULL && dq_watches[i]->node == node)
+			return dq_watches[i];
+	elog(ERROR, "dq_lineage progress: executor node is not watched");
+	return NULL;				/* keep the compiler quiet */
+}
+
+/* Move the hot watch's counted rows into its pending count. */
+static void
+DqHotSync(void)
+{
+	if (dq_hot != NULL)
+		dq_hot->pending += DQ_ROWS_PER_TICK - dq_hot_countdown;
+	dq_hot_countdown = DQ_ROWS_PER_TICK;
+}
+
+/*
+ * The row node returned no row: its part of the scan is over.  w is the
+ * node's watch, or NULL for the hot one.  Returns result.
+ */
+static pg_noinline TupleTableSlot *
+DqScanEnded(DqScanWatch *w, TupleTableSlot *result)
+{
+	if (w == NULL)
+		w = dq_hot;
+	if (w == NULL)
+		return result;			/* forgotten meanwhile: rows are flushed */
+	if (w == dq_hot)
+		DqHotSync();
+	w->pending--;				/* the call that found no row */
+	DqScanTick(w, true);
+	return result;
+}
+
+/*
+ * The rare path of DqScanExecRow: node is not the hot one (the call is
+ * not counted yet), or the countdown ran out (it is).
+ */
+static pg_noinline TupleTableSlot *
+DqScanExecRowSlow(PlanState *node)
+{
+	DqScanWatch *w = DqWatchOf(node);
+	TupleTableSlot *result;
+
+	DqHotSync();
+	if (w != dq_hot)
+	{
+		dq_hot = w;
+		dq_hot_node = node;
+		dq_hot_real = w->real;
+		dq_hot_countdown--;		/* count this call */
+	}
+	else
+		DqScanTick(w, false);
+	result = w->real(node);
+	if (TupIsNull(result))
+		return DqScanEnded(DqWatchOf(node), result);
+	return result;
+}
+
+/*
+ * The row node's ExecProcNodeReal while the scan is watched: one compare,
+ * one decrement and the test for the end around the node's own function,
+ * with no register to keep across the call.  A node that ends while
+ * another watch became hot during its call (an operation run from inside
+ * the scan) is not seen to end; its rows are added when it is forgotten.
+ */
 static TupleTableSlot *
 DqScanExecRow(PlanState *node)
 {
-	DqScanWatch *w = NULL;
 	TupleTableSlot *result;
 
-	for (int i = 0; i < DQ_MAX_WATCHES; i++)
-	{
-		if (dq_watches[i] != NULL && dq_watches[i]->node == node)
-		{
-			w = dq_watches[i];
-			break;
-		}
-	}
-	if (unlikely(w == NULL))
-		elog(ERROR, "dq_lineage progress: executor node is not watched");
-
-	result = w->real(node);
-	if (likely(!TupIsNull(result)))
-	{
-		if (unlikely(++w->pending >= DQ_ROWS_PER_TICK))
-			DqScanTick(w, false);
-	}
-	else
-		DqScanTick(w, true);
+	if (unlikely(node != dq_hot_node || --dq_hot_countdown <= 0))
+		return DqScanExecRowSlow(node);
+	result = dq_hot_real(node);
+	if (unlikely(TupIsNull(result)))
+		return DqScanEnded(NULL, result);
 	return result;
 }
 
@@ -171,12 +238,19 @@ DqScanForget(void *arg)
 {
 	DqScanWatch *w = arg;
 
+	if (w == dq_hot)
+	{
+		DqHotSync();
+		dq_hot = NULL;
+		dq_hot_node = NULL;
+		dq_hot_real = NULL;
+	}
 	for (int i = 0; i < DQ_MAX_WATCHES; i++)
 		if (dq_watches[i] == w)
 			dq_watches[i] = NULL;
 	/* rows of an unfinished scan (a cursor closed early) */
 	if (w->pending > 0 && pg_atomic_read_u32(&w->slot->scan_id) == w->scan_id)
-		pg_atomic_fetch_add_u64(&w->slot->rows_done, w->pending);
+		pg_atomic_fetch_add_u64(&w->slot->rows_done, (uint64) w->pending);
 }
 
 #define DqIsGather(ps) (IsA(ps, GatherState) || IsA(ps, GatherMergeState))

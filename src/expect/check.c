@@ -620,6 +620,6 @@ dq_check(PG_FUNCTION_ARGS)
 	}
 	DqEndStableOutput(nestlevel);
 	relation_close(rel, NoLock);
-	DqProgressEnd(-1);
+	DqProgressEnd(cs.element_count > 0 ? cs.element_count : -1);
 	PG_RETURN_DATUM(result);
 }

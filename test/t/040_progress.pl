@@ -291,11 +291,11 @@ ok( DqTest::poll_until($node, 'postgres',
 my ($ret, $stdout, $stderr) = $node->psql('postgres',
 	"$parallel SET dq_lineage.progress_notice = '100ms'; SELECT dq.profile('big') > 0;");
 like($stderr,
-	qr/NOTICE:  profile of public\.big: \d+% scanned \([\d,]+ of [\d,]+ blocks, [\d,]+ rows\), \d+ s elapsed/,
+	qr/NOTICE:  profile of public\.big: \d+% scanned \([\d,]+ of [\d,]+ blocks, [\d,]+ rows\), [\d.]+ s elapsed/,
 	'progress_notice: a profile reports how far it is');
 ($ret, $stdout, $stderr) = $node->psql('postgres',
 	"SET dq_lineage.scan_workers = 0; SET dq_lineage.progress_notice = '100ms'; SELECT dq.validate('big') > 0;");
-like($stderr, qr/NOTICE:  validation of public\.big: \d+% scanned .*, about \d+ s left/,
+like($stderr, qr/NOTICE:  validation of public\.big: \d+% scanned .*, about [\d.]+ s left/,
 	'progress_notice: a serial validation reports its estimate');
 ($ret, $stdout, $stderr) = $node->psql('postgres', "$parallel SELECT dq.profile('big') > 0;");
 unlike($stderr, qr/NOTICE/, 'no NOTICE by default');
@@ -353,4 +353,18 @@ is($node->safe_psql('postgres', q{SELECT count(*) FROM dq.stats}), '0',
 	'dq.stats_reset() forgets every counter');
 
 $node->stop;
+
+#
+# 7. Without preloading: the operations run, the views say what is missing.
+#
+my $plain = DqTest::new_node('plain', preload => 0, create_extension => 1);
+$plain->safe_psql('postgres', 'CREATE TABLE t AS SELECT g FROM generate_series(1, 1000) g');
+is($plain->safe_psql('postgres', q{SELECT dq.profile('t') > 0}), 't',
+	'without preloading, dq.profile runs');
+like(DqTest::psql_error($plain, 'postgres', 'SELECT * FROM dq.progress'),
+	qr/dq\.progress is not available/, 'without preloading, dq.progress says why it is empty');
+like(DqTest::psql_error($plain, 'postgres', 'SELECT * FROM dq.stats'),
+	qr/dq_lineage statistics are not available/, 'and so does dq.stats');
+$plain->stop;
+
 done_testing();
