@@ -593,9 +593,9 @@ dq_check(PG_FUNCTION_ARGS)
 	mostly = DqResolveMostly(params, has_mostly, mostly, &has_mostly);
 
 	nestlevel = DqBeginStableOutput();
-	DqProgressBegin(DQ_OP_CHECK, relid);
 	DqColumnSourceFromRelation(rel, &src);
 	rule = DqCompileRule(&src, kind, column, params, mostly);
+	DqProgressBegin(DQ_OP_CHECK, relid);
 	DqProgressPhase(DQ_PHASE_SCANNING);
 	if (rule->def->scope == DQ_SCOPE_METADATA)
 		result = DqAggregateResult(rule, column, params, has_mostly,
