@@ -19,6 +19,7 @@
 #include "alert/alert.h"
 #include "base/compat.h"
 #include "base/guc.h"
+#include "base/progress.h"
 #include "base/shmem.h"
 #include "cdc/cdc_worker.h"
 #include "lineage/lineage.h"
@@ -59,5 +60,6 @@ _PG_init(void)
 		DqSchedInit();
 		DqSchedulerAddTask(DqCdcSchedulerTask, 0);
 		DqSchedulerAddTask(DqLineageFlush, DQ_LINEAGE_FLUSH_MS);
+		DqProgressInit();		/* dq.progress: executor hook, callbacks */
 	}
 }

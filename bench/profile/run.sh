@@ -40,6 +40,9 @@
 #        (8) the same metrics, one query each (the total of all of them)
 #        (9) hll distinct counts of every column and tdigest quantiles of
 #            the numeric ones, in one query (parallel allowed)
+#        (10) the cost of progress reporting (dq.progress): dq.profile with
+#            dq_lineage.track_progress off, then on, in alternating pairs,
+#            in one process and with parallel workers
 #      and prints them with the ratios and the targets;
 #   5. checks with auto_explain whether dq.profile's scan got parallel
 #      workers;
@@ -65,6 +68,9 @@
 #                     at 5 they take about 4 of the 8 minutes on 2 cores)
 #   BENCH_SCALE       pgbench scale (default 50)
 #   BENCH_ROWS        rows of bench_mixed (default 2000000)
+#   BENCH_PROGRESS_PAIRS  pairs of (10), per table and mode (default 9)
+#   BENCH_PROGRESS_ONLY   1: only (10), on the same data; hll and tdigest
+#                     are then not needed (default 0)
 #   BENCH_MEMORY      1 (default): also the 10M-row memory run (about 1
 #                     minute to generate, 20 s to profile twice, 1.7 GB of
 #                     disk); 0: only 1M and 2M rows
@@ -84,10 +90,12 @@ SLOW_RUNS=${BENCH_SLOW_RUNS:-$RUNS}
 SCALE=${BENCH_SCALE:-50}
 ROWS=${BENCH_ROWS:-2000000}
 MEMORY=${BENCH_MEMORY:-1}
+PROGRESS_PAIRS=${BENCH_PROGRESS_PAIRS:-9}
+PROGRESS_ONLY=${BENCH_PROGRESS_ONLY:-0}
 MEM_SMALL_ROWS=1000000
 MEM_BIG_ROWS=10000000
 
-for v in RUNS SLOW_RUNS SCALE ROWS; do
+for v in RUNS SLOW_RUNS SCALE ROWS PROGRESS_PAIRS; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || dq_die "BENCH_$v must be a positive integer"
 done
 
@@ -99,8 +107,12 @@ done
 # pg_prewarm and auto_explain (contrib, in the server package).
 # shellcheck source=bench/lib.sh
 . "$BENCH_HERE/../lib.sh"
-bench_prepare "postgresql-$DQ_PG_MAJOR-hll" "postgresql-$DQ_PG_MAJOR-tdigest" \
-  "postgresql-client-$DQ_PG_MAJOR" "postgresql-$DQ_PG_MAJOR"
+if [ "$PROGRESS_ONLY" = 1 ]; then
+  bench_prepare "postgresql-client-$DQ_PG_MAJOR" "postgresql-$DQ_PG_MAJOR"
+else
+  bench_prepare "postgresql-$DQ_PG_MAJOR-hll" "postgresql-$DQ_PG_MAJOR-tdigest" \
+    "postgresql-client-$DQ_PG_MAJOR" "postgresql-$DQ_PG_MAJOR"
+fi
 
 # ---------------------------------------------------------------------------
 # The throwaway cluster
@@ -117,8 +129,8 @@ CONF
 bench_cluster_start
 PM_PID=$(head -n 1 "$BENCH_DATA/postmaster.pid")
 
-bpsql -c "CREATE EXTENSION dq_lineage" -c "CREATE EXTENSION hll" \
-  -c "CREATE EXTENSION tdigest" -c "CREATE EXTENSION pg_prewarm"
+bpsql -c "CREATE EXTENSION dq_lineage" -c "CREATE EXTENSION pg_prewarm"
+[ "$PROGRESS_ONLY" = 1 ] || bpsql -c "CREATE EXTENSION hll" -c "CREATE EXTENSION tdigest"
 bpsql <"$BENCH_HERE/setup.sql"
 
 # ---------------------------------------------------------------------------
@@ -246,6 +258,54 @@ time_pairs() {
   measure_end "$key"
 }
 
+# time_progress KEY RUNS TABLE SETUP: RUNS pairs in one session after SETUP:
+# dq.profile(TABLE) with dq_lineage.track_progress off (A), then on (B);
+# R[KEY] is the median of the per-pair ratios B / A, R[KEY.lo] and
+# R[KEY.hi] their range (as bench_pair_ratios, without its RESET ALL).
+time_progress() {
+  local key=$1 runs=$2 t=$3 setup=$4 out i ratios
+  measure_begin
+  out=$({
+    printf '%s\n' '\o /dev/null' "$setup"
+    for ((i = 0; i < runs; i++)); do
+      printf '%s\n' 'SET dq_lineage.track_progress = off;' '\timing on' '\echo @@a' \
+        "SELECT dq.profile('$t');" '\timing off' 'SET dq_lineage.track_progress = on;' \
+        '\timing on' '\echo @@b' "SELECT dq.profile('$t');" '\timing off'
+    done
+  } | bpsql)
+  ratios=$(awk '/^@@a/ { w = "a"; next } /^@@b/ { w = "b"; next }
+                /^Time: / && w == "a" { ta = $2; w = "" }
+                /^Time: / && w == "b" { printf "%.4f\n", $2 / ta; w = "" }' <<<"$out")
+  # shellcheck disable=SC2086
+  R[$key]=$(median $ratios)
+  R[$key.lo]=$(sort -g <<<"$ratios" | head -n 1)
+  R[$key.hi]=$(sort -g <<<"$ratios" | tail -n 1)
+  N_OF[$key]=$runs
+  measure_end "$key"
+}
+
+# progress_row LABEL KEY: the ratios of time_progress as percentages
+progress_row() {
+  printf '%-46s %-7s %7s%% %-8s %7s%% %s\n' "$1" "< 1%" \
+    "$(awk -v r="${R[pgb.$2]}" 'BEGIN { printf "%+.1f", (r - 1) * 100 }')" \
+    "$(awk -v r="${R[pgb.$2]}" 'BEGIN { print (r < 1.01) ? "met" : "NOT met" }')" \
+    "$(awk -v r="${R[mix.$2]}" 'BEGIN { printf "%+.1f", (r - 1) * 100 }')" \
+    "$(awk -v r="${R[mix.$2]}" 'BEGIN { print (r < 1.01) ? "met" : "NOT met" }')"
+  printf '%-46s %-7s %17s %17s\n' "   (range of the $PROGRESS_PAIRS pair ratios on/off)" "" \
+    "${R[pgb.$2.lo]}-${R[pgb.$2.hi]}" "${R[mix.$2.lo]}-${R[mix.$2.hi]}"
+}
+
+# The report of (10).
+progress_report() {
+  echo "(10) cost of progress reporting: dq.profile with dq_lineage.track_progress on"
+  echo "     against off, median of $PROGRESS_PAIRS alternating pairs"
+  printf '%-46s %-7s %8s %-8s %8s\n' "" "target" "pgbench" "" "mixed"
+  progress_row "(10) 1 process: on / off - 1" progress1
+  progress_row "(10) parallel: on / off - 1" progresspar
+  echo "     (other processes' CPU while measured: pgbench ${R[pgb.progress1.other]}%/${R[pgb.progresspar.other]}%," \
+    "mixed ${R[mix.progress1.other]}%/${R[mix.progresspar.other]}% of all cores)"
+}
+
 SERIAL="SET max_parallel_workers_per_gather = 0;"
 # A heap scan, not an index-only scan of pgbench_accounts_pkey.
 SEQ_ONLY="SET enable_indexonlyscan = off; SET enable_indexscan = off; SET enable_bitmapscan = off;"
@@ -275,6 +335,9 @@ bench_table() {
   time_script "$p.permetric" "$SLOW_RUNS" "$BENCH_DIR/metrics_$t.sql"
   dq_say "$t: (9) hll + tdigest"
   time_stmt "$p.sketch"     "$RUNS" ""                  "$sketch"
+  dq_say "$t: (10) progress reporting off/on, $PROGRESS_PAIRS pairs, 1 process and parallel"
+  time_progress "$p.progress1"   "$PROGRESS_PAIRS" "$t" "$SERIAL"
+  time_progress "$p.progresspar" "$PROGRESS_PAIRS" "$t" ""
 }
 
 # Workers planned for a query (EXPLAIN: planned, not run).
@@ -301,6 +364,27 @@ EOF
          on && /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] / { exit }
          on' >"$BENCH_DIR/plan_$p.txt"
 }
+
+if [ "$PROGRESS_ONLY" = 1 ]; then
+  measure_begin
+  ALL_T0=$MEASURE_T0
+  for pair in "$PGB pgb" "$MIX mix"; do
+    read -r tbl p <<<"$pair"
+    dq_say "$tbl: (10) progress reporting off/on, $PROGRESS_PAIRS pairs, 1 process and parallel"
+    time_progress "$p.progress1"   "$PROGRESS_PAIRS" "$tbl" "$SERIAL"
+    time_progress "$p.progresspar" "$PROGRESS_PAIRS" "$tbl" ""
+  done
+  measure_end all
+  echo
+  echo "dq.profile benchmark, progress reporting only, $(date -u +%Y-%m-%d)"
+  echo "machine: $(nproc) cores; $("$BINDIR/postgres" --version)"
+  echo "tables: pgbench = $PGB: $(bval "SELECT to_char(count(*), 'FM999,999,999') FROM $PGB") rows;" \
+    "mixed = $MIX: $(bval "SELECT to_char(count(*), 'FM999,999,999') FROM $MIX") rows"
+  echo "other processes' CPU: ${R[all.other]}% of all cores over $(elapsed "$ALL_T0") s (load average before: $LOADAVG)"
+  echo
+  progress_report
+  exit 0
+fi
 
 measure_begin
 ALL_T0=$MEASURE_T0
@@ -476,6 +560,8 @@ ratio_row "(8) one query per metric / (5) dq.profile"  permetric profpar "" ""
 ratio_row "(9) hll + tdigest / (5) dq.profile"         sketch    profpar ">" 1
 ratio_row "(6) ANALYZE / (5) dq.profile"               analyze   profpar "" ""
 ratio_row "(4) dq.profile 1 proc / (5) parallel"       prof1     profpar "" ""
+echo
+progress_report
 echo
 echo "parallel workers (planned by EXPLAIN; dq.profile: planned/launched by auto_explain)"
 for p in pgb mix; do

@@ -73,6 +73,11 @@ int			dq_lineage_counters = 4096;
 /* OpenLineage namespace of exported datasets; empty: postgres://host:port. */
 char	   *dq_lineage_openlineage_namespace = NULL;
 
+/* Progress and statistics (docs/observability.md). */
+bool		dq_track_progress = true;
+int			dq_progress_notice = 0;
+int			dq_stats_max = 5000;
+
 /* dq_lineage.timezone must name a known zone (or be empty). */
 static bool
 DqCheckTimeZone(char **newval, void **extra, GucSource source)
@@ -86,6 +91,46 @@ DqCheckTimeZone(char **newval, void **extra, GucSource source)
 		return false;
 	}
 	return true;
+}
+
+/*
+ * The settings of progress reporting and of the counters of dq.stats
+ * (base/progress.c, base/stats.c).
+ */
+static void
+DqDefineProgressGucs(void)
+{
+	DefineCustomBoolVariable("dq_lineage.track_progress",
+							 "Reports the progress of long operations in dq.progress.",
+							 "Off: the operations of the session are not shown in dq.progress "
+							 "and give no progress NOTICE; dq.stats still counts them.",
+							 &dq_track_progress,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("dq_lineage.progress_notice",
+							"Interval between the progress NOTICEs of a long operation; 0 turns them off.",
+							"A profile, validation or check that scans a relation reports "
+							"the share scanned, the rows seen and an estimate of the time left.",
+							&dq_progress_notice,
+							0, 0, INT_MAX,
+							PGC_USERSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	/* Server-start settings can only be defined while preloading. */
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomIntVariable("dq_lineage.stats_max",
+								"Maximum number of relations with counters of their own in dq.stats.",
+								"Beyond it, the work on further relations is counted in the "
+								"operation's row without a relation.",
+								&dq_stats_max,
+								5000, 100, 1000000,
+								PGC_POSTMASTER,
+								0,
+								NULL, NULL, NULL);
 }
 
 /*
@@ -140,6 +185,7 @@ void
 DqDefineGucs(void)
 {
 	DqDefineSensitiveGucs();
+	DqDefineProgressGucs();
 	DefineCustomIntVariable("dq_lineage.profile_top_k",
 							"Number of most frequent values reported per profiled column.",
 							NULL,

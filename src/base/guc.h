@@ -29,6 +29,10 @@ extern bool dq_lineage_capture_dml;
 extern int	dq_lineage_counters;
 extern char *dq_lineage_openlineage_namespace;
 
+extern bool dq_track_progress;
+extern int	dq_progress_notice;
+extern int	dq_stats_max;
+
 extern void DqDefineGucs(void);
 
 #endif							/* DQ_GUC_H */

@@ -41,6 +41,7 @@
 #include "utils/timestamp.h"
 
 #include "base/guc.h"
+#include "base/progress.h"
 #include "base/shmem.h"
 
 #define DQ_SHMEM_TRANCHE "dq_lineage databases"
@@ -73,6 +74,8 @@ DqShmemRequest(void)
 		prev_shmem_request_hook();
 	RequestAddinShmemSpace(DqShmemSize());
 	RequestNamedLWLockTranche(DQ_SHMEM_TRANCHE, 1);
+	/* the progress slots of long operations (base/progress.c) */
+	DqProgressShmemRequest();
 }
 
 static void
@@ -91,6 +94,7 @@ DqShmemStartup(void)
 		dq_shmem->lock = &(GetNamedLWLockTranche(DQ_SHMEM_TRANCHE))->lock;
 		dq_shmem->max_dbs = dq_max_databases;
 	}
+	DqProgressShmemInit();
 	LWLockRelease(AddinShmemInitLock);
 }
 

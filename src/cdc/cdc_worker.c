@@ -76,6 +76,8 @@
 
 #include "base/bgworker.h"
 #include "base/catalog.h"
+#include "base/stats.h"
+#include "cdc/cdc_worker.h"
 #include "base/compat.h"
 #include "base/guc.h"
 #include "base/shmem.h"
@@ -578,6 +580,9 @@ DqCdcRecordChunk(List *viol, List *conds, List *deferred, List *brokenlines,
  * Phase 3: record the batch in the tuplestore, chunk by chunk, and the
  * progress, in the pass's transaction.
  */
+/* violations recorded by the last batch, counted once it committed */
+static int64 dq_cdc_batch_violations = 0;
+
 static void
 DqCdcRecordBatch(const char *slot, XLogRecPtr processed, DqDecoderStats *stats)
 {
@@ -640,6 +645,7 @@ DqCdcRecordBatch(const char *slot, XLogRecPtr processed, DqDecoderStats *stats)
 	values[1] = LSNGetDatum(processed);
 	values[2] = Int64GetDatum(stats->changes_checked);
 	values[3] = Int64GetDatum(nviol);
+	dq_cdc_batch_violations = nviol;
 	values[4] = Int64GetDatum(stats->toast_skipped);
 	values[5] = TimestampTzGetDatum(stats->last_commit_time);
 	if (stats->last_commit_time == 0)
@@ -719,8 +725,14 @@ DqCdcPass(const char *slot)
 	CommitTransactionCommand();
 	dq_cdc_error_recorded = false;
 
-	/* only now may the slot move on */
+	/* only now may the slot move on, and the work be counted */
 	LogicalConfirmReceivedLocation(processed);
+	if (dq_cdc_nlines > 0 || stats.changes_checked > 0)
+	{
+		DqStatsCount(DQ_STAT_CDC_BATCHES, 1);
+		DqStatsCount(DQ_STAT_CDC_CHANGES, stats.changes_checked);
+		DqStatsCount(DQ_STAT_CDC_VIOLATIONS, dq_cdc_batch_violations);
+	}
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
 	DqCdcCheckLag(slot, processed);

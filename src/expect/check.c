@@ -39,6 +39,7 @@
 #include "utils/rel.h"
 
 #include "base/catalog.h"
+#include "base/progress.h"
 #include "base/compat.h"
 #include "expect/expectations.h"
 #include "expect/ge_kinds.h"
@@ -671,6 +672,8 @@ dq_check(PG_FUNCTION_ARGS)
 	attnums = DqRuleAttnums(rule, &whole_row);
 	DqCheckRoleCanSelect(GetUserId(), relid, attnums, whole_row,
 						 "dq.check reads the columns the expectation checks, for a caller who may read them.");
+	DqProgressBegin(DQ_OP_CHECK, relid);
+	DqProgressPhase(DQ_PHASE_SCANNING);
 	DqBecomeOwner(rule->runas, &owner);
 	if (rule->def->scope == DQ_SCOPE_METADATA)
 		result = DqAggregateResult(rule, column, params, has_mostly,
@@ -697,5 +700,6 @@ dq_check(PG_FUNCTION_ARGS)
 	result = DqRedactForCaller(relid, attnums, whole_row, result);
 	DqEndStableOutput(nestlevel);
 	relation_close(rel, NoLock);
+	DqProgressEnd(cs.element_count > 0 ? cs.element_count : -1);
 	PG_RETURN_DATUM(result);
 }

@@ -48,6 +48,7 @@
 #include "utils/timestamp.h"
 
 #include "base/catalog.h"
+#include "base/progress.h"
 #include "base/scan_parallel.h"
 #include "base/compat.h"
 #include "expect/expectations.h"
@@ -576,6 +577,7 @@ dq_validate(PG_FUNCTION_ARGS)
 	nestlevel = DqBeginStableOutput();
 	/* outlives SPI_finish, for the error below */
 	initStringInfo(&failed_error);
+	DqProgressBegin(DQ_OP_VALIDATION, relid);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -764,9 +766,11 @@ dq_validate(PG_FUNCTION_ARGS)
 		/* code that needs subtransactions cannot run in parallel workers */
 		if (untrusted)
 			DqSetLocalGuc("max_parallel_workers_per_gather", "0");
+		DqProgressPhase(DQ_PHASE_SCANNING);
 		/* no row limit: a limit would disable parallel query */
 		if (SPI_execute_with_args(q.data, nrules > 0 ? 3 : 0, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "validation query failed: %s", q.data);
+		DqProgressPhase(DQ_PHASE_EVALUATING);
 		AtEOXact_GUC(true, nest);
 		DqRestoreUser(&scanner);
 		rows = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -878,6 +882,7 @@ dq_validate(PG_FUNCTION_ARGS)
 
 	/* record the run and its results as the extension owner */
 	has_attnums = DqCatalogHasColumn("validation_results", "attnums");
+	DqProgressPhase(DQ_PHASE_STORING);
 	DqBecomeExtensionOwner(&owner);
 	{
 		Oid			argtypes[10] = {OIDOID, NAMEOID, NAMEOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
@@ -981,5 +986,6 @@ dq_validate(PG_FUNCTION_ARGS)
 				 errdetail("Failed expectations of severity error: %s.", failed_error.data),
 				 errhint("SELECT * FROM dq.latest_validation WHERE NOT success shows the failures; the run was not recorded because this error rolls the transaction back.")));
 
+	DqProgressEnd(rows);
 	PG_RETURN_INT64(run_id);
 }

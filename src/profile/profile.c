@@ -41,6 +41,7 @@
 #include "utils/typcache.h"
 
 #include "base/catalog.h"
+#include "base/progress.h"
 #include "base/scan_parallel.h"
 #include "base/compat.h"
 #include "base/trust.h"
@@ -364,6 +365,7 @@ dq_profile(PG_FUNCTION_ARGS)
 	relname = pstrdup(RelationGetRelationName(rel));
 	relkind = rel->rd_rel->relkind;
 	ncols = list_length(cols);
+	DqProgressBegin(DQ_OP_PROFILE, relid);
 
 	query = DqProfileQuery(rel, cols, sample_percent, exact);
 	started = GetCurrentTimestamp();
@@ -383,10 +385,12 @@ dq_profile(PG_FUNCTION_ARGS)
 	 * table rewritten by a concurrent ALTER TABLE that we waited for would
 	 * look empty (rewrites are not MVCC-safe).
 	 */
+	DqProgressPhase(DQ_PHASE_SCANNING);
 	DqBecomeRelationOwner(relid, &owner);
 	if (SPI_execute(query, false, 0) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "profile query did not return one row: %s", query);
 	DqRestoreUser(&owner);
+	DqProgressPhase(DQ_PHASE_STORING);
 	scan = SPI_tuptable;
 	scandesc = scan->tupdesc;
 	row = scan->vals[0];
@@ -494,6 +498,7 @@ dq_profile(PG_FUNCTION_ARGS)
 
 	SPI_finish();
 	relation_close(rel, NoLock);
+	DqProgressEnd(rows_scanned);
 
 	PG_RETURN_INT64(run_id);
 }

@@ -51,6 +51,7 @@
 #include "base/catalog.h"
 #include "base/guc.h"
 #include "base/trust.h"
+#include "base/progress.h"
 #include "sched/worker.h"
 
 typedef struct RunOutcome
@@ -232,13 +233,13 @@ owner_refused(Oid owner)
 	return refused;
 }
 
-/* Fetch the command and timeout of the run, marking it running. */
+/* Fetch the command, timeout and job name of the run, marking it running. */
 static char *
-start_run(int64 run_id)
+start_run(int64 run_id, char **job_name)
 {
 	Oid			types[2] = {INT8OID, INT4OID};
 	Datum		values[2];
-	char	   *row[2];			/* command, statement_timeout in seconds */
+	char	   *row[3];			/* command, statement_timeout in seconds, name */
 
 	values[0] = Int64GetDatum(run_id);
 	values[1] = Int32GetDatum(MyProcPid);
@@ -247,9 +248,10 @@ start_run(int64 run_id)
 				   "FROM dq.jobs j WHERE r.run_id OPERATOR(pg_catalog.=) $1 "
 				   "AND j.job_id OPERATOR(pg_catalog.=) r.job_id "
 				   "AND r.status OPERATOR(pg_catalog.=) 'starting' "
-				   "RETURNING j.command, pg_catalog.date_part('epoch', j.statement_timeout)",
-				   2, types, values, NULL, 2, row) != 1)
+				   "RETURNING j.command, pg_catalog.date_part('epoch', j.statement_timeout), j.job_name",
+				   2, types, values, NULL, 3, row) != 1)
 		return NULL;
+	*job_name = row[2];
 	if (row[1] != NULL)
 		SetConfigOption("statement_timeout", psprintf("%ss", row[1]),
 						PGC_USERSET, PGC_S_SESSION);
@@ -364,6 +366,7 @@ dq_job_main(Datum main_arg)
 	ErrorData  *edata;
 	dsm_segment *seg = NULL;
 	DqRemoteRun *rr = NULL;
+	char	   *job_name = NULL;	/* unknown for a run in another database */
 
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
 	pqsignal(SIGTERM, die);
@@ -424,14 +427,16 @@ dq_job_main(Datum main_arg)
 	}
 	else
 	{
-		command = start_run(args.run_id);
+		command = start_run(args.run_id, &job_name);
 		if (command == NULL)
 			proc_exit(0);		/* the run was closed or deleted meanwhile */
 	}
 
 	memset(&out, 0, sizeof(out));
 	pgstat_report_activity(STATE_RUNNING, command);
+	DqProgressBeginJob(job_name);
 	edata = execute_guarded(command, &out, run_cxt);
+	DqProgressEndJob(edata != NULL);
 	pgstat_report_activity(STATE_IDLE, NULL);
 
 	if (rr != NULL)

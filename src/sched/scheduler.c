@@ -69,6 +69,7 @@
 #include "base/shmem.h"
 #include "base/trust.h"
 #include "sched/cron.h"
+#include "base/stats.h"
 #include "sched/worker.h"
 
 /* Longest sleep: the extension's presence and settings are checked this often. */
@@ -188,6 +189,7 @@ record_skipped(SchedJob *j, TimestampTz scheduled_at, const char *message)
 	spi_exec("INSERT INTO dq.job_runs (job_id, scheduled_at, ended_at, status, message) "
 			 "VALUES ($1, $2, pg_catalog.now(), 'skipped', $3)",
 			 3, types, values, NULL, SPI_OK_INSERT);
+	DqStatsCount(DQ_STAT_JOBS_SKIPPED, 1);
 }
 
 /* Close a run that is still open, as failed with a reason. */

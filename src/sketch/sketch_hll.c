@@ -20,6 +20,7 @@
 
 #include <math.h>
 
+#include "miscadmin.h"
 #include "port/pg_bitutils.h"
 
 #include "sketch/sketch_hll.h"
@@ -131,13 +132,15 @@ DqHllToDense(DqHll *hll)
 }
 
 /*
- * Merge src into dst (the parallel combine step).
+ * Merge src into dst (the parallel combine step).  Interruptible: a
+ * cancelled query stops here too (docs/observability.md).
  */
 void
 DqHllMerge(DqHll *dst, const DqHll *src)
 {
 	int32		i;
 
+	CHECK_FOR_INTERRUPTS();
 	if (src->nsparse >= 0)
 	{
 		for (i = 0; i < src->sparse_cap; i++)

@@ -28,6 +28,9 @@
 #include "postgres.h"
 
 #include <math.h>
+
+#include "miscadmin.h"
+
 #include "base/simd.h"
 
 #include "sketch/sketch_quantile.h"
@@ -385,6 +388,7 @@ DqKllMerge(DqKll *dst, const DqKll *src)
 		const DqKllLevel *sl = &src->levels[h];
 		DqKllLevel *dl = &dst->levels[h];
 
+		CHECK_FOR_INTERRUPTS();
 		if (sl->n == 0)
 			continue;
 		DqKllReserve(dl, dl->n + sl->n);

@@ -33,6 +33,7 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
 #include "utils/datum.h"
 
 #include "base/json_build.h"
@@ -362,6 +363,7 @@ DqTopKMerge(DqTopK *dst, const DqTopK *src)
 	int			i;
 	DqTopK		merged;
 
+	CHECK_FOR_INTERRUPTS();
 	/* dst's items, charged src's floor when src does not hold them */
 	for (i = 0; i < dst->nitems; i++)
 	{
@@ -395,6 +397,7 @@ DqTopKMerge(DqTopK *dst, const DqTopK *src)
 		n++;
 	}
 	qsort(all, n, sizeof(DqTopKItem), DqTopKCmpCount);
+	CHECK_FOR_INTERRUPTS();
 
 	DqTopKInit(&merged, dst->capacity, dst->typlen, dst->typbyval);
 	merged.evicted = dst->evicted || src->evicted || n > dst->capacity;
