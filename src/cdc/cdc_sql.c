@@ -37,6 +37,7 @@
 
 #include "base/catalog.h"
 #include "cdc/cdc_worker.h"
+#include "cdc/citus_shards.h"
 #include "base/compat.h"
 
 PG_FUNCTION_INFO_V1(dq_watch);
@@ -213,6 +214,7 @@ dq_watch(PG_FUNCTION_ARGS)
 	NameData	who;
 
 	DqCdcCheckWatchable(relid);
+	DqCdcCitusCheckWatch(relid);
 
 	DqCdcSlotName(MyDatabaseId, slot);
 	if (!DqCdcSlotExists(slot, &pid))
