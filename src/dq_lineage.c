@@ -17,8 +17,10 @@
 #include "miscadmin.h"
 
 #include "cdc/cdc_worker.h"
+#include "base/citus.h"
 #include "base/compat.h"
 #include "base/guc.h"
+#include "sketch/sketch_planner.h"
 #include "sched/worker.h"
 #include "lineage/lineage.h"
 
@@ -33,6 +35,8 @@ void
 _PG_init(void)
 {
 	DqDefineGucs();
+	DqCitusDefineGucs();
+	DqSketchPlannerInit();
 	DqLineageInit();
 	DqCdcInit();
 

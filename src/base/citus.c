@@ -25,10 +25,18 @@
 #include "catalog/pg_namespace.h"
 #include "commands/extension.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
 #include "base/citus.h"
+
+/*
+ * dq_lineage.citus_pushdown: scans of distributed tables use the
+ * aggregates Citus pushes down to the shards (off: the row-gathering
+ * plans of a local table, for comparison).
+ */
+bool		dq_citus_pushdown = true;
 
 /* columns of pg_dist_partition and pg_dist_shard used here */
 #define DQ_DIST_PARTITION_LOGICALRELID	1
@@ -37,6 +45,21 @@
 #define DQ_DIST_PARTITION_REPMODEL		5
 #define DQ_DIST_SHARD_LOGICALRELID		1
 #define DQ_DIST_SHARD_SHARDID			2
+
+/* Register the Citus settings; called from _PG_init. */
+void
+DqCitusDefineGucs(void)
+{
+	DefineCustomBoolVariable("dq_lineage.citus_pushdown",
+							 "Computes profiles, validations and sketches of Citus distributed tables on the shards.",
+							 "When off, the rows of a distributed table are gathered on the coordinator "
+							 "and aggregated there, as Citus does for aggregates it cannot push down.",
+							 &dq_citus_pushdown,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+}
 
 /* Is the citus extension installed in this database? */
 bool

@@ -24,6 +24,9 @@ typedef enum DqCitusTableKind
 	DQ_CITUS_LOCAL				/* a Citus local table on the coordinator */
 } DqCitusTableKind;
 
+extern bool dq_citus_pushdown;
+
+extern void DqCitusDefineGucs(void);
 extern bool DqCitusInstalled(void);
 extern DqCitusTableKind DqCitusKind(Oid relid);
 extern const char *DqCitusKindName(DqCitusTableKind kind);
@@ -39,6 +42,13 @@ static inline bool
 DqCitusIsDistributed(Oid relid)
 {
 	return DqCitusKind(relid) == DQ_CITUS_DISTRIBUTED;
+}
+
+/* Should a scan of relid use the aggregates Citus pushes down? */
+static inline bool
+DqCitusPushdown(Oid relid)
+{
+	return dq_citus_pushdown && DqCitusIsDistributed(relid);
 }
 
 #endif							/* DQ_CITUS_H */
