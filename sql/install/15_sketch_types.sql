@@ -78,3 +78,21 @@ CREATE AGGREGATE dq.approx_top_k_pushdown(bigint, text, integer) (
 );
 COMMENT ON AGGREGATE dq.approx_top_k_pushdown(bigint, text, integer) IS
 	'dq.approx_top_k over dq.value_hash(x), dq.value_text(x), k, with a state Citus can merge from the shards';
+
+-- dq.profile of a distributed table: dq.row_profile's twin, over the
+-- columns as one record (docs/citus.md)
+CREATE FUNCTION dq.row_profile_pushdown_trans(dq.sketch_state, text[], record) RETURNS dq.sketch_state
+	AS 'MODULE_PATHNAME', 'dq_row_profile_pushdown_trans' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dq.row_profile_pushdown_combine(dq.sketch_state, dq.sketch_state) RETURNS dq.sketch_state
+	AS 'MODULE_PATHNAME', 'dq_row_profile_pushdown_combine' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dq.row_profile_pushdown_final(dq.sketch_state) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'dq_row_profile_pushdown_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE AGGREGATE dq.row_profile_pushdown(text[], record) (
+	SFUNC = dq.row_profile_pushdown_trans,
+	STYPE = dq.sketch_state,
+	FINALFUNC = dq.row_profile_pushdown_final,
+	COMBINEFUNC = dq.row_profile_pushdown_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dq.row_profile_pushdown(text[], record) IS
+	'dq.row_profile over ROW(c1, c2, ...) with a state Citus can merge from the shards: the first argument names each column''s collation ('''' for none); columns of built-in scalar types only; NULL when no row was read';
