@@ -33,7 +33,9 @@
 #include "utils/rel.h"
 
 #include "base/catalog.h"
+#include "base/citus.h"
 #include "base/compat.h"
+#include "expect/expect_citus.h"
 #include "expect/expectations.h"
 #include "base/json_build.h"
 
@@ -572,7 +574,10 @@ dq_check(PG_FUNCTION_ARGS)
 	else
 	{
 		DqParseResultFormat(params, &cs);
-		DqCheckScan(rel, rule, &cs);
+		if (DqCitusPushdown(relid))
+			DqExpectCitusScan(rel, rule, &cs);
+		else
+			DqCheckScan(rel, rule, &cs);
 		result = DqCheckResult(rule, &cs, column, params, has_mostly);
 	}
 	DqEndStableOutput(nestlevel);

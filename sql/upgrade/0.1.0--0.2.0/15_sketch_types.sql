@@ -96,3 +96,27 @@ CREATE AGGREGATE dq.row_profile_pushdown(text[], record) (
 );
 COMMENT ON AGGREGATE dq.row_profile_pushdown(text[], record) IS
 	'dq.row_profile over ROW(c1, c2, ...) with a state Citus can merge from the shards: the first argument names each column''s collation ('''' for none); columns of built-in scalar types only; NULL when no row was read';
+
+-- dq.validate and dq.check of a distributed table: the row-level rules
+-- evaluated by a scalar function on the shards, the outcomes counted by
+-- an aggregate Citus can push down (docs/citus.md)
+CREATE FUNCTION dq.expect_row_outcomes(rules jsonb, names name[], collations text[], VARIADIC "any")
+	RETURNS text
+	AS 'MODULE_PATHNAME', 'dq_expect_row_outcomes' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION dq.expect_row_outcomes(jsonb, name[], text[], "any") IS
+	'The outcome of each row-level rule on one row, for dq.expect_rows_pushdown: NULL when all passed, else one character per rule (. m u v) and the unexpected values; collations are names ('''' for none)';
+CREATE FUNCTION dq.expect_rows_pushdown_trans(dq.sketch_state, text) RETURNS dq.sketch_state
+	AS 'MODULE_PATHNAME', 'dq_expect_rows_pushdown_trans' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dq.expect_rows_pushdown_combine(dq.sketch_state, dq.sketch_state) RETURNS dq.sketch_state
+	AS 'MODULE_PATHNAME', 'dq_expect_rows_pushdown_combine' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dq.expect_rows_pushdown_final(dq.sketch_state) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'dq_expect_rows_pushdown_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE AGGREGATE dq.expect_rows_pushdown(text) (
+	SFUNC = dq.expect_rows_pushdown_trans,
+	STYPE = dq.sketch_state,
+	FINALFUNC = dq.expect_rows_pushdown_final,
+	COMBINEFUNC = dq.expect_rows_pushdown_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dq.expect_rows_pushdown(text) IS
+	'Counts of dq.expect_row_outcomes lines, shaped as dq.expect_rows''s result, with a state Citus can merge from the shards';
