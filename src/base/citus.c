@@ -233,3 +233,26 @@ DqCitusShardParent(Relation rel)
 										  DqCitusShardLogicalRelid,
 										  ObjectIdGetDatum(InvalidOid)));
 }
+
+/*
+ * Is this backend one that Citus opened to run a fragment of a statement
+ * issued on another node (a shard query of a distributed statement, a
+ * shard move)?  Citus names them by their application_name.  The
+ * statement itself is seen, with the distributed tables' names, where it
+ * was issued.
+ */
+bool
+DqCitusInternalBackend(void)
+{
+	static const char *const prefixes[] = {
+		"citus_internal gpid=", "citus_rebalancer gpid="
+	};
+	int			i;
+
+	if (application_name == NULL)
+		return false;
+	for (i = 0; i < (int) lengthof(prefixes); i++)
+		if (strncmp(application_name, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}

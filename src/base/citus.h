@@ -32,6 +32,7 @@ extern DqCitusTableKind DqCitusKind(Oid relid);
 extern const char *DqCitusKindName(DqCitusTableKind kind);
 extern bool DqCitusIsCoordinator(void);
 extern Oid	DqCitusShardParent(Relation rel);
+extern bool DqCitusInternalBackend(void);
 
 /*
  * Is relid split into shards that live on several nodes?  Queries on it

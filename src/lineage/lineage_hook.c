@@ -67,6 +67,7 @@
 #include "utils/timestamp.h"
 
 #include "base/catalog.h"
+#include "base/citus.h"
 #include "base/compat.h"
 #include "base/guc.h"
 #include "lineage/lineage.h"
@@ -214,8 +215,9 @@ DqLinCacheCreate(void)
 static inline bool
 DqLinCaptureActive(void)
 {
+	/* Citus's shard fragments: captured where the statement was issued */
 	return dq_lineage_capture_dml && !dq_lineage_internal &&
-		!IsParallelWorker();
+		!IsParallelWorker() && !DqCitusInternalBackend();
 }
 
 /*
