@@ -66,6 +66,15 @@ SELECT part, left(s, 4) AS kind FROM states ORDER BY 1;
 SELECT hll_merge(s::dq.sketch_state) = (SELECT dq.approx_distinct(v) FROM pd) AS merged
   FROM states;
 SELECT (s::dq.sketch_state)::text = s AS round_trip FROM states ORDER BY part;
+-- a dense HyperLogLog (16 kB of registers) travels compressed
+CREATE TABLE big_state AS SELECT hll_state(dq.value_hash(g))::text AS s FROM generate_series(1, 100000) g;
+SELECT length(s) < 16384 AS compressed FROM big_state;
+SELECT hll_merge(s::dq.sketch_state) = (SELECT dq.approx_distinct(g) FROM generate_series(1, 100000) g) AS same
+  FROM big_state;
+SELECT (s::dq.sketch_state)::text = s AS round_trip FROM big_state;
+-- compressed data that does not decompress to the length it announces
+SELECT ('hll:' || translate(encode(substr(decode(substr(s, 5), 'base64'), 1, 300), 'base64'), E'\n', ''))::dq.sketch_state
+  FROM big_state;
 -- refused: not a state, bad base64, another kind, another format version,
 -- a state of another kind passed to a merge
 SELECT 'garbage'::dq.sketch_state;
