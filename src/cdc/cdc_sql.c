@@ -74,7 +74,7 @@ DqCdcPluginAllowed(void)
 }
 
 /* The checks of dq.watch that come before any write. */
-static void
+void
 DqCdcCheckWatchable(Oid relid)
 {
 	char		relkind = get_rel_relkind(relid);
@@ -214,7 +214,7 @@ dq_watch(PG_FUNCTION_ARGS)
 	NameData	who;
 
 	DqCdcCheckWatchable(relid);
-	DqCdcCitusCheckWatch(relid);
+	DqCdcCitusCheckWatch(relid, PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1));
 
 	DqCdcSlotName(MyDatabaseId, slot);
 	if (!DqCdcSlotExists(slot, &pid))

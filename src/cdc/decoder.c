@@ -51,6 +51,7 @@
 #include "utils/resowner.h"
 
 #include "base/compat.h"
+#include "cdc/citus_shards.h"
 #include "cdc/decoder.h"
 #include "expect/expectations.h"
 #include "base/subxact.h"
@@ -75,6 +76,8 @@ typedef struct DqDecRel
 	List	   *conditions;		/* DqDecRule * of row conditions (no rule) */
 	FmgrInfo   *out;			/* output function per attribute */
 	int64		eval_errors;	/* checks that raised a data error */
+	Oid			report_relid;	/* named in its lines: a shard's table */
+	bool		citus_shard;	/* a Citus shard (citus_shards.c) */
 } DqDecRel;
 
 typedef struct DqDecoderData
@@ -462,6 +465,8 @@ DqDecoderLookup(DqDecoderData *data, Relation rel)
 	relids = list_make1_oid(relid);
 	if (rel->rd_rel->relispartition)
 		relids = list_concat(relids, get_partition_ancestors(relid));
+	entry->report_relid = relid;
+	entry->citus_shard = DqCdcCitusShardRelids(rel, &relids, &entry->report_relid);
 	entry->watched = DqDecoderIsWatched(relids);
 	if (entry->watched)
 	{
@@ -565,14 +570,14 @@ DqDecoderAppendRow(StringInfo out, DqDecRel *entry, TupleDesc tupdesc,
 /* The members every line starts with. */
 static void
 DqDecoderLineStart(StringInfo out, const char *type, ReorderBufferTXN *txn,
-				   DqDecoderData *data, Relation rel, const char *op, int64 id)
+				   DqDecoderData *data, Oid relid, const char *op, int64 id)
 {
 	appendStringInfo(out, "{\"type\": \"%s\", \"lsn\": \"%X/%X\", \"seq\": %d, \"xid\": %u, "
 					 "\"commit_time\": ",
 					 type, LSN_FORMAT_ARGS(txn->final_lsn), data->seq, txn->xid);
 	escape_json(out, timestamptz_to_str(DqTxnCommitTime(txn)));
 	appendStringInfo(out, ", \"relid\": %u, \"op\": \"%s\", \"expectation_id\": " INT64_FORMAT,
-					 RelationGetRelid(rel), op, id);
+					 relid, op, id);
 }
 
 /* arguments and result of DqDecoderEvalFn */
@@ -634,7 +639,7 @@ DqDecoderChange(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 
 	data->seq++;
 	entry = DqDecoderLookup(data, rel);
-	if (!entry->watched)
+	if (!entry->watched || DqCdcCitusSkip(entry->citus_shard, txn))
 		return;
 	data->stats.changes_checked++;
 	data->stats.last_commit_time = DqTxnCommitTime(txn);
@@ -718,7 +723,7 @@ DqDecoderChange(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 
 		data->stats.violations++;
 		OutputPluginPrepareWrite(ctx, true);
-		DqDecoderLineStart(ctx->out, "violation", txn, data, rel, op, dr->id);
+		DqDecoderLineStart(ctx->out, "violation", txn, data, entry->report_relid, op, dr->id);
 		appendStringInfoString(ctx->out, ", \"unexpected\": ");
 		appendStringInfoString(ctx->out, DqUnexpectedJson(dr->rule, vp, np));
 		if (data->row_images)
@@ -740,7 +745,7 @@ DqDecoderChange(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 			continue;
 		data->stats.conditions++;
 		OutputPluginPrepareWrite(ctx, true);
-		DqDecoderLineStart(ctx->out, "condition", txn, data, rel, op, dr->id);
+		DqDecoderLineStart(ctx->out, "condition", txn, data, entry->report_relid, op, dr->id);
 		appendStringInfoString(ctx->out, ", \"row\": ");
 		DqDecoderAppendRow(ctx->out, entry, tupdesc, values, isnull, NULL);
 		appendStringInfoChar(ctx->out, '}');
@@ -764,8 +769,11 @@ DqDecoderTruncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 
 	for (i = 0; i < nrelations; i++)
 	{
+		DqDecRel   *entry;
+
 		data->seq++;
-		if (DqDecoderLookup(data, relations[i])->watched)
+		entry = DqDecoderLookup(data, relations[i]);
+		if (entry->watched && !DqCdcCitusSkip(entry->citus_shard, txn))
 		{
 			data->stats.truncates++;
 			data->stats.changes_checked++;
