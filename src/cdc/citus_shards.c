@@ -26,15 +26,12 @@
  *   configuration until the next push.)  Nodes added later get the
  *   configuration from dq.citus_sync_watches() (docs/citus.md).
  *
- * - Decoding.  The decoder of each node maps a shard to its distributed
- *   table through pg_dist_shard (DqCitusShardParent, read under the
- *   historic snapshot as Citus's own decoder does) and checks the change
- *   against that table's expectations; its lines name the distributed
- *   table.  Changes that Citus writes itself when it copies a shard
- *   (moves, splits, create_distributed_table of a filled table) carry a
- *   replication origin when citus.enable_change_data_capture is on, and
- *   are skipped, as Citus's change data capture skips them: each row is
- *   validated once, where it was first written.  dq.watch therefore
+ * - Decoding (citus_decode.c).  The decoder of each node maps a shard to
+ *   its distributed table and checks the change against that table's
+ *   expectations; its lines name the distributed table.  Changes that
+ *   Citus writes itself when it copies a shard carry a replication origin
+ *   when citus.enable_change_data_capture is on, and are skipped: each row
+ *   is validated once, where it was first written.  dq.watch therefore
  *   requires that setting on every node.
  *
  * - Violations are recorded on the node that decoded them, exactly once
@@ -53,12 +50,10 @@
 #include "access/xact.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
-#include "catalog/partition.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
-#include "replication/origin.h"
 #include "storage/proc.h"
 #include "utils/snapmgr.h"
 #include "utils/builtins.h"
@@ -137,43 +132,6 @@ DqCdcCitusCheckWatch(Oid relid, bool quarantine)
 				 errmsg("cannot quarantine the violating rows of distributed table \"%s\"", relname),
 				 errhint("Watch it without quarantine; dq.cluster_violations has the rows' images.")));
 	DqCitusRequireCdc(relname);
-}
-
-/*
- * For the decoder: when rel is a shard of a distributed table, append the
- * table (and its partition ancestors) to *relids, set *report_relid to it
- * and return true.  Its expectations then apply to the shard's changes,
- * and its name is the one recorded.
- */
-bool
-DqCdcCitusShardRelids(Relation rel, List **relids, Oid *report_relid)
-{
-	Oid			table;
-	DqCitusTableKind kind;
-
-	if (rel->rd_rel->relkind != RELKIND_RELATION)
-		return false;
-	table = DqCitusShardParent(rel);
-	if (!OidIsValid(table))
-		return false;
-	kind = DqCitusKind(table);
-	if (kind != DQ_CITUS_DISTRIBUTED && kind != DQ_CITUS_SINGLE_SHARD)
-		return false;
-	*relids = lappend_oid(*relids, table);
-	if (get_rel_relispartition(table))
-		*relids = list_concat(*relids, get_partition_ancestors(table));
-	*report_relid = table;
-	return true;
-}
-
-/*
- * Is a change of a shard one that Citus wrote itself (a shard's copy),
- * to be left alone?
- */
-bool
-DqCdcCitusSkip(bool citus_shard, ReorderBufferTXN *txn)
-{
-	return citus_shard && txn->origin_id != InvalidRepOriginId;
 }
 
 /* Only the coordinator, as the extension's owner, sets up workers. */

@@ -2,7 +2,7 @@
  *
  * citus_shards.h
  *	  Change validation of Citus distributed tables (citus_shards.c): what
- *	  dq.watch accepts, and what the decoder needs to validate shards.
+ *	  dq.watch accepts; the decoder's part is in citus_decode.h.
  *
  *-------------------------------------------------------------------------
  */
@@ -11,13 +11,7 @@
 
 #include "postgres.h"
 
-#include "nodes/pg_list.h"
-#include "replication/reorderbuffer.h"
-#include "utils/relcache.h"
-
 extern void DqCdcCitusCheckWatch(Oid relid, bool quarantine);
-extern bool DqCdcCitusShardRelids(Relation rel, List **relids, Oid *report_relid);
-extern bool DqCdcCitusSkip(bool citus_shard, ReorderBufferTXN *txn);
 
 /* cdc_sql.c: the checks of dq.watch that come before any write */
 extern void DqCdcCheckWatchable(Oid relid);

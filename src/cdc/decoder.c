@@ -51,7 +51,7 @@
 #include "utils/resowner.h"
 
 #include "base/compat.h"
-#include "cdc/citus_shards.h"
+#include "cdc/citus_decode.h"
 #include "cdc/decoder.h"
 #include "expect/expectations.h"
 #include "base/subxact.h"

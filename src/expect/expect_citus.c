@@ -271,7 +271,7 @@ DqIsJsonValue(const char *s, int len)
 {
 	JsonLexContext *lex;
 
-	if (memchr(s, '\0', len) != NULL || !pg_verifymbstr(s, len, true))
+	if (len < 0 || memchr(s, '\0', len) != NULL || !pg_verifymbstr(s, len, true))
 		return false;
 	lex = makeJsonLexContextCstringLen(pnstrdup(s, len), len, GetDatabaseEncoding(), false);
 	return pg_parse_json(lex, &nullSemAction) == JSON_SUCCESS;
@@ -487,6 +487,18 @@ dq_expect_rows_pushdown_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(DqSketchResult(sk));
 }
 
+/* Append JSON texts as the elements of an open array. */
+static void
+DqJsonStrings(DqJson *js, List *values)
+{
+	ListCell   *lc;
+
+	foreach(lc, values)
+	{
+		DqJsonRaw(js, NULL, lfirst(lc));
+	}
+}
+
 /*
  * The counts per rule, shaped as dq.expect_rows's result; NULL when no row
  * was read.
@@ -497,7 +509,6 @@ dq_expect_rows_pushdown_final(PG_FUNCTION_ARGS)
 	DqExpectCounts *c = (DqExpectCounts *) DqSketchPeek(fcinfo, 0, &DqExpectOps);
 	DqJson		js = {0};
 	int			r;
-	ListCell   *lc;
 
 	if (c == NULL || c->nrules < 0)
 		PG_RETURN_NULL();
@@ -511,8 +522,7 @@ dq_expect_rows_pushdown_final(PG_FUNCTION_ARGS)
 		DqJsonInt(&js, "unexpected_count", c->unexpected[r]);
 		DqJsonKey(&js, "partial");
 		DqJsonBegin(&js, '[');
-		foreach(lc, c->values[r])
-			DqJsonRaw(&js, NULL, lfirst(lc));
+		DqJsonStrings(&js, c->values[r]);
 		DqJsonEnd(&js, ']');
 		DqJsonEnd(&js, '}');
 	}
@@ -533,33 +543,27 @@ dq_expect_rows_pushdown_final(PG_FUNCTION_ARGS)
 char *
 DqExpectCitusRowsCall(const char *rules_sql, const DqColumnSource *src, List *usedcols)
 {
-	StringInfoData q;
 	StringInfoData names;
+	StringInfoData colls;
+	StringInfoData cols;
 	ListCell   *lc;
-	bool		first = true;
 
-	initStringInfo(&q);
 	initStringInfo(&names);
+	initStringInfo(&colls);
+	initStringInfo(&cols);
 	foreach(lc, usedcols)
 	{
-		appendStringInfo(&names, "%s%s", first ? "" : ",",
-						 quote_identifier(src->names[lfirst_int(lc)]));
-		first = false;
+		int			i = lfirst_int(lc);
+
+		appendStringInfo(&names, "%s%s", names.len ? "," : "", quote_identifier(src->names[i]));
+		appendStringInfo(&colls, "%s%s", colls.len ? ", " : "",
+						 quote_literal_cstr(DqExpectCollationName(src->collations[i])));
+		appendStringInfo(&cols, ", %s", quote_identifier(src->names[i]));
 	}
-	appendStringInfo(&q, "dq.expect_rows_pushdown(dq.expect_row_outcomes(%s, %s::pg_catalog.name[], ARRAY[",
-					 rules_sql, quote_literal_cstr(psprintf("{%s}", names.data)));
-	first = true;
-	foreach(lc, usedcols)
-	{
-		appendStringInfo(&q, "%s%s", first ? "" : ", ",
-						 quote_literal_cstr(DqExpectCollationName(src->collations[lfirst_int(lc)])));
-		first = false;
-	}
-	appendStringInfoString(&q, "]::pg_catalog.text[]");
-	foreach(lc, usedcols)
-		appendStringInfo(&q, ", %s", quote_identifier(src->names[lfirst_int(lc)]));
-	appendStringInfoString(&q, "))");
-	return q.data;
+	return psprintf("dq.expect_rows_pushdown(dq.expect_row_outcomes(%s, %s::pg_catalog.name[], "
+					"ARRAY[%s]::pg_catalog.text[]%s))",
+					rules_sql, quote_literal_cstr(psprintf("{%s}", names.data)),
+					colls.data, cols.data);
 }
 
 /*

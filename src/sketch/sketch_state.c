@@ -310,7 +310,7 @@ Datum
 dq_sketch_state_in(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
-	char	   *colon = strchr(str, ':');
+	size_t		taglen = strcspn(str, ":");
 	int			srclen;
 	int			maxlen;
 	int			len;
@@ -318,16 +318,16 @@ dq_sketch_state_in(PG_FUNCTION_ARGS)
 	struct varlena *result;
 	DqSketchKind kind;
 
-	if (colon == NULL)
+	if (str[taglen] != ':')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type %s: \"%.40s\"", "dq.sketch_state", str),
 				 errdetail("A sketch state is written as <kind>:<base64>."),
 				 errhint("Sketch states are written by dq_lineage's aggregates; pass them on unchanged.")));
-	srclen = strlen(colon + 1);
+	srclen = strlen(str + taglen + 1);
 	maxlen = pg_b64_dec_len(srclen);
 	raw = palloc(maxlen + 1);
-	len = pg_b64_decode(colon + 1, srclen, raw, maxlen);
+	len = pg_b64_decode(str + taglen + 1, srclen, raw, maxlen);
 	if (len < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
@@ -336,8 +336,8 @@ dq_sketch_state_in(PG_FUNCTION_ARGS)
 				 errhint("Sketch states are written by dq_lineage's aggregates; pass them on unchanged.")));
 	kind = DqSketchCheckHead((const uint8 *) raw, len, ERRCODE_INVALID_TEXT_REPRESENTATION,
 							 DQ_SKETCH_PGLZ);
-	if ((Size) (colon - str) != strlen(DqSketchNames[kind]) ||
-		strncmp(str, DqSketchNames[kind], colon - str) != 0)
+	if (taglen != strlen(DqSketchNames[kind]) ||
+		strncmp(str, DqSketchNames[kind], taglen) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type %s: \"%.40s\"", "dq.sketch_state", str),
