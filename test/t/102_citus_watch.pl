@@ -177,6 +177,13 @@ is( $coord->safe_psql(
 		  FROM dq.cluster_violations WHERE row_image->>'kind' = 'load'}),
 	'200|200|200', 'every violating row of the load recorded exactly once across the kill');
 
+# pushing every watch again changes nothing (what follows citus_add_node)
+is($coord->safe_psql('postgres', 'SELECT dq.citus_sync_watches()'), '1',
+	'dq.citus_sync_watches pushes the one watch again');
+is(join(',', map { $_->safe_psql('postgres',
+				q{SELECT count(*) FROM dq.expectations WHERE relid = 'public.ev'::regclass}) } @workers),
+	'2,2', 'the workers still have the expectations once');
+
 # --- unwatch ----------------------------------------------------------------
 $coord->safe_psql('postgres', q{SELECT dq.unwatch('public.ev')});
 is( join(',',
