@@ -89,8 +89,9 @@ DqSketchAggCallInfo(void)
 DqSketchState *
 DqSketchNew(const DqSketchOps *ops, MemoryContext parent)
 {
+	/* small blocks: a query may hold one state per group */
 	MemoryContext cxt = AllocSetContextCreate(parent, "dq_lineage sketch state",
-											  ALLOCSET_DEFAULT_SIZES);
+											  ALLOCSET_SMALL_SIZES);
 	DqSketchState *st = MemoryContextAllocZero(cxt, sizeof(DqSketchState));
 
 	EOH_init_header(&st->hdr, &DqSketchMethods, cxt);
