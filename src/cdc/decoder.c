@@ -77,7 +77,7 @@ typedef struct DqDecRel
 	FmgrInfo   *out;			/* output function per attribute */
 	int64		eval_errors;	/* checks that raised a data error */
 	Oid			report_relid;	/* named in its lines: a shard's table */
-	bool		citus_shard;	/* a Citus shard (citus_shards.c) */
+	bool		citus_shard;	/* a Citus shard (citus_decode.c) */
 } DqDecRel;
 
 typedef struct DqDecoderData
