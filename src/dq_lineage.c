@@ -22,6 +22,8 @@
 #include "base/progress.h"
 #include "base/shmem.h"
 #include "cdc/cdc_worker.h"
+#include "base/citus.h"
+#include "sketch/sketch_planner.h"
 #include "lineage/lineage.h"
 #include "sched/worker.h"
 #include "utility_hook.h"
@@ -41,6 +43,8 @@ _PG_init(void)
 {
 	DqAlertInit();				/* first: its settings precede the prefix reservation */
 	DqDefineGucs();
+	DqCitusDefineGucs();
+	DqSketchPlannerInit();
 	DqLineageInit();
 	DqCdcInit();
 

@@ -38,6 +38,8 @@
 #include "utils/varlena.h"
 
 #include "base/catalog.h"
+#include "cdc/cdc_worker.h"
+#include "cdc/citus_shards.h"
 #include "base/compat.h"
 #include "cdc/cdc_worker.h"
 
@@ -75,7 +77,7 @@ DqCdcPluginAllowed(void)
 }
 
 /* The checks of dq.watch that come before any write. */
-static void
+void
 DqCdcCheckWatchable(Oid relid)
 {
 	char		relkind = get_rel_relkind(relid);
@@ -225,6 +227,7 @@ dq_watch(PG_FUNCTION_ARGS)
 	NameData	who;
 
 	DqCdcCheckWatchable(relid);
+	DqCdcCitusCheckWatch(relid, PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1));
 
 	DqCdcSlotName(MyDatabaseId, slot);
 	if (!DqCdcSlotExists(slot, &pid))

@@ -72,6 +72,7 @@
 #include "base/subxact.h"
 #include "base/trust.h"
 #include "cdc/cdc_internal.h"
+#include "cdc/citus_decode.h"
 #include "cdc/decoder.h"
 #include "expect/expectations.h"
 
@@ -98,6 +99,8 @@ typedef struct DqDecRel
 	FmgrInfo   *out;			/* output function per attribute */
 	int64		eval_errors;	/* checks that raised a data error */
 	List	   *broken;			/* DqCdcBroken * not reported yet */
+	Oid			report_relid;	/* named in its lines: a shard's table */
+	bool		citus_shard;	/* a Citus shard (citus_decode.c) */
 } DqDecRel;
 
 typedef struct DqDecoderData
@@ -673,6 +676,8 @@ DqDecoderLookup(DqDecoderData *data, Relation rel)
 	relids = list_make1_oid(relid);
 	if (rel->rd_rel->relispartition)
 		relids = list_concat(relids, get_partition_ancestors(relid));
+	entry->report_relid = relid;
+	entry->citus_shard = DqCdcCitusShardRelids(rel, &relids, &entry->report_relid);
 	entry->watched = DqDecoderIsWatched(relids);
 	if (entry->watched)
 	{
@@ -776,14 +781,14 @@ DqDecoderAppendRow(StringInfo out, DqDecRel *entry, TupleDesc tupdesc,
 /* The members every line starts with. */
 static void
 DqDecoderLineStart(StringInfo out, const char *type, ReorderBufferTXN *txn,
-				   DqDecoderData *data, Relation rel, const char *op, int64 id)
+				   DqDecoderData *data, Oid relid, const char *op, int64 id)
 {
 	appendStringInfo(out, "{\"type\": \"%s\", \"lsn\": \"%X/%X\", \"seq\": %d, \"xid\": %u, "
 					 "\"commit_time\": ",
 					 type, LSN_FORMAT_ARGS(txn->final_lsn), data->seq, txn->xid);
 	escape_json(out, timestamptz_to_str(DqTxnCommitTime(txn)));
 	appendStringInfo(out, ", \"relid\": %u, \"op\": \"%s\", \"expectation_id\": " INT64_FORMAT,
-					 RelationGetRelid(rel), op, id);
+					 relid, op, id);
 }
 
 /* arguments and result of DqDecoderEvalFn */
@@ -861,7 +866,7 @@ DqDecoderReportBroken(DqDecChange *c)
 		DqCdcBroken *b = lfirst(lc);
 
 		OutputPluginPrepareWrite(c->ctx, true);
-		DqDecoderLineStart(c->ctx->out, "broken", c->txn, c->data, c->rel, c->op, b->id);
+		DqDecoderLineStart(c->ctx->out, "broken", c->txn, c->data, c->entry->report_relid, c->op, b->id);
 		appendStringInfo(c->ctx->out, ", \"sqlstate\": \"%s\", \"error\": ", b->sqlstate);
 		escape_json(c->ctx->out, b->message);
 		appendStringInfoChar(c->ctx->out, '}');
@@ -915,7 +920,7 @@ DqDecoderCheckRule(DqDecChange *c, DqDecRule *dr)
 		/* the row goes to the worker, which checks it as the owner */
 		data->stats.conditions++;
 		OutputPluginPrepareWrite(c->ctx, true);
-		DqDecoderLineStart(c->ctx->out, "deferred", c->txn, data, c->rel, c->op, dr->id);
+		DqDecoderLineStart(c->ctx->out, "deferred", c->txn, data, c->entry->report_relid, c->op, dr->id);
 		appendStringInfoString(c->ctx->out, ", \"row\": ");
 		DqDecoderAppendRow(c->ctx->out, c->entry, c->tupdesc, c->values, c->isnull, c->present);
 		appendStringInfoChar(c->ctx->out, '}');
@@ -927,7 +932,7 @@ DqDecoderCheckRule(DqDecChange *c, DqDecRule *dr)
 
 	data->stats.violations++;
 	OutputPluginPrepareWrite(c->ctx, true);
-	DqDecoderLineStart(c->ctx->out, "violation", c->txn, data, c->rel, c->op, dr->id);
+	DqDecoderLineStart(c->ctx->out, "violation", c->txn, data, c->entry->report_relid, c->op, dr->id);
 	appendStringInfoString(c->ctx->out, ", \"unexpected\": ");
 	dq_decoder_failing_rule = dr->id;
 	appendStringInfoString(c->ctx->out, DqUnexpectedJson(dr->rule, vp, np));
@@ -956,7 +961,7 @@ DqDecoderHandOutConditions(DqDecChange *c)
 			continue;
 		c->data->stats.conditions++;
 		OutputPluginPrepareWrite(c->ctx, true);
-		DqDecoderLineStart(c->ctx->out, "condition", c->txn, c->data, c->rel, c->op, dr->id);
+		DqDecoderLineStart(c->ctx->out, "condition", c->txn, c->data, c->entry->report_relid, c->op, dr->id);
 		appendStringInfoString(c->ctx->out, ", \"row\": ");
 		DqDecoderAppendRow(c->ctx->out, c->entry, c->tupdesc, c->values, c->isnull, NULL);
 		appendStringInfoChar(c->ctx->out, '}');
@@ -983,7 +988,7 @@ DqDecoderChange(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	c.tupdesc = RelationGetDescr(rel);
 	c.whole = true;
 	c.entry = DqDecoderLookup(data, rel);
-	if (!c.entry->watched)
+	if (!c.entry->watched || DqCdcCitusSkip(c.entry->citus_shard, txn))
 		return;
 	data->stats.changes_checked++;
 	data->stats.last_commit_time = DqTxnCommitTime(txn);
@@ -1048,8 +1053,11 @@ DqDecoderTruncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 
 	for (i = 0; i < nrelations; i++)
 	{
+		DqDecRel   *entry;
+
 		data->seq++;
-		if (DqDecoderLookup(data, relations[i])->watched)
+		entry = DqDecoderLookup(data, relations[i]);
+		if (entry->watched && !DqCdcCitusSkip(entry->citus_shard, txn))
 		{
 			data->stats.truncates++;
 			data->stats.changes_checked++;

@@ -40,7 +40,9 @@
 
 #include "base/catalog.h"
 #include "base/progress.h"
+#include "base/citus.h"
 #include "base/compat.h"
+#include "expect/expect_citus.h"
 #include "expect/expectations.h"
 #include "expect/ge_kinds.h"
 #include "base/json_build.h"
@@ -693,7 +695,10 @@ dq_check(PG_FUNCTION_ARGS)
 	else
 	{
 		DqParseResultFormat(params, &cs);
-		DqCheckScan(rel, rule, &cs);
+		if (DqCitusPushdown(relid))
+			DqExpectCitusScan(rel, rule, &cs);
+		else
+			DqCheckScan(rel, rule, &cs);
 		result = DqCheckResult(rule, &cs, column, params, has_mostly);
 	}
 	DqRestoreUser(&owner);

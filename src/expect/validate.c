@@ -49,8 +49,10 @@
 
 #include "base/catalog.h"
 #include "base/progress.h"
+#include "base/citus.h"
 #include "base/scan_parallel.h"
 #include "base/compat.h"
+#include "expect/expect_citus.h"
 #include "expect/expectations.h"
 #include "expect/ge_kinds.h"
 #include "base/subxact.h"
@@ -544,6 +546,8 @@ dq_validate(PG_FUNCTION_ARGS)
 	TimestampTz started;
 	StringInfoData rules;
 	StringInfoData q;
+	StringInfoData aggs;
+	bool		citus;
 	List	   *usedcols = NIL;
 	ListCell   *lc;
 	int64		rows = 0;
@@ -570,6 +574,7 @@ dq_validate(PG_FUNCTION_ARGS)
 	/* nothing runs for a caller who may read no column of the relation */
 	DqCheckRoleCanSelect(GetUserId(), relid, NIL, false,
 						 "dq.validate reads the relation for a caller who may read it.");
+	citus = DqCitusPushdown(relid);
 	nspname = get_namespace_name(RelationGetNamespace(rel));
 	relname = pstrdup(RelationGetRelationName(rel));
 	DqColumnSourceFromRelation(rel, &src);
@@ -707,8 +712,12 @@ dq_validate(PG_FUNCTION_ARGS)
 
 	/* the scan */
 	initStringInfo(&q);
+	initStringInfo(&aggs);
 	appendStringInfoString(&q, "SELECT pg_catalog.count(*)");
-	if (nrules > 0)
+	if (nrules > 0 && citus)
+		appendStringInfo(&q, ", %s",
+						 DqExpectCitusRowsCall("$1::pg_catalog.jsonb", &src, usedcols));
+	else if (nrules > 0)
 	{
 		appendStringInfoString(&q, ", dq.expect_rows($1::pg_catalog.jsonb, $2::pg_catalog.name[], $3::pg_catalog.oid[]");
 		foreach(lc, usedcols)
@@ -726,10 +735,14 @@ dq_validate(PG_FUNCTION_ARGS)
 			if (it->rule == NULL || it->rule->def->scope != DQ_SCOPE_AGGREGATE)
 				continue;
 			it->aggpos = ++pos;
-			appendStringInfo(&q, ", %s", it->rule->agg_sql);
+			appendStringInfo(citus ? &aggs : &q, ", %s", it->rule->agg_sql);
 		}
 	}
 	appendStringInfo(&q, " FROM %s", src.qualname);
+	/* distributed: the aggregate kinds in a query of their own (expect_citus.c) */
+	if (aggs.len > 0)
+		q.data = psprintf("SELECT r.*, a.* FROM (%s) r, (SELECT %s FROM %s) a",
+						  q.data, aggs.data + 2, src.qualname);
 	{
 		Oid			argtypes[3] = {JSONBOID, NAMEARRAYOID, OIDARRAYOID};
 		Datum		values[3];

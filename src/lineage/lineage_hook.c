@@ -89,6 +89,8 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
+#include "base/catalog.h"
+#include "base/citus.h"
 #include "base/compat.h"
 #include "base/guc.h"
 #include "base/trust.h"
@@ -304,8 +306,9 @@ DqLinRelcacheCallback(Datum arg, Oid relid)
 static inline bool
 DqLinCaptureActive(void)
 {
+	/* Citus's shard fragments: captured where the statement was issued */
 	return dq_lineage_capture_dml && !dq_lineage_internal &&
-		!IsParallelWorker();
+		!IsParallelWorker() && !DqCitusInternalBackend();
 }
 
 /* The cache key of a statement of a trigger function: ID and relation. */

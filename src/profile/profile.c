@@ -45,6 +45,8 @@
 #include "base/scan_parallel.h"
 #include "base/compat.h"
 #include "base/trust.h"
+#include "base/citus.h"
+#include "profile/profile_citus.h"
 
 PG_FUNCTION_INFO_V1(dq_profile);
 
@@ -302,6 +304,43 @@ DqProfileQuery(Relation rel, List *cols, double sample_percent, bool exact)
 }
 
 /*
+ * The scan of a Citus distributed table: the same result row, computed on
+ * the shards (profile_citus.c).
+ */
+static char *
+DqProfileCitusScan(Relation rel, List *cols, double sample_percent, bool exact,
+				   FunctionCallInfo fcinfo)
+{
+	int			ncols = list_length(cols);
+	char	  **names = palloc(sizeof(char *) * ncols);
+	Oid		   *typids = palloc(sizeof(Oid) * ncols);
+	Oid		   *collations = palloc(sizeof(Oid) * ncols);
+	const char **distinct = palloc(sizeof(char *) * ncols);
+	int			i = 0;
+	ListCell   *lc;
+
+	foreach(lc, cols)
+	{
+		DqProfileColumn *c = lfirst(lc);
+
+		names[i] = c->name;
+		typids[i] = c->typid;
+		collations[i] = c->collation;
+		distinct[i] = psprintf(DqTypeHasSortEquality(c->typid) ?
+							   "pg_catalog.count(DISTINCT %s)" :
+							   "pg_catalog.count(DISTINCT %s::pg_catalog.text)",
+							   quote_identifier(c->name));
+		i++;
+	}
+	return DqProfileCitusQuery(quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+														  RelationGetRelationName(rel)),
+							   ncols, names, typids, collations, DQ_COLUMNS_PER_CALL,
+							   sample_percent < 100 ?
+							   psprintf(" TABLESAMPLE pg_catalog.system (%.17g)", sample_percent) : "",
+							   exact, distinct, fcinfo);
+}
+
+/*
  * dq.profile(rel regclass, sample_percent float8, columns name[],
  *			  exact boolean) RETURNS bigint
  */
@@ -367,7 +406,10 @@ dq_profile(PG_FUNCTION_ARGS)
 	ncols = list_length(cols);
 	DqProgressBegin(DQ_OP_PROFILE, relid);
 
-	query = DqProfileQuery(rel, cols, sample_percent, exact);
+	if (DqCitusPushdown(relid))
+		query = DqProfileCitusScan(rel, cols, sample_percent, exact, fcinfo);
+	else
+		query = DqProfileQuery(rel, cols, sample_percent, exact);
 	started = GetCurrentTimestamp();
 
 	/*

@@ -873,6 +873,11 @@ DqPutDatum(StringInfo buf, const DqColState *st, Datum d)
 	}
 }
 
+/*
+ * Read a value written by DqPutDatum.  States may come from another node
+ * (profile_citus.c), so a value must have its type's shape before the
+ * type's functions see it.
+ */
 static Datum
 DqGetDatum(DqReadBuf *rb, const DqColState *st)
 {
@@ -886,8 +891,14 @@ DqGetDatum(DqReadBuf *rb, const DqColState *st)
 		return d;
 	}
 	len = DqBufGetInt32(rb);
+	if (len < 1 || (Size) len > DqBufLeft(rb))
+		DqBufInvalid("column profile");
 	p = palloc(len);
 	DqBufGet(rb, p, len);
+	if (st->ti.typlen == -1 ? !DqBufVarlenaValid(p, len) :
+		st->ti.typlen == -2 ? strnlen(p, len) != (Size) len - 1 :
+		len != st->ti.typlen)
+		DqBufInvalid("column profile");
 	return PointerGetDatum(p);
 }
 
@@ -968,18 +979,16 @@ dq_column_profile_serialize(PG_FUNCTION_ARGS)
 }
 
 /*
- * Read back a column state written by DqColSerialize (leader).
+ * Read back the rest of a column state written by DqColSerialize, as a
+ * state of typid under collation: the writer's OIDs, which the caller
+ * has read, may not be this node's (profile_citus.c).
  */
 static DqColState *
-DqColDeserialize(DqReadBuf *rb, FunctionCallInfo fcinfo)
+DqColDeserializeAs(DqReadBuf *rb, Oid typid, Oid collation, FunctionCallInfo fcinfo)
 {
 	DqColState *st;
-	Oid			typid;
-	Oid			collation;
 	int32		nlen;
 
-	DqBufGet(rb, &typid, sizeof(Oid));
-	DqBufGet(rb, &collation, sizeof(Oid));
 	st = DqColStateCreate(typid, collation);
 	st->hll_deferred = false;
 #define X(f) st->f = DqBufGetInt64(rb);
@@ -998,6 +1007,8 @@ DqColDeserialize(DqReadBuf *rb, FunctionCallInfo fcinfo)
 	DqBufGet(rb, &st->sensitive_any_in_text, sizeof(st->sensitive_any_in_text));
 	DqHllDeserialize(&st->hll, rb);
 	DqTopKDeserialize(&st->topk, rb);
+	if (st->topk.typlen != st->ti.typlen || st->topk.typbyval != st->ti.typbyval)
+		DqBufInvalid("column profile");
 	st->has_minmax = DqBufGetInt32(rb) != 0;
 	if (st->has_minmax)
 	{
@@ -1028,8 +1039,25 @@ DqColDeserialize(DqReadBuf *rb, FunctionCallInfo fcinfo)
 		st->numsum.acc = (int128) (((uint128) (uint64) hi << 64) | lo);
 		st->numsum.exp = DqBufGetInt32(rb);
 		st->numsum.dscale = DqBufGetInt32(rb);
+		if (st->numsum.exp < -NUMERIC_MAX_SCALE || st->numsum.exp > NUMERIC_MAX_PRECISION ||
+			st->numsum.dscale < 0 || st->numsum.dscale > NUMERIC_MAX_DISPLAY_SCALE)
+			DqBufInvalid("column profile");
 	}
 	return st;
+}
+
+/*
+ * Read back a column state written by DqColSerialize (leader).
+ */
+static DqColState *
+DqColDeserialize(DqReadBuf *rb, FunctionCallInfo fcinfo)
+{
+	Oid			typid;
+	Oid			collation;
+
+	DqBufGet(rb, &typid, sizeof(Oid));
+	DqBufGet(rb, &collation, sizeof(Oid));
+	return DqColDeserializeAs(rb, typid, collation, fcinfo);
 }
 
 Datum
@@ -1434,7 +1462,8 @@ typedef struct DqRowSpill
 	struct DqRowSpill *next;
 } DqRowSpill;
 
-typedef struct DqRowState
+/* typedef in profile_agg.h */
+struct DqRowState
 {
 	int32		ncols;
 	DqColState **cols;
@@ -1446,7 +1475,7 @@ typedef struct DqRowState
 	Size		arena_used;
 	DqRowSpill *spill;			/* copies that did not fit in the arena */
 	Size		spill_bytes;
-} DqRowState;
+};
 
 PG_FUNCTION_INFO_V1(dq_row_profile_trans);
 PG_FUNCTION_INFO_V1(dq_row_profile_combine);
@@ -1766,3 +1795,141 @@ dq_row_profile_final(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(DqJsonToJsonb(&js));
 }
 
+
+/* ---------------------------------------------------------------------
+ * The row profile for dq.row_profile_pushdown (profile_citus.c): the
+ * same column states, fed one record per row, written and read column by
+ * column so that the node reading them uses its own OIDs for the types
+ * and collations.
+ * ---------------------------------------------------------------------
+ */
+
+/* A row profile of ncols columns, in the current memory context. */
+DqRowState *
+DqRowProfileCreate(int ncols, const Oid *typids, const Oid *collations)
+{
+	DqRowState *rs = DqRowStateCreate(ncols);
+	int			i;
+
+	for (i = 0; i < ncols; i++)
+		rs->cols[i] = DqColStateCreate(typids[i], collations[i]);
+	return rs;
+}
+
+/* Account for one row; values point to memory the caller may free. */
+void
+DqRowProfileAdd(DqRowState *rs, const Datum *values, const bool *nulls,
+				FunctionCallInfo fcinfo)
+{
+	int			i;
+
+	for (i = 0; i < rs->ncols; i++)
+	{
+		DqColState *st = rs->cols[i];
+		Datum		v;
+
+		if (nulls[i])
+		{
+			st->null_count++;
+			continue;
+		}
+		v = values[i];
+		if (!st->ti.typbyval)
+		{
+			if (st->ti.typlen == -1 && !DqVarlenaIsPlain(v))
+				v = PointerGetDatum(PG_DETOAST_DATUM_PACKED(v));
+			v = DqRowKeep(rs, st, v);
+		}
+		rs->pending[(Size) i * DQ_ROW_BATCH + rs->npending[i]++] = v;
+	}
+	if (++rs->nbuffered == DQ_ROW_BATCH || rs->spill_bytes >= DQ_ROW_COPY_MAX)
+		DqRowFlush(rs, fcinfo);
+}
+
+/* Merge src into dst (same columns), in the current memory context. */
+void
+DqRowProfileMerge(DqRowState *dst, DqRowState *src, FunctionCallInfo fcinfo)
+{
+	int			i;
+
+	if (dst->ncols != src->ncols)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("cannot merge profiles of %d and %d columns",
+						dst->ncols, src->ncols)));
+	DqRowFlush(dst, fcinfo);
+	DqRowFlush(src, fcinfo);
+	for (i = 0; i < dst->ncols; i++)
+		DqColMerge(dst->cols[i], src->cols[i], fcinfo);
+}
+
+int
+DqRowProfileColumns(const DqRowState *rs)
+{
+	return rs->ncols;
+}
+
+/* Append column i's state to buf (the row's buffered values first). */
+void
+DqRowProfileWriteColumn(DqRowState *rs, int i, StringInfo buf,
+						FunctionCallInfo fcinfo)
+{
+	DqRowFlush(rs, fcinfo);
+	DqColSerialize(rs->cols[i], buf, fcinfo);
+}
+
+/*
+ * Read ncols column states written by DqRowProfileWriteColumn, as states
+ * of this node's types and collations.
+ */
+DqRowState *
+DqRowProfileRead(int ncols, DqReadBuf *rb, const Oid *typids,
+				 const Oid *collations, FunctionCallInfo fcinfo)
+{
+	DqRowState *rs = DqRowStateCreate(ncols);
+	int			i;
+
+	for (i = 0; i < ncols; i++)
+	{
+		Oid			skip[2];
+
+		DqBufGet(rb, skip, sizeof(skip));	/* the writer's OIDs */
+		rs->cols[i] = DqColDeserializeAs(rb, typids[i], collations[i], fcinfo);
+	}
+	return rs;
+}
+
+/* The profiles of the columns as the jsonb array dq.row_profile returns. */
+Datum
+DqRowProfileResult(DqRowState *rs, FunctionCallInfo fcinfo)
+{
+	DqJson		js = {0};
+	int			i;
+
+	DqRowFlush(rs, fcinfo);
+	DqJsonBegin(&js, '[');
+	for (i = 0; i < rs->ncols; i++)
+	{
+		DqJsonKey(&js, NULL);
+		DqColJson(&js, rs->cols[i], fcinfo);
+	}
+	DqJsonEnd(&js, ']');
+	return DqJsonToJsonb(&js);
+}
+
+/* What dq.row_profile returns for ncols columns when no row was read. */
+Datum
+DqRowProfileEmpty(int ncols, FunctionCallInfo fcinfo)
+{
+	DqJson		js = {0};
+	int			i;
+
+	DqJsonBegin(&js, '[');
+	for (i = 0; i < ncols; i++)
+	{
+		DqJsonKey(&js, NULL);
+		DqColJson(&js, NULL, fcinfo);
+	}
+	DqJsonEnd(&js, ']');
+	return DqJsonToJsonb(&js);
+}

@@ -56,12 +56,51 @@ DqReadBufInit(DqReadBuf *rb, bytea *b)
 	rb->pos = 0;
 }
 
+/*
+ * A state that no serialize function could have written.  States also
+ * arrive as text (dq.sketch_state, sketch_state.h), so this is a user
+ * error, not an internal one.
+ */
+static inline void
+DqBufInvalid(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid %s state", what),
+			 errhint("Aggregate states are written by dq_lineage's own aggregates; pass them on unchanged.")));
+}
+
+/* Bytes left to read. */
+static inline Size
+DqBufLeft(const DqReadBuf *rb)
+{
+	return rb->len - rb->pos;
+}
+
+/*
+ * Is p, len bytes read from a state, a whole in-line uncompressed varlena
+ * of exactly that length?  Output and comparison functions trust it.
+ */
+static inline bool
+DqBufVarlenaValid(const char *p, Size len)
+{
+	if (len < 1 || VARATT_IS_1B_E(p))
+		return false;
+	if (VARATT_IS_1B(p))
+		return VARSIZE_1B(p) == len;
+	return len >= VARHDRSZ && VARATT_IS_4B_U(p) && VARSIZE_4B(p) == len;
+}
+
 /* Copy n bytes out of the buffer; a short buffer is a corrupt state. */
 static inline void
 DqBufGet(DqReadBuf *rb, void *p, Size n)
 {
-	if (rb->pos + n > rb->len)
-		elog(ERROR, "dq_lineage: truncated aggregate state");
+	if (n > DqBufLeft(rb))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid aggregate state"),
+				 errdetail("The state ends early."),
+				 errhint("Aggregate states are written by dq_lineage's own aggregates; pass them on unchanged.")));
 	memcpy(p, rb->data + rb->pos, n);
 	rb->pos += n;
 }

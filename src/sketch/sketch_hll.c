@@ -242,12 +242,14 @@ void
 DqHllDeserialize(DqHll *hll, DqReadBuf *rb)
 {
 	int32		n = DqBufGetInt32(rb);
+	int32		i;
 
 	DqHllInit(hll);
+	if (n > DQ_HLL_SPARSE_MAX || n < -1 ||
+		(n >= 0 && (Size) n > DqBufLeft(rb) / sizeof(uint64)))
+		DqBufInvalid("distinct-count sketch");
 	if (n >= 0)
 	{
-		int32		i;
-
 		for (i = 0; i < n; i++)
 		{
 			uint64		h;
@@ -264,5 +266,9 @@ DqHllDeserialize(DqHll *hll, DqReadBuf *rb)
 		hll->nsparse = -1;
 		hll->regs = palloc(DQ_HLL_M);
 		DqBufGet(rb, hll->regs, DQ_HLL_M);
+		/* a rank indexes the estimator's histogram */
+		for (i = 0; i < DQ_HLL_M; i++)
+			if (hll->regs[i] > DQ_HLL_Q + 1)
+				DqBufInvalid("distinct-count sketch");
 	}
 }

@@ -138,6 +138,8 @@ DqSortDoubles(double *items, int n)
 }
 
 #define DQ_KLL_MIN_CAP	8
+/* largest k a deserialized sketch may have (the aggregates use DQ_KLL_K) */
+#define DQ_KLL_MAX_K	65536
 
 /*
  * The sampler's block size W is kept at or below n / 32768.  Sampling adds
@@ -524,12 +526,16 @@ void
 DqKllDeserialize(DqKll *kll, DqReadBuf *rb)
 {
 	int			h;
+	int32		k;
 	int32		nlevels;
 
-	DqKllInit(kll, DqBufGetInt32(rb));
+	k = DqBufGetInt32(rb);
+	if (k < DQ_KLL_MIN_CAP || k > DQ_KLL_MAX_K)
+		DqBufInvalid("quantile sketch");
+	DqKllInit(kll, k);
 	nlevels = DqBufGetInt32(rb);
 	if (nlevels < 1 || nlevels > DQ_KLL_MAX_LEVELS)
-		elog(ERROR, "dq_lineage: invalid quantile sketch state");
+		DqBufInvalid("quantile sketch");
 	DqKllSetLevels(kll, nlevels);
 	kll->n = DqBufGetInt64(rb);
 	kll->min = DqBufGetDouble(rb);
@@ -538,16 +544,25 @@ DqKllDeserialize(DqKll *kll, DqReadBuf *rb)
 	kll->samplevel = DqBufGetInt32(rb);
 	kll->blockpos = DqBufGetInt64(rb);
 	kll->blocktarget = DqBufGetInt64(rb);
-	if (kll->samplevel < 0 || kll->samplevel >= nlevels)
-		elog(ERROR, "dq_lineage: invalid quantile sketch state");
+	if (kll->n < 0 || isnan(kll->min) || isnan(kll->max) ||
+		kll->samplevel < 0 || kll->samplevel >= nlevels ||
+		kll->blockpos < 0 || kll->blocktarget < 0 ||
+		kll->blockpos >= (INT64CONST(1) << kll->samplevel) ||
+		kll->blocktarget >= (INT64CONST(1) << kll->samplevel))
+		DqBufInvalid("quantile sketch");
 	for (h = 0; h < nlevels; h++)
 	{
 		int32		n = DqBufGetInt32(rb);
+		int32		i;
 
-		if (n < 0)
-			elog(ERROR, "dq_lineage: invalid quantile sketch state");
+		if (n < 0 || (Size) n > DqBufLeft(rb) / sizeof(double))
+			DqBufInvalid("quantile sketch");
 		DqKllReserve(&kll->levels[h], Max(n, 1));
 		DqBufGet(rb, kll->levels[h].items, sizeof(double) * n);
+		/* the sorts and the quantile search compare items with < */
+		for (i = 0; i < n; i++)
+			if (isnan(kll->levels[h].items[i]))
+				DqBufInvalid("quantile sketch");
 		kll->levels[h].n = n;
 		kll->levels[h].sorted = false;
 		kll->retained += n;

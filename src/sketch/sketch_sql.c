@@ -24,6 +24,7 @@
 #include "sketch/sketch_buf.h"
 #include "sketch/sketch_hll.h"
 #include "sketch/sketch_quantile.h"
+#include "sketch/sketch_sql.h"
 #include "sketch/sketch_topk.h"
 #include "base/typeinfo.h"
 
@@ -42,8 +43,6 @@ PG_FUNCTION_INFO_V1(dq_topk_combine);
 PG_FUNCTION_INFO_V1(dq_topk_serialize);
 PG_FUNCTION_INFO_V1(dq_topk_deserialize);
 PG_FUNCTION_INFO_V1(dq_topk_final);
-
-#define DQ_MAX_TOP_K 1000
 
 /* Aggregate memory context of the call, or ERROR. */
 static MemoryContext
@@ -218,9 +217,9 @@ DqKllAggCreate(void)
 	return st;
 }
 
-/* Validate and keep the fractions argument. */
-static void
-DqKllAggSetFractions(DqKllAggState *st, ArrayType *arr)
+/* Validate the fractions argument; *fracs gets a copy of them. */
+void
+DqKllReadFractions(ArrayType *arr, double **fracs, int32 *nfracs)
 {
 	Datum	   *elems;
 	bool	   *nulls;
@@ -241,7 +240,7 @@ DqKllAggSetFractions(DqKllAggState *st, ArrayType *arr)
 				 errhint("Ask for fewer quantiles, for example ARRAY[0.01, 0.5, 0.99].")));
 	deconstruct_array(arr, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
 					  TYPALIGN_DOUBLE, &elems, &nulls, &n);
-	st->fracs = palloc(sizeof(double) * Max(n, 1));
+	*fracs = palloc(sizeof(double) * Max(n, 1));
 	for (i = 0; i < n; i++)
 	{
 		double		f = nulls[i] ? NAN : DatumGetFloat8(elems[i]);
@@ -251,9 +250,16 @@ DqKllAggSetFractions(DqKllAggState *st, ArrayType *arr)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("quantile fraction must be between 0 and 1"),
 					 errhint("Pass fractions such as ARRAY[0.5, 0.95].")));
-		st->fracs[i] = f;
+		(*fracs)[i] = f;
 	}
-	st->nfracs = n;
+	*nfracs = n;
+}
+
+/* Validate and keep the fractions argument. */
+static void
+DqKllAggSetFractions(DqKllAggState *st, ArrayType *arr)
+{
+	DqKllReadFractions(arr, &st->fracs, &st->nfracs);
 }
 
 Datum
@@ -365,29 +371,48 @@ dq_kll_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
+/*
+ * The quantiles of kll at the fractions as a float8[], or NULL (*isnull)
+ * when the sketch saw no value.
+ */
 Datum
-dq_kll_final(PG_FUNCTION_ARGS)
+DqKllQuantiles(DqKll *kll, const double *fracs, int32 nfracs, bool *isnull)
 {
-	DqKllAggState *st = PG_ARGISNULL(0) ? NULL : (DqKllAggState *) PG_GETARG_POINTER(0);
 	DqKllSorted s;
 	Datum	   *out;
 	int			i;
 
-	if (st == NULL || st->kll.n == 0 || st->nfracs < 0)
-		PG_RETURN_NULL();
-	DqKllSort(&st->kll, &s);
-	out = palloc(sizeof(Datum) * Max(st->nfracs, 1));
-	for (i = 0; i < st->nfracs; i++)
+	*isnull = (kll->n == 0 || nfracs < 0);
+	if (*isnull)
+		return (Datum) 0;
+	DqKllSort(kll, &s);
+	out = palloc(sizeof(Datum) * Max(nfracs, 1));
+	for (i = 0; i < nfracs; i++)
 	{
-		double		q = st->fracs[i];
+		double		q = fracs[i];
 
-		out[i] = Float8GetDatum(q <= 0.0 ? st->kll.min :
-								q >= 1.0 ? st->kll.max :
+		out[i] = Float8GetDatum(q <= 0.0 ? kll->min :
+								q >= 1.0 ? kll->max :
 								DqKllSortedQuantile(&s, q));
 	}
-	PG_RETURN_ARRAYTYPE_P(construct_array(out, st->nfracs, FLOAT8OID,
-										  sizeof(float8), FLOAT8PASSBYVAL,
-										  TYPALIGN_DOUBLE));
+	return PointerGetDatum(construct_array(out, nfracs, FLOAT8OID,
+										   sizeof(float8), FLOAT8PASSBYVAL,
+										   TYPALIGN_DOUBLE));
+}
+
+Datum
+dq_kll_final(PG_FUNCTION_ARGS)
+{
+	DqKllAggState *st = PG_ARGISNULL(0) ? NULL : (DqKllAggState *) PG_GETARG_POINTER(0);
+	bool		isnull;
+	Datum		result;
+
+	if (st == NULL)
+		PG_RETURN_NULL();
+	result = DqKllQuantiles(&st->kll, st->fracs, st->nfracs, &isnull);
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(result);
 }
 
 /* ---------------------------------------------------------------------
@@ -400,6 +425,27 @@ typedef struct DqTopKAggState
 	int32		k;
 	DqTopK		topk;
 } DqTopKAggState;
+
+/* The k argument (argument argno) of a top-k aggregate, validated. */
+int32
+DqTopKArgK(FunctionCallInfo fcinfo, int argno)
+{
+	int32		k;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("k must not be NULL"),
+				 errhint("Pass the number of values to report, for example 10.")));
+	k = PG_GETARG_INT32(argno);
+	if (k < 1 || k > DQ_MAX_TOP_K)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be between 1 and %d", DQ_MAX_TOP_K),
+				 errdetail("The value given was %d.", k),
+				 errhint("Pass the number of values to report, for example 10.")));
+	return k;
+}
 
 static DqTopKAggState *
 DqTopKAggCreate(Oid typid, Oid collation, int32 k)
@@ -421,20 +467,8 @@ dq_topk_trans(PG_FUNCTION_ARGS)
 
 	if (st == NULL)
 	{
-		int32		k;
+		int32		k = DqTopKArgK(fcinfo, 2);
 
-		if (PG_ARGISNULL(2))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("k must not be NULL"),
-					 errhint("Pass the number of values to report, for example 10.")));
-		k = PG_GETARG_INT32(2);
-		if (k < 1 || k > DQ_MAX_TOP_K)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("k must be between 1 and %d", DQ_MAX_TOP_K),
-					 errdetail("The value given was %d.", k),
-					 errhint("Pass the number of values to report, for example 10.")));
 		old = MemoryContextSwitchTo(aggctx);
 		st = DqTopKAggCreate(get_fn_expr_argtype(fcinfo->flinfo, 1),
 							 PG_GET_COLLATION(), k);

@@ -462,16 +462,36 @@ DqTopKSerialize(const DqTopK *tk, StringInfo buf)
 	}
 }
 
+/*
+ * Does a value read from a state have the shape of a value of its type?
+ * Output and comparison functions trust that shape.
+ */
+static bool
+DqTopKValueValid(const DqTopK *tk, const char *p, int32 vlen)
+{
+	if (tk->typlen > 0)
+		return vlen == tk->typlen;
+	if (tk->typlen == -1)
+		return DqBufVarlenaValid(p, vlen);
+	if (tk->typlen == -2)
+		return vlen >= 1 && strnlen(p, vlen) == (Size) vlen - 1;
+	return false;
+}
+
 void
 DqTopKDeserialize(DqTopK *tk, DqReadBuf *rb)
 {
 	int32		capacity = DqBufGetInt32(rb);
 	int32		nitems = DqBufGetInt32(rb);
-	int16		typlen = (int16) DqBufGetInt32(rb);
+	int32		typlen = DqBufGetInt32(rb);
 	bool		typbyval = DqBufGetInt32(rb) != 0;
 	int			i;
 
-	DqTopKInit(tk, capacity, typlen, typbyval);
+	if (capacity < 1 || capacity >= 0xFFFF || nitems < 0 || nitems > capacity ||
+		(typbyval ? (typlen != 1 && typlen != 2 && typlen != 4 && typlen != 8) :
+		 (typlen < -2 || typlen == 0)))
+		DqBufInvalid("top-values sketch");
+	DqTopKInit(tk, capacity, (int16) typlen, typbyval);
 	tk->evicted = DqBufGetInt32(rb) != 0;
 	for (i = 0; i < nitems; i++)
 	{
@@ -483,16 +503,31 @@ DqTopKDeserialize(DqTopK *tk, DqReadBuf *rb)
 		it->count = DqBufGetInt64(rb);
 		it->error = DqBufGetInt64(rb);
 		it->vlen = DqBufGetInt32(rb);
+		if (it->count < 1 || it->error < 0 || it->error > it->count)
+			DqBufInvalid("top-values sketch");
 		if (typbyval)
+		{
+			if (it->vlen != 0 && it->vlen != -1)
+				DqBufInvalid("top-values sketch");
 			DqBufGet(rb, &it->value, sizeof(Datum));
+		}
 		else if (it->vlen > 0)
 		{
+			if ((Size) it->vlen > DqBufLeft(rb))
+				DqBufInvalid("top-values sketch");
 			it->vbuf = palloc(it->vlen);
 			it->vcap = it->vlen;
 			DqBufGet(rb, it->vbuf, it->vlen);
+			if (!DqTopKValueValid(tk, it->vbuf, it->vlen))
+				DqBufInvalid("top-values sketch");
 			it->value = PointerGetDatum(it->vbuf);
 		}
+		else if (it->vlen != -1)
+			DqBufInvalid("top-values sketch");
+		/* one item per hash: a second one would be unreachable */
 		slot = DqTopKSlot(tk, it->hash, &found);
+		if (found)
+			DqBufInvalid("top-values sketch");
 		tk->table[slot] = DQ_TK_ENTRY(i, it->hash);
 		tk->nitems++;
 	}

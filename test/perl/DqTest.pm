@@ -240,8 +240,11 @@ sub cdc_caught_up
 
 A Citus cluster on this machine: a coordinator and C<workers> workers
 (default 2), each a node of C<new_node> with
-C<shared_preload_libraries = 'citus,dq_lineage'> (Citus must come first)
-and max_worker_processes raised for both; C<CREATE EXTENSION citus> in
+C<shared_preload_libraries = 'citus,dq_lineage'> (Citus must come first),
+max_worker_processes raised for both, C<citus.enable_change_data_capture>
+on (change validation of distributed tables needs it) and
+C<citus.local_hostname> set to the node's socket directory (shard moves
+connect to the node itself); C<CREATE EXTENSION citus> in
 database postgres of each (the nodes talk to each other over their Unix
 sockets: the host of a node is its socket directory), the coordinator
 registered with
@@ -261,12 +264,19 @@ sub citus_cluster
 		'max_worker_processes = 32',
 		'citus.max_background_task_executors_per_node = 1',
 		'citus.background_task_queue_interval = 200ms',
+		# Citus marks the rows it copies itself (shard moves), as change
+		# validation of distributed tables requires.
+		'citus.enable_change_data_capture = on',
 		@$extra);
 	my @nodes;
 	for my $i (0 .. $nworkers)
 	{
 		my $role = $i == 0 ? 'coord' : "worker$i";
-		my $node = new_node("${name}_$role", extra => \@settings);
+		my $node = new_node("${name}_$role", extra => \@settings, start => 0);
+		# Citus connects to the node itself (shard moves) by this name.
+		$node->append_conf('postgresql.conf',
+			"citus.local_hostname = '" . $node->host . "'");
+		$node->start;
 		$node->safe_psql('postgres', 'CREATE EXTENSION citus');
 		push @nodes, $node;
 	}
