@@ -117,15 +117,17 @@ set_trigger() {   # on|off
 # /proc/<pid>/stat, sampled until the backend exits): CPU time does not
 # grow when other processes compete for the CPUs.
 round() {   # FILE
-  local pgb pid="" last=0 v hz
+  local pgb pid="" last=0 v hz t0
   hz=$(getconf CLK_TCK)
   reset_history
   rm -f "$BENCH_DIR"/pgb.*
+  t0=$(bval "SELECT clock_timestamp()")
   (cd "$BENCH_DIR" && dq_as_run_user "$PGBENCH" -n -h "$BENCH_DIR" -p "$PORT" -f "$1" -t "$TXNS" \
      -l --log-prefix="$BENCH_DIR/pgb" bench >/dev/null 2>&1) &
   pgb=$!
   for _ in $(seq 400); do
-    pid=$(bval "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgbench'")
+    pid=$(bval "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgbench'
+                  AND backend_start >= '$t0'")
     [ -n "$pid" ] && break
     sleep 0.025
   done
@@ -135,8 +137,9 @@ round() {   # FILE
   done
   wait "$pgb"
   # shellcheck disable=SC2046
+  # (no CPU figure when the backend was not found in time: "-")
   echo "$(median $(awk '{ printf "%.3f\n", $3 / 1000 }' "$BENCH_DIR"/pgb.*))" \
-       "$(awk -v t="$last" -v hz="$hz" -v n="$TXNS" 'BEGIN { printf "%.3f", t * 1000 / hz / n }')"
+       "$(awk -v t="$last" -v hz="$hz" -v n="$TXNS" 'BEGIN { if (t > 0) printf "%.3f", t * 1000 / hz / n; else print "-" }')"
 }
 
 declare -A L
@@ -154,8 +157,10 @@ for scen in repeat cycle; do
   set_trigger on
   L[$scen-on]=$(median "${on[@]}")
   L[$scen-off]=$(median "${off[@]}")
-  L[$scen-con]=$(median "${con[@]}")
-  L[$scen-coff]=$(median "${coff[@]}")
+  # shellcheck disable=SC2046
+  L[$scen-con]=$(median $(printf '%s\n' "${con[@]}" | grep -v '^-$'))
+  # shellcheck disable=SC2046
+  L[$scen-coff]=$(median $(printf '%s\n' "${coff[@]}" | grep -v '^-$'))
   L[$scen-all]="latency on: ${on[*]}; off: ${off[*]}; CPU on: ${con[*]}; off: ${coff[*]}"
 done
 # what one round of each leaves behind, for the report

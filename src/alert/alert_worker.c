@@ -1205,6 +1205,18 @@ check_cdc_lag(void *arg)
 		else
 			(void) DqAlertClear("cdc_lag", key);
 	}
+
+	/* a slot that is gone (nothing watched any more) lags no more */
+	spi_check(SPI_execute("SELECT a.source_key FROM dq.alerts a "
+						  " WHERE a.source = 'cdc_lag' AND a.state <> 'resolved' "
+						  "   AND NOT EXISTS (SELECT 1 FROM dq.cdc_status s "
+						  "                    WHERE 'slot:' OPERATOR(pg_catalog.||) s.slot_name = a.source_key)",
+						  false, 0),
+			  SPI_OK_SELECT, "find the lag alerts of dropped slots");
+	tt = SPI_tuptable;
+	n = SPI_processed;
+	for (uint64 i = 0; i < n; i++)
+		(void) DqAlertClear("cdc_lag", SPI_getvalue(tt->vals[i], tt->tupdesc, 1));
 }
 
 /*

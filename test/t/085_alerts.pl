@@ -9,6 +9,8 @@
 #     back still gets every alert exactly once per idempotency key;
 #   - a delivery that keeps failing goes dead and raises a critical alert
 #     on the NOTIFY channel;
+#   - change validation: violations make one alert per table and
+#     expectation, and its lag raises an alert that resolves itself;
 #   - kill -9 of the delivery worker, and an immediate shutdown, in the
 #     middle of a burst of 1,000 alerts lose none;
 #   - no route's secret appears in the server log or in the delivery log.
@@ -148,9 +150,11 @@ my $marks = 0;
 sub notifications
 {
 	my ($channel) = @_;
+	# psql prints notifications after the result of a command: the second
+	# command's result comes after those that arrived before the first
 	$marks++;
-	$lin .= "SELECT 'mark$marks';\n";
-	$listener->pump until $lout =~ /^mark$marks$/m;
+	$lin .= "SELECT 'mark$marks';\nSELECT 'end$marks';\n";
+	$listener->pump until $lout =~ /^end$marks$/m;
 	my @n;
 	while ($lout =~ /Asynchronous notification "\Q$channel\E" with payload "(.*?)" received/g)
 	{
@@ -322,6 +326,40 @@ is( sql("SELECT severity || ' ' || state || ' ' || (body->>'route') FROM dq.aler
 ok( wait_for(sub { scalar(grep { $_->{alert}{source} eq 'delivery' } notifications('dq_alerts')) == 1 },
 		'the NOTIFY'),
 	'the critical alert is sent on the NOTIFY channel dq_alerts');
+
+#
+# Change validation: its violations make one alert per table and
+# expectation, and its lag raises an alert that resolves when it catches up.
+#
+sql("SELECT dq.watch('orders')");
+sql("INSERT INTO orders VALUES (1001, 5)");
+ok(DqTest::cdc_caught_up($node), 'change validation runs');
+# no scheduler to restart the change validation worker
+sql("ALTER SYSTEM SET dq_lineage.scheduler = off; ALTER SYSTEM SET dq_lineage.alert_cdc_lag = '1s'; SELECT pg_reload_conf()");
+ok( DqTest::poll_until(
+		$node, 'postgres',
+		"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE backend_type = 'dq_lineage cdc worker'",
+		'0'),
+	'change validation stopped');
+sql("INSERT INTO orders SELECT g, -g FROM generate_series(1002, 1011) g");
+ok( DqTest::poll_until(
+		$node, 'postgres', "SELECT state || ' ' || severity FROM dq.alerts WHERE source = 'cdc_lag'",
+		'open error'),
+	'change validation falling behind raises a cdc_lag alert');
+sql("ALTER SYSTEM SET dq_lineage.scheduler = on; SELECT pg_reload_conf()");
+sql("SELECT dq.cdc_start()");
+ok(DqTest::cdc_caught_up($node), 'change validation catches up');
+ok( DqTest::poll_until(
+		$node, 'postgres', "SELECT state || ' ' || resolution FROM dq.alerts WHERE source = 'cdc_lag'",
+		'resolved passed'),
+	'the cdc_lag alert resolves when change validation has caught up');
+is( sql("SELECT count(*) || ' ' || sum(occurrences) FROM dq.alerts WHERE source = 'violation'"),
+	'1 10', 'ten violating rows make one violation alert with count 10');
+ok( DqTest::poll_until(
+		$node, 'postgres',
+		"SELECT d.status FROM dq.alert_deliveries d JOIN dq.alerts a USING (alert_id)
+		  WHERE a.source = 'violation' AND d.route_name = 'hook'", 'delivered'),
+	'the violation alert is delivered to the route of the table');
 
 #
 # Crashes in the middle of a burst of 1,000 alerts lose none.
