@@ -111,7 +111,7 @@ bpsql -q -c 'VACUUM ANALYZE bench_mixed' >/dev/null
 # warm the cache
 bpsql -q -c "SELECT dq.profile('bench_mixed')" >/dev/null
 read -r med lo hi < <(bench_pair_ratios "$RUNS" \
-  "SET dq_lineage.detect_sensitive = off" \
+  "SET dq_lineage.detect_sensitive = off;" \
   "SELECT dq.profile('bench_mixed')" \
   "SELECT dq.profile('bench_mixed')")
 echo "dq.profile with detection on / off: median $med (pairs $lo - $hi); target <= 1.10"
