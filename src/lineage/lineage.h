@@ -149,4 +149,8 @@ extern void DqLineageInit(void);
 extern void DqLineageFlush(void);
 extern bool dq_lineage_internal;
 
+/* lineage_masking.c: the relcache callback of lineage_hook.c calls it */
+extern void DqLinMaskingRelcache(Oid relid);
+extern bool dq_lin_relcache_registered;
+
 #endif							/* DQ_LINEAGE_H */

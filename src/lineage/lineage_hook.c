@@ -289,6 +289,9 @@ DqLinCacheRevalidate(void)
 	}
 }
 
+/* Set once the relcache callback below is registered (preloaded). */
+bool		dq_lin_relcache_registered = false;
+
 /*
  * Relcache invalidation: dq.lineage_edges dropped, truncated, or rows
  * deleted (dq.lineage_edges_changed); InvalidOid means "everything".
@@ -300,6 +303,8 @@ DqLinRelcacheCallback(Datum arg, Oid relid)
 	if (relid == InvalidOid ||
 		(OidIsValid(lin_edges_relid) && relid == lin_edges_relid))
 		lin_cache_stale = true;
+	/* the list of masking functions (lineage_masking.c) */
+	DqLinMaskingRelcache(relid);
 }
 
 /* Whether capture applies to this backend and statement at all. */
@@ -814,6 +819,7 @@ DqLineageInit(void)
 	RegisterXactCallback(DqLinXactCallback, NULL);
 	RegisterSubXactCallback(DqLinSubXactCallback, NULL);
 	CacheRegisterRelcacheCallback(DqLinRelcacheCallback, (Datum) 0);
+	dq_lin_relcache_registered = true;
 	DqLineageStoreInit();
 	DqLineageTriggerInit();
 }

@@ -46,7 +46,6 @@ static Oid *declared = NULL;	/* sorted OIDs of dq.masking_functions */
 static int	ndeclared = 0;
 static bool declared_valid = false;
 static Oid	declared_relid = InvalidOid;	/* dq.masking_functions */
-static bool callback_registered = false;
 
 static int
 DqOidCmp(const void *a, const void *b)
@@ -57,9 +56,13 @@ DqOidCmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* An invalidation of dq.masking_functions (or of everything) reloads it. */
-static void
-DqMaskingRelcacheCallback(Datum arg, Oid relid)
+/*
+ * An invalidation of dq.masking_functions (or of everything) reloads it.
+ * Called from the lineage hooks' relcache callback (lineage_hook.c): a
+ * backend has only ten callback slots, and other extensions use them too.
+ */
+void
+DqLinMaskingRelcache(Oid relid)
 {
 	if (relid == InvalidOid || relid == declared_relid)
 		declared_valid = false;
@@ -78,12 +81,8 @@ DqMaskingLoad(void)
 	Oid		   *oids;
 	int			n = 0;
 
-	if (!callback_registered)
-	{
-		CacheRegisterRelcacheCallback(DqMaskingRelcacheCallback, (Datum) 0);
-		callback_registered = true;
-	}
-	declared_valid = true;
+	/* kept only where invalidations reach it (lineage_hook.c's callback) */
+	declared_valid = dq_lin_relcache_registered;
 	declared_relid = relid;
 	ndeclared = 0;
 	if (!OidIsValid(relid))
