@@ -20,6 +20,13 @@
 #   bpsql [psql args]                 psql as the superuser on db "bench"
 #   bval SQL                          one value
 #   median N...                       median of numbers
+#   bench_callgrind_ir OUT STMTS [postgres args]
+#                                     total instructions (valgrind's
+#                                     callgrind) of one single-user backend
+#                                     (postgres --single on db "bench",
+#                                     stopped cluster) running the file STMTS;
+#                                     OUT is callgrind's output file
+#                                     (BENCH_CALLGRIND_KEEP=DIR keeps a copy)
 #
 # Sets BINDIR, BENCH_DIR, BENCH_DATA, BENCH_LOG, PORT.
 
@@ -181,4 +188,28 @@ median() {
   printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 }
     END { if (NR == 0) exit 1
           if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+# bench_callgrind_ir OUT STMTS [postgres args]: the instructions a
+# single-user backend takes to run the statements of file STMTS on db
+# "bench" (the cluster must be stopped).  Callers run it with N1 and N2
+# repetitions of their unit of work and take (Ir(N2) - Ir(N1)) / (N2 - N1),
+# which cancels start-up and shutdown.  Dies if the backend fails or a
+# statement reports an ERROR.
+bench_callgrind_ir() {
+  local out=$1 stmts=$2
+  shift 2
+  command -v valgrind >/dev/null 2>&1 || dq_die "valgrind is not installed (apt-get install valgrind)"
+  dq_is_root && chown "$DQ_RUN_USER": "$stmts"
+  dq_as_run_user valgrind --tool=callgrind -q --callgrind-out-file="$out" \
+    "$BINDIR/postgres" --single -D "$BENCH_DATA" "$@" bench \
+    <"$stmts" >"$BENCH_DIR/single.out" 2>"$BENCH_DIR/single.err" ||
+    { tail "$BENCH_DIR/single.err" >&2; dq_die "postgres --single failed"; }
+  if grep -q 'ERROR' "$BENCH_DIR/single.out" "$BENCH_DIR/single.err"; then
+    grep 'ERROR' "$BENCH_DIR/single.out" "$BENCH_DIR/single.err" >&2
+    dq_die "a statement failed under callgrind"
+  fi
+  # BENCH_CALLGRIND_KEEP=DIR keeps the output files for callgrind_annotate
+  [ -n "${BENCH_CALLGRIND_KEEP:-}" ] && cp "$out" "$BENCH_CALLGRIND_KEEP/"
+  sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out" | head -1
 }

@@ -29,11 +29,10 @@ N2=${BENCH_N2:-40}
 ROWS=${BENCH_ROWS:-10000}
 [[ $N1 =~ ^[1-9][0-9]*$ && $N2 =~ ^[1-9][0-9]*$ && $N2 -gt $N1 ]] || dq_die "need 0 < BENCH_N1 < BENCH_N2"
 [[ $ROWS =~ ^[1-9][0-9]*$ ]] || dq_die "BENCH_ROWS must be a positive integer"
-command -v valgrind >/dev/null 2>&1 || dq_die "valgrind is not installed (apt-get install valgrind)"
 
 # shellcheck source=bench/lib.sh
 . "$HERE/../lib.sh"
-bench_prepare
+bench_prepare valgrind
 bench_cluster_init alerts-callgrind <<CONF
 synchronous_commit = off
 autovacuum = off
@@ -67,18 +66,13 @@ unit() {
   esac
 }
 instructions() {   # UNIT N TRIGGER -> total Ir
-  local kind=$1 n=$2 trigger=$3 out
-  out=$BENCH_DIR/cg.$kind.$n.$trigger
+  local kind=$1 n=$2 trigger=$3 i
   {
     echo "ALTER TABLE dq.validation_results $trigger TRIGGER validation_results_alert;"
     for ((i = 0; i < n; i++)); do unit "$kind"; done
   } >"$BENCH_DIR/stmts.sql"
-  dq_is_root && chown "$DQ_RUN_USER": "$BENCH_DIR/stmts.sql"
-  dq_as_run_user valgrind --tool=callgrind -q --callgrind-out-file="$out" \
-    "$BINDIR/postgres" --single -D "$BENCH_DATA" -c "max_parallel_workers_per_gather=0" -c "jit=off" bench \
-    <"$BENCH_DIR/stmts.sql" >/dev/null 2>"$BENCH_DIR/single.err" ||
-    { tail "$BENCH_DIR/single.err" >&2; dq_die "postgres --single failed"; }
-  sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out" | head -1
+  bench_callgrind_ir "$BENCH_DIR/cg.$kind.$n.$trigger" "$BENCH_DIR/stmts.sql" \
+    -c "max_parallel_workers_per_gather=0" -c "jit=off"
 }
 declare -A R
 for kind in repeat cycle; do

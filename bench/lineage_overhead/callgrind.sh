@@ -32,18 +32,16 @@ for k in $KINDS; do
   [[ $k =~ ^(select|insert_values|update|insert_select|tpcb)$ ]] || dq_die "BENCH_KINDS: unrecognized kind $k"
 done
 [[ $N1 =~ ^[1-9][0-9]*$ && $N2 =~ ^[1-9][0-9]*$ && $N2 -gt $N1 ]] || dq_die "need 0 < BENCH_N1 < BENCH_N2"
-command -v valgrind >/dev/null 2>&1 || dq_die "valgrind is not installed (apt-get install valgrind)"
 
 # shellcheck source=bench/lib.sh
 . "$HERE/../lib.sh"
-bench_prepare
+bench_prepare valgrind
 bench_cluster_init lineage-callgrind <<CONF
 synchronous_commit = off
 autovacuum = off
 CONF
 bench_cluster_start
 DIR=$BENCH_DIR
-DATA=$BENCH_DATA
 dq_as_run_user "$BINDIR/psql" -X -q -h "$DIR" -p "$PORT" -d bench -c "CREATE EXTENSION dq_lineage"
 dq_as_run_user "$BINDIR/pgbench" -i -q -s 1 -h "$DIR" -p "$PORT" bench >"$DIR/init.log" 2>&1
 dq_as_run_user "$BINDIR/psql" -X -q -h "$DIR" -p "$PORT" -d bench \
@@ -67,15 +65,11 @@ statement() {
   esac
 }
 instructions() {   # KIND N PRELOAD CAPTURE QUERYID -> total Ir
-  local kind=$1 n=$2 preload=$3 capture=$4 queryid=$5 out
-  out=$DIR/cg.$kind.$n.$preload.$capture.$queryid
+  local kind=$1 n=$2 preload=$3 capture=$4 queryid=$5 i
   { for ((i = 0; i < n; i++)); do statement "$kind"; done; } >"$DIR/stmts.sql"
-  dq_is_root && chown "$DQ_RUN_USER": "$DIR/stmts.sql"
-  dq_as_run_user valgrind --tool=callgrind -q --callgrind-out-file="$out" \
-    "$BINDIR/postgres" --single -D "$DATA" -c "shared_preload_libraries=$preload" \
-    -c "dq_lineage.capture_dml=$capture" -c "compute_query_id=$queryid" -c "synchronous_commit=off" bench \
-    <"$DIR/stmts.sql" >/dev/null 2>"$DIR/single.err" || { tail "$DIR/single.err" >&2; dq_die "postgres --single failed"; }
-  sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out" | head -1
+  bench_callgrind_ir "$DIR/cg.$kind.$n.$preload.$capture.$queryid" "$DIR/stmts.sql" \
+    -c "shared_preload_libraries=$preload" -c "dq_lineage.capture_dml=$capture" \
+    -c "compute_query_id=$queryid" -c "synchronous_commit=off"
 }
 declare -A R
 for kind in $KINDS; do

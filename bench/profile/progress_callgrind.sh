@@ -30,11 +30,10 @@ ROWS=${BENCH_ROWS:-100000}
 for v in SCALE ROWS; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || dq_die "BENCH_$v must be a positive integer"
 done
-command -v valgrind >/dev/null 2>&1 || dq_die "valgrind is not installed (apt-get install valgrind)"
 
 # shellcheck source=bench/lib.sh
 . "$HERE/../lib.sh"
-bench_prepare "postgresql-client-$DQ_PG_MAJOR"
+bench_prepare valgrind "postgresql-client-$DQ_PG_MAJOR"
 bench_cluster_init profile-callgrind <<CONF
 autovacuum = off
 max_parallel_workers_per_gather = 0
@@ -50,22 +49,14 @@ bpsql -c "SELECT bench.make_mixed('bench_mixed', $ROWS)" -c "VACUUM ANALYZE" >/d
 bench_cluster_stop
 
 instructions() {   # TABLE N PRELOAD TRACK -> total Ir
-  local table=$1 n=$2 preload=$3 track=$4 out i
-  out=$DIR/cg.$table.$n.${preload:-none}.$track
+  local table=$1 n=$2 preload=$3 track=$4 i
   { for ((i = 0; i < n; i++)); do echo "SELECT dq.profile('$table');"; done; } >"$DIR/stmts.sql"
-  dq_is_root && chown "$DQ_RUN_USER": "$DIR/stmts.sql"
   # dq_lineage.track_progress exists only once the library is loaded
   local setting=()
   [ -n "$preload" ] && setting=(-c "dq_lineage.track_progress=$track")
-  dq_as_run_user valgrind --tool=callgrind -q --callgrind-out-file="$out" \
-    "$BINDIR/postgres" --single -D "$DATA" -c "shared_preload_libraries=$preload" \
-    "${setting[@]}" bench <"$DIR/stmts.sql" >"$DIR/single.out" 2>"$DIR/single.err" ||
-    { tail "$DIR/single.err" >&2; dq_die "postgres --single failed"; }
-  grep -q 'ERROR' "$DIR/single.out" "$DIR/single.err" &&
-    { grep 'ERROR' "$DIR/single.out" "$DIR/single.err" >&2; dq_die "a profile failed"; }
-  sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out" | head -1
+  bench_callgrind_ir "$DIR/cg.$table.$n.${preload:-none}.$track" "$DIR/stmts.sql" \
+    -c "shared_preload_libraries=$preload" "${setting[@]}"
 }
-
 declare -A R
 for table in pgbench_accounts bench_mixed; do
   for side in none/on dq_lineage/off dq_lineage/on; do

@@ -527,7 +527,7 @@ DqColAddText(DqColState *st, Datum value, DqTopKItem *held)
 		}
 		mask = DqClassifyText(s, len, &chars);
 		if (dq_detect_sensitive && len > 0)
-			mask |= DqDetectSensitive(s, len) << DQ_SENS_AUX_SHIFT;
+			mask |= DqDetectSensitive(s, len, mask) << DQ_SENS_AUX_SHIFT;
 		if (held != NULL)
 		{
 			held->aux = ((uint64) (uint32) chars << 32) | mask;

@@ -32,6 +32,7 @@
  */
 #include "postgres.h"
 
+#include "base/text_patterns.h"
 #include "profile/sensitive.h"
 
 const char *const DqSensitiveNames[DQ_NUM_SENSITIVE] = {
@@ -761,9 +762,18 @@ DqScanFreeText(const char *s, int len)
  * what it contains (bits shifted by DQ_SENS_IN_SHIFT, and
  * DQ_SENS_ANY_IN_TEXT when anything was found).  Leading and trailing
  * spaces do not count.
+ *
+ * The shape (DqClassifyText's mask of the same value, or 0) lets the
+ * profiler skip what the shape rules out: a UUID is none of the kinds, and
+ * a value with lower-case ASCII letters and no upper-case one is none of
+ * the number-like kinds (card, SSN, IPv4, phone: they hold no letters) and
+ * no IBAN (it starts with a capital).  (A name may start with a non-ASCII
+ * capital, so the name detector is not skipped.)  The profiler classifies
+ * every value anyway, so on a column of unique identifiers or hashes this
+ * takes most of the detectors' cost away.
  */
 uint32
-DqDetectSensitive(const char *s, int len)
+DqDetectSensitive(const char *s, int len, uint32 shape)
 {
 	uint32		mask = 0;
 	bool		has_space;
@@ -771,7 +781,10 @@ DqDetectSensitive(const char *s, int len)
 	bool		has_at;
 	bool		wide;
 	char		c0;
+	bool		lower_only = (shape & (1u << DQ_PAT_LOWER)) != 0;
 
+	if (shape & (1u << DQ_PAT_UUID))
+		return 0;
 	while (len > 0 && s[0] == ' ')
 	{
 		s++;
@@ -793,7 +806,7 @@ DqDetectSensitive(const char *s, int len)
 		if (DqIsEmail(s, len))
 			return 1u << DQ_SENS_EMAIL;
 	}
-	if (has_digit)
+	if (has_digit && !lower_only)
 	{
 		if (IS_DIGIT(c0) || c0 == '+' || c0 == '(')
 		{

@@ -53,7 +53,12 @@ typedef enum DqSensitiveInText
 extern const char *const DqSensitiveNames[DQ_NUM_SENSITIVE];
 extern const char *const DqSensitiveInTextNames[DQ_NUM_SENSITIVE_IN_TEXT];
 
-extern uint32 DqDetectSensitive(const char *s, int len);
+/*
+ * shape is the value's DqClassifyText mask (base/text_patterns.h), used
+ * only to skip detectors that cannot accept a value of that shape; 0 (no
+ * hint) gives the same result, more slowly.
+ */
+extern uint32 DqDetectSensitive(const char *s, int len, uint32 shape);
 
 /* Validators, also used by the tests through dq.detect_sensitive(). */
 extern bool DqLuhnValid(const char *digits, int n);

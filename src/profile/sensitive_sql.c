@@ -26,7 +26,7 @@ Datum
 dq_detect_sensitive_value(PG_FUNCTION_ARGS)
 {
 	text	   *t = PG_GETARG_TEXT_PP(0);
-	uint32		mask = DqDetectSensitive(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	uint32		mask = DqDetectSensitive(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), 0);
 	Datum		names[DQ_NUM_SENSITIVE + DQ_NUM_SENSITIVE_IN_TEXT];
 	int			n = 0;
 
