@@ -14,7 +14,7 @@ CREATE VIEW dq.expectation_kinds AS
 GRANT SELECT ON dq.expectation_kinds TO PUBLIC;
 COMMENT ON VIEW dq.expectation_kinds IS 'The expectation kinds dq.check() evaluates, with their parameters';
 COMMENT ON COLUMN dq.expectation_kinds.kind IS 'Great Expectations'' name of the kind';
-COMMENT ON COLUMN dq.expectation_kinds.scope IS 'column (one column), column_pair (column_A, column_B) or multicolumn (column_list)';
+COMMENT ON COLUMN dq.expectation_kinds.scope IS 'What one expectation of the kind looks at: column (each value of one column), column_pair (each pair of column_A, column_B values), multicolumn (each row of column_list), column_aggregate (a statistic of one column) or table (the table as a whole)';
 COMMENT ON COLUMN dq.expectation_kinds.required_params IS 'Parameters that must be given';
 COMMENT ON COLUMN dq.expectation_kinds.params IS 'Every parameter the kind takes (result_format and meta are accepted by all)';
 COMMENT ON COLUMN dq.expectation_kinds.description IS 'What the expectation asserts';
@@ -407,10 +407,21 @@ $$;
 COMMENT ON FUNCTION dq.validate_all(boolean) IS 'dq.validate() every relation that has enabled expectations; one row per relation, with the run id, or with the reason it was skipped (a relation the caller cannot read)';
 
 -- Suggestions from the latest profile (dq.profile) of a relation.
+--
+-- Keys: a column that a primary key, a unique constraint or a unique index
+-- on it alone makes unique gets the uniqueness suggestion from the
+-- catalog; the profile's distinct count decides where it is exact (below
+-- 1,024 values, or a profile with exact => true); elsewhere a column whose
+-- estimated distinct count (a HyperLogLog sketch, about 1% off) is within
+-- 3% of its non-NULL rows is a key candidate, and its uniqueness is
+-- counted exactly by dq.check (under dq.check's rules of trust).  Ranges: the values of
+-- dates and timestamps, and of ascending keys (identity columns, columns
+-- filled from a sequence, unique columns stored in ascending order), grow
+-- with every new row, so their range is open-ended: a minimum only.
 CREATE FUNCTION dq.profile_suggestions(rel regclass)
 	RETURNS TABLE (kind text, column_name name, params jsonb, mostly float8,
 				   reason text)
-	LANGUAGE plpgsql STABLE
+	LANGUAGE plpgsql VOLATILE
 	SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -419,6 +430,9 @@ DECLARE
 	span numeric;
 	pat text;
 	regex text;
+	key_reason text;
+	is_unique boolean;
+	ascending text;
 BEGIN
 	IF rel IS NULL THEN
 		RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
@@ -439,9 +453,43 @@ BEGIN
 			reason := format('no NULL in %s rows', p.row_count);
 			RETURN NEXT;
 		END IF;
-		IF nonnull > 1 AND p.distinct_count >= nonnull THEN
-			kind := 'expect_column_values_to_be_unique'; params := '{}';
+		-- a key: declared, or a candidate counted exactly
+		SELECT CASE c.contype WHEN 'p' THEN 'primary key' ELSE 'unique constraint' END
+		  INTO key_reason
+		  FROM pg_catalog.pg_constraint c
+		 WHERE c.conrelid = rel AND c.contype IN ('p', 'u') AND c.conkey = ARRAY[p.attnum]::int2[]
+		 ORDER BY c.contype LIMIT 1;
+		IF key_reason IS NULL THEN
+			SELECT 'unique index ' || pg_catalog.quote_ident(ic.relname) INTO key_reason
+			  FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+			 WHERE i.indrelid = rel AND i.indisunique AND i.indnkeyatts = 1
+			   AND i.indkey[0] = p.attnum AND i.indpred IS NULL AND i.indexprs IS NULL
+			 ORDER BY ic.relname LIMIT 1;
+		END IF;
+		is_unique := false;
+		IF key_reason IS NOT NULL AND nonnull > 1 THEN
+			is_unique := true;
+			reason := format('enforced by a %s', key_reason);
+		ELSIF nonnull > 1 AND (p.distinct_method = 'exact' OR p.distinct_count < 1024) THEN
+			-- the profile's count is exact
+			is_unique := p.distinct_count >= nonnull;
 			reason := format('%s distinct values in %s non-NULL rows', p.distinct_count, nonnull);
+		ELSIF nonnull > 1 AND p.distinct_count >= 0.97 * nonnull
+			  AND p.type_family <> 'boolean' THEN
+			BEGIN
+				is_unique := (dq.check(rel, 'expect_column_values_to_be_unique', p.column_name)
+							  ->> 'success')::boolean;
+			EXCEPTION WHEN insufficient_privilege OR feature_not_supported
+						OR undefined_function OR datatype_mismatch THEN
+				-- a column the caller may not read or a type without
+				-- equality: no suggestion rather than an error
+				is_unique := false;
+			END;
+			reason := format('%s non-NULL rows, all distinct (counted exactly; the profile estimated %s distinct values)',
+							 nonnull, p.distinct_count);
+		END IF;
+		IF is_unique THEN
+			kind := 'expect_column_values_to_be_unique'; params := '{}';
 			RETURN NEXT;
 		ELSIF p.values_visible AND p.top_values_exact AND p.distinct_count BETWEEN 1 AND 10
 			  AND p.type_family <> 'boolean' THEN
@@ -451,7 +499,33 @@ BEGIN
 			reason := format('%s distinct values', p.distinct_count);
 			RETURN NEXT;
 		END IF;
+		-- an ascending key: its next values lie above today's maximum
+		ascending := NULL;
+		IF p.type_family = 'numeric' THEN
+			SELECT CASE WHEN a.attidentity <> '' THEN 'an identity column'
+						WHEN d.adbin IS NOT NULL
+							 AND pg_catalog.pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%'
+							THEN 'filled from a sequence'
+						WHEN is_unique
+							 AND (SELECT st.correlation FROM pg_catalog.pg_stats st
+								   WHERE st.schemaname = n.nspname AND st.tablename = c.relname
+									 AND st.attname = a.attname) >= 0.99
+							THEN 'a unique column stored in ascending order'
+				   END
+			  INTO ascending
+			  FROM pg_catalog.pg_attribute a
+			  JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+			  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+			  LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+			 WHERE a.attrelid = rel AND a.attnum = p.attnum;
+		END IF;
 		IF p.type_family = 'numeric' AND p.min_value IS NOT NULL AND p.nan_count = 0
+		   AND p.infinity_count = 0 AND ascending IS NOT NULL THEN
+			kind := 'expect_column_values_to_be_between';
+			params := jsonb_build_object('min_value', p.min_value::numeric);
+			reason := format('ascending key (%s): at least the observed minimum %s, no maximum', ascending, p.min_value);
+			RETURN NEXT;
+		ELSIF p.type_family = 'numeric' AND p.min_value IS NOT NULL AND p.nan_count = 0
 		   AND p.infinity_count = 0 THEN
 			span := p.max_value::numeric - p.min_value::numeric;
 			kind := 'expect_column_values_to_be_between';
@@ -466,8 +540,9 @@ BEGIN
 			RETURN NEXT;
 		ELSIF p.type_family = 'datetime' AND p.min_value IS NOT NULL AND p.infinity_count = 0 THEN
 			kind := 'expect_column_values_to_be_between';
-			params := jsonb_build_object('min_value', p.min_value, 'max_value', p.max_value);
-			reason := 'observed range';
+			params := jsonb_build_object('min_value', p.min_value);
+			reason := format('at least the observed minimum, no maximum: new rows often carry later dates than the latest so far (observed range %s to %s)',
+							 p.min_value, p.max_value);
 			RETURN NEXT;
 		END IF;
 		IF p.type_family = 'text' AND nonnull > 0 THEN
@@ -510,7 +585,7 @@ COMMENT ON FUNCTION dq.profile_suggestions(regclass) IS
 CREATE FUNCTION dq.suggest_expectations(rel regclass)
 	RETURNS TABLE (kind text, column_name name, params jsonb, mostly float8,
 				   reason text, expect_call text)
-	LANGUAGE sql STABLE
+	LANGUAGE sql VOLATILE
 	SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT s.kind, s.column_name, s.params, s.mostly, s.reason,
@@ -520,7 +595,7 @@ AS $$
 	  FROM dq.profile_suggestions(rel) s
 $$;
 COMMENT ON FUNCTION dq.suggest_expectations(regclass) IS
-	'Expectations suggested by the latest profile of a relation (not-null, unique, value sets, ranges, lengths, patterns), each with the dq.expect() call that creates it';
+	'Expectations suggested by the latest profile of a relation (not-null, unique from keys and exact counts, value sets, ranges, open-ended for dates and ascending keys, lengths, patterns), each with the dq.expect() call that creates it';
 
 CREATE FUNCTION dq.apply_suggestions(rel regclass)
 	RETURNS integer

@@ -95,7 +95,7 @@ parse_value(const char *text, const CronField *f, const char **p)
 			char		range[32];
 
 			snprintf(range, sizeof(range), "%d-%d", f->min, f->max);
-			schedule_error(text, psprintf("A %s value is outside %s.",
+			schedule_error(text, psprintf("The %s field holds a value outside %s.",
 											  f->label, range));
 		}
 		*p = s;
