@@ -51,6 +51,7 @@
 #include "base/guc.h"
 #include "base/json_build.h"
 #include "base/numeric_util.h"
+#include "base/spi_util.h"
 #include "profile/profile_agg.h"
 #include "sketch/sketch_buf.h"
 #include "sketch/sketch_hll.h"
@@ -1639,11 +1640,8 @@ dq_row_profile_trans(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("dq.row_profile cannot be called with a VARIADIC array"),
 					 errhint("Pass the columns as separate arguments.")));
-		if (PG_ARGISNULL(1))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("collations must not be NULL"),
-					 errhint("Pass one collation OID per column, 0 for none.")));
+		DqRequireArg(fcinfo, 1, "collations",
+					 "Pass one collation OID per column, 0 for none.");
 		colls = PG_GETARG_ARRAYTYPE_P(1);
 		deconstruct_array(colls, OIDOID, sizeof(Oid), true, TYPALIGN_INT,
 						  &elems, &nulls, &nelems);

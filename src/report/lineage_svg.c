@@ -28,6 +28,7 @@
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 
+#include "base/spi_util.h"
 #include "report/graph_layout.h"
 #include "report/html.h"
 #include "report/report.h"
@@ -114,12 +115,6 @@ struct DqLineageGraph
 	DqLineageRow *rows;
 };
 
-static char *
-DqSpiText(int row, int col)
-{
-	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
-}
-
 /*
  * Read every edge of the lineage graph (the caller is connected to SPI);
  * the result lives in the current memory context.
@@ -129,13 +124,10 @@ DqLineageLoad(void)
 {
 	DqLineageGraph *lg = palloc0(sizeof(DqLineageGraph));
 	MemoryContext cxt = CurrentMemoryContext;
-	int			ret;
 	int			i;
 
-	ret = SPI_execute(dq_lineage_edges_sql, true, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
-	lg->nrows = SPI_processed;
+	lg->nrows = DqSpiRun(dq_lineage_edges_sql, true, SPI_OK_SELECT,
+						 "read the lineage graph");
 	lg->rows = MemoryContextAllocZero(cxt, sizeof(DqLineageRow) * Max(lg->nrows, 1));
 	for (i = 0; i < lg->nrows; i++)
 	{
@@ -620,7 +612,6 @@ dq_lineage_svg(PG_FUNCTION_ARGS)
 	int			max_relations;
 	StringInfoData out;
 	char	   *label = NULL;
-	int			ret;
 
 	if (PG_ARGISNULL(1) || PG_GETARG_INT32(1) < 1)
 		ereport(ERROR,
@@ -636,18 +627,14 @@ dq_lineage_svg(PG_FUNCTION_ARGS)
 	max_relations = PG_GETARG_INT32(2);
 
 	initStringInfo(&out);
-	if ((ret = SPI_connect()) != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(ret));
+	DqSpiConnect();
 	if (OidIsValid(relid))
 	{
 		Oid			argtypes[1] = {OIDOID};
 		Datum		args[1] = {ObjectIdGetDatum(relid)};
 
-		ret = SPI_execute_with_args(dq_lineage_relname_sql, 1, argtypes, args,
-									NULL, true, 1);
-		if (ret != SPI_OK_SELECT)
-			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
-		if (SPI_processed == 1)
+		if (DqSpiRunArgs(dq_lineage_relname_sql, 1, argtypes, args, NULL, true,
+						 SPI_OK_SELECT, "read the name of the relation") == 1)
 			label = DqSpiText(0, 1);
 	}
 	(void) DqLineageDraw(&out, DqLineageLoad(), relid, label, max_depth,

@@ -54,6 +54,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "base/spi_util.h"
 #include "report/html.h"
 #include "report/report.h"
 #include "report/svg_chart.h"
@@ -243,91 +244,8 @@ static const char *dq_report_style =
 static void
 DqReportExec(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
 {
-	int			ret = SPI_execute_with_args(sql, nargs, types, values, nulls, true, 0);
-
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
-}
-
-static bool
-DqIsNull(int row, int col)
-{
-	bool		isnull;
-
-	(void) SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
-	return isnull;
-}
-
-/* Text of a column (its output function), NULL when NULL. */
-static char *
-DqText(int row, int col)
-{
-	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
-}
-
-/* A float8 column, NaN when NULL. */
-static double
-DqFloat(int row, int col)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
-
-	return isnull ? get_float8_nan() : DatumGetFloat8(d);
-}
-
-static bool
-DqBool(int row, int col)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
-
-	return !isnull && DatumGetBool(d);
-}
-
-/* A float8[] column: its elements (NaN for NULL ones); 0 when NULL. */
-static int
-DqFloatArray(int row, int col, double **out)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
-	ArrayType  *arr;
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n,
-				i;
-
-	*out = NULL;
-	if (isnull)
-		return 0;
-	arr = DatumGetArrayTypeP(d);
-	deconstruct_array(arr, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &nulls, &n);
-	*out = palloc(sizeof(double) * Max(n, 1));
-	for (i = 0; i < n; i++)
-		(*out)[i] = nulls[i] ? get_float8_nan() : DatumGetFloat8(elems[i]);
-	return n;
-}
-
-/* A text[] column: its elements (NULL ones as NULL); 0 when NULL. */
-static int
-DqTextArray(int row, int col, char ***out)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
-	ArrayType  *arr;
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n,
-				i;
-
-	*out = NULL;
-	if (isnull)
-		return 0;
-	arr = DatumGetArrayTypeP(d);
-	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	*out = palloc(sizeof(char *) * Max(n, 1));
-	for (i = 0; i < n; i++)
-		(*out)[i] = nulls[i] ? NULL : TextDatumGetCString(elems[i]);
-	return n;
+	(void) DqSpiRunArgs(sql, nargs, types, values, nulls, true, SPI_OK_SELECT,
+						"read the data of the report");
 }
 
 /* ---- formatting helpers ---- */
@@ -456,26 +374,26 @@ DqReportLoadTables(DqReport *rep)
 
 		t->relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
 												  SPI_tuptable->tupdesc, 1, &isnull));
-		t->schema_name = DqText(i, 2);
-		t->table_name = DqText(i, 3);
-		t->label = DqText(i, 4);
-		t->kind = DqText(i, 5);
-		t->status = DqText(i, 6);
-		t->row_count = DqFloat(i, 7);
-		t->columns_profiled = DqFloat(i, 8);
-		t->last_profiled_at = DqText(i, 9);
-		t->expectations = DqFloat(i, 10);
-		t->last_validated_at = DqText(i, 11);
-		t->evaluated = DqFloat(i, 12);
-		t->open_failures = DqFloat(i, 13);
-		t->last_success_percent = DqFloat(i, 14);
-		t->watched = DqBool(i, 15);
-		t->violations_24h = DqFloat(i, 16);
-		t->last_violation_at = DqText(i, 17);
-		t->data_latest_at = DqText(i, 18);
-		t->data_age_seconds = DqFloat(i, 19);
-		t->upstream = DqFloat(i, 20);
-		t->downstream = DqFloat(i, 21);
+		t->schema_name = DqSpiText(i, 2);
+		t->table_name = DqSpiText(i, 3);
+		t->label = DqSpiText(i, 4);
+		t->kind = DqSpiText(i, 5);
+		t->status = DqSpiText(i, 6);
+		t->row_count = DqSpiFloat8(i, 7);
+		t->columns_profiled = DqSpiFloat8(i, 8);
+		t->last_profiled_at = DqSpiText(i, 9);
+		t->expectations = DqSpiFloat8(i, 10);
+		t->last_validated_at = DqSpiText(i, 11);
+		t->evaluated = DqSpiFloat8(i, 12);
+		t->open_failures = DqSpiFloat8(i, 13);
+		t->last_success_percent = DqSpiFloat8(i, 14);
+		t->watched = DqSpiBool(i, 15);
+		t->violations_24h = DqSpiFloat8(i, 16);
+		t->last_violation_at = DqSpiText(i, 17);
+		t->data_latest_at = DqSpiText(i, 18);
+		t->data_age_seconds = DqSpiFloat8(i, 19);
+		t->upstream = DqSpiFloat8(i, 20);
+		t->downstream = DqSpiFloat8(i, 21);
 	}
 	SPI_freetuptable(SPI_tuptable);
 
@@ -490,9 +408,9 @@ DqReportLoadTables(DqReport *rep)
 			rep->ntables = 1;
 			t = &rep->tables[0];
 			t->relid = rep->only_relid;
-			t->schema_name = DqText(0, 2);
-			t->table_name = DqText(0, 3);
-			t->label = DqText(0, 4);
+			t->schema_name = DqSpiText(0, 2);
+			t->table_name = DqSpiText(0, 3);
+			t->label = DqSpiText(0, 4);
 			t->kind = "relation";
 			t->status = "unchecked";
 			t->row_count = t->columns_profiled = t->expectations = get_float8_nan();
@@ -658,16 +576,16 @@ DqReportOpenFailures(DqReport *rep)
 		Oid			relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
 														   SPI_tuptable->tupdesc, 1, &isnull));
 		DqReportTable *t = DqFindTable(rep, relid);
-		char	   *name = DqText(i, 3);
-		double		pct = DqFloat(i, 8);
+		char	   *name = DqSpiText(i, 3);
+		double		pct = DqSpiFloat8(i, 8);
 
 		appendStringInfoString(out, "<tr><td>");
 		if (t)
 			DqTableLink(rep, t);
 		appendStringInfoString(out, "</td><td>#");
-		DqHtmlText(out, DqText(i, 2));
+		DqHtmlText(out, DqSpiText(i, 2));
 		appendStringInfoChar(out, ' ');
-		DqHtmlClip(out, DqText(i, 4), DQ_HTML_CLIP);
+		DqHtmlClip(out, DqSpiText(i, 4), DQ_HTML_CLIP);
 		if (name)
 		{
 			appendStringInfoString(out, " <span class=\"muted\">");
@@ -675,18 +593,18 @@ DqReportOpenFailures(DqReport *rep)
 			appendStringInfoString(out, "</span>");
 		}
 		appendStringInfoString(out, "</td>");
-		DqCellText(out, NULL, DqText(i, 5));
+		DqCellText(out, NULL, DqSpiText(i, 5));
 		appendStringInfoString(out, "<td>");
-		DqStatusBadge(out, DqText(i, 6));
+		DqStatusBadge(out, DqSpiText(i, 6));
 		appendStringInfoString(out, "</td>");
-		DqCellCount(out, DqFloat(i, 7));
+		DqCellCount(out, DqSpiFloat8(i, 7));
 		appendStringInfoString(out, "<td class=\"num\">");
 		if (isnan(pct))
 			appendStringInfoString(out, "\xE2\x80\x93");
 		else
 			DqHtmlPercent(out, pct / 100.0);
 		appendStringInfoString(out, "</td>");
-		DqCellText(out, NULL, DqText(i, 9));
+		DqCellText(out, NULL, DqSpiText(i, 9));
 		appendStringInfoString(out, "</tr>");
 	}
 	appendStringInfoString(out, "</tbody></table>");
@@ -743,15 +661,15 @@ DqReportViolationTable(DqReport *rep, Oid relid, bool with_table)
 				DqTableLink(rep, t);
 			appendStringInfoString(out, "</td>");
 		}
-		DqCellText(out, NULL, DqText(i, 3));
-		DqCellText(out, NULL, DqText(i, 4));
+		DqCellText(out, NULL, DqSpiText(i, 3));
+		DqCellText(out, NULL, DqSpiText(i, 4));
 		appendStringInfoString(out, "<td>#");
-		DqHtmlText(out, DqText(i, 5));
+		DqHtmlText(out, DqSpiText(i, 5));
 		appendStringInfoChar(out, ' ');
-		DqHtmlClip(out, DqText(i, 6), DQ_HTML_CLIP);
+		DqHtmlClip(out, DqSpiText(i, 6), DQ_HTML_CLIP);
 		appendStringInfoString(out, "</td>");
-		DqCellText(out, NULL, DqText(i, 7));
-		DqCellText(out, "value", DqText(i, 8));
+		DqCellText(out, NULL, DqSpiText(i, 7));
+		DqCellText(out, "value", DqSpiText(i, 8));
 		appendStringInfoString(out, "</tr>");
 	}
 	appendStringInfoString(out, "</tbody></table>");
@@ -821,9 +739,9 @@ DqReportTableProfile(DqReport *rep, DqReportTable *t)
 		return;
 	}
 	appendStringInfoString(out, "<p class=\"muted\">Latest profile ");
-	DqHtmlText(out, DqText(0, 20));
+	DqHtmlText(out, DqSpiText(0, 20));
 	appendStringInfoString(out, ", ");
-	DqHtmlCount(out, (int64) DqFloat(0, 4));
+	DqHtmlCount(out, (int64) DqSpiFloat8(0, 4));
 	appendStringInfoString(out, " rows.</p>");
 	appendStringInfoString(out,
 						   "<table class=\"grid profile\"><thead><tr><th>column</th><th>type</th>"
@@ -833,9 +751,9 @@ DqReportTableProfile(DqReport *rep, DqReportTable *t)
 						   "</tr></thead><tbody>");
 	for (i = 0; i < SPI_processed; i++)
 	{
-		char	   *family = DqText(i, 3);
-		double		rows = DqFloat(i, 4);
-		double		nullfrac = DqFloat(i, 6);
+		char	   *family = DqSpiText(i, 3);
+		double		rows = DqSpiFloat8(i, 4);
+		double		nullfrac = DqSpiFloat8(i, 6);
 		double	   *lo,
 				   *hi,
 				   *cnt,
@@ -844,21 +762,21 @@ DqReportTableProfile(DqReport *rep, DqReportTable *t)
 				   *distincts,
 				   *topc;
 		char	  **topl;
-		int			nlo = DqFloatArray(i, 14, &lo);
-		int			nhi = DqFloatArray(i, 15, &hi);
-		int			ncnt = DqFloatArray(i, 16, &cnt);
-		int			nts = DqFloatArray(i, 17, &ts);
-		int			ntop = DqTextArray(i, 12, &topl);
+		int			nlo = DqSpiFloat8Array(i, 14, &lo);
+		int			nhi = DqSpiFloat8Array(i, 15, &hi);
+		int			ncnt = DqSpiFloat8Array(i, 16, &cnt);
+		int			nts = DqSpiFloat8Array(i, 17, &ts);
+		int			ntop = DqSpiTextArray(i, 12, &topl);
 		int			k;
 		bool		hist_ok;
 
-		(void) DqFloatArray(i, 18, &nulls);
-		(void) DqFloatArray(i, 19, &distincts);
-		(void) DqFloatArray(i, 13, &topc);
+		(void) DqSpiFloat8Array(i, 18, &nulls);
+		(void) DqSpiFloat8Array(i, 19, &distincts);
+		(void) DqSpiFloat8Array(i, 13, &topc);
 
 		appendStringInfoString(out, "<tr>");
-		DqCellText(out, NULL, DqText(i, 1));
-		DqCellText(out, "muted", DqText(i, 2));
+		DqCellText(out, NULL, DqSpiText(i, 1));
+		DqCellText(out, "muted", DqSpiText(i, 2));
 		appendStringInfoString(out, "<td class=\"num\">");
 		if (isnan(nullfrac))
 			appendStringInfoString(out, "\xE2\x80\x93");
@@ -869,15 +787,15 @@ DqReportTableProfile(DqReport *rep, DqReportTable *t)
 			DqSvgSparkline(out, "nulls", ts, nulls, nts, 0.0, get_float8_nan(),
 						   "share of NULLs, one point per profile");
 		appendStringInfoString(out, "</td>");
-		DqCellCount(out, DqFloat(i, 7));
+		DqCellCount(out, DqSpiFloat8(i, 7));
 		appendStringInfoString(out, "<td>");
 		if (nts >= 2)
 			DqSvgSparkline(out, "distinct", ts, distincts, nts, get_float8_nan(),
 						   get_float8_nan(), "distinct values, one point per profile");
 		appendStringInfoString(out, "</td>");
-		DqCellText(out, "value", DqText(i, 8));
-		DqCellText(out, "value", DqText(i, 10));
-		DqCellText(out, "value", DqText(i, 9));
+		DqCellText(out, "value", DqSpiText(i, 8));
+		DqCellText(out, "value", DqSpiText(i, 10));
+		DqCellText(out, "value", DqSpiText(i, 9));
 		appendStringInfoString(out, "<td>");
 
 		/* the histogram for numbers and times, else the frequent values */
@@ -953,13 +871,13 @@ DqReportTableExpectations(DqReport *rep, DqReportTable *t)
 	int			i;
 
 	DqReportExec(dq_report_passrate_sql, 2, types, values, NULL);
-	if (SPI_processed == 1 && !DqIsNull(0, 1))
+	if (SPI_processed == 1 && !DqSpiIsNull(0, 1))
 	{
 		double	   *ts,
 				   *pct;
-		int			n = DqFloatArray(0, 1, &ts);
+		int			n = DqSpiFloat8Array(0, 1, &ts);
 
-		(void) DqFloatArray(0, 2, &pct);
+		(void) DqSpiFloat8Array(0, 2, &pct);
 		if (n >= 2)
 		{
 			appendStringInfoString(out, "<p>Pass rate of the last validations ");
@@ -989,18 +907,18 @@ DqReportTableExpectations(DqReport *rep, DqReportTable *t)
 	{
 		char	  **outcomes;
 		char	  **titles;
-		int			n = DqTextArray(i, 10, &outcomes);
-		double		pct = DqFloat(i, 13);
-		char	   *name = DqText(i, 2);
-		char	   *params = DqText(i, 5);
-		double		mostly = DqFloat(i, 6);
-		bool		enabled = DqBool(i, 8);
+		int			n = DqSpiTextArray(i, 10, &outcomes);
+		double		pct = DqSpiFloat8(i, 13);
+		char	   *name = DqSpiText(i, 2);
+		char	   *params = DqSpiText(i, 5);
+		double		mostly = DqSpiFloat8(i, 6);
+		bool		enabled = DqSpiBool(i, 8);
 
-		(void) DqTextArray(i, 11, &titles);
+		(void) DqSpiTextArray(i, 11, &titles);
 		appendStringInfoString(out, "<tr>");
-		DqCellText(out, "num", DqText(i, 1));
+		DqCellText(out, "num", DqSpiText(i, 1));
 		appendStringInfoString(out, "<td>");
-		DqHtmlClip(out, DqText(i, 3), DQ_HTML_CLIP);
+		DqHtmlClip(out, DqSpiText(i, 3), DQ_HTML_CLIP);
 		if (name)
 		{
 			appendStringInfoString(out, "<br/><span class=\"muted\">");
@@ -1010,22 +928,22 @@ DqReportTableExpectations(DqReport *rep, DqReportTable *t)
 		if (!enabled)
 		{
 			appendStringInfoString(out, "<br/><span class=\"muted\">disabled: ");
-			DqHtmlClip(out, DqText(i, 9), DQ_HTML_CLIP);
+			DqHtmlClip(out, DqSpiText(i, 9), DQ_HTML_CLIP);
 			appendStringInfoString(out, "</span>");
 		}
 		appendStringInfoString(out, "</td>");
-		DqCellText(out, NULL, DqText(i, 4));
+		DqCellText(out, NULL, DqSpiText(i, 4));
 		appendStringInfoString(out, "<td class=\"value\">");
 		DqHtmlClip(out, params, DQ_HTML_CLIP);
 		if (!isnan(mostly))
 			appendStringInfo(out, " mostly %g", mostly);
 		appendStringInfoString(out, "</td><td>");
-		DqStatusBadge(out, DqText(i, 7));
+		DqStatusBadge(out, DqSpiText(i, 7));
 		appendStringInfoString(out, "</td><td>");
-		if (DqIsNull(i, 12))
+		if (DqSpiIsNull(i, 12))
 			appendStringInfoString(out, "<span class=\"muted\">not validated</span>");
 		else
-			DqStatusBadge(out, DqBool(i, 12) ? "passing" : "failing");
+			DqStatusBadge(out, DqSpiBool(i, 12) ? "passing" : "failing");
 		appendStringInfoString(out, "</td><td class=\"num\">");
 		if (isnan(pct))
 			appendStringInfoString(out, "\xE2\x80\x93");
@@ -1078,13 +996,13 @@ DqReportTableViolations(DqReport *rep, DqReportTable *t)
 		return;
 	}
 	DqReportExec(dq_report_hourly_sql, 1, types, values, NULL);
-	if (SPI_processed == 1 && !DqIsNull(0, 3))
+	if (SPI_processed == 1 && !DqSpiIsNull(0, 3))
 	{
 		double	   *counts;
 		char	  **titles;
-		int			n = DqFloatArray(0, 1, &counts);
+		int			n = DqSpiFloat8Array(0, 1, &counts);
 
-		(void) DqTextArray(0, 2, &titles);
+		(void) DqSpiTextArray(0, 2, &titles);
 		appendStringInfoString(out, "<p>Violations per hour, last 48 hours ");
 		DqSvgBars(out, "violations", counts, titles, n, "violations per hour, last 48 hours");
 		appendStringInfoString(out, "</p>");
@@ -1266,7 +1184,6 @@ dq_report_html(PG_FUNCTION_ARGS)
 {
 	DqReport	rep;
 	StringInfoData out;
-	int			ret;
 
 	memset(&rep, 0, sizeof(rep));
 	rep.only_relid = PG_ARGISNULL(0) ? InvalidOid : PG_GETARG_OID(0);
@@ -1282,16 +1199,15 @@ dq_report_html(PG_FUNCTION_ARGS)
 				 errhint("Give the start of the history to show, for example now() - interval '7 days', or NULL for the last 30 days.")));
 	initStringInfo(&out);
 	rep.out = &out;
-	if ((ret = SPI_connect()) != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(ret));
+	DqSpiConnect();
 	{
 		Oid			types[1] = {TIMESTAMPTZOID};
 		Datum		values[1] = {TimestampTzGetDatum(rep.since)};
 
 		DqReportExec("SELECT to_char(now(), 'YYYY-MM-DD HH24:MI'), to_char($1, 'YYYY-MM-DD HH24:MI')",
 					 1, types, values, NULL);
-		rep.now_text = DqText(0, 1);
-		rep.since_text = DqText(0, 2);
+		rep.now_text = DqSpiText(0, 1);
+		rep.since_text = DqSpiText(0, 2);
 		if (rep.since_text == NULL || TIMESTAMP_IS_NOBEGIN(rep.since))
 			rep.since_text = "the beginning";
 	}
