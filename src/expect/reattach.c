@@ -32,6 +32,7 @@
 
 #include "base/catalog.h"
 #include "base/spi_util.h"
+#include "expect/expectations.h"
 
 PG_FUNCTION_INFO_V1(dq_reattach);
 
@@ -89,7 +90,6 @@ dq_reattach(PG_FUNCTION_ARGS)
 	Oid			relid;
 	char	   *relname;
 	char	   *nspname;
-	Oid			admin;
 	Oid			argtypes[3] = {OIDOID, NAMEOID, NAMEOID};
 	Datum		values[3];
 	NameData	nsp;
@@ -110,13 +110,7 @@ dq_reattach(PG_FUNCTION_ARGS)
 				 errhint("Name the re-created relation, for example 'public.orders'.")));
 	nspname = get_namespace_name(get_rel_namespace(relid));
 
-	admin = get_role_oid("dq_admin", true);
-	if (!pg_class_ownercheck(relid, GetUserId()) &&
-		!(OidIsValid(admin) && is_member_of_role(GetUserId(), admin)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("must be owner of table %s to manage its expectations", relname),
-				 errhint("Ask the table's owner, or a member of the role dq_admin.")));
+	DqCheckExpectationAdmin(relid);
 
 	namestrcpy(&nsp, nspname);
 	namestrcpy(&reln, relname);
