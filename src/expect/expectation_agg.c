@@ -46,6 +46,8 @@ typedef struct DqExpRowsState
 {
 	int			nrules;
 	DqRule	  **rules;			/* NULL in a deserialized state */
+	int16	   *arg;			/* per rule: its argument when it reads one
+								 * column, else -1 */
 	DqCheckState *res;
 	Datum	   *vals;			/* scratch, per rule column */
 	bool	   *nulls;
@@ -162,6 +164,9 @@ DqExpRowsCreate(FunctionCallInfo fcinfo)
 	st->nrules = i;
 	st->vals = palloc(sizeof(Datum) * maxcols);
 	st->nulls = palloc(sizeof(bool) * maxcols);
+	st->arg = palloc(sizeof(int16) * Max(st->nrules, 1));
+	for (i = 0; i < st->nrules; i++)
+		st->arg[i] = (st->rules[i]->ncols == 1) ? 4 + st->rules[i]->cols[0].srcindex : -1;
 	return st;
 }
 
@@ -220,12 +225,21 @@ dq_expect_rows_trans(PG_FUNCTION_ARGS)
 		DqOutcome	outcome;
 
 		cs->element_count++;
-		for (int c = 0; c < rule->ncols; c++)
+		if (st->arg[r] >= 0)
 		{
-			int			arg = 4 + rule->cols[c].srcindex;
+			/* the common case: one column */
+			st->nulls[0] = PG_ARGISNULL(st->arg[r]);
+			st->vals[0] = st->nulls[0] ? (Datum) 0 : PG_GETARG_DATUM(st->arg[r]);
+		}
+		else
+		{
+			for (int c = 0; c < rule->ncols; c++)
+			{
+				int			arg = 4 + rule->cols[c].srcindex;
 
-			st->nulls[c] = PG_ARGISNULL(arg);
-			st->vals[c] = st->nulls[c] ? (Datum) 0 : PG_GETARG_DATUM(arg);
+				st->nulls[c] = PG_ARGISNULL(arg);
+				st->vals[c] = st->nulls[c] ? (Datum) 0 : PG_GETARG_DATUM(arg);
+			}
 		}
 		outcome = DqEvalRule(rule, st->vals, st->nulls);
 		if (outcome == DQ_MISSING)
