@@ -1498,46 +1498,6 @@ DqRowStateCreate(int32 ncols)
 	return rs;
 }
 
-/*
- * memcpy for the short values of most columns, without a library call:
- * fixed-size copies (which the compiler turns into plain moves) of the
- * first and last bytes, overlapping in the middle.
- */
-static inline void
-DqCopyShort(char *dst, const char *src, Size len)
-{
-	if (len > 64)
-		memcpy(dst, src, len);
-	else if (len > 32)
-	{
-		memcpy(dst, src, 16);
-		memcpy(dst + 16, src + 16, 16);
-		memcpy(dst + len - 32, src + len - 32, 16);
-		memcpy(dst + len - 16, src + len - 16, 16);
-	}
-	else if (len > 16)
-	{
-		memcpy(dst, src, 16);
-		memcpy(dst + len - 16, src + len - 16, 16);
-	}
-	else if (len >= 8)
-	{
-		memcpy(dst, src, 8);
-		memcpy(dst + len - 8, src + len - 8, 8);
-	}
-	else if (len >= 4)
-	{
-		memcpy(dst, src, 4);
-		memcpy(dst + len - 4, src + len - 4, 4);
-	}
-	else if (len > 0)
-	{
-		dst[0] = src[0];
-		dst[len >> 1] = src[len >> 1];
-		dst[len - 1] = src[len - 1];
-	}
-}
-
 /* Copy a by-reference value for the batch. */
 static Datum
 DqRowKeep(DqRowState *rs, const DqColState *st, Datum value)
@@ -1561,7 +1521,7 @@ DqRowKeep(DqRowState *rs, const DqColState *st, Datum value)
 		rs->spill_bytes += len;
 		dst = (char *) sp + MAXALIGN(sizeof(DqRowSpill));
 	}
-	DqCopyShort(dst, DatumGetPointer(value), len);
+	memcpy(dst, DatumGetPointer(value), len);
 	return PointerGetDatum(dst);
 }
 
