@@ -101,6 +101,14 @@ struct DqColState
 	DqHll		hll;
 	DqTopK		topk;
 
+	/*
+	 * Text columns: what DqColAddText found out about the value each
+	 * top-values item holds (by the item's position in topk.items), so that
+	 * repeated values are measured and classified once; 0 when unknown
+	 * (see DqTextMemo).
+	 */
+	uint64	   *text_memo;
+
 	/* min and max by the default btree order */
 	bool		has_minmax;
 	Datum		min;
@@ -170,6 +178,21 @@ DqFamilyHasQuantiles(DqTypeFamily f)
 }
 
 /*
+ * Forget what the text memo says: the top-values sketch was built anew
+ * (merged, deserialized), so its items may hold other values.  Allocates
+ * the memo, one entry per counter, in the current (aggregate) context.
+ */
+static void
+DqColForgetTextMemo(DqColState *st)
+{
+	if (st->ti.family != DQ_FAM_TEXT)
+		return;
+	if (st->text_memo != NULL)
+		pfree(st->text_memo);
+	st->text_memo = palloc0(sizeof(uint64) * Max(st->topk.capacity, 1));
+}
+
+/*
  * Create an empty state in the current (aggregate) memory context.
  */
 static DqColAddFn DqColAddFor(DqTypeFamily family);
@@ -186,6 +209,7 @@ DqColStateCreate(Oid typid, Oid collation)
 	DqHllInit(&st->hll);
 	DqTopKInit(&st->topk, DQ_TOPK_CAPACITY(dq_profile_top_k),
 			   st->ti.typlen, st->ti.typbyval);
+	DqColForgetTextMemo(st);
 	if (DqFamilyHasQuantiles(st->ti.family))
 		DqKllInit(&st->kll, DQ_KLL_K);
 	st->len_min = PG_INT32_MAX;
@@ -475,12 +499,12 @@ DqColAddDateTime(DqColState *st, Datum value)
 
 /*
  * The shape bits of a text value (DqClassifyText) and its sensitive-value
- * detections (DqDetectSensitive) share the cached mask of a top value: the
- * detections above this bit.
+ * detections (DqDetectSensitive) share one mask, the one the text memo
+ * keeps: the detections above this bit.
  */
-#define DQ_SENS_AUX_SHIFT 12
-StaticAssertDecl(DQ_NUM_PATTERNS <= DQ_SENS_AUX_SHIFT &&
-				 DQ_SENS_AUX_SHIFT + DQ_SENS_MASK_BITS <= 32,
+#define DQ_TEXT_SENS_SHIFT 12
+StaticAssertDecl(DQ_NUM_PATTERNS <= DQ_TEXT_SENS_SHIFT &&
+				 DQ_TEXT_SENS_SHIFT + DQ_SENS_MASK_BITS <= 32,
 				 "shape and detection bits must fit the cached mask");
 
 /* Count the detections of one value (DqDetectSensitive's mask). */
@@ -498,25 +522,52 @@ DqColCountSensitive(DqColState *st, uint32 sens)
 }
 
 /*
- * Length and value shapes of a string.  held is the top-values item that
- * holds this very value, if any: its aux caches the character count and
- * the pattern mask, so that repeated values (codes, statuses) are
- * measured and classified once.
+ * An entry of the text memo: the character count of a value (high 32
+ * bits) and its shape and detection mask (low 32 bits), with the top bit
+ * set so that a known entry is never 0.
+ */
+#define DQ_TEXT_MEMO_KNOWN	(UINT64CONST(1) << 63)
+
+/*
+ * The memo entry of the top-values item that holds this value, or NULL.
+ * held and known are what DqTopKAdd said: an item that has just taken the
+ * value (known false) gets a new entry, one that already held it keeps its
+ * entry.  Every value an item takes comes through here, except when the
+ * sketch is merged or read back, which forgets the memo.
+ */
+static inline uint64 *
+DqTextMemo(DqColState *st, DqTopKItem *held, bool known)
+{
+	uint64	   *memo;
+
+	if (held == NULL)
+		return NULL;
+	memo = &st->text_memo[held - st->topk.items];
+	if (!known)
+		*memo = 0;
+	return memo;
+}
+
+/*
+ * Length and value shapes of a string.  held and known are what
+ * DqTopKAdd said of the value: repeated values (codes, statuses) are
+ * measured and classified once, through the text memo.
  */
 static pg_attribute_always_inline void
-DqColAddText(DqColState *st, Datum value, DqTopKItem *held)
+DqColAddText(DqColState *st, Datum value, DqTopKItem *held, bool known)
 {
 	struct varlena *v = (struct varlena *) DatumGetPointer(value);
 	const char *s = VARDATA_ANY(v);
 	int			len = VARSIZE_ANY_EXHDR(v);
+	uint64	   *memo = DqTextMemo(st, held, known);
 	int32		chars;
 	uint32		mask;
 	uint32		sens;
 
-	if (held != NULL && held->aux_valid)
+	if (memo != NULL && *memo != 0)
 	{
-		chars = (int32) (held->aux >> 32);
-		mask = (uint32) held->aux;
+		chars = (int32) ((*memo & ~DQ_TEXT_MEMO_KNOWN) >> 32);
+		mask = (uint32) *memo;
 	}
 	else
 	{
@@ -528,12 +579,9 @@ DqColAddText(DqColState *st, Datum value, DqTopKItem *held)
 		}
 		mask = DqClassifyText(s, len, &chars);
 		if (dq_detect_sensitive && len > 0)
-			mask |= DqDetectSensitive(s, len) << DQ_SENS_AUX_SHIFT;
-		if (held != NULL)
-		{
-			held->aux = ((uint64) (uint32) chars << 32) | mask;
-			held->aux_valid = true;
-		}
+			mask |= DqDetectSensitive(s, len) << DQ_TEXT_SENS_SHIFT;
+		if (memo != NULL)
+			*memo = DQ_TEXT_MEMO_KNOWN | ((uint64) (uint32) chars << 32) | mask;
 	}
 	st->len_sum += chars;
 	if (chars < st->len_min)
@@ -545,8 +593,8 @@ DqColAddText(DqColState *st, Datum value, DqTopKItem *held)
 		st->empty_count++;
 		return;
 	}
-	sens = mask >> DQ_SENS_AUX_SHIFT;
-	mask &= (1u << DQ_SENS_AUX_SHIFT) - 1;
+	sens = mask >> DQ_TEXT_SENS_SHIFT;
+	mask &= (1u << DQ_TEXT_SENS_SHIFT) - 1;
 	while (mask != 0)
 	{
 		int			patbit = pg_rightmost_one_pos32(mask);
@@ -621,7 +669,7 @@ DqColAddFamily(DqColState *st, Datum value, uint64 hash, bool hll_done,
 			DqColAddDateTime(st, value);
 			break;
 		case DQ_FAM_TEXT:
-			DqColAddText(st, value, held);
+			DqColAddText(st, value, held, known);
 			break;
 		case DQ_FAM_BOOL:		/* counted above */
 		case DQ_FAM_OTHER:
@@ -742,6 +790,7 @@ DqColMerge(DqColState *dst, DqColState *src, FunctionCallInfo fcinfo)
 	DqColSyncHll(src);
 	DqHllMerge(&dst->hll, &src->hll);
 	DqTopKMerge(&dst->topk, &src->topk);
+	DqColForgetTextMemo(dst);
 	if (src->has_minmax)
 	{
 		if (!dst->has_minmax)
@@ -1010,6 +1059,7 @@ DqColDeserializeAs(DqReadBuf *rb, Oid typid, Oid collation, FunctionCallInfo fci
 	DqTopKDeserialize(&st->topk, rb);
 	if (st->topk.typlen != st->ti.typlen || st->topk.typbyval != st->ti.typbyval)
 		DqBufInvalid("column profile");
+	DqColForgetTextMemo(st);
 	st->has_minmax = DqBufGetInt32(rb) != 0;
 	if (st->has_minmax)
 	{
