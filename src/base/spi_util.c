@@ -86,6 +86,19 @@ DqSpiRunOneRow(const char *sql, int nargs, Oid *argtypes, Datum *values,
 			 what, n);
 }
 
+/*
+ * Run an INSERT ... RETURNING of one row whose first column is a bigint
+ * (the new row's id), and return that id.
+ */
+int64
+DqSpiInsertReturningId(const char *sql, int nargs, Oid *argtypes, Datum *values,
+					   const char *nulls, const char *what)
+{
+	DqSpiRunOneRow(sql, nargs, argtypes, values, nulls, false,
+				   SPI_OK_INSERT_RETURNING, what);
+	return DqSpiInt64(0, 1);
+}
+
 /* The value at row (from 0) and column (from 1) of SPI_tuptable. */
 Datum
 DqSpiValue(uint64 row, int col, bool *isnull)
@@ -140,46 +153,54 @@ DqSpiBool(uint64 row, int col)
 	return !isnull && DatumGetBool(d);
 }
 
+/*
+ * The elements of an array value of element type elemtype; -1 when the
+ * value is NULL.
+ */
+static int
+DqSpiElements(uint64 row, int col, Oid elemtype, Datum **elems, bool **nulls)
+{
+	bool		isnull;
+	Datum		d = DqSpiValue(row, col, &isnull);
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			n;
+
+	if (isnull)
+		return -1;
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	deconstruct_array(DatumGetArrayTypeP(d), elemtype, typlen, typbyval, typalign,
+					  elems, nulls, &n);
+	return n;
+}
+
 /* A float8[] value: its elements (NaN for NULL ones); 0 when NULL. */
 int
 DqSpiFloat8Array(uint64 row, int col, double **out)
 {
-	bool		isnull;
-	Datum		d = DqSpiValue(row, col, &isnull);
 	Datum	   *elems;
 	bool	   *nulls;
-	int			n;
+	int			n = DqSpiElements(row, col, FLOAT8OID, &elems, &nulls);
 
-	*out = NULL;
-	if (isnull)
-		return 0;
-	deconstruct_array(DatumGetArrayTypeP(d), FLOAT8OID, 8, FLOAT8PASSBYVAL,
-					  TYPALIGN_DOUBLE, &elems, &nulls, &n);
 	*out = palloc(sizeof(double) * Max(n, 1));
 	for (int i = 0; i < n; i++)
 		(*out)[i] = nulls[i] ? get_float8_nan() : DatumGetFloat8(elems[i]);
-	return n;
+	return Max(n, 0);
 }
 
 /* A text[] value: its elements (NULL ones as NULL); 0 when NULL. */
 int
 DqSpiTextArray(uint64 row, int col, char ***out)
 {
-	bool		isnull;
-	Datum		d = DqSpiValue(row, col, &isnull);
 	Datum	   *elems;
 	bool	   *nulls;
-	int			n;
+	int			n = DqSpiElements(row, col, TEXTOID, &elems, &nulls);
 
-	*out = NULL;
-	if (isnull)
-		return 0;
-	deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
-					  &elems, &nulls, &n);
 	*out = palloc(sizeof(char *) * Max(n, 1));
 	for (int i = 0; i < n; i++)
 		(*out)[i] = nulls[i] ? NULL : TextDatumGetCString(elems[i]);
-	return n;
+	return Max(n, 0);
 }
 
 /*

@@ -24,6 +24,9 @@ extern uint64 DqSpiRunArgs(const char *sql, int nargs, Oid *argtypes,
 extern void DqSpiRunOneRow(const char *sql, int nargs, Oid *argtypes,
 						   Datum *values, const char *nulls, bool read_only,
 						   int expected, const char *what);
+extern int64 DqSpiInsertReturningId(const char *sql, int nargs, Oid *argtypes,
+									Datum *values, const char *nulls,
+									const char *what);
 
 /* values of SPI_tuptable (rows from 0, columns from 1) */
 extern Datum DqSpiValue(uint64 row, int col, bool *isnull);

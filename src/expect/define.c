@@ -160,18 +160,20 @@ DqStoreExpectation(DqNewExpectation *e)
 	}
 	else
 		nulls[11] = 'n';
-	DqSpiRunOneRow("INSERT INTO dq.expectations (relid, schema_name, table_name, "
-				   "kind, column_name, attnum, params, mostly, severity, name, owner, "
-				   "param_attnums) "
-				   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
-				   "RETURNING expectation_id",
-				   12, argtypes, values, nulls, false, SPI_OK_INSERT_RETURNING,
-				   "record the expectation");
-	id = DqSpiInt64(0, 1);
+	id = DqSpiInsertReturningId("INSERT INTO dq.expectations (relid, schema_name, table_name, "
+								"kind, column_name, attnum, params, mostly, severity, name, owner, "
+								"param_attnums) "
+								"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+								"RETURNING expectation_id",
+								12, argtypes, values, nulls,
+								"record the expectation");
 	DqRestoreUser(&owner);
 	SPI_finish();
 	return id;
 }
+
+/* the hint of a NULL argument of dq.expect */
+#define DQ_EXPECT_SIGNATURE "dq.expect(rel, kind, column_name, params, mostly, severity, name)."
 
 /*
  * dq.expect(rel, kind, column_name, params, mostly, severity, name)
@@ -185,12 +187,9 @@ dq_expect(PG_FUNCTION_ARGS)
 	DqColumnSource src;
 	int64		id;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(5))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL",
-						PG_ARGISNULL(0) ? "rel" : PG_ARGISNULL(1) ? "kind" : "severity"),
-				 errhint("dq.expect(rel, kind, column_name, params, mostly, severity, name).")));
+	DqRequireArg(fcinfo, 0, "rel", DQ_EXPECT_SIGNATURE);
+	DqRequireArg(fcinfo, 1, "kind", DQ_EXPECT_SIGNATURE);
+	DqRequireArg(fcinfo, 5, "severity", DQ_EXPECT_SIGNATURE);
 	relid = PG_GETARG_OID(0);
 	kind = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	e.column = PG_ARGISNULL(2) ? NULL : pstrdup(NameStr(*PG_GETARG_NAME(2)));

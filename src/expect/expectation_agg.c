@@ -31,6 +31,7 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
+#include "base/agg_util.h"
 #include "base/compat.h"
 #include "base/json_build.h"
 #include "expect/expectations.h"
@@ -202,8 +203,7 @@ dq_expect_rows_trans(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 	{
-		if (!AggCheckCallContext(fcinfo, &aggctx))
-			elog(ERROR, "dq_expect_rows_trans called in non-aggregate context");
+		aggctx = DqAggContext(fcinfo, "dq_expect_rows_trans");
 		if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -260,41 +260,34 @@ dq_expect_rows_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
-Datum
-dq_expect_rows_combine(PG_FUNCTION_ARGS)
+/* An empty state with the rules' result formats of another. */
+static void *
+DqExpRowsCreateLike(void *like)
 {
-	MemoryContext aggctx;
-	MemoryContext old;
-	DqExpRowsState *a;
-	DqExpRowsState *b;
-	int			r;
+	DqExpRowsState *b = like;
+	DqExpRowsState *a = palloc0(sizeof(DqExpRowsState));
+
+	a->nrules = b->nrules;
+	a->res = palloc0(sizeof(DqCheckState) * Max(b->nrules, 1));
+	for (int r = 0; r < b->nrules; r++)
+	{
+		a->res[r].partial_max = b->res[r].partial_max;
+		a->res[r].format = b->res[r].format;
+	}
+	return a;
+}
+
+/* Add the counts of src to dst, and its unexpected values while room is left. */
+static void
+DqExpRowsMerge(void *dst, void *src, FunctionCallInfo fcinfo)
+{
+	DqExpRowsState *a = dst;
+	DqExpRowsState *b = src;
 	ListCell   *lc;
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "dq_expect_rows_combine called in non-aggregate context");
-	a = PG_ARGISNULL(0) ? NULL : (DqExpRowsState *) PG_GETARG_POINTER(0);
-	b = PG_ARGISNULL(1) ? NULL : (DqExpRowsState *) PG_GETARG_POINTER(1);
-	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
-	old = MemoryContextSwitchTo(aggctx);
-	if (a == NULL)
-	{
-		a = palloc0(sizeof(DqExpRowsState));
-		a->nrules = b->nrules;
-		a->res = palloc0(sizeof(DqCheckState) * Max(b->nrules, 1));
-		for (r = 0; r < b->nrules; r++)
-		{
-			a->res[r].partial_max = b->res[r].partial_max;
-			a->res[r].format = b->res[r].format;
-		}
-	}
 	if (a->nrules != b->nrules)
 		elog(ERROR, "dq_expect_rows_combine: rule counts differ");
-	for (r = 0; r < a->nrules; r++)
+	for (int r = 0; r < a->nrules; r++)
 	{
 		DqCheckState *x = &a->res[r];
 		DqCheckState *y = &b->res[r];
@@ -309,8 +302,13 @@ dq_expect_rows_combine(PG_FUNCTION_ARGS)
 			DqKeepUnexpected(x, lfirst(lc));
 		}
 	}
-	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(a);
+}
+
+Datum
+dq_expect_rows_combine(PG_FUNCTION_ARGS)
+{
+	return DqAggCombine(fcinfo, "dq_expect_rows_combine", DqExpRowsCreateLike,
+						DqExpRowsMerge);
 }
 
 static void

@@ -34,6 +34,35 @@
 #include "expect/kinds.h"
 
 /* ---------------------------------------------------------------------
+ * Counts from the unexpected rows
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * The counts of a kind whose unexpected rows are those of the query bad
+ * (a column v, and k when ordered): every row of relation qualname is an
+ * element, those where column col is NULL are missing, and partial holds
+ * the first partial_max values of v (in k order when ordered).  with holds
+ * common table expressions bad needs ("name AS (...), "), or "".
+ */
+static char *
+DqBadRowsSql(const char *with, const char *col, const char *qualname,
+			 const char *bad, bool ordered, int partial_max)
+{
+	return psprintf("WITH %st AS (SELECT pg_catalog.count(*) AS n, "
+					"                  pg_catalog.count(*) FILTER (WHERE %s IS NULL) AS m FROM %s), "
+					"     bad AS (%s) "
+					"SELECT pg_catalog.jsonb_build_object("
+					"'element_count', t.n, 'missing_count', t.m, "
+					"'unexpected_count', (SELECT pg_catalog.count(*) FROM bad), "
+					"'partial', COALESCE((SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(x.v)%s) FROM "
+					"   (SELECT %s FROM bad%s LIMIT %d) x), '[]'::pg_catalog.jsonb)) FROM t",
+					with, col, qualname, bad,
+					ordered ? " ORDER BY x.k" : "", ordered ? "v, k" : "v",
+					ordered ? " ORDER BY k" : "", partial_max);
+}
+
+/* ---------------------------------------------------------------------
  * Uniqueness
  * ---------------------------------------------------------------------
  */
@@ -177,17 +206,12 @@ DqExistInSql(DqRule *r, const char *qualname, int partial_max)
 	DqReference *ref = r->state;
 	const char *col = quote_identifier(r->cols[0].name);
 
-	return psprintf("WITH t AS (SELECT pg_catalog.count(*) AS n, "
-					"                  pg_catalog.count(*) FILTER (WHERE %s IS NULL) AS m FROM %s), "
-					"     bad AS (SELECT s.%s AS v FROM %s s WHERE s.%s IS NOT NULL AND NOT EXISTS "
-					"              (SELECT 1 FROM %s o WHERE s.%s %s o.%s)) "
-					"SELECT pg_catalog.jsonb_build_object("
-					"'element_count', t.n, 'missing_count', t.m, "
-					"'unexpected_count', (SELECT pg_catalog.count(*) FROM bad), "
-					"'partial', COALESCE((SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(x.v)) FROM "
-					"   (SELECT v FROM bad LIMIT %d) x), '[]'::pg_catalog.jsonb)) FROM t",
-					col, qualname, col, qualname, col, r->other_rel, col, ref->op_sql,
-					ref->other_col, partial_max);
+	return DqBadRowsSql("", col, qualname,
+						psprintf("SELECT s.%s AS v FROM %s s WHERE s.%s IS NOT NULL AND NOT EXISTS "
+								 "(SELECT 1 FROM %s o WHERE s.%s %s o.%s)",
+								 col, qualname, col, r->other_rel, col, ref->op_sql,
+								 ref->other_col),
+						false, partial_max);
 }
 
 /* ---------------------------------------------------------------------
@@ -244,19 +268,13 @@ DqOrderSql(DqRule *r, const char *qualname, int partial_max)
 	DqOrder    *o = r->state;
 	const char *col = quote_identifier(r->cols[0].name);
 
-	return psprintf("WITH w AS (SELECT %s AS v, pg_catalog.lag(%s) OVER (ORDER BY %s) AS p, "
-					"                  pg_catalog.row_number() OVER (ORDER BY %s) AS k "
-					"             FROM %s WHERE %s IS NOT NULL), "
-					"     t AS (SELECT pg_catalog.count(*) AS n, "
-					"                  pg_catalog.count(*) FILTER (WHERE %s IS NULL) AS m FROM %s), "
-					"     bad AS (SELECT v, k FROM w WHERE p IS NOT NULL AND NOT (v %s p)) "
-					"SELECT pg_catalog.jsonb_build_object("
-					"'element_count', t.n, 'missing_count', t.m, "
-					"'unexpected_count', (SELECT pg_catalog.count(*) FROM bad), "
-					"'partial', COALESCE((SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(x.v) ORDER BY x.k) FROM "
-					"   (SELECT v, k FROM bad ORDER BY k LIMIT %d) x), '[]'::pg_catalog.jsonb)) FROM t",
-					col, col, o->order_by, o->order_by, qualname, col, col, qualname,
-					o->op_sql, partial_max);
+	return DqBadRowsSql(psprintf("w AS (SELECT %s AS v, pg_catalog.lag(%s) OVER (ORDER BY %s) AS p, "
+								 "pg_catalog.row_number() OVER (ORDER BY %s) AS k "
+								 "FROM %s WHERE %s IS NOT NULL), ",
+								 col, col, o->order_by, o->order_by, qualname, col),
+						col, qualname,
+						psprintf("SELECT v, k FROM w WHERE p IS NOT NULL AND NOT (v %s p)", o->op_sql),
+						true, partial_max);
 }
 
 /* ---------------------------------------------------------------------
@@ -371,17 +389,13 @@ DqZScoreSql(DqRule *r, const char *qualname, int partial_max)
 		psprintf("pg_catalog.abs(%s) >= %.17g", z, zs->threshold) :
 		psprintf("%s >= %.17g", z, zs->threshold);
 
-	return psprintf("WITH s AS (SELECT pg_catalog.avg(%s::pg_catalog.float8) AS m, "
-					"                  pg_catalog.stddev_samp(%s::pg_catalog.float8) AS sd FROM %s), "
-					"     t AS (SELECT pg_catalog.count(*) AS n, "
-					"                  pg_catalog.count(*) FILTER (WHERE %s IS NULL) AS m FROM %s), "
-					"     bad AS (SELECT %s AS v FROM %s, s WHERE %s IS NOT NULL AND COALESCE(%s, true)) "
-					"SELECT pg_catalog.jsonb_build_object("
-					"'element_count', t.n, 'missing_count', t.m, "
-					"'unexpected_count', (SELECT pg_catalog.count(*) FROM bad), "
-					"'partial', COALESCE((SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(b.v)) FROM "
-					"   (SELECT v FROM bad LIMIT %d) b), '[]'::pg_catalog.jsonb)) FROM t",
-					col, col, qualname, col, qualname, col, qualname, col, bad, partial_max);
+	return DqBadRowsSql(psprintf("s AS (SELECT pg_catalog.avg(%s::pg_catalog.float8) AS m, "
+								 "pg_catalog.stddev_samp(%s::pg_catalog.float8) AS sd FROM %s), ",
+								 col, col, qualname),
+						col, qualname,
+						psprintf("SELECT %s AS v FROM %s, s WHERE %s IS NOT NULL AND COALESCE(%s, true)",
+								 col, qualname, col, bad),
+						false, partial_max);
 }
 
 /* ---------------------------------------------------------------------

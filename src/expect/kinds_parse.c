@@ -218,6 +218,15 @@ DqMatchName(const char *s, const char *const *names, bool abbrev, int *index)
 	return 0;
 }
 
+/* A name, in full or its first three letters; returns its length. */
+static int
+DqMatchAnyName(const char *s, const char *const *names, int *index)
+{
+	int			len = DqMatchName(s, names, false, index);
+
+	return (len > 0) ? len : DqMatchName(s, names, true, index);
+}
+
 static bool DqStrftimeMatch(const char *fmt, const char *s, DqTimeParts *tp);
 
 /* a number of minw..maxw digits in [lo, hi], longest first, then the rest */
@@ -326,10 +335,8 @@ DqStrftimeMatch(const char *fmt, const char *s, DqTimeParts *tp)
 			case 'B':
 				{
 					int			idx;
-					int			len = DqMatchName(s, DqMonths, false, &idx);
+					int			len = DqMatchAnyName(s, DqMonths, &idx);
 
-					if (len == 0)
-						len = DqMatchName(s, DqMonths, true, &idx);
 					if (len == 0)
 						return false;
 					tp->month = idx + 1;
@@ -340,10 +347,8 @@ DqStrftimeMatch(const char *fmt, const char *s, DqTimeParts *tp)
 			case 'A':
 				{
 					int			idx;
-					int			len = DqMatchName(s, DqDays, false, &idx);
+					int			len = DqMatchAnyName(s, DqDays, &idx);
 
-					if (len == 0)
-						len = DqMatchName(s, DqDays, true, &idx);
 					if (len == 0)
 						return false;
 					s += len;

@@ -570,13 +570,12 @@ DqValidateStoreRun(DqValidation *v, const char *runby)
 	values[7] = Int32GetDatum(v->nsucceeded);
 	values[8] = Int32GetDatum(v->nfailed);
 	values[9] = NameGetDatum(&runbyname);
-	DqSpiRunOneRow("INSERT INTO dq.validation_runs (relid, schema_name, table_name, "
-				   "started_at, finished_at, rows_scanned, evaluated, succeeded, failed, run_by) "
-				   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
-				   "RETURNING run_id",
-				   10, argtypes, values, NULL, false, SPI_OK_INSERT_RETURNING,
-				   "record the validation run");
-	return DqSpiInt64(0, 1);
+	return DqSpiInsertReturningId("INSERT INTO dq.validation_runs (relid, schema_name, table_name, "
+								  "started_at, finished_at, rows_scanned, evaluated, succeeded, failed, run_by) "
+								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+								  "RETURNING run_id",
+								  10, argtypes, values, NULL,
+								  "record the validation run");
 }
 
 /* Store one result in dq.validation_results (as the extension owner). */

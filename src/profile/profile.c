@@ -437,15 +437,14 @@ DqProfileStoreRun(DqProfileRun *run, const char *runby)
 	values[10] = BoolGetDatum(run->exact);
 	values[11] = Int32GetDatum(list_length(run->cols));
 	values[12] = NameGetDatum(&runbyname);
-	DqSpiRunOneRow("INSERT INTO dq.profile_runs "
-				   "(relid, schema_name, table_name, relkind, started_at, "
-				   " finished_at, rows_scanned, sampled, sample_method, "
-				   " sample_percent, exact, columns_profiled, run_by) "
-				   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
-				   "RETURNING run_id",
-				   13, argtypes, values, nulls, false, SPI_OK_INSERT_RETURNING,
-				   "record the profile run");
-	return DqSpiInt64(0, 1);
+	return DqSpiInsertReturningId("INSERT INTO dq.profile_runs "
+								  "(relid, schema_name, table_name, relkind, started_at, "
+								  " finished_at, rows_scanned, sampled, sample_method, "
+								  " sample_percent, exact, columns_profiled, run_by) "
+								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+								  "RETURNING run_id",
+								  13, argtypes, values, nulls,
+								  "record the profile run");
 }
 
 /*

@@ -48,6 +48,7 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
+#include "base/agg_util.h"
 #include "base/guc.h"
 #include "profile/profile_agg.h"
 
@@ -597,8 +598,7 @@ dq_column_profile_trans(PG_FUNCTION_ARGS)
 		MemoryContext aggctx;
 		MemoryContext oldctx;
 
-		if (!AggCheckCallContext(fcinfo, &aggctx))
-			elog(ERROR, "dq_column_profile_trans called in non-aggregate context");
+		aggctx = DqAggContext(fcinfo, "dq_column_profile_trans");
 		oldctx = MemoryContextSwitchTo(aggctx);
 		st = DqColStateCreate(get_fn_expr_argtype(fcinfo->flinfo, 1),
 							  PG_GET_COLLATION());

@@ -22,6 +22,7 @@
 #include "utils/fmgrprotos.h"
 #include "utils/numeric.h"
 
+#include "base/agg_util.h"
 #include "base/numeric_util.h"
 #include "profile/profile_agg.h"
 
@@ -133,33 +134,28 @@ DqColMerge(DqColState *dst, DqColState *src, FunctionCallInfo fcinfo)
 	dst->false_count += src->false_count;
 }
 
+static void *
+DqColCreateLike(void *like)
+{
+	DqColState *b = like;
+
+	return DqColStateCreate(b->ti.typid, b->ti.collation);
+}
+
+static void
+DqColMergeStates(void *dst, void *src, FunctionCallInfo fcinfo)
+{
+	DqColMerge(dst, src, fcinfo);
+}
+
 /*
  * Combine function for parallel aggregation.
  */
 Datum
 dq_column_profile_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx;
-	MemoryContext oldctx;
-	DqColState *st1;
-	DqColState *st2;
-
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "dq_column_profile_combine called in non-aggregate context");
-	st1 = PG_ARGISNULL(0) ? NULL : (DqColState *) PG_GETARG_POINTER(0);
-	st2 = PG_ARGISNULL(1) ? NULL : (DqColState *) PG_GETARG_POINTER(1);
-	if (st2 == NULL)
-	{
-		if (st1 == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(st1);
-	}
-	oldctx = MemoryContextSwitchTo(aggctx);
-	if (st1 == NULL)
-		st1 = DqColStateCreate(st2->ti.typid, st2->ti.collation);
-	DqColMerge(st1, st2, fcinfo);
-	MemoryContextSwitchTo(oldctx);
-	PG_RETURN_POINTER(st1);
+	return DqAggCombine(fcinfo, "dq_column_profile_combine", DqColCreateLike,
+						DqColMergeStates);
 }
 
 static void
@@ -274,8 +270,7 @@ dq_column_profile_serialize(PG_FUNCTION_ARGS)
 {
 	StringInfoData buf;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "dq_column_profile_serialize called in non-aggregate context");
+	(void) DqAggContext(fcinfo, "dq_column_profile_serialize");
 	initStringInfo(&buf);
 	DqColSerialize((DqColState *) PG_GETARG_POINTER(0), &buf, fcinfo);
 	PG_RETURN_BYTEA_P(DqBufToBytea(&buf));
@@ -369,8 +364,7 @@ dq_column_profile_deserialize(PG_FUNCTION_ARGS)
 {
 	DqReadBuf	rb;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "dq_column_profile_deserialize called in non-aggregate context");
+	(void) DqAggContext(fcinfo, "dq_column_profile_deserialize");
 	DqReadBufInit(&rb, PG_GETARG_BYTEA_PP(0));
 	PG_RETURN_POINTER(DqColDeserialize(&rb, fcinfo));
 }

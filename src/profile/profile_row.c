@@ -23,6 +23,7 @@
 #include "utils/numeric.h"
 #include "utils/syscache.h"
 
+#include "base/agg_util.h"
 #include "base/spi_util.h"
 #include "profile/profile_agg.h"
 
@@ -176,8 +177,7 @@ dq_row_profile_trans(PG_FUNCTION_ARGS)
 		bool	   *nulls;
 		int			nelems;
 
-		if (!AggCheckCallContext(fcinfo, &aggctx))
-			elog(ERROR, "dq_row_profile_trans called in non-aggregate context");
+		aggctx = DqAggContext(fcinfo, "dq_row_profile_trans");
 		if (get_fn_expr_variadic(fcinfo->flinfo))
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -237,41 +237,37 @@ dq_row_profile_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(rs);
 }
 
-Datum
-dq_row_profile_combine(PG_FUNCTION_ARGS)
+/* An empty row state with the columns of another. */
+static void *
+DqRowCreateLike(void *like)
 {
-	MemoryContext aggctx;
-	MemoryContext oldctx;
-	DqRowState *rs1;
-	DqRowState *rs2;
-	int			i;
+	DqRowState *b = like;
+	DqRowState *rs = DqRowStateCreate(b->ncols);
 
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "dq_row_profile_combine called in non-aggregate context");
-	rs1 = PG_ARGISNULL(0) ? NULL : (DqRowState *) PG_GETARG_POINTER(0);
-	rs2 = PG_ARGISNULL(1) ? NULL : (DqRowState *) PG_GETARG_POINTER(1);
-	if (rs2 == NULL)
-	{
-		if (rs1 == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(rs1);
-	}
-	oldctx = MemoryContextSwitchTo(aggctx);
-	if (rs1 == NULL)
-	{
-		rs1 = DqRowStateCreate(rs2->ncols);
-		for (i = 0; i < rs2->ncols; i++)
-			rs1->cols[i] = DqColStateCreate(rs2->cols[i]->ti.typid,
-											rs2->cols[i]->ti.collation);
-	}
+	for (int i = 0; i < b->ncols; i++)
+		rs->cols[i] = DqColStateCreate(b->cols[i]->ti.typid, b->cols[i]->ti.collation);
+	return rs;
+}
+
+/* Merge the columns of src into dst, their batches added first. */
+static void
+DqRowMerge(void *dst, void *src, FunctionCallInfo fcinfo)
+{
+	DqRowState *rs1 = dst;
+	DqRowState *rs2 = src;
+
 	if (rs1->ncols != rs2->ncols)
 		elog(ERROR, "dq_row_profile_combine: column counts differ");
 	DqRowFlush(rs1, fcinfo);
 	DqRowFlush(rs2, fcinfo);
-	for (i = 0; i < rs1->ncols; i++)
+	for (int i = 0; i < rs1->ncols; i++)
 		DqColMerge(rs1->cols[i], rs2->cols[i], fcinfo);
-	MemoryContextSwitchTo(oldctx);
-	PG_RETURN_POINTER(rs1);
+}
+
+Datum
+dq_row_profile_combine(PG_FUNCTION_ARGS)
+{
+	return DqAggCombine(fcinfo, "dq_row_profile_combine", DqRowCreateLike, DqRowMerge);
 }
 
 Datum
@@ -281,8 +277,7 @@ dq_row_profile_serialize(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 	int			i;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "dq_row_profile_serialize called in non-aggregate context");
+	(void) DqAggContext(fcinfo, "dq_row_profile_serialize");
 	DqRowFlush(rs, fcinfo);
 	initStringInfo(&buf);
 	DqBufPutInt32(&buf, rs->ncols);
@@ -299,8 +294,7 @@ dq_row_profile_deserialize(PG_FUNCTION_ARGS)
 	int32		ncols;
 	int			i;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "dq_row_profile_deserialize called in non-aggregate context");
+	(void) DqAggContext(fcinfo, "dq_row_profile_deserialize");
 	DqReadBufInit(&rb, PG_GETARG_BYTEA_PP(0));
 	ncols = DqBufGetInt32(&rb);
 	if (ncols < 0 || ncols > FUNC_MAX_ARGS)

@@ -469,6 +469,19 @@ DqSvgOpen(StringInfo out, DqLDrawing *dr)
 	appendStringInfoString(out, "</title>");
 }
 
+/* The x, y and width attributes of a relation's box. */
+static void
+DqSvgBoxAttributes(StringInfo out, const DqLayoutNode *ly)
+{
+	appendStringInfoString(out, " x=\"");
+	DqHtmlCoord(out, ly->x);
+	appendStringInfoString(out, "\" y=\"");
+	DqHtmlCoord(out, ly->y);
+	appendStringInfoString(out, "\" width=\"");
+	DqHtmlCoord(out, ly->width);
+	appendStringInfoChar(out, '"');
+}
+
 /*
  * A relation: its box, its name (a link to link_prefix || relid, when
  * given, for relations other than the focus), and its columns' rows.
@@ -484,23 +497,15 @@ DqSvgNode(StringInfo out, DqLDrawing *dr, int i, const char *link_prefix)
 
 	appendStringInfo(out, "<g class=\"node%s\" data-relation=\"", focus ? " focus" : "");
 	DqHtmlText(out, ln->label);
-	appendStringInfo(out, "\" data-layer=\"%d\"><rect class=\"box\" x=\"", ly->layer);
-	DqHtmlCoord(out, ly->x);
-	appendStringInfoString(out, "\" y=\"");
-	DqHtmlCoord(out, ly->y);
-	appendStringInfoString(out, "\" width=\"");
-	DqHtmlCoord(out, ly->width);
-	appendStringInfoString(out, "\" height=\"");
+	appendStringInfo(out, "\" data-layer=\"%d\"><rect class=\"box\"", ly->layer);
+	DqSvgBoxAttributes(out, ly);
+	appendStringInfoString(out, " height=\"");
 	DqHtmlCoord(out, ly->height);
 	appendStringInfo(out, "\" rx=\"3\" fill=\"#ffffff\" stroke=\"%s\" stroke-width=\"%s\"/>",
 					 focus ? "#1f4e79" : "#8a99a8", focus ? "2" : "1");
-	appendStringInfoString(out, "<rect class=\"header\" x=\"");
-	DqHtmlCoord(out, ly->x);
-	appendStringInfoString(out, "\" y=\"");
-	DqHtmlCoord(out, ly->y);
-	appendStringInfoString(out, "\" width=\"");
-	DqHtmlCoord(out, ly->width);
-	appendStringInfo(out, "\" height=\"%.0f\" rx=\"3\" fill=\"%s\"/>",
+	appendStringInfoString(out, "<rect class=\"header\"");
+	DqSvgBoxAttributes(out, ly);
+	appendStringInfo(out, " height=\"%.0f\" rx=\"3\" fill=\"%s\"/>",
 					 DQ_LSVG_HEADER, focus ? "#1f4e79" : "#dfe7ef");
 	if (link_prefix && !focus)
 		appendStringInfo(out, "<a href=\"%s%u\">", link_prefix, ln->relid);

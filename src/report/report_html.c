@@ -192,6 +192,31 @@ DqReportExec(const char *sql, int nargs, Oid *types, Datum *values, const char *
 						"read the data of the report");
 }
 
+/*
+ * Run a query of the report about relation relid ($1; NULL for every
+ * relation when InvalidOid) since the start of the history shown ($2).
+ */
+void
+DqReportExecSince(DqReport *rep, const char *sql, Oid relid)
+{
+	Oid			types[2] = {OIDOID, TIMESTAMPTZOID};
+	Datum		values[2] = {ObjectIdGetDatum(relid), TimestampTzGetDatum(rep->since)};
+	char		nulls[2] = {OidIsValid(relid) ? ' ' : 'n', ' '};
+
+	DqReportExec(sql, 2, types, values, nulls);
+}
+
+/* An expectation's name (when it has one) after its kind, muted. */
+void
+DqMutedName(StringInfo out, const char *before, const char *name)
+{
+	if (name == NULL)
+		return;
+	appendStringInfo(out, "%s<span class=\"muted\">", before);
+	DqHtmlClip(out, name, DQ_HTML_CLIP);
+	appendStringInfoString(out, "</span>");
+}
+
 /* ---- formatting helpers ---- */
 
 void
@@ -530,12 +555,7 @@ DqReportOpenFailures(DqReport *rep)
 		DqHtmlText(out, DqSpiText(i, 2));
 		appendStringInfoChar(out, ' ');
 		DqHtmlClip(out, DqSpiText(i, 4), DQ_HTML_CLIP);
-		if (name)
-		{
-			appendStringInfoString(out, " <span class=\"muted\">");
-			DqHtmlClip(out, name, DQ_HTML_CLIP);
-			appendStringInfoString(out, "</span>");
-		}
+		DqMutedName(out, " ", name);
 		appendStringInfoString(out, "</td>");
 		DqCellText(out, NULL, DqSpiText(i, 5));
 		appendStringInfoString(out, "<td>");
@@ -571,12 +591,9 @@ void
 DqReportViolationTable(DqReport *rep, Oid relid, bool with_table)
 {
 	StringInfo	out = rep->out;
-	Oid			types[2] = {OIDOID, TIMESTAMPTZOID};
-	Datum		values[2] = {ObjectIdGetDatum(relid), TimestampTzGetDatum(rep->since)};
-	char		nulls[2] = {OidIsValid(relid) ? ' ' : 'n', ' '};
 	int			i;
 
-	DqReportExec(dq_report_violations_sql, 2, types, values, nulls);
+	DqReportExecSince(rep, dq_report_violations_sql, relid);
 	if (SPI_processed == 0)
 	{
 		appendStringInfoString(out, "<p class=\"empty\">No violation since ");

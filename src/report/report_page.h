@@ -76,6 +76,8 @@ extern void DqReportExec(const char *sql, int nargs, Oid *types, Datum *values,
 						 const char *nulls);
 extern void DqCellCount(StringInfo out, double v);
 extern void DqCellText(StringInfo out, const char *cls, const char *s);
+extern void DqReportExecSince(DqReport *rep, const char *sql, Oid relid);
+extern void DqMutedName(StringInfo out, const char *before, const char *name);
 extern void DqStatusBadge(StringInfo out, const char *status);
 extern void DqReportViolationTable(DqReport *rep, Oid relid, bool with_table);
 

@@ -37,6 +37,20 @@
 #include "report/report.h"
 #include "report/svg_chart.h"
 
+/*
+ * A section with nothing to show: before, the table's name as an SQL
+ * literal, after (the call that would fill the section).
+ */
+static void
+DqEmptySection(StringInfo out, const char *before, DqReportTable *t, const char *after)
+{
+	appendStringInfoString(out, "<p class=\"empty\">");
+	DqHtmlText(out, before);
+	DqHtmlText(out, quote_literal_cstr(t->label));
+	DqHtmlText(out, after);
+	appendStringInfoString(out, "</p>");
+}
+
 /* The latest profile of a table with its charts; $1 relation, $2 since. */
 static const char *dq_report_profile_sql =
 "WITH trend AS ("
@@ -77,17 +91,13 @@ void
 DqReportTableProfile(DqReport *rep, DqReportTable *t)
 {
 	StringInfo	out = rep->out;
-	Oid			types[2] = {OIDOID, TIMESTAMPTZOID};
-	Datum		values[2] = {ObjectIdGetDatum(t->relid), TimestampTzGetDatum(rep->since)};
 	int			i;
 
-	DqReportExec(dq_report_profile_sql, 2, types, values, NULL);
+	DqReportExecSince(rep, dq_report_profile_sql, t->relid);
 	if (SPI_processed == 0)
 	{
-		appendStringInfoString(out, "<p class=\"empty\">Not profiled (or no column you may read): "
-							   "run SELECT dq.profile(");
-		DqHtmlText(out, quote_literal_cstr(t->label));
-		appendStringInfoString(out, ").</p>");
+		DqEmptySection(out, "Not profiled (or no column you may read): run SELECT dq.profile(",
+					   t, ").");
 		SPI_freetuptable(SPI_tuptable);
 		return;
 	}
@@ -219,11 +229,9 @@ void
 DqReportTableExpectations(DqReport *rep, DqReportTable *t)
 {
 	StringInfo	out = rep->out;
-	Oid			types[2] = {OIDOID, TIMESTAMPTZOID};
-	Datum		values[2] = {ObjectIdGetDatum(t->relid), TimestampTzGetDatum(rep->since)};
 	int			i;
 
-	DqReportExec(dq_report_passrate_sql, 2, types, values, NULL);
+	DqReportExecSince(rep, dq_report_passrate_sql, t->relid);
 	if (SPI_processed == 1 && !DqSpiIsNull(0, 1))
 	{
 		double	   *ts,
@@ -241,13 +249,11 @@ DqReportTableExpectations(DqReport *rep, DqReportTable *t)
 	}
 	SPI_freetuptable(SPI_tuptable);
 
-	DqReportExec(dq_report_expectations_sql, 2, types, values, NULL);
+	DqReportExecSince(rep, dq_report_expectations_sql, t->relid);
 	if (SPI_processed == 0)
 	{
-		appendStringInfoString(out, "<p class=\"empty\">No expectation (or none you may read): "
-							   "see SELECT * FROM dq.suggest_expectations(");
-		DqHtmlText(out, quote_literal_cstr(t->label));
-		appendStringInfoString(out, ").</p>");
+		DqEmptySection(out, "No expectation (or none you may read): "
+					   "see SELECT * FROM dq.suggest_expectations(", t, ").");
 		SPI_freetuptable(SPI_tuptable);
 		return;
 	}
@@ -272,12 +278,7 @@ DqReportTableExpectations(DqReport *rep, DqReportTable *t)
 		DqCellText(out, "num", DqSpiText(i, 1));
 		appendStringInfoString(out, "<td>");
 		DqHtmlClip(out, DqSpiText(i, 3), DQ_HTML_CLIP);
-		if (name)
-		{
-			appendStringInfoString(out, "<br/><span class=\"muted\">");
-			DqHtmlClip(out, name, DQ_HTML_CLIP);
-			appendStringInfoString(out, "</span>");
-		}
+		DqMutedName(out, "<br/>", name);
 		if (!enabled)
 		{
 			appendStringInfoString(out, "<br/><span class=\"muted\">disabled: ");
@@ -342,10 +343,8 @@ DqReportTableViolations(DqReport *rep, DqReportTable *t)
 	if (!t->watched && (isnan(t->violations_24h) || t->violations_24h == 0) &&
 		t->last_violation_at == NULL)
 	{
-		appendStringInfoString(out, "<p class=\"empty\">Changes are not validated: "
-							   "SELECT dq.watch(");
-		DqHtmlText(out, quote_literal_cstr(t->label));
-		appendStringInfoString(out, ") validates every committed change.</p>");
+		DqEmptySection(out, "Changes are not validated: SELECT dq.watch(", t,
+					   ") validates every committed change.");
 		return;
 	}
 	DqReportExec(dq_report_hourly_sql, 1, types, values, NULL);

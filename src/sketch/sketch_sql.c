@@ -20,6 +20,7 @@
 #include "utils/builtins.h"
 
 #include "base/compat.h"
+#include "base/agg_util.h"
 #include "base/json_build.h"
 #include "base/spi_util.h"
 #include "sketch/sketch_buf.h"
@@ -45,47 +46,6 @@ PG_FUNCTION_INFO_V1(dq_topk_serialize);
 PG_FUNCTION_INFO_V1(dq_topk_deserialize);
 PG_FUNCTION_INFO_V1(dq_topk_final);
 
-/* Aggregate memory context of the call, or ERROR. */
-static MemoryContext
-DqAggContext(FunctionCallInfo fcinfo, const char *fname)
-{
-	MemoryContext aggctx;
-
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "%s called in non-aggregate context", fname);
-	return aggctx;
-}
-
-/*
- * The combine step shared by the three aggregates: adopt the second state
- * when the first is missing (copying it into the aggregate context through
- * create + merge), otherwise merge the second into the first.
- */
-typedef void *(*DqStateCreateFn) (const void *like);
-typedef void (*DqStateMergeFn) (void *dst, const void *src);
-
-static Datum
-DqCombineStates(FunctionCallInfo fcinfo, const char *fname,
-				DqStateCreateFn create, DqStateMergeFn merge)
-{
-	MemoryContext aggctx = DqAggContext(fcinfo, fname);
-	void	   *a = PG_ARGISNULL(0) ? NULL : PG_GETARG_POINTER(0);
-	void	   *b = PG_ARGISNULL(1) ? NULL : PG_GETARG_POINTER(1);
-	MemoryContext old;
-
-	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
-	old = MemoryContextSwitchTo(aggctx);
-	if (a == NULL)
-		a = create(b);
-	merge(a, b);
-	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(a);
-}
 
 /* ---------------------------------------------------------------------
  * approx_distinct
@@ -139,13 +99,13 @@ dq_hll_trans(PG_FUNCTION_ARGS)
 }
 
 static void *
-DqHllAggCreateLike(const void *like)
+DqHllAggCreateLike(void *like)
 {
 	return DqHllAggCreate();
 }
 
 static void
-DqHllAggMerge(void *dst, const void *src)
+DqHllAggMerge(void *dst, void *src, FunctionCallInfo fcinfo)
 {
 	DqHllMerge(&((DqHllAggState *) dst)->hll, &((const DqHllAggState *) src)->hll);
 }
@@ -153,7 +113,7 @@ DqHllAggMerge(void *dst, const void *src)
 Datum
 dq_hll_combine(PG_FUNCTION_ARGS)
 {
-	return DqCombineStates(fcinfo, "dq_hll_combine", DqHllAggCreateLike, DqHllAggMerge);
+	return DqAggCombine(fcinfo, "dq_hll_combine", DqHllAggCreateLike, DqHllAggMerge);
 }
 
 Datum
@@ -310,13 +270,13 @@ dq_kll_trans(PG_FUNCTION_ARGS)
 }
 
 static void *
-DqKllAggCreateLike(const void *like)
+DqKllAggCreateLike(void *like)
 {
 	return DqKllAggCreate();
 }
 
 static void
-DqKllAggMerge(void *dst, const void *src)
+DqKllAggMerge(void *dst, void *src, FunctionCallInfo fcinfo)
 {
 	DqKllAggState *a = (DqKllAggState *) dst;
 	const DqKllAggState *b = (const DqKllAggState *) src;
@@ -333,7 +293,7 @@ DqKllAggMerge(void *dst, const void *src)
 Datum
 dq_kll_combine(PG_FUNCTION_ARGS)
 {
-	return DqCombineStates(fcinfo, "dq_kll_combine", DqKllAggCreateLike, DqKllAggMerge);
+	return DqAggCombine(fcinfo, "dq_kll_combine", DqKllAggCreateLike, DqKllAggMerge);
 }
 
 Datum
@@ -485,7 +445,7 @@ dq_topk_trans(PG_FUNCTION_ARGS)
 }
 
 static void *
-DqTopKAggCreateLike(const void *like)
+DqTopKAggCreateLike(void *like)
 {
 	const DqTopKAggState *b = (const DqTopKAggState *) like;
 
@@ -493,7 +453,7 @@ DqTopKAggCreateLike(const void *like)
 }
 
 static void
-DqTopKAggMerge(void *dst, const void *src)
+DqTopKAggMerge(void *dst, void *src, FunctionCallInfo fcinfo)
 {
 	DqTopKMerge(&((DqTopKAggState *) dst)->topk, &((const DqTopKAggState *) src)->topk);
 }
@@ -501,7 +461,7 @@ DqTopKAggMerge(void *dst, const void *src)
 Datum
 dq_topk_combine(PG_FUNCTION_ARGS)
 {
-	return DqCombineStates(fcinfo, "dq_topk_combine", DqTopKAggCreateLike, DqTopKAggMerge);
+	return DqAggCombine(fcinfo, "dq_topk_combine", DqTopKAggCreateLike, DqTopKAggMerge);
 }
 
 Datum
