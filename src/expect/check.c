@@ -40,7 +40,6 @@
 
 #include "base/catalog.h"
 #include "base/citus.h"
-#include "base/compat.h"
 #include "base/json_build.h"
 #include "base/spi_util.h"
 #include "base/trust.h"

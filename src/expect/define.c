@@ -29,7 +29,6 @@
 #include "utils/rel.h"
 
 #include "base/catalog.h"
-#include "base/compat.h"
 #include "base/spi_util.h"
 #include "base/trust.h"
 #include "expect/expectations.h"

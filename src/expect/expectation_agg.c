@@ -32,7 +32,6 @@
 #include "utils/syscache.h"
 
 #include "base/agg_util.h"
-#include "base/compat.h"
 #include "base/json_build.h"
 #include "expect/expectations.h"
 #include "sketch/sketch_buf.h"
@@ -54,24 +53,16 @@ typedef struct DqExpRowsState
 	bool	   *nulls;
 } DqExpRowsState;
 
-/* Compile the rules of the first argument against the passed columns. */
-static DqExpRowsState *
-DqExpRowsCreate(FunctionCallInfo fcinfo)
+/* The columns passed after the rules, named and collated by arguments 2 and 3. */
+static void
+DqExpRowsColumns(FunctionCallInfo fcinfo, DqColumnSource *src)
 {
-	Jsonb	   *rules = PG_GETARG_JSONB_P(1);
-	DqColumnSource src;
 	Datum	   *nameelems;
 	Datum	   *collelems;
 	bool	   *nn;
 	bool	   *cn;
 	int			nnames;
 	int			ncolls;
-	int			i;
-	DqExpRowsState *st;
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-	int			maxcols = 1;
 
 	deconstruct_array(PG_GETARG_ARRAYTYPE_P(2), NAMEOID, NAMEDATALEN, false,
 					  TYPALIGN_CHAR, &nameelems, &nn, &nnames);
@@ -82,31 +73,96 @@ DqExpRowsCreate(FunctionCallInfo fcinfo)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("dq.expect_rows needs one name and one collation per column"),
 				 errhint("dq.validate() builds these calls; use it rather than the aggregate.")));
-	src.ncols = nnames;
-	src.names = palloc(sizeof(char *) * Max(nnames, 1));
-	src.typids = palloc(sizeof(Oid) * Max(nnames, 1));
-	src.collations = palloc(sizeof(Oid) * Max(nnames, 1));
-	for (i = 0; i < nnames; i++)
+	src->ncols = nnames;
+	src->names = palloc(sizeof(char *) * Max(nnames, 1));
+	src->typids = palloc(sizeof(Oid) * Max(nnames, 1));
+	src->collations = palloc(sizeof(Oid) * Max(nnames, 1));
+	for (int i = 0; i < nnames; i++)
 	{
 		if (nn[i] || cn[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("names and collations of dq.expect_rows must not contain NULL"),
 					 errhint("dq.validate() builds these calls; use it rather than the aggregate.")));
-		src.names[i] = pstrdup(NameStr(*DatumGetName(nameelems[i])));
-		src.typids[i] = get_fn_expr_argtype(fcinfo->flinfo, i + 4);
-		src.collations[i] = DatumGetObjectId(collelems[i]);
-		if (OidIsValid(src.collations[i]) &&
-			!SearchSysCacheExists1(COLLOID, ObjectIdGetDatum(src.collations[i])))
+		src->names[i] = pstrdup(NameStr(*DatumGetName(nameelems[i])));
+		src->typids[i] = get_fn_expr_argtype(fcinfo->flinfo, i + 4);
+		src->collations[i] = DatumGetObjectId(collelems[i]);
+		if (OidIsValid(src->collations[i]) &&
+			!SearchSysCacheExists1(COLLOID, ObjectIdGetDatum(src->collations[i])))
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("collation with OID %u does not exist", src.collations[i]),
+					 errmsg("collation with OID %u does not exist", src->collations[i]),
 					 errhint("Pass one collation OID per column (pg_collation.oid), 0 for none.")));
 	}
-	src.relname = "(validated relation)";
-	src.qualname = "(validated relation)";
-	src.relid = InvalidOid;
+	src->relname = "(validated relation)";
+	src->qualname = "(validated relation)";
+	src->relid = InvalidOid;
+}
 
+/* Compile a row rule of kind "kind" from its members in the rules array. */
+static DqRule *
+DqExpRowsRuleOf(const DqColumnSource *src, const char *kind, JsonbValue *col,
+				JsonbValue *params, JsonbValue *mostly, DqCheckState *cs)
+{
+	Jsonb	   *pj;
+	double		m = 1.0;
+	DqRule	   *rule;
+
+	/* the scan evaluates row-level kinds; the others have their own SQL */
+	if (DqLookupKind(kind)->scope != DQ_SCOPE_MAP)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dq.expect_rows evaluates row-level expectation kinds only"),
+				 errdetail("\"%s\" is evaluated by its own query.", kind),
+				 errhint("Use dq.check() or dq.validate(), which run every kind.")));
+	if (params->type != jbvBinary || !JsonContainerIsObject(params->val.binary.data))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("params of each rule must be a JSON object"),
+				 errhint("dq.validate() builds these calls; use it rather than the aggregate.")));
+	pj = JsonbValueToJsonb(params);
+	if (mostly != NULL && mostly->type == jbvNumeric)
+		m = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+											   NumericGetDatum(mostly->val.numeric)));
+	rule = DqCompileRule(src, kind,
+						 (col != NULL && col->type == jbvString) ?
+						 pnstrdup(col->val.string.val, col->val.string.len) : NULL,
+						 pj, m);
+	DqParseResultFormat(pj, cs);
+	return rule;
+}
+
+/* A rule of the rules array: {"kind", "column", "params", "mostly"}. */
+static DqRule *
+DqExpRowsRule(const DqColumnSource *src, JsonbContainer *obj, DqCheckState *cs)
+{
+	JsonbValue *kind = DqJsonbGet(obj, "kind");
+	JsonbValue *params = DqJsonbGet(obj, "params");
+
+	if (kind != NULL && kind->type == jbvString && params != NULL)
+		return DqExpRowsRuleOf(src, pnstrdup(kind->val.string.val, kind->val.string.len),
+							   DqJsonbGet(obj, "column"), params,
+							   DqJsonbGet(obj, "mostly"), cs);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("each rule needs a kind and params")));
+	return NULL;				/* keep compiler quiet */
+}
+
+/* Compile the rules of the first argument against the passed columns. */
+static DqExpRowsState *
+DqExpRowsCreate(FunctionCallInfo fcinfo)
+{
+	Jsonb	   *rules = PG_GETARG_JSONB_P(1);
+	DqColumnSource src;
+	DqExpRowsState *st;
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			maxcols = 1;
+	int			i = 0;
+
+	DqExpRowsColumns(fcinfo, &src);
 	if (!JB_ROOT_IS_ARRAY(rules))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -115,50 +171,12 @@ DqExpRowsCreate(FunctionCallInfo fcinfo)
 	st->nrules = JB_ROOT_COUNT(rules);
 	st->rules = palloc0(sizeof(DqRule *) * Max(st->nrules, 1));
 	st->res = palloc0(sizeof(DqCheckState) * Max(st->nrules, 1));
-	i = 0;
 	it = JsonbIteratorInit(&rules->root);
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
-		JsonbValue *kind;
-		JsonbValue *col;
-		JsonbValue *params;
-		JsonbValue *mostly;
-		Jsonb	   *pj;
-		double		m = 1.0;
-
 		if (tok != WJB_ELEM || v.type != jbvBinary)
 			continue;
-		kind = DqJsonbGet(v.val.binary.data, "kind");
-		col = DqJsonbGet(v.val.binary.data, "column");
-		params = DqJsonbGet(v.val.binary.data, "params");
-		mostly = DqJsonbGet(v.val.binary.data, "mostly");
-		if (kind == NULL || kind->type != jbvString || params == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("each rule needs a kind and params")));
-		/* the scan evaluates row-level kinds; the others have their own SQL */
-		if (DqLookupKind(pnstrdup(kind->val.string.val, kind->val.string.len))->scope != DQ_SCOPE_MAP)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("dq.expect_rows evaluates row-level expectation kinds only"),
-					 errdetail("\"%.*s\" is evaluated by its own query.",
-							   kind->val.string.len, kind->val.string.val),
-					 errhint("Use dq.check() or dq.validate(), which run every kind.")));
-		if (params->type != jbvBinary || !JsonContainerIsObject(params->val.binary.data))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("params of each rule must be a JSON object"),
-					 errhint("dq.validate() builds these calls; use it rather than the aggregate.")));
-		pj = JsonbValueToJsonb(params);
-		if (mostly != NULL && mostly->type == jbvNumeric)
-			m = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-												   NumericGetDatum(mostly->val.numeric)));
-		st->rules[i] = DqCompileRule(&src,
-									 pnstrdup(kind->val.string.val, kind->val.string.len),
-									 (col != NULL && col->type == jbvString) ?
-									 pnstrdup(col->val.string.val, col->val.string.len) : NULL,
-									 pj, m);
-		DqParseResultFormat(pj, &st->res[i]);
+		st->rules[i] = DqExpRowsRule(&src, v.val.binary.data, &st->res[i]);
 		maxcols = Max(maxcols, st->rules[i]->ncols);
 		i++;
 	}
@@ -393,7 +411,9 @@ dq_expect_rows_deserialize(PG_FUNCTION_ARGS)
 		cs->format = (DqResultFormat) DqBufGetInt32(&rb);
 		vals = DqGetStringList(&rb);
 		foreach(lc, vals)
+		{
 			DqKeepUnexpected(cs, lfirst(lc));
+		}
 	}
 	PG_RETURN_POINTER(st);
 }
@@ -406,7 +426,9 @@ DqJsonStringList(DqJson *js, const char *key, List *l)
 	DqJsonKey(js, key);
 	DqJsonBegin(js, '[');
 	foreach(lc, l)
+	{
 		DqJsonRaw(js, NULL, lfirst(lc));
+	}
 	DqJsonEnd(js, ']');
 }
 

@@ -46,7 +46,6 @@
 
 #include "base/catalog.h"
 #include "base/citus.h"
-#include "base/compat.h"
 #include "base/json_build.h"
 #include "base/progress.h"
 #include "base/scan_parallel.h"
@@ -330,7 +329,6 @@ DqValidateScanSql(DqValidation *v)
 {
 	StringInfoData q;
 	StringInfoData aggs;
-	ListCell   *lc;
 	int			pos = 1;
 
 	initStringInfo(&q);
@@ -344,9 +342,13 @@ DqValidateScanSql(DqValidation *v)
 	}
 	else if (v->nrules > 0)
 	{
+		ListCell   *lc;
+
 		appendStringInfoString(&q, ", dq.expect_rows($1::pg_catalog.jsonb, $2::pg_catalog.name[], $3::pg_catalog.oid[]");
 		foreach(lc, v->usedcols)
+		{
 			appendStringInfo(&q, ", %s", quote_identifier(v->src.names[lfirst_int(lc)]));
+		}
 		appendStringInfoChar(&q, ')');
 		pos++;
 	}

@@ -43,7 +43,6 @@
 #include "base/catalog.h"
 #include "base/progress.h"
 #include "base/scan_parallel.h"
-#include "base/compat.h"
 #include "base/spi_util.h"
 #include "base/trust.h"
 #include "base/citus.h"
@@ -250,7 +249,6 @@ static char *
 DqProfileQuery(Relation rel, List *cols, double sample_percent, bool exact)
 {
 	StringInfoData q;
-	ListCell   *lc;
 	int			ncols = list_length(cols);
 	int			start;
 
@@ -273,6 +271,8 @@ DqProfileQuery(Relation rel, List *cols, double sample_percent, bool exact)
 	}
 	if (exact)
 	{
+		ListCell   *lc;
+
 		foreach(lc, cols)
 		{
 			DqProfileColumn *c = lfirst(lc);

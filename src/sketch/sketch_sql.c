@@ -19,7 +19,6 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
-#include "base/compat.h"
 #include "base/agg_util.h"
 #include "base/json_build.h"
 #include "base/spi_util.h"
