@@ -51,15 +51,16 @@ DqLookupKind(const char *name)
 	int			bestdist = INT_MAX;
 
 	for (int t = 0; DqKindTables[t] != NULL; t++)
+		for (const DqKindDef *def = DqKindTables[t]; def->name != NULL; def++)
+			if (strcmp(def->name, name) == 0)
+				return def;
+	for (int t = 0; DqKindTables[t] != NULL; t++)
 	{
 		for (const DqKindDef *def = DqKindTables[t]; def->name != NULL; def++)
 		{
-			int			d;
+			int			d = varstr_levenshtein(name, strlen(name), def->name,
+											   strlen(def->name), 1, 1, 1, true);
 
-			if (strcmp(def->name, name) == 0)
-				return def;
-			d = varstr_levenshtein(name, strlen(name), def->name,
-								   strlen(def->name), 1, 1, 1, true);
 			if (d < bestdist)
 			{
 				bestdist = d;
