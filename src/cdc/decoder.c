@@ -399,7 +399,7 @@ DqDecoderCompile(DqDecRel *entry, Relation rel, DqColumnSource *src,
 				 double mostly, int64 id)
 {
 	DqDecoderCompileArgs a = {src, kind, column, params, mostly, NULL};
-	ErrorData  *edata = DqCdcRunProtected(DqDecoderCompileFn, &a);
+	ErrorData  *edata = DqRunInSubxact(DqDecoderCompileFn, &a);
 	DqCdcBroken *b;
 
 	if (edata == NULL)
@@ -517,7 +517,7 @@ DqDecoderRuleIsBuiltin(Relation rel, const DqKindDef *def, const char *column,
 
 		if (a.name == NULL)
 			return true;
-		if (DqCdcRunProtected(DqDecoderTypeFn, &a) != NULL || !OidIsValid(a.typid))
+		if (DqRunInSubxact(DqDecoderTypeFn, &a) != NULL || !OidIsValid(a.typid))
 			return false;
 		builtin = DqTypeIsBuiltinOnly(a.typid);
 	}
