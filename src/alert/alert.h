@@ -53,6 +53,15 @@ typedef struct DqAlertEvent
 extern void DqAlertInit(void);
 
 /*
+ * For the library's utility hook (utility_hook.c): pause delivery in a
+ * database a command needs without sessions, until the transaction ends;
+ * wake the database's delivery worker when the transaction commits (after
+ * CREATE or ALTER EXTENSION dq_lineage).
+ */
+extern void DqAlertPauseForCommand(Oid dboid, bool forget);
+extern void DqAlertWakeAtCommit(void);
+
+/*
  * Record a failure: a new open alert, or one more occurrence of the open
  * alert of (source, key).  Returns the alert id.  Runs its writes as the
  * extension owner; call it inside a transaction.

@@ -215,7 +215,6 @@ extern AwDb *DqAlertFindOrAddDb(Oid dboid);
 
 /* ---- the launcher, and backends for it (alert_launcher.c) ---- */
 extern void DqAlertWorkerInit(void);
-extern void DqAlertWakeAtCommit(void);
 extern void DqAlertStatus(int *launcher_pid, int *worker_pid, const char **state);
 
 #endif							/* DQ_ALERT_INTERNAL_H */

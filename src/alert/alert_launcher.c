@@ -12,7 +12,8 @@
  * that allows connections; a worker that finds no extension marks its
  * database absent and leaves.  A database becomes wanted again when a
  * transaction there commits a delivery, or CREATE or ALTER EXTENSION
- * dq_lineage commits (this file's ProcessUtility hook).  A worker that
+ * dq_lineage commits (the library's utility hook calls
+ * DqAlertWakeAtCommit).  A worker that
  * stops is started again a second later.  This is the subsystem's whole
  * integration: it needs nothing from the scheduler.
  *
@@ -20,8 +21,9 @@
  * guarded by one LWLock.  Commands that need a database without sessions
  * (DROP DATABASE, ALTER DATABASE RENAME / SET TABLESPACE, CREATE DATABASE
  * ... TEMPLATE) and DROP EXTENSION dq_lineage mark it paused until their
- * transaction ends: its worker leaves at once and is not restarted
- * meanwhile.
+ * transaction ends, when their permission checks would pass (the
+ * library's utility hook, utility_hook.c, calls DqAlertPauseForCommand):
+ * its worker leaves at once and is not restarted meanwhile.
  *
  * The delivery workers themselves are in alert_worker.c.
  *
@@ -71,6 +73,7 @@
 #include "utils/timestamp.h"
 
 #include "alert/alert_internal.h"
+#include "base/bgworker.h"
 #include "base/catalog.h"
 #include "base/guc.h"
 #include "base/subxact.h"
@@ -89,7 +92,6 @@ AwShmem    *dq_alert_dbs = NULL;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
-static ProcessUtility_hook_type prev_process_utility_hook = NULL;
 
 PGDLLEXPORT void dq_alert_launcher_main(Datum main_arg);
 
@@ -247,53 +249,6 @@ DqAlertWakeAtCommit(void)
 	wake_pending = true;
 }
 
-/* The database a utility statement needs without sessions, if any. */
-static Oid
-database_needing_idle(Node *stmt)
-{
-	const char *name = NULL;
-	ListCell   *lc;
-
-	switch (nodeTag(stmt))
-	{
-		case T_DropdbStmt:
-			name = ((DropdbStmt *) stmt)->dbname;
-			break;
-		case T_RenameStmt:
-			if (((RenameStmt *) stmt)->renameType == OBJECT_DATABASE)
-				name = ((RenameStmt *) stmt)->subname;
-			break;
-		case T_AlterDatabaseStmt:
-			foreach(lc, ((AlterDatabaseStmt *) stmt)->options)
-				if (strcmp(((DefElem *) lfirst(lc))->defname, "tablespace") == 0)
-					name = ((AlterDatabaseStmt *) stmt)->dbname;
-			break;
-		case T_CreatedbStmt:
-			foreach(lc, ((CreatedbStmt *) stmt)->options)
-				if (strcmp(((DefElem *) lfirst(lc))->defname, "template") == 0)
-					name = defGetString((DefElem *) lfirst(lc));
-			break;
-		case T_DropStmt:
-			if (DqStmtDropsExtension(stmt))
-				return MyDatabaseId;
-			break;
-		default:
-			break;
-	}
-	return name ? get_database_oid(name, true) : InvalidOid;
-}
-
-/* Does the statement create or update extension dq_lineage? */
-static bool
-stmt_installs_extension(Node *stmt)
-{
-	if (IsA(stmt, CreateExtensionStmt))
-		return strcmp(((CreateExtensionStmt *) stmt)->extname, "dq_lineage") == 0;
-	if (IsA(stmt, AlterExtensionStmt))
-		return strcmp(((AlterExtensionStmt *) stmt)->extname, "dq_lineage") == 0;
-	return false;
-}
-
 /* Wait (at most 5 s) for the delivery worker of dboid to leave. */
 static void
 wait_worker_gone(Oid dboid)
@@ -315,37 +270,25 @@ wait_worker_gone(Oid dboid)
 	}
 }
 
-static void
-aw_process_utility(PlannedStmt *pstmt, const char *queryString,
-				   bool readOnlyTree, ProcessUtilityContext context,
-				   ParamListInfo params, QueryEnvironment *queryEnv,
-				   DestReceiver *dest, QueryCompletion *qc)
+/*
+ * Called by the library's utility hook once a command's permission checks
+ * would pass: dboid is a database the command needs without sessions.  Its
+ * delivery worker leaves, and is not started again until the transaction
+ * ends; forget: the command drops the database.  Nothing happens without
+ * preloading.
+ */
+void
+DqAlertPauseForCommand(Oid dboid, bool forget)
 {
-	Node	   *stmt = pstmt->utilityStmt;
-	Oid			dboid = InvalidOid;
-
-	if (dq_alert_dbs != NULL)
-	{
-		dboid = database_needing_idle(stmt);
-		if (stmt_installs_extension(stmt))
-			DqAlertWakeAtCommit();
-	}
-	if (OidIsValid(dboid) && npaused < MAX_PAUSED)
-	{
-		/* resumed when the transaction ends: see aw_xact_callback */
-		register_xact_callback();
-		paused_dbs[npaused] = dboid;
-		paused_forget[npaused] = IsA(stmt, DropdbStmt);
-		npaused++;
-		set_paused(dboid, true, false);
-		wait_worker_gone(dboid);
-	}
-	if (prev_process_utility_hook)
-		prev_process_utility_hook(pstmt, queryString, readOnlyTree, context,
-								  params, queryEnv, dest, qc);
-	else
-		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
+	if (dq_alert_dbs == NULL || !OidIsValid(dboid) || npaused >= MAX_PAUSED)
+		return;
+	/* resumed when the transaction ends: see aw_xact_callback */
+	register_xact_callback();
+	paused_dbs[npaused] = dboid;
+	paused_forget[npaused] = forget;
+	npaused++;
+	set_paused(dboid, true, false);
+	wait_worker_gone(dboid);
 }
 
 /* ----------------------------------------------------------------
@@ -411,32 +354,8 @@ launcher_detach(int code, Datum arg)
 static void
 scan_databases(void)
 {
-	Relation	rel;
-	TableScanDesc scan;
-	HeapTuple	tup;
-	List	   *present = NIL;
-	MemoryContext old;
+	List	   *present = DqConnectableDatabases();
 	ListCell   *lc;
-
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	rel = table_open(DatabaseRelationId, AccessShareLock);
-	scan = table_beginscan_catalog(rel, 0, NULL);
-	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
-	{
-		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
-
-		if (!db->datallowconn || db->datistemplate || db->datconnlimit == -2)
-			continue;
-		old = MemoryContextSwitchTo(TopMemoryContext);
-		present = lappend_oid(present, db->oid);
-		MemoryContextSwitchTo(old);
-	}
-	table_endscan(scan);
-	table_close(rel, AccessShareLock);
-	PopActiveSnapshot();
-	CommitTransactionCommand();
 
 	LWLockAcquire(dq_alert_dbs->lock, LW_EXCLUSIVE);
 	for (int i = 0; i < dq_alert_dbs->max_dbs; i++)
@@ -474,19 +393,8 @@ scan_databases(void)
 static bool
 start_worker(Oid dboid, BackgroundWorkerHandle **handle)
 {
-	BackgroundWorker worker;
-
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	strlcpy(worker.bgw_library_name, "dq_lineage", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, "dq_alert_worker_main", BGW_MAXLEN);
-	strlcpy(worker.bgw_name, "dq_lineage alert worker", BGW_MAXLEN);
-	strlcpy(worker.bgw_type, "dq_lineage alert worker", BGW_MAXLEN);
-	worker.bgw_main_arg = ObjectIdGetDatum(dboid);
-	worker.bgw_notify_pid = MyProcPid;
-	return RegisterDynamicBackgroundWorker(&worker, handle);
+	return DqStartWorker("dq_alert_worker_main", "dq_lineage alert worker",
+						 dboid, NULL, 0, handle);
 }
 
 /* Start, stop or restart workers as the table says; returns the wait in ms. */
@@ -620,15 +528,13 @@ DqAlertWorkerInit(void)
 	shmem_request_hook = aw_shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = aw_shmem_startup;
-	prev_process_utility_hook = ProcessUtility_hook;
-	ProcessUtility_hook = aw_process_utility;
 	if (!IsBinaryUpgrade)
 		DqAlertRegisterLauncher();
 }
 
 /*
  * Called first in _PG_init: the settings, and with preloading the shared
- * memory, the ProcessUtility hook and the launcher.  Never raises an error.
+ * memory and the launcher.  Never raises an error.
  */
 void
 DqAlertInit(void)
