@@ -68,6 +68,7 @@ SELECT dq.cron_next('0 9 * * *', '2026-06-01 00:00+00') AS utc_default;
 SELECT dq.cron_next('61 * * * *', now());
 SELECT dq.cron_next('* * * *', now());
 SELECT dq.cron_next('* * 0 * *', now());
+SELECT dq.cron_next('0 24 * * *', now());
 SELECT dq.cron_next('5-1 * * * *', now());
 SELECT dq.cron_next('*/0 * * * *', now());
 SELECT dq.cron_next('* * * foo *', now());
