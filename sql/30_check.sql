@@ -97,6 +97,8 @@ SELECT dq.check(NULL, 'expect_column_values_to_not_be_null', 'id');
 SELECT dq.check('ge', NULL, 'id');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT dq.check('ge', 'expect_column_values_to_be_betwen', 'id');
+-- a misspelt kind is matched to the closest name
+SELECT dq.check('ge', 'expect_column_values_to_not_be_nul', 'id');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT dq.check('ge', 'expect_column_values_to_be_between', 'nope', '{"min_value": 1}');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
