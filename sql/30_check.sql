@@ -239,6 +239,15 @@ SELECT dq.check('agg', 'expect_column_max_to_be_recent', 'n', '{"max_age": "1 da
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT dq.check('agg', 'expect_column_max_to_be_recent', 'd', '{"max_age": "soon"}');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a bound that does not parse raises the type's own error (docs/expectations.md)
+SELECT dq.check('agg', 'expect_column_values_to_be_between', 'd', '{"min_value": "someday"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('agg', 'expect_column_values_to_be_between', 'd', '{"min_value": "2024-13-45"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('agg', 'expect_column_values_to_be_between', 'i', '{"min_value": 99999999999}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('agg', 'expect_column_values_to_be_between', 'i', '{"min_value": "one"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT dq.check('agg', 'expect_table_row_count_to_equal', 'n', '{"value": 1}');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT dq.check('agg', 'expect_column_sum_to_be_between', 'n', '{"min_value": 10, "max_value": 1}')->'success' AS min_above_max;
