@@ -14,7 +14,7 @@ CREATE VIEW dq.expectation_kinds AS
 GRANT SELECT ON dq.expectation_kinds TO PUBLIC;
 COMMENT ON VIEW dq.expectation_kinds IS 'The expectation kinds dq.check() evaluates, with their parameters';
 COMMENT ON COLUMN dq.expectation_kinds.kind IS 'Great Expectations'' name of the kind';
-COMMENT ON COLUMN dq.expectation_kinds.scope IS 'column (one column), column_pair (column_A, column_B) or multicolumn (column_list)';
+COMMENT ON COLUMN dq.expectation_kinds.scope IS 'What the kind is about, in Great Expectations'' terms: column (the values of one column), column_pair (column_A, column_B), multicolumn (column_list), column_aggregate (a statistic or the type of one column) or table (the row count, the columns, a query)';
 COMMENT ON COLUMN dq.expectation_kinds.required_params IS 'Parameters that must be given';
 COMMENT ON COLUMN dq.expectation_kinds.params IS 'Every parameter the kind takes (result_format and meta are accepted by all)';
 COMMENT ON COLUMN dq.expectation_kinds.description IS 'What the expectation asserts';

@@ -43,3 +43,6 @@ ALTER FUNCTION dq.expect_rows_deserialize(bytea, internal) SET SCHEMA dq_interna
 ALTER FUNCTION dq.expect_rows_final(internal) SET SCHEMA dq_internal;
 
 ALTER FUNCTION dq.expectation_kinds_list() SET SCHEMA dq_internal;
+
+-- The scope column of dq.expectation_kinds lists five values.
+COMMENT ON COLUMN dq.expectation_kinds.scope IS 'What the kind is about, in Great Expectations'' terms: column (the values of one column), column_pair (column_A, column_B), multicolumn (column_list), column_aggregate (a statistic or the type of one column) or table (the row count, the columns, a query)';
