@@ -46,3 +46,8 @@ ALTER FUNCTION dq.expectation_kinds_list() SET SCHEMA dq_internal;
 
 -- The scope column of dq.expectation_kinds lists five values.
 COMMENT ON COLUMN dq.expectation_kinds.scope IS 'What the kind is about, in Great Expectations'' terms: column (the values of one column), column_pair (column_A, column_B), multicolumn (column_list), column_aggregate (a statistic or the type of one column) or table (the row count, the columns, a query)';
+
+-- dq.watch(NULL) and dq.unwatch(NULL) raise 22004, as every function does
+-- for a NULL argument that needs a value, instead of returning NULL.
+ALTER FUNCTION dq.watch(regclass, boolean) CALLED ON NULL INPUT;
+ALTER FUNCTION dq.unwatch(regclass) CALLED ON NULL INPUT;
