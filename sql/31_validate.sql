@@ -256,3 +256,25 @@ SELECT dq.validate('batches') AS run \gset
 SELECT * FROM same_as_check('batches', :run);
 DROP TABLE batches;
 DROP FUNCTION same_as_check(regclass, bigint);
+
+-- a name identifies an expectation of its relation: defining it again updates it
+CREATE TABLE named_v (id int, amount int);
+INSERT INTO named_v VALUES (1, 5), (2, 50);
+SELECT dq.expect('named_v', 'expect_column_values_to_be_between', 'amount',
+                 '{"max_value": 10}', name => 'amount cap') AS n1 \gset
+SELECT dq.expect('named_v', 'expect_column_values_to_be_between', 'amount',
+                 '{"max_value": 10}', name => 'amount cap') = :n1 AS same_call_same_id;
+SELECT dq.expect('named_v', 'expect_column_values_to_be_between', 'amount',
+                 '{"max_value": 100}', severity => 'warn', name => 'amount cap') = :n1 AS updated;
+SELECT count(*), min(params::text), min(severity) FROM dq.expectations WHERE relid = 'named_v'::regclass;
+SELECT dq.validate('named_v') AS run \gset
+SELECT expectation_id = :n1 AS same, success FROM dq.validation_results WHERE run_id = :run;
+-- without a name, every call defines one more
+SELECT dq.expect('named_v', 'expect_column_values_to_not_be_null', 'id') <>
+       dq.expect('named_v', 'expect_column_values_to_not_be_null', 'id') AS two;
+-- the same name on another relation is another expectation
+CREATE TABLE named_w (amount int);
+SELECT dq.expect('named_w', 'expect_column_values_to_be_between', 'amount',
+                 '{"max_value": 10}', name => 'amount cap') <> :n1 AS other_relation;
+DROP TABLE named_v;
+DROP TABLE named_w;

@@ -20,6 +20,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -100,7 +101,11 @@ typedef struct DqNewExpectation
 
 /*
  * Store the expectation as the extension owner; returns its id.  The
- * columns it names are kept by number too, to follow renames.
+ * columns it names are kept by number too, to follow renames.  A name
+ * identifies an expectation of its relation: when one of that name exists
+ * (the latest, should older ones share it), it is updated in place -- its
+ * kind, column, parameters, mostly, severity and owner become the new
+ * ones; its id, enabled flag, tags, description and history stay.
  */
 static int64
 DqStoreExpectation(DqNewExpectation *e)
@@ -159,6 +164,27 @@ DqStoreExpectation(DqNewExpectation *e)
 	}
 	else
 		nulls[11] = 'n';
+	if (!e->name.isnull)
+	{
+		/* one definition at a time per relation: none inserts a twin */
+		LockRelationOid(relid, ShareUpdateExclusiveLock);
+		if (DqSpiRunArgs("UPDATE dq.expectations SET schema_name = $2, table_name = $3, "
+						 "kind = $4, column_name = $5, attnum = $6, params = $7, "
+						 "mostly = $8, severity = $9, owner = $11, param_attnums = $12 "
+						 "WHERE expectation_id OPERATOR(pg_catalog.=) "
+						 "  (SELECT pg_catalog.max(x.expectation_id) FROM dq.expectations x "
+						 "    WHERE x.relid OPERATOR(pg_catalog.=) $1 "
+						 "      AND x.name OPERATOR(pg_catalog.=) $10) "
+						 "RETURNING expectation_id",
+						 12, argtypes, values, nulls, false, SPI_OK_UPDATE_RETURNING,
+						 "update the expectation of that name") == 1)
+		{
+			id = DqSpiInt64(0, 1);
+			DqRestoreUser(&owner);
+			SPI_finish();
+			return id;
+		}
+	}
 	id = DqSpiInsertReturningId("INSERT INTO dq.expectations (relid, schema_name, table_name, "
 								"kind, column_name, attnum, params, mostly, severity, name, owner, "
 								"param_attnums) "
