@@ -35,7 +35,7 @@ my %ALLOWED = (
 	'monitor/drift.h' =>
 	  'distribution expectations share the drift statistics of monitors',
 	'alert/alert.h' =>
-	  'every subsystem reports failures to the alert outbox',
+	  'every subsystem reports failures to the alert outbox; the utility hook pauses delivery',
 	'lineage/lineage.h' =>
 	  'the utility hook and the monitors read captured lineage',
 	'cdc/cdc_worker.h' =>

@@ -97,6 +97,8 @@ SELECT dq.check(NULL, 'expect_column_values_to_not_be_null', 'id');
 SELECT dq.check('ge', NULL, 'id');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT dq.check('ge', 'expect_column_values_to_be_betwen', 'id');
+-- a misspelt kind is matched to the closest name
+SELECT dq.check('ge', 'expect_column_values_to_not_be_nul', 'id');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT dq.check('ge', 'expect_column_values_to_be_between', 'nope', '{"min_value": 1}');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
@@ -236,6 +238,15 @@ SELECT dq.check('agg', 'expect_column_mean_to_be_between', 't', '{"min_value": 0
 SELECT dq.check('agg', 'expect_column_max_to_be_recent', 'n', '{"max_age": "1 day"}');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT dq.check('agg', 'expect_column_max_to_be_recent', 'd', '{"max_age": "soon"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a bound that does not parse raises the type's own error (docs/expectations.md)
+SELECT dq.check('agg', 'expect_column_values_to_be_between', 'd', '{"min_value": "someday"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('agg', 'expect_column_values_to_be_between', 'd', '{"min_value": "2024-13-45"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('agg', 'expect_column_values_to_be_between', 'i', '{"min_value": 99999999999}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.check('agg', 'expect_column_values_to_be_between', 'i', '{"min_value": "one"}');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT dq.check('agg', 'expect_table_row_count_to_equal', 'n', '{"value": 1}');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE

@@ -8,6 +8,7 @@ SELECT dq.watch('cdc_e_view');
 SELECT dq.watch('cdc_e_unlogged');
 SELECT dq.watch('cdc_e_temp');
 SELECT dq.watch(NULL);
+SELECT dq.unwatch(NULL);
 -- no SELECT privilege
 CREATE ROLE regress_dq_cdc_user;
 SET ROLE regress_dq_cdc_user;

@@ -10,15 +10,18 @@
  *
  *	 - DROP DATABASE, ALTER DATABASE ... RENAME / SET TABLESPACE and CREATE
  *	   DATABASE ... TEMPLATE need the database without other sessions: its
- *	   scheduler is paused until the transaction ends (sched/launcher.c)
- *	   and its change validation worker is stopped, its slot kept
- *	   (cdc/cdc_drop.c); DROP DATABASE then drops the slot itself.
- *	 - DROP EXTENSION dq_lineage pauses the database's scheduler, and the
- *	   change validation slot is dropped when the transaction commits
- *	   (cdc/cdc_drop.c): a DROP that fails or is rolled back leaves it, so
+ *	   scheduler and its alert delivery are paused until the transaction
+ *	   ends (sched/launcher.c, alert/alert_launcher.c) and its change
+ *	   validation worker is stopped, its slot kept (cdc/cdc_drop.c); DROP
+ *	   DATABASE then drops the slot itself.
+ *	 - DROP EXTENSION dq_lineage pauses the database's scheduler and alert
+ *	   delivery, and the change validation slot is dropped when the
+ *	   transaction commits (cdc/cdc_drop.c): a DROP that fails or is rolled back leaves it, so
  *	   no committed change goes unvalidated.  Once the extension is gone,
  *	   its schema dq goes too if it is empty and belongs to the extension's
  *	   owner (CREATE EXTENSION created it).
+ *	 - CREATE or ALTER EXTENSION dq_lineage wakes the database's alert
+ *	   delivery when the transaction commits (alert/alert_launcher.c).
  *	 - CREATE EXTENSION dq_lineage refuses a schema dq that another role
  *	   (not a superuser) already owns: that role could otherwise add
  *	   functions next to the extension's that its users' calls would
@@ -62,6 +65,7 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
+#include "alert/alert.h"
 #include "base/catalog.h"
 #include "cdc/cdc_worker.h"
 #include "sched/worker.h"
@@ -160,6 +164,17 @@ DqDropsOurExtension(Node *stmt, Oid *schema, Oid *owner)
 	*schema = get_namespace_oid("dq", true);
 	*owner = DqExtensionOwner();
 	return true;
+}
+
+/* Does the command create or update extension dq_lineage? */
+static bool
+DqInstallsOurExtension(Node *stmt)
+{
+	if (IsA(stmt, CreateExtensionStmt))
+		return strcmp(((CreateExtensionStmt *) stmt)->extname, "dq_lineage") == 0;
+	if (IsA(stmt, AlterExtensionStmt))
+		return strcmp(((AlterExtensionStmt *) stmt)->extname, "dq_lineage") == 0;
+	return false;
 }
 
 /*
@@ -262,14 +277,18 @@ dq_process_utility(PlannedStmt *pstmt, const char *queryString,
 	if (OidIsValid(idle_db))
 	{
 		DqSchedPauseForCommand(idle_db, drops_db);
+		DqAlertPauseForCommand(idle_db, drops_db);
 		DqCdcStopForCommand(idle_db);
 	}
 	drops_ext = DqDropsOurExtension(stmt, &ext_schema, &ext_owner);
 	if (drops_ext)
 	{
 		DqSchedPauseForCommand(MyDatabaseId, false);
+		DqAlertPauseForCommand(MyDatabaseId, false);
 		DqCdcDropSlotAtCommit();
 	}
+	if (DqInstallsOurExtension(stmt))
+		DqAlertWakeAtCommit();
 
 	if (prev_process_utility_hook)
 		prev_process_utility_hook(pstmt, queryString, readOnlyTree, context,

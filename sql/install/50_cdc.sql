@@ -117,11 +117,11 @@ SELECT pg_catalog.pg_extension_config_dump('dq.violations',
 SELECT pg_catalog.pg_extension_config_dump('dq.violation_id_seq', '');
 
 CREATE FUNCTION dq.watch(rel regclass, quarantine boolean DEFAULT false) RETURNS void
-	AS 'MODULE_PATHNAME', 'dq_watch' LANGUAGE C STRICT;
+	AS 'MODULE_PATHNAME', 'dq_watch' LANGUAGE C;
 COMMENT ON FUNCTION dq.watch(regclass, boolean) IS 'Validate every committed INSERT and UPDATE of the table against its row-level expectations; with quarantine, also copy the violating rows to dq.quarantine_<relid> (needs the library preloaded, wal_level = logical; the first call of a database creates its replication slot and must not follow a write in the same transaction)';
 
 CREATE FUNCTION dq.unwatch(rel regclass) RETURNS boolean
-	AS 'MODULE_PATHNAME', 'dq_unwatch' LANGUAGE C STRICT;
+	AS 'MODULE_PATHNAME', 'dq_unwatch' LANGUAGE C;
 COMMENT ON FUNCTION dq.unwatch(regclass) IS 'Stop validating the table''s changes; unwatching the last table drops the replication slot. Returns whether the table was watched';
 
 CREATE FUNCTION dq.cdc_start() RETURNS void

@@ -17,7 +17,8 @@
  * settings are defined.  With the library preloaded it also starts the
  * alert launcher, which finds the databases by itself and starts one
  * delivery worker in each database that has the extension
- * (alert_worker.c); nothing else needs to call into this subsystem.
+ * (alert_launcher.c, alert_worker.c); nothing else needs to call into
+ * this subsystem.
  *
  *-------------------------------------------------------------------------
  */
@@ -50,6 +51,15 @@ typedef struct DqAlertEvent
 
 /* Called once from _PG_init (settings; with preloading, the workers). */
 extern void DqAlertInit(void);
+
+/*
+ * For the library's utility hook (utility_hook.c): pause delivery in a
+ * database a command needs without sessions, until the transaction ends;
+ * wake the database's delivery worker when the transaction commits (after
+ * CREATE or ALTER EXTENSION dq_lineage).
+ */
+extern void DqAlertPauseForCommand(Oid dboid, bool forget);
+extern void DqAlertWakeAtCommit(void);
 
 /*
  * Record a failure: a new open alert, or one more occurrence of the open

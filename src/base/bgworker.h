@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * bgworker.h
- *	  Starting the library's dynamic background workers (job runs and the
- *	  change validation worker).
+ *	  Starting the library's dynamic background workers (job runs, the
+ *	  change validation worker, schedulers and alert delivery workers), and
+ *	  the databases their launchers serve.
  *
  *-------------------------------------------------------------------------
  */
@@ -11,10 +12,13 @@
 
 #include "postgres.h"
 
+#include "nodes/pg_list.h"
 #include "postmaster/bgworker.h"
 
 extern bool DqStartWorker(const char *function, const char *name, Oid dboid,
 						  const void *extra, Size extralen,
 						  BackgroundWorkerHandle **handle);
+
+extern List *DqConnectableDatabases(void);
 
 #endif							/* DQ_BGWORKER_H */

@@ -22,12 +22,18 @@
 #include "access/htup_details.h"
 #include "access/stratnum.h"
 #include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_namespace.h"
 #include "commands/extension.h"
+#include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/regproc.h"
+#include "utils/ruleutils.h"
+#include "utils/syscache.h"
 
 #include "base/citus.h"
 
@@ -255,4 +261,37 @@ DqCitusInternalBackend(void)
 		if (strncmp(application_name, prefixes[i], strlen(prefixes[i])) == 0)
 			return true;
 	return false;
+}
+
+/*
+ * Collations travel between nodes by name: a state or a query built on one
+ * node names its collations, qualified ("" for none), and the node that
+ * reads it looks them up by name, since the OIDs may differ.
+ */
+char *
+DqCollationName(Oid collation)
+{
+	HeapTuple	tup;
+	Form_pg_collation form;
+	char	   *name;
+
+	if (!OidIsValid(collation))
+		return pstrdup("");
+	tup = SearchSysCache1(COLLOID, ObjectIdGetDatum(collation));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for collation %u", collation);
+	form = (Form_pg_collation) GETSTRUCT(tup);
+	name = quote_qualified_identifier(get_namespace_name(form->collnamespace),
+									  NameStr(form->collname));
+	ReleaseSysCache(tup);
+	return name;
+}
+
+/* This node's collation of a name written by DqCollationName. */
+Oid
+DqCollationByName(const char *name)
+{
+	if (name[0] == '\0')
+		return InvalidOid;
+	return get_collation_oid(stringToQualifiedNameList(name), false);
 }

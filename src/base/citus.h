@@ -33,6 +33,8 @@ extern const char *DqCitusKindName(DqCitusTableKind kind);
 extern bool DqCitusIsCoordinator(void);
 extern Oid	DqCitusShardParent(Relation rel);
 extern bool DqCitusInternalBackend(void);
+extern char *DqCollationName(Oid collation);
+extern Oid	DqCollationByName(const char *name);
 
 /*
  * Is relid split into shards that live on several nodes?  Queries on it

@@ -50,43 +50,10 @@
 #include "utils/rel.h"
 #include "utils/resowner.h"
 
+#include "base/subxact.h"
 #include "base/trust.h"
 #include "cdc/cdc_internal.h"
 #include "expect/expectations.h"
-
-/*
- * Call fn(arg) in an internal subtransaction, in the caller's memory
- * context; NULL when it succeeded, else its error (in the caller's
- * context), the subtransaction rolled back.  Usable inside decoding too.
- */
-ErrorData *
-DqCdcRunProtected(DqCdcStepFn fn, void *arg)
-{
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	ErrorData  *volatile edata = NULL;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
-	{
-		fn(arg);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_END_TRY();
-	return edata;
-}
 
 /*
  * Errors that may not happen again: retry rather than call a rule broken
@@ -325,6 +292,31 @@ DqCdcConditionFn(void *arg)
 }
 
 /*
+ * A row whose check failed with edata: a transient error is raised again
+ * (the batch is retried), an error about the data skips the row (the
+ * first such error is kept in *first for the warning, *nskipped counts
+ * them), any other error makes the rule broken (appended to *broken).
+ * Returns false when the rule is broken and its other rows are not to be
+ * checked.
+ */
+static bool
+DqCdcRowFailed(ErrorData *edata, int64 id, const char *line, List **broken,
+			   ErrorData **first, int *nskipped)
+{
+	if (DqCdcErrorIsTransient(edata->sqlerrcode))
+		ReThrowError(edata);
+	if (!DqCdcErrorIsData(edata->sqlerrcode))
+	{
+		*broken = lappend(*broken, DqCdcBrokenFromError(id, line, edata));
+		return false;
+	}
+	if (*first == NULL)
+		*first = edata;
+	(*nskipped)++;
+	return true;
+}
+
+/*
  * The rows of one expectation against its condition, rebuilt as rows of
  * its relation relid (a partition's rows too); the violation lines found
  * are appended to *found.  An error is handled as the header says.
@@ -360,7 +352,7 @@ DqCdcCheckCondition(List *lines, int64 id, Oid relid, const char *cond,
 	ca.found = NIL;
 	if (nrows == 0)
 		return;
-	edata = DqCdcRunProtected(DqCdcConditionFn, &ca);
+	edata = DqRunInSubxact(DqCdcConditionFn, &ca);
 	if (edata == NULL)
 	{
 		*found = list_concat(*found, ca.found);
@@ -381,22 +373,14 @@ DqCdcCheckCondition(List *lines, int64 id, Oid relid, const char *cond,
 								  TEXTOID, CurrentMemoryContext);
 		ca.rows = makeArrayResult(astate, CurrentMemoryContext);
 		ca.found = NIL;
-		edata = DqCdcRunProtected(DqCdcConditionFn, &ca);
+		edata = DqRunInSubxact(DqCdcConditionFn, &ca);
 		if (edata == NULL)
 		{
 			*found = list_concat(*found, ca.found);
 			continue;
 		}
-		if (DqCdcErrorIsTransient(edata->sqlerrcode))
-			ReThrowError(edata);
-		if (!DqCdcErrorIsData(edata->sqlerrcode))
-		{
-			*broken = lappend(*broken, DqCdcBrokenFromError(id, line, edata));
+		if (!DqCdcRowFailed(edata, id, line, broken, &first, &nskipped))
 			return;
-		}
-		if (first == NULL)
-			first = edata;
-		nskipped++;
 	}
 	if (nskipped > 0)
 		ereport(WARNING,
@@ -559,7 +543,7 @@ DqCdcCheckDeferredRel(List *lines, int64 id, Oid relid, DqCdcExpectation *e,
 	int			nskipped = 0;
 	ListCell   *lc;
 
-	edata = DqCdcRunProtected(DqCdcCompileFn, &ca);
+	edata = DqRunInSubxact(DqCdcCompileFn, &ca);
 	if (edata != NULL)
 	{
 		if (DqCdcErrorIsTransient(edata->sqlerrcode))
@@ -580,23 +564,15 @@ DqCdcCheckDeferredRel(List *lines, int64 id, Oid relid, DqCdcExpectation *e,
 			continue;
 		nrows++;
 		da.line = line;
-		edata = DqCdcRunProtected(DqCdcDeferredFn, &da);
+		edata = DqRunInSubxact(DqCdcDeferredFn, &da);
 		if (edata == NULL)
 		{
 			if (da.unexpected != NULL)
 				*found = lappend(*found, DqCdcViolationLine(line, da.unexpected));
 			continue;
 		}
-		if (DqCdcErrorIsTransient(edata->sqlerrcode))
-			ReThrowError(edata);
-		if (!DqCdcErrorIsData(edata->sqlerrcode))
-		{
-			*broken = lappend(*broken, DqCdcBrokenFromError(id, line, edata));
+		if (!DqCdcRowFailed(edata, id, line, broken, &first, &nskipped))
 			return;
-		}
-		if (first == NULL)
-			first = edata;
-		nskipped++;
 	}
 	if (nskipped > 0)
 		ereport(WARNING,

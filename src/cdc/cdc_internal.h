@@ -38,9 +38,10 @@ typedef struct DqCdcBroken
 	char	   *message;
 } DqCdcBroken;
 
-/* run a step in a subtransaction; NULL or its error (caller's context) */
-typedef void (*DqCdcStepFn) (void *arg);
-extern ErrorData *DqCdcRunProtected(DqCdcStepFn fn, void *arg);
+/*
+ * The error of a step run in a subtransaction (DqRunInSubxact): transient
+ * (retry the batch) or about the data (skip the row).
+ */
 extern bool DqCdcErrorIsTransient(int sqlerrcode);
 extern bool DqCdcErrorIsData(int sqlerrcode);
 

@@ -37,6 +37,7 @@
 #include "utils/pg_lsn.h"
 #include "utils/rel.h"
 
+#include "base/subxact.h"
 #include "base/trust.h"
 #include "cdc/cdc_internal.h"
 #include "cdc/cdc_worker.h"
@@ -277,7 +278,7 @@ DqCdcQuarantine(Datum lines)
 		if (qa.cols == NULL || qname == NULL)
 			continue;			/* the table or its quarantine was dropped */
 		/* a quarantine that does not fit any more must not stop validation */
-		edata = DqCdcRunProtected(DqCdcQuarantineFn, &qa);
+		edata = DqRunInSubxact(DqCdcQuarantineFn, &qa);
 		if (edata != NULL)
 		{
 			if (DqCdcErrorIsTransient(edata->sqlerrcode))

@@ -41,7 +41,7 @@
 #include "cdc/cdc_worker.h"
 #include "cdc/citus_shards.h"
 #include "base/compat.h"
-#include "cdc/cdc_worker.h"
+#include "base/spi_util.h"
 
 PG_FUNCTION_INFO_V1(dq_watch);
 PG_FUNCTION_INFO_V1(dq_unwatch);
@@ -214,7 +214,7 @@ DqCdcMakeQuarantine(Oid relid)
 Datum
 dq_watch(PG_FUNCTION_ARGS)
 {
-	Oid			relid = PG_GETARG_OID(0);
+	Oid			relid;
 	char		slot[NAMEDATALEN];
 	pid_t		pid;
 	DqOwnerContext owner;
@@ -226,6 +226,9 @@ dq_watch(PG_FUNCTION_ARGS)
 	NameData	rel;
 	NameData	who;
 
+	DqRequireArg(fcinfo, 0, "rel",
+				 "Name the table to watch, for example 'public.orders'.");
+	relid = PG_GETARG_OID(0);
 	DqCdcCheckWatchable(relid);
 	DqCdcCitusCheckWatch(relid, PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1));
 
@@ -283,15 +286,19 @@ dq_watch(PG_FUNCTION_ARGS)
 Datum
 dq_unwatch(PG_FUNCTION_ARGS)
 {
-	Oid			relid = PG_GETARG_OID(0);
+	Oid			relid;
 	DqOwnerContext owner;
 	Oid			argtypes[1] = {OIDOID};
 	Datum		values[1];
 	bool		was;
-	char	   *relname = get_rel_name(relid);
-
+	char	   *relname;
 	Oid			caller = GetUserId();
 	char	   *me = GetUserNameFromId(caller, false);
+
+	DqRequireArg(fcinfo, 0, "rel",
+				 "Name the table to stop watching, for example 'public.orders'; SELECT * FROM dq.watched_tables lists them.");
+	relid = PG_GETARG_OID(0);
+	relname = get_rel_name(relid);
 
 	values[0] = ObjectIdGetDatum(relid);
 	if (SPI_connect() != SPI_OK_CONNECT)

@@ -44,6 +44,7 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
+#include "base/citus.h"
 #include "base/json_build.h"
 #include "expect/expect_citus.h"
 #include "expect/expectations.h"
@@ -57,26 +58,6 @@ PG_FUNCTION_INFO_V1(dq_expect_rows_pushdown_final);
 #define DQ_OUTCOME_SEP '\x1f'
 /* most rules a state may count */
 #define DQ_EXPECT_MAX_RULES 10000
-
-/* the qualified name of a collation, "" for none */
-static char *
-DqExpectCollationName(Oid collation)
-{
-	HeapTuple	tup;
-	Form_pg_collation form;
-	char	   *name;
-
-	if (!OidIsValid(collation))
-		return pstrdup("");
-	tup = SearchSysCache1(COLLOID, ObjectIdGetDatum(collation));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for collation %u", collation);
-	form = (Form_pg_collation) GETSTRUCT(tup);
-	name = quote_qualified_identifier(get_namespace_name(form->collnamespace),
-									  NameStr(form->collname));
-	ReleaseSysCache(tup);
-	return name;
-}
 
 /* ---------------------------------------------------------------------
  * dq.expect_row_outcomes(rules jsonb, names name[], collations text[],
@@ -138,8 +119,7 @@ DqOutcomeCompile(FunctionCallInfo fcinfo)
 
 		src.names[i] = pstrdup(NameStr(*DatumGetName(nameelems[i])));
 		src.typids[i] = get_fn_expr_argtype(fcinfo->flinfo, i + 3);
-		src.collations[i] = coll[0] == '\0' ? InvalidOid :
-			get_collation_oid(stringToQualifiedNameList(coll), false);
+		src.collations[i] = DqCollationByName(coll);
 	}
 	src.relname = "(validated relation)";
 	src.qualname = "(validated relation)";
@@ -557,7 +537,7 @@ DqExpectCitusRowsCall(const char *rules_sql, const DqColumnSource *src, List *us
 
 		appendStringInfo(&names, "%s%s", names.len ? "," : "", quote_identifier(src->names[i]));
 		appendStringInfo(&colls, "%s%s", colls.len ? ", " : "",
-						 quote_literal_cstr(DqExpectCollationName(src->collations[i])));
+						 quote_literal_cstr(DqCollationName(src->collations[i])));
 		appendStringInfo(&cols, ", %s", quote_identifier(src->names[i]));
 	}
 	return psprintf("dq.expect_rows_pushdown(dq.expect_row_outcomes(%s, %s::pg_catalog.name[], "

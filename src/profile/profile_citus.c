@@ -44,6 +44,7 @@
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
+#include "base/citus.h"
 #include "profile/profile_agg.h"
 #include "profile/profile_citus.h"
 #include "sketch/sketch_state.h"
@@ -102,35 +103,6 @@ typedef struct DqRowsPush
 	bool	   *nulls;
 	DqRowState *rs;
 } DqRowsPush;
-
-/* The collation of a qualified name ("" for none), this node's OID. */
-static Oid
-DqCollationByName(const char *name)
-{
-	if (name[0] == '\0')
-		return InvalidOid;
-	return get_collation_oid(stringToQualifiedNameList(name), false);
-}
-
-/* The qualified name of a collation, "" for none. */
-static char *
-DqCollationName(Oid collation)
-{
-	HeapTuple	tup;
-	Form_pg_collation form;
-	char	   *name;
-
-	if (!OidIsValid(collation))
-		return pstrdup("");
-	tup = SearchSysCache1(COLLOID, ObjectIdGetDatum(collation));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for collation %u", collation);
-	form = (Form_pg_collation) GETSTRUCT(tup);
-	name = quote_qualified_identifier(get_namespace_name(form->collnamespace),
-									  NameStr(form->collname));
-	ReleaseSysCache(tup);
-	return name;
-}
 
 static void
 DqRowsWrite(void *obj, StringInfo buf, FunctionCallInfo fcinfo)

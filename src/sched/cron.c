@@ -95,8 +95,8 @@ parse_value(const char *text, const CronField *f, const char **p)
 			char		range[32];
 
 			snprintf(range, sizeof(range), "%d-%d", f->min, f->max);
-			schedule_error(text, psprintf("The %s field holds a value outside %s.",
-											  f->label, range));
+			schedule_error(text, psprintf("The %s field has a value outside %s.",
+										  f->label, range));
 		}
 		*p = s;
 		return (int) v;

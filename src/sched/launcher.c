@@ -167,35 +167,8 @@ launcher_detach(int code, Datum arg)
 static void
 scan_databases(void)
 {
-	Relation	rel;
-	TableScanDesc scan;
-	HeapTuple	tup;
-	List	   *present = NIL;
-	MemoryContext old;
+	List	   *present = DqConnectableDatabases();
 	ListCell   *lc;
-
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	rel = table_open(DatabaseRelationId, AccessShareLock);
-	scan = table_beginscan_catalog(rel, 0, NULL);
-	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
-	{
-		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
-
-		if (!db->datallowconn || db->datistemplate)
-			continue;
-		if (db->datconnlimit == -2) /* DATCONNLIMIT_INVALID_DB: half-dropped */
-			continue;
-		/* the list outlives the transaction */
-		old = MemoryContextSwitchTo(TopMemoryContext);
-		present = lappend_oid(present, db->oid);
-		MemoryContextSwitchTo(old);
-	}
-	table_endscan(scan);
-	table_close(rel, AccessShareLock);
-	PopActiveSnapshot();
-	CommitTransactionCommand();
 
 	DqDbTableLock(LW_EXCLUSIVE);
 	for (int i = 0; i < DqDbTableSize(); i++)

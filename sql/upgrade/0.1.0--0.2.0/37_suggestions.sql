@@ -1,7 +1,4 @@
 
--- The scope column of dq.expectation_kinds takes five values.
-COMMENT ON COLUMN dq.expectation_kinds.scope IS 'What one expectation of the kind looks at: column (each value of one column), column_pair (each pair of column_A, column_B values), multicolumn (each row of column_list), column_aggregate (a statistic of one column) or table (the table as a whole)';
-
 -- Suggestions from the latest profile (dq.profile) of a relation.
 --
 -- Keys: a column that a primary key, a unique constraint or a unique index
