@@ -70,6 +70,7 @@
 #include "base/json_build.h"
 #include "base/numeric_util.h"
 #include "expect/regex_fast.h"
+#include "expect/ge_distribution.h"
 #include "expect/ge_kinds.h"
 #include "expect/governance.h"
 #include "base/text_patterns.h"
@@ -244,6 +245,26 @@ static const DqKindDef DqKinds[] = {
 		P("unexpected_rows_query", "description"),
 	"unexpected_rows_query ({batch} stands for the table) returns no row; it runs as the expectation's owner",
 	DQ_SCOPE_QUERY},
+	{"expect_column_kl_divergence_to_be_less_than", DQ_K_KL_DIVERGENCE, 1, 0,
+		P("partition_object", "threshold", "tail_weight_holdout", "internal_weight_holdout", "bucketize_data"),
+	"the Kullback-Leibler divergence of the column from partition_object (categorical or bins) is at most threshold",
+	DQ_SCOPE_AGGREGATE},
+	{"expect_column_chisquare_test_p_value_to_be_greater_than", DQ_K_CHISQUARE, 1, 1,
+		P("partition_object", "p", "tail_weight_holdout"),
+	"the chi-square test of the column's values against the categorical partition_object gives a p-value above p",
+	DQ_SCOPE_AGGREGATE},
+	{"expect_column_bootstrapped_ks_test_p_value_to_be_greater_than", DQ_K_BOOTSTRAPPED_KS, 1, 1,
+		P("partition_object", "p", "bootstrap_samples", "bootstrap_sample_size"),
+	"bootstrapped Kolmogorov-Smirnov tests of the column against the continuous partition_object pass more often than p",
+	DQ_SCOPE_AGGREGATE},
+	{"expect_column_parameterized_distribution_ks_test_p_value_to_be_greater_than", DQ_K_PARAMETERIZED_KS, 1, 2,
+		P("distribution", "params", "p_value"),
+	"the Kolmogorov-Smirnov test of the column against distribution (norm, beta, gamma, uniform, chi2, expon) with params gives a p-value of at least p_value",
+	DQ_SCOPE_AGGREGATE},
+	{"expect_column_pair_cramers_phi_value_to_be_less_than", DQ_K_CRAMERS_PHI, 2, 2,
+		P("column_A", "column_B", "bins_A", "bins_B", "n_bins_A", "n_bins_B", "threshold"),
+	"Cramer's phi of column_A and column_B (binned) is at most threshold (0.1 by default): the columns are independent",
+	DQ_SCOPE_AGGREGATE},
 	{"expect_column_to_be_readable_only_by", DQ_K_READABLE_ONLY_BY, 1, 1,
 		P("allowed_roles", "include_superusers", "include_owner"),
 	"no role outside allowed_roles (and their members; superusers and the table's owner unless include_superusers / include_owner) can SELECT the column (governance of sensitive columns)",
@@ -1817,7 +1838,8 @@ DqCompileRule(const DqColumnSource *src, const char *kind, const char *column,
 		case DQ_K_UNIQUE_WITHIN:
 			break;
 		default:
-			if (!DqCompileGovernanceKind(src, r) && !DqCompileGeKind(src, r))
+			if (!DqCompileGovernanceKind(src, r) && !DqCompileGeKind(src, r) &&
+				!DqCompileGeDistribution(src, r))
 				DqCompileAggregate(src, r, column);
 			break;
 	}

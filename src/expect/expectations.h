@@ -84,7 +84,13 @@ typedef enum DqKind
 	DQ_K_COLUMN_COUNT_BETWEEN,
 	DQ_K_ZSCORE,
 	DQ_K_UNEXPECTED_ROWS,
-	DQ_K_READABLE_ONLY_BY
+	DQ_K_READABLE_ONLY_BY,
+	/* GE's distributional kinds of ge_distribution.c */
+	DQ_K_KL_DIVERGENCE,
+	DQ_K_CHISQUARE,
+	DQ_K_BOOTSTRAPPED_KS,
+	DQ_K_PARAMETERIZED_KS,
+	DQ_K_CRAMERS_PHI
 } DqKind;
 
 typedef enum DqScope
