@@ -315,8 +315,11 @@ DqReadDistribution(const char *kind, Jsonb *params, DqDistSpec *ds)
 	int			i;
 
 	if (v == NULL || v->type != jbvString)
+	{
 		DqBadParam(kind, "parameter \"distribution\" must be a string",
 				   "Use one of \"norm\", \"beta\", \"gamma\", \"uniform\", \"chi2\", \"expon\".");
+		return;
+	}
 	name = pnstrdup(v->val.string.val, v->val.string.len);
 	for (d = 0; d < (int) lengthof(names); d++)
 		if (strcmp(name, names[d]) == 0)
@@ -1240,7 +1243,6 @@ DqBootstrapResult(DqJson *js, Jsonb *params, int64 nonnull, JsonbValue *data,
 	double		mn = NAN;
 	double		mx = NAN;
 	double		result = NAN;
-	JsonbValue *v;
 	int			i;
 	int			nb;
 
@@ -1262,6 +1264,8 @@ DqBootstrapResult(DqJson *js, Jsonb *params, int64 nonnull, JsonbValue *data,
 	}
 	if (data != NULL && data->type == jbvBinary)
 	{
+		JsonbValue *v;
+
 		vc = DqReadCounts(DqJsonbGet(data->val.binary.data, "buckets"), &nvc);
 		if ((v = DqJsonbGet(data->val.binary.data, "min")) != NULL && v->type != jbvNull)
 			(void) DqJsonNumber(v, &mn);
@@ -1445,7 +1449,7 @@ DqScalarText(JsonbValue *v)
 
 static void
 DqBinnerInit(DqBinner *bn, bool numeric, JsonbValue *bins, double nbins,
-			 JsonbValue *vals, double *counts, int nv)
+			 JsonbValue *vals, const double *counts, int nv)
 {
 	int			i;
 
@@ -1721,12 +1725,16 @@ DqCramersPhiResult(DqJson *js, Jsonb *params, int64 nrows, JsonbValue *counts)
 	DqJsonKey(js, "index");
 	DqJsonBegin(js, '[');
 	foreach(lc, srows)
+	{
 		DqJsonText(js, NULL, lfirst(lc));
+	}
 	DqJsonEnd(js, ']');
 	DqJsonKey(js, "columns");
 	DqJsonBegin(js, '[');
 	foreach(lc, scols)
+	{
 		DqJsonText(js, NULL, lfirst(lc));
+	}
 	DqJsonEnd(js, ']');
 	DqJsonKey(js, "data");
 	DqJsonBegin(js, '[');

@@ -499,8 +499,6 @@ static void
 DqMatPow(const double *a, int ea, double *v, int *ev, int m, int64 n,
 		 double *tmp)
 {
-	int			i;
-
 	if (n == 1)
 	{
 		memcpy(v, a, sizeof(double) * m * m);
@@ -520,6 +518,8 @@ DqMatPow(const double *a, int ea, double *v, int *ev, int m, int64 n,
 	/* keep the middle element in range */
 	if (v[(m / 2) * m + (m / 2)] > 1e140)
 	{
+		int			i;
+
 		for (i = 0; i < m * m; i++)
 			v[i] *= 1e-140;
 		*ev += 140;
