@@ -4,31 +4,31 @@
 -- bootstrapped and parameterized Kolmogorov-Smirnov, Cramer's phi)
 -- ---------------------------------------------------------------------
 
-CREATE FUNCTION dq.sorted_values_trans(internal, float8) RETURNS internal
+CREATE FUNCTION dq_internal.sorted_values_trans(internal, float8) RETURNS internal
 	AS 'MODULE_PATHNAME', 'dq_sorted_values_trans' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dq.sorted_values_combine(internal, internal) RETURNS internal
+CREATE FUNCTION dq_internal.sorted_values_combine(internal, internal) RETURNS internal
 	AS 'MODULE_PATHNAME', 'dq_sorted_values_combine' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dq.sorted_values_serialize(internal) RETURNS bytea
+CREATE FUNCTION dq_internal.sorted_values_serialize(internal) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'dq_sorted_values_serialize' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dq.sorted_values_deserialize(bytea, internal) RETURNS internal
+CREATE FUNCTION dq_internal.sorted_values_deserialize(bytea, internal) RETURNS internal
 	AS 'MODULE_PATHNAME', 'dq_sorted_values_deserialize' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dq.sorted_values_final(internal) RETURNS float8[]
+CREATE FUNCTION dq_internal.sorted_values_final(internal) RETURNS float8[]
 	AS 'MODULE_PATHNAME', 'dq_sorted_values_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE AGGREGATE dq.sorted_values(float8) (
-	SFUNC = dq.sorted_values_trans,
+	SFUNC = dq_internal.sorted_values_trans,
 	STYPE = internal,
-	FINALFUNC = dq.sorted_values_final,
-	COMBINEFUNC = dq.sorted_values_combine,
-	SERIALFUNC = dq.sorted_values_serialize,
-	DESERIALFUNC = dq.sorted_values_deserialize,
+	FINALFUNC = dq_internal.sorted_values_final,
+	COMBINEFUNC = dq_internal.sorted_values_combine,
+	SERIALFUNC = dq_internal.sorted_values_serialize,
+	DESERIALFUNC = dq_internal.sorted_values_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dq.sorted_values(float8) IS
 	'Every non-NULL, non-NaN value in ascending order (the exact one-sample Kolmogorov-Smirnov test reads them all)';
 
-CREATE FUNCTION dq.ge_distribution_result(kind text, params jsonb, row_count bigint,
+CREATE FUNCTION dq_internal.ge_distribution_result(kind text, params jsonb, row_count bigint,
 										  nonnull_count bigint, counts jsonb, vals float8[])
 	RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'dq_ge_distribution_result' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION dq.ge_distribution_result(text, jsonb, bigint, bigint, jsonb, float8[]) IS
+COMMENT ON FUNCTION dq_internal.ge_distribution_result(text, jsonb, bigint, bigint, jsonb, float8[]) IS
 	'The result of a distributional expectation (observed_value, success, details) from what the validation''s scan computed';

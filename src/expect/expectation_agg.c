@@ -14,11 +14,13 @@
  * missing_count, unexpected_count, partial (first unexpected values) and,
  * for COMPLETE, complete.
  *
+ * Each row is decided by DqEvalRule, the evaluation dq.check and the
+ * change validator's decoder use too: the kinds choose their fast paths
+ * when compiled (kinds_row.c), so there is one evaluator.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
-
-#include <math.h>
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
@@ -30,10 +32,9 @@
 #include "utils/syscache.h"
 
 #include "base/compat.h"
-#include "expect/expectations.h"
 #include "base/json_build.h"
+#include "expect/expectations.h"
 #include "sketch/sketch_buf.h"
-#include "base/typeinfo.h"
 
 PG_FUNCTION_INFO_V1(dq_expect_rows_trans);
 PG_FUNCTION_INFO_V1(dq_expect_rows_combine);
@@ -41,214 +42,16 @@ PG_FUNCTION_INFO_V1(dq_expect_rows_serialize);
 PG_FUNCTION_INFO_V1(dq_expect_rows_deserialize);
 PG_FUNCTION_INFO_V1(dq_expect_rows_final);
 
-/*
- * How the row loop evaluates a rule: the kinds most checks use on by-value
- * columns are decided inline from a compact array; everything else goes to
- * DqEvalRule.
- */
-typedef enum DqRowStep
-{
-	DQ_STEP_GENERIC,			/* DqEvalRule */
-	DQ_STEP_NOT_NULL,
-	DQ_STEP_NULL,
-	DQ_STEP_INT_RANGE,			/* between on an integer-like column */
-	DQ_STEP_FLOAT_RANGE,		/* between on float4/float8 */
-	DQ_STEP_SET,				/* (not) in set, looked up by hash */
-	DQ_STEP_OTHER				/* single column: NULL is missing, else generic */
-} DqRowStep;
-
-/*
- * A value set as an open-addressing hash table, for columns whose
- * equality is equality of representation: integer-like types, booleans,
- * dates and timestamps (the Datum itself) and text or varchar in a
- * byte-order collation (the bytes).  Binary search in the sorted set cost
- * a mispredicted branch per probe.
- */
-typedef struct DqSetTable
-{
-	bool		byval;			/* compare Datums, else the bytes of text */
-	uint32		mask;			/* slots - 1 */
-	int32	   *index;			/* per slot: index into the rule's set, -1 empty */
-	uint64	   *hash;			/* per slot: that value's hash */
-} DqSetTable;
-
-typedef struct DqRowPlan
-{
-	int16		arg;			/* argument of a single-column rule, else -1 */
-	uint8		step;			/* DqRowStep */
-	Oid			base;			/* INT_RANGE, FLOAT_RANGE: the column's base type */
-	bool		strict_lo;		/* FLOAT_RANGE */
-	bool		strict_hi;
-	int64		lo_i;			/* INT_RANGE: inclusive bounds */
-	int64		hi_i;
-	double		lo_d;			/* FLOAT_RANGE: -/+Infinity when absent */
-	double		hi_d;
-	bool		negate;			/* SET: a member is unexpected (not in set) */
-	DqSetTable *set;			/* SET */
-} DqRowPlan;
-
-static inline uint64
-DqSetHash(const DqSetTable *t, Datum v)
-{
-	if (t->byval)
-		return DqMix64((uint64) v);
-	return DqHashBytes(VARDATA_ANY(DatumGetPointer(v)),
-					   VARSIZE_ANY_EXHDR(DatumGetPointer(v)), 0);
-}
-
-/* Is v (plain, if text) one of the rule's set values? */
-static inline bool
-DqSetHas(const DqRule *r, const DqSetTable *t, Datum v)
-{
-	uint64		h = DqSetHash(t, v);
-	uint32		i = (uint32) h & t->mask;
-
-	for (; t->index[i] >= 0; i = (i + 1) & t->mask)
-	{
-		Datum		m = r->set[t->index[i]];
-
-		if (t->hash[i] != h)
-			continue;
-		if (t->byval)
-		{
-			if (m == v)
-				return true;
-		}
-		else if (DqTextCmpBytes(m, v) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* The hash table of rule r's set, or NULL when its type does not allow it. */
-static DqSetTable *
-DqSetTableBuild(const DqRule *r)
-{
-	DqSetTable *t;
-	uint32		slots = 8;
-	int			k;
-
-	switch (r->cmp_base)
-	{
-		case INT2OID:
-		case INT4OID:
-		case INT8OID:
-		case BOOLOID:
-		case DATEOID:
-		case TIMESTAMPOID:
-		case TIMESTAMPTZOID:
-			break;
-		default:
-			if (!r->cmp_bytes)
-				return NULL;
-			for (k = 0; k < r->nset; k++)
-				if (!DqVarlenaIsPlain(r->set[k]))
-					return NULL;
-			break;
-	}
-	while (slots < (uint32) r->nset * 2)
-		slots *= 2;
-	t = palloc(sizeof(DqSetTable));
-	t->byval = (r->cmp_base != TEXTOID && r->cmp_base != VARCHAROID);
-	t->mask = slots - 1;
-	t->index = palloc(sizeof(int32) * slots);
-	t->hash = palloc(sizeof(uint64) * slots);
-	for (k = 0; k < (int) slots; k++)
-		t->index[k] = -1;
-	for (k = 0; k < r->nset; k++)
-	{
-		uint64		h = DqSetHash(t, r->set[k]);
-		uint32		i = (uint32) h & t->mask;
-
-		while (t->index[i] >= 0)
-			i = (i + 1) & t->mask;
-		t->index[i] = k;
-		t->hash[i] = h;
-	}
-	return t;
-}
-
 typedef struct DqExpRowsState
 {
 	int			nrules;
-	DqRowPlan  *plan;			/* per rule; NULL in a deserialized state */
 	DqRule	  **rules;			/* NULL in a deserialized state */
+	int16	   *arg;			/* per rule: its argument when it reads one
+								 * column, else -1 */
 	DqCheckState *res;
 	Datum	   *vals;			/* scratch, per rule column */
 	bool	   *nulls;
 } DqExpRowsState;
-
-static Jsonb *
-DqJsonbFromValue(JsonbValue *v)
-{
-	return JsonbValueToJsonb(v);
-}
-
-/* Decide how the row loop evaluates rule r. */
-static void
-DqPlanRule(DqRowPlan *p, DqRule *r)
-{
-	p->arg = (r->ncols == 1) ? (int16) (4 + r->cols[0].srcindex) : -1;
-	p->step = DQ_STEP_GENERIC;
-	if (r->ncols != 1)
-		return;
-	p->step = DQ_STEP_OTHER;
-	if (r->def->kind == DQ_K_NOT_NULL)
-		p->step = DQ_STEP_NOT_NULL;
-	else if (r->def->kind == DQ_K_NULL)
-		p->step = DQ_STEP_NULL;
-	else if (r->def->kind == DQ_K_BETWEEN)
-	{
-		switch (r->cmp_base)
-		{
-			case INT2OID:
-			case INT4OID:
-			case DATEOID:
-			case INT8OID:
-			case TIMESTAMPOID:
-			case TIMESTAMPTZOID:
-				p->base = r->cmp_base;
-				p->lo_i = r->has_lo ? DqDatumInt64(p->base, r->lo) : PG_INT64_MIN;
-				p->hi_i = r->has_hi ? DqDatumInt64(p->base, r->hi) : PG_INT64_MAX;
-				/* strict bounds become inclusive ones, unless at the very end */
-				if (r->has_lo && r->strict_lo)
-				{
-					if (p->lo_i == PG_INT64_MAX)
-						return;
-					p->lo_i++;
-				}
-				if (r->has_hi && r->strict_hi)
-				{
-					if (p->hi_i == PG_INT64_MIN)
-						return;
-					p->hi_i--;
-				}
-				p->step = DQ_STEP_INT_RANGE;
-				break;
-			case FLOAT4OID:
-			case FLOAT8OID:
-				p->base = r->cmp_base;
-				p->lo_d = r->has_lo ? DqDatumFloat8(p->base, r->lo) : -INFINITY;
-				p->hi_d = r->has_hi ? DqDatumFloat8(p->base, r->hi) : INFINITY;
-				p->strict_lo = r->has_lo && r->strict_lo;
-				p->strict_hi = r->has_hi && r->strict_hi;
-				/* NaN, the largest float in PostgreSQL's order, stays generic */
-				if (!isnan(p->lo_d) && !isnan(p->hi_d))
-					p->step = DQ_STEP_FLOAT_RANGE;
-				break;
-			default:
-				break;
-		}
-	}
-	else if (r->def->kind == DQ_K_IN_SET || r->def->kind == DQ_K_NOT_IN_SET)
-	{
-		p->set = DqSetTableBuild(r);
-		p->negate = (r->def->kind == DQ_K_NOT_IN_SET);
-		/* a null value_set (no constraint) stays generic */
-		if (p->set != NULL && !r->no_constraint)
-			p->step = DQ_STEP_SET;
-	}
-}
 
 /* Compile the rules of the first argument against the passed columns. */
 static DqExpRowsState *
@@ -345,7 +148,7 @@ DqExpRowsCreate(FunctionCallInfo fcinfo)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("params of each rule must be a JSON object"),
 					 errhint("dq.validate() builds these calls; use it rather than the aggregate.")));
-		pj = DqJsonbFromValue(params);
+		pj = JsonbValueToJsonb(params);
 		if (mostly != NULL && mostly->type == jbvNumeric)
 			m = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
 												   NumericGetDatum(mostly->val.numeric)));
@@ -361,9 +164,9 @@ DqExpRowsCreate(FunctionCallInfo fcinfo)
 	st->nrules = i;
 	st->vals = palloc(sizeof(Datum) * maxcols);
 	st->nulls = palloc(sizeof(bool) * maxcols);
-	st->plan = palloc0(sizeof(DqRowPlan) * Max(st->nrules, 1));
+	st->arg = palloc(sizeof(int16) * Max(st->nrules, 1));
 	for (i = 0; i < st->nrules; i++)
-		DqPlanRule(&st->plan[i], st->rules[i]);
+		st->arg[i] = (st->rules[i]->ncols == 1) ? 4 + st->rules[i]->cols[0].srcindex : -1;
 	return st;
 }
 
@@ -418,59 +221,27 @@ dq_expect_rows_trans(PG_FUNCTION_ARGS)
 	for (r = 0; r < st->nrules; r++)
 	{
 		DqRule	   *rule = st->rules[r];
-		const DqRowPlan *p = &st->plan[r];
 		DqCheckState *cs = &st->res[r];
 		DqOutcome	outcome;
-		int			c;
 
 		cs->element_count++;
-		if (p->arg >= 0)
+		if (st->arg[r] >= 0)
 		{
 			/* the common case: one column */
-			bool		isnull = PG_ARGISNULL(p->arg);
-			Datum		v = isnull ? (Datum) 0 : PG_GETARG_DATUM(p->arg);
-			double		x;
-
-			st->nulls[0] = isnull;
-			st->vals[0] = v;
-			if (p->step == DQ_STEP_NOT_NULL)
-				outcome = isnull ? DQ_UNEXPECTED : DQ_EXPECTED;
-			else if (p->step == DQ_STEP_NULL)
-				outcome = isnull ? DQ_EXPECTED : DQ_UNEXPECTED;
-			else if (isnull)
-				outcome = DQ_MISSING;
-			else if (p->step == DQ_STEP_INT_RANGE)
-			{
-				int64		iv = DqDatumInt64(p->base, v);
-
-				outcome = (iv >= p->lo_i && iv <= p->hi_i) ? DQ_EXPECTED : DQ_UNEXPECTED;
-			}
-			else if (p->step == DQ_STEP_FLOAT_RANGE &&
-					 !isnan(x = DqDatumFloat8(p->base, v)))
-			{
-				bool		low = x < p->lo_d || (p->strict_lo && x == p->lo_d);
-				bool		high = x > p->hi_d || (p->strict_hi && x == p->hi_d);
-
-				outcome = (low || high) ? DQ_UNEXPECTED : DQ_EXPECTED;
-			}
-			else if (p->step == DQ_STEP_SET &&
-					 (p->set->byval || DqVarlenaIsPlain(v)))
-				outcome = (DqSetHas(rule, p->set, v) != p->negate) ?
-					DQ_EXPECTED : DQ_UNEXPECTED;
-			else
-				outcome = DqEvalRule(rule, st->vals, st->nulls);
+			st->nulls[0] = PG_ARGISNULL(st->arg[r]);
+			st->vals[0] = st->nulls[0] ? (Datum) 0 : PG_GETARG_DATUM(st->arg[r]);
 		}
 		else
 		{
-			for (c = 0; c < rule->ncols; c++)
+			for (int c = 0; c < rule->ncols; c++)
 			{
 				int			arg = 4 + rule->cols[c].srcindex;
 
 				st->nulls[c] = PG_ARGISNULL(arg);
 				st->vals[c] = st->nulls[c] ? (Datum) 0 : PG_GETARG_DATUM(arg);
 			}
-			outcome = DqEvalRule(rule, st->vals, st->nulls);
 		}
+		outcome = DqEvalRule(rule, st->vals, st->nulls);
 		if (outcome == DQ_MISSING)
 			cs->missing_count++;
 		else if (outcome == DQ_UNEXPECTED)

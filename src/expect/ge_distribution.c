@@ -10,7 +10,7 @@
  *	 expect_column_pair_cramers_phi_value_to_be_less_than
  *
  * All five are aggregate kinds: dq.validate computes what they need in its
- * one scan, and dq.ge_distribution_result turns that into GE's result
+ * one scan, and dq_internal.ge_distribution_result turns that into GE's result
  * (observed_value, success, details) with the math of sketch/sketch_drift.
  * What the scan computes:
  *
@@ -24,8 +24,11 @@
  *		one-sample test needs them all.
  *
  * The computation of each result is independent of how kinds are
- * registered: DqCompileGeDistribution checks the parameters and writes the
- * scan's SQL, and the SQL-callable result function does the rest.
+ * registered: DqCompileDistribution checks the parameters and writes the
+ * scan's SQL (r->agg_sql, whole: the result function gives observed_value,
+ * success and details at once), and the SQL-callable result function does
+ * the rest.  DqDistributionKinds at the end is this file's table of the
+ * registry (kinds.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -51,7 +54,7 @@
 
 #include "base/json_build.h"
 #include "expect/expectations.h"
-#include "expect/ge_distribution.h"
+#include "expect/kinds.h"
 #include "sketch/sketch_drift.h"
 
 PG_FUNCTION_INFO_V1(dq_ge_distribution_result);
@@ -64,7 +67,7 @@ PG_FUNCTION_INFO_V1(dq_sorted_values_final);
 /* the bootstrap's samples come from this many quantiles of the sketch */
 #define DQ_BOOT_GRID 1000
 
-/* the kinds' names, also the first argument of dq.ge_distribution_result */
+/* the kinds' names, also the first argument of dq_internal.ge_distribution_result */
 #define K_KL	"expect_column_kl_divergence_to_be_less_than"
 #define K_CHI	"expect_column_chisquare_test_p_value_to_be_greater_than"
 #define K_BOOT	"expect_column_bootstrapped_ks_test_p_value_to_be_greater_than"
@@ -445,8 +448,8 @@ DqBucketSql(const char *x, const DqPartition *p)
 					float8out_internal(p->bins[p->n]), p->n, x, arr.data);
 }
 
-bool
-DqCompileGeDistribution(const DqColumnSource *src, DqRule *r)
+static void
+DqCompileDistribution(DqRule *r, const DqColumnSource *src, const char *column)
 {
 	const char *kind = r->def->name;
 	char	   *lit;
@@ -459,9 +462,6 @@ DqCompileGeDistribution(const DqColumnSource *src, DqRule *r)
 	bool		has_p;
 	int			i;
 
-	if (strcmp(kind, K_KL) != 0 && strcmp(kind, K_CHI) != 0 && strcmp(kind, K_BOOT) != 0 &&
-		strcmp(kind, K_PKS) != 0 && strcmp(kind, K_PHI) != 0)
-		return false;
 	if (r->ncols >= 1)
 	{
 		col = pstrdup(quote_identifier(r->cols[0].name));
@@ -621,14 +621,13 @@ DqCompileGeDistribution(const DqColumnSource *src, DqRule *r)
 																			   DqIsNumericColumn(r->cols[0].typid) ? "true" : "false",
 																			   DqIsNumericColumn(r->cols[1].typid) ? "true" : "false")))));
 		lit = quote_literal_cstr(JsonbToCString(NULL, &spec->root, VARSIZE(spec)));
-		r->agg_sql = psprintf("dq.ge_distribution_result(%s, %s::pg_catalog.jsonb, pg_catalog.count(*), %s, %s, %s)",
+		r->agg_sql = psprintf("dq_internal.ge_distribution_result(%s, %s::pg_catalog.jsonb, pg_catalog.count(*), %s, %s, %s)",
 							  quote_literal_cstr(kind), lit, nonnull, data, vals);
-		return true;
+		return;
 	}
 	lit = quote_literal_cstr(JsonbToCString(NULL, &r->params->root, VARSIZE(r->params)));
-	r->agg_sql = psprintf("dq.ge_distribution_result(%s, %s::pg_catalog.jsonb, pg_catalog.count(*), %s, %s, %s)",
+	r->agg_sql = psprintf("dq_internal.ge_distribution_result(%s, %s::pg_catalog.jsonb, pg_catalog.count(*), %s, %s, %s)",
 						  quote_literal_cstr(kind), lit, nonnull, data, vals);
-	return true;
 }
 
 /* ---------------------------------------------------------------------
@@ -1752,7 +1751,7 @@ DqCramersPhiResult(DqJson *js, Jsonb *params, int64 nrows, JsonbValue *counts)
 }
 
 /*
- * dq.ge_distribution_result(kind, params, rows, nonnull, data, vals):
+ * dq_internal.ge_distribution_result(kind, params, rows, nonnull, data, vals):
  * GE's result of a distributional kind from what the scan computed.
  */
 Datum
@@ -1770,7 +1769,7 @@ dq_ge_distribution_result(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("kind and params of dq.ge_distribution_result must not be null"),
+				 errmsg("kind and params of dq_internal.ge_distribution_result must not be null"),
 				 errhint("dq.validate and dq.check call this function; call them instead.")));
 	kind = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	params = PG_GETARG_JSONB_P(1);
@@ -1789,7 +1788,7 @@ dq_ge_distribution_result(PG_FUNCTION_ARGS)
 		}
 	}
 	if (vals != NULL && ARR_ELEMTYPE(vals) != FLOAT8OID)
-		elog(ERROR, "dq.ge_distribution_result: vals must be float8[]");
+		elog(ERROR, "dq_internal.ge_distribution_result: vals must be float8[]");
 
 	initStringInfo(&js.buf);
 	DqJsonBegin(&js, '{');
@@ -1947,3 +1946,53 @@ dq_sorted_values_final(PG_FUNCTION_ARGS)
 	memcpy(ARR_DATA_PTR(arr), s->v, sizeof(double) * s->n);
 	PG_RETURN_ARRAYTYPE_P(arr);
 }
+
+/* ---------------------------------------------------------------------
+ * The kinds' table of the registry
+ * ---------------------------------------------------------------------
+ */
+
+const DqKindDef DqDistributionKinds[] = {
+	{
+		.name = K_KL,
+		.ncols = 1,
+		.params = DQ_PARAMS("partition_object", "threshold", "tail_weight_holdout",
+							"internal_weight_holdout", "bucketize_data"),
+		.scope = DQ_SCOPE_AGGREGATE,
+		.description = "the Kullback-Leibler divergence of the column from partition_object (categorical or bins) is at most threshold",
+		.compile = DqCompileDistribution,
+	},
+	{
+		.name = K_CHI,
+		.ncols = 1, .nreq = 1,
+		.params = DQ_PARAMS("partition_object", "p", "tail_weight_holdout"),
+		.scope = DQ_SCOPE_AGGREGATE,
+		.description = "the chi-square test of the column's values against the categorical partition_object gives a p-value above p",
+		.compile = DqCompileDistribution,
+	},
+	{
+		.name = K_BOOT,
+		.ncols = 1, .nreq = 1,
+		.params = DQ_PARAMS("partition_object", "p", "bootstrap_samples", "bootstrap_sample_size"),
+		.scope = DQ_SCOPE_AGGREGATE,
+		.description = "bootstrapped Kolmogorov-Smirnov tests of the column against the continuous partition_object pass more often than p",
+		.compile = DqCompileDistribution,
+	},
+	{
+		.name = K_PKS,
+		.ncols = 1, .nreq = 2,
+		.params = DQ_PARAMS("distribution", "params", "p_value"),
+		.scope = DQ_SCOPE_AGGREGATE,
+		.description = "the Kolmogorov-Smirnov test of the column against distribution (norm, beta, gamma, uniform, chi2, expon) with params gives a p-value of at least p_value",
+		.compile = DqCompileDistribution,
+	},
+	{
+		.name = K_PHI,
+		.ncols = 2, .nreq = 2,
+		.params = DQ_PARAMS("column_A", "column_B", "bins_A", "bins_B", "n_bins_A", "n_bins_B", "threshold"),
+		.scope = DQ_SCOPE_AGGREGATE,
+		.description = "Cramer's phi of column_A and column_B (binned) is at most threshold (0.1 by default): the columns are independent",
+		.compile = DqCompileDistribution,
+	},
+	{0}
+};

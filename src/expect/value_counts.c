@@ -204,8 +204,7 @@ Datum
 dq_value_counts_final(PG_FUNCTION_ARGS)
 {
 	DqValueCounts *vc = PG_ARGISNULL(0) ? NULL : (DqValueCounts *) PG_GETARG_POINTER(0);
+	const char *json = (vc == NULL) ? "[]" : DqValueCountsJson(vc);
 
-	if (vc == NULL)
-		PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum("[]")));
-	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(DqValueCountsJson(vc))));
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
 }

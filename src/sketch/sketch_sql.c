@@ -21,6 +21,7 @@
 
 #include "base/compat.h"
 #include "base/json_build.h"
+#include "base/spi_util.h"
 #include "sketch/sketch_buf.h"
 #include "sketch/sketch_hll.h"
 #include "sketch/sketch_quantile.h"
@@ -273,11 +274,8 @@ dq_kll_trans(PG_FUNCTION_ARGS)
 		st = DqKllAggCreate();
 	if (st->nfracs < 0)
 	{
-		if (PG_ARGISNULL(2))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("fractions must not be NULL"),
-					 errhint("Pass fractions such as ARRAY[0.5, 0.95].")));
+		DqRequireArg(fcinfo, 2, "fractions",
+					 "Pass fractions such as ARRAY[0.5, 0.95].");
 		DqKllAggSetFractions(st, PG_GETARG_ARRAYTYPE_P(2));
 		/* an argument that may change per row is checked on every row */
 		if (!get_fn_expr_arg_stable(fcinfo->flinfo, 2))
@@ -432,11 +430,8 @@ DqTopKArgK(FunctionCallInfo fcinfo, int argno)
 {
 	int32		k;
 
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("k must not be NULL"),
-				 errhint("Pass the number of values to report, for example 10.")));
+	DqRequireArg(fcinfo, argno, "k",
+				 "Pass the number of values to report, for example 10.");
 	k = PG_GETARG_INT32(argno);
 	if (k < 1 || k > DQ_MAX_TOP_K)
 		ereport(ERROR,
