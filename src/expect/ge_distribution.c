@@ -1516,10 +1516,18 @@ DqBinnerInit(DqBinner *bn, bool numeric, JsonbValue *bins, double nbins,
 		JsonbValue *groups;
 		int			ng;
 		int			g;
+		int			total = 0;
 
 		groups = DqArrayElems(bins, &ng);
-		bn->keep = palloc(sizeof(JsonbValue) * 1024);
-		bn->keep_label = palloc(sizeof(char *) * 1024);
+		for (g = 0; g < ng; g++)
+		{
+			int			nm;
+
+			if (DqArrayElems(&groups[g], &nm) != NULL)
+				total += nm;
+		}
+		bn->keep = palloc(sizeof(JsonbValue) * Max(total, 1));
+		bn->keep_label = palloc(sizeof(char *) * Max(total, 1));
 		for (g = 0; g < ng; g++)
 		{
 			int			nm;
@@ -1529,7 +1537,7 @@ DqBinnerInit(DqBinner *bn, bool numeric, JsonbValue *bins, double nbins,
 			initStringInfo(&label);
 			for (i = 0; i < nm; i++)
 				appendStringInfo(&label, "%s%s", i ? ", " : "", DqScalarText(&members[i]));
-			for (i = 0; i < nm && bn->nkeep < 1024; i++)
+			for (i = 0; i < nm; i++)
 			{
 				bn->keep[bn->nkeep] = members[i];
 				bn->keep_label[bn->nkeep] = label.data;
