@@ -17,6 +17,9 @@
 #   (4b) the same with dq_lineage.scan_workers = 2 (the planner's choice)
 #   (5) dq.validate() without the two regular-expression expectations
 #   (6) the 20 per-expectation queries, one after the other (total)
+#   (7a), (7b) the read-every-column scan with count(DISTINCT) of a column,
+#       and with dq.exact_distinct of it (parallel allowed)
+#   (8) dq.profile() of the same table against (1), in alternating pairs
 # Environment: BENCH_RUNS (default 5), BENCH_ROWS (default 2000000).
 set -euo pipefail
 
@@ -77,7 +80,10 @@ time_stmt val1 "$SERIAL" "SELECT dq.validate('bench_mixed')"
 time_stmt valpar "" "SELECT dq.validate('bench_mixed')"
 time_stmt valpar2 "SET dq_lineage.scan_workers = 2;" "SELECT dq.validate('bench_mixed')"
 read -r -a PAIRS <<<"$(bench_pair_ratios 7 "$SERIAL" "SELECT count($LAST) FROM bench_mixed" "SELECT dq.validate('bench_mixed')")"
+read -r -a PPAIRS <<<"$(bench_pair_ratios 7 "$SERIAL" "SELECT count($LAST) FROM bench_mixed" "SELECT dq.profile('bench_mixed')")"
 time_script perquery "$BENCH_DIR/per_query.sql"
+time_stmt distsql "" "SELECT count(DISTINCT c_status), count($LAST) FROM bench_mixed"
+time_stmt distdq "" "SELECT dq.exact_distinct(c_status), count($LAST) FROM bench_mixed"
 bpsql -At -c "SELECT dq.set_expectation_enabled(expectation_id, false) FROM dq.expectations WHERE kind LIKE '%regex%'" >/dev/null
 time_stmt valnorx "" "SELECT dq.validate('bench_mixed')"
 bpsql -At -c "SELECT dq.set_expectation_enabled(expectation_id, true) FROM dq.expectations" >/dev/null
@@ -86,7 +92,7 @@ FAILED=$(bpsql -At -c "SELECT failed FROM dq.validation_runs ORDER BY run_id DES
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 cat <<EOT
 
-dq.validate benchmark: $NEXP expectations (2 regular expressions), bench_mixed $ROWS rows x 12 columns
+dq.validate benchmark: $NEXP expectations (2 regular expressions over high-cardinality text, 1 exact distinct proportion), bench_mixed $ROWS rows x 12 columns
 machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $("$BINDIR/postgres" --version), load before start: $LOADAVG
 settings: $(bval "SELECT string_agg(name || ' = ' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'max_parallel_workers_per_gather', 'jit', 'huge_pages')"); huge pages held: $(bench_huge_pages_used)
 medians of $RUNS runs, ms:
@@ -97,9 +103,12 @@ medians of $RUNS runs, ms:
   (4b) dq.validate, scan_workers = 2              ${R[valpar2]}
   (5) dq.validate without the 2 regex, parallel   ${R[valnorx]}
   (6) one query per expectation, total            ${R[perquery]}
+  (7a) scan + count(DISTINCT c_status), parallel allowed   ${R[distsql]}
+  (7b) scan + dq.exact_distinct(c_status), parallel allowed ${R[distdq]}
 ratios:
   (4) dq.validate / (1) scan, 1 process          $(ratio "${R[valpar]}" "${R[scan1]}")x   (target <= 2x)
   (4)/(1) in 7 alternating pairs, median        ${PAIRS[0]}x   (range ${PAIRS[1]}-${PAIRS[2]}; target <= 2x)
+  (8) dq.profile/(1) in 7 alternating pairs     ${PPAIRS[0]}x   (range ${PPAIRS[1]}-${PPAIRS[2]}; target <= 3x)
   (4b) scan_workers = 2 / (1) scan, 1 process    $(ratio "${R[valpar2]}" "${R[scan1]}")x
   (3) dq.validate 1 process / (1) scan           $(ratio "${R[val1]}" "${R[scan1]}")x
   (4) dq.validate / (2) scan, parallel           $(ratio "${R[valpar]}" "${R[scanpar]}")x

@@ -13,6 +13,13 @@
  * workers of these scans, by default at one fewer than the CPUs online
  * when the leader participates.
  *
+ * JIT compilation is turned off for these scans too.  The planner turns it
+ * on by the query's estimated cost, which for a large table is always
+ * above jit_above_cost; but the expressions of these queries are mostly
+ * calls of the extension's aggregates, which JIT cannot inline or speed
+ * up, and compiling the many expressions of a wide profile or validation
+ * costs hundreds of milliseconds that buy nothing.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -27,14 +34,17 @@
 #include "base/scan_parallel.h"
 
 /*
- * Lower max_parallel_workers_per_gather for the scan about to run, until
- * the caller's GUC nest level is closed.  Never raises it.
+ * Lower max_parallel_workers_per_gather for the scan about to run, and turn
+ * JIT compilation off for it, until the caller's GUC nest level is closed.
+ * Never raises the number of workers.
  */
 void
 DqCapScanWorkers(void)
 {
 	int			cap = dq_scan_workers;
 	char		buf[16];
+
+	DqSetLocalGuc("jit", "off");
 
 	if (cap < 0)
 	{

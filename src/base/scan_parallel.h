@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * scan_parallel.h
- *	  Parallel workers of the profile and validation scans.
+ *	  Parallel workers and JIT of the profile and validation scans.
  *
  *-------------------------------------------------------------------------
  */

@@ -37,6 +37,7 @@ static const DqKindDef *const DqKindTables[] = {
 	DqGroupedKinds,
 	DqQueryKinds,
 	DqGovernanceKinds,
+	DqDistributionKinds,
 	NULL
 };
 

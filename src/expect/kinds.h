@@ -19,6 +19,8 @@
  *	 kinds_grouped.c	row counts from a query of their own
  *	 kinds_query.c		observed value and success from a query of their own
  *	 kinds_governance.c	who may read the data, from the catalog
+ *	 ge_distribution.c	GE's distributional statistics of the one scan,
+ *						which write their whole result expression
  *
  *-------------------------------------------------------------------------
  */
@@ -42,6 +44,7 @@ extern const DqKindDef DqMetadataKinds[];
 extern const DqKindDef DqGroupedKinds[];
 extern const DqKindDef DqQueryKinds[];
 extern const DqKindDef DqGovernanceKinds[];
+extern const DqKindDef DqDistributionKinds[];
 
 /* a NULL-terminated parameter list for a table row */
 #define DQ_PARAMS(...) ((const char *const[]) {__VA_ARGS__, NULL})

@@ -23,6 +23,7 @@
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/typcache.h"
 
 #include "expect/expectations.h"
 #include "expect/kinds.h"
@@ -149,10 +150,26 @@ DqAggMedian(DqRule *r, DqAggregateSql *sql)
 	sql->success = DqBetweenSql(r, sql->observed, FLOAT8OID);
 }
 
+/*
+ * The exact number of distinct values of the column: dq.exact_distinct
+ * (hash-based, parallel) for a type with default hash and btree operator
+ * classes, count(DISTINCT) for the others.
+ */
+static char *
+DqDistinctCountSql(DqRule *r)
+{
+	TypeCacheEntry *tce = lookup_type_cache(r->cols[0].typid, TYPECACHE_HASH_PROC |
+											TYPECACHE_EQ_OPR | TYPECACHE_LT_OPR);
+
+	if (OidIsValid(tce->hash_proc) && OidIsValid(tce->eq_opr) && OidIsValid(tce->lt_opr))
+		return psprintf("dq.exact_distinct(%s)", DqAggColumn(r));
+	return psprintf("pg_catalog.count(DISTINCT %s)", DqAggColumn(r));
+}
+
 static void
 DqAggUniqueCount(DqRule *r, DqAggregateSql *sql)
 {
-	sql->observed = psprintf("pg_catalog.count(DISTINCT %s)", DqAggColumn(r));
+	sql->observed = DqDistinctCountSql(r);
 	sql->success = DqBetweenSql(r, sql->observed, NUMERICOID);
 }
 
@@ -161,9 +178,10 @@ DqAggUniqueProportion(DqRule *r, DqAggregateSql *sql)
 {
 	const char *col = DqAggColumn(r);
 
-	sql->observed = psprintf("(pg_catalog.count(DISTINCT %s)::pg_catalog.float8 OPERATOR(pg_catalog./) "
+	sql->observed = psprintf("(%s::pg_catalog.float8 OPERATOR(pg_catalog./) "
 							 "CASE WHEN pg_catalog.count(%s) OPERATOR(pg_catalog.>) 0 "
-							 "THEN pg_catalog.count(%s)::pg_catalog.float8 END)", col, col, col);
+							 "THEN pg_catalog.count(%s)::pg_catalog.float8 END)",
+							 DqDistinctCountSql(r), col, col);
 	sql->success = DqBetweenSql(r, sql->observed, FLOAT8OID);
 }
 

@@ -270,9 +270,45 @@ DqAggregateFromJsonb(DqRule *r, const char *column, Jsonb *params,
 		appendStringInfo(&members, ", \"details\": %s",
 						 JsonbToCString(NULL, &dj->root, VARSIZE(dj)));
 	}
-	/* a column's statistic with COMPLETE: GE adds the column's counts */
 	DqParseResultFormat(params, &cs);
-	if (cs.format == DQ_RF_COMPLETE && DqJsonbGet(&agg->root, "element_count") != NULL)
+	if (DqJsonbGetBool(&agg->root, "legacy_counts") && DqJsonbGet(&agg->root, "element_count") != NULL)
+	{
+		/*
+		 * Kinds GE keeps from its 0.x API (the distributional ones) report
+		 * the counts as its column_aggregate_expectation did: from BASIC
+		 * on, with a missing count and percent of null when none is
+		 * missing, and details only from SUMMARY on.
+		 */
+		int64		n = DqJsonbGetInt64(&agg->root, "element_count");
+		int64		m = DqJsonbGetInt64(&agg->root, "missing_count");
+
+		resetStringInfo(&members);
+		appendStringInfoString(&members, "\"observed_value\": ");
+		if (obs == NULL)
+			appendStringInfoString(&members, "null");
+		else
+		{
+			obsj = JsonbValueToJsonb(obs);
+			appendStringInfoString(&members, JsonbToCString(NULL, &obsj->root, VARSIZE(obsj)));
+		}
+		appendStringInfo(&members, ", \"element_count\": " INT64_FORMAT, n);
+		if (m > 0)
+		{
+			appendStringInfo(&members, ", \"missing_count\": " INT64_FORMAT ", \"missing_percent\": ", m);
+			DqJsonAppendFloat(&members, 100.0 * (double) m / (double) n);
+		}
+		else
+			appendStringInfoString(&members, ", \"missing_count\": null, \"missing_percent\": null");
+		if (cs.format != DQ_RF_BASIC && details != NULL && details->type != jbvNull)
+		{
+			Jsonb	   *dj = JsonbValueToJsonb(details);
+
+			appendStringInfo(&members, ", \"details\": %s",
+							 JsonbToCString(NULL, &dj->root, VARSIZE(dj)));
+		}
+	}
+	/* a column's statistic with COMPLETE: GE adds the column's counts */
+	else if (cs.format == DQ_RF_COMPLETE && DqJsonbGet(&agg->root, "element_count") != NULL)
 	{
 		int64		n = DqJsonbGetInt64(&agg->root, "element_count");
 		int64		m = DqJsonbGetInt64(&agg->root, "missing_count");

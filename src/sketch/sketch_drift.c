@@ -463,3 +463,149 @@ DqChiSquareHomogeneity(const double *a, const double *b, int ncat, DqChiSquare *
 	out->p_value = DqChiSquarePValue(stat, out->df);
 	out->effect_size = sqrt(stat / out->n);
 }
+
+double
+DqGammaP(double a, double x)
+{
+	double		q = DqGammaQ(a, x);
+
+	return isnan(q) ? q : 1.0 - q;
+}
+
+/*
+ * C = A * B for m x m matrices, with a power-of-two scale kept apart in
+ * *ec (Marsaglia, Tsang and Wang, "Evaluating Kolmogorov's distribution",
+ * J. Stat. Software 8(18), 2003).
+ */
+static void
+DqMatMul(const double *a, const double *b, double *c, int m)
+{
+	int			i;
+	int			j;
+	int			k;
+
+	for (i = 0; i < m; i++)
+		for (j = 0; j < m; j++)
+		{
+			double		s = 0.0;
+
+			for (k = 0; k < m; k++)
+				s += a[i * m + k] * b[k * m + j];
+			c[i * m + j] = s;
+		}
+}
+
+static void
+DqMatPow(const double *a, int ea, double *v, int *ev, int m, int64 n,
+		 double *tmp)
+{
+	if (n == 1)
+	{
+		memcpy(v, a, sizeof(double) * m * m);
+		*ev = ea;
+		return;
+	}
+	DqMatPow(a, ea, v, ev, m, n / 2, tmp);
+	DqMatMul(v, v, tmp, m);
+	*ev = 2 * *ev;
+	if (n % 2 == 0)
+		memcpy(v, tmp, sizeof(double) * m * m);
+	else
+	{
+		DqMatMul(a, tmp, v, m);
+		*ev = ea + *ev;
+	}
+	/* keep the middle element in range */
+	if (v[(m / 2) * m + (m / 2)] > 1e140)
+	{
+		int			i;
+
+		for (i = 0; i < m * m; i++)
+			v[i] *= 1e-140;
+		*ev += 140;
+	}
+}
+
+/* P(D_n < d) by the method of Marsaglia, Tsang and Wang */
+static double
+DqKolmogorovCdfExact(double d, int64 n)
+{
+	int			k = (int) (n * d) + 1;
+	int			m = 2 * k - 1;
+	double		h = k - n * d;
+	double	   *H = palloc0(sizeof(double) * m * m);
+	double	   *Q = palloc0(sizeof(double) * m * m);
+	double	   *T = palloc0(sizeof(double) * m * m);
+	int			eQ = 0;
+	double		s;
+	int64		i;
+	int			j;
+	int			g;
+
+	for (i = 0; i < m; i++)
+		for (j = 0; j < m; j++)
+			H[i * m + j] = (i - j + 1 < 0) ? 0.0 : 1.0;
+	for (i = 0; i < m; i++)
+	{
+		H[i * m] -= pow(h, i + 1);
+		H[(m - 1) * m + i] -= pow(h, m - i);
+	}
+	H[(m - 1) * m] += (2 * h - 1 > 0 ? pow(2 * h - 1, m) : 0.0);
+	for (i = 0; i < m; i++)
+		for (j = 0; j < m; j++)
+			if (i - j + 1 > 0)
+				for (g = 1; g <= i - j + 1; g++)
+					H[i * m + j] /= g;
+	DqMatPow(H, 0, Q, &eQ, m, n, T);
+	s = Q[(k - 1) * m + (k - 1)];
+	for (i = 1; i <= n; i++)
+	{
+		s = s * i / n;
+		if (s < 1e-140)
+		{
+			s *= 1e140;
+			eQ -= 140;
+		}
+	}
+	s *= pow(10.0, eQ);
+	pfree(H);
+	pfree(Q);
+	pfree(T);
+	return s;
+}
+
+double
+DqKsOneSamplePValue(double d, double n)
+{
+	double		sqn;
+	double		lambda;
+	double		sum = 0.0;
+	double		sign = 1.0;
+	int			j;
+
+	if (isnan(d) || isnan(n) || d < 0.0 || n < 1.0)
+		return NAN;
+	if (d >= 1.0)
+		return 0.0;
+	if (d <= 0.5 / n)
+		return 1.0;
+	if (n * d < 50.0 && n <= 1e6)
+	{
+		double		p = 1.0 - DqKolmogorovCdfExact(d, (int64) n);
+
+		return p < 0.0 ? 0.0 : (p > 1.0 ? 1.0 : p);
+	}
+	sqn = sqrt(n);
+	lambda = (sqn + 0.12 + 0.11 / sqn) * d;
+	for (j = 1; j <= 100; j++)
+	{
+		double		term = exp(-2.0 * j * j * lambda * lambda);
+
+		sum += sign * term;
+		if (term < 1e-300)
+			break;
+		sign = -sign;
+	}
+	sum *= 2.0;
+	return sum < 0.0 ? 0.0 : (sum > 1.0 ? 1.0 : sum);
+}

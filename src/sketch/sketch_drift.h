@@ -10,8 +10,9 @@
  *	  the Kolmogorov distribution).
  *
  * Every function is pure: no catalog access, no allocation beyond what a
- * caller passes in, no error raised for a numeric argument outside its
- * domain (they return NaN instead, and callers decide what that means).
+ * caller passes in (but for the work matrices of DqKsOneSamplePValue), no
+ * error raised for a numeric argument outside its domain (they return NaN
+ * instead, and callers decide what that means).
  * Other subsystems may include this header: it is the one implementation
  * of these tests in the library.
  *
@@ -53,6 +54,20 @@ extern double DqFPValue(double f, double d1, double d2);
  * small-sample correction).
  */
 extern double DqKsPValue(double d, double n1, double n2);
+
+/*
+ * One-sample two-sided Kolmogorov-Smirnov p-value P(D_n >= d) of the
+ * largest distance d between the distribution function of n values and a
+ * given continuous distribution (scipy.stats.kstest's exact mode): the
+ * Marsaglia-Tsang-Wang matrix method while n * d is small enough for it
+ * (below 50, n up to 10^6), the Kolmogorov limit with Stephens'
+ * correction beyond.  The one function here that allocates: its work
+ * matrices (at most 99 x 99), with palloc, freed before it returns.
+ */
+extern double DqKsOneSamplePValue(double d, double n);
+
+/* Regularized lower incomplete gamma function P(a, x) = 1 - Q(a, x). */
+extern double DqGammaP(double a, double x);
 
 /* --- distances between two distributions ------------------------------ */
 
