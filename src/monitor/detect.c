@@ -1,0 +1,1303 @@
+/*-------------------------------------------------------------------------
+ *
+ * detect.c
+ *	  Anomaly detection over a time series: dq.detect_anomalies().
+ *
+ * Every point is judged against a model trained on earlier points only:
+ * the point under test is never part of its own training window (the
+ * z-score of a point that is in its own window cannot exceed
+ * (n - 1) / sqrt(n), so a spike dilutes itself).  A point judged an
+ * anomaly is left out of the training of every later point, so that one
+ * spike does not widen the band enough to hide the next; a user can give
+ * a point back to training (option "expected") or keep one out
+ * (option "anomalous").  Points with less training than
+ * min_training_points get no verdict (is_anomaly NULL), never "normal".
+ *
+ * A lasting change of level would otherwise be flagged forever, since the
+ * flagged points never teach the model the new level: after level_shift
+ * consecutive anomalies on the same side, the detector accepts the new
+ * level, shifts every earlier training value by the run's mean deviation
+ * and gives the run's points back to training.  The run's points stay
+ * reported as anomalies.
+ *
+ * Methods:
+ *	zscore			mean and standard deviation of the last training_points
+ *					usable points (of the same weekday or hour with
+ *					seasonality); band mean +- k * sd, where k is the
+ *					sensitivity, widened to a Student-t prediction interval
+ *					for the size of the training set (prediction_interval)
+ *	mad				median and median absolute deviation (modified z-score,
+ *					Iglewicz and Hoaglin), robust to outliers in training
+ *	rate_of_change	relative change from the last usable point
+ *	absolute_change	change from the last usable point
+ *	threshold		fixed bounds
+ *	holt_winters	additive Holt-Winters forecast; band from the standard
+ *					deviation of the one-step residuals
+ *
+ * Seasonality "auto" looks at the spacing of the points (a day: weekday
+ * slots; an hour: hour-of-day slots) and, at each point, uses the slots
+ * only when an F-test on the training data says they differ (p < 0.01)
+ * and the point's slot has enough training.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+
+#include "monitor/detect.h"
+#include "monitor/drift.h"
+
+const char *const DqDetectMethodNames[DQ_DETECT_NUM_METHODS] = {
+	"zscore", "mad", "rate_of_change", "absolute_change", "threshold",
+	"holt_winters"
+};
+
+#define DQ_METHOD_HINT "Use one of zscore, mad, rate_of_change, absolute_change, threshold, holt_winters."
+
+/* Methods an option applies to, as bits */
+#define M(m)		(1u << (m))
+#define M_Z			M(DQ_DETECT_ZSCORE)
+#define M_MAD		M(DQ_DETECT_MAD)
+#define M_ROC		M(DQ_DETECT_RATE_OF_CHANGE)
+#define M_ABS		M(DQ_DETECT_ABSOLUTE_CHANGE)
+#define M_THR		M(DQ_DETECT_THRESHOLD)
+#define M_HW		M(DQ_DETECT_HOLT_WINTERS)
+#define M_ALL		(M_Z | M_MAD | M_ROC | M_ABS | M_THR | M_HW)
+
+typedef enum DqOpt
+{
+	OPT_SENSITIVITY,
+	OPT_DIRECTION,
+	OPT_SEASONALITY,
+	OPT_TIMEZONE,
+	OPT_TRAINING_POINTS,
+	OPT_TRAINING_PERIOD,
+	OPT_MIN_TRAINING_POINTS,
+	OPT_LEVEL_SHIFT,
+	OPT_PREDICTION_INTERVAL,
+	OPT_MIN_STDDEV,
+	OPT_COUNT_FLOOR,
+	OPT_ALPHA,
+	OPT_BETA,
+	OPT_GAMMA,
+	OPT_SEASON_LENGTH,
+	OPT_MIN,
+	OPT_MAX,
+	OPT_MAX_INCREASE,
+	OPT_MAX_DECREASE,
+	OPT_EXPECTED,
+	OPT_ANOMALOUS,
+	OPT_COUNT
+} DqOpt;
+
+static const struct
+{
+	const char *name;
+	uint32		methods;
+}			DqOpts[OPT_COUNT] = {
+	[OPT_SENSITIVITY] = {"sensitivity", M_Z | M_MAD | M_HW},
+	[OPT_DIRECTION] = {"direction", M_ALL},
+	[OPT_SEASONALITY] = {"seasonality", M_Z | M_MAD | M_HW},
+	[OPT_TIMEZONE] = {"timezone", M_Z | M_MAD | M_HW},
+	[OPT_TRAINING_POINTS] = {"training_points", M_Z | M_MAD | M_HW},
+	[OPT_TRAINING_PERIOD] = {"training_period", M_Z | M_MAD},
+	[OPT_MIN_TRAINING_POINTS] = {"min_training_points", M_Z | M_MAD | M_HW},
+	[OPT_LEVEL_SHIFT] = {"level_shift", M_Z | M_MAD | M_ROC | M_ABS | M_HW},
+	[OPT_PREDICTION_INTERVAL] = {"prediction_interval", M_Z | M_HW},
+	[OPT_MIN_STDDEV] = {"min_stddev", M_Z | M_MAD | M_HW},
+	[OPT_COUNT_FLOOR] = {"count_floor", M_Z | M_MAD | M_HW},
+	[OPT_ALPHA] = {"alpha", M_HW},
+	[OPT_BETA] = {"beta", M_HW},
+	[OPT_GAMMA] = {"gamma", M_HW},
+	[OPT_SEASON_LENGTH] = {"season_length", M_HW},
+	[OPT_MIN] = {"min", M_THR},
+	[OPT_MAX] = {"max", M_THR},
+	[OPT_MAX_INCREASE] = {"max_increase", M_ROC | M_ABS},
+	[OPT_MAX_DECREASE] = {"max_decrease", M_ROC | M_ABS},
+	[OPT_EXPECTED] = {"expected", M_ALL},
+	[OPT_ANOMALOUS] = {"anomalous", M_ALL},
+};
+
+/* A point's value differs from another only beyond this relative tolerance */
+#define DQ_REL_TOL	1e-12
+/* p-value below which "auto" seasonality uses the slots */
+#define DQ_SEASON_P	0.01
+
+DqDetectMethod
+DqDetectMethodFromName(const char *name)
+{
+	int			m;
+
+	for (m = 0; m < DQ_DETECT_NUM_METHODS; m++)
+		if (strcmp(name, DqDetectMethodNames[m]) == 0)
+			return (DqDetectMethod) m;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unrecognized anomaly detection method \"%s\"", name),
+			 errhint(DQ_METHOD_HINT)));
+	return DQ_DETECT_ZSCORE;	/* keep the compiler quiet */
+}
+
+/* ---------------------------------------------------------------------
+ * Options
+ * ---------------------------------------------------------------------
+ */
+static void
+DqDetectDefaults(DqDetectOptions *o, DqDetectMethod method)
+{
+	memset(o, 0, sizeof(DqDetectOptions));
+	o->method = method;
+	o->sensitivity = (method == DQ_DETECT_MAD) ? 3.5 : 3.0;
+	o->direction = DQ_DIRECTION_BOTH;
+	o->seasonality = DQ_SEASON_AUTO;
+	o->training_points = 28;
+	o->min_training_points = 7;
+	o->level_shift = 3;
+	o->prediction_interval = true;
+	o->alpha = 0.2;
+	o->beta = 0.02;
+	o->gamma = 0.2;
+	o->tz = session_timezone;
+}
+
+static void
+DqOptError(const char *key, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("option \"%s\" must be %s", key, what),
+			 errhint("See the options of dq.detect_anomalies in the documentation (docs/monitors.md).")));
+}
+
+static double
+DqOptNumber(const char *key, JsonbValue *v)
+{
+	if (v->type != jbvNumeric)
+		DqOptError(key, "a number");
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+											  NumericGetDatum(v->val.numeric)));
+}
+
+static int
+DqOptInt(const char *key, JsonbValue *v, int min, int max)
+{
+	double		d = DqOptNumber(key, v);
+
+	if (d != floor(d) || d < min || d > max)
+	{
+		char	   *what = psprintf("an integer between %d and %d", min, max);
+
+		DqOptError(key, what);
+	}
+	return (int) d;
+}
+
+static char *
+DqOptString(const char *key, JsonbValue *v)
+{
+	if (v->type != jbvString)
+		DqOptError(key, "a string");
+	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
+static int
+DqCmpTimestamp(const void *a, const void *b)
+{
+	TimestampTz x = *(const TimestampTz *) a;
+	TimestampTz y = *(const TimestampTz *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* A JSON array of timestamps, sorted. */
+static TimestampTz *
+DqOptTimestamps(const char *key, JsonbValue *v, int *count)
+{
+	JsonbIterator *it;
+	JsonbValue	e;
+	JsonbIteratorToken tok;
+	TimestampTz *out;
+	int			n = 0;
+	int			cap = 8;
+
+	if (v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
+		DqOptError(key, "an array of timestamps");
+	out = palloc(sizeof(TimestampTz) * cap);
+	it = JsonbIteratorInit(v->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+	{
+		char	   *s;
+
+		if (tok != WJB_ELEM)
+			continue;
+		if (e.type != jbvString)
+			DqOptError(key, "an array of timestamps");
+		s = pnstrdup(e.val.string.val, e.val.string.len);
+		if (n == cap)
+		{
+			cap *= 2;
+			out = repalloc(out, sizeof(TimestampTz) * cap);
+		}
+		out[n++] = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
+														   CStringGetDatum(s),
+														   ObjectIdGetDatum(InvalidOid),
+														   Int32GetDatum(-1)));
+	}
+	qsort(out, n, sizeof(TimestampTz), DqCmpTimestamp);
+	*count = n;
+	return out;
+}
+
+static int64
+DqOptInterval(const char *key, JsonbValue *v)
+{
+	char	   *s = DqOptString(key, v);
+	Interval   *iv = DatumGetIntervalP(DirectFunctionCall3(interval_in,
+														   CStringGetDatum(s),
+														   ObjectIdGetDatum(InvalidOid),
+														   Int32GetDatum(-1)));
+	int64		usec = iv->time + (int64) iv->day * USECS_PER_DAY +
+		(int64) iv->month * DAYS_PER_MONTH * USECS_PER_DAY;
+
+	if (usec <= 0)
+		DqOptError(key, "a positive interval such as '14 days'");
+	return usec;
+}
+
+/* Set one option from its JSON value. */
+static void
+DqDetectSetOption(DqDetectOptions *o, DqOpt opt, const char *key, JsonbValue *v)
+{
+	char	   *s;
+
+	switch (opt)
+	{
+		case OPT_SENSITIVITY:
+			o->sensitivity = DqOptNumber(key, v);
+			if (!(o->sensitivity > 0.0) || isinf(o->sensitivity))
+				DqOptError(key, "a positive number");
+			break;
+		case OPT_DIRECTION:
+			s = DqOptString(key, v);
+			if (strcmp(s, "both") == 0)
+				o->direction = DQ_DIRECTION_BOTH;
+			else if (strcmp(s, "spike") == 0)
+				o->direction = DQ_DIRECTION_SPIKE;
+			else if (strcmp(s, "drop") == 0)
+				o->direction = DQ_DIRECTION_DROP;
+			else
+				DqOptError(key, "both, spike or drop");
+			break;
+		case OPT_SEASONALITY:
+			s = DqOptString(key, v);
+			if (strcmp(s, "none") == 0)
+				o->seasonality = DQ_SEASON_NONE;
+			else if (strcmp(s, "day_of_week") == 0)
+				o->seasonality = DQ_SEASON_DAY_OF_WEEK;
+			else if (strcmp(s, "hour_of_day") == 0)
+				o->seasonality = DQ_SEASON_HOUR_OF_DAY;
+			else if (strcmp(s, "auto") == 0)
+				o->seasonality = DQ_SEASON_AUTO;
+			else
+				DqOptError(key, "none, day_of_week, hour_of_day or auto");
+			break;
+		case OPT_TIMEZONE:
+			s = DqOptString(key, v);
+			o->tz = pg_tzset(s);
+			if (o->tz == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("time zone \"%s\" not recognized", s),
+						 errhint("Name a time zone of pg_timezone_names, for example 'Europe/Paris'.")));
+			break;
+		case OPT_TRAINING_POINTS:
+			o->training_points = DqOptInt(key, v, 1, 100000);
+			break;
+		case OPT_TRAINING_PERIOD:
+			o->training_period = DqOptInterval(key, v);
+			break;
+		case OPT_MIN_TRAINING_POINTS:
+			o->min_training_points = DqOptInt(key, v, 1, 100000);
+			break;
+		case OPT_LEVEL_SHIFT:
+			o->level_shift = DqOptInt(key, v, 0, 100000);
+			break;
+		case OPT_PREDICTION_INTERVAL:
+			if (v->type != jbvBool)
+				DqOptError(key, "true or false");
+			o->prediction_interval = v->val.boolean;
+			break;
+		case OPT_MIN_STDDEV:
+			o->min_stddev = DqOptNumber(key, v);
+			if (!(o->min_stddev >= 0.0) || isinf(o->min_stddev))
+				DqOptError(key, "a number of at least 0");
+			break;
+		case OPT_COUNT_FLOOR:
+			if (v->type != jbvBool)
+				DqOptError(key, "true or false");
+			o->count_floor = v->val.boolean;
+			break;
+		case OPT_ALPHA:
+		case OPT_BETA:
+		case OPT_GAMMA:
+			{
+				double		x = DqOptNumber(key, v);
+
+				if (!(x > 0.0 && x < 1.0))
+					DqOptError(key, "a number between 0 and 1 (exclusive)");
+				if (opt == OPT_ALPHA)
+					o->alpha = x;
+				else if (opt == OPT_BETA)
+					o->beta = x;
+				else
+					o->gamma = x;
+			}
+			break;
+		case OPT_SEASON_LENGTH:
+			o->season_length = DqOptInt(key, v, 2, 10000);
+			break;
+		case OPT_MIN:
+		case OPT_MAX_DECREASE:
+			o->lower = DqOptNumber(key, v);
+			o->has_lower = true;
+			if (opt == OPT_MAX_DECREASE && o->lower < 0.0)
+				DqOptError(key, "a number of at least 0");
+			break;
+		case OPT_MAX:
+		case OPT_MAX_INCREASE:
+			o->upper = DqOptNumber(key, v);
+			o->has_upper = true;
+			if (opt == OPT_MAX_INCREASE && o->upper < 0.0)
+				DqOptError(key, "a number of at least 0");
+			break;
+		case OPT_EXPECTED:
+			o->expected = DqOptTimestamps(key, v, &o->nexpected);
+			break;
+		case OPT_ANOMALOUS:
+			o->anomalous = DqOptTimestamps(key, v, &o->nanomalous);
+			break;
+		case OPT_COUNT:
+			break;
+	}
+}
+
+static bool
+DqKeyIn(const char *key, const char *const *keys)
+{
+	for (; keys != NULL && *keys != NULL; keys++)
+		if (strcmp(key, *keys) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Fill o for the method from a jsonb object of options; keys in skip_keys
+ * (NULL-terminated, may be NULL) belong to the caller and are ignored.
+ */
+void
+DqDetectParseOptions(DqDetectOptions *o, DqDetectMethod method, Jsonb *options,
+					 const char *const *skip_keys)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	char	   *key = NULL;
+
+	DqDetectDefaults(o, method);
+	if (options == NULL)
+		return;
+	if (!JB_ROOT_IS_OBJECT(options))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options must be a JSON object"),
+				 errhint("Pass options such as '{\"sensitivity\": 3}'.")));
+	it = JsonbIteratorInit(&options->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		int			opt;
+
+		if (tok == WJB_KEY)
+		{
+			key = pnstrdup(v.val.string.val, v.val.string.len);
+			continue;
+		}
+		if (tok != WJB_VALUE)
+			continue;
+		if (DqKeyIn(key, skip_keys))
+			continue;
+		for (opt = 0; opt < OPT_COUNT; opt++)
+			if (strcmp(key, DqOpts[opt].name) == 0)
+				break;
+		if (opt == OPT_COUNT)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unrecognized option \"%s\"", key),
+					 errhint("See the options of dq.detect_anomalies in the documentation (docs/monitors.md).")));
+		if ((DqOpts[opt].methods & M(method)) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"%s\" does not apply to method %s",
+							key, DqDetectMethodNames[method]),
+					 errhint("See the options of dq.detect_anomalies in the documentation (docs/monitors.md).")));
+		if (v.type == jbvNull)
+			continue;			/* null keeps the default */
+		DqDetectSetOption(o, (DqOpt) opt, key, &v);
+	}
+
+	if ((method == DQ_DETECT_THRESHOLD || method == DQ_DETECT_RATE_OF_CHANGE ||
+		 method == DQ_DETECT_ABSOLUTE_CHANGE) && !o->has_lower && !o->has_upper)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("method %s needs a bound", DqDetectMethodNames[method]),
+				 errhint(method == DQ_DETECT_THRESHOLD ?
+						 "Give \"min\", \"max\" or both." :
+						 "Give \"max_increase\", \"max_decrease\" or both.")));
+	if (method == DQ_DETECT_THRESHOLD && o->has_lower && o->has_upper &&
+		o->lower > o->upper)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"min\" must not be greater than \"max\"")));
+	if (o->min_training_points > o->training_points)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("min_training_points (%d) must not be greater than training_points (%d)",
+						o->min_training_points, o->training_points),
+				 errhint("Raise training_points or lower min_training_points.")));
+}
+
+/* ---------------------------------------------------------------------
+ * The series
+ * ---------------------------------------------------------------------
+ */
+
+/* Times strictly ascending and finite, values finite; else an error. */
+void
+DqDetectCheckSeries(int n, const TimestampTz *ts, const double *val)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (TIMESTAMP_NOT_FINITE(ts[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("ts[%d] is not a finite timestamp", i + 1),
+					 errhint("Pass real points in time, not infinity.")));
+		if (isnan(val[i]) || isinf(val[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("val[%d] is not a finite number", i + 1),
+					 errhint("Leave out NaN and infinite values, or replace them before detection.")));
+		if (i > 0 && ts[i] <= ts[i - 1])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("ts must be strictly ascending"),
+					 errdetail("ts[%d] = %s is not later than ts[%d] = %s.",
+							   i + 1, timestamptz_to_str(ts[i]),
+							   i, timestamptz_to_str(ts[i - 1])),
+					 errhint("Pass one point per time, in time order, for example array_agg(ts ORDER BY ts).")));
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Detection
+ * ---------------------------------------------------------------------
+ */
+typedef struct DqDetectState
+{
+	const DqDetectOptions *o;
+	int			n;
+	const TimestampTz *ts;
+	const double *val;
+	DqDetectResult *out;
+	double	   *adj;			/* values shifted by accepted level shifts */
+	bool	   *usable;			/* may train later points */
+	int8	   *forced;			/* 1: user said anomalous, -1: expected */
+	int		   *slot;			/* seasonal slot, when there are slots */
+	int			nslots;			/* 7, 24, or 0 */
+	bool		always_seasonal;	/* explicit day_of_week / hour_of_day */
+	int			auto_checked_at;	/* point of the last "auto" decision */
+	bool		auto_seasonal;
+	int		   *run;			/* indexes of the current run of anomalies */
+	int			run_len;
+	int			run_sign;
+	double	   *buf;			/* training values */
+	/* Holt-Winters */
+	double		hw_level;
+	double		hw_trend;
+	double	   *hw_season;
+} DqDetectState;
+
+/* Is a time in a sorted list? */
+static bool
+DqTsIn(TimestampTz t, const TimestampTz *list, int n)
+{
+	int			lo = 0;
+	int			hi = n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (list[mid] == t)
+			return true;
+		if (list[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return false;
+}
+
+/* Weekday (0 = Sunday) or hour of the day of a time in a zone. */
+static int
+DqSlotOf(TimestampTz t, int nslots, pg_tz *tz)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tzoff;
+
+	if (timestamp2tm(t, &tzoff, &tm, &fsec, NULL, tz) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	if (nslots == 24)
+		return tm.tm_hour;
+	return j2day(date2j(tm.tm_year, tm.tm_mon, tm.tm_mday));
+}
+
+/* Slots per season suggested by the spacing of the points: 7, 24 or 0. */
+int
+DqDetectSlotsFromSpacing(int n, const TimestampTz *ts)
+{
+	int64	   *gaps;
+	int64		median;
+	int			i;
+
+	if (n < 3)
+		return 0;
+	gaps = palloc(sizeof(int64) * (n - 1));
+	for (i = 1; i < n; i++)
+		gaps[i - 1] = ts[i] - ts[i - 1];
+	qsort(gaps, n - 1, sizeof(int64), DqCmpTimestamp);
+	median = gaps[(n - 1) / 2];
+	pfree(gaps);
+	if (median >= USECS_PER_DAY * 9 / 10 && median <= USECS_PER_DAY * 11 / 10)
+		return 7;
+	if (median >= USECS_PER_HOUR * 9 / 10 && median <= USECS_PER_HOUR * 11 / 10)
+		return 24;
+	return 0;
+}
+
+static void
+DqDetectPrepare(DqDetectState *st, const DqDetectOptions *o, int n,
+				const TimestampTz *ts, const double *val, DqDetectResult *out)
+{
+	int			i;
+
+	memset(st, 0, sizeof(DqDetectState));
+	st->o = o;
+	st->n = n;
+	st->ts = ts;
+	st->val = val;
+	st->out = out;
+	st->adj = palloc(sizeof(double) * n);
+	st->usable = palloc0(sizeof(bool) * n);
+	st->forced = palloc0(sizeof(int8) * n);
+	st->run = palloc(sizeof(int) * Max(o->level_shift, 1));
+	st->buf = palloc(sizeof(double) * (o->training_points + 1));
+	st->auto_checked_at = -1;
+	memcpy(st->adj, val, sizeof(double) * n);
+	for (i = 0; i < n; i++)
+	{
+		if (DqTsIn(ts[i], o->expected, o->nexpected))
+			st->forced[i] = -1;
+		else if (DqTsIn(ts[i], o->anomalous, o->nanomalous))
+			st->forced[i] = 1;
+	}
+
+	switch (o->seasonality)
+	{
+		case DQ_SEASON_NONE:
+			st->nslots = 0;
+			break;
+		case DQ_SEASON_DAY_OF_WEEK:
+			st->nslots = 7;
+			st->always_seasonal = true;
+			break;
+		case DQ_SEASON_HOUR_OF_DAY:
+			st->nslots = 24;
+			st->always_seasonal = true;
+			break;
+		case DQ_SEASON_AUTO:
+			st->nslots = DqDetectSlotsFromSpacing(n, ts);
+			break;
+	}
+	if (st->nslots > 0 &&
+		!(o->method == DQ_DETECT_HOLT_WINTERS && o->season_length > 0))
+	{
+		st->slot = palloc(sizeof(int) * n);
+		for (i = 0; i < n; i++)
+			st->slot[i] = DqSlotOf(ts[i], st->nslots, o->tz);
+	}
+	for (i = 0; i < n; i++)
+	{
+		out[i].has_expected = out[i].has_lower = false;
+		out[i].has_upper = out[i].has_score = false;
+		out[i].anomaly = -1;
+	}
+}
+
+/*
+ * Band factor for n training points: the sensitivity itself, or the
+ * Student-t prediction interval with the same coverage as sensitivity
+ * standard deviations of a normal distribution, for a new value drawn
+ * from the distribution whose mean and deviation n points estimated.
+ * Cached per n for the last sensitivity used.
+ */
+#define DQ_KCACHE	1024
+static double DqKCacheSens = -1.0;
+static double DqKCache[DQ_KCACHE];
+
+static double
+DqBandFactor(const DqDetectOptions *o, int n)
+{
+	double		p;
+	double		k;
+
+	if (!o->prediction_interval || n < 2)
+		return o->sensitivity;
+	if (DqKCacheSens != o->sensitivity)
+	{
+		memset(DqKCache, 0, sizeof(DqKCache));
+		DqKCacheSens = o->sensitivity;
+	}
+	if (n < DQ_KCACHE && DqKCache[n] > 0.0)
+		return DqKCache[n];
+	p = DqNormalCdf(o->sensitivity);
+	k = DqStudentTQuantile(p, n - 1) * sqrt(1.0 + 1.0 / n);
+	if (isnan(k))
+		k = o->sensitivity;
+	if (n < DQ_KCACHE)
+		DqKCache[n] = k;
+	return k;
+}
+
+/*
+ * Should point i use seasonal slots ("auto")?  One-way analysis of
+ * variance of the usable points before i over their slots, re-decided
+ * once per season.
+ */
+static bool
+DqAutoSeasonal(DqDetectState *st, int i)
+{
+	const DqDetectOptions *o = st->o;
+	double		cnt[24] = {0};
+	double		sum[24] = {0};
+	double		sumsq[24] = {0};
+	double		total = 0.0;
+	double		gsum = 0.0;
+	double		ssb = 0.0;
+	double		ssw = 0.0;
+	int			groups = 0;
+	int			limit = o->training_points * st->nslots;
+	int			seen = 0;
+	int			j;
+	int			s;
+
+	if (st->auto_checked_at >= 0 && i - st->auto_checked_at < st->nslots)
+		return st->auto_seasonal;
+	st->auto_checked_at = i;
+	st->auto_seasonal = false;
+	for (j = i - 1; j >= 0 && seen < limit; j--)
+	{
+		if (!st->usable[j])
+			continue;
+		if (o->training_period > 0 && st->ts[j] < st->ts[i] - o->training_period)
+			break;
+		s = st->slot[j];
+		cnt[s] += 1;
+		sum[s] += st->adj[j];
+		sumsq[s] += st->adj[j] * st->adj[j];
+		seen++;
+	}
+	for (s = 0; s < st->nslots; s++)
+	{
+		if (cnt[s] < 2)
+			continue;
+		groups++;
+		total += cnt[s];
+		gsum += sum[s];
+	}
+	if (groups < 2 || total <= groups)
+		return false;
+	for (s = 0; s < st->nslots; s++)
+	{
+		double		mean;
+
+		if (cnt[s] < 2)
+			continue;
+		mean = sum[s] / cnt[s];
+		ssb += cnt[s] * (mean - gsum / total) * (mean - gsum / total);
+		ssw += Max(sumsq[s] - cnt[s] * mean * mean, 0.0);
+	}
+	if (ssw <= 0.0)
+		st->auto_seasonal = ssb > 0.0;
+	else
+		st->auto_seasonal = DqFPValue((ssb / (groups - 1)) / (ssw / (total - groups)),
+									  groups - 1, total - groups) < DQ_SEASON_P;
+	return st->auto_seasonal;
+}
+
+/*
+ * The training values of point i: the last training_points usable points
+ * before it (within training_period), of slot "slot" unless it is -1.
+ */
+static int
+DqCollect(DqDetectState *st, int i, int slot)
+{
+	const DqDetectOptions *o = st->o;
+	int			n = 0;
+	int			j;
+
+	for (j = i - 1; j >= 0 && n < o->training_points; j--)
+	{
+		if (o->training_period > 0 && st->ts[j] < st->ts[i] - o->training_period)
+			break;
+		if (!st->usable[j] || (slot >= 0 && st->slot[j] != slot))
+			continue;
+		st->buf[n++] = st->adj[j];
+	}
+	return n;
+}
+
+/* Training of point i for zscore and mad, seasonal when that applies. */
+static int
+DqTraining(DqDetectState *st, int i)
+{
+	int			need = Max(st->o->min_training_points, 2);
+	int			n;
+
+	if (st->slot != NULL &&
+		(st->always_seasonal || DqAutoSeasonal(st, i)))
+	{
+		n = DqCollect(st, i, st->slot[i]);
+		if (n >= need || st->always_seasonal)
+			return n;
+	}
+	return DqCollect(st, i, -1);
+}
+
+/* Record the band and decide: which side of it is the value on? */
+static void
+DqJudge(DqDetectState *st, int i, double expected, double lower, double upper,
+		double score)
+{
+	const DqDetectOptions *o = st->o;
+	DqDetectResult *r = &st->out[i];
+	double		x = st->val[i];
+	double		tol = DQ_REL_TOL * Max(1.0, fabs(expected));
+	bool		above = x - upper > tol;
+	bool		below = lower - x > tol;
+
+	r->expected = expected;
+	r->lower = lower;
+	r->upper = upper;
+	r->score = score;
+	r->has_expected = r->has_lower = r->has_upper = r->has_score = true;
+	r->anomaly = ((above && o->direction != DQ_DIRECTION_DROP) ||
+				  (below && o->direction != DQ_DIRECTION_SPIKE)) ? 1 : 0;
+}
+
+/* A score for a deviation against a spread that may be zero. */
+static double
+DqScore(double dev, double spread, double scale)
+{
+	/* a spread at the level of rounding errors is no spread */
+	if (spread > DQ_REL_TOL * Max(1.0, fabs(scale)))
+		return dev / spread;
+	if (fabs(dev) <= DQ_REL_TOL * Max(1.0, fabs(scale)))
+		return 0.0;
+	return dev > 0 ? INFINITY : -INFINITY;
+}
+
+/*
+ * The spread a band is built from: the estimate, but at least min_stddev
+ * and, for counts, the standard deviation of a Poisson count with the
+ * expected mean (a series that was constant in training still varies by
+ * its measurement's resolution).
+ */
+static double
+DqFloorSpread(const DqDetectOptions *o, double spread, double expected)
+{
+	if (spread < o->min_stddev)
+		spread = o->min_stddev;
+	if (o->count_floor && spread < sqrt(Max(fabs(expected), 1.0)))
+		spread = sqrt(Max(fabs(expected), 1.0));
+	return spread;
+}
+
+static void
+DqZscorePoint(DqDetectState *st, int i)
+{
+	int			n = DqTraining(st, i);
+	double		mean = 0.0;
+	double		ss = 0.0;
+	double		sd;
+	double		k;
+	int			j;
+
+	if (n < Max(st->o->min_training_points, 2))
+		return;
+	for (j = 0; j < n; j++)
+		mean += st->buf[j];
+	mean /= n;
+	for (j = 0; j < n; j++)
+		ss += (st->buf[j] - mean) * (st->buf[j] - mean);
+	sd = DqFloorSpread(st->o, sqrt(ss / (n - 1)), mean);
+	k = DqBandFactor(st->o, n);
+	DqJudge(st, i, mean, mean - k * sd, mean + k * sd,
+			DqScore(st->val[i] - mean, sd, mean));
+}
+
+static int
+DqCmpDouble(const void *a, const void *b)
+{
+	double		x = *(const double *) a;
+	double		y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+static double
+DqMedian(double *v, int n)
+{
+	qsort(v, n, sizeof(double), DqCmpDouble);
+	return (n % 2) ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/*
+ * Modified z-score 0.6745 (x - median) / MAD; when more than half of the
+ * training values are equal (MAD = 0), the mean absolute deviation times
+ * 1.2533 stands in for MAD / 0.6745 (both estimate the standard deviation
+ * of normal data).
+ */
+static void
+DqMadPoint(DqDetectState *st, int i)
+{
+	int			n = DqTraining(st, i);
+	double		med;
+	double		mad;
+	double		spread;
+	int			j;
+
+	if (n < Max(st->o->min_training_points, 2))
+		return;
+	med = DqMedian(st->buf, n);
+	for (j = 0; j < n; j++)
+		st->buf[j] = fabs(st->buf[j] - med);
+	mad = DqMedian(st->buf, n);
+	if (mad > 0.0)
+		spread = mad / 0.6745;
+	else
+	{
+		double		meanad = 0.0;
+
+		for (j = 0; j < n; j++)
+			meanad += st->buf[j];
+		spread = 1.253314 * meanad / n;
+	}
+	spread = DqFloorSpread(st->o, spread, med);
+	DqJudge(st, i, med, med - st->o->sensitivity * spread,
+			med + st->o->sensitivity * spread,
+			DqScore(st->val[i] - med, spread, med));
+}
+
+/* rate_of_change and absolute_change, from the last usable point */
+static void
+DqChangePoint(DqDetectState *st, int i)
+{
+	const DqDetectOptions *o = st->o;
+	bool		rate = (o->method == DQ_DETECT_RATE_OF_CHANGE);
+	DqDetectResult *r = &st->out[i];
+	double		ref;
+	double		x = st->val[i];
+	double		change;
+	double		unit;
+	int			j;
+
+	for (j = i - 1; j >= 0 && !st->usable[j]; j--)
+		;
+	if (j < 0)
+		return;
+	ref = st->adj[j];
+	unit = rate ? fabs(ref) : 1.0;
+	change = x - ref;
+	r->expected = ref;
+	r->has_expected = true;
+	r->has_lower = o->has_lower;
+	r->lower = ref - unit * o->lower;
+	r->has_upper = o->has_upper;
+	r->upper = ref + unit * o->upper;
+	r->score = rate ? DqScore(change, unit, 0.0) : change;
+	r->has_score = true;
+	r->anomaly = ((o->has_upper && o->direction != DQ_DIRECTION_DROP &&
+				   r->score > o->upper) ||
+				  (o->has_lower && o->direction != DQ_DIRECTION_SPIKE &&
+				   r->score < -o->lower)) ? 1 : 0;
+}
+
+static void
+DqThresholdPoint(DqDetectState *st, int i)
+{
+	const DqDetectOptions *o = st->o;
+	DqDetectResult *r = &st->out[i];
+	double		x = st->val[i];
+	bool		above = o->has_upper && x > o->upper;
+	bool		below = o->has_lower && x < o->lower;
+
+	r->has_lower = o->has_lower;
+	r->lower = o->lower;
+	r->has_upper = o->has_upper;
+	r->upper = o->upper;
+	r->score = above ? x - o->upper : below ? x - o->lower : 0.0;
+	r->has_score = true;
+	r->anomaly = ((above && o->direction != DQ_DIRECTION_DROP) ||
+				  (below && o->direction != DQ_DIRECTION_SPIKE)) ? 1 : 0;
+}
+
+/*
+ * After the verdict on point i: user verdicts win, anomalies leave
+ * training, and a run of level_shift anomalies on one side becomes the
+ * new level.  Returns true when a level shift was accepted at i.
+ */
+static bool
+DqSettle(DqDetectState *st, int i)
+{
+	const DqDetectOptions *o = st->o;
+	DqDetectResult *r = &st->out[i];
+	int			sign;
+	double		delta = 0.0;
+	int			k;
+	int			j;
+
+	if (st->forced[i] != 0)
+	{
+		r->anomaly = (st->forced[i] > 0) ? 1 : 0;
+		st->usable[i] = (st->forced[i] < 0);
+		if (st->forced[i] < 0)
+			st->run_len = 0;
+		return false;
+	}
+	if (r->anomaly != 1)
+	{
+		st->usable[i] = true;
+		st->run_len = 0;
+		return false;
+	}
+	st->usable[i] = false;
+	if (o->level_shift <= 0 || !r->has_expected)
+		return false;
+	sign = (st->val[i] > r->expected) ? 1 : -1;
+	if (st->run_len > 0 && sign != st->run_sign)
+		st->run_len = 0;
+	st->run_sign = sign;
+	st->run[st->run_len++] = i;
+	if (st->run_len < o->level_shift)
+		return false;
+
+	/* accept the new level */
+	for (k = 0; k < st->run_len; k++)
+		delta += st->val[st->run[k]] - st->out[st->run[k]].expected;
+	delta /= st->run_len;
+	for (j = 0; j < st->run[0]; j++)
+		st->adj[j] += delta;
+	for (k = 0; k < st->run_len; k++)
+		st->usable[st->run[k]] = true;
+	st->run_len = 0;
+	return true;
+}
+
+/* ---------------------------------------------------------------------
+ * Holt-Winters (additive)
+ * ---------------------------------------------------------------------
+ */
+
+/* Season index of point i: calendar slot, or position modulo m. */
+static inline int
+DqHwSlot(const DqDetectState *st, int i, int m)
+{
+	return (st->slot != NULL) ? st->slot[i] : (i % m);
+}
+
+/*
+ * Initial level, trend and season from the first two seasons (m > 0) or
+ * the first two points (no season).  Returns the first point to forecast.
+ */
+static int
+DqHwInit(DqDetectState *st, int m)
+{
+	int			i;
+
+	st->hw_season = palloc0(sizeof(double) * Max(m, 1));
+	if (m == 0)
+	{
+		if (st->n < 2)
+			return st->n;
+		st->hw_level = st->val[1];
+		st->hw_trend = st->val[1] - st->val[0];
+		st->usable[0] = st->usable[1] = true;
+		return 2;
+	}
+	if (st->n < 2 * m)
+		return st->n;
+	{
+		double		mean1 = 0.0;
+		double		mean2 = 0.0;
+
+		for (i = 0; i < m; i++)
+		{
+			mean1 += st->val[i];
+			mean2 += st->val[m + i];
+		}
+		mean1 /= m;
+		mean2 /= m;
+		for (i = 0; i < 2 * m; i++)
+		{
+			st->hw_season[DqHwSlot(st, i, m)] +=
+				0.5 * (st->val[i] - (i < m ? mean1 : mean2));
+			st->usable[i] = true;
+		}
+		st->hw_trend = (mean2 - mean1) / m;
+		/* level at the last point of the second season */
+		st->hw_level = mean2 + st->hw_trend * (m - 1) / 2.0;
+	}
+	return 2 * m;
+}
+
+static void
+DqHoltWinters(DqDetectState *st)
+{
+	const DqDetectOptions *o = st->o;
+	int			m = o->season_length > 0 ? o->season_length : st->nslots;
+	double	   *res = palloc(sizeof(double) * o->training_points);
+	int			nres = 0;
+	int			respos = 0;
+	int			i;
+
+	for (i = DqHwInit(st, m); i < st->n; i++)
+	{
+		int			s = (m > 0) ? DqHwSlot(st, i, m) : 0;
+		double		season = (m > 0) ? st->hw_season[s] : 0.0;
+		double		f = st->hw_level + st->hw_trend + season;
+		double		x = st->val[i];
+		double		xu;
+		double		level;
+
+		CHECK_FOR_INTERRUPTS();
+		if (nres >= Max(o->min_training_points, 2))
+		{
+			double		ss = 0.0;
+			double		sd;
+			double		k = DqBandFactor(o, nres);
+			int			j;
+
+			for (j = 0; j < nres; j++)
+				ss += res[j] * res[j];
+			sd = DqFloorSpread(o, sqrt(ss / nres), f);
+			DqJudge(st, i, f, f - k * sd, f + k * sd, DqScore(x - f, sd, f));
+		}
+		else
+		{
+			st->out[i].expected = f;
+			st->out[i].has_expected = true;
+		}
+		if (DqSettle(st, i))
+		{
+			/* a new level: move the level by the run's mean residual */
+			st->hw_level += x - f;
+		}
+		/* an anomaly updates the model as if the forecast had come true */
+		xu = st->usable[i] ? x : f;
+		if (st->usable[i] && st->out[i].anomaly != 1)
+		{
+			res[respos] = x - f;
+			respos = (respos + 1) % o->training_points;
+			nres = Min(nres + 1, o->training_points);
+		}
+		level = o->alpha * (xu - season) +
+			(1.0 - o->alpha) * (st->hw_level + st->hw_trend);
+		st->hw_trend = o->beta * (level - st->hw_level) +
+			(1.0 - o->beta) * st->hw_trend;
+		if (m > 0)
+			st->hw_season[s] = o->gamma * (xu - level) +
+				(1.0 - o->gamma) * st->hw_season[s];
+		st->hw_level = level;
+		if (!st->out[i].has_score)
+			st->out[i].has_expected = true;
+	}
+	pfree(res);
+}
+
+/*
+ * Judge every point of a series (times strictly ascending, values finite:
+ * see DqDetectCheckSeries) into out[0..n-1].
+ */
+void
+DqDetect(const DqDetectOptions *o, int n, const TimestampTz *ts,
+		 const double *val, DqDetectResult *out)
+{
+	DqDetectState st;
+	int			i;
+
+	DqDetectPrepare(&st, o, n, ts, val, out);
+	if (o->method == DQ_DETECT_HOLT_WINTERS)
+	{
+		DqHoltWinters(&st);
+		return;
+	}
+	for (i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		switch (o->method)
+		{
+			case DQ_DETECT_ZSCORE:
+				DqZscorePoint(&st, i);
+				break;
+			case DQ_DETECT_MAD:
+				DqMadPoint(&st, i);
+				break;
+			case DQ_DETECT_RATE_OF_CHANGE:
+			case DQ_DETECT_ABSOLUTE_CHANGE:
+				DqChangePoint(&st, i);
+				break;
+			case DQ_DETECT_THRESHOLD:
+				DqThresholdPoint(&st, i);
+				break;
+			default:
+				break;
+		}
+		(void) DqSettle(&st, i);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * dq.detect_anomalies(ts timestamptz[], val float8[], method text,
+ *					   options jsonb)
+ * ---------------------------------------------------------------------
+ */
+static void
+DqArgNotNull(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", name),
+				 errhint("Pass the series as two arrays of the same length, for example array_agg(ts ORDER BY ts) and array_agg(value ORDER BY ts).")));
+}
+
+/* Elements of a one-dimensional array without NULLs. */
+static Datum *
+DqSeriesArray(ArrayType *arr, Oid elemtype, const char *name, int *count)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", name)));
+	deconstruct_array(arr, elemtype, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s[%d] is NULL", name, i + 1),
+					 errhint("Leave out the points without a value, or fill them before detection.")));
+	*count = n;
+	return elems;
+}
+
+PG_FUNCTION_INFO_V1(dq_detect_anomalies);
+Datum
+dq_detect_anomalies(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Datum	   *tsd;
+	Datum	   *vald;
+	int			nts;
+	int			nval;
+	TimestampTz *ts;
+	double	   *val;
+	DqDetectOptions o;
+	DqDetectResult *out;
+	char	   *method;
+	int			i;
+
+	DqArgNotNull(fcinfo, 0, "ts");
+	DqArgNotNull(fcinfo, 1, "val");
+	DqArgNotNull(fcinfo, 2, "method");
+	DqArgNotNull(fcinfo, 3, "options");
+	method = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	DqDetectParseOptions(&o, DqDetectMethodFromName(method),
+						 PG_GETARG_JSONB_P(3), NULL);
+
+	tsd = DqSeriesArray(PG_GETARG_ARRAYTYPE_P(0), TIMESTAMPTZOID, "ts", &nts);
+	vald = DqSeriesArray(PG_GETARG_ARRAYTYPE_P(1), FLOAT8OID, "val", &nval);
+	if (nts != nval)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("ts and val must have the same length"),
+				 errdetail("ts has %d elements and val has %d.", nts, nval),
+				 errhint("Pass one value per time.")));
+	ts = palloc(sizeof(TimestampTz) * Max(nts, 1));
+	val = palloc(sizeof(double) * Max(nts, 1));
+	for (i = 0; i < nts; i++)
+	{
+		ts[i] = DatumGetTimestampTz(tsd[i]);
+		val[i] = DatumGetFloat8(vald[i]);
+	}
+	DqDetectCheckSeries(nts, ts, val);
+
+	out = palloc(sizeof(DqDetectResult) * Max(nts, 1));
+	DqDetect(&o, nts, ts, val, out);
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (i = 0; i < nts; i++)
+	{
+		Datum		values[7];
+		bool		nulls[7];
+
+		values[0] = TimestampTzGetDatum(ts[i]);
+		values[1] = Float8GetDatum(val[i]);
+		values[2] = Float8GetDatum(out[i].expected);
+		values[3] = Float8GetDatum(out[i].lower);
+		values[4] = Float8GetDatum(out[i].upper);
+		values[5] = Float8GetDatum(out[i].score);
+		values[6] = BoolGetDatum(out[i].anomaly == 1);
+		nulls[0] = nulls[1] = false;
+		nulls[2] = !out[i].has_expected;
+		nulls[3] = !out[i].has_lower;
+		nulls[4] = !out[i].has_upper;
+		nulls[5] = !out[i].has_score;
+		nulls[6] = (out[i].anomaly < 0);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}

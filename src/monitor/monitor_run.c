@@ -1,0 +1,1370 @@
+/*-------------------------------------------------------------------------
+ *
+ * monitor_run.c
+ *	  Running monitors: dq.run_monitor() and dq.run_monitors().
+ *
+ * A run measures, records and judges:
+ *
+ *	freshness		time since the relation last changed: max(<timestamp
+ *					column>) read through an index, or the statistics
+ *					counters (inserted + updated + deleted rows) compared
+ *					with the previous poll, sharpened by the change
+ *					validation stream's last commit time for a watched
+ *					relation; metric age_seconds
+ *	volume			rows inserted, updated, deleted since the previous poll
+ *					from the statistics counters, or an exact count(*)
+ *	schema			the column snapshot compared with the catalog (the
+ *					event triggers record changes as they happen; the run
+ *					catches what they could not see)
+ *	column			the column's values in buckets: only the rows past the
+ *					watermark are read, their sketch is merged into the
+ *					bucket's stored sketch, and the bucket's metrics are
+ *					recomputed from the merge
+ *	distribution	the same buckets, each complete bucket compared with the
+ *					previous one or with a pinned baseline (drift.h)
+ *
+ * Measuring runs as the monitor's owner, restricted, with search_path
+ * pinned (trust.c): the owner's rights decide what can be read, and code
+ * of other roles in the relation runs as in any query of the owner.
+ * Recording (metric history, sketches, anomalies, state) runs as the
+ * extension owner.  Series are judged by the detector of detect.c over the
+ * stored history, trained from the baseline on (dq.reset_baseline), with
+ * the users' verdicts on earlier anomalies.  Only buckets that are
+ * complete are judged, each once: a bucket still filling (today's) would
+ * look like a drop.
+ *
+ * Statistics counters are cumulative and flushed by each backend at most
+ * once a second (and at exit), so a poll sees changes committed up to
+ * about a second before it; they are lost after a crash (a decrease is
+ * taken as a reset, and that poll records nothing).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "base/catalog.h"
+#include "base/json_build.h"
+#include "base/subxact.h"
+#include "base/trust.h"
+#include "monitor/column_sketch.h"
+#include "monitor/monitor.h"
+
+/* Unix epoch as a PostgreSQL timestamp */
+#define DQ_UNIX_EPOCH_TS \
+	(-((TimestampTz) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY))
+
+typedef struct DqRun
+{
+	DqMonitorDef *def;
+	DqMonitorConfig cfg;
+	TimestampTz now;
+	char	   *nspname;		/* current names */
+	char	   *relname;
+	char	   *colname;
+	DqJson		state;			/* members merged into the stored state */
+	bool		reset_state;	/* replace the stored state instead */
+	int			anomalies;
+} DqRun;
+
+/* ---------------------------------------------------------------------
+ * Small helpers
+ * ---------------------------------------------------------------------
+ */
+static double
+DqToUnix(TimestampTz t)
+{
+	return (double) (t - DQ_UNIX_EPOCH_TS) / USECS_PER_SEC;
+}
+
+static TimestampTz
+DqFromUnix(double s)
+{
+	return DQ_UNIX_EPOCH_TS + (TimestampTz) llround(s * USECS_PER_SEC);
+}
+
+/* Start of the bucket of width "width" that holds t (buckets start at 1970-01-01 UTC). */
+static TimestampTz
+DqBucketOf(TimestampTz t, int64 width)
+{
+	int64		off = t - DQ_UNIX_EPOCH_TS;
+	int64		r = off % width;
+
+	if (r < 0)
+		r += width;
+	return t - r;
+}
+
+/* A number member of the stored state; false when absent. */
+static bool
+DqStateNumber(DqRun *run, const char *key, double *out)
+{
+	JsonbValue *v = DqJsonbGet(&run->def->state->root, key);
+
+	if (v == NULL || v->type != jbvNumeric)
+		return false;
+	*out = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+											  NumericGetDatum(v->val.numeric)));
+	return true;
+}
+
+static char *
+DqStateString(DqRun *run, const char *key)
+{
+	JsonbValue *v = DqJsonbGet(&run->def->state->root, key);
+
+	if (v == NULL || v->type != jbvString)
+		return NULL;
+	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
+static void
+DqSpiCheck(int rc, int expected, const char *what)
+{
+	if (rc != expected)
+		elog(ERROR, "SPI_execute failed: %s", what);
+}
+
+/* ---------------------------------------------------------------------
+ * Recording (as the extension owner)
+ * ---------------------------------------------------------------------
+ */
+static void
+DqRunRecord(DqRun *run, const char *metric, TimestampTz bucket, double value)
+{
+	Oid			types[6] = {OIDOID, INT2OID, TEXTOID, TEXTOID, TIMESTAMPTZOID, FLOAT8OID};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Oid			t7[7];
+	DqOwnerContext ext;
+
+	memcpy(t7, types, sizeof(types));
+	t7[6] = INT8OID;
+	values[0] = ObjectIdGetDatum(run->def->relid);
+	values[1] = Int16GetDatum(run->def->attnum);
+	if (run->colname != NULL)
+		values[2] = CStringGetTextDatum(run->colname);
+	else
+		nulls[2] = 'n';
+	values[3] = CStringGetTextDatum(metric);
+	values[4] = TimestampTzGetDatum(bucket);
+	values[5] = Float8GetDatum(value);
+	values[6] = Int64GetDatum(run->def->id);
+	DqBecomeExtensionOwner(&ext);
+	DqSpiCheck(SPI_execute_with_args("INSERT INTO dq.metric_history (relid, attnum, column_name, "
+									 "  metric, bucket, value, source, source_id) "
+									 "VALUES ($1, $2, $3, $4, $5, $6, 'monitor', $7) "
+									 "ON CONFLICT (relid, attnum, metric, source, source_id, bucket) "
+									 "DO UPDATE SET value = EXCLUDED.value, recorded_at = pg_catalog.now()",
+									 7, t7, values, nulls, false, 0),
+			   SPI_OK_INSERT, "record a metric");
+	DqRestoreUser(&ext);
+}
+
+/* Severity: error when at least twice as far from the expectation as the band's edge. */
+static const char *
+DqSeverity(const DqDetectResult *r, double value)
+{
+	double		half;
+
+	if (!r->has_expected)
+		return "error";
+	if (r->has_upper && value > r->upper)
+	{
+		half = r->upper - r->expected;
+		return (half > 0 && value - r->expected < 2 * half) ? "warn" : "error";
+	}
+	if (r->has_lower && value < r->lower)
+	{
+		half = r->expected - r->lower;
+		return (half > 0 && r->expected - value < 2 * half) ? "warn" : "error";
+	}
+	return "warn";
+}
+
+static void
+DqRunAnomaly(DqRun *run, const char *metric, TimestampTz bucket, double value,
+			 const DqDetectResult *r, const char *method, const char *severity,
+			 const char *detail)
+{
+	Oid			types[17] = {INT8OID, OIDOID, TEXTOID, TEXTOID, INT2OID, TEXTOID, TEXTOID,
+		TEXTOID, TIMESTAMPTZOID, FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID,
+	TEXTOID, TEXTOID, JSONBOID};
+	Datum		values[17];
+	char		nulls[17];
+	DqOwnerContext ext;
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int64GetDatum(run->def->id);
+	values[1] = ObjectIdGetDatum(run->def->relid);
+	values[2] = CStringGetTextDatum(run->nspname);
+	values[3] = CStringGetTextDatum(run->relname);
+	values[4] = Int16GetDatum(run->def->attnum);
+	if (run->colname)
+		values[5] = CStringGetTextDatum(run->colname);
+	else
+		nulls[5] = 'n';
+	values[6] = CStringGetTextDatum(DqMonitorKindNames[run->def->kind]);
+	values[7] = CStringGetTextDatum(metric);
+	values[8] = TimestampTzGetDatum(bucket);
+	values[9] = Float8GetDatum(value);
+	values[10] = Float8GetDatum(r->expected);
+	nulls[10] = r->has_expected ? ' ' : 'n';
+	values[11] = Float8GetDatum(r->lower);
+	nulls[11] = r->has_lower ? ' ' : 'n';
+	values[12] = Float8GetDatum(r->upper);
+	nulls[12] = r->has_upper ? ' ' : 'n';
+	values[13] = Float8GetDatum(r->score);
+	nulls[13] = r->has_score ? ' ' : 'n';
+	values[14] = CStringGetTextDatum(method);
+	values[15] = CStringGetTextDatum(severity);
+	if (detail != NULL)
+		values[16] = DirectFunctionCall1(jsonb_in, CStringGetDatum(detail));
+	else
+		nulls[16] = 'n';
+	DqBecomeExtensionOwner(&ext);
+	DqSpiCheck(SPI_execute_with_args("INSERT INTO dq.anomalies (monitor_id, relid, schema_name, "
+									 "  table_name, attnum, column_name, kind, metric, bucket, value, "
+									 "  expected, lower, upper, score, method, severity, detail) "
+									 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+									 "  $13, $14, $15, $16, $17) "
+									 "ON CONFLICT (monitor_id, metric, bucket) DO NOTHING",
+									 17, types, values, nulls, false, 0),
+			   SPI_OK_INSERT, "record an anomaly");
+	run->anomalies += (int) SPI_processed;
+	DqRestoreUser(&ext);
+}
+
+/* ---------------------------------------------------------------------
+ * Judging a metric's series
+ * ---------------------------------------------------------------------
+ */
+
+/* Newest points of a metric's series, oldest first. */
+static int
+DqRunFetchSeries(DqRun *run, const char *metric, int limit,
+				 TimestampTz **ts, double **val)
+{
+	Oid			types[6] = {OIDOID, INT2OID, TEXTOID, INT8OID, TIMESTAMPTZOID, INT4OID};
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	int			n;
+	int			i;
+
+	values[0] = ObjectIdGetDatum(run->def->relid);
+	values[1] = Int16GetDatum(run->def->attnum);
+	values[2] = CStringGetTextDatum(metric);
+	values[3] = Int64GetDatum(run->def->id);
+	values[4] = TimestampTzGetDatum(run->def->baseline_from);
+	nulls[4] = run->def->has_baseline ? ' ' : 'n';
+	values[5] = Int32GetDatum(limit);
+	DqSpiCheck(SPI_execute_with_args("SELECT bucket, value FROM dq.metric_history "
+									 "WHERE relid = $1 AND attnum = $2 AND metric = $3 "
+									 "  AND source = 'monitor' AND source_id = $4 "
+									 "  AND ($5::pg_catalog.timestamptz IS NULL OR bucket >= $5) "
+									 "  AND value IS NOT NULL "
+									 "  AND value OPERATOR(pg_catalog.<>) 'NaN'::pg_catalog.float8 "
+									 "ORDER BY bucket DESC LIMIT $6",
+									 6, types, values, nulls, false, 0),
+			   SPI_OK_SELECT, "read a metric's history");
+	n = (int) SPI_processed;
+	*ts = palloc(sizeof(TimestampTz) * Max(n, 1));
+	*val = palloc(sizeof(double) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+		HeapTuple	tup = SPI_tuptable->vals[n - 1 - i];
+
+		(*ts)[i] = DatumGetTimestampTz(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
+		(*val)[i] = DatumGetFloat8(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	return n;
+}
+
+/* Users' verdicts on a metric's anomalies since "since". */
+static void
+DqRunVerdicts(DqRun *run, const char *metric, TimestampTz since, DqDetectOptions *o)
+{
+	Oid			types[3] = {INT8OID, TEXTOID, TIMESTAMPTZOID};
+	Datum		values[3];
+	uint64		i;
+
+	values[0] = Int64GetDatum(run->def->id);
+	values[1] = CStringGetTextDatum(metric);
+	values[2] = TimestampTzGetDatum(since);
+	DqSpiCheck(SPI_execute_with_args("SELECT bucket, state = 'expected' FROM dq.anomalies "
+									 "WHERE monitor_id = $1 AND metric = $2 AND bucket >= $3 "
+									 "  AND state <> 'open' ORDER BY bucket",
+									 3, types, values, NULL, false, 0),
+			   SPI_OK_SELECT, "read the verdicts on anomalies");
+	o->expected = palloc(sizeof(TimestampTz) * Max(SPI_processed, 1));
+	o->anomalous = palloc(sizeof(TimestampTz) * Max(SPI_processed, 1));
+	o->nexpected = o->nanomalous = 0;
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		TimestampTz b = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i],
+														  SPI_tuptable->tupdesc, 1, &isnull));
+
+		if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull)))
+			o->expected[o->nexpected++] = b;
+		else
+			o->anomalous[o->nanomalous++] = b;
+	}
+}
+
+static int
+DqCmpInt64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+static bool
+DqBucketListed(TimestampTz t, const TimestampTz *list, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] == t)
+			return true;
+	return false;
+}
+
+/*
+ * Judge the points of "metric" at the given buckets against the stored
+ * series before them; record the anomalies found.
+ */
+static void
+DqRunJudge(DqRun *run, const char *metric, const TimestampTz *buckets, int nb)
+{
+	DqDetectOptions o = run->cfg.detect;
+	DqOwnerContext ext;
+	TimestampTz *ts;
+	double	   *val;
+	DqDetectResult *out;
+	int			limit = 2 * o.training_points + 64;
+	int			n;
+	int			i;
+
+	if (nb == 0)
+		return;
+	DqBecomeExtensionOwner(&ext);
+	n = DqRunFetchSeries(run, metric, limit, &ts, &val);
+	if (n == limit && o.seasonality != DQ_SEASON_NONE)
+	{
+		int			slots = DqDetectSlotsFromSpacing(n, ts);
+
+		if (slots > 0)
+			n = DqRunFetchSeries(run, metric, limit * slots, &ts, &val);
+	}
+	if (n > 0)
+		DqRunVerdicts(run, metric, ts[0], &o);
+	DqRestoreUser(&ext);
+	if (n == 0)
+		return;
+
+	/* an age is known to the interval between polls */
+	if (run->cfg.auto_min_stddev && n > 2)
+	{
+		int64	   *gaps = palloc(sizeof(int64) * (n - 1));
+
+		for (i = 1; i < n; i++)
+			gaps[i - 1] = ts[i] - ts[i - 1];
+		qsort(gaps, n - 1, sizeof(int64), DqCmpInt64);
+		o.min_stddev = (double) gaps[(n - 1) / 2] / USECS_PER_SEC;
+	}
+	out = palloc(sizeof(DqDetectResult) * n);
+	DqDetect(&o, n, ts, val, out);
+	for (i = 0; i < n; i++)
+	{
+		if (out[i].anomaly != 1 || !DqBucketListed(ts[i], buckets, nb))
+			continue;
+		DqRunAnomaly(run, metric, ts[i], val[i], &out[i],
+					 DqDetectMethodNames[o.method], DqSeverity(&out[i], val[i]), NULL);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Freshness and volume
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Cumulative counters of a table (summed over the partitions of a
+ * partitioned one): inserted, updated, deleted rows and live rows.
+ */
+static void
+DqRunCounters(Oid relid, int64 *c)
+{
+	char		relkind = get_rel_relkind(relid);
+	List	   *rels;
+	ListCell   *lc;
+
+	memset(c, 0, sizeof(int64) * 4);
+	if (relkind == RELKIND_PARTITIONED_TABLE)
+		rels = find_all_inheritors(relid, NoLock, NULL);
+	else
+		rels = list_make1_oid(relid);
+	foreach(lc, rels)
+	{
+		Oid			r = lfirst_oid(lc);
+		PgStat_StatTabEntry *e;
+
+		if (get_rel_relkind(r) != RELKIND_RELATION && get_rel_relkind(r) != RELKIND_MATVIEW)
+			continue;
+		e = pgstat_fetch_stat_tabentry(r);
+		if (e == NULL)
+			continue;
+		c[0] += e->tuples_inserted;
+		c[1] += e->tuples_updated;
+		c[2] += e->tuples_deleted;
+		c[3] += e->n_live_tuples;
+	}
+}
+
+/* Commit time of the change validation stream's last commit, and how many tables it watches. */
+static bool
+DqRunCdcLastCommit(TimestampTz *last, int64 *watched)
+{
+	bool		isnull;
+	bool		found = false;
+
+	DqSpiCheck(SPI_execute("SELECT st.last_commit_time, "
+						   "  (SELECT pg_catalog.count(*) FROM dq.watched_tables) "
+						   "FROM dq.cdc_state st WHERE st.slot_name = 'dq_lineage_' "
+						   "  OPERATOR(pg_catalog.||) (SELECT d.oid FROM pg_catalog.pg_database d "
+						   "   WHERE d.datname = pg_catalog.current_database())",
+						   true, 1),
+			   SPI_OK_SELECT, "read dq.cdc_state");
+	if (SPI_processed == 1)
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+		{
+			*last = DatumGetTimestampTz(d);
+			found = true;
+		}
+		*watched = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	return found;
+}
+
+static bool
+DqRunWatched(Oid relid)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1];
+
+	values[0] = ObjectIdGetDatum(relid);
+	DqSpiCheck(SPI_execute_with_args("SELECT 1 FROM dq.watched_tables WHERE relid = $1",
+									 1, types, values, NULL, true, 1),
+			   SPI_OK_SELECT, "read dq.watched_tables");
+	return SPI_processed > 0;
+}
+
+/* Freshness from max(<timestamp column>), read through its index. */
+static void
+DqRunFreshnessTimestamp(DqRun *run)
+{
+	int16		att = DqMonitorColumnAttnum(run->def->relid, run->cfg.timestamp_column,
+										   "timestamp_column");
+	char	   *sql;
+	DqOwnerContext own;
+	bool		isnull;
+	Datum		d;
+
+	if (!run->cfg.allow_scan && !DqMonitorHasLeadingIndex(run->def->relid, att))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("column \"%s\" has no index any more: reading its maximum would scan the whole relation",
+						run->cfg.timestamp_column),
+				 errhint("Create a btree index on the column, or set \"allow_scan\": true.")));
+	sql = psprintf("SELECT pg_catalog.max(%s)::pg_catalog.timestamptz FROM %s",
+				   quote_identifier(run->cfg.timestamp_column),
+				   quote_qualified_identifier(run->nspname, run->relname));
+	DqBecomeOwner(run->def->owner, &own);
+	DqSpiCheck(SPI_execute(sql, false, 1), SPI_OK_SELECT, sql);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	DqRestoreUser(&own);
+	DqJsonText(&run->state, "source", "timestamp");
+	if (isnull || TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(d)))
+		return;					/* no rows: nothing to judge */
+	DqRunRecord(run, "age_seconds", run->now,
+				(double) (run->now - DatumGetTimestampTz(d)) / USECS_PER_SEC);
+	DqRunJudge(run, "age_seconds", &run->now, 1);
+}
+
+/*
+ * Freshness from the statistics counters: the relation changed between
+ * the previous poll and this one when its counters moved.  With change
+ * validation, the stream's last commit time bounds the change more
+ * tightly (exactly, when the relation is the only one watched).
+ */
+static void
+DqRunFreshness(DqRun *run)
+{
+	int64		c[4];
+	int64		changes;
+	double		prev_changes;
+	double		changed_at;
+	double		first_poll;
+	double		prev_poll = 0;
+	double		now = DqToUnix(run->now);
+	bool		have_prev = DqStateNumber(run, "changes", &prev_changes);
+	bool		have_changed = DqStateNumber(run, "changed_at", &changed_at);
+	bool		cdc;
+
+	if (strcmp(run->cfg.source, "timestamp") == 0)
+	{
+		DqRunFreshnessTimestamp(run);
+		return;
+	}
+	cdc = strcmp(run->cfg.source, "stats") != 0 && DqRunWatched(run->def->relid);
+	DqRunCounters(run->def->relid, c);
+	changes = c[0] + c[1] + c[2];
+	if (!DqStateNumber(run, "first_poll_at", &first_poll))
+		first_poll = now;
+	(void) DqStateNumber(run, "polled_at", &prev_poll);
+
+	if (have_prev && changes > (int64) prev_changes)
+	{
+		changed_at = now;
+		have_changed = true;
+	}
+	if (cdc)
+	{
+		TimestampTz last;
+		int64		watched = 0;
+
+		if (DqRunCdcLastCommit(&last, &watched))
+		{
+			double		l = DqToUnix(last);
+
+			if (have_prev && changes > (int64) prev_changes && l > prev_poll)
+				changed_at = Min(now, l);
+			else if (watched == 1 && (!have_changed || l > changed_at))
+			{
+				changed_at = Min(now, l);
+				have_changed = true;
+			}
+		}
+	}
+	DqJsonText(&run->state, "source", cdc ? "cdc" : "stats");
+	DqJsonInt(&run->state, "changes", changes);
+	DqJsonFloat(&run->state, "first_poll_at", first_poll);
+	DqJsonFloat(&run->state, "polled_at", now);
+	if (have_changed)
+		DqJsonFloat(&run->state, "changed_at", changed_at);
+	if (!have_prev || changes < (int64) prev_changes)
+		return;					/* first poll, or counters reset */
+	DqRunRecord(run, "age_seconds", run->now,
+				now - (have_changed ? changed_at : first_poll));
+	DqRunJudge(run, "age_seconds", &run->now, 1);
+}
+
+static void
+DqRunVolume(DqRun *run)
+{
+	double		prev[4];
+	bool		have_prev;
+	int64		c[4];
+
+	if (run->cfg.exact)
+	{
+		char	   *sql = psprintf("SELECT pg_catalog.count(*) FROM %s",
+								   quote_qualified_identifier(run->nspname, run->relname));
+		DqOwnerContext own;
+		bool		isnull;
+		int64		count;
+
+		DqBecomeOwner(run->def->owner, &own);
+		DqSpiCheck(SPI_execute(sql, false, 1), SPI_OK_SELECT, sql);
+		count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		DqRestoreUser(&own);
+		have_prev = DqStateNumber(run, "count", &prev[0]);
+		DqJsonInt(&run->state, "count", count);
+		DqRunRecord(run, "row_count", run->now, (double) count);
+		if (have_prev)
+			DqRunRecord(run, "rows_added", run->now, (double) count - prev[0]);
+		if (have_prev || strcmp(run->cfg.metric, "row_count") == 0)
+			DqRunJudge(run, run->cfg.metric, &run->now, 1);
+		return;
+	}
+
+	DqRunCounters(run->def->relid, c);
+	have_prev = DqStateNumber(run, "inserted", &prev[0]) &&
+		DqStateNumber(run, "updated", &prev[1]) &&
+		DqStateNumber(run, "deleted", &prev[2]);
+	DqJsonInt(&run->state, "inserted", c[0]);
+	DqJsonInt(&run->state, "updated", c[1]);
+	DqJsonInt(&run->state, "deleted", c[2]);
+	if (!have_prev || c[0] < (int64) prev[0] || c[1] < (int64) prev[1] ||
+		c[2] < (int64) prev[2])
+		return;					/* first poll, or counters reset */
+	DqRunRecord(run, "rows_inserted", run->now, (double) (c[0] - (int64) prev[0]));
+	DqRunRecord(run, "rows_updated", run->now, (double) (c[1] - (int64) prev[1]));
+	DqRunRecord(run, "rows_deleted", run->now, (double) (c[2] - (int64) prev[2]));
+	DqRunRecord(run, "rows_added", run->now,
+				(double) ((c[0] - (int64) prev[0]) - (c[2] - (int64) prev[2])));
+	DqRunRecord(run, "row_count", run->now, (double) c[3]);
+	DqRunJudge(run, run->cfg.metric, &run->now, 1);
+}
+
+static void
+DqRunSchema(DqRun *run)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+	DqOwnerContext ext;
+	int			ncols = 0;
+	int			i;
+	Relation	rel = relation_open(run->def->relid, AccessShareLock);
+
+	for (i = 0; i < RelationGetDescr(rel)->natts; i++)
+		if (!TupleDescAttr(RelationGetDescr(rel), i)->attisdropped)
+			ncols++;
+	relation_close(rel, AccessShareLock);
+	values[0] = Int64GetDatum(run->def->id);
+	DqBecomeExtensionOwner(&ext);
+	/* the changes it finds are recorded as anomalies by the SQL function */
+	DqSpiCheck(SPI_execute_with_args("SELECT dq.monitor_schema_sync($1, NULL, NULL, 'scheduled check')",
+									 1, types, values, NULL, false, 0),
+			   SPI_OK_SELECT, "compare the column snapshot");
+	DqRestoreUser(&ext);
+	DqRunRecord(run, "column_count", run->now, ncols);
+}
+
+/* ---------------------------------------------------------------------
+ * Column and distribution: buckets of sketches
+ * ---------------------------------------------------------------------
+ */
+typedef struct DqBucketScan
+{
+	TimestampTz bucket;
+	int64		rows;
+	bytea	   *sketch;
+} DqBucketScan;
+
+/*
+ * Read the rows past the watermark (every row without one) as the owner;
+ * returns their sketches by bucket and sets *new_wm to the new watermark.
+ */
+static List *
+DqRunScan(DqRun *run, bool *replace, char **new_wm)
+{
+	const DqMonitorConfig *cfg = &run->cfg;
+	char	   *rel = quote_qualified_identifier(run->nspname, run->relname);
+	const char *col = quote_identifier(run->colname);
+	char	   *old_wm = DqStateString(run, "watermark");
+	bool		by_time = false;
+	char	   *sql;
+	const char *wm = NULL;
+	char	   *wmtype = NULL;
+	Oid			types[2] = {INTERVALOID, TEXTOID};
+	Datum		values[2];
+	Interval	width = {0};
+	DqOwnerContext own;
+	int			nestlevel;
+	List	   *out = NIL;
+	uint64		i;
+
+	*replace = (cfg->watermark == NULL);
+	*new_wm = old_wm;
+	if (cfg->watermark != NULL)
+	{
+		int16		att = DqMonitorColumnAttnum(run->def->relid, cfg->watermark, "watermark");
+		Oid			t = getBaseType(get_atttype(run->def->relid, att));
+
+		wm = quote_identifier(cfg->watermark);
+		wmtype = format_type_be_qualified(get_atttype(run->def->relid, att));
+		by_time = (t == DATEOID || t == TIMESTAMPOID || t == TIMESTAMPTZOID);
+	}
+	width.time = cfg->bucket_usec;
+	values[0] = IntervalPGetDatum(&width);
+	values[1] = old_wm ? CStringGetTextDatum(old_wm) : (Datum) 0;
+
+	if (wm != NULL && by_time)
+		sql = psprintf("SELECT pg_catalog.date_bin($1, %s::pg_catalog.timestamptz, "
+					   "  '1970-01-01 00:00:00+00'::pg_catalog.timestamptz), "
+					   "  pg_catalog.count(*), dq.column_sketch(%s), pg_catalog.max(%s)::pg_catalog.text "
+					   "FROM %s WHERE %s IS NOT NULL%s%s%s GROUP BY 1 ORDER BY 1",
+					   wm, col, wm, rel, wm,
+					   old_wm ? " AND " : "", old_wm ? wm : "",
+					   old_wm ? psprintf(" > $2::pg_catalog.text::%s", wmtype) : "");
+	else if (wm != NULL)
+		sql = psprintf("SELECT NULL::pg_catalog.timestamptz, pg_catalog.count(*), dq.column_sketch(%s), "
+					   "  pg_catalog.max(%s)::pg_catalog.text "
+					   "FROM %s WHERE %s IS NOT NULL%s%s%s",
+					   col, wm, rel, wm,
+					   old_wm ? " AND " : "", old_wm ? wm : "",
+					   old_wm ? psprintf(" > $2::pg_catalog.text::%s", wmtype) : "");
+	else
+		sql = psprintf("SELECT NULL::pg_catalog.timestamptz, pg_catalog.count(*), dq.column_sketch(%s), "
+					   "  NULL::pg_catalog.text FROM %s", col, rel);
+
+	DqBecomeOwner(run->def->owner, &own);
+	nestlevel = DqBeginStableOutput();
+	DqSpiCheck(SPI_execute_with_args(sql, old_wm ? 2 : 1, types, values, NULL, false, 0),
+			   SPI_OK_SELECT, sql);
+	DqEndStableOutput(nestlevel);
+	DqRestoreUser(&own);
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		DqBucketScan *b;
+		bool		isnull;
+		Datum		d;
+		char	   *m;
+
+		if (DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull)) == 0)
+			continue;
+		b = palloc(sizeof(DqBucketScan));
+		d = SPI_getbinval(tup, desc, 1, &isnull);
+		b->bucket = isnull ? DqBucketOf(run->now, cfg->bucket_usec) : DatumGetTimestampTz(d);
+		b->rows = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
+		b->sketch = DatumGetByteaPCopy(SPI_getbinval(tup, desc, 3, &isnull));
+		/* groups come in bucket order, so the last one holds the largest watermark */
+		m = SPI_getvalue(tup, desc, 4);
+		if (m != NULL)
+			*new_wm = m;
+		out = lappend(out, b);
+	}
+	return out;
+}
+
+/* Store scanned sketches (merged into their buckets, or replacing them). */
+static void
+DqRunStoreSketches(DqRun *run, List *scans, bool replace)
+{
+	Oid			types[4] = {INT8OID, TIMESTAMPTZOID, INT8OID, BYTEAOID};
+	Datum		values[4];
+	ListCell   *lc;
+	DqOwnerContext ext;
+	const char *sql = replace ?
+		"INSERT INTO dq.metric_sketches AS s (monitor_id, bucket, rows, sketch) "
+		"VALUES ($1, $2, $3, $4) ON CONFLICT (monitor_id, bucket) DO UPDATE SET "
+		"  sketch = EXCLUDED.sketch, rows = EXCLUDED.rows, updated_at = pg_catalog.now()" :
+		"INSERT INTO dq.metric_sketches AS s (monitor_id, bucket, rows, sketch) "
+		"VALUES ($1, $2, $3, $4) ON CONFLICT (monitor_id, bucket) DO UPDATE SET "
+		"  sketch = (SELECT dq.column_sketch_merge(v.x) FROM (VALUES (s.sketch), (EXCLUDED.sketch)) v(x)), "
+		"  rows = s.rows OPERATOR(pg_catalog.+) EXCLUDED.rows, updated_at = pg_catalog.now()";
+
+	DqBecomeExtensionOwner(&ext);
+	foreach(lc, scans)
+	{
+		DqBucketScan *b = lfirst(lc);
+
+		values[0] = Int64GetDatum(run->def->id);
+		values[1] = TimestampTzGetDatum(b->bucket);
+		values[2] = Int64GetDatum(b->rows);
+		values[3] = PointerGetDatum(b->sketch);
+		DqSpiCheck(SPI_execute_with_args(sql, 4, types, values, NULL, false, 0),
+				   SPI_OK_INSERT, "store a bucket sketch");
+	}
+	DqRestoreUser(&ext);
+}
+
+/* Record the metrics of the buckets just updated (column monitors). */
+static void
+DqRunSketchMetrics(DqRun *run, List *scans)
+{
+	Oid			types[5] = {OIDOID, INT2OID, TEXTOID, INT8OID, TIMESTAMPTZOID};
+	Datum		values[5];
+	ListCell   *lc;
+	DqOwnerContext ext;
+
+	values[0] = ObjectIdGetDatum(run->def->relid);
+	values[1] = Int16GetDatum(run->def->attnum);
+	values[2] = CStringGetTextDatum(run->colname);
+	values[3] = Int64GetDatum(run->def->id);
+	DqBecomeExtensionOwner(&ext);
+	foreach(lc, scans)
+	{
+		DqBucketScan *b = lfirst(lc);
+
+		values[4] = TimestampTzGetDatum(b->bucket);
+		DqSpiCheck(SPI_execute_with_args("INSERT INTO dq.metric_history (relid, attnum, column_name, "
+										 "  metric, bucket, value, source, source_id) "
+										 "SELECT $1, $2, $3, k.key, s.bucket, k.value::pg_catalog.float8, "
+										 "  'monitor', s.monitor_id "
+										 "FROM dq.metric_sketches s, "
+										 "  pg_catalog.jsonb_each(dq.column_sketch_metrics(s.sketch)) k "
+										 "WHERE s.monitor_id = $4 AND s.bucket = $5 "
+										 "  AND pg_catalog.jsonb_typeof(k.value) = 'number' "
+										 "ON CONFLICT (relid, attnum, metric, source, source_id, bucket) "
+										 "DO UPDATE SET value = EXCLUDED.value, recorded_at = pg_catalog.now()",
+										 5, types, values, NULL, false, 0),
+				   SPI_OK_INSERT, "record bucket metrics");
+	}
+	DqRestoreUser(&ext);
+}
+
+/* Complete buckets not judged yet, oldest first. */
+static int
+DqRunBucketsToJudge(DqRun *run, TimestampTz **buckets)
+{
+	Oid			types[4] = {INT8OID, INTERVALOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Interval	width = {0};
+	double		judged;
+	DqOwnerContext ext;
+	int			n;
+	int			i;
+
+	width.time = run->cfg.bucket_usec;
+	values[0] = Int64GetDatum(run->def->id);
+	values[1] = IntervalPGetDatum(&width);
+	values[2] = TimestampTzGetDatum(run->now);
+	if (DqStateNumber(run, "judged_until", &judged))
+		values[3] = TimestampTzGetDatum(DqFromUnix(judged));
+	else
+		nulls[3] = 'n';
+	DqBecomeExtensionOwner(&ext);
+	DqSpiCheck(SPI_execute_with_args("SELECT bucket FROM dq.metric_sketches "
+									 "WHERE monitor_id = $1 "
+									 "  AND bucket OPERATOR(pg_catalog.+) $2 <= $3 "
+									 "  AND ($4::pg_catalog.timestamptz IS NULL OR bucket > $4) "
+									 "ORDER BY bucket",
+									 4, types, values, nulls, false, 0),
+			   SPI_OK_SELECT, "list the buckets to judge");
+	DqRestoreUser(&ext);
+	n = (int) SPI_processed;
+	*buckets = palloc(sizeof(TimestampTz) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		(*buckets)[i] = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i],
+														  SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	if (n > 0)
+		DqJsonFloat(&run->state, "judged_until", DqToUnix((*buckets)[n - 1]));
+	return n;
+}
+
+/*
+ * Scan, store and judge: shared by column and distribution monitors.
+ * Returns the buckets to judge.  A changed column type, watermark or
+ * bucket width starts the sketches afresh.
+ */
+static int
+DqRunBuckets(DqRun *run, bool record_metrics, TimestampTz **buckets)
+{
+	Oid			typid = get_atttype(run->def->relid, run->def->attnum);
+	double		old_typid = 0;
+	double		old_width = 0;
+	char	   *old_wmcol = DqStateString(run, "watermark_column");
+	bool		replace;
+	char	   *new_wm;
+	List	   *scans;
+
+	if ((DqStateNumber(run, "typid", &old_typid) && (Oid) old_typid != typid) ||
+		(DqStateNumber(run, "bucket_seconds", &old_width) &&
+		 (int64) llround(old_width * USECS_PER_SEC) != run->cfg.bucket_usec) ||
+		((old_wmcol == NULL) != (run->cfg.watermark == NULL)) ||
+		(old_wmcol != NULL && strcmp(old_wmcol, run->cfg.watermark) != 0))
+	{
+		Oid			types[1] = {INT8OID};
+		Datum		values[1];
+		DqOwnerContext ext;
+
+		values[0] = Int64GetDatum(run->def->id);
+		DqBecomeExtensionOwner(&ext);
+		DqSpiCheck(SPI_execute_with_args("DELETE FROM dq.metric_sketches WHERE monitor_id = $1",
+										 1, types, values, NULL, false, 0),
+				   SPI_OK_DELETE, "start the sketches afresh");
+		DqRestoreUser(&ext);
+		/* forget the watermark and what was judged */
+		run->def->state = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
+		run->reset_state = true;
+	}
+	DqJsonInt(&run->state, "typid", typid);
+	DqJsonFloat(&run->state, "bucket_seconds", (double) run->cfg.bucket_usec / USECS_PER_SEC);
+	if (run->cfg.watermark)
+		DqJsonText(&run->state, "watermark_column", run->cfg.watermark);
+	else
+		DqJsonNull(&run->state, "watermark_column");
+
+	scans = DqRunScan(run, &replace, &new_wm);
+	DqRunStoreSketches(run, scans, replace);
+	if (record_metrics)
+		DqRunSketchMetrics(run, scans);
+	if (new_wm != NULL)
+		DqJsonText(&run->state, "watermark", new_wm);
+	else
+		DqJsonNull(&run->state, "watermark");
+	return DqRunBucketsToJudge(run, buckets);
+}
+
+static void
+DqRunColumn(DqRun *run)
+{
+	TimestampTz *buckets;
+	int			nb = DqRunBuckets(run, true, &buckets);
+	ListCell   *lc;
+
+	foreach(lc, run->cfg.metrics)
+		DqRunJudge(run, (const char *) lfirst(lc), buckets, nb);
+}
+
+/*
+ * The sketch to compare bucket b with: the latest earlier bucket that was
+ * not itself drift (unless a user said it was expected), or the merged
+ * baseline buckets; NULL when there is none yet.
+ */
+static DqColSketch *
+DqRunReference(DqRun *run, TimestampTz b)
+{
+	Oid			types[4] = {INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	bool		isnull;
+	Datum		d;
+
+	values[0] = Int64GetDatum(run->def->id);
+	values[1] = TimestampTzGetDatum(b);
+	values[2] = TimestampTzGetDatum(run->def->baseline_from);
+	nulls[2] = run->def->has_baseline ? ' ' : 'n';
+	values[3] = Int32GetDatum(run->cfg.baseline_buckets);
+	if (run->cfg.reference_baseline)
+		DqSpiCheck(SPI_execute_with_args("SELECT CASE WHEN pg_catalog.count(*) = $4 "
+										 "  THEN dq.column_sketch_merge(x.sketch) END FROM ("
+										 "  SELECT sketch FROM dq.metric_sketches WHERE monitor_id = $1 "
+										 "    AND ($3::pg_catalog.timestamptz IS NULL OR bucket >= $3) "
+										 "  ORDER BY bucket LIMIT $4) x "
+										 "WHERE NOT EXISTS (SELECT 1 FROM (SELECT bucket FROM dq.metric_sketches "
+										 "  WHERE monitor_id = $1 AND ($3::pg_catalog.timestamptz IS NULL OR bucket >= $3) "
+										 "  ORDER BY bucket LIMIT $4) y WHERE y.bucket >= $2)",
+										 4, types, values, nulls, false, 0),
+				   SPI_OK_SELECT, "read the baseline");
+	else
+		DqSpiCheck(SPI_execute_with_args("SELECT s.sketch FROM dq.metric_sketches s "
+										 "WHERE s.monitor_id = $1 AND s.bucket < $2 "
+										 "  AND ($3::pg_catalog.timestamptz IS NULL OR s.bucket >= $3) "
+										 "  AND NOT EXISTS (SELECT 1 FROM dq.anomalies a "
+										 "    WHERE a.monitor_id = s.monitor_id AND a.metric = 'drift' "
+										 "      AND a.bucket = s.bucket AND a.state <> 'expected') "
+										 "ORDER BY s.bucket DESC LIMIT 1",
+										 3, types, values, nulls, false, 0),
+				   SPI_OK_SELECT, "read the previous bucket");
+	if (SPI_processed == 0)
+		return NULL;
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		return NULL;
+	return DqColSketchDeserialize(DatumGetByteaPP(d));
+}
+
+static DqColSketch *
+DqRunBucketSketch(DqRun *run, TimestampTz b)
+{
+	Oid			types[2] = {INT8OID, TIMESTAMPTZOID};
+	Datum		values[2];
+	bool		isnull;
+
+	values[0] = Int64GetDatum(run->def->id);
+	values[1] = TimestampTzGetDatum(b);
+	DqSpiCheck(SPI_execute_with_args("SELECT sketch FROM dq.metric_sketches "
+									 "WHERE monitor_id = $1 AND bucket = $2",
+									 2, types, values, NULL, false, 1),
+			   SPI_OK_SELECT, "read a bucket");
+	if (SPI_processed == 0)
+		return NULL;
+	return DqColSketchDeserialize(DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0],
+																 SPI_tuptable->tupdesc, 1, &isnull)));
+}
+
+/* Record a drift statistic read back from the drift JSON, if it is a number. */
+static void
+DqRunDriftMetric(DqRun *run, Jsonb *stats, const char *key, TimestampTz b)
+{
+	JsonbValue *v = DqJsonbGet(&stats->root, key);
+
+	if (v != NULL && v->type == jbvNumeric)
+		DqRunRecord(run, key, b,
+					DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+													   NumericGetDatum(v->val.numeric))));
+}
+
+static void
+DqRunDistribution(DqRun *run)
+{
+	TimestampTz *buckets;
+	int			nb = DqRunBuckets(run, false, &buckets);
+	int			i;
+
+	for (i = 0; i < nb; i++)
+	{
+		DqOwnerContext ext;
+		DqColSketch *ref;
+		DqColSketch *cur;
+		DqJson		js = {0};
+		bool		drift;
+		double		primary;
+		Jsonb	   *stats;
+		DqDetectResult r = {0};
+		bool		numeric;
+
+		DqBecomeExtensionOwner(&ext);
+		ref = DqRunReference(run, buckets[i]);
+		cur = DqRunBucketSketch(run, buckets[i]);
+		DqRestoreUser(&ext);
+		if (ref == NULL || cur == NULL || ref->ti.basetypid != cur->ti.basetypid)
+			continue;
+		numeric = DqColSketchIsNumeric(cur);
+		DqJsonBegin(&js, '{');
+		DqJsonText(&js, "reference", run->cfg.reference_baseline ? "baseline" : "previous");
+		DqColSketchDrift(&js, ref, cur, &run->cfg.drift, &drift, &primary);
+		DqJsonEnd(&js, '}');
+		stats = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(js.buf.data)));
+		DqRunDriftMetric(run, stats, "ks_distance", buckets[i]);
+		DqRunDriftMetric(run, stats, "ks_p_value", buckets[i]);
+		DqRunDriftMetric(run, stats, "psi", buckets[i]);
+		DqRunDriftMetric(run, stats, "chi2_p_value", buckets[i]);
+		DqRunDriftMetric(run, stats, "cramers_v", buckets[i]);
+		if (!drift)
+			continue;
+		r.has_upper = true;
+		r.upper = numeric ? run->cfg.drift.ks_threshold : run->cfg.drift.min_effect;
+		r.has_score = !isnan(primary);
+		r.score = primary;
+		DqRunAnomaly(run, "drift", buckets[i], isnan(primary) ? 0.0 : primary, &r,
+					 numeric ? "ks" : "chi_square",
+					 (primary >= 2 * r.upper) ? "error" : "warn", js.buf.data);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Running one monitor
+ * ---------------------------------------------------------------------
+ */
+
+/* Stop a monitor whose relation or column is gone, saying why. */
+static void
+DqRunStop(DqMonitorDef *def, const char *why)
+{
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
+	DqOwnerContext ext;
+
+	values[0] = Int64GetDatum(def->id);
+	values[1] = CStringGetTextDatum(psprintf("stopped: %s", why));
+	DqBecomeExtensionOwner(&ext);
+	DqSpiCheck(SPI_execute_with_args("UPDATE dq.monitor_definitions SET enabled = false, "
+									 "  status = $2, last_run_at = pg_catalog.now() "
+									 "WHERE monitor_id = $1",
+									 2, types, values, NULL, false, 0),
+			   SPI_OK_UPDATE, "stop a monitor");
+	DqRestoreUser(&ext);
+	ereport(NOTICE,
+			(errmsg("monitor " INT64_FORMAT " (%s) of %s.%s stopped: %s",
+					def->id, DqMonitorKindNames[def->kind],
+					quote_identifier(def->schema_name), quote_identifier(def->table_name), why)));
+}
+
+/* Load a monitor's definition (as the extension owner); NULL if none. */
+DqMonitorDef *
+DqMonitorFetch(int64 monitor_id)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+	DqOwnerContext ext;
+	DqMonitorDef *def = NULL;
+	MemoryContext caller = CurrentMemoryContext;
+
+	values[0] = Int64GetDatum(monitor_id);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	DqBecomeExtensionOwner(&ext);
+	DqSpiCheck(SPI_execute_with_args("SELECT relid, kind, attnum, schema_name::pg_catalog.text, "
+									 "  table_name::pg_catalog.text, column_name::pg_catalog.text, "
+									 "  options, state, owner::pg_catalog.oid, enabled, status, "
+									 "  baseline_from "
+									 "FROM dq.monitor_definitions WHERE monitor_id = $1",
+									 1, types, values, NULL, false, 1),
+			   SPI_OK_SELECT, "read a monitor");
+	DqRestoreUser(&ext);
+	if (SPI_processed == 1)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		MemoryContext old = MemoryContextSwitchTo(caller);
+		bool		isnull;
+		Datum		d;
+
+		def = palloc0(sizeof(DqMonitorDef));
+		def->id = monitor_id;
+		def->relid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+		def->kind = DqMonitorKindFromName(SPI_getvalue(tup, desc, 2));
+		def->attnum = DatumGetInt16(SPI_getbinval(tup, desc, 3, &isnull));
+		def->schema_name = SPI_getvalue(tup, desc, 4);
+		def->table_name = SPI_getvalue(tup, desc, 5);
+		def->column_name = SPI_getvalue(tup, desc, 6);
+		def->options = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 7, &isnull));
+		def->state = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 8, &isnull));
+		def->owner = DatumGetObjectId(SPI_getbinval(tup, desc, 9, &isnull));
+		def->enabled = DatumGetBool(SPI_getbinval(tup, desc, 10, &isnull));
+		def->status = SPI_getvalue(tup, desc, 11);
+		d = SPI_getbinval(tup, desc, 12, &isnull);
+		def->has_baseline = !isnull;
+		if (!isnull)
+			def->baseline_from = DatumGetTimestampTz(d);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	return def;
+}
+
+/*
+ * Run one monitor: measure, record, judge, keep the state.  Returns the
+ * number of new anomalies.  Errors are raised (dq.run_monitors catches
+ * them per monitor).
+ */
+int
+DqMonitorRun(DqMonitorDef *def)
+{
+	DqRun		run;
+	Oid			types[3] = {INT8OID, JSONBOID, BOOLOID};
+	Datum		values[3];
+	DqOwnerContext ext;
+
+	memset(&run, 0, sizeof(run));
+	run.def = def;
+	run.now = GetCurrentTimestamp();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (get_rel_relkind(def->relid) == '\0')
+	{
+		DqRunStop(def, "the relation was dropped");
+		SPI_finish();
+		return 0;
+	}
+	run.nspname = get_namespace_name(get_rel_namespace(def->relid));
+	run.relname = get_rel_name(def->relid);
+	if (def->attnum != 0)
+	{
+		run.colname = get_attname(def->relid, def->attnum, true);
+		if (run.colname == NULL)
+		{
+			DqRunStop(def, psprintf("column %s was dropped", quote_identifier(def->column_name)));
+			SPI_finish();
+			return 0;
+		}
+	}
+	if (pg_class_aclcheck(def->relid, def->owner, ACL_SELECT) != ACLCHECK_OK &&
+		(def->attnum == 0 ||
+		 pg_attribute_aclcheck(def->relid, def->attnum, def->owner, ACL_SELECT) != ACLCHECK_OK))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for table %s", run.relname),
+				 errhint("The monitor runs as its owner, %s, who needs SELECT on the table.",
+						 GetUserNameFromId(def->owner, false))));
+	DqMonitorConfigure(&run.cfg, def->kind, def->options, def->relid, def->attnum, false);
+	DqJsonBegin(&run.state, '{');
+
+	switch (def->kind)
+	{
+		case DQ_MONITOR_FRESHNESS:
+			DqRunFreshness(&run);
+			break;
+		case DQ_MONITOR_VOLUME:
+			DqRunVolume(&run);
+			break;
+		case DQ_MONITOR_SCHEMA:
+			DqRunSchema(&run);
+			break;
+		case DQ_MONITOR_COLUMN:
+			DqRunColumn(&run);
+			break;
+		case DQ_MONITOR_DISTRIBUTION:
+			DqRunDistribution(&run);
+			break;
+		default:
+			break;
+	}
+
+	DqJsonEnd(&run.state, '}');
+	values[0] = Int64GetDatum(def->id);
+	values[1] = DirectFunctionCall1(jsonb_in, CStringGetDatum(run.state.buf.data));
+	values[2] = BoolGetDatum(run.reset_state);
+	DqBecomeExtensionOwner(&ext);
+	DqSpiCheck(SPI_execute_with_args("UPDATE dq.monitor_definitions "
+									 "SET state = (CASE WHEN $3 THEN '{}'::pg_catalog.jsonb ELSE state END) "
+									 "    OPERATOR(pg_catalog.||) $2, "
+									 "  last_run_at = pg_catalog.now(), last_error = NULL "
+									 "WHERE monitor_id = $1",
+									 3, types, values, NULL, false, 0),
+			   SPI_OK_UPDATE, "keep the monitor's state");
+	DqRestoreUser(&ext);
+	SPI_finish();
+	return run.anomalies;
+}
+
+/* ---------------------------------------------------------------------
+ * dq.run_monitor, dq.run_monitors
+ * ---------------------------------------------------------------------
+ */
+PG_FUNCTION_INFO_V1(dq_run_monitor);
+Datum
+dq_run_monitor(PG_FUNCTION_ARGS)
+{
+	int64		id;
+	DqMonitorDef *def;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("monitor_id must not be NULL"),
+				 errhint("Pass a monitor_id of dq.monitors.")));
+	id = PG_GETARG_INT64(0);
+	def = DqMonitorFetch(id);
+	if (def == NULL || !has_privs_of_role(GetUserId(), def->owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("monitor " INT64_FORMAT " does not exist", id),
+				 errhint("dq.monitors lists the monitors you own.")));
+	if (!def->enabled)
+	{
+		ereport(NOTICE,
+				(errmsg("monitor " INT64_FORMAT " does not run: %s", id,
+						strcmp(def->status, "active") == 0 ? "it is disabled" : def->status)));
+		PG_RETURN_INT32(0);
+	}
+	pgstat_clear_snapshot();
+	PG_RETURN_INT32(DqMonitorRun(def));
+}
+
+typedef struct DqRunArg
+{
+	DqMonitorDef *def;
+	int			anomalies;
+} DqRunArg;
+
+static void
+DqRunProtectedOne(void *arg)
+{
+	DqRunArg   *a = (DqRunArg *) arg;
+
+	a->anomalies = DqMonitorRun(a->def);
+}
+
+/* Keep the error of a failed run (its own changes were rolled back). */
+static void
+DqRunRecordError(int64 id, const char *error)
+{
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
+	DqOwnerContext ext;
+
+	values[0] = Int64GetDatum(id);
+	values[1] = CStringGetTextDatum(error);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	DqBecomeExtensionOwner(&ext);
+	DqSpiCheck(SPI_execute_with_args("UPDATE dq.monitor_definitions SET last_error = $2, "
+									 "  last_run_at = pg_catalog.now() WHERE monitor_id = $1",
+									 2, types, values, NULL, false, 0),
+			   SPI_OK_UPDATE, "keep a monitor's error");
+	DqRestoreUser(&ext);
+	SPI_finish();
+}
+
+PG_FUNCTION_INFO_V1(dq_run_monitors);
+Datum
+dq_run_monitors(PG_FUNCTION_ARGS)
+{
+	Oid			types[2] = {OIDOID, TEXTOID};
+	Datum		values[2];
+	char		nulls[2] = {' ', ' '};
+	DqOwnerContext ext;
+	int64	   *ids;
+	int			n;
+	int			i;
+	int			total = 0;
+	MemoryContext loopcxt;
+	MemoryContext old;
+	MemoryContext fncxt = CurrentMemoryContext;
+
+	values[0] = ObjectIdGetDatum(GetUserId());
+	if (PG_ARGISNULL(0))
+		nulls[1] = 'n';
+	else
+		values[1] = PG_GETARG_DATUM(0);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	DqBecomeExtensionOwner(&ext);
+	DqSpiCheck(SPI_execute_with_args("SELECT monitor_id FROM dq.monitor_definitions "
+									 "WHERE owner = $1 AND enabled "
+									 "  AND ($2::pg_catalog.text IS NULL OR schedule = $2) "
+									 "ORDER BY monitor_id",
+									 2, types, values, nulls, false, 0),
+			   SPI_OK_SELECT, "list the monitors to run");
+	DqRestoreUser(&ext);
+	n = (int) SPI_processed;
+	ids = MemoryContextAlloc(fncxt, sizeof(int64) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		ids[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	SPI_finish();
+
+	pgstat_clear_snapshot();
+	loopcxt = AllocSetContextCreate(CurrentMemoryContext, "dq monitor run",
+									ALLOCSET_DEFAULT_SIZES);
+	for (i = 0; i < n; i++)
+	{
+		DqRunArg	arg;
+		char	   *error;
+
+		CHECK_FOR_INTERRUPTS();
+		old = MemoryContextSwitchTo(loopcxt);
+		arg.def = DqMonitorFetch(ids[i]);
+		arg.anomalies = 0;
+		if (arg.def != NULL && arg.def->enabled)
+		{
+			error = DqRunProtected(DqRunProtectedOne, &arg);
+			if (error != NULL)
+			{
+				ereport(WARNING,
+						(errmsg("monitor " INT64_FORMAT " failed: %s", ids[i], error)));
+				DqRunRecordError(ids[i], error);
+			}
+			else
+				total += arg.anomalies;
+		}
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(loopcxt);
+	}
+	MemoryContextDelete(loopcxt);
+	PG_RETURN_INT32(total);
+}
