@@ -534,6 +534,12 @@ typedef struct DqDetectState
 	int		   *run;			/* indexes of the current run of anomalies */
 	int			run_len;
 	int			run_sign;
+	int			run_flagged;	/* points of the run that are anomalies */
+	bool		positive;		/* every value so far is positive */
+	int			shift_at;		/* first point of the last accepted shift, or -1 */
+	int			shift_n;		/* points its size was estimated from */
+	double		shift_sum;		/* sum of their deviations */
+	double	   *pre;			/* training values before the shift */
 	double	   *buf;			/* training values */
 	/* Holt-Winters */
 	double		hw_level;
@@ -615,11 +621,14 @@ DqDetectPrepare(DqDetectState *st, const DqDetectOptions *o, int n,
 	st->val = val;
 	st->out = out;
 	st->adj = palloc(sizeof(double) * n);
+	st->pre = palloc(sizeof(double) * Max(n, 1));
 	st->usable = palloc0(sizeof(bool) * n);
 	st->forced = palloc0(sizeof(int8) * n);
-	st->run = palloc(sizeof(int) * Max(o->level_shift, 1));
+	st->run = palloc(sizeof(int) * Max(n, 1));
 	st->buf = palloc(sizeof(double) * (o->training_points + 1));
 	st->auto_checked_at = -1;
+	st->positive = true;
+	st->shift_at = -1;
 	memcpy(st->adj, val, sizeof(double) * n);
 	for (i = 0; i < n; i++)
 	{
@@ -662,38 +671,52 @@ DqDetectPrepare(DqDetectState *st, const DqDetectOptions *o, int n,
 }
 
 /*
- * Band factor for n training points: the sensitivity itself, or the
- * Student-t prediction interval with the same coverage as sensitivity
- * standard deviations of a normal distribution, for a new value drawn
- * from the distribution whose mean and deviation n points estimated.
- * Cached per n for the last sensitivity used.
+ * Quantile of Student's t with df degrees of freedom at probability p,
+ * cached per df for the last p asked.
  */
-#define DQ_KCACHE	1024
-static double DqKCacheSens = -1.0;
-static double DqKCache[DQ_KCACHE];
-
-static double
-DqBandFactor(const DqDetectOptions *o, int n)
+#define DQ_TCACHE	1024
+typedef struct DqTCache
 {
 	double		p;
+	double		q[DQ_TCACHE];
+} DqTCache;
+static DqTCache DqBandCache = {-1.0};
+
+static double
+DqTQuantileCached(DqTCache *c, double p, int df)
+{
+	double		q;
+
+	if (c->p != p)
+	{
+		memset(c->q, 0, sizeof(c->q));
+		c->p = p;
+	}
+	if (df < DQ_TCACHE && c->q[df] > 0.0)
+		return c->q[df];
+	q = DqStudentTQuantile(p, df);
+	if (df < DQ_TCACHE)
+		c->q[df] = q;
+	return q;
+}
+
+/*
+ * Band half-width in standard deviations: the sensitivity itself, or the
+ * Student-t prediction interval with the same coverage as "sensitivity"
+ * standard deviations of a normal distribution, for a new value of the
+ * distribution whose parameters were estimated with df degrees of
+ * freedom; "spread" widens it for the uncertainty of the estimate (1 +
+ * 1/n for a mean).
+ */
+static double
+DqBandFactor(const DqDetectOptions *o, int df, double spread)
+{
 	double		k;
 
-	if (!o->prediction_interval || n < 2)
+	if (!o->prediction_interval || df < 1)
 		return o->sensitivity;
-	if (DqKCacheSens != o->sensitivity)
-	{
-		memset(DqKCache, 0, sizeof(DqKCache));
-		DqKCacheSens = o->sensitivity;
-	}
-	if (n < DQ_KCACHE && DqKCache[n] > 0.0)
-		return DqKCache[n];
-	p = DqNormalCdf(o->sensitivity);
-	k = DqStudentTQuantile(p, n - 1) * sqrt(1.0 + 1.0 / n);
-	if (isnan(k))
-		k = o->sensitivity;
-	if (n < DQ_KCACHE)
-		DqKCache[n] = k;
-	return k;
+	k = DqTQuantileCached(&DqBandCache, DqNormalCdf(o->sensitivity), df) * sqrt(spread);
+	return isnan(k) ? o->sensitivity : k;
 }
 
 /*
@@ -850,6 +873,7 @@ DqFloorSpread(const DqDetectOptions *o, double spread, double expected)
 	return spread;
 }
 
+/* z-score: mean and standard deviation of the training values. */
 static void
 DqZscorePoint(DqDetectState *st, int i)
 {
@@ -868,7 +892,7 @@ DqZscorePoint(DqDetectState *st, int i)
 	for (j = 0; j < n; j++)
 		ss += (st->buf[j] - mean) * (st->buf[j] - mean);
 	sd = DqFloorSpread(st->o, sqrt(ss / (n - 1)), mean);
-	k = DqBandFactor(st->o, n);
+	k = DqBandFactor(st->o, n - 1, 1.0 + 1.0 / n);
 	DqJudge(st, i, mean, mean - k * sd, mean + k * sd,
 			DqScore(st->val[i] - mean, sd, mean));
 }
@@ -980,6 +1004,94 @@ DqThresholdPoint(DqDetectState *st, int i)
 }
 
 /*
+ * The size of an accepted level shift: the mean deviation (log ratio when
+ * the series is positive) of the post-shift points from the pre-shift
+ * model, which is the mean of the pre-shift training values of each
+ * point's slot.  Estimated from the level_shift points that made the
+ * shift, then refined with each normal point after it, up to
+ * training_points of them; every pre-shift value is then moved by it.
+ * Only zscore and mad train on the moved values.
+ */
+static bool
+DqShiftContribution(DqDetectState *st, int p, double *c)
+{
+	const DqDetectOptions *o = st->o;
+	int			slot = -1;
+	double		sum = 0.0;
+	int			n = 0;
+	int			j;
+
+	if (st->slot != NULL && (st->always_seasonal || st->auto_seasonal))
+		slot = st->slot[p];
+	for (j = st->shift_at - 1; j >= 0 && n < o->training_points; j--)
+	{
+		if (!st->usable[j] || (slot >= 0 && st->slot[j] != slot))
+			continue;
+		sum += st->pre[j];
+		n++;
+	}
+	if (n == 0)
+		return false;
+	sum /= n;
+	if (st->positive && sum > 0.0)
+		*c = log(st->val[p] / sum);
+	else
+		*c = st->val[p] - sum;
+	return true;
+}
+
+static void
+DqApplyShift(DqDetectState *st)
+{
+	double		delta = st->shift_sum / st->shift_n;
+	int			j;
+
+	for (j = 0; j < st->shift_at; j++)
+		st->adj[j] = st->positive ? st->pre[j] * exp(delta) : st->pre[j] + delta;
+}
+
+static void
+DqRefineShift(DqDetectState *st, int i)
+{
+	const DqDetectOptions *o = st->o;
+	double		c;
+
+	if (st->shift_n >= o->training_points ||
+		(o->method != DQ_DETECT_ZSCORE && o->method != DQ_DETECT_MAD))
+	{
+		st->shift_at = -1;
+		return;
+	}
+	if (!DqShiftContribution(st, i, &c))
+		return;
+	st->shift_sum += c;
+	st->shift_n++;
+	DqApplyShift(st);
+}
+
+/*
+ * Does a point that is not an anomaly continue the current run of
+ * anomalies?  It does when it lies on the run's side at least half-way to
+ * the band's edge: a shift close to the band's width is then not broken
+ * into pieces by its noise.  (A run is accepted as a new level only with
+ * at least two anomalies in it, so one spike and its neighbours are not.)
+ */
+static bool
+DqSupportsRun(const DqDetectState *st, int i)
+{
+	const DqDetectResult *r = &st->out[i];
+	double		x = st->val[i];
+
+	if (r->anomaly != 0 || !r->has_expected)
+		return false;
+	if (st->run_sign > 0)
+		return r->has_upper && r->upper > r->expected &&
+			x - r->expected >= 0.5 * (r->upper - r->expected);
+	return r->has_lower && r->lower < r->expected &&
+		r->expected - x >= 0.5 * (r->expected - r->lower);
+}
+
+/*
  * After the verdict on point i: user verdicts win, anomalies leave
  * training, and a run of level_shift anomalies on one side becomes the
  * new level.  Returns true when a level shift was accepted at i.
@@ -990,44 +1102,74 @@ DqSettle(DqDetectState *st, int i)
 	const DqDetectOptions *o = st->o;
 	DqDetectResult *r = &st->out[i];
 	int			sign;
-	double		delta = 0.0;
 	int			k;
-	int			j;
 
+	if (st->val[i] <= 0.0 && st->positive)
+	{
+		/* shifts are ratios no more: stop refining the last one */
+		st->positive = false;
+		st->shift_at = -1;
+	}
 	if (st->forced[i] != 0)
 	{
 		r->anomaly = (st->forced[i] > 0) ? 1 : 0;
 		st->usable[i] = (st->forced[i] < 0);
 		if (st->forced[i] < 0)
-			st->run_len = 0;
+			st->run_len = st->run_flagged = 0;
 		return false;
 	}
 	if (r->anomaly != 1)
 	{
 		st->usable[i] = true;
-		st->run_len = 0;
-		return false;
+		if (st->run_len > 0 && DqSupportsRun(st, i))
+			st->run[st->run_len++] = i;
+		else
+		{
+			st->run_len = st->run_flagged = 0;
+			if (r->anomaly == 0 && st->shift_at >= 0)
+				DqRefineShift(st, i);
+			return false;
+		}
 	}
-	st->usable[i] = false;
-	if (o->level_shift <= 0 || !r->has_expected)
+	else
+	{
+		st->usable[i] = false;
+		if (o->level_shift <= 0 || !r->has_expected)
+			return false;
+		sign = (st->val[i] > r->expected) ? 1 : -1;
+		if (st->run_len > 0 && sign != st->run_sign)
+			st->run_len = st->run_flagged = 0;
+		st->run_sign = sign;
+		st->run[st->run_len++] = i;
+		st->run_flagged++;
+	}
+	if (st->run_len < o->level_shift || st->run_flagged < Min(o->level_shift, 2))
 		return false;
-	sign = (st->val[i] > r->expected) ? 1 : -1;
-	if (st->run_len > 0 && sign != st->run_sign)
-		st->run_len = 0;
-	st->run_sign = sign;
-	st->run[st->run_len++] = i;
-	if (st->run_len < o->level_shift)
-		return false;
-
-	/* accept the new level */
+	/*
+	 * Accept the new level: the pre-shift values are kept as they are now
+	 * and moved by the shift's estimated size (DqApplyShift), as a ratio
+	 * when the series has been positive so far (a load that grows by a
+	 * third grows by a third on every weekday), else as a difference.
+	 */
+	st->shift_at = st->run[0];
+	memcpy(st->pre, st->adj, sizeof(double) * st->shift_at);
+	st->shift_sum = 0.0;
+	st->shift_n = 0;
 	for (k = 0; k < st->run_len; k++)
-		delta += st->val[st->run[k]] - st->out[st->run[k]].expected;
-	delta /= st->run_len;
-	for (j = 0; j < st->run[0]; j++)
-		st->adj[j] += delta;
+	{
+		double		c;
+
+		if (DqShiftContribution(st, st->run[k], &c))
+		{
+			st->shift_sum += c;
+			st->shift_n++;
+		}
+	}
+	if (st->shift_n > 0)
+		DqApplyShift(st);
 	for (k = 0; k < st->run_len; k++)
 		st->usable[st->run[k]] = true;
-	st->run_len = 0;
+	st->run_len = st->run_flagged = 0;
 	return true;
 }
 
@@ -1112,7 +1254,7 @@ DqHoltWinters(DqDetectState *st)
 		{
 			double		ss = 0.0;
 			double		sd;
-			double		k = DqBandFactor(o, nres);
+			double		k = DqBandFactor(o, nres, 1.0);
 			int			j;
 
 			for (j = 0; j < nres; j++)
