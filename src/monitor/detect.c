@@ -116,7 +116,7 @@ static const struct
 	[OPT_TRAINING_PERIOD] = {"training_period", M_Z | M_MAD},
 	[OPT_MIN_TRAINING_POINTS] = {"min_training_points", M_Z | M_MAD | M_HW},
 	[OPT_LEVEL_SHIFT] = {"level_shift", M_Z | M_MAD | M_ROC | M_ABS | M_HW},
-	[OPT_PREDICTION_INTERVAL] = {"prediction_interval", M_Z | M_HW},
+	[OPT_PREDICTION_INTERVAL] = {"prediction_interval", M_Z | M_MAD | M_HW},
 	[OPT_MIN_STDDEV] = {"min_stddev", M_Z | M_MAD | M_HW},
 	[OPT_COUNT_FLOOR] = {"count_floor", M_Z | M_MAD | M_HW},
 	[OPT_ALPHA] = {"alpha", M_HW},
@@ -160,7 +160,7 @@ DqDetectDefaults(DqDetectOptions *o, DqDetectMethod method)
 {
 	memset(o, 0, sizeof(DqDetectOptions));
 	o->method = method;
-	o->sensitivity = (method == DQ_DETECT_MAD) ? 3.5 : 3.0;
+	o->sensitivity = 3.0;
 	o->direction = DQ_DIRECTION_BOTH;
 	o->seasonality = DQ_SEASON_AUTO;
 	o->training_points = 28;
@@ -807,20 +807,18 @@ DqCollect(DqDetectState *st, int i, int slot)
 	return n;
 }
 
-/* Training of point i for zscore and mad, seasonal when that applies. */
+/*
+ * Training of point i for zscore and mad: of its slot when the series is
+ * seasonal (then too few points of the slot mean no verdict, not a
+ * verdict against the other slots' values, which would take every
+ * weekend for an anomaly and keep it out of training), else of all slots.
+ */
 static int
 DqTraining(DqDetectState *st, int i)
 {
-	int			need = Max(st->o->min_training_points, 2);
-	int			n;
-
 	if (st->slot != NULL &&
 		(st->always_seasonal || DqAutoSeasonal(st, i)))
-	{
-		n = DqCollect(st, i, st->slot[i]);
-		if (n >= need || st->always_seasonal)
-			return n;
-	}
+		return DqCollect(st, i, st->slot[i]);
 	return DqCollect(st, i, -1);
 }
 
@@ -926,6 +924,7 @@ DqMadPoint(DqDetectState *st, int i)
 	double		med;
 	double		mad;
 	double		spread;
+	double		k;
 	int			j;
 
 	if (n < Max(st->o->min_training_points, 2))
@@ -945,8 +944,10 @@ DqMadPoint(DqDetectState *st, int i)
 		spread = 1.253314 * meanad / n;
 	}
 	spread = DqFloorSpread(st->o, spread, med);
-	DqJudge(st, i, med, med - st->o->sensitivity * spread,
-			med + st->o->sensitivity * spread,
+	k = st->o->prediction_interval ?
+		DqBandFactor(st->o, Max((int) (0.37 * (n - 1)), 1), 1.0 + M_PI / (2.0 * n)) :
+		st->o->sensitivity;
+	DqJudge(st, i, med, med - k * spread, med + k * spread,
 			DqScore(st->val[i] - med, spread, med));
 }
 
@@ -1187,10 +1188,11 @@ DqHwSlot(const DqDetectState *st, int i, int m)
 
 /*
  * Initial level, trend and season from the first two seasons (m > 0) or
- * the first two points (no season).  Returns the first point to forecast.
+ * the first two points (no season) of y.  Returns the first point to
+ * forecast.
  */
 static int
-DqHwInit(DqDetectState *st, int m)
+DqHwInit(DqDetectState *st, const double *y, int m)
 {
 	int			i;
 
@@ -1199,8 +1201,8 @@ DqHwInit(DqDetectState *st, int m)
 	{
 		if (st->n < 2)
 			return st->n;
-		st->hw_level = st->val[1];
-		st->hw_trend = st->val[1] - st->val[0];
+		st->hw_level = y[1];
+		st->hw_trend = y[1] - y[0];
 		st->usable[0] = st->usable[1] = true;
 		return 2;
 	}
@@ -1212,15 +1214,15 @@ DqHwInit(DqDetectState *st, int m)
 
 		for (i = 0; i < m; i++)
 		{
-			mean1 += st->val[i];
-			mean2 += st->val[m + i];
+			mean1 += y[i];
+			mean2 += y[m + i];
 		}
 		mean1 /= m;
 		mean2 /= m;
 		for (i = 0; i < 2 * m; i++)
 		{
 			st->hw_season[DqHwSlot(st, i, m)] +=
-				0.5 * (st->val[i] - (i < m ? mean1 : mean2));
+				0.5 * (y[i] - (i < m ? mean1 : mean2));
 			st->usable[i] = true;
 		}
 		st->hw_trend = (mean2 - mean1) / m;
@@ -1230,23 +1232,35 @@ DqHwInit(DqDetectState *st, int m)
 	return 2 * m;
 }
 
+/*
+ * Additive Holt-Winters on the series, or on its logarithm when every
+ * value is positive (seasons and shifts are then ratios: a weekend at 60%
+ * of a weekday stays at 60% when the load doubles).  The band is the
+ * forecast plus or minus k standard deviations of the last
+ * training_points one-step residuals, mapped back to the values' scale.
+ */
 static void
 DqHoltWinters(DqDetectState *st)
 {
 	const DqDetectOptions *o = st->o;
 	int			m = o->season_length > 0 ? o->season_length : st->nslots;
 	double	   *res = palloc(sizeof(double) * o->training_points);
+	double	   *y = palloc(sizeof(double) * Max(st->n, 1));
+	bool		logs = true;
 	int			nres = 0;
 	int			respos = 0;
 	int			i;
 
-	for (i = DqHwInit(st, m); i < st->n; i++)
+	for (i = 0; i < st->n; i++)
+		logs &= (st->val[i] > 0.0);
+	for (i = 0; i < st->n; i++)
+		y[i] = logs ? log(st->val[i]) : st->val[i];
+	for (i = DqHwInit(st, y, m); i < st->n; i++)
 	{
 		int			s = (m > 0) ? DqHwSlot(st, i, m) : 0;
 		double		season = (m > 0) ? st->hw_season[s] : 0.0;
 		double		f = st->hw_level + st->hw_trend + season;
-		double		x = st->val[i];
-		double		xu;
+		double		yu;
 		double		level;
 
 		CHECK_FOR_INTERRUPTS();
@@ -1259,39 +1273,47 @@ DqHoltWinters(DqDetectState *st)
 
 			for (j = 0; j < nres; j++)
 				ss += res[j] * res[j];
-			sd = DqFloorSpread(o, sqrt(ss / nres), f);
-			DqJudge(st, i, f, f - k * sd, f + k * sd, DqScore(x - f, sd, f));
+			sd = sqrt(ss / nres);
+			if (logs)
+			{
+				/* floors apply on the values' scale, near the forecast */
+				sd = Max(sd, DqFloorSpread(o, 0.0, exp(f)) / exp(f));
+				DqJudge(st, i, exp(f), exp(f - k * sd), exp(f + k * sd),
+						DqScore(y[i] - f, sd, f));
+			}
+			else
+			{
+				sd = DqFloorSpread(o, sd, f);
+				DqJudge(st, i, f, f - k * sd, f + k * sd, DqScore(y[i] - f, sd, f));
+			}
 		}
 		else
 		{
-			st->out[i].expected = f;
+			st->out[i].expected = logs ? exp(f) : f;
 			st->out[i].has_expected = true;
 		}
+		/* a new level: move the level by the residual */
 		if (DqSettle(st, i))
-		{
-			/* a new level: move the level by the run's mean residual */
-			st->hw_level += x - f;
-		}
+			st->hw_level += y[i] - f;
 		/* an anomaly updates the model as if the forecast had come true */
-		xu = st->usable[i] ? x : f;
+		yu = st->usable[i] ? y[i] : f;
 		if (st->usable[i] && st->out[i].anomaly != 1)
 		{
-			res[respos] = x - f;
+			res[respos] = y[i] - f;
 			respos = (respos + 1) % o->training_points;
 			nres = Min(nres + 1, o->training_points);
 		}
-		level = o->alpha * (xu - season) +
+		level = o->alpha * (yu - season) +
 			(1.0 - o->alpha) * (st->hw_level + st->hw_trend);
 		st->hw_trend = o->beta * (level - st->hw_level) +
 			(1.0 - o->beta) * st->hw_trend;
 		if (m > 0)
-			st->hw_season[s] = o->gamma * (xu - level) +
+			st->hw_season[s] = o->gamma * (yu - level) +
 				(1.0 - o->gamma) * st->hw_season[s];
 		st->hw_level = level;
-		if (!st->out[i].has_score)
-			st->out[i].has_expected = true;
 	}
 	pfree(res);
+	pfree(y);
 }
 
 /*
