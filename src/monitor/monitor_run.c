@@ -70,42 +70,26 @@
 #include "base/trust.h"
 #include "monitor/column_sketch.h"
 #include "monitor/monitor.h"
-
-/* Unix epoch as a PostgreSQL timestamp */
-#define DQ_UNIX_EPOCH_TS \
-	(-((TimestampTz) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY))
-
-typedef struct DqRun
-{
-	DqMonitorDef *def;
-	DqMonitorConfig cfg;
-	TimestampTz now;
-	char	   *nspname;		/* current names */
-	char	   *relname;
-	char	   *colname;
-	DqJson		state;			/* members merged into the stored state */
-	bool		reset_state;	/* replace the stored state instead */
-	int			anomalies;
-} DqRun;
+#include "monitor/monitor_run.h"
 
 /* ---------------------------------------------------------------------
  * Small helpers
  * ---------------------------------------------------------------------
  */
-static double
+double
 DqToUnix(TimestampTz t)
 {
 	return (double) (t - DQ_UNIX_EPOCH_TS) / USECS_PER_SEC;
 }
 
-static TimestampTz
+TimestampTz
 DqFromUnix(double s)
 {
 	return DQ_UNIX_EPOCH_TS + (TimestampTz) llround(s * USECS_PER_SEC);
 }
 
 /* Start of the bucket of width "width" that holds t (buckets start at 1970-01-01 UTC). */
-static TimestampTz
+TimestampTz
 DqBucketOf(TimestampTz t, int64 width)
 {
 	int64		off = t - DQ_UNIX_EPOCH_TS;
@@ -117,7 +101,7 @@ DqBucketOf(TimestampTz t, int64 width)
 }
 
 /* A number member of the stored state; false when absent. */
-static bool
+bool
 DqStateNumber(DqRun *run, const char *key, double *out)
 {
 	JsonbValue *v = DqJsonbGet(&run->def->state->root, key);
@@ -129,7 +113,7 @@ DqStateNumber(DqRun *run, const char *key, double *out)
 	return true;
 }
 
-static char *
+char *
 DqStateString(DqRun *run, const char *key)
 {
 	JsonbValue *v = DqJsonbGet(&run->def->state->root, key);
@@ -139,7 +123,7 @@ DqStateString(DqRun *run, const char *key)
 	return pnstrdup(v->val.string.val, v->val.string.len);
 }
 
-static void
+void
 DqSpiCheck(int rc, int expected, const char *what)
 {
 	if (rc != expected)
@@ -150,7 +134,7 @@ DqSpiCheck(int rc, int expected, const char *what)
  * Recording (as the extension owner)
  * ---------------------------------------------------------------------
  */
-static void
+void
 DqRunRecord(DqRun *run, const char *metric, TimestampTz bucket, double value)
 {
 	Oid			types[6] = {OIDOID, INT2OID, TEXTOID, TEXTOID, TIMESTAMPTZOID, FLOAT8OID};
@@ -203,7 +187,7 @@ DqSeverity(const DqDetectResult *r, double value)
 	return "warn";
 }
 
-static void
+void
 DqRunAnomaly(DqRun *run, const char *metric, TimestampTz bucket, double value,
 			 const DqDetectResult *r, const char *method, const char *severity,
 			 const char *detail)
@@ -358,7 +342,7 @@ DqBucketListed(TimestampTz t, const TimestampTz *list, int n)
  * Judge the points of "metric" at the given buckets against the stored
  * series before them; record the anomalies found.
  */
-static void
+void
 DqRunJudge(DqRun *run, const char *metric, const TimestampTz *buckets, int nb)
 {
 	DqDetectOptions o = run->cfg.detect;
@@ -407,661 +391,6 @@ DqRunJudge(DqRun *run, const char *metric, const TimestampTz *buckets, int nb)
 					 DqDetectMethodNames[o.method], DqSeverity(&out[i], val[i]), NULL);
 	}
 }
-
-/* ---------------------------------------------------------------------
- * Freshness and volume
- * ---------------------------------------------------------------------
- */
-
-/*
- * Cumulative counters of a table (summed over the partitions of a
- * partitioned one): inserted, updated, deleted rows and live rows.
- */
-static void
-DqRunCounters(Oid relid, int64 *c)
-{
-	char		relkind = get_rel_relkind(relid);
-	List	   *rels;
-	ListCell   *lc;
-
-	memset(c, 0, sizeof(int64) * 4);
-	if (relkind == RELKIND_PARTITIONED_TABLE)
-		rels = find_all_inheritors(relid, NoLock, NULL);
-	else
-		rels = list_make1_oid(relid);
-	foreach(lc, rels)
-	{
-		Oid			r = lfirst_oid(lc);
-		PgStat_StatTabEntry *e;
-
-		if (get_rel_relkind(r) != RELKIND_RELATION && get_rel_relkind(r) != RELKIND_MATVIEW)
-			continue;
-		e = pgstat_fetch_stat_tabentry(r);
-		if (e == NULL)
-			continue;
-		c[0] += e->tuples_inserted;
-		c[1] += e->tuples_updated;
-		c[2] += e->tuples_deleted;
-		c[3] += e->n_live_tuples;
-	}
-}
-
-/* Commit time of the change validation stream's last commit, and how many tables it watches. */
-static bool
-DqRunCdcLastCommit(TimestampTz *last, int64 *watched)
-{
-	bool		isnull;
-	bool		found = false;
-
-	DqSpiCheck(SPI_execute("SELECT st.last_commit_time, "
-						   "  (SELECT pg_catalog.count(*) FROM dq.watched_tables) "
-						   "FROM dq.cdc_state st WHERE st.slot_name = 'dq_lineage_' "
-						   "  OPERATOR(pg_catalog.||) (SELECT d.oid FROM pg_catalog.pg_database d "
-						   "   WHERE d.datname = pg_catalog.current_database())",
-						   true, 1),
-			   SPI_OK_SELECT, "read dq.cdc_state");
-	if (SPI_processed == 1)
-	{
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-
-		if (!isnull)
-		{
-			*last = DatumGetTimestampTz(d);
-			found = true;
-		}
-		*watched = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	}
-	return found;
-}
-
-static bool
-DqRunWatched(Oid relid)
-{
-	Oid			types[1] = {OIDOID};
-	Datum		values[1];
-
-	values[0] = ObjectIdGetDatum(relid);
-	DqSpiCheck(SPI_execute_with_args("SELECT 1 FROM dq.watched_tables WHERE relid = $1",
-									 1, types, values, NULL, true, 1),
-			   SPI_OK_SELECT, "read dq.watched_tables");
-	return SPI_processed > 0;
-}
-
-/* Freshness from max(<timestamp column>), read through its index. */
-static void
-DqRunFreshnessTimestamp(DqRun *run)
-{
-	int16		att = DqMonitorColumnAttnum(run->def->relid, run->cfg.timestamp_column,
-										   "timestamp_column");
-	char	   *sql;
-	DqOwnerContext own;
-	bool		isnull;
-	Datum		d;
-
-	if (!run->cfg.allow_scan && !DqMonitorHasLeadingIndex(run->def->relid, att))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("column \"%s\" has no index any more: reading its maximum would scan the whole relation",
-						run->cfg.timestamp_column),
-				 errhint("Create a btree index on the column, or set \"allow_scan\": true.")));
-	sql = psprintf("SELECT pg_catalog.max(%s)::pg_catalog.timestamptz FROM %s",
-				   quote_identifier(run->cfg.timestamp_column),
-				   quote_qualified_identifier(run->nspname, run->relname));
-	DqBecomeOwner(run->def->owner, &own);
-	DqSpiCheck(SPI_execute(sql, false, 1), SPI_OK_SELECT, sql);
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	DqRestoreUser(&own);
-	DqJsonText(&run->state, "source", "timestamp");
-	if (isnull || TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(d)))
-		return;					/* no rows: nothing to judge */
-	DqRunRecord(run, "age_seconds", run->now,
-				(double) (run->now - DatumGetTimestampTz(d)) / USECS_PER_SEC);
-	DqRunJudge(run, "age_seconds", &run->now, 1);
-}
-
-/*
- * Freshness from the statistics counters: the relation changed between
- * the previous poll and this one when its counters moved.  With change
- * validation, the stream's last commit time bounds the change more
- * tightly (exactly, when the relation is the only one watched).
- */
-static void
-DqRunFreshness(DqRun *run)
-{
-	int64		c[4];
-	int64		changes;
-	double		prev_changes;
-	double		changed_at;
-	double		first_poll;
-	double		prev_poll = 0;
-	double		now = DqToUnix(run->now);
-	bool		have_prev = DqStateNumber(run, "changes", &prev_changes);
-	bool		have_changed = DqStateNumber(run, "changed_at", &changed_at);
-	bool		cdc;
-
-	if (strcmp(run->cfg.source, "timestamp") == 0)
-	{
-		DqRunFreshnessTimestamp(run);
-		return;
-	}
-	cdc = strcmp(run->cfg.source, "stats") != 0 && DqRunWatched(run->def->relid);
-	DqRunCounters(run->def->relid, c);
-	changes = c[0] + c[1] + c[2];
-	if (!DqStateNumber(run, "first_poll_at", &first_poll))
-		first_poll = now;
-	(void) DqStateNumber(run, "polled_at", &prev_poll);
-
-	if (have_prev && changes > (int64) prev_changes)
-	{
-		changed_at = now;
-		have_changed = true;
-	}
-	if (cdc)
-	{
-		TimestampTz last;
-		int64		watched = 0;
-
-		if (DqRunCdcLastCommit(&last, &watched))
-		{
-			double		l = DqToUnix(last);
-
-			if (have_prev && changes > (int64) prev_changes && l > prev_poll)
-				changed_at = Min(now, l);
-			else if (watched == 1 && (!have_changed || l > changed_at))
-			{
-				changed_at = Min(now, l);
-				have_changed = true;
-			}
-		}
-	}
-	DqJsonText(&run->state, "source", cdc ? "cdc" : "stats");
-	DqJsonInt(&run->state, "changes", changes);
-	DqJsonFloat(&run->state, "first_poll_at", first_poll);
-	DqJsonFloat(&run->state, "polled_at", now);
-	if (have_changed)
-		DqJsonFloat(&run->state, "changed_at", changed_at);
-	if (!have_prev || changes < (int64) prev_changes)
-		return;					/* first poll, or counters reset */
-	DqRunRecord(run, "age_seconds", run->now,
-				now - (have_changed ? changed_at : first_poll));
-	DqRunJudge(run, "age_seconds", &run->now, 1);
-}
-
-static void
-DqRunVolume(DqRun *run)
-{
-	double		prev[4];
-	bool		have_prev;
-	int64		c[4];
-
-	if (run->cfg.exact)
-	{
-		char	   *sql = psprintf("SELECT pg_catalog.count(*) FROM %s",
-								   quote_qualified_identifier(run->nspname, run->relname));
-		DqOwnerContext own;
-		bool		isnull;
-		int64		count;
-
-		DqBecomeOwner(run->def->owner, &own);
-		DqSpiCheck(SPI_execute(sql, false, 1), SPI_OK_SELECT, sql);
-		count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		DqRestoreUser(&own);
-		have_prev = DqStateNumber(run, "count", &prev[0]);
-		DqJsonInt(&run->state, "count", count);
-		DqRunRecord(run, "row_count", run->now, (double) count);
-		if (have_prev)
-			DqRunRecord(run, "rows_added", run->now, (double) count - prev[0]);
-		if (have_prev || strcmp(run->cfg.metric, "row_count") == 0)
-			DqRunJudge(run, run->cfg.metric, &run->now, 1);
-		return;
-	}
-
-	DqRunCounters(run->def->relid, c);
-	have_prev = DqStateNumber(run, "inserted", &prev[0]) &&
-		DqStateNumber(run, "updated", &prev[1]) &&
-		DqStateNumber(run, "deleted", &prev[2]);
-	DqJsonInt(&run->state, "inserted", c[0]);
-	DqJsonInt(&run->state, "updated", c[1]);
-	DqJsonInt(&run->state, "deleted", c[2]);
-	if (!have_prev || c[0] < (int64) prev[0] || c[1] < (int64) prev[1] ||
-		c[2] < (int64) prev[2])
-		return;					/* first poll, or counters reset */
-	DqRunRecord(run, "rows_inserted", run->now, (double) (c[0] - (int64) prev[0]));
-	DqRunRecord(run, "rows_updated", run->now, (double) (c[1] - (int64) prev[1]));
-	DqRunRecord(run, "rows_deleted", run->now, (double) (c[2] - (int64) prev[2]));
-	DqRunRecord(run, "rows_added", run->now,
-				(double) ((c[0] - (int64) prev[0]) - (c[2] - (int64) prev[2])));
-	DqRunRecord(run, "row_count", run->now, (double) c[3]);
-	DqRunJudge(run, run->cfg.metric, &run->now, 1);
-}
-
-static void
-DqRunSchema(DqRun *run)
-{
-	Oid			types[1] = {INT8OID};
-	Datum		values[1];
-	DqOwnerContext ext;
-	int			ncols = 0;
-	int			i;
-	Relation	rel = relation_open(run->def->relid, AccessShareLock);
-
-	for (i = 0; i < RelationGetDescr(rel)->natts; i++)
-		if (!TupleDescAttr(RelationGetDescr(rel), i)->attisdropped)
-			ncols++;
-	relation_close(rel, AccessShareLock);
-	values[0] = Int64GetDatum(run->def->id);
-	DqBecomeExtensionOwner(&ext);
-	/* the changes it finds are recorded as anomalies by the SQL function */
-	DqSpiCheck(SPI_execute_with_args("SELECT dq.monitor_schema_sync($1, NULL, NULL, 'scheduled check')",
-									 1, types, values, NULL, false, 0),
-			   SPI_OK_SELECT, "compare the column snapshot");
-	DqRestoreUser(&ext);
-	DqRunRecord(run, "column_count", run->now, ncols);
-}
-
-/* ---------------------------------------------------------------------
- * Column and distribution: buckets of sketches
- * ---------------------------------------------------------------------
- */
-typedef struct DqBucketScan
-{
-	TimestampTz bucket;
-	int64		rows;
-	bytea	   *sketch;
-} DqBucketScan;
-
-/*
- * Read the rows past the watermark (every row without one) as the owner;
- * returns their sketches by bucket and sets *new_wm to the new watermark.
- */
-static List *
-DqRunScan(DqRun *run, bool *replace, char **new_wm)
-{
-	const DqMonitorConfig *cfg = &run->cfg;
-	char	   *rel = quote_qualified_identifier(run->nspname, run->relname);
-	const char *col = quote_identifier(run->colname);
-	char	   *old_wm = DqStateString(run, "watermark");
-	bool		by_time = false;
-	char	   *sql;
-	const char *wm = NULL;
-	char	   *wmtype = NULL;
-	Oid			types[2] = {INTERVALOID, TEXTOID};
-	Datum		values[2];
-	Interval	width = {0};
-	DqOwnerContext own;
-	int			nestlevel;
-	List	   *out = NIL;
-	uint64		i;
-
-	*replace = (cfg->watermark == NULL);
-	*new_wm = old_wm;
-	if (cfg->watermark != NULL)
-	{
-		int16		att = DqMonitorColumnAttnum(run->def->relid, cfg->watermark, "watermark");
-		Oid			t = getBaseType(get_atttype(run->def->relid, att));
-
-		wm = quote_identifier(cfg->watermark);
-		wmtype = format_type_be_qualified(get_atttype(run->def->relid, att));
-		by_time = (t == DATEOID || t == TIMESTAMPOID || t == TIMESTAMPTZOID);
-	}
-	width.time = cfg->bucket_usec;
-	values[0] = IntervalPGetDatum(&width);
-	values[1] = old_wm ? CStringGetTextDatum(old_wm) : (Datum) 0;
-
-	if (wm != NULL && by_time)
-		sql = psprintf("SELECT pg_catalog.date_bin($1, %s::pg_catalog.timestamptz, "
-					   "  '1970-01-01 00:00:00+00'::pg_catalog.timestamptz), "
-					   "  pg_catalog.count(*), dq.column_sketch(%s), pg_catalog.max(%s)::pg_catalog.text "
-					   "FROM %s WHERE %s IS NOT NULL%s%s%s GROUP BY 1 ORDER BY 1",
-					   wm, col, wm, rel, wm,
-					   old_wm ? " AND " : "", old_wm ? wm : "",
-					   old_wm ? psprintf(" > $2::pg_catalog.text::%s", wmtype) : "");
-	else if (wm != NULL)
-		sql = psprintf("SELECT NULL::pg_catalog.timestamptz, pg_catalog.count(*), dq.column_sketch(%s), "
-					   "  pg_catalog.max(%s)::pg_catalog.text "
-					   "FROM %s WHERE %s IS NOT NULL%s%s%s",
-					   col, wm, rel, wm,
-					   old_wm ? " AND " : "", old_wm ? wm : "",
-					   old_wm ? psprintf(" > $2::pg_catalog.text::%s", wmtype) : "");
-	else
-		sql = psprintf("SELECT NULL::pg_catalog.timestamptz, pg_catalog.count(*), dq.column_sketch(%s), "
-					   "  NULL::pg_catalog.text FROM %s", col, rel);
-
-	DqBecomeOwner(run->def->owner, &own);
-	nestlevel = DqBeginStableOutput();
-	DqSpiCheck(SPI_execute_with_args(sql, old_wm ? 2 : 1, types, values, NULL, false, 0),
-			   SPI_OK_SELECT, sql);
-	DqEndStableOutput(nestlevel);
-	DqRestoreUser(&own);
-
-	for (i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		DqBucketScan *b;
-		bool		isnull;
-		Datum		d;
-		char	   *m;
-
-		if (DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull)) == 0)
-			continue;
-		b = palloc(sizeof(DqBucketScan));
-		d = SPI_getbinval(tup, desc, 1, &isnull);
-		b->bucket = isnull ? DqBucketOf(run->now, cfg->bucket_usec) : DatumGetTimestampTz(d);
-		b->rows = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
-		b->sketch = DatumGetByteaPCopy(SPI_getbinval(tup, desc, 3, &isnull));
-		/* groups come in bucket order, so the last one holds the largest watermark */
-		m = SPI_getvalue(tup, desc, 4);
-		if (m != NULL)
-			*new_wm = m;
-		out = lappend(out, b);
-	}
-	return out;
-}
-
-/* Store scanned sketches (merged into their buckets, or replacing them). */
-static void
-DqRunStoreSketches(DqRun *run, List *scans, bool replace)
-{
-	Oid			types[4] = {INT8OID, TIMESTAMPTZOID, INT8OID, BYTEAOID};
-	Datum		values[4];
-	ListCell   *lc;
-	DqOwnerContext ext;
-	const char *sql = replace ?
-		"INSERT INTO dq.metric_sketches AS s (monitor_id, bucket, rows, sketch) "
-		"VALUES ($1, $2, $3, $4) ON CONFLICT (monitor_id, bucket) DO UPDATE SET "
-		"  sketch = EXCLUDED.sketch, rows = EXCLUDED.rows, updated_at = pg_catalog.now()" :
-		"INSERT INTO dq.metric_sketches AS s (monitor_id, bucket, rows, sketch) "
-		"VALUES ($1, $2, $3, $4) ON CONFLICT (monitor_id, bucket) DO UPDATE SET "
-		"  sketch = (SELECT dq.column_sketch_merge(v.x) FROM (VALUES (s.sketch), (EXCLUDED.sketch)) v(x)), "
-		"  rows = s.rows OPERATOR(pg_catalog.+) EXCLUDED.rows, updated_at = pg_catalog.now()";
-
-	DqBecomeExtensionOwner(&ext);
-	foreach(lc, scans)
-	{
-		DqBucketScan *b = lfirst(lc);
-
-		values[0] = Int64GetDatum(run->def->id);
-		values[1] = TimestampTzGetDatum(b->bucket);
-		values[2] = Int64GetDatum(b->rows);
-		values[3] = PointerGetDatum(b->sketch);
-		DqSpiCheck(SPI_execute_with_args(sql, 4, types, values, NULL, false, 0),
-				   SPI_OK_INSERT, "store a bucket sketch");
-	}
-	DqRestoreUser(&ext);
-}
-
-/* Record the metrics of the buckets just updated (column monitors). */
-static void
-DqRunSketchMetrics(DqRun *run, List *scans)
-{
-	Oid			types[5] = {OIDOID, INT2OID, TEXTOID, INT8OID, TIMESTAMPTZOID};
-	Datum		values[5];
-	ListCell   *lc;
-	DqOwnerContext ext;
-
-	values[0] = ObjectIdGetDatum(run->def->relid);
-	values[1] = Int16GetDatum(run->def->attnum);
-	values[2] = CStringGetTextDatum(run->colname);
-	values[3] = Int64GetDatum(run->def->id);
-	DqBecomeExtensionOwner(&ext);
-	foreach(lc, scans)
-	{
-		DqBucketScan *b = lfirst(lc);
-
-		values[4] = TimestampTzGetDatum(b->bucket);
-		DqSpiCheck(SPI_execute_with_args("INSERT INTO dq.metric_history (relid, attnum, column_name, "
-										 "  metric, bucket, value, source, source_id) "
-										 "SELECT $1, $2, $3, k.key, s.bucket, k.value::pg_catalog.float8, "
-										 "  'monitor', s.monitor_id "
-										 "FROM dq.metric_sketches s, "
-										 "  pg_catalog.jsonb_each(dq.column_sketch_metrics(s.sketch)) k "
-										 "WHERE s.monitor_id = $4 AND s.bucket = $5 "
-										 "  AND pg_catalog.jsonb_typeof(k.value) = 'number' "
-										 "ON CONFLICT (relid, attnum, metric, source, source_id, bucket) "
-										 "DO UPDATE SET value = EXCLUDED.value, recorded_at = pg_catalog.now()",
-										 5, types, values, NULL, false, 0),
-				   SPI_OK_INSERT, "record bucket metrics");
-	}
-	DqRestoreUser(&ext);
-}
-
-/* Complete buckets not judged yet, oldest first. */
-static int
-DqRunBucketsToJudge(DqRun *run, TimestampTz **buckets)
-{
-	Oid			types[4] = {INT8OID, INTERVALOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
-	Interval	width = {0};
-	double		judged;
-	DqOwnerContext ext;
-	int			n;
-	int			i;
-
-	width.time = run->cfg.bucket_usec;
-	values[0] = Int64GetDatum(run->def->id);
-	values[1] = IntervalPGetDatum(&width);
-	values[2] = TimestampTzGetDatum(run->now);
-	if (DqStateNumber(run, "judged_until", &judged))
-		values[3] = TimestampTzGetDatum(DqFromUnix(judged));
-	else
-		nulls[3] = 'n';
-	DqBecomeExtensionOwner(&ext);
-	DqSpiCheck(SPI_execute_with_args("SELECT bucket FROM dq.metric_sketches "
-									 "WHERE monitor_id = $1 "
-									 "  AND bucket OPERATOR(pg_catalog.+) $2 <= $3 "
-									 "  AND ($4::pg_catalog.timestamptz IS NULL OR bucket > $4) "
-									 "ORDER BY bucket",
-									 4, types, values, nulls, false, 0),
-			   SPI_OK_SELECT, "list the buckets to judge");
-	DqRestoreUser(&ext);
-	n = (int) SPI_processed;
-	*buckets = palloc(sizeof(TimestampTz) * Max(n, 1));
-	for (i = 0; i < n; i++)
-	{
-		bool		isnull;
-
-		(*buckets)[i] = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i],
-														  SPI_tuptable->tupdesc, 1, &isnull));
-	}
-	if (n > 0)
-		DqJsonFloat(&run->state, "judged_until", DqToUnix((*buckets)[n - 1]));
-	return n;
-}
-
-/*
- * Scan, store and judge: shared by column and distribution monitors.
- * Returns the buckets to judge.  A changed column type, watermark or
- * bucket width starts the sketches afresh.
- */
-static int
-DqRunBuckets(DqRun *run, bool record_metrics, TimestampTz **buckets)
-{
-	Oid			typid = get_atttype(run->def->relid, run->def->attnum);
-	double		old_typid = 0;
-	double		old_width = 0;
-	char	   *old_wmcol = DqStateString(run, "watermark_column");
-	bool		replace;
-	char	   *new_wm;
-	List	   *scans;
-
-	if ((DqStateNumber(run, "typid", &old_typid) && (Oid) old_typid != typid) ||
-		(DqStateNumber(run, "bucket_seconds", &old_width) &&
-		 (int64) llround(old_width * USECS_PER_SEC) != run->cfg.bucket_usec) ||
-		((old_wmcol == NULL) != (run->cfg.watermark == NULL)) ||
-		(old_wmcol != NULL && strcmp(old_wmcol, run->cfg.watermark) != 0))
-	{
-		Oid			types[1] = {INT8OID};
-		Datum		values[1];
-		DqOwnerContext ext;
-
-		values[0] = Int64GetDatum(run->def->id);
-		DqBecomeExtensionOwner(&ext);
-		DqSpiCheck(SPI_execute_with_args("DELETE FROM dq.metric_sketches WHERE monitor_id = $1",
-										 1, types, values, NULL, false, 0),
-				   SPI_OK_DELETE, "start the sketches afresh");
-		DqRestoreUser(&ext);
-		/* forget the watermark and what was judged */
-		run->def->state = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
-		run->reset_state = true;
-	}
-	DqJsonInt(&run->state, "typid", typid);
-	DqJsonFloat(&run->state, "bucket_seconds", (double) run->cfg.bucket_usec / USECS_PER_SEC);
-	if (run->cfg.watermark)
-		DqJsonText(&run->state, "watermark_column", run->cfg.watermark);
-	else
-		DqJsonNull(&run->state, "watermark_column");
-
-	scans = DqRunScan(run, &replace, &new_wm);
-	DqRunStoreSketches(run, scans, replace);
-	if (record_metrics)
-		DqRunSketchMetrics(run, scans);
-	if (new_wm != NULL)
-		DqJsonText(&run->state, "watermark", new_wm);
-	else
-		DqJsonNull(&run->state, "watermark");
-	return DqRunBucketsToJudge(run, buckets);
-}
-
-static void
-DqRunColumn(DqRun *run)
-{
-	TimestampTz *buckets;
-	int			nb = DqRunBuckets(run, true, &buckets);
-	ListCell   *lc;
-
-	foreach(lc, run->cfg.metrics)
-		DqRunJudge(run, (const char *) lfirst(lc), buckets, nb);
-}
-
-/*
- * The sketch to compare bucket b with: the latest earlier bucket that was
- * not itself drift (unless a user said it was expected), or the merged
- * baseline buckets; NULL when there is none yet.
- */
-static DqColSketch *
-DqRunReference(DqRun *run, TimestampTz b)
-{
-	Oid			types[4] = {INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID};
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
-	bool		isnull;
-	Datum		d;
-
-	values[0] = Int64GetDatum(run->def->id);
-	values[1] = TimestampTzGetDatum(b);
-	values[2] = TimestampTzGetDatum(run->def->baseline_from);
-	nulls[2] = run->def->has_baseline ? ' ' : 'n';
-	values[3] = Int32GetDatum(run->cfg.baseline_buckets);
-	if (run->cfg.reference_baseline)
-		DqSpiCheck(SPI_execute_with_args("SELECT CASE WHEN pg_catalog.count(*) = $4 "
-										 "  THEN dq.column_sketch_merge(x.sketch) END FROM ("
-										 "  SELECT sketch FROM dq.metric_sketches WHERE monitor_id = $1 "
-										 "    AND ($3::pg_catalog.timestamptz IS NULL OR bucket >= $3) "
-										 "  ORDER BY bucket LIMIT $4) x "
-										 "WHERE NOT EXISTS (SELECT 1 FROM (SELECT bucket FROM dq.metric_sketches "
-										 "  WHERE monitor_id = $1 AND ($3::pg_catalog.timestamptz IS NULL OR bucket >= $3) "
-										 "  ORDER BY bucket LIMIT $4) y WHERE y.bucket >= $2)",
-										 4, types, values, nulls, false, 0),
-				   SPI_OK_SELECT, "read the baseline");
-	else
-		DqSpiCheck(SPI_execute_with_args("SELECT s.sketch FROM dq.metric_sketches s "
-										 "WHERE s.monitor_id = $1 AND s.bucket < $2 "
-										 "  AND ($3::pg_catalog.timestamptz IS NULL OR s.bucket >= $3) "
-										 "  AND NOT EXISTS (SELECT 1 FROM dq.anomalies a "
-										 "    WHERE a.monitor_id = s.monitor_id AND a.metric = 'drift' "
-										 "      AND a.bucket = s.bucket AND a.state <> 'expected') "
-										 "ORDER BY s.bucket DESC LIMIT 1",
-										 3, types, values, nulls, false, 0),
-				   SPI_OK_SELECT, "read the previous bucket");
-	if (SPI_processed == 0)
-		return NULL;
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (isnull)
-		return NULL;
-	return DqColSketchDeserialize(DatumGetByteaPP(d));
-}
-
-static DqColSketch *
-DqRunBucketSketch(DqRun *run, TimestampTz b)
-{
-	Oid			types[2] = {INT8OID, TIMESTAMPTZOID};
-	Datum		values[2];
-	bool		isnull;
-
-	values[0] = Int64GetDatum(run->def->id);
-	values[1] = TimestampTzGetDatum(b);
-	DqSpiCheck(SPI_execute_with_args("SELECT sketch FROM dq.metric_sketches "
-									 "WHERE monitor_id = $1 AND bucket = $2",
-									 2, types, values, NULL, false, 1),
-			   SPI_OK_SELECT, "read a bucket");
-	if (SPI_processed == 0)
-		return NULL;
-	return DqColSketchDeserialize(DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0],
-																 SPI_tuptable->tupdesc, 1, &isnull)));
-}
-
-/* Record a drift statistic read back from the drift JSON, if it is a number. */
-static void
-DqRunDriftMetric(DqRun *run, Jsonb *stats, const char *key, TimestampTz b)
-{
-	JsonbValue *v = DqJsonbGet(&stats->root, key);
-
-	if (v != NULL && v->type == jbvNumeric)
-		DqRunRecord(run, key, b,
-					DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-													   NumericGetDatum(v->val.numeric))));
-}
-
-static void
-DqRunDistribution(DqRun *run)
-{
-	TimestampTz *buckets;
-	int			nb = DqRunBuckets(run, false, &buckets);
-	int			i;
-
-	for (i = 0; i < nb; i++)
-	{
-		DqOwnerContext ext;
-		DqColSketch *ref;
-		DqColSketch *cur;
-		DqJson		js = {0};
-		bool		drift;
-		double		primary;
-		Jsonb	   *stats;
-		DqDetectResult r = {0};
-		bool		numeric;
-
-		DqBecomeExtensionOwner(&ext);
-		ref = DqRunReference(run, buckets[i]);
-		cur = DqRunBucketSketch(run, buckets[i]);
-		DqRestoreUser(&ext);
-		if (ref == NULL || cur == NULL || ref->ti.basetypid != cur->ti.basetypid)
-			continue;
-		numeric = DqColSketchIsNumeric(cur);
-		DqJsonBegin(&js, '{');
-		DqJsonText(&js, "reference", run->cfg.reference_baseline ? "baseline" : "previous");
-		DqColSketchDrift(&js, ref, cur, &run->cfg.drift, &drift, &primary);
-		DqJsonEnd(&js, '}');
-		stats = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(js.buf.data)));
-		DqRunDriftMetric(run, stats, "ks_distance", buckets[i]);
-		DqRunDriftMetric(run, stats, "ks_p_value", buckets[i]);
-		DqRunDriftMetric(run, stats, "psi", buckets[i]);
-		DqRunDriftMetric(run, stats, "chi2_p_value", buckets[i]);
-		DqRunDriftMetric(run, stats, "cramers_v", buckets[i]);
-		if (!drift)
-			continue;
-		r.has_upper = true;
-		r.upper = numeric ? run->cfg.drift.ks_threshold : run->cfg.drift.min_effect;
-		r.has_score = !isnan(primary);
-		r.score = primary;
-		DqRunAnomaly(run, "drift", buckets[i], isnan(primary) ? 0.0 : primary, &r,
-					 numeric ? "ks" : "chi_square",
-					 (primary >= 2 * r.upper) ? "error" : "warn", js.buf.data);
-	}
-}
-
 /* ---------------------------------------------------------------------
  * Running one monitor
  * ---------------------------------------------------------------------

@@ -683,10 +683,7 @@ dq_monitor(PG_FUNCTION_ARGS)
 
 	DqMonCheckPrivilege(relid, attnum, caller);
 	DqMonitorConfigure(&cfg, kind, options, relid, attnum, true);
-	if (kind != DQ_MONITOR_SCHEMA)
-		DqMonCheckRelkind(kind, relid, &cfg);
-	else
-		(void) DqMonRelkind(relid);
+	DqMonCheckRelkind(kind, relid, &cfg);
 	if (kind == DQ_MONITOR_FRESHNESS && strcmp(cfg.source, "cdc") == 0 &&
 		!DqMonTableWatched(relid))
 		ereport(ERROR,
@@ -857,7 +854,7 @@ dq_unmonitor(PG_FUNCTION_ARGS)
 							  "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = m.relid "
 							  "  AND a.attnum = m.attnum AND NOT a.attisdropped "
 							  "WHERE m.relid = $1 AND ($2 IS NULL OR m.kind = $2) "
-							  "  AND ($3 IS NULL OR pg_catalog.coalesce(a.attname, m.column_name) = $3) "
+							  "  AND ($3 IS NULL OR coalesce(a.attname, m.column_name) = $3) "
 							  "ORDER BY m.monitor_id FOR UPDATE OF m",
 							  3, types, values, nulls, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the monitors of relation %u", relid);
@@ -882,7 +879,7 @@ dq_unmonitor(PG_FUNCTION_ARGS)
 	{
 		if (SPI_execute_with_args("DELETE FROM dq.monitor_definitions m "
 								  "WHERE m.relid = $1 AND ($2 IS NULL OR m.kind = $2) "
-								  "  AND ($3 IS NULL OR pg_catalog.coalesce((SELECT a.attname "
+								  "  AND ($3 IS NULL OR coalesce((SELECT a.attname "
 								  "    FROM pg_catalog.pg_attribute a WHERE a.attrelid = m.relid "
 								  "    AND a.attnum = m.attnum AND NOT a.attisdropped), m.column_name) = $3)",
 								  3, types, values, nulls, false, 0) != SPI_OK_DELETE)

@@ -1,5 +1,6 @@
 -- Monitors (see sql/install/70_monitor.sql, which this file repeats: a
--- 0.1.0 database gets exactly the objects of a fresh install).
+-- 0.1.0 database gets exactly the objects of a fresh install, and the
+-- metric history of its existing profiles and validations).
 
 ------------------------------------------------------------------------
 -- Monitors: metric history, anomaly detection, and monitors of freshness,
@@ -66,6 +67,15 @@ CREATE FUNCTION dq.column_sketch_drift(reference bytea, current bytea, options j
 	LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 COMMENT ON FUNCTION dq.column_sketch_drift(bytea, bytea, jsonb) IS
 	'Drift of a column between two sketches: Kolmogorov-Smirnov distance and p-value and PSI for numbers and times, chi-square test and PSI over top values for categories, and whether they pass the thresholds';
+
+-- A sketch names its column's type and holds values of it: read from a
+-- hand-made bytea, it could make a type's output function read memory it
+-- should not.  Only the extension owner (and superusers) may pass sketches
+-- in; others read windows of a monitor's stored sketches with
+-- dq.monitor_window and dq.monitor_drift.
+REVOKE ALL ON FUNCTION dq.column_sketch_merge(bytea) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dq.column_sketch_metrics(bytea) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dq.column_sketch_drift(bytea, bytea, jsonb) FROM PUBLIC;
 
 ------------------------------------------------------------------------
 -- Catalog
@@ -361,6 +371,22 @@ CREATE FUNCTION dq.run_monitors(schedule text DEFAULT NULL)
 COMMENT ON FUNCTION dq.run_monitors(text) IS
 	'Run every enabled monitor of the current role (with the given schedule, or all); a monitor that fails records its error and does not stop the others. Returns the number of new anomalies';
 
+CREATE FUNCTION dq.monitor_window(monitor_id bigint, from_time timestamptz, to_time timestamptz)
+	RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'dq_monitor_window'
+	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION dq.monitor_window(bigint, timestamptz, timestamptz) IS
+	'Metrics of a column or distribution monitor''s column over the buckets in [from_time, to_time), merged from their stored sketches without reading the table';
+
+CREATE FUNCTION dq.monitor_drift(monitor_id bigint, reference_from timestamptz,
+								 reference_to timestamptz, current_from timestamptz,
+								 current_to timestamptz, options jsonb DEFAULT '{}')
+	RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'dq_monitor_drift'
+	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION dq.monitor_drift(bigint, timestamptz, timestamptz, timestamptz, timestamptz, jsonb) IS
+	'Drift of a column or distribution monitor''s column between two windows of its buckets (KS, PSI, chi-square), merged from the stored sketches';
+
 CREATE FUNCTION dq.mark_anomaly(anomaly_id bigint, verdict text)
 	RETURNS void
 	AS 'MODULE_PATHNAME', 'dq_mark_anomaly'
@@ -379,14 +405,14 @@ COMMENT ON FUNCTION dq.reset_baseline(bigint, timestamptz) IS
 -- Metric history from profiles and validations
 ------------------------------------------------------------------------
 
-CREATE FUNCTION dq.metric_history_from_profile() RETURNS trigger
-	LANGUAGE plpgsql
+-- The metrics of the column profiles of some profile runs.
+CREATE FUNCTION dq.metric_history_add_profiles(run_ids bigint[]) RETURNS void
+	LANGUAGE sql
 	SET search_path = pg_catalog, pg_temp
 AS $$
-BEGIN
 	INSERT INTO dq.metric_history (relid, attnum, column_name, metric, bucket, value, source, source_id)
 	SELECT p.relid, p.attnum, p.column_name, x.metric, r.finished_at, x.value, 'profile', p.run_id
-	  FROM new_rows p
+	  FROM dq.column_profiles p
 	  JOIN dq.profile_runs r ON r.run_id = p.run_id,
 	  LATERAL (VALUES
 			('null_fraction', p.null_fraction),
@@ -402,20 +428,60 @@ BEGIN
 			('negative_fraction', p.negative_count::float8 / nullif(p.row_count - p.null_count, 0)),
 			('true_fraction', p.true_count::float8 / nullif(p.row_count - p.null_count, 0))
 		  UNION ALL
-		  SELECT q.key, q.value::float8 FROM jsonb_each_text(p.quantiles) q
-		   WHERE p.type_family = 'numeric' AND q.value ~ '^-?[0-9.eE+-]+$'
+		  SELECT q.key, q.value::float8 FROM jsonb_each(p.quantiles) q
+		   WHERE jsonb_typeof(q.value) = 'number'
 		  UNION ALL
 		  SELECT 'pattern_' || t.key, t.value::float8 / nullif(p.row_count - p.null_count, 0)
 			FROM jsonb_each_text(p.patterns) t
 		) AS x(metric, value)
-	 WHERE x.value IS NOT NULL
+	 WHERE p.run_id = ANY (run_ids) AND x.value IS NOT NULL
 	ON CONFLICT DO NOTHING;
 	-- rows of the relation, once per run
 	INSERT INTO dq.metric_history (relid, attnum, column_name, metric, bucket, value, source, source_id)
 	SELECT DISTINCT ON (p.run_id) p.relid, 0, NULL, 'row_count', r.finished_at, p.row_count, 'profile', p.run_id
-	  FROM new_rows p JOIN dq.profile_runs r ON r.run_id = p.run_id
+	  FROM dq.column_profiles p JOIN dq.profile_runs r ON r.run_id = p.run_id
+	 WHERE p.run_id = ANY (run_ids)
 	 ORDER BY p.run_id
 	ON CONFLICT DO NOTHING;
+$$;
+COMMENT ON FUNCTION dq.metric_history_add_profiles(bigint[]) IS
+	'Copy the metrics of the column profiles of the given profile runs into dq.metric_history';
+REVOKE ALL ON FUNCTION dq.metric_history_add_profiles(bigint[]) FROM PUBLIC;
+
+-- The observed values of the results of some validation runs.
+CREATE FUNCTION dq.metric_history_add_validations(run_ids bigint[]) RETURNS void
+	LANGUAGE sql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	INSERT INTO dq.metric_history (relid, attnum, column_name, metric, bucket, value, source, source_id)
+	SELECT v.relid, coalesce(e.attnum, 0), v.column_name,
+		   format('expectation:%s:%s', v.expectation_id, x.metric), r.finished_at, x.value,
+		   'validation', v.run_id
+	  FROM dq.validation_results v
+	  JOIN dq.validation_runs r ON r.run_id = v.run_id
+	  LEFT JOIN dq.expectations e ON e.expectation_id = v.expectation_id,
+	  LATERAL (VALUES
+			('success', CASE WHEN v.success THEN 1.0 ELSE 0.0 END::float8),
+			('unexpected_percent', v.unexpected_percent),
+			('unexpected_count', v.unexpected_count::float8),
+			('observed_value', CASE WHEN jsonb_typeof(v.result -> 'result' -> 'observed_value') = 'number'
+									THEN (v.result -> 'result' ->> 'observed_value')::float8 END)
+		) AS x(metric, value)
+	 WHERE v.run_id = ANY (run_ids) AND x.value IS NOT NULL
+	ON CONFLICT DO NOTHING;
+$$;
+COMMENT ON FUNCTION dq.metric_history_add_validations(bigint[]) IS
+	'Copy the observed values of the results of the given validation runs into dq.metric_history';
+REVOKE ALL ON FUNCTION dq.metric_history_add_validations(bigint[]) FROM PUBLIC;
+
+-- Every new profile and validation feeds the history (the triggers run
+-- as the extension owner, who writes both tables).
+CREATE FUNCTION dq.metric_history_from_profile() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM dq.metric_history_add_profiles((SELECT array_agg(DISTINCT n.run_id) FROM new_rows n));
 	RETURN NULL;
 END
 $$;
@@ -431,22 +497,7 @@ CREATE FUNCTION dq.metric_history_from_validation() RETURNS trigger
 	SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	INSERT INTO dq.metric_history (relid, attnum, column_name, metric, bucket, value, source, source_id)
-	SELECT v.relid, coalesce(e.attnum, 0), v.column_name,
-		   format('expectation:%s:%s', v.expectation_id, x.metric), r.finished_at, x.value,
-		   'validation', v.run_id
-	  FROM new_rows v
-	  JOIN dq.validation_runs r ON r.run_id = v.run_id
-	  LEFT JOIN dq.expectations e ON e.expectation_id = v.expectation_id,
-	  LATERAL (VALUES
-			('success', CASE WHEN v.success THEN 1.0 ELSE 0.0 END::float8),
-			('unexpected_percent', v.unexpected_percent),
-			('unexpected_count', v.unexpected_count::float8),
-			('observed_value', CASE WHEN jsonb_typeof(v.result -> 'result' -> 'observed_value') = 'number'
-									THEN (v.result -> 'result' ->> 'observed_value')::float8 END)
-		) AS x(metric, value)
-	 WHERE x.value IS NOT NULL
-	ON CONFLICT DO NOTHING;
+	PERFORM dq.metric_history_add_validations((SELECT array_agg(DISTINCT n.run_id) FROM new_rows n));
 	RETURN NULL;
 END
 $$;
@@ -456,6 +507,10 @@ REVOKE ALL ON FUNCTION dq.metric_history_from_validation() FROM PUBLIC;
 CREATE TRIGGER validation_results_metric_history AFTER INSERT ON dq.validation_results
 	REFERENCING NEW TABLE AS new_rows
 	FOR EACH STATEMENT EXECUTE FUNCTION dq.metric_history_from_validation();
+
+-- Profiles and validations made before the monitors existed (an upgrade)
+SELECT dq.metric_history_add_profiles(ARRAY(SELECT run_id FROM dq.profile_runs));
+SELECT dq.metric_history_add_validations(ARRAY(SELECT run_id FROM dq.validation_runs));
 
 ------------------------------------------------------------------------
 -- Anomalies: NOTIFY dq_anomaly
@@ -704,12 +759,12 @@ BEGIN
 		END IF;
 		UPDATE dq.monitor_definitions
 		   SET enabled = false,
-			   status = format('stopped: %s %s was dropped by %s at %s',
+			   status = format('stopped: %s %s was dropped by %s',
 							   CASE WHEN (m.relid || ':0') = ANY (gone) THEN 'relation' ELSE 'column' END,
 							   CASE WHEN (m.relid || ':0') = ANY (gone)
 									THEN quote_ident(m.schema_name) || '.' || quote_ident(m.table_name)
 									ELSE quote_ident(m.column_name) END,
-							   who, statement_timestamp())
+							   who)
 		 WHERE monitor_id = m.monitor_id;
 		RAISE NOTICE 'monitor % (%) of %.% stopped: the % was dropped', m.monitor_id, m.kind,
 			quote_ident(m.schema_name), quote_ident(m.table_name),
