@@ -367,7 +367,10 @@ DqAutoSeasonal(DqDetectState *st, int i)
 		ssb += cnt[s] * (mean - gsum / total) * (mean - gsum / total);
 		ssw += Max(sumsq[s] - cnt[s] * mean * mean, 0.0);
 	}
-	if (ssw <= 0.0)
+	/* differences at the level of rounding errors are no seasons */
+	if (ssb + ssw <= total * pow(1e-9 * Max(1.0, fabs(gsum / total)), 2))
+		st->auto_seasonal = false;
+	else if (ssw <= 0.0)
 		st->auto_seasonal = ssb > 0.0;
 	else
 		st->auto_seasonal = (ssb / (groups - 1)) / (ssw / (total - groups)) >

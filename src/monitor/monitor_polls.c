@@ -154,8 +154,9 @@ DqRunFreshnessTimestamp(DqRun *run)
 /*
  * Freshness from the statistics counters: the relation changed between
  * the previous poll and this one when its counters moved.  With change
- * validation, the stream's last commit time bounds the change more
- * tightly (exactly, when the relation is the only one watched).
+ * validation, the stream's last commit time in that interval dates the
+ * change more closely (exactly, when the relation is the only one
+ * watched).
  */
 void
 DqRunFreshness(DqRun *run)
@@ -183,9 +184,15 @@ DqRunFreshness(DqRun *run)
 		first_poll = now;
 	(void) DqStateNumber(run, "polled_at", &prev_poll);
 
+	/*
+	 * Counters that moved say the relation changed since the previous
+	 * poll: its last change is taken at that poll, the earliest it can
+	 * have been, so that the age is never underestimated and staleness is
+	 * flagged within one poll interval of the band's edge.
+	 */
 	if (have_prev && changes > (int64) prev_changes)
 	{
-		changed_at = now;
+		changed_at = prev_poll;
 		have_changed = true;
 	}
 	if (cdc)
