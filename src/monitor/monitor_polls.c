@@ -82,15 +82,16 @@ DqRunCounters(Oid relid, int64 *c)
 static bool
 DqRunCdcLastCommit(TimestampTz *last, int64 *watched)
 {
+	static SPIPlanPtr plan = NULL;
 	bool		isnull;
 	bool		found = false;
 
-	DqSpiCheck(SPI_execute("SELECT st.last_commit_time, "
+	DqSpiCheck(DqSpiCached(&plan, "SELECT st.last_commit_time, "
 						   "  (SELECT pg_catalog.count(*) FROM dq.watched_tables) "
 						   "FROM dq.cdc_state st WHERE st.slot_name = 'dq_lineage_' "
 						   "  OPERATOR(pg_catalog.||) (SELECT d.oid FROM pg_catalog.pg_database d "
 						   "   WHERE d.datname = pg_catalog.current_database())",
-						   true, 1),
+						   0, NULL, NULL, NULL, true, 1),
 			   SPI_OK_SELECT, "read dq.cdc_state");
 	if (SPI_processed == 1)
 	{
@@ -109,11 +110,12 @@ DqRunCdcLastCommit(TimestampTz *last, int64 *watched)
 static bool
 DqRunWatched(Oid relid)
 {
+	static SPIPlanPtr plan = NULL;
 	Oid			types[1] = {OIDOID};
 	Datum		values[1];
 
 	values[0] = ObjectIdGetDatum(relid);
-	DqSpiCheck(SPI_execute_with_args("SELECT 1 FROM dq.watched_tables WHERE relid = $1",
+	DqSpiCheck(DqSpiCached(&plan, "SELECT 1 FROM dq.watched_tables WHERE relid = $1",
 									 1, types, values, NULL, true, 1),
 			   SPI_OK_SELECT, "read dq.watched_tables");
 	return SPI_processed > 0;

@@ -54,6 +54,7 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgrprotos.h"
@@ -134,36 +135,87 @@ DqSpiCheck(int rc, int expected, const char *what)
  * Recording (as the extension owner)
  * ---------------------------------------------------------------------
  */
+/*
+ * Run a statement through a plan prepared on its first use and kept for
+ * the session (a pass over thousands of monitors runs each statement
+ * thousands of times); *plan is the caller's static slot.
+ */
+int
+DqSpiCached(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types,
+			Datum *values, const char *nulls, bool read_only, long count)
+{
+	if (*plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(sql, nargs, types);
+
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "could not prepare: %s", sql);
+		*plan = p;
+	}
+	return SPI_execute_plan(*plan, values, nulls, read_only, count);
+}
+
+/* Queue a metric value; DqRunFlush writes the queue in one statement. */
 void
 DqRunRecord(DqRun *run, const char *metric, TimestampTz bucket, double value)
 {
-	Oid			types[6] = {OIDOID, INT2OID, TEXTOID, TEXTOID, TIMESTAMPTZOID, FLOAT8OID};
+	if (run->npoints == run->cappoints)
+	{
+		run->cappoints = Max(8, run->cappoints * 2);
+		run->pmetric = run->pmetric ?
+			repalloc(run->pmetric, sizeof(Datum) * run->cappoints) :
+			palloc(sizeof(Datum) * run->cappoints);
+		run->pbucket = run->pbucket ?
+			repalloc(run->pbucket, sizeof(Datum) * run->cappoints) :
+			palloc(sizeof(Datum) * run->cappoints);
+		run->pvalue = run->pvalue ?
+			repalloc(run->pvalue, sizeof(Datum) * run->cappoints) :
+			palloc(sizeof(Datum) * run->cappoints);
+	}
+	run->pmetric[run->npoints] = CStringGetTextDatum(metric);
+	run->pbucket[run->npoints] = TimestampTzGetDatum(bucket);
+	run->pvalue[run->npoints] = Float8GetDatum(value);
+	run->npoints++;
+}
+
+/* Write the queued metric values (as the extension owner). */
+void
+DqRunFlush(DqRun *run)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[7] = {OIDOID, INT2OID, TEXTOID, INT8OID, TEXTARRAYOID,
+	TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID};
 	Datum		values[7];
 	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
-	Oid			t7[7];
 	DqOwnerContext ext;
 
-	memcpy(t7, types, sizeof(types));
-	t7[6] = INT8OID;
+	if (run->npoints == 0)
+		return;
 	values[0] = ObjectIdGetDatum(run->def->relid);
 	values[1] = Int16GetDatum(run->def->attnum);
 	if (run->colname != NULL)
 		values[2] = CStringGetTextDatum(run->colname);
 	else
 		nulls[2] = 'n';
-	values[3] = CStringGetTextDatum(metric);
-	values[4] = TimestampTzGetDatum(bucket);
-	values[5] = Float8GetDatum(value);
-	values[6] = Int64GetDatum(run->def->id);
+	values[3] = Int64GetDatum(run->def->id);
+	values[4] = PointerGetDatum(construct_array(run->pmetric, run->npoints, TEXTOID, -1, false, TYPALIGN_INT));
+	values[5] = PointerGetDatum(construct_array(run->pbucket, run->npoints, TIMESTAMPTZOID,
+												8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	values[6] = PointerGetDatum(construct_array(run->pvalue, run->npoints, FLOAT8OID,
+												8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	DqBecomeExtensionOwner(&ext);
-	DqSpiCheck(SPI_execute_with_args("INSERT INTO dq.metric_history (relid, attnum, column_name, "
-									 "  metric, bucket, value, source, source_id) "
-									 "VALUES ($1, $2, $3, $4, $5, $6, 'monitor', $7) "
-									 "ON CONFLICT (relid, attnum, metric, source, source_id, bucket) "
-									 "DO UPDATE SET value = EXCLUDED.value, recorded_at = pg_catalog.now()",
-									 7, t7, values, nulls, false, 0),
-			   SPI_OK_INSERT, "record a metric");
+	DqSpiCheck(DqSpiCached(&plan,
+						   "INSERT INTO dq.metric_history (relid, attnum, column_name, "
+						   "  metric, bucket, value, source, source_id) "
+						   "SELECT $1, $2, $3, x.m, x.b, x.v, 'monitor', $4 "
+						   "FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), "
+						   "  pg_catalog.unnest($7)) AS x(m, b, v) "
+						   "ON CONFLICT (relid, attnum, metric, source, source_id, bucket) "
+						   "DO UPDATE SET value = EXCLUDED.value, recorded_at = pg_catalog.now()",
+						   7, types, values, nulls, false, 0),
+			   SPI_OK_INSERT, "record metrics");
 	DqRestoreUser(&ext);
+	run->npoints = 0;
 }
 
 /* Severity: error when at least twice as far from the expectation as the band's edge. */
@@ -198,6 +250,7 @@ DqRunAnomaly(DqRun *run, const char *metric, TimestampTz bucket, double value,
 	Datum		values[17];
 	char		nulls[17];
 	DqOwnerContext ext;
+	static SPIPlanPtr plan = NULL;
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = Int64GetDatum(run->def->id);
@@ -228,7 +281,7 @@ DqRunAnomaly(DqRun *run, const char *metric, TimestampTz bucket, double value,
 	else
 		nulls[16] = 'n';
 	DqBecomeExtensionOwner(&ext);
-	DqSpiCheck(SPI_execute_with_args("INSERT INTO dq.anomalies (monitor_id, relid, schema_name, "
+	DqSpiCheck(DqSpiCached(&plan, "INSERT INTO dq.anomalies (monitor_id, relid, schema_name, "
 									 "  table_name, attnum, column_name, kind, metric, bucket, value, "
 									 "  expected, lower, upper, score, method, severity, detail) "
 									 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
@@ -255,6 +308,7 @@ DqRunFetchSeries(DqRun *run, const char *metric, int limit,
 	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 	int			n;
 	int			i;
+	static SPIPlanPtr plan = NULL;
 
 	values[0] = ObjectIdGetDatum(run->def->relid);
 	values[1] = Int16GetDatum(run->def->attnum);
@@ -263,7 +317,7 @@ DqRunFetchSeries(DqRun *run, const char *metric, int limit,
 	values[4] = TimestampTzGetDatum(run->def->baseline_from);
 	nulls[4] = run->def->has_baseline ? ' ' : 'n';
 	values[5] = Int32GetDatum(limit);
-	DqSpiCheck(SPI_execute_with_args("SELECT bucket, value FROM dq.metric_history "
+	DqSpiCheck(DqSpiCached(&plan, "SELECT bucket, value FROM dq.metric_history "
 									 "WHERE relid = $1 AND attnum = $2 AND metric = $3 "
 									 "  AND source = 'monitor' AND source_id = $4 "
 									 "  AND ($5::pg_catalog.timestamptz IS NULL OR bucket >= $5) "
@@ -293,11 +347,12 @@ DqRunVerdicts(DqRun *run, const char *metric, TimestampTz since, DqDetectOptions
 	Oid			types[3] = {INT8OID, TEXTOID, TIMESTAMPTZOID};
 	Datum		values[3];
 	uint64		i;
+	static SPIPlanPtr plan = NULL;
 
 	values[0] = Int64GetDatum(run->def->id);
 	values[1] = CStringGetTextDatum(metric);
 	values[2] = TimestampTzGetDatum(since);
-	DqSpiCheck(SPI_execute_with_args("SELECT bucket, state = 'expected' FROM dq.anomalies "
+	DqSpiCheck(DqSpiCached(&plan, "SELECT bucket, state = 'expected' FROM dq.anomalies "
 									 "WHERE monitor_id = $1 AND metric = $2 AND bucket >= $3 "
 									 "  AND state <> 'open' ORDER BY bucket",
 									 3, types, values, NULL, false, 0),
@@ -356,6 +411,7 @@ DqRunJudge(DqRun *run, const char *metric, const TimestampTz *buckets, int nb)
 
 	if (nb == 0)
 		return;
+	DqRunFlush(run);
 	DqBecomeExtensionOwner(&ext);
 	n = DqRunFetchSeries(run, metric, limit, &ts, &val);
 	if (n == limit && o.seasonality != DQ_SEASON_NONE)
@@ -428,12 +484,13 @@ DqMonitorFetch(int64 monitor_id)
 	DqOwnerContext ext;
 	DqMonitorDef *def = NULL;
 	MemoryContext caller = CurrentMemoryContext;
+	static SPIPlanPtr plan = NULL;
 
 	values[0] = Int64GetDatum(monitor_id);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	DqBecomeExtensionOwner(&ext);
-	DqSpiCheck(SPI_execute_with_args("SELECT relid, kind, attnum, schema_name::pg_catalog.text, "
+	DqSpiCheck(DqSpiCached(&plan, "SELECT relid, kind, attnum, schema_name::pg_catalog.text, "
 									 "  table_name::pg_catalog.text, column_name::pg_catalog.text, "
 									 "  options, state, owner::pg_catalog.oid, enabled, status, "
 									 "  baseline_from "
@@ -484,6 +541,7 @@ DqMonitorRun(DqMonitorDef *def)
 	Oid			types[3] = {INT8OID, JSONBOID, BOOLOID};
 	Datum		values[3];
 	DqOwnerContext ext;
+	static SPIPlanPtr plan = NULL;
 
 	memset(&run, 0, sizeof(run));
 	run.def = def;
@@ -540,12 +598,13 @@ DqMonitorRun(DqMonitorDef *def)
 			break;
 	}
 
+	DqRunFlush(&run);
 	DqJsonEnd(&run.state, '}');
 	values[0] = Int64GetDatum(def->id);
 	values[1] = DirectFunctionCall1(jsonb_in, CStringGetDatum(run.state.buf.data));
 	values[2] = BoolGetDatum(run.reset_state);
 	DqBecomeExtensionOwner(&ext);
-	DqSpiCheck(SPI_execute_with_args("UPDATE dq.monitor_definitions "
+	DqSpiCheck(DqSpiCached(&plan, "UPDATE dq.monitor_definitions "
 									 "SET state = (CASE WHEN $3 THEN '{}'::pg_catalog.jsonb ELSE state END) "
 									 "    OPERATOR(pg_catalog.||) $2, "
 									 "  last_run_at = pg_catalog.now(), last_error = NULL "

@@ -13,6 +13,8 @@
 
 #include "postgres.h"
 
+#include "executor/spi.h"
+
 #include "base/json_build.h"
 #include "monitor/detect.h"
 #include "monitor/monitor.h"
@@ -32,6 +34,12 @@ typedef struct DqRun
 	DqJson		state;			/* members merged into the stored state */
 	bool		reset_state;	/* replace the stored state instead */
 	int			anomalies;
+	/* metric values not written yet (DqRunRecord, DqRunFlush) */
+	int			npoints;
+	int			cappoints;
+	Datum	   *pmetric;
+	Datum	   *pbucket;
+	Datum	   *pvalue;
 } DqRun;
 
 extern double DqToUnix(TimestampTz t);
@@ -40,6 +48,10 @@ extern TimestampTz DqBucketOf(TimestampTz t, int64 width);
 extern bool DqStateNumber(DqRun *run, const char *key, double *out);
 extern char *DqStateString(DqRun *run, const char *key);
 extern void DqSpiCheck(int rc, int expected, const char *what);
+extern int	DqSpiCached(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types,
+						Datum *values, const char *nulls, bool read_only,
+						long count);
+extern void DqRunFlush(DqRun *run);
 extern void DqRunRecord(DqRun *run, const char *metric, TimestampTz bucket,
 						double value);
 extern void DqRunAnomaly(DqRun *run, const char *metric, TimestampTz bucket,
