@@ -392,7 +392,7 @@ DqDriftDefaults(DqDriftOptions *o)
 {
 	o->ks_threshold = 0.1;
 	o->psi_threshold = 0.25;
-	o->p_value = 0.01;
+	o->p_value = 0.001;
 	o->min_effect = 0.1;
 	o->min_rows = 100;
 }
@@ -568,9 +568,12 @@ DqCategories(const DqColSketch *ref, const DqColSketch *cur,
  * the reference's deciles, categories by a chi-square test of the current
  * counts against the reference's (homogeneity: both are samples) and the
  * PSI over the categories.
- * Writes the statistics as JSON members; *drift tells whether any test
- * passes its threshold (false when a side has fewer than min_rows values)
- * and *primary is the main statistic (KS distance or Cramer's V).
+ * Writes the statistics as JSON members.  *drift tells whether the
+ * difference is both significant (the test's p-value below p_value: not
+ * the noise of small buckets) and large enough to matter (the distance or
+ * Cramer's V, or the PSI, at or above its threshold); never with fewer
+ * than min_rows values on a side.  *primary is the main statistic (KS
+ * distance or Cramer's V).
  */
 void
 DqColSketchDrift(DqJson *js, const DqColSketch *ref, const DqColSketch *cur,
@@ -608,8 +611,8 @@ DqColSketchDrift(DqJson *js, const DqColSketch *ref, const DqColSketch *cur,
 		DqJsonPValue(js, "ks_p_value", ksp);
 		DqJsonFloat(js, "psi", psi);
 		*primary = ks;
-		*drift = enough && ((ks >= o->ks_threshold && ksp < o->p_value) ||
-							psi >= o->psi_threshold);
+		*drift = enough && ksp < o->p_value &&
+			(ks >= o->ks_threshold || psi >= o->psi_threshold);
 	}
 	else
 	{
@@ -641,9 +644,8 @@ DqColSketchDrift(DqJson *js, const DqColSketch *ref, const DqColSketch *cur,
 		DqJsonFloat(js, "cramers_v", chi.effect_size);
 		DqJsonFloat(js, "psi", psi);
 		*primary = chi.effect_size;
-		*drift = enough && ((chi.p_value < o->p_value &&
-							 chi.effect_size >= o->min_effect) ||
-							psi >= o->psi_threshold);
+		*drift = enough && chi.p_value < o->p_value &&
+			(chi.effect_size >= o->min_effect || psi >= o->psi_threshold);
 	}
 	DqJsonBool(js, "enough_data", enough);
 	DqJsonBool(js, "drift", *drift);

@@ -393,6 +393,54 @@ DqBucketListed(TimestampTz t, const TimestampTz *list, int n)
 	return false;
 }
 
+/* Metrics that are shares of a bucket's (non-NULL) rows. */
+static bool
+DqMetricIsShare(const char *metric)
+{
+	size_t		len = strlen(metric);
+
+	return strncmp(metric, "pattern_", 8) == 0 ||
+		(len > 9 && strcmp(metric + len - 9, "_fraction") == 0);
+}
+
+/*
+ * Standard deviation of a share p of n rows, p = the series' mean share,
+ * n = the mean rows of the monitor's buckets since "since"; a share of 0
+ * or 1 counts as one row in n (its uncertainty is not 0).
+ */
+static double
+DqShareFloor(DqRun *run, TimestampTz since, const double *val, int nval)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[2] = {INT8OID, TIMESTAMPTZOID};
+	Datum		values[2];
+	DqOwnerContext ext;
+	double		rows = 0.0;
+	double		p = 0.0;
+	bool		isnull;
+	Datum		d;
+	int			i;
+
+	values[0] = Int64GetDatum(run->def->id);
+	values[1] = TimestampTzGetDatum(since);
+	DqBecomeExtensionOwner(&ext);
+	DqSpiCheck(DqSpiCached(&plan, "SELECT pg_catalog.avg(rows)::pg_catalog.float8 "
+						   "FROM dq.metric_sketches WHERE monitor_id = $1 AND bucket >= $2",
+						   2, types, values, NULL, false, 1),
+			   SPI_OK_SELECT, "read the rows of the buckets");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull)
+		rows = DatumGetFloat8(d);
+	DqRestoreUser(&ext);
+	if (rows < 1.0)
+		return 0.0;
+	for (i = 0; i < nval; i++)
+		p += val[i];
+	p = Min(p / nval, 1.0 - p / nval);
+	p = Max(p, 1.0 / rows);
+	return sqrt(p * (1.0 - p) / rows);
+}
+
 /*
  * Judge the points of "metric" at the given buckets against the stored
  * series before them; record the anomalies found.
@@ -427,6 +475,14 @@ DqRunJudge(DqRun *run, const char *metric, const TimestampTz *buckets, int nb)
 	if (n == 0)
 		return;
 
+	/*
+	 * A share of a bucket's rows (null_fraction, pattern_email, ...) varies
+	 * at least as a binomial share of that many rows does, even when its
+	 * training was constant (no NULL in a week of small buckets).
+	 */
+	if (run->def->kind == DQ_MONITOR_COLUMN && DqMetricIsShare(metric) &&
+		DqJsonbGet(&run->def->options->root, "min_stddev") == NULL)
+		o.min_stddev = DqShareFloor(run, ts[0], val, n);
 	/* an age is known to the interval between polls */
 	if (run->cfg.auto_min_stddev && n > 2)
 	{
