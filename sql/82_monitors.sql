@@ -141,8 +141,9 @@ SELECT baseline_from FROM dq.monitors WHERE monitor_id = :col_id;
 SELECT dq.reset_baseline(:col_id, NULL);
 SELECT baseline_from FROM dq.monitors WHERE monitor_id = :col_id;
 
--- Metric history from every profile and every validation
-SELECT dq.profile('mon_events', columns => '{amount, status}') AS profile_run \gset
+-- Metric history from every profile and every validation (quantiles of
+-- dates are strings in a profile, and are left out)
+SELECT dq.profile('mon_events', columns => '{amount, status, created_at}') AS profile_run \gset
 SELECT attnum, metric, round(value::numeric, 4) AS value FROM dq.metric_history
  WHERE source = 'profile' AND source_id = :profile_run
    AND metric IN ('row_count', 'null_fraction', 'mean', 'distinct_count', 'mean_length', 'pattern_lower')

@@ -196,8 +196,9 @@ DqRunSketchMetrics(DqRun *run, List *scans)
 		values[4] = TimestampTzGetDatum(b->bucket);
 		DqSpiCheck(SPI_execute_with_args("INSERT INTO dq.metric_history (relid, attnum, column_name, "
 										 "  metric, bucket, value, source, source_id) "
-										 "SELECT $1, $2, $3, k.key, s.bucket, k.value::pg_catalog.float8, "
-										 "  'monitor', s.monitor_id "
+										 "SELECT $1, $2, $3, k.key, s.bucket, "
+										 "  CASE WHEN pg_catalog.jsonb_typeof(k.value) = 'number' "
+										 "    THEN k.value::pg_catalog.float8 END, 'monitor', s.monitor_id "
 										 "FROM dq.metric_sketches s, "
 										 "  pg_catalog.jsonb_each(dq.column_sketch_metrics(s.sketch)) k "
 										 "WHERE s.monitor_id = $4 AND s.bucket = $5 "

@@ -17,7 +17,7 @@ use DqTest;
 my $docs = File::Spec->catdir(dirname(File::Spec->rel2abs(__FILE__)),
 	File::Spec->updir, File::Spec->updir, 'docs');
 my @pages = qw(profiling.md sketches.md configuration.md errors.md security.md
-  expectations.md scheduler.md cdc.md lineage.md);
+  expectations.md scheduler.md cdc.md lineage.md monitors.md);
 
 my $node = DqTest::new_node('docs', create_extension => 1);
 $node->safe_psql('postgres', 'CREATE DATABASE docs');

@@ -428,8 +428,10 @@ AS $$
 			('negative_fraction', p.negative_count::float8 / nullif(p.row_count - p.null_count, 0)),
 			('true_fraction', p.true_count::float8 / nullif(p.row_count - p.null_count, 0))
 		  UNION ALL
-		  SELECT q.key, q.value::float8 FROM jsonb_each(p.quantiles) q
-		   WHERE jsonb_typeof(q.value) = 'number'
+		  -- numbers only (date quantiles are strings); CASE, not WHERE, so
+		  -- that no cast runs before the test
+		  SELECT q.key, CASE WHEN jsonb_typeof(q.value) = 'number' THEN q.value::float8 END
+			FROM jsonb_each(p.quantiles) q
 		  UNION ALL
 		  SELECT 'pattern_' || t.key, t.value::float8 / nullif(p.row_count - p.null_count, 0)
 			FROM jsonb_each_text(p.patterns) t
