@@ -217,12 +217,9 @@ DqDetectPrepare(DqDetectState *st, const DqDetectOptions *o, int n,
 			last[st->slot[i]] = i;
 		}
 	}
+	memset(out, 0, sizeof(DqDetectResult) * n);
 	for (i = 0; i < n; i++)
-	{
-		out[i].has_expected = out[i].has_lower = false;
-		out[i].has_upper = out[i].has_score = false;
 		out[i].anomaly = -1;
-	}
 }
 
 /*
@@ -698,7 +695,6 @@ DqSettle(DqDetectState *st, int i)
 {
 	const DqDetectOptions *o = st->o;
 	DqDetectResult *r = &st->out[i];
-	int			sign;
 	int			k;
 
 	if (st->val[i] <= 0.0 && st->positive)
@@ -730,10 +726,11 @@ DqSettle(DqDetectState *st, int i)
 	}
 	else
 	{
+		int			sign = (st->val[i] > r->expected) ? 1 : -1;
+
 		st->usable[i] = false;
 		if (o->level_shift <= 0 || !r->has_expected)
 			return false;
-		sign = (st->val[i] > r->expected) ? 1 : -1;
 		if (st->run_len > 0 && sign != st->run_sign)
 			st->run_len = st->run_flagged = 0;
 		st->run_sign = sign;
@@ -790,8 +787,6 @@ DqHwSlot(const DqDetectState *st, int i, int m)
 static int
 DqHwInit(DqDetectState *st, const double *y, int m)
 {
-	int			i;
-
 	st->hw_season = palloc0(sizeof(double) * Max(m, 1));
 	if (m == 0)
 	{
@@ -807,6 +802,7 @@ DqHwInit(DqDetectState *st, const double *y, int m)
 	{
 		double		mean1 = 0.0;
 		double		mean2 = 0.0;
+		int			i;
 
 		for (i = 0; i < m; i++)
 		{

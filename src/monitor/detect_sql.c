@@ -359,6 +359,18 @@ DqDetectSetOption(DqDetectOptions *o, DqOpt opt, const char *key, JsonbValue *v)
 	}
 }
 
+/* The option of that name, or -1. */
+static int
+DqOptFind(const char *key)
+{
+	int			opt;
+
+	for (opt = 0; opt < OPT_COUNT; opt++)
+		if (strcmp(key, DqOpts[opt].name) == 0)
+			return opt;
+	return -1;
+}
+
 static bool
 DqKeyIn(const char *key, const char *const *keys)
 {
@@ -403,14 +415,13 @@ DqDetectParseOptions(DqDetectOptions *o, DqDetectMethod method, Jsonb *options,
 			continue;
 		if (DqKeyIn(key, skip_keys))
 			continue;
-		for (opt = 0; opt < OPT_COUNT; opt++)
-			if (strcmp(key, DqOpts[opt].name) == 0)
-				break;
-		if (opt == OPT_COUNT)
+		opt = DqOptFind(key);
+		if (opt < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unrecognized option \"%s\"", key),
 					 errhint("See the options of dq.detect_anomalies in the documentation (docs/monitors.md).")));
+		/* cppcheck-suppress negativeIndex ; the ereport above does not return */
 		if ((DqOpts[opt].methods & M(method)) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

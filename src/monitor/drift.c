@@ -104,6 +104,8 @@ DqBetaFraction(double a, double b, double x)
 	double		qab = a + b;
 	double		qap = a + 1.0;
 	double		qam = a - 1.0;
+
+	/* cppcheck-suppress variableScope ; c carries over between iterations */
 	double		c = 1.0;
 	double		d = 1.0 - qab * x / qap;
 	double		h;

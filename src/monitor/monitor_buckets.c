@@ -317,7 +317,9 @@ DqRunColumn(DqRun *run)
 	ListCell   *lc;
 
 	foreach(lc, run->cfg.metrics)
+	{
 		DqRunJudge(run, (const char *) lfirst(lc), buckets, nb);
+	}
 }
 
 /*

@@ -691,10 +691,13 @@ dq_run_monitor(PG_FUNCTION_ARGS)
 	id = PG_GETARG_INT64(0);
 	def = DqMonitorFetch(id);
 	if (def == NULL || !has_privs_of_role(GetUserId(), def->owner))
+	{
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("monitor " INT64_FORMAT " does not exist", id),
 				 errhint("dq.monitors lists the monitors you own.")));
+		PG_RETURN_INT32(0);		/* not reached */
+	}
 	if (!def->enabled)
 	{
 		ereport(NOTICE,
@@ -788,7 +791,6 @@ dq_run_monitors(PG_FUNCTION_ARGS)
 	for (i = 0; i < n; i++)
 	{
 		DqRunArg	arg;
-		char	   *error;
 
 		CHECK_FOR_INTERRUPTS();
 		old = MemoryContextSwitchTo(loopcxt);
@@ -796,7 +798,8 @@ dq_run_monitors(PG_FUNCTION_ARGS)
 		arg.anomalies = 0;
 		if (arg.def != NULL && arg.def->enabled)
 		{
-			error = DqRunProtected(DqRunProtectedOne, &arg);
+			char	   *error = DqRunProtected(DqRunProtectedOne, &arg);
+
 			if (error != NULL)
 			{
 				ereport(WARNING,

@@ -235,15 +235,17 @@ DqMetricApplies(const char *metric, DqTypeFamily family)
 	}
 	if (family == DQ_FAM_TEXT)
 	{
-		int			i;
-
 		for (m = texts; *m; m++)
 			if (strcmp(metric, *m) == 0)
 				return true;
 		if (strncmp(metric, "pattern_", 8) == 0)
+		{
+			int			i;
+
 			for (i = 0; i < DQ_NUM_PATTERNS; i++)
 				if (strcmp(metric + 8, DqPatternNames[i]) == 0)
 					return true;
+		}
 	}
 	if (family == DQ_FAM_BOOL && strcmp(metric, "true_fraction") == 0)
 		return true;
@@ -888,7 +890,9 @@ dq_unmonitor(PG_FUNCTION_ARGS)
 	}
 	DqRestoreUser(&ext);
 	foreach(lc, jobs)
+	{
 		DqMonDropJobIfUnused(lfirst(lc));
+	}
 	SPI_finish();
 	PG_RETURN_INT32(removed);
 }
