@@ -73,8 +73,7 @@ typedef struct DqMonitorConfig
 
 extern DqMonitorKind DqMonitorKindFromName(const char *name);
 extern void DqMonitorConfigure(DqMonitorConfig *cfg, DqMonitorKind kind,
-							   Jsonb *options, Oid relid, int16 attnum,
-							   bool at_definition);
+							   Jsonb *options, Oid relid, int16 attnum);
 extern int16 DqMonitorColumnAttnum(Oid relid, const char *name,
 								   const char *what);
 extern bool DqMonitorHasLeadingIndex(Oid relid, int16 attnum);

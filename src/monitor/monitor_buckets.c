@@ -160,7 +160,7 @@ DqRunStoreSketches(DqRun *run, List *scans, bool replace)
 		"  sketch = (SELECT dq.column_sketch_merge(v.x) FROM (VALUES (s.sketch), (EXCLUDED.sketch)) v(x)), "
 		"  rows = s.rows OPERATOR(pg_catalog.+) EXCLUDED.rows, updated_at = pg_catalog.now()";
 
-	DqBecomeExtensionOwner(&ext);
+	DqRunBecomeExtensionOwner(&ext);
 	foreach(lc, scans)
 	{
 		DqBucketScan *b = lfirst(lc);
@@ -188,7 +188,7 @@ DqRunSketchMetrics(DqRun *run, List *scans)
 	values[1] = Int16GetDatum(run->def->attnum);
 	values[2] = CStringGetTextDatum(run->colname);
 	values[3] = Int64GetDatum(run->def->id);
-	DqBecomeExtensionOwner(&ext);
+	DqRunBecomeExtensionOwner(&ext);
 	foreach(lc, scans)
 	{
 		DqBucketScan *b = lfirst(lc);
@@ -232,7 +232,7 @@ DqRunBucketsToJudge(DqRun *run, TimestampTz **buckets)
 		values[3] = TimestampTzGetDatum(DqFromUnix(judged));
 	else
 		nulls[3] = 'n';
-	DqBecomeExtensionOwner(&ext);
+	DqRunBecomeExtensionOwner(&ext);
 	DqSpiCheck(SPI_execute_with_args("SELECT bucket FROM dq.metric_sketches "
 									 "WHERE monitor_id = $1 "
 									 "  AND bucket OPERATOR(pg_catalog.+) $2 <= $3 "
@@ -282,7 +282,7 @@ DqRunBuckets(DqRun *run, bool record_metrics, TimestampTz **buckets)
 		DqOwnerContext ext;
 
 		values[0] = Int64GetDatum(run->def->id);
-		DqBecomeExtensionOwner(&ext);
+		DqRunBecomeExtensionOwner(&ext);
 		DqSpiCheck(SPI_execute_with_args("DELETE FROM dq.metric_sketches WHERE monitor_id = $1",
 										 1, types, values, NULL, false, 0),
 				   SPI_OK_DELETE, "start the sketches afresh");
@@ -420,7 +420,7 @@ DqRunDistribution(DqRun *run)
 		DqDetectResult r = {0};
 		bool		numeric;
 
-		DqBecomeExtensionOwner(&ext);
+		DqRunBecomeExtensionOwner(&ext);
 		ref = DqRunReference(run, buckets[i]);
 		cur = DqRunBucketSketch(run, buckets[i]);
 		DqRestoreUser(&ext);
@@ -480,7 +480,7 @@ DqWindowSketch(int64 monitor_id, Datum from, Datum to, int64 *buckets)
 	values[2] = to;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	DqBecomeExtensionOwner(&ext);
+	DqRunBecomeExtensionOwner(&ext);
 	DqSpiCheck(SPI_execute_with_args("SELECT relid, attnum FROM dq.monitor_definitions "
 									 "WHERE monitor_id = $1 AND kind IN ('column', 'distribution')",
 									 1, types, values, NULL, false, 1),

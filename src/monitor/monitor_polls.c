@@ -121,6 +121,28 @@ DqRunWatched(Oid relid)
 	return SPI_processed > 0;
 }
 
+/*
+ * Judge an age whose relation last changed at "basis" (Unix seconds).  A
+ * staleness is one anomaly: while the relation stays unchanged after an
+ * age was flagged, later polls record the age without judging it again
+ * (the detector leaves those points out of training by itself when it
+ * next judges).  The first change ends the episode.
+ */
+static void
+DqRunJudgeAge(DqRun *run, double basis)
+{
+	double		stale;
+	int			before = run->anomalies;
+
+	if (DqStateNumber(run, "stale_since", &stale) && fabs(stale - basis) < 1e-3)
+		return;
+	DqRunJudge(run, "age_seconds", &run->now, 1);
+	if (run->anomalies > before)
+		DqJsonFloat(&run->state, "stale_since", basis);
+	else
+		DqJsonNull(&run->state, "stale_since");
+}
+
 /* Freshness from max(<timestamp column>), read through its index. */
 static void
 DqRunFreshnessTimestamp(DqRun *run)
@@ -150,7 +172,7 @@ DqRunFreshnessTimestamp(DqRun *run)
 		return;					/* no rows: nothing to judge */
 	DqRunRecord(run, "age_seconds", run->now,
 				(double) (run->now - DatumGetTimestampTz(d)) / USECS_PER_SEC);
-	DqRunJudge(run, "age_seconds", &run->now, 1);
+	DqRunJudgeAge(run, DqToUnix(DatumGetTimestampTz(d)));
 }
 
 /*
@@ -225,7 +247,7 @@ DqRunFreshness(DqRun *run)
 		return;					/* first poll, or counters reset */
 	DqRunRecord(run, "age_seconds", run->now,
 				now - (have_changed ? changed_at : first_poll));
-	DqRunJudge(run, "age_seconds", &run->now, 1);
+	DqRunJudgeAge(run, have_changed ? changed_at : first_poll);
 }
 
 void
@@ -291,7 +313,7 @@ DqRunSchema(DqRun *run)
 			ncols++;
 	relation_close(rel, AccessShareLock);
 	values[0] = Int64GetDatum(run->def->id);
-	DqBecomeExtensionOwner(&ext);
+	DqRunBecomeExtensionOwner(&ext);
 	/* the changes it finds are recorded as anomalies by the SQL function */
 	DqSpiCheck(SPI_execute_with_args("SELECT dq.monitor_schema_sync($1, NULL, NULL, 'scheduled check')",
 									 1, types, values, NULL, false, 0),

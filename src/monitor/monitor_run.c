@@ -53,6 +53,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -136,6 +137,25 @@ DqSpiCheck(int rc, int expected, const char *what)
  * ---------------------------------------------------------------------
  */
 /*
+ * Act as the extension owner (trust.c) for the run's bookkeeping; the
+ * owner is looked up once per transaction, not for each of the thousands
+ * of statements of a pass.
+ */
+void
+DqRunBecomeExtensionOwner(DqOwnerContext *ctx)
+{
+	static Oid	owner = InvalidOid;
+	static LocalTransactionId lxid = InvalidLocalTransactionId;
+
+	if (!OidIsValid(owner) || lxid != MyProc->lxid)
+	{
+		owner = DqExtensionOwner();
+		lxid = MyProc->lxid;
+	}
+	DqBecomeOwner(owner, ctx);
+}
+
+/*
  * Run a statement through a plan prepared on its first use and kept for
  * the session (a pass over thousands of monitors runs each statement
  * thousands of times); *plan is the caller's static slot.
@@ -182,7 +202,10 @@ DqRunRecord(DqRun *run, const char *metric, TimestampTz bucket, double value)
 void
 DqRunFlush(DqRun *run)
 {
-	static SPIPlanPtr plan = NULL;
+	static SPIPlanPtr insert_plan = NULL;
+	static SPIPlanPtr upsert_plan = NULL;
+	bool		buckets = (run->def->kind == DQ_MONITOR_COLUMN ||
+						   run->def->kind == DQ_MONITOR_DISTRIBUTION);
 	Oid			types[7] = {OIDOID, INT2OID, TEXTOID, INT8OID, TEXTARRAYOID,
 	TIMESTAMPTZARRAYOID, FLOAT8ARRAYOID};
 	Datum		values[7];
@@ -203,17 +226,28 @@ DqRunFlush(DqRun *run)
 												8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	values[6] = PointerGetDatum(construct_array(run->pvalue, run->npoints, FLOAT8OID,
 												8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-	DqBecomeExtensionOwner(&ext);
-	DqSpiCheck(DqSpiCached(&plan,
-						   "INSERT INTO dq.metric_history (relid, attnum, column_name, "
-						   "  metric, bucket, value, source, source_id) "
-						   "SELECT $1, $2, $3, x.m, x.b, x.v, 'monitor', $4 "
-						   "FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), "
-						   "  pg_catalog.unnest($7)) AS x(m, b, v) "
-						   "ON CONFLICT (relid, attnum, metric, source, source_id, bucket) "
-						   "DO UPDATE SET value = EXCLUDED.value, recorded_at = pg_catalog.now()",
-						   7, types, values, nulls, false, 0),
-			   SPI_OK_INSERT, "record metrics");
+	DqRunBecomeExtensionOwner(&ext);
+	/* a poll's time is new; a bucket's metrics replace its earlier ones */
+	if (buckets)
+		DqSpiCheck(DqSpiCached(&upsert_plan,
+							   "INSERT INTO dq.metric_history (relid, attnum, column_name, "
+							   "  metric, bucket, value, source, source_id) "
+							   "SELECT $1, $2, $3, x.m, x.b, x.v, 'monitor', $4 "
+							   "FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), "
+							   "  pg_catalog.unnest($7)) AS x(m, b, v) "
+							   "ON CONFLICT (relid, attnum, metric, source, source_id, bucket) "
+							   "DO UPDATE SET value = EXCLUDED.value, recorded_at = pg_catalog.now()",
+							   7, types, values, nulls, false, 0),
+				   SPI_OK_INSERT, "record metrics");
+	else
+		DqSpiCheck(DqSpiCached(&insert_plan,
+							   "INSERT INTO dq.metric_history (relid, attnum, column_name, "
+							   "  metric, bucket, value, source, source_id) "
+							   "SELECT $1, $2, $3, x.m, x.b, x.v, 'monitor', $4 "
+							   "FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), "
+							   "  pg_catalog.unnest($7)) AS x(m, b, v)",
+							   7, types, values, nulls, false, 0),
+				   SPI_OK_INSERT, "record metrics");
 	DqRestoreUser(&ext);
 	run->npoints = 0;
 }
@@ -280,7 +314,7 @@ DqRunAnomaly(DqRun *run, const char *metric, TimestampTz bucket, double value,
 		values[16] = DirectFunctionCall1(jsonb_in, CStringGetDatum(detail));
 	else
 		nulls[16] = 'n';
-	DqBecomeExtensionOwner(&ext);
+	DqRunBecomeExtensionOwner(&ext);
 	DqSpiCheck(DqSpiCached(&plan, "INSERT INTO dq.anomalies (monitor_id, relid, schema_name, "
 									 "  table_name, attnum, column_name, kind, metric, bucket, value, "
 									 "  expected, lower, upper, score, method, severity, detail) "
@@ -423,7 +457,7 @@ DqShareFloor(DqRun *run, TimestampTz since, const double *val, int nval)
 
 	values[0] = Int64GetDatum(run->def->id);
 	values[1] = TimestampTzGetDatum(since);
-	DqBecomeExtensionOwner(&ext);
+	DqRunBecomeExtensionOwner(&ext);
 	DqSpiCheck(DqSpiCached(&plan, "SELECT pg_catalog.avg(rows)::pg_catalog.float8 "
 						   "FROM dq.metric_sketches WHERE monitor_id = $1 AND bucket >= $2",
 						   2, types, values, NULL, false, 1),
@@ -453,21 +487,24 @@ DqRunJudge(DqRun *run, const char *metric, const TimestampTz *buckets, int nb)
 	TimestampTz *ts;
 	double	   *val;
 	DqDetectResult *out;
-	int			limit = 2 * o.training_points + 64;
+	int			limit = o.training_points + 32;
 	int			n;
 	int			i;
 
 	if (nb == 0)
 		return;
 	DqRunFlush(run);
-	DqBecomeExtensionOwner(&ext);
+	DqRunBecomeExtensionOwner(&ext);
 	n = DqRunFetchSeries(run, metric, limit, &ts, &val);
 	if (n == limit && o.seasonality != DQ_SEASON_NONE)
 	{
 		int			slots = DqDetectSlotsFromSpacing(n, ts);
 
 		if (slots > 0)
-			n = DqRunFetchSeries(run, metric, limit * slots, &ts, &val);
+		{
+			limit = 2 * o.training_points * slots + 64;
+			n = DqRunFetchSeries(run, metric, limit, &ts, &val);
+		}
 	}
 	if (n > 0)
 		DqRunVerdicts(run, metric, ts[0], &o);
@@ -495,6 +532,22 @@ DqRunJudge(DqRun *run, const char *metric, const TimestampTz *buckets, int nb)
 	}
 	out = palloc(sizeof(DqDetectResult) * n);
 	DqDetect(&o, n, ts, val, out);
+
+	/*
+	 * No verdict on the newest point while older history exists: the
+	 * fetched points were too few once the anomalies among them were left
+	 * out (a table stale for many polls); read further back.
+	 */
+	while (out[n - 1].anomaly < 0 && n == limit && limit < 100000)
+	{
+		limit *= 4;
+		DqRunBecomeExtensionOwner(&ext);
+		n = DqRunFetchSeries(run, metric, limit, &ts, &val);
+		DqRunVerdicts(run, metric, ts[0], &o);
+		DqRestoreUser(&ext);
+		out = palloc(sizeof(DqDetectResult) * n);
+		DqDetect(&o, n, ts, val, out);
+	}
 	for (i = 0; i < n; i++)
 	{
 		if (out[i].anomaly != 1 || !DqBucketListed(ts[i], buckets, nb))
@@ -518,7 +571,7 @@ DqRunStop(DqMonitorDef *def, const char *why)
 
 	values[0] = Int64GetDatum(def->id);
 	values[1] = CStringGetTextDatum(psprintf("stopped: %s", why));
-	DqBecomeExtensionOwner(&ext);
+	DqRunBecomeExtensionOwner(&ext);
 	DqSpiCheck(SPI_execute_with_args("UPDATE dq.monitor_definitions SET enabled = false, "
 									 "  status = $2, last_run_at = pg_catalog.now() "
 									 "WHERE monitor_id = $1",
@@ -545,7 +598,7 @@ DqMonitorFetch(int64 monitor_id)
 	values[0] = Int64GetDatum(monitor_id);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	DqBecomeExtensionOwner(&ext);
+	DqRunBecomeExtensionOwner(&ext);
 	DqSpiCheck(DqSpiCached(&plan, "SELECT relid, kind, attnum, schema_name::pg_catalog.text, "
 									 "  table_name::pg_catalog.text, column_name::pg_catalog.text, "
 									 "  options, state, owner::pg_catalog.oid, enabled, status, "
@@ -630,7 +683,7 @@ DqMonitorRun(DqMonitorDef *def)
 				 errmsg("permission denied for table %s", run.relname),
 				 errhint("The monitor runs as its owner, %s, who needs SELECT on the table.",
 						 GetUserNameFromId(def->owner, false))));
-	DqMonitorConfigure(&run.cfg, def->kind, def->options, def->relid, def->attnum, false);
+	DqMonitorConfigure(&run.cfg, def->kind, def->options, def->relid, def->attnum);
 	DqJsonBegin(&run.state, '{');
 
 	switch (def->kind)
@@ -659,7 +712,7 @@ DqMonitorRun(DqMonitorDef *def)
 	values[0] = Int64GetDatum(def->id);
 	values[1] = DirectFunctionCall1(jsonb_in, CStringGetDatum(run.state.buf.data));
 	values[2] = BoolGetDatum(run.reset_state);
-	DqBecomeExtensionOwner(&ext);
+	DqRunBecomeExtensionOwner(&ext);
 	DqSpiCheck(DqSpiCached(&plan, "UPDATE dq.monitor_definitions "
 									 "SET state = (CASE WHEN $3 THEN '{}'::pg_catalog.jsonb ELSE state END) "
 									 "    OPERATOR(pg_catalog.||) $2, "
@@ -735,7 +788,7 @@ DqRunRecordError(int64 id, const char *error)
 	values[1] = CStringGetTextDatum(error);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	DqBecomeExtensionOwner(&ext);
+	DqRunBecomeExtensionOwner(&ext);
 	DqSpiCheck(SPI_execute_with_args("UPDATE dq.monitor_definitions SET last_error = $2, "
 									 "  last_run_at = pg_catalog.now() WHERE monitor_id = $1",
 									 2, types, values, NULL, false, 0),
@@ -767,7 +820,7 @@ dq_run_monitors(PG_FUNCTION_ARGS)
 		values[1] = PG_GETARG_DATUM(0);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	DqBecomeExtensionOwner(&ext);
+	DqRunBecomeExtensionOwner(&ext);
 	DqSpiCheck(SPI_execute_with_args("SELECT monitor_id FROM dq.monitor_definitions "
 									 "WHERE owner = $1 AND enabled "
 									 "  AND ($2::pg_catalog.text IS NULL OR schedule = $2) "

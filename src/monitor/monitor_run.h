@@ -16,6 +16,7 @@
 #include "executor/spi.h"
 
 #include "base/json_build.h"
+#include "base/trust.h"
 #include "monitor/detect.h"
 #include "monitor/monitor.h"
 
@@ -52,6 +53,7 @@ extern int	DqSpiCached(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types,
 						Datum *values, const char *nulls, bool read_only,
 						long count);
 extern void DqRunFlush(DqRun *run);
+extern void DqRunBecomeExtensionOwner(DqOwnerContext *ctx);
 extern void DqRunRecord(DqRun *run, const char *metric, TimestampTz bucket,
 						double value);
 extern void DqRunAnomaly(DqRun *run, const char *metric, TimestampTz bucket,

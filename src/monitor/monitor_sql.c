@@ -413,12 +413,11 @@ DqConfigureBuckets(DqMonitorConfig *cfg, Jsonb *options, Oid relid)
 
 /*
  * Check the options of a monitor of kind "kind" on relid (column attnum)
- * and fill cfg.  at_definition: checks that only make sense when the
- * monitor is defined (the table is watched, for source cdc).
+ * and fill cfg; at definition and at every run (an index may have gone).
  */
 void
 DqMonitorConfigure(DqMonitorConfig *cfg, DqMonitorKind kind, Jsonb *options,
-				   Oid relid, int16 attnum, bool at_definition)
+				   Oid relid, int16 attnum)
 {
 	Jsonb	   *detect_options = options;
 	char	   *method = NULL;
@@ -511,7 +510,6 @@ DqMonitorConfigure(DqMonitorConfig *cfg, DqMonitorKind kind, Jsonb *options,
 	/* row counts vary at least as a Poisson count does */
 	if (kind == DQ_MONITOR_VOLUME && DqJsonbGet(&options->root, "count_floor") == NULL)
 		cfg->detect.count_floor = true;
-	(void) at_definition;
 }
 
 /* ---------------------------------------------------------------------
@@ -672,10 +670,10 @@ dq_monitor(PG_FUNCTION_ARGS)
 
 	if (kind == DQ_MONITOR_COLUMN || kind == DQ_MONITOR_DISTRIBUTION)
 	{
-		DqMonArgNotNull(fcinfo, 2, "column",
+		DqMonArgNotNull(fcinfo, 2, "column_name",
 						"A column or distribution monitor watches one column: name it.");
 		colname = NameStr(*PG_GETARG_NAME(2));
-		attnum = DqMonitorColumnAttnum(relid, colname, "column");
+		attnum = DqMonitorColumnAttnum(relid, colname, "column_name");
 	}
 	else if (!PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -684,7 +682,7 @@ dq_monitor(PG_FUNCTION_ARGS)
 				 errhint("Leave the column out, or use kind column or distribution.")));
 
 	DqMonCheckPrivilege(relid, attnum, caller);
-	DqMonitorConfigure(&cfg, kind, options, relid, attnum, true);
+	DqMonitorConfigure(&cfg, kind, options, relid, attnum);
 	DqMonCheckRelkind(kind, relid, &cfg);
 	if (kind == DQ_MONITOR_FRESHNESS && strcmp(cfg.source, "cdc") == 0 &&
 		!DqMonTableWatched(relid))

@@ -64,6 +64,22 @@ is($node->safe_psql($db, q{
 	 WHERE a.table_name = 'feed' AND a.kind = 'freshness'
 	   AND a.bucket < to_timestamp(} . $last_change . q{)}), '0',
 	'no freshness anomaly while the table was fed');
+# A staleness is one anomaly: later polls of the unchanged table record the
+# age without raising another; the first change ends the episode.
+ok(DqTest::poll_until($node, $db, qq{
+	SELECT count(*) >= 4 FROM dq.metric_history h JOIN dq.monitors m ON m.monitor_id = h.source_id
+	 WHERE h.source = 'monitor' AND m.table_name = 'feed' AND h.bucket > to_timestamp($last_change)},
+		't', 60),
+	'the age is still recorded at every poll');
+is($node->safe_psql($db, q{
+	SELECT count(*) FROM dq.anomalies WHERE table_name = 'feed' AND kind = 'freshness'}), '1',
+	'one anomaly for one staleness');
+$node->safe_psql($db, 'INSERT INTO feed (v) VALUES (1)');
+ok(DqTest::poll_until($node, $db, q{
+	SELECT m.state->'stale_since' = 'null' FROM dq.monitor_definitions m
+	 WHERE m.relid = 'feed'::regclass AND m.kind = 'freshness'},
+		't', 60),
+	'the next change ends the staleness');
 is($node->safe_psql($db, q{
 	SELECT string_agg(DISTINCT r.status, ',') FROM dq.job_runs r JOIN dq.jobs j USING (job_id)
 	 WHERE j.job_name LIKE 'monitors %'}), 'succeeded',

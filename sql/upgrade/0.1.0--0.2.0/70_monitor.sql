@@ -138,7 +138,6 @@ CREATE TABLE dq.metric_history (
 	recorded_at		timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (relid, attnum, metric, source, source_id, bucket)
 );
-CREATE INDEX metric_history_bucket_idx ON dq.metric_history (relid, metric, bucket);
 COMMENT ON TABLE dq.metric_history IS 'Every measured metric over time, one row per relation, column, metric, source and bucket: filled by monitors, by every dq.profile run and by every validation';
 COMMENT ON COLUMN dq.metric_history.relid IS 'OID of the measured relation';
 COMMENT ON COLUMN dq.metric_history.attnum IS 'Column number; 0 for a metric of the whole relation';
@@ -342,7 +341,7 @@ COMMENT ON COLUMN dq.monitors.created_at IS 'When it was defined';
 -- Defining and running monitors
 ------------------------------------------------------------------------
 
-CREATE FUNCTION dq.monitor(rel regclass, kind text, "column" name DEFAULT NULL,
+CREATE FUNCTION dq.monitor(rel regclass, kind text, column_name name DEFAULT NULL,
 						   options jsonb DEFAULT '{}')
 	RETURNS bigint
 	AS 'MODULE_PATHNAME', 'dq_monitor'
@@ -350,7 +349,7 @@ CREATE FUNCTION dq.monitor(rel regclass, kind text, "column" name DEFAULT NULL,
 COMMENT ON FUNCTION dq.monitor(regclass, text, name, jsonb) IS
 	'Define (or redefine) a monitor of a relation: freshness, volume, schema, or a column''s metrics or distribution; scheduled by the scheduler, run as you; returns its id';
 
-CREATE FUNCTION dq.unmonitor(rel regclass, kind text DEFAULT NULL, "column" name DEFAULT NULL)
+CREATE FUNCTION dq.unmonitor(rel regclass, kind text DEFAULT NULL, column_name name DEFAULT NULL)
 	RETURNS integer
 	AS 'MODULE_PATHNAME', 'dq_unmonitor'
 	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
