@@ -278,10 +278,12 @@ CREATE POLICY schema_changes_readable ON dq.schema_changes FOR SELECT
 	USING (pg_catalog.has_any_column_privilege(relid, 'SELECT'));
 
 -- Monitors and what they found are kept across pg_dump and restore; the
--- sketches are in the server's byte order and are not.
+-- sketches are in the server's byte order and are not.  The metrics of
+-- profiles and validations are not dumped either: the triggers below
+-- derive them again when their tables are restored.
 SELECT pg_catalog.pg_extension_config_dump('dq.monitor_definitions', '');
 SELECT pg_catalog.pg_extension_config_dump('dq.monitor_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('dq.metric_history', '');
+SELECT pg_catalog.pg_extension_config_dump('dq.metric_history', 'WHERE source = ''monitor''');
 SELECT pg_catalog.pg_extension_config_dump('dq.anomalies', '');
 SELECT pg_catalog.pg_extension_config_dump('dq.anomaly_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dq.schema_changes', '');

@@ -4,7 +4,8 @@
 # column dropped under a view records a schema change naming the view's
 # column as impacted; freshness and volume monitors of many tables run in
 # one scheduled pass without a sequential scan of any of them; a monitor
-# of a dropped table stops and its job goes on.
+# of a dropped table stops and its job goes on; pg_dump and restore keep
+# the monitors and the metric history.
 
 use strict;
 use warnings;
@@ -189,6 +190,33 @@ is($node->safe_psql($db, q{
 	SELECT count(*) FROM dq.job_runs r JOIN dq.jobs j USING (job_id)
 	 WHERE j.job_name LIKE 'monitors % 2 seconds' AND r.status = 'failed'}), '0',
 	'and never failed');
+
+#
+# pg_dump and restore: the monitors' history is dumped; that of profiles is
+# derived again when the profiles are restored (dumping it too would make
+# the restore fail on duplicate keys).
+#
+$node->safe_psql($db, q{
+	INSERT INTO many.t2 VALUES (-1, 1), (-2, 2), (-3, NULL);
+	SELECT dq.profile('many.t2');
+});
+my $profile_metrics = $node->safe_psql($db,
+	q{SELECT count(*) FROM dq.metric_history WHERE source = 'profile'});
+ok($profile_metrics > 0, 'the profile fed the metric history');
+my $dump = $node->basedir . '/monitors.dump';
+$node->command_ok([ 'pg_dump', '-Fc', '-f', $dump, '-d', $node->connstr($db) ],
+	'pg_dump with monitors');
+$node->safe_psql($db, 'CREATE DATABASE restored');
+$node->command_ok([ 'pg_restore', '-d', $node->connstr('restored'), $dump ],
+	'pg_restore into a new database');
+is($node->safe_psql('restored',
+		q{SELECT count(*) FROM dq.metric_history WHERE source = 'profile'}),
+	$profile_metrics, 'the metrics of the restored profiles are there once');
+ok($node->safe_psql('restored', q{
+	SELECT count(*) FILTER (WHERE source = 'monitor') > 0
+	   AND (SELECT count(*) FROM dq.monitor_definitions) > 0
+	  FROM dq.metric_history}) eq 't',
+	'monitors and their history were restored');
 
 $node->stop;
 done_testing();
