@@ -264,3 +264,30 @@ SELECT * FROM dq.detect_anomalies(pg_temp.days(2), '{1, 2}', 'rate_of_change');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT * FROM dq.detect_anomalies(pg_temp.days(2), '{1, 2}', 'rate_of_change', '{"max_increase": -1}');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+
+-- Trend: a series that grows by 2 a day (with a small repeating noise of
+-- +-1) and a spike of +25 on day 35.  Against the mean of its training
+-- (trend none) the growth itself is the spread, a band of about +-50 that
+-- hides the spike; the least-squares line (trend linear) expects each next
+-- value within its noise and finds the spike, and nothing else.
+CREATE TEMP TABLE growing AS
+SELECT pg_temp.days(40) AS ts,
+	   ARRAY(SELECT 100 + 2 * d + ((d * 7) % 5 - 2) * 0.5
+				    + CASE WHEN d = 35 THEN 25 ELSE 0 END
+			   FROM generate_series(0, 39) d)::float8[] AS val;
+SELECT o ->> 'trend' AS trend,
+	   count(*) FILTER (WHERE is_anomaly) AS anomalies,
+	   array_agg(EXTRACT(day FROM r.ts - '2024-01-01 00:00+00')::int ORDER BY r.ts) FILTER (WHERE is_anomaly) AS days
+  FROM growing g,
+	   (VALUES ('{"seasonality": "none", "trend": "none"}'::jsonb),
+			   ('{"seasonality": "none", "trend": "linear"}')) x(o),
+	   LATERAL dq.detect_anomalies(g.ts, g.val, 'zscore', o) r
+ GROUP BY 1 ORDER BY 1;
+-- the line's prediction for day 39 (100 + 78 + noise 0.5), inside its band
+SELECT round(expected::numeric, 1) AS expected, lower < value AND value < upper AS inside
+  FROM growing g, LATERAL dq.detect_anomalies(g.ts, g.val, 'zscore', '{"seasonality": "none", "trend": "linear"}') r
+ WHERE r.ts = g.ts[40];
+SELECT * FROM dq.detect_anomalies(pg_temp.days(2), '{1, 2}', 'zscore', '{"trend": "quadratic"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM dq.detect_anomalies(pg_temp.days(2), '{1, 2}', 'mad', '{"trend": "linear"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE

@@ -34,6 +34,12 @@ typedef enum DqSeasonality
 	DQ_SEASON_AUTO
 } DqSeasonality;
 
+typedef enum DqTrend
+{
+	DQ_TREND_NONE = 0,			/* the training values' mean */
+	DQ_TREND_LINEAR				/* a least-squares line through them */
+} DqTrend;
+
 typedef enum DqDirection
 {
 	DQ_DIRECTION_BOTH = 0,
@@ -47,6 +53,7 @@ typedef struct DqDetectOptions
 	double		sensitivity;
 	DqDirection direction;
 	DqSeasonality seasonality;
+	DqTrend		trend;			/* zscore only */
 	int			training_points;	/* per seasonal slot */
 	int			min_training_points;
 	int64		training_period;	/* microseconds; 0 = no limit */

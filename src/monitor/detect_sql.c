@@ -58,6 +58,7 @@ typedef enum DqOpt
 	OPT_LEVEL_SHIFT,
 	OPT_PREDICTION_INTERVAL,
 	OPT_MIN_STDDEV,
+	OPT_TREND,
 	OPT_COUNT_FLOOR,
 	OPT_ALPHA,
 	OPT_BETA,
@@ -87,6 +88,7 @@ static const struct
 	[OPT_LEVEL_SHIFT] = {"level_shift", M_Z | M_MAD | M_ROC | M_ABS | M_HW},
 	[OPT_PREDICTION_INTERVAL] = {"prediction_interval", M_Z | M_MAD | M_HW},
 	[OPT_MIN_STDDEV] = {"min_stddev", M_Z | M_MAD | M_HW},
+	[OPT_TREND] = {"trend", M_Z},
 	[OPT_COUNT_FLOOR] = {"count_floor", M_Z | M_MAD | M_HW},
 	[OPT_ALPHA] = {"alpha", M_HW},
 	[OPT_BETA] = {"beta", M_HW},
@@ -127,6 +129,7 @@ DqDetectDefaults(DqDetectOptions *o, DqDetectMethod method)
 	o->sensitivity = 3.0;
 	o->direction = DQ_DIRECTION_BOTH;
 	o->seasonality = DQ_SEASON_AUTO;
+	o->trend = DQ_TREND_NONE;
 	o->training_points = 28;
 	o->min_training_points = 7;
 	o->level_shift = 3;
@@ -278,6 +281,15 @@ DqDetectSetOption(DqDetectOptions *o, DqOpt opt, const char *key, JsonbValue *v)
 				o->seasonality = DQ_SEASON_AUTO;
 			else
 				DqOptError(key, "none, day_of_week, hour_of_day or auto");
+			break;
+		case OPT_TREND:
+			s = DqOptString(key, v);
+			if (strcmp(s, "none") == 0)
+				o->trend = DQ_TREND_NONE;
+			else if (strcmp(s, "linear") == 0)
+				o->trend = DQ_TREND_LINEAR;
+			else
+				DqOptError(key, "none or linear");
 			break;
 		case OPT_TIMEZONE:
 			s = DqOptString(key, v);

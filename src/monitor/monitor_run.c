@@ -66,6 +66,7 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
+#include "alert/alert.h"
 #include "base/catalog.h"
 #include "base/json_build.h"
 #include "base/subxact.h"
@@ -555,6 +556,14 @@ DqRunJudge(DqRun *run, const char *metric, const TimestampTz *buckets, int nb)
 		DqRunAnomaly(run, metric, ts[i], val[i], &out[i],
 					 DqDetectMethodNames[o.method], DqSeverity(&out[i], val[i]), NULL);
 	}
+
+	/*
+	 * The newest point is normal again: the metric's alert, if one is open
+	 * (dq.anomaly_alert raised it), is resolved.
+	 */
+	if (out[n - 1].anomaly == 0 && DqBucketListed(ts[n - 1], buckets, nb))
+		(void) DqAlertClear("anomaly",
+							psprintf("monitor:" INT64_FORMAT ":%s", run->def->id, metric));
 }
 /* ---------------------------------------------------------------------
  * Running one monitor
