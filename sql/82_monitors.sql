@@ -135,6 +135,29 @@ SELECT state, marked_by = current_user AS by_me, marked_at IS NOT NULL AS at
 SELECT dq.mark_anomaly(:mean_anomaly, 'confirmed');
 SELECT dq.mark_anomaly(:mean_anomaly, 'open');
 SELECT state FROM dq.anomalies WHERE anomaly_id = :mean_anomaly;
+
+-- Alerts: every anomaly of severity warn or error raised one, one per
+-- monitor and metric (the outbox deduplicates later anomalies of it).  The
+-- column monitor's alerts are resolved already: it judged the buckets after
+-- the 25th normal.
+SELECT m.kind, substr(a.source_key, length('monitor:' || m.monitor_id || ':') + 1) AS metric,
+	   a.source, a.severity, a.state, a.resolution, a.occurrences, a.table_name, a.column_name,
+	   a.body ->> 'anomaly_id' = n.anomaly_id::text AS names_anomaly
+  FROM dq.alerts a
+  JOIN dq.anomalies n ON a.source_key = dq.anomaly_alert_key(n.monitor_id, n.metric)
+  JOIN dq.monitor_definitions m ON m.monitor_id = n.monitor_id
+ WHERE a.source IN ('anomaly', 'schema_change')
+ ORDER BY m.monitor_id, metric, n.bucket;
+SELECT count(*) AS anomalies_without_alert FROM dq.anomalies n
+ WHERE n.severity <> 'info' AND NOT EXISTS (
+	   SELECT 1 FROM dq.alerts a WHERE a.source_key = dq.anomaly_alert_key(n.monitor_id, n.metric));
+-- marking the last open anomaly of a metric expected resolves its alert
+SELECT count(dq.mark_anomaly(anomaly_id, 'expected')) AS marked
+  FROM dq.anomalies WHERE monitor_id = :dist_id AND metric = 'drift';
+SELECT state, resolution FROM dq.alerts WHERE source_key = dq.anomaly_alert_key(:dist_id, 'drift');
+SELECT count(dq.mark_anomaly(anomaly_id, 'open')) AS reopened
+  FROM dq.anomalies WHERE monitor_id = :dist_id AND metric = 'drift';
+
 -- reset_baseline moves the start of training; NULL means all history
 SELECT dq.reset_baseline(:col_id, '2024-01-20 00:00+00');
 SELECT baseline_from FROM dq.monitors WHERE monitor_id = :col_id;

@@ -540,6 +540,86 @@ REVOKE ALL ON FUNCTION dq.anomaly_notify() FROM PUBLIC;
 CREATE TRIGGER anomalies_notify AFTER INSERT ON dq.anomalies
 	FOR EACH ROW EXECUTE FUNCTION dq.anomaly_notify();
 
+-- Anomalies: handed to the alert outbox (dq.alerts).  One open alert per
+-- monitor and metric: later anomalies of the same metric are more
+-- occurrences of it; the monitor resolves it when it next judges the
+-- metric normal, and dq.mark_anomaly(id, 'expected') does when no open
+-- anomaly of the metric is left.  Added columns (severity info) raise none.
+CREATE FUNCTION dq.anomaly_alert() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NEW.severity = 'info' OR NEW.monitor_id IS NULL THEN
+		RETURN NULL;
+	END IF;
+	PERFORM dq.raise_alert(
+		CASE WHEN NEW.kind = 'schema' THEN 'schema_change' ELSE 'anomaly' END,
+		dq.anomaly_alert_key(NEW.monitor_id, NEW.metric),
+		NEW.severity,
+		format('%s monitor of %s: %s %s', NEW.kind,
+			   quote_ident(NEW.schema_name) || '.' || quote_ident(NEW.table_name)
+			   || coalesce('.' || quote_ident(NEW.column_name), ''),
+			   NEW.metric,
+			   CASE WHEN NEW.kind = 'schema' THEN 'changed'
+					WHEN NEW.value IS NULL THEN 'is anomalous'
+					ELSE format('= %s (expected %s to %s)', NEW.value,
+								coalesce(NEW.lower::text, '-infinity'),
+								coalesce(NEW.upper::text, 'infinity')) END),
+		jsonb_strip_nulls(jsonb_build_object(
+			'anomaly_id', NEW.anomaly_id, 'monitor_id', NEW.monitor_id, 'kind', NEW.kind,
+			'metric', NEW.metric, 'bucket', NEW.bucket, 'value', NEW.value,
+			'expected', NEW.expected, 'lower', NEW.lower, 'upper', NEW.upper,
+			'score', CASE WHEN NEW.score IN ('Infinity', '-Infinity', 'NaN') THEN NULL ELSE NEW.score END,
+			'detail', NEW.detail)),
+		CASE WHEN EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = NEW.relid)
+			 THEN NEW.relid::regclass END,
+		-- a dropped column is named in the title and the body only
+		CASE WHEN EXISTS (SELECT 1 FROM pg_attribute a
+						   WHERE a.attrelid = NEW.relid AND a.attname = NEW.column_name
+							 AND NOT a.attisdropped)
+			 THEN NEW.column_name END);
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION dq.anomaly_alert() IS
+	'Trigger: hands every new anomaly of severity warn or error to the alert outbox (dq.raise_alert, source anomaly or schema_change, one alert per monitor and metric)';
+REVOKE ALL ON FUNCTION dq.anomaly_alert() FROM PUBLIC;
+CREATE TRIGGER anomalies_alert AFTER INSERT ON dq.anomalies
+	FOR EACH ROW EXECUTE FUNCTION dq.anomaly_alert();
+
+CREATE FUNCTION dq.anomaly_alert_key(monitor_id bigint, metric text) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT 'monitor:' || monitor_id || ':' || metric
+$$;
+COMMENT ON FUNCTION dq.anomaly_alert_key(bigint, text) IS
+	'Key of the alert (dq.alerts.source_key) of a monitor''s anomalies of one metric';
+
+-- A user returned an anomaly to training: when no open anomaly of its
+-- monitor and metric is left, its alert is resolved.
+CREATE FUNCTION dq.anomaly_alert_marked() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NEW.state = 'expected' AND OLD.state <> 'expected' AND NEW.monitor_id IS NOT NULL
+	   AND NOT EXISTS (SELECT 1 FROM dq.anomalies a
+						WHERE a.monitor_id = NEW.monitor_id AND a.metric = NEW.metric
+						  AND a.state = 'open') THEN
+		PERFORM dq.clear_alert(CASE WHEN NEW.kind = 'schema' THEN 'schema_change' ELSE 'anomaly' END,
+							   dq.anomaly_alert_key(NEW.monitor_id, NEW.metric));
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION dq.anomaly_alert_marked() IS
+	'Trigger: resolves the alert of a monitor''s metric once every anomaly of it was marked expected';
+REVOKE ALL ON FUNCTION dq.anomaly_alert_marked() FROM PUBLIC;
+CREATE TRIGGER anomalies_alert_marked AFTER UPDATE OF state ON dq.anomalies
+	FOR EACH ROW EXECUTE FUNCTION dq.anomaly_alert_marked();
+
 ------------------------------------------------------------------------
 -- Schema changes: DDL event triggers
 ------------------------------------------------------------------------
