@@ -396,6 +396,7 @@ WITH rels AS (
 	UNION SELECT v.relid FROM dq.violations v
 	UNION SELECT l.source_relid FROM dq.lineage_edges l WHERE NOT l.dropped
 	UNION SELECT l.target_relid FROM dq.lineage_edges l WHERE NOT l.dropped
+	UNION SELECT m.relid FROM dq.monitor_definitions m
 ), t AS (
 	SELECT c.oid AS relid, n.nspname AS schema_name, c.relname AS table_name, c.relkind,
 		   lp.run_id AS profile_run_id, lp.finished_at AS last_profiled_at,
@@ -419,7 +420,24 @@ WITH rels AS (
 			   AND l.source_relid OPERATOR(pg_catalog.<>) c.oid) AS upstream_relations,
 		   (SELECT pg_catalog.count(DISTINCT l.target_relid) FROM dq.lineage_edges l
 			 WHERE l.source_relid OPERATOR(pg_catalog.=) c.oid AND NOT l.dropped
-			   AND l.target_relid OPERATOR(pg_catalog.<>) c.oid) AS downstream_relations
+			   AND l.target_relid OPERATOR(pg_catalog.<>) c.oid) AS downstream_relations,
+		   (SELECT pg_catalog.count(*) FROM dq.monitor_definitions m
+			 WHERE m.relid OPERATOR(pg_catalog.=) c.oid AND m.enabled) AS monitors,
+		   (SELECT p.bucket OPERATOR(pg_catalog.-)
+				   pg_catalog.make_interval(secs => p.value)
+			  FROM dq.metric_points p
+			  JOIN dq.monitor_definitions m ON m.monitor_id OPERATOR(pg_catalog.=) p.source_id
+			 WHERE p.relid OPERATOR(pg_catalog.=) c.oid AND p.attnum OPERATOR(pg_catalog.=) 0
+			   AND p.source OPERATOR(pg_catalog.=) 'monitor'
+			   AND p.metric OPERATOR(pg_catalog.=) 'age_seconds'
+			   AND m.kind OPERATOR(pg_catalog.=) 'freshness'
+			 ORDER BY p.bucket DESC LIMIT 1) AS changed_at,
+		   (SELECT pg_catalog.count(*) FROM dq.anomalies a
+			 WHERE a.relid OPERATOR(pg_catalog.=) c.oid
+			   AND a.state OPERATOR(pg_catalog.=) 'open') AS open_anomalies,
+		   (SELECT pg_catalog.count(*) FROM dq.alerts al
+			 WHERE al.relid OPERATOR(pg_catalog.=) c.oid
+			   AND al.state OPERATOR(pg_catalog.<>) 'resolved') AS open_alerts
 	  FROM rels
 	  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) rels.relid
 	  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
@@ -435,8 +453,10 @@ SELECT t.relid,
 			WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table' ELSE 'other' END AS kind,
 	   CASE WHEN t.failed OPERATOR(pg_catalog.>) 0 THEN 'failing'
 			WHEN t.violations_24h OPERATOR(pg_catalog.>) 0 THEN 'violations'
+			WHEN t.open_anomalies OPERATOR(pg_catalog.>) 0 THEN 'anomalous'
 			WHEN t.validation_run_id IS NOT NULL THEN 'passing'
 			WHEN t.profile_run_id IS NOT NULL THEN 'profiled'
+			WHEN t.monitors OPERATOR(pg_catalog.>) 0 THEN 'monitored'
 			ELSE 'unchecked' END AS status,
 	   t.row_count,
 	   t.columns_profiled,
@@ -455,14 +475,19 @@ SELECT t.relid,
 	   pg_catalog.date_part('epoch', pg_catalog.now() OPERATOR(pg_catalog.-)
 			GREATEST(t.last_profiled_at, t.last_validated_at)) AS check_age_seconds,
 	   t.upstream_relations,
-	   t.downstream_relations
+	   t.downstream_relations,
+	   t.monitors,
+	   t.changed_at,
+	   pg_catalog.date_part('epoch', pg_catalog.now() OPERATOR(pg_catalog.-) t.changed_at) AS change_age_seconds,
+	   t.open_anomalies,
+	   t.open_alerts
   FROM t;
-COMMENT ON VIEW dq.table_scorecard IS 'One row per table, view or materialized view that dq_lineage knows of (profiled, with expectations, validated, watched or in the lineage graph): its status, size, last checks, open failures, recent violations, freshness and lineage';
+COMMENT ON VIEW dq.table_scorecard IS 'One row per table, view or materialized view that dq_lineage knows of (profiled, with expectations, validated, watched, monitored or in the lineage graph): its status, size, last checks, open failures, recent violations, freshness, monitors, open anomalies and alerts, and lineage';
 COMMENT ON COLUMN dq.table_scorecard.relid IS 'OID of the relation';
 COMMENT ON COLUMN dq.table_scorecard.schema_name IS 'Schema';
 COMMENT ON COLUMN dq.table_scorecard.table_name IS 'Relation name';
 COMMENT ON COLUMN dq.table_scorecard.kind IS 'table, partitioned table, view, materialized view, foreign table or other';
-COMMENT ON COLUMN dq.table_scorecard.status IS 'failing (the last validation has failed expectations), violations (changes broke expectations in the last 24 hours), passing, profiled (no validation yet) or unchecked (only in the lineage graph)';
+COMMENT ON COLUMN dq.table_scorecard.status IS 'failing (the last validation has failed expectations), violations (changes broke expectations in the last 24 hours), anomalous (a monitor found an anomaly nobody marked yet), passing, profiled (no validation yet), monitored (no profile or validation yet) or unchecked (only in the lineage graph)';
 COMMENT ON COLUMN dq.table_scorecard.row_count IS 'Rows at the last profile';
 COMMENT ON COLUMN dq.table_scorecard.columns_profiled IS 'Columns in the last profile';
 COMMENT ON COLUMN dq.table_scorecard.last_profiled_at IS 'When it was last profiled';
@@ -479,6 +504,11 @@ COMMENT ON COLUMN dq.table_scorecard.data_age_seconds IS 'Seconds from data_late
 COMMENT ON COLUMN dq.table_scorecard.check_age_seconds IS 'Seconds since the last profile or validation (how stale the checks are)';
 COMMENT ON COLUMN dq.table_scorecard.upstream_relations IS 'Relations it is derived from directly (lineage)';
 COMMENT ON COLUMN dq.table_scorecard.downstream_relations IS 'Relations derived from it directly (lineage)';
+COMMENT ON COLUMN dq.table_scorecard.monitors IS 'Enabled monitors of the relation (dq.monitors)';
+COMMENT ON COLUMN dq.table_scorecard.changed_at IS 'Freshness from its freshness monitor: when the relation last changed, as of the monitor''s last poll; NULL without a freshness monitor';
+COMMENT ON COLUMN dq.table_scorecard.change_age_seconds IS 'Seconds from changed_at to now (how long nothing was written)';
+COMMENT ON COLUMN dq.table_scorecard.open_anomalies IS 'Anomalies its monitors found that nobody marked expected or confirmed yet (dq.anomalies, state open)';
+COMMENT ON COLUMN dq.table_scorecard.open_alerts IS 'Alerts about the relation that are not resolved (dq.alerts, state open or acknowledged)';
 
 ------------------------------------------------------------------------
 -- The lineage graph for graph panels (Grafana's node graph, Superset's

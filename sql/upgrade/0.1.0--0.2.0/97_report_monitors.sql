@@ -1,6 +1,8 @@
 ------------------------------------------------------------------------
 -- Report and BI views with the monitors: dq.metric_history shows the
--- monitors' metric points beside the profiles' metrics
+-- monitors' metric points beside the profiles' metrics; dq.table_scorecard
+-- has the monitors, freshness from them, open anomalies and open alerts
+-- (new columns at the end, as CREATE OR REPLACE VIEW allows)
 ------------------------------------------------------------------------
 
 CREATE OR REPLACE VIEW dq.metric_history WITH (security_invoker = true) AS
@@ -109,3 +111,126 @@ COMMENT ON COLUMN dq.metric_history.metric IS 'Metric: from profiles, table leve
 COMMENT ON COLUMN dq.metric_history.value_text IS 'Value as text, for min, max and the percentiles (the only form for non-numeric types); NULL for counts and fractions';
 COMMENT ON COLUMN dq.metric_history.source IS 'profile (a dq.profile run) or monitor (a point a monitor measured, dq.metric_points)';
 COMMENT ON COLUMN dq.metric_history.monitor_id IS 'The monitor that measured the point (dq.monitors); NULL for profile metrics';
+
+CREATE OR REPLACE VIEW dq.table_scorecard WITH (security_invoker = true) AS
+WITH rels AS (
+	SELECT r.relid FROM dq.profile_runs r
+	UNION SELECT e.relid FROM dq.expectations e
+	UNION SELECT v.relid FROM dq.validation_runs v
+	UNION SELECT w.relid FROM dq.watched_tables w
+	UNION SELECT v.relid FROM dq.violations v
+	UNION SELECT l.source_relid FROM dq.lineage_edges l WHERE NOT l.dropped
+	UNION SELECT l.target_relid FROM dq.lineage_edges l WHERE NOT l.dropped
+	UNION SELECT m.relid FROM dq.monitor_definitions m
+), t AS (
+	SELECT c.oid AS relid, n.nspname AS schema_name, c.relname AS table_name, c.relkind,
+		   lp.run_id AS profile_run_id, lp.finished_at AS last_profiled_at,
+		   lp.rows_scanned AS row_count, lp.columns_profiled,
+		   lv.run_id AS validation_run_id, lv.finished_at AS last_validated_at,
+		   lv.evaluated, lv.succeeded, lv.failed,
+		   (SELECT pg_catalog.count(*) FROM dq.expectations e
+			 WHERE e.relid OPERATOR(pg_catalog.=) c.oid AND e.enabled) AS expectations,
+		   (SELECT pg_catalog.count(*) FROM dq.violations v
+			 WHERE v.relid OPERATOR(pg_catalog.=) c.oid
+			   AND v.commit_time OPERATOR(pg_catalog.>)
+				   (pg_catalog.now() OPERATOR(pg_catalog.-) '24 hours'::interval)) AS violations_24h,
+		   (SELECT pg_catalog.max(v.commit_time) FROM dq.violations v
+			 WHERE v.relid OPERATOR(pg_catalog.=) c.oid) AS last_violation_at,
+		   EXISTS (SELECT 1 FROM dq.watched_tables w WHERE w.relid OPERATOR(pg_catalog.=) c.oid) AS watched,
+		   (SELECT pg_catalog.to_timestamp(pg_catalog.max(dq.metric_number(p.max_value, 'datetime')))
+			  FROM dq.column_profiles p
+			 WHERE p.run_id OPERATOR(pg_catalog.=) lp.run_id AND p.type_family OPERATOR(pg_catalog.=) 'datetime') AS data_latest_at,
+		   (SELECT pg_catalog.count(DISTINCT l.source_relid) FROM dq.lineage_edges l
+			 WHERE l.target_relid OPERATOR(pg_catalog.=) c.oid AND NOT l.dropped
+			   AND l.source_relid OPERATOR(pg_catalog.<>) c.oid) AS upstream_relations,
+		   (SELECT pg_catalog.count(DISTINCT l.target_relid) FROM dq.lineage_edges l
+			 WHERE l.source_relid OPERATOR(pg_catalog.=) c.oid AND NOT l.dropped
+			   AND l.target_relid OPERATOR(pg_catalog.<>) c.oid) AS downstream_relations,
+		   (SELECT pg_catalog.count(*) FROM dq.monitor_definitions m
+			 WHERE m.relid OPERATOR(pg_catalog.=) c.oid AND m.enabled) AS monitors,
+		   (SELECT p.bucket OPERATOR(pg_catalog.-)
+				   pg_catalog.make_interval(secs => p.value)
+			  FROM dq.metric_points p
+			  JOIN dq.monitor_definitions m ON m.monitor_id OPERATOR(pg_catalog.=) p.source_id
+			 WHERE p.relid OPERATOR(pg_catalog.=) c.oid AND p.attnum OPERATOR(pg_catalog.=) 0
+			   AND p.source OPERATOR(pg_catalog.=) 'monitor'
+			   AND p.metric OPERATOR(pg_catalog.=) 'age_seconds'
+			   AND m.kind OPERATOR(pg_catalog.=) 'freshness'
+			 ORDER BY p.bucket DESC LIMIT 1) AS changed_at,
+		   (SELECT pg_catalog.count(*) FROM dq.anomalies a
+			 WHERE a.relid OPERATOR(pg_catalog.=) c.oid
+			   AND a.state OPERATOR(pg_catalog.=) 'open') AS open_anomalies,
+		   (SELECT pg_catalog.count(*) FROM dq.alerts al
+			 WHERE al.relid OPERATOR(pg_catalog.=) c.oid
+			   AND al.state OPERATOR(pg_catalog.<>) 'resolved') AS open_alerts
+	  FROM rels
+	  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) rels.relid
+	  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+	  LEFT JOIN LATERAL (SELECT r.* FROM dq.profile_runs r WHERE r.relid OPERATOR(pg_catalog.=) c.oid
+						  ORDER BY r.run_id DESC LIMIT 1) lp ON true
+	  LEFT JOIN LATERAL (SELECT r.* FROM dq.validation_runs r WHERE r.relid OPERATOR(pg_catalog.=) c.oid
+						  ORDER BY r.run_id DESC LIMIT 1) lv ON true
+)
+SELECT t.relid,
+	   t.schema_name,
+	   t.table_name,
+	   CASE t.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table' WHEN 'v' THEN 'view'
+			WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table' ELSE 'other' END AS kind,
+	   CASE WHEN t.failed OPERATOR(pg_catalog.>) 0 THEN 'failing'
+			WHEN t.violations_24h OPERATOR(pg_catalog.>) 0 THEN 'violations'
+			WHEN t.open_anomalies OPERATOR(pg_catalog.>) 0 THEN 'anomalous'
+			WHEN t.validation_run_id IS NOT NULL THEN 'passing'
+			WHEN t.profile_run_id IS NOT NULL THEN 'profiled'
+			WHEN t.monitors OPERATOR(pg_catalog.>) 0 THEN 'monitored'
+			ELSE 'unchecked' END AS status,
+	   t.row_count,
+	   t.columns_profiled,
+	   t.last_profiled_at,
+	   t.expectations,
+	   t.last_validated_at,
+	   t.evaluated,
+	   t.failed AS open_failures,
+	   100.0::float8 OPERATOR(pg_catalog.*) t.succeeded OPERATOR(pg_catalog./)
+		 nullif(t.evaluated, 0)::float8 AS last_success_percent,
+	   t.watched,
+	   t.violations_24h,
+	   t.last_violation_at,
+	   t.data_latest_at,
+	   pg_catalog.date_part('epoch', pg_catalog.now() OPERATOR(pg_catalog.-) t.data_latest_at) AS data_age_seconds,
+	   pg_catalog.date_part('epoch', pg_catalog.now() OPERATOR(pg_catalog.-)
+			GREATEST(t.last_profiled_at, t.last_validated_at)) AS check_age_seconds,
+	   t.upstream_relations,
+	   t.downstream_relations,
+	   t.monitors,
+	   t.changed_at,
+	   pg_catalog.date_part('epoch', pg_catalog.now() OPERATOR(pg_catalog.-) t.changed_at) AS change_age_seconds,
+	   t.open_anomalies,
+	   t.open_alerts
+  FROM t;
+COMMENT ON VIEW dq.table_scorecard IS 'One row per table, view or materialized view that dq_lineage knows of (profiled, with expectations, validated, watched, monitored or in the lineage graph): its status, size, last checks, open failures, recent violations, freshness, monitors, open anomalies and alerts, and lineage';
+COMMENT ON COLUMN dq.table_scorecard.relid IS 'OID of the relation';
+COMMENT ON COLUMN dq.table_scorecard.schema_name IS 'Schema';
+COMMENT ON COLUMN dq.table_scorecard.table_name IS 'Relation name';
+COMMENT ON COLUMN dq.table_scorecard.kind IS 'table, partitioned table, view, materialized view, foreign table or other';
+COMMENT ON COLUMN dq.table_scorecard.status IS 'failing (the last validation has failed expectations), violations (changes broke expectations in the last 24 hours), anomalous (a monitor found an anomaly nobody marked yet), passing, profiled (no validation yet), monitored (no profile or validation yet) or unchecked (only in the lineage graph)';
+COMMENT ON COLUMN dq.table_scorecard.row_count IS 'Rows at the last profile';
+COMMENT ON COLUMN dq.table_scorecard.columns_profiled IS 'Columns in the last profile';
+COMMENT ON COLUMN dq.table_scorecard.last_profiled_at IS 'When it was last profiled';
+COMMENT ON COLUMN dq.table_scorecard.expectations IS 'Enabled expectations';
+COMMENT ON COLUMN dq.table_scorecard.last_validated_at IS 'When it was last validated';
+COMMENT ON COLUMN dq.table_scorecard.evaluated IS 'Expectations evaluated by the last validation';
+COMMENT ON COLUMN dq.table_scorecard.open_failures IS 'Expectations that failed in the last validation';
+COMMENT ON COLUMN dq.table_scorecard.last_success_percent IS 'Pass rate of the last validation, 0 to 100';
+COMMENT ON COLUMN dq.table_scorecard.watched IS 'Whether every committed change is validated (dq.watch)';
+COMMENT ON COLUMN dq.table_scorecard.violations_24h IS 'Violations committed in the last 24 hours';
+COMMENT ON COLUMN dq.table_scorecard.last_violation_at IS 'Commit time of the latest violation';
+COMMENT ON COLUMN dq.table_scorecard.data_latest_at IS 'Freshness: the latest date or timestamp value of any date/time column in the last profile';
+COMMENT ON COLUMN dq.table_scorecard.data_age_seconds IS 'Seconds from data_latest_at to now (how stale the data looks)';
+COMMENT ON COLUMN dq.table_scorecard.check_age_seconds IS 'Seconds since the last profile or validation (how stale the checks are)';
+COMMENT ON COLUMN dq.table_scorecard.upstream_relations IS 'Relations it is derived from directly (lineage)';
+COMMENT ON COLUMN dq.table_scorecard.downstream_relations IS 'Relations derived from it directly (lineage)';
+COMMENT ON COLUMN dq.table_scorecard.monitors IS 'Enabled monitors of the relation (dq.monitors)';
+COMMENT ON COLUMN dq.table_scorecard.changed_at IS 'Freshness from its freshness monitor: when the relation last changed, as of the monitor''s last poll; NULL without a freshness monitor';
+COMMENT ON COLUMN dq.table_scorecard.change_age_seconds IS 'Seconds from changed_at to now (how long nothing was written)';
+COMMENT ON COLUMN dq.table_scorecard.open_anomalies IS 'Anomalies its monitors found that nobody marked expected or confirmed yet (dq.anomalies, state open)';
+COMMENT ON COLUMN dq.table_scorecard.open_alerts IS 'Alerts about the relation that are not resolved (dq.alerts, state open or acknowledged)';
