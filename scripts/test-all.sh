@@ -18,10 +18,14 @@
 # dq.check (test/ge/run_ge.py, its own temporary instance) and counts its
 # cases; the cases it skips are listed with their reasons in its log.
 #
+# The structure step runs scripts/check-structure.pl (include cycles,
+# dependencies between subsystems, file and function lengths) and counts
+# as one test: it fails when the script reports any problem.
+#
 # While working on one part, a subset can be run (the full command is what
 # CI runs):
-#   DQ_SUITES="regress tap"        the suites to run: regress, isolation, tap,
-#                                  ge, portable (default: all)
+#   DQ_SUITES="regress tap"        the suites to run: structure, regress,
+#                                  isolation, tap, ge, portable (default: all)
 #   DQ_REGRESS="00_setup 30_check" the pg_regress files to run
 #   DQ_TAP_TESTS="test/t/004_upgrade.pl"   the TAP files to run
 #
@@ -368,6 +372,20 @@ run_portable() {
 
 # The objects and the library, so the next build starts afresh ("make
 # clean" would also delete build/, where the logs are).
+# scripts/check-structure.pl, one counted test.
+run_structure() {
+  want_suite structure || return 0
+  echo
+  dq_say "structure: scripts/check-structure.pl"
+  perl "$DQ_ROOT/scripts/check-structure.pl" 2>&1 | tee "$LOG_DIR/structure.log"
+  if [ "${PIPESTATUS[0]}" -eq 0 ]; then
+    TOTAL_PASSED=$((TOTAL_PASSED + 1))
+    note structure "ok: $(tail -n 1 "$LOG_DIR/structure.log")"
+  else
+    fail_step structure "$(tail -n 1 "$LOG_DIR/structure.log") (see $LOG_DIR/structure.log)"
+  fi
+}
+
 remove_objects() {
   find "$DQ_ROOT/src" -name '*.o' -delete
   rm -f "$DQ_ROOT/dq_lineage.so"
@@ -385,6 +403,7 @@ main() {
   LC_ALL=$(dq_stable_locale)
 
   dq_setup_run_user ""
+  run_structure
   run_portable
 
   echo

@@ -57,9 +57,9 @@ RESET min_parallel_table_scan_size;
 
 -- the text form: <kind>:<base64>, read back and merged as Citus's
 -- coordinator does
-CREATE AGGREGATE hll_state(bigint) (SFUNC = dq.hll_pushdown_trans, STYPE = dq.sketch_state);
-CREATE AGGREGATE hll_merge(dq.sketch_state) (SFUNC = dq.hll_pushdown_combine,
-  STYPE = dq.sketch_state, FINALFUNC = dq.hll_pushdown_final);
+CREATE AGGREGATE hll_state(bigint) (SFUNC = dq_internal.hll_pushdown_trans, STYPE = dq.sketch_state);
+CREATE AGGREGATE hll_merge(dq.sketch_state) (SFUNC = dq_internal.hll_pushdown_combine,
+  STYPE = dq.sketch_state, FINALFUNC = dq_internal.hll_pushdown_final);
 CREATE TABLE states AS
   SELECT id % 4 AS part, hll_state(dq.value_hash(v))::text AS s FROM pd GROUP BY 1;
 SELECT part, left(s, 4) AS kind FROM states ORDER BY 1;
@@ -84,7 +84,7 @@ SELECT :'bad'::dq.sketch_state;
 SELECT ('hll:' || translate(encode('dq'::bytea || '\x09'::bytea ||
         substr(decode(substr(s, 5), 'base64'), 4), 'base64'), E'\n', ''))::dq.sketch_state
   FROM states WHERE part = 0;
-CREATE AGGREGATE kll_state(float8, float8[]) (SFUNC = dq.kll_pushdown_trans, STYPE = dq.sketch_state);
+CREATE AGGREGATE kll_state(float8, float8[]) (SFUNC = dq_internal.kll_pushdown_trans, STYPE = dq.sketch_state);
 SELECT hll_merge(s) FROM (SELECT kll_state(f, ARRAY[0.5]) AS s FROM pd) t;
 -- states with impossible contents are refused when used, never trusted:
 -- a HyperLogLog register above the largest rank, a truncated state,

@@ -227,4 +227,32 @@ SELECT count(dq.expect('sets', kind, col::name, jsonb_build_object('value_set', 
 SELECT dq.validate('sets') AS run \gset
 SELECT * FROM same_as_check('sets', :run);
 DROP TABLE sets, set_cases;
+
+-- the scan evaluates rows in batches (64 rows, 64 kB of copied values): a
+-- batch cut short by a large value, values that stand alone, TOAST
+-- pointers and compressed values give dq.check's counts and lists
+CREATE TABLE batches (id int, t text, c text);
+ALTER TABLE batches ALTER COLUMN t SET STORAGE EXTERNAL;
+INSERT INTO batches
+SELECT g,
+       CASE WHEN g % 37 = 0 THEN (SELECT string_agg(md5((g * 1000 + k)::text), '') FROM generate_series(1, 2200) k)
+            WHEN g % 41 = 0 THEN NULL
+            ELSE to_hex(g * 7919) END,
+       CASE WHEN g % 29 = 0 THEN repeat('ab', 40000) ELSE (ARRAY['x', 'y', 'zz'])[g % 3 + 1] END
+  FROM generate_series(1, 300) g;
+SELECT count(*) FILTER (WHERE length(t) > 65536) AS larger_than_a_batch,
+       count(*) FILTER (WHERE pg_column_size(c) < length(c)) AS compressed
+  FROM batches;
+SELECT count(dq.expect('batches', kind, col::name, params::jsonb))
+  FROM (VALUES ('expect_column_value_lengths_to_be_between', 't', '{"min_value": 1, "max_value": 100}'),
+               ('expect_column_values_to_match_regex', 't', '{"regex": "^[0-9a-f]{1,6}$"}'),
+               ('expect_column_values_to_not_be_null', 't', '{}'),
+               ('expect_column_values_to_be_in_set', 'c', '{"value_set": ["x", "y"]}'),
+               ('expect_column_value_lengths_to_be_between', 'c', '{"max_value": 2}'),
+               ('expect_column_values_to_be_between', 'id', '{"min_value": 10}'),
+               ('expect_select_column_values_to_be_unique_within_record', NULL,
+                '{"column_list": ["t", "c"]}')) AS e(kind, col, params);
+SELECT dq.validate('batches') AS run \gset
+SELECT * FROM same_as_check('batches', :run);
+DROP TABLE batches;
 DROP FUNCTION same_as_check(regclass, bigint);

@@ -2,49 +2,49 @@
 -- The column profile aggregate: every metric of a column in one pass
 ------------------------------------------------------------------------
 
-CREATE FUNCTION dq.column_profile_trans(internal, anyelement) RETURNS internal
+CREATE FUNCTION dq_internal.column_profile_trans(internal, anyelement) RETURNS internal
 	AS 'MODULE_PATHNAME', 'dq_column_profile_trans' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dq.column_profile_combine(internal, internal) RETURNS internal
+CREATE FUNCTION dq_internal.column_profile_combine(internal, internal) RETURNS internal
 	AS 'MODULE_PATHNAME', 'dq_column_profile_combine' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dq.column_profile_serialize(internal) RETURNS bytea
+CREATE FUNCTION dq_internal.column_profile_serialize(internal) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'dq_column_profile_serialize' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dq.column_profile_deserialize(bytea, internal) RETURNS internal
+CREATE FUNCTION dq_internal.column_profile_deserialize(bytea, internal) RETURNS internal
 	AS 'MODULE_PATHNAME', 'dq_column_profile_deserialize' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dq.column_profile_final(internal) RETURNS jsonb
+CREATE FUNCTION dq_internal.column_profile_final(internal) RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'dq_column_profile_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
 
 CREATE AGGREGATE dq.column_profile(anyelement) (
-	SFUNC = dq.column_profile_trans,
+	SFUNC = dq_internal.column_profile_trans,
 	STYPE = internal,
-	FINALFUNC = dq.column_profile_final,
-	COMBINEFUNC = dq.column_profile_combine,
-	SERIALFUNC = dq.column_profile_serialize,
-	DESERIALFUNC = dq.column_profile_deserialize,
+	FINALFUNC = dq_internal.column_profile_final,
+	COMBINEFUNC = dq_internal.column_profile_combine,
+	SERIALFUNC = dq_internal.column_profile_serialize,
+	DESERIALFUNC = dq_internal.column_profile_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dq.column_profile(anyelement) IS
 	'Profile of one column as jsonb (counts, distinct, top values, min/max, moments, quantiles, histogram, lengths, patterns); the keys are the columns of dq.column_profiles';
 
 -- every column of a row in one call: what dq.profile() runs
-CREATE FUNCTION dq.row_profile_trans(internal, oid[], VARIADIC "any") RETURNS internal
+CREATE FUNCTION dq_internal.row_profile_trans(internal, oid[], VARIADIC "any") RETURNS internal
 	AS 'MODULE_PATHNAME', 'dq_row_profile_trans' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dq.row_profile_combine(internal, internal) RETURNS internal
+CREATE FUNCTION dq_internal.row_profile_combine(internal, internal) RETURNS internal
 	AS 'MODULE_PATHNAME', 'dq_row_profile_combine' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dq.row_profile_serialize(internal) RETURNS bytea
+CREATE FUNCTION dq_internal.row_profile_serialize(internal) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'dq_row_profile_serialize' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dq.row_profile_deserialize(bytea, internal) RETURNS internal
+CREATE FUNCTION dq_internal.row_profile_deserialize(bytea, internal) RETURNS internal
 	AS 'MODULE_PATHNAME', 'dq_row_profile_deserialize' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dq.row_profile_final(internal, oid[], VARIADIC "any") RETURNS jsonb
+CREATE FUNCTION dq_internal.row_profile_final(internal, oid[], VARIADIC "any") RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'dq_row_profile_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
 
 CREATE AGGREGATE dq.row_profile(oid[], VARIADIC "any") (
-	SFUNC = dq.row_profile_trans,
+	SFUNC = dq_internal.row_profile_trans,
 	STYPE = internal,
-	FINALFUNC = dq.row_profile_final,
+	FINALFUNC = dq_internal.row_profile_final,
 	FINALFUNC_EXTRA,
-	COMBINEFUNC = dq.row_profile_combine,
-	SERIALFUNC = dq.row_profile_serialize,
-	DESERIALFUNC = dq.row_profile_deserialize,
+	COMBINEFUNC = dq_internal.row_profile_combine,
+	SERIALFUNC = dq_internal.row_profile_serialize,
+	DESERIALFUNC = dq_internal.row_profile_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dq.row_profile(oid[], VARIADIC "any") IS

@@ -2,7 +2,7 @@
 -- Row-level expectations (Great Expectations' names and semantics)
 ------------------------------------------------------------------------
 
-CREATE FUNCTION dq.expectation_kinds_list(
+CREATE FUNCTION dq_internal.expectation_kinds_list(
 	OUT kind text, OUT scope text, OUT required_params text[],
 	OUT params text[], OUT description text)
 	RETURNS SETOF record
@@ -10,7 +10,7 @@ CREATE FUNCTION dq.expectation_kinds_list(
 	LANGUAGE C STRICT STABLE PARALLEL SAFE;
 
 CREATE VIEW dq.expectation_kinds AS
-	SELECT kind, scope, required_params, params, description FROM dq.expectation_kinds_list();
+	SELECT kind, scope, required_params, params, description FROM dq_internal.expectation_kinds_list();
 GRANT SELECT ON dq.expectation_kinds TO PUBLIC;
 COMMENT ON VIEW dq.expectation_kinds IS 'The expectation kinds dq.check() evaluates, with their parameters';
 COMMENT ON COLUMN dq.expectation_kinds.kind IS 'Great Expectations'' name of the kind';
@@ -27,24 +27,24 @@ CREATE FUNCTION dq.check(rel regclass, kind text, column_name name DEFAULT NULL,
 COMMENT ON FUNCTION dq.check(regclass, text, name, jsonb, float8) IS
 	'Evaluate one row-level expectation on a relation and return the Great Expectations validation result; stores nothing';
 
-CREATE FUNCTION dq.expect_rows_trans(internal, jsonb, name[], oid[], VARIADIC "any") RETURNS internal
+CREATE FUNCTION dq_internal.expect_rows_trans(internal, jsonb, name[], oid[], VARIADIC "any") RETURNS internal
 	AS 'MODULE_PATHNAME', 'dq_expect_rows_trans' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dq.expect_rows_combine(internal, internal) RETURNS internal
+CREATE FUNCTION dq_internal.expect_rows_combine(internal, internal) RETURNS internal
 	AS 'MODULE_PATHNAME', 'dq_expect_rows_combine' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dq.expect_rows_serialize(internal) RETURNS bytea
+CREATE FUNCTION dq_internal.expect_rows_serialize(internal) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'dq_expect_rows_serialize' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dq.expect_rows_deserialize(bytea, internal) RETURNS internal
+CREATE FUNCTION dq_internal.expect_rows_deserialize(bytea, internal) RETURNS internal
 	AS 'MODULE_PATHNAME', 'dq_expect_rows_deserialize' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dq.expect_rows_final(internal) RETURNS jsonb
+CREATE FUNCTION dq_internal.expect_rows_final(internal) RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'dq_expect_rows_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
 
 CREATE AGGREGATE dq.expect_rows(jsonb, name[], oid[], VARIADIC "any") (
-	SFUNC = dq.expect_rows_trans,
+	SFUNC = dq_internal.expect_rows_trans,
 	STYPE = internal,
-	FINALFUNC = dq.expect_rows_final,
-	COMBINEFUNC = dq.expect_rows_combine,
-	SERIALFUNC = dq.expect_rows_serialize,
-	DESERIALFUNC = dq.expect_rows_deserialize,
+	FINALFUNC = dq_internal.expect_rows_final,
+	COMBINEFUNC = dq_internal.expect_rows_combine,
+	SERIALFUNC = dq_internal.expect_rows_serialize,
+	DESERIALFUNC = dq_internal.expect_rows_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dq.expect_rows(jsonb, name[], oid[], VARIADIC "any") IS

@@ -17,7 +17,8 @@
  * settings are defined.  With the library preloaded it also starts the
  * alert launcher, which finds the databases by itself and starts one
  * delivery worker in each database that has the extension
- * (alert_worker.c); nothing else needs to call into this subsystem.
+ * (alert_launcher.c, alert_worker.c); nothing else needs to call into
+ * this subsystem.
  *
  *-------------------------------------------------------------------------
  */

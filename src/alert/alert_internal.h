@@ -10,8 +10,11 @@
 
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
+#include "storage/latch.h"
+#include "storage/lwlock.h"
 #include "utils/jsonb.h"
 
 #include "alert/alert.h"
@@ -175,7 +178,42 @@ extern List *DqAlertHttpPoll(long timeout_ms);
 extern int	DqAlertHttpInFlight(void);
 extern char *DqAlertScrub(const char *text, const DqAlertDelivery *d);
 
-/* ---- workers (alert_worker.c) ---- */
+/* ---- the table of databases the launcher serves (alert_launcher.c) ---- */
+typedef enum AwState
+{
+	AW_FREE = 0,
+	AW_WANTED,
+	AW_ABSENT,
+	AW_PAUSED
+} AwState;
+
+typedef struct AwDb
+{
+	Oid			dboid;
+	AwState		state;
+	pid_t		worker_pid;
+	Latch	   *worker_latch;
+	TimestampTz paused_until;
+} AwDb;
+
+typedef struct AwShmem
+{
+	LWLock	   *lock;
+	pid_t		launcher_pid;
+	Latch	   *launcher_latch;
+	int			max_dbs;
+	AwDb		dbs[FLEXIBLE_ARRAY_MEMBER];
+} AwShmem;
+
+/*
+ * One LWLock (dq_alert_dbs->lock, tranche "dq_lineage_alerts") guards the
+ * whole table: hold it shared to read, exclusive to add an entry or
+ * change a field.
+ */
+extern AwShmem *dq_alert_dbs;
+extern AwDb *DqAlertFindOrAddDb(Oid dboid);
+
+/* ---- the launcher, and backends for it (alert_launcher.c) ---- */
 extern void DqAlertWorkerInit(void);
 extern void DqAlertWakeAtCommit(void);
 extern void DqAlertStatus(int *launcher_pid, int *worker_pid, const char **state);

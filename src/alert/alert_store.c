@@ -28,7 +28,7 @@
  * of the alert.  Each delivery carries an idempotency key
  * dq-<system id>-<database oid>-<alert id>-<event>-<round>, where the
  * round counts the alert's triggers, so a receiver can drop repeats.  At
- * commit the database's delivery worker is woken (alert_worker.c).
+ * commit the database's delivery worker is woken (alert_launcher.c).
  *
  *-------------------------------------------------------------------------
  */

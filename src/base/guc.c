@@ -177,15 +177,10 @@ DqDefineSensitiveGucs(void)
 							 NULL, NULL, NULL);
 }
 
-/*
- * Register every GUC and reserve the prefix so that misspelt settings are
- * reported.  Called once from _PG_init.
- */
-void
-DqDefineGucs(void)
+/* The settings of profiles and of the scans of dq.profile and dq.validate. */
+static void
+DqDefineProfileGucs(void)
 {
-	DqDefineSensitiveGucs();
-	DqDefineProgressGucs();
 	DefineCustomIntVariable("dq_lineage.profile_top_k",
 							"Number of most frequent values reported per profiled column.",
 							NULL,
@@ -214,7 +209,12 @@ DqDefineGucs(void)
 							PGC_USERSET,
 							0,
 							NULL, NULL, NULL);
+}
 
+/* The settings of the scheduler (read by its background workers). */
+static void
+DqDefineSchedulerGucs(void)
+{
 	DefineCustomStringVariable("dq_lineage.timezone",
 							   "Time zone in which cron schedules are evaluated; empty means the server's TimeZone.",
 							   NULL,
@@ -270,7 +270,12 @@ DqDefineGucs(void)
 								PGC_POSTMASTER,
 								0,
 								NULL, NULL, NULL);
+}
 
+/* The settings of change validation (read by its worker). */
+static void
+DqDefineCdcGucs(void)
+{
 	DefineCustomBoolVariable("dq_lineage.capture_row_images",
 							 "Store the whole row image (jsonb) with each violation found by change validation.",
 							 "Rows with columns the expectation's owner may not read are stored without their image.",
@@ -306,7 +311,12 @@ DqDefineGucs(void)
 							PGC_SIGHUP,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
+}
 
+/* The settings of lineage capture and export. */
+static void
+DqDefineLineageGucs(void)
+{
 	DefineCustomBoolVariable("dq_lineage.capture_ddl",
 							 "Records column lineage of views, materialized views and CREATE TABLE AS.",
 							 NULL,
@@ -343,6 +353,21 @@ DqDefineGucs(void)
 							   PGC_USERSET,
 							   0,
 							   NULL, NULL, NULL);
+}
 
+/*
+ * Register every GUC, one subsystem after the other, and reserve the
+ * prefix so that misspelt settings are reported.  Called once from
+ * _PG_init.
+ */
+void
+DqDefineGucs(void)
+{
+	DqDefineSensitiveGucs();
+	DqDefineProgressGucs();
+	DqDefineProfileGucs();
+	DqDefineSchedulerGucs();
+	DqDefineCdcGucs();
+	DqDefineLineageGucs();
 	DqMarkGUCPrefixReserved("dq_lineage");
 }

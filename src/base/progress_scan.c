@@ -150,7 +150,7 @@ DqScanTick(DqScanWatch *w, bool ended)
 
 /* The watch of a wrapped node (never fails: the node is watched). */
 static DqScanWatch *
-DqWatchOf(PlanState *node)
+DqWatchOf(const PlanState *node)
 {
 	for (int i = 0; i < DQ_MAX_WATCHES; i++)
 		if (dq_watches[i] != NULL && dq_watches[i]->node == node)

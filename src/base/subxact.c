@@ -36,16 +36,16 @@
 
 /*
  * Call fn(arg) in an internal subtransaction, in the caller's memory
- * context.  Returns NULL when it succeeded, else the error message
- * (allocated in the caller's context); the subtransaction is then rolled
- * back.
+ * context.  Returns NULL when it succeeded, else its error (a copy in the
+ * caller's context, for the caller to keep, raise again or free); the
+ * subtransaction is then rolled back.
  */
-char *
-DqRunProtected(DqSubxactFn fn, void *arg)
+ErrorData *
+DqRunInSubxact(DqSubxactFn fn, void *arg)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
-	char	   *volatile error = NULL;
+	ErrorData  *volatile edata = NULL;
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(oldcxt);
@@ -58,18 +58,31 @@ DqRunProtected(DqSubxactFn fn, void *arg)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
-		error = pstrdup(edata->message);
-		FreeErrorData(edata);
 	}
 	PG_END_TRY();
+	return edata;
+}
+
+/*
+ * DqRunInSubxact keeping only the error message: NULL when fn succeeded,
+ * else the message (allocated in the caller's context).
+ */
+char *
+DqRunProtected(DqSubxactFn fn, void *arg)
+{
+	ErrorData  *edata = DqRunInSubxact(fn, arg);
+	char	   *error;
+
+	if (edata == NULL)
+		return NULL;
+	error = pstrdup(edata->message);
+	FreeErrorData(edata);
 	return error;
 }
 
@@ -121,38 +134,18 @@ DqCatchDataError(DqSubxactFn fn, void *arg)
 char *
 DqCatchDataErrorInSubxact(DqSubxactFn fn, void *arg)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	char	   *volatile error = NULL;
+	ErrorData  *edata = DqRunInSubxact(fn, arg);
+	int			category;
+	char	   *error;
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
-	{
-		fn(arg);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-		int			category;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		category = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
-		if (category != ERRCODE_DATA_EXCEPTION &&
-			category != ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION)
-			ReThrowError(edata);
-		error = pstrdup(edata->message);
-		FreeErrorData(edata);
-	}
-	PG_END_TRY();
+	if (edata == NULL)
+		return NULL;
+	category = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
+	if (category != ERRCODE_DATA_EXCEPTION &&
+		category != ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION)
+		ReThrowError(edata);
+	error = pstrdup(edata->message);
+	FreeErrorData(edata);
 	return error;
 }
 

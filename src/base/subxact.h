@@ -13,6 +13,7 @@
 
 typedef void (*DqSubxactFn) (void *arg);
 
+extern ErrorData *DqRunInSubxact(DqSubxactFn fn, void *arg);
 extern char *DqRunProtected(DqSubxactFn fn, void *arg);
 extern char *DqCatchDataError(DqSubxactFn fn, void *arg);
 extern char *DqCatchDataErrorInSubxact(DqSubxactFn fn, void *arg);

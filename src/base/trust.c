@@ -64,6 +64,7 @@
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
+#include "base/spi_util.h"
 #include "base/trust.h"
 
 /* The search_path of every restricted operation and extension session. */
@@ -429,8 +430,7 @@ DqCheckRoleCanSelect(Oid roleid, Oid relid, List *attnums, bool whole_row,
 												relname));
 
 	DqBecomeOwner(roleid, &ctx);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	plan = SPI_prepare(q.data, 0, NULL);
 	if (plan == NULL)
 		elog(ERROR, "could not parse \"%s\": %s", q.data,

@@ -479,8 +479,8 @@ DqDecoderTypeFn(void *arg)
 
 /*
  * Does a rule evaluate built-in code only?  It reads its columns (bounds
- * and sets are parsed as the column's type) and, for parseable_as, parses
- * values as the type named in "type".  A name that does not resolve is
+ * and sets are parsed as the column's type) and, for a kind whose
+ * parameter names a type (parseable_as), parses values as that type.  A name that does not resolve is
  * left to the worker, which reports it.  attidx gets the columns' tuple
  * descriptor indexes (*ncols of them); a column that does not exist makes
  * the rule compile here, and fail, and be reported.
@@ -510,9 +510,10 @@ DqDecoderRuleIsBuiltin(Relation rel, const DqKindDef *def, const char *column,
 		if (!DqTypeIsBuiltinOnly(TupleDescAttr(td, i)->atttypid))
 			builtin = false;
 	}
-	if (builtin && def->kind == DQ_K_PARSEABLE)
+	/* a row rule that parses values as a type its parameter names */
+	if (builtin && def->named == DQ_NAMES_TYPE)
 	{
-		DqDecoderTypeArgs a = {DqDecoderParamString(params, "type"), InvalidOid};
+		DqDecoderTypeArgs a = {DqDecoderParamString(params, def->named_param), InvalidOid};
 
 		if (a.name == NULL)
 			return true;

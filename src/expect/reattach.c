@@ -31,6 +31,8 @@
 #include "utils/lsyscache.h"
 
 #include "base/catalog.h"
+#include "base/spi_util.h"
+#include "expect/expectations.h"
 
 PG_FUNCTION_INFO_V1(dq_reattach);
 
@@ -88,7 +90,6 @@ dq_reattach(PG_FUNCTION_ARGS)
 	Oid			relid;
 	char	   *relname;
 	char	   *nspname;
-	Oid			admin;
 	Oid			argtypes[3] = {OIDOID, NAMEOID, NAMEOID};
 	Datum		values[3];
 	NameData	nsp;
@@ -97,13 +98,9 @@ dq_reattach(PG_FUNCTION_ARGS)
 	int64		active;
 	int64		missing;
 	bool		watch_ended;
-	bool		isnull;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("rel must not be NULL"),
-				 errhint("Name the re-created relation, for example 'public.orders'.")));
+	DqRequireArg(fcinfo, 0, "rel",
+				 "Name the re-created relation, for example 'public.orders'.");
 	relid = PG_GETARG_OID(0);
 	relname = get_rel_name(relid);
 	if (relname == NULL)
@@ -113,13 +110,7 @@ dq_reattach(PG_FUNCTION_ARGS)
 				 errhint("Name the re-created relation, for example 'public.orders'.")));
 	nspname = get_namespace_name(get_rel_namespace(relid));
 
-	admin = get_role_oid("dq_admin", true);
-	if (!pg_class_ownercheck(relid, GetUserId()) &&
-		!(OidIsValid(admin) && is_member_of_role(GetUserId(), admin)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("must be owner of table %s to manage its expectations", relname),
-				 errhint("Ask the table's owner, or a member of the role dq_admin.")));
+	DqCheckExpectationAdmin(relid);
 
 	namestrcpy(&nsp, nspname);
 	namestrcpy(&reln, relname);
@@ -127,20 +118,13 @@ dq_reattach(PG_FUNCTION_ARGS)
 	values[1] = NameGetDatum(&nsp);
 	values[2] = NameGetDatum(&reln);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner);
-	if (SPI_execute_with_args(DQ_REATTACH_SQL, 3, argtypes, values, NULL,
-							  false, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "could not reattach the expectations of %s", relname);
-	active = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										 SPI_tuptable->tupdesc, 1, &isnull));
-	missing = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										  SPI_tuptable->tupdesc, 2, &isnull));
-	watch_ended = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-											 SPI_tuptable->tupdesc, 3, &isnull));
-	if (isnull)
-		watch_ended = false;
+	DqSpiRunOneRow(DQ_REATTACH_SQL, 3, argtypes, values, NULL, false,
+				   SPI_OK_SELECT, "reattach the expectations");
+	active = DqSpiInt64(0, 1);
+	missing = DqSpiInt64(0, 2);
+	watch_ended = DqSpiBool(0, 3);
 	DqRestoreUser(&owner);
 	SPI_finish();
 

@@ -1,7 +1,6 @@
 /*-------------------------------------------------------------------------
  *
  * validate.c
- *	  Stored expectations: dq.expect(), enabling, dropping, and
  *	  dq.validate(), which evaluates every enabled expectation of a
  *	  relation in one scan and records the results.
  *
@@ -17,7 +16,9 @@
  *	   FROM rel
  *
  * and turns each rule's counts into a Great Expectations validation
- * result.  Grouped and query kinds run their own queries, as the role
+ * result.  The phases, in dq_validate: load the expectations, compile
+ * them, check the caller's rights, run the scan, run the own queries,
+ * build the results, store the run and its results.  Grouped and query kinds run their own queries, as the role
  * their rule runs as, each in a subtransaction: one that fails is recorded
  * against its expectation.  The run and its results are written as the
  * extension owner (see catalog.c) in the caller's transaction.
@@ -27,9 +28,7 @@
 #include "postgres.h"
 
 #include "access/relation.h"
-#include "access/xact.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -42,360 +41,60 @@
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
-#include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "base/catalog.h"
-#include "base/progress.h"
 #include "base/citus.h"
+#include "base/json_build.h"
+#include "base/progress.h"
 #include "base/scan_parallel.h"
-#include "base/compat.h"
+#include "base/spi_util.h"
+#include "base/subxact.h"
+#include "base/trust.h"
 #include "expect/expect_citus.h"
 #include "expect/expectations.h"
-#include "expect/ge_kinds.h"
-#include "base/subxact.h"
-#include "base/json_build.h"
-#include "base/trust.h"
 
-PG_FUNCTION_INFO_V1(dq_expect);
-PG_FUNCTION_INFO_V1(dq_set_expectation_enabled);
-PG_FUNCTION_INFO_V1(dq_drop_expectation);
-PG_FUNCTION_INFO_V1(dq_alter_expectation);
 PG_FUNCTION_INFO_V1(dq_validate);
 
-static Jsonb *
-DqEmptyJsonb(void)
-{
-	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
-}
-
-static Relation
-DqOpenForExpectations(Oid relid)
-{
-	Relation	rel = try_relation_open(relid, AccessShareLock);
-
-	if (rel == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation does not exist"),
-				 errdetail("No relation has OID %u; it may have been dropped concurrently.", relid),
-				 errhint("Name the relation, for example 'public.orders'.")));
-	return rel;
-}
-
 /*
- * Defining or changing expectations needs ownership of the relation or
- * membership in a role named dq_admin (which a DBA may create).
+ * The enabled expectations of relation $1 (with tags $2, when not NULL),
+ * with the current names of the columns they name, and the columns their
+ * results show.
  */
-static void
-DqCheckExpectationAdmin(Oid relid)
-{
-	Oid			admin = get_role_oid("dq_admin", true);
-
-	if (pg_class_ownercheck(relid, GetUserId()))
-		return;
-	if (OidIsValid(admin) && is_member_of_role(GetUserId(), admin))
-		return;
-	ereport(ERROR,
-			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("must be owner of table %s to manage its expectations",
-					get_rel_name(relid)),
-			 errhint("Ask the table's owner, or a member of the role dq_admin.")));
-}
-
-/*
- * dq.expect(rel, kind, column_name, params, mostly, severity, name)
- */
-Datum
-dq_expect(PG_FUNCTION_ARGS)
-{
-	Oid			relid;
-	char	   *kind;
-	char	   *column;
-	Jsonb	   *params;
-	double		mostly;
-	bool		has_mostly;
-	char	   *severity;
-	Relation	rel;
-	DqColumnSource src;
-	DqRule	   *rule;
-	DqOwnerContext owner;
-	int64		id;
-	AttrNumber	attnum = InvalidAttrNumber;
-
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(5))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL",
-						PG_ARGISNULL(0) ? "rel" : PG_ARGISNULL(1) ? "kind" : "severity"),
-				 errhint("dq.expect(rel, kind, column_name, params, mostly, severity, name).")));
-	relid = PG_GETARG_OID(0);
-	kind = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	column = PG_ARGISNULL(2) ? NULL : pstrdup(NameStr(*PG_GETARG_NAME(2)));
-	params = PG_ARGISNULL(3) ? DqEmptyJsonb() : PG_GETARG_JSONB_P(3);
-	severity = text_to_cstring(PG_GETARG_TEXT_PP(5));
-	if (strcmp(severity, "error") != 0 && strcmp(severity, "warn") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("severity must be \"error\" or \"warn\""),
-				 errdetail("The value given was \"%s\".", severity),
-				 errhint("error makes dq.validate(raise_on_failure => true) raise; warn only records.")));
-	mostly = DqResolveMostly(params, !PG_ARGISNULL(4),
-							 PG_ARGISNULL(4) ? 1.0 : PG_GETARG_FLOAT8(4), &has_mostly);
-
-	rel = DqOpenForExpectations(relid);
-	DqCheckExpectationAdmin(relid);
-	DqColumnSourceFromRelation(rel, &src);
-	/* names in params as the definer means them, then checked as they run */
-	params = DqCanonicalParams(kind, params);
-	rule = DqCompileRuleFor(&src, GetUserId(), kind, column, params, mostly);
-	if (column != NULL)
-		attnum = get_attnum(relid, column);
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	DqBecomeExtensionOwner(&owner);
-	{
-		Oid			argtypes[12] = {OIDOID, NAMEOID, NAMEOID, TEXTOID, NAMEOID, INT2OID,
-			JSONBOID, FLOAT8OID, TEXTOID, TEXTOID, NAMEOID, INT2ARRAYOID};
-		Datum		values[12];
-		char		nulls[12];
-		NameData	nsp,
-					reln,
-					coln,
-					own;
-		bool		isnull;
-
-		memset(nulls, ' ', sizeof(nulls));
-		namestrcpy(&nsp, get_namespace_name(RelationGetNamespace(rel)));
-		namestrcpy(&reln, RelationGetRelationName(rel));
-		namestrcpy(&own, GetUserNameFromId(owner.save_userid, false));
-		values[0] = ObjectIdGetDatum(relid);
-		values[1] = NameGetDatum(&nsp);
-		values[2] = NameGetDatum(&reln);
-		values[3] = CStringGetTextDatum(rule->def->name);
-		if (column != NULL)
-		{
-			namestrcpy(&coln, column);
-			values[4] = NameGetDatum(&coln);
-			/* column_to_exist names a column that may not exist: no attnum */
-			if (AttributeNumberIsValid(attnum) && rule->def->kind != DQ_K_COLUMN_EXISTS)
-				values[5] = Int16GetDatum(attnum);
-			else
-				nulls[5] = 'n';
-		}
-		else
-			nulls[4] = nulls[5] = 'n';
-		values[6] = JsonbPGetDatum(params);
-		if (has_mostly)
-			values[7] = Float8GetDatum(mostly);
-		else
-			nulls[7] = 'n';
-		values[8] = CStringGetTextDatum(severity);
-		if (PG_ARGISNULL(6))
-			nulls[9] = 'n';
-		else
-			values[9] = PG_GETARG_DATUM(6);
-		values[10] = NameGetDatum(&own);
-		/* columns named in params: keep their numbers to follow renames */
-		if (rule->def->ncols == 2 || rule->def->ncols == -1)
-		{
-			Datum	   *nums = palloc(sizeof(Datum) * rule->ncols);
-			int			i;
-
-			for (i = 0; i < rule->ncols; i++)
-				nums[i] = Int16GetDatum(get_attnum(relid, rule->cols[i].name));
-			values[11] = PointerGetDatum(construct_array(nums, rule->ncols, INT2OID,
-														 sizeof(int16), true, TYPALIGN_SHORT));
-		}
-		else
-			nulls[11] = 'n';
-		if (SPI_execute_with_args("INSERT INTO dq.expectations (relid, schema_name, table_name, "
-								  "kind, column_name, attnum, params, mostly, severity, name, owner, "
-								  "param_attnums) "
-								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
-								  "RETURNING expectation_id",
-								  12, argtypes, values, nulls, false, 1) != SPI_OK_INSERT_RETURNING)
-			elog(ERROR, "could not record the expectation");
-		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	}
-	DqRestoreUser(&owner);
-	SPI_finish();
-	relation_close(rel, NoLock);
-	PG_RETURN_INT64(id);
-}
-
-/* Relation of an expectation, or ERROR when there is none. */
-static Oid
-DqExpectationRelid(int64 id)
-{
-	Oid			argtypes[1] = {INT8OID};
-	Datum		values[1];
-	bool		isnull;
-	Oid			relid;
-	DqOwnerContext owner;
-
-	values[0] = Int64GetDatum(id);
-	DqBecomeExtensionOwner(&owner);
-	if (SPI_execute_with_args("SELECT relid FROM dq.expectations WHERE expectation_id = $1",
-							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read dq.expectations");
-	DqRestoreUser(&owner);
-	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("expectation %lld does not exist", (long long) id),
-				 errhint("SELECT expectation_id, kind FROM dq.expectations lists them.")));
-	relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	return relid;
-}
-
-/*
- * The caller may manage expectation id: owner of its relation (or
- * dq_admin), or superuser once the relation is gone.  SPI is connected.
- */
-static void
-DqCheckExpectationAccess(int64 id)
-{
-	Oid			relid = DqExpectationRelid(id);
-
-	if (get_rel_name(relid) != NULL)
-		DqCheckExpectationAdmin(relid);
-	else if (!superuser())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("must be superuser to manage expectations of a dropped relation"),
-				 errhint("Ask a superuser to drop or change the expectation.")));
-}
-
-/* Run a statement on one expectation as the extension owner. */
-static void
-DqExpectationUpdate(FunctionCallInfo fcinfo, const char *sql, bool with_flag)
-{
-	int64		id;
-	Oid			argtypes[2] = {INT8OID, BOOLOID};
-	Datum		values[2];
-	DqOwnerContext owner;
-
-	if (PG_ARGISNULL(0) || (with_flag && PG_ARGISNULL(1)))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("arguments must not be NULL"),
-				 errhint("Pass an expectation_id from dq.expectations.")));
-	id = PG_GETARG_INT64(0);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	DqCheckExpectationAccess(id);
-	values[0] = Int64GetDatum(id);
-	values[1] = with_flag ? BoolGetDatum(PG_GETARG_BOOL(1)) : BoolGetDatum(false);
-	DqBecomeExtensionOwner(&owner);
-	if (SPI_execute_with_args(sql, with_flag ? 2 : 1, argtypes, values, NULL, false, 0) < 0)
-		elog(ERROR, "could not update the expectation");
-	DqRestoreUser(&owner);
-	SPI_finish();
-}
-
-Datum
-dq_set_expectation_enabled(PG_FUNCTION_ARGS)
-{
-	DqExpectationUpdate(fcinfo,
-						"UPDATE dq.expectations SET enabled = $2 WHERE expectation_id = $1",
-						true);
-	PG_RETURN_VOID();
-}
-
-/*
- * dq.alter_expectation(id, enabled, tags, description, severity, name):
- * NULL arguments keep the current values.
- */
-Datum
-dq_alter_expectation(PG_FUNCTION_ARGS)
-{
-	Oid			argtypes[6] = {INT8OID, BOOLOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[6];
-	char		nulls[6];
-	int			i;
-	DqOwnerContext owner;
-
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("expectation_id must not be NULL"),
-				 errhint("Pass an expectation_id from dq.expectations.")));
-	if (!PG_ARGISNULL(2))
-	{
-		Jsonb	   *tags = PG_GETARG_JSONB_P(2);
-		JsonbIterator *it;
-		JsonbValue	v;
-		JsonbIteratorToken tok;
-
-		if (!JB_ROOT_IS_ARRAY(tags) || JB_ROOT_IS_SCALAR(tags))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("tags must be a JSON array of strings"),
-					 errhint("Pass for example '[\"nightly\", \"finance\"]'.")));
-		it = JsonbIteratorInit(&tags->root);
-		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-			if (tok == WJB_ELEM && v.type != jbvString)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("tags must be a JSON array of strings"),
-						 errhint("Pass for example '[\"nightly\", \"finance\"]'.")));
-	}
-	if (!PG_ARGISNULL(4))
-	{
-		char	   *sev = text_to_cstring(PG_GETARG_TEXT_PP(4));
-
-		if (strcmp(sev, "error") != 0 && strcmp(sev, "warn") != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("severity must be \"error\" or \"warn\""),
-					 errdetail("The value given was \"%s\".", sev),
-					 errhint("error makes dq.validate(raise_on_failure => true) raise; warn only records.")));
-	}
-	for (i = 0; i < 6; i++)
-	{
-		values[i] = PG_ARGISNULL(i) ? (Datum) 0 : PG_GETARG_DATUM(i);
-		nulls[i] = PG_ARGISNULL(i) ? 'n' : ' ';
-	}
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	DqCheckExpectationAccess(PG_GETARG_INT64(0));
-	DqBecomeExtensionOwner(&owner);
-	if (SPI_execute_with_args("UPDATE dq.expectations SET "
-							  "  enabled = COALESCE($2, enabled), tags = COALESCE($3, tags), "
-							  "  description = COALESCE($4, description), "
-							  "  severity = COALESCE($5, severity), name = COALESCE($6, name) "
-							  "WHERE expectation_id = $1",
-							  6, argtypes, values, nulls, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not update the expectation");
-	DqRestoreUser(&owner);
-	SPI_finish();
-	PG_RETURN_VOID();
-}
-
-Datum
-dq_drop_expectation(PG_FUNCTION_ARGS)
-{
-	DqExpectationUpdate(fcinfo,
-						"DELETE FROM dq.expectations WHERE expectation_id = $1", false);
-	PG_RETURN_VOID();
-}
-
-/*
- * Does dq.<table> have column <column>?  A library newer than the SQL
- * objects of the installed version (before ALTER EXTENSION UPDATE) writes
- * only the columns that exist.
- */
-static bool
-DqCatalogHasColumn(const char *table, const char *column)
-{
-	Oid			relid = get_relname_relid(table, get_namespace_oid("dq", false));
-
-	return OidIsValid(relid) && get_attnum(relid, column) != InvalidAttrNumber;
-}
+static const char *const dq_validate_load_sql =
+"SELECT e.expectation_id, e.kind, "
+"       CASE WHEN e.attnum IS NULL THEN e.column_name::text "
+"            ELSE coalesce(a.attname::text, '') END, "
+/* params with the current names of the columns they name */
+"       CASE WHEN e.param_attnums IS NULL THEN e.params "
+"            WHEN e.params OPERATOR(pg_catalog.?) 'column_A' THEN e.params OPERATOR(pg_catalog.||) "
+"                 pg_catalog.jsonb_build_object("
+"                   'column_A', (SELECT x.attname FROM pg_catalog.pg_attribute x "
+"                     WHERE x.attrelid OPERATOR(pg_catalog.=) e.relid "
+"                       AND x.attnum OPERATOR(pg_catalog.=) e.param_attnums[1] "
+"                       AND NOT x.attisdropped), "
+"                   'column_B', (SELECT x.attname FROM pg_catalog.pg_attribute x "
+"                     WHERE x.attrelid OPERATOR(pg_catalog.=) e.relid "
+"                       AND x.attnum OPERATOR(pg_catalog.=) e.param_attnums[2] "
+"                       AND NOT x.attisdropped)) "
+"            ELSE e.params OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object("
+"                   'column_list', (SELECT pg_catalog.jsonb_agg(x.attname ORDER BY u.ord) "
+"                     FROM pg_catalog.unnest(e.param_attnums) WITH ORDINALITY u(n, ord) "
+"                     LEFT JOIN pg_catalog.pg_attribute x "
+"                       ON x.attrelid OPERATOR(pg_catalog.=) e.relid "
+"                      AND x.attnum OPERATOR(pg_catalog.=) u.n AND NOT x.attisdropped)) END, "
+"       e.mostly, e.severity, e.owner, "
+/* as dq.expectation_attnums, which 0.1.0's SQL lacks */
+"       CASE WHEN e.kind OPERATOR(pg_catalog.=) 'expect_row_condition' THEN NULL "
+"            WHEN e.attnum IS NOT NULL THEN ARRAY[e.attnum] "
+"            ELSE coalesce(e.param_attnums, '{}') END "
+"  FROM dq.expectations e "
+"  LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) e.relid "
+"       AND a.attnum OPERATOR(pg_catalog.=) e.attnum AND NOT a.attisdropped "
+" WHERE e.relid OPERATOR(pg_catalog.=) $1 AND e.enabled "
+"   AND ($2 IS NULL OR e.tags OPERATOR(pg_catalog.?|) $2) "
+" ORDER BY e.expectation_id";
 
 /* one expectation as dq.validate sees it */
 typedef struct DqValItem
@@ -411,17 +110,113 @@ typedef struct DqValItem
 	Oid			ownerid;		/* that role, InvalidOid if it is gone */
 	Datum		attnums;		/* smallint[] of the columns its result
 								 * shows; 0 when NULL (every column) */
-	DqRule	   *rule;			/* NULL when it did not compile */
+	DqRule	   *rule;			/* NULL when it did not compile or run */
 	char	   *error;			/* why not */
 	int			rulepos;		/* index among row-level rules */
 	int			aggpos;			/* select-list position of an aggregate */
 	Datum		result;			/* jsonb */
 	bool		success;
+	bool		has_counts;		/* element and unexpected counts */
 	int64		element_count;
 	int64		unexpected_count;
 	double		unexpected_percent;
 	bool		has_percent;
 } DqValItem;
+
+/* one dq.validate() call, phase by phase */
+typedef struct DqValidation
+{
+	Oid			relid;
+	Relation	rel;
+	char	   *nspname;
+	char	   *relname;
+	DqColumnSource src;
+	bool		citus;			/* a Citus distributed table (expect_citus.c) */
+	TimestampTz started;
+	DqValItem  *items;
+	int			nitems;
+	/* the row rules of the scan */
+	int			nrules;
+	StringInfoData rules;		/* their JSON, dq.expect_rows's first argument */
+	List	   *usedcols;		/* the source columns they read */
+	bool		untrusted;		/* one of them runs untrusted code */
+	/* what the scan found */
+	int64		rows;
+	Jsonb	   *counts;			/* dq.expect_rows's result */
+	/* the outcome */
+	int			nsucceeded;
+	int			nfailed;
+	StringInfoData failed_error;	/* failed expectations of severity error */
+} DqValidation;
+
+/*
+ * Does dq.<table> have column <column>?  A library newer than the SQL
+ * objects of the installed version (before ALTER EXTENSION UPDATE) writes
+ * only the columns that exist.
+ */
+static bool
+DqCatalogHasColumn(const char *table, const char *column)
+{
+	Oid			relid = get_relname_relid(table, get_namespace_oid("dq", false));
+
+	return OidIsValid(relid) && get_attnum(relid, column) != InvalidAttrNumber;
+}
+
+/* ---------------------------------------------------------------------
+ * Load and compile
+ * ---------------------------------------------------------------------
+ */
+
+/* One row of dq_validate_load_sql as an item, in the current context. */
+static void
+DqValItemFromRow(DqValItem *it, uint64 row)
+{
+	TupleDesc	td = SPI_tuptable->tupdesc;
+	HeapTuple	tup = SPI_tuptable->vals[row];
+	bool		isnull;
+	Datum		d;
+
+	it->id = DqSpiInt64(row, 1);
+	it->kind = SPI_getvalue(tup, td, 2);
+	it->column = SPI_getvalue(tup, td, 3);
+	it->params = DatumGetJsonbPCopy(DqSpiValue(row, 4, &isnull));
+	d = DqSpiValue(row, 5, &isnull);
+	it->has_mostly = !isnull;
+	it->mostly = isnull ? 1.0 : DatumGetFloat8(d);
+	it->severity = SPI_getvalue(tup, td, 6);
+	it->owner = SPI_getvalue(tup, td, 7);
+	it->ownerid = get_role_oid(it->owner, true);
+	d = DqSpiValue(row, 8, &isnull);
+	it->attnums = isnull ? (Datum) 0 : PointerGetDatum(DatumGetArrayTypePCopy(d));
+}
+
+/* Read the enabled expectations (SPI is connected), as the extension owner. */
+static void
+DqValidateLoad(DqValidation *v, NullableDatum tags)
+{
+	Oid			argtypes[2] = {OIDOID, TEXTARRAYOID};
+	Datum		values[2];
+	char		nulls[2] = {' ', ' '};
+	MemoryContext fncxt = CurrentMemoryContext;
+	DqOwnerContext owner;
+
+	values[0] = ObjectIdGetDatum(v->relid);
+	values[1] = tags.value;
+	if (tags.isnull)
+		nulls[1] = 'n';
+	DqBecomeExtensionOwner(&owner);
+	v->nitems = (int) DqSpiRunArgs(dq_validate_load_sql, 2, argtypes, values, nulls, true,
+								   SPI_OK_SELECT, "read dq.expectations");
+	DqRestoreUser(&owner);
+	v->items = palloc0(sizeof(DqValItem) * Max(v->nitems, 1));
+	for (int i = 0; i < v->nitems; i++)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fncxt);
+
+		DqValItemFromRow(&v->items[i], i);
+		MemoryContextSwitchTo(old);
+	}
+}
 
 /* a compile or run step for DqRunProtected */
 typedef struct DqValStep
@@ -441,21 +236,216 @@ DqCompileStepFn(void *arg)
 								it->params, it->mostly);
 }
 
-/* Compile one expectation; an error is kept on the item, not raised. */
+/* Add a compiled row rule to the rules of the scan. */
 static void
-DqCompileProtected(DqColumnSource *src, DqValItem *it)
+DqValidateAddRowRule(DqValidation *v, DqValItem *it)
 {
-	DqValStep	step = {src, it, NULL};
+	it->rulepos = v->nrules++;
+	v->untrusted |= it->rule->untrusted_code;
+	if (it->rulepos > 0)
+		appendStringInfoString(&v->rules, ", ");
+	appendStringInfoString(&v->rules, "{\"kind\": ");
+	escape_json(&v->rules, it->kind);
+	if (it->column)
+	{
+		appendStringInfoString(&v->rules, ", \"column\": ");
+		escape_json(&v->rules, it->column);
+	}
+	appendStringInfo(&v->rules, ", \"mostly\": %.17g, \"params\": %s}", it->mostly,
+					 JsonbToCString(NULL, &it->params->root, VARSIZE(it->params)));
+	for (int c = 0; c < it->rule->ncols; c++)
+		if (!list_member_int(v->usedcols, it->rule->cols[c].srcindex))
+			v->usedcols = lappend_int(v->usedcols, it->rule->cols[c].srcindex);
+}
 
-	it->error = DqRunProtected(DqCompileStepFn, &step);
-	if (it->error != NULL)
-		it->rule = NULL;
+/*
+ * Compile every expectation, each in a subtransaction: one that no longer
+ * compiles (its column is gone, or changed type) keeps its error and is
+ * reported as an exception, not raised.
+ */
+static void
+DqValidateCompile(DqValidation *v)
+{
+	initStringInfo(&v->rules);
+	appendStringInfoChar(&v->rules, '[');
+	for (int i = 0; i < v->nitems; i++)
+	{
+		DqValItem  *it = &v->items[i];
+		DqValStep	step = {&v->src, it, NULL};
+
+		if (it->column != NULL && it->column[0] == '\0')
+		{
+			it->error = psprintf("the column of expectation %lld was dropped", (long long) it->id);
+			continue;
+		}
+		it->error = DqRunProtected(DqCompileStepFn, &step);
+		if (it->error != NULL)
+			it->rule = NULL;
+		else if (it->rule->def->scope == DQ_SCOPE_MAP)
+			DqValidateAddRowRule(v, it);
+	}
+	appendStringInfoChar(&v->rules, ']');
+}
+
+/*
+ * The caller must be allowed to read what the expectations read, even
+ * though the reading runs as the relation's owner.
+ */
+static void
+DqValidateCheckCaller(DqValidation *v)
+{
+	List	   *all = NIL;
+	bool		whole_row = false;
+
+	for (int i = 0; i < v->nitems; i++)
+	{
+		bool		whole;
+		ListCell   *lc;
+
+		if (v->items[i].rule == NULL)
+			continue;
+		foreach(lc, DqRuleAttnums(v->items[i].rule, &whole))
+			if (!list_member_int(all, lfirst_int(lc)))
+				all = lappend_int(all, lfirst_int(lc));
+		whole_row |= whole;
+	}
+	DqCheckRoleCanSelect(GetUserId(), v->relid, all, whole_row,
+						 "dq.validate reads the columns its expectations check, for a caller who may read them.");
+}
+
+/* ---------------------------------------------------------------------
+ * The scan and the own queries
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * The one scan: count(*), dq.expect_rows over the columns the row rules
+ * read, and the aggregate kinds' expressions.  On a distributed table the
+ * row rules run on the shards, and the aggregate kinds in a query of their
+ * own (expect_citus.c).
+ */
+static char *
+DqValidateScanSql(DqValidation *v)
+{
+	StringInfoData q;
+	StringInfoData aggs;
+	int			pos = 1;
+
+	initStringInfo(&q);
+	initStringInfo(&aggs);
+	appendStringInfoString(&q, "SELECT pg_catalog.count(*)");
+	if (v->nrules > 0 && v->citus)
+	{
+		appendStringInfo(&q, ", %s",
+						 DqExpectCitusRowsCall("$1::pg_catalog.jsonb", &v->src, v->usedcols));
+		pos++;
+	}
+	else if (v->nrules > 0)
+	{
+		ListCell   *lc;
+
+		appendStringInfoString(&q, ", dq.expect_rows($1::pg_catalog.jsonb, $2::pg_catalog.name[], $3::pg_catalog.oid[]");
+		foreach(lc, v->usedcols)
+		{
+			appendStringInfo(&q, ", %s", quote_identifier(v->src.names[lfirst_int(lc)]));
+		}
+		appendStringInfoChar(&q, ')');
+		pos++;
+	}
+	for (int i = 0; i < v->nitems; i++)
+	{
+		DqValItem  *it = &v->items[i];
+
+		if (it->rule == NULL || it->rule->def->scope != DQ_SCOPE_AGGREGATE)
+			continue;
+		it->aggpos = ++pos;
+		appendStringInfo(v->citus ? &aggs : &q, ", %s", it->rule->agg_sql);
+	}
+	appendStringInfo(&q, " FROM %s", v->src.qualname);
+	if (aggs.len > 0)
+		return psprintf("SELECT r.*, a.* FROM (%s) r, (SELECT %s FROM %s) a",
+						q.data, aggs.data + 2, v->src.qualname);
+	return q.data;
+}
+
+/*
+ * The arguments of dq.expect_rows: the rules, and the names and
+ * collations of the columns as arrays (no name is quoted into a literal).
+ */
+static void
+DqValidateScanArgs(DqValidation *v, Datum *values)
+{
+	int			n = list_length(v->usedcols);
+	Datum	   *names = palloc(sizeof(Datum) * Max(n, 1));
+	Datum	   *colls = palloc(sizeof(Datum) * Max(n, 1));
+	ListCell   *lc;
+
+	foreach(lc, v->usedcols)
+	{
+		Name		nm = palloc0(NAMEDATALEN);
+
+		namestrcpy(nm, v->src.names[lfirst_int(lc)]);
+		names[foreach_current_index(lc)] = NameGetDatum(nm);
+		colls[foreach_current_index(lc)] = ObjectIdGetDatum(v->src.collations[lfirst_int(lc)]);
+	}
+	values[0] = DirectFunctionCall1(jsonb_in, CStringGetDatum(v->rules.data));
+	values[1] = PointerGetDatum(construct_array(names, n, NAMEOID, NAMEDATALEN,
+												false, TYPALIGN_CHAR));
+	values[2] = PointerGetDatum(construct_array(colls, n, OIDOID, sizeof(Oid),
+												true, TYPALIGN_INT));
+}
+
+/*
+ * Run the scan as the relation's owner (its code never runs as the
+ * caller), and keep the row rules' counts and the aggregate kinds' results.
+ */
+static void
+DqValidateScan(DqValidation *v)
+{
+	char	   *q = DqValidateScanSql(v);
+	Oid			argtypes[3] = {JSONBOID, NAMEARRAYOID, OIDARRAYOID};
+	Datum		values[3];
+	bool		isnull;
+	int			nest;
+	DqOwnerContext scanner;
+
+	if (v->nrules > 0)
+		DqValidateScanArgs(v, values);
+	DqBecomeRelationOwner(v->relid, &scanner);
+	nest = NewGUCNestLevel();
+	DqCapScanWorkers();
+	/* code that needs subtransactions cannot run in parallel workers */
+	if (v->untrusted)
+		DqSetLocalGuc("max_parallel_workers_per_gather", "0");
+	DqProgressPhase(DQ_PHASE_SCANNING);
+	(void) DqSpiRunArgs(q, v->nrules > 0 ? 3 : 0, argtypes, values, NULL, false,
+						SPI_OK_SELECT, "run the validation scan");
+	DqProgressPhase(DQ_PHASE_EVALUATING);
+	AtEOXact_GUC(true, nest);
+	DqRestoreUser(&scanner);
+	v->rows = DqSpiInt64(0, 1);
+	if (v->nrules > 0)
+	{
+		Datum		d = DqSpiValue(0, 2, &isnull);
+
+		v->counts = isnull ? NULL : DatumGetJsonbPCopy(d);
+	}
+	for (int i = 0; i < v->nitems; i++)
+	{
+		DqValItem  *it = &v->items[i];
+
+		if (it->rule == NULL || it->rule->def->scope != DQ_SCOPE_AGGREGATE)
+			continue;
+		it->result = DqAggregateFromJsonb(it->rule, it->column, it->params, it->has_mostly,
+										  DatumGetJsonbP(DqSpiValue(0, it->aggpos, &isnull)));
+		it->result = PointerGetDatum(DatumGetJsonbPCopy(it->result));
+	}
 }
 
 /*
  * The own query of a grouped or query kind, as the role its rule runs as
- * (the relation's owner, or for a row condition or a second relation the
- * expectation's owner), restricted, with search_path pinned.
+ * (the relation's owner, or for a row condition, a query or a second
+ * relation the expectation's owner), restricted, with search_path pinned.
  */
 static void
 DqRunOwnQueryFn(void *arg)
@@ -467,66 +457,192 @@ DqRunOwnQueryFn(void *arg)
 	DqBecomeOwner(it->rule->runas, &owner);
 	if (it->rule->def->scope == DQ_SCOPE_GROUPED)
 		DqRunGrouped(it->rule, step->src->qualname, step->cs);
-	else if (it->rule->def->kind == DQ_K_UNEXPECTED_ROWS)
-		/* the user's query runs as the role that defined it */
-		it->result = DqRunUnexpectedRows(it->rule, get_role_oid(it->owner, false),
-										 it->column, it->params, it->has_mostly);
 	else
 		it->result = DqRunQueryKind(it->rule, step->src->qualname, it->column,
 									it->params, it->has_mostly);
 	DqRestoreUser(&owner);
 }
 
-/*
- * The attribute numbers of the columns a list of compiled expectations
- * reads; *whole_row when one of them reads every column.
- */
-static List *
-DqItemsAttnums(DqValItem *items, int nitems, bool *whole_row)
+/* Keep the counts of a row or grouped kind on its item. */
+static void
+DqValItemCounts(DqValItem *it, DqCheckState *cs)
 {
-	List	   *all = NIL;
-	int			i;
+	int64		n = DqResultCountsAll(it->rule) ? cs->element_count :
+		cs->element_count - cs->missing_count;
 
-	*whole_row = false;
-	for (i = 0; i < nitems; i++)
-	{
-		bool		whole;
-		ListCell   *lc;
-
-		if (items[i].rule == NULL)
-			continue;
-		foreach(lc, DqRuleAttnums(items[i].rule, &whole))
-			if (!list_member_int(all, lfirst_int(lc)))
-				all = lappend_int(all, lfirst_int(lc));
-		*whole_row |= whole;
-	}
-	return all;
+	it->result = DqCheckResult(it->rule, cs, it->column, it->params, it->has_mostly);
+	it->has_counts = true;
+	it->element_count = cs->element_count;
+	it->unexpected_count = cs->unexpected_count;
+	it->has_percent = n > 0;
+	it->unexpected_percent = n > 0 ? (double) cs->unexpected_count / n * 100.0 : 0;
 }
 
-/* GE's result for an expectation that could not be evaluated. */
-static Datum
-DqExceptionResult(DqValItem *it)
+/*
+ * Grouped and query kinds: their own queries, each in a subtransaction;
+ * one that fails is recorded against its expectation.
+ */
+static void
+DqValidateOwnQueries(DqValidation *v)
 {
-	DqJson		js = {0};
+	for (int i = 0; i < v->nitems; i++)
+	{
+		DqValItem  *it = &v->items[i];
+		DqCheckState cs = {0};
+		DqValStep	step = {&v->src, it, &cs};
 
-	DqJsonBegin(&js, '{');
-	DqJsonBool(&js, "success", false);
-	DqJsonKey(&js, "expectation_config");
-	DqJsonBegin(&js, '{');
-	DqJsonText(&js, "expectation_type", it->kind);
-	DqJsonRaw(&js, "kwargs", JsonbToCString(NULL, &it->params->root, VARSIZE(it->params)));
-	DqJsonRaw(&js, "meta", "{}");
-	DqJsonEnd(&js, '}');
-	DqJsonRaw(&js, "result", "{}");
-	DqJsonKey(&js, "exception_info");
-	DqJsonBegin(&js, '{');
-	DqJsonBool(&js, "raised_exception", true);
-	DqJsonNull(&js, "exception_traceback");
-	DqJsonText(&js, "exception_message", it->error);
-	DqJsonEnd(&js, '}');
-	DqJsonRaw(&js, "meta", "{}");
-	DqJsonEnd(&js, '}');
-	return DqJsonToJsonb(&js);
+		if (it->rule == NULL || (it->rule->def->scope != DQ_SCOPE_GROUPED &&
+								 it->rule->def->scope != DQ_SCOPE_QUERY))
+			continue;
+		DqParseResultFormat(it->params, &cs);
+		it->error = DqRunProtected(DqRunOwnQueryFn, &step);
+		if (it->error != NULL)
+			it->rule = NULL;
+		else if (it->rule->def->scope == DQ_SCOPE_GROUPED)
+			DqValItemCounts(it, &cs);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Results
+ * ---------------------------------------------------------------------
+ */
+
+/* The result of every item, and which ones failed. */
+static void
+DqValidateResults(DqValidation *v)
+{
+	for (int i = 0; i < v->nitems; i++)
+	{
+		DqValItem  *it = &v->items[i];
+
+		if (it->rule == NULL)
+			it->result = DqExceptionResult(it->kind, it->params, it->error);
+		else if (it->rule->def->scope == DQ_SCOPE_METADATA)
+			it->result = DqAggregateResult(it->rule, it->column, it->params, it->has_mostly,
+										   it->rule->meta_success, it->rule->meta_result);
+		else if (it->rule->def->scope == DQ_SCOPE_MAP)
+		{
+			DqCheckState cs = {0};
+
+			DqParseResultFormat(it->params, &cs);
+			if (v->counts != NULL)
+				DqCountsFromJsonb(getIthJsonbValueFromContainer(&v->counts->root,
+																it->rulepos)->val.binary.data,
+								  &cs);
+			DqValItemCounts(it, &cs);
+		}
+		it->success = it->rule != NULL &&
+			DqJsonbGetBool(&DatumGetJsonbP(it->result)->root, "success");
+		if (it->success)
+			v->nsucceeded++;
+		else
+		{
+			v->nfailed++;
+			if (strcmp(it->severity, "error") == 0)
+				appendStringInfo(&v->failed_error, "%s%lld (%s%s%s)",
+								 v->failed_error.len ? ", " : "",
+								 (long long) it->id, it->kind,
+								 it->column ? " on " : "", it->column ? it->column : "");
+		}
+	}
+}
+
+/* Store the run in dq.validation_runs (as the extension owner); its run_id. */
+static int64
+DqValidateStoreRun(DqValidation *v, const char *runby)
+{
+	Oid			argtypes[10] = {OIDOID, NAMEOID, NAMEOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+	INT8OID, INT4OID, INT4OID, INT4OID, NAMEOID};
+	Datum		values[10];
+	NameData	nsp,
+				reln,
+				runbyname;
+
+	namestrcpy(&nsp, v->nspname);
+	namestrcpy(&reln, v->relname);
+	namestrcpy(&runbyname, runby);
+	values[0] = ObjectIdGetDatum(v->relid);
+	values[1] = NameGetDatum(&nsp);
+	values[2] = NameGetDatum(&reln);
+	values[3] = TimestampTzGetDatum(v->started);
+	values[4] = TimestampTzGetDatum(GetCurrentTimestamp());
+	values[5] = Int64GetDatum(v->rows);
+	values[6] = Int32GetDatum(v->nitems);
+	values[7] = Int32GetDatum(v->nsucceeded);
+	values[8] = Int32GetDatum(v->nfailed);
+	values[9] = NameGetDatum(&runbyname);
+	return DqSpiInsertReturningId("INSERT INTO dq.validation_runs (relid, schema_name, table_name, "
+								  "started_at, finished_at, rows_scanned, evaluated, succeeded, failed, run_by) "
+								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+								  "RETURNING run_id",
+								  10, argtypes, values, NULL,
+								  "record the validation run");
+}
+
+/* Store one result in dq.validation_results (as the extension owner). */
+static void
+DqValidateStoreResult(DqValidation *v, DqValItem *it, int64 run_id, bool has_attnums)
+{
+	Oid			argtypes[12] = {INT8OID, INT8OID, OIDOID, TEXTOID, NAMEOID, TEXTOID,
+	BOOLOID, INT8OID, INT8OID, FLOAT8OID, JSONBOID, INT2ARRAYOID};
+	Datum		values[12];
+	char		nulls[12];
+	NameData	coln;
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int64GetDatum(run_id);
+	values[1] = Int64GetDatum(it->id);
+	values[2] = ObjectIdGetDatum(v->relid);
+	values[3] = CStringGetTextDatum(it->kind);
+	if (it->column && it->column[0])
+	{
+		namestrcpy(&coln, it->column);
+		values[4] = NameGetDatum(&coln);
+	}
+	else
+		nulls[4] = 'n';
+	values[5] = CStringGetTextDatum(it->severity);
+	values[6] = BoolGetDatum(it->success);
+	values[7] = Int64GetDatum(it->element_count);
+	values[8] = Int64GetDatum(it->unexpected_count);
+	if (it->rule == NULL || !it->has_counts)
+		nulls[7] = nulls[8] = 'n';
+	values[9] = Float8GetDatum(it->unexpected_percent);
+	if (it->rule == NULL || !it->has_counts || !it->has_percent)
+		nulls[9] = 'n';
+	values[10] = it->result;
+	values[11] = it->attnums;
+	if (it->attnums == (Datum) 0)
+		nulls[11] = 'n';
+	(void) DqSpiRunArgs(has_attnums ?
+						"INSERT INTO dq.validation_results (run_id, expectation_id, relid, "
+						"kind, column_name, severity, success, element_count, "
+						"unexpected_count, unexpected_percent, result, attnums) "
+						"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)" :
+						"INSERT INTO dq.validation_results (run_id, expectation_id, relid, "
+						"kind, column_name, severity, success, element_count, "
+						"unexpected_count, unexpected_percent, result) "
+						"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+						has_attnums ? 12 : 11, argtypes, values, nulls, false,
+						SPI_OK_INSERT, "record a validation result");
+}
+
+/* Store the run and its results as the extension owner; the run_id. */
+static int64
+DqValidateStore(DqValidation *v)
+{
+	bool		has_attnums = DqCatalogHasColumn("validation_results", "attnums");
+	DqOwnerContext owner;
+	int64		run_id;
+
+	DqProgressPhase(DQ_PHASE_STORING);
+	DqBecomeExtensionOwner(&owner);
+	run_id = DqValidateStoreRun(v, GetUserNameFromId(owner.save_userid, false));
+	for (int i = 0; i < v->nitems; i++)
+		DqValidateStoreResult(v, &v->items[i], run_id, has_attnums);
+	DqRestoreUser(&owner);
+	return run_id;
 }
 
 /*
@@ -535,470 +651,59 @@ DqExceptionResult(DqValItem *it)
 Datum
 dq_validate(PG_FUNCTION_ARGS)
 {
-	Oid			relid;
+	DqValidation v = {0};
 	bool		raise_on_failure;
-	Relation	rel;
-	DqColumnSource src;
-	DqValItem  *items;
-	int			nitems;
-	int			i;
-	int			nrules = 0;
-	TimestampTz started;
-	StringInfoData rules;
-	StringInfoData q;
-	StringInfoData aggs;
-	bool		citus;
-	List	   *usedcols = NIL;
-	ListCell   *lc;
-	int64		rows = 0;
-	Jsonb	   *counts = NULL;
-	int64		run_id;
-	int			nsucceeded = 0;
-	int			nfailed = 0;
+	NullableDatum tags;
 	int			nestlevel;
-	DqOwnerContext owner;
-	StringInfoData failed_error;
-	char	   *nspname;
-	char	   *relname;
-	bool		untrusted = false;
-	bool		has_attnums;
+	int64		run_id;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("rel must not be NULL"),
-				 errhint("Name the relation to validate, for example 'public.orders'.")));
-	relid = PG_GETARG_OID(0);
+	DqRequireArg(fcinfo, 0, "rel",
+				 "Name the relation to validate, for example 'public.orders'.");
+	v.relid = PG_GETARG_OID(0);
+	tags.isnull = PG_ARGISNULL(1);
+	tags.value = tags.isnull ? (Datum) 0 : PG_GETARG_DATUM(1);
 	raise_on_failure = PG_ARGISNULL(2) ? false : PG_GETARG_BOOL(2);
-	rel = DqOpenForExpectations(relid);
+	v.rel = DqOpenForExpectations(v.relid);
 	/* nothing runs for a caller who may read no column of the relation */
-	DqCheckRoleCanSelect(GetUserId(), relid, NIL, false,
+	DqCheckRoleCanSelect(GetUserId(), v.relid, NIL, false,
 						 "dq.validate reads the relation for a caller who may read it.");
-	citus = DqCitusPushdown(relid);
-	nspname = get_namespace_name(RelationGetNamespace(rel));
-	relname = pstrdup(RelationGetRelationName(rel));
-	DqColumnSourceFromRelation(rel, &src);
-	started = GetCurrentTimestamp();
+	v.citus = DqCitusPushdown(v.relid);
+	v.nspname = get_namespace_name(RelationGetNamespace(v.rel));
+	v.relname = pstrdup(RelationGetRelationName(v.rel));
+	DqColumnSourceFromRelation(v.rel, &v.src);
+	v.started = GetCurrentTimestamp();
 	nestlevel = DqBeginStableOutput();
 	/* outlives SPI_finish, for the error below */
-	initStringInfo(&failed_error);
-	DqProgressBegin(DQ_OP_VALIDATION, relid);
+	initStringInfo(&v.failed_error);
+	DqProgressBegin(DQ_OP_VALIDATION, v.relid);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-
-	/* the enabled expectations, with their columns' current names */
-	{
-		Oid			argtypes[2] = {OIDOID, TEXTARRAYOID};
-		Datum		values[2];
-		char		nulls[2] = {' ', ' '};
-		MemoryContext fncxt = CurrentMemoryContext;
-
-		values[0] = ObjectIdGetDatum(relid);
-		if (PG_ARGISNULL(1))
-			nulls[1] = 'n';
-		else
-			values[1] = PG_GETARG_DATUM(1);
-		DqBecomeExtensionOwner(&owner);
-		if (SPI_execute_with_args("SELECT e.expectation_id, e.kind, "
-								  "       CASE WHEN e.attnum IS NULL THEN e.column_name::text "
-								  "            ELSE coalesce(a.attname::text, '') END, "
-								  /* params with the current names of the columns they name */
-								  "       CASE WHEN e.param_attnums IS NULL THEN e.params "
-								  "            WHEN e.params OPERATOR(pg_catalog.?) 'column_A' THEN e.params OPERATOR(pg_catalog.||) "
-								  "                 pg_catalog.jsonb_build_object("
-								  "                   'column_A', (SELECT x.attname FROM pg_catalog.pg_attribute x "
-								  "                     WHERE x.attrelid OPERATOR(pg_catalog.=) e.relid "
-								  "                       AND x.attnum OPERATOR(pg_catalog.=) e.param_attnums[1] "
-								  "                       AND NOT x.attisdropped), "
-								  "                   'column_B', (SELECT x.attname FROM pg_catalog.pg_attribute x "
-								  "                     WHERE x.attrelid OPERATOR(pg_catalog.=) e.relid "
-								  "                       AND x.attnum OPERATOR(pg_catalog.=) e.param_attnums[2] "
-								  "                       AND NOT x.attisdropped)) "
-								  "            ELSE e.params OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object("
-								  "                   'column_list', (SELECT pg_catalog.jsonb_agg(x.attname ORDER BY u.ord) "
-								  "                     FROM pg_catalog.unnest(e.param_attnums) WITH ORDINALITY u(n, ord) "
-								  "                     LEFT JOIN pg_catalog.pg_attribute x "
-								  "                       ON x.attrelid OPERATOR(pg_catalog.=) e.relid "
-								  "                      AND x.attnum OPERATOR(pg_catalog.=) u.n AND NOT x.attisdropped)) END, "
-								  "       e.mostly, e.severity, e.owner, "
-								  /* as dq.expectation_attnums, which 0.1.0's SQL lacks */
-								  "       CASE WHEN e.kind OPERATOR(pg_catalog.=) 'expect_row_condition' THEN NULL "
-								  "            WHEN e.attnum IS NOT NULL THEN ARRAY[e.attnum] "
-								  "            ELSE coalesce(e.param_attnums, '{}') END "
-								  "  FROM dq.expectations e "
-								  "  LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) e.relid "
-								  "       AND a.attnum OPERATOR(pg_catalog.=) e.attnum AND NOT a.attisdropped "
-								  " WHERE e.relid OPERATOR(pg_catalog.=) $1 AND e.enabled "
-								  "   AND ($2 IS NULL OR e.tags OPERATOR(pg_catalog.?|) $2) "
-								  " ORDER BY e.expectation_id",
-								  2, argtypes, values, nulls, true, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not read dq.expectations");
-		DqRestoreUser(&owner);
-		nitems = (int) SPI_processed;
-		items = palloc0(sizeof(DqValItem) * Max(nitems, 1));
-		for (i = 0; i < nitems; i++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	td = SPI_tuptable->tupdesc;
-			bool		isnull;
-			Datum		d;
-			MemoryContext old = MemoryContextSwitchTo(fncxt);
-
-			items[i].id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
-			items[i].kind = SPI_getvalue(tup, td, 2);
-			items[i].column = SPI_getvalue(tup, td, 3);
-			d = SPI_getbinval(tup, td, 4, &isnull);
-			items[i].params = DatumGetJsonbPCopy(d);
-			d = SPI_getbinval(tup, td, 5, &isnull);
-			items[i].has_mostly = !isnull;
-			items[i].mostly = isnull ? 1.0 : DatumGetFloat8(d);
-			items[i].severity = SPI_getvalue(tup, td, 6);
-			items[i].owner = SPI_getvalue(tup, td, 7);
-			items[i].ownerid = get_role_oid(items[i].owner, true);
-			d = SPI_getbinval(tup, td, 8, &isnull);
-			items[i].attnums = isnull ? (Datum) 0 :
-				PointerGetDatum(DatumGetArrayTypePCopy(d));
-			MemoryContextSwitchTo(old);
-		}
-	}
-
-	/* compile; an expectation whose column is gone gets an exception */
-	initStringInfo(&rules);
-	appendStringInfoChar(&rules, '[');
-	for (i = 0; i < nitems; i++)
-	{
-		DqValItem  *it = &items[i];
-		int			c;
-
-		if (it->column != NULL && it->column[0] == '\0')
-		{
-			it->error = psprintf("the column of expectation %lld was dropped", (long long) it->id);
-			continue;
-		}
-		DqCompileProtected(&src, it);
-		if (it->rule == NULL || it->rule->def->scope != DQ_SCOPE_MAP)
-			continue;
-		it->rulepos = nrules++;
-		untrusted |= it->rule->untrusted_code;
-		if (it->rulepos > 0)
-			appendStringInfoString(&rules, ", ");
-		appendStringInfoString(&rules, "{\"kind\": ");
-		escape_json(&rules, it->kind);
-		if (it->column)
-		{
-			appendStringInfoString(&rules, ", \"column\": ");
-			escape_json(&rules, it->column);
-		}
-		appendStringInfo(&rules, ", \"mostly\": %.17g, \"params\": %s}", it->mostly,
-						 JsonbToCString(NULL, &it->params->root, VARSIZE(it->params)));
-		for (c = 0; c < it->rule->ncols; c++)
-			if (!list_member_int(usedcols, it->rule->cols[c].srcindex))
-				usedcols = lappend_int(usedcols, it->rule->cols[c].srcindex);
-	}
-	appendStringInfoChar(&rules, ']');
-
-	/*
-	 * The caller must be allowed to read what the expectations read, even
-	 * though the reading runs as the relation's owner.
-	 */
-	{
-		bool		whole_row;
-		List	   *attnums = DqItemsAttnums(items, nitems, &whole_row);
-
-		DqCheckRoleCanSelect(GetUserId(), relid, attnums, whole_row,
-							 "dq.validate reads the columns its expectations check, for a caller who may read them.");
-	}
-
-	/* the scan */
-	initStringInfo(&q);
-	initStringInfo(&aggs);
-	appendStringInfoString(&q, "SELECT pg_catalog.count(*)");
-	if (nrules > 0 && citus)
-		appendStringInfo(&q, ", %s",
-						 DqExpectCitusRowsCall("$1::pg_catalog.jsonb", &src, usedcols));
-	else if (nrules > 0)
-	{
-		appendStringInfoString(&q, ", dq.expect_rows($1::pg_catalog.jsonb, $2::pg_catalog.name[], $3::pg_catalog.oid[]");
-		foreach(lc, usedcols)
-			appendStringInfo(&q, ", %s", quote_identifier(src.names[lfirst_int(lc)]));
-		appendStringInfoChar(&q, ')');
-	}
-	/* aggregate kinds: their statistic and test, in the same scan */
-	{
-		int			pos = 1 + (nrules > 0 ? 1 : 0);
-
-		for (i = 0; i < nitems; i++)
-		{
-			DqValItem  *it = &items[i];
-
-			if (it->rule == NULL || it->rule->def->scope != DQ_SCOPE_AGGREGATE)
-				continue;
-			it->aggpos = ++pos;
-			appendStringInfo(citus ? &aggs : &q, ", %s", it->rule->agg_sql);
-		}
-	}
-	appendStringInfo(&q, " FROM %s", src.qualname);
-	/* distributed: the aggregate kinds in a query of their own (expect_citus.c) */
-	if (aggs.len > 0)
-		q.data = psprintf("SELECT r.*, a.* FROM (%s) r, (SELECT %s FROM %s) a",
-						  q.data, aggs.data + 2, src.qualname);
-	{
-		Oid			argtypes[3] = {JSONBOID, NAMEARRAYOID, OIDARRAYOID};
-		Datum		values[3];
-		bool		isnull;
-		int			nest;
-		DqOwnerContext scanner;
-
-		/* names and collations as arrays: no name is quoted into a literal */
-		if (nrules > 0)
-		{
-			int			n = list_length(usedcols);
-			Datum	   *names = palloc(sizeof(Datum) * Max(n, 1));
-			Datum	   *colls = palloc(sizeof(Datum) * Max(n, 1));
-
-			foreach(lc, usedcols)
-			{
-				Name		nm = palloc0(NAMEDATALEN);
-
-				namestrcpy(nm, src.names[lfirst_int(lc)]);
-				names[foreach_current_index(lc)] = NameGetDatum(nm);
-				colls[foreach_current_index(lc)] = ObjectIdGetDatum(src.collations[lfirst_int(lc)]);
-			}
-			values[0] = DirectFunctionCall1(jsonb_in, CStringGetDatum(rules.data));
-			values[1] = PointerGetDatum(construct_array(names, n, NAMEOID, NAMEDATALEN,
-														false, TYPALIGN_CHAR));
-			values[2] = PointerGetDatum(construct_array(colls, n, OIDOID, sizeof(Oid),
-														true, TYPALIGN_INT));
-		}
-
-		/* as the relation's owner: its code never runs as the caller */
-		DqBecomeRelationOwner(relid, &scanner);
-		nest = NewGUCNestLevel();
-		DqCapScanWorkers();
-		/* code that needs subtransactions cannot run in parallel workers */
-		if (untrusted)
-			DqSetLocalGuc("max_parallel_workers_per_gather", "0");
-		DqProgressPhase(DQ_PHASE_SCANNING);
-		/* no row limit: a limit would disable parallel query */
-		if (SPI_execute_with_args(q.data, nrules > 0 ? 3 : 0, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "validation query failed: %s", q.data);
-		DqProgressPhase(DQ_PHASE_EVALUATING);
-		AtEOXact_GUC(true, nest);
-		DqRestoreUser(&scanner);
-		rows = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		if (nrules > 0)
-		{
-			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
-
-			counts = isnull ? NULL : DatumGetJsonbPCopy(d);
-		}
-		for (i = 0; i < nitems; i++)
-		{
-			DqValItem  *it = &items[i];
-			Datum		d;
-
-			if (it->rule == NULL || it->rule->def->scope != DQ_SCOPE_AGGREGATE)
-				continue;
-			d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, it->aggpos, &isnull);
-			it->result = DqAggregateFromJsonb(it->rule, it->column, it->params, it->has_mostly,
-											  DatumGetJsonbP(d));
-			it->result = PointerGetDatum(DatumGetJsonbPCopy(it->result));
-		}
-	}
-
-	/* grouped and query kinds: their own queries, each on its own */
-	for (i = 0; i < nitems; i++)
-	{
-		DqValItem  *it = &items[i];
-		DqCheckState *cs;
-		DqValStep	step = {&src, it, NULL};
-
-		if (it->rule == NULL || (it->rule->def->scope != DQ_SCOPE_GROUPED &&
-								 it->rule->def->scope != DQ_SCOPE_QUERY))
-			continue;
-		cs = palloc0(sizeof(DqCheckState));
-		DqParseResultFormat(it->params, cs);
-		step.cs = cs;
-		it->error = DqRunProtected(DqRunOwnQueryFn, &step);
-		if (it->error != NULL)
-		{
-			it->rule = NULL;
-			continue;
-		}
-		if (it->rule->def->scope == DQ_SCOPE_GROUPED)
-		{
-			it->result = DqCheckResult(it->rule, cs, it->column, it->params, it->has_mostly);
-			it->element_count = cs->element_count;
-			it->unexpected_count = cs->unexpected_count;
-			{
-				int64		n = cs->element_count - cs->missing_count;
-
-				it->has_percent = n > 0;
-				it->unexpected_percent = n > 0 ? (double) cs->unexpected_count / n * 100.0 : 0;
-			}
-		}
-		it->success = DqJsonbGetBool(&DatumGetJsonbP(it->result)->root, "success");
-	}
-
-	/* results */
-	for (i = 0; i < nitems; i++)
-	{
-		DqValItem  *it = &items[i];
-
-		if (it->rule == NULL)
-		{
-			it->result = DqExceptionResult(it);
-			it->success = false;
-		}
-		else if (it->rule->def->scope == DQ_SCOPE_AGGREGATE ||
-				 it->rule->def->scope == DQ_SCOPE_METADATA)
-		{
-			if (it->rule->def->scope == DQ_SCOPE_METADATA)
-				it->result = DqAggregateResult(it->rule, it->column, it->params, it->has_mostly,
-											   it->rule->meta_success, it->rule->meta_result);
-			it->success = DqJsonbGetBool(&DatumGetJsonbP(it->result)->root, "success");
-		}
-		else if (it->rule->def->scope == DQ_SCOPE_MAP)
-		{
-			DqCheckState cs = {0};
-
-			DqParseResultFormat(it->params, &cs);
-			if (counts != NULL)
-				DqCountsFromJsonb(getIthJsonbValueFromContainer(&counts->root,
-																it->rulepos)->val.binary.data,
-								  &cs);
-			it->result = DqCheckResult(it->rule, &cs, it->column, it->params, it->has_mostly);
-			it->success = DqJsonbGetBool(&DatumGetJsonbP(it->result)->root, "success");
-			it->element_count = cs.element_count;
-			it->unexpected_count = cs.unexpected_count;
-			{
-				bool		nullkind = (it->rule->def->kind == DQ_K_NOT_NULL ||
-										it->rule->def->kind == DQ_K_NULL);
-				int64		n = nullkind ? cs.element_count : cs.element_count - cs.missing_count;
-
-				it->has_percent = n > 0;
-				it->unexpected_percent = n > 0 ? (double) cs.unexpected_count / n * 100.0 : 0;
-			}
-		}
-		if (it->success)
-			nsucceeded++;
-		else
-		{
-			nfailed++;
-			if (strcmp(it->severity, "error") == 0)
-				appendStringInfo(&failed_error, "%s%lld (%s%s%s)", failed_error.len ? ", " : "",
-								 (long long) it->id, it->kind,
-								 it->column ? " on " : "", it->column ? it->column : "");
-		}
-	}
-
-	/* record the run and its results as the extension owner */
-	has_attnums = DqCatalogHasColumn("validation_results", "attnums");
-	DqProgressPhase(DQ_PHASE_STORING);
-	DqBecomeExtensionOwner(&owner);
-	{
-		Oid			argtypes[10] = {OIDOID, NAMEOID, NAMEOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
-		INT8OID, INT4OID, INT4OID, INT4OID, NAMEOID};
-		Datum		values[10];
-		NameData	nsp,
-					reln,
-					runby;
-		bool		isnull;
-
-		namestrcpy(&nsp, nspname);
-		namestrcpy(&reln, relname);
-		values[0] = ObjectIdGetDatum(relid);
-		values[1] = NameGetDatum(&nsp);
-		values[2] = NameGetDatum(&reln);
-		values[3] = TimestampTzGetDatum(started);
-		values[4] = TimestampTzGetDatum(GetCurrentTimestamp());
-		values[5] = Int64GetDatum(rows);
-		values[6] = Int32GetDatum(nitems);
-		values[7] = Int32GetDatum(nsucceeded);
-		values[8] = Int32GetDatum(nfailed);
-		namestrcpy(&runby, GetUserNameFromId(owner.save_userid, false));
-		values[9] = NameGetDatum(&runby);
-		if (SPI_execute_with_args("INSERT INTO dq.validation_runs (relid, schema_name, table_name, "
-								  "started_at, finished_at, rows_scanned, evaluated, succeeded, failed, run_by) "
-								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
-								  "RETURNING run_id",
-								  10, argtypes, values, NULL, false, 1) != SPI_OK_INSERT_RETURNING)
-			elog(ERROR, "could not record the validation run");
-		run_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	}
-	for (i = 0; i < nitems; i++)
-	{
-		DqValItem  *it = &items[i];
-		Oid			argtypes[12] = {INT8OID, INT8OID, OIDOID, TEXTOID, NAMEOID, TEXTOID,
-		BOOLOID, INT8OID, INT8OID, FLOAT8OID, JSONBOID, INT2ARRAYOID};
-		Datum		values[12];
-		char		nulls[12];
-		NameData	coln;
-
-		memset(nulls, ' ', sizeof(nulls));
-		values[0] = Int64GetDatum(run_id);
-		values[1] = Int64GetDatum(it->id);
-		values[2] = ObjectIdGetDatum(relid);
-		values[3] = CStringGetTextDatum(it->kind);
-		if (it->column && it->column[0])
-		{
-			namestrcpy(&coln, it->column);
-			values[4] = NameGetDatum(&coln);
-		}
-		else
-			nulls[4] = 'n';
-		values[5] = CStringGetTextDatum(it->severity);
-		values[6] = BoolGetDatum(it->success);
-		if (it->rule != NULL && (it->rule->def->scope == DQ_SCOPE_MAP ||
-								 it->rule->def->scope == DQ_SCOPE_GROUPED))
-		{
-			values[7] = Int64GetDatum(it->element_count);
-			values[8] = Int64GetDatum(it->unexpected_count);
-		}
-		else
-			nulls[7] = nulls[8] = 'n';
-		if (it->rule != NULL && it->rule->def->scope != DQ_SCOPE_AGGREGATE &&
-			it->rule->def->scope != DQ_SCOPE_METADATA && it->has_percent)
-			values[9] = Float8GetDatum(it->unexpected_percent);
-		else
-			nulls[9] = 'n';
-		values[10] = it->result;
-		values[11] = it->attnums;
-		if (it->attnums == (Datum) 0)
-			nulls[11] = 'n';
-		if (SPI_execute_with_args(has_attnums ?
-								  "INSERT INTO dq.validation_results (run_id, expectation_id, relid, "
-								  "kind, column_name, severity, success, element_count, "
-								  "unexpected_count, unexpected_percent, result, attnums) "
-								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)" :
-								  "INSERT INTO dq.validation_results (run_id, expectation_id, relid, "
-								  "kind, column_name, severity, success, element_count, "
-								  "unexpected_count, unexpected_percent, result) "
-								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-								  has_attnums ? 12 : 11, argtypes, values, nulls, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "could not record a validation result");
-	}
-	DqRestoreUser(&owner);
+	DqSpiConnect();
+	DqValidateLoad(&v, tags);
+	DqValidateCompile(&v);
+	DqValidateCheckCaller(&v);
+	DqValidateScan(&v);
+	DqValidateOwnQueries(&v);
+	DqValidateResults(&v);
+	run_id = DqValidateStore(&v);
 	SPI_finish();
 	DqEndStableOutput(nestlevel);
-	relation_close(rel, NoLock);
+	relation_close(v.rel, NoLock);
 
 	/* a run that checked nothing is not a success: say so */
-	if (nitems == 0)
+	if (v.nitems == 0)
 		ereport(NOTICE,
-				(errmsg("validation of \"%s\" evaluated no expectation", relname),
+				(errmsg("validation of \"%s\" evaluated no expectation", v.relname),
 				 errdetail("The relation has no enabled expectation%s; the run is recorded with nothing_evaluated set.",
-						   PG_ARGISNULL(1) ? "" : " with these tags"),
+						   tags.isnull ? "" : " with these tags"),
 				 errhint("Define expectations with dq.expect(), or attach those of a dropped relation of the same name with dq.reattach().")));
 
-	if (raise_on_failure && failed_error.len > 0)
+	if (raise_on_failure && v.failed_error.len > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
-				 errmsg("validation of \"%s\" failed", relname),
-				 errdetail("Failed expectations of severity error: %s.", failed_error.data),
+				 errmsg("validation of \"%s\" failed", v.relname),
+				 errdetail("Failed expectations of severity error: %s.", v.failed_error.data),
 				 errhint("SELECT * FROM dq.latest_validation WHERE NOT success shows the failures; the run was not recorded because this error rolls the transaction back.")));
 
-	DqProgressEnd(rows);
+	DqProgressEnd(v.rows);
 	PG_RETURN_INT64(run_id);
 }

@@ -32,6 +32,7 @@
 #include "utils/memutils.h"
 #include "utils/typcache.h"
 
+#include "base/agg_util.h"
 #include "expect/expectations.h"
 #include "expect/value_counts.h"
 
@@ -184,8 +185,7 @@ dq_value_counts_trans(PG_FUNCTION_ARGS)
 	MemoryContext aggcxt;
 	DqValueCounts *vc;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "dq_value_counts_trans called in non-aggregate context");
+	aggcxt = DqAggContext(fcinfo, "dq_value_counts_trans");
 	vc = PG_ARGISNULL(0) ? NULL : (DqValueCounts *) PG_GETARG_POINTER(0);
 	if (vc == NULL)
 	{
@@ -204,8 +204,7 @@ Datum
 dq_value_counts_final(PG_FUNCTION_ARGS)
 {
 	DqValueCounts *vc = PG_ARGISNULL(0) ? NULL : (DqValueCounts *) PG_GETARG_POINTER(0);
+	const char *json = (vc == NULL) ? "[]" : DqValueCountsJson(vc);
 
-	if (vc == NULL)
-		PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum("[]")));
-	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(DqValueCountsJson(vc))));
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
 }

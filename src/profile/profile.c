@@ -43,7 +43,7 @@
 #include "base/catalog.h"
 #include "base/progress.h"
 #include "base/scan_parallel.h"
-#include "base/compat.h"
+#include "base/spi_util.h"
 #include "base/trust.h"
 #include "base/citus.h"
 #include "profile/profile_citus.h"
@@ -61,18 +61,6 @@ typedef struct DqProfileColumn
 
 /* columns per dq.row_profile() call (functions take at most 100 arguments) */
 #define DQ_COLUMNS_PER_CALL 90
-
-/* ERROR when a required argument is NULL. */
-static void
-DqRequireArg(FunctionCallInfo fcinfo, int argno, const char *argname,
-			 const char *hint)
-{
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", argname),
-				 errhint("%s", hint)));
-}
 
 /*
  * Open the relation to profile and check that it can be scanned.
@@ -261,7 +249,6 @@ static char *
 DqProfileQuery(Relation rel, List *cols, double sample_percent, bool exact)
 {
 	StringInfoData q;
-	ListCell   *lc;
 	int			ncols = list_length(cols);
 	int			start;
 
@@ -284,6 +271,8 @@ DqProfileQuery(Relation rel, List *cols, double sample_percent, bool exact)
 	}
 	if (exact)
 	{
+		ListCell   *lc;
+
 		foreach(lc, cols)
 		{
 			DqProfileColumn *c = lfirst(lc);
@@ -340,6 +329,188 @@ DqProfileCitusScan(Relation rel, List *cols, double sample_percent, bool exact,
 							   exact, distinct, fcinfo);
 }
 
+/* What one dq.profile() call works on, phase by phase. */
+typedef struct DqProfileRun
+{
+	Oid			relid;
+	double		sample_percent;
+	bool		exact;
+	Relation	rel;
+	List	   *cols;			/* DqProfileColumn *, in profile order */
+	char	   *query;			/* the scan (DqProfileQuery) */
+	TimestampTz started;
+	int64		rows_scanned;
+	HeapTuple	row;			/* the scan's one row, until SPI_finish */
+	TupleDesc	rowdesc;
+} DqProfileRun;
+
+/*
+ * Plan: open the relation, resolve the columns, check that the caller may
+ * read them, and build the scan.
+ */
+static void
+DqProfilePlan(DqProfileRun *run, ArrayType *names, FunctionCallInfo fcinfo)
+{
+	List	   *attnums = NIL;
+	ListCell   *lc;
+
+	if (!(run->sample_percent > 0 && run->sample_percent <= 100))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sample_percent must be greater than 0 and at most 100"),
+				 errdetail("The value given was %g.", run->sample_percent),
+				 errhint("Use 100 (the default) to profile every row.")));
+
+	run->rel = DqProfileOpen(run->relid, run->sample_percent);
+	run->cols = DqProfileColumns(run->rel, names);
+	DqProfileCheckPrivileges(run->rel, run->cols, names == NULL);
+	foreach(lc, run->cols)
+		attnums = lappend_int(attnums, ((DqProfileColumn *) lfirst(lc))->attnum);
+	DqCheckRoleCanSelect(GetUserId(), run->relid, attnums, false,
+						 "dq.profile reads the profiled columns for a caller who may read them.");
+	DqProgressBegin(DQ_OP_PROFILE, run->relid);
+	if (DqCitusPushdown(run->relid))
+		run->query = DqProfileCitusScan(run->rel, run->cols, run->sample_percent,
+										run->exact, fcinfo);
+	else
+		run->query = DqProfileQuery(run->rel, run->cols, run->sample_percent,
+									run->exact);
+}
+
+/*
+ * Run the scan as the relation's owner.  read_only = false gives it a
+ * snapshot taken now, after our lock on the relation was granted: with
+ * the caller's older snapshot, a table rewritten by a concurrent ALTER
+ * TABLE that we waited for would look empty (rewrites are not MVCC-safe).
+ * SPI is connected; the row stays valid until SPI_finish.
+ */
+static void
+DqProfileScan(DqProfileRun *run)
+{
+	DqOwnerContext owner;
+	bool		isnull;
+
+	run->started = GetCurrentTimestamp();
+	DqProgressPhase(DQ_PHASE_SCANNING);
+	DqBecomeRelationOwner(run->relid, &owner);
+	DqSpiRunOneRow(run->query, 0, NULL, NULL, NULL, false, SPI_OK_SELECT,
+				   "run the profile scan");
+	DqRestoreUser(&owner);
+	DqProgressPhase(DQ_PHASE_STORING);
+	run->row = SPI_tuptable->vals[0];
+	run->rowdesc = SPI_tuptable->tupdesc;
+	run->rows_scanned = DatumGetInt64(SPI_getbinval(run->row, run->rowdesc, 1,
+												   &isnull));
+}
+
+/* Store the run in dq.profile_runs; returns its run_id. */
+static int64
+DqProfileStoreRun(DqProfileRun *run, const char *runby)
+{
+	Oid			argtypes[13] = {OIDOID, NAMEOID, NAMEOID, CHAROID,
+		TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID, BOOLOID, TEXTOID,
+	FLOAT8OID, BOOLOID, INT4OID, NAMEOID};
+	Datum		values[13];
+	char		nulls[13];
+	NameData	nsp;
+	NameData	reln;
+	NameData	runbyname;
+	bool		isnull;
+
+	memset(nulls, ' ', sizeof(nulls));
+	namestrcpy(&nsp, get_namespace_name(RelationGetNamespace(run->rel)));
+	namestrcpy(&reln, RelationGetRelationName(run->rel));
+	namestrcpy(&runbyname, runby);
+	values[0] = ObjectIdGetDatum(run->relid);
+	values[1] = NameGetDatum(&nsp);
+	values[2] = NameGetDatum(&reln);
+	values[3] = CharGetDatum(run->rel->rd_rel->relkind);
+	values[4] = TimestampTzGetDatum(run->started);
+	values[5] = TimestampTzGetDatum(GetCurrentTimestamp());
+	values[6] = SPI_getbinval(run->row, run->rowdesc, 1, &isnull);	/* rows */
+	values[7] = BoolGetDatum(run->sample_percent < 100);
+	if (run->sample_percent < 100)
+		values[8] = CStringGetTextDatum("SYSTEM");
+	else
+		nulls[8] = 'n';
+	values[9] = Float8GetDatum(run->sample_percent);
+	values[10] = BoolGetDatum(run->exact);
+	values[11] = Int32GetDatum(list_length(run->cols));
+	values[12] = NameGetDatum(&runbyname);
+	return DqSpiInsertReturningId("INSERT INTO dq.profile_runs "
+								  "(relid, schema_name, table_name, relkind, started_at, "
+								  " finished_at, rows_scanned, sampled, sample_method, "
+								  " sample_percent, exact, columns_profiled, run_by) "
+								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+								  "RETURNING run_id",
+								  13, argtypes, values, nulls,
+								  "record the profile run");
+}
+
+/*
+ * Store one row of dq.column_profiles per column: the column's element of
+ * the dq.row_profile() arrays of the scan's row, and with exact its
+ * count(DISTINCT).
+ */
+static void
+DqProfileStoreColumns(DqProfileRun *run, int64 run_id)
+{
+	Oid			argtypes[7] = {JSONBOID, INT8OID, OIDOID, INT2OID, NAMEOID,
+	TEXTOID, INT8OID};
+	int			ncols = list_length(run->cols);
+	int			nprofiles = (ncols + DQ_COLUMNS_PER_CALL - 1) / DQ_COLUMNS_PER_CALL;
+	SPIPlanPtr	plan;
+	ListCell   *lc;
+
+	plan = SPI_prepare("INSERT INTO dq.column_profiles "
+					   "SELECT r.* FROM pg_catalog.jsonb_populate_record("
+					   "  NULL::dq.column_profiles, "
+					   "  $1 OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object("
+					   "    'run_id', $2, 'relid', $3, 'attnum', $4, "
+					   "    'column_name', $5, 'data_type', $6) "
+					   "  OPERATOR(pg_catalog.||) CASE WHEN $7 IS NULL THEN '{}'::pg_catalog.jsonb "
+					   "    ELSE pg_catalog.jsonb_build_object('distinct_count', $7, "
+					   "                                       'distinct_method', 'exact') END"
+					   ") r",
+					   7, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare the column profile insert: %s",
+			 SPI_result_code_string(SPI_result));
+
+	foreach(lc, run->cols)
+	{
+		DqProfileColumn *c = lfirst(lc);
+		int			colno = foreach_current_index(lc);
+		Datum		values[7];
+		char		nulls[7];
+		NameData	colname;
+		bool		isnull;
+		Datum		profile;
+
+		memset(nulls, ' ', sizeof(nulls));
+		/* element colno % N of the (colno / N)-th dq.row_profile() array */
+		profile = SPI_getbinval(run->row, run->rowdesc,
+								2 + colno / DQ_COLUMNS_PER_CALL, &isnull);
+		if (isnull)
+			elog(ERROR, "column profile of \"%s\" is missing", c->name);
+		values[0] = DirectFunctionCall2(jsonb_array_element, profile,
+										Int32GetDatum(colno % DQ_COLUMNS_PER_CALL));
+		values[1] = Int64GetDatum(run_id);
+		values[2] = ObjectIdGetDatum(run->relid);
+		values[3] = Int16GetDatum(c->attnum);
+		namestrcpy(&colname, c->name);
+		values[4] = NameGetDatum(&colname);
+		values[5] = CStringGetTextDatum(format_type_with_typemod(c->typid, c->typmod));
+		if (run->exact)
+			values[6] = SPI_getbinval(run->row, run->rowdesc, 2 + nprofiles + colno,
+									  &isnull);
+		else
+			nulls[6] = 'n';
+		if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "could not record the profile of column \"%s\"", c->name);
+	}
+}
+
 /*
  * dq.profile(rel regclass, sample_percent float8, columns name[],
  *			  exact boolean) RETURNS bigint
@@ -347,29 +518,10 @@ DqProfileCitusScan(Relation rel, List *cols, double sample_percent, bool exact,
 Datum
 dq_profile(PG_FUNCTION_ARGS)
 {
-	Oid			relid;
-	double		sample_percent;
-	ArrayType  *names;
-	bool		exact;
-	Relation	rel;
-	List	   *cols;
-	char	   *query;
-	TimestampTz started;
-	SPITupleTable *scan;
-	TupleDesc	scandesc;
-	HeapTuple	row;
-	bool		isnull;
-	int64		rows_scanned;
-	int64		run_id;
-	int			ncols;
-	int			colno;
-	ListCell   *lc;
+	DqProfileRun run = {0};
 	DqOwnerContext owner;
-	char	   *nspname;
-	char	   *relname;
-	char		relkind;
-	SPIPlanPtr	colplan;
 	int			guc_nestlevel;
+	int64		run_id;
 
 	DqRequireArg(fcinfo, 0, "rel",
 				 "Name the relation to profile, for example 'public.orders'.");
@@ -377,40 +529,10 @@ dq_profile(PG_FUNCTION_ARGS)
 				 "Omit sample_percent to profile every row.");
 	DqRequireArg(fcinfo, 3, "exact",
 				 "Omit exact to count distinct values with the HyperLogLog sketch.");
-	relid = PG_GETARG_OID(0);
-	sample_percent = PG_GETARG_FLOAT8(1);
-	names = PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2);
-	exact = PG_GETARG_BOOL(3);
-
-	if (!(sample_percent > 0 && sample_percent <= 100))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("sample_percent must be greater than 0 and at most 100"),
-				 errdetail("The value given was %g.", sample_percent),
-				 errhint("Use 100 (the default) to profile every row.")));
-
-	rel = DqProfileOpen(relid, sample_percent);
-	cols = DqProfileColumns(rel, names);
-	DqProfileCheckPrivileges(rel, cols, names == NULL);
-	{
-		List	   *attnums = NIL;
-
-		foreach(lc, cols)
-			attnums = lappend_int(attnums, ((DqProfileColumn *) lfirst(lc))->attnum);
-		DqCheckRoleCanSelect(GetUserId(), relid, attnums, false,
-							 "dq.profile reads the profiled columns for a caller who may read them.");
-	}
-	nspname = get_namespace_name(RelationGetNamespace(rel));
-	relname = pstrdup(RelationGetRelationName(rel));
-	relkind = rel->rd_rel->relkind;
-	ncols = list_length(cols);
-	DqProgressBegin(DQ_OP_PROFILE, relid);
-
-	if (DqCitusPushdown(relid))
-		query = DqProfileCitusScan(rel, cols, sample_percent, exact, fcinfo);
-	else
-		query = DqProfileQuery(rel, cols, sample_percent, exact);
-	started = GetCurrentTimestamp();
+	run.relid = PG_GETARG_OID(0);
+	run.sample_percent = PG_GETARG_FLOAT8(1);
+	run.exact = PG_GETARG_BOOL(3);
+	DqProfilePlan(&run, PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2), fcinfo);
 
 	/*
 	 * Values are stored as text: print them the same way whatever the
@@ -418,129 +540,19 @@ dq_profile(PG_FUNCTION_ARGS)
 	 */
 	guc_nestlevel = DqBeginStableOutput();
 	DqCapScanWorkers();
+	DqSpiConnect();
+	DqProfileScan(&run);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	/*
-	 * read_only = false gives the scan a snapshot taken now, after our lock
-	 * on the relation was granted.  With the caller's older snapshot, a
-	 * table rewritten by a concurrent ALTER TABLE that we waited for would
-	 * look empty (rewrites are not MVCC-safe).
-	 */
-	DqProgressPhase(DQ_PHASE_SCANNING);
-	DqBecomeRelationOwner(relid, &owner);
-	if (SPI_execute(query, false, 0) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "profile query did not return one row: %s", query);
-	DqRestoreUser(&owner);
-	DqProgressPhase(DQ_PHASE_STORING);
-	scan = SPI_tuptable;
-	scandesc = scan->tupdesc;
-	row = scan->vals[0];
-	rows_scanned = DatumGetInt64(SPI_getbinval(row, scandesc, 1, &isnull));
-
+	/* the catalog rows are written as the extension owner */
 	DqBecomeExtensionOwner(&owner);
-	{
-		Oid			argtypes[13] = {OIDOID, NAMEOID, NAMEOID, CHAROID,
-			TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID, BOOLOID, TEXTOID,
-		FLOAT8OID, BOOLOID, INT4OID, NAMEOID};
-		Datum		values[13];
-		char		nulls[13];
-		NameData	nsp;
-		NameData	reln;
-		NameData	runby;
-
-		memset(nulls, ' ', sizeof(nulls));
-		namestrcpy(&nsp, nspname);
-		namestrcpy(&reln, relname);
-		namestrcpy(&runby, GetUserNameFromId(owner.save_userid, false));
-		values[0] = ObjectIdGetDatum(relid);
-		values[1] = NameGetDatum(&nsp);
-		values[2] = NameGetDatum(&reln);
-		values[3] = CharGetDatum(relkind);
-		values[4] = TimestampTzGetDatum(started);
-		values[5] = TimestampTzGetDatum(GetCurrentTimestamp());
-		values[6] = Int64GetDatum(rows_scanned);
-		values[7] = BoolGetDatum(sample_percent < 100);
-		if (sample_percent < 100)
-			values[8] = CStringGetTextDatum("SYSTEM");
-		else
-			nulls[8] = 'n';
-		values[9] = Float8GetDatum(sample_percent);
-		values[10] = BoolGetDatum(exact);
-		values[11] = Int32GetDatum(ncols);
-		values[12] = NameGetDatum(&runby);
-
-		if (SPI_execute_with_args("INSERT INTO dq.profile_runs "
-								  "(relid, schema_name, table_name, relkind, started_at, "
-								  " finished_at, rows_scanned, sampled, sample_method, "
-								  " sample_percent, exact, columns_profiled, run_by) "
-								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
-								  "RETURNING run_id",
-								  13, argtypes, values, nulls, false, 1) != SPI_OK_INSERT_RETURNING ||
-			SPI_processed != 1)
-			elog(ERROR, "could not record the profile run");
-		run_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-											 SPI_tuptable->tupdesc, 1, &isnull));
-	}
-
-	{
-		Oid			argtypes[7] = {JSONBOID, INT8OID, OIDOID, INT2OID, NAMEOID,
-		TEXTOID, INT8OID};
-
-		colplan = SPI_prepare("INSERT INTO dq.column_profiles "
-							  "SELECT r.* FROM pg_catalog.jsonb_populate_record("
-							  "  NULL::dq.column_profiles, "
-							  "  $1 OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object("
-							  "    'run_id', $2, 'relid', $3, 'attnum', $4, "
-							  "    'column_name', $5, 'data_type', $6) "
-							  "  OPERATOR(pg_catalog.||) CASE WHEN $7 IS NULL THEN '{}'::pg_catalog.jsonb "
-							  "    ELSE pg_catalog.jsonb_build_object('distinct_count', $7, "
-							  "                                       'distinct_method', 'exact') END"
-							  ") r",
-							  7, argtypes);
-		if (colplan == NULL)
-			elog(ERROR, "could not prepare the column profile insert");
-	}
-
-	colno = 0;
-	foreach(lc, cols)
-	{
-		DqProfileColumn *c = lfirst(lc);
-		Datum		values[7];
-		char		nulls[7];
-		NameData	colname;
-		Datum		profile;
-
-		memset(nulls, ' ', sizeof(nulls));
-		/* element colno % N of the (colno / N)-th dq.row_profile() array */
-		profile = SPI_getbinval(row, scandesc, 2 + colno / DQ_COLUMNS_PER_CALL, &isnull);
-		if (isnull)
-			elog(ERROR, "column profile of \"%s\" is missing", c->name);
-		profile = DirectFunctionCall2(jsonb_array_element, profile,
-									  Int32GetDatum(colno % DQ_COLUMNS_PER_CALL));
-		values[0] = profile;
-		values[1] = Int64GetDatum(run_id);
-		values[2] = ObjectIdGetDatum(relid);
-		values[3] = Int16GetDatum(c->attnum);
-		namestrcpy(&colname, c->name);
-		values[4] = NameGetDatum(&colname);
-		values[5] = CStringGetTextDatum(format_type_with_typemod(c->typid, c->typmod));
-		if (exact)
-			values[6] = SPI_getbinval(row, scandesc,
-									  2 + (ncols + DQ_COLUMNS_PER_CALL - 1) / DQ_COLUMNS_PER_CALL + colno,
-									  &isnull);
-		else
-			nulls[6] = 'n';
-		colno++;
-		if (SPI_execute_plan(colplan, values, nulls, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "could not record the profile of column \"%s\"", c->name);
-	}
+	run_id = DqProfileStoreRun(&run, GetUserNameFromId(owner.save_userid, false));
+	DqProfileStoreColumns(&run, run_id);
 	DqRestoreUser(&owner);
 	DqEndStableOutput(guc_nestlevel);
 
 	SPI_finish();
-	relation_close(rel, NoLock);
-	DqProgressEnd(rows_scanned);
+	relation_close(run.rel, NoLock);
+	DqProgressEnd(run.rows_scanned);
 
 	PG_RETURN_INT64(run_id);
 }

@@ -552,7 +552,7 @@ DqIsIpv6(const char *s, int len)
 		return false;
 	if (s[0] == ':')
 	{
-		if (len < 2 || s[1] != ':')
+		if (s[1] != ':')
 			return false;
 		compressed = true;
 		i = 2;
@@ -577,7 +577,6 @@ DqIsIpv6(const char *s, int len)
 			if (!DqIsIpv4(s + start, len - start, &wide) || groups > 6)
 				return false;
 			groups += 2;
-			i = len;
 			break;
 		}
 		if (nd == 0 || nd > 4)

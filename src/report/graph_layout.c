@@ -79,6 +79,12 @@ typedef struct DqLayoutState
 	int		   *right_start;
 	int		   *right_segs;
 	int			max_ports;
+	/* per edge: its dummy nodes, chain_len of them from chain_start */
+	int		   *chain_start;
+	int		   *chain_len;
+	/* x: one column per layer, as wide as its widest box */
+	double	   *col_x;
+	double	   *col_w;
 } DqLayoutState;
 
 /* Offset of a port from the top of its node. */
@@ -106,11 +112,34 @@ DqVPortY(DqLayoutState *st, int vn, int port)
 }
 
 /*
- * Steps 1 and 2: which edges are laid out reversed, and the layer of
- * every node.
+ * Edge e in the acyclic orientation: its source and target as laid out
+ * (reversed edges swapped); false for a self loop, which has no layer
+ * constraint.
+ */
+static bool
+DqLayoutOriented(const DqLayout *g, const bool *reversed, int e, int *s, int *d)
+{
+	*s = g->edges[e].src;
+	*d = g->edges[e].dst;
+	if (*s == *d)
+		return false;
+	if (reversed[e])
+	{
+		int			t = *s;
+
+		*s = *d;
+		*d = t;
+	}
+	return true;
+}
+
+/*
+ * Step 1: a depth-first search from every node in turn, the focus first;
+ * an edge to a node on the search stack closes a cycle and is laid out
+ * reversed.
  */
 static void
-DqLayoutLayers(DqLayout *g, bool *reversed)
+DqLayoutBreakCycles(DqLayout *g, bool *reversed)
 {
 	int			n = g->nnodes;
 	int		   *out_start = palloc0(sizeof(int) * (n + 1));
@@ -119,24 +148,14 @@ DqLayoutLayers(DqLayout *g, bool *reversed)
 	int		   *state = palloc0(sizeof(int) * n);
 	int		   *stack = palloc(sizeof(int) * n);
 	int		   *stack_pos = palloc(sizeof(int) * n);
-	int		   *indeg = palloc0(sizeof(int) * n);
-	int		   *queue = palloc(sizeof(int) * n);
-	int		   *topo = palloc(sizeof(int) * n);
-	bool	   *has_pred = palloc0(sizeof(bool) * n);
-	int			ntopo = 0;
-	int			qhead = 0,
-				qtail = 0;
-	int			minlayer = INT_MAX,
-				maxlayer = 0;
-	int			i,
-				e;
 
-	for (e = 0; e < g->nedges; e++)
+	/* the outgoing edges of every node */
+	for (int e = 0; e < g->nedges; e++)
 		if (g->edges[e].src != g->edges[e].dst)
 			out_start[g->edges[e].src + 1]++;
-	for (i = 0; i < n; i++)
+	for (int i = 0; i < n; i++)
 		out_start[i + 1] += out_start[i];
-	for (e = 0; e < g->nedges; e++)
+	for (int e = 0; e < g->nedges; e++)
 	{
 		int			s = g->edges[e].src;
 
@@ -144,10 +163,9 @@ DqLayoutLayers(DqLayout *g, bool *reversed)
 			out_edges[out_start[s] + fill[s]++] = e;
 	}
 
-	/* depth-first search from every node in turn, the focus first */
-	for (i = 0; i < n; i++)
+	for (int i = 0; i < n; i++)
 	{
-		int			depth = 0;
+		int			depth;
 
 		if (state[i] != 0)
 			continue;
@@ -181,19 +199,34 @@ DqLayoutLayers(DqLayout *g, bool *reversed)
 			}
 		}
 	}
+}
 
-	/* longest-path layers over the acyclic orientation */
-	for (e = 0; e < g->nedges; e++)
+/*
+ * Step 2: layers by longest path over the acyclic orientation; returns the
+ * nodes in topological order (*ntopo of them) and marks those with a
+ * predecessor.
+ */
+static int *
+DqLayoutLongestPath(DqLayout *g, const bool *reversed, bool *has_pred, int *ntopo)
+{
+	int			n = g->nnodes;
+	int		   *indeg = palloc0(sizeof(int) * n);
+	int		   *queue = palloc(sizeof(int) * n);
+	int		   *topo = palloc(sizeof(int) * n);
+	int			qhead = 0,
+				qtail = 0;
+	int			s,
+				d;
+
+	*ntopo = 0;
+	for (int e = 0; e < g->nedges; e++)
 	{
-		int			d;
-
-		if (g->edges[e].src == g->edges[e].dst)
+		if (!DqLayoutOriented(g, reversed, e, &s, &d))
 			continue;
-		d = reversed[e] ? g->edges[e].src : g->edges[e].dst;
 		indeg[d]++;
 		has_pred[d] = true;
 	}
-	for (i = 0; i < n; i++)
+	for (int i = 0; i < n; i++)
 	{
 		g->nodes[i].layer = 0;
 		if (indeg[i] == 0)
@@ -203,63 +236,57 @@ DqLayoutLayers(DqLayout *g, bool *reversed)
 	{
 		int			u = queue[qhead++];
 
-		topo[ntopo++] = u;
-		for (e = 0; e < g->nedges; e++)
+		topo[(*ntopo)++] = u;
+		for (int e = 0; e < g->nedges; e++)
 		{
-			int			s = g->edges[e].src,
-						d = g->edges[e].dst;
-
-			if (s == d)
-				continue;
-			if (reversed[e])
-			{
-				int			t = s;
-
-				s = d;
-				d = t;
-			}
-			if (s != u)
+			if (!DqLayoutOriented(g, reversed, e, &s, &d) || s != u)
 				continue;
 			g->nodes[d].layer = Max(g->nodes[d].layer, g->nodes[u].layer + 1);
 			if (--indeg[d] == 0)
 				queue[qtail++] = d;
 		}
 	}
+	return topo;
+}
 
-	/* sources move right, next to their first consumer */
-	for (i = ntopo - 1; i >= 0; i--)
+/*
+ * Steps 1 and 2: which edges are laid out reversed, and the layer of
+ * every node; relations that only feed others then move right, next to
+ * their first consumer, and the layers are numbered from 0.
+ */
+static void
+DqLayoutLayers(DqLayout *g, bool *reversed)
+{
+	int			n = g->nnodes;
+	bool	   *has_pred = palloc0(sizeof(bool) * n);
+	int			ntopo;
+	int		   *topo;
+	int			minlayer = INT_MAX,
+				maxlayer = 0;
+	int			s,
+				d;
+
+	DqLayoutBreakCycles(g, reversed);
+	topo = DqLayoutLongestPath(g, reversed, has_pred, &ntopo);
+	for (int i = ntopo - 1; i >= 0; i--)
 	{
 		int			u = topo[i];
 		int			best = INT_MAX;
 
 		if (has_pred[u])
 			continue;
-		for (e = 0; e < g->nedges; e++)
-		{
-			int			s = g->edges[e].src,
-						d = g->edges[e].dst;
-
-			if (s == d)
-				continue;
-			if (reversed[e])
-			{
-				int			t = s;
-
-				s = d;
-				d = t;
-			}
-			if (s == u)
+		for (int e = 0; e < g->nedges; e++)
+			if (DqLayoutOriented(g, reversed, e, &s, &d) && s == u)
 				best = Min(best, g->nodes[d].layer - 1);
-		}
 		if (best != INT_MAX)
 			g->nodes[u].layer = best;
 	}
-	for (i = 0; i < n; i++)
+	for (int i = 0; i < n; i++)
 	{
 		minlayer = Min(minlayer, g->nodes[i].layer);
 		maxlayer = Max(maxlayer, g->nodes[i].layer);
 	}
-	for (i = 0; i < n; i++)
+	for (int i = 0; i < n; i++)
 		g->nodes[i].layer -= minlayer;
 	g->nlayers = (n > 0) ? maxlayer - minlayer + 1 : 0;
 }
@@ -406,13 +433,12 @@ DqDesiredY(DqLayoutState *st, int vn, bool use_left, bool use_right)
 	return cnt > 0 ? sum / cnt : st->v[vn].y;
 }
 
-static DqLayoutState *dq_sort_state;
-
 static int
-DqVNodeKeyCmp(const void *a, const void *b)
+DqVNodeKeyCmp(const void *a, const void *b, void *arg)
 {
-	const DqVNode *x = &dq_sort_state->v[*(const int *) a];
-	const DqVNode *y = &dq_sort_state->v[*(const int *) b];
+	const DqLayoutState *st = arg;
+	const DqVNode *x = &st->v[*(const int *) a];
+	const DqVNode *y = &st->v[*(const int *) b];
 
 	if (x->key != y->key)
 		return x->key < y->key ? -1 : 1;
@@ -431,9 +457,8 @@ DqSweepLayer(DqLayoutState *st, int layer, bool from_left)
 
 		st->v[vn].key = DqDesiredY(st, vn, from_left, !from_left);
 	}
-	dq_sort_state = st;
-	qsort(st->layer_nodes[layer], st->layer_size[layer], sizeof(int), DqVNodeKeyCmp);
-	dq_sort_state = NULL;
+	qsort_arg(st->layer_nodes[layer], st->layer_size[layer], sizeof(int),
+			  DqVNodeKeyCmp, st);
 	DqStackLayer(st, layer);
 }
 
@@ -484,6 +509,287 @@ DqPlaceLayer(DqLayoutState *st, int layer)
 }
 
 /*
+ * Step 3: virtual nodes (the real ones, then a dummy in every layer a long
+ * edge passes) and the segments between adjacent layers.
+ */
+static void
+DqLayoutVirtual(DqLayoutState *st)
+{
+	DqLayout   *g = st->g;
+	int			e;
+
+	st->chain_start = palloc(sizeof(int) * Max(g->nedges, 1));
+	st->chain_len = palloc0(sizeof(int) * Max(g->nedges, 1));
+	st->nv = g->nnodes;
+	for (e = 0; e < g->nedges; e++)
+	{
+		DqLayoutEdge *ed = &g->edges[e];
+		int			span = abs(g->nodes[ed->src].layer - g->nodes[ed->dst].layer);
+
+		ed->self_loop = (ed->src == ed->dst);
+		ed->backward = !ed->self_loop &&
+			g->nodes[ed->src].layer > g->nodes[ed->dst].layer;
+		st->chain_start[e] = st->nv;
+		st->chain_len[e] = ed->self_loop ? 0 : span - 1;
+		st->nv += st->chain_len[e];
+		if (!ed->self_loop)
+			st->nsegs += span;
+	}
+	st->v = palloc0(sizeof(DqVNode) * st->nv);
+	st->segs = palloc0(sizeof(DqSeg) * Max(st->nsegs, 1));
+	for (int i = 0; i < g->nnodes; i++)
+	{
+		st->v[i].real = i;
+		st->v[i].layer = g->nodes[i].layer;
+		st->v[i].height = g->nodes[i].height;
+	}
+	st->nsegs = 0;
+	for (e = 0; e < g->nedges; e++)
+	{
+		DqLayoutEdge *ed = &g->edges[e];
+		int			lo_node = ed->backward ? ed->dst : ed->src;
+		int			lo_port = ed->backward ? ed->dst_port : ed->src_port;
+		int			hi_node = ed->backward ? ed->src : ed->dst;
+		int			hi_port = ed->backward ? ed->src_port : ed->dst_port;
+		int			prev = lo_node;
+		int			prev_port = lo_port;
+
+		if (ed->self_loop)
+			continue;
+		for (int k = 0; k <= st->chain_len[e]; k++)
+		{
+			bool		dummy = k < st->chain_len[e];
+			int			next = dummy ? st->chain_start[e] + k : hi_node;
+			int			next_port = dummy ? 0 : hi_port;
+			DqSeg	   *sg = &st->segs[st->nsegs++];
+
+			if (dummy)
+			{
+				st->v[next].real = -1;
+				st->v[next].layer = g->nodes[lo_node].layer + k + 1;
+				st->v[next].height = 0;
+			}
+			sg->left = prev;
+			sg->left_port = prev_port;
+			sg->right = next;
+			sg->right_port = next_port;
+			sg->edge = e;
+			prev = next;
+			prev_port = next_port;
+		}
+	}
+}
+
+/* The segments touching each virtual node on its left and right side. */
+static void
+DqLayoutIndexSegments(DqLayoutState *st)
+{
+	int		   *lf = palloc0(sizeof(int) * st->nv);
+	int		   *rf = palloc0(sizeof(int) * st->nv);
+
+	st->left_start = palloc0(sizeof(int) * (st->nv + 1));
+	st->right_start = palloc0(sizeof(int) * (st->nv + 1));
+	st->left_segs = palloc(sizeof(int) * Max(st->nsegs, 1));
+	st->right_segs = palloc(sizeof(int) * Max(st->nsegs, 1));
+	for (int s = 0; s < st->nsegs; s++)
+	{
+		st->left_start[st->segs[s].right + 1]++;
+		st->right_start[st->segs[s].left + 1]++;
+	}
+	for (int i = 0; i < st->nv; i++)
+	{
+		st->left_start[i + 1] += st->left_start[i];
+		st->right_start[i + 1] += st->right_start[i];
+	}
+	for (int s = 0; s < st->nsegs; s++)
+	{
+		int			r = st->segs[s].right,
+					l = st->segs[s].left;
+
+		st->left_segs[st->left_start[r] + lf[r]++] = s;
+		st->right_segs[st->right_start[l] + rf[l]++] = s;
+	}
+}
+
+/* The virtual nodes of every layer, in input order, stacked. */
+static void
+DqLayoutFillLayers(DqLayoutState *st)
+{
+	int			nlayers = st->g->nlayers;
+
+	st->layer_nodes = palloc(sizeof(int *) * nlayers);
+	st->layer_size = palloc0(sizeof(int) * nlayers);
+	for (int i = 0; i < st->nv; i++)
+		st->layer_size[st->v[i].layer]++;
+	for (int layer = 0; layer < nlayers; layer++)
+	{
+		st->layer_nodes[layer] = palloc(sizeof(int) * Max(st->layer_size[layer], 1));
+		st->layer_size[layer] = 0;
+	}
+	for (int i = 0; i < st->nv; i++)
+		st->layer_nodes[st->v[i].layer][st->layer_size[st->v[i].layer]++] = i;
+	for (int layer = 0; layer < nlayers; layer++)
+		DqStackLayer(st, layer);
+}
+
+/* Copy the order of every layer into (or out of) saved. */
+static void
+DqLayoutSaveOrder(DqLayoutState *st, int **saved, bool restore)
+{
+	for (int layer = 0; layer < st->g->nlayers; layer++)
+	{
+		if (restore)
+			memcpy(st->layer_nodes[layer], saved[layer], sizeof(int) * st->layer_size[layer]);
+		else
+			memcpy(saved[layer], st->layer_nodes[layer], sizeof(int) * st->layer_size[layer]);
+	}
+}
+
+/*
+ * Step 4: barycenter sweeps, down and up, keeping the order with the
+ * fewest crossings seen.
+ */
+static void
+DqLayoutOrder(DqLayoutState *st)
+{
+	DqLayout   *g = st->g;
+	int		  **best_order = palloc(sizeof(int *) * g->nlayers);
+	int64		best_crossings;
+
+	for (int layer = 0; layer < g->nlayers; layer++)
+		best_order[layer] = palloc(sizeof(int) * Max(st->layer_size[layer], 1));
+	best_crossings = DqCountCrossings(st);
+	DqLayoutSaveOrder(st, best_order, false);
+	for (int it = 0; it < DQ_LAYOUT_SWEEPS && best_crossings > 0; it++)
+	{
+		int64		c;
+
+		if (it % 2 == 0)
+			for (int layer = 1; layer < g->nlayers; layer++)
+				DqSweepLayer(st, layer, true);
+		else
+			for (int layer = g->nlayers - 2; layer >= 0; layer--)
+				DqSweepLayer(st, layer, false);
+		c = DqCountCrossings(st);
+		if (c < best_crossings)
+		{
+			best_crossings = c;
+			DqLayoutSaveOrder(st, best_order, false);
+		}
+	}
+	DqLayoutSaveOrder(st, best_order, true);
+	for (int layer = 0; layer < g->nlayers; layer++)
+		DqStackLayer(st, layer);
+	g->crossings = (int) Min(best_crossings, (int64) INT_MAX);
+}
+
+/* Step 5: y coordinates, and the height of the drawing. */
+static void
+DqLayoutPlace(DqLayoutState *st)
+{
+	DqLayout   *g = st->g;
+	double		miny;
+	double		maxy;
+
+	for (int it = 0; it < DQ_LAYOUT_ROUNDS; it++)
+	{
+		if (it % 2 == 0)
+			for (int layer = 0; layer < g->nlayers; layer++)
+				DqPlaceLayer(st, layer);
+		else
+			for (int layer = g->nlayers - 1; layer >= 0; layer--)
+				DqPlaceLayer(st, layer);
+	}
+	miny = st->v[0].y;
+	maxy = st->v[0].y + st->v[0].height;
+	for (int i = 0; i < st->nv; i++)
+	{
+		miny = Min(miny, st->v[i].y);
+		maxy = Max(maxy, st->v[i].y + st->v[i].height);
+	}
+	for (int i = 0; i < st->nv; i++)
+		st->v[i].y += DQ_LAYOUT_MARGIN - miny;
+	g->height = maxy - miny + 2 * DQ_LAYOUT_MARGIN;
+}
+
+/* x: one column per layer, as wide as its widest box; the drawing's width. */
+static void
+DqLayoutColumns(DqLayoutState *st)
+{
+	DqLayout   *g = st->g;
+
+	st->col_x = palloc(sizeof(double) * g->nlayers);
+	st->col_w = palloc0(sizeof(double) * g->nlayers);
+	for (int i = 0; i < g->nnodes; i++)
+		st->col_w[g->nodes[i].layer] = Max(st->col_w[g->nodes[i].layer], g->nodes[i].width);
+	for (int layer = 0; layer < g->nlayers; layer++)
+	{
+		if (st->col_w[layer] == 0)
+			st->col_w[layer] = 24;
+		st->col_x[layer] = (layer == 0) ? DQ_LAYOUT_MARGIN :
+			st->col_x[layer - 1] + st->col_w[layer - 1] + DQ_LAYOUT_HGAP;
+	}
+	g->width = st->col_x[g->nlayers - 1] + st->col_w[g->nlayers - 1] + DQ_LAYOUT_MARGIN;
+	for (int i = 0; i < g->nnodes; i++)
+	{
+		g->nodes[i].x = st->col_x[g->nodes[i].layer] +
+			(st->col_w[g->nodes[i].layer] - g->nodes[i].width) / 2.0;
+		g->nodes[i].y = st->v[i].y;
+	}
+	/* self loops bulge to the right of the last column */
+	for (int e = 0; e < g->nedges; e++)
+		if (g->edges[e].self_loop)
+		{
+			g->width += 24;
+			break;
+		}
+}
+
+/*
+ * The polyline of edge e, from the source port to the target port,
+ * through its dummy nodes; a backward edge leaves its source on the left.
+ */
+static void
+DqLayoutPolyline(DqLayoutState *st, int e)
+{
+	DqLayout   *g = st->g;
+	DqLayoutEdge *ed = &g->edges[e];
+	DqLayoutNode *s = &g->nodes[ed->src];
+	DqLayoutNode *d = &g->nodes[ed->dst];
+	int			n = st->chain_len[e];
+	int			np = 0;
+
+	if (ed->self_loop)
+	{
+		ed->npoints = 2;
+		ed->px = palloc(sizeof(double) * 2);
+		ed->py = palloc(sizeof(double) * 2);
+		ed->px[0] = ed->px[1] = s->x + s->width;
+		ed->py[0] = DqLayoutPortY(g, ed->src, ed->src_port);
+		ed->py[1] = DqLayoutPortY(g, ed->dst, ed->dst_port);
+		return;
+	}
+	ed->npoints = 2 + 2 * n;
+	ed->px = palloc(sizeof(double) * ed->npoints);
+	ed->py = palloc(sizeof(double) * ed->npoints);
+	ed->px[np] = ed->backward ? s->x : s->x + s->width;
+	ed->py[np++] = DqLayoutPortY(g, ed->src, ed->src_port);
+	for (int k = 0; k < n; k++)
+	{
+		DqVNode    *dv = &st->v[st->chain_start[e] + (ed->backward ? n - 1 - k : k)];
+		double		left = st->col_x[dv->layer];
+		double		right = st->col_x[dv->layer] + st->col_w[dv->layer];
+
+		ed->px[np] = ed->backward ? right : left;
+		ed->py[np++] = dv->y;
+		ed->px[np] = ed->backward ? left : right;
+		ed->py[np++] = dv->y;
+	}
+	ed->px[np] = ed->backward ? d->x + d->width : d->x;
+	ed->py[np++] = DqLayoutPortY(g, ed->dst, ed->dst_port);
+}
+
+/*
  * Lay the graph out: sets every node's layer, x, y and height, every
  * edge's polyline, and the size of the drawing.
  */
@@ -492,22 +798,10 @@ DqLayoutRun(DqLayout *g)
 {
 	DqLayoutState st;
 	bool	   *reversed = palloc0(sizeof(bool) * Max(g->nedges, 1));
-	int		   *chain_start = palloc(sizeof(int) * Max(g->nedges, 1));
-	int		   *chain_len = palloc0(sizeof(int) * Max(g->nedges, 1));
-	double	   *col_x;
-	double	   *col_w;
-	int		  **best_order;
-	int64		best_crossings;
-	double		miny;
-	double		maxy;
-	int			i,
-				e,
-				layer,
-				it;
 
 	memset(&st, 0, sizeof(st));
 	st.g = g;
-	for (i = 0; i < g->nnodes; i++)
+	for (int i = 0; i < g->nnodes; i++)
 	{
 		g->nodes[i].height = g->header_height +
 			Max(g->nodes[i].nports - 1, 0) * g->row_height;
@@ -520,264 +814,13 @@ DqLayoutRun(DqLayout *g)
 		g->width = g->height = 2 * DQ_LAYOUT_MARGIN;
 		return;
 	}
-
 	DqLayoutLayers(g, reversed);
-
-	/* step 3: virtual nodes, dummies along long edges, and segments */
-	st.nv = g->nnodes;
-	for (e = 0; e < g->nedges; e++)
-	{
-		DqLayoutEdge *ed = &g->edges[e];
-		int			span = abs(g->nodes[ed->src].layer - g->nodes[ed->dst].layer);
-
-		ed->self_loop = (ed->src == ed->dst);
-		ed->backward = !ed->self_loop &&
-			g->nodes[ed->src].layer > g->nodes[ed->dst].layer;
-		chain_start[e] = st.nv;
-		chain_len[e] = ed->self_loop ? 0 : span - 1;
-		st.nv += chain_len[e];
-		if (!ed->self_loop)
-			st.nsegs += span;
-	}
-	st.v = palloc0(sizeof(DqVNode) * st.nv);
-	st.segs = palloc0(sizeof(DqSeg) * Max(st.nsegs, 1));
-	for (i = 0; i < g->nnodes; i++)
-	{
-		st.v[i].real = i;
-		st.v[i].layer = g->nodes[i].layer;
-		st.v[i].height = g->nodes[i].height;
-	}
-	st.nsegs = 0;
-	for (e = 0; e < g->nedges; e++)
-	{
-		DqLayoutEdge *ed = &g->edges[e];
-		int			lo_node,
-					lo_port,
-					hi_node,
-					hi_port;
-		int			prev,
-					prev_port;
-		int			k;
-
-		if (ed->self_loop)
-			continue;
-		if (ed->backward)
-		{
-			lo_node = ed->dst;
-			lo_port = ed->dst_port;
-			hi_node = ed->src;
-			hi_port = ed->src_port;
-		}
-		else
-		{
-			lo_node = ed->src;
-			lo_port = ed->src_port;
-			hi_node = ed->dst;
-			hi_port = ed->dst_port;
-		}
-		prev = lo_node;
-		prev_port = lo_port;
-		for (k = 0; k <= chain_len[e]; k++)
-		{
-			int			next = (k < chain_len[e]) ? chain_start[e] + k : hi_node;
-			int			next_port = (k < chain_len[e]) ? 0 : hi_port;
-			DqSeg	   *sg = &st.segs[st.nsegs++];
-
-			if (k < chain_len[e])
-			{
-				st.v[next].real = -1;
-				st.v[next].layer = g->nodes[lo_node].layer + k + 1;
-				st.v[next].height = 0;
-			}
-			sg->left = prev;
-			sg->left_port = prev_port;
-			sg->right = next;
-			sg->right_port = next_port;
-			sg->edge = e;
-			prev = next;
-			prev_port = next_port;
-		}
-	}
-
-	/* segments by node and side */
-	st.left_start = palloc0(sizeof(int) * (st.nv + 1));
-	st.right_start = palloc0(sizeof(int) * (st.nv + 1));
-	st.left_segs = palloc(sizeof(int) * Max(st.nsegs, 1));
-	st.right_segs = palloc(sizeof(int) * Max(st.nsegs, 1));
-	{
-		int		   *lf = palloc0(sizeof(int) * st.nv);
-		int		   *rf = palloc0(sizeof(int) * st.nv);
-		int			s;
-
-		for (s = 0; s < st.nsegs; s++)
-		{
-			st.left_start[st.segs[s].right + 1]++;
-			st.right_start[st.segs[s].left + 1]++;
-		}
-		for (i = 0; i < st.nv; i++)
-		{
-			st.left_start[i + 1] += st.left_start[i];
-			st.right_start[i + 1] += st.right_start[i];
-		}
-		for (s = 0; s < st.nsegs; s++)
-		{
-			int			r = st.segs[s].right,
-						l = st.segs[s].left;
-
-			st.left_segs[st.left_start[r] + lf[r]++] = s;
-			st.right_segs[st.right_start[l] + rf[l]++] = s;
-		}
-	}
-
-	/* layers, initially in input order */
-	st.layer_nodes = palloc(sizeof(int *) * g->nlayers);
-	st.layer_size = palloc0(sizeof(int) * g->nlayers);
-	best_order = palloc(sizeof(int *) * g->nlayers);
-	for (i = 0; i < st.nv; i++)
-		st.layer_size[st.v[i].layer]++;
-	for (layer = 0; layer < g->nlayers; layer++)
-	{
-		st.layer_nodes[layer] = palloc(sizeof(int) * Max(st.layer_size[layer], 1));
-		best_order[layer] = palloc(sizeof(int) * Max(st.layer_size[layer], 1));
-		st.layer_size[layer] = 0;
-	}
-	for (i = 0; i < st.nv; i++)
-		st.layer_nodes[st.v[i].layer][st.layer_size[st.v[i].layer]++] = i;
-	for (layer = 0; layer < g->nlayers; layer++)
-		DqStackLayer(&st, layer);
-
-	/* step 4: barycenter sweeps, keeping the best order */
-	best_crossings = DqCountCrossings(&st);
-	for (layer = 0; layer < g->nlayers; layer++)
-		memcpy(best_order[layer], st.layer_nodes[layer], sizeof(int) * st.layer_size[layer]);
-	for (it = 0; it < DQ_LAYOUT_SWEEPS && best_crossings > 0; it++)
-	{
-		int64		c;
-
-		if (it % 2 == 0)
-			for (layer = 1; layer < g->nlayers; layer++)
-				DqSweepLayer(&st, layer, true);
-		else
-			for (layer = g->nlayers - 2; layer >= 0; layer--)
-				DqSweepLayer(&st, layer, false);
-		c = DqCountCrossings(&st);
-		if (c < best_crossings)
-		{
-			best_crossings = c;
-			for (layer = 0; layer < g->nlayers; layer++)
-				memcpy(best_order[layer], st.layer_nodes[layer],
-					   sizeof(int) * st.layer_size[layer]);
-		}
-	}
-	for (layer = 0; layer < g->nlayers; layer++)
-	{
-		memcpy(st.layer_nodes[layer], best_order[layer], sizeof(int) * st.layer_size[layer]);
-		DqStackLayer(&st, layer);
-	}
-	g->crossings = (int) Min(best_crossings, (int64) INT_MAX);
-
-	/* step 5: y coordinates */
-	for (it = 0; it < DQ_LAYOUT_ROUNDS; it++)
-	{
-		if (it % 2 == 0)
-			for (layer = 0; layer < g->nlayers; layer++)
-				DqPlaceLayer(&st, layer);
-		else
-			for (layer = g->nlayers - 1; layer >= 0; layer--)
-				DqPlaceLayer(&st, layer);
-	}
-	miny = st.v[0].y;
-	maxy = st.v[0].y + st.v[0].height;
-	for (i = 0; i < st.nv; i++)
-	{
-		miny = Min(miny, st.v[i].y);
-		maxy = Max(maxy, st.v[i].y + st.v[i].height);
-	}
-	for (i = 0; i < st.nv; i++)
-		st.v[i].y += DQ_LAYOUT_MARGIN - miny;
-	g->height = maxy - miny + 2 * DQ_LAYOUT_MARGIN;
-
-	/* x: one column per layer, as wide as its widest box */
-	col_x = palloc(sizeof(double) * g->nlayers);
-	col_w = palloc0(sizeof(double) * g->nlayers);
-	for (i = 0; i < g->nnodes; i++)
-		col_w[g->nodes[i].layer] = Max(col_w[g->nodes[i].layer], g->nodes[i].width);
-	for (layer = 0; layer < g->nlayers; layer++)
-	{
-		if (col_w[layer] == 0)
-			col_w[layer] = 24;
-		col_x[layer] = (layer == 0) ? DQ_LAYOUT_MARGIN :
-			col_x[layer - 1] + col_w[layer - 1] + DQ_LAYOUT_HGAP;
-	}
-	g->width = col_x[g->nlayers - 1] + col_w[g->nlayers - 1] + DQ_LAYOUT_MARGIN;
-	for (i = 0; i < g->nnodes; i++)
-	{
-		g->nodes[i].x = col_x[g->nodes[i].layer] +
-			(col_w[g->nodes[i].layer] - g->nodes[i].width) / 2.0;
-		g->nodes[i].y = st.v[i].y;
-	}
-	/* self loops bulge to the right of the last column */
-	for (e = 0; e < g->nedges; e++)
-		if (g->edges[e].self_loop)
-		{
-			g->width += 24;
-			break;
-		}
-
-	/* the polylines, from the source port to the target port */
-	for (e = 0; e < g->nedges; e++)
-	{
-		DqLayoutEdge *ed = &g->edges[e];
-		DqLayoutNode *s = &g->nodes[ed->src];
-		DqLayoutNode *d = &g->nodes[ed->dst];
-		int			np = 0;
-		int			k;
-
-		if (ed->self_loop)
-		{
-			ed->npoints = 2;
-			ed->px = palloc(sizeof(double) * 2);
-			ed->py = palloc(sizeof(double) * 2);
-			ed->px[0] = ed->px[1] = s->x + s->width;
-			ed->py[0] = DqLayoutPortY(g, ed->src, ed->src_port);
-			ed->py[1] = DqLayoutPortY(g, ed->dst, ed->dst_port);
-			continue;
-		}
-		ed->npoints = 2 + 2 * chain_len[e];
-		ed->px = palloc(sizeof(double) * ed->npoints);
-		ed->py = palloc(sizeof(double) * ed->npoints);
-		if (!ed->backward)
-		{
-			ed->px[np] = s->x + s->width;
-			ed->py[np++] = DqLayoutPortY(g, ed->src, ed->src_port);
-			for (k = 0; k < chain_len[e]; k++)
-			{
-				DqVNode    *dv = &st.v[chain_start[e] + k];
-
-				ed->px[np] = col_x[dv->layer];
-				ed->py[np++] = dv->y;
-				ed->px[np] = col_x[dv->layer] + col_w[dv->layer];
-				ed->py[np++] = dv->y;
-			}
-			ed->px[np] = d->x;
-			ed->py[np++] = DqLayoutPortY(g, ed->dst, ed->dst_port);
-		}
-		else
-		{
-			/* right to left: leave the source on its left side */
-			ed->px[np] = s->x;
-			ed->py[np++] = DqLayoutPortY(g, ed->src, ed->src_port);
-			for (k = chain_len[e] - 1; k >= 0; k--)
-			{
-				DqVNode    *dv = &st.v[chain_start[e] + k];
-
-				ed->px[np] = col_x[dv->layer] + col_w[dv->layer];
-				ed->py[np++] = dv->y;
-				ed->px[np] = col_x[dv->layer];
-				ed->py[np++] = dv->y;
-			}
-			ed->px[np] = d->x + d->width;
-			ed->py[np++] = DqLayoutPortY(g, ed->dst, ed->dst_port);
-		}
-	}
+	DqLayoutVirtual(&st);
+	DqLayoutIndexSegments(&st);
+	DqLayoutFillLayers(&st);
+	DqLayoutOrder(&st);
+	DqLayoutPlace(&st);
+	DqLayoutColumns(&st);
+	for (int e = 0; e < g->nedges; e++)
+		DqLayoutPolyline(&st, e);
 }

@@ -28,6 +28,7 @@
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 
+#include "base/spi_util.h"
 #include "report/graph_layout.h"
 #include "report/html.h"
 #include "report/report.h"
@@ -114,12 +115,6 @@ struct DqLineageGraph
 	DqLineageRow *rows;
 };
 
-static char *
-DqSpiText(int row, int col)
-{
-	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
-}
-
 /*
  * Read every edge of the lineage graph (the caller is connected to SPI);
  * the result lives in the current memory context.
@@ -129,13 +124,10 @@ DqLineageLoad(void)
 {
 	DqLineageGraph *lg = palloc0(sizeof(DqLineageGraph));
 	MemoryContext cxt = CurrentMemoryContext;
-	int			ret;
 	int			i;
 
-	ret = SPI_execute(dq_lineage_edges_sql, true, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
-	lg->nrows = SPI_processed;
+	lg->nrows = DqSpiRun(dq_lineage_edges_sql, true, SPI_OK_SELECT,
+						 "read the lineage graph");
 	lg->rows = MemoryContextAllocZero(cxt, sizeof(DqLineageRow) * Max(lg->nrows, 1));
 	for (i = 0; i < lg->nrows; i++)
 	{
@@ -341,60 +333,57 @@ DqSvgPoint(StringInfo out, double x, double y)
 	DqHtmlCoord(out, y);
 }
 
+/* a drawing: its relations and edges, and their layout */
+typedef struct DqLDrawing
+{
+	Oid			relid;			/* the focus, or InvalidOid */
+	HTAB	   *nodes;			/* DqLNode by relid */
+	int			nnodes;
+	DqLNode   **byindex;
+	DqLEdge    *edges;
+	int			nedges;
+	DqLayout	g;
+} DqLDrawing;
+
 /*
- * Append the SVG drawing of the lineage around relid (everything when
- * InvalidOid) to out, from the edges of lg.  focus_label names relid (it
- * is drawn even without edges).  link_prefix, when not NULL, makes each
- * other relation's name a link to link_prefix || relid.  Returns the
- * number of relations drawn.
+ * The relations and edges to draw: every edge of lg, or those between
+ * relations of the focus's neighbourhood; the focus comes first, with or
+ * without edges.
  */
-int
-DqLineageDraw(StringInfo out, DqLineageGraph *lg, Oid relid,
-			  const char *focus_label, int max_depth, int max_relations,
-			  const char *link_prefix)
+static void
+DqLineageCollect(DqLDrawing *dr, DqLineageGraph *lg, const char *focus_label,
+				 int max_depth, int max_relations)
 {
 	HASHCTL		ctl;
-	HTAB	   *nodes;
-	HASH_SEQ_STATUS seq;
-	DqLNode    *n;
-	DqLNode   **byindex;
-	int			nnodes = 0;
-	DqLEdge    *edges;
-	int			nedges = 0;
 	DqReach    *reach = NULL;
 	int			nreach = 0;
-	DqLayout	g;
-	int			i;
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(Oid);
 	ctl.entrysize = sizeof(DqLNode);
 	ctl.hcxt = CurrentMemoryContext;
-	nodes = hash_create("dq lineage svg nodes", 64, &ctl,
-						HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-
-	/* the focus comes first, with or without edges */
-	if (OidIsValid(relid))
+	dr->nodes = hash_create("dq lineage svg nodes", 64, &ctl,
+							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	if (OidIsValid(dr->relid))
 	{
-		(void) DqLineageNode(nodes, &nnodes, relid, focus_label);
-		reach = DqLineageNeighbourhood(lg, relid, max_depth, max_relations, &nreach);
+		(void) DqLineageNode(dr->nodes, &dr->nnodes, dr->relid, focus_label);
+		reach = DqLineageNeighbourhood(lg, dr->relid, max_depth, max_relations, &nreach);
 	}
-
-	edges = palloc0(sizeof(DqLEdge) * Max(lg->nrows, 1));
-	for (i = 0; i < lg->nrows; i++)
+	dr->edges = palloc0(sizeof(DqLEdge) * Max(lg->nrows, 1));
+	for (int i = 0; i < lg->nrows; i++)
 	{
 		DqLineageRow *r = &lg->rows[i];
 		DqLEdge    *ed;
 		StringInfoData t;
 
-		if (OidIsValid(relid) &&
+		if (OidIsValid(dr->relid) &&
 			(DqReachFind(reach, nreach, r->src) < 0 || DqReachFind(reach, nreach, r->dst) < 0))
 			continue;
-		ed = &edges[nedges++];
-		ed->src = DqLineageNode(nodes, &nnodes, r->src, r->src_label);
+		ed = &dr->edges[dr->nedges++];
+		ed->src = DqLineageNode(dr->nodes, &dr->nnodes, r->src, r->src_label);
 		ed->src_attnum = r->src_attnum;
 		DqLineageNodeColumn(ed->src, r->src_attnum, r->src_column);
-		ed->dst = DqLineageNode(nodes, &nnodes, r->dst, r->dst_label);
+		ed->dst = DqLineageNode(dr->nodes, &dr->nnodes, r->dst, r->dst_label);
 		ed->dst_attnum = r->dst_attnum;
 		DqLineageNodeColumn(ed->dst, r->dst_attnum, r->dst_column);
 		ed->direct = r->direct;
@@ -409,203 +398,255 @@ DqLineageDraw(StringInfo out, DqLineageGraph *lg, Oid relid,
 						 ed->direct ? "DIRECT" : "INDIRECT", r->how ? r->how : "");
 		ed->title = t.data;
 	}
+}
 
-	/* nodes by index, and the layout's input */
-	byindex = palloc0(sizeof(DqLNode *) * Max(nnodes, 1));
-	hash_seq_init(&seq, nodes);
+/* Nodes by index, the layout's input (box sizes, ports), and the layout. */
+static void
+DqLineageLayout(DqLDrawing *dr)
+{
+	HASH_SEQ_STATUS seq;
+	DqLNode    *n;
+	DqLayout   *g = &dr->g;
+
+	dr->byindex = palloc0(sizeof(DqLNode *) * Max(dr->nnodes, 1));
+	hash_seq_init(&seq, dr->nodes);
 	while ((n = hash_seq_search(&seq)) != NULL)
-		byindex[n->index] = n;
+		dr->byindex[n->index] = n;
 
-	memset(&g, 0, sizeof(g));
-	g.nnodes = nnodes;
-	g.nodes = palloc0(sizeof(DqLayoutNode) * Max(nnodes, 1));
-	g.nedges = nedges;
-	g.edges = palloc0(sizeof(DqLayoutEdge) * Max(nedges, 1));
-	g.header_height = DQ_LSVG_HEADER;
-	g.row_height = DQ_LSVG_ROW;
-	for (i = 0; i < nnodes; i++)
+	memset(g, 0, sizeof(*g));
+	g->nnodes = dr->nnodes;
+	g->nodes = palloc0(sizeof(DqLayoutNode) * Max(dr->nnodes, 1));
+	g->nedges = dr->nedges;
+	g->edges = palloc0(sizeof(DqLayoutEdge) * Max(dr->nedges, 1));
+	g->header_height = DQ_LSVG_HEADER;
+	g->row_height = DQ_LSVG_ROW;
+	for (int i = 0; i < dr->nnodes; i++)
 	{
-		DqLNode    *ln = byindex[i];
+		DqLNode    *ln = dr->byindex[i];
 		int			chars = Min(DqHtmlCharCount(ln->label), DQ_LSVG_NAME_CLIP);
-		int			k;
 
-		for (k = 0; k < ln->ncols; k++)
+		for (int k = 0; k < ln->ncols; k++)
 			if (ln->attnums[k] != 0)
 				chars = Max(chars, Min(DqHtmlCharCount(ln->colnames[k]),
 									   DQ_LSVG_NAME_CLIP));
-		g.nodes[i].nports = 1 + DqLineageColumnRows(ln);
-		g.nodes[i].width = Max(chars * DQ_LSVG_CHAR_W + 18, 90);
+		g->nodes[i].nports = 1 + DqLineageColumnRows(ln);
+		g->nodes[i].width = Max(chars * DQ_LSVG_CHAR_W + 18, 90);
 	}
-	for (i = 0; i < nedges; i++)
+	for (int i = 0; i < dr->nedges; i++)
 	{
-		g.edges[i].src = edges[i].src->index;
-		g.edges[i].src_port = DqLineagePort(edges[i].src, edges[i].src_attnum);
-		g.edges[i].dst = edges[i].dst->index;
-		g.edges[i].dst_port = DqLineagePort(edges[i].dst, edges[i].dst_attnum);
+		g->edges[i].src = dr->edges[i].src->index;
+		g->edges[i].src_port = DqLineagePort(dr->edges[i].src, dr->edges[i].src_attnum);
+		g->edges[i].dst = dr->edges[i].dst->index;
+		g->edges[i].dst_port = DqLineagePort(dr->edges[i].dst, dr->edges[i].dst_attnum);
 	}
-	DqLayoutRun(&g);
+	DqLayoutRun(g);
+}
 
-	/* the drawing */
+/* The <svg> element's start and its title. */
+static void
+DqSvgOpen(StringInfo out, DqLDrawing *dr)
+{
 	appendStringInfoString(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"lineage\" ");
 	appendStringInfoString(out, "width=\"");
-	DqHtmlCoord(out, g.width);
+	DqHtmlCoord(out, dr->g.width);
 	appendStringInfoString(out, "\" height=\"");
-	DqHtmlCoord(out, g.height + DQ_LSVG_LEGEND);
+	DqHtmlCoord(out, dr->g.height + DQ_LSVG_LEGEND);
 	appendStringInfoString(out, "\" viewBox=\"0 0 ");
-	DqHtmlCoord(out, g.width);
+	DqHtmlCoord(out, dr->g.width);
 	appendStringInfoChar(out, ' ');
-	DqHtmlCoord(out, g.height + DQ_LSVG_LEGEND);
+	DqHtmlCoord(out, dr->g.height + DQ_LSVG_LEGEND);
 	appendStringInfo(out, "\" data-relations=\"%d\" data-edges=\"%d\" data-layers=\"%d\" "
 					 "data-crossings=\"%d\" role=\"img\" font-family=\"monospace\" "
 					 "font-size=\"12\"><title>",
-					 nnodes, nedges, g.nlayers, g.crossings);
-	if (OidIsValid(relid) && nnodes > 0)
+					 dr->nnodes, dr->nedges, dr->g.nlayers, dr->g.crossings);
+	if (OidIsValid(dr->relid) && dr->nnodes > 0)
 	{
 		appendStringInfoString(out, "Column lineage of ");
-		DqHtmlText(out, byindex[0]->label);
+		DqHtmlText(out, dr->byindex[0]->label);
 	}
 	else
 		appendStringInfoString(out, "Column lineage");
 	appendStringInfoString(out, "</title>");
+}
 
-	/* relations */
-	for (i = 0; i < nnodes; i++)
+/* The x, y and width attributes of a relation's box. */
+static void
+DqSvgBoxAttributes(StringInfo out, const DqLayoutNode *ly)
+{
+	appendStringInfoString(out, " x=\"");
+	DqHtmlCoord(out, ly->x);
+	appendStringInfoString(out, "\" y=\"");
+	DqHtmlCoord(out, ly->y);
+	appendStringInfoString(out, "\" width=\"");
+	DqHtmlCoord(out, ly->width);
+	appendStringInfoChar(out, '"');
+}
+
+/*
+ * A relation: its box, its name (a link to link_prefix || relid, when
+ * given, for relations other than the focus), and its columns' rows.
+ */
+static void
+DqSvgNode(StringInfo out, DqLDrawing *dr, int i, const char *link_prefix)
+{
+	DqLNode    *ln = dr->byindex[i];
+	DqLayoutNode *ly = &dr->g.nodes[i];
+	bool		focus = OidIsValid(dr->relid) && ln->relid == dr->relid;
+	int			k;
+	int			row = 0;
+
+	appendStringInfo(out, "<g class=\"node%s\" data-relation=\"", focus ? " focus" : "");
+	DqHtmlText(out, ln->label);
+	appendStringInfo(out, "\" data-layer=\"%d\"><rect class=\"box\"", ly->layer);
+	DqSvgBoxAttributes(out, ly);
+	appendStringInfoString(out, " height=\"");
+	DqHtmlCoord(out, ly->height);
+	appendStringInfo(out, "\" rx=\"3\" fill=\"#ffffff\" stroke=\"%s\" stroke-width=\"%s\"/>",
+					 focus ? "#1f4e79" : "#8a99a8", focus ? "2" : "1");
+	appendStringInfoString(out, "<rect class=\"header\"");
+	DqSvgBoxAttributes(out, ly);
+	appendStringInfo(out, " height=\"%.0f\" rx=\"3\" fill=\"%s\"/>",
+					 DQ_LSVG_HEADER, focus ? "#1f4e79" : "#dfe7ef");
+	if (link_prefix && !focus)
+		appendStringInfo(out, "<a href=\"%s%u\">", link_prefix, ln->relid);
+	appendStringInfoString(out, "<text class=\"name\" x=\"");
+	DqHtmlCoord(out, ly->x + 8);
+	appendStringInfoString(out, "\" y=\"");
+	DqHtmlCoord(out, ly->y + 15);
+	appendStringInfo(out, "\" font-weight=\"bold\" fill=\"%s\">",
+					 focus ? "#ffffff" : "#1b2a38");
+	DqHtmlClip(out, ln->label, DQ_LSVG_NAME_CLIP);
+	appendStringInfoString(out, "</text>");
+	if (link_prefix && !focus)
+		appendStringInfoString(out, "</a>");
+	for (k = 0; k < ln->ncols; k++)
 	{
-		DqLNode    *ln = byindex[i];
-		DqLayoutNode *ly = &g.nodes[i];
-		bool		focus = OidIsValid(relid) && ln->relid == relid;
-		int			k;
-		int			row = 0;
+		double		ry;
 
-		appendStringInfo(out, "<g class=\"node%s\" data-relation=\"", focus ? " focus" : "");
-		DqHtmlText(out, ln->label);
-		appendStringInfo(out, "\" data-layer=\"%d\"><rect class=\"box\" x=\"", ly->layer);
-		DqHtmlCoord(out, ly->x);
-		appendStringInfoString(out, "\" y=\"");
-		DqHtmlCoord(out, ly->y);
-		appendStringInfoString(out, "\" width=\"");
-		DqHtmlCoord(out, ly->width);
-		appendStringInfoString(out, "\" height=\"");
-		DqHtmlCoord(out, ly->height);
-		appendStringInfo(out, "\" rx=\"3\" fill=\"#ffffff\" stroke=\"%s\" stroke-width=\"%s\"/>",
-						 focus ? "#1f4e79" : "#8a99a8", focus ? "2" : "1");
-		appendStringInfoString(out, "<rect class=\"header\" x=\"");
-		DqHtmlCoord(out, ly->x);
-		appendStringInfoString(out, "\" y=\"");
-		DqHtmlCoord(out, ly->y);
-		appendStringInfoString(out, "\" width=\"");
-		DqHtmlCoord(out, ly->width);
-		appendStringInfo(out, "\" height=\"%.0f\" rx=\"3\" fill=\"%s\"/>",
-						 DQ_LSVG_HEADER, focus ? "#1f4e79" : "#dfe7ef");
-		if (link_prefix && !focus)
-			appendStringInfo(out, "<a href=\"%s%u\">", link_prefix, ln->relid);
-		appendStringInfoString(out, "<text class=\"name\" x=\"");
+		if (ln->attnums[k] == 0)
+			continue;
+		ry = ly->y + DQ_LSVG_HEADER + row * DQ_LSVG_ROW;
+		row++;
+		appendStringInfoString(out, "<text class=\"column\" x=\"");
 		DqHtmlCoord(out, ly->x + 8);
 		appendStringInfoString(out, "\" y=\"");
-		DqHtmlCoord(out, ly->y + 15);
-		appendStringInfo(out, "\" font-weight=\"bold\" fill=\"%s\">",
-						 focus ? "#ffffff" : "#1b2a38");
-		DqHtmlClip(out, ln->label, DQ_LSVG_NAME_CLIP);
+		DqHtmlCoord(out, ry + 12.5);
+		appendStringInfoString(out, "\" fill=\"#22313f\">");
+		DqHtmlClip(out, ln->colnames[k], DQ_LSVG_NAME_CLIP);
 		appendStringInfoString(out, "</text>");
-		if (link_prefix && !focus)
-			appendStringInfoString(out, "</a>");
-		for (k = 0; k < ln->ncols; k++)
-		{
-			double		ry;
-
-			if (ln->attnums[k] == 0)
-				continue;
-			ry = ly->y + DQ_LSVG_HEADER + row * DQ_LSVG_ROW;
-			row++;
-			appendStringInfoString(out, "<text class=\"column\" x=\"");
-			DqHtmlCoord(out, ly->x + 8);
-			appendStringInfoString(out, "\" y=\"");
-			DqHtmlCoord(out, ry + 12.5);
-			appendStringInfoString(out, "\" fill=\"#22313f\">");
-			DqHtmlClip(out, ln->colnames[k], DQ_LSVG_NAME_CLIP);
-			appendStringInfoString(out, "</text>");
-		}
-		appendStringInfoString(out, "</g>");
 	}
+	appendStringInfoString(out, "</g>");
+}
 
-	/* edges, over the boxes so that arrowheads show */
-	for (i = 0; i < nedges; i++)
+/* An edge: its path, its arrowhead and its tooltip. */
+static void
+DqSvgEdge(StringInfo out, DqLDrawing *dr, int i)
+{
+	DqLayoutEdge *le = &dr->g.edges[i];
+	DqLEdge    *ed = &dr->edges[i];
+	const char *color = ed->masking ? "#8e44ad" : (ed->direct ? "#34495e" : "#7f8c8d");
+	double		ex = le->px[le->npoints - 1];
+	double		ey = le->py[le->npoints - 1];
+	bool		points_left = le->backward || le->self_loop;
+
+	appendStringInfo(out, "<g class=\"edge %s%s\"><title>",
+					 ed->direct ? "direct" : "indirect", ed->masking ? " masking" : "");
+	DqHtmlText(out, ed->title);
+	appendStringInfoString(out, "</title><path d=\"M");
+	DqSvgPoint(out, le->px[0], le->py[0]);
+	if (le->self_loop)
 	{
-		DqLayoutEdge *le = &g.edges[i];
-		DqLEdge    *ed = &edges[i];
-		const char *color = ed->masking ? "#8e44ad" : (ed->direct ? "#34495e" : "#7f8c8d");
-		double		ex = le->px[le->npoints - 1];
-		double		ey = le->py[le->npoints - 1];
-		bool		points_left = le->backward || le->self_loop;
+		double		bulge = 22;
+		double		dy = (le->py[1] == le->py[0]) ? 10 : 0;
 
-		appendStringInfo(out, "<g class=\"edge %s%s\"><title>",
-						 ed->direct ? "direct" : "indirect", ed->masking ? " masking" : "");
-		DqHtmlText(out, ed->title);
-		appendStringInfoString(out, "</title><path d=\"M");
-		DqSvgPoint(out, le->px[0], le->py[0]);
-		if (le->self_loop)
+		appendStringInfoString(out, " C");
+		DqSvgPoint(out, le->px[0] + bulge, le->py[0] - dy);
+		appendStringInfoChar(out, ',');
+		DqSvgPoint(out, le->px[1] + bulge, le->py[1] + dy);
+		appendStringInfoChar(out, ',');
+		DqSvgPoint(out, le->px[1] + 6, le->py[1]);
+	}
+	else
+	{
+		int			k;
+
+		for (k = 1; k < le->npoints; k++)
 		{
-			double		bulge = 22;
-			double		dy = (le->py[1] == le->py[0]) ? 10 : 0;
+			double		x0 = le->px[k - 1],
+						y0 = le->py[k - 1];
+			double		x1 = le->px[k],
+						y1 = le->py[k];
+			double		dx = (x1 - x0) / 2.0;
 
-			appendStringInfoString(out, " C");
-			DqSvgPoint(out, le->px[0] + bulge, le->py[0] - dy);
-			appendStringInfoChar(out, ',');
-			DqSvgPoint(out, le->px[1] + bulge, le->py[1] + dy);
-			appendStringInfoChar(out, ',');
-			DqSvgPoint(out, le->px[1] + 6, le->py[1]);
-		}
-		else
-		{
-			int			k;
-
-			for (k = 1; k < le->npoints; k++)
+			if (k == le->npoints - 1)
+				x1 += points_left ? 6 : -6;	/* leave room for the arrowhead */
+			if (y0 == y1)
 			{
-				double		x0 = le->px[k - 1],
-							y0 = le->py[k - 1];
-				double		x1 = le->px[k],
-							y1 = le->py[k];
-				double		dx = (x1 - x0) / 2.0;
-
-				if (k == le->npoints - 1)
-					x1 += points_left ? 6 : -6;	/* leave room for the arrowhead */
-				if (y0 == y1)
-				{
-					appendStringInfoString(out, " L");
-					DqSvgPoint(out, x1, y1);
-				}
-				else
-				{
-					appendStringInfoString(out, " C");
-					DqSvgPoint(out, x0 + dx, y0);
-					appendStringInfoChar(out, ',');
-					DqSvgPoint(out, x1 - dx, y1);
-					appendStringInfoChar(out, ',');
-					DqSvgPoint(out, x1, y1);
-				}
+				appendStringInfoString(out, " L");
+				DqSvgPoint(out, x1, y1);
+			}
+			else
+			{
+				appendStringInfoString(out, " C");
+				DqSvgPoint(out, x0 + dx, y0);
+				appendStringInfoChar(out, ',');
+				DqSvgPoint(out, x1 - dx, y1);
+				appendStringInfoChar(out, ',');
+				DqSvgPoint(out, x1, y1);
 			}
 		}
-		appendStringInfo(out, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.3\"%s/>",
-						 color, ed->direct ? "" : " stroke-dasharray=\"5 3\"");
-		appendStringInfoString(out, "<path class=\"arrow\" d=\"M");
-		DqSvgPoint(out, ex, ey);
-		appendStringInfo(out, " l%d -3.5 v7 z\" fill=\"%s\"/></g>",
-						 points_left ? 7 : -7, color);
 	}
+	appendStringInfo(out, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.3\"%s/>",
+					 color, ed->direct ? "" : " stroke-dasharray=\"5 3\"");
+	appendStringInfoString(out, "<path class=\"arrow\" d=\"M");
+	DqSvgPoint(out, ex, ey);
+	appendStringInfo(out, " l%d -3.5 v7 z\" fill=\"%s\"/></g>",
+					 points_left ? 7 : -7, color);
+}
 
-	/* legend */
+/* The legend below a drawing of the given height. */
+static void
+DqSvgLegend(StringInfo out, double height)
+{
 	appendStringInfoString(out, "<g class=\"legend\" font-size=\"11\" fill=\"#555555\">");
 	appendStringInfo(out, "<path d=\"M12 %.1f h28\" stroke=\"#34495e\" stroke-width=\"1.3\"/>"
 					 "<text x=\"46\" y=\"%.1f\">DIRECT</text>",
-					 g.height + 8, g.height + 12);
+					 height + 8, height + 12);
 	appendStringInfo(out, "<path d=\"M112 %.1f h28\" stroke=\"#7f8c8d\" stroke-width=\"1.3\" "
 					 "stroke-dasharray=\"5 3\"/><text x=\"146\" y=\"%.1f\">INDIRECT</text>",
-					 g.height + 8, g.height + 12);
+					 height + 8, height + 12);
 	appendStringInfo(out, "<path d=\"M226 %.1f h28\" stroke=\"#8e44ad\" stroke-width=\"1.3\"/>"
 					 "<text x=\"260\" y=\"%.1f\">masking</text></g>",
-					 g.height + 8, g.height + 12);
+					 height + 8, height + 12);
 	appendStringInfoString(out, "</svg>");
-	return nnodes;
+}
+
+/*
+ * Append the SVG drawing of the lineage around relid (everything when
+ * InvalidOid) to out, from the edges of lg.  focus_label names relid (it
+ * is drawn even without edges).  link_prefix, when not NULL, makes each
+ * other relation's name a link to link_prefix || relid.  Returns the
+ * number of relations drawn.
+ */
+int
+DqLineageDraw(StringInfo out, DqLineageGraph *lg, Oid relid,
+			  const char *focus_label, int max_depth, int max_relations,
+			  const char *link_prefix)
+{
+	DqLDrawing	dr;
+
+	memset(&dr, 0, sizeof(dr));
+	dr.relid = relid;
+	DqLineageCollect(&dr, lg, focus_label, max_depth, max_relations);
+	DqLineageLayout(&dr);
+	DqSvgOpen(out, &dr);
+	for (int i = 0; i < dr.nnodes; i++)
+		DqSvgNode(out, &dr, i, link_prefix);
+	/* edges, over the boxes so that arrowheads show */
+	for (int i = 0; i < dr.nedges; i++)
+		DqSvgEdge(out, &dr, i);
+	DqSvgLegend(out, dr.g.height);
+	return dr.nnodes;
 }
 
 /*
@@ -620,7 +661,6 @@ dq_lineage_svg(PG_FUNCTION_ARGS)
 	int			max_relations;
 	StringInfoData out;
 	char	   *label = NULL;
-	int			ret;
 
 	if (PG_ARGISNULL(1) || PG_GETARG_INT32(1) < 1)
 		ereport(ERROR,
@@ -636,18 +676,14 @@ dq_lineage_svg(PG_FUNCTION_ARGS)
 	max_relations = PG_GETARG_INT32(2);
 
 	initStringInfo(&out);
-	if ((ret = SPI_connect()) != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(ret));
+	DqSpiConnect();
 	if (OidIsValid(relid))
 	{
 		Oid			argtypes[1] = {OIDOID};
 		Datum		args[1] = {ObjectIdGetDatum(relid)};
 
-		ret = SPI_execute_with_args(dq_lineage_relname_sql, 1, argtypes, args,
-									NULL, true, 1);
-		if (ret != SPI_OK_SELECT)
-			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
-		if (SPI_processed == 1)
+		if (DqSpiRunArgs(dq_lineage_relname_sql, 1, argtypes, args, NULL, true,
+						 SPI_OK_SELECT, "read the name of the relation") == 1)
 			label = DqSpiText(0, 1);
 	}
 	(void) DqLineageDraw(&out, DqLineageLoad(), relid, label, max_depth,

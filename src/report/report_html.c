@@ -20,7 +20,8 @@
  * index and the sections; dq.report_html(rel) gives the page of one table.
  *
  * Sections are entries of two tables below (dq_overview_sections and
- * dq_table_sections); a subsystem that records more per table (monitors
+ * dq_table_sections); the overview's are in this file, those of one table
+ * in report_table.c.  A subsystem that records more per table (monitors
  * and anomalies, alerts) adds its section there, with the data read from
  * its views.
  *
@@ -54,65 +55,13 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "base/spi_util.h"
 #include "report/html.h"
+#include "report/report_page.h"
 #include "report/report.h"
 #include "report/svg_chart.h"
 
 PG_FUNCTION_INFO_V1(dq_report_html);
-
-/* A number in the SQL text below. */
-#define DQ_STR(x) #x
-#define DQ_XSTR(x) DQ_STR(x)
-
-/* Default history window when "since" is NULL. */
-#define DQ_REPORT_DAYS 30
-/* With more tables than this, table sections start collapsed. */
-#define DQ_REPORT_OPEN_TABLES 12
-#define DQ_REPORT_RUNS 30
-#define DQ_REPORT_TREND_POINTS 60
-#define DQ_REPORT_TOP_VALUES 5
-#define DQ_REPORT_VIOLATIONS 15
-#define DQ_REPORT_FAILURES 200
-#define DQ_REPORT_LINEAGE_DEPTH 3
-#define DQ_REPORT_LINEAGE_RELATIONS 40
-
-typedef struct DqReportTable
-{
-	Oid			relid;
-	char	   *schema_name;
-	char	   *table_name;
-	char	   *label;			/* schema.table, identifiers quoted as needed */
-	char	   *kind;
-	char	   *status;
-	double		row_count;		/* NaN when never profiled */
-	double		columns_profiled;
-	char	   *last_profiled_at;
-	double		expectations;
-	char	   *last_validated_at;
-	double		evaluated;
-	double		open_failures;
-	double		last_success_percent;
-	bool		watched;
-	double		violations_24h;
-	char	   *last_violation_at;
-	char	   *data_latest_at;
-	double		data_age_seconds;
-	double		upstream;
-	double		downstream;
-} DqReportTable;
-
-typedef struct DqReport
-{
-	StringInfo	out;
-	Oid			only_relid;		/* InvalidOid: every table */
-	TimestampTz since;
-	char	   *since_text;		/* when the history shown starts */
-	char	   *now_text;		/* when the report was made */
-	int			ntables;
-	DqReportTable *tables;
-	MemoryContext table_cxt;	/* reset after each table section */
-	DqLineageGraph *lineage;	/* every edge, read once */
-} DqReport;
 
 typedef void (*DqOverviewSectionFn) (DqReport *rep);
 typedef void (*DqTableSectionFn) (DqReport *rep, DqReportTable *t);
@@ -121,10 +70,6 @@ static void DqReportSummary(DqReport *rep);
 static void DqReportScorecard(DqReport *rep);
 static void DqReportOpenFailures(DqReport *rep);
 static void DqReportRecentViolations(DqReport *rep);
-static void DqReportTableProfile(DqReport *rep, DqReportTable *t);
-static void DqReportTableExpectations(DqReport *rep, DqReportTable *t);
-static void DqReportTableViolations(DqReport *rep, DqReportTable *t);
-static void DqReportTableLineage(DqReport *rep, DqReportTable *t);
 
 /* The overview, in order (not shown on the page of one table). */
 static const struct
@@ -240,99 +185,41 @@ static const char *dq_report_style =
 
 /* ---- SPI helpers ---- */
 
-static void
+void
 DqReportExec(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
 {
-	int			ret = SPI_execute_with_args(sql, nargs, types, values, nulls, true, 0);
-
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+	(void) DqSpiRunArgs(sql, nargs, types, values, nulls, true, SPI_OK_SELECT,
+						"read the data of the report");
 }
 
-static bool
-DqIsNull(int row, int col)
+/*
+ * Run a query of the report about relation relid ($1; NULL for every
+ * relation when InvalidOid) since the start of the history shown ($2).
+ */
+void
+DqReportExecSince(DqReport *rep, const char *sql, Oid relid)
 {
-	bool		isnull;
+	Oid			types[2] = {OIDOID, TIMESTAMPTZOID};
+	Datum		values[2] = {ObjectIdGetDatum(relid), TimestampTzGetDatum(rep->since)};
+	char		nulls[2] = {OidIsValid(relid) ? ' ' : 'n', ' '};
 
-	(void) SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
-	return isnull;
+	DqReportExec(sql, 2, types, values, nulls);
 }
 
-/* Text of a column (its output function), NULL when NULL. */
-static char *
-DqText(int row, int col)
+/* An expectation's name (when it has one) after its kind, muted. */
+void
+DqMutedName(StringInfo out, const char *before, const char *name)
 {
-	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
-}
-
-/* A float8 column, NaN when NULL. */
-static double
-DqFloat(int row, int col)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
-
-	return isnull ? get_float8_nan() : DatumGetFloat8(d);
-}
-
-static bool
-DqBool(int row, int col)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
-
-	return !isnull && DatumGetBool(d);
-}
-
-/* A float8[] column: its elements (NaN for NULL ones); 0 when NULL. */
-static int
-DqFloatArray(int row, int col, double **out)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
-	ArrayType  *arr;
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n,
-				i;
-
-	*out = NULL;
-	if (isnull)
-		return 0;
-	arr = DatumGetArrayTypeP(d);
-	deconstruct_array(arr, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &nulls, &n);
-	*out = palloc(sizeof(double) * Max(n, 1));
-	for (i = 0; i < n; i++)
-		(*out)[i] = nulls[i] ? get_float8_nan() : DatumGetFloat8(elems[i]);
-	return n;
-}
-
-/* A text[] column: its elements (NULL ones as NULL); 0 when NULL. */
-static int
-DqTextArray(int row, int col, char ***out)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
-	ArrayType  *arr;
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n,
-				i;
-
-	*out = NULL;
-	if (isnull)
-		return 0;
-	arr = DatumGetArrayTypeP(d);
-	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	*out = palloc(sizeof(char *) * Max(n, 1));
-	for (i = 0; i < n; i++)
-		(*out)[i] = nulls[i] ? NULL : TextDatumGetCString(elems[i]);
-	return n;
+	if (name == NULL)
+		return;
+	appendStringInfo(out, "%s<span class=\"muted\">", before);
+	DqHtmlClip(out, name, DQ_HTML_CLIP);
+	appendStringInfoString(out, "</span>");
 }
 
 /* ---- formatting helpers ---- */
 
-static void
+void
 DqCellCount(StringInfo out, double v)
 {
 	appendStringInfoString(out, "<td class=\"num\">");
@@ -343,7 +230,7 @@ DqCellCount(StringInfo out, double v)
 	appendStringInfoString(out, "</td>");
 }
 
-static void
+void
 DqCellText(StringInfo out, const char *cls, const char *s)
 {
 	if (cls)
@@ -396,7 +283,7 @@ DqTableLink(DqReport *rep, DqReportTable *t)
 		appendStringInfoString(rep->out, "</a>");
 }
 
-static void
+void
 DqStatusBadge(StringInfo out, const char *status)
 {
 	appendStringInfoString(out, "<span class=\"badge ");
@@ -456,26 +343,26 @@ DqReportLoadTables(DqReport *rep)
 
 		t->relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
 												  SPI_tuptable->tupdesc, 1, &isnull));
-		t->schema_name = DqText(i, 2);
-		t->table_name = DqText(i, 3);
-		t->label = DqText(i, 4);
-		t->kind = DqText(i, 5);
-		t->status = DqText(i, 6);
-		t->row_count = DqFloat(i, 7);
-		t->columns_profiled = DqFloat(i, 8);
-		t->last_profiled_at = DqText(i, 9);
-		t->expectations = DqFloat(i, 10);
-		t->last_validated_at = DqText(i, 11);
-		t->evaluated = DqFloat(i, 12);
-		t->open_failures = DqFloat(i, 13);
-		t->last_success_percent = DqFloat(i, 14);
-		t->watched = DqBool(i, 15);
-		t->violations_24h = DqFloat(i, 16);
-		t->last_violation_at = DqText(i, 17);
-		t->data_latest_at = DqText(i, 18);
-		t->data_age_seconds = DqFloat(i, 19);
-		t->upstream = DqFloat(i, 20);
-		t->downstream = DqFloat(i, 21);
+		t->schema_name = DqSpiText(i, 2);
+		t->table_name = DqSpiText(i, 3);
+		t->label = DqSpiText(i, 4);
+		t->kind = DqSpiText(i, 5);
+		t->status = DqSpiText(i, 6);
+		t->row_count = DqSpiFloat8(i, 7);
+		t->columns_profiled = DqSpiFloat8(i, 8);
+		t->last_profiled_at = DqSpiText(i, 9);
+		t->expectations = DqSpiFloat8(i, 10);
+		t->last_validated_at = DqSpiText(i, 11);
+		t->evaluated = DqSpiFloat8(i, 12);
+		t->open_failures = DqSpiFloat8(i, 13);
+		t->last_success_percent = DqSpiFloat8(i, 14);
+		t->watched = DqSpiBool(i, 15);
+		t->violations_24h = DqSpiFloat8(i, 16);
+		t->last_violation_at = DqSpiText(i, 17);
+		t->data_latest_at = DqSpiText(i, 18);
+		t->data_age_seconds = DqSpiFloat8(i, 19);
+		t->upstream = DqSpiFloat8(i, 20);
+		t->downstream = DqSpiFloat8(i, 21);
 	}
 	SPI_freetuptable(SPI_tuptable);
 
@@ -490,9 +377,9 @@ DqReportLoadTables(DqReport *rep)
 			rep->ntables = 1;
 			t = &rep->tables[0];
 			t->relid = rep->only_relid;
-			t->schema_name = DqText(0, 2);
-			t->table_name = DqText(0, 3);
-			t->label = DqText(0, 4);
+			t->schema_name = DqSpiText(0, 2);
+			t->table_name = DqSpiText(0, 3);
+			t->label = DqSpiText(0, 4);
 			t->kind = "relation";
 			t->status = "unchecked";
 			t->row_count = t->columns_profiled = t->expectations = get_float8_nan();
@@ -658,35 +545,30 @@ DqReportOpenFailures(DqReport *rep)
 		Oid			relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
 														   SPI_tuptable->tupdesc, 1, &isnull));
 		DqReportTable *t = DqFindTable(rep, relid);
-		char	   *name = DqText(i, 3);
-		double		pct = DqFloat(i, 8);
+		char	   *name = DqSpiText(i, 3);
+		double		pct = DqSpiFloat8(i, 8);
 
 		appendStringInfoString(out, "<tr><td>");
 		if (t)
 			DqTableLink(rep, t);
 		appendStringInfoString(out, "</td><td>#");
-		DqHtmlText(out, DqText(i, 2));
+		DqHtmlText(out, DqSpiText(i, 2));
 		appendStringInfoChar(out, ' ');
-		DqHtmlClip(out, DqText(i, 4), DQ_HTML_CLIP);
-		if (name)
-		{
-			appendStringInfoString(out, " <span class=\"muted\">");
-			DqHtmlClip(out, name, DQ_HTML_CLIP);
-			appendStringInfoString(out, "</span>");
-		}
+		DqHtmlClip(out, DqSpiText(i, 4), DQ_HTML_CLIP);
+		DqMutedName(out, " ", name);
 		appendStringInfoString(out, "</td>");
-		DqCellText(out, NULL, DqText(i, 5));
+		DqCellText(out, NULL, DqSpiText(i, 5));
 		appendStringInfoString(out, "<td>");
-		DqStatusBadge(out, DqText(i, 6));
+		DqStatusBadge(out, DqSpiText(i, 6));
 		appendStringInfoString(out, "</td>");
-		DqCellCount(out, DqFloat(i, 7));
+		DqCellCount(out, DqSpiFloat8(i, 7));
 		appendStringInfoString(out, "<td class=\"num\">");
 		if (isnan(pct))
 			appendStringInfoString(out, "\xE2\x80\x93");
 		else
 			DqHtmlPercent(out, pct / 100.0);
 		appendStringInfoString(out, "</td>");
-		DqCellText(out, NULL, DqText(i, 9));
+		DqCellText(out, NULL, DqSpiText(i, 9));
 		appendStringInfoString(out, "</tr>");
 	}
 	appendStringInfoString(out, "</tbody></table>");
@@ -705,16 +587,13 @@ static const char *dq_report_violations_sql =
 " ORDER BY v.violation_id DESC"
 " LIMIT " DQ_XSTR(DQ_REPORT_VIOLATIONS);
 
-static void
+void
 DqReportViolationTable(DqReport *rep, Oid relid, bool with_table)
 {
 	StringInfo	out = rep->out;
-	Oid			types[2] = {OIDOID, TIMESTAMPTZOID};
-	Datum		values[2] = {ObjectIdGetDatum(relid), TimestampTzGetDatum(rep->since)};
-	char		nulls[2] = {OidIsValid(relid) ? ' ' : 'n', ' '};
 	int			i;
 
-	DqReportExec(dq_report_violations_sql, 2, types, values, nulls);
+	DqReportExecSince(rep, dq_report_violations_sql, relid);
 	if (SPI_processed == 0)
 	{
 		appendStringInfoString(out, "<p class=\"empty\">No violation since ");
@@ -743,15 +622,15 @@ DqReportViolationTable(DqReport *rep, Oid relid, bool with_table)
 				DqTableLink(rep, t);
 			appendStringInfoString(out, "</td>");
 		}
-		DqCellText(out, NULL, DqText(i, 3));
-		DqCellText(out, NULL, DqText(i, 4));
+		DqCellText(out, NULL, DqSpiText(i, 3));
+		DqCellText(out, NULL, DqSpiText(i, 4));
 		appendStringInfoString(out, "<td>#");
-		DqHtmlText(out, DqText(i, 5));
+		DqHtmlText(out, DqSpiText(i, 5));
 		appendStringInfoChar(out, ' ');
-		DqHtmlClip(out, DqText(i, 6), DQ_HTML_CLIP);
+		DqHtmlClip(out, DqSpiText(i, 6), DQ_HTML_CLIP);
 		appendStringInfoString(out, "</td>");
-		DqCellText(out, NULL, DqText(i, 7));
-		DqCellText(out, "value", DqText(i, 8));
+		DqCellText(out, NULL, DqSpiText(i, 7));
+		DqCellText(out, "value", DqSpiText(i, 8));
 		appendStringInfoString(out, "</tr>");
 	}
 	appendStringInfoString(out, "</tbody></table>");
@@ -765,357 +644,6 @@ DqReportRecentViolations(DqReport *rep)
 }
 
 /* ---- table sections ---- */
-
-/* The latest profile of a table with its charts; $1 relation, $2 since. */
-static const char *dq_report_profile_sql =
-"WITH trend AS ("
-"  SELECT h.attnum,"
-"         array_agg(date_part('epoch', h.time) ORDER BY h.run_id) AS t,"
-"         array_agg(h.null_fraction ORDER BY h.run_id) AS nulls,"
-"         array_agg(h.distinct_count::float8 ORDER BY h.run_id) AS distincts"
-"    FROM (SELECT x.*, row_number() OVER (PARTITION BY x.attnum ORDER BY x.run_id DESC) AS rn"
-"            FROM dq.profile_history x WHERE x.relid = $1 AND x.time >= $2) h"
-"   WHERE h.rn <= " DQ_XSTR(DQ_REPORT_TREND_POINTS)
-"   GROUP BY h.attnum"
-")"
-"SELECT p.column_name::text, p.data_type, p.type_family, p.row_count::float8,"
-"       p.null_count::float8, p.null_fraction, p.distinct_count::float8,"
-"       p.min_value, p.max_value, p.median, p.mean,"
-"       (SELECT array_agg(x.v ->> 'value' ORDER BY x.o) FROM jsonb_array_elements("
-"          CASE WHEN jsonb_typeof(p.top_values) = 'array' THEN p.top_values END)"
-"          WITH ORDINALITY x(v, o) WHERE x.o <= " DQ_XSTR(DQ_REPORT_TOP_VALUES) "),"
-"       (SELECT array_agg(dq.metric_number(x.v ->> 'count', 'numeric') ORDER BY x.o)"
-"          FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p.top_values) = 'array' THEN p.top_values END)"
-"          WITH ORDINALITY x(v, o) WHERE x.o <= " DQ_XSTR(DQ_REPORT_TOP_VALUES) "),"
-"       (SELECT array_agg(dq.metric_number(x.v ->> 'lo', p.type_family) ORDER BY x.o)"
-"          FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p.histogram) = 'array' THEN p.histogram END)"
-"          WITH ORDINALITY x(v, o)),"
-"       (SELECT array_agg(dq.metric_number(x.v ->> 'hi', p.type_family) ORDER BY x.o)"
-"          FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p.histogram) = 'array' THEN p.histogram END)"
-"          WITH ORDINALITY x(v, o)),"
-"       (SELECT array_agg(dq.metric_number(x.v ->> 'count', 'numeric') ORDER BY x.o)"
-"          FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p.histogram) = 'array' THEN p.histogram END)"
-"          WITH ORDINALITY x(v, o)),"
-"       t.t, t.nulls, t.distincts, to_char(p.profiled_at, 'YYYY-MM-DD HH24:MI')"
-"  FROM dq.latest_profile p"
-"  LEFT JOIN trend t ON t.attnum = p.attnum"
-" WHERE p.relid = $1"
-" ORDER BY p.attnum";
-
-static void
-DqReportTableProfile(DqReport *rep, DqReportTable *t)
-{
-	StringInfo	out = rep->out;
-	Oid			types[2] = {OIDOID, TIMESTAMPTZOID};
-	Datum		values[2] = {ObjectIdGetDatum(t->relid), TimestampTzGetDatum(rep->since)};
-	int			i;
-
-	DqReportExec(dq_report_profile_sql, 2, types, values, NULL);
-	if (SPI_processed == 0)
-	{
-		appendStringInfoString(out, "<p class=\"empty\">Not profiled (or no column you may read): "
-							   "run SELECT dq.profile(");
-		DqHtmlText(out, quote_literal_cstr(t->label));
-		appendStringInfoString(out, ").</p>");
-		SPI_freetuptable(SPI_tuptable);
-		return;
-	}
-	appendStringInfoString(out, "<p class=\"muted\">Latest profile ");
-	DqHtmlText(out, DqText(0, 20));
-	appendStringInfoString(out, ", ");
-	DqHtmlCount(out, (int64) DqFloat(0, 4));
-	appendStringInfoString(out, " rows.</p>");
-	appendStringInfoString(out,
-						   "<table class=\"grid profile\"><thead><tr><th>column</th><th>type</th>"
-						   "<th class=\"num\">nulls</th><th>nulls over time</th>"
-						   "<th class=\"num\">distinct</th><th>distinct over time</th>"
-						   "<th>min</th><th>median</th><th>max</th><th>distribution</th>"
-						   "</tr></thead><tbody>");
-	for (i = 0; i < SPI_processed; i++)
-	{
-		char	   *family = DqText(i, 3);
-		double		rows = DqFloat(i, 4);
-		double		nullfrac = DqFloat(i, 6);
-		double	   *lo,
-				   *hi,
-				   *cnt,
-				   *ts,
-				   *nulls,
-				   *distincts,
-				   *topc;
-		char	  **topl;
-		int			nlo = DqFloatArray(i, 14, &lo);
-		int			nhi = DqFloatArray(i, 15, &hi);
-		int			ncnt = DqFloatArray(i, 16, &cnt);
-		int			nts = DqFloatArray(i, 17, &ts);
-		int			ntop = DqTextArray(i, 12, &topl);
-		int			k;
-		bool		hist_ok;
-
-		(void) DqFloatArray(i, 18, &nulls);
-		(void) DqFloatArray(i, 19, &distincts);
-		(void) DqFloatArray(i, 13, &topc);
-
-		appendStringInfoString(out, "<tr>");
-		DqCellText(out, NULL, DqText(i, 1));
-		DqCellText(out, "muted", DqText(i, 2));
-		appendStringInfoString(out, "<td class=\"num\">");
-		if (isnan(nullfrac))
-			appendStringInfoString(out, "\xE2\x80\x93");
-		else
-			DqHtmlPercent(out, nullfrac);
-		appendStringInfoString(out, "</td><td>");
-		if (nts >= 2)
-			DqSvgSparkline(out, "nulls", ts, nulls, nts, 0.0, get_float8_nan(),
-						   "share of NULLs, one point per profile");
-		appendStringInfoString(out, "</td>");
-		DqCellCount(out, DqFloat(i, 7));
-		appendStringInfoString(out, "<td>");
-		if (nts >= 2)
-			DqSvgSparkline(out, "distinct", ts, distincts, nts, get_float8_nan(),
-						   get_float8_nan(), "distinct values, one point per profile");
-		appendStringInfoString(out, "</td>");
-		DqCellText(out, "value", DqText(i, 8));
-		DqCellText(out, "value", DqText(i, 10));
-		DqCellText(out, "value", DqText(i, 9));
-		appendStringInfoString(out, "<td>");
-
-		/* the histogram for numbers and times, else the frequent values */
-		hist_ok = nlo > 0 && nlo == nhi && nlo == ncnt;
-		for (k = 0; hist_ok && k < nlo; k++)
-			if (isnan(lo[k]) || isnan(hi[k]) || isnan(cnt[k]))
-				hist_ok = false;
-		if (hist_ok)
-		{
-			StringInfoData title;
-
-			initStringInfo(&title);
-			appendStringInfo(&title, "distribution of %s (%d buckets of equal count, from the quantile sketch)",
-							 family ? family : "values", nlo);
-			DqSvgHistogram(out, lo, hi, cnt, nlo, title.data);
-		}
-		else if (ntop > 0)
-		{
-			for (k = 0; k < ntop; k++)
-				if (topl[k] == NULL)
-					topl[k] = "NULL";
-			DqSvgTopValues(out, topl, topc, ntop, rows);
-		}
-		appendStringInfoString(out, "</td></tr>");
-	}
-	appendStringInfoString(out, "</tbody></table>");
-	SPI_freetuptable(SPI_tuptable);
-}
-
-/* Expectations of a table and their results in its latest runs; $1, $2. */
-static const char *dq_report_expectations_sql =
-"WITH runs AS ("
-"  SELECT r.run_id, r.finished_at FROM dq.validation_runs r"
-"   WHERE r.relid = $1 AND r.finished_at >= $2"
-"   ORDER BY r.run_id DESC LIMIT " DQ_XSTR(DQ_REPORT_RUNS)
-")"
-"SELECT e.expectation_id::text, e.name, e.kind, coalesce(a.attname, e.column_name)::text,"
-"       e.params::text, e.mostly, e.severity, e.enabled, e.status,"
-"       (SELECT array_agg(CASE WHEN v.success THEN 'pass' WHEN NOT v.success THEN 'fail' ELSE 'none' END"
-"                         ORDER BY r.run_id)"
-"          FROM runs r LEFT JOIN dq.validation_results v"
-"            ON v.run_id = r.run_id AND v.expectation_id = e.expectation_id),"
-"       (SELECT array_agg(to_char(r.finished_at, 'YYYY-MM-DD HH24:MI') || ': ' ||"
-"                         CASE WHEN v.success THEN 'passed' WHEN NOT v.success THEN 'failed'"
-"                              ELSE 'not evaluated' END ||"
-"                         coalesce(', ' || v.unexpected_count || ' failing rows', '')"
-"                         ORDER BY r.run_id)"
-"          FROM runs r LEFT JOIN dq.validation_results v"
-"            ON v.run_id = r.run_id AND v.expectation_id = e.expectation_id),"
-"       l.success, l.unexpected_percent, l.unexpected_count::float8"
-"  FROM dq.expectations e"
-"  LEFT JOIN pg_attribute a ON a.attrelid = e.relid AND a.attnum = e.attnum AND NOT a.attisdropped"
-"  LEFT JOIN LATERAL (SELECT v.success, v.unexpected_percent, v.unexpected_count"
-"                       FROM runs r JOIN dq.validation_results v"
-"                         ON v.run_id = r.run_id AND v.expectation_id = e.expectation_id"
-"                      ORDER BY r.run_id DESC LIMIT 1) l ON true"
-" WHERE e.relid = $1"
-" ORDER BY e.expectation_id";
-
-/* Pass rate of a table's validation runs over time; $1, $2. */
-static const char *dq_report_passrate_sql =
-"SELECT array_agg(date_part('epoch', h.time) ORDER BY h.run_id),"
-"       array_agg(h.success_percent ORDER BY h.run_id)"
-"  FROM (SELECT * FROM dq.validation_history x WHERE x.relid = $1 AND x.time >= $2"
-"         ORDER BY x.run_id DESC LIMIT " DQ_XSTR(DQ_REPORT_TREND_POINTS) ") h";
-
-static void
-DqReportTableExpectations(DqReport *rep, DqReportTable *t)
-{
-	StringInfo	out = rep->out;
-	Oid			types[2] = {OIDOID, TIMESTAMPTZOID};
-	Datum		values[2] = {ObjectIdGetDatum(t->relid), TimestampTzGetDatum(rep->since)};
-	int			i;
-
-	DqReportExec(dq_report_passrate_sql, 2, types, values, NULL);
-	if (SPI_processed == 1 && !DqIsNull(0, 1))
-	{
-		double	   *ts,
-				   *pct;
-		int			n = DqFloatArray(0, 1, &ts);
-
-		(void) DqFloatArray(0, 2, &pct);
-		if (n >= 2)
-		{
-			appendStringInfoString(out, "<p>Pass rate of the last validations ");
-			DqSvgSparkline(out, "passrate", ts, pct, n, 0.0, 100.0,
-						   "share of expectations that passed, one point per validation (0 to 100%)");
-			appendStringInfoString(out, "</p>");
-		}
-	}
-	SPI_freetuptable(SPI_tuptable);
-
-	DqReportExec(dq_report_expectations_sql, 2, types, values, NULL);
-	if (SPI_processed == 0)
-	{
-		appendStringInfoString(out, "<p class=\"empty\">No expectation (or none you may read): "
-							   "see SELECT * FROM dq.suggest_expectations(");
-		DqHtmlText(out, quote_literal_cstr(t->label));
-		appendStringInfoString(out, ").</p>");
-		SPI_freetuptable(SPI_tuptable);
-		return;
-	}
-	appendStringInfoString(out,
-						   "<table class=\"grid expectations\"><thead><tr><th>#</th><th>expectation</th>"
-						   "<th>column</th><th>parameters</th><th>severity</th><th>latest</th>"
-						   "<th class=\"num\">failing %</th><th>results over time (oldest first)</th>"
-						   "</tr></thead><tbody>");
-	for (i = 0; i < SPI_processed; i++)
-	{
-		char	  **outcomes;
-		char	  **titles;
-		int			n = DqTextArray(i, 10, &outcomes);
-		double		pct = DqFloat(i, 13);
-		char	   *name = DqText(i, 2);
-		char	   *params = DqText(i, 5);
-		double		mostly = DqFloat(i, 6);
-		bool		enabled = DqBool(i, 8);
-
-		(void) DqTextArray(i, 11, &titles);
-		appendStringInfoString(out, "<tr>");
-		DqCellText(out, "num", DqText(i, 1));
-		appendStringInfoString(out, "<td>");
-		DqHtmlClip(out, DqText(i, 3), DQ_HTML_CLIP);
-		if (name)
-		{
-			appendStringInfoString(out, "<br/><span class=\"muted\">");
-			DqHtmlClip(out, name, DQ_HTML_CLIP);
-			appendStringInfoString(out, "</span>");
-		}
-		if (!enabled)
-		{
-			appendStringInfoString(out, "<br/><span class=\"muted\">disabled: ");
-			DqHtmlClip(out, DqText(i, 9), DQ_HTML_CLIP);
-			appendStringInfoString(out, "</span>");
-		}
-		appendStringInfoString(out, "</td>");
-		DqCellText(out, NULL, DqText(i, 4));
-		appendStringInfoString(out, "<td class=\"value\">");
-		DqHtmlClip(out, params, DQ_HTML_CLIP);
-		if (!isnan(mostly))
-			appendStringInfo(out, " mostly %g", mostly);
-		appendStringInfoString(out, "</td><td>");
-		DqStatusBadge(out, DqText(i, 7));
-		appendStringInfoString(out, "</td><td>");
-		if (DqIsNull(i, 12))
-			appendStringInfoString(out, "<span class=\"muted\">not validated</span>");
-		else
-			DqStatusBadge(out, DqBool(i, 12) ? "passing" : "failing");
-		appendStringInfoString(out, "</td><td class=\"num\">");
-		if (isnan(pct))
-			appendStringInfoString(out, "\xE2\x80\x93");
-		else
-			DqHtmlPercent(out, pct / 100.0);
-		appendStringInfoString(out, "</td><td>");
-		if (n > 0)
-		{
-			int		   *oc = palloc(sizeof(int) * n);
-			int			k;
-
-			for (k = 0; k < n; k++)
-				oc[k] = strcmp(outcomes[k], "pass") == 0 ? 1 :
-					(strcmp(outcomes[k], "fail") == 0 ? 0 : -1);
-			DqSvgRunStrip(out, oc, titles, n);
-		}
-		appendStringInfoString(out, "</td></tr>");
-	}
-	appendStringInfoString(out, "</tbody></table>");
-	SPI_freetuptable(SPI_tuptable);
-}
-
-/* Violations of a table per hour over the last 48 hours; $1. */
-static const char *dq_report_hourly_sql =
-"SELECT array_agg(coalesce(c.n, 0)::float8 ORDER BY h.hour),"
-"       array_agg(to_char(h.hour, 'YYYY-MM-DD HH24:00') || ': ' || coalesce(c.n, 0) || ' violations'"
-"                 ORDER BY h.hour),"
-"       sum(c.n)::float8"
-"  FROM generate_series(date_trunc('hour', now()) - interval '47 hours',"
-"                       date_trunc('hour', now()), interval '1 hour') h(hour)"
-"  LEFT JOIN (SELECT date_trunc('hour', v.commit_time) AS hour, count(*) AS n"
-"               FROM dq.violations v"
-"              WHERE v.relid = $1 AND v.commit_time >= now() - interval '48 hours'"
-"              GROUP BY 1) c ON c.hour = h.hour";
-
-static void
-DqReportTableViolations(DqReport *rep, DqReportTable *t)
-{
-	StringInfo	out = rep->out;
-	Oid			types[1] = {OIDOID};
-	Datum		values[1] = {ObjectIdGetDatum(t->relid)};
-
-	if (!t->watched && (isnan(t->violations_24h) || t->violations_24h == 0) &&
-		t->last_violation_at == NULL)
-	{
-		appendStringInfoString(out, "<p class=\"empty\">Changes are not validated: "
-							   "SELECT dq.watch(");
-		DqHtmlText(out, quote_literal_cstr(t->label));
-		appendStringInfoString(out, ") validates every committed change.</p>");
-		return;
-	}
-	DqReportExec(dq_report_hourly_sql, 1, types, values, NULL);
-	if (SPI_processed == 1 && !DqIsNull(0, 3))
-	{
-		double	   *counts;
-		char	  **titles;
-		int			n = DqFloatArray(0, 1, &counts);
-
-		(void) DqTextArray(0, 2, &titles);
-		appendStringInfoString(out, "<p>Violations per hour, last 48 hours ");
-		DqSvgBars(out, "violations", counts, titles, n, "violations per hour, last 48 hours");
-		appendStringInfoString(out, "</p>");
-	}
-	SPI_freetuptable(SPI_tuptable);
-	DqReportViolationTable(rep, t->relid, false);
-}
-
-static void
-DqReportTableLineage(DqReport *rep, DqReportTable *t)
-{
-	StringInfo	out = rep->out;
-	int			start = out->len;
-	int			drawn;
-
-	appendStringInfoString(out, "<div class=\"lineage\">");
-	drawn = DqLineageDraw(out, rep->lineage, t->relid, t->label, DQ_REPORT_LINEAGE_DEPTH,
-						  DQ_REPORT_LINEAGE_RELATIONS,
-						  OidIsValid(rep->only_relid) ? NULL : "#t-");
-	appendStringInfoString(out, "</div>");
-	if (drawn <= 1 && isnan(t->upstream) == false && t->upstream == 0 && t->downstream == 0)
-	{
-		/* nothing but the table itself: say so instead */
-		out->len = start;
-		out->data[start] = '\0';
-		appendStringInfoString(out, "<p class=\"empty\">No lineage recorded: no view, "
-							   "CREATE TABLE AS or INSERT ... SELECT reads or writes it.</p>");
-	}
-}
-
-/* ---- the page ---- */
 
 /* The CSP hash of the page's script: 'sha256-<base64>'. */
 static char *
@@ -1266,7 +794,6 @@ dq_report_html(PG_FUNCTION_ARGS)
 {
 	DqReport	rep;
 	StringInfoData out;
-	int			ret;
 
 	memset(&rep, 0, sizeof(rep));
 	rep.only_relid = PG_ARGISNULL(0) ? InvalidOid : PG_GETARG_OID(0);
@@ -1282,16 +809,15 @@ dq_report_html(PG_FUNCTION_ARGS)
 				 errhint("Give the start of the history to show, for example now() - interval '7 days', or NULL for the last 30 days.")));
 	initStringInfo(&out);
 	rep.out = &out;
-	if ((ret = SPI_connect()) != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(ret));
+	DqSpiConnect();
 	{
 		Oid			types[1] = {TIMESTAMPTZOID};
 		Datum		values[1] = {TimestampTzGetDatum(rep.since)};
 
 		DqReportExec("SELECT to_char(now(), 'YYYY-MM-DD HH24:MI'), to_char($1, 'YYYY-MM-DD HH24:MI')",
 					 1, types, values, NULL);
-		rep.now_text = DqText(0, 1);
-		rep.since_text = DqText(0, 2);
+		rep.now_text = DqSpiText(0, 1);
+		rep.since_text = DqSpiText(0, 2);
 		if (rep.since_text == NULL || TIMESTAMP_IS_NOBEGIN(rep.since))
 			rep.since_text = "the beginning";
 	}

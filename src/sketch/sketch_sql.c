@@ -19,8 +19,9 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
-#include "base/compat.h"
+#include "base/agg_util.h"
 #include "base/json_build.h"
+#include "base/spi_util.h"
 #include "sketch/sketch_buf.h"
 #include "sketch/sketch_hll.h"
 #include "sketch/sketch_quantile.h"
@@ -44,47 +45,6 @@ PG_FUNCTION_INFO_V1(dq_topk_serialize);
 PG_FUNCTION_INFO_V1(dq_topk_deserialize);
 PG_FUNCTION_INFO_V1(dq_topk_final);
 
-/* Aggregate memory context of the call, or ERROR. */
-static MemoryContext
-DqAggContext(FunctionCallInfo fcinfo, const char *fname)
-{
-	MemoryContext aggctx;
-
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "%s called in non-aggregate context", fname);
-	return aggctx;
-}
-
-/*
- * The combine step shared by the three aggregates: adopt the second state
- * when the first is missing (copying it into the aggregate context through
- * create + merge), otherwise merge the second into the first.
- */
-typedef void *(*DqStateCreateFn) (const void *like);
-typedef void (*DqStateMergeFn) (void *dst, const void *src);
-
-static Datum
-DqCombineStates(FunctionCallInfo fcinfo, const char *fname,
-				DqStateCreateFn create, DqStateMergeFn merge)
-{
-	MemoryContext aggctx = DqAggContext(fcinfo, fname);
-	void	   *a = PG_ARGISNULL(0) ? NULL : PG_GETARG_POINTER(0);
-	void	   *b = PG_ARGISNULL(1) ? NULL : PG_GETARG_POINTER(1);
-	MemoryContext old;
-
-	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
-	old = MemoryContextSwitchTo(aggctx);
-	if (a == NULL)
-		a = create(b);
-	merge(a, b);
-	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(a);
-}
 
 /* ---------------------------------------------------------------------
  * approx_distinct
@@ -138,13 +98,13 @@ dq_hll_trans(PG_FUNCTION_ARGS)
 }
 
 static void *
-DqHllAggCreateLike(const void *like)
+DqHllAggCreateLike(void *like)
 {
 	return DqHllAggCreate();
 }
 
 static void
-DqHllAggMerge(void *dst, const void *src)
+DqHllAggMerge(void *dst, void *src, FunctionCallInfo fcinfo)
 {
 	DqHllMerge(&((DqHllAggState *) dst)->hll, &((const DqHllAggState *) src)->hll);
 }
@@ -152,7 +112,7 @@ DqHllAggMerge(void *dst, const void *src)
 Datum
 dq_hll_combine(PG_FUNCTION_ARGS)
 {
-	return DqCombineStates(fcinfo, "dq_hll_combine", DqHllAggCreateLike, DqHllAggMerge);
+	return DqAggCombine(fcinfo, "dq_hll_combine", DqHllAggCreateLike, DqHllAggMerge);
 }
 
 Datum
@@ -273,11 +233,8 @@ dq_kll_trans(PG_FUNCTION_ARGS)
 		st = DqKllAggCreate();
 	if (st->nfracs < 0)
 	{
-		if (PG_ARGISNULL(2))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("fractions must not be NULL"),
-					 errhint("Pass fractions such as ARRAY[0.5, 0.95].")));
+		DqRequireArg(fcinfo, 2, "fractions",
+					 "Pass fractions such as ARRAY[0.5, 0.95].");
 		DqKllAggSetFractions(st, PG_GETARG_ARRAYTYPE_P(2));
 		/* an argument that may change per row is checked on every row */
 		if (!get_fn_expr_arg_stable(fcinfo->flinfo, 2))
@@ -312,13 +269,13 @@ dq_kll_trans(PG_FUNCTION_ARGS)
 }
 
 static void *
-DqKllAggCreateLike(const void *like)
+DqKllAggCreateLike(void *like)
 {
 	return DqKllAggCreate();
 }
 
 static void
-DqKllAggMerge(void *dst, const void *src)
+DqKllAggMerge(void *dst, void *src, FunctionCallInfo fcinfo)
 {
 	DqKllAggState *a = (DqKllAggState *) dst;
 	const DqKllAggState *b = (const DqKllAggState *) src;
@@ -335,7 +292,7 @@ DqKllAggMerge(void *dst, const void *src)
 Datum
 dq_kll_combine(PG_FUNCTION_ARGS)
 {
-	return DqCombineStates(fcinfo, "dq_kll_combine", DqKllAggCreateLike, DqKllAggMerge);
+	return DqAggCombine(fcinfo, "dq_kll_combine", DqKllAggCreateLike, DqKllAggMerge);
 }
 
 Datum
@@ -432,11 +389,8 @@ DqTopKArgK(FunctionCallInfo fcinfo, int argno)
 {
 	int32		k;
 
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("k must not be NULL"),
-				 errhint("Pass the number of values to report, for example 10.")));
+	DqRequireArg(fcinfo, argno, "k",
+				 "Pass the number of values to report, for example 10.");
 	k = PG_GETARG_INT32(argno);
 	if (k < 1 || k > DQ_MAX_TOP_K)
 		ereport(ERROR,
@@ -490,7 +444,7 @@ dq_topk_trans(PG_FUNCTION_ARGS)
 }
 
 static void *
-DqTopKAggCreateLike(const void *like)
+DqTopKAggCreateLike(void *like)
 {
 	const DqTopKAggState *b = (const DqTopKAggState *) like;
 
@@ -498,7 +452,7 @@ DqTopKAggCreateLike(const void *like)
 }
 
 static void
-DqTopKAggMerge(void *dst, const void *src)
+DqTopKAggMerge(void *dst, void *src, FunctionCallInfo fcinfo)
 {
 	DqTopKMerge(&((DqTopKAggState *) dst)->topk, &((const DqTopKAggState *) src)->topk);
 }
@@ -506,7 +460,7 @@ DqTopKAggMerge(void *dst, const void *src)
 Datum
 dq_topk_combine(PG_FUNCTION_ARGS)
 {
-	return DqCombineStates(fcinfo, "dq_topk_combine", DqTopKAggCreateLike, DqTopKAggMerge);
+	return DqAggCombine(fcinfo, "dq_topk_combine", DqTopKAggCreateLike, DqTopKAggMerge);
 }
 
 Datum

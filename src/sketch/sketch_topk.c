@@ -208,7 +208,6 @@ DqTopKAddWeighted(DqTopK *tk, uint64 hash, Datum value, bool keep,
 			DqTopKStoreValue(tk, item, value);
 		else
 			item->vlen = -1;
-		item->aux_valid = false;
 		tk->table[slot] = DQ_TK_ENTRY(idx, hash);
 		return item;
 	}
@@ -231,7 +230,6 @@ DqTopKAddWeighted(DqTopK *tk, uint64 hash, Datum value, bool keep,
 			DqTopKStoreValue(tk, item, value);
 		else
 			item->vlen = -1;
-		item->aux_valid = false;
 		slot = DqTopKSlot(tk, hash, &found);
 		tk->table[slot] = DQ_TK_ENTRY(idx, hash);
 		tk->evicted = true;
@@ -414,7 +412,6 @@ DqTopKMerge(DqTopK *dst, const DqTopK *src)
 			DqTopKStoreValue(&merged, it, all[i].value);
 		else
 			it->vlen = -1;
-		it->aux_valid = false;
 		merged.table[slot] = DQ_TK_ENTRY(merged.nitems, all[i].hash);
 		merged.nitems++;
 	}

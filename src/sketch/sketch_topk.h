@@ -25,9 +25,6 @@ typedef struct DqTopKItem
 	int64		error;			/* count - error is a lower bound */
 	Datum		value;			/* by-value datum, or points into vbuf */
 	int32		vlen;			/* bytes in vbuf; -1 when not kept */
-	bool		aux_valid;		/* aux describes the value (reset when the
-								 * item takes another value) */
-	uint64		aux;			/* the caller's cached facts about the value */
 	int32		vcap;
 	char	   *vbuf;
 } DqTopKItem;

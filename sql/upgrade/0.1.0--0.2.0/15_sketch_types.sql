@@ -31,49 +31,49 @@ CREATE FUNCTION dq.value_text(anyelement) RETURNS text
 COMMENT ON FUNCTION dq.value_text(anyelement) IS
 	'A value printed by its type''s output function, as the top-values sketch prints it';
 
-CREATE FUNCTION dq.hll_pushdown_trans(dq.sketch_state, bigint) RETURNS dq.sketch_state
+CREATE FUNCTION dq_internal.hll_pushdown_trans(dq.sketch_state, bigint) RETURNS dq.sketch_state
 	AS 'MODULE_PATHNAME', 'dq_hll_pushdown_trans' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dq.hll_pushdown_combine(dq.sketch_state, dq.sketch_state) RETURNS dq.sketch_state
+CREATE FUNCTION dq_internal.hll_pushdown_combine(dq.sketch_state, dq.sketch_state) RETURNS dq.sketch_state
 	AS 'MODULE_PATHNAME', 'dq_hll_pushdown_combine' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dq.hll_pushdown_final(dq.sketch_state) RETURNS bigint
+CREATE FUNCTION dq_internal.hll_pushdown_final(dq.sketch_state) RETURNS bigint
 	AS 'MODULE_PATHNAME', 'dq_hll_pushdown_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE AGGREGATE dq.approx_distinct_pushdown(bigint) (
-	SFUNC = dq.hll_pushdown_trans,
+	SFUNC = dq_internal.hll_pushdown_trans,
 	STYPE = dq.sketch_state,
-	FINALFUNC = dq.hll_pushdown_final,
-	COMBINEFUNC = dq.hll_pushdown_combine,
+	FINALFUNC = dq_internal.hll_pushdown_final,
+	COMBINEFUNC = dq_internal.hll_pushdown_combine,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dq.approx_distinct_pushdown(bigint) IS
 	'dq.approx_distinct over dq.value_hash(x): the same HyperLogLog, with a state Citus can merge from the shards';
 
-CREATE FUNCTION dq.kll_pushdown_trans(dq.sketch_state, float8, float8[]) RETURNS dq.sketch_state
+CREATE FUNCTION dq_internal.kll_pushdown_trans(dq.sketch_state, float8, float8[]) RETURNS dq.sketch_state
 	AS 'MODULE_PATHNAME', 'dq_kll_pushdown_trans' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dq.kll_pushdown_combine(dq.sketch_state, dq.sketch_state) RETURNS dq.sketch_state
+CREATE FUNCTION dq_internal.kll_pushdown_combine(dq.sketch_state, dq.sketch_state) RETURNS dq.sketch_state
 	AS 'MODULE_PATHNAME', 'dq_kll_pushdown_combine' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dq.kll_pushdown_final(dq.sketch_state) RETURNS float8[]
+CREATE FUNCTION dq_internal.kll_pushdown_final(dq.sketch_state) RETURNS float8[]
 	AS 'MODULE_PATHNAME', 'dq_kll_pushdown_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE AGGREGATE dq.approx_quantiles_pushdown(float8, float8[]) (
-	SFUNC = dq.kll_pushdown_trans,
+	SFUNC = dq_internal.kll_pushdown_trans,
 	STYPE = dq.sketch_state,
-	FINALFUNC = dq.kll_pushdown_final,
-	COMBINEFUNC = dq.kll_pushdown_combine,
+	FINALFUNC = dq_internal.kll_pushdown_final,
+	COMBINEFUNC = dq_internal.kll_pushdown_combine,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dq.approx_quantiles_pushdown(float8, float8[]) IS
 	'dq.approx_quantiles with a state Citus can merge from the shards (KLL sketch, same error bound)';
 
-CREATE FUNCTION dq.topk_pushdown_trans(dq.sketch_state, bigint, text, integer) RETURNS dq.sketch_state
+CREATE FUNCTION dq_internal.topk_pushdown_trans(dq.sketch_state, bigint, text, integer) RETURNS dq.sketch_state
 	AS 'MODULE_PATHNAME', 'dq_topk_pushdown_trans' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dq.topk_pushdown_combine(dq.sketch_state, dq.sketch_state) RETURNS dq.sketch_state
+CREATE FUNCTION dq_internal.topk_pushdown_combine(dq.sketch_state, dq.sketch_state) RETURNS dq.sketch_state
 	AS 'MODULE_PATHNAME', 'dq_topk_pushdown_combine' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dq.topk_pushdown_final(dq.sketch_state) RETURNS jsonb
+CREATE FUNCTION dq_internal.topk_pushdown_final(dq.sketch_state) RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'dq_topk_pushdown_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE AGGREGATE dq.approx_top_k_pushdown(bigint, text, integer) (
-	SFUNC = dq.topk_pushdown_trans,
+	SFUNC = dq_internal.topk_pushdown_trans,
 	STYPE = dq.sketch_state,
-	FINALFUNC = dq.topk_pushdown_final,
-	COMBINEFUNC = dq.topk_pushdown_combine,
+	FINALFUNC = dq_internal.topk_pushdown_final,
+	COMBINEFUNC = dq_internal.topk_pushdown_combine,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dq.approx_top_k_pushdown(bigint, text, integer) IS
@@ -81,17 +81,17 @@ COMMENT ON AGGREGATE dq.approx_top_k_pushdown(bigint, text, integer) IS
 
 -- dq.profile of a distributed table: dq.row_profile's twin, over the
 -- columns as one record (docs/citus.md)
-CREATE FUNCTION dq.row_profile_pushdown_trans(dq.sketch_state, text[], record) RETURNS dq.sketch_state
+CREATE FUNCTION dq_internal.row_profile_pushdown_trans(dq.sketch_state, text[], record) RETURNS dq.sketch_state
 	AS 'MODULE_PATHNAME', 'dq_row_profile_pushdown_trans' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dq.row_profile_pushdown_combine(dq.sketch_state, dq.sketch_state) RETURNS dq.sketch_state
+CREATE FUNCTION dq_internal.row_profile_pushdown_combine(dq.sketch_state, dq.sketch_state) RETURNS dq.sketch_state
 	AS 'MODULE_PATHNAME', 'dq_row_profile_pushdown_combine' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dq.row_profile_pushdown_final(dq.sketch_state) RETURNS jsonb
+CREATE FUNCTION dq_internal.row_profile_pushdown_final(dq.sketch_state) RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'dq_row_profile_pushdown_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE AGGREGATE dq.row_profile_pushdown(text[], record) (
-	SFUNC = dq.row_profile_pushdown_trans,
+	SFUNC = dq_internal.row_profile_pushdown_trans,
 	STYPE = dq.sketch_state,
-	FINALFUNC = dq.row_profile_pushdown_final,
-	COMBINEFUNC = dq.row_profile_pushdown_combine,
+	FINALFUNC = dq_internal.row_profile_pushdown_final,
+	COMBINEFUNC = dq_internal.row_profile_pushdown_combine,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dq.row_profile_pushdown(text[], record) IS
@@ -105,17 +105,17 @@ CREATE FUNCTION dq.expect_row_outcomes(rules jsonb, names name[], collations tex
 	AS 'MODULE_PATHNAME', 'dq_expect_row_outcomes' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE;
 COMMENT ON FUNCTION dq.expect_row_outcomes(jsonb, name[], text[], "any") IS
 	'The outcome of each row-level rule on one row, for dq.expect_rows_pushdown: NULL when all passed, else one character per rule (. m u v) and the unexpected values; collations are names ('''' for none)';
-CREATE FUNCTION dq.expect_rows_pushdown_trans(dq.sketch_state, text) RETURNS dq.sketch_state
+CREATE FUNCTION dq_internal.expect_rows_pushdown_trans(dq.sketch_state, text) RETURNS dq.sketch_state
 	AS 'MODULE_PATHNAME', 'dq_expect_rows_pushdown_trans' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dq.expect_rows_pushdown_combine(dq.sketch_state, dq.sketch_state) RETURNS dq.sketch_state
+CREATE FUNCTION dq_internal.expect_rows_pushdown_combine(dq.sketch_state, dq.sketch_state) RETURNS dq.sketch_state
 	AS 'MODULE_PATHNAME', 'dq_expect_rows_pushdown_combine' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dq.expect_rows_pushdown_final(dq.sketch_state) RETURNS jsonb
+CREATE FUNCTION dq_internal.expect_rows_pushdown_final(dq.sketch_state) RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'dq_expect_rows_pushdown_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE AGGREGATE dq.expect_rows_pushdown(text) (
-	SFUNC = dq.expect_rows_pushdown_trans,
+	SFUNC = dq_internal.expect_rows_pushdown_trans,
 	STYPE = dq.sketch_state,
-	FINALFUNC = dq.expect_rows_pushdown_final,
-	COMBINEFUNC = dq.expect_rows_pushdown_combine,
+	FINALFUNC = dq_internal.expect_rows_pushdown_final,
+	COMBINEFUNC = dq_internal.expect_rows_pushdown_combine,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dq.expect_rows_pushdown(text) IS

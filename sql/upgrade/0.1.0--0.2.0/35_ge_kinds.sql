@@ -5,14 +5,14 @@
 -- their own SQL objects (value counts, distributions, suites)
 -- ---------------------------------------------------------------------
 
-CREATE FUNCTION dq.value_counts_trans(internal, anyelement) RETURNS internal
+CREATE FUNCTION dq_internal.value_counts_trans(internal, anyelement) RETURNS internal
 	AS 'MODULE_PATHNAME', 'dq_value_counts_trans' LANGUAGE C CALLED ON NULL INPUT;
-CREATE FUNCTION dq.value_counts_final(internal, anyelement) RETURNS jsonb
+CREATE FUNCTION dq_internal.value_counts_final(internal, anyelement) RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'dq_value_counts_final' LANGUAGE C CALLED ON NULL INPUT;
 CREATE AGGREGATE dq.value_counts(anyelement) (
-	SFUNC = dq.value_counts_trans,
+	SFUNC = dq_internal.value_counts_trans,
 	STYPE = internal,
-	FINALFUNC = dq.value_counts_final,
+	FINALFUNC = dq_internal.value_counts_final,
 	FINALFUNC_EXTRA
 );
 COMMENT ON AGGREGATE dq.value_counts(anyelement) IS

@@ -883,7 +883,7 @@ BEGIN
 		   AND p.proname IN ('report_html', 'lineage_svg', 'lineage_dot', 'metric_number',
 							 'lineage_node_id', 'lineage_pending', 'lineage_closure',
 							 'lineage_attnum', 'upstream', 'downstream', 'cron_next',
-							 'expectation_kinds_list', 'openlineage_namespace',
+							 'openlineage_namespace',
 							 'openlineage_dataset_name', 'openlineage_facet',
 							 'openlineage_schema_facet', 'openlineage_events',
 							 'openlineage_run_uuid', 'openlineage_metrics_facet',

@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
- * governance.c
- *	  expect_column_to_be_readable_only_by: no role outside a list may read
- *	  a column (docs/sensitive-data.md, "Exposure audit").
+ * kinds_governance.c
+ *	  Kinds about who may read data.  expect_column_to_be_readable_only_by:
+ *	  no role outside a list may read a column (docs/sensitive-data.md,
+ *	  "Exposure audit").
  *
  * A metadata kind: it reads the catalog, not the table, so it is decided
  * when the expectation is compiled, at every dq.check and dq.validate.
@@ -27,54 +28,38 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 
-#include "expect/governance.h"
+#include "base/spi_util.h"
+#include "expect/expectations.h"
+#include "expect/kinds.h"
 
-/* A parameter of the rule, or NULL. */
-static JsonbValue *
-DqGovParam(DqRule *r, const char *key)
+/* The JSON array allowed_roles; an error when it is absent or no array. */
+static JsonbContainer *
+DqGovRoleArray(DqRule *r)
 {
-	JsonbValue	k;
+	JsonbValue *v = DqParam(r->params, "allowed_roles");
 
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = strlen(key);
-	return findJsonbValueFromContainer(&r->params->root, JB_FOBJECT, &k);
-}
-
-/* A boolean parameter (default false); an error when not a boolean. */
-static bool
-DqGovBool(DqRule *r, const char *key)
-{
-	JsonbValue *v = DqGovParam(r, key);
-
-	if (v == NULL || v->type == jbvNull)
-		return false;
-	if (v->type != jbvBool)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("parameter \"%s\" of %s must be a boolean", key, r->def->name),
-				 errhint("Pass true or false.")));
-	return v->val.boolean;
+	if (v != NULL && v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data))
+		return v->val.binary.data;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s needs allowed_roles as a JSON array of role names", r->def->name),
+			 errhint("Pass for example {\"allowed_roles\": [\"analysts\", \"etl\"]}; [] allows nobody.")));
+	return NULL;				/* keep the compiler quiet */
 }
 
 /* allowed_roles as a text[] Datum; every name must be a role or public. */
 static Datum
 DqGovAllowedRoles(DqRule *r)
 {
-	JsonbValue *v = DqGovParam(r, "allowed_roles");
+	JsonbContainer *arr = DqGovRoleArray(r);
 	JsonbIterator *it;
 	JsonbValue	e;
 	JsonbIteratorToken tok;
 	Datum	   *names;
 	int			n = 0;
 
-	if (v == NULL || v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s needs allowed_roles as a JSON array of role names", r->def->name),
-				 errhint("Pass for example {\"allowed_roles\": [\"analysts\", \"etl\"]}; [] allows nobody.")));
-	names = palloc(sizeof(Datum) * (JsonContainerSize(v->val.binary.data) + 1));
-	it = JsonbIteratorInit(v->val.binary.data);
+	names = palloc(sizeof(Datum) * (JsonContainerSize(arr) + 1));
+	it = JsonbIteratorInit(arr);
 	while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
 	{
 		char	   *name;
@@ -99,7 +84,7 @@ DqGovAllowedRoles(DqRule *r)
  * array; sets the rule's verdict.
  */
 static void
-DqCompileReadableOnlyBy(const DqColumnSource *src, DqRule *r)
+DqMetaReadableOnlyBy(DqRule *r, const DqColumnSource *src, const char *column)
 {
 	static const char *sql =
 		"WITH allowed AS ("
@@ -136,18 +121,16 @@ DqCompileReadableOnlyBy(const DqColumnSource *src, DqRule *r)
 	values[0] = ObjectIdGetDatum(src->relid);
 	values[1] = Int16GetDatum(attnum);
 	values[2] = DqGovAllowedRoles(r);
-	values[3] = BoolGetDatum(DqGovBool(r, "include_superusers"));
-	values[4] = BoolGetDatum(DqGovBool(r, "include_owner"));
+	values[3] = BoolGetDatum(DqParamBool(r->def, r->params, "include_superusers", false));
+	values[4] = BoolGetDatum(DqParamBool(r->def, r->params, "include_owner", false));
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args(sql, 5, argtypes, values, NULL, true, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1)
-		elog(ERROR, "could not list the roles that can read a column");
+	DqSpiConnect();
+	DqSpiRunOneRow(sql, 5, argtypes, values, NULL, true, SPI_OK_SELECT,
+				   "list the roles that can read a column");
 	{
 		MemoryContext old = MemoryContextSwitchTo(callercxt);
 
-		roles = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		roles = DqSpiText(0, 1);
 		MemoryContextSwitchTo(old);
 	}
 	SPI_finish();
@@ -156,14 +139,14 @@ DqCompileReadableOnlyBy(const DqColumnSource *src, DqRule *r)
 							  roles, roles);
 }
 
-/*
- * Compile the governance kinds; false for any other kind.
- */
-bool
-DqCompileGovernanceKind(const DqColumnSource *src, DqRule *r)
-{
-	if (r->def->kind != DQ_K_READABLE_ONLY_BY)
-		return false;
-	DqCompileReadableOnlyBy(src, r);
-	return true;
-}
+const DqKindDef DqGovernanceKinds[] = {
+	{
+		.name = "expect_column_to_be_readable_only_by",
+		.ncols = 1, .nreq = 1,
+		.params = DQ_PARAMS("allowed_roles", "include_superusers", "include_owner"),
+		.scope = DQ_SCOPE_METADATA,
+		.description = "no role outside allowed_roles (and their members; superusers and the table's owner unless include_superusers / include_owner) can SELECT the column (governance of sensitive columns)",
+		.metadata = DqMetaReadableOnlyBy,
+	},
+	{0}
+};
