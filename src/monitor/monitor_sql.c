@@ -614,6 +614,41 @@ DqMonCall(const char *sql, int nargs, Oid *types, Datum *values)
 		elog(ERROR, "SPI_execute failed: %s", sql);
 }
 
+/*
+ * The job of the monitor of (relid, kind, attnum) that dq.monitor is about
+ * to redefine, or NULL when there is none; only a role with the rights of
+ * its owner may redefine it.  The row stays locked until the end of the
+ * transaction.  Runs as the extension owner, inside SPI.
+ */
+static char *
+DqMonPreviousJob(Oid relid, DqMonitorKind kind, int16 attnum, Oid caller)
+{
+	Oid			types[3] = {OIDOID, TEXTOID, INT2OID};
+	Datum		values[3];
+	bool		isnull;
+	Oid			old_owner;
+
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = CStringGetTextDatum(DqMonitorKindNames[kind]);
+	values[2] = Int16GetDatum(attnum);
+	if (SPI_execute_with_args("SELECT owner::pg_catalog.oid, job_name FROM dq.monitor_definitions "
+							  "WHERE relid = $1 AND kind = $2 AND attnum = $3 FOR UPDATE",
+							  3, types, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up the monitors of relation %u", relid);
+	if (SPI_processed == 0)
+		return NULL;
+	old_owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+											   SPI_tuptable->tupdesc, 1, &isnull));
+	if (!has_privs_of_role(caller, old_owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("the %s monitor of \"%s\" belongs to role %s",
+						DqMonitorKindNames[kind], get_rel_name(relid),
+						GetUserNameFromId(old_owner, false)),
+				 errhint("Ask that role to change it, or to remove it with dq.unmonitor().")));
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+}
+
 /* Remove a scheduler job when no monitor uses it any more. */
 static void
 DqMonDropJobIfUnused(const char *job_name)
@@ -704,32 +739,7 @@ dq_monitor(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	DqBecomeExtensionOwner(&ext);
-	{
-		Oid			types[3] = {OIDOID, TEXTOID, INT2OID};
-		Datum		values[3];
-
-		values[0] = ObjectIdGetDatum(relid);
-		values[1] = CStringGetTextDatum(DqMonitorKindNames[kind]);
-		values[2] = Int16GetDatum(attnum);
-		if (SPI_execute_with_args("SELECT owner::pg_catalog.oid, job_name FROM dq.monitor_definitions "
-								  "WHERE relid = $1 AND kind = $2 AND attnum = $3 FOR UPDATE",
-								  3, types, values, NULL, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not look up the monitors of relation %u", relid);
-		if (SPI_processed > 0)
-		{
-			Oid			old_owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
-																   SPI_tuptable->tupdesc, 1, &isnull));
-
-			if (!has_privs_of_role(caller, old_owner))
-				ereport(ERROR,
-						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						 errmsg("the %s monitor of \"%s\" belongs to role %s",
-								DqMonitorKindNames[kind], get_rel_name(relid),
-								GetUserNameFromId(old_owner, false)),
-						 errhint("Ask that role to change it, or to remove it with dq.unmonitor().")));
-			old_job = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-		}
-	}
+	old_job = DqMonPreviousJob(relid, kind, attnum, caller);
 	{
 		Oid			types[11] = {OIDOID, TEXTOID, TEXTOID, TEXTOID, INT2OID, TEXTOID,
 		JSONBOID, TEXTOID, TEXTOID, OIDOID, JSONBOID};
