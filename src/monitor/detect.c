@@ -560,12 +560,10 @@ DqZscorePoint(DqDetectState *st, int i)
 {
 	int			n = DqTraining(st, i);
 	double		mean = 0.0;
-	double		ss = 0.0;
 	double		sd;
 	double		factor;
 	int			df;
 	double		k;
-	int			j;
 
 	if (n < Max(st->o->min_training_points, 2))
 		return;
@@ -573,6 +571,9 @@ DqZscorePoint(DqDetectState *st, int i)
 		df = n - 2;
 	else
 	{
+		double		ss = 0.0;
+		int			j;
+
 		for (j = 0; j < n; j++)
 			mean += st->buf[j];
 		mean /= n;
