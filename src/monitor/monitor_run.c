@@ -316,14 +316,17 @@ DqRunAnomaly(DqRun *run, const char *metric, TimestampTz bucket, double value,
 	else
 		nulls[16] = 'n';
 	DqRunBecomeExtensionOwner(&ext);
-	DqSpiCheck(DqSpiCached(&plan, "INSERT INTO dq.anomalies (monitor_id, relid, schema_name, "
+	/* a new anomaly is also handed to the alert outbox */
+	DqSpiCheck(DqSpiCached(&plan, "WITH a AS (INSERT INTO dq.anomalies (monitor_id, relid, schema_name, "
 									 "  table_name, attnum, column_name, kind, metric, bucket, value, "
 									 "  expected, lower, upper, score, method, severity, detail) "
 									 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
 									 "  $13, $14, $15, $16, $17) "
-									 "ON CONFLICT (monitor_id, metric, bucket) DO NOTHING",
+									 "ON CONFLICT (monitor_id, metric, bucket) DO NOTHING "
+									 "RETURNING *) "
+									 "SELECT dq.anomaly_raise_alert(a::dq.anomalies) FROM a",
 									 17, types, values, nulls, false, 0),
-			   SPI_OK_INSERT, "record an anomaly");
+			   SPI_OK_SELECT, "record an anomaly");
 	run->anomalies += (int) SPI_processed;
 	DqRestoreUser(&ext);
 }

@@ -438,12 +438,13 @@ AS $$
 			FROM jsonb_each_text(p.patterns) t
 		) AS x(metric, value)
 	 WHERE p.run_id = ANY (run_ids) AND x.value IS NOT NULL
+	   AND p.relid IS NOT NULL		-- history of a dropped relation (a restore)
 	ON CONFLICT DO NOTHING;
 	-- rows of the relation, once per run
 	INSERT INTO dq.metric_points (relid, attnum, column_name, metric, bucket, value, source, source_id)
 	SELECT DISTINCT ON (p.run_id) p.relid, 0, NULL, 'row_count', r.finished_at, p.row_count, 'profile', p.run_id
 	  FROM dq.column_profiles p JOIN dq.profile_runs r ON r.run_id = p.run_id
-	 WHERE p.run_id = ANY (run_ids)
+	 WHERE p.run_id = ANY (run_ids) AND p.relid IS NOT NULL
 	 ORDER BY p.run_id
 	ON CONFLICT DO NOTHING;
 $$;
@@ -471,6 +472,7 @@ AS $$
 									THEN (v.result -> 'result' ->> 'observed_value')::float8 END)
 		) AS x(metric, value)
 	 WHERE v.run_id = ANY (run_ids) AND x.value IS NOT NULL
+	   AND v.relid IS NOT NULL		-- history of a dropped relation (a restore)
 	ON CONFLICT DO NOTHING;
 $$;
 COMMENT ON FUNCTION dq.metric_points_add_validations(bigint[]) IS
@@ -540,53 +542,52 @@ REVOKE ALL ON FUNCTION dq.anomaly_notify() FROM PUBLIC;
 CREATE TRIGGER anomalies_notify AFTER INSERT ON dq.anomalies
 	FOR EACH ROW EXECUTE FUNCTION dq.anomaly_notify();
 
--- Anomalies: handed to the alert outbox (dq.alerts).  One open alert per
--- monitor and metric: later anomalies of the same metric are more
--- occurrences of it; the monitor resolves it when it next judges the
--- metric normal, and dq.mark_anomaly(id, 'expected') does when no open
--- anomaly of the metric is left.  Added columns (severity info) raise none.
-CREATE FUNCTION dq.anomaly_alert() RETURNS trigger
+-- Anomalies: handed to the alert outbox (dq.alerts) by the monitors that
+-- record them (not by a trigger, so that restoring a dump, which restores
+-- the alerts too, raises none).  One open alert per monitor and metric:
+-- later anomalies of the same metric are more occurrences of it; the
+-- monitor resolves it when it next judges the metric normal, and
+-- dq.mark_anomaly(id, 'expected') does when no open anomaly of the metric
+-- is left.  Added columns (severity info) raise none.
+CREATE FUNCTION dq.anomaly_raise_alert(a dq.anomalies) RETURNS bigint
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	IF NEW.severity = 'info' OR NEW.monitor_id IS NULL THEN
+	IF a.severity = 'info' OR a.monitor_id IS NULL THEN
 		RETURN NULL;
 	END IF;
-	PERFORM dq.raise_alert(
-		CASE WHEN NEW.kind = 'schema' THEN 'schema_change' ELSE 'anomaly' END,
-		dq.anomaly_alert_key(NEW.monitor_id, NEW.metric),
-		NEW.severity,
-		format('%s monitor of %s: %s %s', NEW.kind,
-			   quote_ident(NEW.schema_name) || '.' || quote_ident(NEW.table_name)
-			   || coalesce('.' || quote_ident(NEW.column_name), ''),
-			   NEW.metric,
-			   CASE WHEN NEW.kind = 'schema' THEN 'changed'
-					WHEN NEW.value IS NULL THEN 'is anomalous'
-					ELSE format('= %s (expected %s to %s)', NEW.value,
-								coalesce(NEW.lower::text, '-infinity'),
-								coalesce(NEW.upper::text, 'infinity')) END),
+	RETURN dq.raise_alert(
+		CASE WHEN a.kind = 'schema' THEN 'schema_change' ELSE 'anomaly' END,
+		dq.anomaly_alert_key(a.monitor_id, a.metric),
+		a.severity,
+		format('%s monitor of %s: %s %s', a.kind,
+			   quote_ident(a.schema_name) || '.' || quote_ident(a.table_name)
+			   || coalesce('.' || quote_ident(a.column_name), ''),
+			   a.metric,
+			   CASE WHEN a.kind = 'schema' THEN 'changed'
+					WHEN a.value IS NULL THEN 'is anomalous'
+					ELSE format('= %s (expected %s to %s)', a.value,
+								coalesce(a.lower::text, '-infinity'),
+								coalesce(a.upper::text, 'infinity')) END),
 		jsonb_strip_nulls(jsonb_build_object(
-			'anomaly_id', NEW.anomaly_id, 'monitor_id', NEW.monitor_id, 'kind', NEW.kind,
-			'metric', NEW.metric, 'bucket', NEW.bucket, 'value', NEW.value,
-			'expected', NEW.expected, 'lower', NEW.lower, 'upper', NEW.upper,
-			'score', CASE WHEN NEW.score IN ('Infinity', '-Infinity', 'NaN') THEN NULL ELSE NEW.score END,
-			'detail', NEW.detail)),
-		CASE WHEN EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = NEW.relid)
-			 THEN NEW.relid::regclass END,
+			'anomaly_id', a.anomaly_id, 'monitor_id', a.monitor_id, 'kind', a.kind,
+			'metric', a.metric, 'bucket', a.bucket, 'value', a.value,
+			'expected', a.expected, 'lower', a.lower, 'upper', a.upper,
+			'score', CASE WHEN a.score IN ('Infinity', '-Infinity', 'NaN') THEN NULL ELSE a.score END,
+			'detail', a.detail)),
+		CASE WHEN EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = a.relid)
+			 THEN a.relid::regclass END,
 		-- a dropped column is named in the title and the body only
-		CASE WHEN EXISTS (SELECT 1 FROM pg_attribute a
-						   WHERE a.attrelid = NEW.relid AND a.attname = NEW.column_name
-							 AND NOT a.attisdropped)
-			 THEN NEW.column_name END);
-	RETURN NULL;
+		CASE WHEN EXISTS (SELECT 1 FROM pg_attribute t
+						   WHERE t.attrelid = a.relid AND t.attname = a.column_name
+							 AND NOT t.attisdropped)
+			 THEN a.column_name END);
 END
 $$;
-COMMENT ON FUNCTION dq.anomaly_alert() IS
-	'Trigger: hands every new anomaly of severity warn or error to the alert outbox (dq.raise_alert, source anomaly or schema_change, one alert per monitor and metric)';
-REVOKE ALL ON FUNCTION dq.anomaly_alert() FROM PUBLIC;
-CREATE TRIGGER anomalies_alert AFTER INSERT ON dq.anomalies
-	FOR EACH ROW EXECUTE FUNCTION dq.anomaly_alert();
+COMMENT ON FUNCTION dq.anomaly_raise_alert(dq.anomalies) IS
+	'Hand a new anomaly of severity warn or error to the alert outbox (dq.raise_alert, source anomaly or schema_change, one alert per monitor and metric); returns the alert id, NULL for severity info';
+REVOKE ALL ON FUNCTION dq.anomaly_raise_alert(dq.anomalies) FROM PUBLIC;
 
 CREATE FUNCTION dq.anomaly_alert_key(monitor_id bigint, metric text) RETURNS text
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -699,6 +700,7 @@ DECLARE
 	at timestamptz := statement_timestamp();
 	sch name;
 	tab name;
+	n bigint;
 BEGIN
 	SELECT n.nspname, c.relname INTO sch, tab
 	  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = m.relid;
@@ -709,6 +711,7 @@ BEGIN
 		command_tag, impacted)
 	VALUES (m.monitor_id, m.relid, sch, tab, change, coalesce(att, 0), colname, oldname, oldtype,
 			newtype, who, sess, at, tag, imp);
+	WITH a AS (
 	INSERT INTO dq.anomalies (monitor_id, relid, schema_name, table_name, attnum, column_name,
 		kind, metric, bucket, method, severity, detail)
 	VALUES (m.monitor_id, m.relid, sch, tab, coalesce(att, 0), colname, 'schema',
@@ -719,7 +722,9 @@ BEGIN
 			jsonb_build_object('change', change, 'column', colname, 'old_name', oldname,
 							   'old_type', oldtype, 'new_type', newtype, 'changed_by', who,
 							   'command_tag', tag, 'impacted', imp))
-	ON CONFLICT (monitor_id, metric, bucket) DO NOTHING;
+	ON CONFLICT (monitor_id, metric, bucket) DO NOTHING
+	RETURNING *)
+	SELECT count(dq.anomaly_raise_alert(a::dq.anomalies)) INTO STRICT n FROM a;
 END
 $$;
 COMMENT ON FUNCTION dq.monitor_schema_record(dq.monitor_definitions, text, smallint, name, name, text, text, name, name, text, text[]) IS
