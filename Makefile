@@ -12,7 +12,7 @@ MODULE_big	= dq_lineage
 # is every .c file below src/.  Headers are included with their folder,
 # "base/guc.h", so that a file's dependencies show in its includes.
 DQ_DIRS		= src src/base src/sketch src/profile src/expect src/lineage \
-			  src/cdc src/sched src/report src/alert
+			  src/cdc src/sched src/report src/alert src/monitor
 DQ_SRCS		= $(sort $(foreach d,$(DQ_DIRS),$(wildcard $(d)/*.c)))
 DQ_HDRS		= $(sort $(foreach d,$(DQ_DIRS),$(wildcard $(d)/*.h)))
 OBJS		= $(DQ_SRCS:.c=.o)

@@ -32,8 +32,6 @@ my $MAX_FUNCTION_LINES = 150;
 my %ALLOWED = (
 	'expect/expectations.h' =>
 	  'the change validator evaluates the row rules of expectations',
-	'monitor/drift.h' =>
-	  'distribution expectations share the drift statistics of monitors',
 	'alert/alert.h' =>
 	  'every subsystem reports failures to the alert outbox; the utility hook pauses delivery',
 	'lineage/lineage.h' =>

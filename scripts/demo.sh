@@ -207,6 +207,20 @@ SELECT p.table_name,
 SELECT dq.schedule_profile('demo.orders', '@hourly') AS job_id \gset
 \pset title 'dq.job_status: the background worker profiles demo.orders every hour'
 SELECT job_name, schedule, timezone, next_run, command FROM dq.job_status;
+
+-- One monitor of each kind (docs/monitors.md); a re-run first removes those
+-- of the tables it dropped.
+SELECT count(dq.unmonitor(m.relid::regclass)) AS removed
+  FROM (SELECT DISTINCT relid FROM dq.monitor_definitions WHERE schema_name = 'demo') m \gset
+SELECT dq.monitor('demo.orders', 'freshness') AS freshness,
+       dq.monitor('demo.orders', 'volume') AS volume,
+       dq.monitor('demo.orders', 'schema') AS schema,
+       dq.monitor('demo.orders', 'column', 'amount', '{"watermark": "created_at"}') AS column_id,
+       dq.monitor('demo.orders', 'distribution', 'status', '{"watermark": "created_at"}') AS distribution \gset
+SELECT dq.run_monitors() AS anomalies \gset
+\pset title 'dq.monitors: one monitor of each kind on demo.orders, run once'
+SELECT monitor_id, kind, column_name, schedule, open_anomalies, next_run
+  FROM dq.monitors WHERE schema_name = 'demo' ORDER BY monitor_id;
 SQL
 }
 

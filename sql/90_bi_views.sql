@@ -65,6 +65,31 @@ SELECT table_name, kind, status, row_count, columns_profiled, expectations, eval
        upstream_relations, downstream_relations
   FROM dq.table_scorecard WHERE schema_name = 'bi' ORDER BY table_name;
 
+-- 6b. monitors in the scorecard and in dq.metric_history: freshness from a
+-- freshness monitor, open anomalies (a schema monitor's dropped column) and
+-- the alert each raised
+CREATE SCHEMA bimon;
+CREATE TABLE bimon.feed (id int, note text);
+SELECT dq.monitor('bimon.feed', 'freshness', options => '{"schedule": null}') AS feed_fresh \gset
+SELECT dq.monitor('bimon.feed', 'schema', options => '{"schedule": null}') > 0 AS schema_monitor;
+SELECT dq.run_monitor(:feed_fresh) AS first_poll;
+INSERT INTO bimon.feed VALUES (1, 'a');
+SELECT pg_stat_force_next_flush();
+SELECT dq.run_monitor(:feed_fresh) AS second_poll;
+ALTER TABLE bimon.feed DROP COLUMN note;
+SELECT table_name, kind, status, monitors, changed_at IS NOT NULL AS fresh_known,
+       change_age_seconds >= 0 AS aged, open_anomalies, open_alerts, row_count
+  FROM dq.table_scorecard WHERE schema_name = 'bimon';
+-- the monitor's point beside the profile metrics, with its source
+SELECT table_name, column_name, metric, value >= 0 AS measured, source,
+       monitor_id = :feed_fresh AS by_monitor, run_id
+  FROM dq.metric_history WHERE schema_name = 'bimon';
+-- marked expected, the anomaly and its alert are closed
+SELECT count(dq.mark_anomaly(anomaly_id, 'expected')) AS marked
+  FROM dq.anomalies WHERE schema_name = 'bimon';
+SELECT status, open_anomalies, open_alerts FROM dq.table_scorecard WHERE schema_name = 'bimon';
+SELECT dq.unmonitor('bimon.feed');
+
 -- 7. lineage for graph panels: edge list and nodes at two levels
 CREATE VIEW bi.open_orders AS SELECT id, amount FROM bi.orders WHERE status = 'open';
 CREATE TABLE bi.totals AS SELECT sum(amount) AS total, count(*) AS n FROM bi.open_orders;

@@ -83,6 +83,8 @@ static const struct
 	{"scorecard", "Tables", DqReportScorecard},
 	{"open-failures", "Open failures", DqReportOpenFailures},
 	{"recent-violations", "Recent violations", DqReportRecentViolations},
+	{"open-alerts", "Open alerts", DqReportOpenAlerts},
+	{"open-anomalies", "Open anomalies", DqReportOpenAnomalies},
 };
 
 /* The sections of each table, in order. */
@@ -96,6 +98,8 @@ static const struct
 	{"profile", "Profile", DqReportTableProfile},
 	{"expectations", "Expectations", DqReportTableExpectations},
 	{"violations", "Violations", DqReportTableViolations},
+	{"monitors", "Monitors", DqReportTableMonitors},
+	{"alerts", "Open alerts", DqReportTableAlerts},
 	{"lineage", "Lineage", DqReportTableLineage},
 };
 
@@ -177,6 +181,11 @@ static const char *dq_report_style =
 "svg.chart text{font-size:10px;fill:var(--fg)}svg.chart text.label{text-anchor:end}"
 "svg.runs .pass{fill:var(--pass)}svg.runs .fail{fill:var(--fail)}svg.runs .none{fill:#d5dde5}"
 "svg.nulls .line{stroke:#8e44ad}svg.nulls .last{fill:#8e44ad}"
+"svg.monitor .anomaly{fill:var(--fail);stroke:#fff;stroke-width:.8}"
+"div.series{display:inline-block;margin:0 12px 4px 0}div.series .metric{font-size:12px}"
+"td.disabled{color:var(--muted)}"
+".badge.anomalous{background:var(--warn)}.badge.monitored{background:#2471a3}"
+".badge.critical{background:var(--fail)}"
 "div.lineage{overflow-x:auto;border:1px solid var(--line);border-radius:4px;background:#fcfdfe}"
 "svg.lineage a text{text-decoration:underline}"
 "a{color:var(--accent)}"
@@ -315,7 +324,9 @@ static const char *dq_report_tables_sql =
 "       s.open_failures::float8, s.last_success_percent, s.watched, s.violations_24h::float8,"
 "       to_char(s.last_violation_at, 'YYYY-MM-DD HH24:MI'),"
 "       to_char(s.data_latest_at, 'YYYY-MM-DD HH24:MI'), s.data_age_seconds,"
-"       s.upstream_relations::float8, s.downstream_relations::float8"
+"       s.upstream_relations::float8, s.downstream_relations::float8,"
+"       s.monitors::float8, to_char(s.changed_at, 'YYYY-MM-DD HH24:MI'), s.change_age_seconds,"
+"       s.open_anomalies::float8, s.open_alerts::float8"
 "  FROM dq.table_scorecard s"
 " WHERE $1 IS NULL OR s.relid = $1"
 " ORDER BY s.schema_name, s.table_name, s.relid";
@@ -363,6 +374,11 @@ DqReportLoadTables(DqReport *rep)
 		t->data_age_seconds = DqSpiFloat8(i, 19);
 		t->upstream = DqSpiFloat8(i, 20);
 		t->downstream = DqSpiFloat8(i, 21);
+		t->monitors = DqSpiFloat8(i, 22);
+		t->changed_at = DqSpiText(i, 23);
+		t->change_age_seconds = DqSpiFloat8(i, 24);
+		t->open_anomalies = DqSpiFloat8(i, 25);
+		t->open_alerts = DqSpiFloat8(i, 26);
 	}
 	SPI_freetuptable(SPI_tuptable);
 
@@ -386,6 +402,8 @@ DqReportLoadTables(DqReport *rep)
 			t->evaluated = t->open_failures = t->last_success_percent = get_float8_nan();
 			t->violations_24h = t->data_age_seconds = get_float8_nan();
 			t->upstream = t->downstream = 0;
+			t->monitors = t->open_anomalies = t->open_alerts = 0;
+			t->change_age_seconds = get_float8_nan();
 		}
 		SPI_freetuptable(SPI_tuptable);
 	}
@@ -410,7 +428,10 @@ DqReportSummary(DqReport *rep)
 				expectations = 0,
 				failing = 0,
 				violations = 0,
-				watched = 0;
+				watched = 0,
+				monitors = 0,
+				anomalies = 0,
+				alerts = 0;
 	int			i;
 
 	for (i = 0; i < rep->ntables; i++)
@@ -427,6 +448,12 @@ DqReportSummary(DqReport *rep)
 			violations += t->violations_24h;
 		if (t->watched)
 			watched++;
+		if (!isnan(t->monitors))
+			monitors += t->monitors;
+		if (!isnan(t->open_anomalies))
+			anomalies += t->open_anomalies;
+		if (!isnan(t->open_alerts))
+			alerts += t->open_alerts;
 	}
 	appendStringInfoString(rep->out, "<div class=\"cards\">");
 	DqCard(rep->out, "tables", rep->ntables, false);
@@ -435,6 +462,9 @@ DqReportSummary(DqReport *rep)
 	DqCard(rep->out, "tables failing", failing, true);
 	DqCard(rep->out, "violations, 24 h", violations, true);
 	DqCard(rep->out, "watched tables", watched, false);
+	DqCard(rep->out, "monitors", monitors, false);
+	DqCard(rep->out, "open anomalies", anomalies, true);
+	DqCard(rep->out, "open alerts", alerts, true);
 	appendStringInfoString(rep->out, "</div>");
 }
 
@@ -460,7 +490,8 @@ DqReportScorecard(DqReport *rep)
 						   "<th>status</th><th class=\"num\">rows</th><th>profiled</th>"
 						   "<th class=\"num\">expectations</th><th class=\"num\">pass rate</th>"
 						   "<th class=\"num\">open failures</th><th class=\"num\">violations 24 h</th>"
-						   "<th>latest data</th><th class=\"num\">upstream</th>"
+						   "<th>latest data</th><th>last change</th><th class=\"num\">anomalies</th>"
+						   "<th class=\"num\">alerts</th><th class=\"num\">upstream</th>"
 						   "<th class=\"num\">downstream</th></tr></thead><tbody>");
 	for (i = 0; i < rep->ntables; i++)
 	{
@@ -499,7 +530,19 @@ DqReportScorecard(DqReport *rep)
 		}
 		else
 			appendStringInfoString(out, "<span class=\"muted\">\xE2\x80\x93</span>");
+		appendStringInfoString(out, "</td><td>");
+		if (t->changed_at)
+		{
+			DqHtmlText(out, t->changed_at);
+			appendStringInfoString(out, " <span class=\"muted\">(");
+			DqHtmlAge(out, t->change_age_seconds);
+			appendStringInfoString(out, " ago)</span>");
+		}
+		else
+			appendStringInfoString(out, "<span class=\"muted\">\xE2\x80\x93</span>");
 		appendStringInfoString(out, "</td>");
+		DqCellCount(out, t->open_anomalies);
+		DqCellCount(out, t->open_alerts);
 		DqCellCount(out, t->upstream);
 		DqCellCount(out, t->downstream);
 		appendStringInfoString(out, "</tr>");

@@ -56,6 +56,11 @@ typedef struct DqReportTable
 	double		data_age_seconds;
 	double		upstream;
 	double		downstream;
+	double		monitors;
+	char	   *changed_at;		/* from a freshness monitor, or NULL */
+	double		change_age_seconds;
+	double		open_anomalies;
+	double		open_alerts;
 } DqReportTable;
 
 typedef struct DqReport
@@ -86,5 +91,11 @@ extern void DqReportTableProfile(DqReport *rep, DqReportTable *t);
 extern void DqReportTableExpectations(DqReport *rep, DqReportTable *t);
 extern void DqReportTableViolations(DqReport *rep, DqReportTable *t);
 extern void DqReportTableLineage(DqReport *rep, DqReportTable *t);
+
+/* report_monitors.c: monitors, anomalies and alerts */
+extern void DqReportOpenAlerts(DqReport *rep);
+extern void DqReportOpenAnomalies(DqReport *rep);
+extern void DqReportTableMonitors(DqReport *rep, DqReportTable *t);
+extern void DqReportTableAlerts(DqReport *rep, DqReportTable *t);
 
 #endif							/* DQ_REPORT_PAGE_H */

@@ -18,6 +18,8 @@
 
 #include <math.h>
 
+#include "utils/float.h"
+
 #include "report/html.h"
 #include "report/svg_chart.h"
 
@@ -45,15 +47,11 @@ DqSvgOpen(StringInfo buf, const char *cls, int w, int h, const char *title)
 	}
 }
 
-/*
- * A line through (xs[i], ys[i]) (xs ascending, e.g. epoch seconds; NULL
- * for evenly spaced points), scaled to [ymin, ymax] (NaN: the data's
- * range).  Points whose y is NaN are left out.  The last point is marked.
- */
-void
-DqSvgSparkline(StringInfo buf, const char *cls, const double *xs,
-			   const double *ys, int n, double ymin, double ymax,
-			   const char *title)
+/* The line of a sparkline or a series, and a series' marked points. */
+static void
+DqSvgLine(StringInfo buf, const char *cls, const double *xs, const double *ys,
+		  int n, double ymin, double ymax, const char *title,
+		  const bool *marks, char **mark_titles)
 {
 	double		xmin = 0,
 				xmax = 0;
@@ -117,8 +115,56 @@ DqSvgSparkline(StringInfo buf, const char *cls, const double *xs,
 		appendStringInfoString(buf, "\" cy=\"");
 		DqHtmlCoord(buf, lasty);
 		appendStringInfoString(buf, "\"/>");
+		for (i = 0; marks != NULL && i < n; i++)
+		{
+			double		x = xs ? xs[i] : i;
+
+			if (!marks[i] || isnan(ys[i]))
+				continue;
+			appendStringInfoString(buf, "<circle class=\"anomaly\" r=\"3\" cx=\"");
+			DqHtmlCoord(buf, (xmax > xmin) ? 3 + (x - xmin) / (xmax - xmin) * (DQ_SPARK_W - 6)
+						: DQ_SPARK_W / 2.0);
+			appendStringInfoString(buf, "\" cy=\"");
+			DqHtmlCoord(buf, (hi > lo) ? DQ_SPARK_H - 3 - (ys[i] - lo) / (hi - lo) * (DQ_SPARK_H - 6)
+						: DQ_SPARK_H / 2.0);
+			appendStringInfoString(buf, "\">");
+			if (mark_titles != NULL && mark_titles[i] != NULL)
+			{
+				appendStringInfoString(buf, "<title>");
+				DqHtmlText(buf, mark_titles[i]);
+				appendStringInfoString(buf, "</title>");
+			}
+			appendStringInfoString(buf, "</circle>");
+		}
 	}
 	appendStringInfoString(buf, "</svg>");
+}
+
+/*
+ * A line through (xs[i], ys[i]) (xs ascending, e.g. epoch seconds; NULL
+ * for evenly spaced points), scaled to [ymin, ymax] (NaN: the data's
+ * range).  Points whose y is NaN are left out.  The last point is marked.
+ */
+void
+DqSvgSparkline(StringInfo buf, const char *cls, const double *xs,
+			   const double *ys, int n, double ymin, double ymax,
+			   const char *title)
+{
+	DqSvgLine(buf, cls, xs, ys, n, ymin, ymax, title, NULL, NULL);
+}
+
+/*
+ * The same line, with the points where marks[i] is true drawn as circles
+ * of class "anomaly", each with its own title (mark_titles[i], may be
+ * NULL): a monitor's series with its anomalies.
+ */
+void
+DqSvgSeries(StringInfo buf, const char *cls, const double *xs,
+			const double *ys, int n, const bool *marks, char **mark_titles,
+			const char *title)
+{
+	DqSvgLine(buf, cls, xs, ys, n, get_float8_nan(), get_float8_nan(), title,
+			  marks, mark_titles);
 }
 
 /*

@@ -15,6 +15,9 @@
 extern void DqSvgSparkline(StringInfo buf, const char *cls, const double *xs,
 						   const double *ys, int n, double ymin, double ymax,
 						   const char *title);
+extern void DqSvgSeries(StringInfo buf, const char *cls, const double *xs,
+						const double *ys, int n, const bool *marks,
+						char **mark_titles, const char *title);
 extern void DqSvgHistogram(StringInfo buf, const double *lo, const double *hi,
 						   const double *count, int n, const char *title);
 extern void DqSvgTopValues(StringInfo buf, char **labels, const double *counts,

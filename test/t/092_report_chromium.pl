@@ -75,6 +75,29 @@ $node->safe_psql('postgres', q{
 	SELECT dq.validate('demo."<script>window.__xss = 3</script>"');
 });
 # change validation: violations recorded by the worker
+# Monitors: 30 days of events up to today, 100 a day, whose amounts are ten
+# times larger on one day (a column monitor flags its mean and median), and
+# a schema monitor that sees a column dropped (an anomaly and an alert).
+$node->safe_psql('postgres', q{
+	CREATE TABLE demo.events (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL,
+	                          amount numeric, flag boolean);
+	CREATE INDEX ON demo.events (created_at);
+	INSERT INTO demo.events (created_at, amount, flag)
+	SELECT date_trunc('day', now()) - (30 - d) * interval '1 day' + r * interval '10 minutes',
+	       CASE WHEN d = 24 THEN 1000 ELSE 100 END + (r % 13), r % 4 = 0
+	  FROM generate_series(0, 29) d, generate_series(0, 99) r;
+	SELECT dq.run_monitor(dq.monitor('demo.events', 'column', 'amount',
+	                      '{"watermark": "created_at", "schedule": null,
+	                        "metrics": ["mean", "null_fraction", "p50"]}'));
+	SELECT dq.monitor('demo.events', 'schema', options => '{"schedule": null}');
+	ALTER TABLE demo.events DROP COLUMN flag;
+});
+is($node->safe_psql('postgres',
+		q{SELECT count(*) > 0 FROM dq.anomalies WHERE kind = 'column' AND state = 'open'}),
+	't', 'the column monitor found anomalies');
+is($node->safe_psql('postgres',
+		q{SELECT count(*) FROM dq.alerts WHERE source = 'schema_change' AND state = 'open'}),
+	'1', 'the dropped column raised an alert');
 $node->safe_psql('postgres', q{SELECT dq.watch('demo.orders')});
 $node->safe_psql('postgres', q{
 	INSERT INTO demo.orders (order_id, customer_id, amount, currency, status, email, created_at, shipped)
@@ -98,16 +121,27 @@ like($err, qr/^wrote .*report\.html \(\d+ bytes\)/, 'and said so');
 
 my $tables = $node->safe_psql('postgres', 'SELECT count(*) FROM dq.table_scorecard');
 my $orders = $node->safe_psql('postgres', q{SELECT 'demo.orders'::regclass::oid});
+my $events = $node->safe_psql('postgres', q{SELECT 'demo.events'::regclass::oid});
 my $evil = $node->safe_psql('postgres',
 	q{SELECT 'demo."<script>window.__xss = 3</script>"'::regclass::oid});
 
 # what the page shows, queried in the browser
 my @checks = (
 	[ 'overview sections', q{[...document.querySelectorAll('section.overview')].map(e => e.id).join(' ')},
-		'summary scorecard open-failures recent-violations' ],
+		'summary scorecard open-failures recent-violations open-alerts open-anomalies' ],
 	[ 'a section per table', q{document.querySelectorAll('details.table').length}, $tables ],
 	[ 'an index row per table', q{document.querySelectorAll('table.scorecard tr[data-name]').length}, $tables ],
-	[ 'four parts per table', q{[...document.querySelectorAll('details.table')].every(d => d.querySelectorAll(':scope > section').length === 4)}, JSON::PP::true ],
+	[ 'six parts per table', q{[...document.querySelectorAll('details.table')].every(d => d.querySelectorAll(':scope > section').length === 6)}, JSON::PP::true ],
+	[ 'open alerts in the overview', q{document.querySelectorAll('#open-alerts table.alerts tbody tr').length >= 1}, JSON::PP::true ],
+	[ 'open anomalies in the overview', q{document.querySelectorAll('#open-anomalies table.anomalies tbody tr').length >= 3}, JSON::PP::true ],
+	[ 'overview anomalies link to their table', q{[...document.querySelectorAll('#open-anomalies table.anomalies tbody a')].every(a => document.getElementById(a.getAttribute('href').slice(1)))}, JSON::PP::true ],
+	[ 'monitors of a table', q{document.querySelectorAll('#t-} . $events . q{ section.monitors table.monitors tbody tr').length}, 2 ],
+	[ 'monitor series drawn', q{document.querySelectorAll('#t-} . $events . q{ section.monitors svg.monitor path.line').length >= 2}, JSON::PP::true ],
+	[ 'anomalies marked on the series', q{document.querySelectorAll('#t-} . $events . q{ section.monitors svg.monitor circle.anomaly').length >= 2}, JSON::PP::true ],
+	[ 'a marked anomaly says what it is', q{document.querySelector('#t-} . $events . q{ svg.monitor circle.anomaly title').textContent.includes('is an anomaly')}, JSON::PP::true ],
+	[ 'open anomalies of a table', q{document.querySelectorAll('#t-} . $events . q{ section.monitors table.anomalies tbody tr').length >= 3}, JSON::PP::true ],
+	[ 'open alerts of a table', q{document.querySelectorAll('#t-} . $events . q{ section.alerts table.alerts tbody tr').length}, 1 ],
+	[ 'anomalous status in the index', q{document.querySelector('table.scorecard tr[data-name="demo.events"]').dataset.status}, 'anomalous' ],
 	[ 'histograms drawn', q{document.querySelectorAll('#t-} . $orders . q{ svg.histogram rect.bar').length > 10}, JSON::PP::true ],
 	[ 'top values drawn', q{document.querySelectorAll('#t-} . $orders . q{ svg.topvalues rect.bar').length > 5}, JSON::PP::true ],
 	[ 'null trends drawn', q{document.querySelectorAll('#t-} . $orders . q{ svg.nulls path.line').length}, 10 ],
