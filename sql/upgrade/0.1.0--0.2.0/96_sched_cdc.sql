@@ -46,7 +46,7 @@ CREATE FUNCTION dq.schedule(job_name text, schedule text, command text,
 COMMENT ON FUNCTION dq.schedule(text, text, text, text, name, integer, interval, text) IS
 	'Schedule a command to run as the current user (cron expression, @shortcut or interval; or, with schedule NULL, after each successful run of the job named by after), in this database or in the one named, tried again up to retries times retry_delay after a failure; the same name again updates the job; returns the job id';
 
-CREATE FUNCTION dq.unschedule(job_name text)
+CREATE OR REPLACE FUNCTION dq.unschedule(job_name text)
 	RETURNS boolean
 	AS 'MODULE_PATHNAME', 'dq_unschedule' LANGUAGE C CALLED ON NULL INPUT;
 COMMENT ON FUNCTION dq.unschedule(text) IS 'Delete one of your jobs and its run history (refused while other jobs run after it)';
