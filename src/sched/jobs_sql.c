@@ -350,7 +350,6 @@ dq_schedule(PG_FUNCTION_ARGS)
 	DqSchedule	sched;
 	DqOwnerContext owner;
 	int64		job_id;
-	int64		upstream = 0;
 	Oid			types[10] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, OIDOID, BOOLOID, NAMEOID,
 	INT4OID, INTERVALOID, INT8OID};
 	Datum		values[10];
@@ -401,8 +400,7 @@ dq_schedule(PG_FUNCTION_ARGS)
 	job_id = find_job(job_name, caller);
 	if (after != NULL)
 	{
-		upstream = find_upstream(after, job_name, job_id, caller);
-		values[9] = Int64GetDatum(upstream);
+		values[9] = Int64GetDatum(find_upstream(after, job_name, job_id, caller));
 		nulls[9] = ' ';
 	}
 	if (job_id == 0)

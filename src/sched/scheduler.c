@@ -949,10 +949,6 @@ claim_runs(void)
 	{
 		SchedJob   *best = NULL;
 		ListCell   *lc;
-		Oid			types[4] = {INT8OID, TIMESTAMPTZOID, INT4OID, INT8OID};
-		Datum		values[4];
-		char		nulls[4] = {' ', ' ', ' ', ' '};
-		bool		isnull;
 		const char *wait_for = NULL;
 
 		foreach(lc, jobs)
@@ -997,6 +993,11 @@ claim_runs(void)
 		}
 		else
 		{
+			Oid			types[4] = {INT8OID, TIMESTAMPTZOID, INT4OID, INT8OID};
+			Datum		values[4];
+			char		nulls[4] = {' ', ' ', ' ', ' '};
+			bool		isnull;
+
 			values[0] = Int64GetDatum(best->job_id);
 			values[1] = TimestampTzGetDatum(best->pending_at);
 			values[2] = Int32GetDatum(best->pending_attempt);
