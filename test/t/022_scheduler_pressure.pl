@@ -127,7 +127,12 @@ ok(DqTest::poll_until($node, 'postgres',
 $node->safe_psql('postgres', q{
 	CREATE ROLE capped LOGIN;
 	CREATE TABLE free_runs (at timestamptz);
+	CREATE DATABASE db2;
 });
+$node->safe_psql('db2', 'CREATE EXTENSION dq_lineage');
+ok(DqTest::poll_until($node, 'db2',
+		"SELECT state FROM dq.scheduler_status()", 'running'),
+	'a second database has its scheduler');
 locker('SELECT pg_advisory_lock(2)');
 $node->safe_psql('postgres', q{
 	SET ROLE capped;
@@ -146,6 +151,16 @@ ok(DqTest::poll_until($node, 'postgres',
 	'the role\'s second job waits under the cap');
 ok(DqTest::poll_until($node, 'postgres', runs_at_least('other_role', "r.status = 'succeeded'", 2), 't'),
 	'another role\'s job runs meanwhile');
+# The cap counts the role's runs in every database.
+$node->safe_psql('db2', q{
+	SET ROLE capped;
+	SELECT dq.schedule('c3', '1 second', 'SELECT 3');
+});
+ok(DqTest::poll_until($node, 'db2',
+		runs('c3', "r.status = 'waiting' AND r.waited_for = 'dq_lineage.max_runs_per_role'"), '1'),
+	'the role\'s job in another database waits under the cap too');
+is($node->safe_psql('db2', runs('c3', "r.status IN ('starting', 'running', 'succeeded')")), '0',
+	'it has not run while the role\'s run in the first database goes on');
 is($node->safe_psql('postgres',
 		"SELECT count(*) FROM dq.job_runs r JOIN dq.jobs j USING (job_id) "
 		  . "WHERE j.owner = 'capped'::regrole AND r.status IN ('starting', 'running')"),
@@ -154,11 +169,17 @@ locker('SELECT pg_advisory_unlock(2)');
 ok(DqTest::poll_until($node, 'postgres',
 		runs_at_least('c2', "r.status = 'succeeded' AND r.waited_for = 'dq_lineage.max_runs_per_role'", 1), 't'),
 	'once the role\'s run ends, its waiting run starts');
+
 $node->safe_psql('postgres', q{
 	SELECT dq.alter_job('c1', enabled => false);
 	SELECT dq.alter_job('c2', enabled => false);
 	SELECT dq.alter_job('other_role', enabled => false);
 });
+# (no queue is shared between databases: with the role's jobs of the first
+# database stopped, the one of the other database gets its turn)
+ok(DqTest::poll_until($node, 'db2', runs_at_least('c3', "r.status = 'succeeded'", 1), 't'),
+	'the role\'s job in the other database runs once the cap allows');
+$node->safe_psql('db2', q{SELECT dq.alter_job('c3', enabled => false)});
 ok(DqTest::poll_until($node, 'postgres',
 		"SELECT count(*) FROM dq.job_runs WHERE status IN ('waiting', 'starting', 'running')", '0'),
 	'no run left open');

@@ -114,3 +114,6 @@ COMMENT ON COLUMN dq.job_status.retry_delay IS 'Time from a failed attempt to th
 COMMENT ON COLUMN dq.job_status.after_job IS 'Name of the job after each successful run of which this one runs (NULL: the job has a schedule)';
 COMMENT ON COLUMN dq.job_status.last_attempt IS 'Attempt number of the latest run (above 1: a retry)';
 COMMENT ON COLUMN dq.job_status.waiting_runs IS 'Runs waiting to start (for a free background worker slot, or under dq_lineage.max_running_jobs or dq_lineage.max_runs_per_role)';
+
+-- The run history of the BI views names the waiting status too.
+COMMENT ON COLUMN dq.job_run_history.status IS 'succeeded, failed, skipped, waiting, starting or running';
