@@ -13,7 +13,7 @@ CREATE SEQUENCE dq.job_id_seq;
 CREATE TABLE dq.jobs (
 	job_id			bigint PRIMARY KEY DEFAULT nextval('dq.job_id_seq'),
 	job_name		text NOT NULL,
-	schedule		text NOT NULL,
+	schedule		text,
 	timezone		text,
 	command			text NOT NULL,
 	database		name,
@@ -24,13 +24,17 @@ CREATE TABLE dq.jobs (
 	schedule_anchor	timestamptz NOT NULL DEFAULT now(),
 	created_at		timestamptz NOT NULL DEFAULT now(),
 	updated_at		timestamptz NOT NULL DEFAULT now(),
-	UNIQUE (owner, job_name)
+	retries			integer NOT NULL DEFAULT 0 CONSTRAINT jobs_retries_check CHECK (retries >= 0),
+	retry_delay		interval NOT NULL DEFAULT '1 minute',
+	after_job		bigint,
+	UNIQUE (owner, job_name),
+	CONSTRAINT jobs_schedule_or_after CHECK ((schedule IS NULL) = (after_job IS NOT NULL))
 );
 ALTER SEQUENCE dq.job_id_seq OWNED BY dq.jobs.job_id;
 COMMENT ON TABLE dq.jobs IS 'Scheduled jobs (dq.schedule); each runs as its owner in this database';
 COMMENT ON COLUMN dq.jobs.job_id IS 'Identifier returned by dq.schedule()';
 COMMENT ON COLUMN dq.jobs.job_name IS 'Name, unique among the jobs of its owner';
-COMMENT ON COLUMN dq.jobs.schedule IS 'Cron expression (5 fields), @shortcut or interval such as 30 seconds';
+COMMENT ON COLUMN dq.jobs.schedule IS 'Cron expression (5 fields), @shortcut or interval such as 30 seconds; NULL for a job that runs after another (after_job)';
 COMMENT ON COLUMN dq.jobs.timezone IS 'Time zone of a cron schedule; NULL means dq_lineage.timezone, else the server''s TimeZone';
 COMMENT ON COLUMN dq.jobs.command IS 'SQL run at each tick (one or more statements, as in a simple query)';
 COMMENT ON COLUMN dq.jobs.database IS 'Database the command runs in; NULL means this one';
@@ -41,6 +45,9 @@ COMMENT ON COLUMN dq.jobs.statement_timeout IS 'statement_timeout of each run; N
 COMMENT ON COLUMN dq.jobs.schedule_anchor IS 'Interval schedules fire at schedule_anchor + k * interval; set when the schedule changes';
 COMMENT ON COLUMN dq.jobs.created_at IS 'When the job was first scheduled';
 COMMENT ON COLUMN dq.jobs.updated_at IS 'When the job was last changed';
+COMMENT ON COLUMN dq.jobs.retries IS 'How many times a failed run is tried again (0: never); each attempt is a row of dq.job_runs with its attempt number';
+COMMENT ON COLUMN dq.jobs.retry_delay IS 'Time from the end of a failed attempt to the next attempt';
+COMMENT ON COLUMN dq.jobs.after_job IS 'The job (job_id) after each successful run of which this job runs, instead of a schedule of its own; NULL for a job on a schedule';
 
 CREATE SEQUENCE dq.job_run_id_seq;
 CREATE TABLE dq.job_runs (
@@ -50,12 +57,15 @@ CREATE TABLE dq.job_runs (
 	started_at		timestamptz,
 	ended_at		timestamptz,
 	status			text NOT NULL
-		CHECK (status IN ('starting', 'running', 'succeeded', 'failed', 'skipped')),
+		CHECK (status IN ('waiting', 'starting', 'running', 'succeeded', 'failed', 'skipped')),
 	worker_pid		integer,
 	command_tag		text,
 	rows			bigint,
 	sqlstate		text,
-	message			text
+	message			text,
+	attempt			integer NOT NULL DEFAULT 1,
+	waited_for		text,
+	after_run_id	bigint
 );
 ALTER SEQUENCE dq.job_run_id_seq OWNED BY dq.job_runs.run_id;
 CREATE INDEX job_runs_job_idx ON dq.job_runs (job_id, scheduled_at);
@@ -63,15 +73,18 @@ CREATE INDEX job_runs_open_idx ON dq.job_runs (status) WHERE status IN ('startin
 COMMENT ON TABLE dq.job_runs IS 'One row per tick of a job: its run, or why it was skipped; pruned after dq_lineage.job_run_retention';
 COMMENT ON COLUMN dq.job_runs.run_id IS 'Identifier of the run';
 COMMENT ON COLUMN dq.job_runs.job_id IS 'The job (dq.jobs)';
-COMMENT ON COLUMN dq.job_runs.scheduled_at IS 'The tick: when the run was due';
+COMMENT ON COLUMN dq.job_runs.scheduled_at IS 'The tick: when the run was due (for a retry, when the attempt was due; for a job that runs after another, when that job''s run succeeded)';
 COMMENT ON COLUMN dq.job_runs.started_at IS 'When the job worker began executing the command';
 COMMENT ON COLUMN dq.job_runs.ended_at IS 'When the run ended (or was skipped)';
-COMMENT ON COLUMN dq.job_runs.status IS 'starting, running, succeeded, failed or skipped';
+COMMENT ON COLUMN dq.job_runs.status IS 'waiting (for a free background worker slot or under dq_lineage.max_running_jobs or dq_lineage.max_runs_per_role), starting, running, succeeded, failed or skipped';
 COMMENT ON COLUMN dq.job_runs.worker_pid IS 'Process id of the job worker';
 COMMENT ON COLUMN dq.job_runs.command_tag IS 'Command tag of the last statement, such as INSERT 0 5';
 COMMENT ON COLUMN dq.job_runs.rows IS 'Rows processed by the last statement';
 COMMENT ON COLUMN dq.job_runs.sqlstate IS 'SQLSTATE of the error of a failed run';
 COMMENT ON COLUMN dq.job_runs.message IS 'Error message (with detail, hint and context) of a failed run, or why a tick was skipped';
+COMMENT ON COLUMN dq.job_runs.attempt IS 'Attempt number: 1 for the tick''s first run, 2 and on for the retries of a failed run (dq.jobs.retries)';
+COMMENT ON COLUMN dq.job_runs.waited_for IS 'What the run waited for before it started: a free background worker slot, dq_lineage.max_running_jobs or dq_lineage.max_runs_per_role; NULL when it started at once';
+COMMENT ON COLUMN dq.job_runs.after_run_id IS 'For a job that runs after another: the run of that job whose success started this one';
 
 REVOKE ALL ON dq.jobs, dq.job_runs FROM PUBLIC;
 GRANT SELECT ON dq.jobs, dq.job_runs TO PUBLIC;
@@ -85,25 +98,28 @@ SELECT pg_catalog.pg_extension_config_dump('dq.jobs', '');
 SELECT pg_catalog.pg_extension_config_dump('dq.job_id_seq', '');
 
 CREATE FUNCTION dq.schedule(job_name text, schedule text, command text,
-		timezone text DEFAULT NULL, database name DEFAULT NULL)
+		timezone text DEFAULT NULL, database name DEFAULT NULL,
+		retries integer DEFAULT 0, retry_delay interval DEFAULT '1 minute',
+		after text DEFAULT NULL)
 	RETURNS bigint
 	AS 'MODULE_PATHNAME', 'dq_schedule' LANGUAGE C CALLED ON NULL INPUT;
-COMMENT ON FUNCTION dq.schedule(text, text, text, text, name) IS
-	'Schedule a command to run as the current user (cron expression, @shortcut or interval), in this database or in the one named; the same name again updates the job; returns the job id';
+COMMENT ON FUNCTION dq.schedule(text, text, text, text, name, integer, interval, text) IS
+	'Schedule a command to run as the current user (cron expression, @shortcut or interval; or, with schedule NULL, after each successful run of the job named by after), in this database or in the one named, tried again up to retries times retry_delay after a failure; the same name again updates the job; returns the job id';
 
 CREATE FUNCTION dq.unschedule(job_name text)
 	RETURNS boolean
 	AS 'MODULE_PATHNAME', 'dq_unschedule' LANGUAGE C CALLED ON NULL INPUT;
-COMMENT ON FUNCTION dq.unschedule(text) IS 'Delete one of your jobs and its run history';
+COMMENT ON FUNCTION dq.unschedule(text) IS 'Delete one of your jobs and its run history (refused while other jobs run after it)';
 
 CREATE FUNCTION dq.alter_job(job_name text, schedule text DEFAULT NULL,
 		command text DEFAULT NULL, enabled boolean DEFAULT NULL,
 		timezone text DEFAULT NULL, statement_timeout interval DEFAULT NULL,
-		database name DEFAULT NULL)
+		database name DEFAULT NULL, retries integer DEFAULT NULL,
+		retry_delay interval DEFAULT NULL, after text DEFAULT NULL)
 	RETURNS bigint
 	AS 'MODULE_PATHNAME', 'dq_alter_job' LANGUAGE C CALLED ON NULL INPUT;
-COMMENT ON FUNCTION dq.alter_job(text, text, text, boolean, text, interval, name) IS
-	'Change one of your jobs: what is not NULL is set (timezone '''', statement_timeout 0 and database '''' go back to the defaults)';
+COMMENT ON FUNCTION dq.alter_job(text, text, text, boolean, text, interval, name, integer, interval, text) IS
+	'Change one of your jobs: what is not NULL is set (timezone , statement_timeout 0 and database  go back to the defaults; a schedule replaces the job it ran after, after replaces the schedule)';
 
 CREATE FUNCTION dq.schedule_table_job(rel regclass, schedule text, action text)
 	RETURNS bigint LANGUAGE plpgsql
@@ -161,14 +177,18 @@ SELECT j.job_id, j.job_name, j.owner, j.superuser, j.enabled, j.schedule, j.stat
 	   coalesce(j.database, current_database()) AS database,
 	   coalesce(j.timezone, nullif(current_setting('dq_lineage.timezone', true), ''),
 				current_setting('TimeZone')) AS timezone,
-	   CASE WHEN j.enabled THEN dq.cron_next(j.schedule, now(), j.timezone, j.schedule_anchor) END
+	   CASE WHEN j.enabled AND j.schedule IS NOT NULL THEN dq.cron_next(j.schedule, now(), j.timezone, j.schedule_anchor) END
 		   AS next_run,
 	   last.status AS last_status, last.scheduled_at AS last_scheduled_at,
 	   last.started_at AS last_started_at, last.ended_at AS last_ended_at,
 	   last.message AS last_message,
 	   (SELECT count(*) FROM dq.job_runs r WHERE r.job_id = j.job_id AND r.status = 'failed') AS failed_runs,
 	   (SELECT count(*) FROM dq.job_runs r WHERE r.job_id = j.job_id AND r.status = 'skipped') AS skipped_runs,
-	   j.command
+	   j.command,
+	   j.retries, j.retry_delay,
+	   (SELECT a.job_name FROM dq.jobs a WHERE a.job_id = j.after_job) AS after_job,
+	   last.attempt AS last_attempt,
+	   (SELECT count(*) FROM dq.job_runs r WHERE r.job_id = j.job_id AND r.status = 'waiting') AS waiting_runs
   FROM dq.jobs j
   LEFT JOIN LATERAL (SELECT r.* FROM dq.job_runs r WHERE r.job_id = j.job_id
 					 ORDER BY r.scheduled_at DESC, r.run_id DESC LIMIT 1) last ON true;
@@ -178,12 +198,12 @@ COMMENT ON COLUMN dq.job_status.job_name IS 'Name of the job';
 COMMENT ON COLUMN dq.job_status.owner IS 'Role the job runs as';
 COMMENT ON COLUMN dq.job_status.superuser IS 'Whether the owner was a superuser when the job was scheduled';
 COMMENT ON COLUMN dq.job_status.enabled IS 'Disabled jobs are not run';
-COMMENT ON COLUMN dq.job_status.schedule IS 'Cron expression, @shortcut or interval';
+COMMENT ON COLUMN dq.job_status.schedule IS 'Cron expression, @shortcut or interval; NULL for a job that runs after another (after_job)';
 COMMENT ON COLUMN dq.job_status.database IS 'Database the command runs in';
 COMMENT ON COLUMN dq.job_status.statement_timeout IS 'statement_timeout of each run (NULL: the role''s and server''s setting)';
 COMMENT ON COLUMN dq.job_status.timezone IS 'Time zone the schedule is evaluated in';
-COMMENT ON COLUMN dq.job_status.next_run IS 'Next tick (NULL when disabled or when a cron schedule never fires)';
-COMMENT ON COLUMN dq.job_status.last_status IS 'Status of the latest tick: succeeded, failed, skipped, starting or running';
+COMMENT ON COLUMN dq.job_status.next_run IS 'Next tick (NULL when disabled, when a cron schedule never fires, or for a job that runs after another)';
+COMMENT ON COLUMN dq.job_status.last_status IS 'Status of the latest tick: succeeded, failed, skipped, waiting, starting or running';
 COMMENT ON COLUMN dq.job_status.last_scheduled_at IS 'When the latest tick was due';
 COMMENT ON COLUMN dq.job_status.last_started_at IS 'When its run started';
 COMMENT ON COLUMN dq.job_status.last_ended_at IS 'When its run ended';
@@ -191,6 +211,11 @@ COMMENT ON COLUMN dq.job_status.last_message IS 'Error of the latest run, or why
 COMMENT ON COLUMN dq.job_status.failed_runs IS 'Failed runs in the kept history';
 COMMENT ON COLUMN dq.job_status.skipped_runs IS 'Skipped ticks in the kept history';
 COMMENT ON COLUMN dq.job_status.command IS 'The SQL the job runs';
+COMMENT ON COLUMN dq.job_status.retries IS 'How many times a failed run is tried again';
+COMMENT ON COLUMN dq.job_status.retry_delay IS 'Time from a failed attempt to the next';
+COMMENT ON COLUMN dq.job_status.after_job IS 'Name of the job after each successful run of which this one runs (NULL: the job has a schedule)';
+COMMENT ON COLUMN dq.job_status.last_attempt IS 'Attempt number of the latest run (above 1: a retry)';
+COMMENT ON COLUMN dq.job_status.waiting_runs IS 'Runs waiting to start (for a free background worker slot, or under dq_lineage.max_running_jobs or dq_lineage.max_runs_per_role)';
 GRANT SELECT ON dq.job_status TO PUBLIC;
 
 -- Start this database's scheduler when CREATE EXTENSION commits.

@@ -61,6 +61,9 @@ CREATE TABLE dq.violations (
 	detected_at		timestamptz NOT NULL DEFAULT clock_timestamp(),
 	unexpected		jsonb,
 	row_image		jsonb,
+	kind			text,
+	severity		text,
+	mostly			float8,
 	UNIQUE (lsn, change_seq, expectation_id)
 );
 ALTER SEQUENCE dq.violation_id_seq OWNED BY dq.violations.violation_id;
@@ -79,6 +82,9 @@ COMMENT ON COLUMN dq.violations.commit_time IS 'Commit time of the transaction';
 COMMENT ON COLUMN dq.violations.detected_at IS 'When the worker recorded the violation';
 COMMENT ON COLUMN dq.violations.unexpected IS 'The offending value(s), shaped as in dq.validate results';
 COMMENT ON COLUMN dq.violations.row_image IS 'The new row, column name to text value; NULL when dq_lineage.capture_row_images is off or the expectation''s owner may not read the whole table; unchanged TOAST values are left out and listed under unchanged_toast';
+COMMENT ON COLUMN dq.violations.kind IS 'Kind of the expectation that failed (dq.expectation_kinds), as it was when the violation was recorded';
+COMMENT ON COLUMN dq.violations.severity IS 'Severity of the expectation (error or warn) when the violation was recorded: filter on it to see the violations that matter first';
+COMMENT ON COLUMN dq.violations.mostly IS 'The expectation''s mostly when the violation was recorded (NULL means 1): change validation checks each row on its own, so a row that fails an expectation with mostly below 1 is recorded too; whether the fraction holds is decided by dq.validate over the whole table';
 
 CREATE TABLE dq.cdc_rule_errors (
 	expectation_id	bigint PRIMARY KEY,

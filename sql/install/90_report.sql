@@ -377,7 +377,7 @@ COMMENT ON COLUMN dq.job_run_history.run_id IS 'Job run (dq.job_runs)';
 COMMENT ON COLUMN dq.job_run_history.job_id IS 'Job (dq.jobs)';
 COMMENT ON COLUMN dq.job_run_history.job_name IS 'Name of the job';
 COMMENT ON COLUMN dq.job_run_history.owner IS 'Role the job runs as';
-COMMENT ON COLUMN dq.job_run_history.status IS 'succeeded, failed, skipped, starting or running';
+COMMENT ON COLUMN dq.job_run_history.status IS 'succeeded, failed, skipped, waiting, starting or running';
 COMMENT ON COLUMN dq.job_run_history.success_value IS '1 when the run succeeded, 0 when it failed, NULL otherwise (to chart or average)';
 COMMENT ON COLUMN dq.job_run_history.duration_seconds IS 'How long the run took, in seconds (NULL until it ends)';
 COMMENT ON COLUMN dq.job_run_history.start_delay_seconds IS 'Seconds between the tick and the start of the run';

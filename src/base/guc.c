@@ -41,6 +41,7 @@ bool		dq_scheduler_enabled = true;
 
 /* Job runs of one database that may run at the same time. */
 int			dq_max_running_jobs = 8;
+int			dq_max_runs_per_role = 0;
 
 /* Run history older than this many seconds is deleted by the scheduler. */
 int			dq_job_run_retention = 7 * 24 * 3600;
@@ -238,6 +239,15 @@ DqDefineSchedulerGucs(void)
 							"Runs beyond it wait for a free place; a run still waiting at its job's next tick makes that tick skipped.",
 							&dq_max_running_jobs,
 							8, 1, 1024,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("dq_lineage.max_runs_per_role",
+							"Maximum number of job runs of one role running at the same time, in all databases.",
+							"Runs beyond it wait (status waiting) until a run of the role ends; 0 means no cap.",
+							&dq_max_runs_per_role,
+							0, 0, 1024,
 							PGC_SIGHUP,
 							0,
 							NULL, NULL, NULL);

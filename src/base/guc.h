@@ -15,6 +15,7 @@ extern int	dq_scan_workers;
 extern char *dq_timezone;
 extern bool dq_scheduler_enabled;
 extern int	dq_max_running_jobs;
+extern int	dq_max_runs_per_role;
 extern int	dq_job_run_retention;
 extern bool dq_allow_superuser_jobs;
 extern int	dq_max_databases;

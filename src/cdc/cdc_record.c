@@ -27,6 +27,7 @@
 #include "postgres.h"
 
 #include "access/relation.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -292,6 +293,19 @@ DqCdcQuarantine(Datum lines)
 }
 
 /*
+ * Does dq.violations have the kind, severity and mostly columns?  A
+ * library newer than the installed SQL objects (0.1.0, before ALTER
+ * EXTENSION UPDATE) writes only the columns that exist.
+ */
+static bool
+DqCdcViolationsHaveKind(void)
+{
+	Oid			relid = get_relname_relid("violations", get_namespace_oid("dq", false));
+
+	return OidIsValid(relid) && get_attnum(relid, "mostly") != InvalidAttrNumber;
+}
+
+/*
  * Insert violation lines (text) into dq.violations, with NOTIFY, and copy
  * their rows to quarantine tables.  The caller acts as the extension
  * owner.
@@ -305,6 +319,7 @@ DqCdcInsert(List *lines, XLogRecPtr processed, bool row_images)
 	Datum		values[3];
 	bool		isnull;
 	int64		n;
+	bool		with_kind;
 
 	if (lines == NIL)
 		return 0;
@@ -314,9 +329,11 @@ DqCdcInsert(List *lines, XLogRecPtr processed, bool row_images)
 	values[0] = makeArrayResult(astate, CurrentMemoryContext);
 	values[1] = LSNGetDatum(processed);
 	values[2] = BoolGetDatum(row_images);
-	if (SPI_execute_with_args("WITH j AS (SELECT x::pg_catalog.jsonb AS j FROM pg_catalog.unnest($1) AS u(x)), "
+	/* 0.1.0's dq.violations (before ALTER EXTENSION UPDATE) lacks kind, severity, mostly */
+	with_kind = DqCdcViolationsHaveKind();
+	if (SPI_execute_with_args(psprintf("WITH j AS (SELECT x::pg_catalog.jsonb AS j FROM pg_catalog.unnest($1) AS u(x)), "
 							  "ins AS (INSERT INTO dq.violations (expectation_id, relid, schema_name, "
-							  "  table_name, operation, lsn, change_seq, xid, commit_time, unexpected, row_image) "
+							  "  table_name, operation, lsn, change_seq, xid, commit_time, unexpected, row_image%s) "
 							  "SELECT (j OPERATOR(pg_catalog.->>) 'expectation_id')::pg_catalog.int8, "
 							  "  (j OPERATOR(pg_catalog.->>) 'relid')::pg_catalog.oid, n.nspname, c.relname, "
 							  "  j OPERATOR(pg_catalog.->>) 'op', "
@@ -328,7 +345,7 @@ DqCdcInsert(List *lines, XLogRecPtr processed, bool row_images)
 							  "  CASE WHEN $3 AND EXISTS (SELECT FROM pg_catalog.pg_roles r "
 							  "        WHERE r.rolname OPERATOR(pg_catalog.=) e.owner) "
 							  "        AND pg_catalog.has_table_privilege(e.owner, e.relid, 'SELECT') "
-							  "       THEN j OPERATOR(pg_catalog.->) 'row' END "
+							  "       THEN j OPERATOR(pg_catalog.->) 'row' END%s "
 							  "FROM j LEFT JOIN dq.expectations e "
 							  "  ON e.expectation_id OPERATOR(pg_catalog.=) (j OPERATOR(pg_catalog.->>) 'expectation_id')::pg_catalog.int8 "
 							  "LEFT JOIN pg_catalog.pg_class c "
@@ -339,6 +356,8 @@ DqCdcInsert(List *lines, XLogRecPtr processed, bool row_images)
 							  "SELECT pg_catalog.count(pg_catalog.pg_notify('dq_violation', "
 							  "  pg_catalog.json_build_object('violation_id', violation_id, "
 							  "  'expectation_id', expectation_id, 'relid', relid::pg_catalog.oid, 'lsn', lsn)::pg_catalog.text)) FROM ins",
+									   with_kind ? ", kind, severity, mostly" : "",
+									   with_kind ? ", e.kind, e.severity, e.mostly" : ""),
 							  3, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not write dq.violations");
 	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));

@@ -91,17 +91,21 @@ bool		dq_cdc_preloaded = false;
 /* lines per SQL statement when writing a batch */
 #define DQ_CDC_CHUNK 1000
 
-/* changes per second over the last minute: one sample per pass */
-#define DQ_CDC_SAMPLES 128
-typedef struct DqCdcSample
-{
-	TimestampTz at;
-	int64		changes;
-} DqCdcSample;
+/*
+ * Changes per second over the last minute: the changes validated in each
+ * of the last DQ_CDC_RATE_WINDOW seconds, one bucket per second of the
+ * clock (a ring indexed by the second), summed and divided by the window.
+ * Idle passes recompute the rate too, so that it decays to 0 one window
+ * after the last change (DqCdcPublishRate).
+ */
+#define DQ_CDC_RATE_WINDOW 60
+/* an idle pass writes a decayed rate at most this often (and at 0) */
+#define DQ_CDC_RATE_PUBLISH_MS 5000
 
-static DqCdcSample dq_cdc_samples[DQ_CDC_SAMPLES];
-static int	dq_cdc_nsamples = 0;
-static int64 dq_cdc_total_changes = 0;
+static int64 dq_cdc_bucket_changes[DQ_CDC_RATE_WINDOW];
+static int64 dq_cdc_bucket_second[DQ_CDC_RATE_WINDOW];
+static double dq_cdc_published_rate = -1.0;	/* -1: not written yet */
+static TimestampTz dq_cdc_published_at = 0;
 static bool dq_cdc_lag_warned = false;
 
 /*
@@ -402,37 +406,65 @@ DqCdcClearError(const char *slot)
 	DqRestoreUser(&owner);
 }
 
-/* Changes per second over the last minute, from the pass samples. */
+/*
+ * Count changes validated now and return the changes per second over the
+ * last DQ_CDC_RATE_WINDOW seconds (their sum divided by the window, so a
+ * burst weighs for exactly one window and then no more).
+ */
 static double
 DqCdcRate(int64 changes)
 {
-	TimestampTz now = GetCurrentTimestamp();
-	int			i;
-	int			keep = 0;
-	int64		first = -1;
-	TimestampTz first_at = 0;
+	int64		second = GetCurrentTimestamp() / USECS_PER_SEC;
+	int			slot = (int) (second % DQ_CDC_RATE_WINDOW);
+	int64		sum = 0;
 
-	dq_cdc_total_changes += changes;
-	/* drop samples older than a minute, then add this one */
-	for (i = 0; i < dq_cdc_nsamples; i++)
-		if (!TimestampDifferenceExceeds(dq_cdc_samples[i].at, now, 60000))
-			dq_cdc_samples[keep++] = dq_cdc_samples[i];
-	if (keep == DQ_CDC_SAMPLES)
+	if (dq_cdc_bucket_second[slot] != second)
 	{
-		memmove(dq_cdc_samples, dq_cdc_samples + 1, sizeof(DqCdcSample) * (keep - 1));
-		keep--;
+		dq_cdc_bucket_second[slot] = second;
+		dq_cdc_bucket_changes[slot] = 0;
 	}
-	dq_cdc_samples[keep].at = now;
-	dq_cdc_samples[keep].changes = dq_cdc_total_changes;
-	dq_cdc_nsamples = keep + 1;
-	if (dq_cdc_nsamples > 1)
-	{
-		first = dq_cdc_samples[0].changes;
-		first_at = dq_cdc_samples[0].at;
-	}
-	if (first < 0 || now <= first_at)
-		return 0.0;
-	return (double) (dq_cdc_total_changes - first) / ((double) (now - first_at) / 1000000.0);
+	dq_cdc_bucket_changes[slot] += changes;
+	for (int i = 0; i < DQ_CDC_RATE_WINDOW; i++)
+		if (second - dq_cdc_bucket_second[i] < DQ_CDC_RATE_WINDOW)
+			sum += dq_cdc_bucket_changes[i];
+	return (double) sum / DQ_CDC_RATE_WINDOW;
+}
+
+/*
+ * An idle pass (no change of a watched table): write the decayed rate to
+ * dq.cdc_state when it differs from the one written, at most every
+ * DQ_CDC_RATE_PUBLISH_MS and always when it reached 0.  The write's own
+ * WAL is decoded by the next pass as an idle pass again, so the writes
+ * stop once the rate is 0 (in the caller's transaction, SPI connected).
+ */
+static void
+DqCdcPublishRate(const char *slot)
+{
+	double		rate = DqCdcRate(0);
+	TimestampTz now = GetCurrentTimestamp();
+	Oid			argtypes[2] = {NAMEOID, FLOAT8OID};
+	Datum		values[2];
+	NameData	name;
+	DqOwnerContext owner;
+
+	if (rate == dq_cdc_published_rate)
+		return;
+	if (rate != 0.0 &&
+		!TimestampDifferenceExceeds(dq_cdc_published_at, now, DQ_CDC_RATE_PUBLISH_MS))
+		return;
+	namestrcpy(&name, slot);
+	values[0] = NameGetDatum(&name);
+	values[1] = Float8GetDatum(rate);
+	PushActiveSnapshot(GetTransactionSnapshot());
+	DqBecomeExtensionOwner(&owner);
+	if (SPI_execute_with_args("UPDATE dq.cdc_state SET changes_per_second = $2 "
+							  "WHERE slot_name OPERATOR(pg_catalog.=) $1",
+							  2, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not write dq.cdc_state");
+	DqRestoreUser(&owner);
+	PopActiveSnapshot();
+	dq_cdc_published_rate = rate;
+	dq_cdc_published_at = now;
 }
 
 /*
@@ -650,7 +682,9 @@ DqCdcRecordBatch(const char *slot, XLogRecPtr processed, DqDecoderStats *stats)
 	values[5] = TimestampTzGetDatum(stats->last_commit_time);
 	if (stats->last_commit_time == 0)
 		nulls[5] = 'n';
-	values[6] = Float8GetDatum(DqCdcRate(stats->changes_checked));
+	dq_cdc_published_rate = DqCdcRate(stats->changes_checked);
+	dq_cdc_published_at = GetCurrentTimestamp();
+	values[6] = Float8GetDatum(dq_cdc_published_rate);
 	DqBecomeExtensionOwner(&owner);
 	if (SPI_execute_with_args("UPDATE dq.cdc_state SET processed_lsn = $2, "
 							  "changes_checked = changes_checked OPERATOR(pg_catalog.+) $3, "
@@ -711,6 +745,8 @@ DqCdcPass(const char *slot)
 	/* record the batch, unless nothing watched changed */
 	if (dq_cdc_nlines > 0 || stats.changes_checked > 0)
 		DqCdcRecordBatch(slot, processed, &stats);
+	else
+		DqCdcPublishRate(slot);
 	tuplestore_end(dq_cdc_store);
 	dq_cdc_store = NULL;
 	/* a pass went through after an error: the error is over */

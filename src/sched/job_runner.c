@@ -10,6 +10,9 @@
  * transaction control, VACUUM and the like all work, and
  * statement_timeout applies to each statement), and records the outcome:
  * the last command tag and row count, or the error with its SQLSTATE.
+ * A run that waited for a slot may still read 'waiting' when its worker
+ * starts (the scheduler marks it starting after the launch): both are
+ * taken.
  *
  * No libpq connection is opened and pg_hba.conf is not involved.  The
  * bookkeeping writes to dq.job_runs are made as the extension owner, with
@@ -247,7 +250,7 @@ start_run(int64 run_id, char **job_name)
 				   "started_at = pg_catalog.clock_timestamp(), worker_pid = $2 "
 				   "FROM dq.jobs j WHERE r.run_id OPERATOR(pg_catalog.=) $1 "
 				   "AND j.job_id OPERATOR(pg_catalog.=) r.job_id "
-				   "AND r.status OPERATOR(pg_catalog.=) 'starting' "
+				   "AND r.status OPERATOR(pg_catalog.=) ANY ('{starting,waiting}'::pg_catalog.text[]) "
 				   "RETURNING j.command, pg_catalog.date_part('epoch', j.statement_timeout), j.job_name",
 				   2, types, values, NULL, 3, row) != 1)
 		return NULL;
@@ -421,7 +424,7 @@ dq_job_main(Datum main_arg)
 		(void) update_run("UPDATE dq.job_runs SET status = 'skipped', "
 						  "ended_at = pg_catalog.clock_timestamp(), message = $2 "
 						  "WHERE run_id OPERATOR(pg_catalog.=) $1 "
-						  "AND status OPERATOR(pg_catalog.=) 'starting'",
+						  "AND status OPERATOR(pg_catalog.=) ANY ('{starting,waiting}'::pg_catalog.text[])",
 						  2, types, values, NULL, 0, NULL);
 		proc_exit(0);
 	}

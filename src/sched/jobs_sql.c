@@ -11,7 +11,8 @@
  * security on dq.jobs says the same for reading); a name is looked up
  * among the caller's own jobs first.  Everything is checked before anything is written: the
  * schedule, the time zone, the command's syntax and whether the owner can
- * log in (a job worker connects as its owner).  Writes to dq.jobs are
+ * log in (a job worker connects as its owner), the retries and the job a
+ * job runs after (one the caller may change, with no cycle).  Writes to dq.jobs are
  * made as the extension owner; the scheduler of the database is woken
  * when the transaction commits.
  *
@@ -20,6 +21,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_database.h"
 #include "commands/dbcommands.h"
@@ -30,6 +32,7 @@
 #include "tcop/tcopprot.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -224,6 +227,89 @@ find_own_job(const char *job_name, Oid caller, Oid *job_owner)
 	return found;
 }
 
+/* retries: a count from 0 to 100. */
+static int32
+check_retries(FunctionCallInfo fcinfo, int argno)
+{
+	int32		retries = PG_GETARG_INT32(argno);
+
+	if (retries < 0 || retries > 100)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("retries must be between 0 and 100, not %d", retries),
+				 errhint("retries is how many times a failed run is tried again; 0 never tries again.")));
+	return retries;
+}
+
+/* retry_delay: a non-negative interval without months. */
+static Datum
+check_retry_delay(FunctionCallInfo fcinfo, int argno)
+{
+	Interval   *iv = PG_GETARG_INTERVAL_P(argno);
+
+	if (iv->month != 0 || iv->day < 0 || iv->time < 0 ||
+		iv->time / USECS_PER_SEC + (int64) iv->day * SECS_PER_DAY > (int64) 30 * SECS_PER_DAY)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("retry_delay must be an interval from 0 to 30 days, without months"),
+				 errhint("Give the time from a failed attempt to the next, for example interval '5 minutes'.")));
+	return PG_GETARG_DATUM(argno);
+}
+
+/*
+ * The job a job runs after (named by after, found as dq.unschedule finds
+ * a job), refusing a cycle: walking up from it through after_job must not
+ * come back to job_id (0 for a job not created yet).  Inside SPI, as the
+ * extension owner.
+ */
+static int64
+find_upstream(const char *after, const char *job_name, int64 job_id, Oid caller)
+{
+	Oid			upstream_owner;
+	int64		upstream = find_own_job(after, caller, &upstream_owner);
+	int64		at = upstream;
+	int			depth = 0;
+	Oid			types[1] = {INT8OID};
+
+	while (at != 0)
+	{
+		Datum		values[1];
+		bool		isnull;
+		Datum		next;
+
+		if (at == job_id)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("job \"%s\" cannot run after job \"%s\": the dependencies would form a cycle",
+							job_name, after),
+					 upstream == job_id ?
+					 errdetail("A job cannot run after itself.") :
+					 errdetail("Job \"%s\" already runs, directly or through other jobs, after job \"%s\".",
+							   after, job_name),
+					 errhint("Give one of the jobs a schedule of its own with dq.alter_job(..., schedule => ...).")));
+		if (++depth > 1000)
+			break;				/* a longer chain cannot hold job_id: no cycle */
+		values[0] = Int64GetDatum(at);
+		if (SPI_execute_with_args("SELECT after_job FROM dq.jobs WHERE job_id OPERATOR(pg_catalog.=) $1",
+								  1, types, values, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "SPI_execute failed following the dependencies of job \"%s\"", job_name);
+		if (SPI_processed == 0)
+			break;
+		next = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		at = isnull ? 0 : DatumGetInt64(next);
+	}
+	return upstream;
+}
+
+/* Does dq.jobs have after_job (the SQL objects of 0.2.0)? */
+static bool
+jobs_have_after_job(void)
+{
+	Oid			relid = get_relname_relid("jobs", get_namespace_oid("dq", false));
+
+	return OidIsValid(relid) && get_attnum(relid, "after_job") != InvalidAttrNumber;
+}
+
 static void
 connect_as_owner(DqOwnerContext *owner)
 {
@@ -241,15 +327,21 @@ disconnect(DqOwnerContext *owner)
 }
 
 /*
- * dq.schedule(job_name text, schedule text, command text, timezone text)
- *		Create or update a job; returns its id.
+ * dq.schedule(job_name text, schedule text, command text, timezone text,
+ *			   database name, retries integer, retry_delay interval,
+ *			   after text)
+ *		Create or update a job; returns its id.  With after, schedule is
+ *		NULL: the job runs after each successful run of that job.  0.1.0's
+ *		definition has the first five arguments only.
  */
 PG_FUNCTION_INFO_V1(dq_schedule);
 Datum
 dq_schedule(PG_FUNCTION_ARGS)
 {
+	bool		v2 = PG_NARGS() >= 8;
 	char	   *job_name = required_text(fcinfo, 0, "job name");
-	char	   *schedule = required_text(fcinfo, 1, "schedule");
+	char	   *after = (v2 && !PG_ARGISNULL(7)) ? required_text(fcinfo, 7, "after") : NULL;
+	char	   *schedule = NULL;
 	char	   *command = required_text(fcinfo, 2, "command");
 	char	   *tz = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
 	char	   *database = PG_ARGISNULL(4) ? NULL : NameStr(*PG_GETARG_NAME(4));
@@ -258,11 +350,21 @@ dq_schedule(PG_FUNCTION_ARGS)
 	DqSchedule	sched;
 	DqOwnerContext owner;
 	int64		job_id;
-	Oid			types[7] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, OIDOID, BOOLOID, NAMEOID};
-	Datum		values[7];
-	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Oid			types[10] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, OIDOID, BOOLOID, NAMEOID,
+	INT4OID, INTERVALOID, INT8OID};
+	Datum		values[10];
+	char		nulls[10] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', 'n'};
 
-	DqParseSchedule(schedule, &sched);
+	if (after == NULL)
+	{
+		schedule = required_text(fcinfo, 1, "schedule");
+		DqParseSchedule(schedule, &sched);
+	}
+	else if (!PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a job that runs after another job has no schedule of its own"),
+				 errhint("Pass schedule => NULL with after, or leave after NULL to run the job on its schedule.")));
 	check_time_zone(tz);
 	check_command(command);
 	super = check_owner(caller);
@@ -271,9 +373,21 @@ dq_schedule(PG_FUNCTION_ARGS)
 		nulls[6] = 'n';
 	else
 		values[6] = CStringGetDatum(database);
+	if (v2)
+	{
+		if (PG_ARGISNULL(5) || PG_ARGISNULL(6))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not be NULL", PG_ARGISNULL(5) ? "retries" : "retry_delay"),
+					 errhint("Leave the argument out to take its default.")));
+		values[7] = Int32GetDatum(check_retries(fcinfo, 5));
+		values[8] = check_retry_delay(fcinfo, 6);
+	}
 
 	values[0] = CStringGetTextDatum(job_name);
-	values[1] = CStringGetTextDatum(schedule);
+	values[1] = schedule ? CStringGetTextDatum(schedule) : (Datum) 0;
+	if (schedule == NULL)
+		nulls[1] = 'n';
 	values[2] = CStringGetTextDatum(command);
 	if (tz == NULL || tz[0] == '\0')
 		nulls[3] = 'n';
@@ -284,23 +398,37 @@ dq_schedule(PG_FUNCTION_ARGS)
 
 	connect_as_owner(&owner);
 	job_id = find_job(job_name, caller);
+	if (after != NULL)
+	{
+		values[9] = Int64GetDatum(find_upstream(after, job_name, job_id, caller));
+		nulls[9] = ' ';
+	}
 	if (job_id == 0)
 	{
 		bool		isnull;
 
-		if (SPI_execute_with_args("INSERT INTO dq.jobs (job_name, schedule, command, timezone, owner, superuser, database) "
-								  "VALUES ($1, $2, $3, $4, $5::pg_catalog.regrole, $6, $7) RETURNING job_id",
-								  7, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
+		if (!v2)
+		{
+			if (SPI_execute_with_args("INSERT INTO dq.jobs (job_name, schedule, command, timezone, owner, superuser, database) "
+									  "VALUES ($1, $2, $3, $4, $5::pg_catalog.regrole, $6, $7) RETURNING job_id",
+									  7, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
+				elog(ERROR, "could not insert job \"%s\"", job_name);
+		}
+		else if (SPI_execute_with_args("INSERT INTO dq.jobs (job_name, schedule, command, timezone, owner, superuser, database, "
+									   "  retries, retry_delay, after_job) "
+									   "VALUES ($1, $2, $3, $4, $5::pg_catalog.regrole, $6, $7, $8, $9, $10) RETURNING job_id",
+									   10, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
 			elog(ERROR, "could not insert job \"%s\"", job_name);
 		job_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	}
-	else if (SPI_execute_with_args("UPDATE dq.jobs SET schedule = $2, command = $3, timezone = $4, "
-								   "superuser = $6, database = $7, updated_at = pg_catalog.now(), "
-								   "schedule_anchor = CASE WHEN schedule IS DISTINCT FROM $2 "
-								   "OR timezone IS DISTINCT FROM $4 THEN pg_catalog.now() ELSE schedule_anchor END "
-								   "WHERE job_name OPERATOR(pg_catalog.=) $1 "
-								   "AND owner OPERATOR(pg_catalog.=) $5::pg_catalog.regrole",
-								   7, types, values, nulls, false, 0) != SPI_OK_UPDATE)
+	else if (SPI_execute_with_args(psprintf("UPDATE dq.jobs SET schedule = $2, command = $3, timezone = $4, "
+											"superuser = $6, database = $7, updated_at = pg_catalog.now(), "
+											"schedule_anchor = CASE WHEN schedule IS DISTINCT FROM $2 "
+											"OR timezone IS DISTINCT FROM $4 THEN pg_catalog.now() ELSE schedule_anchor END%s "
+											"WHERE job_name OPERATOR(pg_catalog.=) $1 "
+											"AND owner OPERATOR(pg_catalog.=) $5::pg_catalog.regrole",
+											v2 ? ", retries = $8, retry_delay = $9, after_job = $10" : ""),
+								   v2 ? 10 : 7, types, values, nulls, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not update job \"%s\"", job_name);
 	disconnect(&owner);
 	warn_if_not_running();
@@ -324,6 +452,22 @@ dq_unschedule(PG_FUNCTION_ARGS)
 	connect_as_owner(&owner);
 	job_id = find_own_job(job_name, owner.save_userid, &job_owner);
 	values[0] = Int64GetDatum(job_id);
+	if (jobs_have_after_job())
+	{
+		if (SPI_execute_with_args("SELECT pg_catalog.string_agg(pg_catalog.quote_ident(job_name), ', ' ORDER BY job_name), "
+								  "pg_catalog.count(*) "
+								  "FROM dq.jobs WHERE after_job OPERATOR(pg_catalog.=) $1",
+								  1, types, values, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read the jobs that run after job \"%s\"", job_name);
+		if (SPI_processed == 1 &&
+			SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+					 errmsg("cannot unschedule job \"%s\" because other jobs run after it", job_name),
+					 errdetail("Jobs that run after it: %s.",
+							   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
+					 errhint("Unschedule those jobs first, or give them a schedule of their own with dq.alter_job(..., schedule => ...).")));
+	}
 	if (SPI_execute_with_args("DELETE FROM dq.jobs WHERE job_id OPERATOR(pg_catalog.=) $1",
 							  1, types, values, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not delete job \"%s\"", job_name);
@@ -333,9 +477,13 @@ dq_unschedule(PG_FUNCTION_ARGS)
 
 /*
  * dq.alter_job(job_name, schedule, command, enabled, timezone,
- *				statement_timeout): change what is not NULL.  An empty
- * timezone goes back to dq_lineage.timezone; a zero statement_timeout
- * goes back to the role's and server's setting.
+ *				statement_timeout, database, retries, retry_delay, after):
+ * change what is not NULL.  An empty timezone goes back to
+ * dq_lineage.timezone; a zero statement_timeout goes back to the role's
+ * and server's setting.  A job runs on a schedule or after another job:
+ * a schedule replaces the job it ran after, after replaces the schedule,
+ * after '' makes it run on its (given) schedule again.  0.1.0's
+ * definition has the first seven arguments only.
  */
 PG_FUNCTION_INFO_V1(dq_alter_job);
 Datum
@@ -347,10 +495,13 @@ dq_alter_job(PG_FUNCTION_ARGS)
 	char	   *tz = NULL;
 	DqOwnerContext owner;
 	int64		job_id;
-	Oid			types[8] = {INT8OID, TEXTOID, TEXTOID, BOOLOID, TEXTOID, INTERVALOID, BOOLOID, NAMEOID};
-	Datum		values[8];
-	char		nulls[8] = {' ', 'n', 'n', 'n', 'n', 'n', ' ', 'n'};
+	Oid			types[12] = {INT8OID, TEXTOID, TEXTOID, BOOLOID, TEXTOID, INTERVALOID, BOOLOID, NAMEOID,
+	INT4OID, INTERVALOID, INT8OID, BOOLOID};
+	Datum		values[12];
+	char		nulls[12] = {' ', 'n', 'n', 'n', 'n', 'n', ' ', 'n', 'n', 'n', 'n', ' '};
 	Oid			job_owner;
+	bool		v2 = PG_NARGS() >= 10;
+	char	   *after = (v2 && !PG_ARGISNULL(9)) ? text_to_cstring(PG_GETARG_TEXT_PP(9)) : NULL;
 
 	if (!PG_ARGISNULL(1))
 	{
@@ -392,9 +543,45 @@ dq_alter_job(PG_FUNCTION_ARGS)
 		nulls[5] = ' ';
 	}
 
+	if (v2 && !PG_ARGISNULL(7))
+	{
+		values[8] = Int32GetDatum(check_retries(fcinfo, 7));
+		nulls[8] = ' ';
+	}
+	if (v2 && !PG_ARGISNULL(8))
+	{
+		values[9] = check_retry_delay(fcinfo, 8);
+		nulls[9] = ' ';
+	}
+	if (after != NULL && after[0] != '\0' && schedule != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a job that runs after another job has no schedule of its own"),
+				 errhint("Pass either schedule or after: a schedule replaces the job it ran after, after replaces the schedule.")));
+
 	connect_as_owner(&owner);
 	job_id = find_own_job(job_name, owner.save_userid, &job_owner);
 	values[0] = Int64GetDatum(job_id);
+	/* after: '' makes the job run on its schedule again, a name after that job */
+	values[11] = BoolGetDatum(after != NULL && after[0] == '\0');
+	if (after != NULL && after[0] != '\0')
+	{
+		values[10] = Int64GetDatum(find_upstream(after, job_name, job_id, owner.save_userid));
+		nulls[10] = ' ';
+	}
+	else if (after != NULL && schedule == NULL)
+	{
+		Oid			t1[1] = {INT8OID};
+
+		if (SPI_execute_with_args("SELECT 1 FROM dq.jobs WHERE job_id OPERATOR(pg_catalog.=) $1 AND schedule IS NULL",
+								  1, t1, values, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read job \"%s\"", job_name);
+		if (SPI_processed > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("job \"%s\" would have neither a schedule nor a job to run after", job_name),
+					 errhint("Pass a schedule together with after => ''.")));
+	}
 
 	/* database: NULL keeps it, '' or this database's name means this one */
 	values[6] = BoolGetDatum(!PG_ARGISNULL(6));
@@ -408,12 +595,12 @@ dq_alter_job(PG_FUNCTION_ARGS)
 			nulls[7] = ' ';
 		}
 	}
-	if (SPI_execute_with_args("UPDATE dq.jobs SET "
+	if (SPI_execute_with_args(psprintf("UPDATE dq.jobs SET "
 							  "schedule_anchor = CASE WHEN coalesce($2, schedule) IS DISTINCT FROM schedule "
 							  "OR ($5 IS NOT NULL AND (CASE WHEN $5 OPERATOR(pg_catalog.=) '' THEN NULL ELSE $5 END) "
 							  "    IS DISTINCT FROM timezone) "
 							  "OR ($4 AND NOT enabled) THEN pg_catalog.now() ELSE schedule_anchor END, "
-							  "schedule = coalesce($2, schedule), "
+							  "schedule = %s, "
 							  "command = coalesce($3, command), "
 							  "enabled = coalesce($4, enabled), "
 							  "timezone = CASE WHEN $5 IS NULL THEN timezone "
@@ -421,9 +608,16 @@ dq_alter_job(PG_FUNCTION_ARGS)
 							  "statement_timeout = CASE WHEN $6 IS NULL THEN statement_timeout "
 							  "WHEN $6 OPERATOR(pg_catalog.=) '0'::pg_catalog.interval THEN NULL ELSE $6 END, "
 							  "database = CASE WHEN $7 THEN $8 ELSE database END, "
-							  "updated_at = pg_catalog.now() WHERE job_id OPERATOR(pg_catalog.=) $1",
-							  8, types, values, nulls, false, 0) != SPI_OK_UPDATE)
+							  "updated_at = pg_catalog.now()%s WHERE job_id OPERATOR(pg_catalog.=) $1",
+									  v2 ? "CASE WHEN $11 IS NOT NULL THEN NULL ELSE coalesce($2, schedule) END" :
+									  "coalesce($2, schedule)",
+									  v2 ? ", retries = coalesce($9, retries), "
+									  "retry_delay = coalesce($10, retry_delay), "
+									  "after_job = CASE WHEN $11 IS NOT NULL THEN $11 "
+									  "  WHEN $2 IS NOT NULL OR $12 THEN NULL ELSE after_job END" : ""),
+							  v2 ? 12 : 8, types, values, nulls, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not update job \"%s\"", job_name);
+
 	disconnect(&owner);
 	if (!PG_ARGISNULL(3) && PG_GETARG_BOOL(3))
 		warn_if_not_running();

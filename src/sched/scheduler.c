@@ -29,19 +29,42 @@
  * runs (dq.unschedule) has its run stopped.
  *
  * Run bookkeeping in dq.job_runs:
- *	 - a tick whose job still has a run in progress (or waiting for a free
- *	   place under dq_lineage.max_running_jobs) is recorded as skipped;
+ *	 - a tick whose job still has a run in progress is recorded as skipped;
+ *	 - a run that cannot start at once (dq_lineage.max_running_jobs or
+ *	   dq_lineage.max_runs_per_role reached, or no background worker slot
+ *	   free) is recorded as waiting, with what it waits for in waited_for;
+ *	   waiting runs start in the order of their ticks, on a later pass (a
+ *	   pass comes at least every second while runs wait: a slot freed by
+ *	   another process sets no latch of ours); the job's next tick skips
+ *	   a run still waiting;
+ *	 - a failed run of a job with retries is tried again retry_delay after
+ *	   it ended, as a new row with the next attempt number, until an
+ *	   attempt succeeds or the retries are spent; the job's next tick
+ *	   replaces a retry not yet started;
+ *	 - a job with after_job has no schedule: each successful run of that
+ *	   job makes it due at once (after_run_id names the run);
  *	 - a worker that ends without recording its result (terminated, killed)
  *	   is recorded as failed with the reason;
  *	 - at start, runs left open by a previous scheduler or server are
- *	   closed as failed, and ticks missed while no scheduler ran are
+ *	   closed as failed (waiting ones as skipped), and ticks missed while no scheduler ran are
  *	   recorded as one skipped run per job: they are not caught up.
+ *
+ * The per-role cap counts the role's job workers of every database: this
+ * scheduler's own runs, and the other processes whose background worker
+ * type is "dq_lineage job" (read from the backend status array).  Two
+ * schedulers starting runs of the same role at the same moment can
+ * exceed the cap by one run each, until one of them ends.
+ *
+ * A library newer than the installed SQL objects (0.1.0, before ALTER
+ * EXTENSION UPDATE) runs the jobs as 0.1.0 did: no waiting status, no
+ * retries, no dependencies (catalog_v2 false).
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
@@ -57,7 +80,9 @@
 #include "storage/proc.h"
 #include "storage/procarray.h"
 #include "tcop/tcopprot.h"
+#include "utils/backend_status.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
@@ -80,6 +105,13 @@
 #define PRUNE_INTERVAL_MS 60000
 /* Tasks other subsystems registered (DqSchedulerAddTask). */
 #define MAX_TASKS 4
+/* Longest sleep while runs wait for a free place or slot. */
+#define WAITING_POLL_MS 1000
+
+/* What a waiting run waits for (dq.job_runs.waited_for); compared by address. */
+static const char WAIT_SLOT[] = "a free background worker slot (max_worker_processes)";
+static const char WAIT_MAX_RUNNING[] = "dq_lineage.max_running_jobs";
+static const char WAIT_ROLE_CAP[] = "dq_lineage.max_runs_per_role";
 
 typedef struct SchedJob
 {
@@ -95,9 +127,22 @@ typedef struct SchedJob
 	int64		run_id;
 	BackgroundWorkerHandle *handle;
 	pid_t		adopted_pid;	/* run found in progress at start */
-	/* a tick waiting for a free place */
+	/* a tick due, without a row yet */
 	bool		pending;
-	TimestampTz pending_at;
+	TimestampTz pending_at;		/* also the tick of a waiting run */
+	int			pending_attempt;
+	int64		pending_after_run;
+	/* run_id is a waiting run: no worker yet */
+	bool		waiting;
+	bool		from_waiting;	/* being launched out of waiting */
+	const char *waited_for;		/* WAIT_* of the waiting run */
+	/* retries and dependencies */
+	int			retries;
+	int64		retry_delay_ms;
+	int64		after_job;		/* 0: on a schedule */
+	TimestampTz retry_at;		/* 0: no retry due */
+	int			retry_attempt;
+	int64		retry_after_run;
 	/* a job that runs in another database */
 	char	   *database;		/* NULL: this one */
 	Oid			target;			/* resolved when the tick is due */
@@ -122,6 +167,8 @@ static MemoryContext sched_cxt;
 static List *jobs = NIL;		/* of SchedJob *, in sched_cxt */
 static DqDbEntry *my_entry;
 static bool extension_gone = false;
+/* the installed SQL objects have the columns of 0.2.0 (waiting, retries) */
+static bool catalog_v2 = false;
 
 static void
 scheduler_detach(int code, Datum arg)
@@ -145,10 +192,11 @@ find_job(int64 job_id)
 	return NULL;
 }
 
+/* A run with a worker (started, starting or being launched). */
 static bool
 run_in_progress(SchedJob *j)
 {
-	return j->run_id != 0;
+	return j->run_id != 0 && !j->waiting;
 }
 
 static int
@@ -291,6 +339,37 @@ parse_job_schedule(const char *schedule, const char *tzname,
 	return ok;
 }
 
+/* Close a waiting run as skipped; message says why. */
+static void
+skip_waiting_run(SchedJob *j, const char *message)
+{
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
+
+	values[0] = Int64GetDatum(j->run_id);
+	values[1] = CStringGetTextDatum(message);
+	spi_exec("UPDATE dq.job_runs SET status = 'skipped', ended_at = pg_catalog.now(), message = $2 "
+			 "WHERE run_id OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.=) 'waiting'",
+			 2, types, values, NULL, SPI_OK_UPDATE);
+	DqStatsCount(DQ_STAT_JOBS_SKIPPED, 1);
+	j->run_id = 0;
+	j->waiting = false;
+	j->waited_for = NULL;
+}
+
+/*
+ * Do the installed SQL objects have the 0.2.0 columns of dq.jobs?  (A
+ * library newer than them runs jobs as 0.1.0 did.)
+ */
+static bool
+catalog_has_v2(void)
+{
+	Oid			nsp = get_namespace_oid("dq", true);
+	Oid			relid = OidIsValid(nsp) ? get_relname_relid("jobs", nsp) : InvalidOid;
+
+	return OidIsValid(relid) && get_attnum(relid, "after_job") != InvalidAttrNumber;
+}
+
 /* Read dq.jobs; keep the runtime state of jobs that are still there. */
 static void
 load_jobs(bool at_start)
@@ -306,12 +385,18 @@ load_jobs(bool at_start)
 		((SchedJob *) lfirst(lc))->present = false;
 	}
 
-	spi_exec("SELECT j.job_id, j.owner::pg_catalog.oid, j.enabled, j.schedule, j.timezone, "
-			 "j.schedule_anchor, "
-			 "(SELECT pg_catalog.max(r.scheduled_at) FROM dq.job_runs r "
-			 "  WHERE r.job_id OPERATOR(pg_catalog.=) j.job_id), "
-			 "j.database, j.command, j.statement_timeout "
-			 "FROM dq.jobs j",
+	catalog_v2 = catalog_has_v2();
+	spi_exec(psprintf("SELECT j.job_id, j.owner::pg_catalog.oid, j.enabled, j.schedule, j.timezone, "
+					  "j.schedule_anchor, "
+					  "(SELECT pg_catalog.max(r.scheduled_at) FROM dq.job_runs r "
+					  "  WHERE r.job_id OPERATOR(pg_catalog.=) j.job_id), "
+					  "j.database, j.command, j.statement_timeout, %s "
+					  "FROM dq.jobs j",
+					  catalog_v2 ?
+					  "j.retries, (pg_catalog.date_part('epoch', j.retry_delay) "
+					  "  OPERATOR(pg_catalog.*) 1000)::pg_catalog.int8, "
+					  "coalesce(j.after_job, 0)" :
+					  "0, 0::pg_catalog.int8, 0::pg_catalog.int8"),
 			 0, NULL, NULL, NULL, SPI_OK_SELECT);
 
 	for (uint64 i = 0; i < SPI_processed; i++)
@@ -328,8 +413,9 @@ load_jobs(bool at_start)
 		SchedJob   *j = find_job(job_id);
 		Datum		timeoutd;
 		DqSchedule	sched;
-		pg_tz	   *tz;
+		pg_tz	   *tz = NULL;
 		bool		changed;
+		int64		after_job = DatumGetInt64(SPI_getbinval(tup, desc, 13, &isnull));
 
 		if (j != NULL)
 			j->present = true;
@@ -337,7 +423,8 @@ load_jobs(bool at_start)
 		if (!DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull)))
 			continue;
 		/* A bad stored schedule or zone must not stop the other jobs. */
-		if (!parse_job_schedule(schedule, tzname, &sched, &tz))
+		memset(&sched, 0, sizeof(sched));
+		if (after_job == 0 && !parse_job_schedule(schedule, tzname, &sched, &tz))
 			continue;
 
 		old = MemoryContextSwitchTo(sched_cxt);
@@ -363,12 +450,17 @@ load_jobs(bool at_start)
 		timeoutd = SPI_getbinval(tup, desc, 10, &isnull);
 		j->timeout_ms = timeout_ms(timeoutd, isnull);
 		j->owner = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
+		j->retries = DatumGetInt32(SPI_getbinval(tup, desc, 11, &isnull));
+		j->retry_delay_ms = DatumGetInt64(SPI_getbinval(tup, desc, 12, &isnull));
+		j->after_job = after_job;
 		j->sched = sched;
 		j->tz = tz;
 		j->anchor = anchor;
 		j->seen = true;
 		j->present = true;
-		if (at_start)
+		if (after_job != 0)
+			j->next_run = DT_NOEND; /* due only after its upstream job */
+		else if (at_start)
 		{
 			TimestampTz first;
 			int64		missed = advance_past(j, Max(last, anchor), now, &first);
@@ -406,6 +498,13 @@ load_jobs(bool at_start)
 
 		if (!j->seen)
 		{
+			/* a disabled job's waiting run will not start (a deleted one's row is gone) */
+			if (j->waiting && j->present)
+				skip_waiting_run(j, "the job was disabled while the run waited");
+			else if (j->waiting)
+				j->run_id = 0;	/* deleted with its job */
+			j->waiting = false;
+			j->retry_at = 0;
 			if (run_in_progress(j))
 			{
 				j->pending = false;
@@ -428,6 +527,10 @@ load_jobs(bool at_start)
 static void
 reconcile_open_runs(void)
 {
+	spi_exec("UPDATE dq.job_runs SET status = 'skipped', ended_at = pg_catalog.now(), "
+			 "message = 'the scheduler stopped while the run waited to start' "
+			 "WHERE status OPERATOR(pg_catalog.=) 'waiting'",
+			 0, NULL, NULL, NULL, SPI_OK_UPDATE);
 	spi_exec("SELECT run_id, job_id, worker_pid FROM dq.job_runs WHERE " DQ_RUN_OPEN,
 			 0, NULL, NULL, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
@@ -502,6 +605,53 @@ record_remote(SchedJob *j, DqRemoteRun *rr, pid_t pid, bool ended)
 	j->marked_running = true;
 }
 
+static void make_due(SchedJob *j, TimestampTz tick, int attempt, int64 after_run);
+
+/*
+ * A run of j ended and is closed: schedule its retry when it failed and
+ * retries are left, make the jobs that run after j due when it succeeded.
+ */
+static void
+run_ended(SchedJob *j, int64 run_id)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+	char	   *status;
+	int			attempt;
+	bool		isnull;
+	TimestampTz now = GetCurrentTimestamp();
+	ListCell   *lc;
+
+	if (!catalog_v2)
+		return;
+	values[0] = Int64GetDatum(run_id);
+	spi_exec("SELECT status, attempt, after_run_id FROM dq.job_runs "
+			 "WHERE run_id OPERATOR(pg_catalog.=) $1",
+			 1, types, values, NULL, SPI_OK_SELECT);
+	if (SPI_processed != 1)
+		return;					/* deleted with its job */
+	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	attempt = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	if (strcmp(status, "failed") == 0 && j->seen && attempt <= j->retries)
+	{
+		Datum		after = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
+
+		j->retry_at = TimestampTzPlusMilliseconds(now, j->retry_delay_ms);
+		j->retry_attempt = attempt + 1;
+		j->retry_after_run = isnull ? 0 : DatumGetInt64(after);
+	}
+	else if (strcmp(status, "succeeded") == 0)
+	{
+		foreach(lc, jobs)
+		{
+			SchedJob   *d = lfirst(lc);
+
+			if (d->seen && d->after_job == j->job_id)
+				make_due(d, now, 1, run_id);
+		}
+	}
+}
+
 /* Runs whose worker has ended: make sure each is closed. */
 static void
 reap_runs(void)
@@ -513,6 +663,7 @@ reap_runs(void)
 		SchedJob   *j = lfirst(lc);
 		bool		ended = false;
 		pid_t		pid = 0;
+		int64		run_id;
 
 		if (!run_in_progress(j))
 			continue;
@@ -554,12 +705,77 @@ reap_runs(void)
 		if (j->handle)
 			pfree(j->handle);
 		j->handle = NULL;
+		run_id = j->run_id;
 		j->run_id = 0;
 		j->adopted_pid = 0;
+		run_ended(j, run_id);
 	}
 }
 
-/* Mark due jobs pending, recording skipped ticks. */
+/*
+ * A run of j is due at tick (attempt 1 for a tick or an upstream job's
+ * success, above 1 for a retry): mark it pending, or record why it is
+ * skipped.  A run of j still waiting is skipped in its favour.
+ */
+static void
+make_due(SchedJob *j, TimestampTz tick, int attempt, int64 after_run)
+{
+	if (run_in_progress(j))
+	{
+		char		msg[200];
+
+		snprintf(msg, sizeof(msg),
+				 "the previous run (run_id " INT64_FORMAT ") was still running", j->run_id);
+		record_skipped(j, tick, msg);
+		return;
+	}
+	if (j->waiting)
+	{
+		char		msg[200];
+
+		snprintf(msg, sizeof(msg),
+				 "the job's next run was due while this run still waited for %s",
+				 j->waited_for ? j->waited_for : WAIT_SLOT);
+		skip_waiting_run(j, msg);
+	}
+	else if (j->pending)
+	{
+		char		msg[200];
+
+		if (catalog_v2)
+			snprintf(msg, sizeof(msg), "a later run of the job was due before this one started");
+		else
+			snprintf(msg, sizeof(msg),
+					 "the previous tick was still waiting for a free place (dq_lineage.max_running_jobs = %d)",
+					 dq_max_running_jobs);
+		record_skipped(j, j->pending_at, msg);
+		j->pending = false;
+	}
+
+	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(j->owner)))
+		record_skipped(j, tick, "the job's owner role no longer exists");
+	else if (!dq_allow_superuser_jobs && DqRoleCanBecomeSuperuser(j->owner))
+		record_skipped(j, tick, "the job's owner is a superuser or may become one (SET ROLE), and dq_lineage.allow_superuser_jobs is off");
+	else if (j->database != NULL &&
+			 !OidIsValid(j->target = get_database_oid(j->database, true)))
+	{
+		char		msg[NAMEDATALEN + 64];
+
+		snprintf(msg, sizeof(msg), "database \"%s\" does not exist", j->database);
+		record_skipped(j, tick, msg);
+	}
+	else
+	{
+		if (j->database == NULL)
+			j->target = MyDatabaseId;
+		j->pending = true;
+		j->pending_at = tick;
+		j->pending_attempt = attempt;
+		j->pending_after_run = after_run;
+	}
+}
+
+/* Mark due jobs and retries pending, recording skipped ticks. */
 static void
 collect_due(TimestampTz now)
 {
@@ -571,6 +787,15 @@ collect_due(TimestampTz now)
 		TimestampTz tick = j->next_run;
 		TimestampTz first;
 		int64		late_ticks;
+
+		/* a retry that is due */
+		if (j->retry_at != 0 && j->retry_at <= now && !run_in_progress(j))
+		{
+			TimestampTz at = j->retry_at;
+
+			j->retry_at = 0;
+			make_due(j, at, j->retry_attempt, j->retry_after_run);
+		}
 
 		if (tick > now)
 			continue;
@@ -585,44 +810,18 @@ collect_due(TimestampTz now)
 					 (long long) late_ticks);
 			record_skipped(j, first, msg);
 		}
-
-		if (run_in_progress(j))
+		/* the tick replaces a retry not yet due */
+		if (j->retry_at != 0)
 		{
 			char		msg[200];
 
 			snprintf(msg, sizeof(msg),
-					 "the previous run (run_id " INT64_FORMAT ") was still running", j->run_id);
-			record_skipped(j, tick, msg);
+					 "the job's next tick came before attempt %d of the failed run was due",
+					 j->retry_attempt);
+			record_skipped(j, j->retry_at, msg);
+			j->retry_at = 0;
 		}
-		else if (j->pending)
-		{
-			char		msg[200];
-
-			snprintf(msg, sizeof(msg),
-					 "the previous tick was still waiting for a free place (dq_lineage.max_running_jobs = %d)",
-					 dq_max_running_jobs);
-			record_skipped(j, j->pending_at, msg);
-			j->pending_at = tick;
-		}
-		else if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(j->owner)))
-			record_skipped(j, tick, "the job's owner role no longer exists");
-		else if (!dq_allow_superuser_jobs && DqRoleCanBecomeSuperuser(j->owner))
-			record_skipped(j, tick, "the job's owner is a superuser or may become one (SET ROLE), and dq_lineage.allow_superuser_jobs is off");
-		else if (j->database != NULL &&
-				 !OidIsValid(j->target = get_database_oid(j->database, true)))
-		{
-			char		msg[NAMEDATALEN + 64];
-
-			snprintf(msg, sizeof(msg), "database \"%s\" does not exist", j->database);
-			record_skipped(j, tick, msg);
-		}
-		else
-		{
-			if (j->database == NULL)
-				j->target = MyDatabaseId;
-			j->pending = true;
-			j->pending_at = tick;
-		}
+		make_due(j, tick, 1, 0);
 	}
 }
 
@@ -636,44 +835,203 @@ lappend_in(List *list, void *item)
 	return list;
 }
 
-/* Insert the 'starting' rows of pending runs that may start now. */
+/* The process id of j's run in progress, 0 when not known yet. */
+static pid_t
+run_pid(SchedJob *j)
+{
+	pid_t		pid = 0;
+
+	if (j->adopted_pid != 0)
+		return j->adopted_pid;
+	if (j->handle != NULL && GetBackgroundWorkerPid(j->handle, &pid) == BGWH_STARTED)
+		return pid;
+	return 0;
+}
+
+/*
+ * Runs of role in progress: this scheduler's, and the job workers of the
+ * role that other schedulers started (in any database), from the backend
+ * status array.
+ */
+static int
+role_running_count(Oid role)
+{
+	ListCell   *lc;
+	int			n = 0;
+	int			nbackends = pgstat_fetch_stat_numbackends();
+
+	foreach(lc, jobs)
+	{
+		SchedJob   *j = lfirst(lc);
+
+		if (run_in_progress(j) && j->owner == role)
+			n++;
+	}
+	for (int i = 1; i <= nbackends; i++)
+	{
+		LocalPgBackendStatus *local = pgstat_fetch_stat_local_beentry(i);
+		PgBackendStatus *be;
+		const char *type;
+		bool		ours = false;
+
+		if (local == NULL)
+			continue;
+		be = &local->backendStatus;
+		if (be->st_backendType != B_BG_WORKER || be->st_userid != role)
+			continue;
+		foreach(lc, jobs)
+		{
+			SchedJob   *j = lfirst(lc);
+
+			if (run_in_progress(j) && run_pid(j) == be->st_procpid)
+				ours = true;
+		}
+		if (ours)
+			continue;
+		type = GetBackgroundWorkerTypeByPid(be->st_procpid);
+		if (type != NULL && strcmp(type, "dq_lineage job") == 0)
+			n++;
+	}
+	return n;
+}
+
+/* Insert j's run as waiting for what (or note a new reason). */
+static void
+wait_run(SchedJob *j, const char *what)
+{
+	Oid			types[5] = {INT8OID, TIMESTAMPTZOID, TEXTOID, INT4OID, INT8OID};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	bool		isnull;
+
+	if (j->waiting)
+	{
+		if (j->waited_for == what)
+			return;
+		values[0] = Int64GetDatum(j->run_id);
+		values[1] = CStringGetTextDatum(what);
+		types[1] = TEXTOID;
+		spi_exec("UPDATE dq.job_runs SET waited_for = $2 WHERE run_id OPERATOR(pg_catalog.=) $1",
+				 2, types, values, NULL, SPI_OK_UPDATE);
+		j->waited_for = what;
+		return;
+	}
+	values[0] = Int64GetDatum(j->job_id);
+	values[1] = TimestampTzGetDatum(j->pending_at);
+	values[2] = CStringGetTextDatum(what);
+	values[3] = Int32GetDatum(j->pending_attempt);
+	values[4] = Int64GetDatum(j->pending_after_run);
+	if (j->pending_after_run == 0)
+		nulls[4] = 'n';
+	spi_exec("INSERT INTO dq.job_runs (job_id, scheduled_at, status, waited_for, attempt, after_run_id) "
+			 "VALUES ($1, $2, 'waiting', $3, $4, $5) RETURNING run_id",
+			 5, types, values, nulls, SPI_OK_INSERT_RETURNING);
+	j->run_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+											SPI_tuptable->tupdesc, 1, &isnull));
+	j->pending = false;
+	j->waiting = true;
+	j->waited_for = what;
+}
+
+/*
+ * The runs that may start now, in the order of their ticks: pending ones
+ * get their 'starting' row; waiting ones are launched as they are (the
+ * worker accepts a waiting run and marks it running).  The others wait,
+ * recorded as waiting.
+ */
 static List *
 claim_runs(void)
 {
 	List	   *started = NIL;
 	int			free_places = dq_max_running_jobs - running_count();
 
-	while (free_places > 0)
+	for (;;)
 	{
 		SchedJob   *best = NULL;
 		ListCell   *lc;
-		Oid			types[2] = {INT8OID, TIMESTAMPTZOID};
-		Datum		values[2];
-		bool		isnull;
+		const char *wait_for = NULL;
 
 		foreach(lc, jobs)
 		{
 			SchedJob   *j = lfirst(lc);
 
-			if (!j->pending)
+			if (!j->pending && !j->waiting)
 				continue;
-			if (best != NULL && best->pending_at <= j->pending_at)
+			if (list_member_ptr(started, j))
+				continue;
+			if (j->waiting && j->from_waiting)
+				continue;		/* already looked at in this pass */
+			if (best != NULL &&
+				(best->pending_at < j->pending_at ||
+				 (best->pending_at == j->pending_at && best->job_id < j->job_id)))
 				continue;
 			best = j;
 		}
 		if (best == NULL)
 			break;
-		values[0] = Int64GetDatum(best->job_id);
-		values[1] = TimestampTzGetDatum(best->pending_at);
-		spi_exec("INSERT INTO dq.job_runs (job_id, scheduled_at, status) "
-				 "VALUES ($1, $2, 'starting') RETURNING run_id",
-				 2, types, values, NULL, SPI_OK_INSERT_RETURNING);
-		best->run_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-												   SPI_tuptable->tupdesc, 1, &isnull));
-		best->pending = false;
+		if (!catalog_v2)
+		{
+			/* 0.1.0's catalog: a pending tick waits without a row */
+			if (free_places <= 0)
+				break;
+		}
+		else if (free_places <= 0)
+			wait_for = WAIT_MAX_RUNNING;
+		else if (dq_max_runs_per_role > 0 &&
+				 role_running_count(best->owner) >= dq_max_runs_per_role)
+			wait_for = WAIT_ROLE_CAP;
+		if (wait_for != NULL)
+		{
+			wait_run(best, wait_for);
+			best->from_waiting = true;	/* looked at */
+			continue;
+		}
+		if (best->waiting)
+		{
+			best->waiting = false;
+			best->from_waiting = true;
+		}
+		else
+		{
+			Oid			types[4] = {INT8OID, TIMESTAMPTZOID, INT4OID, INT8OID};
+			Datum		values[4];
+			char		nulls[4] = {' ', ' ', ' ', ' '};
+			bool		isnull;
+
+			values[0] = Int64GetDatum(best->job_id);
+			values[1] = TimestampTzGetDatum(best->pending_at);
+			values[2] = Int32GetDatum(best->pending_attempt);
+			values[3] = Int64GetDatum(best->pending_after_run);
+			if (best->pending_after_run == 0)
+				nulls[3] = 'n';
+			if (catalog_v2)
+				spi_exec("INSERT INTO dq.job_runs (job_id, scheduled_at, status, attempt, after_run_id) "
+						 "VALUES ($1, $2, 'starting', $3, $4) RETURNING run_id",
+						 4, types, values, nulls, SPI_OK_INSERT_RETURNING);
+			else
+				spi_exec("INSERT INTO dq.job_runs (job_id, scheduled_at, status) "
+						 "VALUES ($1, $2, 'starting') RETURNING run_id",
+						 2, types, values, NULL, SPI_OK_INSERT_RETURNING);
+			best->run_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+													   SPI_tuptable->tupdesc, 1, &isnull));
+			best->pending = false;
+			best->from_waiting = false;
+		}
 		/* the list outlives the SPI connection */
 		started = lappend_in(started, best);
 		free_places--;
+	}
+	/* the marks of this pass */
+	{
+		ListCell   *lc;
+
+		foreach(lc, jobs)
+		{
+			SchedJob   *j = lfirst(lc);
+
+			if (!list_member_ptr(started, j))
+				j->from_waiting = false;
+		}
 	}
 	return started;
 }
@@ -691,6 +1049,13 @@ launch_runs(List *started)
 		DqJobWorkerArgs args;
 		BackgroundWorkerHandle *handle;
 		MemoryContext old;
+
+		/* runs after one that found no slot wait too: they start in order */
+		if (catalog_v2 && failed != NIL)
+		{
+			failed = lappend_in(failed, j);
+			continue;
+		}
 
 		args.dboid = j->target;
 		args.owner = j->owner;
@@ -727,6 +1092,73 @@ launch_runs(List *started)
 	return failed;
 }
 
+static void begin_work(void);
+static void end_work(void);
+
+/*
+ * After the launches: a run that found no background worker slot waits
+ * (0.1.0's catalog: fails, as it did); a waiting run whose worker was
+ * launched is marked starting, unless its worker already marked it
+ * running.
+ */
+static void
+settle_launches(List *started, List *failed)
+{
+	ListCell   *lc;
+	bool		any = false;
+
+	foreach(lc, started)
+	{
+		SchedJob   *j = lfirst(lc);
+
+		if (list_member_ptr(failed, j) || j->from_waiting)
+			any = true;
+	}
+	if (!any)
+		return;
+	begin_work();
+	foreach(lc, started)
+	{
+		SchedJob   *j = lfirst(lc);
+		Oid			types[2] = {INT8OID, TEXTOID};
+		Datum		values[2];
+		bool		was_waiting = j->from_waiting;
+
+		j->from_waiting = false;
+		values[0] = Int64GetDatum(j->run_id);
+		if (!list_member_ptr(failed, j))
+		{
+			if (was_waiting)
+				spi_exec("UPDATE dq.job_runs SET status = 'starting' "
+						 "WHERE run_id OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.=) 'waiting'",
+						 1, types, values, NULL, SPI_OK_UPDATE);
+			continue;
+		}
+		if (!catalog_v2)
+		{
+			fail_open_run(j->run_id,
+						  "no background worker slot was free to run the job; raise max_worker_processes");
+			j->run_id = 0;
+			continue;
+		}
+		j->waiting = true;
+		if (was_waiting && j->waited_for == WAIT_SLOT)
+			continue;
+		values[1] = CStringGetTextDatum(WAIT_SLOT);
+		spi_exec("UPDATE dq.job_runs SET status = 'waiting', waited_for = $2 "
+				 "WHERE run_id OPERATOR(pg_catalog.=) $1 "
+				 "AND status OPERATOR(pg_catalog.=) ANY ('{starting,waiting}'::pg_catalog.text[])",
+				 2, types, values, NULL, SPI_OK_UPDATE);
+		j->waited_for = WAIT_SLOT;
+	}
+	end_work();
+	if (failed != NIL && !catalog_v2)
+		ereport(WARNING,
+				(errmsg("dq_lineage could not start %d job run(s): no background worker slot is free",
+						list_length(failed)),
+				 errhint("Raise max_worker_processes.")));
+}
+
 static void
 prune_history(void)
 {
@@ -738,7 +1170,7 @@ prune_history(void)
 	values[0] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp() -
 									(TimestampTz) dq_job_run_retention * USECS_PER_SEC);
 	spi_exec("DELETE FROM dq.job_runs WHERE status OPERATOR(pg_catalog.<>) ALL "
-			 "('{starting,running}'::pg_catalog.text[]) "
+			 "('{waiting,starting,running}'::pg_catalog.text[]) "
 			 "AND coalesce(ended_at, scheduled_at) OPERATOR(pg_catalog.<) $1",
 			 1, types, values, NULL, SPI_OK_DELETE);
 }
@@ -749,13 +1181,21 @@ next_wait_ms(TimestampTz now)
 	TimestampTz next = TimestampTzPlusMilliseconds(now, SCHEDULER_NAPTIME_MS);
 	ListCell   *lc;
 
-	/* pending runs need no timeout: a run that ends sets our latch */
+	/*
+	 * Pending runs need no timeout: a run of ours that ends sets our latch.
+	 * Waiting runs do: a slot another process frees, or a run of the same
+	 * role in another database that ends, sets no latch of ours.
+	 */
 	foreach(lc, jobs)
 	{
 		SchedJob   *j = lfirst(lc);
 
 		if (j->next_run < next)
 			next = j->next_run;
+		if (j->retry_at != 0 && j->retry_at < next)
+			next = j->retry_at;
+		if (j->waiting)
+			next = Min(next, TimestampTzPlusMilliseconds(now, WAITING_POLL_MS));
 	}
 	if (next <= now)
 		return 0;
@@ -927,25 +1367,8 @@ dq_scheduler_main(Datum main_arg)
 		end_work();
 
 		failed = launch_runs(started);
-		if (failed != NIL)
-		{
-			ListCell   *lc;
-
-			begin_work();
-			foreach(lc, failed)
-			{
-				SchedJob   *j = lfirst(lc);
-
-				fail_open_run(j->run_id,
-							  "no background worker slot was free to run the job; raise max_worker_processes");
-				j->run_id = 0;
-			}
-			end_work();
-			ereport(WARNING,
-					(errmsg("dq_lineage could not start %d job run(s): no background worker slot is free",
-							list_length(failed)),
-					 errhint("Raise max_worker_processes.")));
-		}
+		if (failed != NIL || catalog_v2)
+			settle_launches(started, failed);
 		list_free(started);
 		list_free(failed);
 
