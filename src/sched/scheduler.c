@@ -28,36 +28,19 @@
  * at every tick, not when the job was scheduled.  A job deleted while it
  * runs (dq.unschedule) has its run stopped.
  *
- * Run bookkeeping in dq.job_runs:
+ * Run bookkeeping in dq.job_runs (which due runs start, and when, is
+ * decided in run_queue.c: waiting runs, the per-role cap, retries, jobs
+ * that run after another job):
  *	 - a tick whose job still has a run in progress is recorded as skipped;
- *	 - a run that cannot start at once (dq_lineage.max_running_jobs or
- *	   dq_lineage.max_runs_per_role reached, or no background worker slot
- *	   free) is recorded as waiting, with what it waits for in waited_for;
- *	   waiting runs start in the order of their ticks, on a later pass (a
- *	   pass comes at least every second while runs wait: a slot freed by
- *	   another process sets no latch of ours); the job's next tick skips
- *	   a run still waiting;
- *	 - a failed run of a job with retries is tried again retry_delay after
- *	   it ended, as a new row with the next attempt number, until an
- *	   attempt succeeds or the retries are spent; the job's next tick
- *	   replaces a retry not yet started;
- *	 - a job with after_job has no schedule: each successful run of that
- *	   job makes it due at once (after_run_id names the run);
  *	 - a worker that ends without recording its result (terminated, killed)
  *	   is recorded as failed with the reason;
  *	 - at start, runs left open by a previous scheduler or server are
  *	   closed as failed (waiting ones as skipped), and ticks missed while no scheduler ran are
  *	   recorded as one skipped run per job: they are not caught up.
  *
- * The per-role cap counts the role's job workers of every database: this
- * scheduler's own runs, and the other processes whose background worker
- * type is "dq_lineage job" (read from the backend status array).  Two
- * schedulers starting runs of the same role at the same moment can
- * exceed the cap by one run each, until one of them ends.
- *
  * A library newer than the installed SQL objects (0.1.0, before ALTER
  * EXTENSION UPDATE) runs the jobs as 0.1.0 did: no waiting status, no
- * retries, no dependencies (catalog_v2 false).
+ * retries, no dependencies (dq_sched_catalog_v2 false).
  *
  *-------------------------------------------------------------------------
  */
@@ -65,7 +48,6 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_authid.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -85,16 +67,15 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
-#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
-#include "base/bgworker.h"
 #include "base/catalog.h"
 #include "base/guc.h"
 #include "base/shmem.h"
 #include "base/trust.h"
 #include "sched/cron.h"
 #include "base/stats.h"
+#include "sched/sched_internal.h"
 #include "sched/worker.h"
 
 /* Longest sleep: the extension's presence and settings are checked this often. */
@@ -108,51 +89,6 @@
 /* Longest sleep while runs wait for a free place or slot. */
 #define WAITING_POLL_MS 1000
 
-/* What a waiting run waits for (dq.job_runs.waited_for); compared by address. */
-static const char WAIT_SLOT[] = "a free background worker slot (max_worker_processes)";
-static const char WAIT_MAX_RUNNING[] = "dq_lineage.max_running_jobs";
-static const char WAIT_ROLE_CAP[] = "dq_lineage.max_runs_per_role";
-
-typedef struct SchedJob
-{
-	int64		job_id;
-	Oid			owner;
-	DqSchedule	sched;
-	pg_tz	   *tz;
-	TimestampTz anchor;
-	TimestampTz next_run;
-	bool		seen;			/* enabled in dq.jobs at the last reload */
-	bool		present;		/* in dq.jobs (enabled or not) at the last reload */
-	/* the run in progress, if any */
-	int64		run_id;
-	BackgroundWorkerHandle *handle;
-	pid_t		adopted_pid;	/* run found in progress at start */
-	/* a tick due, without a row yet */
-	bool		pending;
-	TimestampTz pending_at;		/* also the tick of a waiting run */
-	int			pending_attempt;
-	int64		pending_after_run;
-	/* run_id is a waiting run: no worker yet */
-	bool		waiting;
-	bool		from_waiting;	/* being launched out of waiting */
-	const char *waited_for;		/* WAIT_* of the waiting run */
-	/* retries and dependencies */
-	int			retries;
-	int64		retry_delay_ms;
-	int64		after_job;		/* 0: on a schedule */
-	TimestampTz retry_at;		/* 0: no retry due */
-	int			retry_attempt;
-	int64		retry_after_run;
-	/* a job that runs in another database */
-	char	   *database;		/* NULL: this one */
-	Oid			target;			/* resolved when the tick is due */
-	char	   *command;
-	int			timeout_ms;		/* -1: the owner's setting */
-	dsm_segment *seg;			/* the run's DqRemoteRun */
-	bool		marked_running;
-	pid_t		last_pid;
-} SchedJob;
-
 typedef struct SchedTask
 {
 	DqSchedulerTask fn;
@@ -163,12 +99,13 @@ typedef struct SchedTask
 static SchedTask tasks[MAX_TASKS];
 static int	ntasks = 0;
 
-static MemoryContext sched_cxt;
-static List *jobs = NIL;		/* of SchedJob *, in sched_cxt */
+/* shared with run_queue.c (sched_internal.h) */
+MemoryContext dq_sched_cxt;
+List	   *dq_sched_jobs = NIL;
+bool		dq_sched_catalog_v2 = false;
+
 static DqDbEntry *my_entry;
 static bool extension_gone = false;
-/* the installed SQL objects have the columns of 0.2.0 (waiting, retries) */
-static bool catalog_v2 = false;
 
 static void
 scheduler_detach(int code, Datum arg)
@@ -182,7 +119,7 @@ find_job(int64 job_id)
 {
 	ListCell   *lc;
 
-	foreach(lc, jobs)
+	foreach(lc, dq_sched_jobs)
 	{
 		SchedJob   *j = lfirst(lc);
 
@@ -192,31 +129,12 @@ find_job(int64 job_id)
 	return NULL;
 }
 
-/* A run with a worker (started, starting or being launched). */
-static bool
-run_in_progress(SchedJob *j)
-{
-	return j->run_id != 0 && !j->waiting;
-}
-
-static int
-running_count(void)
-{
-	ListCell   *lc;
-	int			n = 0;
-
-	foreach(lc, jobs)
-		if (run_in_progress((SchedJob *) lfirst(lc)))
-			n++;
-	return n;
-}
-
 /* The runs still open: their worker has not recorded an outcome. */
 #define DQ_RUN_OPEN \
 	"status OPERATOR(pg_catalog.=) ANY ('{starting,running}'::pg_catalog.text[])"
 
-static void
-spi_exec(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, int expect)
+void
+DqSchedSpiExec(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, int expect)
 {
 	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
 
@@ -225,8 +143,8 @@ spi_exec(const char *sql, int nargs, Oid *types, Datum *values, const char *null
 }
 
 /* Record a run that did not start; message says why. */
-static void
-record_skipped(SchedJob *j, TimestampTz scheduled_at, const char *message)
+void
+DqSchedRecordSkipped(SchedJob *j, TimestampTz scheduled_at, const char *message)
 {
 	Oid			types[3] = {INT8OID, TIMESTAMPTZOID, TEXTOID};
 	Datum		values[3];
@@ -234,24 +152,24 @@ record_skipped(SchedJob *j, TimestampTz scheduled_at, const char *message)
 	values[0] = Int64GetDatum(j->job_id);
 	values[1] = TimestampTzGetDatum(scheduled_at);
 	values[2] = CStringGetTextDatum(message);
-	spi_exec("INSERT INTO dq.job_runs (job_id, scheduled_at, ended_at, status, message) "
-			 "VALUES ($1, $2, pg_catalog.now(), 'skipped', $3)",
-			 3, types, values, NULL, SPI_OK_INSERT);
+	DqSchedSpiExec("INSERT INTO dq.job_runs (job_id, scheduled_at, ended_at, status, message) "
+				   "VALUES ($1, $2, pg_catalog.now(), 'skipped', $3)",
+				   3, types, values, NULL, SPI_OK_INSERT);
 	DqStatsCount(DQ_STAT_JOBS_SKIPPED, 1);
 }
 
 /* Close a run that is still open, as failed with a reason. */
-static void
-fail_open_run(int64 run_id, const char *message)
+void
+DqSchedFailOpenRun(int64 run_id, const char *message)
 {
 	Oid			types[2] = {INT8OID, TEXTOID};
 	Datum		values[2];
 
 	values[0] = Int64GetDatum(run_id);
 	values[1] = CStringGetTextDatum(message);
-	spi_exec("UPDATE dq.job_runs SET status = 'failed', ended_at = pg_catalog.now(), message = $2 "
-			 "WHERE run_id OPERATOR(pg_catalog.=) $1 AND " DQ_RUN_OPEN,
-			 2, types, values, NULL, SPI_OK_UPDATE);
+	DqSchedSpiExec("UPDATE dq.job_runs SET status = 'failed', ended_at = pg_catalog.now(), message = $2 "
+				   "WHERE run_id OPERATOR(pg_catalog.=) $1 AND " DQ_RUN_OPEN,
+				   2, types, values, NULL, SPI_OK_UPDATE);
 }
 
 /*
@@ -339,24 +257,6 @@ parse_job_schedule(const char *schedule, const char *tzname,
 	return ok;
 }
 
-/* Close a waiting run as skipped; message says why. */
-static void
-skip_waiting_run(SchedJob *j, const char *message)
-{
-	Oid			types[2] = {INT8OID, TEXTOID};
-	Datum		values[2];
-
-	values[0] = Int64GetDatum(j->run_id);
-	values[1] = CStringGetTextDatum(message);
-	spi_exec("UPDATE dq.job_runs SET status = 'skipped', ended_at = pg_catalog.now(), message = $2 "
-			 "WHERE run_id OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.=) 'waiting'",
-			 2, types, values, NULL, SPI_OK_UPDATE);
-	DqStatsCount(DQ_STAT_JOBS_SKIPPED, 1);
-	j->run_id = 0;
-	j->waiting = false;
-	j->waited_for = NULL;
-}
-
 /*
  * Do the installed SQL objects have the 0.2.0 columns of dq.jobs?  (A
  * library newer than them runs jobs as 0.1.0 did.)
@@ -379,25 +279,25 @@ load_jobs(bool at_start)
 	List	   *kept = NIL;
 	TimestampTz now = GetCurrentTimestamp();
 
-	foreach(lc, jobs)
+	foreach(lc, dq_sched_jobs)
 	{
 		((SchedJob *) lfirst(lc))->seen = false;
 		((SchedJob *) lfirst(lc))->present = false;
 	}
 
-	catalog_v2 = catalog_has_v2();
-	spi_exec(psprintf("SELECT j.job_id, j.owner::pg_catalog.oid, j.enabled, j.schedule, j.timezone, "
-					  "j.schedule_anchor, "
-					  "(SELECT pg_catalog.max(r.scheduled_at) FROM dq.job_runs r "
-					  "  WHERE r.job_id OPERATOR(pg_catalog.=) j.job_id), "
-					  "j.database, j.command, j.statement_timeout, %s "
-					  "FROM dq.jobs j",
-					  catalog_v2 ?
-					  "j.retries, (pg_catalog.date_part('epoch', j.retry_delay) "
-					  "  OPERATOR(pg_catalog.*) 1000)::pg_catalog.int8, "
-					  "coalesce(j.after_job, 0)" :
-					  "0, 0::pg_catalog.int8, 0::pg_catalog.int8"),
-			 0, NULL, NULL, NULL, SPI_OK_SELECT);
+	dq_sched_catalog_v2 = catalog_has_v2();
+	DqSchedSpiExec(psprintf("SELECT j.job_id, j.owner::pg_catalog.oid, j.enabled, j.schedule, j.timezone, "
+							"j.schedule_anchor, "
+							"(SELECT pg_catalog.max(r.scheduled_at) FROM dq.job_runs r "
+							"  WHERE r.job_id OPERATOR(pg_catalog.=) j.job_id), "
+							"j.database, j.command, j.statement_timeout, %s "
+							"FROM dq.jobs j",
+							dq_sched_catalog_v2 ?
+							"j.retries, (pg_catalog.date_part('epoch', j.retry_delay) "
+							"  OPERATOR(pg_catalog.*) 1000)::pg_catalog.int8, "
+							"coalesce(j.after_job, 0)" :
+							"0, 0::pg_catalog.int8, 0::pg_catalog.int8"),
+				   0, NULL, NULL, NULL, SPI_OK_SELECT);
 
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -427,7 +327,7 @@ load_jobs(bool at_start)
 		if (after_job == 0 && !parse_job_schedule(schedule, tzname, &sched, &tz))
 			continue;
 
-		old = MemoryContextSwitchTo(sched_cxt);
+		old = MemoryContextSwitchTo(dq_sched_cxt);
 		if (j == NULL)
 		{
 			j = palloc0(sizeof(SchedJob));
@@ -439,7 +339,7 @@ load_jobs(bool at_start)
 				j->tz != tz || j->anchor != anchor;
 		MemoryContextSwitchTo(old);
 
-		old = MemoryContextSwitchTo(sched_cxt);
+		old = MemoryContextSwitchTo(dq_sched_cxt);
 		if (j->database)
 			pfree(j->database);
 		if (j->command)
@@ -479,7 +379,7 @@ load_jobs(bool at_start)
 						 "%s%lld tick(s) missed while no scheduler was running (server stopped or scheduler restarting); missed ticks are not caught up",
 						 missed >= MISSED_TICKS_MAX ? "at least " : "",
 						 (long long) missed);
-				record_skipped(j, first, msg);
+				DqSchedRecordSkipped(j, first, msg);
 			}
 		}
 		else if (changed)
@@ -492,7 +392,7 @@ load_jobs(bool at_start)
 	 * progress.  The run of a job that was deleted (dq.unschedule) is
 	 * stopped; a disabled job's run ends on its own.
 	 */
-	foreach(lc, jobs)
+	foreach(lc, dq_sched_jobs)
 	{
 		SchedJob   *j = lfirst(lc);
 
@@ -500,12 +400,12 @@ load_jobs(bool at_start)
 		{
 			/* a disabled job's waiting run will not start (a deleted one's row is gone) */
 			if (j->waiting && j->present)
-				skip_waiting_run(j, "the job was disabled while the run waited");
+				DqSchedSkipWaitingRun(j, "the job was disabled while the run waited");
 			else if (j->waiting)
 				j->run_id = 0;	/* deleted with its job */
 			j->waiting = false;
 			j->retry_at = 0;
-			if (run_in_progress(j))
+			if (DqSchedRunInProgress(j))
 			{
 				j->pending = false;
 				j->next_run = DT_NOEND;
@@ -517,9 +417,9 @@ load_jobs(bool at_start)
 				pfree(j);
 		}
 	}
-	old = MemoryContextSwitchTo(sched_cxt);
-	list_free(jobs);
-	jobs = list_copy(kept);
+	old = MemoryContextSwitchTo(dq_sched_cxt);
+	list_free(dq_sched_jobs);
+	dq_sched_jobs = list_copy(kept);
 	MemoryContextSwitchTo(old);
 }
 
@@ -527,12 +427,12 @@ load_jobs(bool at_start)
 static void
 reconcile_open_runs(void)
 {
-	spi_exec("UPDATE dq.job_runs SET status = 'skipped', ended_at = pg_catalog.now(), "
-			 "message = 'the scheduler stopped while the run waited to start' "
-			 "WHERE status OPERATOR(pg_catalog.=) 'waiting'",
-			 0, NULL, NULL, NULL, SPI_OK_UPDATE);
-	spi_exec("SELECT run_id, job_id, worker_pid FROM dq.job_runs WHERE " DQ_RUN_OPEN,
-			 0, NULL, NULL, NULL, SPI_OK_SELECT);
+	DqSchedSpiExec("UPDATE dq.job_runs SET status = 'skipped', ended_at = pg_catalog.now(), "
+				   "message = 'the scheduler stopped while the run waited to start' "
+				   "WHERE status OPERATOR(pg_catalog.=) 'waiting'",
+				   0, NULL, NULL, NULL, SPI_OK_UPDATE);
+	DqSchedSpiExec("SELECT run_id, job_id, worker_pid FROM dq.job_runs WHERE " DQ_RUN_OPEN,
+				   0, NULL, NULL, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 		return;
 	{
@@ -555,8 +455,8 @@ reconcile_open_runs(void)
 				j->adopted_pid = pid;
 			}
 			else
-				fail_open_run(run_id,
-							  "the run was interrupted: the server restarted or crashed, or the job worker stopped, before it recorded a result");
+				DqSchedFailOpenRun(run_id,
+								   "the run was interrupted: the server restarted or crashed, or the job worker stopped, before it recorded a result");
 		}
 	}
 }
@@ -598,58 +498,11 @@ record_remote(SchedJob *j, DqRemoteRun *rr, pid_t pid, bool ended)
 		nulls[7] = 'n';
 	if (!rr->finished || !(rr->failed || rr->skipped))
 		nulls[8] = 'n';
-	spi_exec("UPDATE dq.job_runs SET status = $2, started_at = $3, ended_at = $4, "
-			 "worker_pid = $5, command_tag = $6, rows = $7, sqlstate = $8, message = $9 "
-			 "WHERE run_id OPERATOR(pg_catalog.=) $1 AND " DQ_RUN_OPEN,
-			 9, types, values, nulls, SPI_OK_UPDATE);
+	DqSchedSpiExec("UPDATE dq.job_runs SET status = $2, started_at = $3, ended_at = $4, "
+				   "worker_pid = $5, command_tag = $6, rows = $7, sqlstate = $8, message = $9 "
+				   "WHERE run_id OPERATOR(pg_catalog.=) $1 AND " DQ_RUN_OPEN,
+				   9, types, values, nulls, SPI_OK_UPDATE);
 	j->marked_running = true;
-}
-
-static void make_due(SchedJob *j, TimestampTz tick, int attempt, int64 after_run);
-
-/*
- * A run of j ended and is closed: schedule its retry when it failed and
- * retries are left, make the jobs that run after j due when it succeeded.
- */
-static void
-run_ended(SchedJob *j, int64 run_id)
-{
-	Oid			types[1] = {INT8OID};
-	Datum		values[1];
-	char	   *status;
-	int			attempt;
-	bool		isnull;
-	TimestampTz now = GetCurrentTimestamp();
-	ListCell   *lc;
-
-	if (!catalog_v2)
-		return;
-	values[0] = Int64GetDatum(run_id);
-	spi_exec("SELECT status, attempt, after_run_id FROM dq.job_runs "
-			 "WHERE run_id OPERATOR(pg_catalog.=) $1",
-			 1, types, values, NULL, SPI_OK_SELECT);
-	if (SPI_processed != 1)
-		return;					/* deleted with its job */
-	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	attempt = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	if (strcmp(status, "failed") == 0 && j->seen && attempt <= j->retries)
-	{
-		Datum		after = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
-
-		j->retry_at = TimestampTzPlusMilliseconds(now, j->retry_delay_ms);
-		j->retry_attempt = attempt + 1;
-		j->retry_after_run = isnull ? 0 : DatumGetInt64(after);
-	}
-	else if (strcmp(status, "succeeded") == 0)
-	{
-		foreach(lc, jobs)
-		{
-			SchedJob   *d = lfirst(lc);
-
-			if (d->seen && d->after_job == j->job_id)
-				make_due(d, now, 1, run_id);
-		}
-	}
 }
 
 /* Runs whose worker has ended: make sure each is closed. */
@@ -658,14 +511,14 @@ reap_runs(void)
 {
 	ListCell   *lc;
 
-	foreach(lc, jobs)
+	foreach(lc, dq_sched_jobs)
 	{
 		SchedJob   *j = lfirst(lc);
 		bool		ended = false;
 		pid_t		pid = 0;
 		int64		run_id;
 
-		if (!run_in_progress(j))
+		if (!DqSchedRunInProgress(j))
 			continue;
 		if (j->handle != NULL)
 		{
@@ -700,78 +553,15 @@ reap_runs(void)
 		}
 		if (!ended)
 			continue;
-		fail_open_run(j->run_id,
-					  "the job worker ended without recording a result: it was terminated or crashed (see the server log)");
+		DqSchedFailOpenRun(j->run_id,
+						   "the job worker ended without recording a result: it was terminated or crashed (see the server log)");
 		if (j->handle)
 			pfree(j->handle);
 		j->handle = NULL;
 		run_id = j->run_id;
 		j->run_id = 0;
 		j->adopted_pid = 0;
-		run_ended(j, run_id);
-	}
-}
-
-/*
- * A run of j is due at tick (attempt 1 for a tick or an upstream job's
- * success, above 1 for a retry): mark it pending, or record why it is
- * skipped.  A run of j still waiting is skipped in its favour.
- */
-static void
-make_due(SchedJob *j, TimestampTz tick, int attempt, int64 after_run)
-{
-	if (run_in_progress(j))
-	{
-		char		msg[200];
-
-		snprintf(msg, sizeof(msg),
-				 "the previous run (run_id " INT64_FORMAT ") was still running", j->run_id);
-		record_skipped(j, tick, msg);
-		return;
-	}
-	if (j->waiting)
-	{
-		char		msg[200];
-
-		snprintf(msg, sizeof(msg),
-				 "the job's next run was due while this run still waited for %s",
-				 j->waited_for ? j->waited_for : WAIT_SLOT);
-		skip_waiting_run(j, msg);
-	}
-	else if (j->pending)
-	{
-		char		msg[200];
-
-		if (catalog_v2)
-			snprintf(msg, sizeof(msg), "a later run of the job was due before this one started");
-		else
-			snprintf(msg, sizeof(msg),
-					 "the previous tick was still waiting for a free place (dq_lineage.max_running_jobs = %d)",
-					 dq_max_running_jobs);
-		record_skipped(j, j->pending_at, msg);
-		j->pending = false;
-	}
-
-	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(j->owner)))
-		record_skipped(j, tick, "the job's owner role no longer exists");
-	else if (!dq_allow_superuser_jobs && DqRoleCanBecomeSuperuser(j->owner))
-		record_skipped(j, tick, "the job's owner is a superuser or may become one (SET ROLE), and dq_lineage.allow_superuser_jobs is off");
-	else if (j->database != NULL &&
-			 !OidIsValid(j->target = get_database_oid(j->database, true)))
-	{
-		char		msg[NAMEDATALEN + 64];
-
-		snprintf(msg, sizeof(msg), "database \"%s\" does not exist", j->database);
-		record_skipped(j, tick, msg);
-	}
-	else
-	{
-		if (j->database == NULL)
-			j->target = MyDatabaseId;
-		j->pending = true;
-		j->pending_at = tick;
-		j->pending_attempt = attempt;
-		j->pending_after_run = after_run;
+		DqSchedRunEnded(j, run_id);
 	}
 }
 
@@ -781,7 +571,7 @@ collect_due(TimestampTz now)
 {
 	ListCell   *lc;
 
-	foreach(lc, jobs)
+	foreach(lc, dq_sched_jobs)
 	{
 		SchedJob   *j = lfirst(lc);
 		TimestampTz tick = j->next_run;
@@ -789,12 +579,12 @@ collect_due(TimestampTz now)
 		int64		late_ticks;
 
 		/* a retry that is due */
-		if (j->retry_at != 0 && j->retry_at <= now && !run_in_progress(j))
+		if (j->retry_at != 0 && j->retry_at <= now && !DqSchedRunInProgress(j))
 		{
 			TimestampTz at = j->retry_at;
 
 			j->retry_at = 0;
-			make_due(j, at, j->retry_attempt, j->retry_after_run);
+			DqSchedMakeDue(j, at, j->retry_attempt, j->retry_after_run);
 		}
 
 		if (tick > now)
@@ -808,7 +598,7 @@ collect_due(TimestampTz now)
 			snprintf(msg, sizeof(msg),
 					 "%lld later tick(s) passed before the scheduler could start this job's run",
 					 (long long) late_ticks);
-			record_skipped(j, first, msg);
+			DqSchedRecordSkipped(j, first, msg);
 		}
 		/* the tick replaces a retry not yet due */
 		if (j->retry_at != 0)
@@ -818,345 +608,11 @@ collect_due(TimestampTz now)
 			snprintf(msg, sizeof(msg),
 					 "the job's next tick came before attempt %d of the failed run was due",
 					 j->retry_attempt);
-			record_skipped(j, j->retry_at, msg);
+			DqSchedRecordSkipped(j, j->retry_at, msg);
 			j->retry_at = 0;
 		}
-		make_due(j, tick, 1, 0);
+		DqSchedMakeDue(j, tick, 1, 0);
 	}
-}
-
-static List *
-lappend_in(List *list, void *item)
-{
-	MemoryContext old = MemoryContextSwitchTo(sched_cxt);
-
-	list = lappend(list, item);
-	MemoryContextSwitchTo(old);
-	return list;
-}
-
-/* The process id of j's run in progress, 0 when not known yet. */
-static pid_t
-run_pid(SchedJob *j)
-{
-	pid_t		pid = 0;
-
-	if (j->adopted_pid != 0)
-		return j->adopted_pid;
-	if (j->handle != NULL && GetBackgroundWorkerPid(j->handle, &pid) == BGWH_STARTED)
-		return pid;
-	return 0;
-}
-
-/*
- * Runs of role in progress: this scheduler's, and the job workers of the
- * role that other schedulers started (in any database), from the backend
- * status array.
- */
-static int
-role_running_count(Oid role)
-{
-	ListCell   *lc;
-	int			n = 0;
-	int			nbackends = pgstat_fetch_stat_numbackends();
-
-	foreach(lc, jobs)
-	{
-		SchedJob   *j = lfirst(lc);
-
-		if (run_in_progress(j) && j->owner == role)
-			n++;
-	}
-	for (int i = 1; i <= nbackends; i++)
-	{
-		LocalPgBackendStatus *local = pgstat_fetch_stat_local_beentry(i);
-		PgBackendStatus *be;
-		const char *type;
-		bool		ours = false;
-
-		if (local == NULL)
-			continue;
-		be = &local->backendStatus;
-		if (be->st_backendType != B_BG_WORKER || be->st_userid != role)
-			continue;
-		foreach(lc, jobs)
-		{
-			SchedJob   *j = lfirst(lc);
-
-			if (run_in_progress(j) && run_pid(j) == be->st_procpid)
-				ours = true;
-		}
-		if (ours)
-			continue;
-		type = GetBackgroundWorkerTypeByPid(be->st_procpid);
-		if (type != NULL && strcmp(type, "dq_lineage job") == 0)
-			n++;
-	}
-	return n;
-}
-
-/* Insert j's run as waiting for what (or note a new reason). */
-static void
-wait_run(SchedJob *j, const char *what)
-{
-	Oid			types[5] = {INT8OID, TIMESTAMPTZOID, TEXTOID, INT4OID, INT8OID};
-	Datum		values[5];
-	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
-	bool		isnull;
-
-	if (j->waiting)
-	{
-		if (j->waited_for == what)
-			return;
-		values[0] = Int64GetDatum(j->run_id);
-		values[1] = CStringGetTextDatum(what);
-		types[1] = TEXTOID;
-		spi_exec("UPDATE dq.job_runs SET waited_for = $2 WHERE run_id OPERATOR(pg_catalog.=) $1",
-				 2, types, values, NULL, SPI_OK_UPDATE);
-		j->waited_for = what;
-		return;
-	}
-	values[0] = Int64GetDatum(j->job_id);
-	values[1] = TimestampTzGetDatum(j->pending_at);
-	values[2] = CStringGetTextDatum(what);
-	values[3] = Int32GetDatum(j->pending_attempt);
-	values[4] = Int64GetDatum(j->pending_after_run);
-	if (j->pending_after_run == 0)
-		nulls[4] = 'n';
-	spi_exec("INSERT INTO dq.job_runs (job_id, scheduled_at, status, waited_for, attempt, after_run_id) "
-			 "VALUES ($1, $2, 'waiting', $3, $4, $5) RETURNING run_id",
-			 5, types, values, nulls, SPI_OK_INSERT_RETURNING);
-	j->run_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-											SPI_tuptable->tupdesc, 1, &isnull));
-	j->pending = false;
-	j->waiting = true;
-	j->waited_for = what;
-}
-
-/*
- * The runs that may start now, in the order of their ticks: pending ones
- * get their 'starting' row; waiting ones are launched as they are (the
- * worker accepts a waiting run and marks it running).  The others wait,
- * recorded as waiting.
- */
-static List *
-claim_runs(void)
-{
-	List	   *started = NIL;
-	int			free_places = dq_max_running_jobs - running_count();
-
-	for (;;)
-	{
-		SchedJob   *best = NULL;
-		ListCell   *lc;
-		const char *wait_for = NULL;
-
-		foreach(lc, jobs)
-		{
-			SchedJob   *j = lfirst(lc);
-
-			if (!j->pending && !j->waiting)
-				continue;
-			if (list_member_ptr(started, j))
-				continue;
-			if (j->waiting && j->from_waiting)
-				continue;		/* already looked at in this pass */
-			if (best != NULL &&
-				(best->pending_at < j->pending_at ||
-				 (best->pending_at == j->pending_at && best->job_id < j->job_id)))
-				continue;
-			best = j;
-		}
-		if (best == NULL)
-			break;
-		if (!catalog_v2)
-		{
-			/* 0.1.0's catalog: a pending tick waits without a row */
-			if (free_places <= 0)
-				break;
-		}
-		else if (free_places <= 0)
-			wait_for = WAIT_MAX_RUNNING;
-		else if (dq_max_runs_per_role > 0 &&
-				 role_running_count(best->owner) >= dq_max_runs_per_role)
-			wait_for = WAIT_ROLE_CAP;
-		if (wait_for != NULL)
-		{
-			wait_run(best, wait_for);
-			best->from_waiting = true;	/* looked at */
-			continue;
-		}
-		if (best->waiting)
-		{
-			best->waiting = false;
-			best->from_waiting = true;
-		}
-		else
-		{
-			Oid			types[4] = {INT8OID, TIMESTAMPTZOID, INT4OID, INT8OID};
-			Datum		values[4];
-			char		nulls[4] = {' ', ' ', ' ', ' '};
-			bool		isnull;
-
-			values[0] = Int64GetDatum(best->job_id);
-			values[1] = TimestampTzGetDatum(best->pending_at);
-			values[2] = Int32GetDatum(best->pending_attempt);
-			values[3] = Int64GetDatum(best->pending_after_run);
-			if (best->pending_after_run == 0)
-				nulls[3] = 'n';
-			if (catalog_v2)
-				spi_exec("INSERT INTO dq.job_runs (job_id, scheduled_at, status, attempt, after_run_id) "
-						 "VALUES ($1, $2, 'starting', $3, $4) RETURNING run_id",
-						 4, types, values, nulls, SPI_OK_INSERT_RETURNING);
-			else
-				spi_exec("INSERT INTO dq.job_runs (job_id, scheduled_at, status) "
-						 "VALUES ($1, $2, 'starting') RETURNING run_id",
-						 2, types, values, NULL, SPI_OK_INSERT_RETURNING);
-			best->run_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-													   SPI_tuptable->tupdesc, 1, &isnull));
-			best->pending = false;
-			best->from_waiting = false;
-		}
-		/* the list outlives the SPI connection */
-		started = lappend_in(started, best);
-		free_places--;
-	}
-	/* the marks of this pass */
-	{
-		ListCell   *lc;
-
-		foreach(lc, jobs)
-		{
-			SchedJob   *j = lfirst(lc);
-
-			if (!list_member_ptr(started, j))
-				j->from_waiting = false;
-		}
-	}
-	return started;
-}
-
-/* After the claims committed: start a worker for each. */
-static List *
-launch_runs(List *started)
-{
-	ListCell   *lc;
-	List	   *failed = NIL;
-
-	foreach(lc, started)
-	{
-		SchedJob   *j = lfirst(lc);
-		DqJobWorkerArgs args;
-		BackgroundWorkerHandle *handle;
-		MemoryContext old;
-
-		/* runs after one that found no slot wait too: they start in order */
-		if (catalog_v2 && failed != NIL)
-		{
-			failed = lappend_in(failed, j);
-			continue;
-		}
-
-		args.dboid = j->target;
-		args.owner = j->owner;
-		args.run_id = j->run_id;
-		args.remote = DSM_HANDLE_INVALID;
-		j->marked_running = false;
-		j->last_pid = 0;
-		old = MemoryContextSwitchTo(sched_cxt);
-		if (j->target != MyDatabaseId)
-		{
-			Size		len = strlen(j->command) + 1;
-			DqRemoteRun *rr;
-
-			j->seg = dsm_create(offsetof(DqRemoteRun, command) + len, 0);
-			dsm_pin_mapping(j->seg);
-			rr = dsm_segment_address(j->seg);
-			memset(rr, 0, offsetof(DqRemoteRun, command));
-			rr->statement_timeout_ms = j->timeout_ms;
-			memcpy(rr->command, j->command, len);
-			args.remote = dsm_segment_handle(j->seg);
-		}
-		if (DqStartWorker("dq_job_main", "dq_lineage job", j->target,
-						  &args, sizeof(args), &handle))
-			j->handle = handle;
-		else
-		{
-			if (j->seg)
-				dsm_detach(j->seg);
-			j->seg = NULL;
-			failed = lappend(failed, j);
-		}
-		MemoryContextSwitchTo(old);
-	}
-	return failed;
-}
-
-static void begin_work(void);
-static void end_work(void);
-
-/*
- * After the launches: a run that found no background worker slot waits
- * (0.1.0's catalog: fails, as it did); a waiting run whose worker was
- * launched is marked starting, unless its worker already marked it
- * running.
- */
-static void
-settle_launches(List *started, List *failed)
-{
-	ListCell   *lc;
-	bool		any = false;
-
-	foreach(lc, started)
-	{
-		SchedJob   *j = lfirst(lc);
-
-		if (list_member_ptr(failed, j) || j->from_waiting)
-			any = true;
-	}
-	if (!any)
-		return;
-	begin_work();
-	foreach(lc, started)
-	{
-		SchedJob   *j = lfirst(lc);
-		Oid			types[2] = {INT8OID, TEXTOID};
-		Datum		values[2];
-		bool		was_waiting = j->from_waiting;
-
-		j->from_waiting = false;
-		values[0] = Int64GetDatum(j->run_id);
-		if (!list_member_ptr(failed, j))
-		{
-			if (was_waiting)
-				spi_exec("UPDATE dq.job_runs SET status = 'starting' "
-						 "WHERE run_id OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.=) 'waiting'",
-						 1, types, values, NULL, SPI_OK_UPDATE);
-			continue;
-		}
-		if (!catalog_v2)
-		{
-			fail_open_run(j->run_id,
-						  "no background worker slot was free to run the job; raise max_worker_processes");
-			j->run_id = 0;
-			continue;
-		}
-		j->waiting = true;
-		if (was_waiting && j->waited_for == WAIT_SLOT)
-			continue;
-		values[1] = CStringGetTextDatum(WAIT_SLOT);
-		spi_exec("UPDATE dq.job_runs SET status = 'waiting', waited_for = $2 "
-				 "WHERE run_id OPERATOR(pg_catalog.=) $1 "
-				 "AND status OPERATOR(pg_catalog.=) ANY ('{starting,waiting}'::pg_catalog.text[])",
-				 2, types, values, NULL, SPI_OK_UPDATE);
-		j->waited_for = WAIT_SLOT;
-	}
-	end_work();
-	if (failed != NIL && !catalog_v2)
-		ereport(WARNING,
-				(errmsg("dq_lineage could not start %d job run(s): no background worker slot is free",
-						list_length(failed)),
-				 errhint("Raise max_worker_processes.")));
 }
 
 static void
@@ -1169,10 +625,10 @@ prune_history(void)
 		return;
 	values[0] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp() -
 									(TimestampTz) dq_job_run_retention * USECS_PER_SEC);
-	spi_exec("DELETE FROM dq.job_runs WHERE status OPERATOR(pg_catalog.<>) ALL "
-			 "('{waiting,starting,running}'::pg_catalog.text[]) "
-			 "AND coalesce(ended_at, scheduled_at) OPERATOR(pg_catalog.<) $1",
-			 1, types, values, NULL, SPI_OK_DELETE);
+	DqSchedSpiExec("DELETE FROM dq.job_runs WHERE status OPERATOR(pg_catalog.<>) ALL "
+				   "('{waiting,starting,running}'::pg_catalog.text[]) "
+				   "AND coalesce(ended_at, scheduled_at) OPERATOR(pg_catalog.<) $1",
+				   1, types, values, NULL, SPI_OK_DELETE);
 }
 
 static long
@@ -1186,7 +642,7 @@ next_wait_ms(TimestampTz now)
 	 * Waiting runs do: a slot another process frees, or a run of the same
 	 * role in another database that ends, sets no latch of ours.
 	 */
-	foreach(lc, jobs)
+	foreach(lc, dq_sched_jobs)
 	{
 		SchedJob   *j = lfirst(lc);
 
@@ -1203,8 +659,8 @@ next_wait_ms(TimestampTz now)
 	return (long) ((next - now + 999) / 1000);
 }
 
-static void
-begin_work(void)
+void
+DqSchedBeginWork(void)
 {
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -1213,8 +669,8 @@ begin_work(void)
 		elog(ERROR, "SPI_connect failed");
 }
 
-static void
-end_work(void)
+void
+DqSchedEndWork(void)
 {
 	SPI_finish();
 	PopActiveSnapshot();
@@ -1228,7 +684,7 @@ stop_running_jobs(void)
 {
 	ListCell   *lc;
 
-	foreach(lc, jobs)
+	foreach(lc, dq_sched_jobs)
 	{
 		SchedJob   *j = lfirst(lc);
 
@@ -1301,8 +757,8 @@ dq_scheduler_main(Datum main_arg)
 	DqPinWorkerSession();
 	pgstat_report_appname("dq_lineage scheduler");
 
-	sched_cxt = AllocSetContextCreate(TopMemoryContext, "dq_lineage scheduler",
-									  ALLOCSET_DEFAULT_SIZES);
+	dq_sched_cxt = AllocSetContextCreate(TopMemoryContext, "dq_lineage scheduler",
+										 ALLOCSET_DEFAULT_SIZES);
 	my_entry = DqAttachScheduler(dboid);
 	if (my_entry == NULL)
 		proc_exit(0);
@@ -1327,13 +783,13 @@ dq_scheduler_main(Datum main_arg)
 		if (!dq_scheduler_enabled || DqDatabasePaused(dboid))
 			proc_exit(0);
 
-		begin_work();
+		DqSchedBeginWork();
 		if (!extension_ready())
 		{
 			ereport(DEBUG1,
 					(errmsg("dq_lineage scheduler of database \"%s\" stops: the extension is not installed",
 							get_database_name(MyDatabaseId))));
-			end_work();
+			DqSchedEndWork();
 			extension_gone = true;
 			stop_running_jobs();
 			proc_exit(0);
@@ -1350,25 +806,25 @@ dq_scheduler_main(Datum main_arg)
 				reconcile_open_runs();
 				ereport(LOG,
 						(errmsg("dq_lineage scheduler started in database \"%s\" with %d job(s)",
-								get_database_name(MyDatabaseId), list_length(jobs))));
+								get_database_name(MyDatabaseId), list_length(dq_sched_jobs))));
 			}
 			first = false;
 		}
 		reap_runs();
 		now = GetCurrentTimestamp();
 		collect_due(now);
-		started = claim_runs();
+		started = DqSchedClaimRuns();
 		if (now - last_prune >= PRUNE_INTERVAL_MS * (int64) 1000)
 		{
 			prune_history();
 			last_prune = now;
 		}
 		run_tasks(true);
-		end_work();
+		DqSchedEndWork();
 
-		failed = launch_runs(started);
-		if (failed != NIL || catalog_v2)
-			settle_launches(started, failed);
+		failed = DqSchedLaunchRuns(started);
+		if (failed != NIL || dq_sched_catalog_v2)
+			DqSchedSettleLaunches(started, failed);
 		list_free(started);
 		list_free(failed);
 
