@@ -59,8 +59,15 @@ COMMENT ON FUNCTION dq.import_suite(regclass, jsonb) IS
 	'Define the expectations of a Great Expectations suite (JSON, "expectations": [{"type" or "expectation_type", "kwargs", "meta"}]) on a relation; all or none; returns how many';
 
 CREATE FUNCTION dq.export_suite(rel regclass) RETURNS jsonb
-	LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+	LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	suite jsonb;
+BEGIN
+	IF rel IS NULL THEN
+		RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+			MESSAGE = 'rel must not be NULL', HINT = 'Name the relation, for example ''public.orders''.';
+	END IF;
 	SELECT jsonb_build_object(
 		'name', rel::text,
 		'expectations', coalesce(jsonb_agg(jsonb_build_object(
@@ -76,9 +83,12 @@ AS $$
 			ORDER BY e.expectation_id), '[]'::jsonb),
 		'meta', jsonb_build_object('great_expectations_version', '1.2.0',
 		                           'exported_by', 'dq_lineage'))
+	  INTO suite
 	  FROM dq.expectations e
 	  LEFT JOIN pg_attribute a ON a.attrelid = e.relid AND a.attnum = e.attnum AND NOT a.attisdropped
-	 WHERE e.relid = rel AND e.enabled
+	 WHERE e.relid = rel AND e.enabled;
+	RETURN suite;
+END
 $$;
 COMMENT ON FUNCTION dq.export_suite(regclass) IS
 	'The enabled expectations of a relation as a Great Expectations suite (JSON), for dq.import_suite or GE';

@@ -178,7 +178,14 @@ sub poll_until
 
 	while (1)
 	{
-		($ret, $stdout, $stderr) = $node->psql($db, $sql);
+		# psql gets the query on its standard input: when the server is
+		# restarting after a crash, psql can exit before reading it and
+		# IPC::Run dies of the broken pipe; that is one more failed try
+		my $ok = eval {
+			($ret, $stdout, $stderr) = $node->psql($db, $sql);
+			1;
+		};
+		($ret, $stdout, $stderr) = (1, '', $@) unless $ok;
 		return 1
 		  if $ret == 0 && $stdout eq $expected && $stderr eq '';
 		last if time() >= $deadline;
