@@ -21,6 +21,7 @@
  *	 kinds_governance.c	who may read the data, from the catalog
  *	 ge_distribution.c	GE's distributional statistics of the one scan,
  *						which write their whole result expression
+ *						(results: ge_distribution_result.c)
  *
  *-------------------------------------------------------------------------
  */
