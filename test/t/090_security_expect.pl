@@ -168,6 +168,26 @@ is( $node->safe_psql('postgres', q{
 	 WHERE relid = 'mallory.t'::regclass AND result->'exception_info'->>'raised_exception' = 'true'}),
 	'0', "mallory's own expectations were evaluated, not refused");
 
+# Suggestions count a key candidate exactly through dq.check: a view's code
+# met by that count runs as the view's owner too.
+as('mallory', q{
+	CREATE VIEW mallory.keys AS
+		SELECT g AS k FROM generate_series(3001, 4500) g WHERE mallory.probe('key candidate', g);
+});
+$node->safe_psql('postgres', "SELECT dq.profile('mallory.keys')");
+my $probes_before = $node->safe_psql('postgres',
+	"SELECT count(*) FROM mallory.log WHERE what = 'key candidate'");
+like( $node->safe_psql('postgres', q{
+	SELECT reason FROM dq.suggest_expectations('mallory.keys')
+	 WHERE kind = 'expect_column_values_to_be_unique'}),
+	qr/counted exactly/, 'the superuser gets a key candidate of mallory\'s view counted exactly');
+ok( $node->safe_psql('postgres',
+		"SELECT count(*) FROM mallory.log WHERE what = 'key candidate'") > $probes_before,
+	'... which ran the view\'s code');
+is( $node->safe_psql('postgres',
+		"SELECT count(*) FROM mallory.log WHERE ran_as <> 'mallory'"),
+	'0', '... as mallory only');
+
 #
 # dq.check and dq.expect refuse another role's type that would run as a
 # table's owner (the check runs as the owner, who did not choose it).
