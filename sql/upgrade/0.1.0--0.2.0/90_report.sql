@@ -235,7 +235,9 @@ SELECT r.finished_at AS "time",
 	   NULL::name AS column_name,
 	   m.metric,
 	   m.value,
-	   NULL::text AS value_text
+	   NULL::text AS value_text,
+	   'profile'::text AS source,
+	   NULL::bigint AS monitor_id
   FROM dq.profile_runs r
   LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) r.relid
   LEFT JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
@@ -254,7 +256,9 @@ SELECT r.finished_at,
 	   coalesce(a.attname, p.column_name),
 	   m.metric,
 	   m.value,
-	   m.value_text
+	   m.value_text,
+	   'profile',
+	   NULL
   FROM dq.column_profiles p
   JOIN dq.profile_runs r ON r.run_id OPERATOR(pg_catalog.=) p.run_id
   LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) p.relid
@@ -291,18 +295,42 @@ SELECT r.finished_at,
 	('true_count', p.true_count::float8, NULL),
 	('false_count', p.false_count::float8, NULL)
   ) m(metric, value, value_text)
- WHERE m.value IS NOT NULL OR m.value_text IS NOT NULL;
-COMMENT ON VIEW dq.metric_history IS 'Profile metrics over time in long form (one row per time, table, column and metric) for time-series charts: table-level metrics have attnum 0 and no column';
-COMMENT ON COLUMN dq.metric_history."time" IS 'When the profile run finished (the time axis of charts)';
-COMMENT ON COLUMN dq.metric_history.run_id IS 'Profile run (dq.profile_runs)';
-COMMENT ON COLUMN dq.metric_history.relid IS 'OID of the profiled table';
+ WHERE m.value IS NOT NULL OR m.value_text IS NOT NULL
+UNION ALL
+-- The points the monitors measured (dq.metric_points): freshness, volume,
+-- column metrics and drift distances per bucket or poll.
+SELECT mp.bucket,
+	   NULL,
+	   mp.relid::pg_catalog.regclass,
+	   n.nspname,
+	   c.relname,
+	   mp.attnum,
+	   coalesce(a.attname, mp.column_name),
+	   mp.metric,
+	   mp.value,
+	   NULL,
+	   'monitor',
+	   mp.source_id
+  FROM dq.metric_points mp
+  LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) mp.relid
+  LEFT JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+  LEFT JOIN pg_catalog.pg_attribute a
+	ON a.attrelid OPERATOR(pg_catalog.=) mp.relid AND a.attnum OPERATOR(pg_catalog.=) mp.attnum
+	   AND mp.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+ WHERE mp.source OPERATOR(pg_catalog.=) 'monitor';
+COMMENT ON VIEW dq.metric_history IS 'Profile and monitor metrics over time in long form (one row per time, table, column and metric) for time-series charts: table-level metrics have attnum 0 and no column; source tells profile runs from monitors';
+COMMENT ON COLUMN dq.metric_history."time" IS 'When the profile run finished, or the start of the monitor''s bucket or the time of its poll (the time axis of charts)';
+COMMENT ON COLUMN dq.metric_history.run_id IS 'Profile run (dq.profile_runs); NULL for a monitor''s point';
+COMMENT ON COLUMN dq.metric_history.relid IS 'OID of the profiled or monitored table';
 COMMENT ON COLUMN dq.metric_history.schema_name IS 'Schema of the table';
 COMMENT ON COLUMN dq.metric_history.table_name IS 'Table';
 COMMENT ON COLUMN dq.metric_history.attnum IS 'Column number; 0 for a metric of the whole table';
 COMMENT ON COLUMN dq.metric_history.column_name IS 'Column; NULL for a metric of the whole table';
-COMMENT ON COLUMN dq.metric_history.metric IS 'Metric: table level row_count, columns_profiled, duration_seconds; column level null_count, null_fraction, distinct_count, distinct_fraction, min, max, p01, p05, p25, median, p75, p95, p99, mean, stddev, sum, zero_count, negative_count, nan_count, infinity_count, min_length, mean_length, max_length, empty_count, true_count, false_count';
 COMMENT ON COLUMN dq.metric_history.value IS 'Value as a number (dates and timestamps as seconds since 1970-01-01 UTC); NULL when the metric is not a number, such as the min of a text column';
+COMMENT ON COLUMN dq.metric_history.metric IS 'Metric: from profiles, table level row_count, columns_profiled, duration_seconds; column level null_count, null_fraction, distinct_count, distinct_fraction, min, max, p01, p05, p25, median, p75, p95, p99, mean, stddev, sum, zero_count, negative_count, nan_count, infinity_count, min_length, mean_length, max_length, empty_count, true_count, false_count; from monitors, the metric of the monitor (age_seconds, rows_inserted, null_fraction, p50, ks_distance, ...: see dq.metric_points)';
 COMMENT ON COLUMN dq.metric_history.value_text IS 'Value as text, for min, max and the percentiles (the only form for non-numeric types); NULL for counts and fractions';
+COMMENT ON COLUMN dq.metric_history.source IS 'profile (a dq.profile run) or monitor (a point a monitor measured, dq.metric_points)';
+COMMENT ON COLUMN dq.metric_history.monitor_id IS 'The monitor that measured the point (dq.monitors); NULL for profile metrics';
 
 CREATE VIEW dq.validation_history WITH (security_invoker = true) AS
 SELECT r.finished_at AS "time",
@@ -488,6 +516,7 @@ WITH rels AS (
 	UNION SELECT v.relid FROM dq.violations v
 	UNION SELECT l.source_relid FROM dq.lineage_edges l WHERE NOT l.dropped
 	UNION SELECT l.target_relid FROM dq.lineage_edges l WHERE NOT l.dropped
+	UNION SELECT m.relid FROM dq.monitor_definitions m
 ), t AS (
 	SELECT c.oid AS relid, n.nspname AS schema_name, c.relname AS table_name, c.relkind,
 		   lp.run_id AS profile_run_id, lp.finished_at AS last_profiled_at,
@@ -511,7 +540,24 @@ WITH rels AS (
 			   AND l.source_relid OPERATOR(pg_catalog.<>) c.oid) AS upstream_relations,
 		   (SELECT pg_catalog.count(DISTINCT l.target_relid) FROM dq.lineage_edges l
 			 WHERE l.source_relid OPERATOR(pg_catalog.=) c.oid AND NOT l.dropped
-			   AND l.target_relid OPERATOR(pg_catalog.<>) c.oid) AS downstream_relations
+			   AND l.target_relid OPERATOR(pg_catalog.<>) c.oid) AS downstream_relations,
+		   (SELECT pg_catalog.count(*) FROM dq.monitor_definitions m
+			 WHERE m.relid OPERATOR(pg_catalog.=) c.oid AND m.enabled) AS monitors,
+		   (SELECT p.bucket OPERATOR(pg_catalog.-)
+				   pg_catalog.make_interval(secs => p.value)
+			  FROM dq.metric_points p
+			  JOIN dq.monitor_definitions m ON m.monitor_id OPERATOR(pg_catalog.=) p.source_id
+			 WHERE p.relid OPERATOR(pg_catalog.=) c.oid AND p.attnum OPERATOR(pg_catalog.=) 0
+			   AND p.source OPERATOR(pg_catalog.=) 'monitor'
+			   AND p.metric OPERATOR(pg_catalog.=) 'age_seconds'
+			   AND m.kind OPERATOR(pg_catalog.=) 'freshness'
+			 ORDER BY p.bucket DESC LIMIT 1) AS changed_at,
+		   (SELECT pg_catalog.count(*) FROM dq.anomalies a
+			 WHERE a.relid OPERATOR(pg_catalog.=) c.oid
+			   AND a.state OPERATOR(pg_catalog.=) 'open') AS open_anomalies,
+		   (SELECT pg_catalog.count(*) FROM dq.alerts al
+			 WHERE al.relid OPERATOR(pg_catalog.=) c.oid
+			   AND al.state OPERATOR(pg_catalog.<>) 'resolved') AS open_alerts
 	  FROM rels
 	  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) rels.relid
 	  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
@@ -527,8 +573,10 @@ SELECT t.relid,
 			WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table' ELSE 'other' END AS kind,
 	   CASE WHEN t.failed OPERATOR(pg_catalog.>) 0 THEN 'failing'
 			WHEN t.violations_24h OPERATOR(pg_catalog.>) 0 THEN 'violations'
+			WHEN t.open_anomalies OPERATOR(pg_catalog.>) 0 THEN 'anomalous'
 			WHEN t.validation_run_id IS NOT NULL THEN 'passing'
 			WHEN t.profile_run_id IS NOT NULL THEN 'profiled'
+			WHEN t.monitors OPERATOR(pg_catalog.>) 0 THEN 'monitored'
 			ELSE 'unchecked' END AS status,
 	   t.row_count,
 	   t.columns_profiled,
@@ -547,14 +595,19 @@ SELECT t.relid,
 	   pg_catalog.date_part('epoch', pg_catalog.now() OPERATOR(pg_catalog.-)
 			GREATEST(t.last_profiled_at, t.last_validated_at)) AS check_age_seconds,
 	   t.upstream_relations,
-	   t.downstream_relations
+	   t.downstream_relations,
+	   t.monitors,
+	   t.changed_at,
+	   pg_catalog.date_part('epoch', pg_catalog.now() OPERATOR(pg_catalog.-) t.changed_at) AS change_age_seconds,
+	   t.open_anomalies,
+	   t.open_alerts
   FROM t;
-COMMENT ON VIEW dq.table_scorecard IS 'One row per table, view or materialized view that dq_lineage knows of (profiled, with expectations, validated, watched or in the lineage graph): its status, size, last checks, open failures, recent violations, freshness and lineage';
+COMMENT ON VIEW dq.table_scorecard IS 'One row per table, view or materialized view that dq_lineage knows of (profiled, with expectations, validated, watched, monitored or in the lineage graph): its status, size, last checks, open failures, recent violations, freshness, monitors, open anomalies and alerts, and lineage';
 COMMENT ON COLUMN dq.table_scorecard.relid IS 'OID of the relation';
 COMMENT ON COLUMN dq.table_scorecard.schema_name IS 'Schema';
 COMMENT ON COLUMN dq.table_scorecard.table_name IS 'Relation name';
 COMMENT ON COLUMN dq.table_scorecard.kind IS 'table, partitioned table, view, materialized view, foreign table or other';
-COMMENT ON COLUMN dq.table_scorecard.status IS 'failing (the last validation has failed expectations), violations (changes broke expectations in the last 24 hours), passing, profiled (no validation yet) or unchecked (only in the lineage graph)';
+COMMENT ON COLUMN dq.table_scorecard.status IS 'failing (the last validation has failed expectations), violations (changes broke expectations in the last 24 hours), anomalous (a monitor found an anomaly nobody marked yet), passing, profiled (no validation yet), monitored (no profile or validation yet) or unchecked (only in the lineage graph)';
 COMMENT ON COLUMN dq.table_scorecard.row_count IS 'Rows at the last profile';
 COMMENT ON COLUMN dq.table_scorecard.columns_profiled IS 'Columns in the last profile';
 COMMENT ON COLUMN dq.table_scorecard.last_profiled_at IS 'When it was last profiled';
@@ -571,6 +624,11 @@ COMMENT ON COLUMN dq.table_scorecard.data_age_seconds IS 'Seconds from data_late
 COMMENT ON COLUMN dq.table_scorecard.check_age_seconds IS 'Seconds since the last profile or validation (how stale the checks are)';
 COMMENT ON COLUMN dq.table_scorecard.upstream_relations IS 'Relations it is derived from directly (lineage)';
 COMMENT ON COLUMN dq.table_scorecard.downstream_relations IS 'Relations derived from it directly (lineage)';
+COMMENT ON COLUMN dq.table_scorecard.monitors IS 'Enabled monitors of the relation (dq.monitors)';
+COMMENT ON COLUMN dq.table_scorecard.changed_at IS 'Freshness from its freshness monitor: when the relation last changed, as of the monitor''s last poll; NULL without a freshness monitor';
+COMMENT ON COLUMN dq.table_scorecard.change_age_seconds IS 'Seconds from changed_at to now (how long nothing was written)';
+COMMENT ON COLUMN dq.table_scorecard.open_anomalies IS 'Anomalies its monitors found that nobody marked expected or confirmed yet (dq.anomalies, state open)';
+COMMENT ON COLUMN dq.table_scorecard.open_alerts IS 'Alerts about the relation that are not resolved (dq.alerts, state open or acknowledged)';
 
 ------------------------------------------------------------------------
 -- The lineage graph for graph panels (Grafana's node graph, Superset's
