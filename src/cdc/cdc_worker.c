@@ -898,8 +898,7 @@ dq_cdc_worker_main(Datum main_arg)
 			EmitErrorReport();
 			FlushErrorState();
 			AbortCurrentTransaction();
-			if (dq_cdc_store != NULL)
-				dq_cdc_store = NULL;	/* freed with the transaction */
+			dq_cdc_store = NULL;	/* freed with the transaction */
 			DqCdcForgetContext();
 			if (MyReplicationSlot != NULL &&
 				MyReplicationSlot->data.persistency == RS_EPHEMERAL)

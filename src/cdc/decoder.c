@@ -527,7 +527,7 @@ DqDecoderRuleIsBuiltin(Relation rel, const DqKindDef *def, const char *column,
 /* The rules of one relation that owns expectations (relid) for rel. */
 static void
 DqDecoderLoadRules(DqDecRel *entry, Relation rel, Oid relid,
-				   DqColumnSource *src, int *srcatt)
+				   DqColumnSource *src, const int *srcatt)
 {
 	Oid			exprel = DqDecoderCatalogRel("expectations");
 	Relation	er;
@@ -653,7 +653,6 @@ DqDecoderLookup(DqDecoderData *data, Relation rel)
 	bool		found;
 	DqDecRel   *entry = hash_search(data->rels, &relid, HASH_ENTER, &found);
 	List	   *relids;
-	ListCell   *lc;
 	MemoryContext old;
 
 	if (found && entry->valid)
@@ -687,6 +686,7 @@ DqDecoderLookup(DqDecoderData *data, Relation rel)
 		int		   *srcatt = palloc(sizeof(int) * Max(tupdesc->natts, 1));
 		int			i;
 		int			n = 0;
+		ListCell   *lc;
 
 		DqColumnSourceFromRelation(rel, &src);
 		for (i = 0; i < tupdesc->natts; i++)

@@ -618,17 +618,18 @@ DqColSketchDrift(DqJson *js, const DqColSketch *ref, const DqColSketch *cur,
 	{
 		double		rc[2 * DQ_COLSKETCH_CATEGORIES + 1];
 		double		cc[2 * DQ_COLSKETCH_CATEGORIES + 1];
-		double		re[2 * DQ_COLSKETCH_CATEGORIES + 1];
-		double		ce[2 * DQ_COLSKETCH_CATEGORIES + 1];
 		int			k = DqCategories(ref, cur, rc, cc);
 		DqChiSquare chi;
 		double		psi = NAN;
-		int			i;
 
 		enough = nref >= o->min_rows && ncur >= o->min_rows;
 		DqChiSquareHomogeneity(rc, cc, k, &chi);
 		if (nref > 0 && ncur > 0)
 		{
+			double		re[2 * DQ_COLSKETCH_CATEGORIES + 1];
+			double		ce[2 * DQ_COLSKETCH_CATEGORIES + 1];
+			int			i;
+
 			for (i = 0; i < k; i++)
 			{
 				re[i] = rc[i] / nref;
