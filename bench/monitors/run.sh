@@ -10,8 +10,10 @@
 #       normal points of dq.detect_anomalies at its defaults, beside an
 #       Elementary-style z-score (the point in its own 14-point window,
 #       flagged points kept in training) with and without weekly
-#       seasonality; two seeds, without and with series that also grow by
-#       up to 10% a year;
+#       seasonality, and an oracle that knows each day's true value and
+#       noise (the best precision and recall possible at sensitivity 3);
+#       two seeds, without and with series that also grow by up to 10% a
+#       year;
 #   (B) one pass of freshness and volume monitors over BENCH_TABLES (default
 #       1000) tables: the median and largest of BENCH_PASSES (default 10)
 #       passes of dq.run_monitors() after 40 warm-up passes (each monitor
