@@ -82,6 +82,11 @@ BEGIN
 		 WHERE e.relid::oid = gone.objid;
 		DELETE FROM dq.watched_tables w WHERE w.relid::oid = gone.objid;
 		watched := FOUND;
+		-- its change counts (the table is missing only while an update of
+		-- the extension creates it)
+		IF pg_catalog.to_regclass('dq.cdc_table_activity') IS NOT NULL THEN
+			DELETE FROM dq.cdc_table_activity a WHERE a.relid::oid = gone.objid;
+		END IF;
 		-- results first: they are found through their runs' index
 		UPDATE dq.validation_results v SET relid = NULL
 		 WHERE v.run_id IN (SELECT r.run_id FROM dq.validation_runs r WHERE r.relid::oid = gone.objid)

@@ -55,7 +55,7 @@ const char *const DqMonitorKindNames[DQ_MONITOR_NUM_KINDS] = {
 static const char *const DqFreshnessKeys[] = {
 	"schedule", "method", "source", "timestamp_column", "max_age", "allow_scan", NULL
 };
-static const char *const DqVolumeKeys[] = {"schedule", "method", "exact", "metric", NULL};
+static const char *const DqVolumeKeys[] = {"schedule", "method", "source", "exact", "metric", NULL};
 static const char *const DqColumnKeys[] = {"schedule", "method", "metrics", "watermark", "bucket", NULL};
 static const char *const DqDistributionKeys[] = {
 	"schedule", "watermark", "bucket", "reference", "baseline_buckets", NULL
@@ -378,6 +378,17 @@ static void
 DqConfigureVolume(DqMonitorConfig *cfg, Jsonb *options)
 {
 	cfg->exact = DqMonOptBool(options, "exact", false);
+	cfg->source = DqMonOptString(options, "source");
+	if (cfg->source == NULL)
+		cfg->source = "auto";
+	if (strcmp(cfg->source, "auto") != 0 && strcmp(cfg->source, "stats") != 0 &&
+		strcmp(cfg->source, "cdc") != 0)
+		DqMonOptError("source", "auto, stats or cdc");
+	if (cfg->exact && strcmp(cfg->source, "auto") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"source\" cannot be combined with \"exact\""),
+				 errhint("Exact counts read the relation itself: leave out \"source\", or \"exact\" to read the counters of a source.")));
 	cfg->metric = DqMonOptString(options, "metric");
 	if (cfg->metric == NULL)
 		cfg->metric = cfg->exact ? "rows_added" : "rows_inserted";
@@ -571,25 +582,6 @@ DqMonCheckRelkind(DqMonitorKind kind, Oid relid, const DqMonitorConfig *cfg)
 				 errhint("Ask for exact counts: '{\"exact\": true}' (each run counts every row).")));
 }
 
-/* Is the relation validated by change validation (dq.watch)? */
-static bool
-DqMonTableWatched(Oid relid)
-{
-	Oid			types[1] = {OIDOID};
-	Datum		values[1];
-	bool		watched;
-
-	values[0] = ObjectIdGetDatum(relid);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT 1 FROM dq.watched_tables WHERE relid = $1",
-							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up dq.watched_tables");
-	watched = SPI_processed > 0;
-	SPI_finish();
-	return watched;
-}
-
 static void
 DqMonCheckPrivilege(Oid relid, int16 attnum, Oid role)
 {
@@ -719,12 +711,17 @@ dq_monitor(PG_FUNCTION_ARGS)
 	DqMonCheckPrivilege(relid, attnum, caller);
 	DqMonitorConfigure(&cfg, kind, options, relid, attnum);
 	DqMonCheckRelkind(kind, relid, &cfg);
-	if (kind == DQ_MONITOR_FRESHNESS && strcmp(cfg.source, "cdc") == 0 &&
-		!DqMonTableWatched(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("relation \"%s\" is not watched by change validation", get_rel_name(relid)),
-				 errhint("Call dq.watch() on it first, or use source auto.")));
+	if (cfg.source != NULL && strcmp(cfg.source, "cdc") == 0)
+	{
+		bool		watched;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		watched = DqMonitorWatched(relid);
+		SPI_finish();
+		if (!watched)
+			DqMonitorNotWatched(relid);
+	}
 
 	sched = DqJsonbGet(&options->root, "schedule");
 	if (sched == NULL)
