@@ -398,7 +398,7 @@ DqRunSchema(DqRun *run)
 	values[0] = Int64GetDatum(run->def->id);
 	DqRunBecomeExtensionOwner(&ext);
 	/* the changes it finds are recorded as anomalies by the SQL function */
-	DqSpiCheck(SPI_execute_with_args("SELECT dq.monitor_schema_sync($1, NULL, NULL, 'scheduled check')",
+	DqSpiCheck(SPI_execute_with_args("SELECT dq_internal.monitor_schema_sync($1, NULL, NULL, 'scheduled check')",
 									 1, types, values, NULL, false, 0),
 			   SPI_OK_SELECT, "compare the column snapshot");
 	DqRestoreUser(&ext);

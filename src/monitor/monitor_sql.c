@@ -768,7 +768,7 @@ dq_monitor(PG_FUNCTION_ARGS)
 								  "  kind, attnum, column_name, options, schedule, job_name, owner, state) "
 								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
 								  "  CASE WHEN $4 = 'schema' THEN pg_catalog.jsonb_build_object("
-								  "    'columns', dq.monitor_columns($1)) ELSE $11 END) "
+								  "    'columns', dq_internal.monitor_columns($1)) ELSE $11 END) "
 								  "ON CONFLICT (relid, kind, attnum) DO UPDATE SET "
 								  "  schema_name = EXCLUDED.schema_name, table_name = EXCLUDED.table_name, "
 								  "  column_name = EXCLUDED.column_name, options = EXCLUDED.options, "
@@ -1047,7 +1047,7 @@ DqMonEventCall(FunctionCallInfo fcinfo, const char *sql_for_each, const char *li
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute("SELECT pg_catalog.to_regclass('dq.monitor_definitions') IS NOT NULL "
-					"AND pg_catalog.to_regproc('dq.monitor_drop_sync') IS NOT NULL",
+					"AND pg_catalog.to_regproc('dq_internal.monitor_drop_sync') IS NOT NULL",
 					true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up dq.monitor_definitions");
 	if (SPI_processed == 0 ||
@@ -1093,7 +1093,7 @@ Datum
 dq_monitor_ddl_command_end(PG_FUNCTION_ARGS)
 {
 	DqMonEventCall(fcinfo,
-				   "SELECT dq.monitor_schema_sync($4, $1, $2, $3)",
+				   "SELECT dq_internal.monitor_schema_sync($4, $1, $2, $3)",
 				   "SELECT DISTINCT m.monitor_id "
 				   "FROM pg_catalog.pg_event_trigger_ddl_commands() c "
 				   "JOIN dq.monitor_definitions m ON m.relid = c.objid "
@@ -1106,6 +1106,6 @@ PG_FUNCTION_INFO_V1(dq_monitor_sql_drop);
 Datum
 dq_monitor_sql_drop(PG_FUNCTION_ARGS)
 {
-	DqMonEventCall(fcinfo, "SELECT dq.monitor_drop_sync($1, $2, $3)", NULL);
+	DqMonEventCall(fcinfo, "SELECT dq_internal.monitor_drop_sync($1, $2, $3)", NULL);
 	PG_RETURN_NULL();
 }
