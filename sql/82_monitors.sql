@@ -259,6 +259,14 @@ SELECT dq.monitor('mon_feed', 'freshness', options => '{"source": "timestamp"}')
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT dq.monitor('mon_feed', 'freshness', options => '{"source": "cdc"}');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.monitor('mon_feed', 'volume', options => '{"source": "cdc"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.monitor('mon_feed', 'volume', options => '{"source": "wal"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.monitor('mon_feed', 'volume', options => '{"source": "stats", "exact": true}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT dq.monitor('mon_feed', 'volume', options => '{"source": 1}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT dq.monitor('mon_noindex', 'freshness', options => '{"timestamp_column": "ts"}');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT dq.monitor('mon_events', 'freshness', options => '{"max_age": "soon"}');

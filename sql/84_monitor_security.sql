@@ -38,7 +38,7 @@ SELECT dq.column_sketch_metrics('\x01000000');
 INSERT INTO dq.anomalies (relid, schema_name, table_name, kind, metric, bucket, severity)
 VALUES ('sec_t'::regclass, 'public', 'sec_t', 'volume', 'x', now(), 'warn');
 UPDATE dq.monitor_definitions SET owner = 'mon_bob';
-SELECT dq.monitor_schema_sync(1, 'x', 'x', 'x');
+SELECT dq_internal.monitor_schema_sync(1, 'x', 'x', 'x');
 RESET ROLE;
 
 -- A superuser running alice's monitor runs it as alice: once alice lost

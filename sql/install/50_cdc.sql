@@ -134,12 +134,12 @@ CREATE FUNCTION dq.cdc_start() RETURNS void
 	AS 'MODULE_PATHNAME', 'dq_cdc_start' LANGUAGE C STRICT;
 COMMENT ON FUNCTION dq.cdc_start() IS 'Start the change validation worker of this database now if tables are watched and none runs';
 
-CREATE FUNCTION dq.cdc_expectations_changed() RETURNS trigger
+CREATE FUNCTION dq_internal.cdc_expectations_changed() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'dq_cdc_expectations_changed' LANGUAGE C;
-COMMENT ON FUNCTION dq.cdc_expectations_changed() IS 'Trigger: tells the change validation decoder that a relation''s expectations changed';
-REVOKE ALL ON FUNCTION dq.cdc_expectations_changed() FROM PUBLIC;
+COMMENT ON FUNCTION dq_internal.cdc_expectations_changed() IS 'Trigger: tells the change validation decoder that a relation''s expectations changed';
+REVOKE ALL ON FUNCTION dq_internal.cdc_expectations_changed() FROM PUBLIC;
 CREATE TRIGGER expectations_cdc AFTER INSERT OR UPDATE OR DELETE ON dq.expectations
-	FOR EACH ROW EXECUTE FUNCTION dq.cdc_expectations_changed();
+	FOR EACH ROW EXECUTE FUNCTION dq_internal.cdc_expectations_changed();
 
 CREATE VIEW dq.cdc_status AS
 SELECT st.slot_name,

@@ -14,38 +14,38 @@ COMMENT ON FUNCTION dq.detect_anomalies(timestamptz[], float8[], text, jsonb) IS
 	'Judge every point of a series against a model trained on earlier points only (methods zscore, mad, rate_of_change, absolute_change, threshold, holt_winters); is_anomaly is NULL while training is too short';
 
 -- The mergeable state of a column over a time bucket
-CREATE FUNCTION dq.column_sketch_trans(internal, anyelement) RETURNS internal
+CREATE FUNCTION dq_internal.column_sketch_trans(internal, anyelement) RETURNS internal
 	AS 'MODULE_PATHNAME', 'dq_column_sketch_trans' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dq.column_sketch_merge_trans(internal, bytea) RETURNS internal
+CREATE FUNCTION dq_internal.column_sketch_merge_trans(internal, bytea) RETURNS internal
 	AS 'MODULE_PATHNAME', 'dq_column_sketch_merge_trans' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dq.column_sketch_combine(internal, internal) RETURNS internal
+CREATE FUNCTION dq_internal.column_sketch_combine(internal, internal) RETURNS internal
 	AS 'MODULE_PATHNAME', 'dq_column_sketch_combine' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dq.column_sketch_serialize(internal) RETURNS bytea
+CREATE FUNCTION dq_internal.column_sketch_serialize(internal) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'dq_column_sketch_serialize' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dq.column_sketch_deserialize(bytea, internal) RETURNS internal
+CREATE FUNCTION dq_internal.column_sketch_deserialize(bytea, internal) RETURNS internal
 	AS 'MODULE_PATHNAME', 'dq_column_sketch_deserialize' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dq.column_sketch_final(internal) RETURNS bytea
+CREATE FUNCTION dq_internal.column_sketch_final(internal) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'dq_column_sketch_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
 
 CREATE AGGREGATE dq.column_sketch(anyelement) (
-	SFUNC = dq.column_sketch_trans,
+	SFUNC = dq_internal.column_sketch_trans,
 	STYPE = internal,
-	FINALFUNC = dq.column_sketch_final,
-	COMBINEFUNC = dq.column_sketch_combine,
-	SERIALFUNC = dq.column_sketch_serialize,
-	DESERIALFUNC = dq.column_sketch_deserialize,
+	FINALFUNC = dq_internal.column_sketch_final,
+	COMBINEFUNC = dq_internal.column_sketch_combine,
+	SERIALFUNC = dq_internal.column_sketch_serialize,
+	DESERIALFUNC = dq_internal.column_sketch_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dq.column_sketch(anyelement) IS
 	'Mergeable state of a column''s values (counts, distinct, moments, KLL quantiles, lengths, patterns, top values) as bytea; merge with dq.column_sketch_merge, read with dq.column_sketch_metrics';
 
 CREATE AGGREGATE dq.column_sketch_merge(bytea) (
-	SFUNC = dq.column_sketch_merge_trans,
+	SFUNC = dq_internal.column_sketch_merge_trans,
 	STYPE = internal,
-	FINALFUNC = dq.column_sketch_final,
-	COMBINEFUNC = dq.column_sketch_combine,
-	SERIALFUNC = dq.column_sketch_serialize,
-	DESERIALFUNC = dq.column_sketch_deserialize,
+	FINALFUNC = dq_internal.column_sketch_final,
+	COMBINEFUNC = dq_internal.column_sketch_combine,
+	SERIALFUNC = dq_internal.column_sketch_serialize,
+	DESERIALFUNC = dq_internal.column_sketch_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dq.column_sketch_merge(bytea) IS
@@ -403,7 +403,7 @@ COMMENT ON FUNCTION dq.reset_baseline(bigint, timestamptz) IS
 ------------------------------------------------------------------------
 
 -- The metrics of the column profiles of some profile runs.
-CREATE FUNCTION dq.metric_points_add_profiles(run_ids bigint[]) RETURNS void
+CREATE FUNCTION dq_internal.metric_points_add_profiles(run_ids bigint[]) RETURNS void
 	LANGUAGE sql
 	SET search_path = pg_catalog, pg_temp
 AS $$
@@ -444,12 +444,12 @@ AS $$
 	 ORDER BY p.run_id
 	ON CONFLICT DO NOTHING;
 $$;
-COMMENT ON FUNCTION dq.metric_points_add_profiles(bigint[]) IS
+COMMENT ON FUNCTION dq_internal.metric_points_add_profiles(bigint[]) IS
 	'Copy the metrics of the column profiles of the given profile runs into dq.metric_points';
-REVOKE ALL ON FUNCTION dq.metric_points_add_profiles(bigint[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dq_internal.metric_points_add_profiles(bigint[]) FROM PUBLIC;
 
 -- The observed values of the results of some validation runs.
-CREATE FUNCTION dq.metric_points_add_validations(run_ids bigint[]) RETURNS void
+CREATE FUNCTION dq_internal.metric_points_add_validations(run_ids bigint[]) RETURNS void
 	LANGUAGE sql
 	SET search_path = pg_catalog, pg_temp
 AS $$
@@ -471,53 +471,53 @@ AS $$
 	   AND v.relid IS NOT NULL		-- history of a dropped relation (a restore)
 	ON CONFLICT DO NOTHING;
 $$;
-COMMENT ON FUNCTION dq.metric_points_add_validations(bigint[]) IS
+COMMENT ON FUNCTION dq_internal.metric_points_add_validations(bigint[]) IS
 	'Copy the observed values of the results of the given validation runs into dq.metric_points';
-REVOKE ALL ON FUNCTION dq.metric_points_add_validations(bigint[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dq_internal.metric_points_add_validations(bigint[]) FROM PUBLIC;
 
 -- Every new profile and validation feeds the history (the triggers run
 -- as the extension owner, who writes both tables).
-CREATE FUNCTION dq.metric_points_from_profile() RETURNS trigger
+CREATE FUNCTION dq_internal.metric_points_from_profile() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	PERFORM dq.metric_points_add_profiles((SELECT array_agg(DISTINCT n.run_id) FROM new_rows n));
+	PERFORM dq_internal.metric_points_add_profiles((SELECT array_agg(DISTINCT n.run_id) FROM new_rows n));
 	RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION dq.metric_points_from_profile() IS
+COMMENT ON FUNCTION dq_internal.metric_points_from_profile() IS
 	'Trigger: copies the metrics of every new column profile into dq.metric_points';
-REVOKE ALL ON FUNCTION dq.metric_points_from_profile() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dq_internal.metric_points_from_profile() FROM PUBLIC;
 CREATE TRIGGER column_profiles_metric_points AFTER INSERT ON dq.column_profiles
 	REFERENCING NEW TABLE AS new_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION dq.metric_points_from_profile();
+	FOR EACH STATEMENT EXECUTE FUNCTION dq_internal.metric_points_from_profile();
 
-CREATE FUNCTION dq.metric_points_from_validation() RETURNS trigger
+CREATE FUNCTION dq_internal.metric_points_from_validation() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	PERFORM dq.metric_points_add_validations((SELECT array_agg(DISTINCT n.run_id) FROM new_rows n));
+	PERFORM dq_internal.metric_points_add_validations((SELECT array_agg(DISTINCT n.run_id) FROM new_rows n));
 	RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION dq.metric_points_from_validation() IS
+COMMENT ON FUNCTION dq_internal.metric_points_from_validation() IS
 	'Trigger: copies the observed values of every new validation result into dq.metric_points';
-REVOKE ALL ON FUNCTION dq.metric_points_from_validation() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dq_internal.metric_points_from_validation() FROM PUBLIC;
 CREATE TRIGGER validation_results_metric_points AFTER INSERT ON dq.validation_results
 	REFERENCING NEW TABLE AS new_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION dq.metric_points_from_validation();
+	FOR EACH STATEMENT EXECUTE FUNCTION dq_internal.metric_points_from_validation();
 
 -- Profiles and validations made before the monitors existed (an upgrade)
-SELECT dq.metric_points_add_profiles(ARRAY(SELECT run_id FROM dq.profile_runs));
-SELECT dq.metric_points_add_validations(ARRAY(SELECT run_id FROM dq.validation_runs));
+SELECT dq_internal.metric_points_add_profiles(ARRAY(SELECT run_id FROM dq.profile_runs));
+SELECT dq_internal.metric_points_add_validations(ARRAY(SELECT run_id FROM dq.validation_runs));
 
 ------------------------------------------------------------------------
 -- Anomalies: NOTIFY dq_anomaly
 ------------------------------------------------------------------------
 
-CREATE FUNCTION dq.anomaly_notify() RETURNS trigger
+CREATE FUNCTION dq_internal.anomaly_notify() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 AS $$
@@ -532,11 +532,11 @@ BEGIN
 	RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION dq.anomaly_notify() IS
+COMMENT ON FUNCTION dq_internal.anomaly_notify() IS
 	'Trigger: announces every new anomaly with NOTIFY dq_anomaly and a JSON payload';
-REVOKE ALL ON FUNCTION dq.anomaly_notify() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dq_internal.anomaly_notify() FROM PUBLIC;
 CREATE TRIGGER anomalies_notify AFTER INSERT ON dq.anomalies
-	FOR EACH ROW EXECUTE FUNCTION dq.anomaly_notify();
+	FOR EACH ROW EXECUTE FUNCTION dq_internal.anomaly_notify();
 
 -- Anomalies: handed to the alert outbox (dq.alerts) by the monitors that
 -- record them (not by a trigger, so that restoring a dump, which restores
@@ -545,7 +545,7 @@ CREATE TRIGGER anomalies_notify AFTER INSERT ON dq.anomalies
 -- monitor resolves it when it next judges the metric normal, and
 -- dq.mark_anomaly(id, 'expected') does when no open anomaly of the metric
 -- is left.  Added columns (severity info) raise none.
-CREATE FUNCTION dq.anomaly_raise_alert(a dq.anomalies) RETURNS bigint
+CREATE FUNCTION dq_internal.anomaly_raise_alert(a dq.anomalies) RETURNS bigint
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 AS $$
@@ -581,9 +581,9 @@ BEGIN
 			 THEN a.column_name END);
 END
 $$;
-COMMENT ON FUNCTION dq.anomaly_raise_alert(dq.anomalies) IS
+COMMENT ON FUNCTION dq_internal.anomaly_raise_alert(dq.anomalies) IS
 	'Hand a new anomaly of severity warn or error to the alert outbox (dq.raise_alert, source anomaly or schema_change, one alert per monitor and metric); returns the alert id, NULL for severity info';
-REVOKE ALL ON FUNCTION dq.anomaly_raise_alert(dq.anomalies) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dq_internal.anomaly_raise_alert(dq.anomalies) FROM PUBLIC;
 
 CREATE FUNCTION dq.anomaly_alert_key(monitor_id bigint, metric text) RETURNS text
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -596,7 +596,7 @@ COMMENT ON FUNCTION dq.anomaly_alert_key(bigint, text) IS
 
 -- A user returned an anomaly to training: when no open anomaly of its
 -- monitor and metric is left, its alert is resolved.
-CREATE FUNCTION dq.anomaly_alert_marked() RETURNS trigger
+CREATE FUNCTION dq_internal.anomaly_alert_marked() RETURNS trigger
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 AS $$
@@ -611,11 +611,11 @@ BEGIN
 	RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION dq.anomaly_alert_marked() IS
+COMMENT ON FUNCTION dq_internal.anomaly_alert_marked() IS
 	'Trigger: resolves the alert of a monitor''s metric once every anomaly of it was marked expected';
-REVOKE ALL ON FUNCTION dq.anomaly_alert_marked() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dq_internal.anomaly_alert_marked() FROM PUBLIC;
 CREATE TRIGGER anomalies_alert_marked AFTER UPDATE OF state ON dq.anomalies
-	FOR EACH ROW EXECUTE FUNCTION dq.anomaly_alert_marked();
+	FOR EACH ROW EXECUTE FUNCTION dq_internal.anomaly_alert_marked();
 
 ------------------------------------------------------------------------
 -- Schema changes: DDL event triggers
@@ -625,7 +625,7 @@ CREATE TRIGGER anomalies_alert_marked AFTER UPDATE OF state ON dq.anomalies
 -- objects the current DDL drops ('relid:attnum', attnum 0 for a whole
 -- relation): their edges still count even when the lineage trigger has
 -- already marked them dropped.
-CREATE FUNCTION dq.monitor_impact(rel oid, col smallint, gone text[] DEFAULT '{}')
+CREATE FUNCTION dq_internal.monitor_impact(rel oid, col smallint, gone text[] DEFAULT '{}')
 	RETURNS jsonb
 	LANGUAGE sql STABLE
 	SET search_path = pg_catalog, pg_temp
@@ -666,11 +666,11 @@ AS $$
 							  ORDER BY h.depth, h.schema_name, h.table_name, h.column_name), '[]')
 	  FROM hit h
 $$;
-COMMENT ON FUNCTION dq.monitor_impact(oid, smallint, text[]) IS
+COMMENT ON FUNCTION dq_internal.monitor_impact(oid, smallint, text[]) IS
 	'Downstream columns of a column from captured lineage, as a JSON array (the impacted list of dq.schema_changes)';
 
 -- The columns of a relation as a schema monitor's snapshot.
-CREATE FUNCTION dq.monitor_columns(rel oid) RETURNS jsonb
+CREATE FUNCTION dq_internal.monitor_columns(rel oid) RETURNS jsonb
 	LANGUAGE sql STABLE
 	SET search_path = pg_catalog, pg_temp
 AS $$
@@ -680,10 +680,10 @@ AS $$
 	  FROM pg_attribute a
 	 WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
 $$;
-COMMENT ON FUNCTION dq.monitor_columns(oid) IS 'Columns of a relation (attnum, name, type): the snapshot a schema monitor compares with';
+COMMENT ON FUNCTION dq_internal.monitor_columns(oid) IS 'Columns of a relation (attnum, name, type): the snapshot a schema monitor compares with';
 
 -- Record one schema change and its anomaly.
-CREATE FUNCTION dq.monitor_schema_record(m dq.monitor_definitions, change text, att smallint,
+CREATE FUNCTION dq_internal.monitor_schema_record(m dq.monitor_definitions, change text, att smallint,
 		colname name, oldname name, oldtype text, newtype text, who name, sess name,
 		tag text, gone text[] DEFAULT '{}')
 	RETURNS void
@@ -692,7 +692,7 @@ CREATE FUNCTION dq.monitor_schema_record(m dq.monitor_definitions, change text, 
 AS $$
 DECLARE
 	imp jsonb := CASE WHEN change IN ('column_added', 'table_dropped') THEN '[]'::jsonb
-					  ELSE dq.monitor_impact(m.relid, att, gone) END;
+					  ELSE dq_internal.monitor_impact(m.relid, att, gone) END;
 	at timestamptz := statement_timestamp();
 	sch name;
 	tab name;
@@ -720,16 +720,16 @@ BEGIN
 							   'command_tag', tag, 'impacted', imp))
 	ON CONFLICT (monitor_id, metric, bucket) DO NOTHING
 	RETURNING *)
-	SELECT count(dq.anomaly_raise_alert(a::dq.anomalies)) INTO STRICT n FROM a;
+	SELECT count(dq_internal.anomaly_raise_alert(a::dq.anomalies)) INTO STRICT n FROM a;
 END
 $$;
-COMMENT ON FUNCTION dq.monitor_schema_record(dq.monitor_definitions, text, smallint, name, name, text, text, name, name, text, text[]) IS
+COMMENT ON FUNCTION dq_internal.monitor_schema_record(dq.monitor_definitions, text, smallint, name, name, text, text, name, name, text, text[]) IS
 	'Record one schema change of a monitored relation in dq.schema_changes and dq.anomalies';
-REVOKE ALL ON FUNCTION dq.monitor_schema_record(dq.monitor_definitions, text, smallint, name, name, text, text, name, name, text, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dq_internal.monitor_schema_record(dq.monitor_definitions, text, smallint, name, name, text, text, name, name, text, text[]) FROM PUBLIC;
 
 -- Compare a schema monitor's snapshot with the catalog; record and
 -- remember the differences.  Returns how many changes were found.
-CREATE FUNCTION dq.monitor_schema_sync(monitor bigint, who name, sess name, tag text)
+CREATE FUNCTION dq_internal.monitor_schema_sync(monitor bigint, who name, sess name, tag text)
 	RETURNS integer
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
@@ -749,7 +749,7 @@ BEGIN
 			  FROM jsonb_array_elements(coalesce(m.state -> 'columns', '[]')) x
 		), cur AS (
 			SELECT (x ->> 'attnum')::smallint AS attnum, (x ->> 'name')::name AS name, x ->> 'type' AS type
-			  FROM jsonb_array_elements(dq.monitor_columns(m.relid)) x
+			  FROM jsonb_array_elements(dq_internal.monitor_columns(m.relid)) x
 		)
 		SELECT coalesce(cur.attnum, old.attnum) AS attnum, old.name AS old_name, cur.name AS new_name,
 			   old.type AS old_type, cur.type AS new_type
@@ -759,41 +759,41 @@ BEGIN
 		 ORDER BY 1
 	LOOP
 		IF d.old_name IS NULL THEN
-			PERFORM dq.monitor_schema_record(m, 'column_added', d.attnum, d.new_name, NULL, NULL,
+			PERFORM dq_internal.monitor_schema_record(m, 'column_added', d.attnum, d.new_name, NULL, NULL,
 											 d.new_type, who, sess, tag);
 			n := n + 1;
 		ELSIF d.new_name IS NULL THEN
-			PERFORM dq.monitor_schema_record(m, 'column_dropped', d.attnum, d.old_name, NULL,
+			PERFORM dq_internal.monitor_schema_record(m, 'column_dropped', d.attnum, d.old_name, NULL,
 											 d.old_type, NULL, who, sess, tag);
 			n := n + 1;
 		ELSE
 			IF d.old_name IS DISTINCT FROM d.new_name THEN
-				PERFORM dq.monitor_schema_record(m, 'column_renamed', d.attnum, d.new_name,
+				PERFORM dq_internal.monitor_schema_record(m, 'column_renamed', d.attnum, d.new_name,
 												 d.old_name, NULL, NULL, who, sess, tag);
 				n := n + 1;
 			END IF;
 			IF d.old_type IS DISTINCT FROM d.new_type THEN
-				PERFORM dq.monitor_schema_record(m, 'column_retyped', d.attnum, d.new_name, NULL,
+				PERFORM dq_internal.monitor_schema_record(m, 'column_retyped', d.attnum, d.new_name, NULL,
 												 d.old_type, d.new_type, who, sess, tag);
 				n := n + 1;
 			END IF;
 		END IF;
 	END LOOP;
 	UPDATE dq.monitor_definitions
-	   SET state = state || jsonb_build_object('columns', dq.monitor_columns(relid))
+	   SET state = state || jsonb_build_object('columns', dq_internal.monitor_columns(relid))
 	 WHERE monitor_id = monitor;
 	RETURN n;
 END
 $$;
-COMMENT ON FUNCTION dq.monitor_schema_sync(bigint, name, name, text) IS
+COMMENT ON FUNCTION dq_internal.monitor_schema_sync(bigint, name, name, text) IS
 	'Compare a schema monitor''s column snapshot with the catalog, record the differences, keep the new snapshot';
-REVOKE ALL ON FUNCTION dq.monitor_schema_sync(bigint, name, name, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dq_internal.monitor_schema_sync(bigint, name, name, text) FROM PUBLIC;
 
 -- What a DROP does to monitors: dropped columns of schema-monitored
 -- relations are recorded with their impact (before the lineage trigger
--- runs or not: see dq.monitor_impact), and monitors of dropped relations
+-- runs or not: see dq_internal.monitor_impact), and monitors of dropped relations
 -- or columns stop, saying why.
-CREATE FUNCTION dq.monitor_drop_sync(who name, sess name, tag text)
+CREATE FUNCTION dq_internal.monitor_drop_sync(who name, sess name, tag text)
 	RETURNS void
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
@@ -820,7 +820,7 @@ BEGIN
 		   AND NOT ((o.objid || ':0') = ANY (gone))
 	LOOP
 		SELECT * INTO m FROM dq.monitor_definitions WHERE monitor_id = d.monitor_id;
-		PERFORM dq.monitor_schema_record(m, 'column_dropped', d.attnum, d.name::name, NULL, d.type,
+		PERFORM dq_internal.monitor_schema_record(m, 'column_dropped', d.attnum, d.name::name, NULL, d.type,
 										 NULL, who, sess, tag, gone);
 		UPDATE dq.monitor_definitions
 		   SET state = state || jsonb_build_object('columns',
@@ -838,7 +838,7 @@ BEGIN
 		 ORDER BY m2.monitor_id
 	LOOP
 		IF m.kind = 'schema' THEN
-			PERFORM dq.monitor_schema_record(m, 'table_dropped', 0::smallint, NULL, NULL, NULL, NULL,
+			PERFORM dq_internal.monitor_schema_record(m, 'table_dropped', 0::smallint, NULL, NULL, NULL, NULL,
 											 who, sess, tag, gone);
 		END IF;
 		UPDATE dq.monitor_definitions
@@ -856,22 +856,22 @@ BEGIN
 	END LOOP;
 END
 $$;
-COMMENT ON FUNCTION dq.monitor_drop_sync(name, name, text) IS
+COMMENT ON FUNCTION dq_internal.monitor_drop_sync(name, name, text) IS
 	'Event trigger helper: records dropped columns of schema-monitored relations and stops the monitors of dropped relations and columns';
-REVOKE ALL ON FUNCTION dq.monitor_drop_sync(name, name, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dq_internal.monitor_drop_sync(name, name, text) FROM PUBLIC;
 
 -- The event triggers run as the role that ran the DDL (so that "who" is
 -- known) and do their writes as the extension owner.
-CREATE FUNCTION dq.monitor_ddl_command_end() RETURNS event_trigger
+CREATE FUNCTION dq_internal.monitor_ddl_command_end() RETURNS event_trigger
 	AS 'MODULE_PATHNAME', 'dq_monitor_ddl_command_end' LANGUAGE C;
-COMMENT ON FUNCTION dq.monitor_ddl_command_end() IS 'Event trigger: records column changes of relations with a schema monitor';
+COMMENT ON FUNCTION dq_internal.monitor_ddl_command_end() IS 'Event trigger: records column changes of relations with a schema monitor';
 CREATE EVENT TRIGGER dq_lineage_monitor_ddl ON ddl_command_end
 	WHEN TAG IN ('ALTER TABLE', 'ALTER VIEW', 'ALTER MATERIALIZED VIEW', 'ALTER FOREIGN TABLE',
 				 'CREATE VIEW')
-	EXECUTE FUNCTION dq.monitor_ddl_command_end();
+	EXECUTE FUNCTION dq_internal.monitor_ddl_command_end();
 
-CREATE FUNCTION dq.monitor_sql_drop() RETURNS event_trigger
+CREATE FUNCTION dq_internal.monitor_sql_drop() RETURNS event_trigger
 	AS 'MODULE_PATHNAME', 'dq_monitor_sql_drop' LANGUAGE C;
-COMMENT ON FUNCTION dq.monitor_sql_drop() IS 'Event trigger: records dropped columns of relations with a schema monitor, with their downstream impact, and stops the monitors of dropped relations and columns';
+COMMENT ON FUNCTION dq_internal.monitor_sql_drop() IS 'Event trigger: records dropped columns of relations with a schema monitor, with their downstream impact, and stops the monitors of dropped relations and columns';
 CREATE EVENT TRIGGER dq_lineage_impact_sql_drop ON sql_drop
-	EXECUTE FUNCTION dq.monitor_sql_drop();
+	EXECUTE FUNCTION dq_internal.monitor_sql_drop();

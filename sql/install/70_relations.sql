@@ -37,7 +37,7 @@ SELECT pg_catalog.pg_extension_config_dump('dq.dropped_relations', '');
 
 -- The sql_drop event trigger: expectations of a dropped column, and
 -- everything the catalog holds about a dropped relation.
-CREATE FUNCTION dq.on_sql_drop() RETURNS event_trigger
+CREATE FUNCTION dq_internal.on_sql_drop() RETURNS event_trigger
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 AS $$
@@ -82,6 +82,11 @@ BEGIN
 		 WHERE e.relid::oid = gone.objid;
 		DELETE FROM dq.watched_tables w WHERE w.relid::oid = gone.objid;
 		watched := FOUND;
+		-- its change counts (the table is missing only while an update of
+		-- the extension creates it)
+		IF pg_catalog.to_regclass('dq.cdc_table_activity') IS NOT NULL THEN
+			DELETE FROM dq.cdc_table_activity a WHERE a.relid::oid = gone.objid;
+		END IF;
 		-- results first: they are found through their runs' index
 		UPDATE dq.validation_results v SET relid = NULL
 		 WHERE v.run_id IN (SELECT r.run_id FROM dq.validation_runs r WHERE r.relid::oid = gone.objid)
@@ -123,14 +128,14 @@ BEGIN
 	END LOOP;
 END
 $$;
-COMMENT ON FUNCTION dq.on_sql_drop() IS 'Event trigger: ends the expectations (status relation dropped or column dropped) and watches of dropped relations and columns, with a NOTICE, and keeps their history with a NULL relation';
-REVOKE ALL ON FUNCTION dq.on_sql_drop() FROM PUBLIC;
-CREATE EVENT TRIGGER dq_lineage_sql_drop ON sql_drop EXECUTE FUNCTION dq.on_sql_drop();
+COMMENT ON FUNCTION dq_internal.on_sql_drop() IS 'Event trigger: ends the expectations (status relation dropped or column dropped) and watches of dropped relations and columns, with a NOTICE, and keeps their history with a NULL relation';
+REVOKE ALL ON FUNCTION dq_internal.on_sql_drop() FROM PUBLIC;
+CREATE EVENT TRIGGER dq_lineage_sql_drop ON sql_drop EXECUTE FUNCTION dq_internal.on_sql_drop();
 
 -- A restored dq.watched_tables row names a quarantine table by OID, and
 -- quarantine tables are not part of a dump: forget an OID that does not
 -- name one.
-CREATE FUNCTION dq.watched_tables_check_quarantine() RETURNS trigger
+CREATE FUNCTION dq_internal.watched_tables_check_quarantine() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 AS $$
@@ -145,10 +150,10 @@ BEGIN
 	RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION dq.watched_tables_check_quarantine() IS 'Trigger: clears a dq.watched_tables.quarantine that names no quarantine table (a restored row)';
-REVOKE ALL ON FUNCTION dq.watched_tables_check_quarantine() FROM PUBLIC;
+COMMENT ON FUNCTION dq_internal.watched_tables_check_quarantine() IS 'Trigger: clears a dq.watched_tables.quarantine that names no quarantine table (a restored row)';
+REVOKE ALL ON FUNCTION dq_internal.watched_tables_check_quarantine() FROM PUBLIC;
 CREATE TRIGGER watched_tables_quarantine BEFORE INSERT ON dq.watched_tables
-	FOR EACH ROW EXECUTE FUNCTION dq.watched_tables_check_quarantine();
+	FOR EACH ROW EXECUTE FUNCTION dq_internal.watched_tables_check_quarantine();
 
 CREATE FUNCTION dq.reattach(rel regclass) RETURNS integer
 	AS 'MODULE_PATHNAME', 'dq_reattach'

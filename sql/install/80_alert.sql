@@ -262,25 +262,25 @@ COMMENT ON FUNCTION dq.alert_status() IS
 	'Process ids of the alert launcher and of this database''s delivery worker, and the worker''s state';
 
 -- Failures recorded by the other subsystems become alerts in the same transaction.
-CREATE FUNCTION dq.alert_on_validation_result() RETURNS trigger
+CREATE FUNCTION dq_internal.alert_on_validation_result() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'dq_alert_on_validation_result' LANGUAGE C;
-COMMENT ON FUNCTION dq.alert_on_validation_result() IS 'Trigger: a failing validation result raises its expectation''s alert, a passing one resolves it';
-REVOKE ALL ON FUNCTION dq.alert_on_validation_result() FROM PUBLIC;
+COMMENT ON FUNCTION dq_internal.alert_on_validation_result() IS 'Trigger: a failing validation result raises its expectation''s alert, a passing one resolves it';
+REVOKE ALL ON FUNCTION dq_internal.alert_on_validation_result() FROM PUBLIC;
 CREATE TRIGGER validation_results_alert AFTER INSERT ON dq.validation_results
-	FOR EACH ROW EXECUTE FUNCTION dq.alert_on_validation_result();
+	FOR EACH ROW EXECUTE FUNCTION dq_internal.alert_on_validation_result();
 
-CREATE FUNCTION dq.alert_on_violations() RETURNS trigger
+CREATE FUNCTION dq_internal.alert_on_violations() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'dq_alert_on_violations' LANGUAGE C;
-COMMENT ON FUNCTION dq.alert_on_violations() IS 'Trigger: the violations of a statement raise one alert per table and expectation (grouped over dq_lineage.alert_violation_window)';
-REVOKE ALL ON FUNCTION dq.alert_on_violations() FROM PUBLIC;
+COMMENT ON FUNCTION dq_internal.alert_on_violations() IS 'Trigger: the violations of a statement raise one alert per table and expectation (grouped over dq_lineage.alert_violation_window)';
+REVOKE ALL ON FUNCTION dq_internal.alert_on_violations() FROM PUBLIC;
 CREATE TRIGGER violations_alert AFTER INSERT ON dq.violations
 	REFERENCING NEW TABLE AS new_violations
-	FOR EACH STATEMENT EXECUTE FUNCTION dq.alert_on_violations();
+	FOR EACH STATEMENT EXECUTE FUNCTION dq_internal.alert_on_violations();
 
-CREATE FUNCTION dq.alert_on_job_run() RETURNS trigger
+CREATE FUNCTION dq_internal.alert_on_job_run() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'dq_alert_on_job_run' LANGUAGE C;
-COMMENT ON FUNCTION dq.alert_on_job_run() IS 'Trigger: a failed job run raises its job''s alert, a successful one resolves it';
-REVOKE ALL ON FUNCTION dq.alert_on_job_run() FROM PUBLIC;
+COMMENT ON FUNCTION dq_internal.alert_on_job_run() IS 'Trigger: a failed job run raises its job''s alert, a successful one resolves it';
+REVOKE ALL ON FUNCTION dq_internal.alert_on_job_run() FROM PUBLIC;
 CREATE TRIGGER job_runs_alert AFTER INSERT OR UPDATE OF status ON dq.job_runs
 	FOR EACH ROW WHEN (NEW.status IN ('failed', 'succeeded'))
-	EXECUTE FUNCTION dq.alert_on_job_run();
+	EXECUTE FUNCTION dq_internal.alert_on_job_run();

@@ -162,7 +162,7 @@ read_result_info(Datum *values, char *nulls, ResultInfo *info)
 Datum
 dq_alert_on_validation_result(PG_FUNCTION_ARGS)
 {
-	TriggerData *td = trigger_data(fcinfo, "dq.alert_on_validation_result()");
+	TriggerData *td = trigger_data(fcinfo, "dq_internal.alert_on_validation_result()");
 	HeapTuple	tup = td->tg_trigtuple;
 	TupleDesc	desc = RelationGetDescr(td->tg_relation);
 	bool		isnull;
@@ -273,7 +273,7 @@ typedef struct BurstInfo
 Datum
 dq_alert_on_violations(PG_FUNCTION_ARGS)
 {
-	TriggerData *td = trigger_data(fcinfo, "dq.alert_on_violations()");
+	TriggerData *td = trigger_data(fcinfo, "dq_internal.alert_on_violations()");
 	DqOwnerContext owner_ctx;
 	MemoryContext outer = CurrentMemoryContext;
 	BurstInfo  *bursts = NULL;
@@ -381,7 +381,7 @@ dq_alert_on_violations(PG_FUNCTION_ARGS)
 Datum
 dq_alert_on_job_run(PG_FUNCTION_ARGS)
 {
-	TriggerData *td = trigger_data(fcinfo, "dq.alert_on_job_run()");
+	TriggerData *td = trigger_data(fcinfo, "dq_internal.alert_on_job_run()");
 	TupleDesc	desc = RelationGetDescr(td->tg_relation);
 	HeapTuple	tup = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
 	char	   *status = column_text(tup, desc, "status");

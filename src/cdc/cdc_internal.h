@@ -56,6 +56,7 @@ extern List *DqCdcBrokenFromLines(List *lines);
 /* cdc_record.c: what a pass writes */
 extern int64 DqCdcInsert(List *lines, XLogRecPtr processed, bool row_images);
 extern void DqCdcRecordBroken(List *broken);
+extern void DqCdcRecordActivity(List *activity);
 extern void DqCdcLoadSkipped(void);
 
 /* decoder.c, shared with the worker */

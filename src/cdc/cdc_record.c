@@ -2,8 +2,9 @@
  *
  * cdc_record.c
  *	  What a pass of the change validation worker writes: violations (with
- *	  NOTIFY), copies of violating rows in quarantine tables, and rules
- *	  found broken.
+ *	  NOTIFY), copies of violating rows in quarantine tables, rules found
+ *	  broken, and the activity of each watched table (its last commit and
+ *	  the rows inserted, updated and deleted, which monitors read).
  *
  * Everything here runs in the pass's transaction (cdc_worker.c), so that
  * it commits together with dq.cdc_state.processed_lsn, exactly once.  The
@@ -31,6 +32,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
@@ -464,4 +466,61 @@ DqCdcLoadSkipped(void)
 											   SPI_tuptable->tupdesc, 1, &isnull));
 	}
 	DqDecoderSetSkipped(ids, n);
+}
+
+/*
+ * Add what a batch saw of each relation to dq.cdc_table_activity: the last
+ * commit time and the rows inserted, updated and deleted.  It runs in the
+ * pass's transaction, so the counts commit with processed_lsn and are
+ * counted exactly once.  The caller acts as the extension owner.  A
+ * catalog without the table (0.1.0, before ALTER EXTENSION UPDATE) records
+ * nothing.
+ */
+void
+DqCdcRecordActivity(List *activity)
+{
+	int			n = list_length(activity);
+	Oid			argtypes[6] = {OIDARRAYOID, TIMESTAMPTZARRAYOID, INT8ARRAYOID,
+	INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID};
+	Datum		values[6];
+	Datum	   *cols[6];
+	ListCell   *lc;
+	int			i = 0;
+
+	if (n == 0 || !OidIsValid(DqCdcCatalogRel("cdc_table_activity")))
+		return;
+	for (int c = 0; c < 6; c++)
+		cols[c] = palloc(sizeof(Datum) * n);
+	foreach(lc, activity)
+	{
+		DqDecoderActivity *a = lfirst(lc);
+
+		cols[0][i] = ObjectIdGetDatum(a->relid);
+		cols[1][i] = TimestampTzGetDatum(a->last_commit_time);
+		cols[2][i] = Int64GetDatum(a->inserted);
+		cols[3][i] = Int64GetDatum(a->updated);
+		cols[4][i] = Int64GetDatum(a->deleted);
+		cols[5][i] = Int64GetDatum(a->truncates);
+		i++;
+	}
+	values[0] = PointerGetDatum(construct_array(cols[0], n, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
+	values[1] = PointerGetDatum(construct_array(cols[1], n, TIMESTAMPTZOID, sizeof(TimestampTz),
+												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	for (int c = 2; c < 6; c++)
+		values[c] = PointerGetDatum(construct_array(cols[c], n, INT8OID, sizeof(int64),
+													FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	if (SPI_execute_with_args("INSERT INTO dq.cdc_table_activity AS a (relid, last_commit_time, "
+							  "  rows_inserted, rows_updated, rows_deleted, truncates) "
+							  "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+							  "  pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
+							  "  pg_catalog.unnest($6)) "
+							  "ON CONFLICT (relid) DO UPDATE SET "
+							  "  last_commit_time = GREATEST(a.last_commit_time, excluded.last_commit_time), "
+							  "  rows_inserted = a.rows_inserted OPERATOR(pg_catalog.+) excluded.rows_inserted, "
+							  "  rows_updated = a.rows_updated OPERATOR(pg_catalog.+) excluded.rows_updated, "
+							  "  rows_deleted = a.rows_deleted OPERATOR(pg_catalog.+) excluded.rows_deleted, "
+							  "  truncates = a.truncates OPERATOR(pg_catalog.+) excluded.truncates, "
+							  "  updated_at = pg_catalog.now()",
+							  6, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not write dq.cdc_table_activity");
 }

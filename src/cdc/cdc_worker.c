@@ -12,7 +12,9 @@
  * position, whichever is later) up to the WAL flush position or a batch of
  * dq_lineage.cdc_batch_size lines, keeps the plugin's lines in a tuplestore
  * (spilling to disk past work_mem), then, in the same transaction, inserts
- * the violations and sets processed_lsn to the end of the last record read.
+ * the violations and the activity of each watched table (last commit,
+ * rows inserted, updated, deleted: dq.cdc_table_activity) and sets
+ * processed_lsn to the end of the last record read.
  * Only after that transaction commits is the slot confirmed.  A crash
  * before the commit loses the batch's writes and the slot still points
  * before it; a crash after the commit but before the slot's position
@@ -116,6 +118,8 @@ static bool dq_cdc_error_recorded = true;
 
 /* where the write callback puts the plugin's lines (one pass) */
 static Tuplestorestate *dq_cdc_store = NULL;
+/* what the pass decoded of each relation (DqDecoderActivity), pass memory */
+static List *dq_cdc_activity = NIL;
 static TupleDesc dq_cdc_desc = NULL;
 static int64 dq_cdc_nlines = 0;
 
@@ -531,6 +535,7 @@ DqCdcDecode(XLogRecPtr stored, XLogRecPtr *processed, DqDecoderStats *stats)
 	TupleDescInitEntry(dq_cdc_desc, (AttrNumber) 1, "line", TEXTOID, -1, 0);
 	dq_cdc_store = tuplestore_begin_heap(false, false, work_mem);
 	dq_cdc_nlines = 0;
+	dq_cdc_activity = NIL;
 	if (dq_cdc_ctx == NULL)
 	{
 		List	   *options;
@@ -579,6 +584,7 @@ DqCdcDecode(XLogRecPtr stored, XLogRecPtr *processed, DqDecoderStats *stats)
 	*processed = ctx->reader->EndRecPtr;
 	*stats = *DqDecoderGetStats(ctx);
 	memset(DqDecoderGetStats(ctx), 0, sizeof(DqDecoderStats));
+	dq_cdc_activity = DqDecoderTakeActivity(ctx);
 	/* decoding leaves historic catalog entries in the caches */
 	if (*processed != prev_processed)
 		InvalidateSystemCaches();
@@ -686,6 +692,8 @@ DqCdcRecordBatch(const char *slot, XLogRecPtr processed, DqDecoderStats *stats)
 	dq_cdc_published_at = GetCurrentTimestamp();
 	values[6] = Float8GetDatum(dq_cdc_published_rate);
 	DqBecomeExtensionOwner(&owner);
+	DqCdcRecordActivity(dq_cdc_activity);
+	dq_cdc_activity = NIL;
 	if (SPI_execute_with_args("UPDATE dq.cdc_state SET processed_lsn = $2, "
 							  "changes_checked = changes_checked OPERATOR(pg_catalog.+) $3, "
 							  "violations_found = violations_found OPERATOR(pg_catalog.+) $4, "
@@ -749,6 +757,7 @@ DqCdcPass(const char *slot)
 		DqCdcPublishRate(slot);
 	tuplestore_end(dq_cdc_store);
 	dq_cdc_store = NULL;
+	dq_cdc_activity = NIL;
 	/* a pass went through after an error: the error is over */
 	if (dq_cdc_error_recorded)
 	{

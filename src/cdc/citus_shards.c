@@ -17,9 +17,9 @@
  *   and the expectations of each of them that is a distributed table are
  *   pushed to every worker through Citus (run_command_on_workers, as the
  *   extension's owner: new connections, outside the transaction), where
- *   dq.citus_watch_shards mirrors them into the worker's own tables (the
+ *   dq_internal.citus_watch_shards mirrors them into the worker's own tables (the
  *   same expectation ids) and starts its change validation; an unwatch
- *   runs dq.citus_unwatch_shards.  A worker that cannot take them fails
+ *   runs dq_internal.citus_unwatch_shards.  A worker that cannot take them fails
  *   the commit: a watch is never accepted that a node holding shards would
  *   not honour.  A rolled back transaction pushes nothing.  (Should the
  *   commit itself fail after the push, the workers hold a newer
@@ -146,7 +146,7 @@ DqCitusRequireOwner(void)
 }
 
 /*
- * dq.citus_watch_shards(rel regclass, expectations jsonb, owner name):
+ * dq_internal.citus_watch_shards(rel regclass, expectations jsonb, owner name):
  * on a worker, validate the changes of rel's shards against the given
  * expectations (the coordinator's rows, with column names): they replace
  * rel's expectations here, rel is watched, the slot and the worker are
@@ -225,7 +225,7 @@ dq_citus_watch_shards(PG_FUNCTION_ARGS)
 }
 
 /*
- * dq.citus_unwatch_shards(rel regclass): on a worker, stop validating
+ * dq_internal.citus_unwatch_shards(rel regclass): on a worker, stop validating
  * rel's shards and remove the expectations mirrored from the coordinator.
  */
 Datum
@@ -380,10 +380,10 @@ DqCitusPush(Oid relid, bool watch_changed)
 			SPI_finish();
 			return;
 		}
-		cmd = psprintf("SELECT dq.citus_unwatch_shards(%s)", quote_literal_cstr(qualname));
+		cmd = psprintf("SELECT dq_internal.citus_unwatch_shards(%s)", quote_literal_cstr(qualname));
 	}
 	else
-		cmd = psprintf("SELECT dq.citus_watch_shards(%s, %s, %s)",
+		cmd = psprintf("SELECT dq_internal.citus_watch_shards(%s, %s, %s)",
 					   quote_literal_cstr(qualname),
 					   quote_literal_cstr(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2)),
 					   quote_literal_cstr(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)));

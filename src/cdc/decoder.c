@@ -111,6 +111,7 @@ typedef struct DqDecoderData
 	bool		row_images;
 	int32		seq;			/* number of the change in its transaction */
 	DqDecoderStats stats;
+	HTAB	   *activity;		/* DqDecoderActivity by relation */
 } DqDecoderData;
 
 /* the decoder of this process, for the invalidation callback */
@@ -149,6 +150,53 @@ DqDecoderStats *
 DqDecoderGetStats(LogicalDecodingContext *ctx)
 {
 	return &((DqDecoderData *) ctx->output_plugin_private)->stats;
+}
+
+/*
+ * Count a change of a watched relation: the worker records the counts per
+ * relation in the pass's transaction, with its progress (exactly once).
+ */
+static void
+DqDecoderCount(DqDecoderData *data, Oid relid, ReorderBufferTXN *txn,
+			   ReorderBufferChangeType action)
+{
+	bool		found;
+	DqDecoderActivity *a = hash_search(data->activity, &relid, HASH_ENTER, &found);
+
+	if (!found)
+	{
+		memset(a, 0, sizeof(DqDecoderActivity));
+		a->relid = relid;
+	}
+	a->last_commit_time = Max(a->last_commit_time, DqTxnCommitTime(txn));
+	if (action == REORDER_BUFFER_CHANGE_INSERT)
+		a->inserted++;
+	else if (action == REORDER_BUFFER_CHANGE_UPDATE)
+		a->updated++;
+	else if (action == REORDER_BUFFER_CHANGE_DELETE)
+		a->deleted++;
+	else
+		a->truncates++;
+}
+
+List *
+DqDecoderTakeActivity(LogicalDecodingContext *ctx)
+{
+	DqDecoderData *data = ctx->output_plugin_private;
+	HASH_SEQ_STATUS status;
+	DqDecoderActivity *a;
+	List	   *out = NIL;
+
+	hash_seq_init(&status, data->activity);
+	while ((a = hash_seq_search(&status)) != NULL)
+	{
+		DqDecoderActivity *copy = palloc(sizeof(DqDecoderActivity));
+
+		memcpy(copy, a, sizeof(DqDecoderActivity));
+		out = lappend(out, copy);
+		(void) hash_search(data->activity, &copy->relid, HASH_REMOVE, NULL);
+	}
+	return out;
 }
 
 void
@@ -255,6 +303,10 @@ DqDecoderStartup(LogicalDecodingContext *ctx, OutputPluginOptions *opt,
 	hctl.hcxt = data->cachecxt;
 	data->rels = hash_create("dq_lineage decoded relations", 64, &hctl,
 							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	hctl.entrysize = sizeof(DqDecoderActivity);
+	hctl.hcxt = ctx->context;
+	data->activity = hash_create("dq_lineage relation activity", 64, &hctl,
+								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
 	ctx->output_plugin_private = data;
 	opt->output_type = OUTPUT_PLUGIN_TEXTUAL_OUTPUT;
@@ -1014,6 +1066,7 @@ DqDecoderChange(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		default:
 			return;
 	}
+	DqDecoderCount(data, c.entry->report_relid, txn, change->action);
 	DqDecoderReportBroken(&c);
 	if (tuple == NULL || (c.entry->rules == NIL && c.entry->conditions == NIL))
 		return;
@@ -1062,6 +1115,7 @@ DqDecoderTruncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		{
 			data->stats.truncates++;
 			data->stats.changes_checked++;
+			DqDecoderCount(data, entry->report_relid, txn, change->action);
 		}
 	}
 }

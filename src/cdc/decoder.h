@@ -26,8 +26,28 @@ typedef struct DqDecoderStats
 	TimestampTz last_commit_time;	/* of the last transaction with checks */
 } DqDecoderStats;
 
+/*
+ * What one decoding session saw of one watched relation (the partition
+ * for a partitioned table, the distributed table for a Citus shard).
+ */
+typedef struct DqDecoderActivity
+{
+	Oid			relid;			/* hash key */
+	TimestampTz last_commit_time;	/* of its last decoded change */
+	int64		inserted;
+	int64		updated;
+	int64		deleted;
+	int64		truncates;
+} DqDecoderActivity;
+
 /* the counters of a decoding context whose plugin is dq_lineage */
 extern DqDecoderStats *DqDecoderGetStats(LogicalDecodingContext *ctx);
+
+/*
+ * The activity per relation decoded since the last call (a list of
+ * DqDecoderActivity in the current memory context); the decoder forgets it.
+ */
+extern List *DqDecoderTakeActivity(LogicalDecodingContext *ctx);
 /* the context is being thrown away without its shutdown callback */
 extern void DqDecoderForget(void);
 

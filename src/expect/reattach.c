@@ -4,7 +4,7 @@
  *	  dq.reattach(rel): the expectations that ended when a relation was
  *	  dropped follow a re-created relation of the same name, on request.
  *
- * When a relation is dropped, the sql_drop event trigger (dq.on_sql_drop,
+ * When a relation is dropped, the sql_drop event trigger (dq_internal.on_sql_drop,
  * sql/install/70_relations.sql) sets the relid of its expectations to NULL,
  * disables them with status "relation dropped" and records the relation's
  * schema and name at the time of the drop.  dq.reattach finds those by the

@@ -147,7 +147,7 @@ DqLineageDdlCommand(void *arg)
 }
 
 /*
- * dq.lineage_ddl_command_end(): the ddl_command_end event trigger.  Errors
+ * dq_internal.lineage_ddl_command_end(): the ddl_command_end event trigger.  Errors
  * in lineage capture must not cost the user their DDL: they are reported
  * as a WARNING and the capture of that command is skipped.
  */
@@ -163,7 +163,7 @@ dq_lineage_ddl_command_end(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"%s\" was not called by the event trigger manager",
-						"dq.lineage_ddl_command_end"),
+						"dq_internal.lineage_ddl_command_end"),
 				 errhint("It is called by the event trigger dq_lineage_ddl.")));
 	if (!dq_lineage_capture_ddl || creating_extension || dq_lineage_internal)
 		PG_RETURN_NULL();

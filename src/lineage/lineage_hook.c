@@ -294,7 +294,7 @@ bool		dq_lin_relcache_registered = false;
 
 /*
  * Relcache invalidation: dq.lineage_edges dropped, truncated, or rows
- * deleted (dq.lineage_edges_changed); InvalidOid means "everything".
+ * deleted (dq_internal.lineage_edges_changed); InvalidOid means "everything".
  * Only a flag here: the cache is revisited at its next use.
  */
 static void
@@ -825,7 +825,7 @@ DqLineageInit(void)
 }
 
 /*
- * dq.lineage_edges_changed(): statement trigger on dq.lineage_edges (DELETE,
+ * dq_internal.lineage_edges_changed(): statement trigger on dq.lineage_edges (DELETE,
  * TRUNCATE).  Rows deleted other than by the extension itself make every
  * session's statement cache stale: a relcache invalidation of the table,
  * sent to every backend when the deleting transaction commits.
@@ -839,7 +839,7 @@ dq_lineage_edges_changed(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"%s\" was not called by the trigger manager",
-						"dq.lineage_edges_changed"),
+						"dq_internal.lineage_edges_changed"),
 				 errhint("It is called by the trigger lineage_edges_changed of dq.lineage_edges.")));
 	if (!dq_lineage_internal)
 		CacheInvalidateRelcache(trigdata->tg_relation);

@@ -38,9 +38,11 @@
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
+#include "base/agg_util.h"
 #include "base/compat.h"
 #include "base/numeric_util.h"
 #include "monitor/column_sketch.h"
+#include "monitor/detect.h"
 #include "sketch/sketch_drift.h"
 #include "sketch/sketch_buf.h"
 
@@ -327,15 +329,18 @@ DqJsonFraction(DqJson *js, const char *key, double num, double den)
 }
 
 /*
- * The metrics of a sketch as members of a JSON object (the names are the
- * metric names of dq.metric_points and dq.column_profiles).
+ * The data type and the metrics of a sketch as members of a JSON object
+ * (the names are the metric names of dq.metric_points and
+ * dq.column_profiles).
  */
-void
+static void
 DqColSketchMetrics(DqJson *js, DqColSketch *cs)
 {
 	int64		nonnull = cs->rows - cs->nulls;
 	double		distinct = (nonnull > 0) ? round(DqHllEstimate(&cs->hll)) : 0;
 	int			i;
+
+	DqJsonText(js, "data_type", format_type_be(cs->ti.typid));
 
 	DqJsonInt(js, "row_count", cs->rows);
 	DqJsonInt(js, "null_count", cs->nulls);
@@ -383,6 +388,50 @@ DqColSketchMetrics(DqJson *js, DqColSketch *cs)
 	}
 }
 
+/*
+ * dq.column_sketch_drift and dq.monitor_drift: the drift statistics as
+ * jsonb, with the number of merged buckets of each side when given (>= 0;
+ * a side NULL: no bucket, only those numbers).
+ */
+Datum
+DqColSketchDriftJsonb(DqColSketch *ref, DqColSketch *cur, DqDriftOptions *o,
+					  int64 nref, int64 ncur)
+{
+	DqJson		js = {0};
+	bool		drift;
+	double		primary;
+
+	DqJsonBegin(&js, '{');
+	if (nref >= 0)
+	{
+		DqJsonInt(&js, "reference_buckets", nref);
+		DqJsonInt(&js, "current_buckets", ncur);
+	}
+	if (ref != NULL && cur != NULL)
+		DqColSketchDrift(&js, ref, cur, o, &drift, &primary);
+	DqJsonEnd(&js, '}');
+	return DqJsonToJsonb(&js);
+}
+
+/*
+ * dq.column_sketch_metrics and dq.monitor_window: the sketch's type and
+ * metrics as jsonb, with the number of merged buckets when buckets >= 0
+ * (cs NULL: no bucket, only that number).
+ */
+Datum
+DqColSketchMetricsJsonb(DqColSketch *cs, int64 buckets)
+{
+	DqJson		js = {0};
+
+	DqJsonBegin(&js, '{');
+	if (buckets >= 0)
+		DqJsonInt(&js, "buckets", buckets);
+	if (cs != NULL)
+		DqColSketchMetrics(&js, cs);
+	DqJsonEnd(&js, '}');
+	return DqJsonToJsonb(&js);
+}
+
 /* ---------------------------------------------------------------------
  * Drift
  * ---------------------------------------------------------------------
@@ -422,11 +471,7 @@ DqDriftParseOptions(DqDriftOptions *o, Jsonb *options, const char *const *skip_k
 	DqDriftDefaults(o);
 	if (options == NULL)
 		return;
-	if (!JB_ROOT_IS_OBJECT(options))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("options must be a JSON object"),
-				 errhint("Pass options such as '{\"ks_threshold\": 0.2}'.")));
+	DqOptionsMustBeObject(options, "{\"ks_threshold\": 0.2}");
 	it = JsonbIteratorInit(&options->root);
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
@@ -656,21 +701,11 @@ DqColSketchDrift(DqJson *js, const DqColSketch *ref, const DqColSketch *cur,
  * SQL functions
  * ---------------------------------------------------------------------
  */
-static MemoryContext
-DqColSketchAggContext(FunctionCallInfo fcinfo, const char *fname)
-{
-	MemoryContext aggctx;
-
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "%s called in non-aggregate context", fname);
-	return aggctx;
-}
-
 PG_FUNCTION_INFO_V1(dq_column_sketch_trans);
 Datum
 dq_column_sketch_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = DqColSketchAggContext(fcinfo, "dq_column_sketch_trans");
+	MemoryContext aggctx = DqAggContext(fcinfo, "dq_column_sketch_trans");
 	MemoryContext old = MemoryContextSwitchTo(aggctx);
 	DqColSketch *cs = PG_ARGISNULL(0) ? NULL : (DqColSketch *) PG_GETARG_POINTER(0);
 
@@ -691,27 +726,27 @@ dq_column_sketch_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(cs);
 }
 
+/* An empty sketch of the type of another (DqAggCombine). */
+static void *
+DqColSketchCreateLike(void *like)
+{
+	DqColSketch *b = like;
+
+	return DqColSketchCreate(b->ti.typid, b->ti.collation);
+}
+
+static void
+DqColSketchMergeInto(void *dst, void *src, FunctionCallInfo fcinfo)
+{
+	DqColSketchMerge((DqColSketch *) dst, (DqColSketch *) src);
+}
+
 PG_FUNCTION_INFO_V1(dq_column_sketch_combine);
 Datum
 dq_column_sketch_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = DqColSketchAggContext(fcinfo, "dq_column_sketch_combine");
-	DqColSketch *a = PG_ARGISNULL(0) ? NULL : (DqColSketch *) PG_GETARG_POINTER(0);
-	DqColSketch *b = PG_ARGISNULL(1) ? NULL : (DqColSketch *) PG_GETARG_POINTER(1);
-	MemoryContext old;
-
-	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
-	old = MemoryContextSwitchTo(aggctx);
-	if (a == NULL)
-		a = DqColSketchCreate(b->ti.typid, b->ti.collation);
-	DqColSketchMerge(a, b);
-	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(a);
+	return DqAggCombine(fcinfo, "dq_column_sketch_combine", DqColSketchCreateLike,
+						DqColSketchMergeInto);
 }
 
 PG_FUNCTION_INFO_V1(dq_column_sketch_serialize);
@@ -743,7 +778,7 @@ PG_FUNCTION_INFO_V1(dq_column_sketch_merge_trans);
 Datum
 dq_column_sketch_merge_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = DqColSketchAggContext(fcinfo, "dq_column_sketch_merge_trans");
+	MemoryContext aggctx = DqAggContext(fcinfo, "dq_column_sketch_merge_trans");
 	DqColSketch *a = PG_ARGISNULL(0) ? NULL : (DqColSketch *) PG_GETARG_POINTER(0);
 	DqColSketch *b;
 	MemoryContext old;
@@ -779,15 +814,10 @@ Datum
 dq_column_sketch_metrics(PG_FUNCTION_ARGS)
 {
 	DqColSketch *cs;
-	DqJson		js = {0};
 
 	DqSketchArgNotNull(fcinfo, 0, "sketch");
 	cs = DqColSketchDeserialize(PG_GETARG_BYTEA_PP(0));
-	DqJsonBegin(&js, '{');
-	DqJsonText(&js, "data_type", format_type_be(cs->ti.typid));
-	DqColSketchMetrics(&js, cs);
-	DqJsonEnd(&js, '}');
-	PG_RETURN_DATUM(DqJsonToJsonb(&js));
+	PG_RETURN_DATUM(DqColSketchMetricsJsonb(cs, -1));
 }
 
 PG_FUNCTION_INFO_V1(dq_column_sketch_drift);
@@ -797,9 +827,6 @@ dq_column_sketch_drift(PG_FUNCTION_ARGS)
 	DqColSketch *ref;
 	DqColSketch *cur;
 	DqDriftOptions o;
-	DqJson		js = {0};
-	bool		drift;
-	double		primary;
 
 	DqSketchArgNotNull(fcinfo, 0, "reference");
 	DqSketchArgNotNull(fcinfo, 1, "current");
@@ -813,8 +840,5 @@ dq_column_sketch_drift(PG_FUNCTION_ARGS)
 				 errmsg("cannot compare column sketches of types %s and %s",
 						format_type_be(ref->ti.typid), format_type_be(cur->ti.typid)),
 				 errhint("Compare two sketches of one column, taken while it had one type.")));
-	DqJsonBegin(&js, '{');
-	DqColSketchDrift(&js, ref, cur, &o, &drift, &primary);
-	DqJsonEnd(&js, '}');
-	PG_RETURN_DATUM(DqJsonToJsonb(&js));
+	PG_RETURN_DATUM(DqColSketchDriftJsonb(ref, cur, &o, -1, -1));
 }

@@ -71,7 +71,9 @@ extern void DqColSketchAdd(DqColSketch *cs, Datum value, bool isnull);
 extern void DqColSketchMerge(DqColSketch *dst, const DqColSketch *src);
 extern bytea *DqColSketchSerialize(const DqColSketch *cs);
 extern DqColSketch *DqColSketchDeserialize(bytea *b);
-extern void DqColSketchMetrics(DqJson *js, DqColSketch *cs);
+extern Datum DqColSketchMetricsJsonb(DqColSketch *cs, int64 buckets);
+extern Datum DqColSketchDriftJsonb(DqColSketch *ref, DqColSketch *cur,
+								   DqDriftOptions *o, int64 nref, int64 ncur);
 extern bool DqColSketchIsNumeric(const DqColSketch *cs);
 extern void DqDriftDefaults(DqDriftOptions *o);
 extern void DqDriftParseOptions(DqDriftOptions *o, Jsonb *options,

@@ -102,5 +102,6 @@ extern void DqDetect(const DqDetectOptions *o, int n, const TimestampTz *ts,
 extern int	DqDetectSlotsFromSpacing(int n, const TimestampTz *ts);
 extern int	DqDetectCmpTimestamp(const void *a, const void *b);
 extern void DqDetectCheckSeries(int n, const TimestampTz *ts, const double *val);
+extern void DqOptionsMustBeObject(Jsonb *options, const char *example);
 
 #endif							/* DQ_MONITOR_DETECT_H */

@@ -392,6 +392,17 @@ DqKeyIn(const char *key, const char *const *keys)
 	return false;
 }
 
+
+/* Options of a detector or a drift test are a JSON object: else 22023. */
+void
+DqOptionsMustBeObject(Jsonb *options, const char *example)
+{
+	if (!JB_ROOT_IS_OBJECT(options))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options must be a JSON object"),
+				 errhint("Pass options such as '%s'.", example)));
+}
 /*
  * Fill o for the method from a jsonb object of options; keys in skip_keys
  * (NULL-terminated, may be NULL) belong to the caller and are ignored.
@@ -408,11 +419,7 @@ DqDetectParseOptions(DqDetectOptions *o, DqDetectMethod method, Jsonb *options,
 	DqDetectDefaults(o, method);
 	if (options == NULL)
 		return;
-	if (!JB_ROOT_IS_OBJECT(options))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("options must be a JSON object"),
-				 errhint("Pass options such as '{\"sensitivity\": 3}'.")));
+	DqOptionsMustBeObject(options, "{\"sensitivity\": 3}");
 	it = JsonbIteratorInit(&options->root);
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{

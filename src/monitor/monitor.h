@@ -53,7 +53,8 @@ typedef struct DqMonitorConfig
 	/* detection (freshness, volume, column) */
 	DqDetectOptions detect;
 	/* freshness */
-	char	   *source;			/* auto, stats, cdc or timestamp */
+	char	   *source;			/* auto, stats, cdc or timestamp (freshness),
+								 * auto, stats or cdc (volume) */
 	char	   *timestamp_column;
 	bool		allow_scan;
 	bool		auto_min_stddev;	/* min_stddev from the poll spacing */
@@ -77,6 +78,8 @@ extern void DqMonitorConfigure(DqMonitorConfig *cfg, DqMonitorKind kind,
 extern int16 DqMonitorColumnAttnum(Oid relid, const char *name,
 								   const char *what);
 extern bool DqMonitorHasLeadingIndex(Oid relid, int16 attnum);
+extern bool DqMonitorWatched(Oid relid);
+extern void DqMonitorNotWatched(Oid relid) pg_attribute_noreturn();
 
 /* monitor_run.c */
 extern int	DqMonitorRun(DqMonitorDef *def);

@@ -536,19 +536,10 @@ dq_monitor_window(PG_FUNCTION_ARGS)
 {
 	int64		buckets;
 	DqColSketch *cs;
-	DqJson		js = {0};
 
 	DqWindowArgs(fcinfo, 3);
 	cs = DqWindowSketch(PG_GETARG_INT64(0), PG_GETARG_DATUM(1), PG_GETARG_DATUM(2), &buckets);
-	DqJsonBegin(&js, '{');
-	DqJsonInt(&js, "buckets", buckets);
-	if (cs != NULL)
-	{
-		DqJsonText(&js, "data_type", format_type_be(cs->ti.typid));
-		DqColSketchMetrics(&js, cs);
-	}
-	DqJsonEnd(&js, '}');
-	PG_RETURN_DATUM(DqJsonToJsonb(&js));
+	PG_RETURN_DATUM(DqColSketchMetricsJsonb(cs, buckets));
 }
 
 PG_FUNCTION_INFO_V1(dq_monitor_drift);
@@ -561,20 +552,11 @@ dq_monitor_drift(PG_FUNCTION_ARGS)
 	DqColSketch *ref;
 	DqColSketch *cur;
 	DqDriftOptions o;
-	DqJson		js = {0};
-	bool		drift;
-	double		primary;
 
 	DqWindowArgs(fcinfo, 6);
 	id = PG_GETARG_INT64(0);
 	DqDriftParseOptions(&o, PG_GETARG_JSONB_P(5), NULL);
 	ref = DqWindowSketch(id, PG_GETARG_DATUM(1), PG_GETARG_DATUM(2), &nref);
 	cur = DqWindowSketch(id, PG_GETARG_DATUM(3), PG_GETARG_DATUM(4), &ncur);
-	DqJsonBegin(&js, '{');
-	DqJsonInt(&js, "reference_buckets", nref);
-	DqJsonInt(&js, "current_buckets", ncur);
-	if (ref != NULL && cur != NULL)
-		DqColSketchDrift(&js, ref, cur, &o, &drift, &primary);
-	DqJsonEnd(&js, '}');
-	PG_RETURN_DATUM(DqJsonToJsonb(&js));
+	PG_RETURN_DATUM(DqColSketchDriftJsonb(ref, cur, &o, nref, ncur));
 }

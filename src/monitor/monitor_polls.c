@@ -78,47 +78,87 @@ DqRunCounters(Oid relid, int64 *c)
 	}
 }
 
-/* Commit time of the change validation stream's last commit, and how many tables it watches. */
+/*
+ * What change validation recorded of a relation and its partitions
+ * (dq.cdc_table_activity): the last commit time and the cumulative rows
+ * inserted, updated and deleted in c[0..2].  False when no change of it
+ * was decoded yet.
+ */
 static bool
-DqRunCdcLastCommit(TimestampTz *last, int64 *watched)
+DqRunCdcActivity(Oid relid, TimestampTz *last, int64 *c)
 {
 	static SPIPlanPtr plan = NULL;
+	Oid			types[1] = {OIDOID};
+	Datum		values[1];
 	bool		isnull;
-	bool		found = false;
+	Datum		d;
 
-	DqSpiCheck(DqSpiCached(&plan, "SELECT st.last_commit_time, "
-						   "  (SELECT pg_catalog.count(*) FROM dq.watched_tables) "
-						   "FROM dq.cdc_state st WHERE st.slot_name = 'dq_lineage_' "
-						   "  OPERATOR(pg_catalog.||) (SELECT d.oid FROM pg_catalog.pg_database d "
-						   "   WHERE d.datname = pg_catalog.current_database())",
-						   0, NULL, NULL, NULL, true, 1),
-			   SPI_OK_SELECT, "read dq.cdc_state");
-	if (SPI_processed == 1)
-	{
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-
-		if (!isnull)
-		{
-			*last = DatumGetTimestampTz(d);
-			found = true;
-		}
-		*watched = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	}
-	return found;
+	values[0] = ObjectIdGetDatum(relid);
+	DqSpiCheck(DqSpiCached(&plan, "SELECT pg_catalog.max(a.last_commit_time), "
+						   "  pg_catalog.sum(a.rows_inserted)::pg_catalog.int8, "
+						   "  pg_catalog.sum(a.rows_updated)::pg_catalog.int8, "
+						   "  pg_catalog.sum(a.rows_deleted)::pg_catalog.int8 "
+						   "FROM dq.cdc_table_activity a "
+						   "WHERE a.relid::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (pg_catalog.array_append("
+						   "  ARRAY(SELECT t.relid::pg_catalog.oid FROM pg_catalog.pg_partition_tree($1) t), $1))",
+						   1, types, values, NULL, true, 1),
+			   SPI_OK_SELECT, "read dq.cdc_table_activity");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	memset(c, 0, sizeof(int64) * 3);
+	if (isnull)
+		return false;
+	*last = DatumGetTimestampTz(d);
+	for (int i = 0; i < 3; i++)
+		c[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+										   i + 2, &isnull));
+	return true;
 }
 
-static bool
-DqRunWatched(Oid relid)
+/*
+ * Is the relation validated by change validation: watched itself, or a
+ * partition of a watched table?  The caller is connected to SPI.
+ */
+bool
+DqMonitorWatched(Oid relid)
 {
 	static SPIPlanPtr plan = NULL;
 	Oid			types[1] = {OIDOID};
 	Datum		values[1];
 
 	values[0] = ObjectIdGetDatum(relid);
-	DqSpiCheck(DqSpiCached(&plan, "SELECT 1 FROM dq.watched_tables WHERE relid = $1",
-									 1, types, values, NULL, true, 1),
+	DqSpiCheck(DqSpiCached(&plan, "SELECT 1 FROM dq.watched_tables w "
+						   "WHERE w.relid::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (pg_catalog.array_append("
+						   "  ARRAY(SELECT p::pg_catalog.oid FROM pg_catalog.pg_partition_ancestors($1) p), $1))",
+						   1, types, values, NULL, true, 1),
 			   SPI_OK_SELECT, "read dq.watched_tables");
 	return SPI_processed > 0;
+}
+
+/* Source cdc asked for a relation that change validation does not watch. */
+void
+DqMonitorNotWatched(Oid relid)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("relation \"%s\" is not watched by change validation", get_rel_name(relid)),
+			 errhint("Call dq.watch() on it first, or use source auto.")));
+}
+
+/*
+ * Whether a freshness or volume poll reads the change stream: source cdc
+ * (which needs the relation watched), or auto on a watched relation.
+ */
+static bool
+DqRunUsesCdc(DqRun *run)
+{
+	bool		watched;
+
+	if (strcmp(run->cfg.source, "stats") == 0)
+		return false;
+	watched = DqMonitorWatched(run->def->relid);
+	if (!watched && strcmp(run->cfg.source, "cdc") == 0)
+		DqMonitorNotWatched(run->def->relid);
+	return watched;
 }
 
 /*
@@ -176,11 +216,37 @@ DqRunFreshnessTimestamp(DqRun *run)
 }
 
 /*
+ * Freshness from the change stream: the relation last changed at the
+ * commit time of its last decoded change, exactly.  Before any change of
+ * it was decoded, the age runs from the monitor's first poll.
+ */
+static void
+DqRunFreshnessCdc(DqRun *run)
+{
+	TimestampTz last;
+	int64		c[3];
+	double		now = DqToUnix(run->now);
+	double		first_poll;
+	double		basis;
+	bool		have_first = DqStateNumber(run, "first_poll_at", &first_poll);
+
+	DqJsonText(&run->state, "source", "cdc");
+	DqJsonFloat(&run->state, "first_poll_at", have_first ? first_poll : now);
+	DqJsonFloat(&run->state, "polled_at", now);
+	if (DqRunCdcActivity(run->def->relid, &last, c))
+		basis = Min(now, DqToUnix(last));
+	else if (have_first)
+		basis = first_poll;
+	else
+		return;					/* nothing known yet */
+	DqRunRecord(run, "age_seconds", run->now, now - basis);
+	DqRunJudgeAge(run, basis);
+}
+
+/*
  * Freshness from the statistics counters: the relation changed between
- * the previous poll and this one when its counters moved.  With change
- * validation, the stream's last commit time in that interval dates the
- * change more closely (exactly, when the relation is the only one
- * watched).
+ * the previous poll and this one when its counters moved.  A relation
+ * watched by change validation is dated by the change stream instead.
  */
 void
 DqRunFreshness(DqRun *run)
@@ -194,19 +260,26 @@ DqRunFreshness(DqRun *run)
 	double		now = DqToUnix(run->now);
 	bool		have_prev = DqStateNumber(run, "changes", &prev_changes);
 	bool		have_changed = DqStateNumber(run, "changed_at", &changed_at);
-	bool		cdc;
 
 	if (strcmp(run->cfg.source, "timestamp") == 0)
 	{
 		DqRunFreshnessTimestamp(run);
 		return;
 	}
-	cdc = strcmp(run->cfg.source, "stats") != 0 && DqRunWatched(run->def->relid);
+	if (DqRunUsesCdc(run))
+	{
+		DqRunFreshnessCdc(run);
+		return;
+	}
 	DqRunCounters(run->def->relid, c);
 	changes = c[0] + c[1] + c[2];
 	if (!DqStateNumber(run, "first_poll_at", &first_poll))
 		first_poll = now;
 	(void) DqStateNumber(run, "polled_at", &prev_poll);
+	/* the counters of a poll from the change stream do not compare */
+	if (have_prev && DqStateString(run, "source") != NULL &&
+		strcmp(DqStateString(run, "source"), "stats") != 0)
+		have_prev = false;
 
 	/*
 	 * Counters that moved say the relation changed since the previous
@@ -219,25 +292,7 @@ DqRunFreshness(DqRun *run)
 		changed_at = prev_poll;
 		have_changed = true;
 	}
-	if (cdc)
-	{
-		TimestampTz last;
-		int64		watched = 0;
-
-		if (DqRunCdcLastCommit(&last, &watched))
-		{
-			double		l = DqToUnix(last);
-
-			if (have_prev && changes > (int64) prev_changes && l > prev_poll)
-				changed_at = Min(now, l);
-			else if (watched == 1 && (!have_changed || l > changed_at))
-			{
-				changed_at = Min(now, l);
-				have_changed = true;
-			}
-		}
-	}
-	DqJsonText(&run->state, "source", cdc ? "cdc" : "stats");
+	DqJsonText(&run->state, "source", "stats");
 	DqJsonInt(&run->state, "changes", changes);
 	DqJsonFloat(&run->state, "first_poll_at", first_poll);
 	DqJsonFloat(&run->state, "polled_at", now);
@@ -250,39 +305,67 @@ DqRunFreshness(DqRun *run)
 	DqRunJudgeAge(run, have_changed ? changed_at : first_poll);
 }
 
+/* Volume from count(*) at each poll (option exact). */
+static void
+DqRunVolumeExact(DqRun *run)
+{
+	char	   *sql = psprintf("SELECT pg_catalog.count(*) FROM %s",
+							   quote_qualified_identifier(run->nspname, run->relname));
+	DqOwnerContext own;
+	bool		isnull;
+	int64		count;
+	double		prev;
+	bool		have_prev;
+
+	DqBecomeOwner(run->def->owner, &own);
+	DqSpiCheck(SPI_execute(sql, false, 1), SPI_OK_SELECT, sql);
+	count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	DqRestoreUser(&own);
+	have_prev = DqStateNumber(run, "count", &prev);
+	DqJsonInt(&run->state, "count", count);
+	DqRunRecord(run, "row_count", run->now, (double) count);
+	if (have_prev)
+		DqRunRecord(run, "rows_added", run->now, (double) count - prev);
+	if (have_prev || strcmp(run->cfg.metric, "row_count") == 0)
+		DqRunJudge(run, run->cfg.metric, &run->now, 1);
+}
+
+/*
+ * Volume from cumulative counters of rows inserted, updated and deleted:
+ * the change stream's (exact, counted once per committed change) for a
+ * watched relation, else the statistics collector's.  Each poll records
+ * what they moved by since the previous one; row_count is the statistics'
+ * live-row estimate either way.
+ */
 void
 DqRunVolume(DqRun *run)
 {
-	double		prev[4];
+	double		prev[3];
 	bool		have_prev;
 	int64		c[4];
+	bool		cdc;
+	char	   *prev_source;
 
 	if (run->cfg.exact)
 	{
-		char	   *sql = psprintf("SELECT pg_catalog.count(*) FROM %s",
-								   quote_qualified_identifier(run->nspname, run->relname));
-		DqOwnerContext own;
-		bool		isnull;
-		int64		count;
-
-		DqBecomeOwner(run->def->owner, &own);
-		DqSpiCheck(SPI_execute(sql, false, 1), SPI_OK_SELECT, sql);
-		count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		DqRestoreUser(&own);
-		have_prev = DqStateNumber(run, "count", &prev[0]);
-		DqJsonInt(&run->state, "count", count);
-		DqRunRecord(run, "row_count", run->now, (double) count);
-		if (have_prev)
-			DqRunRecord(run, "rows_added", run->now, (double) count - prev[0]);
-		if (have_prev || strcmp(run->cfg.metric, "row_count") == 0)
-			DqRunJudge(run, run->cfg.metric, &run->now, 1);
+		DqRunVolumeExact(run);
 		return;
 	}
-
+	cdc = DqRunUsesCdc(run);
 	DqRunCounters(run->def->relid, c);
-	have_prev = DqStateNumber(run, "inserted", &prev[0]) &&
+	if (cdc)
+	{
+		TimestampTz last;
+
+		(void) DqRunCdcActivity(run->def->relid, &last, c);
+	}
+	/* counters of the other source do not compare (no source: stats) */
+	prev_source = DqStateString(run, "source");
+	have_prev = strcmp(prev_source ? prev_source : "stats", cdc ? "cdc" : "stats") == 0 &&
+		DqStateNumber(run, "inserted", &prev[0]) &&
 		DqStateNumber(run, "updated", &prev[1]) &&
 		DqStateNumber(run, "deleted", &prev[2]);
+	DqJsonText(&run->state, "source", cdc ? "cdc" : "stats");
 	DqJsonInt(&run->state, "inserted", c[0]);
 	DqJsonInt(&run->state, "updated", c[1]);
 	DqJsonInt(&run->state, "deleted", c[2]);
@@ -315,7 +398,7 @@ DqRunSchema(DqRun *run)
 	values[0] = Int64GetDatum(run->def->id);
 	DqRunBecomeExtensionOwner(&ext);
 	/* the changes it finds are recorded as anomalies by the SQL function */
-	DqSpiCheck(SPI_execute_with_args("SELECT dq.monitor_schema_sync($1, NULL, NULL, 'scheduled check')",
+	DqSpiCheck(SPI_execute_with_args("SELECT dq_internal.monitor_schema_sync($1, NULL, NULL, 'scheduled check')",
 									 1, types, values, NULL, false, 0),
 			   SPI_OK_SELECT, "compare the column snapshot");
 	DqRestoreUser(&ext);

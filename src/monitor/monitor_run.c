@@ -324,7 +324,7 @@ DqRunAnomaly(DqRun *run, const char *metric, TimestampTz bucket, double value,
 									 "  $13, $14, $15, $16, $17) "
 									 "ON CONFLICT (monitor_id, metric, bucket) DO NOTHING "
 									 "RETURNING *) "
-									 "SELECT dq.anomaly_raise_alert(a::dq.anomalies) FROM a",
+									 "SELECT dq_internal.anomaly_raise_alert(a::dq.anomalies) FROM a",
 									 17, types, values, nulls, false, 0),
 			   SPI_OK_SELECT, "record an anomaly");
 	run->anomalies += (int) SPI_processed;

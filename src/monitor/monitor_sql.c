@@ -55,7 +55,7 @@ const char *const DqMonitorKindNames[DQ_MONITOR_NUM_KINDS] = {
 static const char *const DqFreshnessKeys[] = {
 	"schedule", "method", "source", "timestamp_column", "max_age", "allow_scan", NULL
 };
-static const char *const DqVolumeKeys[] = {"schedule", "method", "exact", "metric", NULL};
+static const char *const DqVolumeKeys[] = {"schedule", "method", "source", "exact", "metric", NULL};
 static const char *const DqColumnKeys[] = {"schedule", "method", "metrics", "watermark", "bucket", NULL};
 static const char *const DqDistributionKeys[] = {
 	"schedule", "watermark", "bucket", "reference", "baseline_buckets", NULL
@@ -378,6 +378,17 @@ static void
 DqConfigureVolume(DqMonitorConfig *cfg, Jsonb *options)
 {
 	cfg->exact = DqMonOptBool(options, "exact", false);
+	cfg->source = DqMonOptString(options, "source");
+	if (cfg->source == NULL)
+		cfg->source = "auto";
+	if (strcmp(cfg->source, "auto") != 0 && strcmp(cfg->source, "stats") != 0 &&
+		strcmp(cfg->source, "cdc") != 0)
+		DqMonOptError("source", "auto, stats or cdc");
+	if (cfg->exact && strcmp(cfg->source, "auto") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"source\" cannot be combined with \"exact\""),
+				 errhint("Exact counts read the relation itself: leave out \"source\", or \"exact\" to read the counters of a source.")));
 	cfg->metric = DqMonOptString(options, "metric");
 	if (cfg->metric == NULL)
 		cfg->metric = cfg->exact ? "rows_added" : "rows_inserted";
@@ -571,25 +582,6 @@ DqMonCheckRelkind(DqMonitorKind kind, Oid relid, const DqMonitorConfig *cfg)
 				 errhint("Ask for exact counts: '{\"exact\": true}' (each run counts every row).")));
 }
 
-/* Is the relation validated by change validation (dq.watch)? */
-static bool
-DqMonTableWatched(Oid relid)
-{
-	Oid			types[1] = {OIDOID};
-	Datum		values[1];
-	bool		watched;
-
-	values[0] = ObjectIdGetDatum(relid);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT 1 FROM dq.watched_tables WHERE relid = $1",
-							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up dq.watched_tables");
-	watched = SPI_processed > 0;
-	SPI_finish();
-	return watched;
-}
-
 static void
 DqMonCheckPrivilege(Oid relid, int16 attnum, Oid role)
 {
@@ -719,12 +711,17 @@ dq_monitor(PG_FUNCTION_ARGS)
 	DqMonCheckPrivilege(relid, attnum, caller);
 	DqMonitorConfigure(&cfg, kind, options, relid, attnum);
 	DqMonCheckRelkind(kind, relid, &cfg);
-	if (kind == DQ_MONITOR_FRESHNESS && strcmp(cfg.source, "cdc") == 0 &&
-		!DqMonTableWatched(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("relation \"%s\" is not watched by change validation", get_rel_name(relid)),
-				 errhint("Call dq.watch() on it first, or use source auto.")));
+	if (cfg.source != NULL && strcmp(cfg.source, "cdc") == 0)
+	{
+		bool		watched;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		watched = DqMonitorWatched(relid);
+		SPI_finish();
+		if (!watched)
+			DqMonitorNotWatched(relid);
+	}
 
 	sched = DqJsonbGet(&options->root, "schedule");
 	if (sched == NULL)
@@ -771,7 +768,7 @@ dq_monitor(PG_FUNCTION_ARGS)
 								  "  kind, attnum, column_name, options, schedule, job_name, owner, state) "
 								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
 								  "  CASE WHEN $4 = 'schema' THEN pg_catalog.jsonb_build_object("
-								  "    'columns', dq.monitor_columns($1)) ELSE $11 END) "
+								  "    'columns', dq_internal.monitor_columns($1)) ELSE $11 END) "
 								  "ON CONFLICT (relid, kind, attnum) DO UPDATE SET "
 								  "  schema_name = EXCLUDED.schema_name, table_name = EXCLUDED.table_name, "
 								  "  column_name = EXCLUDED.column_name, options = EXCLUDED.options, "
@@ -1050,7 +1047,7 @@ DqMonEventCall(FunctionCallInfo fcinfo, const char *sql_for_each, const char *li
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute("SELECT pg_catalog.to_regclass('dq.monitor_definitions') IS NOT NULL "
-					"AND pg_catalog.to_regproc('dq.monitor_drop_sync') IS NOT NULL",
+					"AND pg_catalog.to_regproc('dq_internal.monitor_drop_sync') IS NOT NULL",
 					true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up dq.monitor_definitions");
 	if (SPI_processed == 0 ||
@@ -1096,7 +1093,7 @@ Datum
 dq_monitor_ddl_command_end(PG_FUNCTION_ARGS)
 {
 	DqMonEventCall(fcinfo,
-				   "SELECT dq.monitor_schema_sync($4, $1, $2, $3)",
+				   "SELECT dq_internal.monitor_schema_sync($4, $1, $2, $3)",
 				   "SELECT DISTINCT m.monitor_id "
 				   "FROM pg_catalog.pg_event_trigger_ddl_commands() c "
 				   "JOIN dq.monitor_definitions m ON m.relid = c.objid "
@@ -1109,6 +1106,6 @@ PG_FUNCTION_INFO_V1(dq_monitor_sql_drop);
 Datum
 dq_monitor_sql_drop(PG_FUNCTION_ARGS)
 {
-	DqMonEventCall(fcinfo, "SELECT dq.monitor_drop_sync($1, $2, $3)", NULL);
+	DqMonEventCall(fcinfo, "SELECT dq_internal.monitor_drop_sync($1, $2, $3)", NULL);
 	PG_RETURN_NULL();
 }

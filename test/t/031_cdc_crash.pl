@@ -2,7 +2,8 @@
 # insert load, kill -9 a backend (the worker or the loading session) at a
 # random moment so that the server goes through crash recovery, restart
 # the worker, and check that every committed violating row is recorded
-# exactly once.  DQ_CDC_CRASH_TRIALS sets the number of trials (default
+# exactly once, and every committed row counted once in the table's
+# activity.  DQ_CDC_CRASH_TRIALS sets the number of trials (default
 # 20).
 
 use strict;
@@ -123,6 +124,12 @@ for my $trial (1 .. $trials)
 		  FROM dq.violations v JOIN orders o ON o.id = (v.row_image->>'id')::int}),
 		't',
 		"trial $trial: every committed violating row recorded exactly once");
+	is( $node->safe_psql(
+			'postgres', q{
+		SELECT a.rows_inserted = (SELECT count(*) FROM orders)
+		  FROM dq.cdc_table_activity a WHERE a.relid = 'orders'::regclass}),
+		't',
+		"trial $trial: every committed row counted exactly once in dq.cdc_table_activity");
 }
 
 my $summary = $node->safe_psql('postgres',

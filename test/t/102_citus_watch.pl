@@ -47,7 +47,7 @@ like(DqTest::psql_error($workers[0], 'postgres', q{SELECT dq.watch('public.ev')}
 	'a worker refuses to watch a distributed table');
 $coord->safe_psql('postgres', 'CREATE ROLE plain LOGIN');
 like(DqTest::psql_error($workers[0], 'postgres',
-		q{SET ROLE plain; SELECT dq.citus_watch_shards('public.ev', '[]', 'plain')}),
+		q{SET ROLE plain; SELECT dq_internal.citus_watch_shards('public.ev', '[]', 'plain')}),
 	qr/permission denied/,
 	'only the coordinator (as the extension owner) sets up the shards');
 is(join(',', map { $_->safe_psql('postgres', 'SELECT count(*) FROM dq.watched_tables') } @all),

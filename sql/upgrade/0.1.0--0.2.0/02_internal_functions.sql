@@ -51,3 +51,10 @@ COMMENT ON COLUMN dq.expectation_kinds.scope IS 'What the kind is about, in Grea
 -- for a NULL argument that needs a value, instead of returning NULL.
 ALTER FUNCTION dq.watch(regclass, boolean) CALLED ON NULL INPUT;
 ALTER FUNCTION dq.unwatch(regclass) CALLED ON NULL INPUT;
+
+-- The triggers and event triggers of 0.1.0 move too; the pieces after
+-- this one (re)define them in dq_internal.
+ALTER FUNCTION dq.cdc_expectations_changed() SET SCHEMA dq_internal;
+ALTER FUNCTION dq.lineage_ddl_command_end() SET SCHEMA dq_internal;
+ALTER FUNCTION dq.lineage_on_sql_drop() SET SCHEMA dq_internal;
+ALTER FUNCTION dq.on_sql_drop() SET SCHEMA dq_internal;

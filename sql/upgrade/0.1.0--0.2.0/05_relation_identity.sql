@@ -354,7 +354,7 @@ COMMENT ON COLUMN dq.column_lineage.query_ids IS 'Query IDs of the statements th
 
 
 -- What happens when a relation is dropped.
-CREATE OR REPLACE FUNCTION dq.lineage_on_sql_drop() RETURNS event_trigger
+CREATE OR REPLACE FUNCTION dq_internal.lineage_on_sql_drop() RETURNS event_trigger
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 AS $$
@@ -377,8 +377,8 @@ BEGIN
 					   OR (e.target_relid::oid = d.objid AND (d.objsubid = 0 OR e.target_attnum = d.objsubid)));
 END
 $$;
-COMMENT ON FUNCTION dq.lineage_on_sql_drop() IS 'Event trigger: marks the lineage edges of dropped relations and columns as dropped, and forgets the dropped relations'' OIDs (their names stay)';
-COMMENT ON FUNCTION dq.lineage_on_sql_drop() IS 'Event trigger: marks the lineage edges of dropped relations and columns as dropped, and forgets the dropped relations'' OIDs (their names stay)';
+COMMENT ON FUNCTION dq_internal.lineage_on_sql_drop() IS 'Event trigger: marks the lineage edges of dropped relations and columns as dropped, and forgets the dropped relations'' OIDs (their names stay)';
+COMMENT ON FUNCTION dq_internal.lineage_on_sql_drop() IS 'Event trigger: marks the lineage edges of dropped relations and columns as dropped, and forgets the dropped relations'' OIDs (their names stay)';
 
 CREATE TABLE dq.dropped_relations (
 	schema_name		name NOT NULL,
@@ -403,7 +403,7 @@ REVOKE ALL ON dq.dropped_relations FROM PUBLIC;
 GRANT SELECT ON dq.dropped_relations TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('dq.dropped_relations', '');
 
-CREATE OR REPLACE FUNCTION dq.on_sql_drop() RETURNS event_trigger
+CREATE OR REPLACE FUNCTION dq_internal.on_sql_drop() RETURNS event_trigger
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 AS $$
@@ -448,6 +448,11 @@ BEGIN
 		 WHERE e.relid::oid = gone.objid;
 		DELETE FROM dq.watched_tables w WHERE w.relid::oid = gone.objid;
 		watched := FOUND;
+		-- its change counts (the table is missing only while an update of
+		-- the extension creates it)
+		IF pg_catalog.to_regclass('dq.cdc_table_activity') IS NOT NULL THEN
+			DELETE FROM dq.cdc_table_activity a WHERE a.relid::oid = gone.objid;
+		END IF;
 		-- results first: they are found through their runs' index
 		UPDATE dq.validation_results v SET relid = NULL
 		 WHERE v.run_id IN (SELECT r.run_id FROM dq.validation_runs r WHERE r.relid::oid = gone.objid)
@@ -489,13 +494,13 @@ BEGIN
 	END LOOP;
 END
 $$;
-COMMENT ON FUNCTION dq.on_sql_drop() IS 'Event trigger: ends the expectations (status relation dropped or column dropped) and watches of dropped relations and columns, with a NOTICE, and keeps their history with a NULL relation';
-COMMENT ON FUNCTION dq.on_sql_drop() IS 'Event trigger: ends the expectations (status relation dropped or column dropped) and watches of dropped relations and columns, with a NOTICE, and keeps their history with a NULL relation';
+COMMENT ON FUNCTION dq_internal.on_sql_drop() IS 'Event trigger: ends the expectations (status relation dropped or column dropped) and watches of dropped relations and columns, with a NOTICE, and keeps their history with a NULL relation';
+COMMENT ON FUNCTION dq_internal.on_sql_drop() IS 'Event trigger: ends the expectations (status relation dropped or column dropped) and watches of dropped relations and columns, with a NOTICE, and keeps their history with a NULL relation';
 
 -- A restored dq.watched_tables row names a quarantine table by OID, and
 -- quarantine tables are not part of a dump: forget an OID that does not
 -- name one.
-CREATE FUNCTION dq.watched_tables_check_quarantine() RETURNS trigger
+CREATE FUNCTION dq_internal.watched_tables_check_quarantine() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 AS $$
@@ -510,10 +515,10 @@ BEGIN
 	RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION dq.watched_tables_check_quarantine() IS 'Trigger: clears a dq.watched_tables.quarantine that names no quarantine table (a restored row)';
-REVOKE ALL ON FUNCTION dq.watched_tables_check_quarantine() FROM PUBLIC;
+COMMENT ON FUNCTION dq_internal.watched_tables_check_quarantine() IS 'Trigger: clears a dq.watched_tables.quarantine that names no quarantine table (a restored row)';
+REVOKE ALL ON FUNCTION dq_internal.watched_tables_check_quarantine() FROM PUBLIC;
 CREATE TRIGGER watched_tables_quarantine BEFORE INSERT ON dq.watched_tables
-	FOR EACH ROW EXECUTE FUNCTION dq.watched_tables_check_quarantine();
+	FOR EACH ROW EXECUTE FUNCTION dq_internal.watched_tables_check_quarantine();
 
 CREATE FUNCTION dq.reattach(rel regclass) RETURNS integer
 	AS 'MODULE_PATHNAME', 'dq_reattach'

@@ -126,15 +126,15 @@ COMMENT ON AGGREGATE dq.expect_rows_pushdown(text) IS
 
 -- Run on the workers by the coordinator (as the extension's owner) when
 -- the watch or the expectations of a distributed table change.
-CREATE FUNCTION dq.citus_watch_shards(rel regclass, expectations jsonb, owner name) RETURNS void
+CREATE FUNCTION dq_internal.citus_watch_shards(rel regclass, expectations jsonb, owner name) RETURNS void
 	AS 'MODULE_PATHNAME', 'dq_citus_watch_shards' LANGUAGE C STRICT;
-COMMENT ON FUNCTION dq.citus_watch_shards(regclass, jsonb, name) IS
+COMMENT ON FUNCTION dq_internal.citus_watch_shards(regclass, jsonb, name) IS
 	'On a Citus worker: validate the changes of the table''s shards against the coordinator''s expectations (called by the coordinator as the extension''s owner)';
-CREATE FUNCTION dq.citus_unwatch_shards(rel regclass) RETURNS boolean
+CREATE FUNCTION dq_internal.citus_unwatch_shards(rel regclass) RETURNS boolean
 	AS 'MODULE_PATHNAME', 'dq_citus_unwatch_shards' LANGUAGE C STRICT;
-COMMENT ON FUNCTION dq.citus_unwatch_shards(regclass) IS
+COMMENT ON FUNCTION dq_internal.citus_unwatch_shards(regclass) IS
 	'On a Citus worker: stop validating the changes of the table''s shards (called by the coordinator as the extension''s owner)';
-REVOKE ALL ON FUNCTION dq.citus_watch_shards(regclass, jsonb, name), dq.citus_unwatch_shards(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dq_internal.citus_watch_shards(regclass, jsonb, name), dq_internal.citus_unwatch_shards(regclass) FROM PUBLIC;
 
 CREATE FUNCTION dq.citus_sync_watches() RETURNS bigint
 	AS 'MODULE_PATHNAME', 'dq_citus_sync_watches' LANGUAGE C STRICT;
@@ -145,19 +145,19 @@ REVOKE ALL ON FUNCTION dq.citus_sync_watches() FROM PUBLIC;
 -- When the coordinator's transaction commits, the watches and the
 -- expectations of the distributed tables it changed reach the workers; a
 -- worker that cannot take them fails the commit.
-CREATE FUNCTION dq.citus_sync() RETURNS trigger
+CREATE FUNCTION dq_internal.citus_sync() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'dq_citus_sync' LANGUAGE C;
-COMMENT ON FUNCTION dq.citus_sync() IS
+COMMENT ON FUNCTION dq_internal.citus_sync() IS
 	'Trigger: on a Citus coordinator, notes a changed watch or expectation; at commit the configuration of the distributed tables concerned is pushed to the workers';
-REVOKE ALL ON FUNCTION dq.citus_sync() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dq_internal.citus_sync() FROM PUBLIC;
 CREATE TRIGGER watched_tables_citus AFTER INSERT OR UPDATE OR DELETE ON dq.watched_tables
-	FOR EACH ROW EXECUTE FUNCTION dq.citus_sync();
+	FOR EACH ROW EXECUTE FUNCTION dq_internal.citus_sync();
 CREATE TRIGGER expectations_citus AFTER INSERT OR UPDATE OR DELETE ON dq.expectations
-	FOR EACH ROW EXECUTE FUNCTION dq.citus_sync();
+	FOR EACH ROW EXECUTE FUNCTION dq_internal.citus_sync();
 
 -- The violations and the change validation of every node, read from the
 -- coordinator (each node's rows as the caller may see them there).
-CREATE FUNCTION dq.cluster_violations_rows(
+CREATE FUNCTION dq_internal.cluster_violations_rows(
 	OUT node text, OUT violation_id bigint, OUT expectation_id bigint, OUT relid regclass,
 	OUT schema_name name, OUT table_name name, OUT operation text, OUT lsn pg_lsn,
 	OUT change_seq integer, OUT xid bigint, OUT commit_time timestamptz,
@@ -205,10 +205,10 @@ BEGIN
 	END LOOP;
 END
 $$;
-COMMENT ON FUNCTION dq.cluster_violations_rows() IS
+COMMENT ON FUNCTION dq_internal.cluster_violations_rows() IS
 	'The rows of dq.cluster_violations';
 
-CREATE VIEW dq.cluster_violations AS SELECT * FROM dq.cluster_violations_rows();
+CREATE VIEW dq.cluster_violations AS SELECT * FROM dq_internal.cluster_violations_rows();
 COMMENT ON VIEW dq.cluster_violations IS 'Violations recorded on every node of a Citus cluster (the workers decode the changes of their shards), read from the coordinator; on a server without Citus, dq.violations';
 COMMENT ON COLUMN dq.cluster_violations.node IS 'Node that recorded the violation (host:port; local without Citus)';
 COMMENT ON COLUMN dq.cluster_violations.violation_id IS 'Identifier of the violation on its node';
@@ -225,7 +225,7 @@ COMMENT ON COLUMN dq.cluster_violations.detected_at IS 'When the violation was r
 COMMENT ON COLUMN dq.cluster_violations.unexpected IS 'The offending value(s)';
 COMMENT ON COLUMN dq.cluster_violations.row_image IS 'The row, column name to text value (as in dq.violations)';
 
-CREATE FUNCTION dq.cluster_cdc_status_rows(
+CREATE FUNCTION dq_internal.cluster_cdc_status_rows(
 	OUT node text, OUT watched_tables bigint, OUT worker_pid integer, OUT lag_bytes bigint,
 	OUT processed_lsn pg_lsn, OUT changes_checked bigint, OUT violations_found bigint,
 	OUT last_error text)
@@ -268,10 +268,10 @@ BEGIN
 	END LOOP;
 END
 $$;
-COMMENT ON FUNCTION dq.cluster_cdc_status_rows() IS
+COMMENT ON FUNCTION dq_internal.cluster_cdc_status_rows() IS
 	'The rows of dq.cluster_cdc_status';
 
-CREATE VIEW dq.cluster_cdc_status AS SELECT * FROM dq.cluster_cdc_status_rows();
+CREATE VIEW dq.cluster_cdc_status AS SELECT * FROM dq_internal.cluster_cdc_status_rows();
 COMMENT ON VIEW dq.cluster_cdc_status IS 'Change validation of every node of a Citus cluster, read from the coordinator; on a server without Citus, dq.cdc_status';
 COMMENT ON COLUMN dq.cluster_cdc_status.node IS 'Node (host:port; local without Citus)';
 COMMENT ON COLUMN dq.cluster_cdc_status.watched_tables IS 'Tables watched on the node (a distributed table is watched on every node)';

@@ -7,13 +7,13 @@
 -- Rows of dq.lineage_edges deleted by hand (or the table truncated) make
 -- every session's statement cache stale, so that statements write their
 -- edges again.
-CREATE FUNCTION dq.lineage_edges_changed() RETURNS trigger
+CREATE FUNCTION dq_internal.lineage_edges_changed() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'dq_lineage_edges_changed' LANGUAGE C;
-COMMENT ON FUNCTION dq.lineage_edges_changed() IS
+COMMENT ON FUNCTION dq_internal.lineage_edges_changed() IS
 	'Trigger of dq.lineage_edges: deleted edges make the sessions'' statement caches stale, so that statements record their edges again';
-REVOKE ALL ON FUNCTION dq.lineage_edges_changed() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dq_internal.lineage_edges_changed() FROM PUBLIC;
 CREATE TRIGGER lineage_edges_changed AFTER DELETE OR TRUNCATE ON dq.lineage_edges
-	FOR EACH STATEMENT EXECUTE FUNCTION dq.lineage_edges_changed();
+	FOR EACH STATEMENT EXECUTE FUNCTION dq_internal.lineage_edges_changed();
 
 CREATE FUNCTION dq.lineage_counter_status(OUT counters_max integer, OUT counters_used bigint,
 										  OUT executions_lost bigint, OUT overflows bigint,
@@ -445,7 +445,7 @@ COMMENT ON FUNCTION dq.openlineage_events(timestamptz, boolean) IS
 	'OpenLineage RunEvents (COMPLETE): one per target relation with edges seen since a time, with schema and column-lineage facets (legacy => true for the form Marquez reads), then one per COPY run (dq.openlineage_copy_events), then one per profile or validation run finished since then, with the dataQualityMetrics or dataQualityAssertions facet';
 
 -- Edges of dropped relations and columns are kept, marked dropped.
-CREATE OR REPLACE FUNCTION dq.lineage_on_sql_drop() RETURNS event_trigger
+CREATE OR REPLACE FUNCTION dq_internal.lineage_on_sql_drop() RETURNS event_trigger
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 AS $$
@@ -479,4 +479,4 @@ BEGIN
 	   AND (d.objsubid = 0 OR f.source_attnum = d.objsubid);
 END
 $$;
-COMMENT ON FUNCTION dq.lineage_on_sql_drop() IS 'Event trigger: marks the lineage edges of dropped relations and columns as dropped, and forgets the dropped relations'' OIDs (their names stay)';
+COMMENT ON FUNCTION dq_internal.lineage_on_sql_drop() IS 'Event trigger: marks the lineage edges of dropped relations and columns as dropped, and forgets the dropped relations'' OIDs (their names stay)';

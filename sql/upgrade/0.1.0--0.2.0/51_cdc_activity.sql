@@ -1,0 +1,1 @@
+../../install/51_cdc_activity.sql
