@@ -251,46 +251,58 @@ DqWantsValue(DqCheckState *cs)
 		(cs->format == DQ_RF_COMPLETE && list_length(cs->complete) < DQ_COMPLETE_MAX);
 }
 
-/* Count the outcome of row i of the batch for rule r. */
-static inline void
-DqExpRowsCount(DqExpRowsState *st, int r, int i, MemoryContext aggctx)
+/*
+ * Evaluate rule r on every row of the batch.  A one-column rule reads the
+ * batch's column in place; the others get their columns gathered per row.
+ * The counts are kept in locals and added at the end, so that the loop
+ * does not reload and store them around every call of the evaluation.
+ */
+static void
+DqExpRowsEvalRule(DqExpRowsState *st, int r, MemoryContext aggctx)
 {
 	DqRule	   *rule = st->rules[r];
 	DqCheckState *cs = &st->res[r];
-	DqOutcome	outcome;
+	int			arg = st->arg[r];
+	int			n = st->nbuffered;
+	Datum	   *vals = (arg >= 0) ? &st->bvals[arg * DQ_EXP_BATCH] : st->vals;
+	bool	   *nulls = (arg >= 0) ? &st->bnulls[arg * DQ_EXP_BATCH] : st->nulls;
+	int			step = (arg >= 0) ? 1 : 0;
+	int64		missing = 0;
+	int64		unexpected = 0;
 
-	cs->element_count++;
-	if (st->arg[r] >= 0)
+	for (int i = 0; i < n; i++, vals += step, nulls += step)
 	{
-		/* the common case: one column */
-		st->nulls[0] = st->bnulls[st->arg[r] * DQ_EXP_BATCH + i];
-		st->vals[0] = st->bvals[st->arg[r] * DQ_EXP_BATCH + i];
-	}
-	else
-	{
-		for (int c = 0; c < rule->ncols; c++)
+		DqOutcome	outcome;
+
+		if (arg < 0)
 		{
-			int			k = rule->cols[c].srcindex * DQ_EXP_BATCH + i;
+			for (int c = 0; c < rule->ncols; c++)
+			{
+				int			k = rule->cols[c].srcindex * DQ_EXP_BATCH + i;
 
-			st->nulls[c] = st->bnulls[k];
-			st->vals[c] = st->bvals[k];
+				nulls[c] = st->bnulls[k];
+				vals[c] = st->bvals[k];
+			}
+		}
+		outcome = DqEvalRule(rule, vals, nulls);
+		if (outcome == DQ_MISSING)
+			missing++;
+		else if (outcome == DQ_UNEXPECTED)
+		{
+			unexpected++;
+			if (DqWantsValue(cs))
+			{
+				char	   *json = DqUnexpectedJson(rule, vals, nulls);
+				MemoryContext old = MemoryContextSwitchTo(aggctx);
+
+				DqKeepUnexpected(cs, json);
+				MemoryContextSwitchTo(old);
+			}
 		}
 	}
-	outcome = DqEvalRule(rule, st->vals, st->nulls);
-	if (outcome == DQ_MISSING)
-		cs->missing_count++;
-	else if (outcome == DQ_UNEXPECTED)
-	{
-		cs->unexpected_count++;
-		if (DqWantsValue(cs))
-		{
-			char	   *json = DqUnexpectedJson(rule, st->vals, st->nulls);
-			MemoryContext old = MemoryContextSwitchTo(aggctx);
-
-			DqKeepUnexpected(cs, json);
-			MemoryContextSwitchTo(old);
-		}
-	}
+	cs->element_count += n;
+	cs->missing_count += missing;
+	cs->unexpected_count += unexpected;
 }
 
 /* Evaluate every rule on the rows of the batch, rule by rule, and empty it. */
@@ -304,8 +316,7 @@ DqExpRowsFlush(DqExpRowsState *st)
 		return;
 	old = MemoryContextSwitchTo(st->evalcxt);
 	for (int r = 0; r < st->nrules; r++)
-		for (int i = 0; i < st->nbuffered; i++)
-			DqExpRowsCount(st, r, i, aggctx);
+		DqExpRowsEvalRule(st, r, aggctx);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(st->evalcxt);
 	st->nbuffered = 0;
