@@ -7,7 +7,8 @@
 #                                     (or BENCH_BUILD=1)
 #   bench_cluster_init NAME           initdb in a new /tmp directory owned by
 #                                     the run user, Unix socket only, a free
-#                                     port, test/dq_test.conf's settings;
+#                                     port (the first from BENCH_PORT on, if
+#                                     set), test/dq_test.conf's settings;
 #                                     settings on stdin are appended; the
 #                                     cluster is stopped and deleted on exit
 #   bench_huge_pages MB               reserve 2 MB huge pages for MB of shared
