@@ -94,10 +94,15 @@ bench_cleanup() {
   exit "$rc"
 }
 
-# A port nobody uses (the cluster listens on a socket in BENCH_DIR only).
+# A port nobody uses (the cluster listens on a socket in BENCH_DIR only);
+# BENCH_PORT=N starts the search at N, for runs side by side.
 bench_pick_port() {
-  local p
-  for ((p = 54400 + $$ % 400; p < 55400; p++)); do
+  local p start=$((54400 + $$ % 400))
+  if [ -n "${BENCH_PORT:-}" ]; then
+    [[ $BENCH_PORT =~ ^[1-9][0-9]*$ ]] || dq_die "BENCH_PORT must be a port number"
+    start=$BENCH_PORT
+  fi
+  for ((p = start; p < start + 1000; p++)); do
     [ -e "/tmp/.s.PGSQL.$p" ] || [ -e "/var/run/postgresql/.s.PGSQL.$p" ] && continue
     if command -v ss >/dev/null 2>&1 && ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
       continue
