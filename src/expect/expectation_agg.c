@@ -69,6 +69,7 @@ typedef struct DqExpRowsState
 	int16	   *typlen;			/* per column */
 	int			nbyref;			/* columns passed by reference ... */
 	int		   *byref;			/* ... and which */
+	Size	   *bylen;			/* scratch: their sizes in the row being added */
 	int			nbuffered;		/* rows in the batch */
 	Datum	   *bvals;			/* ncols x DQ_EXP_BATCH */
 	bool	   *bnulls;
@@ -213,6 +214,7 @@ DqExpRowsCreate(FunctionCallInfo fcinfo)
 	st->ncols = src.ncols;
 	st->typlen = palloc(sizeof(int16) * Max(src.ncols, 1));
 	st->byref = palloc(sizeof(int) * Max(src.ncols, 1));
+	st->bylen = palloc(sizeof(Size) * Max(src.ncols, 1));
 	for (i = 0; i < src.ncols; i++)
 	{
 		bool		byval;
@@ -343,21 +345,32 @@ static void
 DqExpRowsAdd(DqExpRowsState *st, FunctionCallInfo fcinfo)
 {
 	int			i = st->nbuffered++;
+	int			ncols = st->ncols;
+	int			nbyref = st->nbyref;
+	const int  *byref = st->byref;
+	Size	   *bylen = st->bylen;
+	const NullableDatum *args = &fcinfo->args[4];
+
+	/* row i of each column: locals, so that no store reloads the state */
+	bool	   *bnulls = st->bnulls + i;
+	Datum	   *bvals = st->bvals + i;
+	char	   *arena = st->arena;
+	Size		used = st->arena_used;
 	Size		need = 0;
 
-	for (int c = 0; c < st->ncols; c++)
+	for (int c = 0; c < ncols; c++)
 	{
-		bool		isnull = PG_ARGISNULL(4 + c);
+		bool		isnull = args[c].isnull;
 
-		st->bnulls[c * DQ_EXP_BATCH + i] = isnull;
-		st->bvals[c * DQ_EXP_BATCH + i] = isnull ? (Datum) 0 : PG_GETARG_DATUM(4 + c);
+		bnulls[c * DQ_EXP_BATCH] = isnull;
+		bvals[c * DQ_EXP_BATCH] = isnull ? (Datum) 0 : args[c].value;
 	}
-	for (int k = 0; k < st->nbyref; k++)
+	for (int k = 0; k < nbyref; k++)
 	{
-		int			c = st->byref[k];
-		Datum	   *v = &st->bvals[c * DQ_EXP_BATCH + i];
+		int			c = byref[k];
+		Datum	   *v = &bvals[c * DQ_EXP_BATCH];
 
-		if (st->bnulls[c * DQ_EXP_BATCH + i])
+		if (bnulls[c * DQ_EXP_BATCH])
 			continue;
 		/*
 		 * A pointer to a value in memory (expanded, indirect) is flattened
@@ -368,26 +381,26 @@ DqExpRowsAdd(DqExpRowsState *st, FunctionCallInfo fcinfo)
 			(VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(*v)) ||
 			 VARATT_IS_EXTERNAL_INDIRECT(DatumGetPointer(*v))))
 			*v = PointerGetDatum(PG_DETOAST_DATUM_PACKED(*v));
-		need += MAXALIGN(DqExpRowsValueSize(st, c, *v));
+		bylen[k] = DqExpRowsValueSize(st, c, *v);
+		need += MAXALIGN(bylen[k]);
 	}
-	if (st->arena_used + need > DQ_EXP_ARENA)
+	if (used + need > DQ_EXP_ARENA)
 	{
 		DqExpRowsFlush(st);
 		return;
 	}
-	for (int k = 0; k < st->nbyref; k++)
+	for (int k = 0; k < nbyref; k++)
 	{
-		int			c = st->byref[k];
-		Datum	   *v = &st->bvals[c * DQ_EXP_BATCH + i];
-		Size		len;
+		int			c = byref[k];
+		Datum	   *v = &bvals[c * DQ_EXP_BATCH];
 
-		if (st->bnulls[c * DQ_EXP_BATCH + i])
+		if (bnulls[c * DQ_EXP_BATCH])
 			continue;
-		len = DqExpRowsValueSize(st, c, *v);
-		memcpy(st->arena + st->arena_used, DatumGetPointer(*v), len);
-		*v = PointerGetDatum(st->arena + st->arena_used);
-		st->arena_used += MAXALIGN(len);
+		memcpy(arena + used, DatumGetPointer(*v), bylen[k]);
+		*v = PointerGetDatum(arena + used);
+		used += MAXALIGN(bylen[k]);
 	}
+	st->arena_used = used;
 	if (st->nbuffered == DQ_EXP_BATCH)
 		DqExpRowsFlush(st);
 }
