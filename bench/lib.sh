@@ -7,7 +7,8 @@
 #                                     (or BENCH_BUILD=1)
 #   bench_cluster_init NAME           initdb in a new /tmp directory owned by
 #                                     the run user, Unix socket only, a free
-#                                     port, test/dq_test.conf's settings;
+#                                     port (the first from BENCH_PORT on, if
+#                                     set), test/dq_test.conf's settings;
 #                                     settings on stdin are appended; the
 #                                     cluster is stopped and deleted on exit
 #   bench_huge_pages MB               reserve 2 MB huge pages for MB of shared
@@ -20,6 +21,8 @@
 #   bpsql [psql args]                 psql as the superuser on db "bench"
 #   bval SQL                          one value
 #   median N...                       median of numbers
+#   bench_cpu_ms RUNS SETUP STMT      median CPU time of a statement, ms:
+#                                     backend, parallel workers, both
 #   bench_callgrind_ir OUT STMTS [postgres args]
 #                                     total instructions (valgrind's
 #                                     callgrind) of one single-user backend
@@ -93,10 +96,15 @@ bench_cleanup() {
   exit "$rc"
 }
 
-# A port nobody uses (the cluster listens on a socket in BENCH_DIR only).
+# A port nobody uses (the cluster listens on a socket in BENCH_DIR only);
+# BENCH_PORT=N starts the search at N, for runs side by side.
 bench_pick_port() {
-  local p
-  for ((p = 54400 + $$ % 400; p < 55400; p++)); do
+  local p start=$((54400 + $$ % 400))
+  if [ -n "${BENCH_PORT:-}" ]; then
+    [[ $BENCH_PORT =~ ^[1-9][0-9]*$ ]] || dq_die "BENCH_PORT must be a port number"
+    start=$BENCH_PORT
+  fi
+  for ((p = start; p < start + 1000; p++)); do
     [ -e "/tmp/.s.PGSQL.$p" ] || [ -e "/var/run/postgresql/.s.PGSQL.$p" ] && continue
     if command -v ss >/dev/null 2>&1 && ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
       continue
@@ -182,6 +190,32 @@ bench_pair_ratios() {
                 /^Time: / && w == "b" { printf "%.2f\n", $2 / ta; w = "" }' <<<"$out")
   # shellcheck disable=SC2086
   echo "$(median $ratios) $(sort -g <<<"$ratios" | head -n 1) $(sort -g <<<"$ratios" | tail -n 1)"
+}
+
+# bench_cpu_ms RUNS SETUP STMT: the CPU time of STMT, RUNS runs in one
+# session after SETUP and one unmeasured run (the session's first touch
+# of the shared buffers); prints the medians, in ms, of the time of the
+# backend and of its parallel workers (the postmaster's reaped children)
+# and of their sum.  Unlike the time psql measures, CPU time does not grow
+# while other processes hold the machine's CPUs (a shared host); it still
+# grows with their use of caches and memory.
+bench_cpu_ms() {
+  local runs=$1 setup=$2 stmt=$3 pm hz probe out i rows
+  pm=$(head -n 1 "$BENCH_DATA/postmaster.pid")
+  hz=$(getconf CLK_TCK)
+  # shellcheck disable=SC2016
+  probe='\! p=$(pgrep -P '"$pm"' -f "bench \[local\]" | head -n 1); echo "@@cpu $(cut -d" " -f14,15 /proc/$p/stat) $(cut -d" " -f16,17 /proc/'"$pm"'/stat)"'
+  out=$({
+    printf '%s\n' '\o /dev/null' "$setup" "$stmt;"
+    for ((i = 0; i < runs; i++)); do
+      printf '%s\n%s;\n%s\n' "$probe" "$stmt" "$probe"
+    done
+  } | bpsql)
+  rows=$(awk -v hz="$hz" '/^@@cpu/ { b = ($2 + $3) * 1000 / hz; w = ($4 + $5) * 1000 / hz
+                                     if (n++ % 2) printf "%d %d %d\n", b - b0, w - w0, b - b0 + w - w0
+                                     else { b0 = b; w0 = w } }' <<<"$out")
+  # shellcheck disable=SC2046
+  echo "$(median $(cut -d' ' -f1 <<<"$rows")) $(median $(cut -d' ' -f2 <<<"$rows")) $(median $(cut -d' ' -f3 <<<"$rows"))"
 }
 
 median() {

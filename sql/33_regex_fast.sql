@@ -2,7 +2,7 @@
 \set VERBOSITY terse
 
 -- values: every ASCII character alone, corner cases, non-ASCII, long ones,
--- and short random strings over the characters the patterns use; three
+-- and random strings over the characters the patterns use; three
 -- collations (C, the database's, ICU's root locale)
 CREATE TABLE rx_str (s text, s_c text COLLATE "C", s_i text COLLATE "und-x-icu");
 INSERT INTO rx_str SELECT chr(i), chr(i), chr(i) FROM generate_series(1, 127) i;
@@ -18,6 +18,12 @@ SELECT setseed(0.25);
 INSERT INTO rx_str SELECT v, v, v FROM (
     SELECT string_agg(substr(E'ab01-_. \nAZ{}[]é\t$^', 1 + floor(random() * 20)::int, 1), '') v
       FROM generate_series(1, 300) n, LATERAL generate_series(0, (n * 7) % 13) k
+     GROUP BY n) r;
+-- longer random strings over fewer characters: long runs that keep an
+-- automaton in one state (its inner loop), ended by any character
+INSERT INTO rx_str SELECT v, v, v FROM (
+    SELECT string_agg(substr(E'ab01ab01ab01ab01-_ \nAZé$', 1 + floor(random() * 24)::int, 1), '') v
+      FROM generate_series(1, 120) n, LATERAL generate_series(0, 20 + (n * 37) % 100) k
      GROUP BY n) r;
 INSERT INTO rx_str VALUES (NULL, NULL, NULL);
 SELECT count(*) AS strings, count(DISTINCT s) AS distinct_strings FROM rx_str;

@@ -19,6 +19,21 @@ SELECT dq.exact_distinct(x) AS empty FROM ed AS x WHERE false;
 CREATE COLLATION ed_ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
 SELECT dq.exact_distinct(t COLLATE ed_ci) AS ci, count(DISTINCT t COLLATE ed_ci) AS ci_sql,
        dq.exact_distinct(t COLLATE "C") AS c FROM ed;
+-- text under deterministic collations is hashed and compared as bytes:
+-- varchar, a domain, values stored out of line or compressed
+CREATE DOMAIN ed_dom AS text;
+CREATE TABLE edlong (v varchar, dm ed_dom, l text, z text);
+ALTER TABLE edlong ALTER COLUMN l SET STORAGE EXTERNAL;
+INSERT INTO edlong SELECT 'x' || g % 97, 'y' || g % 13, repeat(md5((g % 5)::text), 300 + g % 2),
+                          repeat(md5((g % 3)::text), 100 + g % 4)
+  FROM generate_series(1, 500) g;
+SELECT dq.exact_distinct(v) AS v, dq.exact_distinct(dm) AS dm, dq.exact_distinct(l) AS l,
+       dq.exact_distinct(z) AS z,
+       dq.exact_distinct(v) = count(DISTINCT v) AND dq.exact_distinct(dm) = count(DISTINCT dm) AND
+       dq.exact_distinct(l) = count(DISTINCT l) AND dq.exact_distinct(z) = count(DISTINCT z) AS same
+  FROM edlong;
+DROP TABLE edlong;
+DROP DOMAIN ed_dom;
 -- beyond hash_mem the values go to a sort that spills to disk: still exact
 CREATE TABLE edbig AS SELECT md5(g::text) AS h, g % 70000 AS k FROM generate_series(1, 150000) g;
 SET work_mem = '64kB';

@@ -20,6 +20,9 @@
 #   (7a), (7b) the read-every-column scan with count(DISTINCT) of a column,
 #       and with dq.exact_distinct of it (parallel allowed)
 #   (8) dq.profile() of the same table against (1), in alternating pairs
+#   (9) CPU time of (1), (3) and (4): the backend's and its parallel
+#       workers'; on a shared machine the backend's CPU time of (4) is about
+#       what its time would be with a CPU free for the worker
 # Environment: BENCH_RUNS (default 5), BENCH_ROWS (default 2000000).
 set -euo pipefail
 
@@ -81,6 +84,9 @@ time_stmt valpar "" "SELECT dq.validate('bench_mixed')"
 time_stmt valpar2 "SET dq_lineage.scan_workers = 2;" "SELECT dq.validate('bench_mixed')"
 read -r -a PAIRS <<<"$(bench_pair_ratios 7 "$SERIAL" "SELECT count($LAST) FROM bench_mixed" "SELECT dq.validate('bench_mixed')")"
 read -r -a PPAIRS <<<"$(bench_pair_ratios 7 "$SERIAL" "SELECT count($LAST) FROM bench_mixed" "SELECT dq.profile('bench_mixed')")"
+read -r -a CSCAN <<<"$(bench_cpu_ms "$RUNS" "$SERIAL" "SELECT count($LAST) FROM bench_mixed")"
+read -r -a CVAL1 <<<"$(bench_cpu_ms "$RUNS" "$SERIAL" "SELECT dq.validate('bench_mixed')")"
+read -r -a CVAL <<<"$(bench_cpu_ms "$RUNS" "" "SELECT dq.validate('bench_mixed')")"
 time_script perquery "$BENCH_DIR/per_query.sql"
 time_stmt distsql "" "SELECT count(DISTINCT c_status), count($LAST) FROM bench_mixed"
 time_stmt distdq "" "SELECT dq.exact_distinct(c_status), count($LAST) FROM bench_mixed"
@@ -105,7 +111,13 @@ medians of $RUNS runs, ms:
   (6) one query per expectation, total            ${R[perquery]}
   (7a) scan + count(DISTINCT c_status), parallel allowed   ${R[distsql]}
   (7b) scan + dq.exact_distinct(c_status), parallel allowed ${R[distdq]}
+CPU time, medians of $RUNS runs, ms (backend + parallel workers):
+  (9a) read-every-column scan, 1 process          ${CSCAN[0]}
+  (9b) dq.validate, 1 process                     ${CVAL1[0]}
+  (9c) dq.validate, parallel (default)            ${CVAL[0]} + ${CVAL[1]} = ${CVAL[2]}
 ratios:
+  (9c) backend / (9a): parallel dq.validate / scan when a CPU is free   $(ratio "${CVAL[0]}" "${CSCAN[0]}")x
+  (9b) / (9a): one process                       $(ratio "${CVAL1[0]}" "${CSCAN[0]}")x
   (4) dq.validate / (1) scan, 1 process          $(ratio "${R[valpar]}" "${R[scan1]}")x   (target <= 2x)
   (4)/(1) in 7 alternating pairs, median        ${PAIRS[0]}x   (range ${PAIRS[1]}-${PAIRS[2]}; target <= 2x)
   (8) dq.profile/(1) in 7 alternating pairs     ${PPAIRS[0]}x   (range ${PPAIRS[1]}-${PPAIRS[2]}; target <= 3x)

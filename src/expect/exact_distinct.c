@@ -32,8 +32,11 @@
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/pg_locale.h"
 #include "utils/tuplesort.h"
 #include "utils/typcache.h"
+
+#include "base/hash.h"
 
 PG_FUNCTION_INFO_V1(dq_exact_distinct_trans);
 PG_FUNCTION_INFO_V1(dq_exact_distinct_combine);
@@ -57,6 +60,8 @@ typedef struct DqDistinct
 	bool		typbyval;
 	FmgrInfo	hash;
 	FmgrInfo	eq;
+	bool		as_bytes;		/* text under a deterministic collation:
+								 * hashed and compared as bytes */
 	Oid			ltop;			/* sort operator of the spill */
 	/* the hash table */
 	DqDistinctSlot *slots;
@@ -112,6 +117,9 @@ DqDistinctNew(MemoryContext cxt, Oid typid, Oid coll)
 	fmgr_info_cxt(tce->hash_proc_finfo.fn_oid, &d->hash, cxt);
 	fmgr_info_cxt(tce->eq_opr_finfo.fn_oid, &d->eq, cxt);
 	d->ltop = tce->lt_opr;
+	/* what texteq and hashtext do for such collations, without the calls */
+	d->as_bytes = (getBaseType(typid) == TEXTOID || getBaseType(typid) == VARCHAROID) &&
+		OidIsValid(coll) && (lc_collate_is_c(coll) || get_collation_isdeterministic(coll));
 	d->size = 256;
 	d->slots = MemoryContextAllocZero(cxt, sizeof(DqDistinctSlot) * d->size);
 	d->mem = sizeof(DqDistinctSlot) * d->size;
@@ -181,14 +189,36 @@ DqDistinctAdd(DqDistinct *d, Datum value)
 		tuplesort_putdatum(d->sort, value, false);
 		return;
 	}
-	h = DatumGetUInt32(FunctionCall1Coll(&d->hash, d->coll, value));
-	j = h & (d->size - 1);
-	while (d->slots[j].used)
+	if (d->as_bytes)
 	{
-		if (d->slots[j].hash == h &&
-			DatumGetBool(FunctionCall2Coll(&d->eq, d->coll, d->slots[j].value, value)))
-			return;
-		j = (j + 1) & (d->size - 1);
+		text	   *t = DatumGetTextPP(value);
+		const char *p = VARDATA_ANY(t);
+		int			len = VARSIZE_ANY_EXHDR(t);
+
+		value = PointerGetDatum(t);
+		h = (uint32) DqHashBytes(p, len, 0);
+		j = h & (d->size - 1);
+		while (d->slots[j].used)
+		{
+			text	   *o = (text *) DatumGetPointer(d->slots[j].value);
+
+			if (d->slots[j].hash == h && VARSIZE_ANY_EXHDR(o) == len &&
+				memcmp(VARDATA_ANY(o), p, len) == 0)
+				return;
+			j = (j + 1) & (d->size - 1);
+		}
+	}
+	else
+	{
+		h = DatumGetUInt32(FunctionCall1Coll(&d->hash, d->coll, value));
+		j = h & (d->size - 1);
+		while (d->slots[j].used)
+		{
+			if (d->slots[j].hash == h &&
+				DatumGetBool(FunctionCall2Coll(&d->eq, d->coll, d->slots[j].value, value)))
+				return;
+			j = (j + 1) & (d->size - 1);
+		}
 	}
 	d->slots[j].used = true;
 	d->slots[j].hash = h;

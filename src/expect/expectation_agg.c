@@ -69,6 +69,7 @@ typedef struct DqExpRowsState
 	int16	   *typlen;			/* per column */
 	int			nbyref;			/* columns passed by reference ... */
 	int		   *byref;			/* ... and which */
+	Size	   *bylen;			/* scratch: their sizes in the row being added */
 	int			nbuffered;		/* rows in the batch */
 	Datum	   *bvals;			/* ncols x DQ_EXP_BATCH */
 	bool	   *bnulls;
@@ -213,6 +214,7 @@ DqExpRowsCreate(FunctionCallInfo fcinfo)
 	st->ncols = src.ncols;
 	st->typlen = palloc(sizeof(int16) * Max(src.ncols, 1));
 	st->byref = palloc(sizeof(int) * Max(src.ncols, 1));
+	st->bylen = palloc(sizeof(Size) * Max(src.ncols, 1));
 	for (i = 0; i < src.ncols; i++)
 	{
 		bool		byval;
@@ -251,46 +253,58 @@ DqWantsValue(DqCheckState *cs)
 		(cs->format == DQ_RF_COMPLETE && list_length(cs->complete) < DQ_COMPLETE_MAX);
 }
 
-/* Count the outcome of row i of the batch for rule r. */
-static inline void
-DqExpRowsCount(DqExpRowsState *st, int r, int i, MemoryContext aggctx)
+/*
+ * Evaluate rule r on every row of the batch.  A one-column rule reads the
+ * batch's column in place; the others get their columns gathered per row.
+ * The counts are kept in locals and added at the end, so that the loop
+ * does not reload and store them around every call of the evaluation.
+ */
+static void
+DqExpRowsEvalRule(DqExpRowsState *st, int r, MemoryContext aggctx)
 {
 	DqRule	   *rule = st->rules[r];
 	DqCheckState *cs = &st->res[r];
-	DqOutcome	outcome;
+	int			arg = st->arg[r];
+	int			n = st->nbuffered;
+	Datum	   *vals = (arg >= 0) ? &st->bvals[arg * DQ_EXP_BATCH] : st->vals;
+	bool	   *nulls = (arg >= 0) ? &st->bnulls[arg * DQ_EXP_BATCH] : st->nulls;
+	int			step = (arg >= 0) ? 1 : 0;
+	int64		missing = 0;
+	int64		unexpected = 0;
 
-	cs->element_count++;
-	if (st->arg[r] >= 0)
+	for (int i = 0; i < n; i++, vals += step, nulls += step)
 	{
-		/* the common case: one column */
-		st->nulls[0] = st->bnulls[st->arg[r] * DQ_EXP_BATCH + i];
-		st->vals[0] = st->bvals[st->arg[r] * DQ_EXP_BATCH + i];
-	}
-	else
-	{
-		for (int c = 0; c < rule->ncols; c++)
+		DqOutcome	outcome;
+
+		if (arg < 0)
 		{
-			int			k = rule->cols[c].srcindex * DQ_EXP_BATCH + i;
+			for (int c = 0; c < rule->ncols; c++)
+			{
+				int			k = rule->cols[c].srcindex * DQ_EXP_BATCH + i;
 
-			st->nulls[c] = st->bnulls[k];
-			st->vals[c] = st->bvals[k];
+				nulls[c] = st->bnulls[k];
+				vals[c] = st->bvals[k];
+			}
+		}
+		outcome = DqEvalRule(rule, vals, nulls);
+		if (outcome == DQ_MISSING)
+			missing++;
+		else if (outcome == DQ_UNEXPECTED)
+		{
+			unexpected++;
+			if (DqWantsValue(cs))
+			{
+				char	   *json = DqUnexpectedJson(rule, vals, nulls);
+				MemoryContext old = MemoryContextSwitchTo(aggctx);
+
+				DqKeepUnexpected(cs, json);
+				MemoryContextSwitchTo(old);
+			}
 		}
 	}
-	outcome = DqEvalRule(rule, st->vals, st->nulls);
-	if (outcome == DQ_MISSING)
-		cs->missing_count++;
-	else if (outcome == DQ_UNEXPECTED)
-	{
-		cs->unexpected_count++;
-		if (DqWantsValue(cs))
-		{
-			char	   *json = DqUnexpectedJson(rule, st->vals, st->nulls);
-			MemoryContext old = MemoryContextSwitchTo(aggctx);
-
-			DqKeepUnexpected(cs, json);
-			MemoryContextSwitchTo(old);
-		}
-	}
+	cs->element_count += n;
+	cs->missing_count += missing;
+	cs->unexpected_count += unexpected;
 }
 
 /* Evaluate every rule on the rows of the batch, rule by rule, and empty it. */
@@ -304,8 +318,7 @@ DqExpRowsFlush(DqExpRowsState *st)
 		return;
 	old = MemoryContextSwitchTo(st->evalcxt);
 	for (int r = 0; r < st->nrules; r++)
-		for (int i = 0; i < st->nbuffered; i++)
-			DqExpRowsCount(st, r, i, aggctx);
+		DqExpRowsEvalRule(st, r, aggctx);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(st->evalcxt);
 	st->nbuffered = 0;
@@ -332,21 +345,32 @@ static void
 DqExpRowsAdd(DqExpRowsState *st, FunctionCallInfo fcinfo)
 {
 	int			i = st->nbuffered++;
+	int			ncols = st->ncols;
+	int			nbyref = st->nbyref;
+	const int  *byref = st->byref;
+	Size	   *bylen = st->bylen;
+	const NullableDatum *args = &fcinfo->args[4];
+
+	/* row i of each column: locals, so that no store reloads the state */
+	bool	   *bnulls = st->bnulls + i;
+	Datum	   *bvals = st->bvals + i;
+	char	   *arena = st->arena;
+	Size		used = st->arena_used;
 	Size		need = 0;
 
-	for (int c = 0; c < st->ncols; c++)
+	for (int c = 0; c < ncols; c++)
 	{
-		bool		isnull = PG_ARGISNULL(4 + c);
+		bool		isnull = args[c].isnull;
 
-		st->bnulls[c * DQ_EXP_BATCH + i] = isnull;
-		st->bvals[c * DQ_EXP_BATCH + i] = isnull ? (Datum) 0 : PG_GETARG_DATUM(4 + c);
+		bnulls[c * DQ_EXP_BATCH] = isnull;
+		bvals[c * DQ_EXP_BATCH] = isnull ? (Datum) 0 : args[c].value;
 	}
-	for (int k = 0; k < st->nbyref; k++)
+	for (int k = 0; k < nbyref; k++)
 	{
-		int			c = st->byref[k];
-		Datum	   *v = &st->bvals[c * DQ_EXP_BATCH + i];
+		int			c = byref[k];
+		Datum	   *v = &bvals[c * DQ_EXP_BATCH];
 
-		if (st->bnulls[c * DQ_EXP_BATCH + i])
+		if (bnulls[c * DQ_EXP_BATCH])
 			continue;
 		/*
 		 * A pointer to a value in memory (expanded, indirect) is flattened
@@ -357,26 +381,26 @@ DqExpRowsAdd(DqExpRowsState *st, FunctionCallInfo fcinfo)
 			(VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(*v)) ||
 			 VARATT_IS_EXTERNAL_INDIRECT(DatumGetPointer(*v))))
 			*v = PointerGetDatum(PG_DETOAST_DATUM_PACKED(*v));
-		need += MAXALIGN(DqExpRowsValueSize(st, c, *v));
+		bylen[k] = DqExpRowsValueSize(st, c, *v);
+		need += MAXALIGN(bylen[k]);
 	}
-	if (st->arena_used + need > DQ_EXP_ARENA)
+	if (used + need > DQ_EXP_ARENA)
 	{
 		DqExpRowsFlush(st);
 		return;
 	}
-	for (int k = 0; k < st->nbyref; k++)
+	for (int k = 0; k < nbyref; k++)
 	{
-		int			c = st->byref[k];
-		Datum	   *v = &st->bvals[c * DQ_EXP_BATCH + i];
-		Size		len;
+		int			c = byref[k];
+		Datum	   *v = &bvals[c * DQ_EXP_BATCH];
 
-		if (st->bnulls[c * DQ_EXP_BATCH + i])
+		if (bnulls[c * DQ_EXP_BATCH])
 			continue;
-		len = DqExpRowsValueSize(st, c, *v);
-		memcpy(st->arena + st->arena_used, DatumGetPointer(*v), len);
-		*v = PointerGetDatum(st->arena + st->arena_used);
-		st->arena_used += MAXALIGN(len);
+		memcpy(arena + used, DatumGetPointer(*v), bylen[k]);
+		*v = PointerGetDatum(arena + used);
+		used += MAXALIGN(bylen[k]);
 	}
+	st->arena_used = used;
 	if (st->nbuffered == DQ_EXP_BATCH)
 		DqExpRowsFlush(st);
 }
