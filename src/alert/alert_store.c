@@ -51,6 +51,7 @@
 #include "utils/timestamp.h"
 
 #include "alert/alert_internal.h"
+#include "base/spi_util.h"
 #include "base/trust.h"
 
 static DqAlertStmt st_open = {
@@ -412,8 +413,7 @@ DqAlertRaiseExt(const DqAlertEvent *ev, int64 exclude_route, bool builtin_notify
 	else
 		body = DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner_ctx);
 	for (int attempt = 0; alert_id == 0; attempt++)
 	{
@@ -518,8 +518,7 @@ DqAlertResolveKey(const char *const *sources, int nsources, const char *key,
 	values[0] = make_array(elems, NULL, nsources, TEXTOID);
 	values[1] = CStringGetTextDatum(key);
 	values[2] = CStringGetTextDatum(resolution);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner_ctx);
 	(void) DqAlertExec(&st_resolve_key, values, NULL, 0);
 	n = followup_resolved();
@@ -560,8 +559,7 @@ DqAlertResolveQuiet(const char *source, const char *key, TimestampTz before)
 		values[2] = CStringGetTextDatum(key);
 	else
 		nulls[2] = 'n';
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner_ctx);
 	(void) DqAlertExec(&st_resolve_quiet, values, nulls, 0);
 	n = followup_resolved();
@@ -588,8 +586,7 @@ change_by_id(DqAlertStmt *st, int64 alert_id, const char *by, TimestampTz until)
 		namestrcpy(n, by);
 		values[1] = NameGetDatum(n);
 	}
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner_ctx);
 	(void) DqAlertExec(st, values, NULL, 0);
 	if (SPI_processed == 1)

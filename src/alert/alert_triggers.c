@@ -38,6 +38,7 @@
 #include "utils/timestamp.h"
 
 #include "alert/alert_internal.h"
+#include "base/spi_util.h"
 #include "base/trust.h"
 
 PG_FUNCTION_INFO_V1(dq_alert_on_validation_result);
@@ -134,8 +135,7 @@ read_result_info(Datum *values, char *nulls, ResultInfo *info)
 	DqOwnerContext owner_ctx;
 	MemoryContext outer = CurrentMemoryContext;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner_ctx);
 	if (DqAlertExec(&st_result_info, values, nulls, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not read the expectation of a validation result");
@@ -282,8 +282,7 @@ dq_alert_on_violations(PG_FUNCTION_ARGS)
 	if (DqAlertRestoring() || td->tg_newtable == NULL)
 		return PointerGetDatum(NULL);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	if (SPI_register_trigger_data(td) != SPI_OK_TD_REGISTER)
 		elog(ERROR, "SPI_register_trigger_data failed");
 	DqBecomeExtensionOwner(&owner_ctx);
@@ -418,8 +417,7 @@ dq_alert_on_job_run(PG_FUNCTION_ARGS)
 		DqAlertEvent ev;
 
 		values[0] = Int64GetDatum(run_id);
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
+		DqSpiConnect();
 		DqBecomeExtensionOwner(&owner_ctx);
 		if (SPI_execute_with_args("SELECT j.job_name, j.owner::pg_catalog.oid, r.message, "
 								  "       pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object("

@@ -91,6 +91,7 @@
 #include "alert/alert_internal.h"
 #include "base/catalog.h"
 #include "base/guc.h"
+#include "base/spi_util.h"
 #include "base/subxact.h"
 #include "base/trust.h"
 
@@ -749,8 +750,7 @@ alert_pass(void)
 	}
 	if (database_name == NULL)
 		database_name = MemoryContextStrdup(TopMemoryContext, get_database_name(MyDatabaseId));
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 
 	record_finished();
 	if (deliver_notifies() == NOTIFY_BATCH)

@@ -50,6 +50,7 @@
 #include "utils/rel.h"
 #include "utils/resowner.h"
 
+#include "base/spi_util.h"
 #include "base/subxact.h"
 #include "base/trust.h"
 #include "cdc/cdc_internal.h"
@@ -284,8 +285,7 @@ DqCdcConditionFn(void *arg)
 
 	/* a failing subtransaction restores the user and settings itself */
 	DqBecomeOwner(a->ownerid, &owner);
-	if (SPI_execute_with_args(a->sql, 1, argtypes, &a->rows, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not evaluate a row_condition");
+	DqSpiRunArgs(a->sql, 1, argtypes, &a->rows, NULL, false, SPI_OK_SELECT, "evaluate a row_condition");
 	DqRestoreUser(&owner);
 	for (i = 0; i < SPI_processed; i++)
 		a->found = lappend(a->found, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));

@@ -76,6 +76,7 @@
 
 #include "base/bgworker.h"
 #include "base/catalog.h"
+#include "base/spi_util.h"
 #include "base/stats.h"
 #include "cdc/cdc_worker.h"
 #include "base/compat.h"
@@ -399,10 +400,9 @@ DqCdcClearError(const char *slot)
 	namestrcpy(&name, slot);
 	values[0] = NameGetDatum(&name);
 	DqBecomeExtensionOwner(&owner);
-	if (SPI_execute_with_args("UPDATE dq.cdc_state SET last_error = NULL, last_error_at = NULL "
-							  "WHERE slot_name OPERATOR(pg_catalog.=) $1",
-							  1, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not write dq.cdc_state");
+	DqSpiRunArgs("UPDATE dq.cdc_state SET last_error = NULL, last_error_at = NULL "
+				 "WHERE slot_name OPERATOR(pg_catalog.=) $1",
+				 1, argtypes, values, NULL, false, SPI_OK_UPDATE, "write dq.cdc_state");
 	DqRestoreUser(&owner);
 }
 
@@ -457,10 +457,9 @@ DqCdcPublishRate(const char *slot)
 	values[1] = Float8GetDatum(rate);
 	PushActiveSnapshot(GetTransactionSnapshot());
 	DqBecomeExtensionOwner(&owner);
-	if (SPI_execute_with_args("UPDATE dq.cdc_state SET changes_per_second = $2 "
-							  "WHERE slot_name OPERATOR(pg_catalog.=) $1",
-							  2, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not write dq.cdc_state");
+	DqSpiRunArgs("UPDATE dq.cdc_state SET changes_per_second = $2 "
+				 "WHERE slot_name OPERATOR(pg_catalog.=) $1",
+				 2, argtypes, values, NULL, false, SPI_OK_UPDATE, "write dq.cdc_state");
 	DqRestoreUser(&owner);
 	PopActiveSnapshot();
 	dq_cdc_published_rate = rate;
@@ -501,8 +500,7 @@ DqCdcPassStart(const char *slot)
 	}
 
 	PushActiveSnapshot(GetTransactionSnapshot());
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner);
 	stored = DqCdcReadProgress(slot);
 	/* rules found broken are skipped (the decoder rebuilds its cache) */
@@ -686,15 +684,14 @@ DqCdcRecordBatch(const char *slot, XLogRecPtr processed, DqDecoderStats *stats)
 	dq_cdc_published_at = GetCurrentTimestamp();
 	values[6] = Float8GetDatum(dq_cdc_published_rate);
 	DqBecomeExtensionOwner(&owner);
-	if (SPI_execute_with_args("UPDATE dq.cdc_state SET processed_lsn = $2, "
-							  "changes_checked = changes_checked OPERATOR(pg_catalog.+) $3, "
-							  "violations_found = violations_found OPERATOR(pg_catalog.+) $4, "
-							  "toast_skipped = toast_skipped OPERATOR(pg_catalog.+) $5, "
-							  "last_commit_time = coalesce($6, last_commit_time), "
-							  "changes_per_second = $7, updated_at = pg_catalog.now() "
-							  "WHERE slot_name OPERATOR(pg_catalog.=) $1",
-							  7, argtypes, values, nulls, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not write dq.cdc_state");
+	DqSpiRunArgs("UPDATE dq.cdc_state SET processed_lsn = $2, "
+				 "changes_checked = changes_checked OPERATOR(pg_catalog.+) $3, "
+				 "violations_found = violations_found OPERATOR(pg_catalog.+) $4, "
+				 "toast_skipped = toast_skipped OPERATOR(pg_catalog.+) $5, "
+				 "last_commit_time = coalesce($6, last_commit_time), "
+				 "changes_per_second = $7, updated_at = pg_catalog.now() "
+				 "WHERE slot_name OPERATOR(pg_catalog.=) $1",
+				 7, argtypes, values, nulls, false, SPI_OK_UPDATE, "write dq.cdc_state");
 	DqRestoreUser(&owner);
 	PopActiveSnapshot();
 }
@@ -811,8 +808,7 @@ DqCdcRecordError(const char *slot, const char *message, DqCdcBroken *broken)
 		namestrcpy(&name, slot);
 		values[0] = NameGetDatum(&name);
 		values[1] = CStringGetTextDatum(message);
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
+		DqSpiConnect();
 		DqBecomeExtensionOwner(&owner);
 		SPI_execute_with_args("UPDATE dq.cdc_state SET last_error = $2, "
 							  "last_error_at = pg_catalog.now() "

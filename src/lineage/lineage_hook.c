@@ -93,6 +93,7 @@
 #include "base/citus.h"
 #include "base/compat.h"
 #include "base/guc.h"
+#include "base/spi_util.h"
 #include "base/trust.h"
 #include "lineage/lineage.h"
 
@@ -862,8 +863,7 @@ DqLinFlushBatch(void *arg)
 	int			i;
 
 	DqBecomeExtensionOwner(&owner);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	for (i = 0; i < batch->n; i++)
 	{
 		Datum		values[3];
@@ -871,17 +871,16 @@ DqLinFlushBatch(void *arg)
 		values[0] = Int64GetDatum((int64) batch->items[i].key.queryid);
 		values[1] = Int64GetDatum(batch->items[i].calls);
 		values[2] = TimestampTzGetDatum(batch->items[i].last_seen);
-		if (SPI_execute_with_args("WITH e AS (UPDATE dq.lineage_edges"
-								  " SET occurrences = occurrences + $2,"
-								  " last_seen = GREATEST(last_seen, $3)"
-								  " WHERE query_id = $1"
-								  " AND origin IN ('insert', 'update', 'merge'))"
-								  " UPDATE dq.lineage_copies"
-								  " SET occurrences = occurrences + $2,"
-								  " last_seen = GREATEST(last_seen, $3)"
-								  " WHERE query_id = $1",
-								  3, types, values, NULL, false, 0) != SPI_OK_UPDATE)
-			elog(ERROR, "could not update lineage counters");
+		DqSpiRunArgs("WITH e AS (UPDATE dq.lineage_edges"
+					 " SET occurrences = occurrences + $2,"
+					 " last_seen = GREATEST(last_seen, $3)"
+					 " WHERE query_id = $1"
+					 " AND origin IN ('insert', 'update', 'merge'))"
+					 " UPDATE dq.lineage_copies"
+					 " SET occurrences = occurrences + $2,"
+					 " last_seen = GREATEST(last_seen, $3)"
+					 " WHERE query_id = $1",
+					 3, types, values, NULL, false, SPI_OK_UPDATE, "update lineage counters");
 	}
 	SPI_finish();
 	DqRestoreUser(&owner);

@@ -39,6 +39,7 @@
 #include "base/catalog.h"
 #include "base/guc.h"
 #include "base/shmem.h"
+#include "base/spi_util.h"
 #include "sched/cron.h"
 #include "sched/worker.h"
 
@@ -313,8 +314,7 @@ jobs_have_after_job(void)
 static void
 connect_as_owner(DqOwnerContext *owner)
 {
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(owner);
 }
 

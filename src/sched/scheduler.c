@@ -72,6 +72,7 @@
 #include "base/catalog.h"
 #include "base/guc.h"
 #include "base/shmem.h"
+#include "base/spi_util.h"
 #include "base/trust.h"
 #include "sched/cron.h"
 #include "base/stats.h"
@@ -665,8 +666,7 @@ DqSchedBeginWork(void)
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 }
 
 void
