@@ -161,6 +161,8 @@ DqAlertStatus(int *launcher_pid, int *worker_pid, const char **state)
  */
 
 static const DqLauncherKind alert_worker_kind = {
+	.launcher_function = "dq_alert_launcher_main",
+	.launcher_name = "dq_lineage alert launcher",
 	.worker_function = "dq_alert_worker_main",
 	.worker_name = "dq_lineage alert worker",
 	.worker_noun = "an alert worker",
@@ -171,11 +173,6 @@ static const DqLauncherKind alert_worker_kind = {
 void
 dq_alert_launcher_main(Datum main_arg)
 {
-	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
-	pgstat_report_appname("dq_lineage alert launcher");
 	DqLauncherRun(DqAlertTable(), &alert_worker_kind);
 }
 
@@ -193,5 +190,5 @@ DqAlertInit(void)
 {
 	DqAlertDefineGucs();
 	if (process_shared_preload_libraries_in_progress)
-		DqRegisterLauncher("dq_alert_launcher_main", "dq_lineage alert launcher");
+		DqRegisterLauncher(&alert_worker_kind);
 }

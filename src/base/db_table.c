@@ -39,6 +39,7 @@
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
+#include "tcop/tcopprot.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/proc.h"
@@ -49,6 +50,7 @@
 
 #include "base/bgworker.h"
 #include "base/db_table.h"
+#include "base/trust.h"
 
 /* How often a launcher re-reads pg_database without being woken. */
 #define LAUNCHER_NAPTIME_MS 10000
@@ -350,12 +352,13 @@ DqDbTablePauseForCommand(DqDbTable *t, DqDbPending *pending, Oid dboid,
  */
 
 /*
- * Register a launcher: a static worker of this library that connects to
- * no database and is restarted 5 seconds after it stops (not in binary
- * upgrade mode).  Called from _PG_init while the library is preloaded.
+ * Register the launcher of kind: a static worker of this library that
+ * connects to no database and is restarted 5 seconds after it stops (not
+ * in binary upgrade mode).  Called from _PG_init while the library is
+ * preloaded.
  */
 void
-DqRegisterLauncher(const char *function, const char *name)
+DqRegisterLauncher(const DqLauncherKind *kind)
 {
 	BackgroundWorker worker;
 
@@ -366,9 +369,9 @@ DqRegisterLauncher(const char *function, const char *name)
 	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
 	worker.bgw_restart_time = 5;
 	strlcpy(worker.bgw_library_name, "dq_lineage", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, function, BGW_MAXLEN);
-	strlcpy(worker.bgw_name, name, BGW_MAXLEN);
-	strlcpy(worker.bgw_type, name, BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, kind->launcher_function, BGW_MAXLEN);
+	strlcpy(worker.bgw_name, kind->launcher_name, BGW_MAXLEN);
+	strlcpy(worker.bgw_type, kind->launcher_name, BGW_MAXLEN);
 	RegisterBackgroundWorker(&worker);
 }
 
@@ -512,11 +515,13 @@ DqLauncherManage(DqDbTable *t, DqLauncherSlot *slots, const DqLauncherKind *kind
 }
 
 /*
- * The launcher's loop, once its process is connected (to no database):
- * scan pg_database every LAUNCHER_NAPTIME_MS, start, stop and restart the
- * workers of kind, and sleep until woken or the next restart is due.
- * Exits through die() on SIGTERM, with code 1 so that the postmaster
- * restarts it.
+ * The launcher of kind, from its entry point on: connect to no database
+ * (shared catalogs only; it runs no SQL, but the session rules of the
+ * library's workers hold anyway), then scan pg_database every
+ * LAUNCHER_NAPTIME_MS, start, stop and restart the workers of kind, and
+ * sleep until woken or the next restart is due.  Exits through die() on
+ * SIGTERM, with code 1 so that the postmaster restarts it
+ * (pg_terminate_backend must not remove it for good).
  */
 void
 DqLauncherRun(DqDbTable *t, const DqLauncherKind *kind)
@@ -524,9 +529,17 @@ DqLauncherRun(DqDbTable *t, const DqLauncherKind *kind)
 	DqLauncherSlot *slots;
 	TimestampTz next_scan = 0;
 
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+	DqPinWorkerSession();
+	pgstat_report_appname(kind->launcher_name);
+
 	slots = MemoryContextAllocZero(TopMemoryContext,
 								   sizeof(DqLauncherSlot) * t->max_dbs);
 	DqLauncherAttach(t);
+	ereport(LOG, (errmsg("%s started", kind->launcher_name)));
 
 	for (;;)
 	{

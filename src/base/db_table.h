@@ -68,7 +68,9 @@ typedef struct DqDbPending
 /* What a launcher starts, and when. */
 typedef struct DqLauncherKind
 {
-	const char *worker_function;	/* its entry point in the library */
+	const char *launcher_function;	/* the launcher's entry point */
+	const char *launcher_name;	/* its bgw_name and bgw_type */
+	const char *worker_function;	/* a worker's entry point */
 	const char *worker_name;	/* bgw_name and bgw_type */
 	const char *worker_noun;	/* in messages: "a scheduler" */
 	const char *serves;			/* "cannot <serves> more than N databases" */
@@ -96,7 +98,7 @@ extern void DqDbTablePauseForCommand(DqDbTable *t, DqDbPending *pending,
 									 Oid dboid, bool forget);
 
 /* the launcher */
-extern void DqRegisterLauncher(const char *function, const char *name);
+extern void DqRegisterLauncher(const DqLauncherKind *kind);
 extern void DqLauncherRun(DqDbTable *t, const DqLauncherKind *kind) pg_attribute_noreturn();
 
 #endif							/* DQ_DB_TABLE_H */

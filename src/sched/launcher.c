@@ -93,6 +93,8 @@ DqSchedPauseForCommand(Oid dboid, bool forget)
  */
 
 static const DqLauncherKind scheduler_kind = {
+	.launcher_function = "dq_launcher_main",
+	.launcher_name = "dq_lineage launcher",
 	.worker_function = "dq_scheduler_main",
 	.worker_name = "dq_lineage scheduler",
 	.worker_noun = "a scheduler",
@@ -103,16 +105,6 @@ static const DqLauncherKind scheduler_kind = {
 void
 dq_launcher_main(Datum main_arg)
 {
-	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
-
-	/* Shared catalogs only; it runs no SQL, but the rule holds anyway. */
-	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
-	DqPinWorkerSession();
-	pgstat_report_appname("dq_lineage launcher");
-
-	ereport(LOG, (errmsg("dq_lineage launcher started")));
 	DqLauncherRun(DqSchedTable(), &scheduler_kind);
 }
 
@@ -192,5 +184,5 @@ dq_scheduler_status(PG_FUNCTION_ARGS)
 void
 DqSchedInit(void)
 {
-	DqRegisterLauncher("dq_launcher_main", "dq_lineage launcher");
+	DqRegisterLauncher(&scheduler_kind);
 }
