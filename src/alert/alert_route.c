@@ -382,9 +382,9 @@ value_strings(JsonbValue *v, const char *key, const char *route)
 typedef void (*DqJsonbMemberFn) (const char *key, JsonbValue *value, void *arg);
 
 static void
-for_each_member(Jsonb *obj, DqJsonbMemberFn fn, void *arg)
+for_each_member(JsonbContainer *obj, DqJsonbMemberFn fn, void *arg)
 {
-	JsonbIterator *it = JsonbIteratorInit(&obj->root);
+	JsonbIterator *it = JsonbIteratorInit(obj);
 	JsonbValue	v;
 	JsonbIteratorToken tok;
 	char	   *key = NULL;
@@ -489,7 +489,7 @@ DqAlertCheckMatch(Jsonb *match, const char *route)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the match of alert route \"%s\" must be a JSON object", route),
 				 errhint("Use {} to match every alert, or keys such as {\"severity\": \"error\", \"relation\": \"public.*\"}.")));
-	for_each_member(match, match_member, &mc);
+	for_each_member(&match->root, match_member, &mc);
 }
 
 /* Fill the match part of a route from its (checked) document. */
@@ -499,7 +499,7 @@ DqAlertParseRouteMatch(Jsonb *match, DqAlertRoute *route)
 	MatchCheck	mc = {route->name, route};
 
 	if (JB_ROOT_IS_OBJECT(match))
-		for_each_member(match, match_member, &mc);
+		for_each_member(&match->root, match_member, &mc);
 }
 
 /* ----------------------------------------------------------------
@@ -589,20 +589,7 @@ option_member(const char *key, JsonbValue *v, void *arg)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("option \"headers\" of alert route \"%s\" must be a JSON object", route),
 					 errhint("For example {\"headers\": {\"Authorization\": \"Bearer ...\"}}.")));
-		{
-			JsonbIterator *it = JsonbIteratorInit(v->val.binary.data);
-			JsonbValue	hv;
-			JsonbIteratorToken tok;
-			char	   *hkey = NULL;
-
-			while ((tok = JsonbIteratorNext(&it, &hv, true)) != WJB_DONE)
-			{
-				if (tok == WJB_KEY)
-					hkey = pnstrdup(hv.val.string.val, hv.val.string.len);
-				else if (tok == WJB_VALUE)
-					header_member(hkey, &hv, oc);
-			}
-		}
+		for_each_member(v->val.binary.data, header_member, oc);
 	}
 	else if (strcmp(key, "url") == 0 && oc->channel == DQ_CHANNEL_PAGERDUTY)
 	{
@@ -632,7 +619,7 @@ DqAlertCheckOptions(Jsonb *options, DqAlertChannel channel, const char *route)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the options of alert route \"%s\" must be a JSON object", route),
 				 errhint("Use {} for the defaults, or keys such as {\"timeout_ms\": 5000, \"max_attempts\": 5}.")));
-	for_each_member(options, option_member, &oc);
+	for_each_member(&options->root, option_member, &oc);
 }
 
 /* ----------------------------------------------------------------

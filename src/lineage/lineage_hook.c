@@ -561,10 +561,7 @@ DqLinExecutorEnd(QueryDesc *queryDesc)
  * COPY (query) TO, is walked when COPY parses it).
  */
 static void
-DqLinProcessUtility(PlannedStmt *pstmt, const char *queryString,
-					bool readOnlyTree, ProcessUtilityContext context,
-					ParamListInfo params, QueryEnvironment *queryEnv,
-					DestReceiver *dest, QueryCompletion *qc)
+DqLinProcessUtility(DQ_PROCESS_UTILITY_PARAMS)
 {
 	DqLinCopy  *copy = NULL;
 	DqLinCopy  *save = lin_copy_pending;
@@ -575,12 +572,7 @@ DqLinProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	lin_copy_pending = (copy && copy->wants_query) ? copy : NULL;
 	PG_TRY();
 	{
-		if (prev_ProcessUtility)
-			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
-		else
-			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-									params, queryEnv, dest, qc);
+		DqNextProcessUtility(prev_ProcessUtility, DQ_PROCESS_UTILITY_ARGS);
 	}
 	PG_FINALLY();
 	{
