@@ -211,6 +211,7 @@ DqCdcLinesArray(List *lines, int64 id, Oid relid, int *n)
 /* What an expectation is, read from dq.expectations now. */
 typedef struct DqCdcExpectation
 {
+	int64		id;
 	char	   *kind;
 	char	   *column;
 	int16		attnum;			/* 0: by name */
@@ -236,12 +237,11 @@ DqCdcReadExpectation(int64 id, DqCdcExpectation *e)
 	Datum		d;
 	char	   *owner;
 
-	if (SPI_execute_with_args("SELECT kind, column_name, attnum, params, param_attnums, "
-							  "mostly, owner, relid FROM dq.expectations "
-							  "WHERE expectation_id OPERATOR(pg_catalog.=) $1 AND enabled",
-							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read dq.expectations");
-	if (SPI_processed == 0)
+	if (DqSpiRunArgs("SELECT kind, column_name, attnum, params, param_attnums, "
+					 "mostly, owner, relid FROM dq.expectations "
+					 "WHERE expectation_id OPERATOR(pg_catalog.=) $1 AND enabled",
+					 1, argtypes, values, NULL, true, SPI_OK_SELECT,
+					 "read dq.expectations") == 0)
 		return false;
 	tup = SPI_tuptable->vals[0];
 	td = SPI_tuptable->tupdesc;
@@ -259,6 +259,52 @@ DqCdcReadExpectation(int64 id, DqCdcExpectation *e)
 	e->relid = DatumGetObjectId(SPI_getbinval(tup, td, 8, &isnull));
 	e->owner = owner ? get_role_oid(owner, true) : InvalidOid;
 	return OidIsValid(e->owner);
+}
+
+/*
+ * The expectations lines are about, in order of first appearance, read
+ * with DqCdcReadExpectation; those it finds gone are left out.
+ */
+static List *
+DqCdcLineExpectations(List *lines)
+{
+	int			nids;
+	int64	   *ids = DqCdcLineIds(lines, &nids);
+	List	   *out = NIL;
+
+	for (int k = 0; k < nids; k++)
+	{
+		DqCdcExpectation *e = palloc0(sizeof(DqCdcExpectation));
+
+		if (!DqCdcReadExpectation(ids[k], e))
+			continue;
+		e->id = ids[k];
+		out = lappend(out, e);
+	}
+	return out;
+}
+
+/*
+ * One warning for the rows of expectation id that could not be checked
+ * (first: the error of the first); condition: by its row_condition, else
+ * by its rule.
+ */
+static void
+DqCdcWarnSkipped(int64 id, bool condition, int nskipped, int nrows,
+				 ErrorData *first)
+{
+	if (nskipped == 0)
+		return;
+	if (condition)
+		ereport(WARNING,
+				(errmsg("row_condition of expectation %lld could not be evaluated on %d of %d changed rows: %s",
+						(long long) id, nskipped, nrows, first->message),
+				 errhint("Fix the condition with dq.alter_expectation or dq.drop_expectation; those rows are not validated against it.")));
+	else
+		ereport(WARNING,
+				(errmsg("expectation %lld could not be checked on %d of %d changed rows: %s",
+						(long long) id, nskipped, nrows, first->message),
+				 errdetail("Those rows are not validated against it.")));
 }
 
 /* ---------------------------------------------------------------------
@@ -382,11 +428,7 @@ DqCdcCheckCondition(List *lines, int64 id, Oid relid, const char *cond,
 		if (!DqCdcRowFailed(edata, id, line, broken, &first, &nskipped))
 			return;
 	}
-	if (nskipped > 0)
-		ereport(WARNING,
-				(errmsg("row_condition of expectation %lld could not be evaluated on %d of %d changed rows: %s",
-						(long long) id, nskipped, nrows, first->message),
-				 errhint("Fix the condition with dq.alter_expectation or dq.drop_expectation; those rows are not validated against it.")));
+	DqCdcWarnSkipped(id, true, nskipped, nrows, first);
 }
 
 /*
@@ -400,25 +442,23 @@ DqCdcCheckCondition(List *lines, int64 id, Oid relid, const char *cond,
 List *
 DqCdcCheckConditions(List *lines, List **broken)
 {
-	int			nids;
-	int64	   *ids = DqCdcLineIds(lines, &nids);
 	List	   *found = NIL;
+	ListCell   *lc;
 
-	for (int k = 0; k < nids; k++)
+	foreach(lc, DqCdcLineExpectations(lines))
 	{
-		DqCdcExpectation e;
+		DqCdcExpectation *e = lfirst(lc);
 		JsonbValue *v;
 
-		if (!DqCdcReadExpectation(ids[k], &e) || e.params == NULL ||
-			get_rel_name(e.relid) == NULL)
+		if (e->params == NULL || get_rel_name(e->relid) == NULL)
 			continue;
-		v = getKeyJsonValueFromContainer(&e.params->root, "row_condition",
+		v = getKeyJsonValueFromContainer(&e->params->root, "row_condition",
 										 strlen("row_condition"), NULL);
 		if (v == NULL || v->type != jbvString)
 			continue;
-		DqCdcCheckCondition(lines, ids[k], e.relid,
+		DqCdcCheckCondition(lines, e->id, e->relid,
 							pnstrdup(v->val.string.val, v->val.string.len),
-							e.owner, &found, broken);
+							e->owner, &found, broken);
 	}
 	return found;
 }
@@ -574,11 +614,7 @@ DqCdcCheckDeferredRel(List *lines, int64 id, Oid relid, DqCdcExpectation *e,
 		if (!DqCdcRowFailed(edata, id, line, broken, &first, &nskipped))
 			return;
 	}
-	if (nskipped > 0)
-		ereport(WARNING,
-				(errmsg("expectation %lld could not be checked on %d of %d changed rows: %s",
-						(long long) id, nskipped, nrows, first->message),
-				 errdetail("Those rows are not validated against it.")));
+	DqCdcWarnSkipped(id, false, nskipped, nrows, first);
 }
 
 /*
@@ -590,28 +626,25 @@ DqCdcCheckDeferredRel(List *lines, int64 id, Oid relid, DqCdcExpectation *e,
 List *
 DqCdcCheckDeferred(List *lines, List **broken)
 {
-	int			nids;
-	int64	   *ids = DqCdcLineIds(lines, &nids);
 	List	   *found = NIL;
+	ListCell   *lc;
 
-	for (int k = 0; k < nids; k++)
+	foreach(lc, DqCdcLineExpectations(lines))
 	{
-		DqCdcExpectation e;
+		DqCdcExpectation *e = lfirst(lc);
 		List	   *relids = NIL;
-		ListCell   *lc;
+		ListCell   *rc;
 
-		if (!DqCdcReadExpectation(ids[k], &e))
-			continue;
-		if (e.params == NULL)
-			e.params = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
-		foreach(lc, lines)
-			if (DqCdcLineExpectation(lfirst(lc)) == ids[k])
-				relids = list_append_unique_oid(relids, DqCdcLineRelid(lfirst(lc)));
-		foreach(lc, relids)
+		if (e->params == NULL)
+			e->params = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
+		foreach(rc, lines)
+			if (DqCdcLineExpectation(lfirst(rc)) == e->id)
+				relids = list_append_unique_oid(relids, DqCdcLineRelid(lfirst(rc)));
+		foreach(rc, relids)
 		{
-			if (get_rel_name(lfirst_oid(lc)) == NULL)
+			if (get_rel_name(lfirst_oid(rc)) == NULL)
 				continue;		/* dropped since */
-			DqCdcCheckDeferredRel(lines, ids[k], lfirst_oid(lc), &e, &found, broken);
+			DqCdcCheckDeferredRel(lines, e->id, lfirst_oid(rc), e, &found, broken);
 		}
 	}
 	return found;

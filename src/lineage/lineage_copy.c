@@ -56,27 +56,15 @@ DqLinCopyRelationCounts(Oid relid)
 static List *
 DqLinCopyDefaultColumns(Oid relid)
 {
-	HeapTuple	reltup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	AttrNumber	natts;
-	AttrNumber	attnum;
 	List	   *columns = NIL;
+	ListCell   *lc;
 
-	if (!HeapTupleIsValid(reltup))
-		return NIL;
-	natts = ((Form_pg_class) GETSTRUCT(reltup))->relnatts;
-	ReleaseSysCache(reltup);
-	for (attnum = 1; attnum <= natts; attnum++)
+	foreach(lc, DqLinRelationAttnums(relid, true))
 	{
-		HeapTuple	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid),
-										  Int16GetDatum(attnum));
-		Form_pg_attribute att;
+		char	   *name = get_attname(relid, lfirst_int(lc), true);
 
-		if (!HeapTupleIsValid(tup))
-			continue;
-		att = (Form_pg_attribute) GETSTRUCT(tup);
-		if (!att->attisdropped && !att->attgenerated)
-			columns = lappend(columns, makeString(pstrdup(NameStr(att->attname))));
-		ReleaseSysCache(tup);
+		if (name != NULL)
+			columns = lappend(columns, makeString(name));
 	}
 	return columns;
 }

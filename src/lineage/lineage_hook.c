@@ -818,6 +818,22 @@ DqLineageInit(void)
 }
 
 /*
+ * ERROR unless the function was called as a trigger; fname is its SQL
+ * name, hint says which trigger calls it.
+ */
+void
+DqLinRequireTrigger(FunctionCallInfo fcinfo, const char *fname,
+					const char *hint)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by the trigger manager",
+						fname),
+				 errhint("%s", hint)));
+}
+
+/*
  * dq.lineage_edges_changed(): statement trigger on dq.lineage_edges (DELETE,
  * TRUNCATE).  Rows deleted other than by the extension itself make every
  * session's statement cache stale: a relcache invalidation of the table,
@@ -826,16 +842,10 @@ DqLineageInit(void)
 Datum
 dq_lineage_edges_changed(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"%s\" was not called by the trigger manager",
-						"dq.lineage_edges_changed"),
-				 errhint("It is called by the trigger lineage_edges_changed of dq.lineage_edges.")));
+	DqLinRequireTrigger(fcinfo, "dq.lineage_edges_changed",
+						"It is called by the trigger lineage_edges_changed of dq.lineage_edges.");
 	if (!dq_lineage_internal)
-		CacheInvalidateRelcache(trigdata->tg_relation);
+		CacheInvalidateRelcache(((TriggerData *) fcinfo->context)->tg_relation);
 	return PointerGetDatum(NULL);
 }
 

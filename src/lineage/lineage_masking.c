@@ -180,15 +180,9 @@ DqLinAggregateMasks(Oid aggfnoid)
 Datum
 dq_masking_functions_changed(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"%s\" was not called by the trigger manager",
-						"dq_internal.masking_functions_changed"),
-				 errhint("It is called by the trigger masking_functions_changed of dq.masking_functions.")));
-	CacheInvalidateRelcache(trigdata->tg_relation);
+	DqLinRequireTrigger(fcinfo, "dq_internal.masking_functions_changed",
+						"It is called by the trigger masking_functions_changed of dq.masking_functions.");
+	CacheInvalidateRelcache(((TriggerData *) fcinfo->context)->tg_relation);
 	declared_valid = false;
 	return PointerGetDatum(NULL);
 }

@@ -317,38 +317,51 @@ DqLinInsertValue(Query *query, AttrNumber attno)
 }
 
 /*
+ * The numbers of the columns of relid that are not dropped (nor
+ * generated, with skip_generated), in order; NIL when it is gone.
+ */
+List *
+DqLinRelationAttnums(Oid relid, bool skip_generated)
+{
+	HeapTuple	reltup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	AttrNumber	natts;
+	List	   *attnums = NIL;
+
+	if (!HeapTupleIsValid(reltup))
+		return NIL;
+	natts = ((Form_pg_class) GETSTRUCT(reltup))->relnatts;
+	ReleaseSysCache(reltup);
+	for (AttrNumber attnum = 1; attnum <= natts; attnum++)
+	{
+		HeapTuple	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid),
+										  Int16GetDatum(attnum));
+		Form_pg_attribute att;
+
+		if (!HeapTupleIsValid(tup))
+			continue;
+		att = (Form_pg_attribute) GETSTRUCT(tup);
+		if (!att->attisdropped && !(skip_generated && att->attgenerated))
+			attnums = lappend_int(attnums, attnum);
+		ReleaseSysCache(tup);
+	}
+	return attnums;
+}
+
+/*
  * Every column of a relation, for a whole-row reference: the row depends on
  * each of them, so dropping or changing any column shows its impact.
  */
 static void
 LinWholeRow(Oid relid, LinWalkCtx *ctx)
 {
-	HeapTuple	reltup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	AttrNumber	natts;
-	AttrNumber	attnum;
 	LinMode		mode = LinTransformed(ctx->mode);
+	ListCell   *lc;
 
-	if (!HeapTupleIsValid(reltup))
-		return;
-	natts = ((Form_pg_class) GETSTRUCT(reltup))->relnatts;
-	ReleaseSysCache(reltup);
-
-	for (attnum = 1; attnum <= natts; attnum++)
+	foreach(lc, DqLinRelationAttnums(relid, false))
 	{
-		HeapTuple	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid),
-										  Int16GetDatum(attnum));
-		bool		dropped;
+		LinSource	s = {relid, lfirst_int(lc), DQ_LIN_IDENTITY, false};
 
-		if (!HeapTupleIsValid(tup))
-			continue;
-		dropped = ((Form_pg_attribute) GETSTRUCT(tup))->attisdropped;
-		ReleaseSysCache(tup);
-		if (!dropped)
-		{
-			LinSource	s = {relid, attnum, DQ_LIN_IDENTITY, false};
-
-			DqLinApply(ctx->out, list_make1(&s), mode);
-		}
+		DqLinApply(ctx->out, list_make1(&s), mode);
 	}
 }
 
