@@ -501,6 +501,26 @@ followup_resolved(void)
 }
 
 /*
+ * Run a resolving statement (an UPDATE ... RETURNING alert_id, round) as
+ * the extension owner and queue the resolve deliveries; returns how many
+ * alerts it resolved.
+ */
+static int
+resolve_as_owner(DqAlertStmt *st, Datum *values, const char *nulls)
+{
+	DqOwnerContext owner_ctx;
+	int			n;
+
+	DqSpiConnect();
+	DqBecomeExtensionOwner(&owner_ctx);
+	(void) DqAlertExec(st, values, nulls, 0);
+	n = followup_resolved();
+	DqRestoreUser(&owner_ctx);
+	SPI_finish();
+	return n;
+}
+
+/*
  * Resolve the open alert of key under any of the sources (the check
  * passed).  Returns the number of alerts resolved.
  */
@@ -508,23 +528,15 @@ int
 DqAlertResolveKey(const char *const *sources, int nsources, const char *key,
 				  const char *resolution)
 {
-	DqOwnerContext owner_ctx;
 	Datum		values[3];
 	Datum	   *elems = palloc(sizeof(Datum) * nsources);
-	int			n;
 
 	for (int i = 0; i < nsources; i++)
 		elems[i] = CStringGetTextDatum(sources[i]);
 	values[0] = make_array(elems, NULL, nsources, TEXTOID);
 	values[1] = CStringGetTextDatum(key);
 	values[2] = CStringGetTextDatum(resolution);
-	DqSpiConnect();
-	DqBecomeExtensionOwner(&owner_ctx);
-	(void) DqAlertExec(&st_resolve_key, values, NULL, 0);
-	n = followup_resolved();
-	DqRestoreUser(&owner_ctx);
-	SPI_finish();
-	return n;
+	return resolve_as_owner(&st_resolve_key, values, NULL);
 }
 
 bool
@@ -548,10 +560,8 @@ DqAlertClear(const char *source, const char *key)
 int
 DqAlertResolveQuiet(const char *source, const char *key, TimestampTz before)
 {
-	DqOwnerContext owner_ctx;
 	Datum		values[3];
 	char		nulls[3] = {' ', ' ', ' '};
-	int			n;
 
 	values[0] = CStringGetTextDatum(source);
 	values[1] = TimestampTzGetDatum(before);
@@ -559,13 +569,7 @@ DqAlertResolveQuiet(const char *source, const char *key, TimestampTz before)
 		values[2] = CStringGetTextDatum(key);
 	else
 		nulls[2] = 'n';
-	DqSpiConnect();
-	DqBecomeExtensionOwner(&owner_ctx);
-	(void) DqAlertExec(&st_resolve_quiet, values, nulls, 0);
-	n = followup_resolved();
-	DqRestoreUser(&owner_ctx);
-	SPI_finish();
-	return n;
+	return resolve_as_owner(&st_resolve_quiet, values, nulls);
 }
 
 /* Run one state change by id; returns the alert's round, or -1 if nothing changed. */

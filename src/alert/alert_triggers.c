@@ -415,18 +415,17 @@ dq_alert_on_job_run(PG_FUNCTION_ARGS)
 		values[0] = Int64GetDatum(run_id);
 		DqSpiConnect();
 		DqBecomeExtensionOwner(&owner_ctx);
-		if (SPI_execute_with_args("SELECT j.job_name, j.owner::pg_catalog.oid, r.message, "
-								  "       pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object("
-								  "         'job_id', j.job_id, 'job_name', j.job_name, 'run_id', r.run_id, "
-								  "         'database', coalesce(j.database, pg_catalog.current_database()), "
-								  "         'scheduled_at', r.scheduled_at, 'started_at', r.started_at, "
-								  "         'ended_at', r.ended_at, 'sqlstate', r.sqlstate, "
-								  "         'message', r.message)) "
-								  "  FROM dq.job_runs r JOIN dq.jobs j ON j.job_id = r.job_id "
-								  " WHERE r.run_id = $1",
-								  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not read the failed job run");
-		if (SPI_processed == 1)
+		if (DqSpiRunArgs("SELECT j.job_name, j.owner::pg_catalog.oid, r.message, "
+						 "       pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object("
+						 "         'job_id', j.job_id, 'job_name', j.job_name, 'run_id', r.run_id, "
+						 "         'database', coalesce(j.database, pg_catalog.current_database()), "
+						 "         'scheduled_at', r.scheduled_at, 'started_at', r.started_at, "
+						 "         'ended_at', r.ended_at, 'sqlstate', r.sqlstate, "
+						 "         'message', r.message)) "
+						 "  FROM dq.job_runs r JOIN dq.jobs j ON j.job_id = r.job_id "
+						 " WHERE r.run_id = $1",
+						 1, types, values, NULL, false, SPI_OK_SELECT,
+						 "read the failed job run") == 1)
 		{
 			HeapTuple	row = SPI_tuptable->vals[0];
 			TupleDesc	rdesc = SPI_tuptable->tupdesc;

@@ -351,20 +351,19 @@ DqCitusPush(Oid relid, bool watch_changed)
 	values[0] = ObjectIdGetDatum(relid);
 	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner);
-	if (SPI_execute_with_args("SELECT w.owner, "
-							  "  (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(e) "
-							  "     OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object("
-							  "       'column_name', COALESCE((SELECT a.attname FROM pg_catalog.pg_attribute a "
-							  "                                 WHERE a.attrelid = e.relid AND a.attnum = e.attnum), "
-							  "                               e.column_name), "
-							  "       'param_columns', (SELECT pg_catalog.jsonb_agg(a.attname ORDER BY c.ord) "
-							  "          FROM pg_catalog.unnest(e.param_attnums) WITH ORDINALITY c(n, ord) "
-							  "          JOIN pg_catalog.pg_attribute a ON a.attrelid = e.relid AND a.attnum = c.n))), "
-							  "     '[]') FROM dq.expectations e WHERE e.relid = $1) "
-							  "FROM (SELECT $1 AS relid) r LEFT JOIN dq.watched_tables w ON w.relid = r.relid",
-							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1)
-		elog(ERROR, "could not read the watch of relation %u", relid);
+	DqSpiRunOneRow("SELECT w.owner, "
+				   "  (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(e) "
+				   "     OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object("
+				   "       'column_name', COALESCE((SELECT a.attname FROM pg_catalog.pg_attribute a "
+				   "                                 WHERE a.attrelid = e.relid AND a.attnum = e.attnum), "
+				   "                               e.column_name), "
+				   "       'param_columns', (SELECT pg_catalog.jsonb_agg(a.attname ORDER BY c.ord) "
+				   "          FROM pg_catalog.unnest(e.param_attnums) WITH ORDINALITY c(n, ord) "
+				   "          JOIN pg_catalog.pg_attribute a ON a.attrelid = e.relid AND a.attnum = c.n))), "
+				   "     '[]') FROM dq.expectations e WHERE e.relid = $1) "
+				   "FROM (SELECT $1 AS relid) r LEFT JOIN dq.watched_tables w ON w.relid = r.relid",
+				   1, argtypes, values, NULL, true, SPI_OK_SELECT,
+				   psprintf("read the watch of relation %u", relid));
 	if (SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) == NULL)
 	{
 		/* an expectation of a table that is not watched: nothing to do */
