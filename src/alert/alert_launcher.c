@@ -86,7 +86,6 @@
 #include "base/trust.h"
 
 
-PGDLLEXPORT void dq_alert_launcher_main(Datum main_arg);
 
 /* ----------------------------------------------------------------
  * Backends: wake the worker at commit; pause databases for DDL
@@ -156,39 +155,22 @@ DqAlertStatus(int *launcher_pid, int *worker_pid, const char **state)
 }
 
 /* ----------------------------------------------------------------
- * The launcher
- * ----------------------------------------------------------------
- */
-
-static const DqLauncherKind alert_worker_kind = {
-	.launcher_function = "dq_alert_launcher_main",
-	.launcher_name = "dq_lineage alert launcher",
-	.worker_function = "dq_alert_worker_main",
-	.worker_name = "dq_lineage alert worker",
-	.worker_noun = "an alert worker",
-	.serves = "deliver alerts in",
-	.enabled = &dq_alert_delivery,
-};
-
-void
-dq_alert_launcher_main(Datum main_arg)
-{
-	DqLauncherRun(DqAlertTable(), &alert_worker_kind);
-}
-
-/* ----------------------------------------------------------------
  * Library start
  * ----------------------------------------------------------------
  */
 
 /*
- * Called first in _PG_init: the settings, and with preloading the shared
- * memory and the launcher.  Never raises an error.
+ * Called first in _PG_init: the settings, and with preloading the
+ * launcher (its table of databases is in base/shmem.c).  Never raises an
+ * error.
  */
 void
 DqAlertInit(void)
 {
 	DqAlertDefineGucs();
 	if (process_shared_preload_libraries_in_progress)
-		DqRegisterLauncher(&alert_worker_kind);
+		DqRegisterLauncher("dq_lineage alert launcher", "dq_alert_worker_main",
+						   "dq_lineage alert worker", "an alert worker",
+						   "deliver alerts in", &dq_alert_delivery,
+						   DqAlertTable);
 }

@@ -57,6 +57,26 @@
 /* Delay before a worker that stopped is started again. */
 #define RESTART_DELAY_MS 1000
 
+/* What a launcher starts, and when (see DqRegisterLauncher). */
+typedef struct DqLauncherKind
+{
+	const char *launcher_name;	/* its bgw_name and bgw_type */
+	const char *worker_function;	/* a worker's entry point */
+	const char *worker_name;	/* a worker's bgw_name and bgw_type */
+	const char *worker_noun;	/* in messages: "a scheduler" */
+	const char *serves;			/* "cannot <serves> more than N databases" */
+	const bool *enabled;		/* the setting that turns the workers on */
+	DqDbTable  *(*table) (void);	/* its table of databases */
+} DqLauncherKind;
+
+/*
+ * The launchers registered by _PG_init; a launcher process finds its own
+ * by the number in bgw_main_arg (the postmaster's copy, inherited).
+ */
+#define DQ_MAX_LAUNCHERS 4
+static DqLauncherKind launchers[DQ_MAX_LAUNCHERS];
+static int	nlaunchers = 0;
+
 /* What a launcher knows of the worker it started in one database. */
 typedef struct DqLauncherSlot
 {
@@ -352,26 +372,41 @@ DqDbTablePauseForCommand(DqDbTable *t, DqDbPending *pending, Oid dboid,
  */
 
 /*
- * Register the launcher of kind: a static worker of this library that
- * connects to no database and is restarted 5 seconds after it stops (not
- * in binary upgrade mode).  Called from _PG_init while the library is
- * preloaded.
+ * Register a launcher: a static worker of this library that connects to
+ * no database, is restarted 5 seconds after it stops, and starts a
+ * worker_function in each database while *enabled; table gives its table
+ * of databases.  Messages call a worker worker_noun and say that the
+ * launcher cannot <serves> more databases than its table holds.  Called
+ * from _PG_init while the library is preloaded (not in binary upgrade
+ * mode).
  */
 void
-DqRegisterLauncher(const DqLauncherKind *kind)
+DqRegisterLauncher(const char *launcher_name, const char *worker_function,
+				   const char *worker_name, const char *worker_noun,
+				   const char *serves, const bool *enabled,
+				   DqDbTable *(*table) (void))
 {
 	BackgroundWorker worker;
 
-	if (IsBinaryUpgrade)
+	Assert(nlaunchers < DQ_MAX_LAUNCHERS);
+	if (IsBinaryUpgrade || nlaunchers >= DQ_MAX_LAUNCHERS)
 		return;
+	launchers[nlaunchers] = (DqLauncherKind)
+	{
+		launcher_name, worker_function, worker_name, worker_noun, serves,
+			enabled, table
+	};
+
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
 	worker.bgw_restart_time = 5;
 	strlcpy(worker.bgw_library_name, "dq_lineage", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, kind->launcher_function, BGW_MAXLEN);
-	strlcpy(worker.bgw_name, kind->launcher_name, BGW_MAXLEN);
-	strlcpy(worker.bgw_type, kind->launcher_name, BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "dq_launcher_main", BGW_MAXLEN);
+	strlcpy(worker.bgw_name, launcher_name, BGW_MAXLEN);
+	strlcpy(worker.bgw_type, launcher_name, BGW_MAXLEN);
+	worker.bgw_main_arg = Int32GetDatum(nlaunchers);
+	nlaunchers++;
 	RegisterBackgroundWorker(&worker);
 }
 
@@ -515,19 +550,27 @@ DqLauncherManage(DqDbTable *t, DqLauncherSlot *slots, const DqLauncherKind *kind
 }
 
 /*
- * The launcher of kind, from its entry point on: connect to no database
- * (shared catalogs only; it runs no SQL, but the session rules of the
- * library's workers hold anyway), then scan pg_database every
- * LAUNCHER_NAPTIME_MS, start, stop and restart the workers of kind, and
- * sleep until woken or the next restart is due.  Exits through die() on
- * SIGTERM, with code 1 so that the postmaster restarts it
+ * The entry point of every launcher (main_arg: its number in launchers):
+ * connect to no database (shared catalogs only; it runs no SQL, but the
+ * session rules of the library's workers hold anyway), then scan
+ * pg_database every LAUNCHER_NAPTIME_MS, start, stop and restart the
+ * workers, and sleep until woken or the next restart is due.  Exits
+ * through die() on SIGTERM, with code 1 so that the postmaster restarts it
  * (pg_terminate_backend must not remove it for good).
  */
 void
-DqLauncherRun(DqDbTable *t, const DqLauncherKind *kind)
+dq_launcher_main(Datum main_arg)
 {
+	int			n = DatumGetInt32(main_arg);
+	const DqLauncherKind *kind;
+	DqDbTable  *t;
 	DqLauncherSlot *slots;
 	TimestampTz next_scan = 0;
+
+	if (n < 0 || n >= nlaunchers)
+		elog(ERROR, "unrecognized dq_lineage launcher %d", n);
+	kind = &launchers[n];
+	t = kind->table();
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);

@@ -65,18 +65,6 @@ typedef struct DqDbPending
 	bool		forget[DQ_MAX_PAUSED];	/* dropped if the transaction commits */
 } DqDbPending;
 
-/* What a launcher starts, and when. */
-typedef struct DqLauncherKind
-{
-	const char *launcher_function;	/* the launcher's entry point */
-	const char *launcher_name;	/* its bgw_name and bgw_type */
-	const char *worker_function;	/* a worker's entry point */
-	const char *worker_name;	/* bgw_name and bgw_type */
-	const char *worker_noun;	/* in messages: "a scheduler" */
-	const char *serves;			/* "cannot <serves> more than N databases" */
-	const bool *enabled;		/* the setting that turns the workers on */
-} DqLauncherKind;
-
 /* the table (the caller puts it in shared memory) */
 extern Size DqDbTableShmemSize(int max_dbs);
 extern void DqDbTableInit(DqDbTable *t, LWLock *lock, int max_dbs);
@@ -97,8 +85,12 @@ extern void DqDbTableWakeAtCommit(DqDbTable *t, DqDbPending *pending);
 extern void DqDbTablePauseForCommand(DqDbTable *t, DqDbPending *pending,
 									 Oid dboid, bool forget);
 
-/* the launcher */
-extern void DqRegisterLauncher(const DqLauncherKind *kind);
-extern void DqLauncherRun(DqDbTable *t, const DqLauncherKind *kind) pg_attribute_noreturn();
+/* the launchers */
+extern void DqRegisterLauncher(const char *launcher_name,
+							   const char *worker_function,
+							   const char *worker_name,
+							   const char *worker_noun, const char *serves,
+							   const bool *enabled, DqDbTable *(*table) (void));
+extern PGDLLEXPORT void dq_launcher_main(Datum main_arg);
 
 #endif							/* DQ_DB_TABLE_H */

@@ -88,25 +88,9 @@ DqSchedPauseForCommand(Oid dboid, bool forget)
 }
 
 /* ----------------------------------------------------------------
- * The launcher
+ * SQL functions and library start
  * ----------------------------------------------------------------
  */
-
-static const DqLauncherKind scheduler_kind = {
-	.launcher_function = "dq_launcher_main",
-	.launcher_name = "dq_lineage launcher",
-	.worker_function = "dq_scheduler_main",
-	.worker_name = "dq_lineage scheduler",
-	.worker_noun = "a scheduler",
-	.serves = "serve",
-	.enabled = &dq_scheduler_enabled,
-};
-
-void
-dq_launcher_main(Datum main_arg)
-{
-	DqLauncherRun(DqSchedTable(), &scheduler_kind);
-}
 
 /*
  * dq.start_scheduler(): ask the launcher to start this database's
@@ -184,5 +168,7 @@ dq_scheduler_status(PG_FUNCTION_ARGS)
 void
 DqSchedInit(void)
 {
-	DqRegisterLauncher(&scheduler_kind);
+	DqRegisterLauncher("dq_lineage launcher", "dq_scheduler_main",
+					   "dq_lineage scheduler", "a scheduler", "serve",
+					   &dq_scheduler_enabled, DqSchedTable);
 }
