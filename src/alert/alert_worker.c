@@ -154,7 +154,8 @@ forget_transfers(List **list)
 static bool
 worker_should_stop(void)
 {
-	return DqDbTablePaused(DqAlertTable(), MyDatabaseId, !dq_alert_delivery);
+	return !dq_alert_delivery ||
+		DqDbTablePaused(DqAlertTable(), MyDatabaseId, false);
 }
 
 static void
