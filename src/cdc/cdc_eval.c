@@ -186,6 +186,14 @@ DqCdcLineIds(List *lines, int *nids)
 	return ids;
 }
 
+/* Is line about expectation id (and relation relid, when valid)? */
+static bool
+DqCdcLineIsOf(const char *line, int64 id, Oid relid)
+{
+	return DqCdcLineExpectation(line) == id &&
+		(!OidIsValid(relid) || DqCdcLineRelid(line) == relid);
+}
+
 /* The lines of one expectation (and relation, when valid), as text[]. */
 static Datum
 DqCdcLinesArray(List *lines, int64 id, Oid relid, int *n)
@@ -198,8 +206,7 @@ DqCdcLinesArray(List *lines, int64 id, Oid relid, int *n)
 	{
 		char	   *line = lfirst(lc);
 
-		if (DqCdcLineExpectation(line) != id ||
-			(OidIsValid(relid) && DqCdcLineRelid(line) != relid))
+		if (!DqCdcLineIsOf(line, id, relid))
 			continue;
 		astate = accumArrayResult(astate, CStringGetTextDatum(line), false,
 								  TEXTOID, CurrentMemoryContext);
@@ -362,6 +369,70 @@ DqCdcRowFailed(ErrorData *edata, int64 id, const char *line, List **broken,
 	return true;
 }
 
+/* One row of DqCdcCheckRows: the line in, the violation lines out. */
+typedef struct DqCdcRowCheck
+{
+	const char *line;
+	List	   *found;
+	void	   *arg;			/* what the check of the row needs */
+} DqCdcRowCheck;
+
+/*
+ * Check the lines of expectation id (of relation relid, when valid) one
+ * by one, each with row_fn (given a DqCdcRowCheck) in a subtransaction;
+ * the violation lines found are appended to *found, a row that fails is
+ * handled by DqCdcRowFailed, and the rows skipped are reported once
+ * (condition: they were checked by a row_condition).
+ */
+static void
+DqCdcCheckRows(List *lines, int64 id, Oid relid, bool condition,
+			   void (*row_fn) (void *), void *arg, List **found,
+			   List **broken)
+{
+	DqCdcRowCheck rc = {NULL, NIL, arg};
+	ErrorData  *edata;
+	ErrorData  *first = NULL;
+	int			nrows = 0;
+	int			nskipped = 0;
+	ListCell   *lc;
+
+	foreach(lc, lines)
+	{
+		char	   *line = lfirst(lc);
+
+		if (!DqCdcLineIsOf(line, id, relid))
+			continue;
+		nrows++;
+		rc.line = line;
+		rc.found = NIL;
+		edata = DqRunInSubxact(row_fn, &rc);
+		if (edata == NULL)
+		{
+			*found = list_concat(*found, rc.found);
+			continue;
+		}
+		if (!DqCdcRowFailed(edata, id, line, broken, &first, &nskipped))
+			return;
+	}
+	DqCdcWarnSkipped(id, condition, nskipped, nrows, first);
+}
+
+/* One row against a condition (DqCdcCheckRows; arg: DqCdcConditionArgs). */
+static void
+DqCdcConditionRowFn(void *arg)
+{
+	DqCdcRowCheck *rc = arg;
+	DqCdcConditionArgs *ca = rc->arg;
+	ArrayBuildState *astate;
+
+	astate = accumArrayResult(NULL, CStringGetTextDatum(rc->line), false,
+							  TEXTOID, CurrentMemoryContext);
+	ca->rows = makeArrayResult(astate, CurrentMemoryContext);
+	ca->found = NIL;
+	DqCdcConditionFn(ca);
+	rc->found = ca->found;
+}
+
 /*
  * The rows of one expectation against its condition, rebuilt as rows of
  * its relation relid (a partition's rows too); the violation lines found
@@ -375,9 +446,6 @@ DqCdcCheckCondition(List *lines, int64 id, Oid relid, const char *cond,
 	DqCdcConditionArgs ca;
 	ErrorData  *edata;
 	int			nrows;
-	int			nskipped = 0;
-	ErrorData  *first = NULL;
-	ListCell   *lc;
 
 	initStringInfo(&q);
 	appendStringInfo(&q,
@@ -408,27 +476,45 @@ DqCdcCheckCondition(List *lines, int64 id, Oid relid, const char *cond,
 		ReThrowError(edata);
 
 	/* row by row then */
-	foreach(lc, lines)
-	{
-		char	   *line = lfirst(lc);
-		ArrayBuildState *astate;
+	DqCdcCheckRows(lines, id, InvalidOid, true, DqCdcConditionRowFn, &ca,
+				   found, broken);
+}
 
-		if (DqCdcLineExpectation(line) != id)
-			continue;
-		astate = accumArrayResult(NULL, CStringGetTextDatum(line), false,
-								  TEXTOID, CurrentMemoryContext);
-		ca.rows = makeArrayResult(astate, CurrentMemoryContext);
-		ca.found = NIL;
-		edata = DqRunInSubxact(DqCdcConditionFn, &ca);
-		if (edata == NULL)
-		{
-			*found = list_concat(*found, ca.found);
-			continue;
-		}
-		if (!DqCdcRowFailed(edata, id, line, broken, &first, &nskipped))
-			return;
-	}
-	DqCdcWarnSkipped(id, true, nskipped, nrows, first);
+/* What is checked of the lines of one expectation. */
+typedef void (*DqCdcExpectationFn) (List *lines, DqCdcExpectation *e,
+									List **found, List **broken);
+
+/*
+ * fn for each expectation the lines are about; returns the violation
+ * lines found.
+ */
+static List *
+DqCdcForEachExpectation(List *lines, DqCdcExpectationFn fn, List **broken)
+{
+	List	   *found = NIL;
+	ListCell   *lc;
+
+	foreach(lc, DqCdcLineExpectations(lines))
+		fn(lines, lfirst(lc), &found, broken);
+	return found;
+}
+
+/* The lines of expectation e against its row_condition, if it has one. */
+static void
+DqCdcConditionOf(List *lines, DqCdcExpectation *e, List **found,
+				 List **broken)
+{
+	JsonbValue *v;
+
+	if (e->params == NULL || get_rel_name(e->relid) == NULL)
+		return;
+	v = getKeyJsonValueFromContainer(&e->params->root, "row_condition",
+									 strlen("row_condition"), NULL);
+	if (v == NULL || v->type != jbvString)
+		return;
+	DqCdcCheckCondition(lines, e->id, e->relid,
+						pnstrdup(v->val.string.val, v->val.string.len),
+						e->owner, found, broken);
 }
 
 /*
@@ -442,25 +528,7 @@ DqCdcCheckCondition(List *lines, int64 id, Oid relid, const char *cond,
 List *
 DqCdcCheckConditions(List *lines, List **broken)
 {
-	List	   *found = NIL;
-	ListCell   *lc;
-
-	foreach(lc, DqCdcLineExpectations(lines))
-	{
-		DqCdcExpectation *e = lfirst(lc);
-		JsonbValue *v;
-
-		if (e->params == NULL || get_rel_name(e->relid) == NULL)
-			continue;
-		v = getKeyJsonValueFromContainer(&e->params->root, "row_condition",
-										 strlen("row_condition"), NULL);
-		if (v == NULL || v->type != jbvString)
-			continue;
-		DqCdcCheckCondition(lines, e->id, e->relid,
-							pnstrdup(v->val.string.val, v->val.string.len),
-							e->owner, &found, broken);
-	}
-	return found;
+	return DqCdcForEachExpectation(lines, DqCdcConditionOf, broken);
 }
 
 /* ---------------------------------------------------------------------
@@ -567,6 +635,19 @@ DqCdcViolationLine(const char *line, const char *unexpected)
 					unexpected, line + strlen(DQ_CDC_LINE_DEFERRED));
 }
 
+/* One deferred row against its rule (DqCdcCheckRows; arg: DqCdcDeferredArgs). */
+static void
+DqCdcDeferredRowFn(void *arg)
+{
+	DqCdcRowCheck *rc = arg;
+	DqCdcDeferredArgs *da = rc->arg;
+
+	da->line = rc->line;
+	DqCdcDeferredFn(da);
+	if (da->unexpected != NULL)
+		rc->found = list_make1(DqCdcViolationLine(rc->line, da->unexpected));
+}
+
 /*
  * The deferred rows of one expectation on one changed relation; the
  * violation lines found are appended to *found.
@@ -578,9 +659,6 @@ DqCdcCheckDeferredRel(List *lines, int64 id, Oid relid, DqCdcExpectation *e,
 	DqCdcCompileArgs ca = {e, relid, NULL};
 	DqCdcDeferredArgs da;
 	ErrorData  *edata;
-	ErrorData  *first = NULL;
-	int			nrows = 0;
-	int			nskipped = 0;
 	ListCell   *lc;
 
 	edata = DqRunInSubxact(DqCdcCompileFn, &ca);
@@ -589,32 +667,35 @@ DqCdcCheckDeferredRel(List *lines, int64 id, Oid relid, DqCdcExpectation *e,
 		if (DqCdcErrorIsTransient(edata->sqlerrcode))
 			ReThrowError(edata);
 		foreach(lc, lines)
-			if (DqCdcLineExpectation(lfirst(lc)) == id && DqCdcLineRelid(lfirst(lc)) == relid)
+			if (DqCdcLineIsOf(lfirst(lc), id, relid))
 				break;
 		*broken = lappend(*broken, DqCdcBrokenFromError(id, lfirst(lc), edata));
 		return;
 	}
 	da.rule = ca.rule;
 	da.owner = e->owner;
-	foreach(lc, lines)
-	{
-		char	   *line = lfirst(lc);
+	DqCdcCheckRows(lines, id, relid, false, DqCdcDeferredRowFn, &da, found,
+				   broken);
+}
 
-		if (DqCdcLineExpectation(line) != id || DqCdcLineRelid(line) != relid)
-			continue;
-		nrows++;
-		da.line = line;
-		edata = DqRunInSubxact(DqCdcDeferredFn, &da);
-		if (edata == NULL)
-		{
-			if (da.unexpected != NULL)
-				*found = lappend(*found, DqCdcViolationLine(line, da.unexpected));
-			continue;
-		}
-		if (!DqCdcRowFailed(edata, id, line, broken, &first, &nskipped))
-			return;
+/* The deferred lines of expectation e, relation by relation. */
+static void
+DqCdcDeferredOf(List *lines, DqCdcExpectation *e, List **found, List **broken)
+{
+	List	   *relids = NIL;
+	ListCell   *lc;
+
+	if (e->params == NULL)
+		e->params = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
+	foreach(lc, lines)
+		if (DqCdcLineExpectation(lfirst(lc)) == e->id)
+			relids = list_append_unique_oid(relids, DqCdcLineRelid(lfirst(lc)));
+	foreach(lc, relids)
+	{
+		if (get_rel_name(lfirst_oid(lc)) == NULL)
+			continue;			/* dropped since */
+		DqCdcCheckDeferredRel(lines, e->id, lfirst_oid(lc), e, found, broken);
 	}
-	DqCdcWarnSkipped(id, false, nskipped, nrows, first);
 }
 
 /*
@@ -626,26 +707,5 @@ DqCdcCheckDeferredRel(List *lines, int64 id, Oid relid, DqCdcExpectation *e,
 List *
 DqCdcCheckDeferred(List *lines, List **broken)
 {
-	List	   *found = NIL;
-	ListCell   *lc;
-
-	foreach(lc, DqCdcLineExpectations(lines))
-	{
-		DqCdcExpectation *e = lfirst(lc);
-		List	   *relids = NIL;
-		ListCell   *rc;
-
-		if (e->params == NULL)
-			e->params = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
-		foreach(rc, lines)
-			if (DqCdcLineExpectation(lfirst(rc)) == e->id)
-				relids = list_append_unique_oid(relids, DqCdcLineRelid(lfirst(rc)));
-		foreach(rc, relids)
-		{
-			if (get_rel_name(lfirst_oid(rc)) == NULL)
-				continue;		/* dropped since */
-			DqCdcCheckDeferredRel(lines, e->id, lfirst_oid(rc), e, &found, broken);
-		}
-	}
-	return found;
+	return DqCdcForEachExpectation(lines, DqCdcDeferredOf, broken);
 }
