@@ -495,7 +495,9 @@ DqCdcForEachExpectation(List *lines, DqCdcExpectationFn fn, List **broken)
 	ListCell   *lc;
 
 	foreach(lc, DqCdcLineExpectations(lines))
+	{
 		fn(lines, lfirst(lc), &found, broken);
+	}
 	return found;
 }
 
@@ -657,13 +659,14 @@ DqCdcCheckDeferredRel(List *lines, int64 id, Oid relid, DqCdcExpectation *e,
 					  List **found, List **broken)
 {
 	DqCdcCompileArgs ca = {e, relid, NULL};
-	DqCdcDeferredArgs da;
+	DqCdcDeferredArgs da = {0};
 	ErrorData  *edata;
-	ListCell   *lc;
 
 	edata = DqRunInSubxact(DqCdcCompileFn, &ca);
 	if (edata != NULL)
 	{
+		ListCell   *lc;
+
 		if (DqCdcErrorIsTransient(edata->sqlerrcode))
 			ReThrowError(edata);
 		foreach(lc, lines)

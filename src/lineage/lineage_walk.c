@@ -539,7 +539,9 @@ LinWalkJoinTree(Node *jtnode, LinFrame *frame, List **out, LinRteFn rte_fn,
 		FromExpr   *fe = (FromExpr *) jtnode;
 
 		foreach(lc, fe->fromlist)
+		{
 			LinWalkJoinTree(lfirst(lc), frame, out, rte_fn, with_quals);
+		}
 		if (with_quals)
 			DqLinQuals(fe->quals, frame, DQ_LIN_FILTER, true, out);
 	}
