@@ -67,6 +67,7 @@
 
 #include "alert/alert.h"
 #include "base/catalog.h"
+#include "base/compat.h"
 #include "cdc/cdc_worker.h"
 #include "sched/worker.h"
 #include "utility_hook.h"
@@ -177,6 +178,21 @@ DqInstallsOurExtension(Node *stmt)
 	return false;
 }
 
+/* The owner of schema nsp; InvalidOid when it does not exist (any more). */
+static Oid
+DqSchemaOwner(Oid nsp)
+{
+	HeapTuple	tup;
+	Oid			nspowner;
+
+	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
+	if (!HeapTupleIsValid(tup))
+		return InvalidOid;
+	nspowner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
+	ReleaseSysCache(tup);
+	return nspowner;
+}
+
 /*
  * CREATE EXTENSION dq_lineage into a schema dq that a role other than the
  * current user or a superuser owns: refused.
@@ -186,7 +202,6 @@ DqCheckExtensionSchema(Node *stmt)
 {
 	CreateExtensionStmt *create = (CreateExtensionStmt *) stmt;
 	Oid			nsp;
-	HeapTuple	tup;
 	Oid			nspowner;
 
 	if (!IsA(stmt, CreateExtensionStmt) ||
@@ -196,11 +211,9 @@ DqCheckExtensionSchema(Node *stmt)
 	nsp = get_namespace_oid("dq", true);
 	if (!OidIsValid(nsp))
 		return;
-	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
-	if (!HeapTupleIsValid(tup))
+	nspowner = DqSchemaOwner(nsp);
+	if (!OidIsValid(nspowner))
 		return;
-	nspowner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
-	ReleaseSysCache(tup);
 	if (nspowner != GetUserId() && !superuser_arg(nspowner))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -239,19 +252,14 @@ DqSchemaInUse(Oid nsp)
 static void
 DqDropEmptySchema(Oid nsp, Oid extowner)
 {
-	HeapTuple	tup;
 	Oid			nspowner;
 	ObjectAddress obj;
 
 	CommandCounterIncrement();
 	if (OidIsValid(get_extension_oid("dq_lineage", true)))
 		return;
-	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
-	if (!HeapTupleIsValid(tup))
-		return;
-	nspowner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
-	ReleaseSysCache(tup);
-	if (nspowner != extowner || !has_privs_of_role(GetUserId(), nspowner) ||
+	nspowner = DqSchemaOwner(nsp);
+	if (!OidIsValid(nspowner) || nspowner != extowner || !has_privs_of_role(GetUserId(), nspowner) ||
 		DqSchemaInUse(nsp))
 		return;
 	ObjectAddressSet(obj, NamespaceRelationId, nsp);
@@ -259,10 +267,7 @@ DqDropEmptySchema(Oid nsp, Oid extowner)
 }
 
 static void
-dq_process_utility(PlannedStmt *pstmt, const char *queryString,
-				   bool readOnlyTree, ProcessUtilityContext context,
-				   ParamListInfo params, QueryEnvironment *queryEnv,
-				   DestReceiver *dest, QueryCompletion *qc)
+dq_process_utility(DQ_PROCESS_UTILITY_PARAMS)
 {
 	Node	   *stmt = pstmt->utilityStmt;
 	bool		drops_db = false;
@@ -290,12 +295,7 @@ dq_process_utility(PlannedStmt *pstmt, const char *queryString,
 	if (DqInstallsOurExtension(stmt))
 		DqAlertWakeAtCommit();
 
-	if (prev_process_utility_hook)
-		prev_process_utility_hook(pstmt, queryString, readOnlyTree, context,
-								  params, queryEnv, dest, qc);
-	else
-		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
+	DqNextProcessUtility(prev_process_utility_hook, DQ_PROCESS_UTILITY_ARGS);
 
 	if (drops_ext && OidIsValid(ext_schema))
 		DqDropEmptySchema(ext_schema, ext_owner);

@@ -178,43 +178,7 @@ extern List *DqAlertHttpPoll(long timeout_ms);
 extern int	DqAlertHttpInFlight(void);
 extern char *DqAlertScrub(const char *text, const DqAlertDelivery *d);
 
-/* ---- the table of databases the launcher serves (alert_launcher.c) ---- */
-typedef enum AwState
-{
-	AW_FREE = 0,
-	AW_WANTED,
-	AW_ABSENT,
-	AW_PAUSED
-} AwState;
-
-typedef struct AwDb
-{
-	Oid			dboid;
-	AwState		state;
-	pid_t		worker_pid;
-	Latch	   *worker_latch;
-	TimestampTz paused_until;
-} AwDb;
-
-typedef struct AwShmem
-{
-	LWLock	   *lock;
-	pid_t		launcher_pid;
-	Latch	   *launcher_latch;
-	int			max_dbs;
-	AwDb		dbs[FLEXIBLE_ARRAY_MEMBER];
-} AwShmem;
-
-/*
- * One LWLock (dq_alert_dbs->lock, tranche "dq_lineage_alerts") guards the
- * whole table: hold it shared to read, exclusive to add an entry or
- * change a field.
- */
-extern AwShmem *dq_alert_dbs;
-extern AwDb *DqAlertFindOrAddDb(Oid dboid);
-
 /* ---- the launcher, and backends for it (alert_launcher.c) ---- */
-extern void DqAlertWorkerInit(void);
 extern void DqAlertStatus(int *launcher_pid, int *worker_pid, const char **state);
 
 #endif							/* DQ_ALERT_INTERNAL_H */

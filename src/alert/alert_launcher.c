@@ -17,13 +17,17 @@
  * stops is started again a second later.  This is the subsystem's whole
  * integration: it needs nothing from the scheduler.
  *
- * Shared memory: one table of databases (state, worker pid and latch),
- * guarded by one LWLock.  Commands that need a database without sessions
- * (DROP DATABASE, ALTER DATABASE RENAME / SET TABLESPACE, CREATE DATABASE
- * ... TEMPLATE) and DROP EXTENSION dq_lineage mark it paused until their
- * transaction ends, when their permission checks would pass (the
- * library's utility hook, utility_hook.c, calls DqAlertPauseForCommand):
- * its worker leaves at once and is not restarted meanwhile.
+ * The launcher's loop and its table of databases are those of the
+ * scheduler's launcher (base/db_table.c, where the locking rules are);
+ * the table (state, worker pid and latch of each database) is one of the
+ * structures of base/shmem.c, with an LWLock of its own tranche.
+ *
+ * Commands that need a database without sessions (DROP DATABASE, ALTER
+ * DATABASE RENAME / SET TABLESPACE, CREATE DATABASE ... TEMPLATE) and
+ * DROP EXTENSION dq_lineage mark it paused until their transaction ends,
+ * when their permission checks would pass (the library's utility hook,
+ * utility_hook.c, calls DqAlertPauseForCommand): its worker leaves at
+ * once and is not restarted meanwhile.
  *
  * The delivery workers themselves are in alert_worker.c.
  *
@@ -75,166 +79,20 @@
 #include "alert/alert_internal.h"
 #include "base/bgworker.h"
 #include "base/catalog.h"
+#include "base/db_table.h"
 #include "base/guc.h"
+#include "base/shmem.h"
 #include "base/subxact.h"
 #include "base/trust.h"
 
 
-/* How often the launcher re-reads pg_database without being woken. */
-#define LAUNCHER_NAPTIME_MS 10000
-/* Delay before a worker that stopped is started again. */
-#define RESTART_DELAY_MS 1000
-/* Longest a command keeps its database paused. */
-#define PAUSE_MAX_MS 60000
-
-/* the table of databases (alert_internal.h) */
-AwShmem    *dq_alert_dbs = NULL;
-
-static shmem_request_hook_type prev_shmem_request_hook = NULL;
-static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
-
-PGDLLEXPORT void dq_alert_launcher_main(Datum main_arg);
-
-static Size
-aw_size(void)
-{
-	return add_size(offsetof(AwShmem, dbs), mul_size(sizeof(AwDb), dq_max_databases));
-}
-
-static void
-aw_shmem_request(void)
-{
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
-	RequestAddinShmemSpace(aw_size());
-	RequestNamedLWLockTranche("dq_lineage_alerts", 1);
-}
-
-static void
-aw_shmem_startup(void)
-{
-	bool		found;
-
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-	dq_alert_dbs = NULL;
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	dq_alert_dbs = ShmemInitStruct("dq_lineage alerts", aw_size(), &found);
-	if (!found)
-	{
-		memset(dq_alert_dbs, 0, aw_size());
-		dq_alert_dbs->lock = &(GetNamedLWLockTranche("dq_lineage_alerts"))->lock;
-		dq_alert_dbs->max_dbs = dq_max_databases;
-	}
-	LWLockRelease(AddinShmemInitLock);
-}
-
-/* Entry of a database; caller holds the lock. */
-static AwDb *
-find_db(Oid dboid)
-{
-	for (int i = 0; i < dq_alert_dbs->max_dbs; i++)
-		if (dq_alert_dbs->dbs[i].state != AW_FREE && dq_alert_dbs->dbs[i].dboid == dboid)
-			return &dq_alert_dbs->dbs[i];
-	return NULL;
-}
-
-/* Entry of a database, added WANTED when missing; caller holds the lock exclusively. */
-AwDb *
-DqAlertFindOrAddDb(Oid dboid)
-{
-	AwDb	   *e = find_db(dboid);
-
-	if (e != NULL)
-		return e;
-	for (int i = 0; i < dq_alert_dbs->max_dbs; i++)
-		if (dq_alert_dbs->dbs[i].state == AW_FREE)
-		{
-			e = &dq_alert_dbs->dbs[i];
-			memset(e, 0, sizeof(*e));
-			e->dboid = dboid;
-			e->state = AW_WANTED;
-			return e;
-		}
-	return NULL;
-}
 
 /* ----------------------------------------------------------------
  * Backends: wake the worker at commit; pause databases for DDL
  * ----------------------------------------------------------------
  */
 
-static bool xact_callback_registered = false;
-static bool wake_pending = false;
-
-#define MAX_PAUSED 8
-static Oid	paused_dbs[MAX_PAUSED];
-static bool paused_forget[MAX_PAUSED];
-static int	npaused = 0;
-
-static void
-set_paused(Oid dboid, bool paused, bool forget)
-{
-	AwDb	   *e;
-
-	LWLockAcquire(dq_alert_dbs->lock, LW_EXCLUSIVE);
-	e = find_db(dboid);
-	if (e != NULL)
-	{
-		if (paused)
-		{
-			e->state = AW_PAUSED;
-			e->paused_until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), PAUSE_MAX_MS);
-			if (e->worker_latch)
-				SetLatch(e->worker_latch);
-		}
-		else if (forget && e->worker_pid == 0)
-			e->state = AW_FREE;
-		else if (e->state == AW_PAUSED)
-			e->state = AW_WANTED;
-	}
-	if (dq_alert_dbs->launcher_latch)
-		SetLatch(dq_alert_dbs->launcher_latch);
-	LWLockRelease(dq_alert_dbs->lock);
-}
-
-static void
-aw_xact_callback(XactEvent event, void *arg)
-{
-	bool		commit = (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT);
-	bool		abort = (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT);
-
-	if (!commit && !abort)
-		return;
-	for (int i = 0; i < npaused; i++)
-		set_paused(paused_dbs[i], false, commit && paused_forget[i]);
-	npaused = 0;
-	if (wake_pending && commit)
-	{
-		AwDb	   *e;
-
-		LWLockAcquire(dq_alert_dbs->lock, LW_EXCLUSIVE);
-		e = DqAlertFindOrAddDb(MyDatabaseId);
-		if (e != NULL && e->state == AW_ABSENT)
-			e->state = AW_WANTED;
-		if (e != NULL && e->worker_latch != NULL)
-			SetLatch(e->worker_latch);
-		else if (dq_alert_dbs->launcher_latch)
-			SetLatch(dq_alert_dbs->launcher_latch);
-		LWLockRelease(dq_alert_dbs->lock);
-	}
-	wake_pending = false;
-}
-
-static void
-register_xact_callback(void)
-{
-	if (!xact_callback_registered)
-	{
-		RegisterXactCallback(aw_xact_callback, NULL);
-		xact_callback_registered = true;
-	}
-}
+static DqDbPending pending;
 
 /*
  * Wake this database's delivery worker (starting it if needed) when the
@@ -243,31 +101,8 @@ register_xact_callback(void)
 void
 DqAlertWakeAtCommit(void)
 {
-	if (dq_alert_dbs == NULL || IsBinaryUpgrade)
-		return;
-	register_xact_callback();
-	wake_pending = true;
-}
-
-/* Wait (at most 5 s) for the delivery worker of dboid to leave. */
-static void
-wait_worker_gone(Oid dboid)
-{
-	for (int i = 0; i < 500; i++)
-	{
-		AwDb	   *e;
-		pid_t		pid = 0;
-
-		LWLockAcquire(dq_alert_dbs->lock, LW_SHARED);
-		e = find_db(dboid);
-		if (e != NULL)
-			pid = e->worker_pid;
-		LWLockRelease(dq_alert_dbs->lock);
-		if (pid == 0 || BackendPidGetProc(pid) == NULL)
-			return;
-		CHECK_FOR_INTERRUPTS();
-		pg_usleep(10000L);
-	}
+	if (DqAlertTable() != NULL && !IsBinaryUpgrade)
+		DqDbTableWakeAtCommit(DqAlertTable(), &pending);
 }
 
 /*
@@ -280,15 +115,8 @@ wait_worker_gone(Oid dboid)
 void
 DqAlertPauseForCommand(Oid dboid, bool forget)
 {
-	if (dq_alert_dbs == NULL || !OidIsValid(dboid) || npaused >= MAX_PAUSED)
-		return;
-	/* resumed when the transaction ends: see aw_xact_callback */
-	register_xact_callback();
-	paused_dbs[npaused] = dboid;
-	paused_forget[npaused] = forget;
-	npaused++;
-	set_paused(dboid, true, false);
-	wait_worker_gone(dboid);
+	if (DqAlertTable() != NULL)
+		DqDbTablePauseForCommand(DqAlertTable(), &pending, dboid, forget);
 }
 
 /* ----------------------------------------------------------------
@@ -299,205 +127,31 @@ DqAlertPauseForCommand(Oid dboid, bool forget)
 void
 DqAlertStatus(int *launcher_pid, int *worker_pid, const char **state)
 {
-	AwDb	   *e;
+	DqDbTable  *t = DqAlertTable();
+	DqDbEntry  *e;
 
 	*launcher_pid = *worker_pid = 0;
-	if (dq_alert_dbs == NULL)
+	if (t == NULL)
 	{
 		*state = "not preloaded";
 		return;
 	}
-	LWLockAcquire(dq_alert_dbs->lock, LW_SHARED);
-	*launcher_pid = dq_alert_dbs->launcher_pid;
-	e = find_db(MyDatabaseId);
+	LWLockAcquire(t->lock, LW_SHARED);
+	*launcher_pid = t->launcher_pid;
+	e = DqDbTableFind(t, MyDatabaseId);
 	if (e != NULL)
 		*worker_pid = e->worker_pid;
 	if (!dq_alert_delivery)
 		*state = "disabled";
-	else if (dq_alert_dbs->launcher_pid == 0)
+	else if (t->launcher_pid == 0)
 		*state = "no launcher";
-	else if (e != NULL && e->state == AW_PAUSED)
+	else if (e != NULL && e->state == DQ_DB_PAUSED)
 		*state = "paused";
 	else if (e != NULL && e->worker_pid != 0)
 		*state = "running";
 	else
 		*state = "starting";
-	LWLockRelease(dq_alert_dbs->lock);
-}
-
-/* ----------------------------------------------------------------
- * The launcher
- * ----------------------------------------------------------------
- */
-
-typedef struct LauncherSlot
-{
-	BackgroundWorkerHandle *handle;
-	TimestampTz restart_after;
-} LauncherSlot;
-
-static LauncherSlot *slots;
-
-static void
-launcher_detach(int code, Datum arg)
-{
-	LWLockAcquire(dq_alert_dbs->lock, LW_EXCLUSIVE);
-	if (dq_alert_dbs->launcher_pid == MyProcPid)
-	{
-		dq_alert_dbs->launcher_pid = 0;
-		dq_alert_dbs->launcher_latch = NULL;
-	}
-	LWLockRelease(dq_alert_dbs->lock);
-}
-
-/* Add entries for new databases, free those of databases that are gone. */
-static void
-scan_databases(void)
-{
-	List	   *present = DqConnectableDatabases();
-	ListCell   *lc;
-
-	LWLockAcquire(dq_alert_dbs->lock, LW_EXCLUSIVE);
-	for (int i = 0; i < dq_alert_dbs->max_dbs; i++)
-	{
-		AwDb	   *e = &dq_alert_dbs->dbs[i];
-
-		if (e->state == AW_FREE || list_member_oid(present, e->dboid))
-			continue;
-		if (slots[i].handle)
-			TerminateBackgroundWorker(slots[i].handle);
-		if (e->worker_pid == 0)
-		{
-			e->state = AW_FREE;
-			if (slots[i].handle)
-				pfree(slots[i].handle);
-			slots[i].handle = NULL;
-		}
-	}
-	foreach(lc, present)
-	{
-		if (DqAlertFindOrAddDb(lfirst_oid(lc)) == NULL)
-		{
-			ereport(WARNING,
-					(errmsg("dq_lineage cannot deliver alerts in more than %d databases",
-							dq_alert_dbs->max_dbs),
-					 errhint("Raise dq_lineage.max_databases and restart the server.")));
-			break;
-		}
-	}
-	LWLockRelease(dq_alert_dbs->lock);
-	list_free(present);
-}
-
-/* Start a delivery worker in dboid; the launcher's latch is set when it stops. */
-static bool
-start_worker(Oid dboid, BackgroundWorkerHandle **handle)
-{
-	return DqStartWorker("dq_alert_worker_main", "dq_lineage alert worker",
-						 dboid, NULL, 0, handle);
-}
-
-/* Start, stop or restart workers as the table says; returns the wait in ms. */
-static long
-manage_workers(void)
-{
-	TimestampTz now = GetCurrentTimestamp();
-	long		wait_ms = LAUNCHER_NAPTIME_MS;
-
-	LWLockAcquire(dq_alert_dbs->lock, LW_EXCLUSIVE);
-	for (int i = 0; i < dq_alert_dbs->max_dbs; i++)
-	{
-		AwDb	   *e = &dq_alert_dbs->dbs[i];
-		LauncherSlot *slot = &slots[i];
-		pid_t		pid;
-		bool		alive = false;
-
-		if (slot->handle != NULL)
-		{
-			BgwHandleStatus st = GetBackgroundWorkerPid(slot->handle, &pid);
-
-			alive = (st == BGWH_STARTED || st == BGWH_NOT_YET_STARTED);
-			if (!alive)
-			{
-				pfree(slot->handle);
-				slot->handle = NULL;
-				if (e->state == AW_WANTED)
-					slot->restart_after = TimestampTzPlusMilliseconds(now, RESTART_DELAY_MS);
-			}
-		}
-		if (e->state == AW_FREE)
-			continue;
-		if (e->state == AW_PAUSED && e->paused_until < now)
-			e->state = AW_WANTED;
-
-		if ((e->state != AW_WANTED || !dq_alert_delivery) && alive)
-			TerminateBackgroundWorker(slot->handle);
-		else if (e->state == AW_WANTED && dq_alert_delivery && !alive && e->worker_pid == 0)
-		{
-			if (slot->restart_after > now)
-			{
-				wait_ms = Min(wait_ms, (long) ((slot->restart_after - now) / 1000) + 1);
-				continue;
-			}
-			if (!start_worker(e->dboid, &slot->handle))
-			{
-				slot->handle = NULL;
-				slot->restart_after = TimestampTzPlusMilliseconds(now, LAUNCHER_NAPTIME_MS);
-				ereport(WARNING,
-						(errmsg("dq_lineage could not start an alert worker for database %u: no background worker slot is free",
-								e->dboid),
-						 errhint("Raise max_worker_processes.")));
-			}
-		}
-	}
-	LWLockRelease(dq_alert_dbs->lock);
-	return wait_ms;
-}
-
-void
-dq_alert_launcher_main(Datum main_arg)
-{
-	TimestampTz next_scan = 0;
-
-	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
-	pgstat_report_appname("dq_lineage alert launcher");
-
-	slots = MemoryContextAllocZero(TopMemoryContext, sizeof(LauncherSlot) * dq_alert_dbs->max_dbs);
-	LWLockAcquire(dq_alert_dbs->lock, LW_EXCLUSIVE);
-	dq_alert_dbs->launcher_pid = MyProcPid;
-	dq_alert_dbs->launcher_latch = MyLatch;
-	/* a previous launcher's verdicts may be stale: probe every database */
-	for (int i = 0; i < dq_alert_dbs->max_dbs; i++)
-		if (dq_alert_dbs->dbs[i].state != AW_FREE && dq_alert_dbs->dbs[i].worker_pid == 0)
-			dq_alert_dbs->dbs[i].state = AW_WANTED;
-	LWLockRelease(dq_alert_dbs->lock);
-	before_shmem_exit(launcher_detach, (Datum) 0);
-
-	for (;;)
-	{
-		long		wait_ms;
-		TimestampTz now;
-
-		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
-		now = GetCurrentTimestamp();
-		if (dq_alert_delivery && now >= next_scan)
-		{
-			scan_databases();
-			next_scan = TimestampTzPlusMilliseconds(now, LAUNCHER_NAPTIME_MS);
-		}
-		wait_ms = manage_workers();
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 wait_ms, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-	}
+	LWLockRelease(t->lock);
 }
 
 /* ----------------------------------------------------------------
@@ -505,41 +159,18 @@ dq_alert_launcher_main(Datum main_arg)
  * ----------------------------------------------------------------
  */
 
-static void
-DqAlertRegisterLauncher(void)
-{
-	BackgroundWorker worker;
-
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = 5;
-	strlcpy(worker.bgw_library_name, "dq_lineage", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, "dq_alert_launcher_main", BGW_MAXLEN);
-	strlcpy(worker.bgw_name, "dq_lineage alert launcher", BGW_MAXLEN);
-	strlcpy(worker.bgw_type, "dq_lineage alert launcher", BGW_MAXLEN);
-	RegisterBackgroundWorker(&worker);
-}
-
-void
-DqAlertWorkerInit(void)
-{
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = aw_shmem_request;
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = aw_shmem_startup;
-	if (!IsBinaryUpgrade)
-		DqAlertRegisterLauncher();
-}
-
 /*
- * Called first in _PG_init: the settings, and with preloading the shared
- * memory and the launcher.  Never raises an error.
+ * Called first in _PG_init: the settings, and with preloading the
+ * launcher (its table of databases is in base/shmem.c).  Never raises an
+ * error.
  */
 void
 DqAlertInit(void)
 {
 	DqAlertDefineGucs();
 	if (process_shared_preload_libraries_in_progress)
-		DqAlertWorkerInit();
+		DqRegisterLauncher("dq_lineage alert launcher", "dq_alert_worker_main",
+						   "dq_lineage alert worker", "an alert worker",
+						   "deliver alerts in", &dq_alert_delivery,
+						   DqAlertTable);
 }

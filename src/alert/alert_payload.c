@@ -15,6 +15,7 @@
 #include "utils/json.h"
 
 #include "alert/alert_internal.h"
+#include "base/json_build.h"
 
 /* PostgreSQL's limit on a NOTIFY payload is 8000 bytes. */
 #define NOTIFY_PAYLOAD_MAX 7999
@@ -33,31 +34,6 @@ clip(const char *s, int limit)
 	if (len <= limit)
 		return pstrdup(s);
 	return pnstrdup(s, pg_mbcliplen(s, len, limit));
-}
-
-static void
-member_text(StringInfo buf, bool *first, const char *key, const char *value)
-{
-	if (!*first)
-		appendStringInfoString(buf, ", ");
-	*first = false;
-	escape_json(buf, key);
-	appendStringInfoString(buf, ": ");
-	if (value == NULL)
-		appendStringInfoString(buf, "null");
-	else
-		escape_json(buf, value);
-}
-
-static void
-member_raw(StringInfo buf, bool *first, const char *key, const char *raw)
-{
-	if (!*first)
-		appendStringInfoString(buf, ", ");
-	*first = false;
-	escape_json(buf, key);
-	appendStringInfoString(buf, ": ");
-	appendStringInfoString(buf, raw);
 }
 
 /*
@@ -101,18 +77,16 @@ event_prefix(const DqAlertDelivery *d)
 static char *
 render_webhook(const DqAlertDelivery *d, const char *database, const char *sent_at)
 {
-	StringInfoData buf;
-	bool		first = true;
+	DqJson		js = {0};
 
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
-	member_text(&buf, &first, "idempotency_key", d->idempotency_key);
-	member_text(&buf, &first, "event", d->event);
-	member_text(&buf, &first, "database", database);
-	member_text(&buf, &first, "sent_at", sent_at);
-	member_raw(&buf, &first, "alert", d->alert_json);
-	appendStringInfoChar(&buf, '}');
-	return buf.data;
+	DqJsonBegin(&js, '{');
+	DqJsonText(&js, "idempotency_key", d->idempotency_key);
+	DqJsonText(&js, "event", d->event);
+	DqJsonText(&js, "database", database);
+	DqJsonText(&js, "sent_at", sent_at);
+	DqJsonRaw(&js, "alert", d->alert_json);
+	DqJsonEnd(&js, '}');
+	return js.buf.data;
 }
 
 static void
@@ -172,38 +146,33 @@ render_slack(const DqAlertDelivery *d, const char *database)
 static char *
 render_pagerduty(const DqAlertDelivery *d, const char *database)
 {
-	StringInfoData buf;
-	bool		first = true;
+	DqJson		js = {0};
 
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
-	member_text(&buf, &first, "routing_key", d->target);
-	member_text(&buf, &first, "event_action", d->event);
-	member_text(&buf, &first, "dedup_key", DqAlertDedupKey(d->alert_id));
+	DqJsonBegin(&js, '{');
+	DqJsonText(&js, "routing_key", d->target);
+	DqJsonText(&js, "event_action", d->event);
+	DqJsonText(&js, "dedup_key", DqAlertDedupKey(d->alert_id));
 	if (strcmp(d->event, DQ_EVENT_TRIGGER) == 0)
 	{
-		StringInfoData payload;
-		bool		pfirst = true;
 		const char *severity = d->severity;
 
 		if (strcmp(severity, "warn") == 0)
 			severity = "warning";
-		initStringInfo(&payload);
-		appendStringInfoChar(&payload, '{');
-		member_text(&payload, &pfirst, "summary", clip(d->title, PAGERDUTY_SUMMARY_MAX));
-		member_text(&payload, &pfirst, "source", database);
-		member_text(&payload, &pfirst, "severity", severity);
+		DqJsonKey(&js, "payload");
+		DqJsonBegin(&js, '{');
+		DqJsonText(&js, "summary", clip(d->title, PAGERDUTY_SUMMARY_MAX));
+		DqJsonText(&js, "source", database);
+		DqJsonText(&js, "severity", severity);
 		if (d->relation)
-			member_text(&payload, &pfirst, "component", d->relation);
-		member_text(&payload, &pfirst, "group", d->source);
-		member_text(&payload, &pfirst, "class", d->source_key);
-		member_raw(&payload, &pfirst, "custom_details", d->alert_json);
-		appendStringInfoChar(&payload, '}');
-		member_raw(&buf, &first, "payload", payload.data);
-		member_text(&buf, &first, "client", "dq_lineage");
+			DqJsonText(&js, "component", d->relation);
+		DqJsonText(&js, "group", d->source);
+		DqJsonText(&js, "class", d->source_key);
+		DqJsonRaw(&js, "custom_details", d->alert_json);
+		DqJsonEnd(&js, '}');
+		DqJsonText(&js, "client", "dq_lineage");
 	}
-	appendStringInfoChar(&buf, '}');
-	return buf.data;
+	DqJsonEnd(&js, '}');
+	return js.buf.data;
 }
 
 /* The HTTP body of a delivery (webhook, slack, pagerduty). */
@@ -231,43 +200,31 @@ DqAlertRenderBody(const DqAlertDelivery *d, const char *database, const char *se
 char *
 DqAlertRenderNotify(const DqAlertDelivery *d)
 {
-	StringInfoData buf;
-	bool		first = true;
+	DqJson		js = {0};
 
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
-	member_text(&buf, &first, "event", d->event);
-	member_text(&buf, &first, "idempotency_key", d->idempotency_key);
-	member_raw(&buf, &first, "alert", d->alert_json);
-	appendStringInfoChar(&buf, '}');
-	if (buf.len <= NOTIFY_PAYLOAD_MAX)
-		return buf.data;
+	DqJsonBegin(&js, '{');
+	DqJsonText(&js, "event", d->event);
+	DqJsonText(&js, "idempotency_key", d->idempotency_key);
+	DqJsonRaw(&js, "alert", d->alert_json);
+	DqJsonEnd(&js, '}');
+	if (js.buf.len <= NOTIFY_PAYLOAD_MAX)
+		return js.buf.data;
 
-	{
-		StringInfoData alert;
-		bool		afirst = true;
-		char		id[32];
-
-		snprintf(id, sizeof(id), INT64_FORMAT, d->alert_id);
-		initStringInfo(&alert);
-		appendStringInfoChar(&alert, '{');
-		member_raw(&alert, &afirst, "alert_id", id);
-		member_text(&alert, &afirst, "source", d->source);
-		member_text(&alert, &afirst, "source_key", clip(d->source_key, 1000));
-		member_text(&alert, &afirst, "severity", d->severity);
-		member_text(&alert, &afirst, "state", d->state);
-		member_text(&alert, &afirst, "title", clip(d->title, DQ_ALERT_TITLE_MAX));
-		member_text(&alert, &afirst, "relation", d->relation);
-		member_raw(&alert, &afirst, "truncated", "true");
-		appendStringInfoChar(&alert, '}');
-
-		resetStringInfo(&buf);
-		first = true;
-		appendStringInfoChar(&buf, '{');
-		member_text(&buf, &first, "event", d->event);
-		member_text(&buf, &first, "idempotency_key", d->idempotency_key);
-		member_raw(&buf, &first, "alert", alert.data);
-		appendStringInfoChar(&buf, '}');
-	}
-	return buf.data;
+	resetStringInfo(&js.buf);
+	DqJsonBegin(&js, '{');
+	DqJsonText(&js, "event", d->event);
+	DqJsonText(&js, "idempotency_key", d->idempotency_key);
+	DqJsonKey(&js, "alert");
+	DqJsonBegin(&js, '{');
+	DqJsonInt(&js, "alert_id", d->alert_id);
+	DqJsonText(&js, "source", d->source);
+	DqJsonText(&js, "source_key", clip(d->source_key, 1000));
+	DqJsonText(&js, "severity", d->severity);
+	DqJsonText(&js, "state", d->state);
+	DqJsonText(&js, "title", clip(d->title, DQ_ALERT_TITLE_MAX));
+	DqJsonText(&js, "relation", d->relation);
+	DqJsonBool(&js, "truncated", true);
+	DqJsonEnd(&js, '}');
+	DqJsonEnd(&js, '}');
+	return js.buf.data;
 }

@@ -26,6 +26,7 @@
 #include "utils/varlena.h"
 
 #include "alert/alert_internal.h"
+#include "base/json_build.h"
 
 static const char *const dq_alert_sources[] = {
 	"validation", "expectation", "violation", "job", "cdc_lag",
@@ -350,25 +351,13 @@ value_strings(JsonbValue *v, const char *key, const char *route)
 
 	if (v->type == jbvString)
 		return list_make1(pnstrdup(v->val.string.val, v->val.string.len));
-	if (v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data))
-	{
-		JsonbIterator *it = JsonbIteratorInit(v->val.binary.data);
-		JsonbValue	e;
-		JsonbIteratorToken tok;
-
-		while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
-		{
-			if (tok != WJB_ELEM)
-				continue;
-			if (e.type != jbvString)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("\"%s\" in the match of alert route \"%s\" must be a string or an array of strings",
-								key, route),
-						 errhint("For example {\"%s\": [\"a\", \"b\"]}.", key)));
-			out = lappend(out, pnstrdup(e.val.string.val, e.val.string.len));
-		}
-	}
+	if (v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data) &&
+		!DqJsonbArrayStrings(v, &out))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"%s\" in the match of alert route \"%s\" must be a string or an array of strings",
+						key, route),
+				 errhint("For example {\"%s\": [\"a\", \"b\"]}.", key)));
 	if (out == NIL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -382,9 +371,9 @@ value_strings(JsonbValue *v, const char *key, const char *route)
 typedef void (*DqJsonbMemberFn) (const char *key, JsonbValue *value, void *arg);
 
 static void
-for_each_member(Jsonb *obj, DqJsonbMemberFn fn, void *arg)
+for_each_member(JsonbContainer *obj, DqJsonbMemberFn fn, void *arg)
 {
-	JsonbIterator *it = JsonbIteratorInit(&obj->root);
+	JsonbIterator *it = JsonbIteratorInit(obj);
 	JsonbValue	v;
 	JsonbIteratorToken tok;
 	char	   *key = NULL;
@@ -396,6 +385,23 @@ for_each_member(Jsonb *obj, DqJsonbMemberFn fn, void *arg)
 		else if (tok == WJB_VALUE)
 			fn(key, &v, arg);
 	}
+}
+
+/*
+ * Walk the members of a route's match or options document (what), which
+ * must be a JSON object; hint says what to write instead.
+ */
+static void
+for_each_route_member(Jsonb *doc, const char *what, const char *route,
+					  const char *hint, DqJsonbMemberFn fn, void *arg)
+{
+	if (!JB_ROOT_IS_OBJECT(doc))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the %s of alert route \"%s\" must be a JSON object",
+						what, route),
+				 errhint("%s", hint)));
+	for_each_member(&doc->root, fn, arg);
 }
 
 typedef struct MatchCheck
@@ -484,12 +490,9 @@ DqAlertCheckMatch(Jsonb *match, const char *route)
 {
 	MatchCheck	mc = {route, NULL};
 
-	if (!JB_ROOT_IS_OBJECT(match))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the match of alert route \"%s\" must be a JSON object", route),
-				 errhint("Use {} to match every alert, or keys such as {\"severity\": \"error\", \"relation\": \"public.*\"}.")));
-	for_each_member(match, match_member, &mc);
+	for_each_route_member(match, "match", route,
+						  "Use {} to match every alert, or keys such as {\"severity\": \"error\", \"relation\": \"public.*\"}.",
+						  match_member, &mc);
 }
 
 /* Fill the match part of a route from its (checked) document. */
@@ -499,7 +502,7 @@ DqAlertParseRouteMatch(Jsonb *match, DqAlertRoute *route)
 	MatchCheck	mc = {route->name, route};
 
 	if (JB_ROOT_IS_OBJECT(match))
-		for_each_member(match, match_member, &mc);
+		for_each_member(&match->root, match_member, &mc);
 }
 
 /* ----------------------------------------------------------------
@@ -589,20 +592,7 @@ option_member(const char *key, JsonbValue *v, void *arg)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("option \"headers\" of alert route \"%s\" must be a JSON object", route),
 					 errhint("For example {\"headers\": {\"Authorization\": \"Bearer ...\"}}.")));
-		{
-			JsonbIterator *it = JsonbIteratorInit(v->val.binary.data);
-			JsonbValue	hv;
-			JsonbIteratorToken tok;
-			char	   *hkey = NULL;
-
-			while ((tok = JsonbIteratorNext(&it, &hv, true)) != WJB_DONE)
-			{
-				if (tok == WJB_KEY)
-					hkey = pnstrdup(hv.val.string.val, hv.val.string.len);
-				else if (tok == WJB_VALUE)
-					header_member(hkey, &hv, oc);
-			}
-		}
+		for_each_member(v->val.binary.data, header_member, oc);
 	}
 	else if (strcmp(key, "url") == 0 && oc->channel == DQ_CHANNEL_PAGERDUTY)
 	{
@@ -627,12 +617,9 @@ DqAlertCheckOptions(Jsonb *options, DqAlertChannel channel, const char *route)
 {
 	OptionsCheck oc = {route, channel};
 
-	if (!JB_ROOT_IS_OBJECT(options))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the options of alert route \"%s\" must be a JSON object", route),
-				 errhint("Use {} for the defaults, or keys such as {\"timeout_ms\": 5000, \"max_attempts\": 5}.")));
-	for_each_member(options, option_member, &oc);
+	for_each_route_member(options, "options", route,
+						  "Use {} for the defaults, or keys such as {\"timeout_ms\": 5000, \"max_attempts\": 5}.",
+						  option_member, &oc);
 }
 
 /* ----------------------------------------------------------------

@@ -28,6 +28,7 @@
 #include "utils/timestamp.h"
 
 #include "alert/alert_internal.h"
+#include "base/spi_util.h"
 #include "base/trust.h"
 
 PG_FUNCTION_INFO_V1(dq_alert_route);
@@ -44,16 +45,6 @@ PG_FUNCTION_INFO_V1(dq_alert_status);
 #define ROUTE_NAME_MAX 200
 /* Longest alert key of dq.raise_alert. */
 #define ALERT_KEY_MAX 500
-
-static void
-not_null(FunctionCallInfo fcinfo, int arg, const char *name, const char *hint)
-{
-	if (PG_ARGISNULL(arg))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", name),
-				 errhint("%s", hint)));
-}
 
 static Jsonb *
 empty_object(void)
@@ -73,6 +64,36 @@ may_manage(const char *owner)
 }
 
 /*
+ * Lock the route called name for a change; false when there is none.  An
+ * error with this hint when the current user may not manage it (the
+ * check runs as the caller, not as the extension owner).  Called, and
+ * returns, connected to SPI as the extension owner.
+ */
+static bool
+lock_managed_route(const char *name, DqOwnerContext *owner_ctx,
+				   const char *hint)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+	char	   *owner_name;
+
+	values[0] = CStringGetTextDatum(name);
+	if (DqSpiRunArgs("SELECT owner FROM dq.alert_routes WHERE name = $1 FOR UPDATE",
+					 1, types, values, NULL, false, SPI_OK_SELECT,
+					 "read dq.alert_routes") == 0)
+		return false;
+	owner_name = DqSpiText(0, 1);
+	DqRestoreUser(owner_ctx);
+	if (!may_manage(owner_name))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("alert route \"%s\" belongs to role \"%s\"", name, owner_name),
+				 errhint("%s", hint)));
+	DqBecomeExtensionOwner(owner_ctx);
+	return true;
+}
+
+/*
  * dq.alert_route(name, match, channel, target, options): create a route,
  * or replace the current user's route of that name.  Returns its id.
  */
@@ -89,9 +110,9 @@ dq_alert_route(PG_FUNCTION_ARGS)
 	DqOwnerContext owner_ctx;
 	int64		route_id = 0;
 
-	not_null(fcinfo, 0, "name", "Name the route, for example 'data-team-slack'.");
-	not_null(fcinfo, 2, "channel", "Use notify, webhook, slack or pagerduty.");
-	not_null(fcinfo, 3, "target", "Give the NOTIFY channel, the URL or the PagerDuty routing key.");
+	DqRequireArg(fcinfo, 0, "name", "Name the route, for example 'data-team-slack'.");
+	DqRequireArg(fcinfo, 2, "channel", "Use notify, webhook, slack or pagerduty.");
+	DqRequireArg(fcinfo, 3, "target", "Give the NOTIFY channel, the URL or the PagerDuty routing key.");
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	match = PG_ARGISNULL(1) ? empty_object() : PG_GETARG_JSONB_P(1);
 	channel_name = text_to_cstring(PG_GETARG_TEXT_PP(2));
@@ -108,8 +129,7 @@ dq_alert_route(PG_FUNCTION_ARGS)
 	DqAlertCheckOptions(options, channel, name);
 	DqAlertCheckTarget(channel, target, name);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner_ctx);
 	for (int attempt = 0; route_id == 0; attempt++)
 	{
@@ -125,21 +145,9 @@ dq_alert_route(PG_FUNCTION_ARGS)
 		values[3] = CStringGetTextDatum(target);
 		values[4] = JsonbPGetDatum(options);
 		values[5] = NameGetDatum(&owner);
-		if (SPI_execute_with_args("SELECT route_id, owner FROM dq.alert_routes WHERE name = $1 FOR UPDATE",
-								  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not read dq.alert_routes");
-		if (SPI_processed == 1)
+		if (lock_managed_route(name, &owner_ctx,
+							   "Choose another name for your route."))
 		{
-			char	   *owner_name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-
-			/* checked as the caller, not as the extension owner */
-			DqRestoreUser(&owner_ctx);
-			if (!may_manage(owner_name))
-				ereport(ERROR,
-						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						 errmsg("alert route \"%s\" belongs to role \"%s\"", name, owner_name),
-						 errhint("Choose another name for your route.")));
-			DqBecomeExtensionOwner(&owner_ctx);
 			/* pending deliveries go out on the route's new channel */
 			if (SPI_execute_with_args("WITH r AS (UPDATE dq.alert_routes SET match = $2, channel = $3, "
 									  "       target = $4, options = $5, updated_at = pg_catalog.now() "
@@ -156,12 +164,11 @@ dq_alert_route(PG_FUNCTION_ARGS)
 		{
 			if (attempt >= 3)
 				elog(ERROR, "could not insert into dq.alert_routes");
-			if (SPI_execute_with_args("INSERT INTO dq.alert_routes (name, match, channel, target, options, owner) "
-									  "VALUES ($1, $2, $3, $4, $5, $6) "
-									  "ON CONFLICT (name) DO NOTHING RETURNING route_id",
-									  6, types, values, NULL, false, 1) != SPI_OK_INSERT_RETURNING)
-				elog(ERROR, "could not insert into dq.alert_routes");
-			if (SPI_processed != 1)
+			if (DqSpiRunArgs("INSERT INTO dq.alert_routes (name, match, channel, target, options, owner) "
+							 "VALUES ($1, $2, $3, $4, $5, $6) "
+							 "ON CONFLICT (name) DO NOTHING RETURNING route_id",
+							 6, types, values, NULL, false, SPI_OK_INSERT_RETURNING,
+							 "insert into dq.alert_routes") != 1)
 				continue;		/* created concurrently: update it */
 		}
 		route_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -173,53 +180,51 @@ dq_alert_route(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Run sql ($1 the route's name) on the route called name, locked, as the
+ * extension owner once the current user is found to manage it; false when
+ * there is no such route.  hint: see lock_managed_route.
+ */
+static bool
+change_managed_route(const char *name, const char *hint, const char *sql,
+					 int nargs, Oid *types, Datum *values, int expected,
+					 const char *what)
+{
+	DqOwnerContext owner_ctx;
+	bool		found;
+
+	values[0] = CStringGetTextDatum(name);
+	DqSpiConnect();
+	DqBecomeExtensionOwner(&owner_ctx);
+	found = lock_managed_route(name, &owner_ctx, hint);
+	if (found)
+		DqSpiRunArgs(sql, nargs, types, values, NULL, false, expected, what);
+	DqRestoreUser(&owner_ctx);
+	SPI_finish();
+	DqAlertRoutesChanged();
+	return found;
+}
+
+/*
  * dq.drop_alert_route(name): delete a route and its deliveries; false
  * when there is no route of that name.
+ *
+ * No foreign key ties the deliveries to their route, so that queuing a
+ * delivery never waits for a route's lock; the few a concurrent
+ * transaction may still queue are removed by the delivery worker.
  */
 Datum
 dq_drop_alert_route(PG_FUNCTION_ARGS)
 {
-	char	   *name;
-	DqOwnerContext owner_ctx;
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
-	bool		found = false;
 
-	not_null(fcinfo, 0, "name", "Name the route to drop; SELECT name FROM dq.alert_routes lists yours.");
-	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	values[0] = CStringGetTextDatum(name);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	DqBecomeExtensionOwner(&owner_ctx);
-	if (SPI_execute_with_args("SELECT owner FROM dq.alert_routes WHERE name = $1 FOR UPDATE",
-							  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read dq.alert_routes");
-	if (SPI_processed == 1)
-	{
-		char	   *owner_name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-
-		DqRestoreUser(&owner_ctx);
-		if (!may_manage(owner_name))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("alert route \"%s\" belongs to role \"%s\"", name, owner_name),
-					 errhint("Only the route's owner or a superuser may drop it.")));
-		DqBecomeExtensionOwner(&owner_ctx);
-		/*
-		 * No foreign key ties the deliveries to their route, so that queuing
-		 * a delivery never waits for a route's lock; the few a concurrent
-		 * transaction may still queue are removed by the delivery worker.
-		 */
-		if (SPI_execute_with_args("WITH r AS (DELETE FROM dq.alert_routes WHERE name = $1 RETURNING route_id) "
-								  "DELETE FROM dq.alert_deliveries d USING r WHERE d.route_id = r.route_id",
-								  1, types, values, NULL, false, 0) != SPI_OK_DELETE)
-			elog(ERROR, "could not delete from dq.alert_routes");
-		found = true;
-	}
-	DqRestoreUser(&owner_ctx);
-	SPI_finish();
-	DqAlertRoutesChanged();
-	PG_RETURN_BOOL(found);
+	DqRequireArg(fcinfo, 0, "name", "Name the route to drop; SELECT name FROM dq.alert_routes lists yours.");
+	PG_RETURN_BOOL(change_managed_route(text_to_cstring(PG_GETARG_TEXT_PP(0)),
+										"Only the route's owner or a superuser may drop it.",
+										"WITH r AS (DELETE FROM dq.alert_routes WHERE name = $1 RETURNING route_id) "
+										"DELETE FROM dq.alert_deliveries d USING r WHERE d.route_id = r.route_id",
+										1, types, values, SPI_OK_DELETE,
+										"delete from dq.alert_routes"));
 }
 
 /*
@@ -230,43 +235,19 @@ dq_drop_alert_route(PG_FUNCTION_ARGS)
 Datum
 dq_set_alert_route_enabled(PG_FUNCTION_ARGS)
 {
-	char	   *name;
-	DqOwnerContext owner_ctx;
 	Oid			types[2] = {TEXTOID, BOOLOID};
 	Datum		values[2];
-	bool		found = false;
+	bool		found;
 
-	not_null(fcinfo, 0, "name", "Name the route; SELECT name FROM dq.alert_routes lists yours.");
-	not_null(fcinfo, 1, "enabled", "Pass true or false.");
-	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	values[0] = CStringGetTextDatum(name);
+	DqRequireArg(fcinfo, 0, "name", "Name the route; SELECT name FROM dq.alert_routes lists yours.");
+	DqRequireArg(fcinfo, 1, "enabled", "Pass true or false.");
 	values[1] = PG_GETARG_DATUM(1);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	DqBecomeExtensionOwner(&owner_ctx);
-	if (SPI_execute_with_args("SELECT owner FROM dq.alert_routes WHERE name = $1 FOR UPDATE",
-							  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read dq.alert_routes");
-	if (SPI_processed == 1)
-	{
-		char	   *owner_name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-
-		DqRestoreUser(&owner_ctx);
-		if (!may_manage(owner_name))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("alert route \"%s\" belongs to role \"%s\"", name, owner_name),
-					 errhint("Only the route's owner or a superuser may change it.")));
-		DqBecomeExtensionOwner(&owner_ctx);
-		if (SPI_execute_with_args("UPDATE dq.alert_routes SET enabled = $2, updated_at = pg_catalog.now() "
-								  " WHERE name = $1",
-								  2, types, values, NULL, false, 0) != SPI_OK_UPDATE)
-			elog(ERROR, "could not update dq.alert_routes");
-		found = true;
-	}
-	DqRestoreUser(&owner_ctx);
-	SPI_finish();
-	DqAlertRoutesChanged();
+	found = change_managed_route(text_to_cstring(PG_GETARG_TEXT_PP(0)),
+								 "Only the route's owner or a superuser may change it.",
+								 "UPDATE dq.alert_routes SET enabled = $2, updated_at = pg_catalog.now() "
+								 " WHERE name = $1",
+								 2, types, values, SPI_OK_UPDATE,
+								 "update dq.alert_routes");
 	if (found && PG_GETARG_BOOL(1))
 		DqAlertWakeAtCommit();	/* its waiting deliveries may go */
 	PG_RETURN_BOOL(found);
@@ -285,12 +266,10 @@ visible_alert_state(int64 alert_id)
 	MemoryContext outer = CurrentMemoryContext;
 
 	values[0] = Int64GetDatum(alert_id);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT state FROM dq.alerts WHERE alert_id = $1",
-							  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read dq.alerts");
-	if (SPI_processed == 1)
+	DqSpiConnect();
+	if (DqSpiRunArgs("SELECT state FROM dq.alerts WHERE alert_id = $1",
+					 1, types, values, NULL, false, SPI_OK_SELECT,
+					 "read dq.alerts") == 1)
 	{
 		MemoryContext spi = MemoryContextSwitchTo(outer);
 
@@ -309,7 +288,7 @@ visible_alert_state(int64 alert_id)
 static int64
 alert_id_arg(FunctionCallInfo fcinfo)
 {
-	not_null(fcinfo, 0, "alert_id", "Give the alert_id of a row of dq.alerts.");
+	DqRequireArg(fcinfo, 0, "alert_id", "Give the alert_id of a row of dq.alerts.");
 	return PG_GETARG_INT64(0);
 }
 
@@ -371,7 +350,7 @@ raisable_source(FunctionCallInfo fcinfo)
 {
 	char	   *source;
 
-	not_null(fcinfo, 0, "source", "Use anomaly, schema_change or monitor.");
+	DqRequireArg(fcinfo, 0, "source", "Use anomaly, schema_change or monitor.");
 	source = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	if (DqAlertSourceValid(source) && !DqAlertSourceRaisable(source))
 		ereport(ERROR,
@@ -391,7 +370,7 @@ alert_key_arg(FunctionCallInfo fcinfo, int arg)
 {
 	char	   *key;
 
-	not_null(fcinfo, arg, "key", "The key names the failing check, for example 'row_count:public.orders'.");
+	DqRequireArg(fcinfo, arg, "key", "The key names the failing check, for example 'row_count:public.orders'.");
 	key = text_to_cstring(PG_GETARG_TEXT_PP(arg));
 	if (key[0] == '\0' || strlen(key) > ALERT_KEY_MAX)
 		ereport(ERROR,
@@ -414,14 +393,14 @@ dq_raise_alert(PG_FUNCTION_ARGS)
 	memset(&ev, 0, sizeof(ev));
 	ev.source = raisable_source(fcinfo);
 	ev.key = alert_key_arg(fcinfo, 1);
-	not_null(fcinfo, 2, "severity", "Use warn, error or critical.");
+	DqRequireArg(fcinfo, 2, "severity", "Use warn, error or critical.");
 	ev.severity = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	if (DqAlertSeverityRank(ev.severity) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unrecognized alert severity \"%s\"", ev.severity),
 				 errhint("Use warn, error or critical.")));
-	not_null(fcinfo, 3, "title", "Say in one line what failed.");
+	DqRequireArg(fcinfo, 3, "title", "Say in one line what failed.");
 	ev.title = text_to_cstring(PG_GETARG_TEXT_PP(3));
 	body = PG_ARGISNULL(4) ? empty_object() : PG_GETARG_JSONB_P(4);
 	if (!JB_ROOT_IS_OBJECT(body))

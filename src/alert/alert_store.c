@@ -51,6 +51,7 @@
 #include "utils/timestamp.h"
 
 #include "alert/alert_internal.h"
+#include "base/spi_util.h"
 #include "base/trust.h"
 
 static DqAlertStmt st_open = {
@@ -412,8 +413,7 @@ DqAlertRaiseExt(const DqAlertEvent *ev, int64 exclude_route, bool builtin_notify
 	else
 		body = DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner_ctx);
 	for (int attempt = 0; alert_id == 0; attempt++)
 	{
@@ -501,6 +501,26 @@ followup_resolved(void)
 }
 
 /*
+ * Run a resolving statement (an UPDATE ... RETURNING alert_id, round) as
+ * the extension owner and queue the resolve deliveries; returns how many
+ * alerts it resolved.
+ */
+static int
+resolve_as_owner(DqAlertStmt *st, Datum *values, const char *nulls)
+{
+	DqOwnerContext owner_ctx;
+	int			n;
+
+	DqSpiConnect();
+	DqBecomeExtensionOwner(&owner_ctx);
+	(void) DqAlertExec(st, values, nulls, 0);
+	n = followup_resolved();
+	DqRestoreUser(&owner_ctx);
+	SPI_finish();
+	return n;
+}
+
+/*
  * Resolve the open alert of key under any of the sources (the check
  * passed).  Returns the number of alerts resolved.
  */
@@ -508,24 +528,15 @@ int
 DqAlertResolveKey(const char *const *sources, int nsources, const char *key,
 				  const char *resolution)
 {
-	DqOwnerContext owner_ctx;
 	Datum		values[3];
 	Datum	   *elems = palloc(sizeof(Datum) * nsources);
-	int			n;
 
 	for (int i = 0; i < nsources; i++)
 		elems[i] = CStringGetTextDatum(sources[i]);
 	values[0] = make_array(elems, NULL, nsources, TEXTOID);
 	values[1] = CStringGetTextDatum(key);
 	values[2] = CStringGetTextDatum(resolution);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	DqBecomeExtensionOwner(&owner_ctx);
-	(void) DqAlertExec(&st_resolve_key, values, NULL, 0);
-	n = followup_resolved();
-	DqRestoreUser(&owner_ctx);
-	SPI_finish();
-	return n;
+	return resolve_as_owner(&st_resolve_key, values, NULL);
 }
 
 bool
@@ -549,10 +560,8 @@ DqAlertClear(const char *source, const char *key)
 int
 DqAlertResolveQuiet(const char *source, const char *key, TimestampTz before)
 {
-	DqOwnerContext owner_ctx;
 	Datum		values[3];
 	char		nulls[3] = {' ', ' ', ' '};
-	int			n;
 
 	values[0] = CStringGetTextDatum(source);
 	values[1] = TimestampTzGetDatum(before);
@@ -560,14 +569,7 @@ DqAlertResolveQuiet(const char *source, const char *key, TimestampTz before)
 		values[2] = CStringGetTextDatum(key);
 	else
 		nulls[2] = 'n';
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	DqBecomeExtensionOwner(&owner_ctx);
-	(void) DqAlertExec(&st_resolve_quiet, values, nulls, 0);
-	n = followup_resolved();
-	DqRestoreUser(&owner_ctx);
-	SPI_finish();
-	return n;
+	return resolve_as_owner(&st_resolve_quiet, values, nulls);
 }
 
 /* Run one state change by id; returns the alert's round, or -1 if nothing changed. */
@@ -588,8 +590,7 @@ change_by_id(DqAlertStmt *st, int64 alert_id, const char *by, TimestampTz until)
 		namestrcpy(n, by);
 		values[1] = NameGetDatum(n);
 	}
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner_ctx);
 	(void) DqAlertExec(st, values, NULL, 0);
 	if (SPI_processed == 1)

@@ -38,6 +38,7 @@
 #include "utils/timestamp.h"
 
 #include "alert/alert_internal.h"
+#include "base/spi_util.h"
 #include "base/trust.h"
 
 PG_FUNCTION_INFO_V1(dq_alert_on_validation_result);
@@ -134,22 +135,19 @@ read_result_info(Datum *values, char *nulls, ResultInfo *info)
 	DqOwnerContext owner_ctx;
 	MemoryContext outer = CurrentMemoryContext;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner_ctx);
 	if (DqAlertExec(&st_result_info, values, nulls, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not read the expectation of a validation result");
 	{
-		HeapTuple	tup = SPI_tuptable->vals[0];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
 		MemoryContext spi = MemoryContextSwitchTo(outer);
 		bool		isnull;
 
-		info->owner = SPI_getvalue(tup, desc, 1);
-		info->name = SPI_getvalue(tup, desc, 2);
-		info->observed = SPI_getvalue(tup, desc, 3);
-		info->exception = SPI_getvalue(tup, desc, 4);
-		info->body = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 5, &isnull));
+		info->owner = DqSpiText(0, 1);
+		info->name = DqSpiText(0, 2);
+		info->observed = DqSpiText(0, 3);
+		info->exception = DqSpiText(0, 4);
+		info->body = DatumGetJsonbP(DqSpiCopyValue(0, 5, outer, &isnull));
 		MemoryContextSwitchTo(spi);
 	}
 	DqRestoreUser(&owner_ctx);
@@ -282,8 +280,7 @@ dq_alert_on_violations(PG_FUNCTION_ARGS)
 	if (DqAlertRestoring() || td->tg_newtable == NULL)
 		return PointerGetDatum(NULL);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	if (SPI_register_trigger_data(td) != SPI_OK_TD_REGISTER)
 		elog(ERROR, "SPI_register_trigger_data failed");
 	DqBecomeExtensionOwner(&owner_ctx);
@@ -315,22 +312,20 @@ dq_alert_on_violations(PG_FUNCTION_ARGS)
 		bursts = palloc0(sizeof(BurstInfo) * nbursts);
 		for (int i = 0; i < nbursts; i++)
 		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
 			BurstInfo  *b = &bursts[i];
 			bool		isnull;
 
-			b->relid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
-			b->expectation_id = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
-			b->count = DatumGetInt64(SPI_getbinval(tup, desc, 3, &isnull));
-			b->first_commit = DatumGetTimestampTz(SPI_getbinval(tup, desc, 4, &isnull));
-			b->last_commit = DatumGetTimestampTz(SPI_getbinval(tup, desc, 5, &isnull));
-			b->kind = SPI_getvalue(tup, desc, 6);
-			b->name = SPI_getvalue(tup, desc, 7);
-			b->owner = SPI_getvalue(tup, desc, 8);
-			b->severity = SPI_getvalue(tup, desc, 9);
-			b->column_name = SPI_getvalue(tup, desc, 10);
-			b->body = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 11, &isnull));
+			b->relid = DatumGetObjectId(DqSpiValue(i, 1, &isnull));
+			b->expectation_id = DqSpiInt64(i, 2);
+			b->count = DqSpiInt64(i, 3);
+			b->first_commit = DatumGetTimestampTz(DqSpiValue(i, 4, &isnull));
+			b->last_commit = DatumGetTimestampTz(DqSpiValue(i, 5, &isnull));
+			b->kind = DqSpiText(i, 6);
+			b->name = DqSpiText(i, 7);
+			b->owner = DqSpiText(i, 8);
+			b->severity = DqSpiText(i, 9);
+			b->column_name = DqSpiText(i, 10);
+			b->body = DatumGetJsonbP(DqSpiCopyValue(i, 11, outer, &isnull));
 		}
 		MemoryContextSwitchTo(spi);
 	}
@@ -418,21 +413,19 @@ dq_alert_on_job_run(PG_FUNCTION_ARGS)
 		DqAlertEvent ev;
 
 		values[0] = Int64GetDatum(run_id);
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
+		DqSpiConnect();
 		DqBecomeExtensionOwner(&owner_ctx);
-		if (SPI_execute_with_args("SELECT j.job_name, j.owner::pg_catalog.oid, r.message, "
-								  "       pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object("
-								  "         'job_id', j.job_id, 'job_name', j.job_name, 'run_id', r.run_id, "
-								  "         'database', coalesce(j.database, pg_catalog.current_database()), "
-								  "         'scheduled_at', r.scheduled_at, 'started_at', r.started_at, "
-								  "         'ended_at', r.ended_at, 'sqlstate', r.sqlstate, "
-								  "         'message', r.message)) "
-								  "  FROM dq.job_runs r JOIN dq.jobs j ON j.job_id = r.job_id "
-								  " WHERE r.run_id = $1",
-								  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not read the failed job run");
-		if (SPI_processed == 1)
+		if (DqSpiRunArgs("SELECT j.job_name, j.owner::pg_catalog.oid, r.message, "
+						 "       pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object("
+						 "         'job_id', j.job_id, 'job_name', j.job_name, 'run_id', r.run_id, "
+						 "         'database', coalesce(j.database, pg_catalog.current_database()), "
+						 "         'scheduled_at', r.scheduled_at, 'started_at', r.started_at, "
+						 "         'ended_at', r.ended_at, 'sqlstate', r.sqlstate, "
+						 "         'message', r.message)) "
+						 "  FROM dq.job_runs r JOIN dq.jobs j ON j.job_id = r.job_id "
+						 " WHERE r.run_id = $1",
+						 1, types, values, NULL, false, SPI_OK_SELECT,
+						 "read the failed job run") == 1)
 		{
 			HeapTuple	row = SPI_tuptable->vals[0];
 			TupleDesc	rdesc = SPI_tuptable->tupdesc;

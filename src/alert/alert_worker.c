@@ -90,7 +90,10 @@
 
 #include "alert/alert_internal.h"
 #include "base/catalog.h"
+#include "base/db_table.h"
 #include "base/guc.h"
+#include "base/shmem.h"
+#include "base/spi_util.h"
 #include "base/subxact.h"
 #include "base/trust.h"
 
@@ -114,7 +117,7 @@ PGDLLEXPORT void dq_alert_worker_main(Datum main_arg);
  * ----------------------------------------------------------------
  */
 
-static AwDb *my_db = NULL;
+static DqDbEntry *my_db = NULL;
 static bool extension_gone = false;
 static MemoryContext worker_cxt;	/* transfers and their deliveries */
 static List *inflight = NIL;	/* DqAlertTransfer *, started */
@@ -130,17 +133,8 @@ static bool cdc_check_warned = false;
 static void
 worker_detach(int code, Datum arg)
 {
-	LWLockAcquire(dq_alert_dbs->lock, LW_EXCLUSIVE);
-	if (my_db != NULL && my_db->worker_pid == MyProcPid)
-	{
-		my_db->worker_pid = 0;
-		my_db->worker_latch = NULL;
-		if (extension_gone && my_db->state == AW_WANTED)
-			my_db->state = AW_ABSENT;
-	}
-	if (dq_alert_dbs->launcher_latch)
-		SetLatch(dq_alert_dbs->launcher_latch);
-	LWLockRelease(dq_alert_dbs->lock);
+	if (my_db != NULL)
+		DqDbTableDetachWorker(DqAlertTable(), my_db, extension_gone);
 }
 
 /* Free a list of transfers and the transfers (each has its own context). */
@@ -160,14 +154,8 @@ forget_transfers(List **list)
 static bool
 worker_should_stop(void)
 {
-	bool		stop;
-
-	if (!dq_alert_delivery)
-		return true;
-	LWLockAcquire(dq_alert_dbs->lock, LW_SHARED);
-	stop = my_db->state == AW_PAUSED;
-	LWLockRelease(dq_alert_dbs->lock);
-	return stop;
+	return !dq_alert_delivery ||
+		DqDbTablePaused(DqAlertTable(), MyDatabaseId, false);
 }
 
 static void
@@ -749,8 +737,7 @@ alert_pass(void)
 	}
 	if (database_name == NULL)
 		database_name = MemoryContextStrdup(TopMemoryContext, get_database_name(MyDatabaseId));
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 
 	record_finished();
 	if (deliver_notifies() == NOTIFY_BATCH)
@@ -893,16 +880,8 @@ dq_alert_worker_main(Datum main_arg)
 	SetConfigOption("enable_mergejoin", "off", PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("enable_bitmapscan", "off", PGC_SUSET, PGC_S_OVERRIDE);
 
-	LWLockAcquire(dq_alert_dbs->lock, LW_EXCLUSIVE);
-	my_db = DqAlertFindOrAddDb(dboid);
-	if (my_db != NULL && my_db->worker_pid != 0 && BackendPidGetProc(my_db->worker_pid) != NULL)
-		my_db = NULL;			/* never two workers in one database */
-	else if (my_db != NULL)
-	{
-		my_db->worker_pid = MyProcPid;
-		my_db->worker_latch = MyLatch;
-	}
-	LWLockRelease(dq_alert_dbs->lock);
+	/* never two workers in one database */
+	my_db = DqDbTableAttachWorker(DqAlertTable(), dboid);
 	if (my_db == NULL)
 		proc_exit(0);
 	before_shmem_exit(worker_detach, (Datum) 0);

@@ -75,6 +75,36 @@
 #define DQ_POST_PARSE_ANALYZE_ARGS pstate, query
 #endif
 
+/*
+ * ProcessUtility_hook: 14 added the readOnlyTree argument.  A hook
+ * declares its parameters with DQ_PROCESS_UTILITY_PARAMS and passes the
+ * call on with DqNextProcessUtility(prev_hook, DQ_PROCESS_UTILITY_ARGS).
+ */
+#include "tcop/utility.h"
+#if PG_VERSION_NUM >= 140000
+#define DQ_PROCESS_UTILITY_PARAMS PlannedStmt *pstmt, const char *queryString, \
+	bool readOnlyTree, ProcessUtilityContext context, ParamListInfo params, \
+	QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc
+#define DQ_PROCESS_UTILITY_ARGS pstmt, queryString, readOnlyTree, context, \
+	params, queryEnv, dest, qc
+#else
+#define DQ_PROCESS_UTILITY_PARAMS PlannedStmt *pstmt, const char *queryString, \
+	ProcessUtilityContext context, ParamListInfo params, \
+	QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc
+#define DQ_PROCESS_UTILITY_ARGS pstmt, queryString, context, params, \
+	queryEnv, dest, qc
+#endif
+
+/* The next ProcessUtility: the hook saved as prev, or the standard one. */
+static inline void
+DqNextProcessUtility(ProcessUtility_hook_type prev, DQ_PROCESS_UTILITY_PARAMS)
+{
+	if (prev)
+		prev(DQ_PROCESS_UTILITY_ARGS);
+	else
+		standard_ProcessUtility(DQ_PROCESS_UTILITY_ARGS);
+}
+
 /* 15 requests shared memory from shmem_request_hook, before from _PG_init. */
 #define DQ_HAS_SHMEM_REQUEST_HOOK (PG_VERSION_NUM >= 150000)
 

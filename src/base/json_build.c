@@ -176,3 +176,30 @@ DqJsonbArrayTexts(JsonbValue *arr)
 	}
 	return out;
 }
+
+/*
+ * The strings of a JSON array value, in order, appended to *out; false
+ * when arr is not an array or holds anything but strings (*out then has
+ * the strings before the first other element).
+ */
+bool
+DqJsonbArrayStrings(JsonbValue *arr, List **out)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	if (arr == NULL || arr->type != jbvBinary ||
+		!JsonContainerIsArray(arr->val.binary.data))
+		return false;
+	it = JsonbIteratorInit(arr->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok != WJB_ELEM)
+			continue;
+		if (v.type != jbvString)
+			return false;
+		*out = lappend(*out, pnstrdup(v.val.string.val, v.val.string.len));
+	}
+	return true;
+}

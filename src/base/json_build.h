@@ -36,5 +36,6 @@ extern JsonbValue *DqJsonbGet(JsonbContainer *obj, const char *key);
 extern int64 DqJsonbGetInt64(JsonbContainer *obj, const char *key);
 extern bool DqJsonbGetBool(JsonbContainer *obj, const char *key);
 extern List *DqJsonbArrayTexts(JsonbValue *arr);
+extern bool DqJsonbArrayStrings(JsonbValue *arr, List **out);
 
 #endif							/* DQ_JSON_BUILD_H */

@@ -350,46 +350,33 @@ DqStatsRecord(DqObsOp op, Oid relid, const char *nspname, const char *relname,
 	DqStatsApply(op, relid, nspname, relname, &d);
 }
 
+/* What each DqStatKind counts: the operation and the counter it adds to. */
+static const struct
+{
+	DqObsOp		op;
+	size_t		counter;		/* offset of an int64 in DqStatsCounters */
+}			DqStatKinds[] = {
+	[DQ_STAT_ALERTS_SENT] = {DQ_OP_ALERT, offsetof(DqStatsCounters, calls)},
+	[DQ_STAT_ALERTS_FAILED] = {DQ_OP_ALERT, offsetof(DqStatsCounters, failures)},
+	[DQ_STAT_CDC_BATCHES] = {DQ_OP_CDC, offsetof(DqStatsCounters, calls)},
+	[DQ_STAT_CDC_CHANGES] = {DQ_OP_CDC, offsetof(DqStatsCounters, rows)},
+	[DQ_STAT_CDC_VIOLATIONS] = {DQ_OP_CDC, offsetof(DqStatsCounters, violations)},
+	[DQ_STAT_JOBS_SKIPPED] = {DQ_OP_JOB, offsetof(DqStatsCounters, skipped)},
+};
+
 void
 DqStatsCount(DqStatKind kind, int64 n)
 {
 	DqStatsCounters d;
-	DqObsOp		op;
 
 	if (n == 0)
 		return;
+	if ((int) kind < 0 || kind >= lengthof(DqStatKinds))
+		elog(ERROR, "unrecognized statistics kind %d", (int) kind);
 	memset(&d, 0, sizeof(d));
-	switch (kind)
-	{
-		case DQ_STAT_ALERTS_SENT:
-			op = DQ_OP_ALERT;
-			d.calls = n;
-			break;
-		case DQ_STAT_ALERTS_FAILED:
-			op = DQ_OP_ALERT;
-			d.failures = n;
-			break;
-		case DQ_STAT_CDC_BATCHES:
-			op = DQ_OP_CDC;
-			d.calls = n;
-			break;
-		case DQ_STAT_CDC_CHANGES:
-			op = DQ_OP_CDC;
-			d.rows = n;
-			break;
-		case DQ_STAT_CDC_VIOLATIONS:
-			op = DQ_OP_CDC;
-			d.violations = n;
-			break;
-		case DQ_STAT_JOBS_SKIPPED:
-			op = DQ_OP_JOB;
-			d.skipped = n;
-			break;
-		default:
-			elog(ERROR, "unrecognized statistics kind %d", (int) kind);
-	}
+	*(int64 *) ((char *) &d + DqStatKinds[kind].counter) = n;
 	d.last_at = GetCurrentTimestamp();
-	DqStatsApply(op, InvalidOid, NULL, NULL, &d);
+	DqStatsApply(DqStatKinds[kind].op, InvalidOid, NULL, NULL, &d);
 }
 
 /* ERROR unless the counters exist (the library was preloaded). */

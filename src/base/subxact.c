@@ -160,15 +160,8 @@ DqCatchDataErrorInSubxact(DqSubxactFn fn, void *arg)
 bool
 DqTypeInputIsKnownSafe(Oid typid)
 {
-	HeapTuple	tup;
-	char		typtype;
-
 	if (typid >= FirstGenbkiObjectId)
 		return false;
-	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
-	if (!HeapTupleIsValid(tup))
-		return false;
-	typtype = ((Form_pg_type) GETSTRUCT(tup))->typtype;
-	ReleaseSysCache(tup);
-	return typtype == TYPTYPE_BASE;
+	/* get_typtype: '\0' for a type that does not exist */
+	return get_typtype(typid) == TYPTYPE_BASE;
 }

@@ -50,6 +50,7 @@
 #include "utils/rel.h"
 #include "utils/resowner.h"
 
+#include "base/spi_util.h"
 #include "base/subxact.h"
 #include "base/trust.h"
 #include "cdc/cdc_internal.h"
@@ -185,6 +186,14 @@ DqCdcLineIds(List *lines, int *nids)
 	return ids;
 }
 
+/* Is line about expectation id (and relation relid, when valid)? */
+static bool
+DqCdcLineIsOf(const char *line, int64 id, Oid relid)
+{
+	return DqCdcLineExpectation(line) == id &&
+		(!OidIsValid(relid) || DqCdcLineRelid(line) == relid);
+}
+
 /* The lines of one expectation (and relation, when valid), as text[]. */
 static Datum
 DqCdcLinesArray(List *lines, int64 id, Oid relid, int *n)
@@ -197,8 +206,7 @@ DqCdcLinesArray(List *lines, int64 id, Oid relid, int *n)
 	{
 		char	   *line = lfirst(lc);
 
-		if (DqCdcLineExpectation(line) != id ||
-			(OidIsValid(relid) && DqCdcLineRelid(line) != relid))
+		if (!DqCdcLineIsOf(line, id, relid))
 			continue;
 		astate = accumArrayResult(astate, CStringGetTextDatum(line), false,
 								  TEXTOID, CurrentMemoryContext);
@@ -210,6 +218,7 @@ DqCdcLinesArray(List *lines, int64 id, Oid relid, int *n)
 /* What an expectation is, read from dq.expectations now. */
 typedef struct DqCdcExpectation
 {
+	int64		id;
 	char	   *kind;
 	char	   *column;
 	int16		attnum;			/* 0: by name */
@@ -235,12 +244,11 @@ DqCdcReadExpectation(int64 id, DqCdcExpectation *e)
 	Datum		d;
 	char	   *owner;
 
-	if (SPI_execute_with_args("SELECT kind, column_name, attnum, params, param_attnums, "
-							  "mostly, owner, relid FROM dq.expectations "
-							  "WHERE expectation_id OPERATOR(pg_catalog.=) $1 AND enabled",
-							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read dq.expectations");
-	if (SPI_processed == 0)
+	if (DqSpiRunArgs("SELECT kind, column_name, attnum, params, param_attnums, "
+					 "mostly, owner, relid FROM dq.expectations "
+					 "WHERE expectation_id OPERATOR(pg_catalog.=) $1 AND enabled",
+					 1, argtypes, values, NULL, true, SPI_OK_SELECT,
+					 "read dq.expectations") == 0)
 		return false;
 	tup = SPI_tuptable->vals[0];
 	td = SPI_tuptable->tupdesc;
@@ -258,6 +266,52 @@ DqCdcReadExpectation(int64 id, DqCdcExpectation *e)
 	e->relid = DatumGetObjectId(SPI_getbinval(tup, td, 8, &isnull));
 	e->owner = owner ? get_role_oid(owner, true) : InvalidOid;
 	return OidIsValid(e->owner);
+}
+
+/*
+ * The expectations lines are about, in order of first appearance, read
+ * with DqCdcReadExpectation; those it finds gone are left out.
+ */
+static List *
+DqCdcLineExpectations(List *lines)
+{
+	int			nids;
+	int64	   *ids = DqCdcLineIds(lines, &nids);
+	List	   *out = NIL;
+
+	for (int k = 0; k < nids; k++)
+	{
+		DqCdcExpectation *e = palloc0(sizeof(DqCdcExpectation));
+
+		if (!DqCdcReadExpectation(ids[k], e))
+			continue;
+		e->id = ids[k];
+		out = lappend(out, e);
+	}
+	return out;
+}
+
+/*
+ * One warning for the rows of expectation id that could not be checked
+ * (first: the error of the first); condition: by its row_condition, else
+ * by its rule.
+ */
+static void
+DqCdcWarnSkipped(int64 id, bool condition, int nskipped, int nrows,
+				 ErrorData *first)
+{
+	if (nskipped == 0)
+		return;
+	if (condition)
+		ereport(WARNING,
+				(errmsg("row_condition of expectation %lld could not be evaluated on %d of %d changed rows: %s",
+						(long long) id, nskipped, nrows, first->message),
+				 errhint("Fix the condition with dq.alter_expectation or dq.drop_expectation; those rows are not validated against it.")));
+	else
+		ereport(WARNING,
+				(errmsg("expectation %lld could not be checked on %d of %d changed rows: %s",
+						(long long) id, nskipped, nrows, first->message),
+				 errdetail("Those rows are not validated against it.")));
 }
 
 /* ---------------------------------------------------------------------
@@ -284,8 +338,7 @@ DqCdcConditionFn(void *arg)
 
 	/* a failing subtransaction restores the user and settings itself */
 	DqBecomeOwner(a->ownerid, &owner);
-	if (SPI_execute_with_args(a->sql, 1, argtypes, &a->rows, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not evaluate a row_condition");
+	DqSpiRunArgs(a->sql, 1, argtypes, &a->rows, NULL, false, SPI_OK_SELECT, "evaluate a row_condition");
 	DqRestoreUser(&owner);
 	for (i = 0; i < SPI_processed; i++)
 		a->found = lappend(a->found, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
@@ -316,6 +369,70 @@ DqCdcRowFailed(ErrorData *edata, int64 id, const char *line, List **broken,
 	return true;
 }
 
+/* One row of DqCdcCheckRows: the line in, the violation lines out. */
+typedef struct DqCdcRowCheck
+{
+	const char *line;
+	List	   *found;
+	void	   *arg;			/* what the check of the row needs */
+} DqCdcRowCheck;
+
+/*
+ * Check the lines of expectation id (of relation relid, when valid) one
+ * by one, each with row_fn (given a DqCdcRowCheck) in a subtransaction;
+ * the violation lines found are appended to *found, a row that fails is
+ * handled by DqCdcRowFailed, and the rows skipped are reported once
+ * (condition: they were checked by a row_condition).
+ */
+static void
+DqCdcCheckRows(List *lines, int64 id, Oid relid, bool condition,
+			   void (*row_fn) (void *), void *arg, List **found,
+			   List **broken)
+{
+	DqCdcRowCheck rc = {NULL, NIL, arg};
+	ErrorData  *edata;
+	ErrorData  *first = NULL;
+	int			nrows = 0;
+	int			nskipped = 0;
+	ListCell   *lc;
+
+	foreach(lc, lines)
+	{
+		char	   *line = lfirst(lc);
+
+		if (!DqCdcLineIsOf(line, id, relid))
+			continue;
+		nrows++;
+		rc.line = line;
+		rc.found = NIL;
+		edata = DqRunInSubxact(row_fn, &rc);
+		if (edata == NULL)
+		{
+			*found = list_concat(*found, rc.found);
+			continue;
+		}
+		if (!DqCdcRowFailed(edata, id, line, broken, &first, &nskipped))
+			return;
+	}
+	DqCdcWarnSkipped(id, condition, nskipped, nrows, first);
+}
+
+/* One row against a condition (DqCdcCheckRows; arg: DqCdcConditionArgs). */
+static void
+DqCdcConditionRowFn(void *arg)
+{
+	DqCdcRowCheck *rc = arg;
+	DqCdcConditionArgs *ca = rc->arg;
+	ArrayBuildState *astate;
+
+	astate = accumArrayResult(NULL, CStringGetTextDatum(rc->line), false,
+							  TEXTOID, CurrentMemoryContext);
+	ca->rows = makeArrayResult(astate, CurrentMemoryContext);
+	ca->found = NIL;
+	DqCdcConditionFn(ca);
+	rc->found = ca->found;
+}
+
 /*
  * The rows of one expectation against its condition, rebuilt as rows of
  * its relation relid (a partition's rows too); the violation lines found
@@ -329,9 +446,6 @@ DqCdcCheckCondition(List *lines, int64 id, Oid relid, const char *cond,
 	DqCdcConditionArgs ca;
 	ErrorData  *edata;
 	int			nrows;
-	int			nskipped = 0;
-	ErrorData  *first = NULL;
-	ListCell   *lc;
 
 	initStringInfo(&q);
 	appendStringInfo(&q,
@@ -362,31 +476,47 @@ DqCdcCheckCondition(List *lines, int64 id, Oid relid, const char *cond,
 		ReThrowError(edata);
 
 	/* row by row then */
-	foreach(lc, lines)
-	{
-		char	   *line = lfirst(lc);
-		ArrayBuildState *astate;
+	DqCdcCheckRows(lines, id, InvalidOid, true, DqCdcConditionRowFn, &ca,
+				   found, broken);
+}
 
-		if (DqCdcLineExpectation(line) != id)
-			continue;
-		astate = accumArrayResult(NULL, CStringGetTextDatum(line), false,
-								  TEXTOID, CurrentMemoryContext);
-		ca.rows = makeArrayResult(astate, CurrentMemoryContext);
-		ca.found = NIL;
-		edata = DqRunInSubxact(DqCdcConditionFn, &ca);
-		if (edata == NULL)
-		{
-			*found = list_concat(*found, ca.found);
-			continue;
-		}
-		if (!DqCdcRowFailed(edata, id, line, broken, &first, &nskipped))
-			return;
+/* What is checked of the lines of one expectation. */
+typedef void (*DqCdcExpectationFn) (List *lines, DqCdcExpectation *e,
+									List **found, List **broken);
+
+/*
+ * fn for each expectation the lines are about; returns the violation
+ * lines found.
+ */
+static List *
+DqCdcForEachExpectation(List *lines, DqCdcExpectationFn fn, List **broken)
+{
+	List	   *found = NIL;
+	ListCell   *lc;
+
+	foreach(lc, DqCdcLineExpectations(lines))
+	{
+		fn(lines, lfirst(lc), &found, broken);
 	}
-	if (nskipped > 0)
-		ereport(WARNING,
-				(errmsg("row_condition of expectation %lld could not be evaluated on %d of %d changed rows: %s",
-						(long long) id, nskipped, nrows, first->message),
-				 errhint("Fix the condition with dq.alter_expectation or dq.drop_expectation; those rows are not validated against it.")));
+	return found;
+}
+
+/* The lines of expectation e against its row_condition, if it has one. */
+static void
+DqCdcConditionOf(List *lines, DqCdcExpectation *e, List **found,
+				 List **broken)
+{
+	JsonbValue *v;
+
+	if (e->params == NULL || get_rel_name(e->relid) == NULL)
+		return;
+	v = getKeyJsonValueFromContainer(&e->params->root, "row_condition",
+									 strlen("row_condition"), NULL);
+	if (v == NULL || v->type != jbvString)
+		return;
+	DqCdcCheckCondition(lines, e->id, e->relid,
+						pnstrdup(v->val.string.val, v->val.string.len),
+						e->owner, found, broken);
 }
 
 /*
@@ -400,27 +530,7 @@ DqCdcCheckCondition(List *lines, int64 id, Oid relid, const char *cond,
 List *
 DqCdcCheckConditions(List *lines, List **broken)
 {
-	int			nids;
-	int64	   *ids = DqCdcLineIds(lines, &nids);
-	List	   *found = NIL;
-
-	for (int k = 0; k < nids; k++)
-	{
-		DqCdcExpectation e;
-		JsonbValue *v;
-
-		if (!DqCdcReadExpectation(ids[k], &e) || e.params == NULL ||
-			get_rel_name(e.relid) == NULL)
-			continue;
-		v = getKeyJsonValueFromContainer(&e.params->root, "row_condition",
-										 strlen("row_condition"), NULL);
-		if (v == NULL || v->type != jbvString)
-			continue;
-		DqCdcCheckCondition(lines, ids[k], e.relid,
-							pnstrdup(v->val.string.val, v->val.string.len),
-							e.owner, &found, broken);
-	}
-	return found;
+	return DqCdcForEachExpectation(lines, DqCdcConditionOf, broken);
 }
 
 /* ---------------------------------------------------------------------
@@ -527,6 +637,19 @@ DqCdcViolationLine(const char *line, const char *unexpected)
 					unexpected, line + strlen(DQ_CDC_LINE_DEFERRED));
 }
 
+/* One deferred row against its rule (DqCdcCheckRows; arg: DqCdcDeferredArgs). */
+static void
+DqCdcDeferredRowFn(void *arg)
+{
+	DqCdcRowCheck *rc = arg;
+	DqCdcDeferredArgs *da = rc->arg;
+
+	da->line = rc->line;
+	DqCdcDeferredFn(da);
+	if (da->unexpected != NULL)
+		rc->found = list_make1(DqCdcViolationLine(rc->line, da->unexpected));
+}
+
 /*
  * The deferred rows of one expectation on one changed relation; the
  * violation lines found are appended to *found.
@@ -536,49 +659,46 @@ DqCdcCheckDeferredRel(List *lines, int64 id, Oid relid, DqCdcExpectation *e,
 					  List **found, List **broken)
 {
 	DqCdcCompileArgs ca = {e, relid, NULL};
-	DqCdcDeferredArgs da;
+	DqCdcDeferredArgs da = {0};
 	ErrorData  *edata;
-	ErrorData  *first = NULL;
-	int			nrows = 0;
-	int			nskipped = 0;
-	ListCell   *lc;
 
 	edata = DqRunInSubxact(DqCdcCompileFn, &ca);
 	if (edata != NULL)
 	{
+		ListCell   *lc;
+
 		if (DqCdcErrorIsTransient(edata->sqlerrcode))
 			ReThrowError(edata);
 		foreach(lc, lines)
-			if (DqCdcLineExpectation(lfirst(lc)) == id && DqCdcLineRelid(lfirst(lc)) == relid)
+			if (DqCdcLineIsOf(lfirst(lc), id, relid))
 				break;
 		*broken = lappend(*broken, DqCdcBrokenFromError(id, lfirst(lc), edata));
 		return;
 	}
 	da.rule = ca.rule;
 	da.owner = e->owner;
-	foreach(lc, lines)
-	{
-		char	   *line = lfirst(lc);
+	DqCdcCheckRows(lines, id, relid, false, DqCdcDeferredRowFn, &da, found,
+				   broken);
+}
 
-		if (DqCdcLineExpectation(line) != id || DqCdcLineRelid(line) != relid)
-			continue;
-		nrows++;
-		da.line = line;
-		edata = DqRunInSubxact(DqCdcDeferredFn, &da);
-		if (edata == NULL)
-		{
-			if (da.unexpected != NULL)
-				*found = lappend(*found, DqCdcViolationLine(line, da.unexpected));
-			continue;
-		}
-		if (!DqCdcRowFailed(edata, id, line, broken, &first, &nskipped))
-			return;
+/* The deferred lines of expectation e, relation by relation. */
+static void
+DqCdcDeferredOf(List *lines, DqCdcExpectation *e, List **found, List **broken)
+{
+	List	   *relids = NIL;
+	ListCell   *lc;
+
+	if (e->params == NULL)
+		e->params = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
+	foreach(lc, lines)
+		if (DqCdcLineExpectation(lfirst(lc)) == e->id)
+			relids = list_append_unique_oid(relids, DqCdcLineRelid(lfirst(lc)));
+	foreach(lc, relids)
+	{
+		if (get_rel_name(lfirst_oid(lc)) == NULL)
+			continue;			/* dropped since */
+		DqCdcCheckDeferredRel(lines, e->id, lfirst_oid(lc), e, found, broken);
 	}
-	if (nskipped > 0)
-		ereport(WARNING,
-				(errmsg("expectation %lld could not be checked on %d of %d changed rows: %s",
-						(long long) id, nskipped, nrows, first->message),
-				 errdetail("Those rows are not validated against it.")));
 }
 
 /*
@@ -590,29 +710,5 @@ DqCdcCheckDeferredRel(List *lines, int64 id, Oid relid, DqCdcExpectation *e,
 List *
 DqCdcCheckDeferred(List *lines, List **broken)
 {
-	int			nids;
-	int64	   *ids = DqCdcLineIds(lines, &nids);
-	List	   *found = NIL;
-
-	for (int k = 0; k < nids; k++)
-	{
-		DqCdcExpectation e;
-		List	   *relids = NIL;
-		ListCell   *lc;
-
-		if (!DqCdcReadExpectation(ids[k], &e))
-			continue;
-		if (e.params == NULL)
-			e.params = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
-		foreach(lc, lines)
-			if (DqCdcLineExpectation(lfirst(lc)) == ids[k])
-				relids = list_append_unique_oid(relids, DqCdcLineRelid(lfirst(lc)));
-		foreach(lc, relids)
-		{
-			if (get_rel_name(lfirst_oid(lc)) == NULL)
-				continue;		/* dropped since */
-			DqCdcCheckDeferredRel(lines, ids[k], lfirst_oid(lc), &e, &found, broken);
-		}
-	}
-	return found;
+	return DqCdcForEachExpectation(lines, DqCdcDeferredOf, broken);
 }

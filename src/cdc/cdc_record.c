@@ -40,6 +40,7 @@
 #include "utils/pg_lsn.h"
 #include "utils/rel.h"
 
+#include "base/spi_util.h"
 #include "base/subxact.h"
 #include "base/trust.h"
 #include "cdc/cdc_internal.h"
@@ -150,8 +151,7 @@ DqCdcQuarantineBuild(DqCdcQuarantineArgs *a)
 					 a->relid, a->relid);
 
 	DqBecomeRelationOwner(a->relid, &owner);
-	if (SPI_execute_with_args(q.data, 1, argtypes, &a->lines, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the violating rows of a quarantine");
+	DqSpiRunArgs(q.data, 1, argtypes, &a->lines, NULL, true, SPI_OK_SELECT, "read the violating rows of a quarantine");
 	DqRestoreUser(&owner);
 
 	n = SPI_processed;
@@ -333,35 +333,34 @@ DqCdcInsert(List *lines, XLogRecPtr processed, bool row_images)
 	values[2] = BoolGetDatum(row_images);
 	/* 0.1.0's dq.violations (before ALTER EXTENSION UPDATE) lacks kind, severity, mostly */
 	with_kind = DqCdcViolationsHaveKind();
-	if (SPI_execute_with_args(psprintf("WITH j AS (SELECT x::pg_catalog.jsonb AS j FROM pg_catalog.unnest($1) AS u(x)), "
-							  "ins AS (INSERT INTO dq.violations (expectation_id, relid, schema_name, "
-							  "  table_name, operation, lsn, change_seq, xid, commit_time, unexpected, row_image%s) "
-							  "SELECT (j OPERATOR(pg_catalog.->>) 'expectation_id')::pg_catalog.int8, "
-							  "  (j OPERATOR(pg_catalog.->>) 'relid')::pg_catalog.oid, n.nspname, c.relname, "
-							  "  j OPERATOR(pg_catalog.->>) 'op', "
-							  "  (j OPERATOR(pg_catalog.->>) 'lsn')::pg_catalog.pg_lsn, "
-							  "  (j OPERATOR(pg_catalog.->>) 'seq')::pg_catalog.int4, "
-							  "  (j OPERATOR(pg_catalog.->>) 'xid')::pg_catalog.int8, "
-							  "  (j OPERATOR(pg_catalog.->>) 'commit_time')::pg_catalog.timestamptz, "
-							  "  j OPERATOR(pg_catalog.->) 'unexpected', "
-							  "  CASE WHEN $3 AND EXISTS (SELECT FROM pg_catalog.pg_roles r "
-							  "        WHERE r.rolname OPERATOR(pg_catalog.=) e.owner) "
-							  "        AND pg_catalog.has_table_privilege(e.owner, e.relid, 'SELECT') "
-							  "       THEN j OPERATOR(pg_catalog.->) 'row' END%s "
-							  "FROM j LEFT JOIN dq.expectations e "
-							  "  ON e.expectation_id OPERATOR(pg_catalog.=) (j OPERATOR(pg_catalog.->>) 'expectation_id')::pg_catalog.int8 "
-							  "LEFT JOIN pg_catalog.pg_class c "
-							  "  ON c.oid OPERATOR(pg_catalog.=) (j OPERATOR(pg_catalog.->>) 'relid')::pg_catalog.oid "
-							  "LEFT JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
-							  "WHERE (j OPERATOR(pg_catalog.->>) 'lsn')::pg_catalog.pg_lsn OPERATOR(pg_catalog.<) $2 "
-							  "RETURNING violation_id, expectation_id, relid, lsn) "
-							  "SELECT pg_catalog.count(pg_catalog.pg_notify('dq_violation', "
-							  "  pg_catalog.json_build_object('violation_id', violation_id, "
-							  "  'expectation_id', expectation_id, 'relid', relid::pg_catalog.oid, 'lsn', lsn)::pg_catalog.text)) FROM ins",
-									   with_kind ? ", kind, severity, mostly" : "",
-									   with_kind ? ", e.kind, e.severity, e.mostly" : ""),
-							  3, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not write dq.violations");
+	DqSpiRunArgs(psprintf("WITH j AS (SELECT x::pg_catalog.jsonb AS j FROM pg_catalog.unnest($1) AS u(x)), "
+				 "ins AS (INSERT INTO dq.violations (expectation_id, relid, schema_name, "
+				 "  table_name, operation, lsn, change_seq, xid, commit_time, unexpected, row_image%s) "
+				 "SELECT (j OPERATOR(pg_catalog.->>) 'expectation_id')::pg_catalog.int8, "
+				 "  (j OPERATOR(pg_catalog.->>) 'relid')::pg_catalog.oid, n.nspname, c.relname, "
+				 "  j OPERATOR(pg_catalog.->>) 'op', "
+				 "  (j OPERATOR(pg_catalog.->>) 'lsn')::pg_catalog.pg_lsn, "
+				 "  (j OPERATOR(pg_catalog.->>) 'seq')::pg_catalog.int4, "
+				 "  (j OPERATOR(pg_catalog.->>) 'xid')::pg_catalog.int8, "
+				 "  (j OPERATOR(pg_catalog.->>) 'commit_time')::pg_catalog.timestamptz, "
+				 "  j OPERATOR(pg_catalog.->) 'unexpected', "
+				 "  CASE WHEN $3 AND EXISTS (SELECT FROM pg_catalog.pg_roles r "
+				 "        WHERE r.rolname OPERATOR(pg_catalog.=) e.owner) "
+				 "        AND pg_catalog.has_table_privilege(e.owner, e.relid, 'SELECT') "
+				 "       THEN j OPERATOR(pg_catalog.->) 'row' END%s "
+				 "FROM j LEFT JOIN dq.expectations e "
+				 "  ON e.expectation_id OPERATOR(pg_catalog.=) (j OPERATOR(pg_catalog.->>) 'expectation_id')::pg_catalog.int8 "
+				 "LEFT JOIN pg_catalog.pg_class c "
+				 "  ON c.oid OPERATOR(pg_catalog.=) (j OPERATOR(pg_catalog.->>) 'relid')::pg_catalog.oid "
+				 "LEFT JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+				 "WHERE (j OPERATOR(pg_catalog.->>) 'lsn')::pg_catalog.pg_lsn OPERATOR(pg_catalog.<) $2 "
+				 "RETURNING violation_id, expectation_id, relid, lsn) "
+				 "SELECT pg_catalog.count(pg_catalog.pg_notify('dq_violation', "
+				 "  pg_catalog.json_build_object('violation_id', violation_id, "
+				 "  'expectation_id', expectation_id, 'relid', relid::pg_catalog.oid, 'lsn', lsn)::pg_catalog.text)) FROM ins",
+						  with_kind ? ", kind, severity, mostly" : "",
+						  with_kind ? ", e.kind, e.severity, e.mostly" : ""),
+				 3, argtypes, values, NULL, false, SPI_OK_SELECT, "write dq.violations");
 	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	DqCdcQuarantine(values[0]);
 	return n;
@@ -411,15 +410,14 @@ DqCdcRecordBroken(List *broken)
 		values[4] = CStringGetTextDatum(b->message);
 		if (have_table)
 		{
-			if (SPI_execute_with_args("WITH ins AS (INSERT INTO dq.cdc_rule_errors "
-									  "  (expectation_id, relid, lsn, sqlstate, message) "
-									  "  VALUES ($1, $2, $3, $4, $5) "
-									  "  ON CONFLICT (expectation_id) DO NOTHING RETURNING expectation_id) "
-									  "SELECT pg_catalog.pg_notify('dq_rule_broken', "
-									  "  pg_catalog.json_build_object('expectation_id', $1, 'relid', $2, "
-									  "  'sqlstate', $4)::pg_catalog.text) FROM ins",
-									  5, argtypes, values, nulls, false, 0) != SPI_OK_SELECT)
-				elog(ERROR, "could not write dq.cdc_rule_errors");
+			DqSpiRunArgs("WITH ins AS (INSERT INTO dq.cdc_rule_errors "
+						 "  (expectation_id, relid, lsn, sqlstate, message) "
+						 "  VALUES ($1, $2, $3, $4, $5) "
+						 "  ON CONFLICT (expectation_id) DO NOTHING RETURNING expectation_id) "
+						 "SELECT pg_catalog.pg_notify('dq_rule_broken', "
+						 "  pg_catalog.json_build_object('expectation_id', $1, 'relid', $2, "
+						 "  'sqlstate', $4)::pg_catalog.text) FROM ins",
+						 5, argtypes, values, nulls, false, SPI_OK_SELECT, "write dq.cdc_rule_errors");
 			isnew = SPI_processed > 0;
 		}
 		else
@@ -455,8 +453,7 @@ DqCdcLoadSkipped(void)
 		DqDecoderSetSkipped(dq_cdc_broken_mem, dq_cdc_nbroken_mem);
 		return;
 	}
-	if (SPI_execute("SELECT expectation_id FROM dq.cdc_rule_errors", true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read dq.cdc_rule_errors");
+	DqSpiRun("SELECT expectation_id FROM dq.cdc_rule_errors", true, SPI_OK_SELECT, "read dq.cdc_rule_errors");
 	ids = palloc(sizeof(int64) * Max(SPI_processed, 1));
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{

@@ -168,8 +168,7 @@ DqCdcMakeQuarantine(Oid relid)
 	appendStringInfo(&q, ", PRIMARY KEY (dq_lsn, dq_change_seq))");
 	relation_close(rel, AccessShareLock);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner);
 	found = OidIsValid(get_relname_relid(name, get_namespace_oid("dq", false)));
 	if (SPI_execute(q.data, false, 0) != SPI_OK_UTILITY)
@@ -254,17 +253,15 @@ dq_watch(PG_FUNCTION_ARGS)
 	values[1] = NameGetDatum(&nsp);
 	values[2] = NameGetDatum(&rel);
 	values[3] = NameGetDatum(&who);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner);
 	values[4] = ObjectIdGetDatum(quarantine);
 	if (!OidIsValid(quarantine))
 		nulls[4] = 'n';
-	if (SPI_execute_with_args("INSERT INTO dq.watched_tables (relid, schema_name, table_name, owner, quarantine) "
-							  "SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS "
-							  "(SELECT FROM dq.watched_tables WHERE relid OPERATOR(pg_catalog.=) $1)",
-							  5, argtypes, values, nulls, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not write dq.watched_tables");
+	DqSpiRunArgs("INSERT INTO dq.watched_tables (relid, schema_name, table_name, owner, quarantine) "
+				 "SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS "
+				 "(SELECT FROM dq.watched_tables WHERE relid OPERATOR(pg_catalog.=) $1)",
+				 5, argtypes, values, nulls, false, SPI_OK_INSERT, "write dq.watched_tables");
 	if (SPI_processed == 0 && OidIsValid(quarantine) &&
 		SPI_execute_with_args("UPDATE dq.watched_tables SET quarantine = $5 "
 							  "WHERE relid OPERATOR(pg_catalog.=) $1",
@@ -301,13 +298,11 @@ dq_unwatch(PG_FUNCTION_ARGS)
 	relname = get_rel_name(relid);
 
 	values[0] = ObjectIdGetDatum(relid);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner);
-	if (SPI_execute_with_args("SELECT owner FROM dq.watched_tables "
-							  "WHERE relid OPERATOR(pg_catalog.=) $1",
-							  1, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read dq.watched_tables");
+	DqSpiRunArgs("SELECT owner FROM dq.watched_tables "
+				 "WHERE relid OPERATOR(pg_catalog.=) $1",
+				 1, argtypes, values, NULL, false, SPI_OK_SELECT, "read dq.watched_tables");
 	/* the role that watched it, the table's owner or a superuser */
 	if (SPI_processed > 0 &&
 		strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), me) != 0 &&
@@ -316,10 +311,9 @@ dq_unwatch(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to unwatch table %s", relname ? relname : "(dropped)"),
 				 errhint("Only the role that watched the table, its owner or a superuser may unwatch it.")));
-	if (SPI_execute_with_args("DELETE FROM dq.watched_tables "
-							  "WHERE relid OPERATOR(pg_catalog.=) $1",
-							  1, argtypes, values, NULL, false, 0) != SPI_OK_DELETE)
-		elog(ERROR, "could not write dq.watched_tables");
+	DqSpiRunArgs("DELETE FROM dq.watched_tables "
+				 "WHERE relid OPERATOR(pg_catalog.=) $1",
+				 1, argtypes, values, NULL, false, SPI_OK_DELETE, "write dq.watched_tables");
 	was = SPI_processed > 0;
 	DqRestoreUser(&owner);
 	SPI_finish();
@@ -380,13 +374,11 @@ dq_cdc_expectations_changed(PG_FUNCTION_ARGS)
 
 		values[0] = heap_getattr(trigdata->tg_trigtuple,
 								 SPI_fnumber(td, "expectation_id"), td, &isnull);
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
+		DqSpiConnect();
 		DqBecomeExtensionOwner(&owner);
-		if (SPI_execute_with_args("DELETE FROM dq.cdc_rule_errors "
-								  "WHERE expectation_id OPERATOR(pg_catalog.=) $1",
-								  1, argtypes, values, NULL, false, 0) != SPI_OK_DELETE)
-			elog(ERROR, "could not write dq.cdc_rule_errors");
+		DqSpiRunArgs("DELETE FROM dq.cdc_rule_errors "
+					 "WHERE expectation_id OPERATOR(pg_catalog.=) $1",
+					 1, argtypes, values, NULL, false, SPI_OK_DELETE, "write dq.cdc_rule_errors");
 		DqRestoreUser(&owner);
 		SPI_finish();
 	}

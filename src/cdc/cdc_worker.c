@@ -78,6 +78,7 @@
 
 #include "base/bgworker.h"
 #include "base/catalog.h"
+#include "base/spi_util.h"
 #include "base/stats.h"
 #include "cdc/cdc_worker.h"
 #include "base/compat.h"
@@ -403,10 +404,9 @@ DqCdcClearError(const char *slot)
 	namestrcpy(&name, slot);
 	values[0] = NameGetDatum(&name);
 	DqBecomeExtensionOwner(&owner);
-	if (SPI_execute_with_args("UPDATE dq.cdc_state SET last_error = NULL, last_error_at = NULL "
-							  "WHERE slot_name OPERATOR(pg_catalog.=) $1",
-							  1, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not write dq.cdc_state");
+	DqSpiRunArgs("UPDATE dq.cdc_state SET last_error = NULL, last_error_at = NULL "
+				 "WHERE slot_name OPERATOR(pg_catalog.=) $1",
+				 1, argtypes, values, NULL, false, SPI_OK_UPDATE, "write dq.cdc_state");
 	DqRestoreUser(&owner);
 }
 
@@ -461,10 +461,9 @@ DqCdcPublishRate(const char *slot)
 	values[1] = Float8GetDatum(rate);
 	PushActiveSnapshot(GetTransactionSnapshot());
 	DqBecomeExtensionOwner(&owner);
-	if (SPI_execute_with_args("UPDATE dq.cdc_state SET changes_per_second = $2 "
-							  "WHERE slot_name OPERATOR(pg_catalog.=) $1",
-							  2, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not write dq.cdc_state");
+	DqSpiRunArgs("UPDATE dq.cdc_state SET changes_per_second = $2 "
+				 "WHERE slot_name OPERATOR(pg_catalog.=) $1",
+				 2, argtypes, values, NULL, false, SPI_OK_UPDATE, "write dq.cdc_state");
 	DqRestoreUser(&owner);
 	PopActiveSnapshot();
 	dq_cdc_published_rate = rate;
@@ -505,8 +504,7 @@ DqCdcPassStart(const char *slot)
 	}
 
 	PushActiveSnapshot(GetTransactionSnapshot());
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner);
 	stored = DqCdcReadProgress(slot);
 	/* rules found broken are skipped (the decoder rebuilds its cache) */
@@ -694,15 +692,14 @@ DqCdcRecordBatch(const char *slot, XLogRecPtr processed, DqDecoderStats *stats)
 	DqBecomeExtensionOwner(&owner);
 	DqCdcRecordActivity(dq_cdc_activity);
 	dq_cdc_activity = NIL;
-	if (SPI_execute_with_args("UPDATE dq.cdc_state SET processed_lsn = $2, "
-							  "changes_checked = changes_checked OPERATOR(pg_catalog.+) $3, "
-							  "violations_found = violations_found OPERATOR(pg_catalog.+) $4, "
-							  "toast_skipped = toast_skipped OPERATOR(pg_catalog.+) $5, "
-							  "last_commit_time = coalesce($6, last_commit_time), "
-							  "changes_per_second = $7, updated_at = pg_catalog.now() "
-							  "WHERE slot_name OPERATOR(pg_catalog.=) $1",
-							  7, argtypes, values, nulls, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not write dq.cdc_state");
+	DqSpiRunArgs("UPDATE dq.cdc_state SET processed_lsn = $2, "
+				 "changes_checked = changes_checked OPERATOR(pg_catalog.+) $3, "
+				 "violations_found = violations_found OPERATOR(pg_catalog.+) $4, "
+				 "toast_skipped = toast_skipped OPERATOR(pg_catalog.+) $5, "
+				 "last_commit_time = coalesce($6, last_commit_time), "
+				 "changes_per_second = $7, updated_at = pg_catalog.now() "
+				 "WHERE slot_name OPERATOR(pg_catalog.=) $1",
+				 7, argtypes, values, nulls, false, SPI_OK_UPDATE, "write dq.cdc_state");
 	DqRestoreUser(&owner);
 	PopActiveSnapshot();
 }
@@ -820,8 +817,7 @@ DqCdcRecordError(const char *slot, const char *message, DqCdcBroken *broken)
 		namestrcpy(&name, slot);
 		values[0] = NameGetDatum(&name);
 		values[1] = CStringGetTextDatum(message);
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
+		DqSpiConnect();
 		DqBecomeExtensionOwner(&owner);
 		SPI_execute_with_args("UPDATE dq.cdc_state SET last_error = $2, "
 							  "last_error_at = pg_catalog.now() "

@@ -66,6 +66,7 @@
 
 #include "base/catalog.h"
 #include "base/citus.h"
+#include "base/spi_util.h"
 #include "cdc/cdc_worker.h"
 #include "cdc/citus_shards.h"
 
@@ -179,38 +180,34 @@ dq_citus_watch_shards(PG_FUNCTION_ARGS)
 	values[2] = PG_GETARG_DATUM(2);
 	values[3] = NameGetDatum(&nsp);
 	values[4] = NameGetDatum(&rel);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner);
 	/* the coordinator's expectations, attached to this node's columns */
-	if (SPI_execute_with_args("DELETE FROM dq.expectations WHERE relid = $1",
-							  5, argtypes, values, NULL, false, 0) != SPI_OK_DELETE)
-		elog(ERROR, "could not write dq.expectations");
-	if (SPI_execute_with_args("INSERT INTO dq.expectations "
-							  "SELECT (pg_catalog.jsonb_populate_record(NULL::dq.expectations, "
-							  "  x OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object("
-							  "    'relid', $1::pg_catalog.regclass::pg_catalog.text, "
-							  "    'schema_name', $4, "
-							  "    'table_name', $5, "
-							  "    'attnum', (SELECT a.attnum FROM pg_catalog.pg_attribute a "
-							  "               WHERE a.attrelid = $1 AND NOT a.attisdropped "
-							  "                 AND x->>'attnum' IS NOT NULL "
-							  "                 AND a.attname OPERATOR(pg_catalog.=) (x->>'column_name')), "
-							  "    'param_attnums', (SELECT pg_catalog.array_agg(a.attnum ORDER BY c.ord) "
-							  "               FROM pg_catalog.jsonb_array_elements_text(CASE WHEN "
-							  "                      pg_catalog.jsonb_typeof(x->'param_columns') = 'array' "
-							  "                    THEN x->'param_columns' ELSE '[]' END) "
-							  "                    WITH ORDINALITY c(name, ord) "
-							  "               JOIN pg_catalog.pg_attribute a ON a.attrelid = $1 "
-							  "                AND NOT a.attisdropped "
-							  "                AND a.attname OPERATOR(pg_catalog.=) c.name)))).* "
-							  "  FROM pg_catalog.jsonb_array_elements($2) x",
-							  5, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not write dq.expectations");
+	DqSpiRunArgs("DELETE FROM dq.expectations WHERE relid = $1",
+				 5, argtypes, values, NULL, false, SPI_OK_DELETE, "write dq.expectations");
+	DqSpiRunArgs("INSERT INTO dq.expectations "
+				 "SELECT (pg_catalog.jsonb_populate_record(NULL::dq.expectations, "
+				 "  x OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object("
+				 "    'relid', $1::pg_catalog.regclass::pg_catalog.text, "
+				 "    'schema_name', $4, "
+				 "    'table_name', $5, "
+				 "    'attnum', (SELECT a.attnum FROM pg_catalog.pg_attribute a "
+				 "               WHERE a.attrelid = $1 AND NOT a.attisdropped "
+				 "                 AND x->>'attnum' IS NOT NULL "
+				 "                 AND a.attname OPERATOR(pg_catalog.=) (x->>'column_name')), "
+				 "    'param_attnums', (SELECT pg_catalog.array_agg(a.attnum ORDER BY c.ord) "
+				 "               FROM pg_catalog.jsonb_array_elements_text(CASE WHEN "
+				 "                      pg_catalog.jsonb_typeof(x->'param_columns') = 'array' "
+				 "                    THEN x->'param_columns' ELSE '[]' END) "
+				 "                    WITH ORDINALITY c(name, ord) "
+				 "               JOIN pg_catalog.pg_attribute a ON a.attrelid = $1 "
+				 "                AND NOT a.attisdropped "
+				 "                AND a.attname OPERATOR(pg_catalog.=) c.name)))).* "
+				 "  FROM pg_catalog.jsonb_array_elements($2) x",
+				 5, argtypes, values, NULL, false, SPI_OK_INSERT, "write dq.expectations");
 	/* (a user catalog table takes no ON CONFLICT) */
-	if (SPI_execute_with_args("UPDATE dq.watched_tables SET owner = $3 WHERE relid = $1",
-							  5, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not write dq.watched_tables");
+	DqSpiRunArgs("UPDATE dq.watched_tables SET owner = $3 WHERE relid = $1",
+				 5, argtypes, values, NULL, false, SPI_OK_UPDATE, "write dq.watched_tables");
 	if (SPI_processed == 0 &&
 		SPI_execute_with_args("INSERT INTO dq.watched_tables (relid, schema_name, table_name, owner) "
 							  "VALUES ($1, $4, $5, $3)",
@@ -238,12 +235,10 @@ dq_citus_unwatch_shards(PG_FUNCTION_ARGS)
 
 	DqCitusRequireOwner();
 	values[0] = ObjectIdGetDatum(relid);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner);
-	if (SPI_execute_with_args("DELETE FROM dq.expectations WHERE relid = $1",
-							  1, argtypes, values, NULL, false, 0) != SPI_OK_DELETE)
-		elog(ERROR, "could not write dq.expectations");
+	DqSpiRunArgs("DELETE FROM dq.expectations WHERE relid = $1",
+				 1, argtypes, values, NULL, false, SPI_OK_DELETE, "write dq.expectations");
 	DqRestoreUser(&owner);
 	SPI_finish();
 	return DirectFunctionCall1(dq_unwatch, ObjectIdGetDatum(relid));
@@ -354,23 +349,21 @@ DqCitusPush(Oid relid, bool watch_changed)
 	qualname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 										  get_rel_name(relid));
 	values[0] = ObjectIdGetDatum(relid);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner);
-	if (SPI_execute_with_args("SELECT w.owner, "
-							  "  (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(e) "
-							  "     OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object("
-							  "       'column_name', COALESCE((SELECT a.attname FROM pg_catalog.pg_attribute a "
-							  "                                 WHERE a.attrelid = e.relid AND a.attnum = e.attnum), "
-							  "                               e.column_name), "
-							  "       'param_columns', (SELECT pg_catalog.jsonb_agg(a.attname ORDER BY c.ord) "
-							  "          FROM pg_catalog.unnest(e.param_attnums) WITH ORDINALITY c(n, ord) "
-							  "          JOIN pg_catalog.pg_attribute a ON a.attrelid = e.relid AND a.attnum = c.n))), "
-							  "     '[]') FROM dq.expectations e WHERE e.relid = $1) "
-							  "FROM (SELECT $1 AS relid) r LEFT JOIN dq.watched_tables w ON w.relid = r.relid",
-							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1)
-		elog(ERROR, "could not read the watch of relation %u", relid);
+	DqSpiRunOneRow("SELECT w.owner, "
+				   "  (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(e) "
+				   "     OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object("
+				   "       'column_name', COALESCE((SELECT a.attname FROM pg_catalog.pg_attribute a "
+				   "                                 WHERE a.attrelid = e.relid AND a.attnum = e.attnum), "
+				   "                               e.column_name), "
+				   "       'param_columns', (SELECT pg_catalog.jsonb_agg(a.attname ORDER BY c.ord) "
+				   "          FROM pg_catalog.unnest(e.param_attnums) WITH ORDINALITY c(n, ord) "
+				   "          JOIN pg_catalog.pg_attribute a ON a.attrelid = e.relid AND a.attnum = c.n))), "
+				   "     '[]') FROM dq.expectations e WHERE e.relid = $1) "
+				   "FROM (SELECT $1 AS relid) r LEFT JOIN dq.watched_tables w ON w.relid = r.relid",
+				   1, argtypes, values, NULL, true, SPI_OK_SELECT,
+				   psprintf("read the watch of relation %u", relid));
 	if (SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) == NULL)
 	{
 		/* an expectation of a table that is not watched: nothing to do */
@@ -392,10 +385,9 @@ DqCitusPush(Oid relid, bool watch_changed)
 		Datum		cmdval[1];
 
 		cmdval[0] = CStringGetTextDatum(cmd);
-		if (SPI_execute_with_args("SELECT nodename, nodeport, success, result "
-								  "FROM pg_catalog.run_command_on_workers($1)",
-								  1, cmdtype, cmdval, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not run run_command_on_workers");
+		DqSpiRunArgs("SELECT nodename, nodeport, success, result "
+					 "FROM pg_catalog.run_command_on_workers($1)",
+					 1, cmdtype, cmdval, NULL, false, SPI_OK_SELECT, "run run_command_on_workers");
 	}
 	for (i = 0; i < SPI_processed; i++)
 	{
@@ -472,8 +464,7 @@ dq_citus_sync_watches(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("dq.citus_sync_watches() runs on the coordinator of a Citus cluster")));
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner);
 	if (SPI_execute("SELECT relid::pg_catalog.oid FROM dq.watched_tables WHERE relid IS NOT NULL",
 					true, 0) != SPI_OK_SELECT)

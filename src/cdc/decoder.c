@@ -772,6 +772,16 @@ DqDecoderUnchangedToast(Form_pg_attribute att, Datum value, bool isnull)
 		VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer(value));
 }
 
+/* The separator (unless first) and the quoted name of a column. */
+static void
+DqDecoderAppendName(StringInfo out, bool *first, Form_pg_attribute att)
+{
+	if (!*first)
+		appendStringInfoString(out, ", ");
+	*first = false;
+	escape_json(out, NameStr(att->attname));
+}
+
 /*
  * The row as a JSON object of text values (never JSON numbers: every
  * value keeps its type's text form); unchanged TOAST values are left out
@@ -801,10 +811,7 @@ DqDecoderAppendRow(StringInfo out, DqDecRel *entry, TupleDesc tupdesc,
 			any_toast = true;
 			continue;
 		}
-		if (!first)
-			appendStringInfoString(out, ", ");
-		first = false;
-		escape_json(out, NameStr(att->attname));
+		DqDecoderAppendName(out, &first, att);
 		appendStringInfoString(out, ": ");
 		if (isnull[i])
 			appendStringInfoString(out, "null");
@@ -820,12 +827,9 @@ DqDecoderAppendRow(StringInfo out, DqDecRel *entry, TupleDesc tupdesc,
 		{
 			Form_pg_attribute att = TupleDescAttr(tupdesc, i);
 
-			if (att->attisdropped || !DqDecoderUnchangedToast(att, values[i], isnull[i]))
-				continue;
-			if (!first)
-				appendStringInfoString(out, ", ");
-			first = false;
-			escape_json(out, NameStr(att->attname));
+			if (!att->attisdropped &&
+				DqDecoderUnchangedToast(att, values[i], isnull[i]))
+				DqDecoderAppendName(out, &first, att);
 		}
 		appendStringInfoChar(out, ']');
 	}

@@ -11,6 +11,7 @@
 
 #include "postgres.h"
 
+#include "fmgr.h"
 #include "nodes/parsenodes.h"
 
 /*
@@ -148,9 +149,14 @@ extern void DqLineageRememberCtas(Query *query);
 extern void DqLineageInit(void);
 extern void DqLineageFlush(void);
 extern bool dq_lineage_internal;
+extern void DqLinRequireTrigger(FunctionCallInfo fcinfo, const char *fname,
+								const char *hint);
 
 /* lineage_masking.c: the relcache callback of lineage_hook.c calls it */
 extern void DqLinMaskingRelcache(Oid relid);
 extern bool dq_lin_relcache_registered;
+
+/* lineage_walk.c: the columns of a relation that are not dropped */
+extern List *DqLinRelationAttnums(Oid relid, bool skip_generated);
 
 #endif							/* DQ_LINEAGE_H */

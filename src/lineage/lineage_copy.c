@@ -35,6 +35,7 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
+#include "base/spi_util.h"
 #include "base/trust.h"
 #include "lineage/lineage.h"
 
@@ -55,27 +56,15 @@ DqLinCopyRelationCounts(Oid relid)
 static List *
 DqLinCopyDefaultColumns(Oid relid)
 {
-	HeapTuple	reltup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	AttrNumber	natts;
-	AttrNumber	attnum;
 	List	   *columns = NIL;
+	ListCell   *lc;
 
-	if (!HeapTupleIsValid(reltup))
-		return NIL;
-	natts = ((Form_pg_class) GETSTRUCT(reltup))->relnatts;
-	ReleaseSysCache(reltup);
-	for (attnum = 1; attnum <= natts; attnum++)
+	foreach(lc, DqLinRelationAttnums(relid, true))
 	{
-		HeapTuple	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid),
-										  Int16GetDatum(attnum));
-		Form_pg_attribute att;
+		char	   *name = get_attname(relid, lfirst_int(lc), true);
 
-		if (!HeapTupleIsValid(tup))
-			continue;
-		att = (Form_pg_attribute) GETSTRUCT(tup);
-		if (!att->attisdropped && !att->attgenerated)
-			columns = lappend(columns, makeString(pstrdup(NameStr(att->attname))));
-		ReleaseSysCache(tup);
+		if (name != NULL)
+			columns = lappend(columns, makeString(name));
 	}
 	return columns;
 }
@@ -307,18 +296,16 @@ DqLineageStoreCopy(const DqLinCopy *copy, int64 key)
 	fvalues[6] = DqLinArray(f_masking, nfields, BOOLOID);
 
 	DqBecomeExtensionOwner(&owner);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("INSERT INTO dq.lineage_copies AS c (query_id,"
-							  " direction, relid, rel_schema, rel_table,"
-							  " endpoint_kind, endpoint, columns)"
-							  " SELECT $1, $2, $3, n.nspname, r.relname, $4, $5, $6"
-							  " FROM (SELECT) x"
-							  " LEFT JOIN pg_catalog.pg_class r ON r.oid = $3"
-							  " LEFT JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace"
-							  " ON CONFLICT (query_id) DO NOTHING",
-							  6, types, values, nulls, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not store a COPY run");
+	DqSpiConnect();
+	DqSpiRunArgs("INSERT INTO dq.lineage_copies AS c (query_id,"
+				 " direction, relid, rel_schema, rel_table,"
+				 " endpoint_kind, endpoint, columns)"
+				 " SELECT $1, $2, $3, n.nspname, r.relname, $4, $5, $6"
+				 " FROM (SELECT) x"
+				 " LEFT JOIN pg_catalog.pg_class r ON r.oid = $3"
+				 " LEFT JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace"
+				 " ON CONFLICT (query_id) DO NOTHING",
+				 6, types, values, nulls, false, SPI_OK_INSERT, "store a COPY run");
 	if (nfields > 0 &&
 		SPI_execute_with_args("INSERT INTO dq.lineage_copy_fields (query_id,"
 							  " field, field_name, source_relid, source_attnum,"

@@ -35,6 +35,7 @@
 #include "utils/rel.h"
 
 #include "base/guc.h"
+#include "base/spi_util.h"
 #include "lineage/lineage.h"
 
 PG_FUNCTION_INFO_V1(dq_lineage_ddl_command_end);
@@ -168,8 +169,7 @@ dq_lineage_ddl_command_end(PG_FUNCTION_ARGS)
 	if (!dq_lineage_capture_ddl || creating_extension || dq_lineage_internal)
 		PG_RETURN_NULL();
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	if (SPI_execute("SELECT objid, command_tag, command"
 					" FROM pg_catalog.pg_event_trigger_ddl_commands()"
 					" WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass",

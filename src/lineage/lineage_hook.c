@@ -93,6 +93,7 @@
 #include "base/citus.h"
 #include "base/compat.h"
 #include "base/guc.h"
+#include "base/spi_util.h"
 #include "base/trust.h"
 #include "lineage/lineage.h"
 
@@ -560,10 +561,7 @@ DqLinExecutorEnd(QueryDesc *queryDesc)
  * COPY (query) TO, is walked when COPY parses it).
  */
 static void
-DqLinProcessUtility(PlannedStmt *pstmt, const char *queryString,
-					bool readOnlyTree, ProcessUtilityContext context,
-					ParamListInfo params, QueryEnvironment *queryEnv,
-					DestReceiver *dest, QueryCompletion *qc)
+DqLinProcessUtility(DQ_PROCESS_UTILITY_PARAMS)
 {
 	DqLinCopy  *copy = NULL;
 	DqLinCopy  *save = lin_copy_pending;
@@ -574,12 +572,7 @@ DqLinProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	lin_copy_pending = (copy && copy->wants_query) ? copy : NULL;
 	PG_TRY();
 	{
-		if (prev_ProcessUtility)
-			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
-		else
-			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-									params, queryEnv, dest, qc);
+		DqNextProcessUtility(prev_ProcessUtility, DQ_PROCESS_UTILITY_ARGS);
 	}
 	PG_FINALLY();
 	{
@@ -825,6 +818,22 @@ DqLineageInit(void)
 }
 
 /*
+ * ERROR unless the function was called as a trigger; fname is its SQL
+ * name, hint says which trigger calls it.
+ */
+void
+DqLinRequireTrigger(FunctionCallInfo fcinfo, const char *fname,
+					const char *hint)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by the trigger manager",
+						fname),
+				 errhint("%s", hint)));
+}
+
+/*
  * dq_internal.lineage_edges_changed(): statement trigger on dq.lineage_edges (DELETE,
  * TRUNCATE).  Rows deleted other than by the extension itself make every
  * session's statement cache stale: a relcache invalidation of the table,
@@ -833,16 +842,10 @@ DqLineageInit(void)
 Datum
 dq_lineage_edges_changed(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"%s\" was not called by the trigger manager",
-						"dq_internal.lineage_edges_changed"),
-				 errhint("It is called by the trigger lineage_edges_changed of dq.lineage_edges.")));
+	DqLinRequireTrigger(fcinfo, "dq_internal.lineage_edges_changed",
+						"It is called by the trigger lineage_edges_changed of dq.lineage_edges.");
 	if (!dq_lineage_internal)
-		CacheInvalidateRelcache(trigdata->tg_relation);
+		CacheInvalidateRelcache(((TriggerData *) fcinfo->context)->tg_relation);
 	return PointerGetDatum(NULL);
 }
 
@@ -862,8 +865,7 @@ DqLinFlushBatch(void *arg)
 	int			i;
 
 	DqBecomeExtensionOwner(&owner);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	for (i = 0; i < batch->n; i++)
 	{
 		Datum		values[3];
@@ -871,17 +873,16 @@ DqLinFlushBatch(void *arg)
 		values[0] = Int64GetDatum((int64) batch->items[i].key.queryid);
 		values[1] = Int64GetDatum(batch->items[i].calls);
 		values[2] = TimestampTzGetDatum(batch->items[i].last_seen);
-		if (SPI_execute_with_args("WITH e AS (UPDATE dq.lineage_edges"
-								  " SET occurrences = occurrences + $2,"
-								  " last_seen = GREATEST(last_seen, $3)"
-								  " WHERE query_id = $1"
-								  " AND origin IN ('insert', 'update', 'merge'))"
-								  " UPDATE dq.lineage_copies"
-								  " SET occurrences = occurrences + $2,"
-								  " last_seen = GREATEST(last_seen, $3)"
-								  " WHERE query_id = $1",
-								  3, types, values, NULL, false, 0) != SPI_OK_UPDATE)
-			elog(ERROR, "could not update lineage counters");
+		DqSpiRunArgs("WITH e AS (UPDATE dq.lineage_edges"
+					 " SET occurrences = occurrences + $2,"
+					 " last_seen = GREATEST(last_seen, $3)"
+					 " WHERE query_id = $1"
+					 " AND origin IN ('insert', 'update', 'merge'))"
+					 " UPDATE dq.lineage_copies"
+					 " SET occurrences = occurrences + $2,"
+					 " last_seen = GREATEST(last_seen, $3)"
+					 " WHERE query_id = $1",
+					 3, types, values, NULL, false, SPI_OK_UPDATE, "update lineage counters");
 	}
 	SPI_finish();
 	DqRestoreUser(&owner);

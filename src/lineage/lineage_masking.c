@@ -32,6 +32,7 @@
 #include "catalog/pg_namespace.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
+#include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -46,15 +47,6 @@ static Oid *declared = NULL;	/* sorted OIDs of dq.masking_functions */
 static int	ndeclared = 0;
 static bool declared_valid = false;
 static Oid	declared_relid = InvalidOid;	/* dq.masking_functions */
-
-static int
-DqOidCmp(const void *a, const void *b)
-{
-	Oid			x = *(const Oid *) a;
-	Oid			y = *(const Oid *) b;
-
-	return (x > y) - (x < y);
-}
 
 /*
  * An invalidation of dq.masking_functions (or of everything) reloads it.
@@ -107,7 +99,7 @@ DqMaskingLoad(void)
 	}
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
-	qsort(oids, n, sizeof(Oid), DqOidCmp);
+	qsort(oids, n, sizeof(Oid), oid_cmp);
 	if (declared != NULL)
 		pfree(declared);
 	declared = oids;
@@ -121,7 +113,7 @@ DqLinIsDeclaredMasking(Oid funcid)
 	if (!declared_valid)
 		DqMaskingLoad();
 	return ndeclared > 0 &&
-		bsearch(&funcid, declared, ndeclared, sizeof(Oid), DqOidCmp) != NULL;
+		bsearch(&funcid, declared, ndeclared, sizeof(Oid), oid_cmp) != NULL;
 }
 
 /* Does name appear in the NULL-terminated list? */
@@ -180,15 +172,9 @@ DqLinAggregateMasks(Oid aggfnoid)
 Datum
 dq_masking_functions_changed(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"%s\" was not called by the trigger manager",
-						"dq_internal.masking_functions_changed"),
-				 errhint("It is called by the trigger masking_functions_changed of dq.masking_functions.")));
-	CacheInvalidateRelcache(trigdata->tg_relation);
+	DqLinRequireTrigger(fcinfo, "dq_internal.masking_functions_changed",
+						"It is called by the trigger masking_functions_changed of dq.masking_functions.");
+	CacheInvalidateRelcache(((TriggerData *) fcinfo->context)->tg_relation);
 	declared_valid = false;
 	return PointerGetDatum(NULL);
 }

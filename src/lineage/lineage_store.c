@@ -31,6 +31,7 @@
 #include "utils/syscache.h"
 
 #include "base/catalog.h"
+#include "base/spi_util.h"
 #include "lineage/lineage.h"
 
 PG_FUNCTION_INFO_V1(dq_record_lineage);
@@ -118,8 +119,7 @@ DqLineageStore(const DqLinEdgeSet *set, int64 queryid, bool is_run)
 				   "NOTHING");
 
 	DqBecomeExtensionOwner(&owner);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	ret = SPI_execute_with_args(sql, 9, types, values, NULL, false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "could not store lineage edges: SPI result %d", ret);
@@ -186,12 +186,10 @@ DqLineageReplaceTarget(Oid target_relid, DqLinOrigin origin)
 	values[0] = ObjectIdGetDatum(target_relid);
 	values[1] = CStringGetTextDatum(DqLinOriginName(origin));
 	DqBecomeExtensionOwner(&owner);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("DELETE FROM dq.lineage_edges"
-							  " WHERE target_relid = $1 AND origin = $2",
-							  2, types, values, NULL, false, 0) != SPI_OK_DELETE)
-		elog(ERROR, "could not delete lineage edges");
+	DqSpiConnect();
+	DqSpiRunArgs("DELETE FROM dq.lineage_edges"
+				 " WHERE target_relid = $1 AND origin = $2",
+				 2, types, values, NULL, false, SPI_OK_DELETE, "delete lineage edges");
 	SPI_finish();
 	DqRestoreUser(&owner);
 }

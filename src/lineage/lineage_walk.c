@@ -317,38 +317,51 @@ DqLinInsertValue(Query *query, AttrNumber attno)
 }
 
 /*
+ * The numbers of the columns of relid that are not dropped (nor
+ * generated, with skip_generated), in order; NIL when it is gone.
+ */
+List *
+DqLinRelationAttnums(Oid relid, bool skip_generated)
+{
+	HeapTuple	reltup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	AttrNumber	natts;
+	List	   *attnums = NIL;
+
+	if (!HeapTupleIsValid(reltup))
+		return NIL;
+	natts = ((Form_pg_class) GETSTRUCT(reltup))->relnatts;
+	ReleaseSysCache(reltup);
+	for (AttrNumber attnum = 1; attnum <= natts; attnum++)
+	{
+		HeapTuple	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid),
+										  Int16GetDatum(attnum));
+		Form_pg_attribute att;
+
+		if (!HeapTupleIsValid(tup))
+			continue;
+		att = (Form_pg_attribute) GETSTRUCT(tup);
+		if (!att->attisdropped && !(skip_generated && att->attgenerated))
+			attnums = lappend_int(attnums, attnum);
+		ReleaseSysCache(tup);
+	}
+	return attnums;
+}
+
+/*
  * Every column of a relation, for a whole-row reference: the row depends on
  * each of them, so dropping or changing any column shows its impact.
  */
 static void
 LinWholeRow(Oid relid, LinWalkCtx *ctx)
 {
-	HeapTuple	reltup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	AttrNumber	natts;
-	AttrNumber	attnum;
 	LinMode		mode = LinTransformed(ctx->mode);
+	ListCell   *lc;
 
-	if (!HeapTupleIsValid(reltup))
-		return;
-	natts = ((Form_pg_class) GETSTRUCT(reltup))->relnatts;
-	ReleaseSysCache(reltup);
-
-	for (attnum = 1; attnum <= natts; attnum++)
+	foreach(lc, DqLinRelationAttnums(relid, false))
 	{
-		HeapTuple	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid),
-										  Int16GetDatum(attnum));
-		bool		dropped;
+		LinSource	s = {relid, lfirst_int(lc), DQ_LIN_IDENTITY, false};
 
-		if (!HeapTupleIsValid(tup))
-			continue;
-		dropped = ((Form_pg_attribute) GETSTRUCT(tup))->attisdropped;
-		ReleaseSysCache(tup);
-		if (!dropped)
-		{
-			LinSource	s = {relid, attnum, DQ_LIN_IDENTITY, false};
-
-			DqLinApply(ctx->out, list_make1(&s), mode);
-		}
+		DqLinApply(ctx->out, list_make1(&s), mode);
 	}
 }
 
@@ -499,9 +512,17 @@ LinResolveParam(Param *param, LinWalkCtx *ctx)
 	}
 }
 
-/* Relations whose rows an aggregate such as count(*) counts. */
+/* What a walk of a join tree does at each relation it reaches. */
+typedef void (*LinRteFn) (RangeTblEntry *rte, int rtindex, LinFrame *frame,
+						  List **out);
+
+/*
+ * Walk a join tree: rte_fn at each relation; with_quals, the quals of each
+ * FROM list (FILTER) and join (JOIN) as sources too.
+ */
 static void
-LinRowSources(Node *jtnode, LinFrame *frame, List **out)
+LinWalkJoinTree(Node *jtnode, LinFrame *frame, List **out, LinRteFn rte_fn,
+				bool with_quals)
 {
 	ListCell   *lc;
 
@@ -510,70 +531,95 @@ LinRowSources(Node *jtnode, LinFrame *frame, List **out)
 	if (IsA(jtnode, RangeTblRef))
 	{
 		int			rtindex = ((RangeTblRef *) jtnode)->rtindex;
-		RangeTblEntry *rte = rt_fetch(rtindex, frame->query->rtable);
 
-		if (rte->rtekind == RTE_RELATION && DqLinIsPersistent(rte))
-			DqLinAddSource(out, rte->relid, 0, DQ_LIN_IDENTITY, false);
-		else if (rte->rtekind == RTE_SUBQUERY || rte->rtekind == RTE_CTE)
-		{
-			LinCols    *cols = LinRteCols(rte, rtindex, frame);
-			Query	   *sub = rte->rtekind == RTE_SUBQUERY ? rte->subquery : NULL;
-			LinFrame   *subframe;
-
-			if (cols == NULL || cols->in_progress)
-				return;
-			if (sub == NULL)
-			{
-				/* the CTE's own query; its frame matters only for outer refs */
-				LinFrame   *owner = frame;
-				Index		up = rte->ctelevelsup;
-
-				while (up-- > 0 && owner)
-					owner = owner->parent;
-				foreach(lc, owner ? owner->query->cteList : NIL)
-				{
-					CommonTableExpr *cte = (CommonTableExpr *) lfirst(lc);
-
-					if (strcmp(cte->ctename, rte->ctename) == 0)
-						sub = (Query *) cte->ctequery;
-				}
-				if (sub == NULL)
-					return;
-				frame = owner;
-			}
-			subframe = DqLinNewFrame(sub, frame);
-			if (sub->setOperations == NULL)
-				LinRowSources((Node *) sub->jointree, subframe, out);
-			else
-			{
-				foreach(lc, sub->rtable)
-				{
-					RangeTblEntry *leaf = (RangeTblEntry *) lfirst(lc);
-
-					if (leaf->rtekind == RTE_SUBQUERY)
-					{
-						LinFrame   *leafframe = DqLinNewFrame(leaf->subquery,
-															subframe);
-
-						LinRowSources((Node *) leaf->subquery->jointree,
-									  leafframe, out);
-					}
-				}
-			}
-		}
+		rte_fn(rt_fetch(rtindex, frame->query->rtable), rtindex, frame, out);
 	}
 	else if (IsA(jtnode, FromExpr))
 	{
-		foreach(lc, ((FromExpr *) jtnode)->fromlist)
+		FromExpr   *fe = (FromExpr *) jtnode;
+
+		foreach(lc, fe->fromlist)
 		{
-			LinRowSources(lfirst(lc), frame, out);
+			LinWalkJoinTree(lfirst(lc), frame, out, rte_fn, with_quals);
 		}
+		if (with_quals)
+			DqLinQuals(fe->quals, frame, DQ_LIN_FILTER, true, out);
 	}
 	else if (IsA(jtnode, JoinExpr))
 	{
-		LinRowSources(((JoinExpr *) jtnode)->larg, frame, out);
-		LinRowSources(((JoinExpr *) jtnode)->rarg, frame, out);
+		JoinExpr   *je = (JoinExpr *) jtnode;
+
+		LinWalkJoinTree(je->larg, frame, out, rte_fn, with_quals);
+		LinWalkJoinTree(je->rarg, frame, out, rte_fn, with_quals);
+		if (with_quals)
+			DqLinQuals(je->quals, frame, DQ_LIN_JOIN, false, out);
 	}
+}
+
+static void LinRowSources(Node *jtnode, LinFrame *frame, List **out);
+
+/* A relation of LinRowSources: its rows, or those of its subquery or CTE. */
+static void
+LinRowSourcesRte(RangeTblEntry *rte, int rtindex, LinFrame *frame, List **out)
+{
+	ListCell   *lc;
+
+	if (rte->rtekind == RTE_RELATION && DqLinIsPersistent(rte))
+		DqLinAddSource(out, rte->relid, 0, DQ_LIN_IDENTITY, false);
+	else if (rte->rtekind == RTE_SUBQUERY || rte->rtekind == RTE_CTE)
+	{
+		LinCols    *cols = LinRteCols(rte, rtindex, frame);
+		Query	   *sub = rte->rtekind == RTE_SUBQUERY ? rte->subquery : NULL;
+		LinFrame   *subframe;
+
+		if (cols == NULL || cols->in_progress)
+			return;
+		if (sub == NULL)
+		{
+			/* the CTE's own query; its frame matters only for outer refs */
+			LinFrame   *owner = frame;
+			Index		up = rte->ctelevelsup;
+
+			while (up-- > 0 && owner)
+				owner = owner->parent;
+			foreach(lc, owner ? owner->query->cteList : NIL)
+			{
+				CommonTableExpr *cte = (CommonTableExpr *) lfirst(lc);
+
+				if (strcmp(cte->ctename, rte->ctename) == 0)
+					sub = (Query *) cte->ctequery;
+			}
+			if (sub == NULL)
+				return;
+			frame = owner;
+		}
+		subframe = DqLinNewFrame(sub, frame);
+		if (sub->setOperations == NULL)
+			LinRowSources((Node *) sub->jointree, subframe, out);
+		else
+		{
+			foreach(lc, sub->rtable)
+			{
+				RangeTblEntry *leaf = (RangeTblEntry *) lfirst(lc);
+
+				if (leaf->rtekind == RTE_SUBQUERY)
+				{
+					LinFrame   *leafframe = DqLinNewFrame(leaf->subquery,
+														subframe);
+
+					LinRowSources((Node *) leaf->subquery->jointree,
+								  leafframe, out);
+				}
+			}
+		}
+	}
+}
+
+/* Relations whose rows an aggregate such as count(*) counts. */
+static void
+LinRowSources(Node *jtnode, LinFrame *frame, List **out)
+{
+	LinWalkJoinTree(jtnode, frame, out, LinRowSourcesRte, false);
 }
 
 
@@ -955,44 +1001,24 @@ DqLinQuals(Node *quals, LinFrame *frame, DqLinSubtype subtype, bool find_joins,
 	}
 }
 
+/* A relation of LinJoinTree: its dataset as an IDENTITY source. */
+static void
+LinJoinTreeRte(RangeTblEntry *rte, int rtindex, LinFrame *frame, List **out)
+{
+	LinCols    *cols = LinRteCols(rte, rtindex, frame);
+
+	if (cols && !cols->in_progress)
+		DqLinApply(out, cols->dataset, (LinMode)
+				 {
+					 DQ_LIN_IDENTITY, false
+				 });
+}
+
 /* Dataset-level sources of the FROM clause. */
 static void
 LinJoinTree(Node *jtnode, LinFrame *frame, List **out)
 {
-	ListCell   *lc;
-
-	if (jtnode == NULL)
-		return;
-	if (IsA(jtnode, RangeTblRef))
-	{
-		int			rtindex = ((RangeTblRef *) jtnode)->rtindex;
-		RangeTblEntry *rte = rt_fetch(rtindex, frame->query->rtable);
-		LinCols    *cols = LinRteCols(rte, rtindex, frame);
-
-		if (cols && !cols->in_progress)
-			DqLinApply(out, cols->dataset, (LinMode)
-					 {
-						 DQ_LIN_IDENTITY, false
-					 });
-	}
-	else if (IsA(jtnode, FromExpr))
-	{
-		FromExpr   *fe = (FromExpr *) jtnode;
-
-		foreach(lc, fe->fromlist)
-		{
-			LinJoinTree(lfirst(lc), frame, out);
-		}
-		DqLinQuals(fe->quals, frame, DQ_LIN_FILTER, true, out);
-	}
-	else if (IsA(jtnode, JoinExpr))
-	{
-		JoinExpr   *je = (JoinExpr *) jtnode;
-
-		LinJoinTree(je->larg, frame, out);
-		LinJoinTree(je->rarg, frame, out);
-		DqLinQuals(je->quals, frame, DQ_LIN_JOIN, false, out);
-	}
+	LinWalkJoinTree(jtnode, frame, out, LinJoinTreeRte, true);
 }
 
 /* Sources of the expressions of a list of sort/group clauses. */

@@ -27,6 +27,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
+#include "base/calendar.h"
 #include "report/report.h"
 
 PG_FUNCTION_INFO_V1(dq_metric_number);
@@ -47,23 +48,6 @@ DqReadDigits(const char **p, int ndigits, int *out)
 	*p += ndigits;
 	*out = v;
 	return true;
-}
-
-/* Days from 1970-01-01 to a proleptic Gregorian date (Hinnant's method). */
-static int64
-DqDaysFromCivil(int64 y, int m, int d)
-{
-	int64		era;
-	int64		yoe;
-	int64		doy;
-	int64		doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
 }
 
 /*

@@ -33,8 +33,9 @@
 #include "utils/datetime.h"
 #include "utils/timestamp.h"
 
-#include "sched/cron.h"
+#include "base/calendar.h"
 #include "base/guc.h"
+#include "sched/cron.h"
 
 #define SCHEDULE_HINT "A schedule is a cron expression of 5 fields (minute hour day-of-month month day-of-week), a shortcut (@hourly, @daily, @weekly, @monthly, @yearly) or an interval such as '30 seconds'."
 
@@ -330,23 +331,6 @@ DqScheduleTimeZone(const char *name)
 	return tz;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64
-days_from_civil(int64 y, int m, int d)
-{
-	int64		era;
-	int64		yoe,
-				doy,
-				doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static void
 civil_from_days(int64 z, int *y, int *m, int *d)
 {
@@ -447,9 +431,9 @@ cron_next(const DqSchedule *s, TimestampTz after, pg_tz *tz)
 		if (!(s->months & (1u << m)))
 		{
 			if (m == 12)
-				wall = days_from_civil(y + 1, 1, 1) * SECS_PER_DAY;
+				wall = DqDaysFromCivil(y + 1, 1, 1) * SECS_PER_DAY;
 			else
-				wall = days_from_civil(y, m + 1, 1) * SECS_PER_DAY;
+				wall = DqDaysFromCivil(y, m + 1, 1) * SECS_PER_DAY;
 			continue;
 		}
 		dom_ok = (s->doms & (1u << d)) != 0;

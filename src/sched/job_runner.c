@@ -53,6 +53,7 @@
 
 #include "base/catalog.h"
 #include "base/guc.h"
+#include "base/spi_util.h"
 #include "base/trust.h"
 #include "base/progress.h"
 #include "sched/worker.h"
@@ -194,8 +195,7 @@ update_run(const char *sql, int nargs, Oid *types, Datum *values, const char *nu
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner);
 	if (SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0) < 0)
 		elog(ERROR, "SPI_execute failed: %s", sql);

@@ -39,6 +39,7 @@
 #include "base/catalog.h"
 #include "base/guc.h"
 #include "base/shmem.h"
+#include "base/spi_util.h"
 #include "sched/cron.h"
 #include "sched/worker.h"
 
@@ -168,10 +169,10 @@ find_job(const char *job_name, Oid owner)
 
 	values[0] = CStringGetTextDatum(job_name);
 	values[1] = ObjectIdGetDatum(owner);
-	if (SPI_execute_with_args("SELECT job_id FROM dq.jobs WHERE job_name OPERATOR(pg_catalog.=) $1 "
-							  "AND owner OPERATOR(pg_catalog.=) $2::pg_catalog.regrole FOR UPDATE",
-							  2, types, values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute failed looking up job \"%s\"", job_name);
+	DqSpiRunArgs("SELECT job_id FROM dq.jobs WHERE job_name OPERATOR(pg_catalog.=) $1 "
+				 "AND owner OPERATOR(pg_catalog.=) $2::pg_catalog.regrole FOR UPDATE",
+				 2, types, values, NULL, false, SPI_OK_SELECT,
+				 "look up a job");
 	if (SPI_processed == 0)
 		return 0;
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -196,10 +197,10 @@ find_own_job(const char *job_name, Oid caller, Oid *job_owner)
 	if (job_id != 0)
 		return job_id;
 	values[0] = CStringGetTextDatum(job_name);
-	if (SPI_execute_with_args("SELECT job_id, owner::pg_catalog.oid FROM dq.jobs "
-							  "WHERE job_name OPERATOR(pg_catalog.=) $1 FOR UPDATE",
-							  1, types, values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute failed looking up job \"%s\"", job_name);
+	DqSpiRunArgs("SELECT job_id, owner::pg_catalog.oid FROM dq.jobs "
+				 "WHERE job_name OPERATOR(pg_catalog.=) $1 FOR UPDATE",
+				 1, types, values, NULL, false, SPI_OK_SELECT,
+				 "look up a job");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
@@ -290,9 +291,9 @@ find_upstream(const char *after, const char *job_name, int64 job_id, Oid caller)
 		if (++depth > 1000)
 			break;				/* a longer chain cannot hold job_id: no cycle */
 		values[0] = Int64GetDatum(at);
-		if (SPI_execute_with_args("SELECT after_job FROM dq.jobs WHERE job_id OPERATOR(pg_catalog.=) $1",
-								  1, types, values, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "SPI_execute failed following the dependencies of job \"%s\"", job_name);
+		DqSpiRunArgs("SELECT after_job FROM dq.jobs WHERE job_id OPERATOR(pg_catalog.=) $1",
+					 1, types, values, NULL, false, SPI_OK_SELECT,
+					 "follow the dependencies of a job");
 		if (SPI_processed == 0)
 			break;
 		next = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -313,8 +314,7 @@ jobs_have_after_job(void)
 static void
 connect_as_owner(DqOwnerContext *owner)
 {
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(owner);
 }
 
@@ -409,10 +409,10 @@ dq_schedule(PG_FUNCTION_ARGS)
 
 		if (!v2)
 		{
-			if (SPI_execute_with_args("INSERT INTO dq.jobs (job_name, schedule, command, timezone, owner, superuser, database) "
-									  "VALUES ($1, $2, $3, $4, $5::pg_catalog.regrole, $6, $7) RETURNING job_id",
-									  7, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
-				elog(ERROR, "could not insert job \"%s\"", job_name);
+			DqSpiRunArgs("INSERT INTO dq.jobs (job_name, schedule, command, timezone, owner, superuser, database) "
+						 "VALUES ($1, $2, $3, $4, $5::pg_catalog.regrole, $6, $7) RETURNING job_id",
+						 7, types, values, nulls, false, SPI_OK_INSERT_RETURNING,
+						 "insert a job");
 		}
 		else if (SPI_execute_with_args("INSERT INTO dq.jobs (job_name, schedule, command, timezone, owner, superuser, database, "
 									   "  retries, retry_delay, after_job) "
@@ -454,11 +454,11 @@ dq_unschedule(PG_FUNCTION_ARGS)
 	values[0] = Int64GetDatum(job_id);
 	if (jobs_have_after_job())
 	{
-		if (SPI_execute_with_args("SELECT pg_catalog.string_agg(pg_catalog.quote_ident(job_name), ', ' ORDER BY job_name), "
-								  "pg_catalog.count(*) "
-								  "FROM dq.jobs WHERE after_job OPERATOR(pg_catalog.=) $1",
-								  1, types, values, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not read the jobs that run after job \"%s\"", job_name);
+		DqSpiRunArgs("SELECT pg_catalog.string_agg(pg_catalog.quote_ident(job_name), ', ' ORDER BY job_name), "
+					 "pg_catalog.count(*) "
+					 "FROM dq.jobs WHERE after_job OPERATOR(pg_catalog.=) $1",
+					 1, types, values, NULL, false, SPI_OK_SELECT,
+					 "read the jobs that run after a job");
 		if (SPI_processed == 1 &&
 			SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) != NULL)
 			ereport(ERROR,
@@ -468,9 +468,9 @@ dq_unschedule(PG_FUNCTION_ARGS)
 							   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
 					 errhint("Unschedule those jobs first, or give them a schedule of their own with dq.alter_job(..., schedule => ...).")));
 	}
-	if (SPI_execute_with_args("DELETE FROM dq.jobs WHERE job_id OPERATOR(pg_catalog.=) $1",
-							  1, types, values, NULL, false, 0) != SPI_OK_DELETE)
-		elog(ERROR, "could not delete job \"%s\"", job_name);
+	DqSpiRunArgs("DELETE FROM dq.jobs WHERE job_id OPERATOR(pg_catalog.=) $1",
+				 1, types, values, NULL, false, SPI_OK_DELETE,
+				 "delete a job");
 	disconnect(&owner);
 	PG_RETURN_BOOL(true);
 }
@@ -573,9 +573,9 @@ dq_alter_job(PG_FUNCTION_ARGS)
 	{
 		Oid			t1[1] = {INT8OID};
 
-		if (SPI_execute_with_args("SELECT 1 FROM dq.jobs WHERE job_id OPERATOR(pg_catalog.=) $1 AND schedule IS NULL",
-								  1, t1, values, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not read job \"%s\"", job_name);
+		DqSpiRunArgs("SELECT 1 FROM dq.jobs WHERE job_id OPERATOR(pg_catalog.=) $1 AND schedule IS NULL",
+					 1, t1, values, NULL, false, SPI_OK_SELECT,
+					 "read a job");
 		if (SPI_processed > 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -595,28 +595,28 @@ dq_alter_job(PG_FUNCTION_ARGS)
 			nulls[7] = ' ';
 		}
 	}
-	if (SPI_execute_with_args(psprintf("UPDATE dq.jobs SET "
-							  "schedule_anchor = CASE WHEN coalesce($2, schedule) IS DISTINCT FROM schedule "
-							  "OR ($5 IS NOT NULL AND (CASE WHEN $5 OPERATOR(pg_catalog.=) '' THEN NULL ELSE $5 END) "
-							  "    IS DISTINCT FROM timezone) "
-							  "OR ($4 AND NOT enabled) THEN pg_catalog.now() ELSE schedule_anchor END, "
-							  "schedule = %s, "
-							  "command = coalesce($3, command), "
-							  "enabled = coalesce($4, enabled), "
-							  "timezone = CASE WHEN $5 IS NULL THEN timezone "
-							  "  WHEN $5 OPERATOR(pg_catalog.=) '' THEN NULL ELSE $5 END, "
-							  "statement_timeout = CASE WHEN $6 IS NULL THEN statement_timeout "
-							  "WHEN $6 OPERATOR(pg_catalog.=) '0'::pg_catalog.interval THEN NULL ELSE $6 END, "
-							  "database = CASE WHEN $7 THEN $8 ELSE database END, "
-							  "updated_at = pg_catalog.now()%s WHERE job_id OPERATOR(pg_catalog.=) $1",
-									  v2 ? "CASE WHEN $11 IS NOT NULL THEN NULL ELSE coalesce($2, schedule) END" :
-									  "coalesce($2, schedule)",
-									  v2 ? ", retries = coalesce($9, retries), "
-									  "retry_delay = coalesce($10, retry_delay), "
-									  "after_job = CASE WHEN $11 IS NOT NULL THEN $11 "
-									  "  WHEN $2 IS NOT NULL OR $12 THEN NULL ELSE after_job END" : ""),
-							  v2 ? 12 : 8, types, values, nulls, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not update job \"%s\"", job_name);
+	DqSpiRunArgs(psprintf("UPDATE dq.jobs SET "
+				 "schedule_anchor = CASE WHEN coalesce($2, schedule) IS DISTINCT FROM schedule "
+				 "OR ($5 IS NOT NULL AND (CASE WHEN $5 OPERATOR(pg_catalog.=) '' THEN NULL ELSE $5 END) "
+				 "    IS DISTINCT FROM timezone) "
+				 "OR ($4 AND NOT enabled) THEN pg_catalog.now() ELSE schedule_anchor END, "
+				 "schedule = %s, "
+				 "command = coalesce($3, command), "
+				 "enabled = coalesce($4, enabled), "
+				 "timezone = CASE WHEN $5 IS NULL THEN timezone "
+				 "  WHEN $5 OPERATOR(pg_catalog.=) '' THEN NULL ELSE $5 END, "
+				 "statement_timeout = CASE WHEN $6 IS NULL THEN statement_timeout "
+				 "WHEN $6 OPERATOR(pg_catalog.=) '0'::pg_catalog.interval THEN NULL ELSE $6 END, "
+				 "database = CASE WHEN $7 THEN $8 ELSE database END, "
+				 "updated_at = pg_catalog.now()%s WHERE job_id OPERATOR(pg_catalog.=) $1",
+						 v2 ? "CASE WHEN $11 IS NOT NULL THEN NULL ELSE coalesce($2, schedule) END" :
+						 "coalesce($2, schedule)",
+						 v2 ? ", retries = coalesce($9, retries), "
+						 "retry_delay = coalesce($10, retry_delay), "
+						 "after_job = CASE WHEN $11 IS NOT NULL THEN $11 "
+						 "  WHEN $2 IS NOT NULL OR $12 THEN NULL ELSE after_job END" : ""),
+				 v2 ? 12 : 8, types, values, nulls, false, SPI_OK_UPDATE,
+				 "update a job");
 
 	disconnect(&owner);
 	if (!PG_ARGISNULL(3) && PG_GETARG_BOOL(3))

@@ -72,6 +72,7 @@
 #include "base/catalog.h"
 #include "base/guc.h"
 #include "base/shmem.h"
+#include "base/spi_util.h"
 #include "base/trust.h"
 #include "sched/cron.h"
 #include "base/stats.h"
@@ -111,7 +112,7 @@ static void
 scheduler_detach(int code, Datum arg)
 {
 	if (my_entry)
-		DqDetachScheduler(my_entry, extension_gone);
+		DqDbTableDetachWorker(DqSchedTable(), my_entry, extension_gone);
 }
 
 static SchedJob *
@@ -665,8 +666,7 @@ DqSchedBeginWork(void)
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 }
 
 void
@@ -759,7 +759,7 @@ dq_scheduler_main(Datum main_arg)
 
 	dq_sched_cxt = AllocSetContextCreate(TopMemoryContext, "dq_lineage scheduler",
 										 ALLOCSET_DEFAULT_SIZES);
-	my_entry = DqAttachScheduler(dboid);
+	my_entry = DqDbTableAttachWorker(DqSchedTable(), dboid);
 	if (my_entry == NULL)
 		proc_exit(0);
 	before_shmem_exit(scheduler_detach, (Datum) 0);
@@ -795,7 +795,7 @@ dq_scheduler_main(Datum main_arg)
 			proc_exit(0);
 		}
 		run_tasks(false);
-		gen = DqJobsGeneration(my_entry);
+		gen = DqDbTableGeneration(DqSchedTable(), my_entry);
 		if (first || reload || gen != seen_generation)
 		{
 			seen_generation = gen;

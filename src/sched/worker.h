@@ -70,7 +70,6 @@ extern void DqWakeSchedulerAtCommit(void);
 /* Called by the utility hook once a command's permission checks pass. */
 extern void DqSchedPauseForCommand(Oid dboid, bool forget);
 
-extern PGDLLEXPORT void dq_launcher_main(Datum main_arg);
 extern PGDLLEXPORT void dq_scheduler_main(Datum main_arg);
 extern PGDLLEXPORT void dq_job_main(Datum main_arg);
 
