@@ -71,13 +71,21 @@ static void DqReportScorecard(DqReport *rep);
 static void DqReportOpenFailures(DqReport *rep);
 static void DqReportRecentViolations(DqReport *rep);
 
-/* The overview, in order (not shown on the page of one table). */
-static const struct
+/*
+ * A section of the page: its anchor id, its title, and the function that
+ * writes it (overview, for a section of the overview; table, for one of
+ * each table).
+ */
+typedef struct DqSectionDef
 {
 	const char *id;
 	const char *title;
-	DqOverviewSectionFn fn;
-}			dq_overview_sections[] =
+	DqOverviewSectionFn overview;
+	DqTableSectionFn table;
+} DqSectionDef;
+
+/* The overview, in order (not shown on the page of one table). */
+static const DqSectionDef dq_overview_sections[] =
 {
 	{"summary", "Summary", DqReportSummary},
 	{"scorecard", "Tables", DqReportScorecard},
@@ -88,19 +96,14 @@ static const struct
 };
 
 /* The sections of each table, in order. */
-static const struct
+static const DqSectionDef dq_table_sections[] =
 {
-	const char *id;
-	const char *title;
-	DqTableSectionFn fn;
-}			dq_table_sections[] =
-{
-	{"profile", "Profile", DqReportTableProfile},
-	{"expectations", "Expectations", DqReportTableExpectations},
-	{"violations", "Violations", DqReportTableViolations},
-	{"monitors", "Monitors", DqReportTableMonitors},
-	{"alerts", "Open alerts", DqReportTableAlerts},
-	{"lineage", "Lineage", DqReportTableLineage},
+	{"profile", "Profile", NULL, DqReportTableProfile},
+	{"expectations", "Expectations", NULL, DqReportTableExpectations},
+	{"violations", "Violations", NULL, DqReportTableViolations},
+	{"monitors", "Monitors", NULL, DqReportTableMonitors},
+	{"alerts", "Open alerts", NULL, DqReportTableAlerts},
+	{"lineage", "Lineage", NULL, DqReportTableLineage},
 };
 
 /*
@@ -202,6 +205,24 @@ DqReportExec(const char *sql, int nargs, Oid *types, Datum *values, const char *
 }
 
 /*
+ * Run a query of the report that lists rows: true when it found some;
+ * when it found none, the paragraph "empty" instead, the result freed.
+ */
+bool
+DqReportExecList(StringInfo out, const char *sql, int nargs, Oid *types,
+				 Datum *values, const char *nulls, const char *empty)
+{
+	DqReportExec(sql, nargs, types, values, nulls);
+	if (SPI_processed > 0)
+		return true;
+	appendStringInfoString(out, "<p class=\"empty\">");
+	DqHtmlText(out, empty);
+	appendStringInfoString(out, "</p>");
+	SPI_freetuptable(SPI_tuptable);
+	return false;
+}
+
+/*
  * Run a query of the report about relation relid ($1; NULL for every
  * relation when InvalidOid) since the start of the history shown ($2).
  */
@@ -300,6 +321,27 @@ DqStatusBadge(StringInfo out, const char *status)
 	appendStringInfoString(out, "\">");
 	DqHtmlText(out, status);
 	appendStringInfoString(out, "</span>");
+}
+
+/* A cell holding a status badge. */
+void
+DqCellBadge(StringInfo out, const char *status)
+{
+	appendStringInfoString(out, "<td>");
+	DqStatusBadge(out, status);
+	appendStringInfoString(out, "</td>");
+}
+
+/* A cell holding a percentage (0 to 100), a dash when it is NaN. */
+void
+DqCellPercent(StringInfo out, double pct)
+{
+	appendStringInfoString(out, "<td class=\"num\">");
+	if (isnan(pct))
+		appendStringInfoString(out, "\xE2\x80\x93");
+	else
+		DqHtmlPercent(out, pct / 100.0);
+	appendStringInfoString(out, "</td>");
 }
 
 static DqReportTable *
@@ -506,9 +548,7 @@ DqReportScorecard(DqReport *rep)
 		DqTableLink(rep, t);
 		appendStringInfoString(out, "</td>");
 		DqCellText(out, NULL, t->kind);
-		appendStringInfoString(out, "<td>");
-		DqStatusBadge(out, t->status);
-		appendStringInfoString(out, "</td>");
+		DqCellBadge(out, t->status);
 		DqCellCount(out, t->row_count);
 		DqCellText(out, NULL, t->last_profiled_at);
 		DqCellCount(out, t->expectations);
@@ -571,13 +611,9 @@ DqReportOpenFailures(DqReport *rep)
 	StringInfo	out = rep->out;
 	int			i;
 
-	DqReportExec(dq_report_failures_sql, 0, NULL, NULL, NULL);
-	if (SPI_processed == 0)
-	{
-		appendStringInfoString(out, "<p class=\"empty\">No expectation fails in its latest validation.</p>");
-		SPI_freetuptable(SPI_tuptable);
+	if (!DqReportExecList(out, dq_report_failures_sql, 0, NULL, NULL, NULL,
+						  "No expectation fails in its latest validation."))
 		return;
-	}
 	appendStringInfoString(out,
 						   "<table class=\"grid failures\"><thead><tr><th>table</th><th>expectation</th>"
 						   "<th>column</th><th>severity</th><th class=\"num\">failing rows</th>"
@@ -601,16 +637,9 @@ DqReportOpenFailures(DqReport *rep)
 		DqMutedName(out, " ", name);
 		appendStringInfoString(out, "</td>");
 		DqCellText(out, NULL, DqSpiText(i, 5));
-		appendStringInfoString(out, "<td>");
-		DqStatusBadge(out, DqSpiText(i, 6));
-		appendStringInfoString(out, "</td>");
+		DqCellBadge(out, DqSpiText(i, 6));
 		DqCellCount(out, DqSpiFloat8(i, 7));
-		appendStringInfoString(out, "<td class=\"num\">");
-		if (isnan(pct))
-			appendStringInfoString(out, "\xE2\x80\x93");
-		else
-			DqHtmlPercent(out, pct / 100.0);
-		appendStringInfoString(out, "</td>");
+		DqCellPercent(out, pct);
 		DqCellText(out, NULL, DqSpiText(i, 9));
 		appendStringInfoString(out, "</tr>");
 	}
@@ -749,7 +778,7 @@ DqReportTableSection(DqReport *rep, DqReportTable *t, bool open)
 	{
 		appendStringInfo(out, "<section class=\"%s\"><h3>%s</h3>",
 						 dq_table_sections[s].id, dq_table_sections[s].title);
-		dq_table_sections[s].fn(rep, t);
+		dq_table_sections[s].table(rep, t);
 		appendStringInfoString(out, "</section>");
 	}
 	appendStringInfoString(out, "</details>");
@@ -804,7 +833,7 @@ DqReportPage(DqReport *rep)
 		{
 			appendStringInfo(out, "<section class=\"overview\" id=\"%s\"><h2>%s</h2>",
 							 dq_overview_sections[i].id, dq_overview_sections[i].title);
-			dq_overview_sections[i].fn(rep);
+			dq_overview_sections[i].overview(rep);
 			appendStringInfoString(out, "</section>");
 		}
 	}
