@@ -49,6 +49,16 @@ DqReadDigits(const char **p, int ndigits, int *out)
 	return true;
 }
 
+/* DqReadDigits, then the separator sep, which is skipped. */
+static bool
+DqReadDigitsThen(const char **p, int ndigits, int *out, char sep)
+{
+	if (!DqReadDigits(p, ndigits, out) || **p != sep)
+		return false;
+	(*p)++;
+	return true;
+}
+
 /* Days from 1970-01-01 to a proleptic Gregorian date (Hinnant's method). */
 static int64
 DqDaysFromCivil(int64 y, int m, int d)
@@ -98,10 +108,7 @@ DqParseIsoDateTime(const char *s, double *result)
 	if (ydigits < 4 || *p != '-')
 		return false;
 	p++;
-	if (!DqReadDigits(&p, 2, &month) || *p != '-')
-		return false;
-	p++;
-	if (!DqReadDigits(&p, 2, &day))
+	if (!DqReadDigitsThen(&p, 2, &month, '-') || !DqReadDigits(&p, 2, &day))
 		return false;
 	if (month < 1 || month > 12 || day < 1 || day > days_in_month[month - 1])
 		return false;
@@ -112,10 +119,7 @@ DqParseIsoDateTime(const char *s, double *result)
 	if (*p == 'T' || (*p == ' ' && isdigit((unsigned char) p[1])))
 	{
 		p++;
-		if (!DqReadDigits(&p, 2, &hour) || *p != ':')
-			return false;
-		p++;
-		if (!DqReadDigits(&p, 2, &minute))
+		if (!DqReadDigitsThen(&p, 2, &hour, ':') || !DqReadDigits(&p, 2, &minute))
 			return false;
 		if (*p == ':')
 		{
