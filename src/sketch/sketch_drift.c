@@ -236,14 +236,36 @@ DqFPValue(double f, double d1, double d2)
 	return DqBetaInc(0.5 * d2, 0.5 * d1, d2 / (d2 + d1 * f));
 }
 
+/*
+ * The Kolmogorov distribution's survival function at lambda,
+ * 2 * sum (-1)^(j-1) exp(-2 j^2 lambda^2), summed until a term falls below
+ * tol (at most 100 terms) and clamped to [0, 1].
+ */
+static double
+DqKolmogorovQ(double lambda, double tol)
+{
+	double		sum = 0.0;
+	double		sign = 1.0;
+	int			j;
+
+	for (j = 1; j <= 100; j++)
+	{
+		double		term = exp(-2.0 * j * j * lambda * lambda);
+
+		sum += sign * term;
+		if (term < tol)
+			break;
+		sign = -sign;
+	}
+	sum *= 2.0;
+	return sum < 0.0 ? 0.0 : (sum > 1.0 ? 1.0 : sum);
+}
+
 double
 DqKsPValue(double d, double n1, double n2)
 {
 	double		ne;
 	double		lambda;
-	double		sum = 0.0;
-	double		sign = 1.0;
-	int			j;
 
 	if (isnan(d) || d < 0.0 || n1 <= 0.0 || n2 <= 0.0)
 		return NAN;
@@ -251,17 +273,7 @@ DqKsPValue(double d, double n1, double n2)
 	lambda = (sqrt(ne) + 0.12 + 0.11 / sqrt(ne)) * d;
 	if (lambda < 0.2)
 		return 1.0;
-	for (j = 1; j <= 100; j++)
-	{
-		double		term = exp(-2.0 * j * j * lambda * lambda);
-
-		sum += sign * term;
-		if (term < 1e-16)
-			break;
-		sign = -sign;
-	}
-	sum *= 2.0;
-	return sum < 0.0 ? 0.0 : (sum > 1.0 ? 1.0 : sum);
+	return DqKolmogorovQ(lambda, 1e-16);
 }
 
 double
@@ -578,10 +590,6 @@ double
 DqKsOneSamplePValue(double d, double n)
 {
 	double		sqn;
-	double		lambda;
-	double		sum = 0.0;
-	double		sign = 1.0;
-	int			j;
 
 	if (isnan(d) || isnan(n) || d < 0.0 || n < 1.0)
 		return NAN;
@@ -596,16 +604,5 @@ DqKsOneSamplePValue(double d, double n)
 		return p < 0.0 ? 0.0 : (p > 1.0 ? 1.0 : p);
 	}
 	sqn = sqrt(n);
-	lambda = (sqn + 0.12 + 0.11 / sqn) * d;
-	for (j = 1; j <= 100; j++)
-	{
-		double		term = exp(-2.0 * j * j * lambda * lambda);
-
-		sum += sign * term;
-		if (term < 1e-300)
-			break;
-		sign = -sign;
-	}
-	sum *= 2.0;
-	return sum < 0.0 ? 0.0 : (sum > 1.0 ? 1.0 : sum);
+	return DqKolmogorovQ((sqn + 0.12 + 0.11 / sqn) * d, 1e-300);
 }
