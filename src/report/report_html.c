@@ -195,6 +195,9 @@ static const char *dq_report_style =
 "[hidden]{display:none!important}"
 "@media print{details.table{break-inside:avoid}}";
 
+/* A dash for a missing value. */
+#define DQ_MUTED_DASH "<span class=\"muted\">\xE2\x80\x93</span>"
+
 /* ---- SPI helpers ---- */
 
 void
@@ -249,15 +252,27 @@ DqMutedName(StringInfo out, const char *before, const char *name)
 
 /* ---- formatting helpers ---- */
 
-void
-DqCellCount(StringInfo out, double v)
+/*
+ * A numeric cell: v as a count, or as a percentage when percent (v from
+ * 0 to 100); dash when v is NaN.
+ */
+static void
+DqCellNumeric(StringInfo out, double v, bool percent, const char *dash)
 {
 	appendStringInfoString(out, "<td class=\"num\">");
 	if (isnan(v))
-		appendStringInfoString(out, "<span class=\"muted\">\xE2\x80\x93</span>");
+		appendStringInfoString(out, dash);
+	else if (percent)
+		DqHtmlPercent(out, v / 100.0);
 	else
 		DqHtmlCount(out, (int64) v);
 	appendStringInfoString(out, "</td>");
+}
+
+void
+DqCellCount(StringInfo out, double v)
+{
+	DqCellNumeric(out, v, false, DQ_MUTED_DASH);
 }
 
 void
@@ -270,7 +285,7 @@ DqCellText(StringInfo out, const char *cls, const char *s)
 	if (s)
 		DqHtmlClip(out, s, DQ_HTML_CLIP);
 	else
-		appendStringInfoString(out, "<span class=\"muted\">\xE2\x80\x93</span>");
+		appendStringInfoString(out, DQ_MUTED_DASH);
 	appendStringInfoString(out, "</td>");
 }
 
@@ -290,6 +305,23 @@ DqHtmlAge(StringInfo out, double seconds)
 		appendStringInfo(out, "%.0f h", seconds / 3600);
 	else
 		appendStringInfo(out, "%.0f d", seconds / 86400);
+}
+
+/* A cell with a time and how long ago it was; a dash without one. */
+static void
+DqCellWhen(StringInfo out, const char *at, double age_seconds)
+{
+	appendStringInfoString(out, "<td>");
+	if (at)
+	{
+		DqHtmlText(out, at);
+		appendStringInfoString(out, " <span class=\"muted\">(");
+		DqHtmlAge(out, age_seconds);
+		appendStringInfoString(out, " ago)</span>");
+	}
+	else
+		appendStringInfoString(out, DQ_MUTED_DASH);
+	appendStringInfoString(out, "</td>");
 }
 
 /* The anchor id of a table's section. */
@@ -336,12 +368,7 @@ DqCellBadge(StringInfo out, const char *status)
 void
 DqCellPercent(StringInfo out, double pct)
 {
-	appendStringInfoString(out, "<td class=\"num\">");
-	if (isnan(pct))
-		appendStringInfoString(out, "\xE2\x80\x93");
-	else
-		DqHtmlPercent(out, pct / 100.0);
-	appendStringInfoString(out, "</td>");
+	DqCellNumeric(out, pct, true, "\xE2\x80\x93");
 }
 
 static DqReportTable *
@@ -552,35 +579,11 @@ DqReportScorecard(DqReport *rep)
 		DqCellCount(out, t->row_count);
 		DqCellText(out, NULL, t->last_profiled_at);
 		DqCellCount(out, t->expectations);
-		appendStringInfoString(out, "<td class=\"num\">");
-		if (isnan(t->last_success_percent))
-			appendStringInfoString(out, "<span class=\"muted\">\xE2\x80\x93</span>");
-		else
-			DqHtmlPercent(out, t->last_success_percent / 100.0);
-		appendStringInfoString(out, "</td>");
+		DqCellNumeric(out, t->last_success_percent, true, DQ_MUTED_DASH);
 		DqCellCount(out, t->open_failures);
 		DqCellCount(out, t->violations_24h);
-		appendStringInfoString(out, "<td>");
-		if (t->data_latest_at)
-		{
-			DqHtmlText(out, t->data_latest_at);
-			appendStringInfoString(out, " <span class=\"muted\">(");
-			DqHtmlAge(out, t->data_age_seconds);
-			appendStringInfoString(out, " ago)</span>");
-		}
-		else
-			appendStringInfoString(out, "<span class=\"muted\">\xE2\x80\x93</span>");
-		appendStringInfoString(out, "</td><td>");
-		if (t->changed_at)
-		{
-			DqHtmlText(out, t->changed_at);
-			appendStringInfoString(out, " <span class=\"muted\">(");
-			DqHtmlAge(out, t->change_age_seconds);
-			appendStringInfoString(out, " ago)</span>");
-		}
-		else
-			appendStringInfoString(out, "<span class=\"muted\">\xE2\x80\x93</span>");
-		appendStringInfoString(out, "</td>");
+		DqCellWhen(out, t->data_latest_at, t->data_age_seconds);
+		DqCellWhen(out, t->changed_at, t->change_age_seconds);
 		DqCellCount(out, t->open_anomalies);
 		DqCellCount(out, t->open_alerts);
 		DqCellCount(out, t->upstream);
