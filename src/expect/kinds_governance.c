@@ -51,27 +51,16 @@ DqGovRoleArray(DqRule *r)
 static Datum
 DqGovAllowedRoles(DqRule *r)
 {
-	JsonbContainer *arr = DqGovRoleArray(r);
-	JsonbIterator *it;
-	JsonbValue	e;
-	JsonbIteratorToken tok;
-	Datum	   *names;
+	List	   *roles = DqParamStrings(r, DqGovRoleArray(r), "allowed_roles", "hold role names",
+										   "Pass for example {\"allowed_roles\": [\"analysts\"]}.");
+	Datum	   *names = palloc(sizeof(Datum) * (list_length(roles) + 1));
 	int			n = 0;
+	ListCell   *lc;
 
-	names = palloc(sizeof(Datum) * (JsonContainerSize(arr) + 1));
-	it = JsonbIteratorInit(arr);
-	while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+	foreach(lc, roles)
 	{
-		char	   *name;
+		char	   *name = lfirst(lc);
 
-		if (tok != WJB_ELEM)
-			continue;
-		if (e.type != jbvString)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("allowed_roles of %s must hold role names", r->def->name),
-					 errhint("Pass for example {\"allowed_roles\": [\"analysts\"]}.")));
-		name = pnstrdup(e.val.string.val, e.val.string.len);
 		if (strcmp(name, "public") != 0)
 			(void) get_role_oid(name, false);	/* 42704 for an unknown role */
 		names[n++] = CStringGetTextDatum(name);

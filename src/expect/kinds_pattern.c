@@ -300,23 +300,11 @@ DqCompileLikeList(DqRule *r, const DqColumnSource *src, const char *column)
 	DqPatterns *p = DqPatternsCreate(r);
 	JsonbValue *v = DqParamNeeded(r, "like_pattern_list", jbvArray, "a JSON array of strings",
 								  "Pass for example {\"like_pattern_list\": [\"a%\", \"b%\"]}.");
-	JsonbIterator *it;
-	JsonbValue	e;
-	JsonbIteratorToken tok;
+	ListCell   *lc;
 
-	it = JsonbIteratorInit(v->val.binary.data);
-	while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
-	{
-		if (tok != WJB_ELEM)
-			continue;
-		if (e.type != jbvString)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("like_pattern_list of %s must contain strings", r->def->name),
-					 errhint("Pass LIKE patterns such as \"a%%\".")));
-		p->patterns = lappend(p->patterns,
-							  cstring_to_text_with_len(e.val.string.val, e.val.string.len));
-	}
+	foreach(lc, DqParamStrings(r, v->val.binary.data, "like_pattern_list",
+							   "contain strings", "Pass LIKE patterns such as \"a%\"."))
+		p->patterns = lappend(p->patterns, cstring_to_text(lfirst(lc)));
 	DqPatternListDone(r, p, "like_pattern_list", "Pass at least one LIKE pattern.");
 }
 

@@ -165,6 +165,34 @@ DqParamArray(const DqKindDef *def, Jsonb *params, const char *key, bool required
 }
 
 /*
+ * The elements of the JSON array arr (parameter key of r) as C strings;
+ * ERROR "<key> of <kind> must <what>" with hint for one that is not a
+ * string.
+ */
+List *
+DqParamStrings(DqRule *r, JsonbContainer *arr, const char *key,
+			   const char *what, const char *hint)
+{
+	List	   *out = NIL;
+	JsonbIterator *it = JsonbIteratorInit(arr);
+	JsonbValue	elem;
+	JsonbIteratorToken tok;
+
+	while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+	{
+		if (tok != WJB_ELEM)
+			continue;
+		if (elem.type != jbvString)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s of %s must %s", key, r->def->name, what),
+					 errhint("%s", hint)));
+		out = lappend(out, pnstrdup(elem.val.string.val, elem.val.string.len));
+	}
+	return out;
+}
+
+/*
  * A parameter the kind needs, of JSON type type (jbvArray or jbvObject: a
  * JSON array or object; jbvBinary: either); ERROR "<kind> needs <key> as
  * <what>" with hint when it is absent, null or of another type.

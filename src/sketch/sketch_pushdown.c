@@ -353,15 +353,10 @@ Datum
 dq_kll_pushdown_final(PG_FUNCTION_ARGS)
 {
 	DqKllPushState *st = (DqKllPushState *) DqSketchPeek(fcinfo, 0, &DqKllOps);
-	bool		isnull;
-	Datum		result;
 
 	if (st == NULL)
 		PG_RETURN_NULL();
-	result = DqKllQuantiles(&st->kll, st->fracs, st->nfracs, &isnull);
-	if (isnull)
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(result);
+	return DqKllQuantiles(fcinfo, &st->kll, st->fracs, st->nfracs);
 }
 
 /* ---------------------------------------------------------------------
