@@ -300,11 +300,16 @@ DqCompileLikeList(DqRule *r, const DqColumnSource *src, const char *column)
 	DqPatterns *p = DqPatternsCreate(r);
 	JsonbValue *v = DqParamNeeded(r, "like_pattern_list", jbvArray, "a JSON array of strings",
 								  "Pass for example {\"like_pattern_list\": [\"a%\", \"b%\"]}.");
+	List	   *strings = DqParamStrings(r, v->val.binary.data, "like_pattern_list",
+											 "contain strings", "Pass LIKE patterns such as \"a%\".");
 	ListCell   *lc;
 
-	foreach(lc, DqParamStrings(r, v->val.binary.data, "like_pattern_list",
-							   "contain strings", "Pass LIKE patterns such as \"a%\"."))
-		p->patterns = lappend(p->patterns, cstring_to_text(lfirst(lc)));
+	foreach(lc, strings)
+	{
+		text	   *pattern = cstring_to_text(lfirst(lc));
+
+		p->patterns = lappend(p->patterns, pattern);
+	}
 	DqPatternListDone(r, p, "like_pattern_list", "Pass at least one LIKE pattern.");
 }
 
