@@ -36,15 +36,10 @@
 static JsonbContainer *
 DqGovRoleArray(DqRule *r)
 {
-	JsonbValue *v = DqParam(r->params, "allowed_roles");
+	JsonbValue *v = DqParamNeeded(r, "allowed_roles", jbvArray, "a JSON array of role names",
+								  "Pass for example {\"allowed_roles\": [\"analysts\", \"etl\"]}; [] allows nobody.");
 
-	if (v != NULL && v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data))
-		return v->val.binary.data;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("%s needs allowed_roles as a JSON array of role names", r->def->name),
-			 errhint("Pass for example {\"allowed_roles\": [\"analysts\", \"etl\"]}; [] allows nobody.")));
-	return NULL;				/* keep the compiler quiet */
+	return v->val.binary.data;
 }
 
 /* allowed_roles as a text[] Datum; every name must be a role or public. */

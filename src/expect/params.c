@@ -174,20 +174,19 @@ DqParamStrings(DqRule *r, JsonbContainer *arr, const char *key,
 			   const char *what, const char *hint)
 {
 	List	   *out = NIL;
-	JsonbIterator *it = JsonbIteratorInit(arr);
-	JsonbValue	elem;
-	JsonbIteratorToken tok;
+	uint32		n = JsonContainerSize(arr);
+	uint32		i;
 
-	while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+	for (i = 0; i < n; i++)
 	{
-		if (tok != WJB_ELEM)
-			continue;
-		if (elem.type != jbvString)
+		JsonbValue *elem = getIthJsonbValueFromContainer(arr, i);
+
+		if (elem->type != jbvString)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s of %s must %s", key, r->def->name, what),
 					 errhint("%s", hint)));
-		out = lappend(out, pnstrdup(elem.val.string.val, elem.val.string.len));
+		out = lappend(out, pnstrdup(elem->val.string.val, elem->val.string.len));
 	}
 	return out;
 }
