@@ -333,24 +333,18 @@ DqStrftimeMatch(const char *fmt, const char *s, DqTimeParts *tp)
 			case 'b':
 			case 'h':
 			case 'B':
-				{
-					int			idx;
-					int			len = DqMatchAnyName(s, DqMonths, &idx);
-
-					if (len == 0)
-						return false;
-					tp->month = idx + 1;
-					s += len;
-					break;
-				}
 			case 'a':
 			case 'A':
 				{
+					/* a month's name (b, h, B) or a day's (a, A) */
+					bool		month = pg_tolower((unsigned char) fmt[-1]) != 'a';
 					int			idx;
-					int			len = DqMatchAnyName(s, DqDays, &idx);
+					int			len = DqMatchAnyName(s, month ? DqMonths : DqDays, &idx);
 
 					if (len == 0)
 						return false;
+					if (month)
+						tp->month = idx + 1;
 					s += len;
 					break;
 				}
