@@ -36,6 +36,7 @@
 #include "utils/tuplesort.h"
 #include "utils/typcache.h"
 
+#include "base/agg_util.h"
 #include "base/hash.h"
 
 PG_FUNCTION_INFO_V1(dq_exact_distinct_trans);
@@ -326,24 +327,26 @@ DqDistinctAddVisit(void *arg, Datum value)
 	DqDistinctAdd((DqDistinct *) arg, value);
 }
 
+/* An empty set of the type and collation of another (DqAggCombine). */
+static void *
+DqDistinctCreateLike(void *like)
+{
+	DqDistinct *b = (DqDistinct *) like;
+
+	return DqDistinctNew(CurrentMemoryContext, b->typid, b->coll);
+}
+
+static void
+DqDistinctMerge(void *dst, void *src, FunctionCallInfo fcinfo)
+{
+	(void) DqDistinctEach((DqDistinct *) src, DqDistinctAddVisit, dst);
+}
+
 Datum
 dq_exact_distinct_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
-	DqDistinct *a;
-	DqDistinct *b;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "dq_exact_distinct_combine called in non-aggregate context");
-	if (PG_ARGISNULL(1))
-		PG_RETURN_POINTER(PG_ARGISNULL(0) ? NULL : PG_GETARG_POINTER(0));
-	b = (DqDistinct *) PG_GETARG_POINTER(1);
-	if (PG_ARGISNULL(0))
-		a = DqDistinctNew(aggcxt, b->typid, b->coll);
-	else
-		a = (DqDistinct *) PG_GETARG_POINTER(0);
-	(void) DqDistinctEach(b, DqDistinctAddVisit, a);
-	PG_RETURN_POINTER(a);
+	return DqAggCombine(fcinfo, "dq_exact_distinct_combine", DqDistinctCreateLike,
+						DqDistinctMerge);
 }
 
 /* the serialized form: typid, collation, then each value's length and bytes */

@@ -334,7 +334,36 @@ DqExpectRead(DqReadBuf *rb, FunctionCallInfo fcinfo)
 	return c;
 }
 
-static const DqSketchOps DqExpectOps = {DQ_SKETCH_EXPECT, "expect", DqExpectWrite, DqExpectRead};
+/* Add the counts of src to dst; both must be of the same rules. */
+static void
+DqExpectMerge(void *dst, void *src, FunctionCallInfo fcinfo)
+{
+	DqExpectCounts *a = (DqExpectCounts *) dst;
+	DqExpectCounts *b = (DqExpectCounts *) src;
+	int			r;
+	ListCell   *lc;
+
+	if (a->nrules < 0 && b->nrules >= 0)
+		DqExpectCountsSize(a, b->nrules);
+	if (b->nrules >= 0 && a->nrules != b->nrules)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("cannot merge the counts of %d and %d rules", a->nrules, b->nrules)));
+	a->rows += b->rows;
+	for (r = 0; r < b->nrules; r++)
+	{
+		a->missing[r] += b->missing[r];
+		a->unexpected[r] += b->unexpected[r];
+		foreach(lc, b->values[r])
+		{
+			if (list_length(a->values[r]) >= DQ_COMPLETE_MAX)
+				break;
+			a->values[r] = lappend(a->values[r], pstrdup(lfirst(lc)));
+		}
+	}
+}
+
+static const DqSketchOps DqExpectOps = {DQ_SKETCH_EXPECT, "expect", DqExpectWrite, DqExpectRead, DqExpectMerge};
 
 /* Keep a value of rule r if its list has room. */
 static void
@@ -429,42 +458,7 @@ bad:
 Datum
 dq_expect_rows_pushdown_combine(PG_FUNCTION_ARGS)
 {
-	void	   *other;
-	DqSketchState *sk = DqSketchCombineArgs(fcinfo, &DqExpectOps, &other);
-	MemoryContext old;
-
-	if (sk == NULL)
-		PG_RETURN_NULL();
-	if (other != NULL)
-	{
-		DqExpectCounts *a = (DqExpectCounts *) sk->obj;
-		DqExpectCounts *b = (DqExpectCounts *) other;
-		int			r;
-		ListCell   *lc;
-
-		old = MemoryContextSwitchTo(sk->hdr.eoh_context);
-		DqSketchChanged(sk);
-		if (a->nrules < 0 && b->nrules >= 0)
-			DqExpectCountsSize(a, b->nrules);
-		if (b->nrules >= 0 && a->nrules != b->nrules)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("cannot merge the counts of %d and %d rules", a->nrules, b->nrules)));
-		a->rows += b->rows;
-		for (r = 0; r < b->nrules; r++)
-		{
-			a->missing[r] += b->missing[r];
-			a->unexpected[r] += b->unexpected[r];
-			foreach(lc, b->values[r])
-			{
-				if (list_length(a->values[r]) >= DQ_COMPLETE_MAX)
-					break;
-				a->values[r] = lappend(a->values[r], pstrdup(lfirst(lc)));
-			}
-		}
-		MemoryContextSwitchTo(old);
-	}
-	PG_RETURN_DATUM(DqSketchResult(sk));
+	return DqSketchCombine(fcinfo, &DqExpectOps);
 }
 
 /* Append JSON texts as the elements of an open array. */

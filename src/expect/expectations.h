@@ -63,6 +63,9 @@ typedef enum DqScope
 #define DQ_KIND_LISTED_AS_COLUMN 0x10	/* GE's column map kind, listed with
 										 * scope "column" though it reads
 										 * only the column's type */
+#define DQ_KIND_NEGATED			0x20	/* the "not" form of its compile
+										 * function's test (not_in_set,
+										 * not_match_regex, ...) */
 
 /* a parameter that names a database object (DqCanonicalParams) */
 typedef enum DqNamedObject

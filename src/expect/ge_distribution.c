@@ -50,6 +50,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "base/agg_util.h"
 #include "expect/expectations.h"
 #include "expect/ge_distribution.h"
 #include "expect/kinds.h"
@@ -426,24 +427,30 @@ dq_sorted_values_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(s);
 }
 
-/* append a partial state to another */
-Datum
-dq_sorted_values_combine(PG_FUNCTION_ARGS)
+/* An empty state (DqAggCombine). */
+static void *
+DqValuesCreateLike(void *like)
 {
-	MemoryContext aggcxt;
-	DqValues   *a;
-	DqValues   *b;
+	return DqValuesNew(CurrentMemoryContext);
+}
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "dq_sorted_values_combine called in non-aggregate context");
-	if (PG_ARGISNULL(1))
-		PG_RETURN_POINTER(PG_ARGISNULL(0) ? NULL : PG_GETARG_POINTER(0));
-	b = (DqValues *) PG_GETARG_POINTER(1);
-	a = PG_ARGISNULL(0) ? DqValuesNew(aggcxt) : (DqValues *) PG_GETARG_POINTER(0);
+/* Append a partial state to another. */
+static void
+DqValuesMerge(void *dst, void *src, FunctionCallInfo fcinfo)
+{
+	DqValues   *a = (DqValues *) dst;
+	DqValues   *b = (DqValues *) src;
+
 	DqValuesReserve(a, b->n);
 	memcpy(a->v + a->n, b->v, sizeof(double) * b->n);
 	a->n += b->n;
-	PG_RETURN_POINTER(a);
+}
+
+Datum
+dq_sorted_values_combine(PG_FUNCTION_ARGS)
+{
+	return DqAggCombine(fcinfo, "dq_sorted_values_combine", DqValuesCreateLike,
+						DqValuesMerge);
 }
 
 /* a state as bytea: its values */

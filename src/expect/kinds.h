@@ -59,6 +59,11 @@ extern bool DqParamBool(const DqKindDef *def, Jsonb *params, const char *key,
 extern int32 DqParamLength(const DqKindDef *def, Jsonb *params, const char *key);
 extern List *DqParamArray(const DqKindDef *def, Jsonb *params, const char *key,
 						  bool required);
+extern JsonbValue *DqParamNeeded(DqRule *r, const char *key,
+								 enum jbvType type, const char *what,
+								 const char *hint);
+extern List *DqParamStrings(DqRule *r, JsonbContainer *arr, const char *key,
+							const char *what, const char *hint);
 extern char *DqRequiredText(DqRule *r, const char *key);
 extern void DqCheckParamNames(const DqKindDef *def, Jsonb *params);
 extern DqIgnoreRow DqParseIgnoreRow(const DqKindDef *def, Jsonb *params);

@@ -345,17 +345,13 @@ DqQuantileRangesTest(DqRule *r, JsonbValue *vr, const char *pq, int n)
 static void
 DqAggQuantiles(DqRule *r, DqAggregateSql *sql)
 {
-	JsonbValue *qr = DqParam(r->params, "quantile_ranges");
+	JsonbValue *qr = DqParamNeeded(r, "quantile_ranges", jbvObject, "an object",
+								   "Pass {\"quantile_ranges\": {\"quantiles\": [0.5], \"value_ranges\": [[0, 10]]}}.");
 	Jsonb	   *ranges;
 	char	   *qarr;
 	char	   *pq;
 	int			n;
 
-	if (DqParamIsNull(qr) || qr->type != jbvBinary || !JsonContainerIsObject(qr->val.binary.data))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s needs quantile_ranges as an object", r->def->name),
-				 errhint("Pass {\"quantile_ranges\": {\"quantiles\": [0.5], \"value_ranges\": [[0, 10]]}}.")));
 	DqRequireNumeric(r, DQ_NUMERIC_ONLY);
 	ranges = JsonbValueToJsonb(qr);
 	qarr = DqQuantileList(r, ranges, &n);

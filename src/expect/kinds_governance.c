@@ -36,42 +36,26 @@
 static JsonbContainer *
 DqGovRoleArray(DqRule *r)
 {
-	JsonbValue *v = DqParam(r->params, "allowed_roles");
+	JsonbValue *v = DqParamNeeded(r, "allowed_roles", jbvArray, "a JSON array of role names",
+								  "Pass for example {\"allowed_roles\": [\"analysts\", \"etl\"]}; [] allows nobody.");
 
-	if (v != NULL && v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data))
-		return v->val.binary.data;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("%s needs allowed_roles as a JSON array of role names", r->def->name),
-			 errhint("Pass for example {\"allowed_roles\": [\"analysts\", \"etl\"]}; [] allows nobody.")));
-	return NULL;				/* keep the compiler quiet */
+	return v->val.binary.data;
 }
 
 /* allowed_roles as a text[] Datum; every name must be a role or public. */
 static Datum
 DqGovAllowedRoles(DqRule *r)
 {
-	JsonbContainer *arr = DqGovRoleArray(r);
-	JsonbIterator *it;
-	JsonbValue	e;
-	JsonbIteratorToken tok;
-	Datum	   *names;
+	List	   *roles = DqParamStrings(r, DqGovRoleArray(r), "allowed_roles", "hold role names",
+										   "Pass for example {\"allowed_roles\": [\"analysts\"]}.");
+	Datum	   *names = palloc(sizeof(Datum) * (list_length(roles) + 1));
 	int			n = 0;
+	ListCell   *lc;
 
-	names = palloc(sizeof(Datum) * (JsonContainerSize(arr) + 1));
-	it = JsonbIteratorInit(arr);
-	while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+	foreach(lc, roles)
 	{
-		char	   *name;
+		char	   *name = lfirst(lc);
 
-		if (tok != WJB_ELEM)
-			continue;
-		if (e.type != jbvString)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("allowed_roles of %s must hold role names", r->def->name),
-					 errhint("Pass for example {\"allowed_roles\": [\"analysts\"]}.")));
-		name = pnstrdup(e.val.string.val, e.val.string.len);
 		if (strcmp(name, "public") != 0)
 			(void) get_role_oid(name, false);	/* 42704 for an unknown role */
 		names[n++] = CStringGetTextDatum(name);

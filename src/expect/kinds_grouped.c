@@ -357,12 +357,8 @@ DqCompileZScore(DqRule *r, const DqColumnSource *src, const char *column)
 	JsonbValue *v;
 
 	DqRequireNumeric(r, "z-scores apply to numeric columns.");
-	v = DqParam(r->params, "threshold");
-	if (DqParamIsNull(v) || v->type != jbvNumeric)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s needs threshold as a number", r->def->name),
-				 errhint("Pass for example {\"threshold\": 3, \"double_sided\": true}.")));
+	v = DqParamNeeded(r, "threshold", jbvNumeric, "a number",
+					  "Pass for example {\"threshold\": 3, \"double_sided\": true}.");
 	z->threshold = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
 													  NumericGetDatum(v->val.numeric)));
 	v = DqParam(r->params, "double_sided");

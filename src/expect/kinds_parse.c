@@ -333,24 +333,18 @@ DqStrftimeMatch(const char *fmt, const char *s, DqTimeParts *tp)
 			case 'b':
 			case 'h':
 			case 'B':
-				{
-					int			idx;
-					int			len = DqMatchAnyName(s, DqMonths, &idx);
-
-					if (len == 0)
-						return false;
-					tp->month = idx + 1;
-					s += len;
-					break;
-				}
 			case 'a':
 			case 'A':
 				{
+					/* a month's name (b, h, B) or a day's (a, A) */
+					bool		month = pg_tolower((unsigned char) fmt[-1]) != 'a';
 					int			idx;
-					int			len = DqMatchAnyName(s, DqDays, &idx);
+					int			len = DqMatchAnyName(s, month ? DqMonths : DqDays, &idx);
 
 					if (len == 0)
 						return false;
+					if (month)
+						tp->month = idx + 1;
 					s += len;
 					break;
 				}
@@ -497,6 +491,21 @@ DqSubSchemaValid(JsonbValue *sub, JsonbValue *val)
 	if (sub->type != jbvBinary || !JsonContainerIsObject(sub->val.binary.data))
 		return true;
 	return DqSchemaValid(sub->val.binary.data, val);
+}
+
+/* How many of the schemas listed by kw (anyOf, oneOf) val satisfies. */
+static int
+DqSubSchemasValid(JsonbValue *kw, JsonbValue *val)
+{
+	JsonbIterator *it = JsonbIteratorInit(kw->val.binary.data);
+	JsonbIteratorToken tok;
+	JsonbValue	e;
+	int			n = 0;
+
+	while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+		if (tok == WJB_ELEM && DqSubSchemaValid(&e, val))
+			n++;
+	return n;
 }
 
 static bool
@@ -667,28 +676,12 @@ DqSchemaValid(JsonbContainer *schema, JsonbValue *val)
 			if (tok == WJB_ELEM && !DqSubSchemaValid(&e, val))
 				return false;
 	}
-	if ((kw = DqSchemaGet(schema, "anyOf")) != NULL && kw->type == jbvBinary)
-	{
-		int			n = 0;
-
-		it = JsonbIteratorInit(kw->val.binary.data);
-		while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
-			if (tok == WJB_ELEM && DqSubSchemaValid(&e, val))
-				n++;
-		if (n == 0)
-			return false;
-	}
-	if ((kw = DqSchemaGet(schema, "oneOf")) != NULL && kw->type == jbvBinary)
-	{
-		int			n = 0;
-
-		it = JsonbIteratorInit(kw->val.binary.data);
-		while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
-			if (tok == WJB_ELEM && DqSubSchemaValid(&e, val))
-				n++;
-		if (n != 1)
-			return false;
-	}
+	if ((kw = DqSchemaGet(schema, "anyOf")) != NULL && kw->type == jbvBinary &&
+		DqSubSchemasValid(kw, val) == 0)
+		return false;
+	if ((kw = DqSchemaGet(schema, "oneOf")) != NULL && kw->type == jbvBinary &&
+		DqSubSchemasValid(kw, val) != 1)
+		return false;
 	if ((kw = DqSchemaGet(schema, "not")) != NULL && DqSubSchemaValid(kw, val))
 		return false;
 	return true;
@@ -698,13 +691,9 @@ DqSchemaValid(JsonbContainer *schema, JsonbValue *val)
 static void
 DqCompileJsonSchema(DqRule *r, const DqColumnSource *src, const char *column)
 {
-	JsonbValue *v = DqParam(r->params, "json_schema");
+	JsonbValue *v = DqParamNeeded(r, "json_schema", jbvBinary, "a JSON object",
+								  "Pass for example {\"json_schema\": {\"type\": \"object\"}}.");
 
-	if (DqParamIsNull(v) || v->type != jbvBinary)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s needs json_schema as a JSON object", r->def->name),
-				 errhint("Pass for example {\"json_schema\": {\"type\": \"object\"}}.")));
 	DqCheckSchema(r, v->val.binary.data);
 	r->state = JsonbValueToJsonb(v);
 }
@@ -746,12 +735,8 @@ DqCompileStrftime(DqRule *r, const DqColumnSource *src, const char *column)
 	char	   *format;
 
 	DqCompileNeedsText(r, src, column);
-	v = DqParam(r->params, "strftime_format");
-	if (DqParamIsNull(v) || v->type != jbvString)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s needs strftime_format as a string", r->def->name),
-				 errhint("Pass for example {\"strftime_format\": \"%%Y-%%m-%%d\"}.")));
+	v = DqParamNeeded(r, "strftime_format", jbvString, "a string",
+					  "Pass for example {\"strftime_format\": \"%Y-%m-%d\"}.");
 	format = pnstrdup(v->val.string.val, v->val.string.len);
 	DqCheckStrftimeFormat(r, format);
 	r->state = format;

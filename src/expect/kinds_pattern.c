@@ -89,11 +89,11 @@ DqValueText(DqRuleColumn *col, Datum value)
 }
 
 static DqPatterns *
-DqPatternsCreate(DqRule *r, bool none)
+DqPatternsCreate(DqRule *r)
 {
 	DqPatterns *p = palloc0(sizeof(DqPatterns));
 
-	p->none = none;
+	p->none = (r->def->flags & DQ_KIND_NEGATED) != 0;
 	p->collation = r->cols[0].collation ? r->cols[0].collation : DEFAULT_COLLATION_OID;
 	r->state = p;
 	return p;
@@ -189,52 +189,38 @@ DqCompileRegexes(DqRule *r, DqPatterns *p, List *texts)
 	MemoryContextSwitchTo(old);
 }
 
+/*
+ * The end of a _list kind's compile: the list (parameter key) must not be
+ * empty; match_on says whether a value must match any or all of it.
+ */
+static void
+DqPatternListDone(DqRule *r, DqPatterns *p, const char *key, const char *hint)
+{
+	if (p->patterns == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s of %s must not be empty", key, r->def->name),
+				 errhint("%s", hint)));
+	p->match_all = DqParseMatchAll(r->def, r->params);
+}
+
 /* match_regex, not_match_regex: one regular expression */
 static void
-DqCompileRegex(DqRule *r, bool none)
+DqCompileRegex(DqRule *r, const DqColumnSource *src, const char *column)
 {
-	DqPatterns *p = DqPatternsCreate(r, none);
+	DqPatterns *p = DqPatternsCreate(r);
 
 	DqCompileRegexes(r, p, list_make1(DqRequiredText(r, "regex")));
 }
 
-static void
-DqCompileMatchRegex(DqRule *r, const DqColumnSource *src, const char *column)
-{
-	DqCompileRegex(r, false);
-}
-
-static void
-DqCompileNotMatchRegex(DqRule *r, const DqColumnSource *src, const char *column)
-{
-	DqCompileRegex(r, true);
-}
-
 /* match_regex_list, not_match_regex_list: a non-empty list */
 static void
-DqCompileRegexList(DqRule *r, bool none)
+DqCompileRegexList(DqRule *r, const DqColumnSource *src, const char *column)
 {
-	DqPatterns *p = DqPatternsCreate(r, none);
+	DqPatterns *p = DqPatternsCreate(r);
 
 	DqCompileRegexes(r, p, DqParamArray(r->def, r->params, "regex_list", true));
-	if (p->patterns == NIL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("regex_list of %s must not be empty", r->def->name),
-				 errhint("Pass at least one regular expression.")));
-	p->match_all = DqParseMatchAll(r->def, r->params);
-}
-
-static void
-DqCompileMatchRegexList(DqRule *r, const DqColumnSource *src, const char *column)
-{
-	DqCompileRegexList(r, false);
-}
-
-static void
-DqCompileNotMatchRegexList(DqRule *r, const DqColumnSource *src, const char *column)
-{
-	DqCompileRegexList(r, true);
+	DqPatternListDone(r, p, "regex_list", "Pass at least one regular expression.");
 }
 
 /*
@@ -300,71 +286,31 @@ DqEvalRegex(DqRule *r, const Datum *values, const bool *isnull)
 
 /* match_like_pattern, not_match_like_pattern: one pattern */
 static void
-DqCompileLike(DqRule *r, bool none)
+DqCompileLike(DqRule *r, const DqColumnSource *src, const char *column)
 {
-	DqPatterns *p = DqPatternsCreate(r, none);
+	DqPatterns *p = DqPatternsCreate(r);
 
 	p->patterns = list_make1(cstring_to_text(DqRequiredText(r, "like_pattern")));
 }
 
-static void
-DqCompileMatchLike(DqRule *r, const DqColumnSource *src, const char *column)
-{
-	DqCompileLike(r, false);
-}
-
-static void
-DqCompileNotMatchLike(DqRule *r, const DqColumnSource *src, const char *column)
-{
-	DqCompileLike(r, true);
-}
-
 /* the _list kinds: a non-empty array of strings */
 static void
-DqCompileLikeList(DqRule *r, bool none)
+DqCompileLikeList(DqRule *r, const DqColumnSource *src, const char *column)
 {
-	DqPatterns *p = DqPatternsCreate(r, none);
-	JsonbValue *v = DqParam(r->params, "like_pattern_list");
-	JsonbIterator *it;
-	JsonbValue	e;
-	JsonbIteratorToken tok;
+	DqPatterns *p = DqPatternsCreate(r);
+	JsonbValue *v = DqParamNeeded(r, "like_pattern_list", jbvArray, "a JSON array of strings",
+								  "Pass for example {\"like_pattern_list\": [\"a%\", \"b%\"]}.");
+	List	   *strings = DqParamStrings(r, v->val.binary.data, "like_pattern_list",
+											 "contain strings", "Pass LIKE patterns such as \"a%\".");
+	ListCell   *lc;
 
-	if (DqParamIsNull(v) || v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s needs like_pattern_list as a JSON array of strings", r->def->name),
-				 errhint("Pass for example {\"like_pattern_list\": [\"a%%\", \"b%%\"]}.")));
-	it = JsonbIteratorInit(v->val.binary.data);
-	while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+	foreach(lc, strings)
 	{
-		if (tok != WJB_ELEM)
-			continue;
-		if (e.type != jbvString)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("like_pattern_list of %s must contain strings", r->def->name),
-					 errhint("Pass LIKE patterns such as \"a%%\".")));
-		p->patterns = lappend(p->patterns,
-							  cstring_to_text_with_len(e.val.string.val, e.val.string.len));
+		text	   *pattern = cstring_to_text(lfirst(lc));
+
+		p->patterns = lappend(p->patterns, pattern);
 	}
-	if (p->patterns == NIL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("like_pattern_list of %s must not be empty", r->def->name),
-				 errhint("Pass at least one LIKE pattern.")));
-	p->match_all = DqParseMatchAll(r->def, r->params);
-}
-
-static void
-DqCompileMatchLikeList(DqRule *r, const DqColumnSource *src, const char *column)
-{
-	DqCompileLikeList(r, false);
-}
-
-static void
-DqCompileNotMatchLikeList(DqRule *r, const DqColumnSource *src, const char *column)
-{
-	DqCompileLikeList(r, true);
+	DqPatternListDone(r, p, "like_pattern_list", "Pass at least one LIKE pattern.");
 }
 
 static DqOutcome
@@ -392,49 +338,49 @@ const DqKindDef DqPatternKinds[] = {
 		.name = "expect_column_values_to_match_regex",
 		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("regex", "mostly"),
 		.description = "values (as text) match the regular expression",
-		.compile = DqCompileMatchRegex, .eval = DqEvalRegex,
+		.compile = DqCompileRegex, .eval = DqEvalRegex,
 	},
 	{
 		.name = "expect_column_values_to_not_match_regex",
 		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("regex", "mostly"),
 		.description = "values (as text) do not match the regular expression",
-		.compile = DqCompileNotMatchRegex, .eval = DqEvalRegex,
+		.flags = DQ_KIND_NEGATED, .compile = DqCompileRegex, .eval = DqEvalRegex,
 	},
 	{
 		.name = "expect_column_values_to_match_regex_list",
 		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("regex_list", "match_on", "mostly"),
 		.description = "values match any (match_on = any, the default) or all of the regular expressions",
-		.compile = DqCompileMatchRegexList, .eval = DqEvalRegex,
+		.compile = DqCompileRegexList, .eval = DqEvalRegex,
 	},
 	{
 		.name = "expect_column_values_to_not_match_regex_list",
 		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("regex_list", "mostly"),
 		.description = "values match none of the regular expressions",
-		.compile = DqCompileNotMatchRegexList, .eval = DqEvalRegex,
+		.flags = DQ_KIND_NEGATED, .compile = DqCompileRegexList, .eval = DqEvalRegex,
 	},
 	{
 		.name = "expect_column_values_to_match_like_pattern",
 		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("like_pattern", "mostly"),
 		.description = "values (as text) match the LIKE pattern",
-		.compile = DqCompileMatchLike, .eval = DqEvalLike,
+		.compile = DqCompileLike, .eval = DqEvalLike,
 	},
 	{
 		.name = "expect_column_values_to_not_match_like_pattern",
 		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("like_pattern", "mostly"),
 		.description = "values (as text) do not match the LIKE pattern",
-		.compile = DqCompileNotMatchLike, .eval = DqEvalLike,
+		.flags = DQ_KIND_NEGATED, .compile = DqCompileLike, .eval = DqEvalLike,
 	},
 	{
 		.name = "expect_column_values_to_match_like_pattern_list",
 		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("like_pattern_list", "match_on", "mostly"),
 		.description = "values (as text) match any (match_on = any, the default) or all of the LIKE patterns",
-		.compile = DqCompileMatchLikeList, .eval = DqEvalLike,
+		.compile = DqCompileLikeList, .eval = DqEvalLike,
 	},
 	{
 		.name = "expect_column_values_to_not_match_like_pattern_list",
 		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("like_pattern_list", "mostly"),
 		.description = "values (as text) match none of the LIKE patterns",
-		.compile = DqCompileNotMatchLikeList, .eval = DqEvalLike,
+		.flags = DQ_KIND_NEGATED, .compile = DqCompileLikeList, .eval = DqEvalLike,
 	},
 	{0}
 };

@@ -111,16 +111,12 @@ DqRowCountOtherSql(DqRule *r, const char *qualname, int partial_max)
 static void
 DqCompileUnexpectedRows(DqRule *r, const DqColumnSource *src, const char *column)
 {
-	JsonbValue *v = DqParam(r->params, "unexpected_rows_query");
+	JsonbValue *v = DqParamNeeded(r, "unexpected_rows_query", jbvString, "a string",
+								  "Pass for example {\"unexpected_rows_query\": \"SELECT * FROM {batch} WHERE amount < 0\"}.");
 	char	   *q;
 	char	   *at;
 	StringInfoData buf;
 
-	if (DqParamIsNull(v) || v->type != jbvString)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s needs unexpected_rows_query as a string", r->def->name),
-				 errhint("Pass for example {\"unexpected_rows_query\": \"SELECT * FROM {batch} WHERE amount < 0\"}.")));
 	q = pnstrdup(v->val.string.val, v->val.string.len);
 	initStringInfo(&buf);
 	while ((at = strstr(q, "{batch}")) != NULL)

@@ -431,7 +431,7 @@ DqSetHas(DqRule *r, const DqValueSet *s, Datum value)
  * where the type allows.  A null value_set is no constraint (GE).
  */
 static void
-DqCompileSet(DqRule *r, bool negate)
+DqCompileSet(DqRule *r, const DqColumnSource *src, const char *column)
 {
 	List	   *items = DqParamArray(r->def, r->params, "value_set", false);
 	DqValueSet *s = palloc0(sizeof(DqValueSet));
@@ -439,7 +439,7 @@ DqCompileSet(DqRule *r, bool negate)
 
 	DqRequireCmp(r);
 	s->no_constraint = DqParamIsNull(DqParam(r->params, "value_set"));
-	s->negate = negate;
+	s->negate = (r->def->flags & DQ_KIND_NEGATED) != 0;
 	s->values = palloc(sizeof(Datum) * Max(list_length(items), 1));
 	foreach(lc, items)
 	{
@@ -450,18 +450,6 @@ DqCompileSet(DqRule *r, bool negate)
 	DqSortDatums(r, s->values, s->n);
 	s->table = DqSetTableBuild(r, s);
 	r->state = s;
-}
-
-static void
-DqCompileInSet(DqRule *r, const DqColumnSource *src, const char *column)
-{
-	DqCompileSet(r, false);
-}
-
-static void
-DqCompileNotInSet(DqRule *r, const DqColumnSource *src, const char *column)
-{
-	DqCompileSet(r, true);
 }
 
 static DqOutcome
@@ -615,17 +603,13 @@ static void
 DqCompilePairSet(DqRule *r, const DqColumnSource *src, const char *column)
 {
 	DqPairSet  *ps = palloc0(sizeof(DqPairSet));
-	JsonbValue *v = DqParam(r->params, "value_pairs_set");
+	JsonbValue *v = DqParamNeeded(r, "value_pairs_set", jbvArray, "a JSON array of pairs",
+								  "Pass for example {\"value_pairs_set\": [[1, \"a\"], [2, \"b\"]]}.");
 	JsonbIterator *it;
 	JsonbValue	e;
 	JsonbIteratorToken tok;
 	int			i = 0;
 
-	if (DqParamIsNull(v) || v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s needs value_pairs_set as a JSON array of pairs", r->def->name),
-				 errhint("Pass for example {\"value_pairs_set\": [[1, \"a\"], [2, \"b\"]]}.")));
 	it = JsonbIteratorInit(v->val.binary.data);
 	while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
 	{
@@ -752,13 +736,13 @@ const DqKindDef DqRowKinds[] = {
 		.name = "expect_column_values_to_be_in_set",
 		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("value_set", "mostly"),
 		.description = "values belong to value_set",
-		.compile = DqCompileInSet, .eval = DqEvalSet,
+		.compile = DqCompileSet, .eval = DqEvalSet,
 	},
 	{
 		.name = "expect_column_values_to_not_be_in_set",
 		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("value_set", "mostly"),
 		.description = "values do not belong to value_set",
-		.compile = DqCompileNotInSet, .eval = DqEvalSet,
+		.flags = DQ_KIND_NEGATED, .compile = DqCompileSet, .eval = DqEvalSet,
 	},
 	{
 		.name = "expect_column_value_lengths_to_be_between",

@@ -164,6 +164,61 @@ DqParamArray(const DqKindDef *def, Jsonb *params, const char *key, bool required
 	return out;
 }
 
+/*
+ * The elements of the JSON array arr (parameter key of r) as C strings;
+ * ERROR "<key> of <kind> must <what>" with hint for one that is not a
+ * string.
+ */
+List *
+DqParamStrings(DqRule *r, JsonbContainer *arr, const char *key,
+			   const char *what, const char *hint)
+{
+	List	   *out = NIL;
+	uint32		n = JsonContainerSize(arr);
+	uint32		i;
+
+	for (i = 0; i < n; i++)
+	{
+		JsonbValue *elem = getIthJsonbValueFromContainer(arr, i);
+
+		if (elem->type != jbvString)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s of %s must %s", key, r->def->name, what),
+					 errhint("%s", hint)));
+		out = lappend(out, pnstrdup(elem->val.string.val, elem->val.string.len));
+	}
+	return out;
+}
+
+/*
+ * A parameter the kind needs, of JSON type type (jbvArray or jbvObject: a
+ * JSON array or object; jbvBinary: either); ERROR "<kind> needs <key> as
+ * <what>" with hint when it is absent, null or of another type.
+ */
+JsonbValue *
+DqParamNeeded(DqRule *r, const char *key, enum jbvType type, const char *what,
+			  const char *hint)
+{
+	JsonbValue *v = DqParam(r->params, key);
+	bool		ok;
+
+	if (DqParamIsNull(v))
+		ok = false;
+	else if (type == jbvArray || type == jbvObject)
+		ok = v->type == jbvBinary &&
+			(type == jbvArray ? JsonContainerIsArray(v->val.binary.data) :
+			 JsonContainerIsObject(v->val.binary.data));
+	else
+		ok = v->type == type;
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs %s as %s", r->def->name, key, what),
+				 errhint("%s", hint)));
+	return v;
+}
+
 /* A parameter the kind needs, as text; ERROR when it is absent. */
 char *
 DqRequiredText(DqRule *r, const char *key)

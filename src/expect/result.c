@@ -240,6 +240,22 @@ DqAggregateResult(DqRule *r, const char *column, Jsonb *params,
 	return DqJsonToJsonb(&js);
 }
 
+/* Append head, then v as JSON text (null when v is NULL). */
+static void
+DqAppendJsonbValue(StringInfo buf, const char *head, JsonbValue *v)
+{
+	Jsonb	   *j;
+
+	appendStringInfoString(buf, head);
+	if (v == NULL)
+	{
+		appendStringInfoString(buf, "null");
+		return;
+	}
+	j = JsonbValueToJsonb(v);
+	appendStringInfoString(buf, JsonbToCString(NULL, &j->root, VARSIZE(j)));
+}
+
 /*
  * Result of an aggregate kind from its parts: the jsonb
  * {"observed_value", "success"} the scan computed.
@@ -251,25 +267,12 @@ DqAggregateFromJsonb(DqRule *r, const char *column, Jsonb *params,
 	JsonbValue *obs = DqJsonbGet(&agg->root, "observed_value");
 	JsonbValue *details = DqJsonbGet(&agg->root, "details");
 	StringInfoData members;
-	Jsonb	   *obsj;
 	DqCheckState cs = {0};
 
 	initStringInfo(&members);
-	appendStringInfoString(&members, "\"observed_value\": ");
-	if (obs == NULL)
-		appendStringInfoString(&members, "null");
-	else
-	{
-		obsj = JsonbValueToJsonb(obs);
-		appendStringInfoString(&members, JsonbToCString(NULL, &obsj->root, VARSIZE(obsj)));
-	}
+	DqAppendJsonbValue(&members, "\"observed_value\": ", obs);
 	if (details != NULL && details->type != jbvNull)
-	{
-		Jsonb	   *dj = JsonbValueToJsonb(details);
-
-		appendStringInfo(&members, ", \"details\": %s",
-						 JsonbToCString(NULL, &dj->root, VARSIZE(dj)));
-	}
+		DqAppendJsonbValue(&members, ", \"details\": ", details);
 	DqParseResultFormat(params, &cs);
 	if (DqJsonbGetBool(&agg->root, "legacy_counts") && DqJsonbGet(&agg->root, "element_count") != NULL)
 	{
@@ -283,14 +286,7 @@ DqAggregateFromJsonb(DqRule *r, const char *column, Jsonb *params,
 		int64		m = DqJsonbGetInt64(&agg->root, "missing_count");
 
 		resetStringInfo(&members);
-		appendStringInfoString(&members, "\"observed_value\": ");
-		if (obs == NULL)
-			appendStringInfoString(&members, "null");
-		else
-		{
-			obsj = JsonbValueToJsonb(obs);
-			appendStringInfoString(&members, JsonbToCString(NULL, &obsj->root, VARSIZE(obsj)));
-		}
+		DqAppendJsonbValue(&members, "\"observed_value\": ", obs);
 		appendStringInfo(&members, ", \"element_count\": " INT64_FORMAT, n);
 		if (m > 0)
 		{
@@ -300,12 +296,7 @@ DqAggregateFromJsonb(DqRule *r, const char *column, Jsonb *params,
 		else
 			appendStringInfoString(&members, ", \"missing_count\": null, \"missing_percent\": null");
 		if (cs.format != DQ_RF_BASIC && details != NULL && details->type != jbvNull)
-		{
-			Jsonb	   *dj = JsonbValueToJsonb(details);
-
-			appendStringInfo(&members, ", \"details\": %s",
-							 JsonbToCString(NULL, &dj->root, VARSIZE(dj)));
-		}
+			DqAppendJsonbValue(&members, ", \"details\": ", details);
 	}
 	/* a column's statistic with COMPLETE: GE adds the column's counts */
 	else if (cs.format == DQ_RF_COMPLETE && DqJsonbGet(&agg->root, "element_count") != NULL)

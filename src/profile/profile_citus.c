@@ -156,7 +156,25 @@ DqRowsRead(DqReadBuf *rb, FunctionCallInfo fcinfo)
 	return p;
 }
 
-static const DqSketchOps DqRowsOps = {DQ_SKETCH_ROWS, "rows", DqRowsWrite, DqRowsRead};
+/* Merge the profiles of src into dst; both must be of the same columns. */
+static void
+DqRowsMerge(void *dst, void *src, FunctionCallInfo fcinfo)
+{
+	DqRowsPush *a = (DqRowsPush *) dst;
+	DqRowsPush *b = (DqRowsPush *) src;
+	int			i;
+
+	for (i = 0; i < a->ncols && a->ncols == b->ncols; i++)
+		if (a->typids[i] != b->typids[i] || a->collations[i] != b->collations[i])
+			break;
+	if (a->ncols != b->ncols || i < a->ncols)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("cannot merge profiles of different columns")));
+	DqRowProfileMerge(a->rs, b->rs, fcinfo);
+}
+
+static const DqSketchOps DqRowsOps = {DQ_SKETCH_ROWS, "rows", DqRowsWrite, DqRowsRead, DqRowsMerge};
 
 /* Set up a state from the first row: the columns' types and collations. */
 static DqRowsPush *
@@ -275,31 +293,7 @@ dq_row_profile_pushdown_trans(PG_FUNCTION_ARGS)
 Datum
 dq_row_profile_pushdown_combine(PG_FUNCTION_ARGS)
 {
-	void	   *other;
-	DqSketchState *sk = DqSketchCombineArgs(fcinfo, &DqRowsOps, &other);
-	MemoryContext old;
-
-	if (sk == NULL)
-		PG_RETURN_NULL();
-	if (other != NULL)
-	{
-		DqRowsPush *a = (DqRowsPush *) sk->obj;
-		DqRowsPush *b = (DqRowsPush *) other;
-		int			i;
-
-		for (i = 0; i < a->ncols && a->ncols == b->ncols; i++)
-			if (a->typids[i] != b->typids[i] || a->collations[i] != b->collations[i])
-				break;
-		if (a->ncols != b->ncols || i < a->ncols)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("cannot merge profiles of different columns")));
-		old = MemoryContextSwitchTo(sk->hdr.eoh_context);
-		DqSketchChanged(sk);
-		DqRowProfileMerge(a->rs, b->rs, fcinfo);
-		MemoryContextSwitchTo(old);
-	}
-	PG_RETURN_DATUM(DqSketchResult(sk));
+	return DqSketchCombine(fcinfo, &DqRowsOps);
 }
 
 /*

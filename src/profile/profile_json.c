@@ -62,36 +62,16 @@ DqInt128ToText(int128 v)
 static char *
 DqDateTimeText(DqColState *st, double x)
 {
+	Datum		d;
+
+	/* infinite values are -infinity and infinity of the type */
 	if (st->ti.basetypid == DATEOID)
-	{
-		DateADT		d;
-
-		if (isinf(x))
-		{
-			if (x < 0)
-				DATE_NOBEGIN(d);
-			else
-				DATE_NOEND(d);
-		}
-		else
-			d = (DateADT) floor(x / USECS_PER_DAY);
-		return DqDatumOutput(&st->ti, DateADTGetDatum(d));
-	}
+		d = DateADTGetDatum(isinf(x) ? (x < 0 ? DATEVAL_NOBEGIN : DATEVAL_NOEND) :
+							(DateADT) floor(x / USECS_PER_DAY));
 	else
-	{
-		Timestamp	t;
-
-		if (isinf(x))
-		{
-			if (x < 0)
-				TIMESTAMP_NOBEGIN(t);
-			else
-				TIMESTAMP_NOEND(t);
-		}
-		else
-			t = (Timestamp) x;
-		return DqDatumOutput(&st->ti, TimestampGetDatum(t));
-	}
+		d = TimestampGetDatum(isinf(x) ? (x < 0 ? DT_NOBEGIN : DT_NOEND) :
+							  (Timestamp) x);
+	return DqDatumOutput(&st->ti, d);
 }
 
 /* Write one quantile/histogram value: a number or a date/time string. */

@@ -201,11 +201,27 @@ DqGetDatum(DqReadBuf *rb, const DqColState *st)
 	return PointerGetDatum(p);
 }
 
-/* Fixed-size scalar part of the state, serialized as one block. */
-#define DQ_SCALARS(X) \
-	X(row_count) X(null_count) X(zero_count) X(negative_count) \
-	X(nan_count) X(infinity_count) X(finite_count) X(len_sum) \
-	X(empty_count) X(true_count) X(false_count)
+/* A fixed-size field of a column state: where it is, how long it is. */
+typedef struct DqColField
+{
+	size_t		offset;
+	size_t		size;
+} DqColField;
+
+#define DQ_COL_FIELD(f) {offsetof(DqColState, f), sizeof(((DqColState *) NULL)->f)}
+
+/* The fixed-size fields of a column state, serialized first, as bytes. */
+static const DqColField DqColFixedFields[] = {
+	DQ_COL_FIELD(row_count), DQ_COL_FIELD(null_count), DQ_COL_FIELD(zero_count),
+	DQ_COL_FIELD(negative_count), DQ_COL_FIELD(nan_count),
+	DQ_COL_FIELD(infinity_count), DQ_COL_FIELD(finite_count),
+	DQ_COL_FIELD(len_sum), DQ_COL_FIELD(empty_count), DQ_COL_FIELD(true_count),
+	DQ_COL_FIELD(false_count),
+	DQ_COL_FIELD(shift), DQ_COL_FIELD(s1), DQ_COL_FIELD(s2), DQ_COL_FIELD(isum),
+	DQ_COL_FIELD(fsum), DQ_COL_FIELD(len_min), DQ_COL_FIELD(len_max),
+	DQ_COL_FIELD(patterns), DQ_COL_FIELD(sensitive),
+	DQ_COL_FIELD(sensitive_in_text), DQ_COL_FIELD(sensitive_any_in_text),
+};
 
 /*
  * Append a column state to buf (parallel workers).
@@ -214,25 +230,15 @@ void
 DqColSerialize(DqColState *st, StringInfo buf, FunctionCallInfo fcinfo)
 {
 	MemoryContext old = MemoryContextSwitchTo(st->aggctx);
+	int			i;
 
 	DqColSyncHll(st);			/* changes the state: in its own context */
 	MemoryContextSwitchTo(old);
 	DqBufPut(buf, &st->ti.typid, sizeof(Oid));
 	DqBufPut(buf, &st->ti.collation, sizeof(Oid));
-#define X(f) DqBufPutInt64(buf, st->f);
-	DQ_SCALARS(X)
-#undef X
-	DqBufPutDouble(buf, st->shift);
-	DqBufPutDouble(buf, st->s1);
-	DqBufPutDouble(buf, st->s2);
-	DqBufPut(buf, &st->isum, sizeof(int128));
-	DqBufPutDouble(buf, st->fsum);
-	DqBufPutInt32(buf, st->len_min);
-	DqBufPutInt32(buf, st->len_max);
-	DqBufPut(buf, st->patterns, sizeof(st->patterns));
-	DqBufPut(buf, st->sensitive, sizeof(st->sensitive));
-	DqBufPut(buf, st->sensitive_in_text, sizeof(st->sensitive_in_text));
-	DqBufPut(buf, &st->sensitive_any_in_text, sizeof(st->sensitive_any_in_text));
+	for (i = 0; i < lengthof(DqColFixedFields); i++)
+		DqBufPut(buf, (const char *) st + DqColFixedFields[i].offset,
+				 DqColFixedFields[i].size);
 	DqHllSerialize(&st->hll, buf);
 	DqTopKSerialize(&st->topk, buf);
 	DqBufPutInt32(buf, st->has_minmax ? 1 : 0);
@@ -286,23 +292,13 @@ DqColDeserializeAs(DqReadBuf *rb, Oid typid, Oid collation, FunctionCallInfo fci
 {
 	DqColState *st;
 	int32		nlen;
+	int			i;
 
 	st = DqColStateCreate(typid, collation);
 	st->hll_deferred = false;
-#define X(f) st->f = DqBufGetInt64(rb);
-	DQ_SCALARS(X)
-#undef X
-	st->shift = DqBufGetDouble(rb);
-	st->s1 = DqBufGetDouble(rb);
-	st->s2 = DqBufGetDouble(rb);
-	DqBufGet(rb, &st->isum, sizeof(int128));
-	st->fsum = DqBufGetDouble(rb);
-	st->len_min = DqBufGetInt32(rb);
-	st->len_max = DqBufGetInt32(rb);
-	DqBufGet(rb, st->patterns, sizeof(st->patterns));
-	DqBufGet(rb, st->sensitive, sizeof(st->sensitive));
-	DqBufGet(rb, st->sensitive_in_text, sizeof(st->sensitive_in_text));
-	DqBufGet(rb, &st->sensitive_any_in_text, sizeof(st->sensitive_any_in_text));
+	for (i = 0; i < lengthof(DqColFixedFields); i++)
+		DqBufGet(rb, (char *) st + DqColFixedFields[i].offset,
+				 DqColFixedFields[i].size);
 	DqHllDeserialize(&st->hll, rb);
 	DqTopKDeserialize(&st->topk, rb);
 	if (st->topk.typlen != st->ti.typlen || st->topk.typbyval != st->ti.typbyval)

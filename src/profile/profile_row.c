@@ -109,6 +109,25 @@ DqRowKeep(DqRowState *rs, const DqColState *st, Datum value)
 	return PointerGetDatum(dst);
 }
 
+/*
+ * Buffer the non-NULL value v of column i, detoasted and copied when it
+ * is by reference.  Inlined: the trans function and DqRowProfileAdd call
+ * it per value.
+ */
+static pg_attribute_always_inline void
+DqRowBuffer(DqRowState *rs, int i, Datum v)
+{
+	DqColState *st = rs->cols[i];
+
+	if (!st->ti.typbyval)
+	{
+		if (st->ti.typlen == -1 && !DqVarlenaIsPlain(v))
+			v = PointerGetDatum(PG_DETOAST_DATUM_PACKED(v));
+		v = DqRowKeep(rs, st, v);
+	}
+	rs->pending[(Size) i * DQ_ROW_BATCH + rs->npending[i]++] = v;
+}
+
 /* Add the buffered values, column by column, and empty the batch. */
 static void
 DqRowFlush(DqRowState *rs, FunctionCallInfo fcinfo)
@@ -215,22 +234,10 @@ dq_row_profile_trans(PG_FUNCTION_ARGS)
 
 	for (i = 0; i < rs->ncols; i++)
 	{
-		DqColState *st = rs->cols[i];
-		Datum		v;
-
 		if (PG_ARGISNULL(i + 2))
-		{
-			st->null_count++;
-			continue;
-		}
-		v = PG_GETARG_DATUM(i + 2);
-		if (!st->ti.typbyval)
-		{
-			if (st->ti.typlen == -1 && !DqVarlenaIsPlain(v))
-				v = PointerGetDatum(PG_DETOAST_DATUM_PACKED(v));
-			v = DqRowKeep(rs, st, v);
-		}
-		rs->pending[(Size) i * DQ_ROW_BATCH + rs->npending[i]++] = v;
+			rs->cols[i]->null_count++;
+		else
+			DqRowBuffer(rs, i, PG_GETARG_DATUM(i + 2));
 	}
 	if (++rs->nbuffered == DQ_ROW_BATCH || rs->spill_bytes >= DQ_ROW_COPY_MAX)
 		DqRowFlush(rs, fcinfo);
@@ -359,22 +366,10 @@ DqRowProfileAdd(DqRowState *rs, const Datum *values, const bool *nulls,
 
 	for (i = 0; i < rs->ncols; i++)
 	{
-		DqColState *st = rs->cols[i];
-		Datum		v;
-
 		if (nulls[i])
-		{
-			st->null_count++;
-			continue;
-		}
-		v = values[i];
-		if (!st->ti.typbyval)
-		{
-			if (st->ti.typlen == -1 && !DqVarlenaIsPlain(v))
-				v = PointerGetDatum(PG_DETOAST_DATUM_PACKED(v));
-			v = DqRowKeep(rs, st, v);
-		}
-		rs->pending[(Size) i * DQ_ROW_BATCH + rs->npending[i]++] = v;
+			rs->cols[i]->null_count++;
+		else
+			DqRowBuffer(rs, i, values[i]);
 	}
 	if (++rs->nbuffered == DQ_ROW_BATCH || rs->spill_bytes >= DQ_ROW_COPY_MAX)
 		DqRowFlush(rs, fcinfo);

@@ -410,26 +410,28 @@ DqDesiredY(DqLayoutState *st, int vn, bool use_left, bool use_right)
 {
 	double		sum = 0;
 	int			cnt = 0;
-	int			k;
+	int			side;
 
-	if (use_left)
-		for (k = st->left_start[vn]; k < st->left_start[vn + 1]; k++)
+	for (side = 0; side < 2; side++)
+	{
+		bool		left = side == 0;
+		const int  *start = left ? st->left_start : st->right_start;
+		const int  *segs = left ? st->left_segs : st->right_segs;
+		int			k;
+
+		if (!(left ? use_left : use_right))
+			continue;
+		for (k = start[vn]; k < start[vn + 1]; k++)
 		{
-			DqSeg	   *sg = &st->segs[st->left_segs[k]];
+			DqSeg	   *sg = &st->segs[segs[k]];
 
-			sum += DqVPortY(st, sg->left, sg->left_port) -
-				DqPortOffset(st->g, st->v[vn].real, sg->right_port);
+			/* the neighbour is the segment's other end */
+			sum += DqVPortY(st, left ? sg->left : sg->right,
+							left ? sg->left_port : sg->right_port) -
+				DqPortOffset(st->g, st->v[vn].real, left ? sg->right_port : sg->left_port);
 			cnt++;
 		}
-	if (use_right)
-		for (k = st->right_start[vn]; k < st->right_start[vn + 1]; k++)
-		{
-			DqSeg	   *sg = &st->segs[st->right_segs[k]];
-
-			sum += DqVPortY(st, sg->right, sg->right_port) -
-				DqPortOffset(st->g, st->v[vn].real, sg->left_port);
-			cnt++;
-		}
+	}
 	return cnt > 0 ? sum / cnt : st->v[vn].y;
 }
 

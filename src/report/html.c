@@ -25,6 +25,10 @@
 
 #define DQ_REPLACEMENT_CHAR "\xEF\xBF\xBD"
 
+/* The characters written as entities, and their entities, in that order. */
+static const char DqHtmlSpecial[] = "&<>\"'";
+static const char *const DqHtmlEntities[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&#39;"};
+
 /*
  * Append up to "maxbytes" bytes of s escaped (the caller cuts on a
  * character boundary).
@@ -38,6 +42,7 @@ DqHtmlAppendEscaped(StringInfo buf, const char *s, int maxbytes)
 	while (p < end && *p)
 	{
 		const unsigned char *run = p;
+		const char *special;
 
 		/* copy the longest run of characters that need no escaping */
 		while (p < end && *p && *p != '&' && *p != '<' && *p != '>' &&
@@ -51,32 +56,15 @@ DqHtmlAppendEscaped(StringInfo buf, const char *s, int maxbytes)
 			appendBinaryStringInfo(buf, (const char *) run, p - run);
 		if (p >= end || !*p)
 			break;
-		switch (*p)
+		special = strchr(DqHtmlSpecial, *p);
+		if (special != NULL)
+			appendStringInfoString(buf, DqHtmlEntities[special - DqHtmlSpecial]);
+		else
 		{
-			case '&':
-				appendStringInfoString(buf, "&amp;");
-				break;
-			case '<':
-				appendStringInfoString(buf, "&lt;");
-				break;
-			case '>':
-				appendStringInfoString(buf, "&gt;");
-				break;
-			case '"':
-				appendStringInfoString(buf, "&quot;");
-				break;
-			case '\'':
-				appendStringInfoString(buf, "&#39;");
-				break;
-			case 0xEF:
-				/* U+FFFE or U+FFFF: not characters in XML */
-				appendStringInfoString(buf, DQ_REPLACEMENT_CHAR);
+			/* a control character, or U+FFFE or U+FFFF (not XML characters) */
+			if (*p == 0xEF)
 				p += 2;
-				break;
-			default:
-				/* a control character */
-				appendStringInfoString(buf, DQ_REPLACEMENT_CHAR);
-				break;
+			appendStringInfoString(buf, DQ_REPLACEMENT_CHAR);
 		}
 		p++;
 	}

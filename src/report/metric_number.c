@@ -50,6 +50,16 @@ DqReadDigits(const char **p, int ndigits, int *out)
 	return true;
 }
 
+/* DqReadDigits, then the separator sep, which is skipped. */
+static bool
+DqReadDigitsThen(const char **p, int ndigits, int *out, char sep)
+{
+	if (!DqReadDigits(p, ndigits, out) || **p != sep)
+		return false;
+	(*p)++;
+	return true;
+}
+
 /*
  * Seconds since 1970-01-01 00:00 UTC of an ISO date or timestamp:
  * YYYY-MM-DD, optionally followed by "T" or " " and HH:MM[:SS[.fff]] and a
@@ -82,10 +92,7 @@ DqParseIsoDateTime(const char *s, double *result)
 	if (ydigits < 4 || *p != '-')
 		return false;
 	p++;
-	if (!DqReadDigits(&p, 2, &month) || *p != '-')
-		return false;
-	p++;
-	if (!DqReadDigits(&p, 2, &day))
+	if (!DqReadDigitsThen(&p, 2, &month, '-') || !DqReadDigits(&p, 2, &day))
 		return false;
 	if (month < 1 || month > 12 || day < 1 || day > days_in_month[month - 1])
 		return false;
@@ -96,10 +103,7 @@ DqParseIsoDateTime(const char *s, double *result)
 	if (*p == 'T' || (*p == ' ' && isdigit((unsigned char) p[1])))
 	{
 		p++;
-		if (!DqReadDigits(&p, 2, &hour) || *p != ':')
-			return false;
-		p++;
-		if (!DqReadDigits(&p, 2, &minute))
+		if (!DqReadDigitsThen(&p, 2, &hour, ':') || !DqReadDigits(&p, 2, &minute))
 			return false;
 		if (*p == ':')
 		{

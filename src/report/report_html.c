@@ -71,13 +71,21 @@ static void DqReportScorecard(DqReport *rep);
 static void DqReportOpenFailures(DqReport *rep);
 static void DqReportRecentViolations(DqReport *rep);
 
-/* The overview, in order (not shown on the page of one table). */
-static const struct
+/*
+ * A section of the page: its anchor id, its title, and the function that
+ * writes it (overview, for a section of the overview; table, for one of
+ * each table).
+ */
+typedef struct DqSectionDef
 {
 	const char *id;
 	const char *title;
-	DqOverviewSectionFn fn;
-}			dq_overview_sections[] =
+	DqOverviewSectionFn overview;
+	DqTableSectionFn table;
+} DqSectionDef;
+
+/* The overview, in order (not shown on the page of one table). */
+static const DqSectionDef dq_overview_sections[] =
 {
 	{"summary", "Summary", DqReportSummary},
 	{"scorecard", "Tables", DqReportScorecard},
@@ -88,19 +96,14 @@ static const struct
 };
 
 /* The sections of each table, in order. */
-static const struct
+static const DqSectionDef dq_table_sections[] =
 {
-	const char *id;
-	const char *title;
-	DqTableSectionFn fn;
-}			dq_table_sections[] =
-{
-	{"profile", "Profile", DqReportTableProfile},
-	{"expectations", "Expectations", DqReportTableExpectations},
-	{"violations", "Violations", DqReportTableViolations},
-	{"monitors", "Monitors", DqReportTableMonitors},
-	{"alerts", "Open alerts", DqReportTableAlerts},
-	{"lineage", "Lineage", DqReportTableLineage},
+	{"profile", "Profile", NULL, DqReportTableProfile},
+	{"expectations", "Expectations", NULL, DqReportTableExpectations},
+	{"violations", "Violations", NULL, DqReportTableViolations},
+	{"monitors", "Monitors", NULL, DqReportTableMonitors},
+	{"alerts", "Open alerts", NULL, DqReportTableAlerts},
+	{"lineage", "Lineage", NULL, DqReportTableLineage},
 };
 
 /*
@@ -192,6 +195,9 @@ static const char *dq_report_style =
 "[hidden]{display:none!important}"
 "@media print{details.table{break-inside:avoid}}";
 
+/* A dash for a missing value. */
+#define DQ_MUTED_DASH "<span class=\"muted\">\xE2\x80\x93</span>"
+
 /* ---- SPI helpers ---- */
 
 void
@@ -199,6 +205,24 @@ DqReportExec(const char *sql, int nargs, Oid *types, Datum *values, const char *
 {
 	(void) DqSpiRunArgs(sql, nargs, types, values, nulls, true, SPI_OK_SELECT,
 						"read the data of the report");
+}
+
+/*
+ * Run a query of the report that lists rows: true when it found some;
+ * when it found none, the paragraph "empty" instead, the result freed.
+ */
+bool
+DqReportExecList(StringInfo out, const char *sql, int nargs, Oid *types,
+				 Datum *values, const char *nulls, const char *empty)
+{
+	DqReportExec(sql, nargs, types, values, nulls);
+	if (SPI_processed > 0)
+		return true;
+	appendStringInfoString(out, "<p class=\"empty\">");
+	DqHtmlText(out, empty);
+	appendStringInfoString(out, "</p>");
+	SPI_freetuptable(SPI_tuptable);
+	return false;
 }
 
 /*
@@ -228,15 +252,27 @@ DqMutedName(StringInfo out, const char *before, const char *name)
 
 /* ---- formatting helpers ---- */
 
-void
-DqCellCount(StringInfo out, double v)
+/*
+ * A numeric cell: v as a count, or as a percentage when percent (v from
+ * 0 to 100); dash when v is NaN.
+ */
+static void
+DqCellNumeric(StringInfo out, double v, bool percent, const char *dash)
 {
 	appendStringInfoString(out, "<td class=\"num\">");
 	if (isnan(v))
-		appendStringInfoString(out, "<span class=\"muted\">\xE2\x80\x93</span>");
+		appendStringInfoString(out, dash);
+	else if (percent)
+		DqHtmlPercent(out, v / 100.0);
 	else
 		DqHtmlCount(out, (int64) v);
 	appendStringInfoString(out, "</td>");
+}
+
+void
+DqCellCount(StringInfo out, double v)
+{
+	DqCellNumeric(out, v, false, DQ_MUTED_DASH);
 }
 
 void
@@ -249,7 +285,7 @@ DqCellText(StringInfo out, const char *cls, const char *s)
 	if (s)
 		DqHtmlClip(out, s, DQ_HTML_CLIP);
 	else
-		appendStringInfoString(out, "<span class=\"muted\">\xE2\x80\x93</span>");
+		appendStringInfoString(out, DQ_MUTED_DASH);
 	appendStringInfoString(out, "</td>");
 }
 
@@ -269,6 +305,23 @@ DqHtmlAge(StringInfo out, double seconds)
 		appendStringInfo(out, "%.0f h", seconds / 3600);
 	else
 		appendStringInfo(out, "%.0f d", seconds / 86400);
+}
+
+/* A cell with a time and how long ago it was; a dash without one. */
+static void
+DqCellWhen(StringInfo out, const char *at, double age_seconds)
+{
+	appendStringInfoString(out, "<td>");
+	if (at)
+	{
+		DqHtmlText(out, at);
+		appendStringInfoString(out, " <span class=\"muted\">(");
+		DqHtmlAge(out, age_seconds);
+		appendStringInfoString(out, " ago)</span>");
+	}
+	else
+		appendStringInfoString(out, DQ_MUTED_DASH);
+	appendStringInfoString(out, "</td>");
 }
 
 /* The anchor id of a table's section. */
@@ -300,6 +353,22 @@ DqStatusBadge(StringInfo out, const char *status)
 	appendStringInfoString(out, "\">");
 	DqHtmlText(out, status);
 	appendStringInfoString(out, "</span>");
+}
+
+/* A cell holding a status badge. */
+void
+DqCellBadge(StringInfo out, const char *status)
+{
+	appendStringInfoString(out, "<td>");
+	DqStatusBadge(out, status);
+	appendStringInfoString(out, "</td>");
+}
+
+/* A cell holding a percentage (0 to 100), a dash when it is NaN. */
+void
+DqCellPercent(StringInfo out, double pct)
+{
+	DqCellNumeric(out, pct, true, "\xE2\x80\x93");
 }
 
 static DqReportTable *
@@ -506,41 +575,15 @@ DqReportScorecard(DqReport *rep)
 		DqTableLink(rep, t);
 		appendStringInfoString(out, "</td>");
 		DqCellText(out, NULL, t->kind);
-		appendStringInfoString(out, "<td>");
-		DqStatusBadge(out, t->status);
-		appendStringInfoString(out, "</td>");
+		DqCellBadge(out, t->status);
 		DqCellCount(out, t->row_count);
 		DqCellText(out, NULL, t->last_profiled_at);
 		DqCellCount(out, t->expectations);
-		appendStringInfoString(out, "<td class=\"num\">");
-		if (isnan(t->last_success_percent))
-			appendStringInfoString(out, "<span class=\"muted\">\xE2\x80\x93</span>");
-		else
-			DqHtmlPercent(out, t->last_success_percent / 100.0);
-		appendStringInfoString(out, "</td>");
+		DqCellNumeric(out, t->last_success_percent, true, DQ_MUTED_DASH);
 		DqCellCount(out, t->open_failures);
 		DqCellCount(out, t->violations_24h);
-		appendStringInfoString(out, "<td>");
-		if (t->data_latest_at)
-		{
-			DqHtmlText(out, t->data_latest_at);
-			appendStringInfoString(out, " <span class=\"muted\">(");
-			DqHtmlAge(out, t->data_age_seconds);
-			appendStringInfoString(out, " ago)</span>");
-		}
-		else
-			appendStringInfoString(out, "<span class=\"muted\">\xE2\x80\x93</span>");
-		appendStringInfoString(out, "</td><td>");
-		if (t->changed_at)
-		{
-			DqHtmlText(out, t->changed_at);
-			appendStringInfoString(out, " <span class=\"muted\">(");
-			DqHtmlAge(out, t->change_age_seconds);
-			appendStringInfoString(out, " ago)</span>");
-		}
-		else
-			appendStringInfoString(out, "<span class=\"muted\">\xE2\x80\x93</span>");
-		appendStringInfoString(out, "</td>");
+		DqCellWhen(out, t->data_latest_at, t->data_age_seconds);
+		DqCellWhen(out, t->changed_at, t->change_age_seconds);
 		DqCellCount(out, t->open_anomalies);
 		DqCellCount(out, t->open_alerts);
 		DqCellCount(out, t->upstream);
@@ -571,13 +614,9 @@ DqReportOpenFailures(DqReport *rep)
 	StringInfo	out = rep->out;
 	int			i;
 
-	DqReportExec(dq_report_failures_sql, 0, NULL, NULL, NULL);
-	if (SPI_processed == 0)
-	{
-		appendStringInfoString(out, "<p class=\"empty\">No expectation fails in its latest validation.</p>");
-		SPI_freetuptable(SPI_tuptable);
+	if (!DqReportExecList(out, dq_report_failures_sql, 0, NULL, NULL, NULL,
+						  "No expectation fails in its latest validation."))
 		return;
-	}
 	appendStringInfoString(out,
 						   "<table class=\"grid failures\"><thead><tr><th>table</th><th>expectation</th>"
 						   "<th>column</th><th>severity</th><th class=\"num\">failing rows</th>"
@@ -601,16 +640,9 @@ DqReportOpenFailures(DqReport *rep)
 		DqMutedName(out, " ", name);
 		appendStringInfoString(out, "</td>");
 		DqCellText(out, NULL, DqSpiText(i, 5));
-		appendStringInfoString(out, "<td>");
-		DqStatusBadge(out, DqSpiText(i, 6));
-		appendStringInfoString(out, "</td>");
+		DqCellBadge(out, DqSpiText(i, 6));
 		DqCellCount(out, DqSpiFloat8(i, 7));
-		appendStringInfoString(out, "<td class=\"num\">");
-		if (isnan(pct))
-			appendStringInfoString(out, "\xE2\x80\x93");
-		else
-			DqHtmlPercent(out, pct / 100.0);
-		appendStringInfoString(out, "</td>");
+		DqCellPercent(out, pct);
 		DqCellText(out, NULL, DqSpiText(i, 9));
 		appendStringInfoString(out, "</tr>");
 	}
@@ -749,7 +781,7 @@ DqReportTableSection(DqReport *rep, DqReportTable *t, bool open)
 	{
 		appendStringInfo(out, "<section class=\"%s\"><h3>%s</h3>",
 						 dq_table_sections[s].id, dq_table_sections[s].title);
-		dq_table_sections[s].fn(rep, t);
+		dq_table_sections[s].table(rep, t);
 		appendStringInfoString(out, "</section>");
 	}
 	appendStringInfoString(out, "</details>");
@@ -804,7 +836,7 @@ DqReportPage(DqReport *rep)
 		{
 			appendStringInfo(out, "<section class=\"overview\" id=\"%s\"><h2>%s</h2>",
 							 dq_overview_sections[i].id, dq_overview_sections[i].title);
-			dq_overview_sections[i].fn(rep);
+			dq_overview_sections[i].overview(rep);
 			appendStringInfoString(out, "</section>");
 		}
 	}

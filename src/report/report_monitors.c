@@ -38,14 +38,6 @@
 #define DQ_DASH "<span class=\"muted\">\xE2\x80\x93</span>"
 
 static void
-DqMonEmpty(StringInfo out, const char *text)
-{
-	appendStringInfoString(out, "<p class=\"empty\">");
-	DqHtmlText(out, text);
-	appendStringInfoString(out, "</p>");
-}
-
-static void
 DqCellNumber(StringInfo out, uint64 row, int col)
 {
 	appendStringInfoString(out, "<td class=\"num\">");
@@ -79,10 +71,91 @@ DqMonTableCell(DqReport *rep, uint64 row, int relid_col, int label_col)
 	appendStringInfoString(out, "</td>");
 }
 
+/*
+ * The band of an anomaly from its lower and upper bound (columns col and
+ * col + 1), an open end for a NULL bound.
+ */
+static void
+DqCellBand(StringInfo out, uint64 row, int col)
+{
+	appendStringInfoString(out, "<td class=\"num\">");
+	if (DqSpiIsNull(row, col))
+		appendStringInfoString(out, "\xE2\x88\x92\xE2\x88\x9E");
+	else
+		DqHtmlFloat(out, DqSpiFloat8(row, col));
+	appendStringInfoString(out, " \xE2\x80\xA6 ");
+	if (DqSpiIsNull(row, col + 1))
+		appendStringInfoString(out, "\xE2\x88\x9E");
+	else
+		DqHtmlFloat(out, DqSpiFloat8(row, col + 1));
+	appendStringInfoString(out, "</td>");
+}
+
+/*
+ * A list of alerts or anomalies: its query ($1 relation or NULL, $2 how
+ * many rows), what to say when it finds none, its table's class and head
+ * (after the table and severity columns), and the cells that follow them,
+ * one letter each from column 4 on: t text, c count, n number, b band
+ * (two columns).
+ */
+typedef struct DqMonListDef
+{
+	const char *sql;
+	const char *empty;
+	const char *cls;
+	const char *ths;
+	const char *cells;
+} DqMonListDef;
+
+/*
+ * Write a list of alerts or anomalies of relation relid, or of every
+ * relation (with a column of tables) when relid is InvalidOid.  Each row
+ * starts with its table (columns 1 and 2) and its severity (column 3).
+ */
+static void
+DqMonList(DqReport *rep, const DqMonListDef *def, Oid relid, int limit)
+{
+	StringInfo	out = rep->out;
+	Oid			types[2] = {OIDOID, INT4OID};
+	Datum		values[2] = {ObjectIdGetDatum(relid), Int32GetDatum(limit)};
+	char		nulls[2] = {OidIsValid(relid) ? ' ' : 'n', ' '};
+	uint64		i;
+	const char *c;
+	int			col;
+
+	if (!DqReportExecList(out, def->sql, 2, types, values, nulls, def->empty))
+		return;
+	appendStringInfo(out, "<table class=\"grid %s\"><thead><tr>", def->cls);
+	if (!OidIsValid(relid))
+		appendStringInfoString(out, "<th>table</th>");
+	appendStringInfo(out, "<th>severity</th>%s</tr></thead><tbody>", def->ths);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		appendStringInfoString(out, "<tr>");
+		if (!OidIsValid(relid))
+			DqMonTableCell(rep, i, 1, 2);
+		DqCellBadge(out, DqSpiText(i, 3));
+		for (c = def->cells, col = 4; *c; c++, col++)
+		{
+			if (*c == 't')
+				DqCellText(out, NULL, DqSpiText(i, col));
+			else if (*c == 'c')
+				DqCellCount(out, DqSpiFloat8(i, col));
+			else if (*c == 'n')
+				DqCellNumber(out, i, col);
+			else
+				DqCellBand(out, i, col++);
+		}
+		appendStringInfoString(out, "</tr>");
+	}
+	appendStringInfoString(out, "</tbody></table>");
+	SPI_freetuptable(SPI_tuptable);
+}
+
 /* ---- alerts ---- */
 
-/* Alerts that are not resolved, newest first; $1 relation or NULL. */
-static const char *dq_report_alerts_sql =
+/* Alerts that are not resolved, newest first; $1 relation or NULL, $2 how many. */
+static const char dq_report_alerts_sql[] =
 "SELECT a.relid::int8,"
 "       coalesce(quote_ident(a.schema_name) || '.' || quote_ident(a.table_name), ''),"
 "       a.severity, a.source, a.state, a.title, a.occurrences::float8,"
@@ -90,68 +163,33 @@ static const char *dq_report_alerts_sql =
 "  FROM dq.alerts a"
 " WHERE a.state <> 'resolved' AND ($1 IS NULL OR a.relid = $1)"
 " ORDER BY a.last_seen DESC, a.alert_id DESC"
-" LIMIT " DQ_XSTR(DQ_REPORT_ALERTS);
+" LIMIT $2";
 
-static void
-DqReportAlertTable(DqReport *rep, Oid relid)
-{
-	StringInfo	out = rep->out;
-	Oid			types[1] = {OIDOID};
-	Datum		values[1] = {ObjectIdGetDatum(relid)};
-	char		nulls[1] = {OidIsValid(relid) ? ' ' : 'n'};
-	uint64		i;
-
-	DqReportExec(dq_report_alerts_sql, 1, types, values, nulls);
-	if (SPI_processed == 0)
-	{
-		DqMonEmpty(out, "No open alert (or none you may read).");
-		SPI_freetuptable(SPI_tuptable);
-		return;
-	}
-	appendStringInfoString(out, "<table class=\"grid alerts\"><thead><tr>");
-	if (!OidIsValid(relid))
-		appendStringInfoString(out, "<th>table</th>");
-	appendStringInfoString(out, "<th>severity</th><th>source</th><th>state</th><th>alert</th>"
-						   "<th class=\"num\">occurrences</th><th>first seen</th>"
-						   "<th>last seen</th></tr></thead><tbody>");
-	for (i = 0; i < SPI_processed; i++)
-	{
-		appendStringInfoString(out, "<tr>");
-		if (!OidIsValid(relid))
-			DqMonTableCell(rep, i, 1, 2);
-		appendStringInfoString(out, "<td>");
-		DqStatusBadge(out, DqSpiText(i, 3));
-		appendStringInfoString(out, "</td>");
-		DqCellText(out, NULL, DqSpiText(i, 4));
-		DqCellText(out, NULL, DqSpiText(i, 5));
-		DqCellText(out, NULL, DqSpiText(i, 6));
-		DqCellCount(out, DqSpiFloat8(i, 7));
-		DqCellText(out, NULL, DqSpiText(i, 8));
-		DqCellText(out, NULL, DqSpiText(i, 9));
-		appendStringInfoString(out, "</tr>");
-	}
-	appendStringInfoString(out, "</tbody></table>");
-	SPI_freetuptable(SPI_tuptable);
-}
+static const DqMonListDef DqAlertList = {
+	dq_report_alerts_sql, "No open alert (or none you may read).", "alerts",
+	"<th>source</th><th>state</th><th>alert</th><th class=\"num\">occurrences</th>"
+	"<th>first seen</th><th>last seen</th>",
+	"tttctt"
+};
 
 /* Overview: every alert that is not resolved. */
 void
 DqReportOpenAlerts(DqReport *rep)
 {
-	DqReportAlertTable(rep, InvalidOid);
+	DqMonList(rep, &DqAlertList, InvalidOid, DQ_REPORT_ALERTS);
 }
 
 /* A table's alerts that are not resolved. */
 void
 DqReportTableAlerts(DqReport *rep, DqReportTable *t)
 {
-	DqReportAlertTable(rep, t->relid);
+	DqMonList(rep, &DqAlertList, t->relid, DQ_REPORT_ALERTS);
 }
 
 /* ---- anomalies ---- */
 
 /* Open anomalies, newest first; $1 relation or NULL, $2 how many. */
-static const char *dq_report_anomalies_sql =
+static const char dq_report_anomalies_sql[] =
 "SELECT a.relid::int8, quote_ident(a.schema_name) || '.' || quote_ident(a.table_name),"
 "       a.severity, a.kind, coalesce(a.column_name::text, ''), a.metric,"
 "       to_char(a.bucket, 'YYYY-MM-DD HH24:MI'), a.value, a.expected, a.lower, a.upper,"
@@ -161,64 +199,18 @@ static const char *dq_report_anomalies_sql =
 " ORDER BY a.bucket DESC, a.anomaly_id DESC"
 " LIMIT $2";
 
-static void
-DqReportAnomalyTable(DqReport *rep, Oid relid, int limit)
-{
-	StringInfo	out = rep->out;
-	Oid			types[2] = {OIDOID, INT4OID};
-	Datum		values[2] = {ObjectIdGetDatum(relid), Int32GetDatum(limit)};
-	char		nulls[2] = {OidIsValid(relid) ? ' ' : 'n', ' '};
-	uint64		i;
-
-	DqReportExec(dq_report_anomalies_sql, 2, types, values, nulls);
-	if (SPI_processed == 0)
-	{
-		DqMonEmpty(out, "No open anomaly (or none you may read).");
-		SPI_freetuptable(SPI_tuptable);
-		return;
-	}
-	appendStringInfoString(out, "<table class=\"grid anomalies\"><thead><tr>");
-	if (!OidIsValid(relid))
-		appendStringInfoString(out, "<th>table</th>");
-	appendStringInfoString(out, "<th>severity</th><th>monitor</th><th>column</th><th>metric</th>"
-						   "<th>bucket</th><th class=\"num\">value</th>"
-						   "<th class=\"num\">expected</th><th class=\"num\">band</th>"
-						   "</tr></thead><tbody>");
-	for (i = 0; i < SPI_processed; i++)
-	{
-		appendStringInfoString(out, "<tr>");
-		if (!OidIsValid(relid))
-			DqMonTableCell(rep, i, 1, 2);
-		appendStringInfoString(out, "<td>");
-		DqStatusBadge(out, DqSpiText(i, 3));
-		appendStringInfoString(out, "</td>");
-		DqCellText(out, NULL, DqSpiText(i, 4));
-		DqCellText(out, NULL, DqSpiText(i, 5));
-		DqCellText(out, NULL, DqSpiText(i, 6));
-		DqCellText(out, NULL, DqSpiText(i, 7));
-		DqCellNumber(out, i, 8);
-		DqCellNumber(out, i, 9);
-		appendStringInfoString(out, "<td class=\"num\">");
-		if (DqSpiIsNull(i, 10))
-			appendStringInfoString(out, "\xE2\x88\x92\xE2\x88\x9E");
-		else
-			DqHtmlFloat(out, DqSpiFloat8(i, 10));
-		appendStringInfoString(out, " \xE2\x80\xA6 ");
-		if (DqSpiIsNull(i, 11))
-			appendStringInfoString(out, "\xE2\x88\x9E");
-		else
-			DqHtmlFloat(out, DqSpiFloat8(i, 11));
-		appendStringInfoString(out, "</td></tr>");
-	}
-	appendStringInfoString(out, "</tbody></table>");
-	SPI_freetuptable(SPI_tuptable);
-}
+static const DqMonListDef DqAnomalyList = {
+	dq_report_anomalies_sql, "No open anomaly (or none you may read).", "anomalies",
+	"<th>monitor</th><th>column</th><th>metric</th><th>bucket</th>"
+	"<th class=\"num\">value</th><th class=\"num\">expected</th><th class=\"num\">band</th>",
+	"ttttnnb"
+};
 
 /* Overview: every open anomaly. */
 void
 DqReportOpenAnomalies(DqReport *rep)
 {
-	DqReportAnomalyTable(rep, InvalidOid, DQ_REPORT_ANOMALIES);
+	DqMonList(rep, &DqAnomalyList, InvalidOid, DQ_REPORT_ANOMALIES);
 }
 
 /* ---- a table's monitors ---- */
@@ -371,5 +363,5 @@ DqReportTableMonitors(DqReport *rep, DqReportTable *t)
 	appendStringInfoString(out, "</td></tr></tbody></table>");
 	SPI_freetuptable(SPI_tuptable);
 	appendStringInfoString(out, "<h4>Open anomalies</h4>");
-	DqReportAnomalyTable(rep, t->relid, DQ_REPORT_TABLE_ANOMALIES);
+	DqMonList(rep, &DqAnomalyList, t->relid, DQ_REPORT_TABLE_ANOMALIES);
 }

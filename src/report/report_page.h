@@ -83,7 +83,12 @@ extern void DqCellCount(StringInfo out, double v);
 extern void DqCellText(StringInfo out, const char *cls, const char *s);
 extern void DqReportExecSince(DqReport *rep, const char *sql, Oid relid);
 extern void DqMutedName(StringInfo out, const char *before, const char *name);
+extern bool DqReportExecList(StringInfo out, const char *sql, int nargs,
+							 Oid *types, Datum *values, const char *nulls,
+							 const char *empty);
 extern void DqStatusBadge(StringInfo out, const char *status);
+extern void DqCellBadge(StringInfo out, const char *status);
+extern void DqCellPercent(StringInfo out, double pct);
 extern void DqReportViolationTable(DqReport *rep, Oid relid, bool with_table);
 
 /* report_table.c: the sections of one table */

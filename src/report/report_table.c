@@ -291,19 +291,14 @@ DqReportTableExpectations(DqReport *rep, DqReportTable *t)
 		DqHtmlClip(out, params, DQ_HTML_CLIP);
 		if (!isnan(mostly))
 			appendStringInfo(out, " mostly %g", mostly);
-		appendStringInfoString(out, "</td><td>");
-		DqStatusBadge(out, DqSpiText(i, 7));
-		appendStringInfoString(out, "</td><td>");
+		appendStringInfoString(out, "</td>");
+		DqCellBadge(out, DqSpiText(i, 7));
 		if (DqSpiIsNull(i, 12))
-			appendStringInfoString(out, "<span class=\"muted\">not validated</span>");
+			appendStringInfoString(out, "<td><span class=\"muted\">not validated</span></td>");
 		else
-			DqStatusBadge(out, DqSpiBool(i, 12) ? "passing" : "failing");
-		appendStringInfoString(out, "</td><td class=\"num\">");
-		if (isnan(pct))
-			appendStringInfoString(out, "\xE2\x80\x93");
-		else
-			DqHtmlPercent(out, pct / 100.0);
-		appendStringInfoString(out, "</td><td>");
+			DqCellBadge(out, DqSpiBool(i, 12) ? "passing" : "failing");
+		DqCellPercent(out, pct);
+		appendStringInfoString(out, "<td>");
 		if (n > 0)
 		{
 			int		   *oc = palloc(sizeof(int) * n);

@@ -52,6 +52,24 @@ DqGammaPSeries(double a, double x)
 	return sum * exp(DqGammaPrefix(a, x));
 }
 
+/*
+ * One step of the modified Lentz method for a continued fraction: with
+ * the next partial numerator an and denominator bn, updates *c and *d and
+ * returns the factor by which the fraction's value changes.
+ */
+static double
+DqLentzStep(double an, double bn, double *c, double *d)
+{
+	*d = an * *d + bn;
+	if (fabs(*d) < DQ_TINY)
+		*d = DQ_TINY;
+	*c = bn + an / *c;
+	if (fabs(*c) < DQ_TINY)
+		*c = DQ_TINY;
+	*d = 1.0 / *d;
+	return *d * *c;
+}
+
 /* Q(a, x) by its continued fraction, valid for x >= a + 1 */
 static double
 DqGammaQFraction(double a, double x)
@@ -68,14 +86,7 @@ DqGammaQFraction(double a, double x)
 		double		del;
 
 		b += 2.0;
-		d = an * d + b;
-		if (fabs(d) < DQ_TINY)
-			d = DQ_TINY;
-		c = b + an / c;
-		if (fabs(c) < DQ_TINY)
-			c = DQ_TINY;
-		d = 1.0 / d;
-		del = d * c;
+		del = DqLentzStep(an, b, &c, &d);
 		h *= del;
 		if (fabs(del - 1.0) < DQ_EPS)
 			break;
@@ -122,24 +133,10 @@ DqBetaFraction(double a, double b, double x)
 		double		del;
 
 		/* even step */
-		d = 1.0 + aa * d;
-		if (fabs(d) < DQ_TINY)
-			d = DQ_TINY;
-		c = 1.0 + aa / c;
-		if (fabs(c) < DQ_TINY)
-			c = DQ_TINY;
-		d = 1.0 / d;
-		h *= d * c;
+		h *= DqLentzStep(aa, 1.0, &c, &d);
 		/* odd step */
 		aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-		d = 1.0 + aa * d;
-		if (fabs(d) < DQ_TINY)
-			d = DQ_TINY;
-		c = 1.0 + aa / c;
-		if (fabs(c) < DQ_TINY)
-			c = DQ_TINY;
-		d = 1.0 / d;
-		del = d * c;
+		del = DqLentzStep(aa, 1.0, &c, &d);
 		h *= del;
 		if (fabs(del - 1.0) < DQ_EPS)
 			break;
@@ -236,14 +233,36 @@ DqFPValue(double f, double d1, double d2)
 	return DqBetaInc(0.5 * d2, 0.5 * d1, d2 / (d2 + d1 * f));
 }
 
+/*
+ * The Kolmogorov distribution's survival function at lambda,
+ * 2 * sum (-1)^(j-1) exp(-2 j^2 lambda^2), summed until a term falls below
+ * tol (at most 100 terms) and clamped to [0, 1].
+ */
+static double
+DqKolmogorovQ(double lambda, double tol)
+{
+	double		sum = 0.0;
+	double		sign = 1.0;
+	int			j;
+
+	for (j = 1; j <= 100; j++)
+	{
+		double		term = exp(-2.0 * j * j * lambda * lambda);
+
+		sum += sign * term;
+		if (term < tol)
+			break;
+		sign = -sign;
+	}
+	sum *= 2.0;
+	return sum < 0.0 ? 0.0 : (sum > 1.0 ? 1.0 : sum);
+}
+
 double
 DqKsPValue(double d, double n1, double n2)
 {
 	double		ne;
 	double		lambda;
-	double		sum = 0.0;
-	double		sign = 1.0;
-	int			j;
 
 	if (isnan(d) || d < 0.0 || n1 <= 0.0 || n2 <= 0.0)
 		return NAN;
@@ -251,17 +270,7 @@ DqKsPValue(double d, double n1, double n2)
 	lambda = (sqrt(ne) + 0.12 + 0.11 / sqrt(ne)) * d;
 	if (lambda < 0.2)
 		return 1.0;
-	for (j = 1; j <= 100; j++)
-	{
-		double		term = exp(-2.0 * j * j * lambda * lambda);
-
-		sum += sign * term;
-		if (term < 1e-16)
-			break;
-		sign = -sign;
-	}
-	sum *= 2.0;
-	return sum < 0.0 ? 0.0 : (sum > 1.0 ? 1.0 : sum);
+	return DqKolmogorovQ(lambda, 1e-16);
 }
 
 double
@@ -386,27 +395,43 @@ DqKlDivergence(const double *p, const double *q, int nbins)
 	return kl;
 }
 
+/* x[0] + ... + x[n - 1], added in that order. */
+static double
+DqSum(const double *x, int n)
+{
+	double		sum = 0.0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		sum += x[i];
+	return sum;
+}
+
+/* The statistic, p-value and effect size of a chi-square test. */
+static void
+DqChiSquareSet(DqChiSquare *out, double statistic, double p_value, double effect_size)
+{
+	out->statistic = statistic;
+	out->p_value = p_value;
+	out->effect_size = effect_size;
+}
+
 void
 DqChiSquareTest(const double *observed, const double *reference,
 				int ncat, double smoothing, DqChiSquare *out)
 {
-	double		n = 0.0;
+	double		n = DqSum(observed, ncat);
 	double		rtot = 0.0;
 	double		stat = 0.0;
 	int			i;
 
 	for (i = 0; i < ncat; i++)
-	{
-		n += observed[i];
 		rtot += reference[i] + smoothing;
-	}
 	out->n = n;
 	out->df = ncat - 1;
 	if (ncat < 2 || n <= 0.0 || rtot <= 0.0)
 	{
-		out->statistic = NAN;
-		out->p_value = NAN;
-		out->effect_size = NAN;
+		DqChiSquareSet(out, NAN, NAN, NAN);
 		return;
 	}
 	for (i = 0; i < ncat; i++)
@@ -419,25 +444,19 @@ DqChiSquareTest(const double *observed, const double *reference,
 		else if (observed[i] > 0.0)
 			stat = INFINITY;
 	}
-	out->statistic = stat;
-	out->p_value = isinf(stat) ? 0.0 : DqChiSquarePValue(stat, out->df);
-	out->effect_size = sqrt(stat / n);
+	DqChiSquareSet(out, stat, isinf(stat) ? 0.0 : DqChiSquarePValue(stat, out->df),
+				   sqrt(stat / n));
 }
 
 void
 DqChiSquareHomogeneity(const double *a, const double *b, int ncat, DqChiSquare *out)
 {
-	double		na = 0.0;
-	double		nb = 0.0;
+	double		na = DqSum(a, ncat);
+	double		nb = DqSum(b, ncat);
 	double		stat = 0.0;
 	int			used = 0;
 	int			i;
 
-	for (i = 0; i < ncat; i++)
-	{
-		na += a[i];
-		nb += b[i];
-	}
 	out->n = na + nb;
 	for (i = 0; i < ncat && na > 0.0 && nb > 0.0; i++)
 	{
@@ -454,14 +473,13 @@ DqChiSquareHomogeneity(const double *a, const double *b, int ncat, DqChiSquare *
 	if (used < 2)
 	{
 		/* one category on both sides: nothing to test, no difference */
-		out->statistic = (na > 0.0 && nb > 0.0) ? 0.0 : NAN;
-		out->p_value = (na > 0.0 && nb > 0.0) ? 1.0 : NAN;
-		out->effect_size = out->statistic;
+		if (na > 0.0 && nb > 0.0)
+			DqChiSquareSet(out, 0.0, 1.0, 0.0);
+		else
+			DqChiSquareSet(out, NAN, NAN, NAN);
 		return;
 	}
-	out->statistic = stat;
-	out->p_value = DqChiSquarePValue(stat, out->df);
-	out->effect_size = sqrt(stat / out->n);
+	DqChiSquareSet(out, stat, DqChiSquarePValue(stat, out->df), sqrt(stat / out->n));
 }
 
 double
@@ -578,10 +596,6 @@ double
 DqKsOneSamplePValue(double d, double n)
 {
 	double		sqn;
-	double		lambda;
-	double		sum = 0.0;
-	double		sign = 1.0;
-	int			j;
 
 	if (isnan(d) || isnan(n) || d < 0.0 || n < 1.0)
 		return NAN;
@@ -596,16 +610,5 @@ DqKsOneSamplePValue(double d, double n)
 		return p < 0.0 ? 0.0 : (p > 1.0 ? 1.0 : p);
 	}
 	sqn = sqrt(n);
-	lambda = (sqn + 0.12 + 0.11 / sqn) * d;
-	for (j = 1; j <= 100; j++)
-	{
-		double		term = exp(-2.0 * j * j * lambda * lambda);
-
-		sum += sign * term;
-		if (term < 1e-300)
-			break;
-		sign = -sign;
-	}
-	sum *= 2.0;
-	return sum < 0.0 ? 0.0 : (sum > 1.0 ? 1.0 : sum);
+	return DqKolmogorovQ((sqn + 0.12 + 0.11 / sqn) * d, 1e-300);
 }

@@ -192,7 +192,13 @@ DqHllRead(DqReadBuf *rb, FunctionCallInfo fcinfo)
 	return hll;
 }
 
-static const DqSketchOps DqHllOps = {DQ_SKETCH_HLL, "hll", DqHllWrite, DqHllRead};
+static void
+DqHllPushMerge(void *dst, void *src, FunctionCallInfo fcinfo)
+{
+	DqHllMerge((DqHll *) dst, (DqHll *) src);
+}
+
+static const DqSketchOps DqHllOps = {DQ_SKETCH_HLL, "hll", DqHllWrite, DqHllRead, DqHllPushMerge};
 
 Datum
 dq_hll_pushdown_trans(PG_FUNCTION_ARGS)
@@ -218,20 +224,7 @@ dq_hll_pushdown_trans(PG_FUNCTION_ARGS)
 Datum
 dq_hll_pushdown_combine(PG_FUNCTION_ARGS)
 {
-	void	   *other;
-	DqSketchState *st = DqSketchCombineArgs(fcinfo, &DqHllOps, &other);
-	MemoryContext old;
-
-	if (st == NULL)
-		PG_RETURN_NULL();
-	if (other != NULL)
-	{
-		old = MemoryContextSwitchTo(st->hdr.eoh_context);
-		DqSketchChanged(st);
-		DqHllMerge((DqHll *) st->obj, (DqHll *) other);
-		MemoryContextSwitchTo(old);
-	}
-	PG_RETURN_DATUM(DqSketchResult(st));
+	return DqSketchCombine(fcinfo, &DqHllOps);
 }
 
 Datum
@@ -288,7 +281,23 @@ DqKllPushRead(DqReadBuf *rb, FunctionCallInfo fcinfo)
 	return st;
 }
 
-static const DqSketchOps DqKllOps = {DQ_SKETCH_KLL, "kll", DqKllPushWrite, DqKllPushRead};
+/* The fractions of whichever state has them, and both sketches merged. */
+static void
+DqKllPushMerge(void *dst, void *src, FunctionCallInfo fcinfo)
+{
+	DqKllPushState *a = (DqKllPushState *) dst;
+	DqKllPushState *b = (DqKllPushState *) src;
+
+	if (a->nfracs < 0 && b->nfracs >= 0)
+	{
+		a->nfracs = b->nfracs;
+		a->fracs = palloc(sizeof(double) * Max(b->nfracs, 1));
+		memcpy(a->fracs, b->fracs, sizeof(double) * b->nfracs);
+	}
+	DqKllMerge(&a->kll, &b->kll);
+}
+
+static const DqSketchOps DqKllOps = {DQ_SKETCH_KLL, "kll", DqKllPushWrite, DqKllPushRead, DqKllPushMerge};
 
 Datum
 dq_kll_pushdown_trans(PG_FUNCTION_ARGS)
@@ -337,44 +346,17 @@ dq_kll_pushdown_trans(PG_FUNCTION_ARGS)
 Datum
 dq_kll_pushdown_combine(PG_FUNCTION_ARGS)
 {
-	void	   *other;
-	DqSketchState *sk = DqSketchCombineArgs(fcinfo, &DqKllOps, &other);
-	MemoryContext old;
-
-	if (sk == NULL)
-		PG_RETURN_NULL();
-	if (other != NULL)
-	{
-		DqKllPushState *a = (DqKllPushState *) sk->obj;
-		DqKllPushState *b = (DqKllPushState *) other;
-
-		old = MemoryContextSwitchTo(sk->hdr.eoh_context);
-		DqSketchChanged(sk);
-		if (a->nfracs < 0 && b->nfracs >= 0)
-		{
-			a->nfracs = b->nfracs;
-			a->fracs = palloc(sizeof(double) * Max(b->nfracs, 1));
-			memcpy(a->fracs, b->fracs, sizeof(double) * b->nfracs);
-		}
-		DqKllMerge(&a->kll, &b->kll);
-		MemoryContextSwitchTo(old);
-	}
-	PG_RETURN_DATUM(DqSketchResult(sk));
+	return DqSketchCombine(fcinfo, &DqKllOps);
 }
 
 Datum
 dq_kll_pushdown_final(PG_FUNCTION_ARGS)
 {
 	DqKllPushState *st = (DqKllPushState *) DqSketchPeek(fcinfo, 0, &DqKllOps);
-	bool		isnull;
-	Datum		result;
 
 	if (st == NULL)
 		PG_RETURN_NULL();
-	result = DqKllQuantiles(&st->kll, st->fracs, st->nfracs, &isnull);
-	if (isnull)
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(result);
+	return DqKllQuantiles(fcinfo, &st->kll, st->fracs, st->nfracs);
 }
 
 /* ---------------------------------------------------------------------
@@ -410,7 +392,13 @@ DqTopKPushRead(DqReadBuf *rb, FunctionCallInfo fcinfo)
 	return st;
 }
 
-static const DqSketchOps DqTopKOps = {DQ_SKETCH_TOPK, "topk", DqTopKPushWrite, DqTopKPushRead};
+static void
+DqTopKPushMerge(void *dst, void *src, FunctionCallInfo fcinfo)
+{
+	DqTopKMerge(&((DqTopKPushState *) dst)->topk, &((DqTopKPushState *) src)->topk);
+}
+
+static const DqSketchOps DqTopKOps = {DQ_SKETCH_TOPK, "topk", DqTopKPushWrite, DqTopKPushRead, DqTopKPushMerge};
 
 Datum
 dq_topk_pushdown_trans(PG_FUNCTION_ARGS)
@@ -442,21 +430,7 @@ dq_topk_pushdown_trans(PG_FUNCTION_ARGS)
 Datum
 dq_topk_pushdown_combine(PG_FUNCTION_ARGS)
 {
-	void	   *other;
-	DqSketchState *sk = DqSketchCombineArgs(fcinfo, &DqTopKOps, &other);
-	MemoryContext old;
-
-	if (sk == NULL)
-		PG_RETURN_NULL();
-	if (other != NULL)
-	{
-		old = MemoryContextSwitchTo(sk->hdr.eoh_context);
-		DqSketchChanged(sk);
-		DqTopKMerge(&((DqTopKPushState *) sk->obj)->topk,
-					&((DqTopKPushState *) other)->topk);
-		MemoryContextSwitchTo(old);
-	}
-	PG_RETURN_DATUM(DqSketchResult(sk));
+	return DqSketchCombine(fcinfo, &DqTopKOps);
 }
 
 Datum

@@ -329,19 +329,19 @@ dq_kll_deserialize(PG_FUNCTION_ARGS)
 }
 
 /*
- * The quantiles of kll at the fractions as a float8[], or NULL (*isnull)
- * when the sketch saw no value.
+ * The result of a quantile aggregate's final function: the quantiles of
+ * kll at the fractions as a float8[], or NULL when the sketch saw no value
+ * (or the fractions are not known).
  */
 Datum
-DqKllQuantiles(DqKll *kll, const double *fracs, int32 nfracs, bool *isnull)
+DqKllQuantiles(FunctionCallInfo fcinfo, DqKll *kll, const double *fracs, int32 nfracs)
 {
 	DqKllSorted s;
 	Datum	   *out;
 	int			i;
 
-	*isnull = (kll->n == 0 || nfracs < 0);
-	if (*isnull)
-		return (Datum) 0;
+	if (kll->n == 0 || nfracs < 0)
+		PG_RETURN_NULL();
 	DqKllSort(kll, &s);
 	out = palloc(sizeof(Datum) * Max(nfracs, 1));
 	for (i = 0; i < nfracs; i++)
@@ -361,15 +361,10 @@ Datum
 dq_kll_final(PG_FUNCTION_ARGS)
 {
 	DqKllAggState *st = PG_ARGISNULL(0) ? NULL : (DqKllAggState *) PG_GETARG_POINTER(0);
-	bool		isnull;
-	Datum		result;
 
 	if (st == NULL)
 		PG_RETURN_NULL();
-	result = DqKllQuantiles(&st->kll, st->fracs, st->nfracs, &isnull);
-	if (isnull)
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(result);
+	return DqKllQuantiles(fcinfo, &st->kll, st->fracs, st->nfracs);
 }
 
 /* ---------------------------------------------------------------------

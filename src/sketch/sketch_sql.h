@@ -20,8 +20,8 @@
 #define DQ_MAX_TOP_K 1000
 
 extern void DqKllReadFractions(ArrayType *arr, double **fracs, int32 *nfracs);
-extern Datum DqKllQuantiles(DqKll *kll, const double *fracs, int32 nfracs,
-							bool *isnull);
+extern Datum DqKllQuantiles(FunctionCallInfo fcinfo, DqKll *kll,
+							const double *fracs, int32 nfracs);
 extern int32 DqTopKArgK(FunctionCallInfo fcinfo, int argno);
 
 #endif							/* DQ_SKETCH_SQL_H */

@@ -256,7 +256,7 @@ DqSketchTransArg(FunctionCallInfo fcinfo, int argno, const DqSketchOps *ops,
  * NULL when both are) and sets *other to the kind's object of the second
  * state to merge into it, or NULL when there is nothing to merge.
  */
-DqSketchState *
+static DqSketchState *
 DqSketchCombineArgs(FunctionCallInfo fcinfo, const DqSketchOps *ops, void **other)
 {
 	MemoryContext aggctx;
@@ -276,6 +276,30 @@ DqSketchCombineArgs(FunctionCallInfo fcinfo, const DqSketchOps *ops, void **othe
 	if (!PG_ARGISNULL(1))
 		*other = DqSketchPeek(fcinfo, 1, ops);
 	return st;
+}
+
+/*
+ * The combine function of a kind: the first state with the second merged
+ * into it by ops->merge (a copy of the second when the first is NULL; NULL
+ * when both are).
+ */
+Datum
+DqSketchCombine(FunctionCallInfo fcinfo, const DqSketchOps *ops)
+{
+	void	   *other;
+	DqSketchState *st = DqSketchCombineArgs(fcinfo, ops, &other);
+
+	if (st == NULL)
+		PG_RETURN_NULL();
+	if (other != NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(st->hdr.eoh_context);
+
+		DqSketchChanged(st);
+		ops->merge(st->obj, other, fcinfo);
+		MemoryContextSwitchTo(old);
+	}
+	PG_RETURN_DATUM(DqSketchResult(st));
 }
 
 /*

@@ -17,8 +17,9 @@
  * base64.
  *
  * The files that implement a kind supply its DqSketchOps: how to write
- * the state, and how to read it back.  Reading must validate everything:
- * a state may come from the text input function, that is from anyone.
+ * the state, how to read it back, and how to merge two states.  Reading
+ * must validate everything: a state may come from the text input
+ * function, that is from anyone.
  *
  *-------------------------------------------------------------------------
  */
@@ -48,7 +49,8 @@ typedef enum DqSketchKind
  * that is not a state write could have produced.  fcinfo is the caller's
  * when there is one, else DqSketchAggCallInfo(): some states keep
  * PostgreSQL's own aggregate states, whose support functions want an
- * aggregate call.
+ * aggregate call.  merge adds the state src into dst; it runs in dst's
+ * memory context, and raises an error when the two cannot be merged.
  */
 typedef struct DqSketchOps
 {
@@ -56,6 +58,7 @@ typedef struct DqSketchOps
 	const char *name;			/* the text form starts with "<name>:" */
 	void		(*write) (void *obj, StringInfo buf, FunctionCallInfo fcinfo);
 	void	   *(*read) (DqReadBuf *rb, FunctionCallInfo fcinfo);
+	void		(*merge) (void *dst, void *src, FunctionCallInfo fcinfo);
 } DqSketchOps;
 
 typedef struct DqSketchState
@@ -70,9 +73,7 @@ extern DqSketchState *DqSketchNew(const DqSketchOps *ops, MemoryContext parent);
 extern DqSketchState *DqSketchTransArg(FunctionCallInfo fcinfo, int argno,
 									   const DqSketchOps *ops,
 									   MemoryContext *aggctx);
-extern DqSketchState *DqSketchCombineArgs(FunctionCallInfo fcinfo,
-										  const DqSketchOps *ops,
-										  void **other);
+extern Datum DqSketchCombine(FunctionCallInfo fcinfo, const DqSketchOps *ops);
 extern void *DqSketchPeek(FunctionCallInfo fcinfo, int argno,
 						  const DqSketchOps *ops);
 extern FunctionCallInfo DqSketchAggCallInfo(void);
