@@ -449,10 +449,8 @@ DqDriftDefaults(DqDriftOptions *o)
 static void
 DqDriftOptError(const char *key, const char *what)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("option \"%s\" must be %s", key, what),
-			 errhint("See the drift options in the documentation (docs/monitors.md).")));
+	DqMonitorOptionError(key, what,
+						 "See the drift options in the documentation (docs/monitors.md).");
 }
 
 /*

@@ -93,6 +93,11 @@ typedef struct DqDetectResult
 
 extern const char *const DqDetectMethodNames[DQ_DETECT_NUM_METHODS];
 
+extern int	DqMonitorNameIndex(const char *const *names, int n,
+							   const char *name, const char *what,
+							   const char *hint);
+extern void DqMonitorOptionError(const char *key, const char *what,
+								 const char *hint) pg_attribute_noreturn();
 extern DqDetectMethod DqDetectMethodFromName(const char *name);
 extern void DqDetectParseOptions(DqDetectOptions *o, DqDetectMethod method,
 								 Jsonb *options,

@@ -27,6 +27,7 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
+#include "base/json_build.h"
 #include "monitor/detect.h"
 
 const char *const DqDetectMethodNames[DQ_DETECT_NUM_METHODS] = {
@@ -102,19 +103,39 @@ static const struct
 	[OPT_ANOMALOUS] = {"anomalous", M_ALL},
 };
 
+/*
+ * The position of name in names[0..n-1]; an error naming what was looked
+ * up ("unrecognized <what> "name"") when it is not there.  Shared by the
+ * names of detection methods, monitor kinds and enumerated options.
+ */
+int
+DqMonitorNameIndex(const char *const *names, int n, const char *name,
+				   const char *what, const char *hint)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unrecognized %s \"%s\"", what, name),
+			 errhint("%s", hint)));
+	return -1;					/* keep the compiler quiet */
+}
+
+/* The names of the enumerated options, in the order of their enums. */
+static const char *const DqDirectionNames[] = {"both", "spike", "drop"};
+static const char *const DqSeasonalityNames[] = {
+	"none", "day_of_week", "hour_of_day", "auto"
+};
+static const char *const DqTrendNames[] = {"none", "linear"};
+
 DqDetectMethod
 DqDetectMethodFromName(const char *name)
 {
-	int			m;
-
-	for (m = 0; m < DQ_DETECT_NUM_METHODS; m++)
-		if (strcmp(name, DqDetectMethodNames[m]) == 0)
-			return (DqDetectMethod) m;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unrecognized anomaly detection method \"%s\"", name),
-			 errhint(DQ_METHOD_HINT)));
-	return DQ_DETECT_ZSCORE;	/* keep the compiler quiet */
+	return (DqDetectMethod) DqMonitorNameIndex(DqDetectMethodNames,
+											   DQ_DETECT_NUM_METHODS, name,
+											   "anomaly detection method",
+											   DQ_METHOD_HINT);
 }
 
 /* ---------------------------------------------------------------------
@@ -140,13 +161,24 @@ DqDetectDefaults(DqDetectOptions *o, DqDetectMethod method)
 	o->tz = session_timezone;
 }
 
-static void
-DqOptError(const char *key, const char *what)
+/*
+ * An invalid option value: "option "key" must be <what>", the hint saying
+ * where the options are documented.  Shared with the drift options.
+ */
+void
+DqMonitorOptionError(const char *key, const char *what, const char *hint)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("option \"%s\" must be %s", key, what),
-			 errhint("See the options of dq.detect_anomalies in the documentation (docs/monitors.md).")));
+			 errhint("%s", hint)));
+}
+
+static void
+DqOptError(const char *key, const char *what)
+{
+	DqMonitorOptionError(key, what,
+						 "See the options of dq.detect_anomalies in the documentation (docs/monitors.md).");
 }
 
 static double
@@ -180,6 +212,23 @@ DqOptString(const char *key, JsonbValue *v)
 	return pnstrdup(v->val.string.val, v->val.string.len);
 }
 
+/*
+ * A string option that takes one of names (in the order of its enum);
+ * what lists them for the error.
+ */
+static int
+DqOptEnum(const char *key, JsonbValue *v, const char *const *names, int n,
+		  const char *what)
+{
+	char	   *s = DqOptString(key, v);
+
+	for (int i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	DqOptError(key, what);
+	return -1;					/* keep the compiler quiet */
+}
+
 /* Order of two timestamps, for qsort. */
 int
 DqDetectCmpTimestamp(const void *a, const void *b)
@@ -194,31 +243,18 @@ DqDetectCmpTimestamp(const void *a, const void *b)
 static TimestampTz *
 DqOptTimestamps(const char *key, JsonbValue *v, int *count)
 {
-	JsonbIterator *it;
-	JsonbValue	e;
-	JsonbIteratorToken tok;
+	List	   *strings = NIL;
+	ListCell   *lc;
 	TimestampTz *out;
 	int			n = 0;
-	int			cap = 8;
 
-	if (v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
+	if (!DqJsonbArrayStrings(v, &strings))
 		DqOptError(key, "an array of timestamps");
-	out = palloc(sizeof(TimestampTz) * cap);
-	it = JsonbIteratorInit(v->val.binary.data);
-	while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+	out = palloc(sizeof(TimestampTz) * Max(list_length(strings), 1));
+	foreach(lc, strings)
 	{
-		char	   *s;
+		char	   *s = lfirst(lc);
 
-		if (tok != WJB_ELEM)
-			continue;
-		if (e.type != jbvString)
-			DqOptError(key, "an array of timestamps");
-		s = pnstrdup(e.val.string.val, e.val.string.len);
-		if (n == cap)
-		{
-			cap *= 2;
-			out = repalloc(out, sizeof(TimestampTz) * cap);
-		}
 		out[n++] = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
 														   CStringGetDatum(s),
 														   ObjectIdGetDatum(InvalidOid),
@@ -259,37 +295,19 @@ DqDetectSetOption(DqDetectOptions *o, DqOpt opt, const char *key, JsonbValue *v)
 				DqOptError(key, "a positive number");
 			break;
 		case OPT_DIRECTION:
-			s = DqOptString(key, v);
-			if (strcmp(s, "both") == 0)
-				o->direction = DQ_DIRECTION_BOTH;
-			else if (strcmp(s, "spike") == 0)
-				o->direction = DQ_DIRECTION_SPIKE;
-			else if (strcmp(s, "drop") == 0)
-				o->direction = DQ_DIRECTION_DROP;
-			else
-				DqOptError(key, "both, spike or drop");
+			o->direction = (DqDirection)
+				DqOptEnum(key, v, DqDirectionNames, lengthof(DqDirectionNames),
+						  "both, spike or drop");
 			break;
 		case OPT_SEASONALITY:
-			s = DqOptString(key, v);
-			if (strcmp(s, "none") == 0)
-				o->seasonality = DQ_SEASON_NONE;
-			else if (strcmp(s, "day_of_week") == 0)
-				o->seasonality = DQ_SEASON_DAY_OF_WEEK;
-			else if (strcmp(s, "hour_of_day") == 0)
-				o->seasonality = DQ_SEASON_HOUR_OF_DAY;
-			else if (strcmp(s, "auto") == 0)
-				o->seasonality = DQ_SEASON_AUTO;
-			else
-				DqOptError(key, "none, day_of_week, hour_of_day or auto");
+			o->seasonality = (DqSeasonality)
+				DqOptEnum(key, v, DqSeasonalityNames, lengthof(DqSeasonalityNames),
+						  "none, day_of_week, hour_of_day or auto");
 			break;
 		case OPT_TREND:
-			s = DqOptString(key, v);
-			if (strcmp(s, "none") == 0)
-				o->trend = DQ_TREND_NONE;
-			else if (strcmp(s, "linear") == 0)
-				o->trend = DQ_TREND_LINEAR;
-			else
-				DqOptError(key, "none or linear");
+			o->trend = (DqTrend)
+				DqOptEnum(key, v, DqTrendNames, lengthof(DqTrendNames),
+						  "none or linear");
 			break;
 		case OPT_TIMEZONE:
 			s = DqOptString(key, v);

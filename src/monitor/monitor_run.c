@@ -738,11 +738,7 @@ dq_run_monitor(PG_FUNCTION_ARGS)
 	int64		id;
 	DqMonitorDef *def;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("monitor_id must not be NULL"),
-				 errhint("Pass a monitor_id of dq.monitors.")));
+	DqRequireArg(fcinfo, 0, "monitor_id", "Pass a monitor_id of dq.monitors.");
 	id = PG_GETARG_INT64(0);
 	def = DqMonitorFetch(id);
 	if (def == NULL || !has_privs_of_role(GetUserId(), def->owner))

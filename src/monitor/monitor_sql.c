@@ -71,16 +71,10 @@ static const char *const DqDefaultSchedules[DQ_MONITOR_NUM_KINDS] = {
 DqMonitorKind
 DqMonitorKindFromName(const char *name)
 {
-	int			k;
-
-	for (k = 0; k < DQ_MONITOR_NUM_KINDS; k++)
-		if (strcmp(name, DqMonitorKindNames[k]) == 0)
-			return (DqMonitorKind) k;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unrecognized monitor kind \"%s\"", name),
-			 errhint("Use one of freshness, volume, schema, column, distribution.")));
-	return DQ_MONITOR_FRESHNESS;
+	return (DqMonitorKind) DqMonitorNameIndex(DqMonitorKindNames,
+											  DQ_MONITOR_NUM_KINDS, name,
+											  "monitor kind",
+											  "Use one of freshness, volume, schema, column, distribution.");
 }
 
 /* ---------------------------------------------------------------------
