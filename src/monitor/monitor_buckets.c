@@ -218,7 +218,6 @@ DqRunBucketsToJudge(DqRun *run, TimestampTz **buckets)
 	char		nulls[4] = {' ', ' ', ' ', ' '};
 	Interval	width = {0};
 	double		judged;
-	DqOwnerContext ext;
 	int			n;
 	int			i;
 
@@ -230,14 +229,12 @@ DqRunBucketsToJudge(DqRun *run, TimestampTz **buckets)
 		values[3] = TimestampTzGetDatum(DqFromUnix(judged));
 	else
 		nulls[3] = 'n';
-	DqRunBecomeExtensionOwner(&ext);
-	DqSpiRunArgs("SELECT bucket FROM dq.metric_sketches "
+	DqRunAsOwner("SELECT bucket FROM dq.metric_sketches "
 				 "WHERE monitor_id = $1 "
 				 "  AND bucket OPERATOR(pg_catalog.+) $2 <= $3 "
 				 "  AND ($4::pg_catalog.timestamptz IS NULL OR bucket > $4) "
 				 "ORDER BY bucket",
-				 4, types, values, nulls, false, SPI_OK_SELECT, "list the buckets to judge");
-	DqRestoreUser(&ext);
+				 4, types, values, nulls, SPI_OK_SELECT, "list the buckets to judge");
 	n = (int) SPI_processed;
 	*buckets = palloc(sizeof(TimestampTz) * Max(n, 1));
 	for (i = 0; i < n; i++)
@@ -276,13 +273,10 @@ DqRunBuckets(DqRun *run, bool record_metrics, TimestampTz **buckets)
 	{
 		Oid			types[1] = {INT8OID};
 		Datum		values[1];
-		DqOwnerContext ext;
 
 		values[0] = Int64GetDatum(run->def->id);
-		DqRunBecomeExtensionOwner(&ext);
-		DqSpiRunArgs("DELETE FROM dq.metric_sketches WHERE monitor_id = $1",
-					 1, types, values, NULL, false, SPI_OK_DELETE, "start the sketches afresh");
-		DqRestoreUser(&ext);
+		DqRunAsOwner("DELETE FROM dq.metric_sketches WHERE monitor_id = $1",
+					 1, types, values, NULL, SPI_OK_DELETE, "start the sketches afresh");
 		/* forget the watermark and what was judged */
 		run->def->state = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
 		run->reset_state = true;

@@ -385,7 +385,6 @@ DqRunSchema(DqRun *run)
 {
 	Oid			types[1] = {INT8OID};
 	Datum		values[1];
-	DqOwnerContext ext;
 	int			ncols = 0;
 	int			i;
 	Relation	rel = relation_open(run->def->relid, AccessShareLock);
@@ -395,10 +394,8 @@ DqRunSchema(DqRun *run)
 			ncols++;
 	relation_close(rel, AccessShareLock);
 	values[0] = Int64GetDatum(run->def->id);
-	DqRunBecomeExtensionOwner(&ext);
 	/* the changes it finds are recorded as anomalies by the SQL function */
-	DqSpiRunArgs("SELECT dq_internal.monitor_schema_sync($1, NULL, NULL, 'scheduled check')",
-				 1, types, values, NULL, false, SPI_OK_SELECT, "compare the column snapshot");
-	DqRestoreUser(&ext);
+	DqRunAsOwner("SELECT dq_internal.monitor_schema_sync($1, NULL, NULL, 'scheduled check')",
+				 1, types, values, NULL, SPI_OK_SELECT, "compare the column snapshot");
 	DqRunRecord(run, "column_count", run->now, ncols);
 }

@@ -177,6 +177,23 @@ DqSpiCached(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types,
 	return SPI_processed;
 }
 
+/*
+ * DqSpiRunArgs (not read-only) as the extension owner, for a statement on
+ * the extension's own tables; returns the number of rows.
+ */
+uint64
+DqRunAsOwner(const char *sql, int nargs, Oid *types, Datum *values,
+			 const char *nulls, int expected, const char *what)
+{
+	DqOwnerContext ext;
+	uint64		n;
+
+	DqRunBecomeExtensionOwner(&ext);
+	n = DqSpiRunArgs(sql, nargs, types, values, nulls, false, expected, what);
+	DqRestoreUser(&ext);
+	return n;
+}
+
 /* Queue a metric value; DqRunFlush writes the queue in one statement. */
 void
 DqRunRecord(DqRun *run, const char *metric, TimestampTz bucket, double value)
@@ -574,16 +591,13 @@ DqRunStop(DqMonitorDef *def, const char *why)
 {
 	Oid			types[2] = {INT8OID, TEXTOID};
 	Datum		values[2];
-	DqOwnerContext ext;
 
 	values[0] = Int64GetDatum(def->id);
 	values[1] = CStringGetTextDatum(psprintf("stopped: %s", why));
-	DqRunBecomeExtensionOwner(&ext);
-	DqSpiRunArgs("UPDATE dq.monitor_definitions SET enabled = false, "
+	DqRunAsOwner("UPDATE dq.monitor_definitions SET enabled = false, "
 				 "  status = $2, last_run_at = pg_catalog.now() "
 				 "WHERE monitor_id = $1",
-				 2, types, values, NULL, false, SPI_OK_UPDATE, "stop a monitor");
-	DqRestoreUser(&ext);
+				 2, types, values, NULL, SPI_OK_UPDATE, "stop a monitor");
 	ereport(NOTICE,
 			(errmsg("monitor " INT64_FORMAT " (%s) of %s.%s stopped: %s",
 					def->id, DqMonitorKindNames[def->kind],
@@ -780,16 +794,13 @@ DqRunRecordError(int64 id, const char *error)
 {
 	Oid			types[2] = {INT8OID, TEXTOID};
 	Datum		values[2];
-	DqOwnerContext ext;
 
 	values[0] = Int64GetDatum(id);
 	values[1] = CStringGetTextDatum(error);
 	DqSpiConnect();
-	DqRunBecomeExtensionOwner(&ext);
-	DqSpiRunArgs("UPDATE dq.monitor_definitions SET last_error = $2, "
+	DqRunAsOwner("UPDATE dq.monitor_definitions SET last_error = $2, "
 				 "  last_run_at = pg_catalog.now() WHERE monitor_id = $1",
-				 2, types, values, NULL, false, SPI_OK_UPDATE, "keep a monitor's error");
-	DqRestoreUser(&ext);
+				 2, types, values, NULL, SPI_OK_UPDATE, "keep a monitor's error");
 	SPI_finish();
 }
 
@@ -800,7 +811,6 @@ dq_run_monitors(PG_FUNCTION_ARGS)
 	Oid			types[2] = {OIDOID, TEXTOID};
 	Datum		values[2];
 	char		nulls[2] = {' ', ' '};
-	DqOwnerContext ext;
 	int64	   *ids;
 	int			n;
 	int			i;
@@ -815,13 +825,11 @@ dq_run_monitors(PG_FUNCTION_ARGS)
 	else
 		values[1] = PG_GETARG_DATUM(0);
 	DqSpiConnect();
-	DqRunBecomeExtensionOwner(&ext);
-	DqSpiRunArgs("SELECT monitor_id FROM dq.monitor_definitions "
+	DqRunAsOwner("SELECT monitor_id FROM dq.monitor_definitions "
 				 "WHERE owner = $1 AND enabled "
 				 "  AND ($2::pg_catalog.text IS NULL OR schedule = $2) "
 				 "ORDER BY monitor_id",
-				 2, types, values, nulls, false, SPI_OK_SELECT, "list the monitors to run");
-	DqRestoreUser(&ext);
+				 2, types, values, nulls, SPI_OK_SELECT, "list the monitors to run");
 	n = (int) SPI_processed;
 	ids = MemoryContextAlloc(fncxt, sizeof(int64) * Max(n, 1));
 	for (i = 0; i < n; i++)

@@ -53,6 +53,9 @@ extern uint64 DqSpiCached(SPIPlanPtr *plan, const char *sql, int nargs,
 						  bool read_only, int expected, const char *what);
 extern void DqRunFlush(DqRun *run);
 extern void DqRunBecomeExtensionOwner(DqOwnerContext *ctx);
+extern uint64 DqRunAsOwner(const char *sql, int nargs, Oid *types,
+						   Datum *values, const char *nulls, int expected,
+						   const char *what);
 extern void DqRunRecord(DqRun *run, const char *metric, TimestampTz bucket,
 						double value);
 extern void DqRunAnomaly(DqRun *run, const char *metric, TimestampTz bucket,
