@@ -105,7 +105,7 @@ extern void DqDetectParseOptions(DqDetectOptions *o, DqDetectMethod method,
 extern void DqDetect(const DqDetectOptions *o, int n, const TimestampTz *ts,
 					 const double *val, DqDetectResult *out);
 extern int	DqDetectSlotsFromSpacing(int n, const TimestampTz *ts);
-extern int	DqDetectCmpTimestamp(const void *a, const void *b);
+extern int	DqDetectCmpInt64(const void *a, const void *b);
 extern void DqDetectCheckSeries(int n, const TimestampTz *ts, const double *val);
 extern void DqOptionsMustBeObject(Jsonb *options, const char *example);
 

@@ -229,12 +229,12 @@ DqOptEnum(const char *key, JsonbValue *v, const char *const *names, int n,
 	return -1;					/* keep the compiler quiet */
 }
 
-/* Order of two timestamps, for qsort. */
+/* Order of two int64 values (timestamps, gaps in microseconds), for qsort. */
 int
-DqDetectCmpTimestamp(const void *a, const void *b)
+DqDetectCmpInt64(const void *a, const void *b)
 {
-	TimestampTz x = *(const TimestampTz *) a;
-	TimestampTz y = *(const TimestampTz *) b;
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
 
 	return (x > y) - (x < y);
 }
@@ -260,7 +260,7 @@ DqOptTimestamps(const char *key, JsonbValue *v, int *count)
 														   ObjectIdGetDatum(InvalidOid),
 														   Int32GetDatum(-1)));
 	}
-	qsort(out, n, sizeof(TimestampTz), DqDetectCmpTimestamp);
+	qsort(out, n, sizeof(TimestampTz), DqDetectCmpInt64);
 	*count = n;
 	return out;
 }

@@ -424,15 +424,6 @@ DqRunVerdicts(DqRun *run, const char *metric, TimestampTz since, DqDetectOptions
 	}
 }
 
-static int
-DqCmpInt64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return (x > y) - (x < y);
-}
-
 static bool
 DqBucketListed(TimestampTz t, const TimestampTz *list, int n)
 {
@@ -543,7 +534,7 @@ DqRunJudge(DqRun *run, const char *metric, const TimestampTz *buckets, int nb)
 
 		for (i = 1; i < n; i++)
 			gaps[i - 1] = ts[i] - ts[i - 1];
-		qsort(gaps, n - 1, sizeof(int64), DqCmpInt64);
+		qsort(gaps, n - 1, sizeof(int64), DqDetectCmpInt64);
 		o.min_stddev = (double) gaps[(n - 1) / 2] / USECS_PER_SEC;
 	}
 	out = palloc(sizeof(DqDetectResult) * n);
