@@ -463,7 +463,6 @@ DqDriftParseOptions(DqDriftOptions *o, Jsonb *options, const char *const *skip_k
 {
 	JsonbIterator *it;
 	JsonbValue	v;
-	JsonbIteratorToken tok;
 	char	   *key = NULL;
 
 	DqDriftDefaults(o);
@@ -471,22 +470,11 @@ DqDriftParseOptions(DqDriftOptions *o, Jsonb *options, const char *const *skip_k
 		return;
 	DqOptionsMustBeObject(options, "{\"ks_threshold\": 0.2}");
 	it = JsonbIteratorInit(&options->root);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	while (DqOptionsNext(&it, &key, &v, skip_keys))
 	{
 		double		d;
-		const char *const *k;
-		bool		skip = false;
 
-		if (tok == WJB_KEY)
-		{
-			key = pnstrdup(v.val.string.val, v.val.string.len);
-			continue;
-		}
-		if (tok != WJB_VALUE)
-			continue;
-		for (k = skip_keys; k != NULL && *k != NULL; k++)
-			skip |= (strcmp(*k, key) == 0);
-		if (skip || v.type == jbvNull)
+		if (v.type == jbvNull)
 			continue;
 		if (strcmp(key, "ks_threshold") != 0 && strcmp(key, "psi_threshold") != 0 &&
 			strcmp(key, "p_value") != 0 && strcmp(key, "min_effect") != 0 &&

@@ -108,5 +108,7 @@ extern int	DqDetectSlotsFromSpacing(int n, const TimestampTz *ts);
 extern int	DqDetectCmpInt64(const void *a, const void *b);
 extern void DqDetectCheckSeries(int n, const TimestampTz *ts, const double *val);
 extern void DqOptionsMustBeObject(Jsonb *options, const char *example);
+extern bool DqOptionsNext(JsonbIterator **it, char **key, JsonbValue *v,
+						  const char *const *skip_keys);
 
 #endif							/* DQ_MONITOR_DETECT_H */

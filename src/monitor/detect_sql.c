@@ -410,6 +410,26 @@ DqKeyIn(const char *key, const char *const *keys)
 	return false;
 }
 
+/*
+ * The next (key, value) pair of an options object, passing over the keys
+ * in skip_keys (NULL-terminated, may be NULL), which belong to the caller;
+ * false at the end.  Shared by the detector and drift options.
+ */
+bool
+DqOptionsNext(JsonbIterator **it, char **key, JsonbValue *v,
+			  const char *const *skip_keys)
+{
+	JsonbIteratorToken tok;
+
+	while ((tok = JsonbIteratorNext(it, v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+			*key = pnstrdup(v->val.string.val, v->val.string.len);
+		else if (tok == WJB_VALUE && !DqKeyIn(*key, skip_keys))
+			return true;
+	}
+	return false;
+}
 
 /* Options of a detector or a drift test are a JSON object: else 22023. */
 void
@@ -431,7 +451,6 @@ DqDetectParseOptions(DqDetectOptions *o, DqDetectMethod method, Jsonb *options,
 {
 	JsonbIterator *it;
 	JsonbValue	v;
-	JsonbIteratorToken tok;
 	char	   *key = NULL;
 
 	DqDetectDefaults(o, method);
@@ -439,20 +458,10 @@ DqDetectParseOptions(DqDetectOptions *o, DqDetectMethod method, Jsonb *options,
 		return;
 	DqOptionsMustBeObject(options, "{\"sensitivity\": 3}");
 	it = JsonbIteratorInit(&options->root);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	while (DqOptionsNext(&it, &key, &v, skip_keys))
 	{
-		int			opt;
+		int			opt = DqOptFind(key);
 
-		if (tok == WJB_KEY)
-		{
-			key = pnstrdup(v.val.string.val, v.val.string.len);
-			continue;
-		}
-		if (tok != WJB_VALUE)
-			continue;
-		if (DqKeyIn(key, skip_keys))
-			continue;
-		opt = DqOptFind(key);
 		if (opt < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
