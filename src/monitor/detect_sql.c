@@ -281,6 +281,20 @@ DqOptInterval(const char *key, JsonbValue *v)
 	return usec;
 }
 
+/*
+ * A bound of the band: a value (min, max) or a change (max_increase,
+ * max_decrease), which is a size and so not negative.
+ */
+static double
+DqOptBound(const char *key, JsonbValue *v, bool change)
+{
+	double		x = DqOptNumber(key, v);
+
+	if (change && x < 0.0)
+		DqOptError(key, "a number of at least 0");
+	return x;
+}
+
 /* Set one option from its JSON value. */
 static void
 DqDetectSetOption(DqDetectOptions *o, DqOpt opt, const char *key, JsonbValue *v)
@@ -366,17 +380,13 @@ DqDetectSetOption(DqDetectOptions *o, DqOpt opt, const char *key, JsonbValue *v)
 			break;
 		case OPT_MIN:
 		case OPT_MAX_DECREASE:
-			o->lower = DqOptNumber(key, v);
+			o->lower = DqOptBound(key, v, opt == OPT_MAX_DECREASE);
 			o->has_lower = true;
-			if (opt == OPT_MAX_DECREASE && o->lower < 0.0)
-				DqOptError(key, "a number of at least 0");
 			break;
 		case OPT_MAX:
 		case OPT_MAX_INCREASE:
-			o->upper = DqOptNumber(key, v);
+			o->upper = DqOptBound(key, v, opt == OPT_MAX_INCREASE);
 			o->has_upper = true;
-			if (opt == OPT_MAX_INCREASE && o->upper < 0.0)
-				DqOptError(key, "a number of at least 0");
 			break;
 		case OPT_EXPECTED:
 			o->expected = DqOptTimestamps(key, v, &o->nexpected);
