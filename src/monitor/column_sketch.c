@@ -41,6 +41,7 @@
 #include "base/agg_util.h"
 #include "base/compat.h"
 #include "base/numeric_util.h"
+#include "base/spi_util.h"
 #include "monitor/column_sketch.h"
 #include "monitor/detect.h"
 #include "sketch/sketch_drift.h"
@@ -785,15 +786,7 @@ dq_column_sketch_merge_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
-static void
-DqSketchArgNotNull(FunctionCallInfo fcinfo, int argno, const char *name)
-{
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", name),
-				 errhint("Pass a value made by dq.column_sketch() or dq.column_sketch_merge().")));
-}
+#define DQ_SKETCH_ARG_HINT "Pass a value made by dq.column_sketch() or dq.column_sketch_merge()."
 
 PG_FUNCTION_INFO_V1(dq_column_sketch_metrics);
 Datum
@@ -801,7 +794,7 @@ dq_column_sketch_metrics(PG_FUNCTION_ARGS)
 {
 	DqColSketch *cs;
 
-	DqSketchArgNotNull(fcinfo, 0, "sketch");
+	DqRequireArg(fcinfo, 0, "sketch", DQ_SKETCH_ARG_HINT);
 	cs = DqColSketchDeserialize(PG_GETARG_BYTEA_PP(0));
 	PG_RETURN_DATUM(DqColSketchMetricsJsonb(cs, -1));
 }
@@ -814,9 +807,9 @@ dq_column_sketch_drift(PG_FUNCTION_ARGS)
 	DqColSketch *cur;
 	DqDriftOptions o;
 
-	DqSketchArgNotNull(fcinfo, 0, "reference");
-	DqSketchArgNotNull(fcinfo, 1, "current");
-	DqSketchArgNotNull(fcinfo, 2, "options");
+	DqRequireArg(fcinfo, 0, "reference", DQ_SKETCH_ARG_HINT);
+	DqRequireArg(fcinfo, 1, "current", DQ_SKETCH_ARG_HINT);
+	DqRequireArg(fcinfo, 2, "options", DQ_SKETCH_ARG_HINT);
 	DqDriftParseOptions(&o, PG_GETARG_JSONB_P(2), NULL);
 	ref = DqColSketchDeserialize(PG_GETARG_BYTEA_PP(0));
 	cur = DqColSketchDeserialize(PG_GETARG_BYTEA_PP(1));

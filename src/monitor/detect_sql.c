@@ -28,6 +28,7 @@
 #include "utils/timestamp.h"
 
 #include "base/json_build.h"
+#include "base/spi_util.h"
 #include "monitor/detect.h"
 
 const char *const DqDetectMethodNames[DQ_DETECT_NUM_METHODS] = {
@@ -549,19 +550,7 @@ DqDetectCheckSeries(int n, const TimestampTz *ts, const double *val)
  *					   options jsonb)
  * ---------------------------------------------------------------------
  */
-static void
-DqArgNotNull(FunctionCallInfo fcinfo, int argno, const char *name)
-{
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", name),
-				 argno < 2 ?
-				 errhint("Pass the series as two arrays of the same length, for example array_agg(ts ORDER BY ts) and array_agg(value ORDER BY ts).") :
-				 argno == 2 ?
-				 errhint("Leave the method out for zscore, or name one of zscore, mad, rate_of_change, absolute_change, threshold, holt_winters.") :
-				 errhint("Leave the options out, or pass '{}', for the defaults.")));
-}
+#define DQ_SERIES_HINT "Pass the series as two arrays of the same length, for example array_agg(ts ORDER BY ts) and array_agg(value ORDER BY ts)."
 
 /* Elements of a one-dimensional array without NULLs. */
 static Datum *
@@ -604,10 +593,12 @@ dq_detect_anomalies(PG_FUNCTION_ARGS)
 	char	   *method;
 	int			i;
 
-	DqArgNotNull(fcinfo, 0, "ts");
-	DqArgNotNull(fcinfo, 1, "val");
-	DqArgNotNull(fcinfo, 2, "method");
-	DqArgNotNull(fcinfo, 3, "options");
+	DqRequireArg(fcinfo, 0, "ts", DQ_SERIES_HINT);
+	DqRequireArg(fcinfo, 1, "val", DQ_SERIES_HINT);
+	DqRequireArg(fcinfo, 2, "method",
+				 "Leave the method out for zscore, or name one of zscore, mad, rate_of_change, absolute_change, threshold, holt_winters.");
+	DqRequireArg(fcinfo, 3, "options",
+				 "Leave the options out, or pass '{}', for the defaults.");
 	method = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	DqDetectParseOptions(&o, DqDetectMethodFromName(method),
 						 PG_GETARG_JSONB_P(3), NULL);
