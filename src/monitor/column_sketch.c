@@ -41,6 +41,7 @@
 #include "base/agg_util.h"
 #include "base/compat.h"
 #include "base/numeric_util.h"
+#include "base/spi_util.h"
 #include "monitor/column_sketch.h"
 #include "monitor/detect.h"
 #include "sketch/sketch_drift.h"
@@ -449,10 +450,8 @@ DqDriftDefaults(DqDriftOptions *o)
 static void
 DqDriftOptError(const char *key, const char *what)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("option \"%s\" must be %s", key, what),
-			 errhint("See the drift options in the documentation (docs/monitors.md).")));
+	DqMonitorOptionError(key, what,
+						 "See the drift options in the documentation (docs/monitors.md).");
 }
 
 /*
@@ -465,7 +464,6 @@ DqDriftParseOptions(DqDriftOptions *o, Jsonb *options, const char *const *skip_k
 {
 	JsonbIterator *it;
 	JsonbValue	v;
-	JsonbIteratorToken tok;
 	char	   *key = NULL;
 
 	DqDriftDefaults(o);
@@ -473,22 +471,11 @@ DqDriftParseOptions(DqDriftOptions *o, Jsonb *options, const char *const *skip_k
 		return;
 	DqOptionsMustBeObject(options, "{\"ks_threshold\": 0.2}");
 	it = JsonbIteratorInit(&options->root);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	while (DqOptionsNext(&it, &key, &v, skip_keys))
 	{
 		double		d;
-		const char *const *k;
-		bool		skip = false;
 
-		if (tok == WJB_KEY)
-		{
-			key = pnstrdup(v.val.string.val, v.val.string.len);
-			continue;
-		}
-		if (tok != WJB_VALUE)
-			continue;
-		for (k = skip_keys; k != NULL && *k != NULL; k++)
-			skip |= (strcmp(*k, key) == 0);
-		if (skip || v.type == jbvNull)
+		if (v.type == jbvNull)
 			continue;
 		if (strcmp(key, "ks_threshold") != 0 && strcmp(key, "psi_threshold") != 0 &&
 			strcmp(key, "p_value") != 0 && strcmp(key, "min_effect") != 0 &&
@@ -799,15 +786,7 @@ dq_column_sketch_merge_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
-static void
-DqSketchArgNotNull(FunctionCallInfo fcinfo, int argno, const char *name)
-{
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", name),
-				 errhint("Pass a value made by dq.column_sketch() or dq.column_sketch_merge().")));
-}
+#define DQ_SKETCH_ARG_HINT "Pass a value made by dq.column_sketch() or dq.column_sketch_merge()."
 
 PG_FUNCTION_INFO_V1(dq_column_sketch_metrics);
 Datum
@@ -815,7 +794,7 @@ dq_column_sketch_metrics(PG_FUNCTION_ARGS)
 {
 	DqColSketch *cs;
 
-	DqSketchArgNotNull(fcinfo, 0, "sketch");
+	DqRequireArg(fcinfo, 0, "sketch", DQ_SKETCH_ARG_HINT);
 	cs = DqColSketchDeserialize(PG_GETARG_BYTEA_PP(0));
 	PG_RETURN_DATUM(DqColSketchMetricsJsonb(cs, -1));
 }
@@ -828,9 +807,9 @@ dq_column_sketch_drift(PG_FUNCTION_ARGS)
 	DqColSketch *cur;
 	DqDriftOptions o;
 
-	DqSketchArgNotNull(fcinfo, 0, "reference");
-	DqSketchArgNotNull(fcinfo, 1, "current");
-	DqSketchArgNotNull(fcinfo, 2, "options");
+	DqRequireArg(fcinfo, 0, "reference", DQ_SKETCH_ARG_HINT);
+	DqRequireArg(fcinfo, 1, "current", DQ_SKETCH_ARG_HINT);
+	DqRequireArg(fcinfo, 2, "options", DQ_SKETCH_ARG_HINT);
 	DqDriftParseOptions(&o, PG_GETARG_JSONB_P(2), NULL);
 	ref = DqColSketchDeserialize(PG_GETARG_BYTEA_PP(0));
 	cur = DqColSketchDeserialize(PG_GETARG_BYTEA_PP(1));

@@ -147,7 +147,7 @@ DqDetectSlotsFromSpacing(int n, const TimestampTz *ts)
 	gaps = palloc(sizeof(int64) * (n - 1));
 	for (i = 1; i < n; i++)
 		gaps[i - 1] = ts[i] - ts[i - 1];
-	qsort(gaps, n - 1, sizeof(int64), DqDetectCmpTimestamp);
+	qsort(gaps, n - 1, sizeof(int64), DqDetectCmpInt64);
 	median = gaps[(n - 1) / 2];
 	pfree(gaps);
 	if (median >= USECS_PER_DAY * 9 / 10 && median <= USECS_PER_DAY * 11 / 10)

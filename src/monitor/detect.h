@@ -93,6 +93,11 @@ typedef struct DqDetectResult
 
 extern const char *const DqDetectMethodNames[DQ_DETECT_NUM_METHODS];
 
+extern int	DqMonitorNameIndex(const char *const *names, int n,
+							   const char *name, const char *what,
+							   const char *hint);
+extern void DqMonitorOptionError(const char *key, const char *what,
+								 const char *hint) pg_attribute_noreturn();
 extern DqDetectMethod DqDetectMethodFromName(const char *name);
 extern void DqDetectParseOptions(DqDetectOptions *o, DqDetectMethod method,
 								 Jsonb *options,
@@ -100,8 +105,10 @@ extern void DqDetectParseOptions(DqDetectOptions *o, DqDetectMethod method,
 extern void DqDetect(const DqDetectOptions *o, int n, const TimestampTz *ts,
 					 const double *val, DqDetectResult *out);
 extern int	DqDetectSlotsFromSpacing(int n, const TimestampTz *ts);
-extern int	DqDetectCmpTimestamp(const void *a, const void *b);
+extern int	DqDetectCmpInt64(const void *a, const void *b);
 extern void DqDetectCheckSeries(int n, const TimestampTz *ts, const double *val);
 extern void DqOptionsMustBeObject(Jsonb *options, const char *example);
+extern bool DqOptionsNext(JsonbIterator **it, char **key, JsonbValue *v,
+						  const char *const *skip_keys);
 
 #endif							/* DQ_MONITOR_DETECT_H */

@@ -27,6 +27,8 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
+#include "base/json_build.h"
+#include "base/spi_util.h"
 #include "monitor/detect.h"
 
 const char *const DqDetectMethodNames[DQ_DETECT_NUM_METHODS] = {
@@ -102,19 +104,39 @@ static const struct
 	[OPT_ANOMALOUS] = {"anomalous", M_ALL},
 };
 
+/*
+ * The position of name in names[0..n-1]; an error naming what was looked
+ * up ("unrecognized <what> "name"") when it is not there.  Shared by the
+ * names of detection methods, monitor kinds and enumerated options.
+ */
+int
+DqMonitorNameIndex(const char *const *names, int n, const char *name,
+				   const char *what, const char *hint)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unrecognized %s \"%s\"", what, name),
+			 errhint("%s", hint)));
+	return -1;					/* keep the compiler quiet */
+}
+
+/* The names of the enumerated options, in the order of their enums. */
+static const char *const DqDirectionNames[] = {"both", "spike", "drop"};
+static const char *const DqSeasonalityNames[] = {
+	"none", "day_of_week", "hour_of_day", "auto"
+};
+static const char *const DqTrendNames[] = {"none", "linear"};
+
 DqDetectMethod
 DqDetectMethodFromName(const char *name)
 {
-	int			m;
-
-	for (m = 0; m < DQ_DETECT_NUM_METHODS; m++)
-		if (strcmp(name, DqDetectMethodNames[m]) == 0)
-			return (DqDetectMethod) m;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unrecognized anomaly detection method \"%s\"", name),
-			 errhint(DQ_METHOD_HINT)));
-	return DQ_DETECT_ZSCORE;	/* keep the compiler quiet */
+	return (DqDetectMethod) DqMonitorNameIndex(DqDetectMethodNames,
+											   DQ_DETECT_NUM_METHODS, name,
+											   "anomaly detection method",
+											   DQ_METHOD_HINT);
 }
 
 /* ---------------------------------------------------------------------
@@ -140,13 +162,24 @@ DqDetectDefaults(DqDetectOptions *o, DqDetectMethod method)
 	o->tz = session_timezone;
 }
 
-static void
-DqOptError(const char *key, const char *what)
+/*
+ * An invalid option value: "option "key" must be <what>", the hint saying
+ * where the options are documented.  Shared with the drift options.
+ */
+void
+DqMonitorOptionError(const char *key, const char *what, const char *hint)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("option \"%s\" must be %s", key, what),
-			 errhint("See the options of dq.detect_anomalies in the documentation (docs/monitors.md).")));
+			 errhint("%s", hint)));
+}
+
+static void
+DqOptError(const char *key, const char *what)
+{
+	DqMonitorOptionError(key, what,
+						 "See the options of dq.detect_anomalies in the documentation (docs/monitors.md).");
 }
 
 static double
@@ -180,12 +213,29 @@ DqOptString(const char *key, JsonbValue *v)
 	return pnstrdup(v->val.string.val, v->val.string.len);
 }
 
-/* Order of two timestamps, for qsort. */
-int
-DqDetectCmpTimestamp(const void *a, const void *b)
+/*
+ * A string option that takes one of names (in the order of its enum);
+ * what lists them for the error.
+ */
+static int
+DqOptEnum(const char *key, JsonbValue *v, const char *const *names, int n,
+		  const char *what)
 {
-	TimestampTz x = *(const TimestampTz *) a;
-	TimestampTz y = *(const TimestampTz *) b;
+	char	   *s = DqOptString(key, v);
+
+	for (int i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	DqOptError(key, what);
+	return -1;					/* keep the compiler quiet */
+}
+
+/* Order of two int64 values (timestamps, gaps in microseconds), for qsort. */
+int
+DqDetectCmpInt64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
 
 	return (x > y) - (x < y);
 }
@@ -194,37 +244,24 @@ DqDetectCmpTimestamp(const void *a, const void *b)
 static TimestampTz *
 DqOptTimestamps(const char *key, JsonbValue *v, int *count)
 {
-	JsonbIterator *it;
-	JsonbValue	e;
-	JsonbIteratorToken tok;
+	List	   *strings = NIL;
+	ListCell   *lc;
 	TimestampTz *out;
 	int			n = 0;
-	int			cap = 8;
 
-	if (v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
+	if (!DqJsonbArrayStrings(v, &strings))
 		DqOptError(key, "an array of timestamps");
-	out = palloc(sizeof(TimestampTz) * cap);
-	it = JsonbIteratorInit(v->val.binary.data);
-	while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+	out = palloc(sizeof(TimestampTz) * Max(list_length(strings), 1));
+	foreach(lc, strings)
 	{
-		char	   *s;
+		char	   *s = lfirst(lc);
 
-		if (tok != WJB_ELEM)
-			continue;
-		if (e.type != jbvString)
-			DqOptError(key, "an array of timestamps");
-		s = pnstrdup(e.val.string.val, e.val.string.len);
-		if (n == cap)
-		{
-			cap *= 2;
-			out = repalloc(out, sizeof(TimestampTz) * cap);
-		}
 		out[n++] = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
 														   CStringGetDatum(s),
 														   ObjectIdGetDatum(InvalidOid),
 														   Int32GetDatum(-1)));
 	}
-	qsort(out, n, sizeof(TimestampTz), DqDetectCmpTimestamp);
+	qsort(out, n, sizeof(TimestampTz), DqDetectCmpInt64);
 	*count = n;
 	return out;
 }
@@ -245,6 +282,20 @@ DqOptInterval(const char *key, JsonbValue *v)
 	return usec;
 }
 
+/*
+ * A bound of the band: a value (min, max) or a change (max_increase,
+ * max_decrease), which is a size and so not negative.
+ */
+static double
+DqOptBound(const char *key, JsonbValue *v, bool change)
+{
+	double		x = DqOptNumber(key, v);
+
+	if (change && x < 0.0)
+		DqOptError(key, "a number of at least 0");
+	return x;
+}
+
 /* Set one option from its JSON value. */
 static void
 DqDetectSetOption(DqDetectOptions *o, DqOpt opt, const char *key, JsonbValue *v)
@@ -259,37 +310,19 @@ DqDetectSetOption(DqDetectOptions *o, DqOpt opt, const char *key, JsonbValue *v)
 				DqOptError(key, "a positive number");
 			break;
 		case OPT_DIRECTION:
-			s = DqOptString(key, v);
-			if (strcmp(s, "both") == 0)
-				o->direction = DQ_DIRECTION_BOTH;
-			else if (strcmp(s, "spike") == 0)
-				o->direction = DQ_DIRECTION_SPIKE;
-			else if (strcmp(s, "drop") == 0)
-				o->direction = DQ_DIRECTION_DROP;
-			else
-				DqOptError(key, "both, spike or drop");
+			o->direction = (DqDirection)
+				DqOptEnum(key, v, DqDirectionNames, lengthof(DqDirectionNames),
+						  "both, spike or drop");
 			break;
 		case OPT_SEASONALITY:
-			s = DqOptString(key, v);
-			if (strcmp(s, "none") == 0)
-				o->seasonality = DQ_SEASON_NONE;
-			else if (strcmp(s, "day_of_week") == 0)
-				o->seasonality = DQ_SEASON_DAY_OF_WEEK;
-			else if (strcmp(s, "hour_of_day") == 0)
-				o->seasonality = DQ_SEASON_HOUR_OF_DAY;
-			else if (strcmp(s, "auto") == 0)
-				o->seasonality = DQ_SEASON_AUTO;
-			else
-				DqOptError(key, "none, day_of_week, hour_of_day or auto");
+			o->seasonality = (DqSeasonality)
+				DqOptEnum(key, v, DqSeasonalityNames, lengthof(DqSeasonalityNames),
+						  "none, day_of_week, hour_of_day or auto");
 			break;
 		case OPT_TREND:
-			s = DqOptString(key, v);
-			if (strcmp(s, "none") == 0)
-				o->trend = DQ_TREND_NONE;
-			else if (strcmp(s, "linear") == 0)
-				o->trend = DQ_TREND_LINEAR;
-			else
-				DqOptError(key, "none or linear");
+			o->trend = (DqTrend)
+				DqOptEnum(key, v, DqTrendNames, lengthof(DqTrendNames),
+						  "none or linear");
 			break;
 		case OPT_TIMEZONE:
 			s = DqOptString(key, v);
@@ -348,17 +381,13 @@ DqDetectSetOption(DqDetectOptions *o, DqOpt opt, const char *key, JsonbValue *v)
 			break;
 		case OPT_MIN:
 		case OPT_MAX_DECREASE:
-			o->lower = DqOptNumber(key, v);
+			o->lower = DqOptBound(key, v, opt == OPT_MAX_DECREASE);
 			o->has_lower = true;
-			if (opt == OPT_MAX_DECREASE && o->lower < 0.0)
-				DqOptError(key, "a number of at least 0");
 			break;
 		case OPT_MAX:
 		case OPT_MAX_INCREASE:
-			o->upper = DqOptNumber(key, v);
+			o->upper = DqOptBound(key, v, opt == OPT_MAX_INCREASE);
 			o->has_upper = true;
-			if (opt == OPT_MAX_INCREASE && o->upper < 0.0)
-				DqOptError(key, "a number of at least 0");
 			break;
 		case OPT_EXPECTED:
 			o->expected = DqOptTimestamps(key, v, &o->nexpected);
@@ -392,6 +421,26 @@ DqKeyIn(const char *key, const char *const *keys)
 	return false;
 }
 
+/*
+ * The next (key, value) pair of an options object, passing over the keys
+ * in skip_keys (NULL-terminated, may be NULL), which belong to the caller;
+ * false at the end.  Shared by the detector and drift options.
+ */
+bool
+DqOptionsNext(JsonbIterator **it, char **key, JsonbValue *v,
+			  const char *const *skip_keys)
+{
+	JsonbIteratorToken tok;
+
+	while ((tok = JsonbIteratorNext(it, v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+			*key = pnstrdup(v->val.string.val, v->val.string.len);
+		else if (tok == WJB_VALUE && !DqKeyIn(*key, skip_keys))
+			return true;
+	}
+	return false;
+}
 
 /* Options of a detector or a drift test are a JSON object: else 22023. */
 void
@@ -413,7 +462,6 @@ DqDetectParseOptions(DqDetectOptions *o, DqDetectMethod method, Jsonb *options,
 {
 	JsonbIterator *it;
 	JsonbValue	v;
-	JsonbIteratorToken tok;
 	char	   *key = NULL;
 
 	DqDetectDefaults(o, method);
@@ -421,20 +469,10 @@ DqDetectParseOptions(DqDetectOptions *o, DqDetectMethod method, Jsonb *options,
 		return;
 	DqOptionsMustBeObject(options, "{\"sensitivity\": 3}");
 	it = JsonbIteratorInit(&options->root);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	while (DqOptionsNext(&it, &key, &v, skip_keys))
 	{
-		int			opt;
+		int			opt = DqOptFind(key);
 
-		if (tok == WJB_KEY)
-		{
-			key = pnstrdup(v.val.string.val, v.val.string.len);
-			continue;
-		}
-		if (tok != WJB_VALUE)
-			continue;
-		if (DqKeyIn(key, skip_keys))
-			continue;
-		opt = DqOptFind(key);
 		if (opt < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -512,19 +550,7 @@ DqDetectCheckSeries(int n, const TimestampTz *ts, const double *val)
  *					   options jsonb)
  * ---------------------------------------------------------------------
  */
-static void
-DqArgNotNull(FunctionCallInfo fcinfo, int argno, const char *name)
-{
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", name),
-				 argno < 2 ?
-				 errhint("Pass the series as two arrays of the same length, for example array_agg(ts ORDER BY ts) and array_agg(value ORDER BY ts).") :
-				 argno == 2 ?
-				 errhint("Leave the method out for zscore, or name one of zscore, mad, rate_of_change, absolute_change, threshold, holt_winters.") :
-				 errhint("Leave the options out, or pass '{}', for the defaults.")));
-}
+#define DQ_SERIES_HINT "Pass the series as two arrays of the same length, for example array_agg(ts ORDER BY ts) and array_agg(value ORDER BY ts)."
 
 /* Elements of a one-dimensional array without NULLs. */
 static Datum *
@@ -567,10 +593,12 @@ dq_detect_anomalies(PG_FUNCTION_ARGS)
 	char	   *method;
 	int			i;
 
-	DqArgNotNull(fcinfo, 0, "ts");
-	DqArgNotNull(fcinfo, 1, "val");
-	DqArgNotNull(fcinfo, 2, "method");
-	DqArgNotNull(fcinfo, 3, "options");
+	DqRequireArg(fcinfo, 0, "ts", DQ_SERIES_HINT);
+	DqRequireArg(fcinfo, 1, "val", DQ_SERIES_HINT);
+	DqRequireArg(fcinfo, 2, "method",
+				 "Leave the method out for zscore, or name one of zscore, mad, rate_of_change, absolute_change, threshold, holt_winters.");
+	DqRequireArg(fcinfo, 3, "options",
+				 "Leave the options out, or pass '{}', for the defaults.");
 	method = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	DqDetectParseOptions(&o, DqDetectMethodFromName(method),
 						 PG_GETARG_JSONB_P(3), NULL);

@@ -37,6 +37,7 @@
 
 #include "base/catalog.h"
 #include "base/json_build.h"
+#include "base/spi_util.h"
 #include "base/subxact.h"
 #include "base/trust.h"
 #include "monitor/column_sketch.h"
@@ -113,8 +114,7 @@ DqRunScan(DqRun *run, bool *replace, char **new_wm)
 
 	DqBecomeOwner(run->def->owner, &own);
 	nestlevel = DqBeginStableOutput();
-	DqSpiCheck(SPI_execute_with_args(sql, old_wm ? 2 : 1, types, values, NULL, false, 0),
-			   SPI_OK_SELECT, sql);
+	DqSpiRunArgs(sql, old_wm ? 2 : 1, types, values, NULL, false, SPI_OK_SELECT, sql);
 	DqEndStableOutput(nestlevel);
 	DqRestoreUser(&own);
 
@@ -169,8 +169,7 @@ DqRunStoreSketches(DqRun *run, List *scans, bool replace)
 		values[1] = TimestampTzGetDatum(b->bucket);
 		values[2] = Int64GetDatum(b->rows);
 		values[3] = PointerGetDatum(b->sketch);
-		DqSpiCheck(SPI_execute_with_args(sql, 4, types, values, NULL, false, 0),
-				   SPI_OK_INSERT, "store a bucket sketch");
+		DqSpiRunArgs(sql, 4, types, values, NULL, false, SPI_OK_INSERT, "store a bucket sketch");
 	}
 	DqRestoreUser(&ext);
 }
@@ -194,19 +193,18 @@ DqRunSketchMetrics(DqRun *run, List *scans)
 		DqBucketScan *b = lfirst(lc);
 
 		values[4] = TimestampTzGetDatum(b->bucket);
-		DqSpiCheck(SPI_execute_with_args("INSERT INTO dq.metric_points (relid, attnum, column_name, "
-										 "  metric, bucket, value, source, source_id) "
-										 "SELECT $1, $2, $3, k.key, s.bucket, "
-										 "  CASE WHEN pg_catalog.jsonb_typeof(k.value) = 'number' "
-										 "    THEN k.value::pg_catalog.float8 END, 'monitor', s.monitor_id "
-										 "FROM dq.metric_sketches s, "
-										 "  pg_catalog.jsonb_each(dq.column_sketch_metrics(s.sketch)) k "
-										 "WHERE s.monitor_id = $4 AND s.bucket = $5 "
-										 "  AND pg_catalog.jsonb_typeof(k.value) = 'number' "
-										 "ON CONFLICT (relid, attnum, metric, source, source_id, bucket) "
-										 "DO UPDATE SET value = EXCLUDED.value, recorded_at = pg_catalog.now()",
-										 5, types, values, NULL, false, 0),
-				   SPI_OK_INSERT, "record bucket metrics");
+		DqSpiRunArgs("INSERT INTO dq.metric_points (relid, attnum, column_name, "
+					 "  metric, bucket, value, source, source_id) "
+					 "SELECT $1, $2, $3, k.key, s.bucket, "
+					 "  CASE WHEN pg_catalog.jsonb_typeof(k.value) = 'number' "
+					 "    THEN k.value::pg_catalog.float8 END, 'monitor', s.monitor_id "
+					 "FROM dq.metric_sketches s, "
+					 "  pg_catalog.jsonb_each(dq.column_sketch_metrics(s.sketch)) k "
+					 "WHERE s.monitor_id = $4 AND s.bucket = $5 "
+					 "  AND pg_catalog.jsonb_typeof(k.value) = 'number' "
+					 "ON CONFLICT (relid, attnum, metric, source, source_id, bucket) "
+					 "DO UPDATE SET value = EXCLUDED.value, recorded_at = pg_catalog.now()",
+					 5, types, values, NULL, false, SPI_OK_INSERT, "record bucket metrics");
 	}
 	DqRestoreUser(&ext);
 }
@@ -220,7 +218,6 @@ DqRunBucketsToJudge(DqRun *run, TimestampTz **buckets)
 	char		nulls[4] = {' ', ' ', ' ', ' '};
 	Interval	width = {0};
 	double		judged;
-	DqOwnerContext ext;
 	int			n;
 	int			i;
 
@@ -232,15 +229,12 @@ DqRunBucketsToJudge(DqRun *run, TimestampTz **buckets)
 		values[3] = TimestampTzGetDatum(DqFromUnix(judged));
 	else
 		nulls[3] = 'n';
-	DqRunBecomeExtensionOwner(&ext);
-	DqSpiCheck(SPI_execute_with_args("SELECT bucket FROM dq.metric_sketches "
-									 "WHERE monitor_id = $1 "
-									 "  AND bucket OPERATOR(pg_catalog.+) $2 <= $3 "
-									 "  AND ($4::pg_catalog.timestamptz IS NULL OR bucket > $4) "
-									 "ORDER BY bucket",
-									 4, types, values, nulls, false, 0),
-			   SPI_OK_SELECT, "list the buckets to judge");
-	DqRestoreUser(&ext);
+	DqRunAsOwner("SELECT bucket FROM dq.metric_sketches "
+				 "WHERE monitor_id = $1 "
+				 "  AND bucket OPERATOR(pg_catalog.+) $2 <= $3 "
+				 "  AND ($4::pg_catalog.timestamptz IS NULL OR bucket > $4) "
+				 "ORDER BY bucket",
+				 4, types, values, nulls, SPI_OK_SELECT, "list the buckets to judge");
 	n = (int) SPI_processed;
 	*buckets = palloc(sizeof(TimestampTz) * Max(n, 1));
 	for (i = 0; i < n; i++)
@@ -279,14 +273,10 @@ DqRunBuckets(DqRun *run, bool record_metrics, TimestampTz **buckets)
 	{
 		Oid			types[1] = {INT8OID};
 		Datum		values[1];
-		DqOwnerContext ext;
 
 		values[0] = Int64GetDatum(run->def->id);
-		DqRunBecomeExtensionOwner(&ext);
-		DqSpiCheck(SPI_execute_with_args("DELETE FROM dq.metric_sketches WHERE monitor_id = $1",
-										 1, types, values, NULL, false, 0),
-				   SPI_OK_DELETE, "start the sketches afresh");
-		DqRestoreUser(&ext);
+		DqRunAsOwner("DELETE FROM dq.metric_sketches WHERE monitor_id = $1",
+					 1, types, values, NULL, SPI_OK_DELETE, "start the sketches afresh");
 		/* forget the watermark and what was judged */
 		run->def->state = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
 		run->reset_state = true;
@@ -342,26 +332,24 @@ DqRunReference(DqRun *run, TimestampTz b)
 	nulls[2] = run->def->has_baseline ? ' ' : 'n';
 	values[3] = Int32GetDatum(run->cfg.baseline_buckets);
 	if (run->cfg.reference_baseline)
-		DqSpiCheck(SPI_execute_with_args("SELECT CASE WHEN pg_catalog.count(*) = $4 "
-										 "  THEN dq.column_sketch_merge(x.sketch) END FROM ("
-										 "  SELECT sketch FROM dq.metric_sketches WHERE monitor_id = $1 "
-										 "    AND ($3::pg_catalog.timestamptz IS NULL OR bucket >= $3) "
-										 "  ORDER BY bucket LIMIT $4) x "
-										 "WHERE NOT EXISTS (SELECT 1 FROM (SELECT bucket FROM dq.metric_sketches "
-										 "  WHERE monitor_id = $1 AND ($3::pg_catalog.timestamptz IS NULL OR bucket >= $3) "
-										 "  ORDER BY bucket LIMIT $4) y WHERE y.bucket >= $2)",
-										 4, types, values, nulls, false, 0),
-				   SPI_OK_SELECT, "read the baseline");
+		DqSpiRunArgs("SELECT CASE WHEN pg_catalog.count(*) = $4 "
+					 "  THEN dq.column_sketch_merge(x.sketch) END FROM ("
+					 "  SELECT sketch FROM dq.metric_sketches WHERE monitor_id = $1 "
+					 "    AND ($3::pg_catalog.timestamptz IS NULL OR bucket >= $3) "
+					 "  ORDER BY bucket LIMIT $4) x "
+					 "WHERE NOT EXISTS (SELECT 1 FROM (SELECT bucket FROM dq.metric_sketches "
+					 "  WHERE monitor_id = $1 AND ($3::pg_catalog.timestamptz IS NULL OR bucket >= $3) "
+					 "  ORDER BY bucket LIMIT $4) y WHERE y.bucket >= $2)",
+					 4, types, values, nulls, false, SPI_OK_SELECT, "read the baseline");
 	else
-		DqSpiCheck(SPI_execute_with_args("SELECT s.sketch FROM dq.metric_sketches s "
-										 "WHERE s.monitor_id = $1 AND s.bucket < $2 "
-										 "  AND ($3::pg_catalog.timestamptz IS NULL OR s.bucket >= $3) "
-										 "  AND NOT EXISTS (SELECT 1 FROM dq.anomalies a "
-										 "    WHERE a.monitor_id = s.monitor_id AND a.metric = 'drift' "
-										 "      AND a.bucket = s.bucket AND a.state <> 'expected') "
-										 "ORDER BY s.bucket DESC LIMIT 1",
-										 3, types, values, nulls, false, 0),
-				   SPI_OK_SELECT, "read the previous bucket");
+		DqSpiRunArgs("SELECT s.sketch FROM dq.metric_sketches s "
+					 "WHERE s.monitor_id = $1 AND s.bucket < $2 "
+					 "  AND ($3::pg_catalog.timestamptz IS NULL OR s.bucket >= $3) "
+					 "  AND NOT EXISTS (SELECT 1 FROM dq.anomalies a "
+					 "    WHERE a.monitor_id = s.monitor_id AND a.metric = 'drift' "
+					 "      AND a.bucket = s.bucket AND a.state <> 'expected') "
+					 "ORDER BY s.bucket DESC LIMIT 1",
+					 3, types, values, nulls, false, SPI_OK_SELECT, "read the previous bucket");
 	if (SPI_processed == 0)
 		return NULL;
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -379,10 +367,9 @@ DqRunBucketSketch(DqRun *run, TimestampTz b)
 
 	values[0] = Int64GetDatum(run->def->id);
 	values[1] = TimestampTzGetDatum(b);
-	DqSpiCheck(SPI_execute_with_args("SELECT sketch FROM dq.metric_sketches "
-									 "WHERE monitor_id = $1 AND bucket = $2",
-									 2, types, values, NULL, false, 1),
-			   SPI_OK_SELECT, "read a bucket");
+	DqSpiRunArgs("SELECT sketch FROM dq.metric_sketches "
+				 "WHERE monitor_id = $1 AND bucket = $2",
+				 2, types, values, NULL, false, SPI_OK_SELECT, "read a bucket");
 	if (SPI_processed == 0)
 		return NULL;
 	return DqColSketchDeserialize(DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0],
@@ -478,13 +465,11 @@ DqWindowSketch(int64 monitor_id, Datum from, Datum to, int64 *buckets)
 	values[0] = Int64GetDatum(monitor_id);
 	values[1] = from;
 	values[2] = to;
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqRunBecomeExtensionOwner(&ext);
-	DqSpiCheck(SPI_execute_with_args("SELECT relid, attnum FROM dq.monitor_definitions "
-									 "WHERE monitor_id = $1 AND kind IN ('column', 'distribution')",
-									 1, types, values, NULL, false, 1),
-			   SPI_OK_SELECT, "read a monitor");
+	DqSpiRunArgs("SELECT relid, attnum FROM dq.monitor_definitions "
+				 "WHERE monitor_id = $1 AND kind IN ('column', 'distribution')",
+				 1, types, values, NULL, false, SPI_OK_SELECT, "read a monitor");
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -498,11 +483,10 @@ DqWindowSketch(int64 monitor_id, Datum from, Datum to, int64 *buckets)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for the column monitor " INT64_FORMAT, monitor_id),
 				 errhint("Its sketches hold the column's values: you need SELECT on the column.")));
-	DqSpiCheck(SPI_execute_with_args("SELECT dq.column_sketch_merge(sketch), pg_catalog.count(*) "
-									 "FROM dq.metric_sketches WHERE monitor_id = $1 "
-									 "  AND bucket >= $2 AND bucket < $3",
-									 3, types, values, NULL, false, 1),
-			   SPI_OK_SELECT, "merge a window of buckets");
+	DqSpiRunArgs("SELECT dq.column_sketch_merge(sketch), pg_catalog.count(*) "
+				 "FROM dq.metric_sketches WHERE monitor_id = $1 "
+				 "  AND bucket >= $2 AND bucket < $3",
+				 3, types, values, NULL, false, SPI_OK_SELECT, "merge a window of buckets");
 	*buckets = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (!isnull)

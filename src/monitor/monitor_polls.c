@@ -34,6 +34,7 @@
 
 #include "base/catalog.h"
 #include "base/json_build.h"
+#include "base/spi_util.h"
 #include "base/subxact.h"
 #include "base/trust.h"
 #include "monitor/column_sketch.h"
@@ -94,15 +95,14 @@ DqRunCdcActivity(Oid relid, TimestampTz *last, int64 *c)
 	Datum		d;
 
 	values[0] = ObjectIdGetDatum(relid);
-	DqSpiCheck(DqSpiCached(&plan, "SELECT pg_catalog.max(a.last_commit_time), "
-						   "  pg_catalog.sum(a.rows_inserted)::pg_catalog.int8, "
-						   "  pg_catalog.sum(a.rows_updated)::pg_catalog.int8, "
-						   "  pg_catalog.sum(a.rows_deleted)::pg_catalog.int8 "
-						   "FROM dq.cdc_table_activity a "
-						   "WHERE a.relid::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (pg_catalog.array_append("
-						   "  ARRAY(SELECT t.relid::pg_catalog.oid FROM pg_catalog.pg_partition_tree($1) t), $1))",
-						   1, types, values, NULL, true, 1),
-			   SPI_OK_SELECT, "read dq.cdc_table_activity");
+	DqSpiCached(&plan, "SELECT pg_catalog.max(a.last_commit_time), "
+				"  pg_catalog.sum(a.rows_inserted)::pg_catalog.int8, "
+				"  pg_catalog.sum(a.rows_updated)::pg_catalog.int8, "
+				"  pg_catalog.sum(a.rows_deleted)::pg_catalog.int8 "
+				"FROM dq.cdc_table_activity a "
+				"WHERE a.relid::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (pg_catalog.array_append("
+				"  ARRAY(SELECT t.relid::pg_catalog.oid FROM pg_catalog.pg_partition_tree($1) t), $1))",
+				1, types, values, NULL, true, SPI_OK_SELECT, "read dq.cdc_table_activity");
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	memset(c, 0, sizeof(int64) * 3);
 	if (isnull)
@@ -126,11 +126,10 @@ DqMonitorWatched(Oid relid)
 	Datum		values[1];
 
 	values[0] = ObjectIdGetDatum(relid);
-	DqSpiCheck(DqSpiCached(&plan, "SELECT 1 FROM dq.watched_tables w "
-						   "WHERE w.relid::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (pg_catalog.array_append("
-						   "  ARRAY(SELECT p::pg_catalog.oid FROM pg_catalog.pg_partition_ancestors($1) p), $1))",
-						   1, types, values, NULL, true, 1),
-			   SPI_OK_SELECT, "read dq.watched_tables");
+	DqSpiCached(&plan, "SELECT 1 FROM dq.watched_tables w "
+				"WHERE w.relid::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (pg_catalog.array_append("
+				"  ARRAY(SELECT p::pg_catalog.oid FROM pg_catalog.pg_partition_ancestors($1) p), $1))",
+				1, types, values, NULL, true, SPI_OK_SELECT, "read dq.watched_tables");
 	return SPI_processed > 0;
 }
 
@@ -204,7 +203,7 @@ DqRunFreshnessTimestamp(DqRun *run)
 				   quote_identifier(run->cfg.timestamp_column),
 				   quote_qualified_identifier(run->nspname, run->relname));
 	DqBecomeOwner(run->def->owner, &own);
-	DqSpiCheck(SPI_execute(sql, false, 1), SPI_OK_SELECT, sql);
+	DqSpiRun(sql, false, SPI_OK_SELECT, sql);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	DqRestoreUser(&own);
 	DqJsonText(&run->state, "source", "timestamp");
@@ -318,7 +317,7 @@ DqRunVolumeExact(DqRun *run)
 	bool		have_prev;
 
 	DqBecomeOwner(run->def->owner, &own);
-	DqSpiCheck(SPI_execute(sql, false, 1), SPI_OK_SELECT, sql);
+	DqSpiRun(sql, false, SPI_OK_SELECT, sql);
 	count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	DqRestoreUser(&own);
 	have_prev = DqStateNumber(run, "count", &prev);
@@ -386,7 +385,6 @@ DqRunSchema(DqRun *run)
 {
 	Oid			types[1] = {INT8OID};
 	Datum		values[1];
-	DqOwnerContext ext;
 	int			ncols = 0;
 	int			i;
 	Relation	rel = relation_open(run->def->relid, AccessShareLock);
@@ -396,11 +394,8 @@ DqRunSchema(DqRun *run)
 			ncols++;
 	relation_close(rel, AccessShareLock);
 	values[0] = Int64GetDatum(run->def->id);
-	DqRunBecomeExtensionOwner(&ext);
 	/* the changes it finds are recorded as anomalies by the SQL function */
-	DqSpiCheck(SPI_execute_with_args("SELECT dq_internal.monitor_schema_sync($1, NULL, NULL, 'scheduled check')",
-									 1, types, values, NULL, false, 0),
-			   SPI_OK_SELECT, "compare the column snapshot");
-	DqRestoreUser(&ext);
+	DqRunAsOwner("SELECT dq_internal.monitor_schema_sync($1, NULL, NULL, 'scheduled check')",
+				 1, types, values, NULL, SPI_OK_SELECT, "compare the column snapshot");
 	DqRunRecord(run, "column_count", run->now, ncols);
 }

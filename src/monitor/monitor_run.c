@@ -69,6 +69,7 @@
 #include "alert/alert.h"
 #include "base/catalog.h"
 #include "base/json_build.h"
+#include "base/spi_util.h"
 #include "base/subxact.h"
 #include "base/trust.h"
 #include "monitor/column_sketch.h"
@@ -126,13 +127,6 @@ DqStateString(DqRun *run, const char *key)
 	return pnstrdup(v->val.string.val, v->val.string.len);
 }
 
-void
-DqSpiCheck(int rc, int expected, const char *what)
-{
-	if (rc != expected)
-		elog(ERROR, "SPI_execute failed: %s", what);
-}
-
 /* ---------------------------------------------------------------------
  * Recording (as the extension owner)
  * ---------------------------------------------------------------------
@@ -159,12 +153,16 @@ DqRunBecomeExtensionOwner(DqOwnerContext *ctx)
 /*
  * Run a statement through a plan prepared on its first use and kept for
  * the session (a pass over thousands of monitors runs each statement
- * thousands of times); *plan is the caller's static slot.
+ * thousands of times); *plan is the caller's static slot.  Checks the
+ * result code as DqSpiRunArgs does and returns the number of rows.
  */
-int
+uint64
 DqSpiCached(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types,
-			Datum *values, const char *nulls, bool read_only, long count)
+			Datum *values, const char *nulls, bool read_only, int expected,
+			const char *what)
 {
+	int			rc;
+
 	if (*plan == NULL)
 	{
 		SPIPlanPtr	p = SPI_prepare(sql, nargs, types);
@@ -173,7 +171,27 @@ DqSpiCached(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types,
 			elog(ERROR, "could not prepare: %s", sql);
 		*plan = p;
 	}
-	return SPI_execute_plan(*plan, values, nulls, read_only, count);
+	rc = SPI_execute_plan(*plan, values, nulls, read_only, 0);
+	if (rc != expected)
+		elog(ERROR, "could not %s: %s", what, SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/*
+ * DqSpiRunArgs (not read-only) as the extension owner, for a statement on
+ * the extension's own tables; returns the number of rows.
+ */
+uint64
+DqRunAsOwner(const char *sql, int nargs, Oid *types, Datum *values,
+			 const char *nulls, int expected, const char *what)
+{
+	DqOwnerContext ext;
+	uint64		n;
+
+	DqRunBecomeExtensionOwner(&ext);
+	n = DqSpiRunArgs(sql, nargs, types, values, nulls, false, expected, what);
+	DqRestoreUser(&ext);
+	return n;
 }
 
 /* Queue a metric value; DqRunFlush writes the queue in one statement. */
@@ -230,25 +248,23 @@ DqRunFlush(DqRun *run)
 	DqRunBecomeExtensionOwner(&ext);
 	/* a poll's time is new; a bucket's metrics replace its earlier ones */
 	if (buckets)
-		DqSpiCheck(DqSpiCached(&upsert_plan,
-							   "INSERT INTO dq.metric_points (relid, attnum, column_name, "
-							   "  metric, bucket, value, source, source_id) "
-							   "SELECT $1, $2, $3, x.m, x.b, x.v, 'monitor', $4 "
-							   "FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), "
-							   "  pg_catalog.unnest($7)) AS x(m, b, v) "
-							   "ON CONFLICT (relid, attnum, metric, source, source_id, bucket) "
-							   "DO UPDATE SET value = EXCLUDED.value, recorded_at = pg_catalog.now()",
-							   7, types, values, nulls, false, 0),
-				   SPI_OK_INSERT, "record metrics");
+		DqSpiCached(&upsert_plan,
+					"INSERT INTO dq.metric_points (relid, attnum, column_name, "
+					"  metric, bucket, value, source, source_id) "
+					"SELECT $1, $2, $3, x.m, x.b, x.v, 'monitor', $4 "
+					"FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), "
+					"  pg_catalog.unnest($7)) AS x(m, b, v) "
+					"ON CONFLICT (relid, attnum, metric, source, source_id, bucket) "
+					"DO UPDATE SET value = EXCLUDED.value, recorded_at = pg_catalog.now()",
+					7, types, values, nulls, false, SPI_OK_INSERT, "record metrics");
 	else
-		DqSpiCheck(DqSpiCached(&insert_plan,
-							   "INSERT INTO dq.metric_points (relid, attnum, column_name, "
-							   "  metric, bucket, value, source, source_id) "
-							   "SELECT $1, $2, $3, x.m, x.b, x.v, 'monitor', $4 "
-							   "FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), "
-							   "  pg_catalog.unnest($7)) AS x(m, b, v)",
-							   7, types, values, nulls, false, 0),
-				   SPI_OK_INSERT, "record metrics");
+		DqSpiCached(&insert_plan,
+					"INSERT INTO dq.metric_points (relid, attnum, column_name, "
+					"  metric, bucket, value, source, source_id) "
+					"SELECT $1, $2, $3, x.m, x.b, x.v, 'monitor', $4 "
+					"FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6), "
+					"  pg_catalog.unnest($7)) AS x(m, b, v)",
+					7, types, values, nulls, false, SPI_OK_INSERT, "record metrics");
 	DqRestoreUser(&ext);
 	run->npoints = 0;
 }
@@ -317,16 +333,15 @@ DqRunAnomaly(DqRun *run, const char *metric, TimestampTz bucket, double value,
 		nulls[16] = 'n';
 	DqRunBecomeExtensionOwner(&ext);
 	/* a new anomaly is also handed to the alert outbox */
-	DqSpiCheck(DqSpiCached(&plan, "WITH a AS (INSERT INTO dq.anomalies (monitor_id, relid, schema_name, "
-									 "  table_name, attnum, column_name, kind, metric, bucket, value, "
-									 "  expected, lower, upper, score, method, severity, detail) "
-									 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-									 "  $13, $14, $15, $16, $17) "
-									 "ON CONFLICT (monitor_id, metric, bucket) DO NOTHING "
-									 "RETURNING *) "
-									 "SELECT dq_internal.anomaly_raise_alert(a::dq.anomalies) FROM a",
-									 17, types, values, nulls, false, 0),
-			   SPI_OK_SELECT, "record an anomaly");
+	DqSpiCached(&plan, "WITH a AS (INSERT INTO dq.anomalies (monitor_id, relid, schema_name, "
+				"  table_name, attnum, column_name, kind, metric, bucket, value, "
+				"  expected, lower, upper, score, method, severity, detail) "
+				"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+				"  $13, $14, $15, $16, $17) "
+				"ON CONFLICT (monitor_id, metric, bucket) DO NOTHING "
+				"RETURNING *) "
+				"SELECT dq_internal.anomaly_raise_alert(a::dq.anomalies) FROM a",
+				17, types, values, nulls, false, SPI_OK_SELECT, "record an anomaly");
 	run->anomalies += (int) SPI_processed;
 	DqRestoreUser(&ext);
 }
@@ -355,15 +370,14 @@ DqRunFetchSeries(DqRun *run, const char *metric, int limit,
 	values[4] = TimestampTzGetDatum(run->def->baseline_from);
 	nulls[4] = run->def->has_baseline ? ' ' : 'n';
 	values[5] = Int32GetDatum(limit);
-	DqSpiCheck(DqSpiCached(&plan, "SELECT bucket, value FROM dq.metric_points "
-									 "WHERE relid = $1 AND attnum = $2 AND metric = $3 "
-									 "  AND source = 'monitor' AND source_id = $4 "
-									 "  AND ($5::pg_catalog.timestamptz IS NULL OR bucket >= $5) "
-									 "  AND value IS NOT NULL "
-									 "  AND value OPERATOR(pg_catalog.<>) 'NaN'::pg_catalog.float8 "
-									 "ORDER BY bucket DESC LIMIT $6",
-									 6, types, values, nulls, false, 0),
-			   SPI_OK_SELECT, "read a metric's history");
+	DqSpiCached(&plan, "SELECT bucket, value FROM dq.metric_points "
+				"WHERE relid = $1 AND attnum = $2 AND metric = $3 "
+				"  AND source = 'monitor' AND source_id = $4 "
+				"  AND ($5::pg_catalog.timestamptz IS NULL OR bucket >= $5) "
+				"  AND value IS NOT NULL "
+				"  AND value OPERATOR(pg_catalog.<>) 'NaN'::pg_catalog.float8 "
+				"ORDER BY bucket DESC LIMIT $6",
+				6, types, values, nulls, false, SPI_OK_SELECT, "read a metric's history");
 	n = (int) SPI_processed;
 	*ts = palloc(sizeof(TimestampTz) * Max(n, 1));
 	*val = palloc(sizeof(double) * Max(n, 1));
@@ -390,11 +404,10 @@ DqRunVerdicts(DqRun *run, const char *metric, TimestampTz since, DqDetectOptions
 	values[0] = Int64GetDatum(run->def->id);
 	values[1] = CStringGetTextDatum(metric);
 	values[2] = TimestampTzGetDatum(since);
-	DqSpiCheck(DqSpiCached(&plan, "SELECT bucket, state = 'expected' FROM dq.anomalies "
-									 "WHERE monitor_id = $1 AND metric = $2 AND bucket >= $3 "
-									 "  AND state <> 'open' ORDER BY bucket",
-									 3, types, values, NULL, false, 0),
-			   SPI_OK_SELECT, "read the verdicts on anomalies");
+	DqSpiCached(&plan, "SELECT bucket, state = 'expected' FROM dq.anomalies "
+				"WHERE monitor_id = $1 AND metric = $2 AND bucket >= $3 "
+				"  AND state <> 'open' ORDER BY bucket",
+				3, types, values, NULL, false, SPI_OK_SELECT, "read the verdicts on anomalies");
 	o->expected = palloc(sizeof(TimestampTz) * Max(SPI_processed, 1));
 	o->anomalous = palloc(sizeof(TimestampTz) * Max(SPI_processed, 1));
 	o->nexpected = o->nanomalous = 0;
@@ -409,15 +422,6 @@ DqRunVerdicts(DqRun *run, const char *metric, TimestampTz since, DqDetectOptions
 		else
 			o->anomalous[o->nanomalous++] = b;
 	}
-}
-
-static int
-DqCmpInt64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return (x > y) - (x < y);
 }
 
 static bool
@@ -462,10 +466,9 @@ DqShareFloor(DqRun *run, TimestampTz since, const double *val, int nval)
 	values[0] = Int64GetDatum(run->def->id);
 	values[1] = TimestampTzGetDatum(since);
 	DqRunBecomeExtensionOwner(&ext);
-	DqSpiCheck(DqSpiCached(&plan, "SELECT pg_catalog.avg(rows)::pg_catalog.float8 "
-						   "FROM dq.metric_sketches WHERE monitor_id = $1 AND bucket >= $2",
-						   2, types, values, NULL, false, 1),
-			   SPI_OK_SELECT, "read the rows of the buckets");
+	DqSpiCached(&plan, "SELECT pg_catalog.avg(rows)::pg_catalog.float8 "
+				"FROM dq.metric_sketches WHERE monitor_id = $1 AND bucket >= $2",
+				2, types, values, NULL, false, SPI_OK_SELECT, "read the rows of the buckets");
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (!isnull)
 		rows = DatumGetFloat8(d);
@@ -531,7 +534,7 @@ DqRunJudge(DqRun *run, const char *metric, const TimestampTz *buckets, int nb)
 
 		for (i = 1; i < n; i++)
 			gaps[i - 1] = ts[i] - ts[i - 1];
-		qsort(gaps, n - 1, sizeof(int64), DqCmpInt64);
+		qsort(gaps, n - 1, sizeof(int64), DqDetectCmpInt64);
 		o.min_stddev = (double) gaps[(n - 1) / 2] / USECS_PER_SEC;
 	}
 	out = palloc(sizeof(DqDetectResult) * n);
@@ -579,17 +582,13 @@ DqRunStop(DqMonitorDef *def, const char *why)
 {
 	Oid			types[2] = {INT8OID, TEXTOID};
 	Datum		values[2];
-	DqOwnerContext ext;
 
 	values[0] = Int64GetDatum(def->id);
 	values[1] = CStringGetTextDatum(psprintf("stopped: %s", why));
-	DqRunBecomeExtensionOwner(&ext);
-	DqSpiCheck(SPI_execute_with_args("UPDATE dq.monitor_definitions SET enabled = false, "
-									 "  status = $2, last_run_at = pg_catalog.now() "
-									 "WHERE monitor_id = $1",
-									 2, types, values, NULL, false, 0),
-			   SPI_OK_UPDATE, "stop a monitor");
-	DqRestoreUser(&ext);
+	DqRunAsOwner("UPDATE dq.monitor_definitions SET enabled = false, "
+				 "  status = $2, last_run_at = pg_catalog.now() "
+				 "WHERE monitor_id = $1",
+				 2, types, values, NULL, SPI_OK_UPDATE, "stop a monitor");
 	ereport(NOTICE,
 			(errmsg("monitor " INT64_FORMAT " (%s) of %s.%s stopped: %s",
 					def->id, DqMonitorKindNames[def->kind],
@@ -608,16 +607,14 @@ DqMonitorFetch(int64 monitor_id)
 	static SPIPlanPtr plan = NULL;
 
 	values[0] = Int64GetDatum(monitor_id);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqRunBecomeExtensionOwner(&ext);
-	DqSpiCheck(DqSpiCached(&plan, "SELECT relid, kind, attnum, schema_name::pg_catalog.text, "
-									 "  table_name::pg_catalog.text, column_name::pg_catalog.text, "
-									 "  options, state, owner::pg_catalog.oid, enabled, status, "
-									 "  baseline_from "
-									 "FROM dq.monitor_definitions WHERE monitor_id = $1",
-									 1, types, values, NULL, false, 1),
-			   SPI_OK_SELECT, "read a monitor");
+	DqSpiCached(&plan, "SELECT relid, kind, attnum, schema_name::pg_catalog.text, "
+				"  table_name::pg_catalog.text, column_name::pg_catalog.text, "
+				"  options, state, owner::pg_catalog.oid, enabled, status, "
+				"  baseline_from "
+				"FROM dq.monitor_definitions WHERE monitor_id = $1",
+				1, types, values, NULL, false, SPI_OK_SELECT, "read a monitor");
 	DqRestoreUser(&ext);
 	if (SPI_processed == 1)
 	{
@@ -667,8 +664,7 @@ DqMonitorRun(DqMonitorDef *def)
 	memset(&run, 0, sizeof(run));
 	run.def = def;
 	run.now = GetCurrentTimestamp();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	if (get_rel_relkind(def->relid) == '\0')
 	{
 		DqRunStop(def, "the relation was dropped");
@@ -725,13 +721,12 @@ DqMonitorRun(DqMonitorDef *def)
 	values[1] = DirectFunctionCall1(jsonb_in, CStringGetDatum(run.state.buf.data));
 	values[2] = BoolGetDatum(run.reset_state);
 	DqRunBecomeExtensionOwner(&ext);
-	DqSpiCheck(DqSpiCached(&plan, "UPDATE dq.monitor_definitions "
-									 "SET state = (CASE WHEN $3 THEN '{}'::pg_catalog.jsonb ELSE state END) "
-									 "    OPERATOR(pg_catalog.||) $2, "
-									 "  last_run_at = pg_catalog.now(), last_error = NULL "
-									 "WHERE monitor_id = $1",
-									 3, types, values, NULL, false, 0),
-			   SPI_OK_UPDATE, "keep the monitor's state");
+	DqSpiCached(&plan, "UPDATE dq.monitor_definitions "
+				"SET state = (CASE WHEN $3 THEN '{}'::pg_catalog.jsonb ELSE state END) "
+				"    OPERATOR(pg_catalog.||) $2, "
+				"  last_run_at = pg_catalog.now(), last_error = NULL "
+				"WHERE monitor_id = $1",
+				3, types, values, NULL, false, SPI_OK_UPDATE, "keep the monitor's state");
 	DqRestoreUser(&ext);
 	SPI_finish();
 	return run.anomalies;
@@ -748,11 +743,7 @@ dq_run_monitor(PG_FUNCTION_ARGS)
 	int64		id;
 	DqMonitorDef *def;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("monitor_id must not be NULL"),
-				 errhint("Pass a monitor_id of dq.monitors.")));
+	DqRequireArg(fcinfo, 0, "monitor_id", "Pass a monitor_id of dq.monitors.");
 	id = PG_GETARG_INT64(0);
 	def = DqMonitorFetch(id);
 	if (def == NULL || !has_privs_of_role(GetUserId(), def->owner))
@@ -794,18 +785,13 @@ DqRunRecordError(int64 id, const char *error)
 {
 	Oid			types[2] = {INT8OID, TEXTOID};
 	Datum		values[2];
-	DqOwnerContext ext;
 
 	values[0] = Int64GetDatum(id);
 	values[1] = CStringGetTextDatum(error);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	DqRunBecomeExtensionOwner(&ext);
-	DqSpiCheck(SPI_execute_with_args("UPDATE dq.monitor_definitions SET last_error = $2, "
-									 "  last_run_at = pg_catalog.now() WHERE monitor_id = $1",
-									 2, types, values, NULL, false, 0),
-			   SPI_OK_UPDATE, "keep a monitor's error");
-	DqRestoreUser(&ext);
+	DqSpiConnect();
+	DqRunAsOwner("UPDATE dq.monitor_definitions SET last_error = $2, "
+				 "  last_run_at = pg_catalog.now() WHERE monitor_id = $1",
+				 2, types, values, NULL, SPI_OK_UPDATE, "keep a monitor's error");
 	SPI_finish();
 }
 
@@ -816,7 +802,6 @@ dq_run_monitors(PG_FUNCTION_ARGS)
 	Oid			types[2] = {OIDOID, TEXTOID};
 	Datum		values[2];
 	char		nulls[2] = {' ', ' '};
-	DqOwnerContext ext;
 	int64	   *ids;
 	int			n;
 	int			i;
@@ -830,16 +815,12 @@ dq_run_monitors(PG_FUNCTION_ARGS)
 		nulls[1] = 'n';
 	else
 		values[1] = PG_GETARG_DATUM(0);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	DqRunBecomeExtensionOwner(&ext);
-	DqSpiCheck(SPI_execute_with_args("SELECT monitor_id FROM dq.monitor_definitions "
-									 "WHERE owner = $1 AND enabled "
-									 "  AND ($2::pg_catalog.text IS NULL OR schedule = $2) "
-									 "ORDER BY monitor_id",
-									 2, types, values, nulls, false, 0),
-			   SPI_OK_SELECT, "list the monitors to run");
-	DqRestoreUser(&ext);
+	DqSpiConnect();
+	DqRunAsOwner("SELECT monitor_id FROM dq.monitor_definitions "
+				 "WHERE owner = $1 AND enabled "
+				 "  AND ($2::pg_catalog.text IS NULL OR schedule = $2) "
+				 "ORDER BY monitor_id",
+				 2, types, values, nulls, SPI_OK_SELECT, "list the monitors to run");
 	n = (int) SPI_processed;
 	ids = MemoryContextAlloc(fncxt, sizeof(int64) * Max(n, 1));
 	for (i = 0; i < n; i++)

@@ -42,6 +42,7 @@
 
 #include "base/catalog.h"
 #include "base/json_build.h"
+#include "base/spi_util.h"
 #include "base/trust.h"
 #include "base/typeinfo.h"
 #include "monitor/column_sketch.h"
@@ -70,16 +71,10 @@ static const char *const DqDefaultSchedules[DQ_MONITOR_NUM_KINDS] = {
 DqMonitorKind
 DqMonitorKindFromName(const char *name)
 {
-	int			k;
-
-	for (k = 0; k < DQ_MONITOR_NUM_KINDS; k++)
-		if (strcmp(name, DqMonitorKindNames[k]) == 0)
-			return (DqMonitorKind) k;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unrecognized monitor kind \"%s\"", name),
-			 errhint("Use one of freshness, volume, schema, column, distribution.")));
-	return DQ_MONITOR_FRESHNESS;
+	return (DqMonitorKind) DqMonitorNameIndex(DqMonitorKindNames,
+											  DQ_MONITOR_NUM_KINDS, name,
+											  "monitor kind",
+											  "Use one of freshness, volume, schema, column, distribution.");
 }
 
 /* ---------------------------------------------------------------------
@@ -193,15 +188,14 @@ DqMonitorHasLeadingIndex(Oid relid, int16 attnum)
 
 	values[0] = ObjectIdGetDatum(relid);
 	values[1] = Int16GetDatum(attnum);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_index i "
-							  "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
-							  "JOIN pg_catalog.pg_am a ON a.oid = c.relam "
-							  "WHERE i.indrelid = $1 AND i.indkey[0] = $2 "
-							  "AND a.amname = 'btree' AND i.indisvalid AND i.indpred IS NULL",
-							  2, types, values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up the indexes of relation %u", relid);
+	DqSpiConnect();
+	DqSpiRunArgs("SELECT 1 FROM pg_catalog.pg_index i "
+				 "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+				 "JOIN pg_catalog.pg_am a ON a.oid = c.relam "
+				 "WHERE i.indrelid = $1 AND i.indkey[0] = $2 "
+				 "AND a.amname = 'btree' AND i.indisvalid AND i.indpred IS NULL",
+				 2, types, values, NULL, true, SPI_OK_SELECT,
+				 "look up the indexes of a relation");
 	found = SPI_processed > 0;
 	SPI_finish();
 	return found;
@@ -527,16 +521,6 @@ DqMonitorConfigure(DqMonitorConfig *cfg, DqMonitorKind kind, Jsonb *options,
  * dq.monitor
  * ---------------------------------------------------------------------
  */
-static void
-DqMonArgNotNull(FunctionCallInfo fcinfo, int argno, const char *name, const char *hint)
-{
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", name),
-				 errhint("%s", hint)));
-}
-
 static char
 DqMonRelkind(Oid relid)
 {
@@ -600,10 +584,7 @@ DqMonCheckPrivilege(Oid relid, int16 attnum, Oid role)
 static void
 DqMonCall(const char *sql, int nargs, Oid *types, Datum *values)
 {
-	int			rc = SPI_execute_with_args(sql, nargs, types, values, NULL, false, 0);
-
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute failed: %s", sql);
+	DqSpiRunArgs(sql, nargs, types, values, NULL, false, SPI_OK_SELECT, sql);
 }
 
 /*
@@ -623,10 +604,10 @@ DqMonPreviousJob(Oid relid, DqMonitorKind kind, int16 attnum, Oid caller)
 	values[0] = ObjectIdGetDatum(relid);
 	values[1] = CStringGetTextDatum(DqMonitorKindNames[kind]);
 	values[2] = Int16GetDatum(attnum);
-	if (SPI_execute_with_args("SELECT owner::pg_catalog.oid, job_name FROM dq.monitor_definitions "
-							  "WHERE relid = $1 AND kind = $2 AND attnum = $3 FOR UPDATE",
-							  3, types, values, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up the monitors of relation %u", relid);
+	DqSpiRunArgs("SELECT owner::pg_catalog.oid, job_name FROM dq.monitor_definitions "
+				 "WHERE relid = $1 AND kind = $2 AND attnum = $3 FOR UPDATE",
+				 3, types, values, NULL, false, SPI_OK_SELECT,
+				 "look up the monitors of a relation");
 	if (SPI_processed == 0)
 		return NULL;
 	old_owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
@@ -655,12 +636,11 @@ DqMonDropJobIfUnused(const char *job_name)
 		return;
 	values[0] = CStringGetTextDatum(job_name);
 	DqBecomeExtensionOwner(&ext);
-	if (SPI_execute_with_args("SELECT EXISTS (SELECT 1 FROM dq.jobs WHERE job_name = $1) "
-							  "  AND NOT EXISTS (SELECT 1 FROM dq.monitor_definitions "
-							  "                   WHERE job_name = $1)",
-							  1, types, values, NULL, false, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1)
-		elog(ERROR, "could not look up the monitors of job \"%s\"", job_name);
+	DqSpiRunOneRow("SELECT EXISTS (SELECT 1 FROM dq.jobs WHERE job_name = $1) "
+				   "  AND NOT EXISTS (SELECT 1 FROM dq.monitor_definitions "
+				   "                   WHERE job_name = $1)",
+				   1, types, values, NULL, false, SPI_OK_SELECT,
+				   "look up the monitors of a job");
 	unused = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	DqRestoreUser(&ext);
 	if (unused)
@@ -685,11 +665,10 @@ dq_monitor(PG_FUNCTION_ARGS)
 	JsonbValue *sched;
 	DqOwnerContext ext;
 	int64		monitor_id;
-	bool		isnull;
 
-	DqMonArgNotNull(fcinfo, 0, "rel", "Name the relation to monitor, for example 'public.orders'.");
-	DqMonArgNotNull(fcinfo, 1, "kind", "Use one of freshness, volume, schema, column, distribution.");
-	DqMonArgNotNull(fcinfo, 3, "options", "Pass '{}' for the defaults.");
+	DqRequireArg(fcinfo, 0, "rel", "Name the relation to monitor, for example 'public.orders'.");
+	DqRequireArg(fcinfo, 1, "kind", "Use one of freshness, volume, schema, column, distribution.");
+	DqRequireArg(fcinfo, 3, "options", "Pass '{}' for the defaults.");
 	relid = PG_GETARG_OID(0);
 	kind = DqMonitorKindFromName(text_to_cstring(PG_GETARG_TEXT_PP(1)));
 	options = PG_GETARG_JSONB_P(3);
@@ -697,8 +676,8 @@ dq_monitor(PG_FUNCTION_ARGS)
 
 	if (kind == DQ_MONITOR_COLUMN || kind == DQ_MONITOR_DISTRIBUTION)
 	{
-		DqMonArgNotNull(fcinfo, 2, "column_name",
-						"A column or distribution monitor watches one column: name it.");
+		DqRequireArg(fcinfo, 2, "column_name",
+					 "A column or distribution monitor watches one column: name it.");
 		colname = NameStr(*PG_GETARG_NAME(2));
 		attnum = DqMonitorColumnAttnum(relid, colname, "column_name");
 	}
@@ -715,8 +694,7 @@ dq_monitor(PG_FUNCTION_ARGS)
 	{
 		bool		watched;
 
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
+		DqSpiConnect();
 		watched = DqMonitorWatched(relid);
 		SPI_finish();
 		if (!watched)
@@ -733,8 +711,7 @@ dq_monitor(PG_FUNCTION_ARGS)
 	if (schedule != NULL)
 		job_name = psprintf("monitors %s %s", owner_name, schedule);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&ext);
 	old_job = DqMonPreviousJob(relid, kind, attnum, caller);
 	{
@@ -764,24 +741,21 @@ dq_monitor(PG_FUNCTION_ARGS)
 			nulls[7] = nulls[8] = 'n';
 		values[9] = ObjectIdGetDatum(caller);
 		values[10] = DirectFunctionCall1(jsonb_in, CStringGetDatum(state));
-		if (SPI_execute_with_args("INSERT INTO dq.monitor_definitions AS m (relid, schema_name, table_name, "
-								  "  kind, attnum, column_name, options, schedule, job_name, owner, state) "
-								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-								  "  CASE WHEN $4 = 'schema' THEN pg_catalog.jsonb_build_object("
-								  "    'columns', dq_internal.monitor_columns($1)) ELSE $11 END) "
-								  "ON CONFLICT (relid, kind, attnum) DO UPDATE SET "
-								  "  schema_name = EXCLUDED.schema_name, table_name = EXCLUDED.table_name, "
-								  "  column_name = EXCLUDED.column_name, options = EXCLUDED.options, "
-								  "  schedule = EXCLUDED.schedule, job_name = EXCLUDED.job_name, "
-								  "  owner = EXCLUDED.owner, enabled = true, status = 'active', "
-								  "  last_error = NULL, "
-								  "  state = EXCLUDED.state OPERATOR(pg_catalog.||) m.state "
-								  "RETURNING monitor_id",
-								  11, types, values, nulls, false, 1) != SPI_OK_INSERT_RETURNING ||
-			SPI_processed != 1)
-			elog(ERROR, "could not record the monitor");
-		monitor_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-												 SPI_tuptable->tupdesc, 1, &isnull));
+		monitor_id = DqSpiInsertReturningId("INSERT INTO dq.monitor_definitions AS m (relid, schema_name, table_name, "
+											"  kind, attnum, column_name, options, schedule, job_name, owner, state) "
+											"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+											"  CASE WHEN $4 = 'schema' THEN pg_catalog.jsonb_build_object("
+											"    'columns', dq_internal.monitor_columns($1)) ELSE $11 END) "
+											"ON CONFLICT (relid, kind, attnum) DO UPDATE SET "
+											"  schema_name = EXCLUDED.schema_name, table_name = EXCLUDED.table_name, "
+											"  column_name = EXCLUDED.column_name, options = EXCLUDED.options, "
+											"  schedule = EXCLUDED.schedule, job_name = EXCLUDED.job_name, "
+											"  owner = EXCLUDED.owner, enabled = true, status = 'active', "
+											"  last_error = NULL, "
+											"  state = EXCLUDED.state OPERATOR(pg_catalog.||) m.state "
+											"RETURNING monitor_id",
+											11, types, values, nulls,
+											"record the monitor");
 	}
 	DqRestoreUser(&ext);
 
@@ -796,9 +770,9 @@ dq_monitor(PG_FUNCTION_ARGS)
 
 		tvalues[0] = CStringGetTextDatum(job_name);
 		DqBecomeExtensionOwner(&ext);
-		if (SPI_execute_with_args("SELECT 1 FROM dq.jobs WHERE job_name = $1",
-								  1, ttypes, tvalues, NULL, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not look up job \"%s\"", job_name);
+		DqSpiRunArgs("SELECT 1 FROM dq.jobs WHERE job_name = $1",
+					 1, ttypes, tvalues, NULL, false, SPI_OK_SELECT,
+					 "look up a job");
 		exists = SPI_processed > 0;
 		DqRestoreUser(&ext);
 		if (!exists)
@@ -835,7 +809,7 @@ dq_unmonitor(PG_FUNCTION_ARGS)
 	int			removed = 0;
 	uint64		i;
 
-	DqMonArgNotNull(fcinfo, 0, "rel", "Name the relation, or pass its OID if it was dropped.");
+	DqRequireArg(fcinfo, 0, "rel", "Name the relation, or pass its OID if it was dropped.");
 	relid = PG_GETARG_OID(0);
 	values[0] = ObjectIdGetDatum(relid);
 	if (PG_ARGISNULL(1))
@@ -852,19 +826,18 @@ dq_unmonitor(PG_FUNCTION_ARGS)
 	else
 		values[2] = CStringGetTextDatum(NameStr(*PG_GETARG_NAME(2)));
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&ext);
 	/* the column by its current name, or its name when the monitor was made */
-	if (SPI_execute_with_args("SELECT m.monitor_id, m.owner::pg_catalog.oid, m.job_name "
-							  "FROM dq.monitor_definitions m "
-							  "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = m.relid "
-							  "  AND a.attnum = m.attnum AND NOT a.attisdropped "
-							  "WHERE m.relid = $1 AND ($2 IS NULL OR m.kind = $2) "
-							  "  AND ($3 IS NULL OR coalesce(a.attname, m.column_name) = $3) "
-							  "ORDER BY m.monitor_id FOR UPDATE OF m",
-							  3, types, values, nulls, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up the monitors of relation %u", relid);
+	DqSpiRunArgs("SELECT m.monitor_id, m.owner::pg_catalog.oid, m.job_name "
+				 "FROM dq.monitor_definitions m "
+				 "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = m.relid "
+				 "  AND a.attnum = m.attnum AND NOT a.attisdropped "
+				 "WHERE m.relid = $1 AND ($2 IS NULL OR m.kind = $2) "
+				 "  AND ($3 IS NULL OR coalesce(a.attname, m.column_name) = $3) "
+				 "ORDER BY m.monitor_id FOR UPDATE OF m",
+				 3, types, values, nulls, false, SPI_OK_SELECT,
+				 "look up the monitors of a relation");
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
@@ -884,13 +857,13 @@ dq_unmonitor(PG_FUNCTION_ARGS)
 	}
 	if (SPI_processed > 0)
 	{
-		if (SPI_execute_with_args("DELETE FROM dq.monitor_definitions m "
-								  "WHERE m.relid = $1 AND ($2 IS NULL OR m.kind = $2) "
-								  "  AND ($3 IS NULL OR coalesce((SELECT a.attname "
-								  "    FROM pg_catalog.pg_attribute a WHERE a.attrelid = m.relid "
-								  "    AND a.attnum = m.attnum AND NOT a.attisdropped), m.column_name) = $3)",
-								  3, types, values, nulls, false, 0) != SPI_OK_DELETE)
-			elog(ERROR, "could not remove the monitors of relation %u", relid);
+		DqSpiRunArgs("DELETE FROM dq.monitor_definitions m "
+					 "WHERE m.relid = $1 AND ($2 IS NULL OR m.kind = $2) "
+					 "  AND ($3 IS NULL OR coalesce((SELECT a.attname "
+					 "    FROM pg_catalog.pg_attribute a WHERE a.attrelid = m.relid "
+					 "    AND a.attnum = m.attnum AND NOT a.attisdropped), m.column_name) = $3)",
+					 3, types, values, nulls, false, SPI_OK_DELETE,
+					 "remove the monitors of a relation");
 		removed = (int) SPI_processed;
 	}
 	DqRestoreUser(&ext);
@@ -920,10 +893,10 @@ DqMonLockOwn(int64 monitor_id, Oid caller, const char *what, int64 id)
 	Oid			owner = InvalidOid;
 
 	values[0] = Int64GetDatum(monitor_id);
-	if (SPI_execute_with_args("SELECT owner::pg_catalog.oid FROM dq.monitor_definitions "
-							  "WHERE monitor_id = $1 FOR UPDATE",
-							  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up monitor " INT64_FORMAT, monitor_id);
+	DqSpiRunArgs("SELECT owner::pg_catalog.oid FROM dq.monitor_definitions "
+				 "WHERE monitor_id = $1 FOR UPDATE",
+				 1, types, values, NULL, false, SPI_OK_SELECT,
+				 "look up a monitor");
 	if (SPI_processed > 0)
 		owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
 											   SPI_tuptable->tupdesc, 1, &isnull));
@@ -947,8 +920,8 @@ dq_mark_anomaly(PG_FUNCTION_ARGS)
 	bool		isnull;
 	int64		monitor_id = 0;
 
-	DqMonArgNotNull(fcinfo, 0, "anomaly_id", "Pass an anomaly_id of dq.anomalies.");
-	DqMonArgNotNull(fcinfo, 1, "verdict", "Use expected, confirmed or open.");
+	DqRequireArg(fcinfo, 0, "anomaly_id", "Pass an anomaly_id of dq.anomalies.");
+	DqRequireArg(fcinfo, 1, "verdict", "Use expected, confirmed or open.");
 	anomaly_id = PG_GETARG_INT64(0);
 	verdict = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	if (strcmp(verdict, "expected") != 0 && strcmp(verdict, "confirmed") != 0 &&
@@ -958,13 +931,12 @@ dq_mark_anomaly(PG_FUNCTION_ARGS)
 				 errmsg("unrecognized verdict \"%s\"", verdict),
 				 errhint("Use expected (the point returns to training), confirmed (it stays out) or open.")));
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&ext);
 	values[0] = Int64GetDatum(anomaly_id);
-	if (SPI_execute_with_args("SELECT monitor_id FROM dq.anomalies WHERE anomaly_id = $1",
-							  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up anomaly " INT64_FORMAT, anomaly_id);
+	DqSpiRunArgs("SELECT monitor_id FROM dq.anomalies WHERE anomaly_id = $1",
+				 1, types, values, NULL, false, SPI_OK_SELECT,
+				 "look up an anomaly");
 	if (SPI_processed > 0)
 	{
 		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -975,10 +947,10 @@ dq_mark_anomaly(PG_FUNCTION_ARGS)
 	DqMonLockOwn(monitor_id, ext.save_userid, "anomaly", anomaly_id);
 	values[1] = CStringGetTextDatum(verdict);
 	values[2] = CStringGetTextDatum(caller_name);
-	if (SPI_execute_with_args("UPDATE dq.anomalies SET state = $2, marked_by = $3, "
-							  "  marked_at = pg_catalog.now() WHERE anomaly_id = $1",
-							  3, types, values, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not mark anomaly " INT64_FORMAT, anomaly_id);
+	DqSpiRunArgs("UPDATE dq.anomalies SET state = $2, marked_by = $3, "
+				 "  marked_at = pg_catalog.now() WHERE anomaly_id = $1",
+				 3, types, values, NULL, false, SPI_OK_UPDATE,
+				 "mark an anomaly");
 	DqRestoreUser(&ext);
 	SPI_finish();
 	PG_RETURN_VOID();
@@ -994,7 +966,7 @@ dq_reset_baseline(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	char		nulls[2] = {' ', ' '};
 
-	DqMonArgNotNull(fcinfo, 0, "monitor_id", "Pass a monitor_id of dq.monitors.");
+	DqRequireArg(fcinfo, 0, "monitor_id", "Pass a monitor_id of dq.monitors.");
 	monitor_id = PG_GETARG_INT64(0);
 	values[0] = Int64GetDatum(monitor_id);
 	if (PG_ARGISNULL(1))
@@ -1002,14 +974,13 @@ dq_reset_baseline(PG_FUNCTION_ARGS)
 	else
 		values[1] = PG_GETARG_DATUM(1);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	DqBecomeExtensionOwner(&ext);
 	DqMonLockOwn(monitor_id, ext.save_userid, "monitor", monitor_id);
-	if (SPI_execute_with_args("UPDATE dq.monitor_definitions SET baseline_from = $2 "
-							  "WHERE monitor_id = $1",
-							  2, types, values, nulls, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not reset the baseline of monitor " INT64_FORMAT, monitor_id);
+	DqSpiRunArgs("UPDATE dq.monitor_definitions SET baseline_from = $2 "
+				 "WHERE monitor_id = $1",
+				 2, types, values, nulls, false, SPI_OK_UPDATE,
+				 "reset the baseline of a monitor");
 	DqRestoreUser(&ext);
 	SPI_finish();
 	PG_RETURN_VOID();
@@ -1044,8 +1015,7 @@ DqMonEventCall(FunctionCallInfo fcinfo, const char *sql_for_each, const char *li
 	trigdata = (EventTriggerData *) fcinfo->context;
 	if (creating_extension)
 		return;
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	if (SPI_execute("SELECT pg_catalog.to_regclass('dq.monitor_definitions') IS NOT NULL "
 					"AND pg_catalog.to_regproc('dq_internal.monitor_drop_sync') IS NOT NULL",
 					true, 1) != SPI_OK_SELECT)
