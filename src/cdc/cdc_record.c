@@ -506,18 +506,18 @@ DqCdcRecordActivity(List *activity)
 	for (int c = 2; c < 6; c++)
 		values[c] = PointerGetDatum(construct_array(cols[c], n, INT8OID, sizeof(int64),
 													FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-	if (SPI_execute_with_args("INSERT INTO dq.cdc_table_activity AS a (relid, last_commit_time, "
-							  "  rows_inserted, rows_updated, rows_deleted, truncates) "
-							  "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
-							  "  pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
-							  "  pg_catalog.unnest($6)) "
-							  "ON CONFLICT (relid) DO UPDATE SET "
-							  "  last_commit_time = GREATEST(a.last_commit_time, excluded.last_commit_time), "
-							  "  rows_inserted = a.rows_inserted OPERATOR(pg_catalog.+) excluded.rows_inserted, "
-							  "  rows_updated = a.rows_updated OPERATOR(pg_catalog.+) excluded.rows_updated, "
-							  "  rows_deleted = a.rows_deleted OPERATOR(pg_catalog.+) excluded.rows_deleted, "
-							  "  truncates = a.truncates OPERATOR(pg_catalog.+) excluded.truncates, "
-							  "  updated_at = pg_catalog.now()",
-							  6, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not write dq.cdc_table_activity");
+	DqSpiRunArgs("INSERT INTO dq.cdc_table_activity AS a (relid, last_commit_time, "
+				 "  rows_inserted, rows_updated, rows_deleted, truncates) "
+				 "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+				 "  pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
+				 "  pg_catalog.unnest($6)) "
+				 "ON CONFLICT (relid) DO UPDATE SET "
+				 "  last_commit_time = GREATEST(a.last_commit_time, excluded.last_commit_time), "
+				 "  rows_inserted = a.rows_inserted OPERATOR(pg_catalog.+) excluded.rows_inserted, "
+				 "  rows_updated = a.rows_updated OPERATOR(pg_catalog.+) excluded.rows_updated, "
+				 "  rows_deleted = a.rows_deleted OPERATOR(pg_catalog.+) excluded.rows_deleted, "
+				 "  truncates = a.truncates OPERATOR(pg_catalog.+) excluded.truncates, "
+				 "  updated_at = pg_catalog.now()",
+				 6, argtypes, values, NULL, false, SPI_OK_INSERT,
+				 "write dq.cdc_table_activity");
 }
