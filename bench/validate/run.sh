@@ -23,6 +23,14 @@
 #   (9) CPU time of (1), (3) and (4): the backend's and its parallel
 #       workers'; on a shared machine the backend's CPU time of (4) is about
 #       what its time would be with a CPU free for the worker
+#   (10) what bounds the ratio from below, from the same cluster:
+#       (10a) the scan of (1) in a new backend each run: a process that has
+#       not yet touched the table's pages in shared memory pays for mapping
+#       each one (as every parallel worker does, a new process per query);
+#       without huge pages that is a page fault per 4 kB page
+#       (10b) the scan of (1) passing every column to an aggregate
+#       (count(c) of each): the executor's cost of handing each row's
+#       values to an aggregate, before any check runs
 # Environment: BENCH_RUNS (default 5), BENCH_ROWS (default 2000000).
 set -euo pipefail
 
@@ -88,6 +96,18 @@ read -r -a CSCAN <<<"$(bench_cpu_ms "$RUNS" "$SERIAL" "SELECT count($LAST) FROM 
 read -r -a CVAL1 <<<"$(bench_cpu_ms "$RUNS" "$SERIAL" "SELECT dq.validate('bench_mixed')")"
 read -r -a CVAL <<<"$(bench_cpu_ms "$RUNS" "" "SELECT dq.validate('bench_mixed')")"
 time_script perquery "$BENCH_DIR/per_query.sql"
+time_fresh() {   # KEY SETUP STATEMENT: each run in a new backend
+  local out i times=()
+  for ((i = 0; i < RUNS; i++)); do
+    out=$(printf '%s\n' "$2" '\o /dev/null' '\timing on' "$3;" | bpsql)
+    times+=("$(sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' <<<"$out" | tail -1)")
+  done
+  R[$1]=$(median "${times[@]}")
+}
+time_fresh scanfresh "$SERIAL" "SELECT count($LAST) FROM bench_mixed"
+ALLCOUNTS=$(bval "SELECT string_agg(format('count(%I)', attname), ', ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'bench_mixed'::regclass AND attnum > 0 AND NOT attisdropped")
+time_stmt scancounts "$SERIAL" "SELECT count(*), $ALLCOUNTS FROM bench_mixed"
+PAGES=$(bval "SELECT pg_relation_size('bench_mixed') / 4096")
 time_stmt distsql "" "SELECT count(DISTINCT c_status), count($LAST) FROM bench_mixed"
 time_stmt distdq "" "SELECT dq.exact_distinct(c_status), count($LAST) FROM bench_mixed"
 bpsql -At -c "SELECT dq.set_expectation_enabled(expectation_id, false) FROM dq.expectations WHERE kind LIKE '%regex%'" >/dev/null
@@ -115,6 +135,11 @@ CPU time, medians of $RUNS runs, ms (backend + parallel workers):
   (9a) read-every-column scan, 1 process          ${CSCAN[0]}
   (9b) dq.validate, 1 process                     ${CVAL1[0]}
   (9c) dq.validate, parallel (default)            ${CVAL[0]} + ${CVAL[1]} = ${CVAL[2]}
+lower bounds, medians of $RUNS runs, ms:
+  (10a) scan (1) in a new backend each run        ${R[scanfresh]}
+        first touch of the table, $PAGES x 4 kB: $(awk -v a="${R[scanfresh]}" -v b="${R[scan1]}" -v n="$PAGES" 'BEGIN { printf "%.1f us per 4 kB", (a - b) * 1000 / n }')
+        a parallel worker reading half the table pays $(awk -v a="${R[scanfresh]}" -v b="${R[scan1]}" 'BEGIN { printf "%.2fx", (a - b) / 2 / b }') the whole scan (1) for it
+  (10b) scan (1) passing every column to count()  ${R[scancounts]}   ($(ratio "${R[scancounts]}" "${R[scan1]}")x the scan before any check)
 ratios:
   (9c) backend / (9a): parallel dq.validate / scan when a CPU is free   $(ratio "${CVAL[0]}" "${CSCAN[0]}")x
   (9b) / (9a): one process                       $(ratio "${CVAL1[0]}" "${CSCAN[0]}")x
