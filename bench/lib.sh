@@ -1,6 +1,13 @@
-# bench/lib.sh: the throwaway cluster every benchmark runs on.  Sourced by
-# bench/*/run.sh after scripts/common.sh:
+# bench/lib.sh: the throwaway cluster every benchmark runs on.  Sourced
+# first by every bench/*/*.sh (after `set -euo pipefail`); it sources
+# scripts/common.sh and sets HERE (the folder of the script) and LOADAVG
+# (the load average when the script started, printed in its report:
+# another busy process distorts the figures).
 #
+#   bench_machine                     cores, memory and server version
+#   bench_int VAR DEFAULT [ENV]       VAR from the environment variable ENV
+#                                     (default BENCH_VAR), else DEFAULT; dies
+#                                     unless it is a positive integer
 #   bench_prepare [apt-package ...]   prerequisites (build tools, the server,
 #                                     the packages named), build and install
 #                                     the checkout if it is not installed
@@ -32,6 +39,26 @@
 #                                     (BENCH_CALLGRIND_KEEP=DIR keeps a copy)
 #
 # Sets BINDIR, BENCH_DIR, BENCH_DATA, BENCH_LOG, PORT.
+
+# shellcheck disable=SC2034 # used by the scripts that source this file
+HERE=$(cd "$(dirname "$0")" && pwd -P)
+# shellcheck disable=SC2034
+LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
+# shellcheck source=scripts/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
+
+bench_int() {
+  local env=${3:-BENCH_$1} value
+  value=${!env:-$2}
+  [[ $value =~ ^[1-9][0-9]*$ ]] || dq_die "$env must be a positive integer"
+  printf -v "$1" '%s' "$value"
+}
+
+# bench_machine: "N cores, M GiB, postgres (PostgreSQL) V" for a report's
+# first lines (after bench_prepare, which sets BINDIR)
+bench_machine() {
+  echo "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $("$BINDIR/postgres" --version)"
+}
 
 bench_prepare() {
   local extra=() pkg

@@ -20,18 +20,12 @@
 # BENCH_ROWS (default 10000).
 set -euo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd -P)
-# shellcheck source=scripts/common.sh
-. "$HERE/../../scripts/common.sh"
-
-N1=${BENCH_N1:-10}
-N2=${BENCH_N2:-40}
-ROWS=${BENCH_ROWS:-10000}
-[[ $N1 =~ ^[1-9][0-9]*$ && $N2 =~ ^[1-9][0-9]*$ && $N2 -gt $N1 ]] || dq_die "need 0 < BENCH_N1 < BENCH_N2"
-[[ $ROWS =~ ^[1-9][0-9]*$ ]] || dq_die "BENCH_ROWS must be a positive integer"
-
 # shellcheck source=bench/lib.sh
-. "$HERE/../lib.sh"
+. "$(dirname "$0")/../lib.sh"
+bench_int N1 10
+bench_int N2 40
+bench_int ROWS 10000
+(( N2 > N1 )) || dq_die "need BENCH_N1 < BENCH_N2"
 bench_prepare valgrind
 bench_cluster_init alerts-callgrind <<CONF
 synchronous_commit = off

@@ -31,21 +31,12 @@
 # BENCH_ROWS (default 10000), BENCH_ALERTS (default 5000).
 set -euo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd -P)
-LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
-# shellcheck source=scripts/common.sh
-. "$HERE/../../scripts/common.sh"
-
-RUNS=${BENCH_RUNS:-7}
-TXNS=${BENCH_TXNS:-300}
-ROWS=${BENCH_ROWS:-10000}
-ALERTS=${BENCH_ALERTS:-5000}
-for v in RUNS TXNS ROWS ALERTS; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || dq_die "BENCH_$v must be a positive integer"
-done
-
 # shellcheck source=bench/lib.sh
-. "$HERE/../lib.sh"
+. "$(dirname "$0")/../lib.sh"
+bench_int RUNS 7
+bench_int TXNS 300
+bench_int ROWS 10000
+bench_int ALERTS 5000
 bench_prepare
 bench_cluster_init alerts <<CONF
 shared_buffers = 512MB
@@ -233,7 +224,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.3f ms (%+.1f%%)", a - b, (
 cat <<REPORT
 
 alerts benchmark
-machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $("$BINDIR/postgres" --version), load before start: $LOADAVG
+machine: $(bench_machine), load before start: $LOADAVG
 (A) dq.validate('bench_orders'): $ROWS rows, 5 expectations (1 failing), 3 routes; pgbench, $TXNS transactions per round,
     $RUNS alternating rounds with the alert trigger on and off (delivery off); medians over the rounds of
     the median transaction latency and of the backend's CPU time per transaction:

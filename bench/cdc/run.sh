@@ -16,21 +16,12 @@
 # A throwaway cluster on a Unix socket, deleted on exit.
 set -euo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd -P)
-LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
-# shellcheck source=scripts/common.sh
-. "$HERE/../../scripts/common.sh"
-
-RUNS=${BENCH_RUNS:-3}
-CHANGES=${BENCH_CHANGES:-1000000}
-RATE=${BENCH_RATE:-5000}
-LAGSECS=${BENCH_LAG_SECONDS:-30}
-for v in "$RUNS" "$CHANGES" "$RATE" "$LAGSECS"; do
-  [[ $v =~ ^[1-9][0-9]*$ ]] || dq_die "BENCH_RUNS, BENCH_CHANGES, BENCH_RATE and BENCH_LAG_SECONDS must be positive integers"
-done
-
 # shellcheck source=bench/lib.sh
-. "$HERE/../lib.sh"
+. "$(dirname "$0")/../lib.sh"
+bench_int RUNS 3
+bench_int CHANGES 1000000
+bench_int RATE 5000
+bench_int LAGSECS 30 BENCH_LAG_SECONDS
 bench_prepare "postgresql-$DQ_PG_MAJOR-wal2json"
 [ -f "$("$PG_CONFIG" --pkglibdir)/wal2json.so" ] || dq_die "wal2json is not installed (Debian: postgresql-15-wal2json)"
 plugins=""
@@ -108,7 +99,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 cat <<EOT
 
 change validation benchmark
-machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $("$BINDIR/postgres" --version), load before start: $LOADAVG
+machine: $(bench_machine), load before start: $LOADAVG
 (1) pg_logical_slot_peek_changes over the same WAL: $CHANGES inserted rows x 6 columns, 10 row-level expectations; median of $RUNS runs
   test_decoding                    ${T[td]} ms   $(rate "$CHANGES" "${T[td]}") changes/s
   wal2json (format-version 2)      ${T[w2j]} ms   $(rate "$CHANGES" "${T[w2j]}") changes/s

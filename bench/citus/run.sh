@@ -53,20 +53,11 @@
 #   PG_CONFIG, DQ_PG_MAJOR   as for scripts/demo.sh
 set -euo pipefail
 
-BENCH_HERE=$(cd "$(dirname "$0")" && pwd -P)
-LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
-# shellcheck source=scripts/common.sh
-. "$BENCH_HERE/../../scripts/common.sh"
-
-RUNS=${BENCH_RUNS:-3}
-ROWS=${BENCH_ROWS:-2000000}
-SHARDS=${BENCH_SHARDS:-32}
-for v in RUNS ROWS SHARDS; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || dq_die "BENCH_$v must be a positive integer"
-done
-
 # shellcheck source=bench/lib.sh
-. "$BENCH_HERE/../lib.sh"
+. "$(dirname "$0")/../lib.sh"
+bench_int RUNS 3
+bench_int ROWS 2000000
+bench_int SHARDS 32
 dq_install_prereqs tests
 bench_prepare
 dq_as_root env PG_CONFIG="$PG_CONFIG" "$DQ_ROOT/test/vendor/citus/build.sh" ||
@@ -132,7 +123,7 @@ for port in "${WORKER_PORTS[@]}"; do
   bpsql -o /dev/null -c "SELECT citus_add_node('$BENCH_DIR', $port)"
 done
 bpsql -c "CREATE EXTENSION dq_lineage"
-bpsql <"$BENCH_HERE/../profile/setup.sql"
+bpsql <"$HERE/../profile/setup.sql"
 
 # ---------------------------------------------------------------------------
 # Data
@@ -218,7 +209,7 @@ secs() { awk -v a="$1" 'BEGIN { printf "%.2f s", a / 1000 }'; }
 cat <<REPORT
 
 ==================== dq.profile of a distributed table ====================
-machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo); load before the run: $LOADAVG
+machine: $(bench_machine); load before the run: $LOADAVG
 table: bench_mixed shape, $ROWS rows, 12 columns; $SHARDS shards on 2 workers; the
 coordinator and both workers on this machine; median of $RUNS runs
 

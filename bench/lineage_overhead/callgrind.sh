@@ -19,22 +19,17 @@
 # BENCH_QUERYID=0 leaves out the compute_query_id = on column.
 set -euo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd -P)
-# shellcheck source=scripts/common.sh
-. "$HERE/../../scripts/common.sh"
-
-N1=${BENCH_N1:-1000}
-N2=${BENCH_N2:-5000}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/../lib.sh"
+bench_int N1 1000
+bench_int N2 5000
+(( N2 > N1 )) || dq_die "need BENCH_N1 < BENCH_N2"
 KINDS=${BENCH_KINDS:-select insert_values update insert_select tpcb}
 SIDES="none/off/auto dq_lineage/off/auto dq_lineage/on/auto"
 [ "${BENCH_QUERYID:-1}" = 0 ] || SIDES="$SIDES dq_lineage/on/on"
 for k in $KINDS; do
   [[ $k =~ ^(select|insert_values|update|insert_select|tpcb)$ ]] || dq_die "BENCH_KINDS: unrecognized kind $k"
 done
-[[ $N1 =~ ^[1-9][0-9]*$ && $N2 =~ ^[1-9][0-9]*$ && $N2 -gt $N1 ]] || dq_die "need 0 < BENCH_N1 < BENCH_N2"
-
-# shellcheck source=bench/lib.sh
-. "$HERE/../lib.sh"
 bench_prepare valgrind
 bench_cluster_init lineage-callgrind <<CONF
 synchronous_commit = off

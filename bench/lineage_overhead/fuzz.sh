@@ -10,16 +10,11 @@
 # has a 2 s statement_timeout.  Exit status 1 when a backend crashed.
 set -euo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd -P)
-# shellcheck source=scripts/common.sh
-. "$HERE/../../scripts/common.sh"
-
-QUERIES=${BENCH_QUERIES:-10000}
-SEED=${BENCH_SEED:-1}
-[[ $QUERIES =~ ^[1-9][0-9]*$ && $SEED =~ ^[0-9]+$ ]] || dq_die "BENCH_QUERIES and BENCH_SEED must be integers"
-
 # shellcheck source=bench/lib.sh
-. "$HERE/../lib.sh"
+. "$(dirname "$0")/../lib.sh"
+bench_int QUERIES 10000
+SEED=${BENCH_SEED:-1}
+[[ $SEED =~ ^[0-9]+$ ]] || dq_die "BENCH_SEED must be an integer"
 bench_prepare sqlsmith
 bench_cluster_init lineage-fuzz </dev/null
 bench_cluster_start

@@ -28,25 +28,16 @@
 # (default "default sync_off").
 set -euo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd -P)
-LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
-# shellcheck source=scripts/common.sh
-. "$HERE/../../scripts/common.sh"
-
-ROUNDS=${BENCH_ROUNDS:-15}
-SECONDS_PER_RUN=${BENCH_SECONDS:-5}
-SCALE=${BENCH_SCALE:-10}
-CLIENTS=${BENCH_CLIENTS:-2}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/../lib.sh"
+bench_int ROUNDS 15
+bench_int SECONDS_PER_RUN 5 BENCH_SECONDS
+bench_int SCALE 10
+bench_int CLIENTS 2
 PASSES=${BENCH_PASSES:-default sync_off}
-for v in "$ROUNDS" "$SECONDS_PER_RUN" "$SCALE" "$CLIENTS"; do
-  [[ $v =~ ^[1-9][0-9]*$ ]] || dq_die "BENCH_ROUNDS, BENCH_SECONDS, BENCH_SCALE and BENCH_CLIENTS must be positive integers"
-done
 for p in $PASSES; do
   [[ $p == default || $p == sync_off ]] || dq_die "BENCH_PASSES: default and/or sync_off"
 done
-
-# shellcheck source=bench/lib.sh
-. "$HERE/../lib.sh"
 bench_prepare "postgresql-client-$DQ_PG_MAJOR"
 bench_cluster_init lineage </dev/null
 bench_cluster_start
@@ -123,7 +114,7 @@ EDGES=$(bval "SELECT count(*) FROM dq.column_lineage WHERE target_schema = 'publ
 cat <<EOT
 
 lineage capture overhead: pgbench scale $SCALE, $CLIENTS clients, simple protocol
-machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $("$BINDIR/postgres" --version), load before start: $LOADAVG
+machine: $(bench_machine), load before start: $LOADAVG
 $ROUNDS rounds per pass; a round runs each workload ${SECONDS_PER_RUN}s with capture on and ${SECONDS_PER_RUN}s with capture off (dq_lineage.capture_dml), order alternating;
 TPS: median of the runs; on/off: median of the per-round ratios, quartiles and min..max of those ratios
 $REPORT

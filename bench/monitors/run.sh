@@ -26,20 +26,12 @@
 #       the same connection unnesting the same arrays).
 set -euo pipefail
 
-BENCH_HERE=$(cd "$(dirname "$0")" && pwd -P)
-LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
-# shellcheck source=scripts/common.sh
-. "$BENCH_HERE/../../scripts/common.sh"
 # shellcheck source=bench/lib.sh
-. "$BENCH_HERE/../lib.sh"
-
-SERIES=${BENCH_SERIES:-400}
-TABLES=${BENCH_TABLES:-1000}
-PASSES=${BENCH_PASSES:-10}
-COST_SERIES=${BENCH_COST_SERIES:-10000}
-for v in SERIES TABLES PASSES COST_SERIES; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || dq_die "$v must be a positive integer"
-done
+. "$(dirname "$0")/../lib.sh"
+bench_int SERIES 400
+bench_int TABLES 1000
+bench_int PASSES 10
+bench_int COST_SERIES 10000
 
 bench_prepare
 bench_cluster_init monitors <<CONF
@@ -54,7 +46,7 @@ dq_say "(A) detection: $SERIES series, seeds 0.42 and 0.17, without and with a t
 DETECTION=$(for run in "0.42 0" "0.17 0" "0.42 0.1" "0.17 0.1"; do
   set -- $run
   echo "seed $1, yearly growth up to $2:"
-  bpsql -v series="$SERIES" -v seed="$1" -v trend="$2" -f "$BENCH_HERE/detection.sql" |
+  bpsql -v series="$SERIES" -v seed="$1" -v trend="$2" -f "$HERE/detection.sql" |
     sed -n '/ detector .*| events/,/^(/p'
 done)
 
@@ -147,7 +139,7 @@ PEAK_FLOOR=$(qpeak "$FLOOR")
 # ---------------------------------------------------------------------------
 cat <<REPORT
 
-dq_lineage monitors benchmark ($(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); load average before: $LOADAVG)
+dq_lineage monitors benchmark ($(bench_machine); load average before: $LOADAVG)
 
 (A) detection at default settings (precision = events found / (found + false positives))
 $DETECTION

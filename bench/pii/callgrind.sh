@@ -21,17 +21,11 @@
 # minutes on 2 cores.
 set -euo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd -P)
-# shellcheck source=scripts/common.sh
-. "$HERE/../../scripts/common.sh"
-
-ROWS=${BENCH_ROWS:-100000}
-[[ $ROWS =~ ^[1-9][0-9]*$ ]] || dq_die "BENCH_ROWS must be a positive integer"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/../lib.sh"
+bench_int ROWS 100000
 N1=1
 N2=3
-
-# shellcheck source=bench/lib.sh
-. "$HERE/../lib.sh"
 bench_prepare valgrind
 bench_cluster_init pii-callgrind <<CONF
 autovacuum = off

@@ -18,18 +18,10 @@
 # (default 2000000), BENCH_COST=0 skips (2).
 set -euo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd -P)
-LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
-# shellcheck source=scripts/common.sh
-. "$HERE/../../scripts/common.sh"
-
-RUNS=${BENCH_RUNS:-7}
-ROWS=${BENCH_ROWS:-2000000}
-[[ $RUNS =~ ^[1-9][0-9]*$ && $ROWS =~ ^[1-9][0-9]*$ ]] ||
-  dq_die "BENCH_RUNS and BENCH_ROWS must be positive integers"
-
 # shellcheck source=bench/lib.sh
-. "$HERE/../lib.sh"
+. "$(dirname "$0")/../lib.sh"
+bench_int RUNS 7
+bench_int ROWS 2000000
 bench_prepare
 bench_cluster_init pii </dev/null
 bench_cluster_start

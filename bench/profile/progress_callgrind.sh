@@ -21,18 +21,10 @@
 # cores with the defaults.
 set -euo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd -P)
-# shellcheck source=scripts/common.sh
-. "$HERE/../../scripts/common.sh"
-
-SCALE=${BENCH_SCALE:-2}
-ROWS=${BENCH_ROWS:-100000}
-for v in SCALE ROWS; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || dq_die "BENCH_$v must be a positive integer"
-done
-
 # shellcheck source=bench/lib.sh
-. "$HERE/../lib.sh"
+. "$(dirname "$0")/../lib.sh"
+bench_int SCALE 2
+bench_int ROWS 100000
 bench_prepare valgrind "postgresql-client-$DQ_PG_MAJOR"
 bench_cluster_init profile-callgrind <<CONF
 autovacuum = off

@@ -79,25 +79,17 @@
 #   PG_CONFIG, DQ_PG_MAJOR   as for scripts/demo.sh
 set -euo pipefail
 
-BENCH_HERE=$(cd "$(dirname "$0")" && pwd -P)
-# Another busy process would distort the figures: printed in the report.
-LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
-# shellcheck source=scripts/common.sh
-. "$BENCH_HERE/../../scripts/common.sh"
-
-RUNS=${BENCH_RUNS:-5}
-SLOW_RUNS=${BENCH_SLOW_RUNS:-$RUNS}
-SCALE=${BENCH_SCALE:-50}
-ROWS=${BENCH_ROWS:-2000000}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/../lib.sh"
+bench_int RUNS 5
+bench_int SLOW_RUNS "$RUNS"
+bench_int SCALE 50
+bench_int ROWS 2000000
+bench_int PROGRESS_PAIRS 9
 MEMORY=${BENCH_MEMORY:-1}
-PROGRESS_PAIRS=${BENCH_PROGRESS_PAIRS:-9}
 PROGRESS_ONLY=${BENCH_PROGRESS_ONLY:-0}
 MEM_SMALL_ROWS=1000000
 MEM_BIG_ROWS=10000000
-
-for v in RUNS SLOW_RUNS SCALE ROWS PROGRESS_PAIRS; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || dq_die "BENCH_$v must be a positive integer"
-done
 
 # ---------------------------------------------------------------------------
 # Prerequisites
@@ -105,8 +97,6 @@ done
 # The server, its headers, gcc and make (scripts/common.sh), then what only
 # the benchmark needs: hll and tdigest for (9); pgbench (client package);
 # pg_prewarm and auto_explain (contrib, in the server package).
-# shellcheck source=bench/lib.sh
-. "$BENCH_HERE/../lib.sh"
 if [ "$PROGRESS_ONLY" = 1 ]; then
   bench_prepare "postgresql-client-$DQ_PG_MAJOR" "postgresql-$DQ_PG_MAJOR"
 else
@@ -131,7 +121,7 @@ PM_PID=$(head -n 1 "$BENCH_DATA/postmaster.pid")
 
 bpsql -c "CREATE EXTENSION dq_lineage" -c "CREATE EXTENSION pg_prewarm"
 [ "$PROGRESS_ONLY" = 1 ] || bpsql -c "CREATE EXTENSION hll" -c "CREATE EXTENSION tdigest"
-bpsql <"$BENCH_HERE/setup.sql"
+bpsql <"$HERE/setup.sql"
 
 # ---------------------------------------------------------------------------
 # Data

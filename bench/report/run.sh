@@ -14,18 +14,11 @@
 #   (3) Chromium: load event of (1), from navigation start
 set -euo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd -P)
-# shellcheck source=scripts/common.sh
-. "$HERE/../../scripts/common.sh"
-
-RUNS=${BENCH_RUNS:-3}
-TABLES=${BENCH_TABLES:-500}
-ROWS=${BENCH_ROWS:-1000}
-[[ $RUNS =~ ^[1-9][0-9]*$ && $TABLES =~ ^[1-9][0-9]*$ && $ROWS =~ ^[1-9][0-9]*$ ]] ||
-  dq_die "BENCH_RUNS, BENCH_TABLES and BENCH_ROWS must be positive integers"
-
 # shellcheck source=bench/lib.sh
-. "$HERE/../lib.sh"
+. "$(dirname "$0")/../lib.sh"
+bench_int RUNS 3
+bench_int TABLES 500
+bench_int ROWS 1000
 bench_prepare
 bench_cluster_init report </dev/null
 bench_cluster_start

@@ -25,19 +25,11 @@
 # machine delays process starts: the load average is printed.
 set -euo pipefail
 
-BENCH_HERE=$(cd "$(dirname "$0")" && pwd -P)
-LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
-# shellcheck source=scripts/common.sh
-. "$BENCH_HERE/../../scripts/common.sh"
 # shellcheck source=bench/lib.sh
-. "$BENCH_HERE/../lib.sh"
-
-SECONDS_A=${BENCH_SECONDS:-120}
-IDLE_S=${BENCH_IDLE_SECONDS:-60}
+. "$(dirname "$0")/../lib.sh"
+bench_int SECONDS_A 120 BENCH_SECONDS
+bench_int IDLE_S 60 BENCH_IDLE_SECONDS
 JOBS=200
-for v in SECONDS_A IDLE_S; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || dq_die "$v must be a positive integer"
-done
 
 bench_prepare "postgresql-$DQ_PG_MAJOR-cron"
 bench_cluster_init scheduler <<CONF
@@ -140,7 +132,7 @@ C_OTHER=$(bval "SELECT count(*) FROM cron.job_run_details WHERE status <> 'succe
 # ---------------------------------------------------------------------------
 cat <<REPORT
 
-dq_lineage scheduler benchmark ($(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); load average before: $LOADAVG)
+dq_lineage scheduler benchmark ($(bench_machine); load average before: $LOADAVG)
 start lateness (ms): median, p99, max, runs
 REPORT
 printf '%-58s %9s %9s %9s %6s\n' "" median p99 max runs

@@ -34,17 +34,10 @@
 # Environment: BENCH_RUNS (default 5), BENCH_ROWS (default 2000000).
 set -euo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd -P)
-LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
-# shellcheck source=scripts/common.sh
-. "$HERE/../../scripts/common.sh"
-
-RUNS=${BENCH_RUNS:-5}
-ROWS=${BENCH_ROWS:-2000000}
-[[ $RUNS =~ ^[1-9][0-9]*$ && $ROWS =~ ^[1-9][0-9]*$ ]] || dq_die "BENCH_RUNS and BENCH_ROWS must be positive integers"
-
 # shellcheck source=bench/lib.sh
-. "$HERE/../lib.sh"
+. "$(dirname "$0")/../lib.sh"
+bench_int RUNS 5
+bench_int ROWS 2000000
 bench_prepare
 bench_huge_pages 2300
 bench_cluster_init validate <<CONF
@@ -119,7 +112,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 cat <<EOT
 
 dq.validate benchmark: $NEXP expectations (2 regular expressions over high-cardinality text, 1 exact distinct proportion), bench_mixed $ROWS rows x 12 columns
-machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $("$BINDIR/postgres" --version), load before start: $LOADAVG
+machine: $(bench_machine), load before start: $LOADAVG
 settings: $(bval "SELECT string_agg(name || ' = ' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'max_parallel_workers_per_gather', 'jit', 'huge_pages')"); huge pages held: $(bench_huge_pages_used)
 medians of $RUNS runs, ms:
   (1) read-every-column scan, 1 process           ${R[scan1]}
