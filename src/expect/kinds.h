@@ -69,6 +69,7 @@ extern char *DqParamText(const DqKindDef *def, const char *key, JsonbValue *v);
 extern bool DqParamBool(const DqKindDef *def, Jsonb *params, const char *key,
 						bool dflt);
 extern int32 DqParamLength(const DqKindDef *def, Jsonb *params, const char *key);
+extern int32 DqParamCount(DqRule *r, int example);
 extern List *DqParamArray(const DqKindDef *def, Jsonb *params, const char *key,
 						  bool required);
 extern JsonbValue *DqParamNeeded(DqRule *r, const char *key,

@@ -96,18 +96,6 @@ DqAggMinMax(DqRule *r, DqAggregateSql *sql, const char *fn)
 	sql->success = DqBetweenSql(r, sql->observed, r->cols[0].typid);
 }
 
-static void
-DqAggMin(DqRule *r, DqAggregateSql *sql)
-{
-	DqAggMinMax(r, sql, "min");
-}
-
-static void
-DqAggMax(DqRule *r, DqAggregateSql *sql)
-{
-	DqAggMinMax(r, sql, "max");
-}
-
 /*
  * A moment of a numeric column: float columns in float8 (a mean of 0.1
  * and 0.2 is 0.15000000000000002, as in GE), other numbers exactly.
@@ -123,23 +111,19 @@ DqAggMoment(DqRule *r, DqAggregateSql *sql, const char *fn)
 	sql->success = DqBetweenSql(r, sql->observed, isfloat ? FLOAT8OID : NUMERICOID);
 }
 
-static void
-DqAggMean(DqRule *r, DqAggregateSql *sql)
-{
-	DqAggMoment(r, sql, "avg");
-}
+/* the callback of a kind testing one statistic: impl with its SQL function */
+#define DQ_AGG_STATISTIC(callback, impl, fn) \
+	static void \
+	callback(DqRule *r, DqAggregateSql *sql) \
+	{ \
+		impl(r, sql, fn); \
+	}
 
-static void
-DqAggSum(DqRule *r, DqAggregateSql *sql)
-{
-	DqAggMoment(r, sql, "sum");
-}
-
-static void
-DqAggStdev(DqRule *r, DqAggregateSql *sql)
-{
-	DqAggMoment(r, sql, "stddev_samp");
-}
+DQ_AGG_STATISTIC(DqAggMin, DqAggMinMax, "min")
+DQ_AGG_STATISTIC(DqAggMax, DqAggMinMax, "max")
+DQ_AGG_STATISTIC(DqAggMean, DqAggMoment, "avg")
+DQ_AGG_STATISTIC(DqAggSum, DqAggMoment, "sum")
+DQ_AGG_STATISTIC(DqAggStdev, DqAggMoment, "stddev_samp")
 
 static void
 DqAggMedian(DqRule *r, DqAggregateSql *sql)
@@ -210,13 +194,8 @@ DqAggRowCountBetween(DqRule *r, DqAggregateSql *sql)
 static void
 DqAggRowCountEqual(DqRule *r, DqAggregateSql *sql)
 {
-	int32		v = DqParamLength(r->def, r->params, "value");
+	int32		v = DqParamCount(r, 1000);
 
-	if (v < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s needs parameter \"value\"", r->def->name),
-				 errhint("Pass for example {\"value\": 1000}.")));
 	sql->observed = "pg_catalog.count(*)";
 	sql->success = psprintf("pg_catalog.count(*) OPERATOR(pg_catalog.=) %d", v);
 }

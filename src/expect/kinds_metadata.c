@@ -45,13 +45,8 @@ DqNamesJson(char **names, int n)
 static void
 DqMetaColumnCountEqual(DqRule *r, const DqColumnSource *src, const char *column)
 {
-	int32		v = DqParamLength(r->def, r->params, "value");
+	int32		v = DqParamCount(r, 5);
 
-	if (v < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s needs parameter \"value\"", r->def->name),
-				 errhint("Pass for example {\"value\": 5}.")));
 	r->meta_success = (src->ncols == v);
 	r->meta_result = psprintf("\"observed_value\": %d", src->ncols);
 }
