@@ -403,9 +403,9 @@ DqZScoreSql(DqRule *r, const char *qualname, int partial_max)
  * name, columns, required parameters, parameters, compile and query
  * callbacks, description, then any other fields by name
  */
-#define DQ_GROUPED_KIND(kname, kcols, kreq, kparams, kcompile, kquery, kdesc, ...) \
-	DQ_KIND(kname, kcols, kreq, kparams, kdesc, .scope = DQ_SCOPE_GROUPED, \
-			.compile = (kcompile), .query = (kquery), __VA_ARGS__)
+#define DQ_GROUPED_KIND(kname, kcols, kreq, kparams, kcompile, kquery, ...) \
+	DQ_KIND(kname, kcols, kreq, kparams, __VA_ARGS__, \
+			.scope = DQ_SCOPE_GROUPED, .compile = (kcompile), .query = (kquery))
 
 const DqKindDef DqGroupedKinds[] = {
 	DQ_GROUPED_KIND("expect_column_values_to_be_unique", 1, 0, DQ_PARAMS("mostly"), DqCompileUnique, DqUniqueSql,

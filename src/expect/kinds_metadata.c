@@ -293,9 +293,9 @@ DqMetaInTypeList(DqRule *r, const DqColumnSource *src, const char *column)
  * name, columns, required parameters, parameters, metadata callback,
  * description, then any other fields by name
  */
-#define DQ_METADATA_KIND(kname, kcols, kreq, kparams, kmetadata, kdesc, ...) \
-	DQ_KIND(kname, kcols, kreq, kparams, kdesc, \
-			.scope = DQ_SCOPE_METADATA, .metadata = (kmetadata), __VA_ARGS__)
+#define DQ_METADATA_KIND(kname, kcols, kreq, kparams, kmetadata, ...) \
+	DQ_KIND(kname, kcols, kreq, kparams, __VA_ARGS__, \
+			.scope = DQ_SCOPE_METADATA, .metadata = (kmetadata))
 
 const DqKindDef DqMetadataKinds[] = {
 	DQ_METADATA_KIND("expect_table_column_count_to_equal", 0, 1, DQ_PARAMS("value"), DqMetaColumnCountEqual,
