@@ -317,6 +317,28 @@ dq_set_expectation_enabled(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* ERROR unless tags is a JSON array of strings. */
+static void
+DqCheckTags(Jsonb *tags)
+{
+	bool		ok = JB_ROOT_IS_ARRAY(tags) && !JB_ROOT_IS_SCALAR(tags);
+
+	if (ok)
+	{
+		JsonbIterator *it = JsonbIteratorInit(&tags->root);
+		JsonbValue	v;
+		JsonbIteratorToken tok;
+
+		while (ok && (tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+			ok = (tok != WJB_ELEM || v.type == jbvString);
+	}
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("tags must be a JSON array of strings"),
+				 errhint("Pass for example '[\"nightly\", \"finance\"]'.")));
+}
+
 /*
  * dq.alter_expectation(id, enabled, tags, description, severity, name):
  * NULL arguments keep the current values.
@@ -333,25 +355,7 @@ dq_alter_expectation(PG_FUNCTION_ARGS)
 	DqRequireArg(fcinfo, 0, "expectation_id",
 				 "Pass an expectation_id from dq.expectations.");
 	if (!PG_ARGISNULL(2))
-	{
-		Jsonb	   *tags = PG_GETARG_JSONB_P(2);
-		JsonbIterator *it;
-		JsonbValue	v;
-		JsonbIteratorToken tok;
-
-		if (!JB_ROOT_IS_ARRAY(tags) || JB_ROOT_IS_SCALAR(tags))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("tags must be a JSON array of strings"),
-					 errhint("Pass for example '[\"nightly\", \"finance\"]'.")));
-		it = JsonbIteratorInit(&tags->root);
-		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-			if (tok == WJB_ELEM && v.type != jbvString)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("tags must be a JSON array of strings"),
-						 errhint("Pass for example '[\"nightly\", \"finance\"]'.")));
-	}
+		DqCheckTags(PG_GETARG_JSONB_P(2));
 	if (!PG_ARGISNULL(4))
 		DqCheckSeverity(text_to_cstring(PG_GETARG_TEXT_PP(4)));
 	for (i = 0; i < 6; i++)

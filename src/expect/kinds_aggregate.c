@@ -96,18 +96,6 @@ DqAggMinMax(DqRule *r, DqAggregateSql *sql, const char *fn)
 	sql->success = DqBetweenSql(r, sql->observed, r->cols[0].typid);
 }
 
-static void
-DqAggMin(DqRule *r, DqAggregateSql *sql)
-{
-	DqAggMinMax(r, sql, "min");
-}
-
-static void
-DqAggMax(DqRule *r, DqAggregateSql *sql)
-{
-	DqAggMinMax(r, sql, "max");
-}
-
 /*
  * A moment of a numeric column: float columns in float8 (a mean of 0.1
  * and 0.2 is 0.15000000000000002, as in GE), other numbers exactly.
@@ -123,23 +111,19 @@ DqAggMoment(DqRule *r, DqAggregateSql *sql, const char *fn)
 	sql->success = DqBetweenSql(r, sql->observed, isfloat ? FLOAT8OID : NUMERICOID);
 }
 
-static void
-DqAggMean(DqRule *r, DqAggregateSql *sql)
-{
-	DqAggMoment(r, sql, "avg");
-}
+/* the callback of a kind testing one statistic: impl with its SQL function */
+#define DQ_AGG_STATISTIC(callback, impl, fn) \
+	static void \
+	callback(DqRule *r, DqAggregateSql *sql) \
+	{ \
+		impl(r, sql, fn); \
+	}
 
-static void
-DqAggSum(DqRule *r, DqAggregateSql *sql)
-{
-	DqAggMoment(r, sql, "sum");
-}
-
-static void
-DqAggStdev(DqRule *r, DqAggregateSql *sql)
-{
-	DqAggMoment(r, sql, "stddev_samp");
-}
+DQ_AGG_STATISTIC(DqAggMin, DqAggMinMax, "min")
+DQ_AGG_STATISTIC(DqAggMax, DqAggMinMax, "max")
+DQ_AGG_STATISTIC(DqAggMean, DqAggMoment, "avg")
+DQ_AGG_STATISTIC(DqAggSum, DqAggMoment, "sum")
+DQ_AGG_STATISTIC(DqAggStdev, DqAggMoment, "stddev_samp")
 
 static void
 DqAggMedian(DqRule *r, DqAggregateSql *sql)
@@ -210,13 +194,8 @@ DqAggRowCountBetween(DqRule *r, DqAggregateSql *sql)
 static void
 DqAggRowCountEqual(DqRule *r, DqAggregateSql *sql)
 {
-	int32		v = DqParamLength(r->def, r->params, "value");
+	int32		v = DqParamCount(r, 1000);
 
-	if (v < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s needs parameter \"value\"", r->def->name),
-				 errhint("Pass for example {\"value\": 1000}.")));
 	sql->observed = "pg_catalog.count(*)";
 	sql->success = psprintf("pg_catalog.count(*) OPERATOR(pg_catalog.=) %d", v);
 }
@@ -369,96 +348,26 @@ DqAggQuantiles(DqRule *r, DqAggregateSql *sql)
 
 #define DQ_BOUNDS DQ_PARAMS("min_value", "max_value", "strict_min", "strict_max")
 
+/* name, columns, required parameters, parameters, statistic, description */
+#define DQ_AGGREGATE_KIND(kname, kcols, kreq, kparams, kaggregate, kdesc) \
+	DQ_KIND(kname, kcols, kreq, kparams, kdesc, \
+			.scope = DQ_SCOPE_AGGREGATE, .aggregate = (kaggregate))
+
 const DqKindDef DqAggregateKinds[] = {
-	{
-		.name = "expect_column_min_to_be_between",
-		.ncols = 1, .params = DQ_BOUNDS, .scope = DQ_SCOPE_AGGREGATE,
-		.description = "the column's smallest value lies between the bounds",
-		.aggregate = DqAggMin,
-	},
-	{
-		.name = "expect_column_max_to_be_between",
-		.ncols = 1, .params = DQ_BOUNDS, .scope = DQ_SCOPE_AGGREGATE,
-		.description = "the column's largest value lies between the bounds",
-		.aggregate = DqAggMax,
-	},
-	{
-		.name = "expect_column_mean_to_be_between",
-		.ncols = 1, .params = DQ_BOUNDS, .scope = DQ_SCOPE_AGGREGATE,
-		.description = "the mean of the numeric column lies between the bounds",
-		.aggregate = DqAggMean,
-	},
-	{
-		.name = "expect_column_median_to_be_between",
-		.ncols = 1, .params = DQ_BOUNDS, .scope = DQ_SCOPE_AGGREGATE,
-		.description = "the median (percentile_cont(0.5)) of the numeric column lies between the bounds",
-		.aggregate = DqAggMedian,
-	},
-	{
-		.name = "expect_column_sum_to_be_between",
-		.ncols = 1, .params = DQ_BOUNDS, .scope = DQ_SCOPE_AGGREGATE,
-		.description = "the sum of the numeric column lies between the bounds",
-		.aggregate = DqAggSum,
-	},
-	{
-		.name = "expect_column_stdev_to_be_between",
-		.ncols = 1, .params = DQ_BOUNDS, .scope = DQ_SCOPE_AGGREGATE,
-		.description = "the sample standard deviation of the numeric column lies between the bounds",
-		.aggregate = DqAggStdev,
-	},
-	{
-		.name = "expect_column_unique_value_count_to_be_between",
-		.ncols = 1, .params = DQ_BOUNDS, .scope = DQ_SCOPE_AGGREGATE,
-		.description = "the number of distinct non-NULL values lies between the bounds",
-		.aggregate = DqAggUniqueCount,
-	},
-	{
-		.name = "expect_column_proportion_of_unique_values_to_be_between",
-		.ncols = 1, .params = DQ_BOUNDS, .scope = DQ_SCOPE_AGGREGATE,
-		.description = "distinct non-NULL values / non-NULL values lies between the bounds",
-		.aggregate = DqAggUniqueProportion,
-	},
-	{
-		.name = "expect_column_max_to_be_recent",
-		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("max_age"), .scope = DQ_SCOPE_AGGREGATE,
-		.description = "the latest date or timestamp is within max_age (an interval) of now",
-		.aggregate = DqAggMaxRecent,
-	},
-	{
-		.name = "expect_table_row_count_to_be_between",
-		.ncols = 0, .params = DQ_BOUNDS, .scope = DQ_SCOPE_AGGREGATE,
-		.description = "the number of rows lies between the bounds",
-		.aggregate = DqAggRowCountBetween,
-	},
-	{
-		.name = "expect_table_row_count_to_equal",
-		.ncols = 0, .nreq = 1, .params = DQ_PARAMS("value"), .scope = DQ_SCOPE_AGGREGATE,
-		.description = "the table has exactly value rows",
-		.aggregate = DqAggRowCountEqual,
-	},
-	{
-		.name = "expect_column_distinct_values_to_be_in_set",
-		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("value_set"), .scope = DQ_SCOPE_AGGREGATE,
-		.description = "every distinct non-NULL value belongs to value_set",
-		.aggregate = DqAggDistinctInSet,
-	},
-	{
-		.name = "expect_column_distinct_values_to_contain_set",
-		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("value_set"), .scope = DQ_SCOPE_AGGREGATE,
-		.description = "the distinct non-NULL values include every value of value_set",
-		.aggregate = DqAggDistinctContainSet,
-	},
-	{
-		.name = "expect_column_distinct_values_to_equal_set",
-		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("value_set"), .scope = DQ_SCOPE_AGGREGATE,
-		.description = "the distinct non-NULL values are exactly value_set",
-		.aggregate = DqAggDistinctEqualSet,
-	},
-	{
-		.name = "expect_column_quantile_values_to_be_between",
-		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("quantile_ranges"), .scope = DQ_SCOPE_AGGREGATE,
-		.description = "each quantile (percentile_disc) lies in its range: {\"quantiles\": [...], \"value_ranges\": [[min, max], ...]}",
-		.aggregate = DqAggQuantiles,
-	},
+	DQ_AGGREGATE_KIND("expect_column_min_to_be_between", 1, 0, DQ_BOUNDS, DqAggMin, "the column's smallest value lies between the bounds"),
+	DQ_AGGREGATE_KIND("expect_column_max_to_be_between", 1, 0, DQ_BOUNDS, DqAggMax, "the column's largest value lies between the bounds"),
+	DQ_AGGREGATE_KIND("expect_column_mean_to_be_between", 1, 0, DQ_BOUNDS, DqAggMean, "the mean of the numeric column lies between the bounds"),
+	DQ_AGGREGATE_KIND("expect_column_median_to_be_between", 1, 0, DQ_BOUNDS, DqAggMedian, "the median (percentile_cont(0.5)) of the numeric column lies between the bounds"),
+	DQ_AGGREGATE_KIND("expect_column_sum_to_be_between", 1, 0, DQ_BOUNDS, DqAggSum, "the sum of the numeric column lies between the bounds"),
+	DQ_AGGREGATE_KIND("expect_column_stdev_to_be_between", 1, 0, DQ_BOUNDS, DqAggStdev, "the sample standard deviation of the numeric column lies between the bounds"),
+	DQ_AGGREGATE_KIND("expect_column_unique_value_count_to_be_between", 1, 0, DQ_BOUNDS, DqAggUniqueCount, "the number of distinct non-NULL values lies between the bounds"),
+	DQ_AGGREGATE_KIND("expect_column_proportion_of_unique_values_to_be_between", 1, 0, DQ_BOUNDS, DqAggUniqueProportion, "distinct non-NULL values / non-NULL values lies between the bounds"),
+	DQ_AGGREGATE_KIND("expect_column_max_to_be_recent", 1, 1, DQ_PARAMS("max_age"), DqAggMaxRecent, "the latest date or timestamp is within max_age (an interval) of now"),
+	DQ_AGGREGATE_KIND("expect_table_row_count_to_be_between", 0, 0, DQ_BOUNDS, DqAggRowCountBetween, "the number of rows lies between the bounds"),
+	DQ_AGGREGATE_KIND("expect_table_row_count_to_equal", 0, 1, DQ_PARAMS("value"), DqAggRowCountEqual, "the table has exactly value rows"),
+	DQ_AGGREGATE_KIND("expect_column_distinct_values_to_be_in_set", 1, 1, DQ_PARAMS("value_set"), DqAggDistinctInSet, "every distinct non-NULL value belongs to value_set"),
+	DQ_AGGREGATE_KIND("expect_column_distinct_values_to_contain_set", 1, 1, DQ_PARAMS("value_set"), DqAggDistinctContainSet, "the distinct non-NULL values include every value of value_set"),
+	DQ_AGGREGATE_KIND("expect_column_distinct_values_to_equal_set", 1, 1, DQ_PARAMS("value_set"), DqAggDistinctEqualSet, "the distinct non-NULL values are exactly value_set"),
+	DQ_AGGREGATE_KIND("expect_column_quantile_values_to_be_between", 1, 1, DQ_PARAMS("quantile_ranges"), DqAggQuantiles, "each quantile (percentile_disc) lies in its range: {\"quantiles\": [...], \"value_ranges\": [[min, max], ...]}"),
 	{0}
 };

@@ -127,6 +127,23 @@ DqParamLength(const DqKindDef *def, Jsonb *params, const char *key)
 	return DatumGetInt32(DirectFunctionCall1(numeric_int4, NumericGetDatum(n)));
 }
 
+/*
+ * The required parameter "value" of a kind counting rows or columns, a
+ * non-negative integer; the hint shows example.
+ */
+int32
+DqParamCount(DqRule *r, int example)
+{
+	int32		v = DqParamLength(r->def, r->params, "value");
+
+	if (v < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs parameter \"value\"", r->def->name),
+				 errhint("Pass for example {\"value\": %d}.", example)));
+	return v;
+}
+
 /* The elements of an array parameter (NULL elements as NULL pointers). */
 List *
 DqParamArray(const DqKindDef *def, Jsonb *params, const char *key, bool required)

@@ -301,6 +301,13 @@ DqColAddNumber(DqColState *st, FunctionCallInfo fcinfo, Datum value, double numx
 	}
 }
 
+/* a date or timestamp as microseconds, -infinity and infinity as such */
+static pg_attribute_always_inline double
+DqColTimeValue(bool nobegin, bool noend, double usecs)
+{
+	return nobegin ? -INFINITY : noend ? INFINITY : usecs;
+}
+
 static pg_attribute_always_inline void
 DqColAddDateTime(DqColState *st, Datum value)
 {
@@ -310,23 +317,15 @@ DqColAddDateTime(DqColState *st, Datum value)
 	{
 		DateADT		d = DatumGetDateADT(value);
 
-		if (DATE_IS_NOBEGIN(d))
-			x = -INFINITY;
-		else if (DATE_IS_NOEND(d))
-			x = INFINITY;
-		else
-			x = (double) d * USECS_PER_DAY;
+		x = DqColTimeValue(DATE_IS_NOBEGIN(d), DATE_IS_NOEND(d),
+						   (double) d * USECS_PER_DAY);
 	}
 	else
 	{
 		Timestamp	t = DatumGetTimestamp(value);
 
-		if (TIMESTAMP_IS_NOBEGIN(t))
-			x = -INFINITY;
-		else if (TIMESTAMP_IS_NOEND(t))
-			x = INFINITY;
-		else
-			x = (double) t;
+		x = DqColTimeValue(TIMESTAMP_IS_NOBEGIN(t), TIMESTAMP_IS_NOEND(t),
+						   (double) t);
 	}
 	if (isinf(x))
 		st->infinity_count++;

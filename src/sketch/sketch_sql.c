@@ -46,6 +46,22 @@ PG_FUNCTION_INFO_V1(dq_topk_deserialize);
 PG_FUNCTION_INFO_V1(dq_topk_final);
 
 
+/*
+ * The hash of argument 1, not NULL, a value of the type ti describes;
+ * *value gets the value, detoasted when it is of variable length.  Inline:
+ * the transition functions call it on every row.
+ */
+static inline uint64
+DqSketchArgHash(FunctionCallInfo fcinfo, const DqTypeInfo *ti, Datum *value)
+{
+	Datum		v = PG_GETARG_DATUM(1);
+
+	if (ti->typlen == -1)
+		v = PointerGetDatum(PG_DETOAST_DATUM_PACKED(v));
+	*value = v;
+	return DqDatumHash(ti, v);
+}
+
 /* ---------------------------------------------------------------------
  * approx_distinct
  * ---------------------------------------------------------------------
@@ -84,12 +100,9 @@ dq_hll_trans(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(old);
 	if (!PG_ARGISNULL(1))
 	{
-		Datum		v = PG_GETARG_DATUM(1);
-		uint64		h;
+		Datum		v;
+		uint64		h = DqSketchArgHash(fcinfo, &st->ti, &v);
 
-		if (st->ti.typlen == -1)
-			v = PointerGetDatum(PG_DETOAST_DATUM_PACKED(v));
-		h = DqDatumHash(&st->ti, v);
 		old = MemoryContextSwitchTo(aggctx);
 		DqHllAdd(&st->hll, h);
 		MemoryContextSwitchTo(old);
@@ -425,12 +438,9 @@ dq_topk_trans(PG_FUNCTION_ARGS)
 	}
 	if (!PG_ARGISNULL(1))
 	{
-		Datum		v = PG_GETARG_DATUM(1);
-		uint64		h;
+		Datum		v;
+		uint64		h = DqSketchArgHash(fcinfo, &st->ti, &v);
 
-		if (st->ti.typlen == -1)
-			v = PointerGetDatum(PG_DETOAST_DATUM_PACKED(v));
-		h = DqDatumHash(&st->ti, v);
 		old = MemoryContextSwitchTo(aggctx);
 		(void) DqTopKAdd(&st->topk, h, v, NULL);
 		MemoryContextSwitchTo(old);
