@@ -512,24 +512,47 @@ dq_sorted_values_final(PG_FUNCTION_ARGS)
  * ---------------------------------------------------------------------
  */
 
-/*
- * name, columns, required parameters, parameters, description; the one
- * scan computes them all, compiled by DqCompileDistribution
- */
-#define DQ_DISTRIBUTION_KIND(kname, kcols, kreq, kparams, kdesc) \
-	DQ_KIND(kname, kcols, kreq, kparams, kdesc, \
-			.scope = DQ_SCOPE_AGGREGATE, .compile = DqCompileDistribution)
-
 const DqKindDef DqDistributionKinds[] = {
-	DQ_DISTRIBUTION_KIND(K_KL, 1, 0, DQ_PARAMS("partition_object", "threshold", "tail_weight_holdout", "internal_weight_holdout", "bucketize_data"),
-						 "the Kullback-Leibler divergence of the column from partition_object (categorical or bins) is at most threshold"),
-	DQ_DISTRIBUTION_KIND(K_CHI, 1, 1, DQ_PARAMS("partition_object", "p", "tail_weight_holdout"),
-						 "the chi-square test of the column's values against the categorical partition_object gives a p-value above p"),
-	DQ_DISTRIBUTION_KIND(K_BOOT, 1, 1, DQ_PARAMS("partition_object", "p", "bootstrap_samples", "bootstrap_sample_size"),
-						 "bootstrapped Kolmogorov-Smirnov tests of the column against the continuous partition_object pass more often than p"),
-	DQ_DISTRIBUTION_KIND(K_PKS, 1, 2, DQ_PARAMS("distribution", "params", "p_value"),
-						 "the Kolmogorov-Smirnov test of the column against distribution (norm, beta, gamma, uniform, chi2, expon) with params gives a p-value of at least p_value"),
-	DQ_DISTRIBUTION_KIND(K_PHI, 2, 2, DQ_PARAMS("column_A", "column_B", "bins_A", "bins_B", "n_bins_A", "n_bins_B", "threshold"),
-						 "Cramer's phi of column_A and column_B (binned) is at most threshold (0.1 by default): the columns are independent"),
+	{
+		.name = K_KL,
+		.ncols = 1,
+		.params = DQ_PARAMS("partition_object", "threshold", "tail_weight_holdout",
+							"internal_weight_holdout", "bucketize_data"),
+		.scope = DQ_SCOPE_AGGREGATE,
+		.description = "the Kullback-Leibler divergence of the column from partition_object (categorical or bins) is at most threshold",
+		.compile = DqCompileDistribution,
+	},
+	{
+		.name = K_CHI,
+		.ncols = 1, .nreq = 1,
+		.params = DQ_PARAMS("partition_object", "p", "tail_weight_holdout"),
+		.scope = DQ_SCOPE_AGGREGATE,
+		.description = "the chi-square test of the column's values against the categorical partition_object gives a p-value above p",
+		.compile = DqCompileDistribution,
+	},
+	{
+		.name = K_BOOT,
+		.ncols = 1, .nreq = 1,
+		.params = DQ_PARAMS("partition_object", "p", "bootstrap_samples", "bootstrap_sample_size"),
+		.scope = DQ_SCOPE_AGGREGATE,
+		.description = "bootstrapped Kolmogorov-Smirnov tests of the column against the continuous partition_object pass more often than p",
+		.compile = DqCompileDistribution,
+	},
+	{
+		.name = K_PKS,
+		.ncols = 1, .nreq = 2,
+		.params = DQ_PARAMS("distribution", "params", "p_value"),
+		.scope = DQ_SCOPE_AGGREGATE,
+		.description = "the Kolmogorov-Smirnov test of the column against distribution (norm, beta, gamma, uniform, chi2, expon) with params gives a p-value of at least p_value",
+		.compile = DqCompileDistribution,
+	},
+	{
+		.name = K_PHI,
+		.ncols = 2, .nreq = 2,
+		.params = DQ_PARAMS("column_A", "column_B", "bins_A", "bins_B", "n_bins_A", "n_bins_B", "threshold"),
+		.scope = DQ_SCOPE_AGGREGATE,
+		.description = "Cramer's phi of column_A and column_B (binned) is at most threshold (0.1 by default): the columns are independent",
+		.compile = DqCompileDistribution,
+	},
 	{0}
 };

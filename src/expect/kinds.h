@@ -50,18 +50,6 @@ extern const DqKindDef DqDistributionKinds[];
 /* a NULL-terminated parameter list for a table row */
 #define DQ_PARAMS(...) ((const char *const[]) {__VA_ARGS__, NULL})
 
-/*
- * A table row: the kind's name, its columns (0: the table, 1: a column,
- * 2: column_A and column_B, -1: column_list), how many of its parameters
- * are required, the parameters and the description, then its other fields
- * by name.  Each table wraps it in a macro of its own, one call a kind.
- */
-#define DQ_KIND(kname, kcols, kreq, kparams, kdesc, ...) \
-	{ \
-		.name = (kname), .ncols = (kcols), .nreq = (kreq), .params = (kparams), \
-		.description = (kdesc), __VA_ARGS__ \
-	}
-
 /* params.c: reading parameters out of jsonb */
 extern JsonbValue *DqParam(Jsonb *params, const char *key);
 extern bool DqParamIsNull(JsonbValue *v);

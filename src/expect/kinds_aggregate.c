@@ -348,26 +348,96 @@ DqAggQuantiles(DqRule *r, DqAggregateSql *sql)
 
 #define DQ_BOUNDS DQ_PARAMS("min_value", "max_value", "strict_min", "strict_max")
 
-/* name, columns, required parameters, parameters, statistic, description */
-#define DQ_AGGREGATE_KIND(kname, kcols, kreq, kparams, kaggregate, kdesc) \
-	DQ_KIND(kname, kcols, kreq, kparams, kdesc, \
-			.scope = DQ_SCOPE_AGGREGATE, .aggregate = (kaggregate))
-
 const DqKindDef DqAggregateKinds[] = {
-	DQ_AGGREGATE_KIND("expect_column_min_to_be_between", 1, 0, DQ_BOUNDS, DqAggMin, "the column's smallest value lies between the bounds"),
-	DQ_AGGREGATE_KIND("expect_column_max_to_be_between", 1, 0, DQ_BOUNDS, DqAggMax, "the column's largest value lies between the bounds"),
-	DQ_AGGREGATE_KIND("expect_column_mean_to_be_between", 1, 0, DQ_BOUNDS, DqAggMean, "the mean of the numeric column lies between the bounds"),
-	DQ_AGGREGATE_KIND("expect_column_median_to_be_between", 1, 0, DQ_BOUNDS, DqAggMedian, "the median (percentile_cont(0.5)) of the numeric column lies between the bounds"),
-	DQ_AGGREGATE_KIND("expect_column_sum_to_be_between", 1, 0, DQ_BOUNDS, DqAggSum, "the sum of the numeric column lies between the bounds"),
-	DQ_AGGREGATE_KIND("expect_column_stdev_to_be_between", 1, 0, DQ_BOUNDS, DqAggStdev, "the sample standard deviation of the numeric column lies between the bounds"),
-	DQ_AGGREGATE_KIND("expect_column_unique_value_count_to_be_between", 1, 0, DQ_BOUNDS, DqAggUniqueCount, "the number of distinct non-NULL values lies between the bounds"),
-	DQ_AGGREGATE_KIND("expect_column_proportion_of_unique_values_to_be_between", 1, 0, DQ_BOUNDS, DqAggUniqueProportion, "distinct non-NULL values / non-NULL values lies between the bounds"),
-	DQ_AGGREGATE_KIND("expect_column_max_to_be_recent", 1, 1, DQ_PARAMS("max_age"), DqAggMaxRecent, "the latest date or timestamp is within max_age (an interval) of now"),
-	DQ_AGGREGATE_KIND("expect_table_row_count_to_be_between", 0, 0, DQ_BOUNDS, DqAggRowCountBetween, "the number of rows lies between the bounds"),
-	DQ_AGGREGATE_KIND("expect_table_row_count_to_equal", 0, 1, DQ_PARAMS("value"), DqAggRowCountEqual, "the table has exactly value rows"),
-	DQ_AGGREGATE_KIND("expect_column_distinct_values_to_be_in_set", 1, 1, DQ_PARAMS("value_set"), DqAggDistinctInSet, "every distinct non-NULL value belongs to value_set"),
-	DQ_AGGREGATE_KIND("expect_column_distinct_values_to_contain_set", 1, 1, DQ_PARAMS("value_set"), DqAggDistinctContainSet, "the distinct non-NULL values include every value of value_set"),
-	DQ_AGGREGATE_KIND("expect_column_distinct_values_to_equal_set", 1, 1, DQ_PARAMS("value_set"), DqAggDistinctEqualSet, "the distinct non-NULL values are exactly value_set"),
-	DQ_AGGREGATE_KIND("expect_column_quantile_values_to_be_between", 1, 1, DQ_PARAMS("quantile_ranges"), DqAggQuantiles, "each quantile (percentile_disc) lies in its range: {\"quantiles\": [...], \"value_ranges\": [[min, max], ...]}"),
+	{
+		.name = "expect_column_min_to_be_between",
+		.ncols = 1, .params = DQ_BOUNDS, .scope = DQ_SCOPE_AGGREGATE,
+		.description = "the column's smallest value lies between the bounds",
+		.aggregate = DqAggMin,
+	},
+	{
+		.name = "expect_column_max_to_be_between",
+		.ncols = 1, .params = DQ_BOUNDS, .scope = DQ_SCOPE_AGGREGATE,
+		.description = "the column's largest value lies between the bounds",
+		.aggregate = DqAggMax,
+	},
+	{
+		.name = "expect_column_mean_to_be_between",
+		.ncols = 1, .params = DQ_BOUNDS, .scope = DQ_SCOPE_AGGREGATE,
+		.description = "the mean of the numeric column lies between the bounds",
+		.aggregate = DqAggMean,
+	},
+	{
+		.name = "expect_column_median_to_be_between",
+		.ncols = 1, .params = DQ_BOUNDS, .scope = DQ_SCOPE_AGGREGATE,
+		.description = "the median (percentile_cont(0.5)) of the numeric column lies between the bounds",
+		.aggregate = DqAggMedian,
+	},
+	{
+		.name = "expect_column_sum_to_be_between",
+		.ncols = 1, .params = DQ_BOUNDS, .scope = DQ_SCOPE_AGGREGATE,
+		.description = "the sum of the numeric column lies between the bounds",
+		.aggregate = DqAggSum,
+	},
+	{
+		.name = "expect_column_stdev_to_be_between",
+		.ncols = 1, .params = DQ_BOUNDS, .scope = DQ_SCOPE_AGGREGATE,
+		.description = "the sample standard deviation of the numeric column lies between the bounds",
+		.aggregate = DqAggStdev,
+	},
+	{
+		.name = "expect_column_unique_value_count_to_be_between",
+		.ncols = 1, .params = DQ_BOUNDS, .scope = DQ_SCOPE_AGGREGATE,
+		.description = "the number of distinct non-NULL values lies between the bounds",
+		.aggregate = DqAggUniqueCount,
+	},
+	{
+		.name = "expect_column_proportion_of_unique_values_to_be_between",
+		.ncols = 1, .params = DQ_BOUNDS, .scope = DQ_SCOPE_AGGREGATE,
+		.description = "distinct non-NULL values / non-NULL values lies between the bounds",
+		.aggregate = DqAggUniqueProportion,
+	},
+	{
+		.name = "expect_column_max_to_be_recent",
+		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("max_age"), .scope = DQ_SCOPE_AGGREGATE,
+		.description = "the latest date or timestamp is within max_age (an interval) of now",
+		.aggregate = DqAggMaxRecent,
+	},
+	{
+		.name = "expect_table_row_count_to_be_between",
+		.ncols = 0, .params = DQ_BOUNDS, .scope = DQ_SCOPE_AGGREGATE,
+		.description = "the number of rows lies between the bounds",
+		.aggregate = DqAggRowCountBetween,
+	},
+	{
+		.name = "expect_table_row_count_to_equal",
+		.ncols = 0, .nreq = 1, .params = DQ_PARAMS("value"), .scope = DQ_SCOPE_AGGREGATE,
+		.description = "the table has exactly value rows",
+		.aggregate = DqAggRowCountEqual,
+	},
+	{
+		.name = "expect_column_distinct_values_to_be_in_set",
+		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("value_set"), .scope = DQ_SCOPE_AGGREGATE,
+		.description = "every distinct non-NULL value belongs to value_set",
+		.aggregate = DqAggDistinctInSet,
+	},
+	{
+		.name = "expect_column_distinct_values_to_contain_set",
+		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("value_set"), .scope = DQ_SCOPE_AGGREGATE,
+		.description = "the distinct non-NULL values include every value of value_set",
+		.aggregate = DqAggDistinctContainSet,
+	},
+	{
+		.name = "expect_column_distinct_values_to_equal_set",
+		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("value_set"), .scope = DQ_SCOPE_AGGREGATE,
+		.description = "the distinct non-NULL values are exactly value_set",
+		.aggregate = DqAggDistinctEqualSet,
+	},
+	{
+		.name = "expect_column_quantile_values_to_be_between",
+		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("quantile_ranges"), .scope = DQ_SCOPE_AGGREGATE,
+		.description = "each quantile (percentile_disc) lies in its range: {\"quantiles\": [...], \"value_ranges\": [[min, max], ...]}",
+		.aggregate = DqAggQuantiles,
+	},
 	{0}
 };

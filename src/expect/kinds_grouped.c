@@ -399,30 +399,56 @@ DqZScoreSql(DqRule *r, const char *qualname, int partial_max)
  * ---------------------------------------------------------------------
  */
 
-/*
- * name, columns, required parameters, parameters, compile and query
- * callbacks, description, then any other fields by name
- */
-#define DQ_GROUPED_KIND(kname, kcols, kreq, kparams, kcompile, kquery, ...) \
-	DQ_KIND(kname, kcols, kreq, kparams, __VA_ARGS__, \
-			.scope = DQ_SCOPE_GROUPED, .compile = (kcompile), .query = (kquery))
-
 const DqKindDef DqGroupedKinds[] = {
-	DQ_GROUPED_KIND("expect_column_values_to_be_unique", 1, 0, DQ_PARAMS("mostly"), DqCompileUnique, DqUniqueSql,
-					"no non-NULL value occurs twice; every copy of a duplicated value is unexpected (GE's rule)"),
-	DQ_GROUPED_KIND("expect_compound_columns_to_be_unique", -1, 1, DQ_PARAMS("column_list", "ignore_row_if", "mostly"), DqCompileUnique, DqUniqueSql,
-					"no combination of the columns occurs twice; rows whose columns are all NULL are missing (ignore_row_if)"),
-	DQ_GROUPED_KIND("expect_column_values_to_exist_in", 1, 2, DQ_PARAMS("to_table", "to_column", "mostly"), DqCompileExistIn, DqExistInSql,
-					"every non-NULL value occurs in to_column of to_table (referential integrity, as dbt's relationships)",
-					.flags = DQ_KIND_RUNS_AS_DEFINER, .named_param = "to_table", .named = DQ_NAMES_RELATION),
-	DQ_GROUPED_KIND("expect_column_values_to_be_increasing", 1, 1, DQ_PARAMS("order_by", "strictly", "mostly"), DqCompileIncreasing, DqOrderSql,
-					"each non-NULL value is at least (strictly: greater than) the previous one in order_by order"),
-	DQ_GROUPED_KIND("expect_column_values_to_be_decreasing", 1, 1, DQ_PARAMS("order_by", "strictly", "mostly"), DqCompileDecreasing, DqOrderSql,
-					"each non-NULL value is at most (strictly: less than) the previous one in order_by order"),
-	DQ_GROUPED_KIND("expect_row_condition", 0, 1, DQ_PARAMS("row_condition", "mostly"), DqCompileRowCondition, DqRowConditionSql,
-					"every row satisfies row_condition, one SQL boolean expression over the row's columns; rows where it is NULL are missing",
-					.kind = DQ_K_ROW_CONDITION, .flags = DQ_KIND_RUNS_AS_DEFINER | DQ_KIND_READS_WHOLE_ROW),
-	DQ_GROUPED_KIND("expect_column_value_z_scores_to_be_less_than", 1, 1, DQ_PARAMS("threshold", "double_sided", "mostly"), DqCompileZScore, DqZScoreSql,
-					"each value's z-score (sample standard deviation) is below threshold, in absolute value when double_sided (the default)"),
+	{
+		.name = "expect_column_values_to_be_unique",
+		.ncols = 1, .params = DQ_PARAMS("mostly"), .scope = DQ_SCOPE_GROUPED,
+		.description = "no non-NULL value occurs twice; every copy of a duplicated value is unexpected (GE's rule)",
+		.compile = DqCompileUnique, .query = DqUniqueSql,
+	},
+	{
+		.name = "expect_compound_columns_to_be_unique",
+		.ncols = -1, .nreq = 1, .params = DQ_PARAMS("column_list", "ignore_row_if", "mostly"),
+		.scope = DQ_SCOPE_GROUPED,
+		.description = "no combination of the columns occurs twice; rows whose columns are all NULL are missing (ignore_row_if)",
+		.compile = DqCompileUnique, .query = DqUniqueSql,
+	},
+	{
+		.name = "expect_column_values_to_exist_in",
+		.ncols = 1, .nreq = 2, .params = DQ_PARAMS("to_table", "to_column", "mostly"),
+		.scope = DQ_SCOPE_GROUPED, .flags = DQ_KIND_RUNS_AS_DEFINER,
+		.description = "every non-NULL value occurs in to_column of to_table (referential integrity, as dbt's relationships)",
+		.named_param = "to_table", .named = DQ_NAMES_RELATION,
+		.compile = DqCompileExistIn, .query = DqExistInSql,
+	},
+	{
+		.name = "expect_column_values_to_be_increasing",
+		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("order_by", "strictly", "mostly"),
+		.scope = DQ_SCOPE_GROUPED,
+		.description = "each non-NULL value is at least (strictly: greater than) the previous one in order_by order",
+		.compile = DqCompileIncreasing, .query = DqOrderSql,
+	},
+	{
+		.name = "expect_column_values_to_be_decreasing",
+		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("order_by", "strictly", "mostly"),
+		.scope = DQ_SCOPE_GROUPED,
+		.description = "each non-NULL value is at most (strictly: less than) the previous one in order_by order",
+		.compile = DqCompileDecreasing, .query = DqOrderSql,
+	},
+	{
+		.name = "expect_row_condition",
+		.ncols = 0, .nreq = 1, .params = DQ_PARAMS("row_condition", "mostly"),
+		.scope = DQ_SCOPE_GROUPED, .kind = DQ_K_ROW_CONDITION,
+		.flags = DQ_KIND_RUNS_AS_DEFINER | DQ_KIND_READS_WHOLE_ROW,
+		.description = "every row satisfies row_condition, one SQL boolean expression over the row's columns; rows where it is NULL are missing",
+		.compile = DqCompileRowCondition, .query = DqRowConditionSql,
+	},
+	{
+		.name = "expect_column_value_z_scores_to_be_less_than",
+		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("threshold", "double_sided", "mostly"),
+		.scope = DQ_SCOPE_GROUPED,
+		.description = "each value's z-score (sample standard deviation) is below threshold, in absolute value when double_sided (the default)",
+		.compile = DqCompileZScore, .query = DqZScoreSql,
+	},
 	{0}
 };

@@ -289,31 +289,55 @@ DqMetaInTypeList(DqRule *r, const DqColumnSource *src, const char *column)
  * ---------------------------------------------------------------------
  */
 
-/*
- * name, columns, required parameters, parameters, metadata callback,
- * description, then any other fields by name
- */
-#define DQ_METADATA_KIND(kname, kcols, kreq, kparams, kmetadata, ...) \
-	DQ_KIND(kname, kcols, kreq, kparams, __VA_ARGS__, \
-			.scope = DQ_SCOPE_METADATA, .metadata = (kmetadata))
-
 const DqKindDef DqMetadataKinds[] = {
-	DQ_METADATA_KIND("expect_table_column_count_to_equal", 0, 1, DQ_PARAMS("value"), DqMetaColumnCountEqual,
-					 "the table has exactly value columns"),
-	DQ_METADATA_KIND("expect_table_column_count_to_be_between", 0, 0, DQ_PARAMS("min_value", "max_value", "strict_min", "strict_max"), DqMetaColumnCountBetween,
-					 "the number of columns lies between the bounds"),
-	DQ_METADATA_KIND("expect_column_to_exist", 0, 0, DQ_PARAMS("column_index"), DqMetaColumnExists,
-					 "the column named by column_name exists (at column_index, 0-based, when given)",
-					 .flags = DQ_KIND_NAMES_COLUMN),
-	DQ_METADATA_KIND("expect_table_columns_to_match_ordered_list", 0, 1, DQ_PARAMS("column_list"), DqMetaColumnsOrdered,
-					 "the table's columns are exactly column_list, in order"),
-	DQ_METADATA_KIND("expect_table_columns_to_match_set", 0, 1, DQ_PARAMS("column_set", "exact_match"), DqMetaColumnsSet,
-					 "the table's columns are column_set (exact_match, the default) or include it"),
-	DQ_METADATA_KIND("expect_column_values_to_be_of_type", 1, 1, DQ_PARAMS("type_"), DqMetaOfType,
-					 "the column's type is type_ (a PostgreSQL type name; domains match their base type too)",
-					 .flags = DQ_KIND_LISTED_AS_COLUMN, .named_param = "type_", .named = DQ_NAMES_TYPE),
-	DQ_METADATA_KIND("expect_column_values_to_be_in_type_list", 1, 1, DQ_PARAMS("type_list"), DqMetaInTypeList,
-					 "the column's type is one of type_list",
-					 .flags = DQ_KIND_LISTED_AS_COLUMN, .named_param = "type_list", .named = DQ_NAMES_TYPE_LIST),
+	{
+		.name = "expect_table_column_count_to_equal",
+		.ncols = 0, .nreq = 1, .params = DQ_PARAMS("value"), .scope = DQ_SCOPE_METADATA,
+		.description = "the table has exactly value columns",
+		.metadata = DqMetaColumnCountEqual,
+	},
+	{
+		.name = "expect_table_column_count_to_be_between",
+		.ncols = 0, .params = DQ_PARAMS("min_value", "max_value", "strict_min", "strict_max"),
+		.scope = DQ_SCOPE_METADATA,
+		.description = "the number of columns lies between the bounds",
+		.metadata = DqMetaColumnCountBetween,
+	},
+	{
+		.name = "expect_column_to_exist",
+		.ncols = 0, .params = DQ_PARAMS("column_index"), .scope = DQ_SCOPE_METADATA,
+		.flags = DQ_KIND_NAMES_COLUMN,
+		.description = "the column named by column_name exists (at column_index, 0-based, when given)",
+		.metadata = DqMetaColumnExists,
+	},
+	{
+		.name = "expect_table_columns_to_match_ordered_list",
+		.ncols = 0, .nreq = 1, .params = DQ_PARAMS("column_list"), .scope = DQ_SCOPE_METADATA,
+		.description = "the table's columns are exactly column_list, in order",
+		.metadata = DqMetaColumnsOrdered,
+	},
+	{
+		.name = "expect_table_columns_to_match_set",
+		.ncols = 0, .nreq = 1, .params = DQ_PARAMS("column_set", "exact_match"),
+		.scope = DQ_SCOPE_METADATA,
+		.description = "the table's columns are column_set (exact_match, the default) or include it",
+		.metadata = DqMetaColumnsSet,
+	},
+	{
+		.name = "expect_column_values_to_be_of_type",
+		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("type_"), .scope = DQ_SCOPE_METADATA,
+		.flags = DQ_KIND_LISTED_AS_COLUMN,
+		.description = "the column's type is type_ (a PostgreSQL type name; domains match their base type too)",
+		.named_param = "type_", .named = DQ_NAMES_TYPE,
+		.metadata = DqMetaOfType,
+	},
+	{
+		.name = "expect_column_values_to_be_in_type_list",
+		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("type_list"), .scope = DQ_SCOPE_METADATA,
+		.flags = DQ_KIND_LISTED_AS_COLUMN,
+		.description = "the column's type is one of type_list",
+		.named_param = "type_list", .named = DQ_NAMES_TYPE_LIST,
+		.metadata = DqMetaInTypeList,
+	},
 	{0}
 };

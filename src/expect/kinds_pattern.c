@@ -333,22 +333,54 @@ DqEvalLike(DqRule *r, const Datum *values, const bool *isnull)
  * ---------------------------------------------------------------------
  */
 
-/*
- * name, parameters, flags, compile and eval callbacks, description; every
- * pattern kind reads one column and requires its first parameter
- */
-#define DQ_PATTERN_KIND(kname, kparams, kflags, kcompile, keval, kdesc) \
-	DQ_KIND(kname, 1, 1, kparams, kdesc, \
-			.flags = (kflags), .compile = (kcompile), .eval = (keval))
-
 const DqKindDef DqPatternKinds[] = {
-	DQ_PATTERN_KIND("expect_column_values_to_match_regex", DQ_PARAMS("regex", "mostly"), 0, DqCompileRegex, DqEvalRegex, "values (as text) match the regular expression"),
-	DQ_PATTERN_KIND("expect_column_values_to_not_match_regex", DQ_PARAMS("regex", "mostly"), DQ_KIND_NEGATED, DqCompileRegex, DqEvalRegex, "values (as text) do not match the regular expression"),
-	DQ_PATTERN_KIND("expect_column_values_to_match_regex_list", DQ_PARAMS("regex_list", "match_on", "mostly"), 0, DqCompileRegexList, DqEvalRegex, "values match any (match_on = any, the default) or all of the regular expressions"),
-	DQ_PATTERN_KIND("expect_column_values_to_not_match_regex_list", DQ_PARAMS("regex_list", "mostly"), DQ_KIND_NEGATED, DqCompileRegexList, DqEvalRegex, "values match none of the regular expressions"),
-	DQ_PATTERN_KIND("expect_column_values_to_match_like_pattern", DQ_PARAMS("like_pattern", "mostly"), 0, DqCompileLike, DqEvalLike, "values (as text) match the LIKE pattern"),
-	DQ_PATTERN_KIND("expect_column_values_to_not_match_like_pattern", DQ_PARAMS("like_pattern", "mostly"), DQ_KIND_NEGATED, DqCompileLike, DqEvalLike, "values (as text) do not match the LIKE pattern"),
-	DQ_PATTERN_KIND("expect_column_values_to_match_like_pattern_list", DQ_PARAMS("like_pattern_list", "match_on", "mostly"), 0, DqCompileLikeList, DqEvalLike, "values (as text) match any (match_on = any, the default) or all of the LIKE patterns"),
-	DQ_PATTERN_KIND("expect_column_values_to_not_match_like_pattern_list", DQ_PARAMS("like_pattern_list", "mostly"), DQ_KIND_NEGATED, DqCompileLikeList, DqEvalLike, "values (as text) match none of the LIKE patterns"),
+	{
+		.name = "expect_column_values_to_match_regex",
+		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("regex", "mostly"),
+		.description = "values (as text) match the regular expression",
+		.compile = DqCompileRegex, .eval = DqEvalRegex,
+	},
+	{
+		.name = "expect_column_values_to_not_match_regex",
+		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("regex", "mostly"),
+		.description = "values (as text) do not match the regular expression",
+		.flags = DQ_KIND_NEGATED, .compile = DqCompileRegex, .eval = DqEvalRegex,
+	},
+	{
+		.name = "expect_column_values_to_match_regex_list",
+		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("regex_list", "match_on", "mostly"),
+		.description = "values match any (match_on = any, the default) or all of the regular expressions",
+		.compile = DqCompileRegexList, .eval = DqEvalRegex,
+	},
+	{
+		.name = "expect_column_values_to_not_match_regex_list",
+		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("regex_list", "mostly"),
+		.description = "values match none of the regular expressions",
+		.flags = DQ_KIND_NEGATED, .compile = DqCompileRegexList, .eval = DqEvalRegex,
+	},
+	{
+		.name = "expect_column_values_to_match_like_pattern",
+		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("like_pattern", "mostly"),
+		.description = "values (as text) match the LIKE pattern",
+		.compile = DqCompileLike, .eval = DqEvalLike,
+	},
+	{
+		.name = "expect_column_values_to_not_match_like_pattern",
+		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("like_pattern", "mostly"),
+		.description = "values (as text) do not match the LIKE pattern",
+		.flags = DQ_KIND_NEGATED, .compile = DqCompileLike, .eval = DqEvalLike,
+	},
+	{
+		.name = "expect_column_values_to_match_like_pattern_list",
+		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("like_pattern_list", "match_on", "mostly"),
+		.description = "values (as text) match any (match_on = any, the default) or all of the LIKE patterns",
+		.compile = DqCompileLikeList, .eval = DqEvalLike,
+	},
+	{
+		.name = "expect_column_values_to_not_match_like_pattern_list",
+		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("like_pattern_list", "mostly"),
+		.description = "values (as text) match none of the LIKE patterns",
+		.flags = DQ_KIND_NEGATED, .compile = DqCompileLikeList, .eval = DqEvalLike,
+	},
 	{0}
 };

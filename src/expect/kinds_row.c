@@ -710,40 +710,94 @@ DqEvalDistinctColumns(DqRule *r, const Datum *values, const bool *isnull)
  * ---------------------------------------------------------------------
  */
 
-/*
- * name, columns, required parameters, parameters, flags, compile and eval
- * callbacks, description
- */
-#define DQ_ROW_KIND(kname, kcols, kreq, kparams, kflags, kcompile, keval, kdesc) \
-	DQ_KIND(kname, kcols, kreq, kparams, kdesc, \
-			.flags = (kflags), .compile = (kcompile), .eval = (keval))
-
 const DqKindDef DqRowKinds[] = {
-	DQ_ROW_KIND("expect_column_values_to_not_be_null", 1, 0, DQ_PARAMS("mostly"), DQ_KIND_COUNTS_NULLS, NULL, DqEvalNotNull,
-				"the column has no NULLs"),
-	DQ_ROW_KIND("expect_column_values_to_be_null", 1, 0, DQ_PARAMS("mostly"), DQ_KIND_COUNTS_NULLS, NULL, DqEvalNull,
-				"the column is NULL everywhere"),
-	DQ_ROW_KIND("expect_column_values_to_be_between", 1, 0, DQ_PARAMS("min_value", "max_value", "strict_min", "strict_max", "mostly"), 0, DqCompileBetween, DqEvalBetween,
-				"values lie between min_value and max_value (either may be absent)"),
-	DQ_ROW_KIND("expect_column_values_to_be_in_set", 1, 1, DQ_PARAMS("value_set", "mostly"), 0, DqCompileSet, DqEvalSet,
-				"values belong to value_set"),
-	DQ_ROW_KIND("expect_column_values_to_not_be_in_set", 1, 1, DQ_PARAMS("value_set", "mostly"), DQ_KIND_NEGATED, DqCompileSet, DqEvalSet,
-				"values do not belong to value_set"),
-	DQ_ROW_KIND("expect_column_value_lengths_to_be_between", 1, 0, DQ_PARAMS("min_value", "max_value", "strict_min", "strict_max", "mostly"), 0, DqCompileLengthBetween, DqEvalLength,
-				"value lengths in characters lie between min_value and max_value"),
-	DQ_ROW_KIND("expect_column_value_lengths_to_equal", 1, 1, DQ_PARAMS("value", "mostly"), 0, DqCompileLengthEqual, DqEvalLength,
-				"value lengths in characters equal value"),
-	DQ_ROW_KIND("expect_column_pair_values_to_be_equal", 2, 2, DQ_PARAMS("column_A", "column_B", "ignore_row_if", "mostly"), 0, DqCompilePairEqual, DqEvalPair,
-				"column_A equals column_B in every row"),
-	DQ_ROW_KIND("expect_column_pair_values_a_to_be_greater_than_b", 2, 2, DQ_PARAMS("column_A", "column_B", "or_equal", "ignore_row_if", "mostly"), 0, DqCompilePairGreater, DqEvalPair,
-				"column_A is greater than (or_equal: at least) column_B in every row"),
-	DQ_ROW_KIND("expect_column_pair_values_to_be_in_set", 2, 3, DQ_PARAMS("column_A", "column_B", "value_pairs_set", "ignore_row_if", "mostly"), 0, DqCompilePairSet, DqEvalPairSet,
-				"each (column_A, column_B) pair is one of value_pairs_set"),
-	DQ_ROW_KIND("expect_multicolumn_sum_to_equal", -1, 2, DQ_PARAMS("column_list", "sum_total", "ignore_row_if", "mostly"), 0, DqCompileSum, DqEvalSum,
-				"the columns of column_list add up to sum_total in every row"),
-	DQ_ROW_KIND("expect_select_column_values_to_be_unique_within_record", -1, 1, DQ_PARAMS("column_list", "ignore_row_if", "mostly"), 0, NULL, DqEvalDistinctColumns,
-				"the columns of column_list hold different values in every row"),
-	DQ_ROW_KIND("expect_multicolumn_values_to_be_unique", -1, 1, DQ_PARAMS("column_list", "ignore_row_if", "mostly"), 0, NULL, DqEvalDistinctColumns,
-				"the columns of column_list hold different values in every row (GE's older name of ..._unique_within_record)"),
+	{
+		.name = "expect_column_values_to_not_be_null",
+		.ncols = 1, .params = DQ_PARAMS("mostly"),
+		.description = "the column has no NULLs",
+		.flags = DQ_KIND_COUNTS_NULLS,
+		.eval = DqEvalNotNull,
+	},
+	{
+		.name = "expect_column_values_to_be_null",
+		.ncols = 1, .params = DQ_PARAMS("mostly"),
+		.description = "the column is NULL everywhere",
+		.flags = DQ_KIND_COUNTS_NULLS,
+		.eval = DqEvalNull,
+	},
+	{
+		.name = "expect_column_values_to_be_between",
+		.ncols = 1,
+		.params = DQ_PARAMS("min_value", "max_value", "strict_min", "strict_max", "mostly"),
+		.description = "values lie between min_value and max_value (either may be absent)",
+		.compile = DqCompileBetween, .eval = DqEvalBetween,
+	},
+	{
+		.name = "expect_column_values_to_be_in_set",
+		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("value_set", "mostly"),
+		.description = "values belong to value_set",
+		.compile = DqCompileSet, .eval = DqEvalSet,
+	},
+	{
+		.name = "expect_column_values_to_not_be_in_set",
+		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("value_set", "mostly"),
+		.description = "values do not belong to value_set",
+		.flags = DQ_KIND_NEGATED, .compile = DqCompileSet, .eval = DqEvalSet,
+	},
+	{
+		.name = "expect_column_value_lengths_to_be_between",
+		.ncols = 1,
+		.params = DQ_PARAMS("min_value", "max_value", "strict_min", "strict_max", "mostly"),
+		.description = "value lengths in characters lie between min_value and max_value",
+		.compile = DqCompileLengthBetween, .eval = DqEvalLength,
+	},
+	{
+		.name = "expect_column_value_lengths_to_equal",
+		.ncols = 1, .nreq = 1, .params = DQ_PARAMS("value", "mostly"),
+		.description = "value lengths in characters equal value",
+		.compile = DqCompileLengthEqual, .eval = DqEvalLength,
+	},
+	{
+		.name = "expect_column_pair_values_to_be_equal",
+		.ncols = 2, .nreq = 2,
+		.params = DQ_PARAMS("column_A", "column_B", "ignore_row_if", "mostly"),
+		.description = "column_A equals column_B in every row",
+		.compile = DqCompilePairEqual, .eval = DqEvalPair,
+	},
+	{
+		.name = "expect_column_pair_values_a_to_be_greater_than_b",
+		.ncols = 2, .nreq = 2,
+		.params = DQ_PARAMS("column_A", "column_B", "or_equal", "ignore_row_if", "mostly"),
+		.description = "column_A is greater than (or_equal: at least) column_B in every row",
+		.compile = DqCompilePairGreater, .eval = DqEvalPair,
+	},
+	{
+		.name = "expect_column_pair_values_to_be_in_set",
+		.ncols = 2, .nreq = 3,
+		.params = DQ_PARAMS("column_A", "column_B", "value_pairs_set", "ignore_row_if", "mostly"),
+		.description = "each (column_A, column_B) pair is one of value_pairs_set",
+		.compile = DqCompilePairSet, .eval = DqEvalPairSet,
+	},
+	{
+		.name = "expect_multicolumn_sum_to_equal",
+		.ncols = -1, .nreq = 2,
+		.params = DQ_PARAMS("column_list", "sum_total", "ignore_row_if", "mostly"),
+		.description = "the columns of column_list add up to sum_total in every row",
+		.compile = DqCompileSum, .eval = DqEvalSum,
+	},
+	{
+		.name = "expect_select_column_values_to_be_unique_within_record",
+		.ncols = -1, .nreq = 1,
+		.params = DQ_PARAMS("column_list", "ignore_row_if", "mostly"),
+		.description = "the columns of column_list hold different values in every row",
+		.eval = DqEvalDistinctColumns,
+	},
+	{
+		.name = "expect_multicolumn_values_to_be_unique",
+		.ncols = -1, .nreq = 1,
+		.params = DQ_PARAMS("column_list", "ignore_row_if", "mostly"),
+		.description = "the columns of column_list hold different values in every row (GE's older name of ..._unique_within_record)",
+		.eval = DqEvalDistinctColumns,
+	},
 	{0}
 };
