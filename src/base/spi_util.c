@@ -13,7 +13,7 @@
  *
  * DqRequireArg is the NULL-argument check of SQL-callable functions that
  * are CALLED ON NULL INPUT, with the SQLSTATE and hint the style guide
- * asks for.
+ * asks for; DqRequireOneDimArray the dimension check of an array argument.
  *
  *-------------------------------------------------------------------------
  */
@@ -242,4 +242,18 @@ DqRequireArg(FunctionCallInfo fcinfo, int argno, const char *argname,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be NULL", argname),
 				 errhint("%s", hint)));
+}
+
+/*
+ * An array argument must have one dimension (or none: the empty array).
+ * hint may be NULL.
+ */
+void
+DqRequireOneDimArray(ArrayType *arr, const char *argname, const char *hint)
+{
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", argname),
+				 hint ? errhint("%s", hint) : 0));
 }

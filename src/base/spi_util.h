@@ -2,7 +2,7 @@
  *
  * spi_util.h
  *	  The checks every caller of SPI repeats, reading values out of
- *	  SPI_tuptable, and the NULL-argument check of SQL-callable functions
+ *	  SPI_tuptable, and the argument checks of SQL-callable functions
  *	  (spi_util.c).
  *
  *-------------------------------------------------------------------------
@@ -13,6 +13,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/array.h"
 
 /* connecting and running */
 extern void DqSpiConnect(void);
@@ -43,5 +44,7 @@ extern Datum DqSpiCopyValue(uint64 row, int col, MemoryContext cxt,
 /* arguments of SQL-callable functions */
 extern void DqRequireArg(FunctionCallInfo fcinfo, int argno,
 						 const char *argname, const char *hint);
+extern void DqRequireOneDimArray(ArrayType *arr, const char *argname,
+								 const char *hint);
 
 #endif							/* DQ_SPI_UTIL_H */
