@@ -610,8 +610,7 @@ DqMonPreviousJob(Oid relid, DqMonitorKind kind, int16 attnum, Oid caller)
 				 "look up the monitors of a relation");
 	if (SPI_processed == 0)
 		return NULL;
-	old_owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
-											   SPI_tuptable->tupdesc, 1, &isnull));
+	old_owner = DatumGetObjectId(DqSpiValue(0, 1, &isnull));
 	if (!has_privs_of_role(caller, old_owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -619,7 +618,7 @@ DqMonPreviousJob(Oid relid, DqMonitorKind kind, int16 attnum, Oid caller)
 						DqMonitorKindNames[kind], get_rel_name(relid),
 						GetUserNameFromId(old_owner, false)),
 				 errhint("Ask that role to change it, or to remove it with dq.unmonitor().")));
-	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	return DqSpiText(0, 2);
 }
 
 /* Remove a scheduler job when no monitor uses it any more. */
