@@ -12,11 +12,13 @@
 
 #include "postgres.h"
 
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/array.h"
 
 /* connecting and running */
 extern void DqSpiConnect(void);
+extern void DqSpiCheck(int ret, int expected, const char *what);
 extern uint64 DqSpiRun(const char *sql, bool read_only, int expected,
 					   const char *what);
 extern uint64 DqSpiRunArgs(const char *sql, int nargs, Oid *argtypes,
@@ -25,6 +27,11 @@ extern uint64 DqSpiRunArgs(const char *sql, int nargs, Oid *argtypes,
 extern void DqSpiRunOneRow(const char *sql, int nargs, Oid *argtypes,
 						   Datum *values, const char *nulls, bool read_only,
 						   int expected, const char *what);
+extern SPIPlanPtr DqSpiKeptPlan(SPIPlanPtr *plan, const char *sql, int nargs,
+								Oid *types);
+extern uint64 DqSpiCached(SPIPlanPtr *plan, const char *sql, int nargs,
+						  Oid *types, Datum *values, const char *nulls,
+						  bool read_only, int expected, const char *what);
 extern int64 DqSpiInsertReturningId(const char *sql, int nargs, Oid *argtypes,
 									Datum *values, const char *nulls,
 									const char *what);
