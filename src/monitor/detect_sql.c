@@ -27,6 +27,7 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
+#include "base/guc.h"
 #include "base/json_build.h"
 #include "base/spi_util.h"
 #include "monitor/detect.h"
@@ -342,7 +343,6 @@ static void
 DqDetectSetOption(DqDetectOptions *o, DqOpt opt, const char *key, JsonbValue *v)
 {
 	char	   *field = (char *) o + DqOpts[opt].offset;
-	char	   *s;
 
 	if (DqOpts[opt].type == DQ_OPT_INT)
 	{
@@ -371,13 +371,8 @@ DqDetectSetOption(DqDetectOptions *o, DqOpt opt, const char *key, JsonbValue *v)
 			o->trend = (DqTrend) DQ_OPT_ENUM(key, v, DqTrendNames);
 			break;
 		case OPT_TIMEZONE:
-			s = DqOptString(key, v);
-			o->tz = pg_tzset(s);
-			if (o->tz == NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("time zone \"%s\" not recognized", s),
-						 errhint("Name a time zone of pg_timezone_names, for example 'Europe/Paris'.")));
+			o->tz = DqTimeZoneByName(DqOptString(key, v),
+									 "Name a time zone of pg_timezone_names, for example 'Europe/Paris'.");
 			break;
 		case OPT_TRAINING_PERIOD:
 			o->training_period = DqOptInterval(key, v);
