@@ -164,10 +164,8 @@ static int64
 find_job(const char *job_name, Oid owner)
 {
 	Oid			types[2] = {TEXTOID, OIDOID};
-	Datum		values[2];
+	Datum		values[2] = {CStringGetTextDatum(job_name), ObjectIdGetDatum(owner)};
 
-	values[0] = CStringGetTextDatum(job_name);
-	values[1] = ObjectIdGetDatum(owner);
 	DqSpiRunArgs("SELECT job_id FROM dq.jobs WHERE job_name OPERATOR(pg_catalog.=) $1 "
 				 "AND owner OPERATOR(pg_catalog.=) $2::pg_catalog.regrole FOR UPDATE",
 				 2, types, values, NULL, false, SPI_OK_SELECT,
