@@ -595,12 +595,12 @@ check_cdc_lag(void *arg)
 	uint64		n;
 
 	DqSpiCheck(SPI_execute("SELECT slot_name, lag_bytes, lag_seconds, lag_exceeded, "
-						  "       pg_catalog.json_build_object('slot_name', slot_name, "
-						  "         'lag_seconds', lag_seconds, 'lag_bytes', lag_bytes, "
-						  "         'worker_pid', worker_pid, 'watched_tables', watched_tables, "
-						  "         'last_error', last_error, 'last_error_at', last_error_at)::pg_catalog.text "
-						  "  FROM dq.cdc_status", false, 0),
-			  SPI_OK_SELECT, "read dq.cdc_status");
+						   "       pg_catalog.json_build_object('slot_name', slot_name, "
+						   "         'lag_seconds', lag_seconds, 'lag_bytes', lag_bytes, "
+						   "         'worker_pid', worker_pid, 'watched_tables', watched_tables, "
+						   "         'last_error', last_error, 'last_error_at', last_error_at)::pg_catalog.text "
+						   "  FROM dq.cdc_status", false, 0),
+			   SPI_OK_SELECT, "read dq.cdc_status");
 	tt = SPI_tuptable;
 	n = SPI_processed;
 	for (uint64 i = 0; i < n; i++)
@@ -636,11 +636,11 @@ check_cdc_lag(void *arg)
 
 	/* a slot that is gone (nothing watched any more) lags no more */
 	DqSpiCheck(SPI_execute("SELECT a.source_key FROM dq.alerts a "
-						  " WHERE a.source = 'cdc_lag' AND a.state <> 'resolved' "
-						  "   AND NOT EXISTS (SELECT 1 FROM dq.cdc_status s "
-						  "                    WHERE 'slot:' OPERATOR(pg_catalog.||) s.slot_name = a.source_key)",
-						  false, 0),
-			  SPI_OK_SELECT, "find the lag alerts of dropped slots");
+						   " WHERE a.source = 'cdc_lag' AND a.state <> 'resolved' "
+						   "   AND NOT EXISTS (SELECT 1 FROM dq.cdc_status s "
+						   "                    WHERE 'slot:' OPERATOR(pg_catalog.||) s.slot_name = a.source_key)",
+						   false, 0),
+			   SPI_OK_SELECT, "find the lag alerts of dropped slots");
 	tt = SPI_tuptable;
 	n = SPI_processed;
 	for (uint64 i = 0; i < n; i++)
@@ -659,18 +659,18 @@ prune(void)
 	Datum		values[1];
 
 	DqSpiCheck(SPI_execute("DELETE FROM dq.alert_deliveries d WHERE d.route_id IS NOT NULL "
-						  "AND NOT EXISTS (SELECT 1 FROM dq.alert_routes r WHERE r.route_id = d.route_id)",
-						  false, 0),
-			  SPI_OK_DELETE, "prune orphaned deliveries");
+						   "AND NOT EXISTS (SELECT 1 FROM dq.alert_routes r WHERE r.route_id = d.route_id)",
+						   false, 0),
+			   SPI_OK_DELETE, "prune orphaned deliveries");
 	if (dq_alert_retention <= 0)
 		return;
 	values[0] = TimestampTzGetDatum(TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 																-(int64) dq_alert_retention * 1000));
 	DqSpiCheck(SPI_execute_with_args("DELETE FROM dq.alerts WHERE alert_id IN "
-									"(SELECT alert_id FROM dq.alerts WHERE state = 'resolved' "
-									"   AND resolved_at < $1 LIMIT 1000)",
-									1, types, values, NULL, false, 0),
-			  SPI_OK_DELETE, "prune dq.alerts");
+									 "(SELECT alert_id FROM dq.alerts WHERE state = 'resolved' "
+									 "   AND resolved_at < $1 LIMIT 1000)",
+									 1, types, values, NULL, false, 0),
+			   SPI_OK_DELETE, "prune dq.alerts");
 }
 
 #define NEXT_DUE_IN(channel_test) \
