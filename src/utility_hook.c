@@ -68,6 +68,7 @@
 #include "alert/alert.h"
 #include "base/catalog.h"
 #include "base/compat.h"
+#include "base/sysscan.h"
 #include "cdc/cdc_worker.h"
 #include "sched/worker.h"
 #include "utility_hook.h"
@@ -227,21 +228,14 @@ DqCheckExtensionSchema(Node *stmt)
 static bool
 DqSchemaInUse(Oid nsp)
 {
-	Relation	rel;
 	ScanKeyData key[2];
-	SysScanDesc scan;
-	bool		used;
 
-	rel = table_open(DependRelationId, AccessShareLock);
 	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
 				F_OIDEQ, ObjectIdGetDatum(NamespaceRelationId));
 	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
 				F_OIDEQ, ObjectIdGetDatum(nsp));
-	scan = systable_beginscan(rel, DependReferenceIndexId, true, NULL, 2, key);
-	used = HeapTupleIsValid(systable_getnext(scan));
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return used;
+	return DqSysScanFind(DependRelationId, DependReferenceIndexId, 2, key,
+						 NULL, NULL);
 }
 
 /*

@@ -11,6 +11,7 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 #include "storage/latch.h"
@@ -99,7 +100,7 @@ typedef struct DqAlertStmt
 	const char *sql;
 	int			nargs;
 	Oid			types[13];
-	void	   *plan;			/* SPIPlanPtr, set on first use */
+	SPIPlanPtr	plan;			/* set on first use (DqSpiKeptPlan) */
 } DqAlertStmt;
 
 extern int	DqAlertExec(DqAlertStmt *st, Datum *values, const char *nulls, long count);

@@ -143,26 +143,16 @@ static List *route_cache = NIL;
 static LocalTransactionId route_cache_lxid = InvalidLocalTransactionId;
 
 /*
- * Execute a statement prepared once per backend (inside SPI); returns
- * SPI's result code.  The plan is kept (SPI_keepplan): the plan cache
- * re-plans it when the tables change.
+ * Execute a statement through its plan kept for the session
+ * (DqSpiKeptPlan), inside SPI; returns SPI's result code.
  */
 int
 DqAlertExec(DqAlertStmt *st, Datum *values, const char *nulls, long count)
 {
-	int			rc;
+	int			rc = SPI_execute_plan(DqSpiKeptPlan(&st->plan, st->sql,
+													st->nargs, st->types),
+									  values, nulls, false, count);
 
-	if (st->plan == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare(st->sql, st->nargs, st->types);
-
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed (%d): %s", SPI_result, st->sql);
-		if (SPI_keepplan(plan) != 0)
-			elog(ERROR, "SPI_keepplan failed");
-		st->plan = plan;
-	}
-	rc = SPI_execute_plan(st->plan, values, nulls, false, count);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan failed (%d): %s", rc, st->sql);
 	return rc;

@@ -158,13 +158,6 @@ worker_should_stop(void)
 		DqDbTablePaused(DqAlertTable(), MyDatabaseId, false);
 }
 
-static void
-spi_check(int rc, int expect, const char *what)
-{
-	if (rc != expect)
-		elog(ERROR, "SPI_execute failed (%d): %s", rc, what);
-}
-
 /* The alert's columns that the payloads use (see DqAlertDelivery). */
 #define ALERT_COLUMNS(body) \
 	"a.alert_id, a.source, a.source_key, a.severity, a.state, a.title, " \
@@ -286,7 +279,7 @@ record_attempt(const DqAlertDelivery *d, TimestampTz started, long http_status,
 	else
 		nulls[6] = 'n';
 	values[7] = TimestampTzGetDatum(now);
-	spi_check(DqAlertExec(&st_record, values, nulls, 0), SPI_OK_INSERT, "record a delivery attempt");
+	DqSpiCheck(DqAlertExec(&st_record, values, nulls, 0), SPI_OK_INSERT, "record a delivery attempt");
 	return SPI_processed == 1 ? status : NULL;
 }
 
@@ -388,7 +381,7 @@ deliver_notifies(void)
 
 	values[0] = TimestampTzGetDatum(now);
 	values[1] = Int32GetDatum(NOTIFY_BATCH);
-	spi_check(DqAlertExec(&st_claim_notify, values, NULL, 0), SPI_OK_SELECT, "claim NOTIFY deliveries");
+	DqSpiCheck(DqAlertExec(&st_claim_notify, values, NULL, 0), SPI_OK_SELECT, "claim NOTIFY deliveries");
 	tt = SPI_tuptable;
 	n = SPI_processed;
 	for (uint64 i = 0; i < n; i++)
@@ -522,7 +515,7 @@ claim_http(void)
 	values[0] = busy_ids();
 	values[1] = TimestampTzGetDatum(GetCurrentTimestamp());
 	values[2] = Int32GetDatum(limit);
-	spi_check(DqAlertExec(&st_claim_http, values, NULL, 0), SPI_OK_SELECT, "claim HTTP deliveries");
+	DqSpiCheck(DqAlertExec(&st_claim_http, values, NULL, 0), SPI_OK_SELECT, "claim HTTP deliveries");
 	n = SPI_processed;
 	if (n == 0)
 		return false;
@@ -547,7 +540,7 @@ claim_http(void)
 		return false;
 
 	values[0] = PointerGetDatum(construct_array(chosen, nchosen, INT8OID, 8, true, TYPALIGN_DOUBLE));
-	spi_check(DqAlertExec(&st_http_payloads, values, NULL, 0), SPI_OK_SELECT, "read HTTP deliveries");
+	DqSpiCheck(DqAlertExec(&st_http_payloads, values, NULL, 0), SPI_OK_SELECT, "read HTTP deliveries");
 	tt = SPI_tuptable;
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -601,13 +594,13 @@ check_cdc_lag(void *arg)
 	SPITupleTable *tt;
 	uint64		n;
 
-	spi_check(SPI_execute("SELECT slot_name, lag_bytes, lag_seconds, lag_exceeded, "
-						  "       pg_catalog.json_build_object('slot_name', slot_name, "
-						  "         'lag_seconds', lag_seconds, 'lag_bytes', lag_bytes, "
-						  "         'worker_pid', worker_pid, 'watched_tables', watched_tables, "
-						  "         'last_error', last_error, 'last_error_at', last_error_at)::pg_catalog.text "
-						  "  FROM dq.cdc_status", false, 0),
-			  SPI_OK_SELECT, "read dq.cdc_status");
+	DqSpiCheck(SPI_execute("SELECT slot_name, lag_bytes, lag_seconds, lag_exceeded, "
+						   "       pg_catalog.json_build_object('slot_name', slot_name, "
+						   "         'lag_seconds', lag_seconds, 'lag_bytes', lag_bytes, "
+						   "         'worker_pid', worker_pid, 'watched_tables', watched_tables, "
+						   "         'last_error', last_error, 'last_error_at', last_error_at)::pg_catalog.text "
+						   "  FROM dq.cdc_status", false, 0),
+			   SPI_OK_SELECT, "read dq.cdc_status");
 	tt = SPI_tuptable;
 	n = SPI_processed;
 	for (uint64 i = 0; i < n; i++)
@@ -642,12 +635,12 @@ check_cdc_lag(void *arg)
 	}
 
 	/* a slot that is gone (nothing watched any more) lags no more */
-	spi_check(SPI_execute("SELECT a.source_key FROM dq.alerts a "
-						  " WHERE a.source = 'cdc_lag' AND a.state <> 'resolved' "
-						  "   AND NOT EXISTS (SELECT 1 FROM dq.cdc_status s "
-						  "                    WHERE 'slot:' OPERATOR(pg_catalog.||) s.slot_name = a.source_key)",
-						  false, 0),
-			  SPI_OK_SELECT, "find the lag alerts of dropped slots");
+	DqSpiCheck(SPI_execute("SELECT a.source_key FROM dq.alerts a "
+						   " WHERE a.source = 'cdc_lag' AND a.state <> 'resolved' "
+						   "   AND NOT EXISTS (SELECT 1 FROM dq.cdc_status s "
+						   "                    WHERE 'slot:' OPERATOR(pg_catalog.||) s.slot_name = a.source_key)",
+						   false, 0),
+			   SPI_OK_SELECT, "find the lag alerts of dropped slots");
 	tt = SPI_tuptable;
 	n = SPI_processed;
 	for (uint64 i = 0; i < n; i++)
@@ -665,19 +658,19 @@ prune(void)
 	Oid			types[1] = {TIMESTAMPTZOID};
 	Datum		values[1];
 
-	spi_check(SPI_execute("DELETE FROM dq.alert_deliveries d WHERE d.route_id IS NOT NULL "
-						  "AND NOT EXISTS (SELECT 1 FROM dq.alert_routes r WHERE r.route_id = d.route_id)",
-						  false, 0),
-			  SPI_OK_DELETE, "prune orphaned deliveries");
+	DqSpiCheck(SPI_execute("DELETE FROM dq.alert_deliveries d WHERE d.route_id IS NOT NULL "
+						   "AND NOT EXISTS (SELECT 1 FROM dq.alert_routes r WHERE r.route_id = d.route_id)",
+						   false, 0),
+			   SPI_OK_DELETE, "prune orphaned deliveries");
 	if (dq_alert_retention <= 0)
 		return;
 	values[0] = TimestampTzGetDatum(TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 																-(int64) dq_alert_retention * 1000));
-	spi_check(SPI_execute_with_args("DELETE FROM dq.alerts WHERE alert_id IN "
-									"(SELECT alert_id FROM dq.alerts WHERE state = 'resolved' "
-									"   AND resolved_at < $1 LIMIT 1000)",
-									1, types, values, NULL, false, 0),
-			  SPI_OK_DELETE, "prune dq.alerts");
+	DqSpiCheck(SPI_execute_with_args("DELETE FROM dq.alerts WHERE alert_id IN "
+									 "(SELECT alert_id FROM dq.alerts WHERE state = 'resolved' "
+									 "   AND resolved_at < $1 LIMIT 1000)",
+									 1, types, values, NULL, false, 0),
+			   SPI_OK_DELETE, "prune dq.alerts");
 }
 
 #define NEXT_DUE_IN(channel_test) \
@@ -705,7 +698,7 @@ compute_next_due(void)
 	Datum		d;
 
 	values[0] = busy_ids();
-	spi_check(DqAlertExec(&st_next_due, values, NULL, 0), SPI_OK_SELECT, "find the next due delivery");
+	DqSpiCheck(DqAlertExec(&st_next_due, values, NULL, 0), SPI_OK_SELECT, "find the next due delivery");
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	next_due = isnull ? DT_NOEND : DatumGetTimestampTz(d);
 }

@@ -36,6 +36,7 @@
 #include "utils/syscache.h"
 
 #include "base/citus.h"
+#include "base/sysscan.h"
 
 /*
  * dq_lineage.citus_pushdown: scans of distributed tables use the
@@ -75,43 +76,30 @@ DqCitusInstalled(void)
 }
 
 /*
- * Scan Citus catalog table relname (in pg_catalog) for rows whose column
- * attno equals the key, through the index idxname when it exists.  Calls
- * fn on the first row found and returns its result, or dflt when there is
- * no such row or no such table.
+ * Scan Citus catalog table relname (in pg_catalog) for the row whose
+ * column attno equals the key, through the index idxname when it exists,
+ * and call fn on it with arg.  False when there is no such row or no such
+ * table.
  */
-typedef Datum (*DqCitusRowFn) (HeapTuple tup, TupleDesc td);
-
-static Datum
+static bool
 DqCitusLookup(const char *relname, const char *idxname, AttrNumber attno,
-			  RegProcedure eqproc, Datum key, DqCitusRowFn fn, Datum dflt)
+			  RegProcedure eqproc, Datum key, DqSysScanRowFn fn, void *arg)
 {
 	Oid			relid = get_relname_relid(relname, PG_CATALOG_NAMESPACE);
-	Oid			idxid;
-	Relation	rel;
-	SysScanDesc scan;
 	ScanKeyData skey;
-	HeapTuple	tup;
-	Datum		result = dflt;
 
 	if (!OidIsValid(relid))
-		return dflt;
-	idxid = get_relname_relid(idxname, PG_CATALOG_NAMESPACE);
-	rel = table_open(relid, AccessShareLock);
+		return false;
 	ScanKeyInit(&skey, attno, BTEqualStrategyNumber, eqproc, key);
-	scan = systable_beginscan(rel, idxid, OidIsValid(idxid), NULL, 1, &skey);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-		result = fn(tup, RelationGetDescr(rel));
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return result;
+	return DqSysScanFind(relid, get_relname_relid(idxname, PG_CATALOG_NAMESPACE),
+						 1, &skey, fn, arg);
 }
 
-/* The kind of table a pg_dist_partition row describes. */
-static Datum
-DqCitusPartitionKind(HeapTuple tup, TupleDesc td)
+/* The kind of table a pg_dist_partition row describes, into *arg. */
+static bool
+DqCitusPartitionKind(HeapTuple tup, TupleDesc td, void *arg)
 {
+	DqCitusTableKind *kind = arg;
 	bool		isnull;
 	char		method = DatumGetChar(heap_getattr(tup, DQ_DIST_PARTITION_PARTMETHOD,
 												   td, &isnull));
@@ -121,12 +109,14 @@ DqCitusPartitionKind(HeapTuple tup, TupleDesc td)
 														td, &isnull));
 
 	if (method == 'h' || method == 'r' || method == 'a')
-		return Int32GetDatum(DQ_CITUS_DISTRIBUTED);
-	if (repmodel == 't')
-		return Int32GetDatum(DQ_CITUS_REFERENCE);
-	if (colocation != 0)
-		return Int32GetDatum(DQ_CITUS_SINGLE_SHARD);
-	return Int32GetDatum(DQ_CITUS_LOCAL);
+		*kind = DQ_CITUS_DISTRIBUTED;
+	else if (repmodel == 't')
+		*kind = DQ_CITUS_REFERENCE;
+	else if (colocation != 0)
+		*kind = DQ_CITUS_SINGLE_SHARD;
+	else
+		*kind = DQ_CITUS_LOCAL;
+	return true;
 }
 
 /*
@@ -136,14 +126,15 @@ DqCitusPartitionKind(HeapTuple tup, TupleDesc td)
 DqCitusTableKind
 DqCitusKind(Oid relid)
 {
-	if (!OidIsValid(relid) || !DqCitusInstalled())
-		return DQ_CITUS_NONE;
-	return (DqCitusTableKind)
-		DatumGetInt32(DqCitusLookup("pg_dist_partition",
-									"pg_dist_partition_logical_relid_index",
-									DQ_DIST_PARTITION_LOGICALRELID, F_OIDEQ,
-									ObjectIdGetDatum(relid), DqCitusPartitionKind,
-									Int32GetDatum(DQ_CITUS_NONE)));
+	DqCitusTableKind kind = DQ_CITUS_NONE;
+
+	if (OidIsValid(relid) && DqCitusInstalled())
+		(void) DqCitusLookup("pg_dist_partition",
+							 "pg_dist_partition_logical_relid_index",
+							 DQ_DIST_PARTITION_LOGICALRELID, F_OIDEQ,
+							 ObjectIdGetDatum(relid), DqCitusPartitionKind,
+							 &kind);
+	return kind;
 }
 
 /* The kind as words, for messages. */
@@ -166,12 +157,14 @@ DqCitusKindName(DqCitusTableKind kind)
 	return "table";
 }
 
-static Datum
-DqCitusGroupId(HeapTuple tup, TupleDesc td)
+/* An int32 first column of a catalog row, into *arg. */
+static bool
+DqCitusFirstInt32(HeapTuple tup, TupleDesc td, void *arg)
 {
 	bool		isnull;
 
-	return heap_getattr(tup, 1, td, &isnull);
+	*(int32 *) arg = DatumGetInt32(heap_getattr(tup, 1, td, &isnull));
+	return true;
 }
 
 /*
@@ -182,9 +175,6 @@ bool
 DqCitusIsCoordinator(void)
 {
 	Oid			relid;
-	Relation	rel;
-	SysScanDesc scan;
-	HeapTuple	tup;
 	int32		group = -1;
 
 	if (!DqCitusInstalled())
@@ -192,22 +182,19 @@ DqCitusIsCoordinator(void)
 	relid = get_relname_relid("pg_dist_local_group", PG_CATALOG_NAMESPACE);
 	if (!OidIsValid(relid))
 		return false;
-	rel = table_open(relid, AccessShareLock);
-	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-		group = DatumGetInt32(DqCitusGroupId(tup, RelationGetDescr(rel)));
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
+	(void) DqSysScanFind(relid, InvalidOid, 0, NULL, DqCitusFirstInt32, &group);
 	return group == 0;
 }
 
-static Datum
-DqCitusShardLogicalRelid(HeapTuple tup, TupleDesc td)
+/* The distributed table of a pg_dist_shard row, into *arg. */
+static bool
+DqCitusShardLogicalRelid(HeapTuple tup, TupleDesc td, void *arg)
 {
 	bool		isnull;
 
-	return heap_getattr(tup, DQ_DIST_SHARD_LOGICALRELID, td, &isnull);
+	*(Oid *) arg = DatumGetObjectId(heap_getattr(tup, DQ_DIST_SHARD_LOGICALRELID,
+												 td, &isnull));
+	return true;
 }
 
 /*
@@ -223,6 +210,7 @@ DqCitusShardParent(Relation rel)
 	const char *us = strrchr(name, '_');
 	char	   *end;
 	uint64		shardid;
+	Oid			parent = InvalidOid;
 
 	if (us == NULL || us[1] < '1' || us[1] > '9' ||
 		rel->rd_rel->relnamespace == PG_CATALOG_NAMESPACE)
@@ -233,11 +221,11 @@ DqCitusShardParent(Relation rel)
 		return InvalidOid;
 	if (!DqCitusInstalled())
 		return InvalidOid;
-	return DatumGetObjectId(DqCitusLookup("pg_dist_shard", "pg_dist_shard_shardid_index",
-										  DQ_DIST_SHARD_SHARDID, F_INT8EQ,
-										  Int64GetDatum((int64) shardid),
-										  DqCitusShardLogicalRelid,
-										  ObjectIdGetDatum(InvalidOid)));
+	(void) DqCitusLookup("pg_dist_shard", "pg_dist_shard_shardid_index",
+						 DQ_DIST_SHARD_SHARDID, F_INT8EQ,
+						 Int64GetDatum((int64) shardid),
+						 DqCitusShardLogicalRelid, &parent);
+	return parent;
 }
 
 /*

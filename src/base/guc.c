@@ -79,6 +79,23 @@ bool		dq_track_progress = true;
 int			dq_progress_notice = 0;
 int			dq_stats_max = 5000;
 
+/*
+ * The time zone of that name (a name of pg_timezone_names); else an error
+ * with the hint.  For arguments and options that name a time zone.
+ */
+pg_tz *
+DqTimeZoneByName(const char *name, const char *hint)
+{
+	pg_tz	   *tz = pg_tzset(name);
+
+	if (tz == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time zone \"%s\" not recognized", name),
+				 errhint("%s", hint)));
+	return tz;
+}
+
 /* dq_lineage.timezone must name a known zone (or be empty). */
 static bool
 DqCheckTimeZone(char **newval, void **extra, GucSource source)

@@ -8,6 +8,8 @@
 #ifndef DQ_GUC_H
 #define DQ_GUC_H
 
+#include "pgtime.h"
+
 extern int	dq_profile_top_k;
 extern int	dq_profile_histogram_buckets;
 extern bool dq_detect_sensitive;
@@ -35,5 +37,6 @@ extern int	dq_progress_notice;
 extern int	dq_stats_max;
 
 extern void DqDefineGucs(void);
+extern pg_tz *DqTimeZoneByName(const char *name, const char *hint);
 
 #endif							/* DQ_GUC_H */

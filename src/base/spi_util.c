@@ -13,7 +13,7 @@
  *
  * DqRequireArg is the NULL-argument check of SQL-callable functions that
  * are CALLED ON NULL INPUT, with the SQLSTATE and hint the style guide
- * asks for.
+ * asks for; DqRequireOneDimArray the dimension check of an array argument.
  *
  *-------------------------------------------------------------------------
  */
@@ -43,7 +43,7 @@ DqSpiConnect(void)
  * Check the result code of a statement: expected (SPI_OK_SELECT, ...), or
  * any success when expected is 0.
  */
-static void
+void
 DqSpiCheck(int ret, int expected, const char *what)
 {
 	if (ret < 0 || (expected != 0 && ret != expected))
@@ -58,6 +58,41 @@ uint64
 DqSpiRun(const char *sql, bool read_only, int expected, const char *what)
 {
 	DqSpiCheck(SPI_execute(sql, read_only, 0), expected, what);
+	return SPI_processed;
+}
+
+/*
+ * The plan of sql, prepared on its first use and kept for the session in
+ * the caller's static slot *plan, for a statement a backend runs many
+ * times (a pass over thousands of monitors, an alert per failure).  The
+ * plan cache re-plans it when the tables it reads change.
+ */
+SPIPlanPtr
+DqSpiKeptPlan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types)
+{
+	if (*plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(sql, nargs, types);
+
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "could not prepare: %s", sql);
+		*plan = p;
+	}
+	return *plan;
+}
+
+/*
+ * DqSpiRunArgs through the kept plan of sql (DqSpiKeptPlan); returns the
+ * number of rows.
+ */
+uint64
+DqSpiCached(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types,
+			Datum *values, const char *nulls, bool read_only, int expected,
+			const char *what)
+{
+	DqSpiCheck(SPI_execute_plan(DqSpiKeptPlan(plan, sql, nargs, types),
+								values, nulls, read_only, 0),
+			   expected, what);
 	return SPI_processed;
 }
 
@@ -242,4 +277,18 @@ DqRequireArg(FunctionCallInfo fcinfo, int argno, const char *argname,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be NULL", argname),
 				 errhint("%s", hint)));
+}
+
+/*
+ * An array argument must have one dimension (or none: the empty array).
+ * hint may be NULL.
+ */
+void
+DqRequireOneDimArray(ArrayType *arr, const char *argname, const char *hint)
+{
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", argname),
+				 hint ? errhint("%s", hint) : 0));
 }

@@ -2,7 +2,7 @@
  *
  * spi_util.h
  *	  The checks every caller of SPI repeats, reading values out of
- *	  SPI_tuptable, and the NULL-argument check of SQL-callable functions
+ *	  SPI_tuptable, and the argument checks of SQL-callable functions
  *	  (spi_util.c).
  *
  *-------------------------------------------------------------------------
@@ -12,10 +12,13 @@
 
 #include "postgres.h"
 
+#include "executor/spi.h"
 #include "fmgr.h"
+#include "utils/array.h"
 
 /* connecting and running */
 extern void DqSpiConnect(void);
+extern void DqSpiCheck(int ret, int expected, const char *what);
 extern uint64 DqSpiRun(const char *sql, bool read_only, int expected,
 					   const char *what);
 extern uint64 DqSpiRunArgs(const char *sql, int nargs, Oid *argtypes,
@@ -24,6 +27,11 @@ extern uint64 DqSpiRunArgs(const char *sql, int nargs, Oid *argtypes,
 extern void DqSpiRunOneRow(const char *sql, int nargs, Oid *argtypes,
 						   Datum *values, const char *nulls, bool read_only,
 						   int expected, const char *what);
+extern SPIPlanPtr DqSpiKeptPlan(SPIPlanPtr *plan, const char *sql, int nargs,
+								Oid *types);
+extern uint64 DqSpiCached(SPIPlanPtr *plan, const char *sql, int nargs,
+						  Oid *types, Datum *values, const char *nulls,
+						  bool read_only, int expected, const char *what);
 extern int64 DqSpiInsertReturningId(const char *sql, int nargs, Oid *argtypes,
 									Datum *values, const char *nulls,
 									const char *what);
@@ -43,5 +51,7 @@ extern Datum DqSpiCopyValue(uint64 row, int col, MemoryContext cxt,
 /* arguments of SQL-callable functions */
 extern void DqRequireArg(FunctionCallInfo fcinfo, int argno,
 						 const char *argname, const char *hint);
+extern void DqRequireOneDimArray(ArrayType *arr, const char *argname,
+								 const char *hint);
 
 #endif							/* DQ_SPI_UTIL_H */

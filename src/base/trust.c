@@ -65,10 +65,19 @@
 #include "utils/typcache.h"
 
 #include "base/spi_util.h"
+#include "base/sysscan.h"
 #include "base/trust.h"
 
 /* The search_path of every restricted operation and extension session. */
 #define DQ_PINNED_SEARCH_PATH "pg_catalog, pg_temp"
+
+/* The owner in a pg_extension row, into *arg. */
+static bool
+DqExtensionRowOwner(HeapTuple tup, TupleDesc td, void *arg)
+{
+	*(Oid *) arg = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
+	return true;
+}
 
 /*
  * Owner of the dq_lineage extension in the current database.
@@ -77,10 +86,7 @@ Oid
 DqExtensionOwner(void)
 {
 	Oid			extoid = get_extension_oid("dq_lineage", true);
-	Relation	rel;
-	SysScanDesc scan;
 	ScanKeyData key;
-	HeapTuple	tup;
 	Oid			owner = InvalidOid;
 
 	if (!OidIsValid(extoid))
@@ -88,16 +94,10 @@ DqExtensionOwner(void)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("extension \"dq_lineage\" is not installed in this database"),
 				 errhint("Run CREATE EXTENSION dq_lineage.")));
-
-	rel = table_open(ExtensionRelationId, AccessShareLock);
 	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber,
 				F_OIDEQ, ObjectIdGetDatum(extoid));
-	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-		owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
+	(void) DqSysScanFind(ExtensionRelationId, ExtensionOidIndexId, 1, &key,
+						 DqExtensionRowOwner, &owner);
 	if (!OidIsValid(owner))
 		elog(ERROR, "could not find the owner of extension dq_lineage");
 	return owner;
@@ -209,6 +209,15 @@ DqPinWorkerSession(void)
 					PGC_SUSET, PGC_S_OVERRIDE);
 }
 
+/* Is the pg_authid row a superuser role that role *arg is a member of? */
+static bool
+DqSuperuserRoleOf(HeapTuple tup, TupleDesc td, void *arg)
+{
+	Form_pg_authid role = (Form_pg_authid) GETSTRUCT(tup);
+
+	return role->rolsuper && is_member_of_role(*(Oid *) arg, role->oid);
+}
+
 /*
  * Is roleid a superuser, or may it become one with SET ROLE (a member,
  * directly or not, of a superuser role)?  Either way, code running as
@@ -217,24 +226,10 @@ DqPinWorkerSession(void)
 bool
 DqRoleCanBecomeSuperuser(Oid roleid)
 {
-	Relation	rel;
-	SysScanDesc scan;
-	HeapTuple	tup;
-	bool		found = false;
-
 	if (superuser_arg(roleid))
 		return true;
-	rel = table_open(AuthIdRelationId, AccessShareLock);
-	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
-	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_authid role = (Form_pg_authid) GETSTRUCT(tup);
-
-		found = role->rolsuper && is_member_of_role(roleid, role->oid);
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return found;
+	return DqSysScanFind(AuthIdRelationId, InvalidOid, 0, NULL,
+						 DqSuperuserRoleOf, &roleid);
 }
 
 /*

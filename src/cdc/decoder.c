@@ -70,6 +70,7 @@
 
 #include "base/compat.h"
 #include "base/subxact.h"
+#include "base/sysscan.h"
 #include "base/trust.h"
 #include "cdc/cdc_internal.h"
 #include "cdc/citus_decode.h"
@@ -352,30 +353,24 @@ DqDecoderCatalogRel(const char *name)
 	return OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
 }
 
+/* Is the relation of a dq.watched_tables row one of the List *arg? */
+static bool
+DqDecoderWatchedRow(HeapTuple tup, TupleDesc td, void *arg)
+{
+	bool		isnull;
+
+	return list_member_oid((List *) arg,
+						   DatumGetObjectId(heap_getattr(tup, 1, td, &isnull)));
+}
+
 /* Is one of relids in dq.watched_tables (historic snapshot)? */
 static bool
 DqDecoderIsWatched(List *relids)
 {
 	Oid			watched = DqDecoderCatalogRel("watched_tables");
-	Relation	rel;
-	SysScanDesc scan;
-	HeapTuple	tup;
-	bool		found = false;
 
-	if (!OidIsValid(watched))
-		return false;
-	rel = table_open(watched, AccessShareLock);
-	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
-	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		bool		isnull;
-		Oid			relid = DatumGetObjectId(heap_getattr(tup, 1, RelationGetDescr(rel), &isnull));
-
-		found = list_member_oid(relids, relid);
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return found;
+	return OidIsValid(watched) &&
+		DqSysScanFind(watched, InvalidOid, 0, NULL, DqDecoderWatchedRow, relids);
 }
 
 /* A column's current name by number, or NULL when it was dropped. */

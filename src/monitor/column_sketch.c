@@ -692,9 +692,8 @@ PG_FUNCTION_INFO_V1(dq_column_sketch_trans);
 Datum
 dq_column_sketch_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = DqAggContext(fcinfo, "dq_column_sketch_trans");
-	MemoryContext old = MemoryContextSwitchTo(aggctx);
-	DqColSketch *cs = PG_ARGISNULL(0) ? NULL : (DqColSketch *) PG_GETARG_POINTER(0);
+	MemoryContext old;
+	DqColSketch *cs = DqAggTransBegin(fcinfo, "dq_column_sketch_trans", &old);
 
 	if (cs == NULL)
 		cs = DqColSketchCreate(get_fn_expr_argtype(fcinfo->flinfo, 1),

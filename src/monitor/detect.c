@@ -473,6 +473,25 @@ DqFloorSpread(const DqDetectOptions *o, double spread, double expected)
 }
 
 /*
+ * Judge point i against the band center +- k times the spread (floored
+ * by DqFloorSpread), the score being the deviation in spreads.
+ */
+static void
+DqJudgeAround(DqDetectState *st, int i, double center, double spread, double k)
+{
+	spread = DqFloorSpread(st->o, spread, center);
+	DqJudge(st, i, center, center - k * spread, center + k * spread,
+			DqScore(st->val[i] - center, spread, center));
+}
+
+/* Are n training values enough for a verdict? */
+static inline bool
+DqEnoughTraining(const DqDetectOptions *o, int n)
+{
+	return n >= Max(o->min_training_points, 2);
+}
+
+/*
  * Extra variance of a prediction, in units of the training's variance,
  * from the estimated size of a level shift that is still being refined:
  * the training values before the shift were all moved by the estimate,
@@ -552,25 +571,31 @@ DqTrendFit(const DqDetectState *st, int n, double *pred, double *sd,
 }
 
 /*
+ * A band of z-score and mad is the center of the n training values plus
+ * or minus k spreads, and the value is judged against it.
+ */
+typedef struct DqBand
+{
+	double		center;
+	double		spread;
+	double		k;
+} DqBand;
+
+/*
  * z-score: mean and standard deviation of the training values, or the
  * trend line through them and the standard deviation of its residuals.
  */
 static void
-DqZscorePoint(DqDetectState *st, int i)
+DqZscoreBand(DqDetectState *st, int n, DqBand *b)
 {
-	int			n = DqTraining(st, i);
-	double		mean = 0.0;
-	double		sd;
 	double		factor;
 	int			df;
-	double		k;
 
-	if (n < Max(st->o->min_training_points, 2))
-		return;
-	if (DqTrendFit(st, n, &mean, &sd, &factor))
+	if (DqTrendFit(st, n, &b->center, &b->spread, &factor))
 		df = n - 2;
 	else
 	{
+		double		mean = 0.0;
 		double		ss = 0.0;
 		int			j;
 
@@ -579,15 +604,13 @@ DqZscorePoint(DqDetectState *st, int i)
 		mean /= n;
 		for (j = 0; j < n; j++)
 			ss += (st->buf[j] - mean) * (st->buf[j] - mean);
-		sd = sqrt(ss / (n - 1));
+		b->center = mean;
+		b->spread = sqrt(ss / (n - 1));
 		factor = 1.0 + 1.0 / n;
 		df = n - 1;
 	}
 	factor += DqShiftVariance(st, n);
-	sd = DqFloorSpread(st->o, sd, mean);
-	k = DqBandFactor(st->o, df, factor);
-	DqJudge(st, i, mean, mean - k * sd, mean + k * sd,
-			DqScore(st->val[i] - mean, sd, mean));
+	b->k = DqBandFactor(st->o, df, factor);
 }
 
 static int
@@ -613,37 +636,44 @@ DqMedian(double *v, int n)
  * of normal data).
  */
 static void
-DqMadPoint(DqDetectState *st, int i)
+DqMadBand(DqDetectState *st, int n, DqBand *b)
 {
-	int			n = DqTraining(st, i);
-	double		med;
 	double		mad;
-	double		spread;
-	double		k;
 	int			j;
 
-	if (n < Max(st->o->min_training_points, 2))
-		return;
-	med = DqMedian(st->buf, n);
+	b->center = DqMedian(st->buf, n);
 	for (j = 0; j < n; j++)
-		st->buf[j] = fabs(st->buf[j] - med);
+		st->buf[j] = fabs(st->buf[j] - b->center);
 	mad = DqMedian(st->buf, n);
 	if (mad > 0.0)
-		spread = mad / 0.6745;
+		b->spread = mad / 0.6745;
 	else
 	{
 		double		meanad = 0.0;
 
 		for (j = 0; j < n; j++)
 			meanad += st->buf[j];
-		spread = 1.253314 * meanad / n;
+		b->spread = 1.253314 * meanad / n;
 	}
-	spread = DqFloorSpread(st->o, spread, med);
-	k = st->o->prediction_interval ?
+	b->k = st->o->prediction_interval ?
 		DqBandFactor(st->o, Max((int) (0.37 * (n - 1)), 1), 1.0 + M_PI / (2.0 * n)) :
 		st->o->sensitivity;
-	DqJudge(st, i, med, med - k * spread, med + k * spread,
-			DqScore(st->val[i] - med, spread, med));
+}
+
+/* zscore and mad: judge point i against the band of its training values. */
+static void
+DqBandPoint(DqDetectState *st, int i)
+{
+	int			n = DqTraining(st, i);
+	DqBand		b;
+
+	if (!DqEnoughTraining(st->o, n))
+		return;
+	if (st->o->method == DQ_DETECT_MAD)
+		DqMadBand(st, n, &b);
+	else
+		DqZscoreBand(st, n, &b);
+	DqJudgeAround(st, i, b.center, b.spread, b.k);
 }
 
 /* rate_of_change and absolute_change, from the last usable point */
@@ -958,7 +988,7 @@ DqHoltWinters(DqDetectState *st)
 		double		level;
 
 		CHECK_FOR_INTERRUPTS();
-		if (nres >= Max(o->min_training_points, 2))
+		if (DqEnoughTraining(o, nres))
 		{
 			double		ss = 0.0;
 			double		sd;
@@ -976,10 +1006,7 @@ DqHoltWinters(DqDetectState *st)
 						DqScore(y[i] - f, sd, f));
 			}
 			else
-			{
-				sd = DqFloorSpread(o, sd, f);
-				DqJudge(st, i, f, f - k * sd, f + k * sd, DqScore(y[i] - f, sd, f));
-			}
+				DqJudgeAround(st, i, f, sd, k);
 		}
 		else
 		{
@@ -1033,10 +1060,8 @@ DqDetect(const DqDetectOptions *o, int n, const TimestampTz *ts,
 		switch (o->method)
 		{
 			case DQ_DETECT_ZSCORE:
-				DqZscorePoint(&st, i);
-				break;
 			case DQ_DETECT_MAD:
-				DqMadPoint(&st, i);
+				DqBandPoint(&st, i);
 				break;
 			case DQ_DETECT_RATE_OF_CHANGE:
 			case DQ_DETECT_ABSOLUTE_CHANGE:

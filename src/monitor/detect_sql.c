@@ -27,6 +27,7 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
+#include "base/guc.h"
 #include "base/json_build.h"
 #include "base/spi_util.h"
 #include "monitor/detect.h"
@@ -75,27 +76,50 @@ typedef enum DqOpt
 	OPT_COUNT
 } DqOpt;
 
+/* How an option's value is read: DqOpts says for integers and booleans. */
+typedef enum DqOptType
+{
+	DQ_OPT_OTHER = 0,			/* by its case in DqDetectSetOption */
+	DQ_OPT_INT,					/* an integer from min to max */
+	DQ_OPT_BOOL					/* true or false */
+} DqOptType;
+
+#define DQ_INT_OPT(field, lo, hi) \
+	DQ_OPT_INT, offsetof(DqDetectOptions, field), lo, hi
+#define DQ_BOOL_OPT(field) \
+	DQ_OPT_BOOL, offsetof(DqDetectOptions, field), 0, 0
+
 static const struct
 {
 	const char *name;
 	uint32		methods;
+	DqOptType	type;
+	size_t		offset;			/* of the int or bool field */
+	int			min;
+	int			max;
 }			DqOpts[OPT_COUNT] = {
 	[OPT_SENSITIVITY] = {"sensitivity", M_Z | M_MAD | M_HW},
 	[OPT_DIRECTION] = {"direction", M_ALL},
 	[OPT_SEASONALITY] = {"seasonality", M_Z | M_MAD | M_HW},
 	[OPT_TIMEZONE] = {"timezone", M_Z | M_MAD | M_HW},
-	[OPT_TRAINING_POINTS] = {"training_points", M_Z | M_MAD | M_HW},
+	[OPT_TRAINING_POINTS] = {"training_points", M_Z | M_MAD | M_HW,
+		DQ_INT_OPT(training_points, 1, 100000)},
 	[OPT_TRAINING_PERIOD] = {"training_period", M_Z | M_MAD},
-	[OPT_MIN_TRAINING_POINTS] = {"min_training_points", M_Z | M_MAD | M_HW},
-	[OPT_LEVEL_SHIFT] = {"level_shift", M_Z | M_MAD | M_ROC | M_ABS | M_HW},
-	[OPT_PREDICTION_INTERVAL] = {"prediction_interval", M_Z | M_MAD | M_HW},
+	[OPT_MIN_TRAINING_POINTS] = {"min_training_points", M_Z | M_MAD | M_HW,
+		DQ_INT_OPT(min_training_points, 1, 100000)},
+	[OPT_LEVEL_SHIFT] = {"level_shift", M_Z | M_MAD | M_ROC | M_ABS | M_HW,
+		DQ_INT_OPT(level_shift, 0, 100000)},
+	[OPT_PREDICTION_INTERVAL] = {"prediction_interval", M_Z | M_MAD | M_HW,
+		DQ_BOOL_OPT(prediction_interval)},
 	[OPT_MIN_STDDEV] = {"min_stddev", M_Z | M_MAD | M_HW},
 	[OPT_TREND] = {"trend", M_Z},
-	[OPT_COUNT_FLOOR] = {"count_floor", M_Z | M_MAD | M_HW},
+	[OPT_COUNT_FLOOR] = {"count_floor", M_Z | M_MAD | M_HW,
+		DQ_BOOL_OPT(count_floor)},
 	[OPT_ALPHA] = {"alpha", M_HW},
 	[OPT_BETA] = {"beta", M_HW},
 	[OPT_GAMMA] = {"gamma", M_HW},
-	[OPT_SEASON_LENGTH] = {"season_length", M_HW},
+	[OPT_SEASON_LENGTH] = {"season_length", M_HW,
+		DQ_INT_OPT(season_length, 2, 10000)},
 	[OPT_MIN] = {"min", M_THR},
 	[OPT_MAX] = {"max", M_THR},
 	[OPT_MAX_INCREASE] = {"max_increase", M_ROC | M_ABS},
@@ -143,22 +167,26 @@ DqDetectMethodFromName(const char *name)
  * Options
  * ---------------------------------------------------------------------
  */
+/* The options a method gets when none is given; tz is set at run time. */
+static const DqDetectOptions DqDetectDefaultOptions = {
+	.sensitivity = 3.0,
+	.direction = DQ_DIRECTION_BOTH,
+	.seasonality = DQ_SEASON_AUTO,
+	.trend = DQ_TREND_NONE,
+	.training_points = 28,
+	.min_training_points = 7,
+	.level_shift = 3,
+	.prediction_interval = true,
+	.alpha = 0.2,
+	.beta = 0.02,
+	.gamma = 0.2,
+};
+
 static void
 DqDetectDefaults(DqDetectOptions *o, DqDetectMethod method)
 {
-	memset(o, 0, sizeof(DqDetectOptions));
+	*o = DqDetectDefaultOptions;
 	o->method = method;
-	o->sensitivity = 3.0;
-	o->direction = DQ_DIRECTION_BOTH;
-	o->seasonality = DQ_SEASON_AUTO;
-	o->trend = DQ_TREND_NONE;
-	o->training_points = 28;
-	o->min_training_points = 7;
-	o->level_shift = 3;
-	o->prediction_interval = true;
-	o->alpha = 0.2;
-	o->beta = 0.02;
-	o->gamma = 0.2;
 	o->tz = session_timezone;
 }
 
@@ -205,6 +233,14 @@ DqOptInt(const char *key, JsonbValue *v, int min, int max)
 	return (int) d;
 }
 
+static bool
+DqOptBool(const char *key, JsonbValue *v)
+{
+	if (v->type != jbvBool)
+		DqOptError(key, "true or false");
+	return v->val.boolean;
+}
+
 static char *
 DqOptString(const char *key, JsonbValue *v)
 {
@@ -214,21 +250,27 @@ DqOptString(const char *key, JsonbValue *v)
 }
 
 /*
- * A string option that takes one of names (in the order of its enum);
- * what lists them for the error.
+ * A string option that takes one of the n names (in the order of its
+ * enum); the error lists them, as in "both, spike or drop".
  */
 static int
-DqOptEnum(const char *key, JsonbValue *v, const char *const *names, int n,
-		  const char *what)
+DqOptEnum(const char *key, JsonbValue *v, const char *const *names, int n)
 {
 	char	   *s = DqOptString(key, v);
+	StringInfoData what;
 
 	for (int i = 0; i < n; i++)
 		if (strcmp(s, names[i]) == 0)
 			return i;
-	DqOptError(key, what);
+	initStringInfo(&what);
+	for (int i = 0; i < n; i++)
+		appendStringInfo(&what, "%s%s",
+						 i == 0 ? "" : (i == n - 1 ? " or " : ", "), names[i]);
+	DqOptError(key, what.data);
 	return -1;					/* keep the compiler quiet */
 }
+
+#define DQ_OPT_ENUM(key, v, names) DqOptEnum(key, v, names, lengthof(names))
 
 /* Order of two int64 values (timestamps, gaps in microseconds), for qsort. */
 int
@@ -300,8 +342,18 @@ DqOptBound(const char *key, JsonbValue *v, bool change)
 static void
 DqDetectSetOption(DqDetectOptions *o, DqOpt opt, const char *key, JsonbValue *v)
 {
-	char	   *s;
+	char	   *field = (char *) o + DqOpts[opt].offset;
 
+	if (DqOpts[opt].type == DQ_OPT_INT)
+	{
+		*(int *) field = DqOptInt(key, v, DqOpts[opt].min, DqOpts[opt].max);
+		return;
+	}
+	if (DqOpts[opt].type == DQ_OPT_BOOL)
+	{
+		*(bool *) field = DqOptBool(key, v);
+		return;
+	}
 	switch (opt)
 	{
 		case OPT_SENSITIVITY:
@@ -310,55 +362,25 @@ DqDetectSetOption(DqDetectOptions *o, DqOpt opt, const char *key, JsonbValue *v)
 				DqOptError(key, "a positive number");
 			break;
 		case OPT_DIRECTION:
-			o->direction = (DqDirection)
-				DqOptEnum(key, v, DqDirectionNames, lengthof(DqDirectionNames),
-						  "both, spike or drop");
+			o->direction = (DqDirection) DQ_OPT_ENUM(key, v, DqDirectionNames);
 			break;
 		case OPT_SEASONALITY:
-			o->seasonality = (DqSeasonality)
-				DqOptEnum(key, v, DqSeasonalityNames, lengthof(DqSeasonalityNames),
-						  "none, day_of_week, hour_of_day or auto");
+			o->seasonality = (DqSeasonality) DQ_OPT_ENUM(key, v, DqSeasonalityNames);
 			break;
 		case OPT_TREND:
-			o->trend = (DqTrend)
-				DqOptEnum(key, v, DqTrendNames, lengthof(DqTrendNames),
-						  "none or linear");
+			o->trend = (DqTrend) DQ_OPT_ENUM(key, v, DqTrendNames);
 			break;
 		case OPT_TIMEZONE:
-			s = DqOptString(key, v);
-			o->tz = pg_tzset(s);
-			if (o->tz == NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("time zone \"%s\" not recognized", s),
-						 errhint("Name a time zone of pg_timezone_names, for example 'Europe/Paris'.")));
-			break;
-		case OPT_TRAINING_POINTS:
-			o->training_points = DqOptInt(key, v, 1, 100000);
+			o->tz = DqTimeZoneByName(DqOptString(key, v),
+									 "Name a time zone of pg_timezone_names, for example 'Europe/Paris'.");
 			break;
 		case OPT_TRAINING_PERIOD:
 			o->training_period = DqOptInterval(key, v);
-			break;
-		case OPT_MIN_TRAINING_POINTS:
-			o->min_training_points = DqOptInt(key, v, 1, 100000);
-			break;
-		case OPT_LEVEL_SHIFT:
-			o->level_shift = DqOptInt(key, v, 0, 100000);
-			break;
-		case OPT_PREDICTION_INTERVAL:
-			if (v->type != jbvBool)
-				DqOptError(key, "true or false");
-			o->prediction_interval = v->val.boolean;
 			break;
 		case OPT_MIN_STDDEV:
 			o->min_stddev = DqOptNumber(key, v);
 			if (!(o->min_stddev >= 0.0) || isinf(o->min_stddev))
 				DqOptError(key, "a number of at least 0");
-			break;
-		case OPT_COUNT_FLOOR:
-			if (v->type != jbvBool)
-				DqOptError(key, "true or false");
-			o->count_floor = v->val.boolean;
 			break;
 		case OPT_ALPHA:
 		case OPT_BETA:
@@ -376,9 +398,6 @@ DqDetectSetOption(DqDetectOptions *o, DqOpt opt, const char *key, JsonbValue *v)
 					o->gamma = x;
 			}
 			break;
-		case OPT_SEASON_LENGTH:
-			o->season_length = DqOptInt(key, v, 2, 10000);
-			break;
 		case OPT_MIN:
 		case OPT_MAX_DECREASE:
 			o->lower = DqOptBound(key, v, opt == OPT_MAX_DECREASE);
@@ -395,7 +414,8 @@ DqDetectSetOption(DqDetectOptions *o, DqOpt opt, const char *key, JsonbValue *v)
 		case OPT_ANOMALOUS:
 			o->anomalous = DqOptTimestamps(key, v, &o->nanomalous);
 			break;
-		case OPT_COUNT:
+		default:
+			/* the integer and boolean options, set above */
 			break;
 	}
 }
@@ -561,10 +581,7 @@ DqSeriesArray(ArrayType *arr, Oid elemtype, const char *name, int *count)
 	int			n;
 	int			i;
 
-	if (ARR_NDIM(arr) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s must be a one-dimensional array", name)));
+	DqRequireOneDimArray(arr, name, NULL);
 	deconstruct_array(arr, elemtype, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
 					  &elems, &nulls, &n);
 	for (i = 0; i < n; i++)

@@ -151,33 +151,6 @@ DqRunBecomeExtensionOwner(DqOwnerContext *ctx)
 }
 
 /*
- * Run a statement through a plan prepared on its first use and kept for
- * the session (a pass over thousands of monitors runs each statement
- * thousands of times); *plan is the caller's static slot.  Checks the
- * result code as DqSpiRunArgs does and returns the number of rows.
- */
-uint64
-DqSpiCached(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types,
-			Datum *values, const char *nulls, bool read_only, int expected,
-			const char *what)
-{
-	int			rc;
-
-	if (*plan == NULL)
-	{
-		SPIPlanPtr	p = SPI_prepare(sql, nargs, types);
-
-		if (p == NULL || SPI_keepplan(p) != 0)
-			elog(ERROR, "could not prepare: %s", sql);
-		*plan = p;
-	}
-	rc = SPI_execute_plan(*plan, values, nulls, read_only, 0);
-	if (rc != expected)
-		elog(ERROR, "could not %s: %s", what, SPI_result_code_string(rc));
-	return SPI_processed;
-}
-
-/*
  * DqSpiRunArgs (not read-only) as the extension owner, for a statement on
  * the extension's own tables; returns the number of rows.
  */

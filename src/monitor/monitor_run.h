@@ -48,9 +48,6 @@ extern TimestampTz DqFromUnix(double s);
 extern TimestampTz DqBucketOf(TimestampTz t, int64 width);
 extern bool DqStateNumber(DqRun *run, const char *key, double *out);
 extern char *DqStateString(DqRun *run, const char *key);
-extern uint64 DqSpiCached(SPIPlanPtr *plan, const char *sql, int nargs,
-						  Oid *types, Datum *values, const char *nulls,
-						  bool read_only, int expected, const char *what);
 extern void DqRunFlush(DqRun *run);
 extern void DqRunBecomeExtensionOwner(DqOwnerContext *ctx);
 extern uint64 DqRunAsOwner(const char *sql, int nargs, Oid *types,

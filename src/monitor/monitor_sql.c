@@ -183,11 +183,9 @@ bool
 DqMonitorHasLeadingIndex(Oid relid, int16 attnum)
 {
 	Oid			types[2] = {OIDOID, INT2OID};
-	Datum		values[2];
+	Datum		values[2] = {ObjectIdGetDatum(relid), Int16GetDatum(attnum)};
 	bool		found;
 
-	values[0] = ObjectIdGetDatum(relid);
-	values[1] = Int16GetDatum(attnum);
 	DqSpiConnect();
 	DqSpiRunArgs("SELECT 1 FROM pg_catalog.pg_index i "
 				 "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
@@ -610,8 +608,7 @@ DqMonPreviousJob(Oid relid, DqMonitorKind kind, int16 attnum, Oid caller)
 				 "look up the monitors of a relation");
 	if (SPI_processed == 0)
 		return NULL;
-	old_owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
-											   SPI_tuptable->tupdesc, 1, &isnull));
+	old_owner = DatumGetObjectId(DqSpiValue(0, 1, &isnull));
 	if (!has_privs_of_role(caller, old_owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -619,7 +616,7 @@ DqMonPreviousJob(Oid relid, DqMonitorKind kind, int16 attnum, Oid caller)
 						DqMonitorKindNames[kind], get_rel_name(relid),
 						GetUserNameFromId(old_owner, false)),
 				 errhint("Ask that role to change it, or to remove it with dq.unmonitor().")));
-	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	return DqSpiText(0, 2);
 }
 
 /* Remove a scheduler job when no monitor uses it any more. */
@@ -964,15 +961,12 @@ dq_reset_baseline(PG_FUNCTION_ARGS)
 	DqOwnerContext ext;
 	Oid			types[2] = {INT8OID, TIMESTAMPTZOID};
 	Datum		values[2];
-	char		nulls[2] = {' ', ' '};
+	char		nulls[2] = {' ', PG_ARGISNULL(1) ? 'n' : ' '};
 
 	DqRequireArg(fcinfo, 0, "monitor_id", "Pass a monitor_id of dq.monitors.");
 	monitor_id = PG_GETARG_INT64(0);
 	values[0] = Int64GetDatum(monitor_id);
-	if (PG_ARGISNULL(1))
-		nulls[1] = 'n';
-	else
-		values[1] = PG_GETARG_DATUM(1);
+	values[1] = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
 
 	DqSpiConnect();
 	DqBecomeExtensionOwner(&ext);

@@ -208,14 +208,12 @@ DqReportExec(const char *sql, int nargs, Oid *types, Datum *values, const char *
 }
 
 /*
- * Run a query of the report that lists rows: true when it found some;
+ * After a query of the report that lists rows: true when it found some;
  * when it found none, the paragraph "empty" instead, the result freed.
  */
-bool
-DqReportExecList(StringInfo out, const char *sql, int nargs, Oid *types,
-				 Datum *values, const char *nulls, const char *empty)
+static bool
+DqReportHasRows(StringInfo out, const char *empty)
 {
-	DqReportExec(sql, nargs, types, values, nulls);
 	if (SPI_processed > 0)
 		return true;
 	appendStringInfoString(out, "<p class=\"empty\">");
@@ -223,6 +221,15 @@ DqReportExecList(StringInfo out, const char *sql, int nargs, Oid *types,
 	appendStringInfoString(out, "</p>");
 	SPI_freetuptable(SPI_tuptable);
 	return false;
+}
+
+/* Run a query of the report that lists rows, then DqReportHasRows. */
+bool
+DqReportExecList(StringInfo out, const char *sql, int nargs, Oid *types,
+				 Datum *values, const char *nulls, const char *empty)
+{
+	DqReportExec(sql, nargs, types, values, nulls);
+	return DqReportHasRows(out, empty);
 }
 
 /*
@@ -267,6 +274,35 @@ DqCellNumeric(StringInfo out, double v, bool percent, const char *dash)
 	else
 		DqHtmlCount(out, (int64) v);
 	appendStringInfoString(out, "</td>");
+}
+
+/*
+ * Open a grid table of class cls with its header row: a table column when
+ * with_table, then the columns named in heads, separated by '|'; a name
+ * starting with '+' is a number column (right-aligned; the '+' is not
+ * shown).
+ */
+void
+DqGridHead(StringInfo out, const char *cls, bool with_table, const char *heads)
+{
+	const char *h = heads;
+
+	appendStringInfo(out, "<table class=\"grid %s\"><thead><tr>", cls);
+	if (with_table)
+		appendStringInfoString(out, "<th>table</th>");
+	while (*h != '\0')
+	{
+		size_t		len = strcspn(h, "|");
+		bool		num = (*h == '+');
+
+		appendStringInfoString(out, num ? "<th class=\"num\">" : "<th>");
+		appendBinaryStringInfo(out, h + num, (int) (len - num));
+		appendStringInfoString(out, "</th>");
+		h += len;
+		if (*h == '|')
+			h++;
+	}
+	appendStringInfoString(out, "</tr></thead><tbody>");
 }
 
 void
@@ -554,14 +590,10 @@ DqReportScorecard(DqReport *rep)
 							   "watched or captured in lineage yet (or none you may read).</p>");
 		return;
 	}
-	appendStringInfoString(out,
-						   "<table class=\"grid scorecard\"><thead><tr><th>table</th><th>kind</th>"
-						   "<th>status</th><th class=\"num\">rows</th><th>profiled</th>"
-						   "<th class=\"num\">expectations</th><th class=\"num\">pass rate</th>"
-						   "<th class=\"num\">open failures</th><th class=\"num\">violations 24 h</th>"
-						   "<th>latest data</th><th>last change</th><th class=\"num\">anomalies</th>"
-						   "<th class=\"num\">alerts</th><th class=\"num\">upstream</th>"
-						   "<th class=\"num\">downstream</th></tr></thead><tbody>");
+	DqGridHead(out, "scorecard", true,
+			   "kind|status|+rows|profiled|+expectations|+pass rate|+open failures|"
+			   "+violations 24 h|latest data|last change|+anomalies|+alerts|"
+			   "+upstream|+downstream");
 	for (i = 0; i < rep->ntables; i++)
 	{
 		DqReportTable *t = &rep->tables[i];
@@ -617,10 +649,8 @@ DqReportOpenFailures(DqReport *rep)
 	if (!DqReportExecList(out, dq_report_failures_sql, 0, NULL, NULL, NULL,
 						  "No expectation fails in its latest validation."))
 		return;
-	appendStringInfoString(out,
-						   "<table class=\"grid failures\"><thead><tr><th>table</th><th>expectation</th>"
-						   "<th>column</th><th>severity</th><th class=\"num\">failing rows</th>"
-						   "<th class=\"num\">failing %</th><th>validated</th></tr></thead><tbody>");
+	DqGridHead(out, "failures", true,
+			   "expectation|column|severity|+failing rows|+failing %|validated");
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
@@ -669,19 +699,10 @@ DqReportViolationTable(DqReport *rep, Oid relid, bool with_table)
 	int			i;
 
 	DqReportExecSince(rep, dq_report_violations_sql, relid);
-	if (SPI_processed == 0)
-	{
-		appendStringInfoString(out, "<p class=\"empty\">No violation since ");
-		DqHtmlText(out, rep->since_text);
-		appendStringInfoString(out, ".</p>");
-		SPI_freetuptable(SPI_tuptable);
+	if (!DqReportHasRows(out, psprintf("No violation since %s.", rep->since_text)))
 		return;
-	}
-	appendStringInfoString(out, "<table class=\"grid violations\"><thead><tr>");
-	if (with_table)
-		appendStringInfoString(out, "<th>table</th>");
-	appendStringInfoString(out, "<th>committed</th><th>operation</th><th>expectation</th>"
-						   "<th>column</th><th>unexpected</th></tr></thead><tbody>");
+	DqGridHead(out, "violations", with_table,
+			   "committed|operation|expectation|column|unexpected");
 	for (i = 0; i < SPI_processed; i++)
 	{
 		appendStringInfoString(out, "<tr>");

@@ -94,7 +94,8 @@ DqCellBand(StringInfo out, uint64 row, int col)
 /*
  * A list of alerts or anomalies: its query ($1 relation or NULL, $2 how
  * many rows), what to say when it finds none, its table's class and head
- * (after the table and severity columns), and the cells that follow them,
+ * (after the table column, as DqGridHead takes it), and the cells that
+ * follow the table and severity columns,
  * one letter each from column 4 on: t text, c count, n number, b band
  * (two columns).
  */
@@ -103,7 +104,7 @@ typedef struct DqMonListDef
 	const char *sql;
 	const char *empty;
 	const char *cls;
-	const char *ths;
+	const char *heads;			/* DqGridHead's, from severity on */
 	const char *cells;
 } DqMonListDef;
 
@@ -125,10 +126,7 @@ DqMonList(DqReport *rep, const DqMonListDef *def, Oid relid, int limit)
 
 	if (!DqReportExecList(out, def->sql, 2, types, values, nulls, def->empty))
 		return;
-	appendStringInfo(out, "<table class=\"grid %s\"><thead><tr>", def->cls);
-	if (!OidIsValid(relid))
-		appendStringInfoString(out, "<th>table</th>");
-	appendStringInfo(out, "<th>severity</th>%s</tr></thead><tbody>", def->ths);
+	DqGridHead(out, def->cls, !OidIsValid(relid), def->heads);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		appendStringInfoString(out, "<tr>");
@@ -167,8 +165,7 @@ static const char dq_report_alerts_sql[] =
 
 static const DqMonListDef DqAlertList = {
 	dq_report_alerts_sql, "No open alert (or none you may read).", "alerts",
-	"<th>source</th><th>state</th><th>alert</th><th class=\"num\">occurrences</th>"
-	"<th>first seen</th><th>last seen</th>",
+	"severity|source|state|alert|+occurrences|first seen|last seen",
 	"tttctt"
 };
 
@@ -201,8 +198,7 @@ static const char dq_report_anomalies_sql[] =
 
 static const DqMonListDef DqAnomalyList = {
 	dq_report_anomalies_sql, "No open anomaly (or none you may read).", "anomalies",
-	"<th>monitor</th><th>column</th><th>metric</th><th>bucket</th>"
-	"<th class=\"num\">value</th><th class=\"num\">expected</th><th class=\"num\">band</th>",
+	"severity|monitor|column|metric|bucket|+value|+expected|+band",
 	"ttttnnb"
 };
 
@@ -343,10 +339,8 @@ DqReportTableMonitors(DqReport *rep, DqReportTable *t)
 		SPI_freetuptable(SPI_tuptable);
 		return;
 	}
-	appendStringInfoString(out,
-						   "<table class=\"grid monitors\"><thead><tr><th>monitor</th><th>column</th>"
-						   "<th>status</th><th>last run</th><th class=\"num\">open anomalies</th>"
-						   "<th>series</th></tr></thead><tbody>");
+	DqGridHead(out, "monitors", false,
+			   "monitor|column|status|last run|+open anomalies|series");
 	for (i = 0; i < SPI_processed; i++)
 	{
 		char	   *id = DqSpiText(i, 1);

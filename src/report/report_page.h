@@ -79,6 +79,8 @@ typedef struct DqReport
 /* report_html.c */
 extern void DqReportExec(const char *sql, int nargs, Oid *types, Datum *values,
 						 const char *nulls);
+extern void DqGridHead(StringInfo out, const char *cls, bool with_table,
+					   const char *heads);
 extern void DqCellCount(StringInfo out, double v);
 extern void DqCellText(StringInfo out, const char *cls, const char *s);
 extern void DqReportExecSince(DqReport *rep, const char *sql, Oid relid);

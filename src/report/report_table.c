@@ -106,12 +106,9 @@ DqReportTableProfile(DqReport *rep, DqReportTable *t)
 	appendStringInfoString(out, ", ");
 	DqHtmlCount(out, (int64) DqSpiFloat8(0, 4));
 	appendStringInfoString(out, " rows.</p>");
-	appendStringInfoString(out,
-						   "<table class=\"grid profile\"><thead><tr><th>column</th><th>type</th>"
-						   "<th class=\"num\">nulls</th><th>nulls over time</th>"
-						   "<th class=\"num\">distinct</th><th>distinct over time</th>"
-						   "<th>min</th><th>median</th><th>max</th><th>distribution</th>"
-						   "</tr></thead><tbody>");
+	DqGridHead(out, "profile", false,
+			   "column|type|+nulls|nulls over time|+distinct|distinct over time|"
+			   "min|median|max|distribution");
 	for (i = 0; i < SPI_processed; i++)
 	{
 		char	   *family = DqSpiText(i, 3);
@@ -257,11 +254,9 @@ DqReportTableExpectations(DqReport *rep, DqReportTable *t)
 		SPI_freetuptable(SPI_tuptable);
 		return;
 	}
-	appendStringInfoString(out,
-						   "<table class=\"grid expectations\"><thead><tr><th>#</th><th>expectation</th>"
-						   "<th>column</th><th>parameters</th><th>severity</th><th>latest</th>"
-						   "<th class=\"num\">failing %</th><th>results over time (oldest first)</th>"
-						   "</tr></thead><tbody>");
+	DqGridHead(out, "expectations", false,
+			   "#|expectation|column|parameters|severity|latest|+failing %|"
+			   "results over time (oldest first)");
 	for (i = 0; i < SPI_processed; i++)
 	{
 		char	  **outcomes;

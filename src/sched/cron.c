@@ -316,19 +316,11 @@ DqParseSchedule(const char *text, DqSchedule *sched)
 pg_tz *
 DqScheduleTimeZone(const char *name)
 {
-	pg_tz	   *tz;
-
 	if (name == NULL || name[0] == '\0')
 		name = dq_timezone;
 	if (name == NULL || name[0] == '\0')
 		return session_timezone;
-	tz = pg_tzset(name);
-	if (tz == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("time zone \"%s\" not recognized", name),
-				 errhint("Use a name from pg_timezone_names, such as 'Europe/Berlin' or 'UTC'.")));
-	return tz;
+	return DqTimeZoneByName(name, "Use a name from pg_timezone_names, such as 'Europe/Berlin' or 'UTC'.");
 }
 
 static void

@@ -164,18 +164,13 @@ static int64
 find_job(const char *job_name, Oid owner)
 {
 	Oid			types[2] = {TEXTOID, OIDOID};
-	Datum		values[2];
-	bool		isnull;
+	Datum		values[2] = {CStringGetTextDatum(job_name), ObjectIdGetDatum(owner)};
 
-	values[0] = CStringGetTextDatum(job_name);
-	values[1] = ObjectIdGetDatum(owner);
 	DqSpiRunArgs("SELECT job_id FROM dq.jobs WHERE job_name OPERATOR(pg_catalog.=) $1 "
 				 "AND owner OPERATOR(pg_catalog.=) $2::pg_catalog.regrole FOR UPDATE",
 				 2, types, values, NULL, false, SPI_OK_SELECT,
 				 "look up a job");
-	if (SPI_processed == 0)
-		return 0;
-	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	return SPI_processed == 0 ? 0 : DqSpiInt64(0, 1);
 }
 
 /*
