@@ -17,6 +17,9 @@
 #
 # for the lines of that file between "-- @section report_views" and
 # "-- @end report_views".  Paths are relative to the directory of the piece.
+# A last word "or-replace" turns the included "CREATE FUNCTION", "CREATE
+# VIEW" (and PROCEDURE, AGGREGATE, TRIGGER) statements into "CREATE OR
+# REPLACE ...", for objects the older version already has.
 # Section lines are SQL comments, so the install script built from the same
 # files by plain concatenation is unchanged in effect; sections may nest or
 # overlap.  The section lines themselves are not copied into the output.
@@ -31,6 +34,7 @@ use File::Basename qw(dirname);
 
 my $SECTION_LINE = qr/^--\s*\@(section|end)\s+(\S+)\s*$/;
 my $INCLUDE_LINE = qr/^--\s*\@include\b\s*(.*?)\s*$/;
+my $CREATE_LINE = qr/^CREATE (FUNCTION|PROCEDURE|VIEW|AGGREGATE|TRIGGER)\b/;
 
 die "usage: $0 PIECE...\n" unless @ARGV;
 
@@ -105,9 +109,16 @@ for my $piece (@ARGV)
 		{
 			my $where = "$piece:" . ($i + 1);
 			my @args = split(/\s+/, $1);
-			die "$where: expected \"-- \@include FILE [SECTION]\"\n"
+			my $replace = @args > 1 && $args[-1] eq 'or-replace';
+			pop @args if $replace;
+			die "$where: expected \"-- \@include FILE [SECTION] [or-replace]\"\n"
 			  if @args < 1 || @args > 2;
-			print extract(dirname($piece) . "/$args[0]", $args[1], $where);
+			my @text = extract(dirname($piece) . "/$args[0]", $args[1], $where);
+			if ($replace)
+			{
+				s/$CREATE_LINE/CREATE OR REPLACE $1/ for @text;
+			}
+			print @text;
 		}
 		elsif ($line =~ $SECTION_LINE)
 		{
