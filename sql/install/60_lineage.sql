@@ -250,6 +250,7 @@ COMMENT ON COLUMN dq.copy_lineage.source_attnum IS 'Source column number (0: who
 COMMENT ON COLUMN dq.copy_lineage.query_id IS 'Key of the run (dq.copy_runs)';
 -- @end counters_and_copy
 
+-- @section column_lineage
 CREATE VIEW dq.column_lineage AS
 WITH pending AS (
 	SELECT p.query_id, p.calls, p.last_seen FROM dq.lineage_pending() p
@@ -314,6 +315,7 @@ COMMENT ON COLUMN dq.column_lineage.source_attnum IS 'Source column number (0: w
 COMMENT ON COLUMN dq.column_lineage.target_relid IS 'The target relation; NULL once it was dropped';
 COMMENT ON COLUMN dq.column_lineage.target_attnum IS 'Target column number (0: dataset level)';
 COMMENT ON COLUMN dq.column_lineage.query_ids IS 'Query IDs of the statements that produced the edge (0: DDL or manual)';
+-- @end column_lineage
 
 CREATE FUNCTION dq.record_lineage(source regclass, source_column name, target regclass,
 								  target_column name, lineage_type text DEFAULT 'DIRECT',
