@@ -323,6 +323,7 @@ SELECT DISTINCT ON (v.expectation_id)
 GRANT SELECT ON dq.latest_validation TO PUBLIC;
 COMMENT ON VIEW dq.latest_validation IS 'The latest result of every expectation of the current relations whose columns you may read (a dropped relation''s results stay in dq.validation_results); its values are withheld (result.result.values_withheld) where you may not see them';
 -- @end latest_validation
+-- @section latest_validation_comments
 COMMENT ON COLUMN dq.latest_validation.expectation_id IS 'The expectation';
 COMMENT ON COLUMN dq.latest_validation.name IS 'Its name';
 COMMENT ON COLUMN dq.latest_validation.schema_name IS 'Schema of the relation';
@@ -336,6 +337,7 @@ COMMENT ON COLUMN dq.latest_validation.unexpected_count IS 'Rows that failed';
 COMMENT ON COLUMN dq.latest_validation.unexpected_percent IS 'unexpected / non-missing rows * 100';
 COMMENT ON COLUMN dq.latest_validation.run_id IS 'The run that produced this result';
 COMMENT ON COLUMN dq.latest_validation.validated_at IS 'When that run finished';
+-- @end latest_validation_comments
 COMMENT ON COLUMN dq.latest_validation.result IS 'The Great Expectations validation result (without its values when they are withheld from you: dq.redact_result)';
 
 -- @section quality_scorecard

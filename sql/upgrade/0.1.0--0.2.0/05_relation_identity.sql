@@ -181,19 +181,7 @@ SELECT DISTINCT ON (v.expectation_id)
  ORDER BY v.expectation_id, v.run_id DESC;
 GRANT SELECT ON dq.latest_validation TO PUBLIC;
 COMMENT ON VIEW dq.latest_validation IS 'The latest result of every expectation of the current relations (a dropped relation''s results stay in dq.validation_results)';
-COMMENT ON COLUMN dq.latest_validation.expectation_id IS 'The expectation';
-COMMENT ON COLUMN dq.latest_validation.name IS 'Its name';
-COMMENT ON COLUMN dq.latest_validation.schema_name IS 'Schema of the relation';
-COMMENT ON COLUMN dq.latest_validation.table_name IS 'Relation';
-COMMENT ON COLUMN dq.latest_validation.kind IS 'Expectation kind';
-COMMENT ON COLUMN dq.latest_validation.column_name IS 'Column';
-COMMENT ON COLUMN dq.latest_validation.severity IS 'error or warn';
-COMMENT ON COLUMN dq.latest_validation.success IS 'Whether it succeeded';
-COMMENT ON COLUMN dq.latest_validation.element_count IS 'Rows considered';
-COMMENT ON COLUMN dq.latest_validation.unexpected_count IS 'Rows that failed';
-COMMENT ON COLUMN dq.latest_validation.unexpected_percent IS 'unexpected / non-missing rows * 100';
-COMMENT ON COLUMN dq.latest_validation.run_id IS 'The run that produced this result';
-COMMENT ON COLUMN dq.latest_validation.validated_at IS 'When that run finished';
+-- @include ../../install/30_expect.sql latest_validation_comments
 COMMENT ON COLUMN dq.latest_validation.result IS 'The Great Expectations validation result';
 
 -- @include ../../install/30_expect.sql quality_scorecard
