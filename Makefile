@@ -96,9 +96,14 @@ build/$(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard sql/install/*.sql))
 	@mkdir -p build
 	cat $^ > $@
 
-build/$(EXTENSION)--%.sql: $$(sort $$(wildcard sql/upgrade/%/*.sql))
+# An upgrade piece takes statements that are the same as in a fresh install
+# from the install piece with "-- @include FILE [SECTION]" lines, which
+# scripts/sql-include.pl expands; hence the install pieces as dependencies.
+build/$(EXTENSION)--%.sql: $$(sort $$(wildcard sql/upgrade/%/*.sql)) \
+		$(wildcard sql/install/*.sql) scripts/sql-include.pl
 	@mkdir -p build
-	cat $^ > $@
+	perl scripts/sql-include.pl $(filter sql/upgrade/%,$^) > $@.tmp
+	mv $@.tmp $@
 
 .PHONY: demo demo-stop test-all
 demo:

@@ -172,6 +172,7 @@ COMMENT ON COLUMN dq.column_profiles.false_count IS 'False values (boolean)';
 -- are a member of the owner's role, a superuser or have BYPASSRLS.
 ------------------------------------------------------------------------
 
+-- @section values_visible
 CREATE FUNCTION dq.row_filtered(rel oid) RETURNS boolean
 	LANGUAGE sql STABLE PARALLEL SAFE
 	SET search_path = pg_catalog, pg_temp
@@ -225,6 +226,7 @@ AS $$
 $$;
 COMMENT ON FUNCTION dq.values_visible(oid, smallint[]) IS
 	'May the current role see values stored from these columns (computed as the relation''s owner): it may read the columns, and sees every row the owner sees';
+-- @end values_visible
 
 -- Profiles contain data (min, max, top values): a column profile is
 -- readable where its values are visible; dq.latest_profile also shows the
@@ -246,6 +248,7 @@ SELECT pg_catalog.pg_extension_config_dump('dq.column_profiles',
 	'WHERE relid IS NULL OR EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = relid AND c.relpersistence <> ''t'')');
 SELECT pg_catalog.pg_extension_config_dump('dq.profile_run_id_seq', '');
 
+-- @section latest_profile
 -- Not security_invoker: it reads the profile tables as their owner and
 -- applies the rules itself (the reader's privileges: the functions run as
 -- the reader), so that a role that may read a column but not see all its
@@ -305,8 +308,10 @@ ORDER BY p.relid, p.attnum, p.run_id DESC;
 
 GRANT SELECT ON dq.latest_profile TO PUBLIC;
 COMMENT ON VIEW dq.latest_profile IS 'Newest profile of every profiled column of the current relations that you may read (a dropped relation''s history stays in dq.column_profiles), with current relation and column names; values withheld where values_visible is false';
+-- @end latest_profile
 COMMENT ON COLUMN dq.latest_profile.run_id IS 'Run that produced this profile';
 COMMENT ON COLUMN dq.latest_profile.sensitive IS 'Counts of values the sensitive-value detectors accept, and of free-text values containing one (counts only; docs/sensitive-data.md)';
+-- @section latest_profile_comments
 COMMENT ON COLUMN dq.latest_profile.profiled_at IS 'When that run finished';
 COMMENT ON COLUMN dq.latest_profile.relid IS 'The profiled relation';
 COMMENT ON COLUMN dq.latest_profile.schema_name IS 'Current schema of the relation';
@@ -344,6 +349,7 @@ COMMENT ON COLUMN dq.latest_profile.true_count IS 'True values';
 COMMENT ON COLUMN dq.latest_profile.false_count IS 'False values';
 COMMENT ON COLUMN dq.latest_profile.sampled IS 'True when the run read a sample';
 COMMENT ON COLUMN dq.latest_profile.sample_percent IS 'Percentage sampled';
+-- @end latest_profile_comments
 COMMENT ON COLUMN dq.latest_profile.values_visible IS 'False when the values (min, max, top values, moments, quantiles, histogram, lengths) are withheld from you: the relation filters rows per role and you do not see all the rows its owner sees';
 
 ------------------------------------------------------------------------

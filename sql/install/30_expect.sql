@@ -163,6 +163,7 @@ COMMENT ON COLUMN dq.validation_results.attnums IS 'Columns whose values the res
 -- statistics), by roles that may see those values (dq.values_visible) and
 -- read any second relation it read; dq.latest_validation also shows the
 -- counts of the expectations a role may read, with the values left out.
+-- @section result_visible
 CREATE FUNCTION dq.expectation_attnums(kind text, attnum smallint, param_attnums smallint[])
 	RETURNS smallint[]
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -215,6 +216,7 @@ AS $$
 $$;
 COMMENT ON FUNCTION dq.redact_result(jsonb) IS
 	'A validation result without the values it carries (unexpected values, observed statistics other than counts, exception messages); counts and success stay';
+-- @end result_visible
 
 REVOKE ALL ON dq.expectations, dq.validation_runs, dq.validation_results FROM PUBLIC;
 GRANT SELECT ON dq.expectations, dq.validation_runs, dq.validation_results TO PUBLIC;
@@ -277,6 +279,7 @@ CREATE FUNCTION dq.validate(rel regclass, tags text[] DEFAULT NULL,
 COMMENT ON FUNCTION dq.validate(regclass, text[], boolean) IS
 	'Evaluate the enabled expectations of a relation in one scan, store the results, return the run id';
 
+-- @section validation_summary
 CREATE VIEW dq.validation_summary WITH (security_invoker = true) AS
 SELECT r.run_id, r.schema_name, r.table_name, r.finished_at, r.rows_scanned,
 	   r.evaluated, r.succeeded, r.failed,
@@ -297,7 +300,9 @@ COMMENT ON COLUMN dq.validation_summary.failed IS 'Expectations that failed';
 COMMENT ON COLUMN dq.validation_summary.success_percent IS 'succeeded / evaluated * 100; NULL when nothing was evaluated';
 COMMENT ON COLUMN dq.validation_summary.nothing_evaluated IS 'True when the run evaluated no expectation';
 COMMENT ON COLUMN dq.validation_summary.relation_dropped IS 'True for the history of a relation that was dropped since (schema_name and table_name are its names at the time of the run)';
+-- @end validation_summary
 
+-- @section latest_validation
 -- Not security_invoker: it applies the rules itself (see dq.latest_profile),
 -- so that a role that may read the columns but not see the values still
 -- gets the counts and the verdict.
@@ -317,6 +322,8 @@ SELECT DISTINCT ON (v.expectation_id)
  ORDER BY v.expectation_id, v.run_id DESC;
 GRANT SELECT ON dq.latest_validation TO PUBLIC;
 COMMENT ON VIEW dq.latest_validation IS 'The latest result of every expectation of the current relations whose columns you may read (a dropped relation''s results stay in dq.validation_results); its values are withheld (result.result.values_withheld) where you may not see them';
+-- @end latest_validation
+-- @section latest_validation_comments
 COMMENT ON COLUMN dq.latest_validation.expectation_id IS 'The expectation';
 COMMENT ON COLUMN dq.latest_validation.name IS 'Its name';
 COMMENT ON COLUMN dq.latest_validation.schema_name IS 'Schema of the relation';
@@ -330,8 +337,10 @@ COMMENT ON COLUMN dq.latest_validation.unexpected_count IS 'Rows that failed';
 COMMENT ON COLUMN dq.latest_validation.unexpected_percent IS 'unexpected / non-missing rows * 100';
 COMMENT ON COLUMN dq.latest_validation.run_id IS 'The run that produced this result';
 COMMENT ON COLUMN dq.latest_validation.validated_at IS 'When that run finished';
+-- @end latest_validation_comments
 COMMENT ON COLUMN dq.latest_validation.result IS 'The Great Expectations validation result (without its values when they are withheld from you: dq.redact_result)';
 
+-- @section quality_scorecard
 CREATE VIEW dq.quality_scorecard WITH (security_invoker = true) AS
 WITH runs AS (
 	SELECT r.relid, r.run_id, r.finished_at, r.evaluated, r.succeeded, r.failed,
@@ -367,7 +376,9 @@ COMMENT ON COLUMN dq.quality_scorecard.open_failures IS 'Expectations that faile
 COMMENT ON COLUMN dq.quality_scorecard.last_success_percent IS 'Success percentage of the latest run';
 COMMENT ON COLUMN dq.quality_scorecard.success_percent_last_10_runs IS 'Success percentage over the last 10 runs';
 COMMENT ON COLUMN dq.quality_scorecard.runs IS 'Validation runs recorded';
+-- @end quality_scorecard
 
+-- @section validate_all
 CREATE FUNCTION dq.validate_all(raise_on_failure boolean DEFAULT false)
 	RETURNS TABLE (relid regclass, run_id bigint, skipped text)
 	LANGUAGE plpgsql VOLATILE
@@ -405,7 +416,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dq.validate_all(boolean) IS 'dq.validate() every relation that has enabled expectations; one row per relation, with the run id, or with the reason it was skipped (a relation the caller cannot read)';
+-- @end validate_all
 
+-- @section suggestions
 -- Suggestions from the latest profile (dq.profile) of a relation.
 --
 -- Keys: a column that a primary key, a unique constraint or a unique index
@@ -596,6 +609,7 @@ AS $$
 $$;
 COMMENT ON FUNCTION dq.suggest_expectations(regclass) IS
 	'Expectations suggested by the latest profile of a relation (not-null, unique from keys and exact counts, value sets, ranges, open-ended for dates and ascending keys, lengths, patterns), each with the dq.expect() call that creates it';
+-- @end suggestions
 
 CREATE FUNCTION dq.apply_suggestions(rel regclass)
 	RETURNS integer

@@ -97,6 +97,7 @@ CREATE POLICY job_runs_own ON dq.job_runs FOR SELECT
 SELECT pg_catalog.pg_extension_config_dump('dq.jobs', '');
 SELECT pg_catalog.pg_extension_config_dump('dq.job_id_seq', '');
 
+-- @section job_functions
 CREATE FUNCTION dq.schedule(job_name text, schedule text, command text,
 		timezone text DEFAULT NULL, database name DEFAULT NULL,
 		retries integer DEFAULT 0, retry_delay interval DEFAULT '1 minute',
@@ -120,6 +121,7 @@ CREATE FUNCTION dq.alter_job(job_name text, schedule text DEFAULT NULL,
 	AS 'MODULE_PATHNAME', 'dq_alter_job' LANGUAGE C CALLED ON NULL INPUT;
 COMMENT ON FUNCTION dq.alter_job(text, text, text, boolean, text, interval, name, integer, interval, text) IS
 	'Change one of your jobs: what is not NULL is set (timezone , statement_timeout 0 and database  go back to the defaults; a schedule replaces the job it ran after, after replaces the schedule)';
+-- @end job_functions
 
 CREATE FUNCTION dq.schedule_table_job(rel regclass, schedule text, action text)
 	RETURNS bigint LANGUAGE plpgsql
@@ -172,6 +174,7 @@ CREATE FUNCTION dq.scheduler_status(OUT launcher_pid integer, OUT scheduler_pid 
 COMMENT ON FUNCTION dq.scheduler_status() IS
 	'Process ids of the launcher and of this database''s scheduler, and the scheduler''s state';
 
+-- @section job_status
 CREATE VIEW dq.job_status WITH (security_invoker = true) AS
 SELECT j.job_id, j.job_name, j.owner, j.superuser, j.enabled, j.schedule, j.statement_timeout,
 	   coalesce(j.database, current_database()) AS database,
@@ -217,6 +220,7 @@ COMMENT ON COLUMN dq.job_status.after_job IS 'Name of the job after each success
 COMMENT ON COLUMN dq.job_status.last_attempt IS 'Attempt number of the latest run (above 1: a retry)';
 COMMENT ON COLUMN dq.job_status.waiting_runs IS 'Runs waiting to start (for a free background worker slot, or under dq_lineage.max_running_jobs or dq_lineage.max_runs_per_role)';
 GRANT SELECT ON dq.job_status TO PUBLIC;
+-- @end job_status
 
 -- Start this database's scheduler when CREATE EXTENSION commits.
 SELECT dq.start_scheduler();

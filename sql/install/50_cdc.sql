@@ -86,6 +86,7 @@ COMMENT ON COLUMN dq.violations.kind IS 'Kind of the expectation that failed (dq
 COMMENT ON COLUMN dq.violations.severity IS 'Severity of the expectation (error or warn) when the violation was recorded: filter on it to see the violations that matter first';
 COMMENT ON COLUMN dq.violations.mostly IS 'The expectation''s mostly when the violation was recorded (NULL means 1): change validation checks each row on its own, so a row that fails an expectation with mostly below 1 is recorded too; whether the fraction holds is decided by dq.validate over the whole table';
 
+-- @section cdc_rule_errors
 CREATE TABLE dq.cdc_rule_errors (
 	expectation_id	bigint PRIMARY KEY,
 	relid			oid NOT NULL,
@@ -101,6 +102,7 @@ COMMENT ON COLUMN dq.cdc_rule_errors.lsn IS 'Commit LSN of the change it failed 
 COMMENT ON COLUMN dq.cdc_rule_errors.sqlstate IS 'SQLSTATE of the error';
 COMMENT ON COLUMN dq.cdc_rule_errors.message IS 'Message of the error';
 COMMENT ON COLUMN dq.cdc_rule_errors.failed_at IS 'When the worker found the rule broken';
+-- @end cdc_rule_errors
 
 REVOKE ALL ON dq.watched_tables, dq.cdc_state, dq.violations, dq.cdc_rule_errors FROM PUBLIC;
 GRANT SELECT ON dq.watched_tables, dq.cdc_state, dq.violations, dq.cdc_rule_errors TO PUBLIC;
@@ -141,6 +143,7 @@ REVOKE ALL ON FUNCTION dq_internal.cdc_expectations_changed() FROM PUBLIC;
 CREATE TRIGGER expectations_cdc AFTER INSERT OR UPDATE OR DELETE ON dq.expectations
 	FOR EACH ROW EXECUTE FUNCTION dq_internal.cdc_expectations_changed();
 
+-- @section cdc_status
 CREATE VIEW dq.cdc_status AS
 SELECT st.slot_name,
 	   (SELECT pg_catalog.count(*) FROM dq.watched_tables) AS watched_tables,
@@ -170,6 +173,7 @@ SELECT st.slot_name,
   LEFT JOIN pg_catalog.pg_replication_slots s ON s.slot_name = st.slot_name
  WHERE st.slot_name = 'dq_lineage_' OPERATOR(pg_catalog.||)
 	   (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database());
+-- @end cdc_status
 COMMENT ON VIEW dq.cdc_status IS 'Change validation of this database: slot, watched tables, positions, lag, counters, last error';
 COMMENT ON COLUMN dq.cdc_status.slot_name IS 'Replication slot consumed by the worker';
 COMMENT ON COLUMN dq.cdc_status.watched_tables IS 'Number of watched tables';

@@ -72,6 +72,7 @@ COMMENT ON FUNCTION dq.lineage_flush() IS
 	'Fold the pending occurrence counters of this database into dq.lineage_edges (what a crash would otherwise lose)';
 REVOKE ALL ON FUNCTION dq.lineage_flush() FROM PUBLIC;
 
+-- @section counters_and_copy
 -- Rows of dq.lineage_edges deleted by hand (or the table truncated) make
 -- every session's statement cache stale, so that statements write their
 -- edges again.
@@ -247,7 +248,9 @@ COMMENT ON COLUMN dq.copy_lineage.dropped IS 'True once the source was dropped';
 COMMENT ON COLUMN dq.copy_lineage.source_relid IS 'OID of the source relation';
 COMMENT ON COLUMN dq.copy_lineage.source_attnum IS 'Source column number (0: whole relation)';
 COMMENT ON COLUMN dq.copy_lineage.query_id IS 'Key of the run (dq.copy_runs)';
+-- @end counters_and_copy
 
+-- @section column_lineage
 CREATE VIEW dq.column_lineage AS
 WITH pending AS (
 	SELECT p.query_id, p.calls, p.last_seen FROM dq.lineage_pending() p
@@ -312,6 +315,7 @@ COMMENT ON COLUMN dq.column_lineage.source_attnum IS 'Source column number (0: w
 COMMENT ON COLUMN dq.column_lineage.target_relid IS 'The target relation; NULL once it was dropped';
 COMMENT ON COLUMN dq.column_lineage.target_attnum IS 'Target column number (0: dataset level)';
 COMMENT ON COLUMN dq.column_lineage.query_ids IS 'Query IDs of the statements that produced the edge (0: DDL or manual)';
+-- @end column_lineage
 
 CREATE FUNCTION dq.record_lineage(source regclass, source_column name, target regclass,
 								  target_column name, lineage_type text DEFAULT 'DIRECT',
@@ -348,6 +352,7 @@ END
 $$;
 COMMENT ON FUNCTION dq.lineage_attnum(regclass, name) IS 'Column number of a named column (errors when it does not exist); used by dq.upstream and dq.downstream';
 
+-- @section closure
 -- The closure of the lineage graph from a relation (or one column of it),
 -- in either direction: one row per node reached (a source column upstream,
 -- a target column downstream), with the composed classification of the
@@ -449,7 +454,9 @@ CREATE FUNCTION dq.downstream(rel regclass, col name DEFAULT NULL, max_depth int
 AS $$ SELECT * FROM dq.lineage_closure(rel, dq.lineage_attnum(rel, col), max_depth, true) $$;
 COMMENT ON FUNCTION dq.downstream(regclass, name, integer) IS
 	'Everything derived from a relation (or one of its columns), i.e. what a change to it can break: one row per target column reached downstream, with the composed lineage type and subtype, the shortest such path (source first) and the number of paths; cycle-safe';
+-- @end closure
 
+-- @section lineage_dot
 CREATE FUNCTION dq.lineage_dot(rel regclass DEFAULT NULL) RETURNS text
 	LANGUAGE sql STABLE
 	SET search_path = pg_catalog, pg_temp
@@ -510,6 +517,7 @@ AS $$
 $$;
 COMMENT ON FUNCTION dq.lineage_dot(regclass) IS
 	'The lineage graph (of one relation''s upstream and downstream, or of everything) in Graphviz DOT, laid out left to right: a relation is a table of its columns, edges go from a column''s right side to a column''s left side (the relation''s header for whole-relation edges), DIRECT solid, INDIRECT dashed, masking ones purple, how in the tooltip; render with dot -Tsvg';
+-- @end lineage_dot
 
 CREATE FUNCTION dq.openlineage_namespace() RETURNS text
 	LANGUAGE sql STABLE
@@ -601,6 +609,7 @@ AS $$
 $$;
 COMMENT ON FUNCTION dq.openlineage_schema_facet(oid) IS 'OpenLineage SchemaDatasetFacet of a relation: its columns and types';
 
+-- @section openlineage_copy
 -- The other dataset of a COPY: namespace file, program or client.
 CREATE FUNCTION dq.openlineage_copy_dataset(direction text, endpoint_kind text, endpoint text) RETURNS jsonb
 	LANGUAGE sql STABLE
@@ -706,7 +715,9 @@ AS $$
 $$;
 COMMENT ON FUNCTION dq.openlineage_copy_events(timestamptz, boolean) IS
 	'OpenLineage RunEvents (COMPLETE) of COPY runs seen since a time: COPY FROM with the file, program or client as input, COPY TO with it as output and its column-lineage facet';
+-- @end openlineage_copy
 
+-- @section openlineage_events
 CREATE FUNCTION dq.openlineage_events(since timestamptz DEFAULT '-infinity', legacy boolean DEFAULT false)
 	RETURNS SETOF jsonb
 	LANGUAGE sql STABLE
@@ -758,6 +769,7 @@ AS $$
 $$;
 COMMENT ON FUNCTION dq.openlineage_events(timestamptz, boolean) IS
 	'OpenLineage RunEvents (COMPLETE): one per target relation with edges seen since a time, with schema and column-lineage facets (legacy => true for the form Marquez reads), then one per COPY run (dq.openlineage_copy_events), then one per profile or validation run finished since then, with the dataQualityMetrics or dataQualityAssertions facet';
+-- @end openlineage_events
 
 -- DDL capture: views, materialized views, CREATE TABLE AS, SELECT INTO.
 CREATE FUNCTION dq_internal.lineage_ddl_command_end() RETURNS event_trigger
@@ -774,6 +786,7 @@ CREATE EVENT TRIGGER dq_lineage_ddl ON ddl_command_end
 -- dropped relation's reference becomes NULL (its names stay), so that no
 -- edge names a relation that a later one with the same OID could be taken
 -- for, in this database or after a dump.
+-- @section lineage_on_sql_drop
 CREATE FUNCTION dq_internal.lineage_on_sql_drop() RETURNS event_trigger
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
@@ -809,5 +822,6 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dq_internal.lineage_on_sql_drop() IS 'Event trigger: marks the lineage edges of dropped relations and columns as dropped, and forgets the dropped relations'' OIDs (their names stay)';
+-- @end lineage_on_sql_drop
 REVOKE ALL ON FUNCTION dq_internal.lineage_on_sql_drop() FROM PUBLIC;
 CREATE EVENT TRIGGER dq_lineage_lineage_sql_drop ON sql_drop EXECUTE FUNCTION dq_internal.lineage_on_sql_drop();

@@ -12,6 +12,7 @@
 -- follow a re-created relation of the same name only when asked to
 -- (dq.reattach).  docs/catalog.md describes the model.
 
+-- @section dropped_relations
 CREATE TABLE dq.dropped_relations (
 	schema_name		name NOT NULL,
 	table_name		name NOT NULL,
@@ -34,9 +35,11 @@ COMMENT ON COLUMN dq.dropped_relations.reattached_at IS 'When dq.reattach attach
 REVOKE ALL ON dq.dropped_relations FROM PUBLIC;
 GRANT SELECT ON dq.dropped_relations TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('dq.dropped_relations', '');
+-- @end dropped_relations
 
 -- The sql_drop event trigger: expectations of a dropped column, and
 -- everything the catalog holds about a dropped relation.
+-- @section on_sql_drop
 CREATE FUNCTION dq_internal.on_sql_drop() RETURNS event_trigger
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
@@ -129,9 +132,11 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dq_internal.on_sql_drop() IS 'Event trigger: ends the expectations (status relation dropped or column dropped) and watches of dropped relations and columns, with a NOTICE, and keeps their history with a NULL relation';
+-- @end on_sql_drop
 REVOKE ALL ON FUNCTION dq_internal.on_sql_drop() FROM PUBLIC;
 CREATE EVENT TRIGGER dq_lineage_sql_drop ON sql_drop EXECUTE FUNCTION dq_internal.on_sql_drop();
 
+-- @section reattach
 -- A restored dq.watched_tables row names a quarantine table by OID, and
 -- quarantine tables are not part of a dump: forget an OID that does not
 -- name one.
@@ -160,3 +165,4 @@ CREATE FUNCTION dq.reattach(rel regclass) RETURNS integer
 	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
 COMMENT ON FUNCTION dq.reattach(regclass) IS
 	'Attach the expectations that ended when a relation of the same name was dropped (status relation dropped) to this relation, columns found again by name; returns how many are active again';
+-- @end reattach

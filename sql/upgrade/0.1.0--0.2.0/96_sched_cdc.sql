@@ -37,75 +37,9 @@ COMMENT ON COLUMN dq.job_runs.after_run_id IS 'For a job that runs after another
 
 DROP FUNCTION dq.schedule(text, text, text, text, name);
 DROP FUNCTION dq.alter_job(text, text, text, boolean, text, interval, name);
-CREATE FUNCTION dq.schedule(job_name text, schedule text, command text,
-		timezone text DEFAULT NULL, database name DEFAULT NULL,
-		retries integer DEFAULT 0, retry_delay interval DEFAULT '1 minute',
-		after text DEFAULT NULL)
-	RETURNS bigint
-	AS 'MODULE_PATHNAME', 'dq_schedule' LANGUAGE C CALLED ON NULL INPUT;
-COMMENT ON FUNCTION dq.schedule(text, text, text, text, name, integer, interval, text) IS
-	'Schedule a command to run as the current user (cron expression, @shortcut or interval; or, with schedule NULL, after each successful run of the job named by after), in this database or in the one named, tried again up to retries times retry_delay after a failure; the same name again updates the job; returns the job id';
+-- @include ../../install/40_sched.sql job_functions or-replace
 
-CREATE OR REPLACE FUNCTION dq.unschedule(job_name text)
-	RETURNS boolean
-	AS 'MODULE_PATHNAME', 'dq_unschedule' LANGUAGE C CALLED ON NULL INPUT;
-COMMENT ON FUNCTION dq.unschedule(text) IS 'Delete one of your jobs and its run history (refused while other jobs run after it)';
-
-CREATE FUNCTION dq.alter_job(job_name text, schedule text DEFAULT NULL,
-		command text DEFAULT NULL, enabled boolean DEFAULT NULL,
-		timezone text DEFAULT NULL, statement_timeout interval DEFAULT NULL,
-		database name DEFAULT NULL, retries integer DEFAULT NULL,
-		retry_delay interval DEFAULT NULL, after text DEFAULT NULL)
-	RETURNS bigint
-	AS 'MODULE_PATHNAME', 'dq_alter_job' LANGUAGE C CALLED ON NULL INPUT;
-COMMENT ON FUNCTION dq.alter_job(text, text, text, boolean, text, interval, name, integer, interval, text) IS
-	'Change one of your jobs: what is not NULL is set (timezone , statement_timeout 0 and database  go back to the defaults; a schedule replaces the job it ran after, after replaces the schedule)';
-
-CREATE OR REPLACE VIEW dq.job_status WITH (security_invoker = true) AS
-SELECT j.job_id, j.job_name, j.owner, j.superuser, j.enabled, j.schedule, j.statement_timeout,
-	   coalesce(j.database, current_database()) AS database,
-	   coalesce(j.timezone, nullif(current_setting('dq_lineage.timezone', true), ''),
-				current_setting('TimeZone')) AS timezone,
-	   CASE WHEN j.enabled AND j.schedule IS NOT NULL THEN dq.cron_next(j.schedule, now(), j.timezone, j.schedule_anchor) END
-		   AS next_run,
-	   last.status AS last_status, last.scheduled_at AS last_scheduled_at,
-	   last.started_at AS last_started_at, last.ended_at AS last_ended_at,
-	   last.message AS last_message,
-	   (SELECT count(*) FROM dq.job_runs r WHERE r.job_id = j.job_id AND r.status = 'failed') AS failed_runs,
-	   (SELECT count(*) FROM dq.job_runs r WHERE r.job_id = j.job_id AND r.status = 'skipped') AS skipped_runs,
-	   j.command,
-	   j.retries, j.retry_delay,
-	   (SELECT a.job_name FROM dq.jobs a WHERE a.job_id = j.after_job) AS after_job,
-	   last.attempt AS last_attempt,
-	   (SELECT count(*) FROM dq.job_runs r WHERE r.job_id = j.job_id AND r.status = 'waiting') AS waiting_runs
-  FROM dq.jobs j
-  LEFT JOIN LATERAL (SELECT r.* FROM dq.job_runs r WHERE r.job_id = j.job_id
-					 ORDER BY r.scheduled_at DESC, r.run_id DESC LIMIT 1) last ON true;
-COMMENT ON VIEW dq.job_status IS 'Your jobs with their next run time and last run';
-COMMENT ON COLUMN dq.job_status.job_id IS 'Identifier of the job';
-COMMENT ON COLUMN dq.job_status.job_name IS 'Name of the job';
-COMMENT ON COLUMN dq.job_status.owner IS 'Role the job runs as';
-COMMENT ON COLUMN dq.job_status.superuser IS 'Whether the owner was a superuser when the job was scheduled';
-COMMENT ON COLUMN dq.job_status.enabled IS 'Disabled jobs are not run';
-COMMENT ON COLUMN dq.job_status.schedule IS 'Cron expression, @shortcut or interval; NULL for a job that runs after another (after_job)';
-COMMENT ON COLUMN dq.job_status.database IS 'Database the command runs in';
-COMMENT ON COLUMN dq.job_status.statement_timeout IS 'statement_timeout of each run (NULL: the role''s and server''s setting)';
-COMMENT ON COLUMN dq.job_status.timezone IS 'Time zone the schedule is evaluated in';
-COMMENT ON COLUMN dq.job_status.next_run IS 'Next tick (NULL when disabled, when a cron schedule never fires, or for a job that runs after another)';
-COMMENT ON COLUMN dq.job_status.last_status IS 'Status of the latest tick: succeeded, failed, skipped, waiting, starting or running';
-COMMENT ON COLUMN dq.job_status.last_scheduled_at IS 'When the latest tick was due';
-COMMENT ON COLUMN dq.job_status.last_started_at IS 'When its run started';
-COMMENT ON COLUMN dq.job_status.last_ended_at IS 'When its run ended';
-COMMENT ON COLUMN dq.job_status.last_message IS 'Error of the latest run, or why it was skipped';
-COMMENT ON COLUMN dq.job_status.failed_runs IS 'Failed runs in the kept history';
-COMMENT ON COLUMN dq.job_status.skipped_runs IS 'Skipped ticks in the kept history';
-COMMENT ON COLUMN dq.job_status.command IS 'The SQL the job runs';
-COMMENT ON COLUMN dq.job_status.retries IS 'How many times a failed run is tried again';
-COMMENT ON COLUMN dq.job_status.retry_delay IS 'Time from a failed attempt to the next';
-COMMENT ON COLUMN dq.job_status.after_job IS 'Name of the job after each successful run of which this one runs (NULL: the job has a schedule)';
-COMMENT ON COLUMN dq.job_status.last_attempt IS 'Attempt number of the latest run (above 1: a retry)';
-COMMENT ON COLUMN dq.job_status.waiting_runs IS 'Runs waiting to start (for a free background worker slot, or under dq_lineage.max_running_jobs or dq_lineage.max_runs_per_role)';
-GRANT SELECT ON dq.job_status TO PUBLIC;
+-- @include ../../install/40_sched.sql job_status or-replace
 COMMENT ON COLUMN dq.job_status.schedule IS 'Cron expression, @shortcut or interval; NULL for a job that runs after another (after_job)';
 COMMENT ON COLUMN dq.job_status.next_run IS 'Next tick (NULL when disabled, when a cron schedule never fires, or for a job that runs after another)';
 COMMENT ON COLUMN dq.job_status.last_status IS 'Status of the latest tick: succeeded, failed, skipped, waiting, starting or running';
