@@ -149,16 +149,15 @@ dq_alert_route(PG_FUNCTION_ARGS)
 							   "Choose another name for your route."))
 		{
 			/* pending deliveries go out on the route's new channel */
-			if (SPI_execute_with_args("WITH r AS (UPDATE dq.alert_routes SET match = $2, channel = $3, "
-									  "       target = $4, options = $5, updated_at = pg_catalog.now() "
-									  " WHERE name = $1 RETURNING route_id), "
-									  "d AS (UPDATE dq.alert_deliveries d SET channel = $3 FROM r "
-									  " WHERE d.route_id = r.route_id AND d.status = 'pending' "
-									  "   AND d.channel <> $3) "
-									  "SELECT route_id FROM r",
-									  5, types, values, NULL, false, 0) != SPI_OK_SELECT ||
-				SPI_processed != 1)
-				elog(ERROR, "could not update dq.alert_routes");
+			DqSpiRunOneRow("WITH r AS (UPDATE dq.alert_routes SET match = $2, channel = $3, "
+						   "       target = $4, options = $5, updated_at = pg_catalog.now() "
+						   " WHERE name = $1 RETURNING route_id), "
+						   "d AS (UPDATE dq.alert_deliveries d SET channel = $3 FROM r "
+						   " WHERE d.route_id = r.route_id AND d.status = 'pending' "
+						   "   AND d.channel <> $3) "
+						   "SELECT route_id FROM r",
+						   5, types, values, NULL, false, SPI_OK_SELECT,
+						   "update dq.alert_routes");
 		}
 		else
 		{

@@ -284,26 +284,25 @@ dq_alert_on_violations(PG_FUNCTION_ARGS)
 	if (SPI_register_trigger_data(td) != SPI_OK_TD_REGISTER)
 		elog(ERROR, "SPI_register_trigger_data failed");
 	DqBecomeExtensionOwner(&owner_ctx);
-	if (SPI_execute("SELECT v.relid, v.expectation_id, pg_catalog.count(*), "
-					"       pg_catalog.min(v.commit_time), pg_catalog.max(v.commit_time), "
-					"       e.kind, e.name, e.owner, e.severity, e.column_name, "
-					"       pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object("
-					"         'expectation_id', v.expectation_id, 'expectation_name', e.name, "
-					"         'kind', e.kind, 'column', e.column_name, 'expected', e.params, "
-					"         'violations', pg_catalog.count(*), "
-					"         'first_violation_id', pg_catalog.min(v.violation_id), "
-					"         'last_violation_id', pg_catalog.max(v.violation_id), "
-					"         'first_commit_time', pg_catalog.min(v.commit_time), "
-					"         'last_commit_time', pg_catalog.max(v.commit_time), "
-					"         'sample', pg_catalog.to_jsonb((pg_catalog.array_agg(v.unexpected "
-					"                      ORDER BY v.violation_id DESC))[1:5]))) "
-					"  FROM new_violations v "
-					"  LEFT JOIN dq.expectations e ON e.expectation_id = v.expectation_id "
-					" GROUP BY v.relid, v.expectation_id, e.kind, e.name, e.owner, e.severity, "
-					"          e.column_name, e.params "
-					" ORDER BY v.relid, v.expectation_id",
-					false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the new violations");
+	DqSpiRun("SELECT v.relid, v.expectation_id, pg_catalog.count(*), "
+			 "       pg_catalog.min(v.commit_time), pg_catalog.max(v.commit_time), "
+			 "       e.kind, e.name, e.owner, e.severity, e.column_name, "
+			 "       pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object("
+			 "         'expectation_id', v.expectation_id, 'expectation_name', e.name, "
+			 "         'kind', e.kind, 'column', e.column_name, 'expected', e.params, "
+			 "         'violations', pg_catalog.count(*), "
+			 "         'first_violation_id', pg_catalog.min(v.violation_id), "
+			 "         'last_violation_id', pg_catalog.max(v.violation_id), "
+			 "         'first_commit_time', pg_catalog.min(v.commit_time), "
+			 "         'last_commit_time', pg_catalog.max(v.commit_time), "
+			 "         'sample', pg_catalog.to_jsonb((pg_catalog.array_agg(v.unexpected "
+			 "                      ORDER BY v.violation_id DESC))[1:5]))) "
+			 "  FROM new_violations v "
+			 "  LEFT JOIN dq.expectations e ON e.expectation_id = v.expectation_id "
+			 " GROUP BY v.relid, v.expectation_id, e.kind, e.name, e.owner, e.severity, "
+			 "          e.column_name, e.params "
+			 " ORDER BY v.relid, v.expectation_id",
+			 false, SPI_OK_SELECT, "read the new violations");
 	if (SPI_processed > 0)
 	{
 		MemoryContext spi = MemoryContextSwitchTo(outer);

@@ -227,8 +227,8 @@ DqCdcQuarantineStore(DqCdcQuarantineArgs *a)
 			values[i + 2] = a->values[r][i];
 			nulls[i + 2] = a->nulls[r][i] ? 'n' : ' ';
 		}
-		if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "could not write a quarantine table");
+		DqSpiCheck(SPI_execute_plan(plan, values, nulls, false, 0),
+				   SPI_OK_INSERT, "write a quarantine table");
 	}
 	SPI_freeplan(plan);
 }
@@ -254,10 +254,8 @@ DqCdcQuarantine(Datum lines)
 	Oid		   *relids;
 	Oid		   *qrelids;
 
-	if (SPI_execute("SELECT relid, quarantine FROM dq.watched_tables WHERE quarantine IS NOT NULL",
-					true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read dq.watched_tables");
-	n = SPI_processed;
+	n = DqSpiRun("SELECT relid, quarantine FROM dq.watched_tables WHERE quarantine IS NOT NULL",
+				 true, SPI_OK_SELECT, "read dq.watched_tables");
 	relids = palloc(sizeof(Oid) * Max(n, 1));
 	qrelids = palloc(sizeof(Oid) * Max(n, 1));
 	for (uint64 i = 0; i < n; i++)

@@ -171,8 +171,7 @@ DqCdcMakeQuarantine(Oid relid)
 	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner);
 	found = OidIsValid(get_relname_relid(name, get_namespace_oid("dq", false)));
-	if (SPI_execute(q.data, false, 0) != SPI_OK_UTILITY)
-		elog(ERROR, "could not create %s", qual);
+	DqSpiRun(q.data, false, SPI_OK_UTILITY, psprintf("create %s", qual));
 	qrelid = get_relname_relid(name, get_namespace_oid("dq", false));
 	if (getExtensionOfObject(RelationRelationId, qrelid) !=
 		get_extension_oid("dq_lineage", false) && found)
@@ -198,8 +197,7 @@ DqCdcMakeQuarantine(Oid relid)
 					 quote_literal_cstr(psprintf("Copies of the rows of %s that violated an expectation (dq.watch with quarantine)",
 												 get_rel_name(relid))),
 					 qual, qual, qual, qual, relid, qual);
-	if (SPI_execute(q.data, false, 0) < 0)
-		elog(ERROR, "could not set up %s", qual);
+	DqSpiRun(q.data, false, 0, psprintf("set up %s", qual));
 	DqRestoreUser(&owner);
 	SPI_finish();
 	return qrelid;
@@ -262,11 +260,11 @@ dq_watch(PG_FUNCTION_ARGS)
 				 "SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS "
 				 "(SELECT FROM dq.watched_tables WHERE relid OPERATOR(pg_catalog.=) $1)",
 				 5, argtypes, values, nulls, false, SPI_OK_INSERT, "write dq.watched_tables");
-	if (SPI_processed == 0 && OidIsValid(quarantine) &&
-		SPI_execute_with_args("UPDATE dq.watched_tables SET quarantine = $5 "
-							  "WHERE relid OPERATOR(pg_catalog.=) $1",
-							  5, argtypes, values, nulls, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not write dq.watched_tables");
+	if (SPI_processed == 0 && OidIsValid(quarantine))
+		DqSpiRunArgs("UPDATE dq.watched_tables SET quarantine = $5 "
+					 "WHERE relid OPERATOR(pg_catalog.=) $1",
+					 5, argtypes, values, nulls, false, SPI_OK_UPDATE,
+					 "write dq.watched_tables");
 	DqRestoreUser(&owner);
 	SPI_finish();
 

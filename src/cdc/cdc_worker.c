@@ -373,15 +373,15 @@ DqCdcReadProgress(const char *slot)
 
 	namestrcpy(&name, slot);
 	values[0] = NameGetDatum(&name);
-	if (SPI_execute_with_args("SELECT processed_lsn FROM dq.cdc_state "
-							  "WHERE slot_name OPERATOR(pg_catalog.=) $1",
-							  1, argtypes, values, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read dq.cdc_state");
-	if (SPI_processed > 0)
+	if (DqSpiRunArgs("SELECT processed_lsn FROM dq.cdc_state "
+					 "WHERE slot_name OPERATOR(pg_catalog.=) $1",
+					 1, argtypes, values, NULL, false, SPI_OK_SELECT,
+					 "read dq.cdc_state") > 0)
 		lsn = DatumGetLSN(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	else if (SPI_execute_with_args("INSERT INTO dq.cdc_state (slot_name, processed_lsn) "
-								   "VALUES ($1, '0/0')", 1, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not write dq.cdc_state");
+	else
+		DqSpiRunArgs("INSERT INTO dq.cdc_state (slot_name, processed_lsn) VALUES ($1, '0/0')",
+					 1, argtypes, values, NULL, false, SPI_OK_INSERT,
+					 "write dq.cdc_state");
 	return lsn;
 }
 

@@ -208,11 +208,11 @@ dq_citus_watch_shards(PG_FUNCTION_ARGS)
 	/* (a user catalog table takes no ON CONFLICT) */
 	DqSpiRunArgs("UPDATE dq.watched_tables SET owner = $3 WHERE relid = $1",
 				 5, argtypes, values, NULL, false, SPI_OK_UPDATE, "write dq.watched_tables");
-	if (SPI_processed == 0 &&
-		SPI_execute_with_args("INSERT INTO dq.watched_tables (relid, schema_name, table_name, owner) "
-							  "VALUES ($1, $4, $5, $3)",
-							  5, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not write dq.watched_tables");
+	if (SPI_processed == 0)
+		DqSpiRunArgs("INSERT INTO dq.watched_tables (relid, schema_name, table_name, owner) "
+					 "VALUES ($1, $4, $5, $3)",
+					 5, argtypes, values, NULL, false, SPI_OK_INSERT,
+					 "write dq.watched_tables");
 	DqRestoreUser(&owner);
 	SPI_finish();
 
@@ -466,9 +466,8 @@ dq_citus_sync_watches(PG_FUNCTION_ARGS)
 				 errmsg("dq.citus_sync_watches() runs on the coordinator of a Citus cluster")));
 	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner);
-	if (SPI_execute("SELECT relid::pg_catalog.oid FROM dq.watched_tables WHERE relid IS NOT NULL",
-					true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read dq.watched_tables");
+	DqSpiRun("SELECT relid::pg_catalog.oid FROM dq.watched_tables WHERE relid IS NOT NULL",
+			 true, SPI_OK_SELECT, "read dq.watched_tables");
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;

@@ -46,6 +46,7 @@
 
 #include "base/citus.h"
 #include "base/json_build.h"
+#include "base/spi_util.h"
 #include "expect/expect_citus.h"
 #include "expect/expectations.h"
 #include "sketch/sketch_state.h"
@@ -574,12 +575,10 @@ DqExpectCitusScan(Relation rel, DqRule *r, DqCheckState *cs)
 				 DqExpectCitusRowsCall("$1::pg_catalog.jsonb", &src, used), src.qualname);
 	values[0] = DirectFunctionCall1(jsonb_in, CStringGetDatum(rules.data));
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	DqSpiConnect();
 	/* read_only = false: a snapshot taken now, after our lock (see profile.c) */
-	if (SPI_execute_with_args(q, 1, argtypes, values, NULL, false, 0) != SPI_OK_SELECT ||
-		SPI_processed != 1)
-		elog(ERROR, "check query failed: %s", q);
+	DqSpiRunOneRow(q, 1, argtypes, values, NULL, false, SPI_OK_SELECT,
+				   "check the rows on the shards");
 	{
 		bool		isnull;
 		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);

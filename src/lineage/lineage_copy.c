@@ -306,25 +306,25 @@ DqLineageStoreCopy(const DqLinCopy *copy, int64 key)
 				 " LEFT JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace"
 				 " ON CONFLICT (query_id) DO NOTHING",
 				 6, types, values, nulls, false, SPI_OK_INSERT, "store a COPY run");
-	if (nfields > 0 &&
-		SPI_execute_with_args("INSERT INTO dq.lineage_copy_fields (query_id,"
-							  " field, field_name, source_relid, source_attnum,"
-							  " lineage_type, subtype, masking, source_schema,"
-							  " source_table, source_column)"
-							  " SELECT $1, x.f, $2[x.f], x.sr, x.sa,"
-							  "  CASE WHEN x.st IN ('IDENTITY', 'TRANSFORMATION', 'AGGREGATION')"
-							  "   THEN 'DIRECT' ELSE 'INDIRECT' END, x.st, x.m,"
-							  "  sn.nspname, sc.relname, sa.attname"
-							  " FROM unnest($3::pg_catalog.int2[], $4::pg_catalog.oid[],"
-							  "  $5::pg_catalog.int2[], $6::pg_catalog.text[],"
-							  "  $7::pg_catalog.bool[]) AS x(f, sr, sa, st, m)"
-							  " JOIN pg_catalog.pg_class sc ON sc.oid = x.sr"
-							  " JOIN pg_catalog.pg_namespace sn ON sn.oid = sc.relnamespace"
-							  " LEFT JOIN pg_catalog.pg_attribute sa ON sa.attrelid = x.sr"
-							  "  AND sa.attnum = x.sa"
-							  " ON CONFLICT DO NOTHING",
-							  7, ftypes, fvalues, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not store the column lineage of a COPY");
+	if (nfields > 0)
+		DqSpiRunArgs("INSERT INTO dq.lineage_copy_fields (query_id,"
+					 " field, field_name, source_relid, source_attnum,"
+					 " lineage_type, subtype, masking, source_schema,"
+					 " source_table, source_column)"
+					 " SELECT $1, x.f, $2[x.f], x.sr, x.sa,"
+					 "  CASE WHEN x.st IN ('IDENTITY', 'TRANSFORMATION', 'AGGREGATION')"
+					 "   THEN 'DIRECT' ELSE 'INDIRECT' END, x.st, x.m,"
+					 "  sn.nspname, sc.relname, sa.attname"
+					 " FROM unnest($3::pg_catalog.int2[], $4::pg_catalog.oid[],"
+					 "  $5::pg_catalog.int2[], $6::pg_catalog.text[],"
+					 "  $7::pg_catalog.bool[]) AS x(f, sr, sa, st, m)"
+					 " JOIN pg_catalog.pg_class sc ON sc.oid = x.sr"
+					 " JOIN pg_catalog.pg_namespace sn ON sn.oid = sc.relnamespace"
+					 " LEFT JOIN pg_catalog.pg_attribute sa ON sa.attrelid = x.sr"
+					 "  AND sa.attnum = x.sa"
+					 " ON CONFLICT DO NOTHING",
+					 7, ftypes, fvalues, NULL, false, SPI_OK_INSERT,
+					 "store the column lineage of a COPY");
 	SPI_finish();
 	DqRestoreUser(&owner);
 }

@@ -170,12 +170,10 @@ dq_lineage_ddl_command_end(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 
 	DqSpiConnect();
-	if (SPI_execute("SELECT objid, command_tag, command"
-					" FROM pg_catalog.pg_event_trigger_ddl_commands()"
-					" WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass",
-					true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read pg_event_trigger_ddl_commands()");
-	ncmds = SPI_processed;
+	ncmds = DqSpiRun("SELECT objid, command_tag, command"
+					 " FROM pg_catalog.pg_event_trigger_ddl_commands()"
+					 " WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass",
+					 true, SPI_OK_SELECT, "read pg_event_trigger_ddl_commands()");
 	cmds = MemoryContextAlloc(cxt, sizeof(LinCmd) * (ncmds + 1));
 	for (i = 0; i < ncmds; i++)
 	{

@@ -81,7 +81,6 @@ DqLineageStore(const DqLinEdgeSet *set, int64 queryid, bool is_run)
 	BOOLOID, TEXTOID};
 	DqOwnerContext owner;
 	int			i;
-	int			ret;
 	char	   *sql;
 
 	if (set->n == 0)
@@ -120,9 +119,8 @@ DqLineageStore(const DqLinEdgeSet *set, int64 queryid, bool is_run)
 
 	DqBecomeExtensionOwner(&owner);
 	DqSpiConnect();
-	ret = SPI_execute_with_args(sql, 9, types, values, NULL, false, 0);
-	if (ret != SPI_OK_INSERT)
-		elog(ERROR, "could not store lineage edges: SPI result %d", ret);
+	DqSpiRunArgs(sql, 9, types, values, NULL, false, SPI_OK_INSERT,
+				 "store lineage edges");
 	SPI_finish();
 	DqRestoreUser(&owner);
 }

@@ -1010,10 +1010,9 @@ DqMonEventCall(FunctionCallInfo fcinfo, const char *sql_for_each, const char *li
 	if (creating_extension)
 		return;
 	DqSpiConnect();
-	if (SPI_execute("SELECT pg_catalog.to_regclass('dq.monitor_definitions') IS NOT NULL "
-					"AND pg_catalog.to_regproc('dq_internal.monitor_drop_sync') IS NOT NULL",
-					true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up dq.monitor_definitions");
+	DqSpiRun("SELECT pg_catalog.to_regclass('dq.monitor_definitions') IS NOT NULL "
+			 "AND pg_catalog.to_regproc('dq_internal.monitor_drop_sync') IS NOT NULL",
+			 true, SPI_OK_SELECT, "look up dq.monitor_definitions");
 	if (SPI_processed == 0 ||
 		!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
 	{
@@ -1027,25 +1026,22 @@ DqMonEventCall(FunctionCallInfo fcinfo, const char *sql_for_each, const char *li
 	values[2] = CStringGetTextDatum(GetCommandTagName(trigdata->tag));
 	DqBecomeExtensionOwner(&ext);
 	if (list_sql == NULL)
-	{
-		if (SPI_execute_with_args(sql_for_each, 3, types, values, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "SPI_execute failed: %s", sql_for_each);
-	}
+		DqSpiRunArgs(sql_for_each, 3, types, values, NULL, false,
+					 SPI_OK_SELECT, "sync the monitors with a DDL command");
 	else
 	{
 		SPITupleTable *list;
 		uint64		n;
 		uint64		i;
 
-		if (SPI_execute(list_sql, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "SPI_execute failed: %s", list_sql);
+		n = DqSpiRun(list_sql, false, SPI_OK_SELECT,
+					 "list the monitors a DDL command touches");
 		list = SPI_tuptable;
-		n = SPI_processed;
 		for (i = 0; i < n; i++)
 		{
 			values[3] = SPI_getbinval(list->vals[i], list->tupdesc, 1, &isnull);
-			if (SPI_execute_with_args(sql_for_each, 4, types, values, NULL, false, 0) != SPI_OK_SELECT)
-				elog(ERROR, "SPI_execute failed: %s", sql_for_each);
+			DqSpiRunArgs(sql_for_each, 4, types, values, NULL, false,
+						 SPI_OK_SELECT, "sync the monitors with a DDL command");
 		}
 	}
 	DqRestoreUser(&ext);

@@ -506,8 +506,9 @@ DqProfileStoreColumns(DqProfileRun *run, int64 run_id)
 									  &isnull);
 		else
 			nulls[6] = 'n';
-		if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "could not record the profile of column \"%s\"", c->name);
+		DqSpiCheck(SPI_execute_plan(plan, values, nulls, false, 0),
+				   SPI_OK_INSERT,
+				   psprintf("record the profile of column \"%s\"", c->name));
 	}
 }
 

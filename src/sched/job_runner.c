@@ -197,9 +197,8 @@ update_run(const char *sql, int nargs, Oid *types, Datum *values, const char *nu
 	PushActiveSnapshot(GetTransactionSnapshot());
 	DqSpiConnect();
 	DqBecomeExtensionOwner(&owner);
-	if (SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0) < 0)
-		elog(ERROR, "SPI_execute failed: %s", sql);
-	n = SPI_processed;
+	n = DqSpiRunArgs(sql, nargs, types, values, nulls, false, 0,
+					 psprintf("run \"%s\"", sql));
 	for (int i = 0; i < ncols; i++)
 	{
 		MemoryContext spi = MemoryContextSwitchTo(outer);

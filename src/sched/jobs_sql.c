@@ -399,32 +399,23 @@ dq_schedule(PG_FUNCTION_ARGS)
 		nulls[9] = ' ';
 	}
 	if (job_id == 0)
-	{
-		bool		isnull;
-
-		if (!v2)
-		{
-			DqSpiRunArgs("INSERT INTO dq.jobs (job_name, schedule, command, timezone, owner, superuser, database) "
-						 "VALUES ($1, $2, $3, $4, $5::pg_catalog.regrole, $6, $7) RETURNING job_id",
-						 7, types, values, nulls, false, SPI_OK_INSERT_RETURNING,
-						 "insert a job");
-		}
-		else if (SPI_execute_with_args("INSERT INTO dq.jobs (job_name, schedule, command, timezone, owner, superuser, database, "
-									   "  retries, retry_delay, after_job) "
-									   "VALUES ($1, $2, $3, $4, $5::pg_catalog.regrole, $6, $7, $8, $9, $10) RETURNING job_id",
-									   10, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
-			elog(ERROR, "could not insert job \"%s\"", job_name);
-		job_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	}
-	else if (SPI_execute_with_args(psprintf("UPDATE dq.jobs SET schedule = $2, command = $3, timezone = $4, "
-											"superuser = $6, database = $7, updated_at = pg_catalog.now(), "
-											"schedule_anchor = CASE WHEN schedule IS DISTINCT FROM $2 "
-											"OR timezone IS DISTINCT FROM $4 THEN pg_catalog.now() ELSE schedule_anchor END%s "
-											"WHERE job_name OPERATOR(pg_catalog.=) $1 "
-											"AND owner OPERATOR(pg_catalog.=) $5::pg_catalog.regrole",
-											v2 ? ", retries = $8, retry_delay = $9, after_job = $10" : ""),
-								   v2 ? 10 : 7, types, values, nulls, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not update job \"%s\"", job_name);
+		job_id = DqSpiInsertReturningId(psprintf("INSERT INTO dq.jobs (job_name, schedule, command, timezone, "
+												  "owner, superuser, database%s) "
+												  "VALUES ($1, $2, $3, $4, $5::pg_catalog.regrole, $6, $7%s) "
+												  "RETURNING job_id",
+												  v2 ? ", retries, retry_delay, after_job" : "",
+												  v2 ? ", $8, $9, $10" : ""),
+										v2 ? 10 : 7, types, values, nulls, "insert a job");
+	else
+		DqSpiRunArgs(psprintf("UPDATE dq.jobs SET schedule = $2, command = $3, timezone = $4, "
+							  "superuser = $6, database = $7, updated_at = pg_catalog.now(), "
+							  "schedule_anchor = CASE WHEN schedule IS DISTINCT FROM $2 "
+							  "OR timezone IS DISTINCT FROM $4 THEN pg_catalog.now() ELSE schedule_anchor END%s "
+							  "WHERE job_name OPERATOR(pg_catalog.=) $1 "
+							  "AND owner OPERATOR(pg_catalog.=) $5::pg_catalog.regrole",
+							  v2 ? ", retries = $8, retry_delay = $9, after_job = $10" : ""),
+					 v2 ? 10 : 7, types, values, nulls, false, SPI_OK_UPDATE,
+					 "update a job");
 	disconnect(&owner);
 	warn_if_not_running();
 	PG_RETURN_INT64(job_id);
