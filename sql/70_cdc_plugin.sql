@@ -67,3 +67,20 @@ DROP VIEW cdc_lines;
 SELECT pg_drop_replication_slot('regress_dq_plugin');
 DELETE FROM dq.watched_tables WHERE relid = 'cdc_p'::regclass;
 DROP TABLE cdc_p, cdc_q;
+-- While cdc_p was watched, the scheduler may have started this database's
+-- change validation worker (its slot and a dq.cdc_state row).  With no table
+-- watched, its next pass drops the slot and exits: wait for that (up to 60 s),
+-- then forget its state, so that the next tests start from none.
+DO $$
+BEGIN
+	FOR i IN 1..600 LOOP
+		PERFORM pg_stat_clear_snapshot();
+		EXIT WHEN NOT EXISTS (SELECT FROM pg_stat_activity
+							   WHERE backend_type = 'dq_lineage cdc worker'
+								 AND datname = current_database())
+			  AND NOT EXISTS (SELECT FROM pg_replication_slots
+							   WHERE slot_name LIKE 'dq\_lineage\_%' AND database = current_database());
+		PERFORM pg_sleep(0.1);
+	END LOOP;
+	DELETE FROM dq.cdc_state;
+END $$;
