@@ -50,6 +50,31 @@ CREATE AGGREGATE dq.expect_rows(jsonb, name[], oid[], VARIADIC "any") (
 COMMENT ON AGGREGATE dq.expect_rows(jsonb, name[], oid[], VARIADIC "any") IS
 	'Evaluate row-level expectations on every row of a scan (used by dq.validate): rules, column names, column collations, then the columns';
 
+-- @section numeric_minmax
+-- max and min of a numeric column for the statistics kinds, comparing the
+-- stored values in place (pg_catalog.max(numeric) copies each one first)
+CREATE FUNCTION dq_internal.numeric_larger(numeric, numeric) RETURNS numeric
+	AS 'MODULE_PATHNAME', 'dq_numeric_larger' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION dq_internal.numeric_smaller(numeric, numeric) RETURNS numeric
+	AS 'MODULE_PATHNAME', 'dq_numeric_smaller' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE AGGREGATE dq_internal.numeric_max(numeric) (
+	SFUNC = dq_internal.numeric_larger,
+	STYPE = numeric,
+	COMBINEFUNC = dq_internal.numeric_larger,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dq_internal.numeric_max(numeric) IS
+	'The largest value, as max(numeric), without copying each value (the statistics kinds of dq.validate use it)';
+CREATE AGGREGATE dq_internal.numeric_min(numeric) (
+	SFUNC = dq_internal.numeric_smaller,
+	STYPE = numeric,
+	COMBINEFUNC = dq_internal.numeric_smaller,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dq_internal.numeric_min(numeric) IS
+	'The smallest value, as min(numeric), without copying each value (the statistics kinds of dq.validate use it)';
+-- @end numeric_minmax
+
 ------------------------------------------------------------------------
 -- Stored expectations and validation history
 ------------------------------------------------------------------------

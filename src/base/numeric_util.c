@@ -183,6 +183,60 @@ DqNumericToDouble(Numeric num)
 
 
 /*
+ * Compare two numerics as numeric_cmp does (NaN above everything,
+ * -Infinity below and +Infinity above every finite value, 1.0 = 1.00), on
+ * their stored forms: no copy of a value stored with a one-byte header.
+ * Finite values are compared by sign, then by the weight of their first
+ * base-10000 digit, then digit by digit; stored digits carry no leading
+ * or trailing zeros, but a longer tail is read for a non-zero digit, as
+ * PostgreSQL does, rather than assumed.
+ */
+int
+DqNumericCmp(Numeric a, Numeric b)
+{
+	int			na,
+				nb,
+				wa,
+				wb,
+				sa,
+				sb,
+				mag = 0;
+	const char *da,
+			   *db;
+
+	if ((DqNumericHeader(a) & DQ_NUMERIC_SIGN_MASK) == DQ_NUMERIC_SPECIAL ||
+		(DqNumericHeader(b) & DQ_NUMERIC_SIGN_MASK) == DQ_NUMERIC_SPECIAL)
+		return DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(a),
+												 NumericGetDatum(b)));
+	da = DqNumericLayout(a, &na, &wa);
+	db = DqNumericLayout(b, &nb, &wb);
+	sa = (na == 0) ? 0 : (DqNumericIsNegative(a) ? -1 : 1);
+	sb = (nb == 0) ? 0 : (DqNumericIsNegative(b) ? -1 : 1);
+	if (sa != sb)
+		return (sa < sb) ? -1 : 1;
+	if (sa == 0)
+		return 0;
+	if (wa != wb)
+		mag = (wa < wb) ? -1 : 1;
+	else
+	{
+		for (int i = 0; i < Max(na, nb) && mag == 0; i++)
+		{
+			int16		x = 0,
+						y = 0;
+
+			if (i < na)
+				memcpy(&x, da + i * sizeof(int16), sizeof(int16));
+			if (i < nb)
+				memcpy(&y, db + i * sizeof(int16), sizeof(int16));
+			if (x != y)
+				mag = (x < y) ? -1 : 1;
+		}
+	}
+	return sa * mag;
+}
+
+/*
  * 64-bit hash of a numeric consistent with equality: equal values (1.0
  * and 1.00) hash alike because stored digits carry no trailing zeros and
  * the display scale is left out.  Unlike PostgreSQL's hash_numeric, the

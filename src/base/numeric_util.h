@@ -21,6 +21,7 @@ extern bool DqNumericIsNegative(Numeric num);
 extern bool DqNumericIsZero(Numeric num);
 extern double DqNumericToDouble(Numeric num);
 extern uint64 DqNumericHash(Numeric num);
+extern int	DqNumericCmp(Numeric a, Numeric b);
 
 /*
  * The widest integer of the platform.  Exact sums accumulate in it and,

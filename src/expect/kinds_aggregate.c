@@ -87,12 +87,19 @@ DqAggIsFloat(DqRule *r)
 	return base == FLOAT8OID || base == FLOAT4OID;
 }
 
-/* min or max of a comparable column, tested as a value of its type */
+/*
+ * min or max of a comparable column, tested as a value of its type; of a
+ * numeric column by dq_internal.numeric_min/max (numeric_minmax.c), which
+ * find the same value without copying each one
+ */
 static void
 DqAggMinMax(DqRule *r, DqAggregateSql *sql, const char *fn)
 {
 	DqRequireCmp(r);
-	sql->observed = psprintf("pg_catalog.%s(%s)", fn, DqAggColumn(r));
+	if (getBaseType(r->cols[0].typid) == NUMERICOID)
+		sql->observed = psprintf("dq_internal.numeric_%s(%s)", fn, DqAggColumn(r));
+	else
+		sql->observed = psprintf("pg_catalog.%s(%s)", fn, DqAggColumn(r));
 	sql->success = DqBetweenSql(r, sql->observed, r->cols[0].typid);
 }
 
