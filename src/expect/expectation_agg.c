@@ -24,6 +24,8 @@
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "nodes/execnodes.h"
+#include "storage/bufmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -45,15 +47,25 @@ PG_FUNCTION_INFO_V1(dq_expect_rows_final);
 
 /*
  * Rows are evaluated in batches: the transition function keeps the values
- * of up to DQ_EXP_BATCH rows (copies of the values passed by reference, in
- * an arena of DQ_EXP_ARENA bytes), and each rule then goes through the
- * batch at once, so that its state stays in the CPU's nearest caches and
- * the call of its evaluation goes to the same place row after row.  A
- * batch whose copies would not fit in the arena is evaluated early, its
- * last row on the values of the call.
+ * of up to DQ_EXP_BATCH rows, and each rule then goes through the batch at
+ * once, so that its state stays in the CPU's nearest caches and the call
+ * of its evaluation goes to the same place row after row.
+ *
+ * A value passed by reference must outlive the call that passed it.  When
+ * it lies in a table's page in shared buffers (the page the scan has
+ * pinned for the row), the batch takes a pin of its own on that page, up
+ * to DQ_EXP_PINS pages, and reads the value in place; the pins are
+ * released when the batch is evaluated.  This is done only when the
+ * aggregate has one state per set of rows (no GROUP BY), so that a query
+ * cannot pile up pins, a few per group.  Other values (of a sort, a join's
+ * hash table, a temporary table, detoasted ones, those of a page beyond
+ * the pins) are copied into an arena of DQ_EXP_ARENA bytes; a batch whose
+ * copies would not fit is evaluated early, its last row on the values of
+ * the call.
  */
 #define DQ_EXP_BATCH	64
 #define DQ_EXP_ARENA	(64 * 1024)
+#define DQ_EXP_PINS		8
 
 typedef struct DqExpRowsState
 {
@@ -76,6 +88,9 @@ typedef struct DqExpRowsState
 	char	   *arena;			/* copies of values passed by reference */
 	Size		arena_used;
 	MemoryContext evalcxt;		/* what evaluation allocates, per batch */
+	bool		inplace;		/* values in shared buffers are read there */
+	int			npins;			/* ... in these pages, which the batch */
+	Buffer		pins[DQ_EXP_PINS];	/* has pinned */
 } DqExpRowsState;
 
 /* The columns passed after the rules, named and collated by arguments 2 and 3. */
@@ -228,6 +243,8 @@ DqExpRowsCreate(FunctionCallInfo fcinfo)
 	st->arena = palloc(DQ_EXP_ARENA);
 	st->evalcxt = AllocSetContextCreate(CurrentMemoryContext, "dq expect_rows batch",
 										ALLOCSET_DEFAULT_SIZES);
+	st->inplace = fcinfo->context != NULL && IsA(fcinfo->context, AggState) &&
+		((AggState *) fcinfo->context)->aggstrategy == AGG_PLAIN;
 	return st;
 }
 
@@ -323,6 +340,45 @@ DqExpRowsFlush(DqExpRowsState *st)
 	MemoryContextReset(st->evalcxt);
 	st->nbuffered = 0;
 	st->arena_used = 0;
+	for (int k = 0; k < st->npins; k++)
+		ReleaseBuffer(st->pins[k]);
+	st->npins = 0;
+}
+
+/* The shared buffer holding p, or InvalidBuffer when it is not in one. */
+static inline Buffer
+DqSharedBufferOf(const void *p)
+{
+	const char *c = p;
+
+	if (c >= BufferBlocks && c < BufferBlocks + (Size) NBuffers * BLCKSZ)
+		return (Buffer) ((c - BufferBlocks) / BLCKSZ) + 1;
+	return InvalidBuffer;
+}
+
+/*
+ * Can value v, passed by reference, be read in place until the batch is
+ * evaluated?  Yes when it lies in a page of shared buffers that the batch
+ * has pinned last or can still pin.  The caller's scan holds a pin on the
+ * page of the row it passes, which IncrBufferRefCount adds to.
+ */
+static inline bool
+DqExpRowsInPlace(DqExpRowsState *st, Datum v)
+{
+	Buffer		buf;
+
+	if (!st->inplace)
+		return false;
+	buf = DqSharedBufferOf(DatumGetPointer(v));
+	if (buf == InvalidBuffer)
+		return false;
+	if (st->npins > 0 && st->pins[st->npins - 1] == buf)
+		return true;
+	if (st->npins == DQ_EXP_PINS)
+		return false;
+	IncrBufferRefCount(buf);
+	st->pins[st->npins++] = buf;
+	return true;
 }
 
 /* The bytes of a value of column c passed by reference. */
@@ -381,6 +437,11 @@ DqExpRowsAdd(DqExpRowsState *st, FunctionCallInfo fcinfo)
 			(VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(*v)) ||
 			 VARATT_IS_EXTERNAL_INDIRECT(DatumGetPointer(*v))))
 			*v = PointerGetDatum(PG_DETOAST_DATUM_PACKED(*v));
+		if (DqExpRowsInPlace(st, *v))
+		{
+			bylen[k] = 0;		/* no copy */
+			continue;
+		}
 		bylen[k] = DqExpRowsValueSize(st, c, *v);
 		need += MAXALIGN(bylen[k]);
 	}
@@ -394,7 +455,7 @@ DqExpRowsAdd(DqExpRowsState *st, FunctionCallInfo fcinfo)
 		int			c = byref[k];
 		Datum	   *v = &bvals[c * DQ_EXP_BATCH];
 
-		if (bnulls[c * DQ_EXP_BATCH])
+		if (bnulls[c * DQ_EXP_BATCH] || bylen[k] == 0)
 			continue;
 		memcpy(arena + used, DatumGetPointer(*v), bylen[k]);
 		*v = PointerGetDatum(arena + used);
