@@ -46,4 +46,10 @@ SELECT dq.expect('nmm_big', 'expect_column_min_to_be_between', 'x', '{"min_value
 SELECT dq.validate('nmm_big') AS run \gset
 SELECT kind, success, result->'result'->>'observed_value' AS observed
   FROM dq.validation_results WHERE run_id = :run ORDER BY kind;
+-- the column's element and missing counts come with COMPLETE only (the
+-- scan counts the column's values only then)
+INSERT INTO nmm_big VALUES (0, NULL);
+SELECT dq.check('nmm_big', 'expect_column_max_to_be_between', 'x', '{"max_value": 600}') -> 'result' AS basic;
+SELECT dq.check('nmm_big', 'expect_column_max_to_be_between', 'x',
+				'{"max_value": 600, "result_format": "COMPLETE"}') -> 'result' AS complete;
 DROP TABLE nmm, nmm_big CASCADE;

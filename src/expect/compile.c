@@ -446,14 +446,19 @@ DqCompileColumns(DqRule *r, const DqColumnSource *src, const char *column)
 /*
  * An aggregate kind's SQL: its statistic and test as one jsonb expression
  * over the scanned rows, with GE's element and missing counts for a
- * column's statistic.
+ * column's statistic when its result reports them (COMPLETE): otherwise
+ * the scan would count the column's values for nothing.
  */
 static void
 DqCompileAggregateSql(DqRule *r)
 {
 	DqAggregateSql sql = {0};
-	const char *col = r->ncols > 0 ? quote_identifier(r->cols[0].name) : NULL;
+	DqCheckState cs = {0};
+	const char *col = NULL;
 
+	DqParseResultFormat(r->params, &cs);
+	if (r->ncols > 0 && cs.format == DQ_RF_COMPLETE)
+		col = quote_identifier(r->cols[0].name);
 	r->def->aggregate(r, &sql);
 	r->agg_sql = psprintf("pg_catalog.jsonb_build_object('observed_value', %s, 'success', %s%s%s%s)",
 						  sql.observed, sql.success,
