@@ -62,6 +62,26 @@ SELECT r(dq.check('ge', 'expect_column_values_to_match_regex', 'qty', '{"regex":
 SELECT r(dq.check('ge', 'expect_column_value_lengths_to_be_between', 'email', '{"min_value": 4, "max_value": 7}'));
 SELECT r(dq.check('ge', 'expect_column_value_lengths_to_equal', 'flag', '{"value": 3}'));
 SELECT r(dq.check('ge', 'expect_column_value_lengths_to_be_between', 'flag', '{"min_value": 2, "strict_min": true}'));
+-- lengths settled by the byte count where it decides them: the same counts
+-- as char_length, over strings of 1- to 4-byte characters and many bounds
+CREATE TABLE lens AS
+SELECT g, repeat(substr('aé€😀', g % 4 + 1, 1), g % 9) || repeat('b', g % 5) AS s
+  FROM generate_series(1, 400) g;
+SELECT count(*) AS bounds_tried,
+       count(*) FILTER (WHERE (dq.check('lens', 'expect_column_value_lengths_to_be_between', 's',
+                                        jsonb_build_object('min_value', lo, 'max_value', hi,
+                                                           'strict_min', sl, 'strict_max', sh))
+                               -> 'result' ->> 'unexpected_count')::int
+                              <> (SELECT count(*) FROM lens
+                                   WHERE char_length(s) < lo OR (sl AND char_length(s) = lo)
+                                      OR char_length(s) > hi OR (sh AND char_length(s) = hi))) AS wrong
+  FROM generate_series(0, 8, 2) lo, generate_series(2, 14, 3) hi,
+       (VALUES (false), (true)) a(sl), (VALUES (false), (true)) b(sh);
+SELECT count(*) FILTER (WHERE (dq.check('lens', 'expect_column_value_lengths_to_equal', 's',
+                                        jsonb_build_object('value', v)) -> 'result' ->> 'unexpected_count')::int
+                              <> (SELECT count(*) FROM lens WHERE char_length(s) <> v)) AS wrong_equal
+  FROM generate_series(0, 14) v;
+DROP TABLE lens;
 
 -- parse-ability as a PostgreSQL type
 SELECT r(dq.check('ge', 'expect_column_values_to_be_parseable_as', 'email', '{"type": "integer"}'));

@@ -23,6 +23,7 @@
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "parser/parse_coerce.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -74,6 +75,7 @@ typedef struct DqBounds
 	int64		hi_i;
 	int32		len_lo;			/* lengths: -1 when absent */
 	int32		len_hi;
+	int			max_char_bytes; /* lengths: the encoding's longest character */
 } DqBounds;
 
 /* between on any comparable type, by the type's comparison */
@@ -251,6 +253,7 @@ DqCompileLengthBetween(DqRule *r, const DqColumnSource *src, const char *column)
 	/* min_value > max_value: every value is unexpected, as in GE */
 	b->len_lo = DqParamLength(r->def, r->params, "min_value");
 	b->len_hi = DqParamLength(r->def, r->params, "max_value");
+	b->max_char_bytes = pg_database_encoding_max_length();
 }
 
 /* value_lengths_to_equal: one length */
@@ -261,6 +264,7 @@ DqCompileLengthEqual(DqRule *r, const DqColumnSource *src, const char *column)
 
 	DqRequireString(r, "Lengths apply to text, varchar and char columns.");
 	b->len_lo = b->len_hi = DqParamLength(r->def, r->params, "value");
+	b->max_char_bytes = pg_database_encoding_max_length();
 	if (b->len_lo < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -270,6 +274,26 @@ DqCompileLengthEqual(DqRule *r, const DqColumnSource *src, const char *column)
 	r->state = b;
 }
 
+/* Is a length of len characters below, or above, the rule's bounds? */
+static inline bool
+DqLengthBelow(const DqBounds *b, int len)
+{
+	return b->len_lo >= 0 && (len < b->len_lo || (len == b->len_lo && b->strict_lo));
+}
+
+static inline bool
+DqLengthAbove(const DqBounds *b, int len)
+{
+	return b->len_hi >= 0 && (len > b->len_hi || (len == b->len_hi && b->strict_hi));
+}
+
+/*
+ * A string of nbytes bytes has between nbytes / max_char_bytes (rounded
+ * up) and nbytes characters.  When both ends of that range are within the
+ * bounds, so is every length between them; when its longest end is below
+ * them or its shortest above, so is every length: only the strings
+ * between are counted (few, for the usual bounds, in any encoding).
+ */
 static DqOutcome
 DqEvalLength(DqRule *r, const Datum *values, const bool *isnull)
 {
@@ -278,18 +302,24 @@ DqEvalLength(DqRule *r, const Datum *values, const bool *isnull)
 	int			len;
 
 	if (r->cols[0].textual)
-		val = DatumGetTextPP(values[0]);
+		val = DqVarlenaIsPlain(values[0]) ? (text *) DatumGetPointer(values[0]) :
+			DatumGetTextPP(values[0]);
 	else
 		val = cstring_to_text(OutputFunctionCall(&r->cols[0].out, values[0]));
 	if (r->cols[0].bpchar)
 		len = DatumGetInt32(DirectFunctionCall1(bpcharlen, PointerGetDatum(val)));
 	else
-		len = DqCharLength(VARDATA_ANY(val), VARSIZE_ANY_EXHDR(val));
-	if (b->len_lo >= 0 && (len < b->len_lo || (len == b->len_lo && b->strict_lo)))
-		return DQ_UNEXPECTED;
-	if (b->len_hi >= 0 && (len > b->len_hi || (len == b->len_hi && b->strict_hi)))
-		return DQ_UNEXPECTED;
-	return DQ_EXPECTED;
+	{
+		int			nbytes = VARSIZE_ANY_EXHDR(val);
+		int			fewest = (nbytes + b->max_char_bytes - 1) / b->max_char_bytes;
+
+		if (!DqLengthBelow(b, fewest) && !DqLengthAbove(b, nbytes))
+			return DQ_EXPECTED;
+		if (DqLengthBelow(b, nbytes) || DqLengthAbove(b, fewest))
+			return DQ_UNEXPECTED;
+		len = DqCharLength(VARDATA_ANY(val), nbytes);
+	}
+	return (DqLengthBelow(b, len) || DqLengthAbove(b, len)) ? DQ_UNEXPECTED : DQ_EXPECTED;
 }
 
 /* ---------------------------------------------------------------------
