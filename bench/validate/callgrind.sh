@@ -35,6 +35,8 @@ bpsql -c "SELECT bench.make_mixed('bench_mixed', $ROWS)" -c "VACUUM ANALYZE benc
 bpsql -At -c "SELECT dq.expect('bench_mixed', kind, col, params) FROM bench.expectation_set ORDER BY n" >/dev/null
 LAST=$(bval "SELECT bench.last_column('bench_mixed')")
 ALLCOUNTS=$(bval "SELECT string_agg(format('count(%I)', attname), ', ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'bench_mixed'::regclass AND attnum > 0 AND NOT attisdropped")
+# (dq_internal.numeric_max is in 0.2.0 and later)
+HAS_NUMERIC_MAX=$(bval "SELECT to_regprocedure('dq_internal.numeric_max(numeric)') IS NOT NULL")
 bench_cluster_stop
 
 per_row() {   # KEY STATEMENT -> instructions per row of one run
@@ -50,9 +52,7 @@ declare -A R
 per_row scan "SELECT count($LAST) FROM bench_mixed"
 per_row counts "SELECT count(*), $ALLCOUNTS FROM bench_mixed"
 per_row max_numeric "SELECT max(c_numeric), count($LAST) FROM bench_mixed"
-# (dq_internal.numeric_max is in 0.2.0 and later)
-if [ "$(dq_as_run_user "$BINDIR/postgres" --single -D "$BENCH_DATA" bench <<<"SELECT to_regprocedure('dq_internal.numeric_max(numeric)') IS NOT NULL AS x;" 2>/dev/null |
-        sed -n 's/^[[:space:]]*1: x = "\([tf]\)".*/\1/p')" = t ]; then
+if [ "$HAS_NUMERIC_MAX" = t ]; then
   per_row dq_numeric_max "SELECT dq_internal.numeric_max(c_numeric), count($LAST) FROM bench_mixed"
 else
   R[dq_numeric_max]="(not in this version)"
