@@ -94,8 +94,10 @@ as('mallory', q{
 	-- a domain-typed column: bounds, value sets and aggregate bounds go
 	-- through the domain's CHECK
 	CREATE DOMAIN mallory.dn AS int CHECK (mallory.probe('domain column', VALUE));
-	CREATE TABLE mallory.typed (v mallory.dn);
-	INSERT INTO mallory.typed VALUES (1), (5), (7);
+	-- (over numeric: its max and min are dq_internal.numeric_max/min)
+	CREATE DOMAIN mallory.dnum AS numeric CHECK (mallory.probe('domain column', VALUE));
+	CREATE TABLE mallory.typed (v mallory.dn, w mallory.dnum);
+	INSERT INTO mallory.typed VALUES (1, 1.5), (5, 2.25), (7, NULL);
 	SELECT dq.expect('mallory.typed', 'expect_column_values_to_be_between', 'v',
 					 '{"min_value": 0, "max_value": 6}');
 	SELECT dq.expect('mallory.typed', 'expect_column_values_to_be_in_set', 'v',
@@ -103,6 +105,8 @@ as('mallory', q{
 	SELECT dq.expect('mallory.typed', 'expect_column_values_to_not_be_in_set', 'v',
 					 '{"value_set": [2]}');
 	SELECT dq.expect('mallory.typed', 'expect_column_max_to_be_between', 'v',
+					 '{"max_value": 10}');
+	SELECT dq.expect('mallory.typed', 'expect_column_max_to_be_between', 'w',
 					 '{"max_value": 10}');
 	SELECT dq.expect('mallory.typed', 'expect_column_distinct_values_to_be_in_set', 'v',
 					 '{"value_set": [1, 5, 7]}');
@@ -144,6 +148,7 @@ $node->safe_psql('postgres', q{
 	SELECT dq.check('mallory.t', 'expect_column_values_to_be_parseable_as', 'x', '{"type": "mallory.d"}');
 	SELECT dq.check('mallory.typed', 'expect_column_values_to_be_between', 'v', '{"min_value": 2}');
 	SELECT dq.check('mallory.typed', 'expect_column_min_to_be_between', 'v', '{"min_value": 0}');
+	SELECT dq.check('mallory.typed', 'expect_column_min_to_be_between', 'w', '{"min_value": 0}');
 	SELECT dq.check('mallory.v', 'expect_column_values_to_not_be_null', 'p');
 	SELECT dq.check('mallory.r', 'expect_column_values_to_not_be_null', 'x');
 	SELECT dq.profile('mallory.v');
@@ -167,6 +172,11 @@ is( $node->safe_psql('postgres', q{
 	SELECT count(*) FROM dq.validation_results
 	 WHERE relid = 'mallory.t'::regclass AND result->'exception_info'->>'raised_exception' = 'true'}),
 	'0', "mallory's own expectations were evaluated, not refused");
+is( $node->safe_psql('postgres', q{
+	SELECT count(*) FILTER (WHERE result->'exception_info'->>'raised_exception' = 'true') || '/' ||
+	       count(*) FILTER (WHERE column_name = 'w' AND result->'result'->>'observed_value' = '2.25')
+	  FROM dq.validation_results WHERE relid = 'mallory.typed'::regclass}),
+	'0/2', '... on the domain-typed columns too (the numeric max by dq_internal.numeric_max)');
 
 # Suggestions count a key candidate exactly through dq.check: a view's code
 # met by that count runs as the view's owner too.
