@@ -24,6 +24,15 @@
 #                                     the huge_pages line for bench_cluster_init;
 #                                     the kernel's count is restored on exit
 #   bench_huge_pages_used             "N MB" of huge pages the server holds
+#   bench_memory_settings             the memory settings BENCH_SETTINGS names:
+#                                     default (PostgreSQL's own: shared_buffers
+#                                     = 128MB, no huge pages), buffers
+#                                     (shared_buffers = 2GB, no huge pages) or
+#                                     tuned (2GB in huge pages, reserved with
+#                                     bench_huge_pages); sets BENCH_MEMORY_CONF
+#                                     for bench_cluster_init and BENCH_PREWARM,
+#                                     pg_prewarm's mode (read: into the
+#                                     operating system's cache; buffer)
 #   bench_cluster_start / _stop / _restart
 #   bpsql [psql args]                 psql as the superuser on db "bench"
 #   bval SQL                          one value
@@ -98,6 +107,27 @@ bench_huge_pages() {
     echo "$want" | dq_as_root tee /proc/sys/vm/nr_hugepages >/dev/null 2>&1 || true
   fi
   BENCH_HUGE_PAGES_CONF="huge_pages = try"
+}
+
+# The benchmarks' headline figures come from a default-configured cluster;
+# a table larger than a quarter of shared_buffers is then read through the
+# operating system's cache and a small ring of buffers.  The other two are
+# reported beside them, labelled.
+bench_memory_settings() {
+  BENCH_SETTINGS=${BENCH_SETTINGS:-default}
+  case $BENCH_SETTINGS in
+    default)
+      BENCH_MEMORY_CONF="huge_pages = off"
+      BENCH_PREWARM='read' ;;
+    buffers)
+      BENCH_MEMORY_CONF=$'shared_buffers = 2GB\nhuge_pages = off'
+      BENCH_PREWARM=buffer ;;
+    tuned)
+      BENCH_HUGE_PAGES=1 bench_huge_pages 2300
+      BENCH_MEMORY_CONF=$'shared_buffers = 2GB\n'$BENCH_HUGE_PAGES_CONF
+      BENCH_PREWARM=buffer ;;
+    *) dq_die "BENCH_SETTINGS must be default, buffers or tuned" ;;
+  esac
 }
 
 bench_huge_pages_used() {

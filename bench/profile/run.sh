@@ -12,11 +12,15 @@
 #      and builds and installs the extension when it is not installed;
 #   2. creates a cluster in a new temporary directory (owned by the calling
 #      user, or when run as root by the system user dq_lineage), Unix socket
-#      only, on a free port, with test/dq_test.conf's settings plus
-#      shared_buffers = 2GB (the data fits in memory) and
-#      max_parallel_workers_per_gather = 2, huge pages when the script may
-#      reserve them (BENCH_HUGE_PAGES=0: not); it is stopped and deleted on exit;
-#   3. loads two tables, VACUUM ANALYZEs and prewarms them (pg_prewarm):
+#      only, on a free port, with test/dq_test.conf's settings and the
+#      memory settings BENCH_SETTINGS names (bench/lib.sh,
+#      bench_memory_settings): default, PostgreSQL's own (shared_buffers =
+#      128MB, no huge pages: the tables are read through the operating
+#      system's cache); buffers, shared_buffers = 2GB without huge pages
+#      (the tables fit in shared buffers); tuned, the same in huge pages
+#      (reserved for the run); it is stopped and deleted on exit;
+#   3. loads two tables, VACUUM ANALYZEs and prewarms them (pg_prewarm,
+#      into shared buffers or, with the default settings, the OS cache):
 #        pgbench_accounts   pgbench -i -s 50: 5,000,000 rows, 4 columns
 #        bench_mixed        2,000,000 rows, 12 columns of mixed types
 #                           (bench/profile/setup.sql)
@@ -107,11 +111,9 @@ fi
 # ---------------------------------------------------------------------------
 # The throwaway cluster
 
-bench_huge_pages 2300
+bench_memory_settings
 bench_cluster_init profile <<CONF
-$BENCH_HUGE_PAGES_CONF
-shared_buffers = 2GB                  # the tables fit in memory
-max_parallel_workers_per_gather = 2
+$BENCH_MEMORY_CONF
 # No checkpoint during the measurements (one runs after loading).
 max_wal_size = 16GB
 checkpoint_timeout = 1d
@@ -146,7 +148,7 @@ LOAD_MIX_S=$(elapsed "$t0")
 dq_say "VACUUM ANALYZE, CHECKPOINT, pg_prewarm"
 bpsql -c "VACUUM ANALYZE $PGB" -c "VACUUM ANALYZE $MIX" -c "CHECKPOINT"
 # The tables and their indexes (pgbench_accounts_pkey serves min/max).
-bpsql -At -c "SELECT c.relname, pg_prewarm(c.oid) FROM pg_class c
+bpsql -At -c "SELECT c.relname, pg_prewarm(c.oid, '$BENCH_PREWARM') FROM pg_class c
                WHERE c.oid IN ('$PGB'::regclass, '$MIX'::regclass)
                   OR c.oid IN (SELECT indexrelid FROM pg_index
                                 WHERE indrelid IN ('$PGB'::regclass, '$MIX'::regclass))" >/dev/null
@@ -349,9 +351,11 @@ SET auto_explain.log_timing = off;
 SELECT dq.profile('$t');
 EOF
   # The block of the scan: from its "Query Text" to the next log line.
+  # awk reads to the end: leaving early would end tail by SIGPIPE, which
+  # pipefail turns into the script's failure once the log outgrows a pipe.
   tail -c +"$((off + 1))" "$BENCH_LOG" |
-    awk '/Query Text: SELECT pg_catalog.count\(\*\)/ { on = 1 }
-         on && /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] / { exit }
+    awk '!done && /Query Text: SELECT pg_catalog.count\(\*\)/ { on = 1 }
+         on && /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] / { on = 0; done = 1 }
          on' >"$BENCH_DIR/plan_$p.txt"
 }
 
@@ -508,7 +512,7 @@ ratio_row() {
 }
 
 echo
-echo "dq.profile benchmark, $(date -u +%Y-%m-%d)"
+echo "dq.profile benchmark ($BENCH_SETTINGS settings), $(date -u +%Y-%m-%d)"
 echo "machine: $(nproc) cores, $MEM_TOTAL RAM; $("$BINDIR/postgres" --version)"
 echo "settings: $(bval "SELECT string_agg(name || ' = ' || current_setting(name), ', ' ORDER BY name)
   FROM pg_settings WHERE name IN ('shared_buffers', 'max_parallel_workers_per_gather',

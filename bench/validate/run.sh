@@ -52,20 +52,10 @@ set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 bench_int RUNS 5
 bench_int ROWS 2000000
-SETTINGS=${BENCH_SETTINGS:-default}
-case $SETTINGS in
-  default) MEMCONF="huge_pages = off" PREWARM=read ;;
-  buffers) MEMCONF=$'shared_buffers = 2GB\nhuge_pages = off' PREWARM=buffer ;;
-  tuned) PREWARM=buffer ;;
-  *) dq_die "BENCH_SETTINGS must be default, buffers or tuned" ;;
-esac
+bench_memory_settings
 bench_prepare
-if [ "$SETTINGS" = tuned ]; then
-  BENCH_HUGE_PAGES=1 bench_huge_pages 2300
-  MEMCONF=$'shared_buffers = 2GB\n'$BENCH_HUGE_PAGES_CONF
-fi
 bench_cluster_init validate <<CONF
-$MEMCONF
+$BENCH_MEMORY_CONF
 max_wal_size = 16GB
 checkpoint_timeout = 1d
 CONF
@@ -75,7 +65,7 @@ bpsql <"$HERE/../profile/setup.sql"
 bpsql <"$HERE/expectations.sql"
 dq_say "generating bench_mixed ($ROWS rows)"
 bpsql -c "SELECT bench.make_mixed('bench_mixed', $ROWS)" >/dev/null
-bpsql -c "VACUUM ANALYZE bench_mixed" -c "CHECKPOINT" -c "SELECT pg_prewarm('bench_mixed', '$PREWARM')" >/dev/null
+bpsql -c "VACUUM ANALYZE bench_mixed" -c "CHECKPOINT" -c "SELECT pg_prewarm('bench_mixed', '$BENCH_PREWARM')" >/dev/null
 bpsql -At -c "SELECT dq.expect('bench_mixed', kind, col, params) FROM bench.expectation_set ORDER BY n" >/dev/null
 NEXP=$(bpsql -At -c "SELECT count(*) FROM dq.expectations")
 LAST=$(bpsql -At -c "SELECT bench.last_column('bench_mixed')")
@@ -133,7 +123,7 @@ FAILED=$(bpsql -At -c "SELECT failed FROM dq.validation_runs ORDER BY run_id DES
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 cat <<EOT
 
-dq.validate benchmark ($SETTINGS settings): $NEXP expectations (2 regular expressions over high-cardinality text, 1 exact distinct proportion), bench_mixed $ROWS rows x 12 columns
+dq.validate benchmark ($BENCH_SETTINGS settings): $NEXP expectations (2 regular expressions over high-cardinality text, 1 exact distinct proportion), bench_mixed $ROWS rows x 12 columns
 machine: $(bench_machine), load before start: $LOADAVG
 settings: $(bval "SELECT string_agg(name || ' = ' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'max_parallel_workers_per_gather', 'jit', 'huge_pages')"); huge pages held: $(bench_huge_pages_used)
 medians of $RUNS runs, ms:
