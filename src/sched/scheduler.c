@@ -278,7 +278,7 @@ load_jobs(bool at_start)
 	MemoryContext old;
 	ListCell   *lc;
 	List	   *kept = NIL;
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz now;
 
 	foreach(lc, dq_sched_jobs)
 	{
@@ -299,6 +299,16 @@ load_jobs(bool at_start)
 							"coalesce(j.after_job, 0)" :
 							"0, 0::pg_catalog.int8, 0::pg_catalog.int8"),
 				   0, NULL, NULL, NULL, SPI_OK_SELECT);
+
+	/*
+	 * The clock is read after the query: every job it returns was set by a
+	 * transaction that started before this moment, so a new job's anchor
+	 * (its transaction's now()) is not in the future and its first tick is
+	 * the anchor plus one interval.  Read before the query, the clock could
+	 * predate a job committed while the query waited for a lock, and the
+	 * job would run at once, at its anchor.
+	 */
+	now = GetCurrentTimestamp();
 
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{

@@ -200,8 +200,8 @@ $node->safe_psql('postgres', q{
 # 3. Retries: each attempt is a run with its number.
 # ---------------------------------------------------------------------
 # One transaction: the scheduler sees the jobs only with their final anchors
-# (statement by statement, it could load a job between its creation and the
-# UPDATE; in one of three full runs an extra first attempt of 'broken' showed).
+# (statement by statement it could load a job before the UPDATE, with its
+# first tick an hour away).
 $node->safe_psql('postgres', q{
 	BEGIN;
 	CREATE SEQUENCE flaky_seq;
