@@ -271,6 +271,45 @@ catalog_has_v2(void)
 	return OidIsValid(relid) && get_attnum(relid, "after_job") != InvalidAttrNumber;
 }
 
+/*
+ * Jobs gone from the table or disabled (not seen by load_jobs): forget them
+ * once no run is in progress, else append them to kept.  The run of a job
+ * that was deleted (dq.unschedule) is stopped; a disabled job's run ends on
+ * its own.
+ */
+static List *
+keep_unseen_jobs(List *kept)
+{
+	ListCell   *lc;
+
+	foreach(lc, dq_sched_jobs)
+	{
+		SchedJob   *j = lfirst(lc);
+
+		if (!j->seen)
+		{
+			/* a disabled job's waiting run will not start (a deleted one's row is gone) */
+			if (j->waiting && j->present)
+				DqSchedSkipWaitingRun(j, "the job was disabled while the run waited");
+			else if (j->waiting)
+				j->run_id = 0;	/* deleted with its job */
+			j->waiting = false;
+			j->retry_at = 0;
+			if (DqSchedRunInProgress(j))
+			{
+				j->pending = false;
+				j->next_run = DT_NOEND;
+				if (!j->present)
+					stop_run(j);
+				kept = lappend(kept, j);
+			}
+			else
+				pfree(j);
+		}
+	}
+	return kept;
+}
+
 /* Read dq.jobs; keep the runtime state of jobs that are still there. */
 static void
 load_jobs(bool at_start)
@@ -398,36 +437,7 @@ load_jobs(bool at_start)
 		kept = lappend(kept, j);
 	}
 
-	/*
-	 * Jobs gone from the table or disabled: forget them once no run is in
-	 * progress.  The run of a job that was deleted (dq.unschedule) is
-	 * stopped; a disabled job's run ends on its own.
-	 */
-	foreach(lc, dq_sched_jobs)
-	{
-		SchedJob   *j = lfirst(lc);
-
-		if (!j->seen)
-		{
-			/* a disabled job's waiting run will not start (a deleted one's row is gone) */
-			if (j->waiting && j->present)
-				DqSchedSkipWaitingRun(j, "the job was disabled while the run waited");
-			else if (j->waiting)
-				j->run_id = 0;	/* deleted with its job */
-			j->waiting = false;
-			j->retry_at = 0;
-			if (DqSchedRunInProgress(j))
-			{
-				j->pending = false;
-				j->next_run = DT_NOEND;
-				if (!j->present)
-					stop_run(j);
-				kept = lappend(kept, j);
-			}
-			else
-				pfree(j);
-		}
-	}
+	kept = keep_unseen_jobs(kept);
 	old = MemoryContextSwitchTo(dq_sched_cxt);
 	list_free(dq_sched_jobs);
 	dq_sched_jobs = list_copy(kept);
