@@ -19,8 +19,8 @@
 #                                     settings on stdin are appended; the
 #                                     cluster is stopped and deleted on exit
 #   bench_huge_pages MB               reserve 2 MB huge pages for MB of shared
-#                                     memory (root or sudo; BENCH_HUGE_PAGES=0
-#                                     skips it) and set BENCH_HUGE_PAGES_CONF to
+#                                     memory (root or sudo; bench_memory_settings
+#                                     calls it for tuned) and set BENCH_HUGE_PAGES_CONF to
 #                                     the huge_pages line for bench_cluster_init;
 #                                     the kernel's count is restored on exit
 #   bench_huge_pages_used             "N MB" of huge pages the server holds
@@ -98,7 +98,7 @@ BENCH_OLD_HUGEPAGES=
 bench_huge_pages() {
   local want=$(( ($1 + 1) / 2 )) have
   BENCH_HUGE_PAGES_CONF="huge_pages = off"
-  if [ "${BENCH_HUGE_PAGES:-1}" = 0 ] || ! { dq_is_root || sudo -n true 2>/dev/null; }; then
+  if ! { dq_is_root || sudo -n true 2>/dev/null; }; then
     return 0
   fi
   have=$(cat /proc/sys/vm/nr_hugepages)
@@ -123,7 +123,7 @@ bench_memory_settings() {
       BENCH_MEMORY_CONF=$'shared_buffers = 2GB\nhuge_pages = off'
       BENCH_PREWARM=buffer ;;
     tuned)
-      BENCH_HUGE_PAGES=1 bench_huge_pages 2300
+      bench_huge_pages 2300
       BENCH_MEMORY_CONF=$'shared_buffers = 2GB\n'$BENCH_HUGE_PAGES_CONF
       BENCH_PREWARM=buffer ;;
     *) dq_die "BENCH_SETTINGS must be default, buffers or tuned" ;;
